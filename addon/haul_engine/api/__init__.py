@@ -1,0 +1,1 @@
+"""The engine's HTTP and WebSocket API, served from the command registry."""

@@ -1,0 +1,102 @@
+"""The OpenAPI 3.1 document, generated from the command registry."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from haul_engine import __version__
+
+if TYPE_CHECKING:
+    from haul_engine.commands import Command, CommandRegistry
+
+BODY_METHODS = {"POST", "PUT", "PATCH"}
+REF_TEMPLATE = "#/components/schemas/{model}"
+ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "error": {
+            "type": "object",
+            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+            "required": ["code", "message"],
+        }
+    },
+}
+
+
+def openapi_document(registry: CommandRegistry, prefix: str) -> dict[str, Any]:
+    """Describe every REST route of every command."""
+    schemas: dict[str, Any] = {"Error": ERROR_SCHEMA}
+    paths: dict[str, dict[str, Any]] = {}
+    for command in registry.commands.values():
+        paths.setdefault(prefix + command.spec.path, {})[command.spec.method.lower()] = (
+            _operation(command, schemas)
+        )
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Haul engine", "version": __version__},
+        "security": [{"bearer": []}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "responses": {
+                "Error": {
+                    "description": "An error with a stable code and a message",
+                    "content": {"application/json": {"schema": {"$ref": REF_TEMPLATE.format(model="Error")}}},
+                },
+            },
+            "schemas": schemas,
+        },
+    }
+
+
+def _operation(command: Command, schemas: dict[str, Any]) -> dict[str, Any]:
+    """One operation object; nested models are hoisted into components.schemas."""
+    args = _hoist(command.args_model.model_json_schema(ref_template=REF_TEMPLATE), schemas)
+    result = _hoist(command.result.json_schema(mode="serialization", ref_template=REF_TEMPLATE), schemas)
+    properties: dict[str, Any] = args.get("properties", {})
+    required = set(args.get("required", []))
+    path_params = command.path_params
+    parameters = [
+        {"name": name, "in": "path", "required": True, "schema": properties[name]}
+        for name in path_params
+    ]
+    rest = {name: value for name, value in properties.items() if name not in path_params}
+    error = {"$ref": "#/components/responses/Error"}
+    operation: dict[str, Any] = {
+        "operationId": command.spec.name.replace("/", "_"),
+        "summary": command.summary,
+        "x-websocket-command": command.spec.name,
+        "responses": {
+            "200": {"description": "OK", "content": {"application/json": {"schema": result}}},
+            "400": error,
+        },
+    }
+    if command.spec.method in BODY_METHODS and rest:
+        body = {
+            "type": "object",
+            "properties": rest,
+            "required": sorted(required & rest.keys()),
+            "additionalProperties": False,
+        }
+        operation["requestBody"] = {
+            "required": bool(required & rest.keys()),
+            "content": {"application/json": {"schema": body}},
+        }
+    else:
+        parameters += [
+            {"name": name, "in": "query", "required": name in required, "schema": value}
+            for name, value in rest.items()
+        ]
+    if parameters:
+        operation["parameters"] = parameters
+    if command.spec.auth:
+        operation["responses"]["401"] = error
+    else:
+        operation["security"] = []
+    return operation
+
+
+def _hoist(schema: dict[str, Any], schemas: dict[str, Any]) -> dict[str, Any]:
+    """Move a schema's $defs into the shared components."""
+    schemas.update(schema.pop("$defs", {}))
+    return schema

@@ -1,0 +1,73 @@
+"""`haul-engine` / `python -m haul_engine`: run the engine, or print its API token."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from typing import TYPE_CHECKING
+
+from haul_engine import __version__
+from haul_engine.engine import Engine
+from haul_engine.errors import EngineError
+from haul_engine.logs import setup_logging
+from haul_engine.secrets_store import load_or_create_token
+from haul_engine.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+_LOGGER = logging.getLogger("haul_engine")
+SHUTDOWN_TIMEOUT = 9.0
+EXIT_BAD_SETTINGS = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the command line and run the chosen action."""
+    parser = argparse.ArgumentParser(prog="haul-engine", description="The Haul engine.")
+    parser.add_argument("action", nargs="?", choices=["run", "token"], default="run")
+    parser.add_argument("--version", action="version", version=__version__)
+    parser.add_argument("--data-dir", help="folder for the database, secrets and state (/data)")
+    parser.add_argument("--host", help="address to listen on (0.0.0.0)")
+    parser.add_argument("--port", type=int, help="API port (8765)")
+    parser.add_argument("--log-level", choices=["debug", "info", "warning", "error"])
+    parser.add_argument("--database-url", help="postgresql+asyncpg://… (default: SQLite in the data folder)")
+    arguments = vars(parser.parse_args(argv))
+    action = arguments.pop("action")
+    try:
+        settings = load_settings(arguments)
+    except SettingsError as err:
+        print(f"haul-engine: {err}", file=sys.stderr)  # noqa: T201 - the one message for the user
+        return EXIT_BAD_SETTINGS
+    if action == "token":
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        print(load_or_create_token(settings.data_dir))  # noqa: T201 - the command's output
+        return 0
+    setup_logging(settings.log_level)
+    return asyncio.run(run(settings))
+
+
+async def run(settings: Settings) -> int:
+    """Run until SIGTERM or SIGINT, then shut down within the timeout."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    engine = Engine(settings)
+    try:
+        await engine.setup()
+    except (EngineError, OSError) as err:
+        _LOGGER.error("cannot start: %s", err)  # noqa: TRY400 - the message says it all
+        await engine.close()
+        return 1
+    _LOGGER.info("Haul engine %s ready", __version__)
+    await stop.wait()
+    _LOGGER.info("stopping")
+    try:
+        await asyncio.wait_for(engine.close(), SHUTDOWN_TIMEOUT)
+    except TimeoutError:
+        _LOGGER.error("shutdown took longer than %s s", SHUTDOWN_TIMEOUT)  # noqa: TRY400
+        return 1
+    return 0

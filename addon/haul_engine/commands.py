@@ -1,0 +1,114 @@
+"""One registry of commands serving REST, WebSocket and the OpenAPI document."""
+
+from __future__ import annotations
+
+import inspect
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, get_type_hints
+
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError, create_model
+
+from haul_engine.errors import InvalidInput, NotFound
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Mapping
+
+HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
+_MARK = "__haul_command__"
+_PATH_PARAM = re.compile(r"{(\w+)}")
+
+
+@dataclass(frozen=True, slots=True)
+class CommandSpec:
+    """How a command is reached: its WebSocket name and its REST method and path."""
+
+    name: str
+    method: HttpMethod
+    path: str
+    auth: bool = True
+
+
+def api_command[F: Callable[..., Awaitable[Any]]](
+    name: str, *, method: HttpMethod = "GET", path: str | None = None, auth: bool = True
+) -> Callable[[F], F]:
+    """Mark a controller method as a command; path is relative to /api/v1."""
+
+    def mark(function: F) -> F:
+        setattr(function, _MARK, CommandSpec(name, method, path or f"/{name}", auth))
+        return function
+
+    return mark
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A registered command: its spec, handler, argument model and result adapter."""
+
+    spec: CommandSpec
+    handler: Callable[..., Awaitable[Any]]
+    args_model: type[BaseModel]
+    result: TypeAdapter[Any]
+    summary: str
+
+    @property
+    def path_params(self) -> list[str]:
+        """Names taken from the REST path."""
+        return _PATH_PARAM.findall(self.spec.path)
+
+    async def call(self, args: Mapping[str, Any]) -> Any:
+        """Validate args, run the handler and return its JSON-ready result."""
+        try:
+            parsed = self.args_model.model_validate(dict(args))
+        except ValidationError as err:
+            raise InvalidInput(_describe(err)) from None
+        result = await self.handler(**{name: getattr(parsed, name) for name in parsed.model_fields})
+        return self.result.dump_python(result, mode="json")
+
+
+class CommandRegistry:
+    """Every command of every controller, by name."""
+
+    def __init__(self) -> None:
+        """Start empty."""
+        self.commands: dict[str, Command] = {}
+
+    def register(self, owner: object) -> None:
+        """Register each method of owner marked with @api_command."""
+        for attribute in dir(type(owner)):
+            spec = getattr(getattr(type(owner), attribute), _MARK, None)
+            if isinstance(spec, CommandSpec):
+                self.add(spec, getattr(owner, attribute))
+
+    def add(self, spec: CommandSpec, handler: Callable[..., Awaitable[Any]]) -> None:
+        """Register one handler, deriving its argument model from its signature."""
+        if spec.name in self.commands:
+            msg = f"command {spec.name} registered twice"
+            raise ValueError(msg)
+        hints = get_type_hints(handler, include_extras=True)
+        fields: dict[str, Any] = {}
+        for name, parameter in inspect.signature(handler).parameters.items():
+            default = ... if parameter.default is inspect.Parameter.empty else parameter.default
+            fields[name] = (hints[name], default)
+        model_name = "".join(part.title() for part in re.split(r"[/_]", spec.name)) + "Args"
+        args_model = create_model(model_name, __config__=ConfigDict(extra="forbid"), **fields)
+        summary = (inspect.getdoc(handler) or spec.name).splitlines()[0]
+        result = TypeAdapter(hints.get("return", Any))
+        self.commands[spec.name] = Command(spec, handler, args_model, result, summary)
+
+    async def call(self, name: str, args: Mapping[str, Any]) -> Any:
+        """Run a command by name."""
+        command = self.commands.get(name)
+        if command is None:
+            msg = f"unknown command {name!r}"
+            raise NotFound(msg)
+        return await command.call(args)
+
+
+def _describe(err: ValidationError) -> str:
+    """Say what is wrong with the arguments in one line."""
+    problems = []
+    for error in err.errors():
+        where = ".".join(str(part) for part in error["loc"]) or "body"
+        problems.append(f"{where}: {error['msg']}")
+    return "; ".join(problems)

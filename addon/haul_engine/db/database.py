@@ -1,0 +1,105 @@
+"""The Database object: engine, sessions and migrations at start."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+from haul_engine.db.models import EngineMeta
+from haul_engine.errors import Unavailable
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from sqlalchemy.engine import Connection
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+_LOGGER = logging.getLogger(__name__)
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class Database:
+    """Owns the SQLAlchemy engine; setup applies pending migrations."""
+
+    def __init__(self, url: str) -> None:
+        """Remember where the database lives."""
+        self.url = url
+        self._engine: AsyncEngine | None = None
+        self._sessions: async_sessionmaker[AsyncSession] | None = None
+        self.revision: str | None = None
+
+    @property
+    def dialect(self) -> str:
+        """sqlite or postgresql."""
+        return self.url.split("+", 1)[0].split(":", 1)[0]
+
+    async def setup(self) -> None:
+        """Connect and migrate to the newest schema."""
+        options: dict[str, Any] = {"pool_pre_ping": True}
+        if self.dialect == "sqlite":
+            Path(self.url.split(":///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
+        self._engine = create_async_engine(self.url, **options)
+        if self.dialect == "sqlite":
+            event.listen(self._engine.sync_engine, "connect", _sqlite_pragmas)
+        try:
+            async with self._engine.begin() as connection:
+                self.revision = await connection.run_sync(_upgrade)
+        except (OSError, ConnectionError) as err:
+            await self._engine.dispose()
+            msg = f"database {self.dialect} not reachable: {err}"
+            raise Unavailable(msg) from err
+        self._sessions = async_sessionmaker(self._engine, expire_on_commit=False)
+        _LOGGER.info("database %s at schema revision %s", self.dialect, self.revision)
+
+    async def close(self) -> None:
+        """Release every connection."""
+        if self._engine is not None:
+            await self._engine.dispose()
+
+    def session(self) -> AsyncSession:
+        """Open a session (use as an async context manager)."""
+        if self._sessions is None:
+            msg = "database not set up"
+            raise RuntimeError(msg)
+        return self._sessions()
+
+    async def meta_value(self, key: str, factory: Callable[[], str]) -> str:
+        """Return a stored engine fact, creating it with factory the first time."""
+        async with self.session() as session, session.begin():
+            row = await session.get(EngineMeta, key)
+            if row is None:
+                row = EngineMeta(key=key, value=factory())
+                session.add(row)
+            return row.value
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:  # noqa: ANN401 - DB-API connection
+    """WAL for concurrent readers and crash safety; foreign keys for cascades."""
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def alembic_config() -> Config:
+    """Alembic configuration pointing at the packaged migrations."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def _upgrade(connection: Connection) -> str | None:
+    """Apply pending migrations on an open connection and return the resulting revision."""
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.upgrade(config, "heads")
+    return MigrationContext.configure(connection).get_current_revision()

@@ -1,0 +1,50 @@
+"""Fixtures shared by every test."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.support.engine import EngineProcess
+from tests.support.postgres import PostgresServer
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from pathlib import Path
+
+
+@pytest.fixture(autouse=True)
+def _loopback_sockets(socket_enabled: None) -> None:
+    """Tests talk to real servers; HA's plugin keeps connections limited to 127.0.0.1."""
+
+
+@pytest.fixture
+def engine_factory(tmp_path: Path) -> Iterator[Callable[..., EngineProcess]]:
+    """Make engine subprocesses on fresh data folders; all are stopped after the test."""
+    engines: list[EngineProcess] = []
+
+    def make(name: str = "engine", **options: object) -> EngineProcess:
+        engine = EngineProcess(tmp_path / name, **options)  # type: ignore[arg-type]
+        engines.append(engine)
+        return engine
+
+    yield make
+    for engine in engines:
+        engine.kill()
+
+
+@pytest.fixture
+def engine(engine_factory: Callable[..., EngineProcess]) -> EngineProcess:
+    """A running engine on SQLite."""
+    return engine_factory().start()
+
+
+@pytest.fixture(scope="session")
+def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real PostgreSQL server for the session, on a loopback port."""
+    server = PostgresServer(tmp_path_factory.mktemp("postgres"))
+    try:
+        yield server.start()
+    finally:
+        server.stop()

@@ -1,0 +1,129 @@
+"""Run the real engine as a subprocess on a temporary data folder and a free port."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from typing import TYPE_CHECKING, Any
+
+from tests.support.programs import free_port
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+class EngineProcess:
+    """One engine subprocess; start, stop, kill and restart it like a user would."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        port: int | None = None,
+        env: dict[str, str] | None = None,
+        args: list[str] | None = None,
+    ) -> None:
+        """Prepare (nothing runs until start)."""
+        self.data_dir = data_dir
+        self.port = port or free_port()
+        self.env = {"HAUL_HEARTBEAT_INTERVAL": "1", **(env or {})}
+        self.args = args or []
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log_path = data_dir.parent / f"{data_dir.name}-engine.log"
+
+    @property
+    def url(self) -> str:
+        """Base URL of the engine."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def token(self) -> str:
+        """The API token the engine generated."""
+        stored = json.loads((self.data_dir / "secrets.json").read_text())
+        return str(stored["api_token"])
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Authorization headers for the API."""
+        return {"Authorization": f"Bearer {self.token}"}
+
+    @property
+    def log(self) -> str:
+        """Everything the engine wrote so far."""
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def command_line(self) -> list[str]:
+        """How the engine is started."""
+        return [
+            sys.executable, "-m", "haul_engine", "--data-dir", str(self.data_dir),
+            "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "debug", *self.args,
+        ]  # fmt: skip
+
+    def start(self, timeout: float = 30.0) -> EngineProcess:
+        """Start and wait until /health answers."""
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("HAUL_")}
+        environment.update(self.env)
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                self.command_line(), stdout=log, stderr=subprocess.STDOUT, env=environment
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                message = f"engine exited with {self.process.returncode}:\n{self.log[-4000:]}"
+                raise RuntimeError(message)
+            try:
+                with urllib.request.urlopen(f"{self.url}/health", timeout=1) as answer:  # noqa: S310
+                    if answer.status == 200:
+                        return self
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                time.sleep(0.05)
+        self.kill()
+        message = f"engine did not answer within {timeout} s:\n{self.log[-4000:]}"
+        raise RuntimeError(message)
+
+    def stop(self, timeout: float = 15.0) -> int:
+        """SIGTERM and wait; returns the exit code."""
+        if self.process is None or self.process.poll() is not None:
+            return self.process.returncode if self.process else 0
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise
+
+    def kill(self) -> None:
+        """SIGKILL, like a power cut for the engine."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    def restart(self) -> EngineProcess:
+        """Stop cleanly and start again on the same data and port."""
+        self.stop()
+        return self.start()
+
+    def request(self, method: str, path: str, body: Any = None, *, token: str | None = None) -> tuple[int, Any]:  # noqa: ANN401
+        """A blocking JSON call for simple tests; returns (status, decoded body)."""
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(f"{self.url}{path}", data=data, method=method)  # noqa: S310
+        request.add_header("Authorization", f"Bearer {self.token if token is None else token}")
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310
+                raw = answer.read()
+                return answer.status, json.loads(raw) if raw else None
+        except urllib.error.HTTPError as err:
+            raw = err.read()
+            try:
+                return err.code, json.loads(raw)
+            except json.JSONDecodeError:
+                return err.code, raw.decode(errors="replace")

@@ -1,0 +1,41 @@
+"""External programs the tests use: skipped locally when missing, a failure under CI=true."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+POSTGRES_BIN = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
+
+
+def require_program(name: str) -> str:
+    """Return the program's path; skip (locally) or fail (in CI) when it is not installed."""
+    path = shutil.which(name) or next(
+        (str(folder / name) for folder in POSTGRES_BIN if (folder / name).exists()), None
+    )
+    if path is None:
+        message = f"{name} is not installed (scripts/setup installs it)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+def require_root(reason: str) -> None:
+    """Skip locally (fail in CI) when not running as root."""
+    if os.geteuid() != 0:
+        if IN_CI:
+            pytest.fail(f"needs root: {reason}")
+        pytest.skip(f"needs root: {reason}")
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
