@@ -41,10 +41,17 @@ def engine(engine_factory: Callable[..., EngineProcess]) -> EngineProcess:
 
 
 @pytest.fixture(scope="session")
-def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
     """A real PostgreSQL server for the session, on a loopback port."""
     server = PostgresServer(tmp_path_factory.mktemp("postgres"))
+    server.start()
     try:
-        yield server.start()
+        yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def postgres_database(postgres_server: PostgresServer) -> str:
+    """A fresh, empty PostgreSQL database for one test."""
+    return postgres_server.create_database()

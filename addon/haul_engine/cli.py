@@ -62,6 +62,10 @@ async def run(settings: Settings) -> int:
         _LOGGER.error("cannot start: %s", err)  # noqa: TRY400 - the message says it all
         await engine.close()
         return 1
+    except Exception:
+        _LOGGER.exception("cannot start")
+        await engine.close()
+        return 1
     _LOGGER.info("Haul engine %s ready", __version__)
     await stop.wait()
     _LOGGER.info("stopping")

@@ -6,13 +6,10 @@ import os
 import pwd
 import shutil
 import subprocess
+import tempfile
 import time
-from typing import TYPE_CHECKING
-
+from pathlib import Path
 from tests.support.programs import free_port, require_program
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 PG_USER = "postgres"
 
@@ -25,6 +22,7 @@ class PostgresServer:
         self.folder = folder
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
+        self._databases = 0
 
     def _as_server_user(self) -> dict[str, object]:
         if os.geteuid() != 0:
@@ -32,13 +30,15 @@ class PostgresServer:
         entry = pwd.getpwnam(PG_USER)
         return {"user": entry.pw_uid, "group": entry.pw_gid}
 
-    def start(self) -> str:
-        """Create the cluster and a database; return its SQLAlchemy URL."""
+    def start(self) -> None:
+        """Create the cluster and wait until it accepts connections."""
         initdb, postgres = require_program("initdb"), require_program("postgres")
+        if os.geteuid() == 0:
+            # pytest's temporary folders are private to root; the server user needs its own.
+            self.folder = Path(tempfile.mkdtemp(prefix="haul-postgres-"))
+            shutil.chown(self.folder, PG_USER, PG_USER)
         data = self.folder / "pgdata"
         self.folder.mkdir(parents=True, exist_ok=True)
-        if os.geteuid() == 0:
-            shutil.chown(self.folder, PG_USER, PG_USER)
         as_user = self._as_server_user()
         subprocess.run(
             [initdb, "-D", str(data), "-U", "haul", "--auth=trust", "-E", "UTF8"],
@@ -49,23 +49,34 @@ class PostgresServer:
              "-k", str(self.folder), "-c", "fsync=off"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **as_user,
         )  # fmt: skip
-        createdb = require_program("createdb")
         deadline = time.monotonic() + 30
-        while True:
-            done = subprocess.run(
-                [createdb, "-h", "127.0.0.1", "-p", str(self.port), "-U", "haul", "haul"],
-                capture_output=True, check=False,
-            )  # fmt: skip
-            if done.returncode == 0:
-                break
+        while (problem := self._createdb("haul")) is not None:
             if time.monotonic() > deadline:
-                message = f"postgres did not start: {done.stderr.decode()}"
+                message = f"postgres did not start: {problem}"
                 raise RuntimeError(message)
             time.sleep(0.2)
-        return f"postgresql+asyncpg://haul@127.0.0.1:{self.port}/haul"
+
+    def create_database(self) -> str:
+        """Create an empty database and return its SQLAlchemy URL."""
+        self._databases += 1
+        name = f"haul_{self._databases}"
+        problem = self._createdb(name)
+        if problem is not None:
+            raise RuntimeError(problem)
+        return f"postgresql+asyncpg://haul@127.0.0.1:{self.port}/{name}"
+
+    def _createdb(self, name: str) -> str | None:
+        """Run createdb; None on success, else its complaint."""
+        done = subprocess.run(
+            [require_program("createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "haul", name],
+            capture_output=True, check=False,
+        )  # fmt: skip
+        return None if done.returncode == 0 else done.stderr.decode()
 
     def stop(self) -> None:
         """Stop the server."""
         if self.process is not None:
             self.process.terminate()
             self.process.wait(20)
+        if os.geteuid() == 0:
+            shutil.rmtree(self.folder, ignore_errors=True)

@@ -97,9 +97,9 @@ def alembic_config() -> Config:
     return config
 
 
-def _upgrade(connection: Connection) -> str | None:
-    """Apply pending migrations on an open connection and return the resulting revision."""
+def _upgrade(connection: Connection) -> str:
+    """Apply pending migrations on an open connection and return the resulting revision(s)."""
     config = alembic_config()
     config.attributes["connection"] = connection
     command.upgrade(config, "heads")
-    return MigrationContext.configure(connection).get_current_revision()
+    return ",".join(sorted(MigrationContext.configure(connection).get_current_heads()))

@@ -1,0 +1,42 @@
+"""Settings layers: defaults < options.json < HAUL_* environment < command line."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+import pytest
+
+from haul_engine.settings import SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def test_each_layer_overrides_the_one_below(tmp_path: Path) -> None:
+    (tmp_path / "options.json").write_text(json.dumps({"port": 9001, "log_level": "debug", "host": "10.0.0.1"}))
+    settings = load_settings(
+        {"data_dir": str(tmp_path), "port": 9003, "host": None},
+        {"HAUL_PORT": "9002", "HAUL_HOST": "127.0.0.2", "OTHER": "x"},
+    )
+    assert settings.port == 9003
+    assert settings.host == "127.0.0.2"
+    assert settings.log_level == "debug"
+    assert settings.effective_database_url == f"sqlite+aiosqlite:///{tmp_path / 'haul.db'}"
+    assert settings.effective_download_dir == tmp_path / "downloads"
+
+
+def test_defaults_without_any_layer(tmp_path: Path) -> None:
+    settings = load_settings({"data_dir": str(tmp_path)}, {})
+    assert (settings.port, settings.log_level, settings.heartbeat_interval) == (8765, "info", 30.0)
+
+
+def test_plain_postgresql_url_is_made_async(tmp_path: Path) -> None:
+    settings = load_settings({"data_dir": str(tmp_path), "database_url": "postgresql://u@h/db"}, {})
+    assert settings.effective_database_url == "postgresql+asyncpg://u@h/db"
+
+
+def test_error_names_key_and_source(tmp_path: Path) -> None:
+    (tmp_path / "options.json").write_text(json.dumps({"heartbeat_interval": -1}))
+    with pytest.raises(SettingsError, match=r"'heartbeat_interval' from .*options\.json"):
+        load_settings({"data_dir": str(tmp_path)}, {})
