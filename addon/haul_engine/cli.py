@@ -10,6 +10,8 @@ import sys
 from typing import TYPE_CHECKING
 
 from haul_engine import __version__
+from haul_engine.db.backup import write_snapshot
+from haul_engine.db.database import Database
 from haul_engine.engine import Engine
 from haul_engine.errors import EngineError
 from haul_engine.logs import setup_logging
@@ -27,13 +29,22 @@ EXIT_BAD_SETTINGS = 2
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line and run the chosen action."""
     parser = argparse.ArgumentParser(prog="haul-engine", description="The Haul engine.")
-    parser.add_argument("action", nargs="?", choices=["run", "token"], default="run")
+    parser.add_argument(
+        "action",
+        nargs="?",
+        choices=["run", "token", "check", "snapshot"],
+        default="run",
+        help="run the engine (default); print the API token; check settings and migrate the "
+        "database; write a consistent database snapshot for backups",
+    )
     parser.add_argument("--version", action="version", version=__version__)
     parser.add_argument("--data-dir", help="folder for the database, secrets and state (/data)")
     parser.add_argument("--host", help="address to listen on (0.0.0.0)")
     parser.add_argument("--port", type=int, help="API port (8765)")
     parser.add_argument("--log-level", choices=["debug", "info", "warning", "error"])
-    parser.add_argument("--database-url", help="postgresql+asyncpg://… (default: SQLite in the data folder)")
+    parser.add_argument(
+        "--database-url", help="postgresql+asyncpg://… (default: SQLite in the data folder)"
+    )
     arguments = vars(parser.parse_args(argv))
     action = arguments.pop("action")
     try:
@@ -46,7 +57,38 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(load_or_create_token(settings.data_dir))  # noqa: T201 - the command's output
         return 0
     setup_logging(settings.log_level)
+    if action == "check":
+        return asyncio.run(check(settings))
+    if action == "snapshot":
+        return snapshot(settings)
     return asyncio.run(run(settings))
+
+
+async def check(settings: Settings) -> int:
+    """Validate settings and bring the database schema up to date, then exit."""
+    database = Database(settings.effective_database_url)
+    try:
+        await database.setup()
+    except (EngineError, OSError) as err:
+        _LOGGER.error("database check failed: %s", err)  # noqa: TRY400 - the message says it all
+        return 1
+    finally:
+        await database.close()
+    _LOGGER.info("settings valid; database %s at revision %s", database.dialect, database.revision)
+    return 0
+
+
+def snapshot(settings: Settings) -> int:
+    """Write the SQLite snapshot that backups carry (nothing to do for a server database)."""
+    path = Database(settings.effective_database_url).sqlite_path
+    if path is None:
+        _LOGGER.info("database is external: back it up with its own tools")
+        return 0
+    if not path.exists():
+        _LOGGER.info("no database yet")
+        return 0
+    _LOGGER.info("snapshot written to %s", write_snapshot(path))
+    return 0
 
 
 async def run(settings: Settings) -> int:

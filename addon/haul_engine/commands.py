@@ -56,7 +56,7 @@ class Command:
         """Names taken from the REST path."""
         return _PATH_PARAM.findall(self.spec.path)
 
-    async def call(self, args: Mapping[str, Any]) -> Any:
+    async def call(self, args: Mapping[str, Any]) -> Any:  # noqa: ANN401 - any JSON value
         """Validate args, run the handler and return its JSON-ready result."""
         try:
             parsed = self.args_model.model_validate(dict(args))
@@ -96,7 +96,7 @@ class CommandRegistry:
         result = TypeAdapter(hints.get("return", Any))
         self.commands[spec.name] = Command(spec, handler, args_model, result, summary)
 
-    async def call(self, name: str, args: Mapping[str, Any]) -> Any:
+    async def call(self, name: str, args: Mapping[str, Any]) -> Any:  # noqa: ANN401 - any JSON value
         """Run a command by name."""
         command = self.commands.get(name)
         if command is None:

@@ -30,7 +30,7 @@ class Controller:
         return {}
 
     def problems(self) -> list[str]:
-        """What makes the engine degraded right now."""
+        """Say what makes the engine degraded right now."""
         return []
 
     def http_routes(self) -> list[web.RouteDef]:

@@ -20,7 +20,8 @@ TRANSLATIONS = yaml.safe_load((ADDON / "translations" / "en.yaml").read_text())
 S6 = ADDON / "rootfs" / "etc" / "s6-overlay" / "s6-rc.d"
 SCRIPTS = sorted(path for path in S6.glob("*/*") if path.name in {"run", "finish"})
 SCHEMA_TYPE = re.compile(
-    r"^(str|bool|email|url|password|port|int(\(\d*,\d*\))?|float(\([\d.]*,[\d.]*\))?|match\(.+\)|list\(.+\))\??$"
+    r"^(str|bool|email|url|password|port|int(\(-?\d*,-?\d*\))?|float(\(-?[\d.]*,-?[\d.]*\))?"
+    r"|match\(.+\)|list\(.+\))\??$"
 )
 
 
@@ -72,10 +73,18 @@ def test_dockerfile_uses_the_pinned_base_and_the_shared_requirements() -> None:
 
 def test_s6_services_are_complete() -> None:
     assert (S6 / "haul" / "type").read_text().strip() == "longrun"
+    assert (S6 / "haul-init" / "type").read_text().strip() == "oneshot"
     assert (S6 / "haul-discovery" / "type").read_text().strip() == "oneshot"
+    assert (S6 / "haul" / "dependencies.d" / "haul-init").exists()
     assert (S6 / "haul-discovery" / "dependencies.d" / "haul").exists()
-    assert {path.name for path in (S6 / "user" / "contents.d").iterdir()} == {"haul", "haul-discovery"}
-    assert "bashio::discovery \"haul\"" in (S6 / "haul-discovery" / "run").read_text()
+    for oneshot in ("haul-init", "haul-discovery"):
+        assert (S6 / oneshot / "up").read_text().strip() == f"/etc/s6-overlay/s6-rc.d/{oneshot}/run"
+    assert {path.name for path in (S6 / "user" / "contents.d").iterdir()} == {
+        "haul",
+        "haul-init",
+        "haul-discovery",
+    }
+    assert 'bashio::discovery "haul"' in (S6 / "haul-discovery" / "run").read_text()
     for script in SCRIPTS:
         assert script.read_text().startswith("#!/command/with-contenv bashio\n"), script
         assert script.stat().st_mode & 0o111, f"{script} must be executable"
@@ -84,5 +93,24 @@ def test_s6_services_are_complete() -> None:
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda path: f"{path.parent.name}/{path.name}")
 def test_s6_scripts_pass_shellcheck(script: Path) -> None:
     shellcheck = require_program("shellcheck")
-    done = subprocess.run([shellcheck, "-s", "bash", str(script)], capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [shellcheck, "-s", "bash", str(script)], capture_output=True, text=True, check=False
+    )
     assert done.returncode == 0, done.stdout
+
+
+def test_dockerfile_passes_hadolint() -> None:
+    hadolint = require_program("hadolint")
+    done = subprocess.run(
+        [hadolint, str(ADDON / "Dockerfile")], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stdout
+
+
+def test_apparmor_profile_and_images() -> None:
+    profile = (ADDON / "apparmor.txt").read_text()
+    assert "profile haul " in profile
+    for path in ("/data/**", "/media/**", "/share/**"):
+        assert path in profile
+    for image in ("icon.png", "logo.png"):
+        assert (ADDON / image).read_bytes().startswith(b"\x89PNG\r\n\x1a\n")

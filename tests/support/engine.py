@@ -110,7 +110,18 @@ class EngineProcess:
         self.stop()
         return self.start()
 
-    def request(self, method: str, path: str, body: Any = None, *, token: str | None = None) -> tuple[int, Any]:  # noqa: ANN401
+    def wait_for_log(self, text: str, timeout: float = 10.0) -> bool:
+        """Wait until the engine's log contains text; False if it never does."""
+        deadline = time.monotonic() + timeout
+        while text not in self.log:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.1)
+        return True
+
+    def request(
+        self, method: str, path: str, body: object = None, *, token: str | None = None
+    ) -> tuple[int, Any]:
         """A blocking JSON call for simple tests; returns (status, decoded body)."""
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(f"{self.url}{path}", data=data, method=method)  # noqa: S310

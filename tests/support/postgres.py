@@ -9,6 +9,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+
 from tests.support.programs import free_port, require_program
 
 PG_USER = "postgres"
@@ -67,8 +68,9 @@ class PostgresServer:
 
     def _createdb(self, name: str) -> str | None:
         """Run createdb; None on success, else its complaint."""
+        createdb = require_program("createdb")
         done = subprocess.run(
-            [require_program("createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "haul", name],
+            [createdb, "-h", "127.0.0.1", "-p", str(self.port), "-U", "haul", name],
             capture_output=True, check=False,
         )  # fmt: skip
         return None if done.returncode == 0 else done.stderr.decode()

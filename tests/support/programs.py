@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import sys
 from pathlib import Path
 
 import pytest
@@ -15,8 +16,10 @@ POSTGRES_BIN = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
 
 def require_program(name: str) -> str:
     """Return the program's path; skip (locally) or fail (in CI) when it is not installed."""
-    path = shutil.which(name) or next(
-        (str(folder / name) for folder in POSTGRES_BIN if (folder / name).exists()), None
+    path = (
+        shutil.which(name)
+        or shutil.which(name, path=str(Path(sys.executable).parent))
+        or next((str(folder / name) for folder in POSTGRES_BIN if (folder / name).exists()), None)
     )
     if path is None:
         message = f"{name} is not installed (scripts/setup installs it)"

@@ -11,7 +11,7 @@ def token_matches(offered: str | None, expected: str) -> bool:
 
 
 def bearer(header: str | None) -> str | None:
-    """The token of an `Authorization: Bearer …` header, if any."""
+    """Return the token of an `Authorization: Bearer …` header, if any."""
     if header is None:
         return None
     scheme, _, token = header.partition(" ")

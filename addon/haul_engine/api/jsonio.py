@@ -14,10 +14,10 @@ def dumps(value: Any) -> str:  # noqa: ANN401 - any JSON-ready value
 
 
 def json_response(value: Any, status: int = 200) -> web.Response:  # noqa: ANN401 - any JSON-ready value
-    """An application/json response."""
+    """Build an application/json response."""
     return web.Response(body=orjson.dumps(value), status=status, content_type="application/json")
 
 
 def error_response(status: int, code: str, message: str) -> web.Response:
-    """The one error shape of the API."""
+    """Build the one error shape of the API."""
     return json_response({"error": {"code": code, "message": message}}, status)

@@ -28,8 +28,8 @@ def openapi_document(registry: CommandRegistry, prefix: str) -> dict[str, Any]:
     schemas: dict[str, Any] = {"Error": ERROR_SCHEMA}
     paths: dict[str, dict[str, Any]] = {}
     for command in registry.commands.values():
-        paths.setdefault(prefix + command.spec.path, {})[command.spec.method.lower()] = (
-            _operation(command, schemas)
+        paths.setdefault(prefix + command.spec.path, {})[command.spec.method.lower()] = _operation(
+            command, schemas
         )
     return {
         "openapi": "3.1.0",
@@ -41,7 +41,9 @@ def openapi_document(registry: CommandRegistry, prefix: str) -> dict[str, Any]:
             "responses": {
                 "Error": {
                     "description": "An error with a stable code and a message",
-                    "content": {"application/json": {"schema": {"$ref": REF_TEMPLATE.format(model="Error")}}},
+                    "content": {
+                        "application/json": {"schema": {"$ref": REF_TEMPLATE.format(model="Error")}}
+                    },
                 },
             },
             "schemas": schemas,
@@ -52,7 +54,9 @@ def openapi_document(registry: CommandRegistry, prefix: str) -> dict[str, Any]:
 def _operation(command: Command, schemas: dict[str, Any]) -> dict[str, Any]:
     """One operation object; nested models are hoisted into components.schemas."""
     args = _hoist(command.args_model.model_json_schema(ref_template=REF_TEMPLATE), schemas)
-    result = _hoist(command.result.json_schema(mode="serialization", ref_template=REF_TEMPLATE), schemas)
+    result = _hoist(
+        command.result.json_schema(mode="serialization", ref_template=REF_TEMPLATE), schemas
+    )
     properties: dict[str, Any] = args.get("properties", {})
     required = set(args.get("required", []))
     path_params = command.path_params

@@ -13,7 +13,7 @@ from aiohttp import WSMsgType, web
 from haul_engine import __version__
 from haul_engine.api.auth import token_matches
 from haul_engine.api.jsonio import dumps
-from haul_engine.errors import EngineError, InvalidInput
+from haul_engine.errors import EngineError
 
 if TYPE_CHECKING:
     from haul_engine.engine import Engine
@@ -129,15 +129,23 @@ class WebSocketClient:
         try:
             if message["command"] == "subscribe":
                 result: Any = self._subscribe(args)
-            elif not isinstance(args, dict):
-                raise InvalidInput("args must be an object")  # noqa: TRY301 - reported below
-            else:
+            elif isinstance(args, dict):
                 result = await self.engine.commands.call(message["command"], args)
+            else:
+                self.send(
+                    {
+                        "id": request_id,
+                        "error": {"code": "invalid_input", "message": "args must be an object"},
+                    }
+                )
+                return
         except EngineError as err:
             self.send({"id": request_id, "error": {"code": err.code, "message": str(err)}})
         except Exception:
             _LOGGER.exception("command %s failed", message["command"])
-            self.send({"id": request_id, "error": {"code": "internal_error", "message": "see engine log"}})
+            self.send(
+                {"id": request_id, "error": {"code": "internal_error", "message": "see engine log"}}
+            )
         else:
             self.send({"id": request_id, "result": result})
 

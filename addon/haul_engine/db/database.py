@@ -12,6 +12,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
+from haul_engine.db.backup import restore_if_missing
 from haul_engine.db.models import EngineMeta
 from haul_engine.errors import Unavailable
 
@@ -37,14 +38,20 @@ class Database:
 
     @property
     def dialect(self) -> str:
-        """sqlite or postgresql."""
+        """Name the backend: sqlite or postgresql."""
         return self.url.split("+", 1)[0].split(":", 1)[0]
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The SQLite database file, or None for a server database."""
+        return Path(self.url.split(":///", 1)[1]) if self.dialect == "sqlite" else None
 
     async def setup(self) -> None:
         """Connect and migrate to the newest schema."""
         options: dict[str, Any] = {"pool_pre_ping": True}
-        if self.dialect == "sqlite":
-            Path(self.url.split(":///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
+        if self.sqlite_path is not None:
+            self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+            restore_if_missing(self.sqlite_path)
         self._engine = create_async_engine(self.url, **options)
         if self.dialect == "sqlite":
             event.listen(self._engine.sync_engine, "connect", _sqlite_pragmas)
