@@ -36,8 +36,16 @@ def engine_factory(tmp_path: Path) -> Iterator[Callable[..., EngineProcess]]:
 
 @pytest.fixture
 def engine(engine_factory: Callable[..., EngineProcess]) -> EngineProcess:
-    """A running engine on SQLite."""
+    """A running engine on SQLite, for one test."""
     return engine_factory().start()
+
+
+@pytest.fixture(scope="module")
+def shared_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EngineProcess]:
+    """One running engine for a whole module of tests that do not change its state."""
+    engine = EngineProcess(tmp_path_factory.mktemp("shared") / "engine").start()
+    yield engine
+    engine.kill()
 
 
 @pytest.fixture(scope="session")

@@ -46,10 +46,10 @@ def test_system_reports_disk_and_uptime(engine: EngineProcess) -> None:
 @pytest.mark.parametrize(("method", "path"), ROUTES, ids=[f"{m} {p}" for m, p in ROUTES])
 @pytest.mark.parametrize("token", ["", "wrong-token"], ids=["missing", "wrong"])
 def test_every_route_needs_the_token(
-    engine: EngineProcess, method: str, path: str, token: str
+    shared_engine: EngineProcess, method: str, path: str, token: str
 ) -> None:
     concrete = re.sub(r"{\w+}", "0" * 40, path)
-    request = urllib.request.Request(f"{engine.url}/api/v1{concrete}", method=method)  # noqa: S310
+    request = urllib.request.Request(f"{shared_engine.url}/api/v1{concrete}", method=method)  # noqa: S310
     if token:
         request.add_header("Authorization", f"Bearer {token}")
     with pytest.raises(urllib.error.HTTPError) as refused:
