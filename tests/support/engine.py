@@ -12,7 +12,7 @@ import urllib.error
 import urllib.request
 from typing import TYPE_CHECKING, Any
 
-from tests.support.programs import free_port
+from tests.support.programs import allow_loopback_sockets, free_port
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -67,6 +67,7 @@ class EngineProcess:
 
     def start(self, timeout: float = 30.0) -> EngineProcess:
         """Start and wait until /health answers."""
+        allow_loopback_sockets()
         environment = {k: v for k, v in os.environ.items() if not k.startswith("HAUL_")}
         environment.update(self.env)
         with self.log_path.open("ab") as log:

@@ -10,7 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.support.programs import free_port, require_program
+from tests.support.programs import allow_loopback_sockets, free_port, require_program
 
 PG_USER = "postgres"
 
@@ -33,6 +33,7 @@ class PostgresServer:
 
     def start(self) -> None:
         """Create the cluster and wait until it accepts connections."""
+        allow_loopback_sockets()
         initdb, postgres = require_program("initdb"), require_program("postgres")
         if os.geteuid() == 0:
             # pytest's temporary folders are private to root; the server user needs its own.

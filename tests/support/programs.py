@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import pytest_socket
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 POSTGRES_BIN = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
@@ -37,8 +38,18 @@ def require_root(reason: str) -> None:
         pytest.skip(f"needs root: {reason}")
 
 
+def allow_loopback_sockets() -> None:
+    """Lift HA's test-time socket block, also for module- and session-scoped fixtures.
+
+    HA's plugin blocks sockets before each test, and wider-scoped fixtures are set up before the
+    per-test `socket_enabled` fixture; its 127.0.0.1-only allow-list stays in force.
+    """
+    pytest_socket.enable_socket()
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    allow_loopback_sockets()
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
