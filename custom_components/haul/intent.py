@@ -160,31 +160,27 @@ class PauseDownloadsIntent(HaulIntent):
 
     intent_type = "HaulPauseDownloads"
     description = "Pauses all of Haul's downloads."
+    pause = True
 
     async def answer(self, client: HaulClient, slots: dict[str, Any]) -> str:  # noqa: ARG002
-        """Pause each running download."""
-        paused = 0
+        """Pause (or resume) each unfinished download that is not already so."""
+        changed = 0
         for torrent in await client.request("GET", "/torrents"):
-            if torrent["progress"] < 1 and not torrent["stopped"]:
-                await client.request("POST", f"/torrents/{torrent['hash']}/pause")
-                paused += 1
-        return f"Paused {_count(paused, 'download')}." if paused else "Nothing was downloading."
+            if torrent["progress"] < 1 and torrent["stopped"] != self.pause:
+                action = "pause" if self.pause else "resume"
+                await client.request("POST", f"/torrents/{torrent['hash']}/{action}")
+                changed += 1
+        if not changed:
+            return "Nothing was downloading." if self.pause else "No download was paused."
+        return f"{'Paused' if self.pause else 'Resumed'} {_count(changed, 'download')}."
 
 
-class ResumeDownloadsIntent(HaulIntent):
+class ResumeDownloadsIntent(PauseDownloadsIntent):
     """Resume every paused download."""
 
     intent_type = "HaulResumeDownloads"
     description = "Resumes all of Haul's paused downloads."
-
-    async def answer(self, client: HaulClient, slots: dict[str, Any]) -> str:  # noqa: ARG002
-        """Resume each stopped, unfinished download."""
-        resumed = 0
-        for torrent in await client.request("GET", "/torrents"):
-            if torrent["progress"] < 1 and torrent["stopped"]:
-                await client.request("POST", f"/torrents/{torrent['hash']}/resume")
-                resumed += 1
-        return f"Resumed {_count(resumed, 'download')}." if resumed else "No download was paused."
+    pause = False
 
 
 class LibraryGapsIntent(HaulIntent):

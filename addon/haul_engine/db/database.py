@@ -104,9 +104,9 @@ def alembic_config() -> Config:
     return config
 
 
-def _upgrade(connection: Connection) -> str:
-    """Apply pending migrations on an open connection and return the resulting revision(s)."""
+def _upgrade(connection: Connection) -> str | None:
+    """Apply pending migrations on an open connection and return the resulting revision."""
     config = alembic_config()
     config.attributes["connection"] = connection
-    command.upgrade(config, "heads")
-    return ",".join(sorted(MigrationContext.configure(connection).get_current_heads()))
+    command.upgrade(config, "head")
+    return MigrationContext.configure(connection).get_current_revision()

@@ -6,12 +6,19 @@ import sqlite3
 from typing import TYPE_CHECKING
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.ext.asyncio import create_async_engine
 
-from haul_engine.db.database import Database
+from haul_engine.db.database import Database, alembic_config
+from haul_engine.db.models import Base
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
+
+    from sqlalchemy.engine import Connection
 
     from tests.support.engine import EngineProcess
 
@@ -57,7 +64,34 @@ def test_engine_on_postgresql_keeps_its_identity(
     assert engine.request("GET", "/api/v1/info")[1]["server_id"] == server_id
 
 
-def test_unreachable_database_is_a_clear_error(engine_factory: Callable[..., EngineProcess]) -> None:
+def test_unreachable_database_is_a_clear_error(
+    engine_factory: Callable[..., EngineProcess],
+) -> None:
     engine = engine_factory(args=["--database-url", "postgresql+asyncpg://haul@127.0.0.1:1/haul"])
     with pytest.raises(RuntimeError, match="cannot start: database postgresql not reachable"):
         engine.start()
+
+
+def _schema_drift(connection: Connection) -> list[object]:
+    """What the models declare that the migrations did not create (or the other way round)."""
+    import haul_engine.engine  # noqa: F401, PLC0415 - registers every capability's models on Base
+
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    return list(compare_metadata(context, Base.metadata))
+
+
+async def test_migrations_build_exactly_the_declared_models(database_url: str) -> None:
+    database = Database(database_url)
+    await database.setup()
+    engine = create_async_engine(database_url)
+    async with engine.connect() as connection:
+        assert await connection.run_sync(_schema_drift) == []
+    await engine.dispose()
+    await database.close()
+
+
+def test_migrations_form_one_line() -> None:
+    script = ScriptDirectory.from_config(alembic_config())
+    assert len(script.get_heads()) == 1
+    revisions = [revision.revision for revision in script.walk_revisions()]
+    assert revisions == sorted(revisions, reverse=True)
