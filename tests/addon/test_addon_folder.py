@@ -114,3 +114,7 @@ def test_apparmor_profile_and_images() -> None:
         assert path in profile
     for image in ("icon.png", "logo.png"):
         assert (ADDON / image).read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_web_ui_is_the_engine_page() -> None:
+    assert CONFIG["webui"] == "http://[HOST]:[PORT:8765]/"

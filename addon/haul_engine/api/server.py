@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 API_PREFIX = "/api/v1"
 MAX_BODY = 16 * 1024 * 1024
+INDEX_PAGE = Path(__file__).parent / "static" / "index.html"
 Handler = Any
 
 
@@ -37,6 +39,7 @@ class ApiServer:
     def build_app(self) -> web.Application:
         """Assemble every route."""
         app = web.Application(client_max_size=MAX_BODY)
+        app.router.add_get("/", self._index)
         app.router.add_get("/health", self._health)
         app.router.add_get(f"{API_PREFIX}/openapi.json", self._openapi)
         app.router.add_get(f"{API_PREFIX}/ws", self.websockets.handle)
@@ -65,6 +68,10 @@ class ApiServer:
     def authorized(self, request: web.Request) -> bool:
         """Whether the request carries the engine's bearer token."""
         return token_matches(bearer(request.headers.get("Authorization")), self.engine.token)
+
+    async def _index(self, _request: web.Request) -> web.FileResponse:
+        """Serve the add-on's web UI: a static page that shows data only with the token."""
+        return web.FileResponse(INDEX_PAGE)
 
     async def _health(self, _request: web.Request) -> web.Response:
         problems = self.engine.problems()

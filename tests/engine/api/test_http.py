@@ -79,3 +79,13 @@ def test_unknown_route_and_bad_body(engine: EngineProcess) -> None:
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(request)  # noqa: S310
     assert refused.value.code == 400
+
+
+def test_web_ui_page_needs_no_token_and_carries_no_data(shared_engine: EngineProcess) -> None:
+    with urllib.request.urlopen(f"{shared_engine.url}/") as answer:  # noqa: S310
+        assert answer.status == 200
+        assert answer.headers["Content-Type"].startswith("text/html")
+        page = answer.read().decode()
+    assert "<title>Haul engine</title>" in page
+    assert shared_engine.token not in page
+    assert shared_engine.request("GET", "/api/v1/info")[1]["server_id"] not in page
