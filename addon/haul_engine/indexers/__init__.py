@@ -1,0 +1,1 @@
+"""Indexers: Torznab feeds and Prowlarr, searched together within each one's limits."""

@@ -1,0 +1,50 @@
+"""The jellyfin, emby and plex connector kinds: settings schema and connection test."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import aiohttp
+from pydantic import BaseModel, ConfigDict, Field
+
+from haul_engine.arr.client import USER_AGENT
+from haul_engine.connectors.kinds import ConnectorConfig, ConnectorKind, TestResult, register_kind
+from haul_engine.mediaservers.clients import CLIENTS, MediaServerError, is_under, make_client
+
+MEDIA_SERVER_KINDS = frozenset(CLIENTS)
+
+
+class MediaServerSettings(BaseModel):
+    """Per-connector settings of a media server."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    path_map: dict[Annotated[str, Field(min_length=1)], str] = {}
+    """Folder prefixes as Haul and the *arrs see them → the same folders as the server sees them."""
+
+    def server_path(self, path: str) -> str:
+        """Rewrite path with the longest matching path_map prefix (unchanged when none matches)."""
+        matches = [prefix for prefix in self.path_map if is_under(path, prefix)]
+        if not matches:
+            return path
+        prefix = max(matches, key=len)
+        return self.path_map[prefix].rstrip("/\\") + path[len(prefix.rstrip("/\\")) :]
+
+
+def new_session() -> aiohttp.ClientSession:
+    """Open an HTTP session for media-server calls (each call sets its own timeout and key)."""
+    return aiohttp.ClientSession(headers={"User-Agent": USER_AGENT})
+
+
+async def test_media_server(config: ConnectorConfig) -> TestResult:
+    """Check the key with an authenticated call and report the app and its version."""
+    async with new_session() as session:
+        try:
+            info = await make_client(config, session).identify()
+        except MediaServerError as err:
+            return TestResult(ok=False, error=str(err))
+    return TestResult(ok=True, app=info.app, version=info.version)
+
+
+for _name in sorted(MEDIA_SERVER_KINDS):
+    register_kind(ConnectorKind(_name, "mediaserver", MediaServerSettings, test_media_server))

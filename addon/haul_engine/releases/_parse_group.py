@@ -1,0 +1,101 @@
+"""Release groups: leading anime subgroups, known multi-word groups and `-GROUP` suffixes."""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+_I = re.IGNORECASE
+
+# Groups whose names hold separators or that sign without a dash (facts about the scene).
+KNOWN_GROUPS: Final = re.compile(
+    r"(?:^|[-_. \[(])(?P<group>E\.N\.D|BEN[. ]THE[. ]MEN|D-Z0N3|Fight-BB|-ZR-|[A-Za-z]+ HDTeam"
+    r"|YTS\.(?:MX|LT|AG|AM)|YIFY|YTS|QxR|TAoE|KRaLiMaRKo|BluDragon|KCRT|HQMUX|NTb|Goki)"
+    r"[)\]]{0,2}\s*$",
+)
+# Suffix forms, tried in order on a name that ends with the group.
+DASH_GROUP: Final = re.compile(
+    r"(?:(?<=[a-z0-9\])])-|\s-\s?|\s?-\s"
+    r"|\.-)(?P<group>[^\W_][\w&]{0,30}(?:-[^\W_][\w&]{0,30})?)[)\]]?\s*$",
+    _I,
+)
+SOFTSUBS: Final = re.compile(r"^softsubs \((?P<group>[^()]+)\)$", _I)
+TRAILING_BRACKET: Final = re.compile(r"\[(?P<group>[^\[\]]{2,30})\]\s*$")
+TRAILING_LANGUAGE: Final = re.compile(r"(?<=[a-z0-9])[ ._](?:english|french|german|ita|spa)$", _I)
+TRAILING_PARENTHETICAL: Final = re.compile(r"\s+\([^()]*\)\s*$")
+LAST_PARENTHESIS: Final = re.compile(r"\((?P<block>[^()]*)\)\s*$")
+# Tokens that look like a group but are quality, tags or numbering.
+NOT_A_GROUP: Final = re.compile(
+    r"^(?:[0-9]{3,4}[pi]|[xh]\.?26[45]|hevc|avc|xvid|divx|web|web-?dl|dl|hd|sd|hdtv|pdtv|dvdrip"
+    r"|bluray"
+    r"|blu-ray|brrip|bdrip|webrip|remux|aac|ac3|dts|dd|ddp|eac3|truehd|atmos|flac|mp3|opus|hdr"
+    r"|hdr10|dv"
+    r"|sdr|10bit|8bit|dual|audio|multi|subs?|proper|repack|internal|[0-9]{1,2}|v[0-9]|s[0-9]{1,2}"
+    r"|s[0-9]{1,2}e[0-9]{1,3}|e[0-9]{1,3}|[0-9]+x[0-9]+|ws|ts|cam|mkv|mp4|avi"
+    r"|hd(?:tv)?[-. ]?[0-9]{3,4}p"
+    r"|[a-f0-9]{8}|ma|es|x|complete|batch|season|english|eng|german|french|softsubs|raw|nf|amzn|uhd"
+    r"|dub|dubbed|sub|subbed|rip|lossless|log|cue|cd|[0-9]cd|vbr|cbr|mkv|m4a|kbps|[0-9]{4}|sdtv"
+    r"|hdtv|tv)$",
+    _I,
+)
+QUALITY_HINT: Final = re.compile(
+    r"(?<![a-z0-9])(?:[0-9]{3,4}[pi]|[xh][-_. ]?26[45]|hevc|avc|xvid|divx|web|web-?dl|webrip|hdtv"
+    r"|pdtv"
+    r"|dvd(?:rip)?|blu-?ray|bdrip|brrip|remux|aac|ac3|dts|ddp?|truehd|flac|mp3|dsr|2hd|mpeg2"
+    r"|vc-?1|hdrip"
+    r"|bdmux|webmux|bd|uhd|[0-9]{2,3}kbps)(?![a-z])",
+    _I,
+)
+
+
+def release_group(text: str, leading_group: str | None) -> str | None:
+    """Return the group that released `text` (junk suffixes and extension already removed)."""
+    if leading_group:
+        return leading_group
+    text = TRAILING_LANGUAGE.sub("", text[-200:])
+    if (match := KNOWN_GROUPS.search(text)) and QUALITY_HINT.search(text, 0, match.start()):
+        return match.group("group")
+    if TRAILING_BRACKET.search(text):
+        return _bracketed_group(text)
+    if group := _dash_group(text) or _dash_group(TRAILING_PARENTHETICAL.sub("", text)):
+        return group
+    if match := LAST_PARENTHESIS.search(text):  # "(1080p BluRay x265 Tigole)"
+        return _signed_quality_block(match.group("block"))
+    return None
+
+
+def _dash_group(text: str) -> str | None:
+    """Return the `-GROUP` (or `-TWO-PART` group) ending a name when quality tags come before it."""
+    match = DASH_GROUP.search(text)
+    if match is None or not QUALITY_HINT.search(text, 0, match.start()):
+        return None
+    first, _, second = match.group("group").partition("-")
+    if not NOT_A_GROUP.match(first):
+        return match.group("group")
+    return second if second and not NOT_A_GROUP.match(second) else None
+
+
+def _bracketed_group(text: str) -> str | None:
+    """Return the last bracket that is not quality (`[BluRay] [1080p] [YIFY]`); None if all are.
+
+    A last bracket of quality tags may end with the encoder's name: `[1080p x265 10bit Joy]`.
+    """
+    last = True
+    while match := TRAILING_BRACKET.search(text):
+        candidate = match.group("group").strip()
+        if softsubs := SOFTSUBS.match(candidate):
+            return softsubs.group("group")
+        if not NOT_A_GROUP.match(candidate) and not QUALITY_HINT.search(candidate):
+            return None if " " in candidate else candidate
+        if last and (signed := _signed_quality_block(candidate)):
+            return signed
+        text, last = text[: match.start()].rstrip(), False
+    return None
+
+
+def _signed_quality_block(block: str) -> str | None:
+    """Return the last word of a block of quality tags when it is a name, not a tag."""
+    tags, _, word = block.rpartition(" ")
+    if not tags or not QUALITY_HINT.search(tags) or not word[:1].isalpha():
+        return None
+    return None if NOT_A_GROUP.match(word) or QUALITY_HINT.fullmatch(word) else word

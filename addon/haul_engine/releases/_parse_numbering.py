@@ -1,0 +1,384 @@
+"""Numbering of a release name (episodes, seasons, absolute numbers, air dates); title end."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING
+
+from haul_engine.releases import _parse_quality as q
+from haul_engine.releases import _parse_structure as s
+
+if TYPE_CHECKING:
+    from haul_engine.releases.parser import MediaType
+
+_MONTHS = 12
+_MIN_ABSOLUTE_DIGITS = 2  # "- 07": a single digit after a dash is too often part of a title
+_ABSOLUTE_DIGITS = 3
+_NOT_EPISODES = frozenset({"480", "576", "720", "1080", "264", "265"})
+_MAX_RUN = 500  # longer "ranges" are two unrelated numbers
+
+
+@dataclass(slots=True)
+class Structure:
+    """Where the title ends and what numbering a name carries."""
+
+    title_end: int = 0
+    seasons: list[int] = field(default_factory=list)
+    episodes: list[int] = field(default_factory=list)
+    absolute_episodes: list[int] = field(default_factory=list)
+    air_date: date | None = None
+    full_season: bool = False
+    anime_version: int | None = None
+
+
+def has_episode(text: str) -> bool:
+    """Tell whether a name carries an `S01E02` or `1x02` episode marker."""
+    return bool(s.SEASON_EPISODE.search(text) or s.CROSS_EPISODE.search(text))
+
+
+def find_structure(work: str, media_type: MediaType | None, *, anime_like: bool) -> Structure:
+    """Locate the numbering (episodes, seasons, dates) and with it the end of the title."""
+    zone_end = title_zone_end(work)
+    finders = (
+        (_season_episode,) if media_type == "movie" else _ANIME_FINDERS if anime_like else _FINDERS
+    )
+    for finder in finders:
+        found = finder(work, zone_end, media_type)
+        if found is not None:
+            if anime_like and found.episodes:
+                _split_absolute_from_title(work, found)
+            return found
+    return Structure(title_end=zone_end)
+
+
+def _split_absolute_from_title(work: str, structure: Structure) -> None:
+    """Take the number ending an anime title as its absolute number (`Show 214 10x14`)."""
+    match = s.ANIME_TRAILING_NUMBER.search(work, 0, structure.title_end)
+    if match is None or not work[: match.start()].strip(s.TITLE_TRIM):
+        return
+    number = match.group("dashed") or match.group("bare")
+    if s.is_year(number):
+        return
+    structure.title_end = match.start()
+    if number.isdigit() and not structure.absolute_episodes:
+        structure.absolute_episodes = [int(number)]
+
+
+def title_zone_end(work: str) -> int:
+    """Where quality tags or packaging brackets begin (a title never extends past them)."""
+    end = len(work)
+    if match := s.TITLE_END.search(work, 1):
+        end = match.start()
+    if (match := s.BRACKET_OPEN.search(work, 1)) and match.start() < end:
+        end = match.start()
+    return end
+
+
+def _season_episode(work: str, _zone_end: int, _media: MediaType | None) -> Structure | None:
+    """`S01E02`, `S01E02E03`, `S01E02-06`, `S01.E02`, `S2016E05`."""
+    match = (
+        s.SEASON_EPISODE.search(work)
+        or s.CROSS_EPISODE.search(work)
+        or s.SEASON_EPISODE_GLUED.search(work)
+    )
+    if match is None:
+        return None
+    episodes = _episode_run(int(match.group("episode")), match.group("more"))
+    structure = Structure(
+        title_end=match.start(), seasons=[int(match.group("season"))], episodes=episodes
+    )
+    # "Show 2016 02 25 S20E142": a date before the episode is not part of the title.
+    if dated := _find_date(work, None, match.start()):
+        structure.title_end, structure.air_date = dated
+    if absolute := s.ANIME_ABSOLUTE.match(work, match.end()):  # "S01E01-02 - 001-002"
+        number = absolute.group("episode")
+        if number.isdigit() and len(number) >= _MIN_ABSOLUTE_DIGITS and not s.is_year(number):
+            spanned = absolute.group("range")
+            last = int(_DIGITS.findall(spanned)[-1]) if spanned else int(number)
+            structure.absolute_episodes = _number_range(int(number), last)
+    structure.anime_version = _anime_version(work, match.end())
+    if (whole := s.WHOLE_SEASON_RUN.match(work, match.start())) and whole["last"] == whole["total"]:
+        structure.episodes, structure.full_season = [], True
+    return structure
+
+
+def _episode_run(first: int, more: str) -> list[int]:
+    """Episodes of a multi-episode marker: arr convention is the whole range first..last."""
+    numbers = [first, *(int(n) for n in s.MORE_EPISODES.findall(more))]
+    last = numbers[-1]
+    if len(numbers) > 1 and first < last <= first + _MAX_RUN:
+        return list(range(first, last + 1))
+    return sorted(set(numbers))
+
+
+def _anime_version(work: str, position: int) -> int | None:
+    """Read a `v2` glued to or right after an episode number."""
+    if match := q.REVISION.match(work, position):
+        version = match.group("version") or match.group("anime_version")
+        return int(version) if version else None
+    if (
+        position < len(work)
+        and work[position] in " ."
+        and (match := q.REVISION.match(work, position + 1))
+    ):
+        version = match.group("version")
+        return int(version) if version else None
+    return None
+
+
+def _season_word_episode(work: str, _zone_end: int, _media: MediaType | None) -> Structure | None:
+    """`Season 1 Episode 3`."""
+    if match := s.SEASON_WORD_EPISODE.search(work):
+        first = int(match.group("episode"))
+        return Structure(
+            title_end=match.start(),
+            seasons=[int(match.group("season"))],
+            episodes=_number_range(first, int(match.group("last") or first)),
+        )
+    return None
+
+
+def _spanish_chapter(work: str, zone_end: int, _media: MediaType | None) -> Structure | None:
+    """`Temporada 2 [HDTV][Cap.201]`, `[Cap.111_120]`: season and episode packed after `Cap.`."""
+    match = s.SPANISH_CHAPTER.search(work)
+    if match is None:
+        return None
+    first = int(match.group("episode"))
+    season = s.FULL_SEASON.search(work, 0, match.start())
+    title_end = min(zone_end, match.start(), season.start() if season else zone_end)
+    return Structure(
+        title_end=title_end,
+        seasons=[int(match.group("season"))],
+        episodes=_number_range(first, int(match.group("last") or first)),
+    )
+
+
+def _dated(work: str, _zone_end: int, media: MediaType | None) -> Structure | None:
+    """Daily shows: `2011.04.18`, `18.04.2011`, `20110418`, `18th April 2011`, `E56.190121`."""
+    if match := s.KOREAN_DATED_EPISODE.search(work):
+        air = _date(2000 + int(match.group("year")), match.group("month"), match.group("day"))
+        first = int(match.group("episode"))
+        episodes = _number_range(first, int(match.group("last") or first))
+        return Structure(title_end=match.start(), seasons=[1], episodes=episodes, air_date=air)
+    found = _find_date(work, media)
+    if found is None:
+        return None
+    start, air = found
+    return Structure(title_end=start, air_date=air)
+
+
+def _find_date(
+    work: str, media: MediaType | None, end: int | None = None
+) -> tuple[int, date] | None:
+    """Find the first unambiguous calendar date in a name and where it starts."""
+    end = len(work) if end is None else end
+    if match := s.DAILY.search(work, 0, end):
+        if year := match.group("year"):
+            month, day = _month_day(match.group("first"), match.group("second"), day_first=False)
+        elif year := match.group("year_dmy"):
+            month, day = _month_day(
+                match.group("first_dmy"), match.group("second_dmy"), day_first=True
+            )
+        else:
+            year, month, day = match.group("year_compact", "month_compact", "day_compact")
+        air = _date(int(year), month, day) if month else None
+        return (match.start(), air) if air else None
+    if match := s.DAILY_SHORT_MONTH.search(work, 0, end):
+        air = _date(
+            int(match.group("year")),
+            str(_MONTH_NUMBERS[match.group("month")[:3].lower()]),
+            match.group("day"),
+        )
+        return (match.start(), air) if air else None
+    if media == "tv" and (match := s.DAILY_SIX_DIGITS.search(work, 1, end)):
+        air = _date(2000 + int(match.group("year")), match.group("month"), match.group("day"))
+        return (match.start(), air) if air else None
+    return None
+
+
+def _month_day(first: str, second: str, *, day_first: bool) -> tuple[str, str]:
+    """Order two numbers as (month, day); ("", "") when both could be a month (ambiguous)."""
+    if int(first) > _MONTHS >= int(second):
+        return second, first
+    if int(second) > _MONTHS >= int(first):
+        return first, second
+    if day_first:
+        return "", ""
+    return first, second
+
+
+_MONTH_NUMBERS = {
+    m: i
+    for i, m in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+    )
+}
+
+
+def _date(year: int, month: str, day: str) -> date | None:
+    """Return a valid calendar date or None."""
+    try:
+        return date(year, int(month), int(day))
+    except ValueError:
+        return None
+
+
+def _seasons(work: str, zone_end: int, _media: MediaType | None) -> Structure | None:
+    """Season packs: `S02`, `Season 4`, `S01-S09`, `Season 01 - Season 07`."""
+    match = s.FULL_SEASON.search(work)
+    if match is None or (match.start() > zone_end and q.RESOLUTION.search(work, 0, match.start())):
+        return None  # "[2160p x265 S82 Joy]": a season token after the quality is not a season
+    if absolute := s.ANIME_SEASON_THEN_NUMBER.match(work, match.end()):
+        # "Show S3 - 12": anime name their seasons in the title and number episodes absolutely.
+        number = absolute.group("dashed") or absolute.group("bare") or absolute.group("bracketed")
+        title_end = absolute.start("dashed") if absolute.group("dashed") else absolute.start()
+        return Structure(title_end=title_end, absolute_episodes=[int(number)])
+    first = int(match.group("season") or match.group("season_word"))
+    seasons = [first]
+    if multi := s.MULTI_SEASON.match(work, match.start()):
+        last = int(multi.group("last"))
+        if first < last <= first + _MAX_RUN:
+            seasons = list(range(first, last + 1))
+    after = work[match.end() :]
+    is_part = bool(s.SPECIAL_SEASON_PART.match(after)) or bool(_EXTRAS.match(after))
+    return Structure(title_end=match.start(), seasons=seasons, full_season=not is_part)
+
+
+_EXTRAS = re.compile(r"^[-_. ]+(?:extras|subpack|special)(?![a-z])", re.IGNORECASE)
+
+
+def _anime(work: str, zone_end: int, media: MediaType | None) -> Structure | None:
+    """Read anime absolute numbering: `[Group] Title - 07`, `Title 07 [hash]`, `Title (01-25)`."""
+    return _absolute(work, zone_end, media, strict=False)
+
+
+def _absolute_plain(work: str, zone_end: int, media: MediaType | None) -> Structure | None:
+    """Read absolute numbering without anime markers: `Title - 031 - Name`, `69. Bölüm`."""
+    return _absolute(work, zone_end, media, strict=True)
+
+
+def _absolute(
+    work: str, zone_end: int, media: MediaType | None, *, strict: bool
+) -> Structure | None:
+    """Read absolute episode numbers; `strict` wants a dash or a word before the number."""
+    if media == "movie":
+        return None
+    word = s.EPISODE_WORD if strict else s.ANIME_EPISODE_WORD
+    match = word.search(work, 0, zone_end + 12)
+    if match:
+        first = int(match.group("episode"))
+        last = int(match.groupdict().get("last") or first)
+        return Structure(title_end=match.start(), absolute_episodes=_number_range(first, last))
+    candidates = [
+        m
+        for m in s.ANIME_ABSOLUTE.finditer(work, 1, zone_end + 8)
+        if m.start() <= zone_end and not s.is_year(m.group("episode"))
+    ]
+    dashed = [m for m in candidates if "-" in m.group("lead") and " " in m.group("lead")]
+    ranged = [m for m in candidates if m.group("range")]
+    if strict:  # "Title - 07", "Title [07]"
+        marked = [m for m in candidates if m in dashed or m.group(0).startswith("[")]
+        candidates = [m for m in marked if len(m.group("episode")) >= _MIN_ABSOLUTE_DIGITS]
+    if not candidates:
+        return None
+    # "Title - 100 Years Quest - 01": a number followed by more title words is part of the title.
+    numbered = [m for m in dashed if not _WORD_AFTER.match(work, m.end())] or dashed
+    match = ranged[0] if ranged else numbered[0] if numbered else candidates[-1]
+    number = match.group("episode")
+    if "." in number:
+        return Structure(title_end=match.start())
+    first = int(number)
+    last = int(_DIGITS.findall(match.group("range"))[-1]) if match.group("range") else first
+    version = match.group("version")
+    return Structure(
+        title_end=match.start(),
+        absolute_episodes=_number_range(first, last),
+        anime_version=int(version) if version else None,
+    )
+
+
+_DIGITS = re.compile(r"[0-9]+")
+_WORD_AFTER = re.compile(r" [a-z]", re.IGNORECASE)
+
+
+def _number_range(first: int, last: int) -> list[int]:
+    """Return first..last inclusive when that is a sane run, else just first."""
+    if first < last <= first + _MAX_RUN:
+        return list(range(first, last + 1))
+    return [first]
+
+
+def _packed(work: str, zone_end: int, media: MediaType | None) -> Structure | None:
+    """`Show.103` is S01E03 (`Show.1013` S10E13) for shows, and when quality tags follow it."""
+    if media in {"movie", "music"}:
+        return None
+    for match in s.PACKED_EPISODE.finditer(work, 1, zone_end + 1):
+        number = match.group("season") + match.group("episode")
+        dashed = work[max(match.start() - 3, 0) : match.start()] == " - "
+        if s.is_year(number) or dashed or match.group("episode") == "00" or number in _NOT_EPISODES:
+            continue
+        if media is None and match.end() + 1 < zone_end:
+            continue  # unknown kind: only a number right before the quality tags ("Room.237.2012")
+        season = int(match.group("season"))
+        episodes = [int(match.group("episode"))]
+        position = match.end()
+        while extra := s.PACKED_MORE.match(work, position):  # "Show.103.104"
+            if int(extra.group("season")) != season:
+                break
+            episodes.append(int(extra.group("episode")))
+            position = extra.end()
+        return Structure(title_end=match.start(), seasons=[season], episodes=episodes)
+    return None
+
+
+def _mini_series(work: str, zone_end: int, media: MediaType | None) -> Structure | None:
+    """`Part 2`, `Part.Two`, `E07`, `3of6`: season 1 of a mini-series."""
+    if media == "movie":
+        return None
+    match = s.MINI_SERIES.search(work, 1)
+    if match is None or match.start() > zone_end + 1:
+        return None
+    if part := match.group("part"):
+        episode = int(part) if part.isdigit() else s.NUMBER_WORDS[part.lower()]
+        return Structure(title_end=match.start(), seasons=[1], episodes=[episode])
+    if of := match.group("of") or match.group("hash"):
+        return Structure(title_end=match.start(), seasons=[1], episodes=[int(of)])
+    first = int(match.group("episode"))
+    episodes = _number_range(first, int(match.group("last") or match.group("end") or first))
+    marker = work[match.start() : match.start("episode")]
+    if len(match.group("episode")) >= _ABSOLUTE_DIGITS and marker.upper() == "E":
+        # "Show.E1135": a long-running show's absolute number ("ep219" stays an episode).
+        return Structure(title_end=match.start(), absolute_episodes=episodes)
+    return Structure(title_end=match.start(), seasons=[1], episodes=episodes)
+
+
+def _turkish(work: str, _zone_end: int, media: MediaType | None) -> Structure | None:
+    """Read Turkish serials' `69. Bölüm` (episode 69, numbered absolutely)."""
+    if media == "movie" or (match := s.TURKISH_EPISODE.search(work, 1)) is None:
+        return None
+    return Structure(title_end=match.start(), absolute_episodes=[int(match.group("episode"))])
+
+
+_FINDERS = (
+    _season_episode,
+    _season_word_episode,
+    _turkish,
+    _dated,
+    _spanish_chapter,
+    _seasons,
+    _packed,
+    _absolute_plain,
+    _mini_series,
+)
+_ANIME_FINDERS = (
+    _season_episode,
+    _season_word_episode,
+    _turkish,
+    _dated,
+    _seasons,
+    _anime,
+    _packed,
+    _mini_series,
+)

@@ -1,0 +1,274 @@
+"""Episode, season, date, year and title-boundary patterns of a release name (precompiled)."""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+_I = re.IGNORECASE
+
+EXTENSION: Final = re.compile(
+    r"\.(?P<ext>mkv|mp4|m4v|avi|wmv|mov|ts|m2ts|webm|mpg|mpeg|divx|xvid|iso|img|vob|flv|ogm|rmvb|3gp"
+    r"|flac|mp3|m4a|m4b|ogg|opus|wav|wma|ape|wv|aac|alac|dsf"
+    r"|nzb|torrent|srt|sub|ass|ssa|idx|nfo|par2|rar|zip|7z|txt)$",
+    _I,
+)
+SD_EXTENSIONS: Final = frozenset(
+    {"avi", "wmv", "divx", "xvid", "mpg", "mpeg", "3gp", "flv", "ogm", "rmvb"}
+)
+HD_EXTENSIONS: Final = frozenset({"mkv", "mp4", "m4v"})
+BLURAY_EXTENSIONS: Final = frozenset({"m2ts"})
+AUDIO_EXTENSIONS: Final = frozenset(
+    {"flac", "mp3", "m4a", "m4b", "ogg", "opus", "wav", "wma", "ape", "wv", "alac", "dsf"}
+)
+WEBSITE_PREFIX: Final = re.compile(
+    r"^\s*(?:[\[(]\s*)?(?:www\.[a-z0-9][-a-z0-9]{0,62}\.[a-z]{2,6}|[a-z0-9][-a-z0-9]{0,62}\.(?:"
+    r"com|net|org|info|tv|me|to|cc|ws|se|ru|de|fr|nl|eu|xyz|club|biz|la|mx|ag|is|lt|it|io|cx|in|pw"
+    r"|ch|co|uk|nz|au|ca|za|tc|be|pl|cz|hu|ro|gr|pt|es|dk|no|fi|at|us|site|online|top|win|pro|link"
+    r"|live|vip|fun|one|world|cloud|ms|sx|su|lol|bz|ph|vc|nu))(?:\.(?:uk|nz|au|br|jp|kr|za|in))?"
+    r"(?:\s*[\])]|\s+-\s+|\s{2,})[-\s]*",
+    _I,
+)
+TRAILING_JUNK: Final = re.compile(
+    r"(?:[-_. ]{0,3}(?:"
+    r"\[(?:eztv(?:\.re)?|rarbg(?:\.com)?|ettv|rartv|publichd|tgx|torrentgalaxy|vtv|eztvx\.to|ethd"
+    r"|xpost|nzbgeek)\]"
+    r"|-(?:rp|obfuscated|obfuscation|scrambled|nzbgeek|sample|postbot|xpost|rakuv[a-z0-9]*|whiterev"
+    r"|buymore|asrequested|alternativetorequested|gerov|z0ids3n|chamele0n|4p|4planet|altezachen"
+    r"|repackpost|[0-9]|pre|no[-_. ]rars|sanitized))"
+    r"|\[(?:rarbg|eztv)[^\]]*\]|[-_. ](?:eztv|rarbg)(?:\.[a-z]{2,3})?"
+    r"|\[(?:www\.)?[-a-z0-9]+\.(?:com|net|org|io|gov|info|tv|to|me|co\.uk)\])+$",
+    _I,
+)
+# A name written backwards by an obfuscating uploader ("yrucreM-462.H.p027.10E10S...").
+REVERSED: Final = re.compile(
+    r"(?<![a-z0-9])(?:p0(?:27|801|612)|[0-9]{2,3}E-?[0-9]{2}S)(?![a-z0-9])", _I
+)
+# File names that carry no information (hashes, backups) defer to their folder.
+OPAQUE: Final = re.compile(r"^(?:[a-f0-9]{16,}|[a-z0-9]{8,}|[0-9_]+|[a-z]{1,4}|backup_.*)$", _I)
+GROUP_AT_END: Final = re.compile(r"-[^-\s][^-]*$")
+LEADING_GROUP: Final = re.compile(
+    r"^\s*(?:\[(?P<g1>[^\[\]]{1,60})\]|【(?P<g2>[^【】]{1,60})】)[-_. ]?"
+)
+# Chinese fansub names: "[Group][native/Latin title][2019][07][1080p]", with 【】 brackets too and
+# any number of Han-only brackets ("[国漫][斗罗大陆]") before the Latin title.
+CHINESE_ANIME: Final = re.compile(
+    r"^[\[【][^\]】]+[\]】](?:\s?★[^\[ -]+★?\s?)?(?:[\[【][^\]】a-z]*[\]】])*"
+    r"[\[【](?:(?P<native>[^\]】]*?[\u3040-\u9fff][^\]】]*?)(?:[\]】][\[【]|[_/·]\s*))?"
+    r"(?P<title>[^\]】]+?)\s*[\]】](?:\[[^\]]*[a-z][^\]]*\])?(?:\[(?:19|20)[0-9]{2}\])?"
+    r"[\[【]第?(?P<episode>[0-9]{1,4}(?:-[0-9]{1,4})?)[话話集]?\s?(?:END|完|Fin)?[\]】]",
+    _I,
+)
+# Scripts of native titles that precede a Latin one ("影宅 / Title", "Босх / Series").
+NATIVE_SCRIPT: Final = re.compile(r"[\u0400-\u04ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+TITLE_ALTERNATIVES: Final = re.compile(r"\s*(?:/|\s\|\s)\s*")
+# A native-script title ahead of the Latin one: "Босх: Спадок / Series", "我的人间烟火.Fireworks".
+NATIVE_TITLE_PREFIX: Final = re.compile(
+    r"^(?:[^/\[\]]*[\u0400-\u04ff][^/\[\]]*\s/\s"
+    r"|(?:【[^】]{0,60}】)?[\u3040-\u30ff\u3400-\u9fff]+(?:\[[^\]]{0,40}\])*[.\s](?=[a-z]))",
+    _I,
+)
+# Japanese variety recordings start with their air date: "221208 Title ep11".
+LEADING_SHORT_DATE: Final = re.compile(
+    r"^[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])\s+(?=\S)"
+)
+# Numbering markers (see `_parse_numbering`): the title is what precedes the marker found.
+SEASON_EPISODE: Final = re.compile(
+    r"(?<![a-z0-9])S(?P<season>[0-9]{1,4})(?:[-_. ]{0,3}EP?|[-_. ]E[-_. ]?|x)[-_. ]?"
+    r"(?P<episode>[0-9]{1,5})"
+    # More episodes: "E03", "-03", "-E03", " - S01E03", "+03", "x03" ("-3" only before "." or ")").
+    r"(?P<more>(?:(?:[-_. ]{1,3}S[0-9]{1,4}[-_. ]?E|[-_. ]{0,3}EP?[-_. ]?|[-_. ]?x"
+    r"|[-+&](?:E|x|(?=[0-9]{2})|(?=[0-9](?:[.)\]]|$))))[0-9]{1,5}(?![0-9a-z]))*)"
+    r"(?![0-9])",
+    _I,
+)
+SEASON_EPISODE_GLUED: Final = re.compile(
+    r"(?<=[a-z])S(?P<season>[0-9]{2})E(?P<episode>[0-9]{2})(?P<more>(?:E[0-9]{2})*)(?![0-9])", _I
+)
+CROSS_EPISODE: Final = re.compile(
+    r"(?<![a-z0-9])(?P<season>[0-9]{1,2}|(?!1920|2048)(?:19|20)[0-9]{2})x(?P<episode>[0-9]{1,3})"
+    r"(?P<more>(?:(?:[-_. ]{1,3}(?:[0-9]{1,4})?x|x|-)[0-9]{2,3}(?![0-9]))*)(?![0-9pi])",
+    _I,
+)
+MORE_EPISODES: Final = re.compile(r"(?:EP?|[-+&]E?|x)[-_. ]?([0-9]{1,5})", _I)
+SPANISH_CHAPTER: Final = re.compile(
+    r"\[Cap[-_. ]?\s?(?P<season>[0-9]{1,2}?)(?P<episode>[0-9]{2})"
+    r"(?:[-_ ][0-9]{1,2}?(?P<last>[0-9]{2}))?\]",
+    _I,
+)
+SEASON_WORD_EPISODE: Final = re.compile(
+    r"(?<![a-z0-9])(?:season|saison|series|stagione|temporada)[-_. ]?(?P<season>[0-9]{1,4})"
+    r"[-_. ]+(?:episode|ep|e)[-_. ]?(?P<episode>[0-9]{1,4})(?:-(?P<last>[0-9]{1,4}))?(?![0-9])",
+    _I,
+)
+# "S2E1-16 of 16": every episode of the season, a season pack.
+WHOLE_SEASON_RUN: Final = re.compile(
+    r"S[0-9]{1,2}E0?1-(?P<last>[0-9]{1,3})[-_. ]of[-_. ](?P<total>[0-9]{1,3})(?![0-9])", _I
+)
+DAILY: Final = re.compile(
+    r"(?<![0-9])(?:(?P<year>19[4-9][0-9]|20[0-9]{2})(?P<sep>[-_. ]{1,3})(?P<first>[0-9]{2})(?P=sep)"
+    r"(?P<second>[0-9]{2})(?![0-9]|[-_. ][0-3][0-9](?![0-9]))"
+    r"|(?P<first_dmy>[0-9]{2})(?P<sep_dmy>[-_. ])(?P<second_dmy>[0-9]{2})(?P=sep_dmy)"
+    r"(?P<year_dmy>19[4-9][0-9]|20[0-9]{2})(?![0-9])"
+    r"|(?:^|(?<=[-_. ]))(?P<year_compact>19[6-9][0-9]|20[0-9]{2})(?P<month_compact>0[1-9]|1[0-2])"
+    r"(?P<day_compact>0[1-9]|[12][0-9]|3[01])(?=[-_. ]|$))",
+)
+DAILY_SIX_DIGITS: Final = re.compile(
+    r"(?<=[-_. ])(?P<year>[0-9]{2})(?P<month>0[1-9]|1[0-2])(?P<day>0[1-9]|[12][0-9]|3[01])"
+    r"(?=[-_. ]|$)"
+)
+DAILY_SHORT_MONTH: Final = re.compile(
+    r"(?<![0-9])(?P<day>[0-3]?[0-9])(?:st|nd|rd|th)?[-_. ]"
+    r"(?P<month>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*[-_. ]"
+    r"(?P<year>19[4-9][0-9]|20[0-9]{2})(?![0-9])",
+    _I,
+)
+KOREAN_DATED_EPISODE: Final = re.compile(
+    r"(?<![a-z0-9])E(?P<episode>[0-9]{2,4})(?:-E(?P<last>[0-9]{2,4}))?[-_. ]"
+    r"(?P<year>[0-9]{2})(?P<month>0[1-9]|1[0-2])(?P<day>0[1-9]|[12][0-9]|3[01])(?![0-9])",
+    _I,
+)
+MULTI_SEASON: Final = re.compile(
+    r"(?<![a-z0-9])(?:S|seasons?[-_. ]?)(?P<first>[0-9]{1,2})(?:-|[-_. ]{0,3}(?:-|to|&)?[-_. ]{0,3}"
+    r"(?:S|season[-_. ]?))(?P<last>[0-9]{1,2})(?![0-9a-z])",
+    _I,
+)
+FULL_SEASON: Final = re.compile(
+    r"(?<![a-z0-9])(?:S ?(?P<season>[0-9]{1,2}|[0-9]{4})(?![0-9]|[-_. ]?E[0-9]|x[0-9])"
+    r"|(?:season|saison|stagione|temporada"
+    r"|(?<=- )series)[-_. ]?(?P<season_word>[0-9]{1,4})(?![0-9]))",
+    _I,
+)
+SPECIAL_SEASON_PART: Final = re.compile(r"^[-_. ]*(?:part|vol|p)[-_. ]?[0-9]", _I)
+ANIME_ABSOLUTE: Final = re.compile(
+    r"(?P<lead>[-_. ]{0,3}-[-_. ]{0,3}|[-_ ]{1,3}|[-_. ]#?|\[|\(|第)"
+    r"(?P<padded>(?=0))?(?P<episode>[0-9]{1,4}(?:\.[0-9])?)"
+    # "01-25", "01~10", "001-002-003"; spaced "01 - 119" only after a zero-padded number
+    # ("Show 2 - 05" is episode 5 of "Show 2").
+    r"(?P<range>(?:[-~]|\s~\s|(?(padded)\s-\s|(?!)))[0-9]{1,4}(?:-[0-9]{1,4})*)?"
+    r"(?![-_. ](?:19|20)[0-9]{2}(?![0-9]))(?:v(?P<version>[1-9]))?(?:[话話集]|END|完)?"
+    r"(?=$|[-_ .]|\]|\)|\[|\(|v[1-9])",
+    _I,
+)
+EPISODE_WORD: Final = re.compile(
+    r"[-_. ](?:episode|episodio)[-_. ]?(?P<episode>[0-9]{1,4})(?:-(?P<last>[0-9]{1,4}))?(?![0-9])",
+    _I,
+)
+ANIME_EPISODE_WORD: Final = re.compile(
+    r"[-_. ](?:episode|episodio|ep)[-_. ]?(?P<episode>[0-9]{1,4})"
+    r"(?:-(?P<last>[0-9]{1,4}))?(?![0-9])",
+    _I,
+)
+ANIME_TRAILING_NUMBER: Final = re.compile(
+    r"(?:[-_. ]{0,3}-[-_. ]{0,3}(?P<dashed>[0-9]{2,4}(?:\.[0-9])?)|[-_. ]{1,3}(?P<bare>[0-9]{3,4}))"
+    r"[-_. ]{0,3}-?[-_. ]{0,3}\(?$"
+)
+ANIME_SEASON_THEN_NUMBER: Final = re.compile(
+    r"(?:[-_. ]{1,3}-[-_. ]{0,3}(?P<dashed>[0-9]{1,4})"
+    r"|[-_. ]{1,3}(?!(?:19|20)[0-9]{2})(?P<bare>[0-9]{3,4})"
+    r"|[-_. ]{0,3}\[(?P<bracketed>[0-9]{1,4})\])(?![0-9]|x|p)",
+    _I,
+)
+TURKISH_EPISODE: Final = re.compile(
+    r"(?<![0-9])(?P<episode>[0-9]{1,4})\.?\s?(?:bölüm|bolum|blm)(?![a-z])", _I
+)
+# An anime release's revision glued to or right after its number: "01v2", "2018 v2".
+NUMBER_VERSION: Final = re.compile(r"[0-9] ?v(?P<version>[1-9])(?![a-z0-9])", _I)
+HASH: Final = re.compile(r"[\[(][0-9a-f]{8}[\])]", _I)
+PACKED_EPISODE: Final = re.compile(
+    r"(?<=[-_. ])(?P<season>[1-9]|[0-9]{2})(?P<episode>[0-9]{2})(?=[-_. ]|$)"
+    r"(?![-_. ]?[0-9]{2}(?:[-_. ]|$))"  # not "2011 04 18"
+)
+PACKED_MORE: Final = re.compile(
+    r"[-_. ](?P<season>[1-9]|[0-9]{2})(?P<episode>[0-9]{2})(?=[-_. ]|$)"
+)
+MINI_SERIES: Final = re.compile(
+    r"(?<![a-z0-9])(?:part[-_. ]?(?P<part>[0-9]{1,2}|one|two|three|four|five|six|seven|eight|nine)"
+    r"|E(?:P)?(?P<episode>[0-9]{1,4})(?:-?E(?P<last>[0-9]{1,4})|-(?P<end>[0-9]{2,4}))?"
+    r"|(?P<of>[0-9]{1,2})of[0-9]{1,2}|#(?P<hash>[0-9]{1,4}))(?![0-9a-z])",
+    _I,
+)
+NUMBER_WORDS: Final = {
+    word: number
+    for number, word in enumerate(
+        ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine"), 1
+    )
+}
+LEADING_YEAR: Final = re.compile(r"^[(\[](?P<year>1[89][0-9]{2}|20[0-9]{2})[)\]]\s*(?=\S)")
+YEAR: Final = re.compile(
+    r"(?<![0-9a-z])[(\[]?(?P<year>1[89][0-9]{2}|20[0-9]{2})[)\]]?"
+    r"(?![0-9a-z]|[-_. ][0-9]{2}(?:[-_. ]|$))",  # not the year of a date "2011.04.18"
+    _I,
+)
+# Tokens after which a name no longer holds its title: quality, tags and packaging.
+TITLE_END: Final = re.compile(
+    r"(?<![a-z0-9'])(?:[0-9]{3,4}[pi]|4k|uhd|[0-9]{3,4}x[0-9]{3,4}"
+    r"|hdtv|pdtv|sdtv|dsr|tvrip|satrip|dvb|hr|ws"
+    r"|web|web[-_. ]?dl|web[-_. ]?rip|hdrip"
+    r"|blu-?ray|mbluray|bd|bd-?rip|br-?rip|uhd(?:bd)?rip|bd(?:25|50|66)|m2ts|iso|remux|bdremux"
+    r"|dvd-?rip|dvdr?[59]?|hddvd|hd[-_. ]dvd|pal|ntsc"
+    r"|ts|telesync|hdts|cam|hdcam|camrip|tc|screener|scr|dvdscr|r5"
+    r"|xvid|divx|[xh][-_. ]?26[45]|hevc|avc|hdr|dv|ac3|aac|dts|dd5|ddp|flac|mp3"
+    r"|proper|repack|rerip|real|internal|limited|extended|unrated|uncut|remastered"
+    r"|directors?'?[-_. ]?cut|theatrical|imax|sample|complete"
+    r"|dubbed|subbed|multi|dual[-_. ]audio|german|french|truefrench|vostfr|vff|italian|spanish"
+    r"|latino|russian|polish|japanese|korean|hindi|dutch|swedish|nordic|english"
+    r"|amzn|nf|dsnp|hmax|atvp|hulu"
+    r")(?![a-z0-9])",
+    _I,
+)
+BRACKET_OPEN: Final = re.compile(
+    r"[\[(](?=[^\])]{0,80}?(?:[0-9]{3,4}[pi]|x26[45]|web|blu-?ray|hdtv|flac|mp3))", _I
+)
+ACRONYM: Final = re.compile(r"(?<![a-z0-9])(?:[a-z]\.){2,}(?:[a-z](?![a-z0-9]))?", _I)
+TITLE_TRIM: Final = " -_.([{/|:,;+~"
+MUSIC_LEADING_TAGS: Final = re.compile(r"^(?:\[[^\[\]]{1,40}\]\s*)+(?=[^\[\]]*\S)")
+MUSIC_PREFIX: Final = re.compile(
+    r"^(?:\([^()]{1,60}\)\s*)?(?:\[(?:CD|WEB|vinyl|SACD|DVD)\]\s*)?", _I
+)
+MUSIC_ARTIST_ALBUM: Final = re.compile(r"^(?P<artist>.+?)\s+[-\u2013\u2014]\s*(?P<album>.+)$")
+MUSIC_ALBUM_END: Final = re.compile(
+    r"\s*(?:[(\[{]|$"
+    r"|(?<![0-9])(?:19|20)[0-9]{2}(?![0-9])(?!\s*[(\[]?(?:19|20)[0-9]{2})"  # "Live 2016 (2017)"
+    r"|\b(?:FLAC|MP3|AAC|ALAC|M4A|OGG|WEB|CD|[0-9]CD|lossless|repack[0-9]?|proper|rerip[0-9]?)\b)",
+    _I,
+)
+DISCOGRAPHY: Final = re.compile(r"(?<![a-z])(?:discography|discografia)(?![a-z])", _I)
+SPACES: Final = re.compile(r"\s+")
+
+
+def is_year(number: str) -> bool:
+    """Tell whether a four-digit number reads as a year."""
+    return len(number) == len("2000") and number[:2] in {"19", "20"}
+
+
+def clean_title(raw: str) -> str:
+    """Turn the title part into words (dots and underscores to spaces, acronyms kept)."""
+    title = raw.lstrip(TITLE_TRIM)
+    if "." in title:
+        title = ACRONYM.sub(_protect_dots, title)
+    title = title.rstrip(TITLE_TRIM)
+    if "." in title:
+        title = _DOT_BETWEEN_WORDS.sub(" ", title) if " " in title else title.replace(".", " ")
+    title = SPACES.sub(" ", title.replace("\0", ".").replace("_", " ")).strip(_TITLE_END_TRIM)
+    if NATIVE_SCRIPT.search(title):
+        title = _latin_alternative(title)
+    # "Show (2016/S01/WEB-DL)" was cut inside its parenthesis.
+    return _UNCLOSED_YEAR.sub(r"\g<0>)", title) if title.endswith(tuple("0123456789")) else title
+
+
+def _latin_alternative(title: str) -> str:
+    """Prefer the Latin-script one of `native / Latin` alternative titles."""
+    parts = [part for part in TITLE_ALTERNATIVES.split(title) if part] or [title]
+    latin = [part for part in parts if not NATIVE_SCRIPT.search(part)]
+    return latin[-1] if latin else parts[-1]
+
+
+def _protect_dots(match: re.Match[str]) -> str:
+    """Keep the dots of an acronym such as `S.W.A.T.` while separators turn into spaces."""
+    return match.group(0).replace(".", "\0")
+
+
+_DOT_BETWEEN_WORDS = re.compile(r"\.(?=\S)|(?<=\S)\.(?=\s|$)")
+_TITLE_END_TRIM = " -_/|:,;+~[{"
+_UNCLOSED_YEAR = re.compile(r"\((?:19|20)[0-9]{2}$")

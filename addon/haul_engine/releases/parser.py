@@ -1,0 +1,308 @@
+"""Parse scene/p2p release names into structured fields (Sonarr/Radarr/Lidarr conventions)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date  # noqa: TC003 - get_type_hints(ParsedRelease) resolves it at run time
+from typing import Literal
+
+from haul_engine.releases import _parse_quality as q
+from haul_engine.releases import _parse_structure as s
+from haul_engine.releases._parse_group import QUALITY_HINT, release_group
+from haul_engine.releases._parse_music import parse_music
+from haul_engine.releases._parse_numbering import (
+    Structure,
+    find_structure,
+    has_episode,
+    title_zone_end,
+)
+from haul_engine.releases._parse_video import (
+    audio,
+    channels,
+    codec,
+    edition,
+    hdr,
+    is_edition,
+    languages,
+    revision,
+    streaming_service,
+    video_quality,
+)
+
+type MediaType = Literal["tv", "movie", "music"]
+type Source = Literal[
+    "cam", "telesync", "telecine", "workprint", "dvd", "tv", "webdl", "webrip", "bluray"
+]
+type Modifier = Literal["remux", "brdisk", "rawhd", "screener", "regional"]
+type Codec = Literal["x264", "x265", "av1", "xvid", "mpeg2", "vc1"]
+type Hdr = Literal["hdr10", "hdr10plus", "dv", "hlg"]
+type AudioFormat = Literal[
+    "flac", "alac", "mp3", "aac", "vorbis", "opus", "ape", "wavpack", "wma", "wav"
+]
+
+type VbrPreset = Literal["v0", "v2"]
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedRelease:
+    """What a release name says about its content, quality and origin."""
+
+    title: str = ""
+    year: int | None = None
+    seasons: list[int] = field(default_factory=list)
+    episodes: list[int] = field(default_factory=list)
+    absolute_episodes: list[int] = field(default_factory=list)
+    air_date: date | None = None
+    full_season: bool = False
+    resolution: int | None = None
+    source: Source | None = None
+    modifier: Modifier | None = None
+    codec: Codec | None = None
+    hdr: frozenset[Hdr] = frozenset()
+    audio: str | None = None
+    audio_channels: str | None = None
+    release_group: str | None = None
+    proper: bool = False
+    repack: bool = False
+    version: int = 1
+    edition: str | None = None
+    languages: list[str] = field(default_factory=list)
+    streaming_service: str | None = None
+    artist: str | None = None
+    album: str | None = None
+    audio_format: AudioFormat | None = None
+    bitrate: int | None = None
+    vbr: VbrPreset | None = None
+    bit_depth: int | None = None
+    sample_rate: int | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        """Return a JSON-ready dict (dates as ISO strings, sets as sorted lists)."""
+        return {
+            "title": self.title,
+            "year": self.year,
+            "seasons": list(self.seasons),
+            "episodes": list(self.episodes),
+            "absolute_episodes": list(self.absolute_episodes),
+            "air_date": self.air_date.isoformat() if self.air_date else None,
+            "full_season": self.full_season,
+            "resolution": self.resolution,
+            "source": self.source,
+            "modifier": self.modifier,
+            "codec": self.codec,
+            "hdr": sorted(self.hdr),
+            "audio": self.audio,
+            "audio_channels": self.audio_channels,
+            "release_group": self.release_group,
+            "proper": self.proper,
+            "repack": self.repack,
+            "version": self.version,
+            "edition": self.edition,
+            "languages": list(self.languages),
+            "streaming_service": self.streaming_service,
+            "artist": self.artist,
+            "album": self.album,
+            "audio_format": self.audio_format,
+            "bitrate": self.bitrate,
+            "vbr": self.vbr,
+            "bit_depth": self.bit_depth,
+            "sample_rate": self.sample_rate,
+        }
+
+
+_MAX_NAME_LENGTH = 1000
+# Junk tags and release groups sit at the end: patterns anchored there only look this far back.
+_JUNK_WINDOW = 160
+_FULL_WIDTH_DIGITS = {0xFF10 + digit: ord("0") + digit for digit in range(10)}
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u200b-\u200f\u2028\u2029\ufeff]+")
+_PATH_LIKE = re.compile(r"^(?:[a-z]:[\\/]|\\\\|\.{0,2}/)|\\", re.IGNORECASE)
+_PATH_SPLIT = re.compile(r"[\\/]+")
+_TOO_SHORT_TITLES = frozenset({"", "the", "a", "an"})
+
+
+def parse_release(name: str, media_type: MediaType | None = None) -> ParsedRelease:
+    """Parse a release name; `media_type` says what kind of release is expected, if known.
+
+    Pure and total: any string gives a result (unknown parts stay at their defaults).
+    """
+    text, extension = _prepare(name)
+    if media_type == "music" and has_episode(text):
+        media_type = "tv"  # an S01E02 name is an episode, whatever was expected
+    if media_type == "music" or (media_type is None and _looks_like_music(text, extension)):
+        return ParsedRelease(**parse_music(text)._asdict())
+    text, leading_group = _split_leading_group(text)
+    work = text.replace("_", " ")
+    anime_like = leading_group is not None or bool(s.HASH.search(work))
+    structure = find_structure(work, media_type, anime_like=anime_like)
+    numbered = bool(structure.seasons or structure.episodes or structure.absolute_episodes)
+    if numbered or structure.air_date or media_type == "tv":
+        year = _year(work, structure)
+    elif leading_year := s.LEADING_YEAR.match(work):
+        year = int(leading_year.group("year"))
+        work = work[leading_year.end() :]
+        structure = Structure(title_end=title_zone_end(work))
+    else:
+        year = _movie_title_and_year(work, structure)
+    tail = work[structure.title_end :]
+    tokens = q.TOKEN.findall(tail)
+    lowered = [token.lower() for token in tokens]
+    title = s.clean_title(work[: structure.title_end])
+    resolution, source, modifier = video_quality(tail, extension, media_type)
+    glued = s.NUMBER_VERSION.search(work, 0, structure.title_end + 12)
+    anime_version = int(glued.group("version")) if glued else structure.anime_version
+    proper, repack, version = revision(tail, anime_version, music=False)
+    return ParsedRelease(
+        title=title,
+        year=year,
+        seasons=structure.seasons,
+        episodes=structure.episodes,
+        absolute_episodes=structure.absolute_episodes,
+        air_date=structure.air_date,
+        full_season=structure.full_season,
+        resolution=resolution,
+        source=source,
+        modifier=modifier,
+        codec=codec(tail),
+        hdr=hdr(tail),
+        audio=audio(tail),
+        audio_channels=channels(tail),
+        release_group=release_group(text, leading_group),
+        proper=proper,
+        repack=repack,
+        version=version,
+        edition=edition(work, structure.title_end, lowered) if media_type != "tv" else None,
+        languages=languages(tokens, lowered),
+        streaming_service=streaming_service(lowered),
+    )
+
+
+def _looks_like_music(text: str, extension: str) -> bool:
+    """Tell whether a name of unknown kind is music: audio formats and no video or episode tags."""
+    if extension in s.AUDIO_EXTENSIONS:
+        return not has_episode(text)
+    if not (q.AUDIO_FORMAT.search(text) or q.BITRATE.search(text)):
+        return False
+    return not (
+        has_episode(text)
+        or q.RESOLUTION.search(text)
+        or q.CODEC.search(text)
+        or _VIDEO.search(text)
+    )
+
+
+_VIDEO = re.compile(
+    r"(?<![a-z0-9])(?:blu-?ray|bd-?rip|web-?dl|web-?rip|hdtv|dvd(?:rip)?|remux|hevc|avc)(?![a-z0-9])",
+    re.IGNORECASE,
+)
+
+
+def _prepare(name: str) -> tuple[str, str]:
+    """Reduce a name or path to the release name proper; return it and its file extension."""
+    text = name[: _MAX_NAME_LENGTH * 4]
+    if not text.isascii():
+        text = text.translate(_FULL_WIDTH_DIGITS)
+    text = s.SPACES.sub(" ", _CONTROL.sub(" ", text)).strip()
+    if _PATH_LIKE.search(text):
+        parts = [part.strip() for part in _PATH_SPLIT.split(text) if part.strip()]
+        text = parts[-1] if parts else ""
+        if len(parts) > 1 and _is_opaque(_unreversed(_strip_extension(text)[0]), parts[-2]):
+            text = parts[-2]
+    text, extension = _strip_extension(text[:_MAX_NAME_LENGTH])
+    text = _unreversed(text)
+    text = s.WEBSITE_PREFIX.sub("", text, count=1)
+    text = s.NATIVE_TITLE_PREFIX.sub("", text, count=1)
+    text = s.LEADING_SHORT_DATE.sub("", text, count=1)
+    text = _strip_junk(text)
+    if match := s.CHINESE_ANIME.match(text):
+        title, episode = match.group("title").strip(), match.group("episode")
+        text = f"[{_leading_bracket(text)}] {title} - {episode} {text[match.end() :]}"
+    return text, extension
+
+
+def _unreversed(text: str) -> str:
+    """Turn round a name written backwards by an obfuscating uploader (`10E10S.emaN`)."""
+    if s.REVERSED.search(text) and not s.SEASON_EPISODE.search(text):
+        return text[::-1]
+    return text
+
+
+def _strip_junk(text: str) -> str:
+    """Drop repost/indexer tags after the group; a lone `-NZBgeek` is the group itself."""
+    head, end = text[:-_JUNK_WINDOW], text[-_JUNK_WINDOW:]
+    stripped = head + s.TRAILING_JUNK.sub("", end).rstrip()
+    suffix = text[len(stripped) :].strip().lower()
+    if suffix == "-nzbgeek" and not s.GROUP_AT_END.search(stripped):
+        return text
+    return _strip_extension(stripped)[0]
+
+
+def _strip_extension(text: str) -> tuple[str, str]:
+    """Split a known media/archive extension off a file name."""
+    if match := s.EXTENSION.search(text):
+        return text[: match.start()], match.group("ext").lower()
+    return text, ""
+
+
+def _is_opaque(file_name: str, folder: str) -> bool:
+    """Tell whether a file name says nothing while its folder names the release."""
+    if s.OPAQUE.match(file_name):
+        return True
+    if not q.RESOLUTION.search(file_name) and q.RESOLUTION.search(folder):
+        return True
+    return not has_episode(file_name) and has_episode(folder)
+
+
+def _leading_bracket(text: str) -> str:
+    """Return the content of a leading [..] or 【..】 block."""
+    match = s.LEADING_GROUP.match(text)
+    return (match.group("g1") or match.group("g2") or "") if match else ""
+
+
+def _split_leading_group(text: str) -> tuple[str, str | None]:
+    """Take an anime-style leading `[Group]` off the name; quality brackets stay in place."""
+    match = s.LEADING_GROUP.match(text)
+    if not match:
+        return text, None
+    group = (match.group("g1") or match.group("g2") or "").strip()
+    rest = text[match.end() :]
+    if (
+        not group
+        or q.RESOLUTION.fullmatch(group)
+        or s.TITLE_END.fullmatch(group)
+        or "www." in group
+    ):
+        return text, None
+    # "[GHOST][1080p] Series - 25", "[Jumonji-Giri]_[F-B]_Series": brackets right after the group
+    # hold quality or a second group, not the title (which would follow them).
+    while (extra := s.LEADING_GROUP.match(rest)) and rest[extra.end() :].strip():
+        rest = rest[extra.end() :]
+    return rest, group
+
+
+def _year(work: str, structure: Structure) -> int | None:
+    """Find the year between a non-empty title and the numbering (a TV title keeps it)."""
+    end = structure.title_end if structure.title_end > 0 else len(work)
+    match = s.YEAR.search(work, 1, end)
+    return int(match.group("year")) if match else None
+
+
+def _movie_title_and_year(work: str, structure: Structure) -> int | None:
+    """Read a movie year the Radarr way: the title ends at the (last of a run of) year(s)."""
+    match = s.YEAR.search(work, 1)
+    if match is None or not work[: match.start()].strip(s.TITLE_TRIM):
+        return None
+    if QUALITY_HINT.search(work, 0, match.start()):
+        return int(match.group("year"))  # "Title 1080p 2012": the year is after the title's end
+    while (following := s.YEAR.match(work, match.end())) or (
+        (following := s.YEAR.match(work, match.end() + 1)) and work[match.end()] in " ._-"
+    ):
+        match = following
+    structure.title_end = match.start()
+    edition = next(
+        (m for m in q.EDITION.finditer(work, 1, match.start()) if is_edition(m.group(0))), None
+    )
+    # "Movie.EXTENDED.2011" loses its edition from the title; "The.Christmas.Edition.1941" does not.
+    if edition and work[: edition.start()].strip(s.TITLE_TRIM).lower() not in _TOO_SHORT_TITLES:
+        structure.title_end = edition.start()
+    return int(match.group("year"))

@@ -1,0 +1,115 @@
+"""Requests, their candidates, their audit trail and the durable job table."""
+
+from __future__ import annotations
+
+from datetime import datetime  # noqa: TC003 - SQLAlchemy reads the annotations at runtime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Float,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from haul_engine.connectors.models import UtcDateTime, utcnow
+from haul_engine.db.models import Base
+
+
+class MediaRequest(Base):
+    """One request for a movie or series, from Overseerr or from Haul itself."""
+
+    __tablename__ = "media_requests"
+    __table_args__ = (UniqueConstraint("connector_id", "external_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(16))
+    connector_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    external_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    media_type: Mapped[str] = mapped_column(String(8))
+    tmdb_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    tvdb_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    title: Mapped[str] = mapped_column(Text, default="")
+    year: Mapped[int | None] = mapped_column(Integer, default=None)
+    seasons: Mapped[list[int]] = mapped_column(JSON, default=list)
+    requested_by: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(24), index=True)
+    reason: Mapped[str | None] = mapped_column(Text, default=None)
+    arr_connector_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    arr_item_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    selected_candidate_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    download_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    imported_path: Mapped[str | None] = mapped_column(Text, default=None)
+    search_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    step_started_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class RequestCandidate(Base):
+    """A release offered for a request, with the arr's verdict and Haul's ranking."""
+
+    __tablename__ = "request_candidates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(Integer, index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    origin: Mapped[str] = mapped_column(String(8))
+    title: Mapped[str] = mapped_column(Text)
+    indexer: Mapped[str] = mapped_column(Text, default="")
+    guid: Mapped[str] = mapped_column(Text, default="")
+    indexer_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    season: Mapped[int | None] = mapped_column(Integer, default=None)
+    size: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    seeders: Mapped[int | None] = mapped_column(Integer, default=None)
+    leechers: Mapped[int | None] = mapped_column(Integer, default=None)
+    quality: Mapped[str] = mapped_column(Text, default="")
+    release_group: Mapped[str] = mapped_column(Text, default="")
+    custom_formats: Mapped[list[str]] = mapped_column(JSON, default=list)
+    custom_format_score: Mapped[int] = mapped_column(Integer, default=0)
+    arr_approved: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    arr_rejections: Mapped[list[str]] = mapped_column(JSON, default=list)
+    haul_score: Mapped[float] = mapped_column(Float, default=0.0)
+    haul_accepted: Mapped[bool] = mapped_column(Boolean, default=True)
+    haul_rejections: Mapped[list[str]] = mapped_column(JSON, default=list)
+    info_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    magnet: Mapped[str | None] = mapped_column(Text, default=None)
+    download_url: Mapped[str | None] = mapped_column(Text, default=None)
+    result_key: Mapped[str | None] = mapped_column(String(64), default=None)
+    failed: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class RequestEvent(Base):
+    """One line of a request's audit trail: what changed, who did it, from where."""
+
+    __tablename__ = "request_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(Integer, index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    from_state: Mapped[str | None] = mapped_column(String(24), default=None)
+    to_state: Mapped[str] = mapped_column(String(24))
+    actor: Mapped[str] = mapped_column(Text)
+    origin: Mapped[str] = mapped_column(String(16))
+    message: Mapped[str] = mapped_column(Text, default="")
+
+
+class RequestJob(Base):
+    """Durable work: a webhook to digest or a request to advance, run when due, kept until done."""
+
+    __tablename__ = "request_jobs"
+    __table_args__ = (Index("ix_request_jobs_due", "run_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(128), unique=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    run_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)

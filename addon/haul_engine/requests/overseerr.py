@@ -1,0 +1,186 @@
+"""The overseerr connector kind (Overseerr, Jellyseerr, Seerr): API client and webhook payloads."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from haul_engine.arr.client import ArrClient, ArrError, RetryPolicy
+from haul_engine.connectors.kinds import ConnectorConfig, ConnectorKind, TestResult, register_kind
+from haul_engine.errors import InvalidInput
+
+TEST_RETRY = RetryPolicy(attempts=1, timeout=10.0)
+KNOWN_TYPES = frozenset(
+    {
+        "MEDIA_PENDING",
+        "MEDIA_APPROVED",
+        "MEDIA_AUTO_APPROVED",
+        "MEDIA_AVAILABLE",
+        "MEDIA_DECLINED",
+        "MEDIA_FAILED",
+        "TEST_NOTIFICATION",
+    }
+)
+REQUEST_STATUS = {1: "pending", 2: "approved", 3: "declined", 4: "failed", 5: "completed"}
+_NUMBER = re.compile(r"\d+")
+
+
+class OverseerrSettings(BaseModel):
+    """Per-connector request settings."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    webhook_secret: SecretStr | None = None
+    reconcile: bool = True
+    auto_pick_users: list[str] = []
+    availability_job: Annotated[str, Field(pattern=r"^[a-z0-9-]*$", max_length=64)] = ""
+
+
+class OverseerrClient(ArrClient):
+    """The Overseerr family's REST API (X-Api-Key, /api/v1)."""
+
+    api_base = "/api/v1"
+
+    async def version(self) -> str:
+        """Ask /status for the version."""
+        answer = await self.get("/status")
+        if not isinstance(answer, dict) or "version" not in answer:
+            msg = f"{self.config.name}: /status did not look like Overseerr"
+            raise ArrError(msg)
+        return str(answer["version"])
+
+    async def request_details(self, request_id: str) -> dict[str, Any]:
+        """One request with its media, seasons and requester."""
+        answer: dict[str, Any] = await self.get(f"/request/{request_id}")
+        return answer
+
+    async def decide(self, request_id: str, verdict: str) -> None:
+        """Approve or decline a request in Overseerr."""
+        await self.request("POST", f"/request/{request_id}/{verdict}")
+
+    async def run_job(self, job_id: str) -> None:
+        """Start one of the server's jobs now (Seerr: `availability-sync`, a library scan)."""
+        await self.request("POST", f"/settings/jobs/{job_id}/run")
+
+    async def pending(self) -> list[dict[str, Any]]:
+        """Every pending and approved request not yet available, newest first."""
+        found: list[dict[str, Any]] = []
+        for state in ("pending", "approved"):
+            skip = 0
+            while True:
+                answer = await self.get("/request", take=100, skip=skip, filter=state, sort="added")
+                results: list[dict[str, Any]] = answer.get("results") or []
+                found += results
+                skip += len(results)
+                if not results or skip >= int((answer.get("pageInfo") or {}).get("results") or 0):
+                    break
+        return found
+
+
+async def test_overseerr(config: ConnectorConfig) -> TestResult:
+    """Reach /status with the API key."""
+    client = OverseerrClient(config, retry=TEST_RETRY)
+    try:
+        version = await client.version()
+        await client.get("/request/count")
+    except ArrError as err:
+        return TestResult(ok=False, error=str(err))
+    finally:
+        await client.close()
+    return TestResult(ok=True, app="Overseerr", version=version)
+
+
+register_kind(ConnectorKind("overseerr", "request", OverseerrSettings, test_overseerr))
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """What a webhook (or a read-back request) says about one request."""
+
+    kind: str
+    request_id: str
+    media_type: str = ""
+    tmdb_id: int | None = None
+    tvdb_id: int | None = None
+    title: str = ""
+    requested_by: str = ""
+    seasons: list[int] = field(default_factory=list)
+
+
+def parse_webhook(body: Any) -> Notification:  # noqa: ANN401 - any JSON body
+    """Read the default or a custom template; refuse bodies without a type and a request id."""
+    if not isinstance(body, dict):
+        msg = "the webhook body must be a JSON object"
+        raise InvalidInput(msg)
+    kind = str(body.get("notification_type") or "").strip().upper()
+    if kind not in KNOWN_TYPES:
+        msg = f"notification_type: expected one of {', '.join(sorted(KNOWN_TYPES))}"
+        raise InvalidInput(msg)
+    request = _section(body, "request")
+    media = _section(body, "media")
+    request_id = str(
+        request.get("request_id") or request.get("id") or body.get("request_id") or ""
+    ).strip()
+    if kind == "TEST_NOTIFICATION":
+        return Notification(kind, request_id)
+    if not request_id.isdigit():
+        msg = "request.request_id: a request id is required"
+        raise InvalidInput(msg)
+    requested_by = request.get("requestedBy_username") or request.get("requestedBy_email") or ""
+    return Notification(
+        kind=kind,
+        request_id=request_id,
+        media_type=_media_type(media.get("media_type") or body.get("media_type")),
+        tmdb_id=_number(media.get("tmdbId")),
+        tvdb_id=_number(media.get("tvdbId")),
+        title=str(body.get("subject") or "").strip(),
+        requested_by=str(requested_by),
+        seasons=_requested_seasons(body.get("extra")),
+    )
+
+
+def from_details(kind: str, details: dict[str, Any]) -> Notification:
+    """Read a request as GET /request/{id} returns it."""
+    media = details.get("media") or {}
+    user = details.get("requestedBy") or {}
+    return Notification(
+        kind=kind,
+        request_id=str(details.get("id") or ""),
+        media_type=_media_type(media.get("mediaType")),
+        tmdb_id=_number(media.get("tmdbId")),
+        tvdb_id=_number(media.get("tvdbId")),
+        title=str(media.get("title") or details.get("subject") or ""),
+        requested_by=str(user.get("displayName") or user.get("email") or ""),
+        seasons=sorted(
+            number
+            for season in details.get("seasons") or []
+            if (number := _number(season.get("seasonNumber"))) is not None
+        ),
+    )
+
+
+def _section(body: dict[str, Any], name: str) -> dict[str, Any]:
+    value = body.get(name)
+    return value if isinstance(value, dict) else {}
+
+
+def _media_type(value: Any) -> str:  # noqa: ANN401 - a template value
+    text = str(value or "").strip().lower()
+    return "tv" if text in {"tv", "series", "show"} else "movie" if text == "movie" else ""
+
+
+def _number(value: Any) -> int | None:  # noqa: ANN401 - a template value (every value is a string)
+    text = str(value if value is not None else "").strip()
+    return int(text) if text.isdigit() and int(text) > 0 else None
+
+
+def _requested_seasons(extra: Any) -> list[int]:  # noqa: ANN401 - a template value
+    if not isinstance(extra, list):
+        return []
+    for item in extra:
+        if isinstance(item, dict) and str(item.get("name", "")).lower() == "requested seasons":
+            return sorted({int(number) for number in _NUMBER.findall(str(item.get("value", "")))})
+    return []

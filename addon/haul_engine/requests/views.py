@@ -1,0 +1,109 @@
+"""How requests, their candidates and their audit trail appear in the API."""
+
+from __future__ import annotations
+
+from datetime import datetime  # noqa: TC003 - pydantic reads the annotations at runtime
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel
+
+from haul_engine.requests.candidates import summary
+
+if TYPE_CHECKING:
+    from haul_engine.requests.models import MediaRequest, RequestCandidate, RequestEvent
+
+
+class CandidateView(BaseModel):
+    """A release offered for a request."""
+
+    id: int
+    position: int
+    origin: str
+    title: str
+    summary: str
+    indexer: str
+    season: int | None
+    size: int | None
+    seeders: int | None
+    leechers: int | None
+    quality: str
+    release_group: str
+    custom_formats: list[str]
+    custom_format_score: int
+    arr_approved: bool | None
+    arr_rejections: list[str]
+    haul_score: float
+    haul_accepted: bool
+    haul_rejections: list[str]
+    failed: str | None
+
+
+class AuditView(BaseModel):
+    """One change of state: when, who, from where."""
+
+    at: datetime
+    from_state: str | None
+    to_state: str
+    actor: str
+    origin: str
+    message: str
+
+
+class RequestView(BaseModel):
+    """A request and where it stands."""
+
+    id: int
+    source: str
+    connector_id: str | None
+    external_id: str | None
+    media_type: str
+    tmdb_id: int | None
+    tvdb_id: int | None
+    title: str
+    year: int | None
+    seasons: list[int]
+    requested_by: str
+    state: str
+    reason: str | None
+    arr_connector_id: str | None
+    arr_item_id: int | None
+    selected_candidate_id: int | None
+    download_id: str | None
+    imported_path: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class RequestDetail(RequestView):
+    """A request with its candidates and audit trail."""
+
+    candidates: list[CandidateView]
+    history: list[AuditView]
+
+
+def request_view(row: MediaRequest) -> RequestView:
+    """Show a request as the API does."""
+    return RequestView.model_validate(row, from_attributes=True)
+
+
+def candidate_view(row: RequestCandidate) -> CandidateView:
+    """Show a candidate as the API does, with its one-line summary."""
+    return CandidateView.model_validate(
+        {
+            **{
+                name: getattr(row, name) for name in CandidateView.model_fields if name != "summary"
+            },
+            "summary": summary(row),
+        }
+    )
+
+
+def detail_view(
+    row: MediaRequest, candidates: list[RequestCandidate], events: list[RequestEvent]
+) -> RequestDetail:
+    """Show a request with its candidates and audit trail."""
+    return RequestDetail(
+        **request_view(row).model_dump(),
+        candidates=[candidate_view(candidate) for candidate in candidates],
+        history=[AuditView.model_validate(event, from_attributes=True) for event in events],
+    )

@@ -1,0 +1,391 @@
+"""Release-name parser: every field, the arr conventions, and robustness on hostile input."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from datetime import date
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pydantic import TypeAdapter
+
+from haul_engine.releases.parser import ParsedRelease, parse_release
+
+# Invented names (no corpus rows): (name, media type, the fields that must come out).
+CASES: list[tuple[str, str | None, dict[str, object]]] = [
+    (
+        "Northern.Lights.Ranch.S03E07.1080p.AMZN.WEB-DL.DDP5.1.H.264-FLUX",
+        "tv",
+        {
+            "title": "Northern Lights Ranch",
+            "seasons": [3],
+            "episodes": [7],
+            "resolution": 1080,
+            "source": "webdl",
+            "codec": "x264",
+            "audio": "eac3",
+            "audio_channels": "5.1",
+            "release_group": "FLUX",
+            "streaming_service": "amazon",
+        },
+    ),
+    (
+        "Northern.Lights.Ranch.S03E07E08.720p.HDTV.x264-KOMPOST",
+        None,
+        {"seasons": [3], "episodes": [7, 8], "resolution": 720, "source": "tv"},
+    ),
+    ("Northern.Lights.Ranch.S03E01-04.720p.HDTV.x264-KOMPOST", None, {"episodes": [1, 2, 3, 4]}),
+    ("Quiet.Harbor.2x05.DVDRip.XviD-GRP", "tv", {"seasons": [2], "episodes": [5], "codec": "xvid"}),
+    (
+        "Northern Lights Ranch S02 1080p BluRay x265 10bit-GRP",
+        None,
+        {"seasons": [2], "full_season": True, "episodes": [], "codec": "x265"},
+    ),
+    (
+        "Quiet.Harbor.S01-S04.1080p.BluRay.x264-GRP",
+        "tv",
+        {"seasons": [1, 2, 3, 4], "full_season": True},
+    ),
+    ("Quiet Harbor Season 4 Episode 9 720p WEBRip", "tv", {"seasons": [4], "episodes": [9]}),
+    (
+        "The.Evening.Desk.2024.03.18.Guest.Name.720p.WEB.h264-DOLLAR",
+        "tv",
+        {"title": "The Evening Desk", "air_date": date(2024, 3, 18), "year": None},
+    ),
+    (
+        "[Hoshi] Starlit Garden - 12v2 [1080p][A1B2C3D4].mkv",
+        None,
+        {
+            "title": "Starlit Garden",
+            "absolute_episodes": [12],
+            "version": 2,
+            "release_group": "Hoshi",
+        },
+    ),
+    (
+        "[Hoshi] Starlit Garden (01-12) [1080p] [Batch]",
+        None,
+        {"absolute_episodes": list(range(1, 13))},
+    ),
+    ("Paper.Kites.Part.2.720p.HDTV.x264-GRP", "tv", {"seasons": [1], "episodes": [2]}),
+    (
+        "Iron.Meridian.2019.Directors.Cut.2160p.UHD.BluRay.REMUX.HDR10+.DV.TrueHD.Atmos.7.1-WiLDCAT",
+        "movie",
+        {
+            "title": "Iron Meridian",
+            "year": 2019,
+            "edition": "Directors Cut",
+            "resolution": 2160,
+            "source": "bluray",
+            "modifier": "remux",
+            "hdr": frozenset({"hdr10plus", "dv"}),
+            "audio": "truehd",
+            "audio_channels": "7.1",
+            "release_group": "WiLDCAT",
+        },
+    ),
+    (
+        "Iron Meridian (2019) [1080p] [WEBRip] [5.1] [YTS.MX]",
+        "movie",
+        {"title": "Iron Meridian", "year": 2019, "source": "webrip", "release_group": "YTS.MX"},
+    ),
+    (
+        "The.Long.Dark.Road.2001.1968.1080p.BluRay.x264-GRP",
+        "movie",
+        {"title": "The Long Dark Road 2001"},
+    ),
+    ("1917.2019.1080p.BluRay.x264-GRP", "movie", {"title": "1917", "year": 2019}),
+    ("S.P.A.R.K.2016.720p.BluRay.x264-GRP", "movie", {"title": "S.P.A.R.K.", "year": 2016}),
+    (
+        "Iron.Meridian.2019.PROPER.720p.BluRay.x264-SPRK",
+        "movie",
+        {"proper": True, "repack": False, "version": 2},
+    ),
+    (
+        "Iron.Meridian.2019.REPACK2.1080p.WEB-DL.DD5.1.H264-GRP",
+        "movie",
+        {"proper": True, "repack": True, "version": 3, "audio": "ac3"},
+    ),
+    ("Iron.Meridian.2019.DVDRip.XviD-OLD", "movie", {"source": "dvd", "resolution": None}),
+    ("Quiet.Harbor.S01E01.DVDRip.XviD-OLD", "tv", {"source": "dvd", "resolution": 480}),
+    ("Quiet.Harbor.S01E01.HDTV.XviD-OLD", "tv", {"source": "tv", "resolution": 480}),
+    ("Iron.Meridian.2019.HDCAM.x264-NEW", "movie", {"source": "cam", "resolution": None}),
+    ("Iron.Meridian.2019.720p.HDTS.x264-NEW", "movie", {"source": "telesync", "resolution": 720}),
+    ("Iron.Meridian.2019.DVDSCR.XviD-NEW", "movie", {"source": "dvd", "modifier": "screener"}),
+    ("Iron.Meridian.2019.R5.LiNE.XviD-NEW", "movie", {"source": "dvd", "modifier": "regional"}),
+    ("Iron.Meridian.2019.COMPLETE.BLURAY-GRP", "movie", {"source": "bluray", "modifier": "brdisk"}),
+    ("Iron.Meridian.2019.TELECINE.XviD-NEW", "movie", {"source": "telecine"}),
+    ("Iron.Meridian.2019.WORKPRINT.XviD-NEW", "movie", {"source": "workprint"}),
+    ("Quiet.Harbor.S01E01.1080i.HDTV.MPEG2-RAWGRP", "tv", {"modifier": "rawhd", "codec": "mpeg2"}),
+    (
+        "Quiet.Harbor.S01E01.1080p.BluRay.VC-1.DTS-HD.MA.5.1-GRP",
+        "tv",
+        {"codec": "vc1", "audio": "dts-hd"},
+    ),
+    (
+        "Quiet Harbor S01E01 1080p BluRay AV1 Opus 2.0-GRP",
+        None,
+        {"codec": "av1", "audio": "opus", "audio_channels": "2.0"},
+    ),
+    (
+        "Quiet.Harbor.S05E10.HLG.2160p.WEB.h265-GRP",
+        None,
+        {"hdr": frozenset({"hlg"}), "source": "webdl"},
+    ),
+    (
+        "Iron.Meridian.2019.MULTi.FRENCH.GERMAN.1080p.BluRay.x264-GRP",
+        "movie",
+        {"languages": ["fr", "de"]},
+    ),
+    (
+        "The.German.Engineer.2019.720p.BluRay.x264-GRP",
+        "movie",
+        {"title": "The German Engineer", "languages": []},
+    ),
+    ("Iron.Meridian.2019.1080p.WEB-DL.ENG.SUB.x264-GRP", "movie", {"languages": []}),
+    (
+        "C:\\Downloads\\Quiet.Harbor.S01E02.720p.HDTV.x264-GRP\\abcdef0123456789abcd.mkv",
+        None,
+        {"title": "Quiet Harbor", "episodes": [2], "release_group": "GRP"},
+    ),
+    (
+        "www.example.com - Quiet.Harbor.S01E02.720p.HDTV.x264-GRP-postbot",
+        None,
+        {"title": "Quiet Harbor", "release_group": "GRP"},
+    ),
+    ("Quiet.Harbor.S01E02.720p.HDTV.x264-GRP[rarbg]", None, {"release_group": "GRP"}),
+    ("Quiet Harbor S01E02 720p HDTV x264 GRP", None, {"release_group": None}),
+    ("Quiet.Harbor.S01E02.avi", "tv", {"source": "tv", "resolution": 480}),
+    (
+        "Glass Tide - Low Orbit (2021) [FLAC 24bit 96kHz]",
+        "music",
+        {
+            "artist": "Glass Tide",
+            "album": "Low Orbit",
+            "year": 2021,
+            "audio_format": "flac",
+            "bit_depth": 24,
+            "sample_rate": 96_000,
+        },
+    ),
+    ("Glass Tide - Low Orbit (2021) MP3 320kbps", "music", {"audio_format": "mp3", "bitrate": 320}),
+    ("Glass Tide - Low Orbit (2021) [MP3 V0]", "music", {"vbr": "v0", "version": 1}),
+    ("Glass Tide - Low Orbit (2021) [M4A-256]", "music", {"audio_format": "aac", "bitrate": 256}),
+    (
+        "Glass_Tide-Low_Orbit-WEB-2021-GRP",
+        "music",
+        {"artist": "Glass Tide", "album": "Low Orbit", "release_group": "GRP"},
+    ),
+    ("Glass Tide - Discography (2001-2021) FLAC", "music", {"album": "Discography"}),
+    ("Ape Choir - Quiet Songs (2011) [flac]", "music", {"audio_format": "flac"}),
+    ("Glass Tide - Low Orbit (2021) REPACK FLAC", "music", {"repack": True, "version": 2}),
+    (
+        "Glass.Tide-Low.Orbit.2021.REPACK2.FLAC-GRP",
+        "music",
+        {"artist": "Glass Tide", "album": "Low Orbit", "repack": True, "version": 3},
+    ),
+    ("Glass_Tide-Discography_2001_-_2021-CD-FLAC-GRP", "music", {"artist": "Glass Tide"}),
+    ("[Hoshi] Starlit Garden - 04v3 [720p]", "music", {"version": 3}),
+    ("[TR24][OF] Glass Tide - Low Orbit - 2021", "music", {"bit_depth": 24, "release_group": None}),
+    (
+        "Quiet Harbor - Temporada 2 [HDTV 720p][Cap.203][AC3 5.1 Castellano]",
+        "tv",
+        {"title": "Quiet Harbor", "seasons": [2], "episodes": [3], "languages": ["es"]},
+    ),
+    ("Quiet Harbor [HDTV][Cap.111_114]", "tv", {"seasons": [1], "episodes": [11, 12, 13, 14]}),
+    (
+        "Quiet.Harbor.E21.240315.720p-NEXT",
+        "tv",
+        {"title": "Quiet Harbor", "episodes": [21], "air_date": date(2024, 3, 15)},
+    ),
+    ("Quiet Harbor 42. Bölüm (04.03.2024) 720p WEB-DL", "tv", {"absolute_episodes": [42]}),
+    ("Quiet.Harbor.E1042.Name.GERMAN.1080p.WEB.h264-GRP", "tv", {"absolute_episodes": [1042]}),
+    ("Quiet Harbor S3 - 12 [1080p]", "tv", {"title": "Quiet Harbor S3", "absolute_episodes": [12]}),
+    (
+        "[Hoshi] Starlit Garden 2 - 05 [720p]",
+        None,
+        {"title": "Starlit Garden 2", "absolute_episodes": [5]},
+    ),
+    (
+        "[Hoshi] Starlit Garden - 100 Moons - 03 (1080p) [A1B2C3D4]",
+        None,
+        {"title": "Starlit Garden - 100 Moons", "absolute_episodes": [3]},
+    ),
+    (
+        "[Hoshi] Starlit Garden - S01E01-02 - 001-002 - Name [720p]",
+        None,
+        {"seasons": [1], "episodes": [1, 2], "absolute_episodes": [1, 2]},
+    ),
+    ("[Hoshi] Quiet Harbor - \uff10\uff17 [1080p]", None, {"absolute_episodes": [7]}),
+    (
+        "Quiet Harbor / S2E1-10 of 10 [2024, WEB-DL 1080p]",
+        "tv",
+        {"seasons": [2], "full_season": True},
+    ),
+    (
+        "C:\\Test\\Fake.S01E01-Dir\\462x.p027.30E20S.robraH.teiuQ.mkv",
+        None,
+        {"title": "Quiet Harbor", "seasons": [2], "episodes": [3], "resolution": 720},
+    ),
+    ("Quiet.Harbor.S01E01.[Bluray1080p].mkv", None, {"source": "bluray", "resolution": 1080}),
+    ("Iron Meridian 2019 1080p Blu-ray AVC DTS-HD MA 5.1-GRP", "movie", {"modifier": "brdisk"}),
+    ("Iron.Meridian.2019.4K.BluRay.Remux.1080p.AVC-GRP", "movie", {"resolution": 1080}),
+    (
+        "Iron.Meridian.2019.DVD9.NTSC",
+        "movie",
+        {"source": "dvd", "modifier": "remux", "resolution": 480},
+    ),
+    ("Iron.Meridian.2019.1080p.WEB-DL.H264-GRP-Obfuscated", "movie", {"release_group": "GRP"}),
+    ("Iron.Meridian.2019.1080p.BluRay.x264.-Big-Cat.mkv", "movie", {"release_group": "Big-Cat"}),
+    (
+        "Iron Meridian (2019) (1080p BluRay x265 HEVC 10bit AAC 5.1 Moonrise)",
+        "movie",
+        {"release_group": "Moonrise"},
+    ),
+    ("Iron Meridian 2019 1080p ITA-ENG AC3 SUB ITA JAP", "movie", {"languages": ["it", "en"]}),
+    ("Iron Meridian (2019) [2160p x265 10bit Moonrise]", "movie", {"release_group": "Moonrise"}),
+    (
+        "Iron Meridian (2019) [BDRemux 1080p AVC DTS-HD MA 5.1 Subs]",
+        "movie",
+        {"release_group": None},
+    ),
+    ("[Grp] Quiet Harbor - 01 [简繁外挂]", None, {"languages": ["zh"]}),
+    (
+        "[Subgrp][七つの星/Seven Stars][07][1080p][CHS]",
+        None,
+        {"title": "Seven Stars", "absolute_episodes": [7], "release_group": "Subgrp"},
+    ),
+    ("[Subgrp] 七つの星 / Seven Stars - 07 [1080p]", None, {"title": "Seven Stars"}),
+    (
+        "Семь звёзд / Seven Stars S01E02 1080p WEB-DL",
+        None,
+        {"title": "Seven Stars", "seasons": [1], "episodes": [2]},
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "media_type", "expected"), CASES, ids=[c[0][:60] for c in CASES])
+def test_parses_every_field(name: str, media_type: str | None, expected: dict[str, object]) -> None:
+    parsed = parse_release(name, media_type)  # type: ignore[arg-type]
+    assert {field: getattr(parsed, field) for field in expected} == expected
+
+
+def test_three_digit_numbers_follow_the_expected_kind() -> None:
+    show = parse_release("Quiet.Harbor.307.HDTV.x264-LOL", "tv")
+    assert (show.title, show.seasons, show.episodes) == ("Quiet Harbor", [3], [7])
+    film = parse_release("Quiet.Harbor.307.HDTV.x264-LOL", "movie")
+    assert (film.seasons, film.episodes) == ([], [])
+    unknown = parse_release("Room.237.2012.1080p.BluRay.x264-GRP")
+    assert (unknown.title, unknown.year, unknown.episodes) == ("Room 237", 2012, [])
+
+
+def test_sd_sources_without_resolution_are_480_and_hd_extension_is_720() -> None:
+    assert parse_release("Quiet.Harbor.S01E01.WEBRip.x264-GRP").resolution == 480
+    assert parse_release("Quiet.Harbor.S01E01.WEBRip.x264-GRP.mkv").resolution == 720
+
+
+def test_music_is_recognised_without_a_media_type() -> None:
+    album = parse_release("Glass Tide - Low Orbit (2021) [FLAC]")
+    assert (album.artist, album.album, album.audio_format) == ("Glass Tide", "Low Orbit", "flac")
+    film = parse_release("Quiet Harbor 2019 1080p BluRay FLAC 2.0 x264-GRP")
+    assert (film.audio_format, film.audio, film.resolution) == (None, "flac", 1080)
+
+
+def test_music_names_with_episode_numbers_are_read_as_episodes() -> None:
+    parsed = parse_release("Quiet.Harbor.S01E02.720p.HDTV.x264-GRP", "music")
+    assert (parsed.seasons, parsed.episodes, parsed.album) == ([1], [2], None)
+
+
+def test_as_dict_is_json_ready_and_complete() -> None:
+    parsed = parse_release("The.Evening.Desk.2024.03.18.720p.HDTV.HDR.DV.x264-GRP", "tv")
+    fields = parsed.as_dict()
+    assert set(fields) == {field.name for field in dataclasses.fields(ParsedRelease)}
+    assert fields["air_date"] == "2024-03-18"
+    assert fields["hdr"] == ["dv", "hdr10"]
+    assert json.loads(json.dumps(fields)) == fields
+
+
+def test_result_type_works_with_pydantic() -> None:
+    adapter = TypeAdapter(ParsedRelease)
+    parsed = parse_release("Iron.Meridian.2019.2160p.WEB-DL.DV.HDR10.H265-GRP", "movie")
+    dumped = adapter.dump_python(parsed, mode="json")
+    assert {key: value for key, value in dumped.items() if key != "hdr"} == {
+        key: value for key, value in parsed.as_dict().items() if key != "hdr"
+    }
+    assert sorted(dumped["hdr"]) == ["dv", "hdr10"]
+    assert "source" in adapter.json_schema()["properties"]
+
+
+def test_result_is_immutable() -> None:
+    parsed = parse_release("Quiet.Harbor.S01E02.720p.HDTV.x264-GRP")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        parsed.title = "other"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "",
+        "   ",
+        "\x00\x01\x02",
+        "THIS IS NOT A RELEASE",
+        "0e895c37245186812cb08aab1529cf8ee389dd05",
+    ],
+)
+def test_nonsense_gives_empty_result(name: str) -> None:
+    parsed = parse_release(name)
+    assert (parsed.seasons, parsed.episodes, parsed.absolute_episodes, parsed.air_date) == (
+        [],
+        [],
+        [],
+        None,
+    )
+    assert (parsed.resolution, parsed.source, parsed.release_group) == (None, None, None)
+
+
+@pytest.mark.parametrize("name", ["Quiet.Harbor.13.02.2025.HDTV", "Quiet.Harbor.05.06.2024.HDTV"])
+def test_day_first_dates_only_when_unambiguous(name: str) -> None:
+    expected = date(2025, 2, 13) if "13.02" in name else None
+    assert parse_release(name, "tv").air_date == expected
+
+
+HOSTILE = [
+    "- " * 5000,
+    "[" * 5000 + "]" * 5000,
+    "." * 10_000,
+    "S01E" * 2500,
+    "2019." * 2000,
+    "Б" * 10_000,
+    "[a] Show - 01 " * 700,
+    "(1080p " * 1400,
+    "1x01-" * 2000,
+    "\x00\n\t" * 3000,
+]
+
+
+@pytest.mark.parametrize("name", HOSTILE, ids=range(len(HOSTILE)))
+@pytest.mark.parametrize("media_type", [None, "tv", "movie", "music"])
+def test_hostile_ten_kilobyte_names_parse_fast(name: str, media_type: str | None) -> None:
+    start = time.process_time()
+    parse_release(name, media_type)  # type: ignore[arg-type]
+    assert time.process_time() - start < 0.05
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    name=st.text(alphabet=st.characters(codec=None), max_size=400)
+    | st.text(alphabet=" .-_[]()0123456789SExvpP", max_size=400)
+    | st.text(max_size=10_000),
+    media_type=st.sampled_from([None, "tv", "movie", "music"]),
+)
+def test_any_text_parses_quickly_to_a_valid_result(name: str, media_type: str | None) -> None:
+    start = time.process_time()
+    parsed = parse_release(name, media_type)  # type: ignore[arg-type]
+    assert time.process_time() - start < 0.05
+    assert parsed.resolution in {None, 480, 576, 720, 1080, 2160}
+    assert parsed.version >= 1
+    assert all(episode >= 0 for episode in parsed.episodes + parsed.absolute_episodes)
+    json.dumps(parsed.as_dict())

@@ -1,0 +1,130 @@
+"""Fixtures of the request gate tests: a fake Overseerr and helpers over the engine API."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from typing import TYPE_CHECKING, Any, Self
+
+import aiohttp
+import pytest
+
+from tests.fakes.overseerr import API_KEY, FakeOverseerr
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from tests.support.engine import EngineProcess
+
+WEBHOOK_SECRET = "hook-secret-7d1e0c9b"  # noqa: S105 - a test value
+FAST = {
+    "HAUL_REQUEST_POLL_INTERVAL": "0.2",
+    "HAUL_REQUEST_SEARCH_RETRY_MINUTES": "0.005",
+}
+
+
+@pytest.fixture
+def overseerr() -> Iterator[FakeOverseerr]:
+    """A running fake Overseerr."""
+    with FakeOverseerr() as server:
+        yield server
+
+
+def add_connector(engine: EngineProcess, kind: str, url: str, api_key: str, **settings: Any) -> str:  # noqa: ANN401
+    """Create a connector through the API and return its id."""
+    status, answer = engine.request(
+        "POST", "/api/v1/connectors",
+        {"kind": kind, "name": f"{kind}-{url[-5:]}", "url": url, "api_key": api_key,
+         "settings": settings},
+    )  # fmt: skip
+    assert status == 200, answer
+    return str(answer["id"])
+
+
+def add_overseerr(engine: EngineProcess, overseerr: FakeOverseerr, **settings: Any) -> str:  # noqa: ANN401
+    """Create the overseerr connector with the test webhook secret."""
+    return add_connector(
+        engine, "overseerr", overseerr.url, API_KEY, webhook_secret=WEBHOOK_SECRET, **settings
+    )
+
+
+def wait_for_request(
+    engine: EngineProcess, request_id: int, state: str, timeout: float = 30.0
+) -> dict[str, Any]:
+    """Poll GET /requests/{id} until it reaches state; fail fast on an unexpected final state."""
+    deadline = time.monotonic() + timeout
+    answer: Any = None
+    while time.monotonic() < deadline:
+        status, answer = engine.request("GET", f"/api/v1/requests/{request_id}")
+        if status == 200 and answer["state"] == state:
+            return dict(answer)
+        if status == 200 and answer["state"] in {"failed", "declined", "cancelled"}:
+            break
+        time.sleep(0.1)
+    message = f"request {request_id} did not become {state}: {answer}\n{engine.log[-3000:]}"
+    raise AssertionError(message)
+
+
+def only_request(engine: EngineProcess, timeout: float = 10.0) -> dict[str, Any]:
+    """Wait until exactly one request exists and return it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status, answer = engine.request("GET", "/api/v1/requests")
+        assert status == 200
+        if answer:
+            assert len(answer) == 1, answer
+            return dict(answer[0])
+        time.sleep(0.05)
+    raise AssertionError(engine.log[-3000:])
+
+
+class EventRecorder:
+    """A WebSocket client on its own thread that keeps every event the engine publishes."""
+
+    def __init__(self, engine: EngineProcess) -> None:
+        """Prepare; start() connects and subscribes."""
+        self.engine = engine
+        self.events: list[dict[str, Any]] = []
+        self._ready = threading.Event()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+
+    def start(self) -> Self:
+        """Connect, authenticate and subscribe before returning."""
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._listen(), self._loop)
+        assert self._ready.wait(10), "the WebSocket subscription did not start"
+        return self
+
+    def named(self, name: str) -> list[dict[str, Any]]:
+        """The data of every event of that name so far."""
+        return [event["data"] for event in list(self.events) if event["event"] == name]
+
+    async def _listen(self) -> None:
+        url = f"{self.engine.url}/api/v1/ws"
+        async with aiohttp.ClientSession() as session, session.ws_connect(url) as socket:
+            await socket.send_json({"type": "auth", "token": self.engine.token})
+            await socket.receive_json()
+            await socket.send_json({"id": 1, "command": "subscribe"})
+            async for message in socket:
+                data = message.json()
+                if data.get("id") == 1:
+                    self._ready.set()
+                elif data.get("type") == "event":
+                    self.events.append(data)
+
+    def stop(self) -> None:
+        """Disconnect and end the thread."""
+        asyncio.run_coroutine_threadsafe(self._cancel(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+        self._loop.close()
+
+    @staticmethod
+    async def _cancel() -> None:
+        current = asyncio.current_task()
+        listening = [task for task in asyncio.all_tasks() if task is not current]
+        for task in listening:
+            task.cancel()
+        await asyncio.gather(*listening, return_exceptions=True)

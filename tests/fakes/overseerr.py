@@ -1,0 +1,215 @@
+"""A fake Overseerr: its REST API (X-Api-Key) and the webhook bodies of its default template."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from tests.fakes.torznab import ThreadedServer
+
+API_KEY = "overseerr-api-key-5c1a9e77b2"
+VERSION = "1.33.2"
+REQUEST_STATUS = {"pending": 1, "approved": 2, "declined": 3, "failed": 4}
+MEDIA_STATUS = {
+    1: "UNKNOWN", 2: "PENDING", 3: "PROCESSING", 4: "PARTIALLY_AVAILABLE", 5: "AVAILABLE",
+}  # fmt: skip
+SUBJECTS = {
+    "MEDIA_PENDING": "New Request",
+    "MEDIA_APPROVED": "Request Approved",
+    "MEDIA_AUTO_APPROVED": "Request Automatically Approved",
+    "MEDIA_DECLINED": "Request Declined",
+    "MEDIA_AVAILABLE": "Now Available",
+    "MEDIA_FAILED": "Failed Request",
+}
+
+
+@dataclass
+class OverseerrRequest:
+    """One request as Overseerr stores it."""
+
+    id: int
+    media_type: str
+    title: str
+    year: int
+    tmdb_id: int
+    tvdb_id: int | None = None
+    seasons: list[int] = field(default_factory=list)
+    user: str = "alice"
+    status: int = 1
+    media_status: int = 2
+    is4k: bool = False
+
+    def resource(self) -> dict[str, Any]:
+        """GET /api/v1/request/{id}, as Overseerr's RequestResultsResponse items look."""
+        return {
+            "id": self.id,
+            "status": self.status,
+            "createdAt": "2026-11-20T12:00:00.000Z",
+            "updatedAt": "2026-11-20T12:00:00.000Z",
+            "type": self.media_type,
+            "is4k": self.is4k,
+            "serverId": 0,
+            "profileId": 4,
+            "rootFolder": "/movies" if self.media_type == "movie" else "/tv",
+            "media": {
+                "id": self.id + 100,
+                "mediaType": self.media_type,
+                "tmdbId": self.tmdb_id,
+                "tvdbId": self.tvdb_id,
+                "status": self.media_status,
+                "status4k": 1,
+            },
+            "seasons": [
+                {"id": number + 1000, "seasonNumber": number, "status": self.status}
+                for number in self.seasons
+            ],
+            "requestedBy": {
+                "id": 2,
+                "email": f"{self.user}@example.com",
+                "displayName": self.user,
+                "username": self.user,
+                "avatar": "/os_logo_square.png",
+            },
+            "modifiedBy": None,
+            "seasonCount": len(self.seasons),
+        }
+
+    def webhook(self, notification_type: str) -> dict[str, Any]:
+        """The default webhook template filled in: every value a string, missing ones ''."""
+        extra = []
+        if self.seasons:
+            extra.append({"name": "Requested Seasons", "value": ", ".join(map(str, self.seasons))})
+        return {
+            "notification_type": notification_type,
+            "event": SUBJECTS[notification_type],
+            "subject": f"{self.title} ({self.year})",
+            "message": "A movie about things.",
+            "image": "https://image.tmdb.org/t/p/w600_and_h900_bestv2/poster.jpg",
+            "media": {
+                "media_type": self.media_type,
+                "tmdbId": str(self.tmdb_id),
+                "tvdbId": str(self.tvdb_id or ""),
+                "status": MEDIA_STATUS[self.media_status],
+                "status4k": "UNKNOWN",
+            },
+            "request": {
+                "request_id": str(self.id),
+                "requestedBy_email": f"{self.user}@example.com",
+                "requestedBy_username": self.user,
+                "requestedBy_avatar": "/os_logo_square.png",
+                "requestedBy_settings_discordId": "",
+                "requestedBy_settings_telegramChatId": "",
+            },
+            "issue": None,
+            "comment": None,
+            "extra": extra,
+        }
+
+
+class FakeOverseerr(ThreadedServer):
+    """Overseerr's request API over a dict of requests; records approvals and declines."""
+
+    def __init__(self, *, api_key: str = API_KEY) -> None:
+        """Serve no requests until the test adds some."""
+        super().__init__()
+        self.api_key = api_key
+        self.store: dict[int, OverseerrRequest] = {}
+        self.decisions: list[tuple[int, str]] = []
+        self.jobs_run: list[str] = []
+
+    def add(self, request: OverseerrRequest) -> OverseerrRequest:
+        """Store a request (as a user making it would)."""
+        self.store[request.id] = request
+        return request
+
+    def app(self) -> web.Application:
+        """The REST routes Haul uses."""
+        app = web.Application(middlewares=[self._auth])
+        app.router.add_get("/api/v1/status", self._status)
+        app.router.add_get("/api/v1/request/count", self._count)
+        app.router.add_get("/api/v1/request", self._list)
+        app.router.add_get("/api/v1/request/{id}", self._get)
+        app.router.add_post("/api/v1/request/{id}/{verdict:approve|decline}", self._decide)
+        app.router.add_post("/api/v1/settings/jobs/{job}/run", self._run_job)
+        return app
+
+    @web.middleware
+    async def _auth(self, request: web.Request, handler: Any) -> web.StreamResponse:  # noqa: ANN401
+        self.requests.append({"method": request.method, "path": request.path_qs})
+        if request.headers.get("X-Api-Key") != self.api_key:
+            return web.json_response({"message": "You do not have permission."}, status=403)
+        answer: web.StreamResponse = await handler(request)
+        return answer
+
+    async def _status(self, _request: web.Request) -> web.Response:
+        return web.json_response({
+            "version": VERSION, "commitTag": f"v{VERSION}", "updateAvailable": False,
+            "commitsBehind": 0, "restartRequired": False,
+        })  # fmt: skip
+
+    async def _count(self, _request: web.Request) -> web.Response:
+        by_status = dict.fromkeys(("pending", "approved", "declined", "processing"), 0)
+        for item in self.store.values():
+            for name, number in REQUEST_STATUS.items():
+                if item.status == number and name in by_status:
+                    by_status[name] += 1
+        return web.json_response({"total": len(self.store), "movie": 0, "tv": 0, **by_status})
+
+    async def _list(self, request: web.Request) -> web.Response:
+        take = int(request.query.get("take", "10"))
+        skip = int(request.query.get("skip", "0"))
+        wanted = REQUEST_STATUS.get(request.query.get("filter", ""))
+        items = [i for i in self.store.values() if wanted is None or i.status == wanted]
+        page = items[skip : skip + take]
+        return web.json_response({
+            "pageInfo": {"pages": -(-len(items) // take), "pageSize": take,
+                         "results": len(items), "page": skip // take + 1},
+            "results": [item.resource() for item in page],
+        })  # fmt: skip
+
+    def _find(self, request: web.Request) -> OverseerrRequest:
+        item = self.store.get(int(request.match_info["id"]))
+        if item is None:
+            raise web.HTTPNotFound(text='{"message":"Request not found."}')
+        return item
+
+    async def _get(self, request: web.Request) -> web.Response:
+        return web.json_response(self._find(request).resource())
+
+    async def _decide(self, request: web.Request) -> web.Response:
+        item = self._find(request)
+        verdict = request.match_info["verdict"]
+        item.status = REQUEST_STATUS["approved" if verdict == "approve" else "declined"]
+        item.media_status = 3 if verdict == "approve" else 1
+        self.decisions.append((item.id, verdict))
+        return web.json_response(item.resource())
+
+    async def _run_job(self, request: web.Request) -> web.Response:
+        job = request.match_info["job"]
+        self.jobs_run.append(job)
+        return web.json_response({
+            "id": job, "name": job.replace("-", " ").title(), "type": "process",
+            "interval": "hours", "cronSchedule": "0 0 5 * * *",
+            "nextExecutionTime": "2026-11-21T05:00:00.000Z", "running": True,
+        })  # fmt: skip
+
+
+def send_webhook(
+    url: str, body: bytes | dict[str, Any], authorization: str | None
+) -> tuple[int, Any]:
+    """POST a webhook as Overseerr's agent does; returns (status, decoded answer)."""
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    headers = {"Content-Type": "application/json"}
+    if authorization is not None:
+        headers["Authorization"] = authorization
+    request = urllib.request.Request(url, data=data, method="POST", headers=headers)  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
+            return answer.status, json.loads(answer.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read() or b"null")
