@@ -17,6 +17,10 @@ OPTIONS_FILE = "options.json"
 DEFAULT_DATA_DIR = Path("/data")
 
 Port = Annotated[int, Field(ge=1, le=65535)]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+CategoryFolder = Annotated[str, Field(pattern=r"^[^=\\/\s][^=\\]*=[^=\\]*$")]
+TimeRange = Annotated[str, Field(pattern=r"^(([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d)?$")]
 DATABASE_SCHEMES = ("sqlite+aiosqlite://", "postgresql+asyncpg://")
 
 
@@ -36,6 +40,39 @@ class Settings(BaseModel):
     database_url: str = ""
     heartbeat_interval: Annotated[float, Field(gt=0, le=3600)] = 30.0
     download_dir: Path | None = None
+    listen_port: Port = 6881
+    qbittorrent_username: str = "admin"
+    qbittorrent_password: str = ""
+    vpn_interface: str = ""
+    max_active_downloads: Annotated[int, Field(ge=1, le=1000)] = 3
+    max_active_uploads: Annotated[int, Field(ge=1, le=1000)] = 3
+    download_limit: Annotated[int, Field(ge=0)] = 0
+    upload_limit: Annotated[int, Field(ge=0)] = 0
+    alt_download_limit: Annotated[int, Field(ge=0)] = 0
+    alt_upload_limit: Annotated[int, Field(ge=0)] = 0
+    seed_ratio_limit: Annotated[float, Field(ge=-1)] = -1
+    seed_time_limit: Annotated[int, Field(ge=-1)] = -1
+    min_free_space_mb: Annotated[int, Field(ge=0)] = 1024
+    dht: bool = True
+    pex: bool = True
+    lsd: bool = True
+    utp: bool = True
+    encryption: Literal["prefer", "require", "disable"] = "prefer"
+    categories: list[CategoryFolder] = Field(
+        default_factory=list,
+        description="name=folder (relative to download_dir), set at every start",
+    )
+    alt_schedule: TimeRange = Field(
+        default="",
+        description="HH:MM-HH:MM when the alternative limits apply; empty = as set at run time",
+    )
+    alt_schedule_days: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS))
+    request_poll_interval: Annotated[float, Field(gt=0, le=3600)] = 15.0
+    request_auto_pick_hours: Annotated[float, Field(ge=0)] = 0.0
+    request_arr_wait_minutes: Annotated[float, Field(gt=0)] = 30.0
+    request_search_attempts: Annotated[int, Field(ge=1, le=100)] = 4
+    request_search_retry_minutes: Annotated[float, Field(gt=0)] = 60.0
+    request_stall_minutes: Annotated[float, Field(gt=0)] = 60.0
 
     @field_validator("database_url")
     @classmethod
@@ -46,6 +83,20 @@ class Settings(BaseModel):
             msg = f"must start with one of {', '.join(DATABASE_SCHEMES)}"
             raise ValueError(msg)
         return value
+
+    @field_validator("categories")
+    @classmethod
+    def _folders_inside_downloads(cls, entries: list[str]) -> list[str]:
+        for entry in entries:
+            folder = Path(entry.partition("=")[2])
+            if folder.is_absolute() or ".." in folder.parts:
+                msg = f"{entry!r}: the folder must be relative to download_dir, without '..'"
+                raise ValueError(msg)
+        return entries
+
+    def category_folders(self) -> dict[str, str]:
+        """Map each category the options ask for to its folder."""
+        return dict(entry.partition("=")[::2] for entry in self.categories)
 
     @property
     def effective_database_url(self) -> str:
@@ -64,7 +115,7 @@ def load_settings(
     """Merge the four layers and validate them, naming the key and its source on error."""
     environ = os.environ if environ is None else environ
     env_values = {
-        key.removeprefix(ENV_PREFIX).lower(): value
+        key.removeprefix(ENV_PREFIX).lower(): _env_value(value)
         for key, value in environ.items()
         if key.startswith(ENV_PREFIX)
     }
@@ -91,6 +142,16 @@ def load_settings(
         where = f" ({ENV_PREFIX}{key.upper()})" if source == "environment" else ""
         msg = f"invalid setting '{key}' from {source}{where}: {first['msg']}"
         raise SettingsError(msg) from None
+
+
+def _env_value(value: str) -> Any:  # noqa: ANN401 - a string, or the list a JSON array spells
+    """Read lists from the environment as JSON arrays (HAUL_CATEGORIES='["tv=tv"]')."""
+    if value.lstrip().startswith("["):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    return value
 
 
 def _read_options(path: Path) -> dict[str, Any]:

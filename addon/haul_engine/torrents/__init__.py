@@ -1,0 +1,1 @@
+"""The built-in torrent client (libtorrent) and its qBittorrent-compatible WebAPI."""

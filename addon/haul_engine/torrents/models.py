@@ -1,0 +1,66 @@
+"""Tables of the torrent client: every torrent with its options and owner, and the categories."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, override
+
+from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from haul_engine.db.models import Base
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Dialect
+
+GLOBAL_LIMIT = -2
+NO_LIMIT = -1
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware timestamp, also on SQLite (which hands back naive values)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    @override
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+class TorrentRecord(Base):
+    """A torrent Haul manages; enough to add it again when its resume data is gone."""
+
+    __tablename__ = "torrents"
+
+    info_hash: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(Text, default="")
+    magnet: Mapped[str] = mapped_column(Text, default="")
+    torrent: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    category: Mapped[str] = mapped_column(String(255), default="", index=True)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    save_path: Mapped[str] = mapped_column(Text)
+    stopped: Mapped[bool] = mapped_column(Boolean, default=False)
+    sequential: Mapped[bool] = mapped_column(Boolean, default=False)
+    first_last_piece: Mapped[bool] = mapped_column(Boolean, default=False)
+    content_layout: Mapped[str] = mapped_column(String(16), default="Original")
+    ratio_limit: Mapped[float] = mapped_column(Float, default=GLOBAL_LIMIT)
+    seeding_time_limit: Mapped[int] = mapped_column(Integer, default=GLOBAL_LIMIT)
+    inactive_seeding_time_limit: Mapped[int] = mapped_column(Integer, default=GLOBAL_LIMIT)
+    download_limit: Mapped[int] = mapped_column(Integer, default=0)
+    upload_limit: Mapped[int] = mapped_column(Integer, default=0)
+    request_id: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
+    added_on: Mapped[datetime] = mapped_column(UtcDateTime)
+    completed_on: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+
+
+class CategoryRecord(Base):
+    """A category and the folder its torrents are saved in."""
+
+    __tablename__ = "torrent_categories"
+
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    save_path: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,98 @@
+"""Speed limits, the alternative speed mode and its schedule (`<data>/torrents/transfer.json`)."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from typing import TYPE_CHECKING, Annotated
+
+from pydantic import BaseModel, Field, ValidationError
+
+from haul_engine.files import write_atomic
+from haul_engine.settings import WEEKDAYS
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from haul_engine.settings import Settings
+
+KiBs = Annotated[int, Field(ge=0, le=10_000_000, description="KiB/s, 0 = none")]
+
+
+class AltSchedule(BaseModel):
+    """When the alternative limits apply (local time; start > end spans midnight)."""
+
+    enabled: bool = False
+    start: time = time(1, 0)
+    end: time = time(7, 0)
+    days: list[Annotated[int, Field(ge=0, le=6)]] = Field(
+        default_factory=lambda: list(range(7)), description="0 = Monday"
+    )
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AltSchedule:
+        """Build the schedule the add-on options set (`alt_schedule` is HH:MM-HH:MM)."""
+        start, end = settings.alt_schedule.split("-")
+        days = [WEEKDAYS.index(day) for day in settings.alt_schedule_days]
+        return cls(
+            enabled=True, start=time.fromisoformat(start), end=time.fromisoformat(end), days=days
+        )
+
+    def covers(self, moment: datetime) -> bool:
+        """Whether the schedule is on at this moment."""
+        if not self.enabled:
+            return False
+        now = moment.time()
+        if self.start <= self.end:
+            return moment.weekday() in self.days and self.start <= now < self.end
+        if now >= self.start:
+            return moment.weekday() in self.days
+        return (moment.weekday() - 1) % 7 in self.days and now < self.end
+
+
+class TransferLimits(BaseModel):
+    """The limits a user can change at run time (start from the settings)."""
+
+    download_limit: KiBs = 0
+    upload_limit: KiBs = 0
+    alt_download_limit: KiBs = 0
+    alt_upload_limit: KiBs = 0
+    alt_mode: bool = False
+    alt_schedule: AltSchedule = Field(default_factory=AltSchedule)
+
+    @classmethod
+    def load(cls, path: Path, settings: Settings) -> TransferLimits:
+        """Return the saved limits, or the settings' ones when nothing (usable) was saved."""
+        try:
+            return cls.model_validate_json(path.read_bytes())
+        except (FileNotFoundError, ValidationError):
+            return cls(
+                download_limit=settings.download_limit,
+                upload_limit=settings.upload_limit,
+                alt_download_limit=settings.alt_download_limit,
+                alt_upload_limit=settings.alt_upload_limit,
+            )
+
+    def save(self, path: Path) -> None:
+        """Write atomically."""
+        write_atomic(path, self.model_dump_json(indent=2).encode())
+
+    def alt_active(self, moment: datetime) -> bool:
+        """Whether the alternative limits apply now."""
+        return self.alt_mode or self.alt_schedule.covers(moment)
+
+    def effective(self, moment: datetime) -> tuple[int, int]:
+        """(download, upload) limits in bytes/s that apply now."""
+        if self.alt_active(moment):
+            return self.alt_download_limit * 1024, self.alt_upload_limit * 1024
+        return self.download_limit * 1024, self.upload_limit * 1024
+
+
+class TransferInfo(BaseModel):
+    """Speeds now and the limits in force."""
+
+    download_rate: int
+    upload_rate: int
+    downloaded: int
+    uploaded: int
+    alt_active: bool
+    limits: TransferLimits

@@ -1,0 +1,54 @@
+"""The alternative-speed schedule and which limits apply (pure logic, no engine)."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+import pytest
+
+from haul_engine.torrents.transfer import AltSchedule, TransferLimits
+
+MONDAY = datetime(2026, 11, 16, 0, 0).astimezone()  # a Monday, local time like the schedule
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "days", "moment", "expected"),
+    [
+        (time(1), time(7), [0], MONDAY.replace(hour=3), True),
+        (time(1), time(7), [0], MONDAY.replace(hour=7), False),
+        (time(1), time(7), [1], MONDAY.replace(hour=3), False),
+        (time(22), time(6), [0], MONDAY.replace(hour=23), True),  # spans midnight
+        (
+            time(22),
+            time(6),
+            [0],
+            MONDAY.replace(day=17, hour=5),
+            True,
+        ),  # Tuesday morning, Monday's night
+        (time(22), time(6), [0], MONDAY.replace(hour=5), False),  # Sunday's night is not scheduled
+        (time(22), time(6), [0], MONDAY.replace(hour=12), False),
+    ],
+)
+def test_schedule_windows(
+    start: time,
+    end: time,
+    days: list[int],
+    moment: datetime,
+    expected: bool,  # noqa: FBT001 - a parametrized value
+) -> None:
+    schedule = AltSchedule(enabled=True, start=start, end=end, days=days)
+    assert schedule.covers(moment) is expected
+    assert AltSchedule(enabled=False, start=start, end=end, days=days).covers(moment) is False
+
+
+def test_limits_in_force_follow_the_mode_and_schedule() -> None:
+    limits = TransferLimits(
+        download_limit=100, upload_limit=50, alt_download_limit=10, alt_upload_limit=5
+    )
+    assert limits.effective(MONDAY) == (100 * 1024, 50 * 1024)
+    assert limits.model_copy(update={"alt_mode": True}).effective(MONDAY) == (10 * 1024, 5 * 1024)
+    scheduled = limits.model_copy(
+        update={"alt_schedule": AltSchedule(enabled=True, start=time(0), end=time(1))}
+    )
+    assert scheduled.alt_active(MONDAY)
+    assert not scheduled.alt_active(MONDAY.replace(hour=2))
