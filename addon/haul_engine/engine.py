@@ -8,10 +8,18 @@ from typing import TYPE_CHECKING
 
 from haul_engine.api.server import ApiServer
 from haul_engine.commands import CommandRegistry
+from haul_engine.connectors.controller import ConnectorsController
 from haul_engine.db.database import Database
 from haul_engine.events import EventBus
+from haul_engine.indexers.controller import IndexersController
+from haul_engine.library.controller import LibraryController
+from haul_engine.mediaservers.controller import MediaServersController
+from haul_engine.releases.controller import ReleasesController
+from haul_engine.requests.controller import RequestsController
 from haul_engine.secrets_store import load_or_create_token
 from haul_engine.system import SystemController
+from haul_engine.torrents.controller import TorrentsController
+from haul_engine.widget import WidgetController
 
 if TYPE_CHECKING:
     from haul_engine.controller import Controller
@@ -30,7 +38,22 @@ class Engine:
         self.commands = CommandRegistry()
         self.database = Database(settings.effective_database_url)
         self.system = SystemController(self)
-        self.controllers: list[Controller] = [self.system]
+        self.connectors = ConnectorsController(self)
+        self.torrents = TorrentsController(self)
+        self.indexers = IndexersController(self)
+        self.releases = ReleasesController(self)
+        self.mediaservers = MediaServersController(self)
+        self.controllers: list[Controller] = [
+            self.system,
+            self.connectors,
+            LibraryController(self),
+            self.torrents,
+            self.indexers,
+            self.releases,
+            self.mediaservers,
+            RequestsController(self),
+            WidgetController(self),
+        ]
         for controller in self.controllers:
             self.commands.register(controller)
         self.api = ApiServer(self)

@@ -16,6 +16,36 @@ class EventName(StrEnum):
     """Every event the engine publishes."""
 
     SYSTEM_HEARTBEAT = "system_heartbeat"
+    TORRENT_ADDED = "torrent_added"
+    TORRENT_METADATA = "torrent_metadata"
+    TORRENT_PROGRESS = "torrent_progress"
+    TORRENT_COMPLETED = "torrent_completed"
+    TORRENT_ERROR = "torrent_error"
+    TORRENT_REMOVED = "torrent_removed"
+    TORRENT_STATE = "torrent_state"
+    TORRENTS_VPN_DOWN = "torrents_vpn_down"
+    TORRENTS_VPN_UP = "torrents_vpn_up"
+    TORRENTS_DISK_LOW = "torrents_disk_low"
+    TORRENTS_DISK_OK = "torrents_disk_ok"
+    CONNECTOR_CREATED = "connector_created"
+    CONNECTOR_UPDATED = "connector_updated"
+    CONNECTOR_REMOVED = "connector_removed"
+    CONNECTOR_HEALTH_CHANGED = "connector_health_changed"
+    SYNC_COMPLETED = "sync_completed"
+    SWEEP_STARTED = "sweep_started"
+    SWEEP_COMPLETED = "sweep_completed"
+    SEARCH_DISPATCHED = "search_dispatched"
+    ITEM_ACQUIRED = "item_acquired"
+    MEDIA_SERVER_REFRESHED = "media_server_refreshed"
+    REQUEST_RECEIVED = "request_received"
+    REQUEST_APPROVED = "request_approved"
+    REQUEST_DECLINED = "request_declined"
+    REQUEST_AWAITING_SELECTION = "request_awaiting_selection"
+    RELEASE_GRABBED = "release_grabbed"
+    DOWNLOAD_COMPLETED = "download_completed"
+    IMPORT_COMPLETED = "import_completed"
+    REQUEST_AVAILABLE = "request_available"
+    REQUEST_FAILED = "request_failed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +58,12 @@ class Event:
 
     def as_message(self) -> dict[str, Any]:
         """Render as the WebSocket message shape."""
-        return {"type": "event", "event": self.name.value, "data": self.data, "at": self.at.isoformat()}
+        return {
+            "type": "event",
+            "event": self.name.value,
+            "data": self.data,
+            "at": self.at.isoformat(),
+        }
 
 
 class Subscription:

@@ -47,7 +47,10 @@ def test_token_command_prints_the_token_last(engine: EngineProcess) -> None:
         [str(Path(sys.executable).parent / "haul-engine"), "token"],
     ):
         done = subprocess.run(
-            [*command, "--data-dir", str(engine.data_dir)], capture_output=True, text=True, check=True
+            [*command, "--data-dir", str(engine.data_dir)],
+            capture_output=True,
+            text=True,
+            check=True,
         )
         assert done.stdout.splitlines()[-1] == engine.token
 

@@ -14,7 +14,9 @@ if TYPE_CHECKING:
 
 
 def test_each_layer_overrides_the_one_below(tmp_path: Path) -> None:
-    (tmp_path / "options.json").write_text(json.dumps({"port": 9001, "log_level": "debug", "host": "10.0.0.1"}))
+    (tmp_path / "options.json").write_text(
+        json.dumps({"port": 9001, "log_level": "debug", "host": "10.0.0.1"})
+    )
     settings = load_settings(
         {"data_dir": str(tmp_path), "port": 9003, "host": None},
         {"HAUL_PORT": "9002", "HAUL_HOST": "127.0.0.2", "OTHER": "x"},

@@ -84,10 +84,6 @@ def upgrade() -> None:
         sa.Column("last_search_at", sa.DateTime(timezone=True), nullable=True),
         sa.UniqueConstraint("connector_id", "kind", "arr_id"),
     )
-    op.create_index(
-        "ix_library_items_gaps", "library_items",
-        ["connector_id", "monitored", "has_file", "cutoff_not_met"],
-    )  # fmt: skip
     op.create_index("ix_library_items_series", "library_items", ["series_id"])
     op.create_table(
         "library_searches",

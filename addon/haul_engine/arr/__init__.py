@@ -1,0 +1,1 @@
+"""Clients for Sonarr, Radarr, Whisparr and Lidarr, and their connector kinds."""

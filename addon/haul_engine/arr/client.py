@@ -1,0 +1,217 @@
+"""The base *arr HTTP client: API key header, User-Agent, timeouts, retries with backoff, 429."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+import aiohttp
+import orjson
+
+from haul_engine import __version__
+from haul_engine.errors import Unavailable
+from haul_engine.logs import SecretFilter, redact
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Mapping
+
+    from haul_engine.connectors.kinds import ConnectorConfig
+
+_LOGGER = logging.getLogger(__name__)
+USER_AGENT = f"Haul/{__version__} (+https://github.com/haul-media/haul)"
+PAGE_SIZE = 1000
+RETRY_AFTER_CAP = 60.0
+HTTP_TOO_MANY = 429
+HTTP_SERVER_ERROR = 500
+HTTP_UNAUTHORIZED = (401, 403)
+Flavor = Literal["series", "movie", "music"]
+
+
+class ArrError(Unavailable):
+    """An *arr did not answer usefully; the message says what happened, never the key."""
+
+    maybe_received = False  # a command that timed out may still have reached the *arr
+
+
+class ArrAuthError(ArrError):
+    """The *arr refused the API key."""
+
+
+class ArrOfflineError(ArrError):
+    """The *arr could not be reached at all."""
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How many times to try and how long to wait between tries."""
+
+    attempts: int = 3
+    backoff: float = 0.5
+    timeout: float = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class AppInfo:
+    """What system/status says the other end is."""
+
+    app: str
+    version: str
+
+    @property
+    def major(self) -> int:
+        """The major version number (0 when unparseable)."""
+        head = self.version.split(".", 1)[0]
+        return int(head) if head.isdigit() else 0
+
+
+class ArrClient:
+    """JSON over HTTP to one *arr; one aiohttp session per client."""
+
+    api_base = "/api/v3"
+
+    def __init__(
+        self,
+        config: ConnectorConfig,
+        *,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        """Prepare; the session opens on first use."""
+        self.config = config
+        self.retry = retry or RetryPolicy()
+        self._session: aiohttp.ClientSession | None = None
+        SecretFilter.register(config.api_key)
+
+    async def close(self) -> None:
+        """Close the HTTP session."""
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def _open(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            self._session = aiohttp.ClientSession(
+                headers={"X-Api-Key": self.config.api_key, "User-Agent": USER_AGENT},
+                timeout=aiohttp.ClientTimeout(total=self.retry.timeout),
+                connector=aiohttp.TCPConnector(ssl=self.config.verify_tls),
+            )
+        return self._session
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        body: Any = None,  # noqa: ANN401 - any JSON body
+        api: bool = True,
+    ) -> Any:  # noqa: ANN401 - decoded JSON
+        """Send one request, retrying transient failures; return the decoded JSON answer."""
+        url = self.config.url + (self.api_base if api else "") + path
+        data = None if body is None else orjson.dumps(body)
+        headers = {"Content-Type": "application/json"} if data is not None else None
+        last_error = ""
+        repeatable = method == "GET"  # a command is never sent twice
+        for attempt in range(1, self.retry.attempts + 1):
+            delay = self.retry.backoff * 2 ** (attempt - 1)
+            try:
+                async with self._open().request(
+                    method, url, params=params, data=data, headers=headers
+                ) as answer:
+                    raw = await answer.read()
+                    if answer.status in HTTP_UNAUTHORIZED:
+                        msg = f"{self.config.name}: the API key was refused (HTTP {answer.status})"
+                        raise ArrAuthError(msg)
+                    if answer.status == HTTP_TOO_MANY:
+                        delay = _retry_after(answer.headers.get("Retry-After"), delay)
+                        last_error = "rate limited (HTTP 429)"
+                    elif answer.status >= HTTP_SERVER_ERROR:
+                        last_error = f"server error (HTTP {answer.status})"
+                        if not repeatable:
+                            break
+                    elif answer.status >= 400:  # noqa: PLR2004 - client errors are final
+                        msg = (
+                            f"{self.config.name}: {method} {path} refused (HTTP {answer.status}): "
+                        )
+                        raise ArrError(msg + redact(raw[:200].decode(errors="replace")))
+                    else:
+                        return _decode(raw, self.config.name, path)
+            except (aiohttp.ClientConnectionError, TimeoutError) as err:
+                last_error = f"unreachable ({type(err).__name__})"
+                not_sent = isinstance(err, aiohttp.ClientConnectorError)
+                if attempt == self.retry.attempts or not (repeatable or not_sent):
+                    msg = f"{self.config.name}: {method} {path} failed: {last_error}"
+                    offline = ArrOfflineError(msg)
+                    offline.maybe_received = not not_sent
+                    raise offline from None
+            _LOGGER.debug("%s %s attempt %d: %s", method, path, attempt, last_error)
+            if attempt < self.retry.attempts:
+                await asyncio.sleep(delay)
+        msg = f"{self.config.name}: {method} {path} failed after {attempt} tries: {last_error}"
+        raise ArrError(msg)
+
+    async def get(self, path: str, **params: str | int) -> Any:  # noqa: ANN401 - decoded JSON
+        """GET a JSON resource."""
+        return await self.request("GET", path, params=params)
+
+    async def pages(self, path: str, **params: str | int) -> AsyncIterator[list[dict[str, Any]]]:
+        """Yield the records of a paged resource, PAGE_SIZE at a time."""
+        page = 1
+        while True:
+            answer = await self.get(path, page=page, pageSize=PAGE_SIZE, **params)
+            records: list[dict[str, Any]] = answer.get("records") or []
+            if records:
+                yield records
+            if page * PAGE_SIZE >= int(answer.get("totalRecords") or 0) or not records:
+                return
+            page += 1
+
+    async def ping(self) -> bool:
+        """Whether /ping answers (it needs no key)."""
+        try:
+            await self.request("GET", "/ping", api=False)
+        except ArrError:
+            return False
+        return True
+
+    async def status(self) -> AppInfo:
+        """Ask system/status which app and version this is."""
+        answer = await self.get("/system/status")
+        if not isinstance(answer, dict) or "version" not in answer:
+            msg = f"{self.config.name}: system/status did not look like an *arr"
+            raise ArrError(msg)
+        return AppInfo(str(answer.get("appName") or ""), str(answer["version"]))
+
+    async def health(self) -> list[dict[str, Any]]:
+        """Fetch the *arr's own health checks."""
+        answer = await self.get("/health")
+        return answer if isinstance(answer, list) else []
+
+    async def command(self, name: str, **body: Any) -> dict[str, Any]:  # noqa: ANN401 - command fields
+        """Start a command; the answer carries its id."""
+        answer: dict[str, Any] = await self.request("POST", "/command", body={"name": name, **body})
+        return answer
+
+    async def command_status(self, command_id: int) -> dict[str, Any]:
+        """Fetch the state of a started command."""
+        answer: dict[str, Any] = await self.get(f"/command/{command_id}")
+        return answer
+
+
+def _decode(raw: bytes, name: str, path: str) -> Any:  # noqa: ANN401 - decoded JSON
+    if not raw:
+        return None
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        msg = f"{name}: {path} answered with something that is not JSON"
+        raise ArrError(msg) from None
+
+
+def _retry_after(header: str | None, fallback: float) -> float:
+    """Seconds to wait from a Retry-After header in seconds, capped."""
+    try:
+        return min(max(float(header or ""), 0.0), RETRY_AFTER_CAP)
+    except ValueError:
+        return fallback

@@ -1,0 +1,389 @@
+"""ConnectorsController: CRUD, connection tests and hand-over to the owning capability."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime  # noqa: TC003 - pydantic reads the annotations at runtime
+from typing import TYPE_CHECKING, Annotated, Any
+
+from pydantic import BaseModel, Field, ValidationError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from yarl import URL
+
+from haul_engine.commands import api_command
+from haul_engine.connectors.kinds import (
+    ConnectorConfig,
+    ConnectorKind,
+    HealthStatus,
+    TestResult,
+    get_kind,
+    registered_kinds,
+    reveal,
+)
+from haul_engine.connectors.models import Connector, utcnow
+from haul_engine.controller import Controller
+from haul_engine.errors import Conflict, EngineError, InvalidInput, NotFound
+from haul_engine.events import EventName
+from haul_engine.logs import SecretFilter
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from haul_engine.engine import Engine
+
+_LOGGER = logging.getLogger(__name__)
+Name = Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class ConnectorView(BaseModel):
+    """A connector as the API shows it: secrets only as has_api_key and secrets_set."""
+
+    id: str
+    kind: str
+    category: str | None
+    name: str
+    url: str
+    enabled: bool
+    verify_tls: bool
+    settings: dict[str, Any]
+    has_api_key: bool
+    secrets_set: list[str]
+    health: str
+    last_error: str | None
+    health_checked_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class Removed(BaseModel):
+    """The id of what was removed."""
+
+    id: str
+
+
+class ConnectorOwner:
+    """Implemented by the capability that runs work per connector of the kinds it owns."""
+
+    async def connector_saved(self, connector: ConnectorConfig) -> None:
+        """Start or restart work for a connector that was created, changed or found at start."""
+
+    async def connector_removed(self, connector_id: str) -> None:
+        """Stop work for a deleted connector and forget it."""
+
+    async def sync(self, connector: ConnectorConfig) -> dict[str, Any]:
+        """Synchronise now; the answer is the owner's summary of what happened."""
+        msg = f"{connector.kind} connectors cannot be synced"
+        raise Conflict(msg)
+
+    async def sweep(self, connector: ConnectorConfig) -> dict[str, Any]:
+        """Search for what is missing now."""
+        msg = f"{connector.kind} connectors cannot be swept"
+        raise Conflict(msg)
+
+
+class ConnectorsController(Controller):
+    """The /connectors resource; owners attach to the kinds they run."""
+
+    feature = "connectors"
+
+    def __init__(self, engine: Engine) -> None:
+        """No owners until they attach."""
+        super().__init__(engine)
+        self._owners: dict[str, ConnectorOwner] = {}
+
+    async def setup(self) -> None:
+        """Keep every stored secret out of the logs."""
+        async with self.engine.database.session() as session:
+            for row in await session.scalars(select(Connector)):
+                _register_secrets(row)
+
+    async def attach(self, owner: ConnectorOwner, kinds: Iterable[str]) -> None:
+        """Route the given kinds to owner and hand it every existing connector of those kinds."""
+        kinds = set(kinds)
+        for kind in kinds:
+            self._owners[kind] = owner
+        for config in await self.configs(kinds):
+            await owner.connector_saved(config)
+
+    async def configs(self, kinds: Iterable[str] | None = None) -> list[ConnectorConfig]:
+        """Every connector (of the given kinds) with validated settings and secrets in clear."""
+        statement = select(Connector).order_by(Connector.created_at)
+        if kinds is not None:
+            statement = statement.where(Connector.kind.in_(set(kinds)))
+        async with self.engine.database.session() as session:
+            rows = list(await session.scalars(statement))
+        return [config for row in rows if (config := _config_or_none(row)) is not None]
+
+    async def config(self, connector_id: str) -> ConnectorConfig:
+        """One connector with validated settings and secrets in clear."""
+        async with self.engine.database.session() as session:
+            row = await _row(session, connector_id)
+        config = _config_or_none(row)
+        if config is None:
+            msg = f"connector kind {row.kind!r} is not available in this engine"
+            raise Conflict(msg)
+        return config
+
+    async def set_health(self, connector_id: str, health: HealthStatus, error: str | None) -> None:
+        """Record a connector's health; publish connector_health_changed when it changed."""
+        async with self.engine.database.session() as session, session.begin():
+            row = await session.get(Connector, connector_id)
+            if row is None:
+                return
+            previous = row.health
+            row.health, row.last_error, row.health_checked_at = health, error, utcnow()
+        if previous != health:
+            _LOGGER.info("connector %s is %s (was %s)", row.name, health, previous)
+            self.engine.events.publish(
+                EventName.CONNECTOR_HEALTH_CHANGED,
+                {"id": connector_id, "name": row.name, "health": health, "previous": previous,
+                 "error": error},
+            )  # fmt: skip
+
+    @api_command("connectors/list", path="/connectors")
+    async def list_connectors(self, kind: str | None = None) -> list[ConnectorView]:
+        """Every connector, optionally of one kind."""
+        statement = select(Connector).order_by(Connector.created_at)
+        if kind is not None:
+            statement = statement.where(Connector.kind == kind)
+        async with self.engine.database.session() as session:
+            return [_view(row) for row in await session.scalars(statement)]
+
+    @api_command("connectors/get", path="/connectors/{connector_id}")
+    async def get_connector(self, connector_id: str) -> ConnectorView:
+        """One connector."""
+        async with self.engine.database.session() as session:
+            return _view(await _row(session, connector_id))
+
+    @api_command("connectors/create", method="POST", path="/connectors")
+    async def create_connector(  # noqa: PLR0913 - the create body's fields
+        self,
+        *,
+        kind: str,
+        name: Name,
+        url: str,
+        api_key: str = "",
+        settings: dict[str, Any] | None = None,
+        enabled: bool = True,
+        verify_tls: bool = True,
+    ) -> ConnectorView:
+        """Add a connector; its settings are validated by the schema of its kind."""
+        connector_kind = _kind(kind)
+        row = Connector(
+            id=uuid.uuid4().hex, kind=kind, name=name.strip(), url=_clean_url(url),
+            api_key=api_key, enabled=enabled, verify_tls=verify_tls, health="unknown",
+        )  # fmt: skip
+        _check_api_key(connector_kind, api_key)
+        _store_settings(row, connector_kind, settings or {})
+        row.created_at = row.updated_at = utcnow()
+        async with self.engine.database.session() as session:
+            session.add(row)
+            await _commit_unique(session, row.name)
+        _register_secrets(row)
+        _LOGGER.info("connector %s (%s) created", row.name, row.kind)
+        view = _view(row)
+        self.engine.events.publish(EventName.CONNECTOR_CREATED, view.model_dump(mode="json"))
+        await self._tell_owner(row)
+        return view
+
+    @api_command("connectors/update", method="PATCH", path="/connectors/{connector_id}")
+    async def update_connector(  # noqa: PLR0913 - the update body's fields
+        self,
+        connector_id: str,
+        *,
+        name: Name | None = None,
+        url: str | None = None,
+        api_key: str | None = None,
+        settings: dict[str, Any] | None = None,
+        enabled: bool | None = None,
+        verify_tls: bool | None = None,
+    ) -> ConnectorView:
+        """Change some fields; settings are merged into the stored ones and validated again."""
+        async with self.engine.database.session() as session:
+            row = await _row(session, connector_id)
+            connector_kind = _kind(row.kind)
+            if name is not None:
+                row.name = name.strip()
+            if url is not None:
+                row.url = _clean_url(url)
+            if api_key is not None:
+                _check_api_key(connector_kind, api_key)
+                row.api_key = api_key
+            if settings is not None:
+                _store_settings(row, connector_kind, {**row.settings, **row.secrets, **settings})
+            if enabled is not None:
+                row.enabled = enabled
+            if verify_tls is not None:
+                row.verify_tls = verify_tls
+            row.updated_at = utcnow()
+            await _commit_unique(session, row.name)
+        _register_secrets(row)
+        view = _view(row)
+        self.engine.events.publish(EventName.CONNECTOR_UPDATED, view.model_dump(mode="json"))
+        await self._tell_owner(row)
+        return view
+
+    @api_command("connectors/delete", method="DELETE", path="/connectors/{connector_id}")
+    async def delete_connector(self, connector_id: str) -> Removed:
+        """Remove a connector; its owner stops its work and drops what it kept for it."""
+        async with self.engine.database.session() as session, session.begin():
+            row = await _row(session, connector_id)
+            await session.delete(row)
+        owner = self._owners.get(row.kind)
+        if owner is not None:
+            await owner.connector_removed(connector_id)
+        _LOGGER.info("connector %s (%s) removed", row.name, row.kind)
+        self.engine.events.publish(
+            EventName.CONNECTOR_REMOVED, {"id": connector_id, "kind": row.kind, "name": row.name}
+        )
+        return Removed(id=connector_id)
+
+    @api_command("connectors/test", method="POST", path="/connectors/test")
+    async def test_connector(  # noqa: PLR0913 - the create body's fields
+        self,
+        *,
+        kind: str,
+        name: Name,
+        url: str,
+        api_key: str = "",
+        settings: dict[str, Any] | None = None,
+        enabled: bool = True,
+        verify_tls: bool = True,
+    ) -> TestResult:
+        """Try a connector before saving it (same body as create); nothing is stored."""
+        connector_kind = _kind(kind)
+        _check_api_key(connector_kind, api_key)
+        config = ConnectorConfig(
+            id="", kind=kind, name=name, url=_clean_url(url), api_key=api_key,
+            settings=_validate_settings(connector_kind, settings or {}), enabled=enabled,
+            verify_tls=verify_tls,
+        )  # fmt: skip
+        SecretFilter.register(api_key)
+        try:
+            return await connector_kind.test(config)
+        except EngineError as err:
+            return TestResult(ok=False, error=str(err))
+
+    @api_command("connectors/sync", method="POST", path="/connectors/{connector_id}/sync")
+    async def sync_connector(self, connector_id: str) -> dict[str, Any]:
+        """Ask the owning capability to synchronise this connector now."""
+        config = await self.config(connector_id)
+        return await self._owner(config).sync(config)
+
+    @api_command("connectors/sweep", method="POST", path="/connectors/{connector_id}/sweep")
+    async def sweep_connector(self, connector_id: str) -> dict[str, Any]:
+        """Ask the owning capability to search for this connector's gaps now."""
+        config = await self.config(connector_id)
+        return await self._owner(config).sweep(config)
+
+    def _owner(self, config: ConnectorConfig) -> ConnectorOwner:
+        owner = self._owners.get(config.kind)
+        if owner is None:
+            msg = f"nothing in this engine runs {config.kind} connectors"
+            raise Conflict(msg)
+        return owner
+
+    async def _tell_owner(self, row: Connector) -> None:
+        owner = self._owners.get(row.kind)
+        config = _config_or_none(row)
+        if owner is not None and config is not None:
+            await owner.connector_saved(config)
+
+
+async def _row(session: AsyncSession, connector_id: str) -> Connector:
+    row = await session.get(Connector, connector_id)
+    if row is None:
+        msg = f"no connector with id {connector_id!r}"
+        raise NotFound(msg)
+    return row
+
+
+async def _commit_unique(session: AsyncSession, name: str) -> None:
+    try:
+        await session.commit()
+    except IntegrityError:
+        await session.rollback()
+        msg = f"a connector named {name!r} already exists"
+        raise Conflict(msg) from None
+
+
+def _kind(name: str) -> ConnectorKind:
+    kind = get_kind(name)
+    if kind is None:
+        msg = f"kind: unknown connector kind {name!r} (known: {', '.join(registered_kinds())})"
+        raise InvalidInput(msg)
+    return kind
+
+
+def _check_api_key(kind: ConnectorKind, api_key: str) -> None:
+    if kind.requires_api_key and not api_key.strip():
+        msg = f"api_key: required for {kind.name} connectors"
+        raise InvalidInput(msg)
+
+
+def _clean_url(url: str) -> str:
+    """Accept http(s) URLs with a host; drop a trailing slash so paths join cleanly."""
+    try:
+        parsed = URL(url.strip())
+    except ValueError:
+        parsed = URL()
+    if parsed.scheme not in {"http", "https"} or not parsed.host or parsed.user or parsed.query:
+        msg = (
+            f"url: expected http(s)://host[:port][/path] without credentials or query, got {url!r}"
+        )
+        raise InvalidInput(msg)
+    return str(parsed).rstrip("/")
+
+
+def _validate_settings(kind: ConnectorKind, values: dict[str, Any]) -> BaseModel:
+    try:
+        return kind.settings_model.model_validate(values)
+    except ValidationError as err:
+        problems = [
+            f"settings.{'.'.join(str(part) for part in error['loc']) or 'body'}: {error['msg']}"
+            for error in err.errors()
+        ]
+        raise InvalidInput("; ".join(problems)) from None
+
+
+def _store_settings(row: Connector, kind: ConnectorKind, values: dict[str, Any]) -> None:
+    """Validate, then keep secret fields apart from the returnable settings."""
+    model = _validate_settings(kind, values)
+    secret_fields = kind.secret_fields()
+    row.settings = model.model_dump(mode="json", exclude=secret_fields)
+    revealed = {name: reveal(model, name) for name in secret_fields}
+    row.secrets = {name: value for name, value in revealed.items() if value is not None}
+
+
+def _config_or_none(row: Connector) -> ConnectorConfig | None:
+    kind = get_kind(row.kind)
+    if kind is None:
+        _LOGGER.warning(
+            "connector %s has kind %s, which no capability registered", row.name, row.kind
+        )
+        return None
+    return ConnectorConfig(
+        id=row.id, kind=row.kind, name=row.name, url=row.url, api_key=row.api_key,
+        settings=kind.settings_model.model_validate({**row.settings, **row.secrets}),
+        enabled=row.enabled, verify_tls=row.verify_tls,
+    )  # fmt: skip
+
+
+def _register_secrets(row: Connector) -> None:
+    for secret in (row.api_key, *row.secrets.values()):
+        SecretFilter.register(secret)
+
+
+def _view(row: Connector) -> ConnectorView:
+    kind = get_kind(row.kind)
+    return ConnectorView(
+        id=row.id, kind=row.kind, category=kind.category if kind else None, name=row.name,
+        url=row.url, enabled=row.enabled, verify_tls=row.verify_tls, settings=row.settings,
+        has_api_key=bool(row.api_key), secrets_set=sorted(row.secrets), health=row.health,
+        last_error=row.last_error, health_checked_at=row.health_checked_at,
+        created_at=row.created_at, updated_at=row.updated_at,
+    )  # fmt: skip

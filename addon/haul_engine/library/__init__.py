@@ -1,0 +1,1 @@
+"""Library mirror of the arrs, gap discovery and throttled searches."""

@@ -1,0 +1,497 @@
+"""LibraryController: runs the mirror, gap sweeps and searches of every *arr connector."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal, cast
+
+from pydantic import BaseModel, Field
+from sqlalchemy import and_, func, select
+
+from haul_engine.arr.apps import AppClient
+from haul_engine.arr.client import ArrError, ArrOfflineError
+from haul_engine.arr.kinds import ARR_KINDS, ArrSettings
+from haul_engine.commands import api_command
+from haul_engine.connectors.controller import ConnectorOwner
+from haul_engine.controller import Controller
+from haul_engine.db.models import EngineMeta
+from haul_engine.errors import Conflict, NotFound
+from haul_engine.events import EventName
+from haul_engine.library import registry
+from haul_engine.library.cron import Cron
+from haul_engine.library.dispatch import Clock, Dispatcher
+from haul_engine.library.models import Item, Search, SearchHistory, Series, SyncState
+from haul_engine.library.planner import spent_today
+from haul_engine.library.sweep import Sweeper, SweepReport
+from haul_engine.library.sync import LibrarySync, SyncReport
+
+if TYPE_CHECKING:
+    from haul_engine.arr.client import Flavor
+    from haul_engine.connectors.kinds import ConnectorConfig, HealthStatus
+    from haul_engine.engine import Engine
+    from haul_engine.library.planner import Batch
+
+_LOGGER = logging.getLogger(__name__)
+TICK_SECONDS = 60.0
+FULL_SYNC_EVERY = timedelta(hours=24)
+GAPS_PAGE_SIZE = 100
+PAUSED_KEY = "library_paused"
+SEARCHABLE = ("pending", "queued", "searching")
+
+
+class ConnectorSummary(BaseModel):
+    """One connector's library at a glance."""
+
+    id: str
+    name: str
+    kind: str
+    items: int
+    missing: int
+    cutoff_unmet: int
+    completion: float
+    queued: int
+    searches_today: int
+    last_sync: datetime | None
+
+
+class LibrarySummary(BaseModel):
+    """Every *arr connector's library at a glance."""
+
+    connectors: list[ConnectorSummary]
+
+
+class Gap(BaseModel):
+    """A missing or upgradable item and where its search stands."""
+
+    id: int
+    connector_id: str
+    kind: str
+    title: str
+    series: str | None
+    season_number: int | None
+    episode_number: int | None
+    released_at: datetime | None
+    quality: str | None
+    state: str | None
+    attempts: int
+    next_eligible_at: datetime | None
+    failure: str | None
+
+
+class GapPage(BaseModel):
+    """One page of gaps."""
+
+    page: int
+    page_size: int
+    total: int
+    records: list[Gap]
+
+
+class Boosted(BaseModel):
+    """A gap's new search priority boost."""
+
+    item_id: int
+    boost: int
+
+
+class SearchQueue(BaseModel):
+    """The search queue: whether it runs, how deep it is, and what is being searched."""
+
+    paused: bool
+    depth: int
+    searching: list[dict[str, Any]]
+
+
+@dataclass
+class Runtime:
+    """Everything running for one *arr connector."""
+
+    config: ConnectorConfig
+    client: AppClient
+    flavor: Flavor | None = None
+    health: HealthStatus = "unknown"
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    sweep_requested: bool = False
+    sweep: asyncio.Task[SweepReport] | None = None
+    next_sync: datetime | None = None
+    next_sweep: datetime | None = None
+    task: asyncio.Task[None] | None = None
+
+    @property
+    def settings(self) -> ArrSettings:
+        """The connector's library settings."""
+        return cast("ArrSettings", self.config.settings)
+
+    @property
+    def usable(self) -> bool:
+        """Whether searches may run: the *arr answers and reports no errors."""
+        return self.flavor is not None and self.health in {"healthy", "degraded"}
+
+
+class LibraryController(Controller, ConnectorOwner):
+    """Owns the sonarr, radarr, whisparr and lidarr connectors."""
+
+    feature = "library"
+
+    def __init__(self, engine: Engine, clock: Clock | None = None) -> None:
+        """Nothing runs until setup."""
+        super().__init__(engine)
+        self.clock = clock or Clock()
+        self.runtimes: dict[str, Runtime] = {}
+        self.paused = False
+        self._counts: dict[str, dict[str, int]] = {}
+        self._followers: set[asyncio.Task[str]] = set()
+
+    async def setup(self) -> None:
+        """Read the global pause, then attach to the *arr connector kinds."""
+        async with self.engine.database.session() as session:
+            self.paused = await session.get(EngineMeta, PAUSED_KEY) is not None
+        await self.engine.connectors.attach(self, ARR_KINDS)
+
+    async def close(self) -> None:
+        """Stop every connector's work; unsent plans go back to pending at the next start."""
+        for connector_id in list(self.runtimes):
+            await self._stop(connector_id)
+        for follower in list(self._followers):
+            follower.cancel()
+
+    async def connector_saved(self, connector: ConnectorConfig) -> None:
+        """(Re)start the connector's worker with its new settings."""
+        await self._stop(connector.id)
+        if not connector.enabled:
+            return
+        runtime = Runtime(connector, AppClient(connector))
+        self.runtimes[connector.id] = runtime
+        runtime.task = asyncio.create_task(self._work(runtime), name=f"library {connector.name}")
+
+    async def connector_removed(self, connector_id: str) -> None:
+        """Stop the worker; the mirror rows went with the connector (cascade)."""
+        await self._stop(connector_id)
+        self._counts.pop(connector_id, None)
+
+    async def sync(self, connector: ConnectorConfig) -> dict[str, Any]:
+        """Reconcile the whole mirror now."""
+        report = await self._sync(self._runtime(connector.id), full=True)
+        return report.as_event()
+
+    async def sweep(self, connector: ConnectorConfig) -> dict[str, Any]:
+        """Start a sweep now (it runs in the background at the throttle's pace)."""
+        runtime = self._runtime(connector.id)
+        runtime.sweep_requested = True
+        runtime.wake.set()
+        running = runtime.sweep is not None and not runtime.sweep.done()
+        return {"status": "running" if running else "started"}
+
+    def counts(self) -> dict[str, int]:
+        """Missing, upgradable, search queue depth and searches today over all connectors."""
+        totals = {"missing": 0, "upgradable": 0, "search_queue": 0, "searches_today": 0}
+        for counts in self._counts.values():
+            for key in totals:
+                totals[key] += counts.get(key, 0)
+        return totals
+
+    def problems(self) -> list[str]:
+        """Connectors that are offline or unhealthy."""
+        return [
+            f"{runtime.config.name} is {runtime.health}"
+            for runtime in self.runtimes.values()
+            if runtime.health in {"offline", "unhealthy"}
+        ]
+
+    @api_command("library/summary", path="/library/summary")
+    async def summary(self) -> LibrarySummary:
+        """Items, gaps, completion, queue and searches today of every *arr connector."""
+        configs = await self.engine.connectors.configs(ARR_KINDS)
+        return LibrarySummary(connectors=[await self._summary(config) for config in configs])
+
+    @api_command("library/gaps", path="/gaps")
+    async def gaps(
+        self,
+        connector_id: str | None = None,
+        kind: Literal["missing", "upgrade"] = "missing",
+        page: int = Field(default=1, ge=1),
+    ) -> GapPage:
+        """Missing (monitored, aired, no file) or upgradable (below cutoff) items, 100 a page."""
+        now = self.clock.now()
+        condition = registry.missing(now) if kind == "missing" else registry.UPGRADE
+        scope = [condition] + ([Item.connector_id == connector_id] if connector_id else [])
+        async with self.engine.database.session() as session:
+            total = await session.scalar(select(func.count()).select_from(Item).where(*scope))
+            rows = await session.execute(
+                select(Item, Search, Series.title)
+                .outerjoin(Search, and_(Search.item_id == Item.id, Search.reason == kind))
+                .outerjoin(Series, Series.id == Item.series_id)
+                .where(*scope)
+                .order_by(Item.released_at.desc(), Item.id)
+                .offset((page - 1) * GAPS_PAGE_SIZE)
+                .limit(GAPS_PAGE_SIZE)
+            )
+            records = [_gap(item, search, series) for item, search, series in rows]
+        return GapPage(page=page, page_size=GAPS_PAGE_SIZE, total=int(total or 0), records=records)
+
+    @api_command("library/gaps/boost", method="POST", path="/gaps/{item_id}/boost")
+    async def boost(self, item_id: int, boost: int = Field(ge=-100, le=100)) -> Boosted:
+        """Raise (or lower) a gap's search priority; the highest boost is searched first."""
+        async with self.engine.database.session() as session, session.begin():
+            entry = await session.get(Search, item_id)
+            if entry is None:
+                msg = f"item {item_id} is not waiting for a search"
+                raise NotFound(msg)
+            entry.boost = boost
+        return Boosted(item_id=item_id, boost=boost)
+
+    @api_command("library/queue", path="/queue")
+    async def queue(self) -> SearchQueue:
+        """Show the search queue: paused or not, its depth, and the searches under way."""
+        async with self.engine.database.session() as session:
+            depth = await session.scalar(
+                select(func.count()).select_from(Search).where(Search.state.in_(SEARCHABLE))
+            )
+            running = await session.scalars(
+                select(SearchHistory).where(SearchHistory.status.in_(("sending", "started")))
+            )
+            searching = [
+                {"connector_id": h.connector_id, "command": h.command, "body": h.body,
+                 "items": len(h.item_ids), "started_at": h.started_at.isoformat()}
+                for h in running
+            ]  # fmt: skip
+        return SearchQueue(paused=self.paused, depth=int(depth or 0), searching=searching)
+
+    @api_command("library/queue/pause", method="POST", path="/queue/pause")
+    async def pause(self) -> SearchQueue:
+        """Stop sending searches on every connector (a search under way finishes)."""
+        await self._set_paused(paused=True)
+        return await self.queue()
+
+    @api_command("library/queue/resume", method="POST", path="/queue/resume")
+    async def resume(self) -> SearchQueue:
+        """Send searches again."""
+        await self._set_paused(paused=False)
+        for runtime in self.runtimes.values():
+            runtime.wake.set()
+        return await self.queue()
+
+    async def _set_paused(self, *, paused: bool) -> None:
+        self.paused = paused
+        async with self.engine.database.session() as session, session.begin():
+            row = await session.get(EngineMeta, PAUSED_KEY)
+            if paused and row is None:
+                session.add(EngineMeta(key=PAUSED_KEY, value="1"))
+            elif not paused and row is not None:
+                await session.delete(row)
+
+    def _runtime(self, connector_id: str) -> Runtime:
+        runtime = self.runtimes.get(connector_id)
+        if runtime is None:
+            msg = "the connector is disabled"
+            raise Conflict(msg)
+        return runtime
+
+    async def _stop(self, connector_id: str) -> None:
+        runtime = self.runtimes.pop(connector_id, None)
+        if runtime is None:
+            return
+        for task in (runtime.task, runtime.sweep):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        await runtime.client.close()
+
+    async def _work(self, runtime: Runtime) -> None:
+        """Check health, recover, then sync and sweep on schedule until stopped."""
+        await self._recover(runtime)
+        while True:
+            try:
+                await self._tick(runtime)
+            except ArrError as err:
+                _LOGGER.warning("%s", err)
+            except Exception:  # a bug in one round must not stop the connector for good
+                _LOGGER.exception("library round of %s failed", runtime.config.name)
+            runtime.wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(runtime.wake.wait(), TICK_SECONDS)
+
+    async def _tick(self, runtime: Runtime) -> None:
+        await self._check_health(runtime)
+        if runtime.flavor is None:
+            return
+        now = self.clock.now()
+        settings = runtime.settings
+        if runtime.next_sync is None or now >= runtime.next_sync:
+            runtime.next_sync = Cron.parse(settings.sync_schedule).next_after(now)
+            await self._sync(runtime, full=await self._full_sync_due(runtime, now))
+        if runtime.next_sweep is None:
+            runtime.next_sweep = Cron.parse(settings.sweep_schedule).next_after(now)
+        elif now >= runtime.next_sweep:
+            runtime.next_sweep = Cron.parse(settings.sweep_schedule).next_after(now)
+            runtime.sweep_requested = runtime.sweep_requested or settings.scheduled_sweeps
+        idle = runtime.sweep is None or runtime.sweep.done()
+        if runtime.sweep_requested and runtime.usable and not self.paused and idle:
+            runtime.sweep_requested = False
+            runtime.sweep = asyncio.create_task(
+                self._sweep(runtime, runtime.flavor), name=f"sweep {runtime.config.name}"
+            )
+
+    async def _check_health(self, runtime: Runtime) -> None:
+        """Ping, detect the app once, read its health checks; publish a change of status."""
+        client, error = runtime.client, None
+        try:
+            if not await client.ping():
+                msg = f"{runtime.config.name}: /ping does not answer"
+                raise ArrOfflineError(msg)  # noqa: TRY301 - handled with the other offline errors
+            if runtime.flavor is None:
+                runtime.flavor = await client.detect()
+            checks = await client.health()
+            errors = [c for c in checks if c.get("type") == "error"]
+            warnings = [c for c in checks if c.get("type") == "warning"]
+            health: HealthStatus = "unhealthy" if errors else "degraded" if warnings else "healthy"
+            if errors or warnings:
+                error = str((errors or warnings)[0].get("message") or "")
+        except ArrOfflineError as err:
+            health, error = "offline", str(err)
+        except ArrError as err:
+            health, error = "unhealthy", str(err)
+        runtime.health = health
+        await self.engine.connectors.set_health(runtime.config.id, health, error)
+
+    async def _full_sync_due(self, runtime: Runtime, now: datetime) -> bool:
+        async with self.engine.database.session() as session:
+            state = await session.get(SyncState, runtime.config.id)
+        return (
+            state is None
+            or state.last_full_sync_at is None
+            or (now - state.last_full_sync_at >= FULL_SYNC_EVERY)
+        )
+
+    async def _sync(self, runtime: Runtime, *, full: bool) -> SyncReport:
+        """Synchronise the mirror, refresh the registry and announce acquired items."""
+        if runtime.flavor is None:
+            runtime.flavor = await runtime.client.detect()
+        connector_id = runtime.config.id
+        async with runtime.lock:
+            report = await LibrarySync(
+                self.engine.database, runtime.client, connector_id, runtime.flavor
+            ).run(full=full)
+            now = self.clock.now()
+            async with self.engine.database.session() as session, session.begin():
+                await registry.refresh(
+                    session, connector_id, now, upgrades=runtime.settings.search_upgrades
+                )
+                state = await session.get(SyncState, connector_id)
+                if state is None:
+                    state = SyncState(connector_id=connector_id)
+                    session.add(state)
+                state.flavor, state.last_sync_at = runtime.flavor, now
+                if full:
+                    state.last_full_sync_at = now
+                titles = await _titles(session, report.acquired)
+        for item_id in report.acquired:
+            self.engine.events.publish(
+                EventName.ITEM_ACQUIRED,
+                {"connector_id": connector_id, "item_id": item_id, "title": titles.get(item_id)},
+            )
+        self.engine.events.publish(
+            EventName.SYNC_COMPLETED, {"connector_id": connector_id, **report.as_event()}
+        )
+        await self._refresh_counts(runtime.config)
+        return report
+
+    async def _recover(self, runtime: Runtime) -> None:
+        """Put back what an interrupted sweep left, and follow commands still running."""
+        async with self.engine.database.session() as session, session.begin():
+            running = await registry.recover(
+                session, runtime.config.id, runtime.settings.limits, self.clock.now()
+            )
+        dispatcher = self._dispatcher(runtime)
+        for history_id, command_id in running:
+            follower = asyncio.create_task(
+                dispatcher.follow(history_id, command_id, runtime.settings.limits)
+            )
+            self._followers.add(follower)
+            follower.add_done_callback(self._followers.discard)
+
+    def _dispatcher(self, runtime: Runtime) -> Dispatcher:
+        return Dispatcher(self.engine.database, runtime.client, runtime.config.id, self.clock)
+
+    async def _sweep(self, runtime: Runtime, flavor: Flavor) -> SweepReport:
+        connector_id = runtime.config.id
+        sweeper = Sweeper(
+            self.engine.database, runtime.client, self._dispatcher(runtime), connector_id,
+            flavor, self.clock, paused=lambda: self.paused or not runtime.usable,
+            on_dispatch=lambda batch: self._dispatched(connector_id, batch),
+        )  # fmt: skip
+        self.engine.events.publish(EventName.SWEEP_STARTED, {"connector_id": connector_id})
+        try:
+            report = await sweeper.run(runtime.settings)
+        except ArrError as err:
+            _LOGGER.warning("sweep of %s stopped: %s", runtime.config.name, err)
+            report = SweepReport(stopped="unreachable")
+        self.engine.events.publish(
+            EventName.SWEEP_COMPLETED, {"connector_id": connector_id, **report.as_event()}
+        )
+        await self._refresh_counts(runtime.config)
+        return report
+
+    def _dispatched(self, connector_id: str, batch: Batch) -> None:
+        self.engine.events.publish(
+            EventName.SEARCH_DISPATCHED,
+            {"connector_id": connector_id, "command": batch.command, "body": batch.body,
+             "items": len(batch.item_ids), "cost": batch.cost, "reason": batch.reason},
+        )  # fmt: skip
+
+    async def _refresh_counts(self, config: ConnectorConfig) -> None:
+        summary = await self._summary(config)
+        self._counts[config.id] = {
+            "missing": summary.missing, "upgradable": summary.cutoff_unmet,
+            "search_queue": summary.queued, "searches_today": summary.searches_today,
+        }  # fmt: skip
+
+    async def _summary(self, config: ConnectorConfig) -> ConnectorSummary:
+        now = self.clock.now()
+        mine = Item.connector_id == config.id
+        async with self.engine.database.session() as session:
+            items = await _count(session, Item, mine)
+            missing = await _count(session, Item, mine, registry.missing(now))
+            wanted = await _count(session, Item, mine, registry.wanted(now))
+            upgrades = await _count(session, Item, mine, registry.UPGRADE)
+            queued = await _count(
+                session, Search, Search.connector_id == config.id, Search.state.in_(SEARCHABLE)
+            )
+            spent = await registry.spent(session, config.id, now)
+            state = await session.get(SyncState, config.id)
+        return ConnectorSummary(
+            id=config.id, name=config.name, kind=config.kind, items=items, missing=missing,
+            cutoff_unmet=upgrades, completion=round(1 - missing / wanted, 4) if wanted else 1.0,
+            queued=queued, searches_today=spent_today(spent, now),
+            last_sync=state.last_sync_at if state else None,
+        )  # fmt: skip
+
+
+async def _count(session: Any, table: Any, *conditions: Any) -> int:  # noqa: ANN401
+    return int(
+        await session.scalar(select(func.count()).select_from(table).where(*conditions)) or 0
+    )
+
+
+async def _titles(session: Any, item_ids: list[int]) -> dict[int, str]:  # noqa: ANN401
+    if not item_ids:
+        return {}
+    rows = await session.execute(select(Item.id, Item.title).where(Item.id.in_(item_ids)))
+    return dict(rows.tuples().all())
+
+
+def _gap(item: Item, search: Search | None, series: str | None) -> Gap:
+    return Gap(
+        id=item.id, connector_id=item.connector_id, kind=item.kind, title=item.title,
+        series=series, season_number=item.season_number, episode_number=item.episode_number,
+        released_at=item.released_at, quality=item.quality,
+        state=search.state if search else None, attempts=search.attempts if search else 0,
+        next_eligible_at=search.next_eligible_at if search else None,
+        failure=search.failure if search else None,
+    )  # fmt: skip

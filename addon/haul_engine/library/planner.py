@@ -1,0 +1,178 @@
+"""Pure search planning: throttle arithmetic and turning gaps into few, cheap *arr commands."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+    from haul_engine.arr.client import Flavor
+    from haul_engine.arr.kinds import ArrSettings, ThrottleLimits
+
+MINUTE = timedelta(minutes=1)
+REASON_RANK = {"missing": 0, "upgrade": 1}
+PER_ITEM = {"EpisodeSearch": "episodeIds", "MoviesSearch": "movieIds", "AlbumSearch": "albumIds"}
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A registry entry that may be searched now."""
+
+    item_id: int
+    arr_id: int
+    reason: str
+    parent_arr_id: int | None = None
+    season_number: int | None = None
+    released_at: datetime | None = None
+    attempts: int = 0
+    boost: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SeasonFacts:
+    """How much of a season has aired, and whether all of it has."""
+
+    aired: int
+    fully_aired: bool
+
+
+@dataclass(slots=True)
+class Batch:
+    """One *arr search command; cost is the indexer queries it causes."""
+
+    command: str
+    body: dict[str, Any]
+    item_ids: list[int]
+    cost: int
+    reason: str
+    rank: int = field(default=0, compare=False)
+
+
+def priority(candidate: Candidate, *, upgrades_first: bool) -> tuple[int, int, int, float]:
+    """Sort key, smallest first: reason (gaps first by default), boost, attempts, newest first."""
+    reason = REASON_RANK.get(candidate.reason, 2)
+    if upgrades_first:
+        reason = 1 - reason
+    released = candidate.released_at.timestamp() if candidate.released_at else 0.0
+    return (reason, -candidate.boost, candidate.attempts, -released)
+
+
+def allowance(limits: ThrottleLimits, spent: Iterable[tuple[datetime, int]], now: datetime) -> int:
+    """Search cost that may be spent now without exceeding the per-minute or per-day limit."""
+    midnight = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    minute = day = 0
+    for at, cost in spent:
+        if at >= midnight:
+            day += cost
+        if at > now - MINUTE:
+            minute += cost
+    return max(0, min(limits.searches_per_minute - minute, limits.searches_per_day - day))
+
+
+def spent_today(spent: Iterable[tuple[datetime, int]], now: datetime) -> int:
+    """Search cost spent since midnight UTC."""
+    midnight = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return sum(cost for at, cost in spent if at >= midnight)
+
+
+def after_attempt(
+    limits: ThrottleLimits, attempts: int, now: datetime
+) -> tuple[str, datetime | None]:
+    """State and next eligible time once an item has had `attempts` searches: cooldown doubles."""
+    if attempts >= limits.max_attempts:
+        return "exhausted", None
+    cooldown = timedelta(minutes=limits.cooldown_minutes) * 2 ** max(attempts - 1, 0)
+    return "cooldown", now + cooldown
+
+
+def plan(
+    candidates: Sequence[Candidate],
+    seasons: dict[tuple[int, int], SeasonFacts],
+    settings: ArrSettings,
+    flavor: Flavor,
+    budget: int,
+) -> list[Batch]:
+    """Group candidates into commands, highest priority first, spending at most budget."""
+    ordered = sorted(candidates, key=lambda c: priority(c, upgrades_first=settings.upgrades_first))
+    limits = settings.limits
+    chunk = max(1, min(limits.batch_size, limits.searches_per_minute))
+    if flavor == "series":
+        batches = _series_batches(ordered, seasons, settings, chunk)
+    else:
+        command, key = (
+            ("MoviesSearch", "movieIds") if flavor == "movie" else ("AlbumSearch", "albumIds")
+        )
+        batches = []
+        for reason in REASON_RANK:
+            group = [c for c in ordered if c.reason == reason]
+            for start in range(0, len(group), chunk):
+                part = group[start : start + chunk]
+                batches.append(_batch(command, {key: [c.arr_id for c in part]}, part, len(part)))
+    position = {candidate.item_id: index for index, candidate in enumerate(ordered)}
+    for batch in batches:
+        batch.rank = min(position[item_id] for item_id in batch.item_ids)
+    chosen, left = [], budget
+    for batch in sorted(batches, key=lambda b: b.rank):
+        fitted = batch if batch.cost <= left else _shrink(batch, left)
+        if fitted is not None:
+            chosen.append(fitted)
+            left -= fitted.cost
+    return chosen
+
+
+def _shrink(batch: Batch, budget: int) -> Batch | None:
+    """Keep the first items of a per-item command so that it fits the budget, if it can."""
+    if budget < 1 or batch.command not in PER_ITEM:
+        return None
+    key = PER_ITEM[batch.command]
+    body = {**batch.body, key: batch.body[key][:budget]}
+    return Batch(batch.command, body, batch.item_ids[:budget], budget, batch.reason, batch.rank)
+
+
+def _batch(command: str, body: dict[str, Any], part: Sequence[Candidate], cost: int) -> Batch:
+    return Batch(command, body, [c.item_id for c in part], cost, part[0].reason)
+
+
+def _series_batches(
+    ordered: Sequence[Candidate],
+    seasons: dict[tuple[int, int], SeasonFacts],
+    settings: ArrSettings,
+    chunk: int,
+) -> list[Batch]:
+    """Use SeasonSearch for mostly-missing aired seasons, SeriesSearch for many, else episodes."""
+    groups: dict[tuple[str, int, int], list[Candidate]] = {}
+    for candidate in ordered:
+        key = (candidate.reason, candidate.parent_arr_id or 0, candidate.season_number or 0)
+        groups.setdefault(key, []).append(candidate)
+    season_batches: dict[tuple[str, int], list[Batch]] = {}
+    batches: list[Batch] = []
+    episode_chunk = min(chunk, settings.episode_search_max)
+    for (reason, series_id, season), group in groups.items():
+        facts = seasons.get((series_id, season))
+        whole = (
+            facts is not None
+            and facts.fully_aired
+            and len(group) >= settings.season_search_ratio * facts.aired
+        )
+        if whole:
+            season_batch = _batch(
+                "SeasonSearch", {"seriesId": series_id, "seasonNumber": season}, group, 1
+            )
+            season_batches.setdefault((reason, series_id), []).append(season_batch)
+            continue
+        for start in range(0, len(group), episode_chunk):
+            part = group[start : start + episode_chunk]
+            batches.append(
+                _batch("EpisodeSearch", {"episodeIds": [c.arr_id for c in part]}, part, len(part))
+            )
+    for (_, series_id), per_series in season_batches.items():
+        if len(per_series) >= settings.series_search_min_seasons:
+            items = [item for batch in per_series for item in batch.item_ids]
+            batches.append(Batch("SeriesSearch", {"seriesId": series_id}, items, 1,
+                                 per_series[0].reason))  # fmt: skip
+        else:
+            batches.extend(per_series)
+    return batches

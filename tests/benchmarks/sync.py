@@ -1,0 +1,107 @@
+"""Benchmark: full and incremental sync of a 2,000 series / 100,000 episode library over loopback.
+
+Run as a script: `.venv/bin/python -m tests.benchmarks.sync`. The fake Sonarr runs in its own
+process so it does not share the GIL with the code measured. The floor is the time to download and
+JSON-parse the same pages with the same concurrency. Goals: full sync at most 1.5 times the floor,
+peak RSS at most 200 MB, incremental sync with nothing changed at most 10 % of a full one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+import orjson
+
+from haul_engine.arr.kinds import ArrSettings
+from haul_engine.connectors.kinds import ConnectorConfig
+from haul_engine.db.database import Database
+from haul_engine.library.sync import FETCH_CONCURRENCY, LibrarySync
+from tests.engine.library.conftest import add_connector
+from tests.fakes.arr import API_KEY, FakeArr, Library
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
+SERIES, SEASONS, EPISODES = 2000, 5, 10
+
+
+def serve(pipe: Connection) -> None:
+    """Child process: serve the synthetic library until told to stop."""
+    library = Library.generate(1, series=SERIES, seasons=SEASONS, episodes_per_season=EPISODES)
+    with FakeArr("sonarr", library) as fake:
+        pipe.send(fake.url)
+        pipe.recv()
+
+
+async def floor(url: str) -> float:
+    """Download and parse /series and every /episode page, FETCH_CONCURRENCY at a time."""
+    started = time.perf_counter()
+    headers = {"X-Api-Key": API_KEY}
+    async with aiohttp.ClientSession(headers=headers) as session:
+
+        async def get(path: str, **params: Any) -> Any:  # noqa: ANN401
+            async with session.get(f"{url}/api/v3{path}", params=params) as answer:
+                return orjson.loads(await answer.read())
+
+        series = await get("/series")
+        pending = iter(series)
+
+        async def worker() -> None:
+            for record in pending:
+                await get("/episode", seriesId=record["id"], includeEpisodeFile="true")
+
+        await asyncio.gather(*(worker() for _ in range(FETCH_CONCURRENCY)))
+    return time.perf_counter() - started
+
+
+async def syncs(url: str, folder: Path) -> tuple[float, float, int]:
+    """Full then incremental sync into a fresh SQLite database."""
+    database = Database(f"sqlite+aiosqlite:///{folder / 'haul.db'}")
+    await database.setup()
+    config = ConnectorConfig(
+        id="bench", kind="sonarr", name="bench", url=url, api_key=API_KEY, settings=ArrSettings()
+    )
+    client = await add_connector(database, config)
+    sync = LibrarySync(database, client, "bench", await client.detect())
+    full = await sync.run(full=True)
+    incremental = await sync.run(full=False)
+    await client.close()
+    await database.close()
+    return full.seconds, incremental.seconds, full.items
+
+
+def main() -> int:
+    """Print the figures and whether the goals are met."""
+    parent, child = multiprocessing.Pipe()
+    server = multiprocessing.get_context("fork").Process(target=serve, args=(child,), daemon=True)
+    server.start()
+    url = parent.recv()
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            full, incremental, items = asyncio.run(syncs(url, Path(folder)))
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        base = min(asyncio.run(floor(url)) for _ in range(2))
+    finally:
+        parent.send("stop")
+        server.join(30)
+    report = [
+        f"library: {SERIES} series, {items} episodes",
+        f"floor (download + parse): {base:.2f} s",
+        f"full sync:                {full:.2f} s = {full / base:.2f}x the floor (goal <= 1.5x)",
+        f"incremental, no change:   {incremental:.3f} s = {incremental / full:.1%} (goal <= 10%)",
+        f"peak RSS:                 {peak_mb:.0f} MB (goal <= 200 MB)",
+    ]
+    print("\n".join(report))  # noqa: T201 - a benchmark prints its figures
+    return 0 if full <= 1.5 * base and peak_mb <= 200 and incremental <= 0.1 * full else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,150 @@
+"""End to end through the engine subprocess: sync, summary, gaps, sweeps, pause and health."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from tests.fakes.arr import API_KEY, FakeArr, Library
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+    from tests.support.engine import EngineProcess
+
+THROTTLE = {"searches_per_minute": 50, "searches_per_day": 500, "batch_size": 5}
+FAST = {"throttle": "custom", "search_upgrades": False, "custom_throttle": THROTTLE}
+ERROR_CHECK = {
+    "source": "IndexerStatusCheck",
+    "type": "error",
+    "message": "All indexers are unavailable",
+    "wikiUrl": "https://wiki.servarr.com/radarr/system#indexers-are-unavailable",
+}
+
+
+@pytest.fixture
+def radarr() -> Iterator[FakeArr]:
+    library = Library.generate(9, movies=20, have=0.5)
+    for movie in library.movies.values():
+        movie["isAvailable"] = True
+    with FakeArr("radarr", library) as fake:
+        yield fake
+
+
+def wait_for(check: Callable[[], Any], timeout: float = 20.0) -> Any:  # noqa: ANN401
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result := check():
+            return result
+        time.sleep(0.1)
+    pytest.fail("condition not met in time")
+
+
+def add(engine: EngineProcess, fake: FakeArr, **settings: object) -> str:
+    status, created = engine.request("POST", "/api/v1/connectors", {
+        "kind": fake.kind, "name": "Movies", "url": fake.url, "api_key": API_KEY,
+        "settings": {**FAST, **settings},
+    })  # fmt: skip
+    assert status == 200, created
+    return str(created["id"])
+
+
+def summary(engine: EngineProcess) -> list[dict[str, Any]]:
+    return list(engine.request("GET", "/api/v1/library/summary")[1]["connectors"])
+
+
+def synced(engine: EngineProcess) -> dict[str, Any]:
+    return dict(wait_for(lambda: next((c for c in summary(engine) if c["last_sync"]), None)))
+
+
+def test_sync_gaps_and_sweep_through_the_engine(engine: EngineProcess, radarr: FakeArr) -> None:
+    connector_id = add(engine, radarr)
+    movies = radarr.library.movies.values()
+    gaps = sorted(m["id"] for m in movies if not m["hasFile"])
+    row = synced(engine)
+    assert row["id"] == connector_id
+    assert (row["kind"], row["items"], row["missing"]) == ("radarr", 20, len(gaps))
+    assert row["cutoff_unmet"] == sum(m["cutoffNotMet"] for m in movies)
+    assert row["completion"] == round(1 - len(gaps) / 20, 4)
+
+    status, page = engine.request("GET", f"/api/v1/gaps?connector_id={connector_id}&kind=missing")
+    assert status == 200
+    assert page["total"] == len(gaps) == len(page["records"])
+    assert {r["state"] for r in page["records"]} == {"pending"}
+    assert engine.request("GET", "/api/v1/gaps?kind=sideways")[0] == 400
+    assert engine.request("GET", "/api/v1/gaps?page=0")[0] == 400
+    assert engine.request("GET", "/api/v1/gaps?page=2")[1]["records"] == []
+    first = page["records"][0]["id"]
+    assert engine.request("POST", f"/api/v1/gaps/{first}/boost", {"boost": 5}) == (
+        200, {"item_id": first, "boost": 5},
+    )  # fmt: skip
+    assert engine.request("POST", "/api/v1/gaps/999999/boost", {"boost": 5})[0] == 404
+    assert engine.request("POST", f"/api/v1/gaps/{first}/boost", {"boost": 500})[0] == 400
+    assert engine.request("GET", "/api/v1/system")[1]["counts"]["missing"] == len(gaps)
+
+    assert engine.request("POST", f"/api/v1/connectors/{connector_id}/sweep") == (
+        200, {"status": "started"},
+    )  # fmt: skip
+    wait_for(lambda: sorted(i for c in radarr.commands for i in c["body"]["movieIds"]) == gaps)
+    assert all(len(c["body"]["movieIds"]) <= 5 for c in radarr.commands)
+    queue = wait_for(lambda: (q := engine.request("GET", "/api/v1/queue")[1])["depth"] == 0 and q)
+    assert queue["paused"] is False
+    assert wait_for(lambda: summary(engine)[0]["searches_today"]) == len(gaps)
+    assert API_KEY not in engine.log
+
+    assert engine.request("DELETE", f"/api/v1/connectors/{connector_id}")[0] == 200
+    assert summary(engine) == []
+
+
+def test_sweeps_wait_for_health_and_for_resume(engine: EngineProcess, radarr: FakeArr) -> None:
+    radarr.health_checks = [ERROR_CHECK]
+    connector_id = add(engine, radarr)
+    synced(engine)
+
+    def connector() -> dict[str, Any]:
+        return dict(engine.request("GET", f"/api/v1/connectors/{connector_id}")[1])
+
+    assert connector()["health"] == "unhealthy"
+    assert connector()["last_error"] == "All indexers are unavailable"
+    assert engine.request("GET", "/api/v1/system")[1]["status"] == "degraded"
+    engine.request("POST", f"/api/v1/connectors/{connector_id}/sweep")
+    time.sleep(1)
+    assert radarr.commands == []
+
+    radarr.health_checks = []
+    assert engine.request("POST", "/api/v1/queue/pause")[1]["paused"] is True
+    engine.request("POST", f"/api/v1/connectors/{connector_id}/sweep")
+    wait_for(lambda: connector()["health"] == "healthy")
+    time.sleep(1)
+    assert radarr.commands == []
+
+    engine.restart()  # the pause survives a restart
+    assert engine.request("GET", "/api/v1/queue")[1]["paused"] is True
+    assert engine.request("POST", "/api/v1/queue/resume")[1]["paused"] is False
+    engine.request("POST", f"/api/v1/connectors/{connector_id}/sweep")
+    wait_for(lambda: radarr.commands)
+
+
+def test_a_killed_engine_resumes_without_repeating(engine: EngineProcess, radarr: FakeArr) -> None:
+    gaps = sorted(m["id"] for m in radarr.library.movies.values() if not m["hasFile"])
+    radarr.polls_to_complete = 10**6  # the first search never finishes while the engine lives
+    connector_id = add(engine, radarr, custom_throttle={**THROTTLE, "batch_size": 2})
+    synced(engine)
+    engine.request("POST", f"/api/v1/connectors/{connector_id}/sweep")
+    wait_for(lambda: radarr.commands)
+    engine.kill()
+
+    radarr.polls_to_complete = 1
+    engine.start()
+    engine.request("POST", f"/api/v1/connectors/{connector_id}/sweep")
+    searched = wait_for(
+        lambda: (
+            (ids := sorted(i for c in radarr.commands for i in c["body"]["movieIds"])) == gaps
+            and ids
+        )
+    )
+    assert searched == gaps  # each gap exactly once, across the kill
+    time.sleep(1)
+    assert len(radarr.commands) == len(gaps) // 2 + len(gaps) % 2

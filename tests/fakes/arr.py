@@ -1,0 +1,439 @@
+"""A fake Sonarr / Radarr / Whisparr / Lidarr: real payload shapes from a seeded synthetic library.
+
+It runs in its own thread with its own event loop so that both in-process async tests and blocking
+calls against the engine subprocess can use it. It records every request and command, and fails on
+demand (`fail_next`): HTTP 500, 429 with Retry-After, a hang past the client's timeout, bad JSON.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import random
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal, Self
+
+import orjson
+from aiohttp import web
+
+from tests.support.programs import free_port
+
+API_KEY = "fake-arr-key-0123456789abcdef"
+Failure = Literal["500", "429", "hang", "bad_json"]
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+QUALITIES = [
+    {"quality": {"id": 4, "name": "HDTV-720p", "source": "television", "resolution": 720}},
+    {"quality": {"id": 3, "name": "WEBDL-1080p", "source": "web", "resolution": 1080}},
+    {"quality": {"id": 7, "name": "Bluray-1080p", "source": "bluray", "resolution": 1080}},
+]
+APP_TITLES = {"sonarr": "Sonarr", "radarr": "Radarr", "whisparr": "Whisparr", "lidarr": "Lidarr"}
+DEFAULT_VERSIONS = {
+    "sonarr": "4.0.14.2939",
+    "radarr": "5.21.1.9799",
+    "whisparr": "2.0.0.1123",
+    "lidarr": "2.9.6.4552",
+}
+
+
+def _stamp(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class Library:
+    """The synthetic library the fake serves; tests change it to simulate the *arr's life."""
+
+    series: dict[int, dict[str, Any]] = field(default_factory=dict)
+    episodes: dict[int, dict[str, Any]] = field(default_factory=dict)
+    movies: dict[int, dict[str, Any]] = field(default_factory=dict)
+    artists: dict[int, dict[str, Any]] = field(default_factory=dict)
+    albums: dict[int, dict[str, Any]] = field(default_factory=dict)
+    queue: list[dict[str, Any]] = field(default_factory=list)
+    _by_series: dict[int, list[dict[str, Any]]] = field(default_factory=dict, repr=False)
+    _indexed: int = -1
+
+    def series_episodes(self, series_id: int) -> list[dict[str, Any]]:
+        """The episodes of one series (index rebuilt when episodes are added or removed)."""
+        if self._indexed != len(self.episodes):
+            self._by_series = {}
+            for episode in self.episodes.values():
+                self._by_series.setdefault(episode["seriesId"], []).append(episode)
+            self._indexed = len(self.episodes)
+        return self._by_series.get(series_id, [])
+
+    @classmethod
+    def generate(  # noqa: PLR0913 - the shape of the library
+        cls,
+        seed: int = 1,
+        *,
+        series: int = 0,
+        seasons: int = 3,
+        episodes_per_season: int = 10,
+        movies: int = 0,
+        artists: int = 0,
+        albums_per_artist: int = 4,
+        have: float = 0.7,
+    ) -> Library:
+        """A library where about `have` of the items have a file; the rest are gaps."""
+        rng = random.Random(seed)  # noqa: S311 - synthetic data, not secrets
+        library = cls()
+        episode_ids = itertools.count(1)
+        for series_id in range(1, series + 1):
+            library.series[series_id] = {
+                "id": series_id, "title": f"Series {series_id}", "monitored": True,
+                "tvdbId": 70000 + series_id,
+            }  # fmt: skip
+            for season in range(1, seasons + 1):
+                for number in range(1, episodes_per_season + 1):
+                    episode_id = next(episode_ids)
+                    aired = NOW - timedelta(days=(seasons - season) * 365 + (30 - number) * 7)
+                    library.episodes[episode_id] = _episode(
+                        episode_id=episode_id, series_id=series_id, season=season, number=number,
+                        aired=aired, rng=rng, have=have,
+                    )  # fmt: skip
+        for movie_id in range(1, movies + 1):
+            has_file = rng.random() < have
+            library.movies[movie_id] = {
+                "id": movie_id, "title": f"Movie {movie_id}", "year": 2000 + movie_id % 25,
+                "monitored": True, "hasFile": has_file, "isAvailable": rng.random() < 0.9,
+                "tmdbId": 1000 + movie_id, "quality": rng.choice(QUALITIES),
+                "cutoffNotMet": has_file and rng.random() < 0.2,
+                "released": NOW - timedelta(days=rng.randint(1, 4000)),
+            }  # fmt: skip
+        album_ids = itertools.count(1)
+        for artist_id in range(1, artists + 1):
+            library.artists[artist_id] = {"id": artist_id, "artistName": f"Artist {artist_id}",
+                                          "monitored": True}  # fmt: skip
+            for _ in range(albums_per_artist):
+                album_id = next(album_ids)
+                library.albums[album_id] = {
+                    "id": album_id, "artistId": artist_id, "title": f"Album {album_id}",
+                    "monitored": True, "hasFile": rng.random() < have, "trackCount": 10,
+                    "cutoffNotMet": False, "released": NOW - timedelta(days=rng.randint(1, 4000)),
+                }  # fmt: skip
+        return library
+
+
+def _episode(  # noqa: PLR0913 - one generated episode
+    *,
+    episode_id: int, series_id: int, season: int, number: int, aired: datetime,
+    rng: random.Random, have: float,
+) -> dict[str, Any]:  # fmt: skip
+    has_file = rng.random() < have
+    return {
+        "id": episode_id, "seriesId": series_id, "seasonNumber": season, "episodeNumber": number,
+        "title": f"Episode {number}", "airDateUtc": aired, "monitored": True, "hasFile": has_file,
+        "quality": rng.choice(QUALITIES), "cutoffNotMet": has_file and rng.random() < 0.2,
+    }  # fmt: skip
+
+
+class FakeArr:
+    """One fake *arr of the given kind and version, serving a Library on 127.0.0.1."""
+
+    def __init__(
+        self,
+        kind: str,
+        library: Library | None = None,
+        *,
+        version: str | None = None,
+        api_key: str = API_KEY,
+        polls_to_complete: int = 1,
+    ) -> None:
+        """Prepare; start() serves."""
+        self.kind = kind
+        self.version = version or DEFAULT_VERSIONS[kind]
+        self.api_key = api_key
+        self.library = library or Library()
+        self.polls_to_complete = polls_to_complete
+        self.port = free_port()
+        self.requests: list[tuple[str, str]] = []
+        self.commands: list[dict[str, Any]] = []
+        self.user_agents: set[str] = set()
+        self.failures: list[Failure] = []
+        self.health_checks: list[dict[str, Any]] = []
+        self.hang_seconds = 5.0
+        self._polls: dict[int, int] = {}
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def api_base(self) -> str:
+        """Where the API lives."""
+        return "/api/v1" if self.kind == "lidarr" else "/api/v3"
+
+    @property
+    def url(self) -> str:
+        """Base URL (what a user types into the connector form)."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def major(self) -> int:
+        """Major version number."""
+        return int(self.version.split(".", 1)[0])
+
+    @property
+    def flavor(self) -> str:
+        """series, movie or music, as the real app of this version behaves."""
+        if self.kind == "lidarr":
+            return "music"
+        if self.kind == "radarr" or (self.kind == "whisparr" and self.major >= 3):
+            return "movie"
+        return "series"
+
+    def fail_next(self, *failures: Failure) -> None:
+        """Make the next requests fail, one failure per request, in order."""
+        self.failures.extend(failures)
+
+    def start(self) -> Self:
+        """Serve in a background thread."""
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._serve(), self._loop).result(10)
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and end the thread."""
+        if self._runner is not None:
+            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+        self._loop.close()
+
+    def __enter__(self) -> Self:
+        """Start."""
+        return self.start()
+
+    def __exit__(self, *_exc: object) -> None:
+        """Stop."""
+        self.stop()
+
+    def call(self, function: Any, *args: Any) -> Any:  # noqa: ANN401 - any library change
+        """Run a change to the library on the fake's thread, so it never races a response."""
+        return self._loop.call_soon_threadsafe(function, *args)
+
+    async def _serve(self) -> None:
+        app = web.Application(middlewares=[self._middleware])
+        base = self.api_base
+        app.router.add_get("/ping", self._ping)
+        routes = {
+            "/system/status": self._status,
+            "/health": self._health,
+            "/series": self._series,
+            "/episode": self._episodes,
+            "/episodefile": self._episode_files,
+            "/movie": self._movies,
+            "/artist": self._artists,
+            "/album": self._albums,
+            "/wanted/cutoff": self._album_cutoff,
+            "/queue": self._queue,
+            "/queue/status": self._queue_status,
+            "/command/{command_id}": self._command_status,
+        }
+        for path, handler in routes.items():
+            app.router.add_get(base + path, handler)
+        app.router.add_post(base + "/command", self._command)
+        self.add_routes(app)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+
+    def add_routes(self, app: web.Application) -> None:
+        """Serve more endpoints (subclasses); the app's middleware covers them too."""
+
+    @web.middleware
+    async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:  # noqa: ANN401
+        self.requests.append((request.method, request.path_qs))
+        self.user_agents.add(request.headers.get("User-Agent", ""))
+        if request.path != "/ping" and request.headers.get("X-Api-Key") != self.api_key:
+            return web.json_response({"message": "Unauthorized"}, status=401)
+        if self.failures:
+            failure = self.failures.pop(0)
+            if failure == "500":
+                return web.json_response({"message": "boom"}, status=500)
+            if failure == "429":
+                return web.Response(status=429, headers={"Retry-After": "0"})
+            if failure == "hang":
+                await asyncio.sleep(self.hang_seconds)
+            if failure == "bad_json":
+                return web.Response(body=b"<html>not json", content_type="application/json")
+        answer: web.StreamResponse = await handler(request)
+        return answer
+
+    @staticmethod
+    def _json(value: Any) -> web.Response:  # noqa: ANN401
+        return web.Response(body=orjson.dumps(value), content_type="application/json")
+
+    async def _ping(self, _request: web.Request) -> web.Response:
+        return self._json({"status": "OK"})
+
+    async def _status(self, _request: web.Request) -> web.Response:
+        return self._json({
+            "appName": APP_TITLES[self.kind], "instanceName": APP_TITLES[self.kind],
+            "version": self.version, "branch": "main", "startTime": _stamp(NOW),
+            "isDocker": True, "authentication": "forms", "urlBase": "",
+        })  # fmt: skip
+
+    async def _health(self, _request: web.Request) -> web.Response:
+        return self._json(self.health_checks)
+
+    def _require(self, flavor: str) -> None:
+        if self.flavor != flavor:
+            raise web.HTTPNotFound
+
+    async def _series(self, _request: web.Request) -> web.Response:
+        self._require("series")
+        answer = []
+        for series in self.library.series.values():
+            by_season: dict[int, list[dict[str, Any]]] = {}
+            for episode in self.library.series_episodes(series["id"]):
+                by_season.setdefault(episode["seasonNumber"], []).append(episode)
+            seasons = [
+                {"seasonNumber": number, "monitored": True, "statistics": _season_stats(episodes)}
+                for number, episodes in sorted(by_season.items())
+            ]
+            answer.append({
+                "id": series["id"], "title": series["title"], "sortTitle": series["title"].lower(),
+                "status": "continuing", "ended": False, "tvdbId": series["tvdbId"],
+                "monitored": series["monitored"], "qualityProfileId": 1, "seasonFolder": True,
+                "path": f"/tv/{series['title']}", "year": 2020, "seasons": seasons,
+                "added": _stamp(NOW - timedelta(days=400)), "images": [], "tags": [],
+                "statistics": {"seasonCount": len(seasons), "sizeOnDisk": 0},
+            })  # fmt: skip
+        return self._json(answer)
+
+    async def _episodes(self, request: web.Request) -> web.Response:
+        self._require("series")
+        series_id = int(request.query["seriesId"])
+        # Sonarr v3 has no includeEpisodeFile: files come from /episodefile
+        with_files = request.query.get("includeEpisodeFile") == "true" and self.major >= 4
+        answer = []
+        for episode in self.library.series_episodes(series_id):
+            record: dict[str, Any] = {
+                "id": episode["id"], "seriesId": series_id, "tvdbId": episode["id"] + 900000,
+                "episodeFileId": episode["id"] if episode["hasFile"] else 0,
+                "seasonNumber": episode["seasonNumber"],
+                "episodeNumber": episode["episodeNumber"], "title": episode["title"],
+                "airDate": episode["airDateUtc"].date().isoformat(),
+                "airDateUtc": _stamp(episode["airDateUtc"]), "runtime": 42,
+                "overview": "Things happen.", "hasFile": episode["hasFile"],
+                "monitored": episode["monitored"], "unverifiedSceneNumbering": False,
+                "lastSearchTime": None,
+            }  # fmt: skip
+            if with_files and episode["hasFile"]:
+                record["episodeFile"] = _file(episode)
+            answer.append(record)
+        return self._json(answer)
+
+    async def _episode_files(self, request: web.Request) -> web.Response:
+        self._require("series")
+        episodes = self.library.series_episodes(int(request.query["seriesId"]))
+        return self._json([
+            {**_file(e), "seriesId": e["seriesId"], "seasonNumber": e["seasonNumber"]}
+            for e in episodes
+            if e["hasFile"]
+        ])  # fmt: skip
+
+    async def _movies(self, _request: web.Request) -> web.Response:
+        self._require("movie")
+        answer = []
+        for movie in self.library.movies.values():
+            record: dict[str, Any] = {
+                "id": movie["id"], "title": movie["title"], "year": movie["year"],
+                "tmdbId": movie["tmdbId"], "monitored": movie["monitored"],
+                "hasFile": movie["hasFile"], "isAvailable": movie["isAvailable"],
+                "minimumAvailability": "released", "status": "released",
+                "digitalRelease": _stamp(movie["released"]), "added": _stamp(NOW),
+                "sizeOnDisk": 0, "qualityProfileId": 1, "path": f"/movies/{movie['title']}",
+                "statistics": {"movieFileCount": int(movie["hasFile"])}, "lastSearchTime": None,
+            }  # fmt: skip
+            if movie["hasFile"]:
+                record["movieFile"] = _file(movie)
+            answer.append(record)
+        return self._json(answer)
+
+    async def _artists(self, _request: web.Request) -> web.Response:
+        self._require("music")
+        return self._json([
+            {"id": artist["id"], "artistName": artist["artistName"],
+             "monitored": artist["monitored"], "foreignArtistId": f"mbid-{artist['id']}",
+             "path": f"/music/{artist['artistName']}",
+             "qualityProfileId": 1, "metadataProfileId": 1, "statistics": {"albumCount": 4}}
+            for artist in self.library.artists.values()
+        ])  # fmt: skip
+
+    async def _albums(self, _request: web.Request) -> web.Response:
+        self._require("music")
+        return self._json([_album(album) for album in self.library.albums.values()])
+
+    async def _album_cutoff(self, request: web.Request) -> web.Response:
+        self._require("music")
+        records = [_album(a) for a in self.library.albums.values() if a["cutoffNotMet"]]
+        return self._json(_page(records, request))
+
+    async def _queue(self, request: web.Request) -> web.Response:
+        return self._json(_page(self.library.queue, request))
+
+    async def _queue_status(self, _request: web.Request) -> web.Response:
+        count = len(self.library.queue)
+        return self._json({"totalCount": count, "count": count, "unknownCount": 0,
+                           "errors": False, "warnings": False})  # fmt: skip
+
+    async def _command(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        command = {
+            "id": len(self.commands) + 1, "name": body["name"], "commandName": body["name"],
+            "body": body, "priority": "normal", "status": "queued", "queued": _stamp(NOW),
+            "trigger": "manual", "sendUpdatesToClient": True,
+        }  # fmt: skip
+        self.commands.append(command)
+        return self._json(command)
+
+    async def _command_status(self, request: web.Request) -> web.Response:
+        command_id = int(request.match_info["command_id"])
+        if not 1 <= command_id <= len(self.commands):
+            return web.json_response({"message": "NotFound"}, status=404)
+        command = self.commands[command_id - 1]
+        polls = self._polls[command_id] = self._polls.get(command_id, 0) + 1
+        if command["status"] in {"queued", "started"}:
+            command["status"] = "completed" if polls >= self.polls_to_complete else "started"
+        return self._json(command)
+
+
+def _file(item: dict[str, Any]) -> dict[str, Any]:
+    return {"id": item["id"], "quality": {**item["quality"], "revision": {"version": 1, "real": 0}},
+            "qualityCutoffNotMet": item["cutoffNotMet"], "size": 1_500_000_000}  # fmt: skip
+
+
+def _season_stats(episodes: list[dict[str, Any]]) -> dict[str, Any]:
+    aired = [e for e in episodes if e["airDateUtc"] <= NOW]
+    with_file = sum(e["hasFile"] for e in episodes)
+    cutoff = sum(e["cutoffNotMet"] for e in episodes)
+    monitored = sum(e["monitored"] for e in aired)
+    return {
+        "previousAiring": _stamp(max((e["airDateUtc"] for e in aired), default=None)),
+        "episodeFileCount": with_file, "episodeCount": monitored,
+        "totalEpisodeCount": len(episodes), "sizeOnDisk": with_file * 1_500_000_000 + cutoff,
+        "releaseGroups": [], "percentOfEpisodes": 100.0 * with_file / max(monitored, 1),
+    }  # fmt: skip
+
+
+def _album(album: dict[str, Any]) -> dict[str, Any]:
+    tracks = album["trackCount"] if album["hasFile"] else 0
+    return {
+        "id": album["id"], "artistId": album["artistId"], "title": album["title"],
+        "foreignAlbumId": f"mbid-album-{album['id']}", "monitored": album["monitored"],
+        "albumType": "Album", "releaseDate": _stamp(album["released"]), "anyReleaseOk": True,
+        "statistics": {"trackFileCount": tracks, "trackCount": album["trackCount"],
+                       "totalTrackCount": album["trackCount"], "sizeOnDisk": tracks * 30_000_000,
+                       "percentOfTracks": 100.0 * tracks / album["trackCount"]},
+    }  # fmt: skip
+
+
+def _page(records: list[dict[str, Any]], request: web.Request) -> dict[str, Any]:
+    page = int(request.query.get("page", "1"))
+    size = int(request.query.get("pageSize", "10"))
+    chunk = records[(page - 1) * size : page * size]
+    return {"page": page, "pageSize": size, "sortKey": "id", "sortDirection": "ascending",
+            "totalRecords": len(records), "records": chunk}  # fmt: skip
