@@ -1,0 +1,61 @@
+"""The Haul integration: a thin client of the Haul engine."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from homeassistant.const import CONF_TOKEN, CONF_URL, Platform
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+
+from .api import HaulClient
+from .card import async_setup_card
+from .connectors import async_setup_connectors
+from .const import DOMAIN
+from .coordinator import HaulConfigEntry, HaulCoordinator, HaulRuntimeData
+from .push import EventPump
+from .repairs import async_follow_issues
+from .services import async_setup_services
+from .websocket_api import async_setup_websocket
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+    from homeassistant.helpers.typing import ConfigType
+
+PLATFORMS = [
+    Platform.BINARY_SENSOR,
+    Platform.BUTTON,
+    Platform.EVENT,
+    Platform.SENSOR,
+    Platform.SWITCH,
+    Platform.TODO,
+]
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:  # noqa: ARG001 - HA signature
+    """Register the actions, which name the entry they act on."""
+    async_setup_services(hass)
+    async_setup_websocket(hass)
+    await async_setup_card(hass)
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: HaulConfigEntry) -> bool:
+    """Connect to the engine, add its entities, then follow its events."""
+    client = HaulClient(entry.data[CONF_URL], entry.data[CONF_TOKEN], async_get_clientsession(hass))
+    coordinator = HaulCoordinator(hass, entry, client)
+    pump = EventPump(hass, coordinator)
+    async_follow_issues(hass, coordinator)
+    await coordinator.async_config_entry_first_refresh()
+    entry.runtime_data = HaulRuntimeData(client=client, coordinator=coordinator)
+    await async_setup_connectors(hass, entry)
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    coordinator.start_push()
+    pump.start()
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: HaulConfigEntry) -> bool:
+    """Remove the entities; the event task ends with the entry."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)

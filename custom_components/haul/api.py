@@ -1,0 +1,238 @@
+"""Client of the Haul engine API: REST calls and the WebSocket event stream; no HA code."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Self
+
+import aiohttp
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+SCHEMA_VERSION = 1
+REQUEST_TIMEOUT = 10.0
+WS_HEARTBEAT = 30.0
+HTTP_BAD_REQUEST = 400
+HTTP_UNAUTHORIZED = 401
+NOT_JSON = object()  # `null` is a valid answer (commands without a result)
+
+
+class HaulError(Exception):
+    """Any failure talking to the engine."""
+
+
+class HaulConnectionError(HaulError):
+    """The engine cannot be reached or the connection broke."""
+
+
+class HaulAuthError(HaulError):
+    """The engine refused the token."""
+
+
+class HaulIncompatibleError(HaulError):
+    """The engine does not speak this client's API schema version."""
+
+
+class HaulCommandError(HaulError):
+    """The engine answered a call with an error."""
+
+    def __init__(self, code: str, message: str) -> None:
+        """Keep the engine's error code."""
+        super().__init__(f"{code}: {message}")
+        self.code = code
+
+
+@dataclass(frozen=True, slots=True)
+class EngineInfo:
+    """Who the engine is and which API schema range it speaks."""
+
+    version: str
+    schema_version: int
+    min_schema_version: int
+    server_id: str
+    features: tuple[str, ...]
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Self:
+        """Parse the `system/info` result."""
+        return cls(
+            version=data["version"],
+            schema_version=data["schema_version"],
+            min_schema_version=data["min_schema_version"],
+            server_id=data["server_id"],
+            features=tuple(data["features"]),
+        )
+
+    @property
+    def compatible(self) -> bool:
+        """Whether the engine speaks this client's schema version."""
+        return self.min_schema_version <= SCHEMA_VERSION <= self.schema_version
+
+
+@dataclass(frozen=True, slots=True)
+class SystemStatus:
+    """How the engine is doing: the `system/status` result and the heartbeat payload."""
+
+    version: str
+    status: str
+    problems: tuple[str, ...]
+    started_at: datetime
+    uptime_seconds: float
+    download_dir: str
+    disk_free_bytes: int
+    disk_total_bytes: int
+    counts: dict[str, int]
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Self:
+        """Parse the engine's JSON."""
+        return cls(
+            version=data["version"],
+            status=data["status"],
+            problems=tuple(data["problems"]),
+            started_at=datetime.fromisoformat(data["started_at"]),
+            uptime_seconds=data["uptime_seconds"],
+            download_dir=data["download_dir"],
+            disk_free_bytes=data["disk_free_bytes"],
+            disk_total_bytes=data["disk_total_bytes"],
+            counts=dict(data["counts"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class HaulEvent:
+    """One event pushed by the engine."""
+
+    name: str
+    data: dict[str, Any]
+    at: datetime
+
+
+class EventStream:
+    """An authenticated, subscribed WebSocket; iterate it for events until the connection ends."""
+
+    def __init__(self, socket: aiohttp.ClientWebSocketResponse) -> None:
+        """Wrap a subscribed socket."""
+        self._socket = socket
+
+    async def __aiter__(self) -> AsyncIterator[HaulEvent]:
+        """Yield events; raise HaulConnectionError when the connection ends."""
+        while True:
+            message = await _receive_json(self._socket)
+            if message.get("type") == "event":
+                yield HaulEvent(
+                    name=message["event"],
+                    data=message["data"],
+                    at=datetime.fromisoformat(message["at"]),
+                )
+
+
+class HaulClient:
+    """Talks to one engine through the given aiohttp session."""
+
+    def __init__(self, url: str, token: str, session: aiohttp.ClientSession) -> None:
+        """Remember where the engine is and how to authenticate."""
+        self.url = url.rstrip("/")
+        self._token = token
+        self._session = session
+
+    async def request(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:  # noqa: ANN401 - JSON
+        """Call a REST route under /api/v1 and return its decoded JSON result."""
+        try:
+            async with self._session.request(
+                method,
+                f"{self.url}/api/v1{path}",
+                json=body,
+                headers={"Authorization": f"Bearer {self._token}"},
+                timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT),
+            ) as response:
+                status, text = response.status, await response.text()
+        except (aiohttp.ClientError, TimeoutError) as err:
+            msg = f"cannot connect to {self.url}: {err}"
+            raise HaulConnectionError(msg) from err
+        if status == HTTP_UNAUTHORIZED:
+            msg = "the engine refused the token"
+            raise HaulAuthError(msg)
+        try:
+            result = json.loads(text)
+        except ValueError:
+            result = NOT_JSON
+        if status >= HTTP_BAD_REQUEST:
+            error = result.get("error") if isinstance(result, dict) else None
+            if isinstance(error, dict):
+                raise HaulCommandError(str(error.get("code")), str(error.get("message")))
+            raise HaulCommandError(str(status), text)
+        if result is NOT_JSON:
+            msg = f"the engine answered {path} with something that is not JSON"
+            raise HaulError(msg)
+        return result
+
+    async def info(self) -> EngineInfo:
+        """Identify the engine; raise HaulIncompatibleError when its schema range excludes ours."""
+        info = EngineInfo.from_dict(await self.request("GET", "/info"))
+        if not info.compatible:
+            msg = (
+                f"the engine speaks API schema {info.min_schema_version}-{info.schema_version}, "
+                f"this integration needs {SCHEMA_VERSION}"
+            )
+            raise HaulIncompatibleError(msg)
+        return info
+
+    async def system(self) -> SystemStatus:
+        """Read the engine's status."""
+        return SystemStatus.from_dict(await self.request("GET", "/system"))
+
+    @contextlib.asynccontextmanager
+    async def events(self) -> AsyncIterator[EventStream]:
+        """Open the WebSocket, authenticate and subscribe; closed on exit."""
+        try:
+            socket = await self._session.ws_connect(
+                f"{self.url}/api/v1/ws",
+                heartbeat=WS_HEARTBEAT,
+                timeout=aiohttp.ClientWSTimeout(ws_close=REQUEST_TIMEOUT),
+            )
+        except (aiohttp.ClientError, TimeoutError) as err:
+            msg = f"cannot connect to {self.url}: {err}"
+            raise HaulConnectionError(msg) from err
+        try:
+            await _send_json(socket, {"type": "auth", "token": self._token})
+            if (await _receive_json(socket)).get("type") != "auth_ok":
+                msg = "the engine refused the token"
+                raise HaulAuthError(msg)
+            await _send_json(socket, {"id": 1, "command": "subscribe"})
+            while (reply := await _receive_json(socket)).get("id") != 1:
+                pass
+            if "error" in reply:
+                raise HaulCommandError(reply["error"]["code"], reply["error"]["message"])
+            yield EventStream(socket)
+        finally:
+            await socket.close()
+
+
+async def _send_json(socket: aiohttp.ClientWebSocketResponse, message: dict[str, Any]) -> None:
+    try:
+        await socket.send_json(message)
+    except (aiohttp.ClientError, ConnectionError) as err:
+        msg = f"the connection to the engine broke: {err}"
+        raise HaulConnectionError(msg) from err
+
+
+async def _receive_json(socket: aiohttp.ClientWebSocketResponse) -> dict[str, Any]:
+    """Read the next JSON object; raise HaulConnectionError once the socket closes."""
+    try:
+        message = await socket.receive(timeout=None)
+    except (aiohttp.ClientError, ConnectionError, TimeoutError) as err:
+        msg = f"the connection to the engine broke: {err}"
+        raise HaulConnectionError(msg) from err
+    if message.type != aiohttp.WSMsgType.TEXT:
+        msg = f"the engine closed the connection ({message.type.name})"
+        raise HaulConnectionError(msg)
+    decoded = message.json()
+    if not isinstance(decoded, dict):
+        msg = "the engine sent something that is not a JSON object"
+        raise HaulConnectionError(msg)
+    return decoded

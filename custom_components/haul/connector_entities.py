@@ -1,0 +1,300 @@
+"""Entities of a connector subentry's device: its library, health, requests and controls."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.components.binary_sensor import (
+    BinarySensorDeviceClass,
+    BinarySensorEntity,
+    BinarySensorEntityDescription,
+)
+from homeassistant.components.button import ButtonEntity, ButtonEntityDescription
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
+from homeassistant.const import CONF_URL, PERCENTAGE, EntityCategory
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from .connectors import connector_subentries
+from .const import DOMAIN
+from .coordinator import HaulCoordinator
+from .errors import call_engine
+from .subentry_flow import CONF_CONNECTOR_ID, KINDS
+from .views import ARR_KINDS
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import datetime
+
+    from homeassistant.config_entries import ConfigSubentry
+    from homeassistant.helpers.entity import EntityDescription
+    from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+    from .coordinator import HaulConfigEntry, HaulData
+    from .views import Connector
+
+INDEXER_KINDS = frozenset({"prowlarr", "torznab"})
+PROBLEMS = frozenset({"degraded", "unhealthy", "offline"})
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConnectorSensorDescription(SensorEntityDescription):
+    """A sensor of the connectors of some kinds, and how to read it."""
+
+    kinds: frozenset[str]
+    value_fn: Callable[[HaulData, str], str | int | float | datetime | None]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConnectorSwitchDescription(SwitchEntityDescription):
+    """A switch of the connectors of some kinds: what it reads and the change it sends."""
+
+    kinds: frozenset[str]
+    is_on_fn: Callable[[Connector], bool]
+    body_fn: Callable[[bool], dict[str, Any]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConnectorButtonDescription(ButtonEntityDescription):
+    """A button of the connectors of some kinds: the engine command it runs."""
+
+    kinds: frozenset[str]
+    command: str
+
+
+def _library(field: str, scale: float = 1) -> Callable[[HaulData, str], float | None]:
+    def value(data: HaulData, connector_id: str) -> float | None:
+        library = data.views.library.get(connector_id)
+        return None if library is None else round(getattr(library, field) * scale, 2)
+
+    return value
+
+
+def _last_sync(data: HaulData, connector_id: str) -> datetime | None:
+    library = data.views.library.get(connector_id)
+    return library.last_sync if library else None
+
+
+def _last_success(data: HaulData, connector_id: str) -> datetime | None:
+    indexer = data.views.indexers.get(connector_id)
+    return indexer.last_success if indexer else None
+
+
+def _failures(data: HaulData, connector_id: str) -> int | None:
+    indexer = data.views.indexers.get(connector_id)
+    return indexer.failures if indexer else None
+
+
+def _pending(data: HaulData, connector_id: str) -> int:
+    return sum(r.connector_id == connector_id for r in data.views.requests_in("pending"))
+
+
+SENSORS = (
+    ConnectorSensorDescription(
+        key="missing",
+        translation_key="missing",
+        kinds=ARR_KINDS,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=_library("missing"),
+    ),
+    ConnectorSensorDescription(
+        key="cutoff_unmet",
+        translation_key="cutoff_unmet",
+        kinds=ARR_KINDS,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=_library("cutoff_unmet"),
+    ),
+    ConnectorSensorDescription(
+        key="completion",
+        translation_key="completion",
+        kinds=ARR_KINDS,
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
+        value_fn=_library("completion", 100),
+    ),
+    ConnectorSensorDescription(
+        key="last_sync",
+        translation_key="last_sync",
+        kinds=ARR_KINDS,
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=_last_sync,
+    ),
+    ConnectorSensorDescription(
+        key="pending_requests",
+        translation_key="pending_requests",
+        kinds=frozenset({"overseerr"}),
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=_pending,
+    ),
+    ConnectorSensorDescription(
+        key="last_success",
+        translation_key="last_success",
+        kinds=INDEXER_KINDS,
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=_last_success,
+    ),
+    ConnectorSensorDescription(
+        key="failures",
+        translation_key="failures",
+        kinds=INDEXER_KINDS,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=_failures,
+    ),
+)
+PROBLEM = BinarySensorEntityDescription(
+    key="problem",
+    device_class=BinarySensorDeviceClass.PROBLEM,
+    entity_category=EntityCategory.DIAGNOSTIC,
+)
+SWITCHES = (
+    ConnectorSwitchDescription(
+        key="enabled",
+        translation_key="connector_enabled",
+        entity_category=EntityCategory.CONFIG,
+        kinds=frozenset(KINDS),
+        is_on_fn=lambda connector: connector.enabled,
+        body_fn=lambda on: {"enabled": on},
+    ),
+    ConnectorSwitchDescription(
+        key="scheduled_sweeps",
+        translation_key="scheduled_sweeps",
+        kinds=ARR_KINDS,
+        is_on_fn=lambda connector: bool(connector.settings.get("scheduled_sweeps", True)),
+        body_fn=lambda on: {"settings": {"scheduled_sweeps": on}},
+    ),
+)
+BUTTONS = (
+    ConnectorButtonDescription(key="sync", translation_key="sync", kinds=ARR_KINDS, command="sync"),
+    ConnectorButtonDescription(
+        key="sweep", translation_key="sweep", kinds=ARR_KINDS, command="sweep"
+    ),
+)
+
+
+class HaulConnectorEntity(CoordinatorEntity[HaulCoordinator]):
+    """An entity of one connector's device."""
+
+    _attr_has_entity_name = True
+
+    def __init__(
+        self, coordinator: HaulCoordinator, subentry: ConfigSubentry, description: EntityDescription
+    ) -> None:
+        """Attach to the connector's device."""
+        super().__init__(coordinator)
+        self.entity_description = description
+        self.connector_id: str = subentry.data[CONF_CONNECTOR_ID]
+        device = f"{coordinator.data.info.server_id}_{subentry.subentry_id}"
+        self._attr_unique_id = f"{device}_{description.key}"
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, device)},
+            name=subentry.title,
+            manufacturer="Haul",
+            model=KINDS[subentry.subentry_type].title,
+            configuration_url=subentry.data[CONF_URL],
+        )
+
+    @property
+    def connector(self) -> Connector | None:
+        """The connector as the engine last showed it."""
+        return self.coordinator.data.views.connectors.get(self.connector_id)
+
+    @property
+    def available(self) -> bool:
+        """Unavailable while the engine does not have the connector."""
+        return super().available and self.connector is not None
+
+
+class HaulConnectorSensor(HaulConnectorEntity, SensorEntity):
+    """A sensor of a connector."""
+
+    entity_description: ConnectorSensorDescription
+
+    @property
+    def native_value(self) -> str | int | float | datetime | None:
+        """The value from the latest pushed state."""
+        return self.entity_description.value_fn(self.coordinator.data, self.connector_id)
+
+
+class HaulConnectorProblem(HaulConnectorEntity, BinarySensorEntity):
+    """On while the engine finds the connector degraded, unhealthy or offline."""
+
+    @property
+    def is_on(self) -> bool | None:
+        """Whether the connector has a problem."""
+        connector = self.connector
+        return None if connector is None else connector.health in PROBLEMS
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """The engine's word on the connector's health."""
+        connector = self.connector
+        return (
+            {} if connector is None else {"health": connector.health, "error": connector.last_error}
+        )
+
+
+class HaulConnectorSwitch(HaulConnectorEntity, SwitchEntity):
+    """A switch of a connector, kept by the engine."""
+
+    entity_description: ConnectorSwitchDescription
+
+    @property
+    def is_on(self) -> bool | None:
+        """Whether it is on, from the connector the engine last showed."""
+        connector = self.connector
+        return None if connector is None else self.entity_description.is_on_fn(connector)
+
+    async def async_turn_on(self, **kwargs: Any) -> None:  # noqa: ARG002, ANN401 - HA signature
+        """Turn it on in the engine."""
+        await self._set(on=True)
+
+    async def async_turn_off(self, **kwargs: Any) -> None:  # noqa: ARG002, ANN401 - HA signature
+        """Turn it off in the engine."""
+        await self._set(on=False)
+
+    async def _set(self, *, on: bool) -> None:
+        path = f"/connectors/{self.connector_id}"
+        await call_engine(
+            self.coordinator.client, "PATCH", path, self.entity_description.body_fn(on)
+        )
+
+
+class HaulConnectorButton(HaulConnectorEntity, ButtonEntity):
+    """Runs a connector command now."""
+
+    entity_description: ConnectorButtonDescription
+
+    async def async_press(self) -> None:
+        """Ask the engine to do it."""
+        path = f"/connectors/{self.connector_id}/{self.entity_description.command}"
+        await call_engine(self.coordinator.client, "POST", path)
+
+
+def add_connector_entities[D: EntityDescription](
+    entry: HaulConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    descriptions: tuple[D, ...],
+    entity: Callable[[HaulCoordinator, ConfigSubentry, D], HaulConnectorEntity],
+) -> None:
+    """Add the entities each connector subentry's kind has, to the subentry."""
+    coordinator = entry.runtime_data.coordinator
+    for subentry in connector_subentries(entry):
+        async_add_entities(
+            (
+                entity(coordinator, subentry, description)
+                for description in descriptions
+                if subentry.subentry_type in getattr(description, "kinds", KINDS)
+            ),
+            config_subentry_id=subentry.subentry_id,
+        )

@@ -1,0 +1,50 @@
+"""Engine calls made on a user's behalf, their failures raised as translated HA errors."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+
+from .api import HaulCommandError, HaulError
+from .const import DOMAIN
+
+if TYPE_CHECKING:
+    from .api import HaulClient
+
+# engine error codes that mean the caller asked for something wrong, not that something broke
+CALLER_ERRORS = {"not_found": "not_found", "invalid_input": "rejected", "conflict": "rejected"}
+MISSING_ROUTE = "404"
+
+
+async def call_engine(
+    client: HaulClient, method: str, path: str, body: dict[str, Any] | None = None
+) -> Any:  # noqa: ANN401 - JSON
+    """Call a REST command; raise ServiceValidationError or HomeAssistantError with a reason."""
+    try:
+        return await client.request(method, path, body)
+    except HaulCommandError as err:
+        placeholders = {"error": str(err).split(": ", 1)[-1], "command": f"{method} {path}"}
+        if err.code == MISSING_ROUTE:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="unsupported",
+                translation_placeholders=placeholders,
+            ) from err
+        if err.code in CALLER_ERRORS:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key=CALLER_ERRORS[err.code],
+                translation_placeholders=placeholders,
+            ) from err
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="command_failed",
+            translation_placeholders=placeholders,
+        ) from err
+    except HaulError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="cannot_connect",
+            translation_placeholders={"error": str(err)},
+        ) from err

@@ -1,0 +1,727 @@
+// The Haul Lovelace card: requests (with release selection), downloads and library, kept live
+// through the Haul integration's WebSocket commands. Plain ES module, no build step.
+//
+//   type: custom:haul-card
+//   title: Haul                           # the heading
+//   config_entry_id: 01J…                 # which Haul engine; the first loaded one when absent
+//   views: [requests, downloads, library] # the tabs, in this order
+//   view: requests                        # the tab shown first
+
+// Home Assistant's app swaps in its own custom element registry (and HTMLElement) when it loads; a
+// card defined before that is invisible to it. Its root element being defined means the swap is done.
+await customElements.whenDefined("home-assistant");
+
+const VIEWS = {
+  requests: { label: "Requests", icon: "mdi:movie-search-outline" },
+  downloads: { label: "Downloads", icon: "mdi:download" },
+  library: { label: "Library", icon: "mdi:bookshelf" },
+};
+const DEFAULTS = { title: "Haul", view: "requests", views: Object.keys(VIEWS) };
+const REQUEST_STATES = {
+  pending: ["Pending approval", "--warning-color"],
+  approved: ["Approved", "--info-color"],
+  searching: ["Searching", "--info-color"],
+  awaiting_selection: ["Awaiting selection", "--primary-color"],
+  grabbed: ["Grabbed", "--success-color"],
+  downloading: ["Downloading", "--success-color"],
+  importing: ["Importing", "--success-color"],
+};
+const COLUMNS = [
+  { key: "indexer", label: "Indexer", value: (c) => c.indexer.toLowerCase() },
+  { key: "title", label: "Title", value: (c) => c.title.toLowerCase() },
+  { key: "size", label: "Size", value: (c) => c.size ?? -1, numeric: true },
+  { key: "seeders", label: "Seeders", value: (c) => c.seeders ?? -1, numeric: true },
+  { key: "quality", label: "Quality", value: (c) => c.quality.toLowerCase() },
+  { key: "score", label: "Score", value: (c) => c.haul_score, numeric: true },
+  { key: "why", label: "Why", value: (c) => rejections(c).length },
+];
+// qBittorrent's state names, as the engine reports them
+const DOWNLOAD_STATES = {
+  downloading: "Downloading",
+  forcedDL: "Downloading (forced)",
+  metaDL: "Fetching metadata",
+  forcedMetaDL: "Fetching metadata",
+  stalledDL: "Stalled",
+  queuedDL: "Queued",
+  stoppedDL: "Paused",
+  checkingDL: "Checking",
+  checkingUP: "Checking",
+  checkingResumeData: "Checking",
+  uploading: "Seeding",
+  forcedUP: "Seeding (forced)",
+  stalledUP: "Seeding",
+  queuedUP: "Queued for seeding",
+  stoppedUP: "Completed",
+  error: "Error",
+};
+const UNKNOWN_ETA = 8640000;
+const RETRY_MS = 10000;
+const HEALTH_PROBLEMS = new Set(["degraded", "unhealthy", "offline"]);
+
+const esc = (value) =>
+  String(value ?? "").replace(
+    /[&<>"']/g,
+    (char) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[char],
+  );
+
+function bytes(value) {
+  if (value == null) return "—";
+  const units = ["B", "kB", "MB", "GB", "TB"];
+  let size = value;
+  let unit = 0;
+  while (size >= 1000 && unit < units.length - 1) {
+    size /= 1000;
+    unit += 1;
+  }
+  return `${size.toFixed(unit && size < 100 ? 1 : 0)} ${units[unit]}`;
+}
+
+function eta(download) {
+  if (download.progress >= 1) return "done";
+  const seconds = download.eta;
+  if (!download.size || seconds <= 0 || seconds >= UNKNOWN_ETA) return "—";
+  const hours = Math.floor(seconds / 3600);
+  const minutes = Math.floor((seconds % 3600) / 60);
+  if (hours >= 24) return `${Math.floor(hours / 24)} d ${hours % 24} h`;
+  if (hours) return `${hours} h ${minutes} min`;
+  return minutes ? `${minutes} min` : `${seconds} s`;
+}
+
+function ago(iso, language) {
+  const seconds = (Date.parse(iso) - Date.now()) / 1000;
+  const format = new Intl.RelativeTimeFormat(language, { numeric: "auto" });
+  for (const [unit, size] of [["day", 86400], ["hour", 3600], ["minute", 60]]) {
+    if (Math.abs(seconds) >= size) return format.format(Math.round(seconds / size), unit);
+  }
+  return format.format(Math.round(seconds), "second");
+}
+
+function rejections(candidate) {
+  return [
+    ...(candidate.failed ? [`failed: ${candidate.failed}`] : []),
+    ...candidate.arr_rejections,
+    ...candidate.haul_rejections,
+  ];
+}
+
+function why(candidate) {
+  const against = rejections(candidate);
+  if (against.length) {
+    return `<ul class="against">${against.map((r) => `<li>${esc(r)}</li>`).join("")}</ul>`;
+  }
+  const reasons = [...candidate.custom_formats, candidate.release_group].filter(Boolean);
+  return `<span class="for">✓ ${esc(reasons.join(" · ") || "accepted")}</span>`;
+}
+
+function bar(fraction, label) {
+  const percent = Math.max(0, Math.min(100, fraction * 100));
+  return `<div class="bar" role="progressbar" aria-label="${esc(label)}" aria-valuemin="0"
+    aria-valuemax="100" aria-valuenow="${percent.toFixed(0)}"><div style="width:${percent}%"></div></div>`;
+}
+
+const STYLE = `
+  :host { display: block; }
+  ha-card { container-type: inline-size; overflow: hidden; color: var(--primary-text-color); }
+  button { font: inherit; cursor: pointer; }
+  button:disabled { cursor: default; opacity: 0.5; }
+  .header { display: flex; align-items: center; justify-content: space-between; gap: 8px;
+    flex-wrap: wrap; padding: 12px 16px 0; }
+  .card-title { font-size: 1.4em; font-weight: 500; }
+  .tabs { display: flex; gap: 4px; }
+  .tab { display: flex; align-items: center; gap: 4px; border: none; border-radius: 18px;
+    padding: 6px 12px; background: none; color: var(--secondary-text-color); --mdc-icon-size: 18px; }
+  .tab[aria-selected="true"] { background: color-mix(in srgb, var(--primary-color) 16%, transparent);
+    color: var(--primary-color); font-weight: 500; }
+  .count { font-size: 0.8em; opacity: 0.8; }
+  .body { padding: 8px 16px 16px; }
+  .error { margin: 8px 16px 0; padding: 8px 12px; border-radius: 8px; color: var(--error-color);
+    background: color-mix(in srgb, var(--error-color) 12%, transparent); }
+  .empty { color: var(--secondary-text-color); padding: 16px 0; text-align: center; }
+  ul.list { list-style: none; margin: 0; padding: 0; }
+  ul.list > li { display: flex; gap: 12px; padding: 10px 0; align-items: center;
+    border-bottom: 1px solid var(--divider-color); }
+  ul.list > li:last-child { border-bottom: none; }
+  .grow { flex: 1; min-width: 0; }
+  .name { font-weight: 500; overflow-wrap: anywhere; }
+  .meta { color: var(--secondary-text-color); font-size: 0.9em; margin-top: 2px; }
+  .poster { flex: none; width: 46px; height: 69px; border-radius: 6px; overflow: hidden;
+    display: grid; place-items: center; color: var(--text-primary-color, #fff);
+    background: linear-gradient(160deg, var(--primary-color), var(--accent-color, var(--primary-color))); }
+  .poster img { width: 100%; height: 100%; object-fit: cover; }
+  .badge { display: inline-block; margin-top: 6px; padding: 1px 8px; border-radius: 10px;
+    font-size: 0.8em; background: color-mix(in srgb, var(--badge) 18%, transparent);
+    border: 1px solid color-mix(in srgb, var(--badge) 60%, transparent); }
+  .actions { display: flex; gap: 6px; flex-wrap: wrap; justify-content: flex-end; }
+  .btn { border: 1px solid var(--divider-color); border-radius: 18px; padding: 6px 14px;
+    background: none; color: var(--primary-color); white-space: nowrap; }
+  .btn.primary { background: var(--primary-color); border-color: var(--primary-color);
+    color: var(--text-primary-color, #fff); }
+  .icon-btn { border: none; background: none; color: var(--primary-text-color); padding: 6px;
+    border-radius: 50%; display: grid; place-items: center; }
+  .icon-btn:hover, .btn:hover { background-color: color-mix(in srgb, var(--primary-color) 10%, transparent); }
+  .btn.primary:hover { background: color-mix(in srgb, var(--primary-color) 85%, black); }
+  .bar { height: 6px; border-radius: 3px; margin-top: 6px; overflow: hidden;
+    background: var(--secondary-background-color, color-mix(in srgb, var(--primary-text-color) 12%, transparent)); }
+  .bar > div { height: 100%; background: var(--primary-color); transition: width 0.4s; }
+  .stopped .bar > div { background: var(--disabled-text-color, var(--secondary-text-color)); }
+  .transfer { display: flex; gap: 16px; color: var(--secondary-text-color); padding: 4px 0 8px;
+    border-bottom: 1px solid var(--divider-color); --mdc-icon-size: 18px; }
+  .transfer span { display: inline-flex; align-items: center; gap: 2px; }
+  .health { color: var(--warning-color); font-size: 0.85em; margin-left: 6px; }
+  .footer { display: flex; justify-content: space-between; align-items: center; gap: 8px;
+    flex-wrap: wrap; padding-top: 8px; color: var(--secondary-text-color); }
+  @container (max-width: 480px) {
+    .tab .label { display: none; }
+    ul.list.requests > li { flex-wrap: wrap; }
+    ul.list.requests .actions { width: 100%; justify-content: flex-start; padding-left: 58px; }
+  }
+
+  dialog { padding: 0; border: none; border-radius: var(--ha-dialog-border-radius, 24px);
+    width: min(1100px, calc(100vw - 32px)); max-height: calc(100vh - 48px);
+    background: var(--card-background-color, var(--primary-background-color));
+    color: var(--primary-text-color); container-type: inline-size; }
+  dialog::backdrop { background: rgba(0, 0, 0, 0.5); }
+  dialog[open] { display: flex; flex-direction: column; }
+  .dialog-head { display: flex; align-items: center; gap: 8px; padding: 16px 20px 8px; }
+  .dialog-head h2 { margin: 0; font-size: 1.25em; font-weight: 500; flex: 1; }
+  .dialog-body { overflow: auto; padding: 0 20px; flex: 1; }
+  .dialog-foot { display: flex; align-items: center; gap: 8px; padding: 12px 20px 16px;
+    border-top: 1px solid var(--divider-color); }
+  .dialog-foot .message { flex: 1; color: var(--error-color); }
+  table { width: 100%; border-collapse: collapse; font-size: 0.92em; }
+  th { position: sticky; top: 0; background: var(--card-background-color, var(--primary-background-color));
+    text-align: left; padding: 0; border-bottom: 1px solid var(--divider-color); }
+  th button { border: none; background: none; color: var(--secondary-text-color); padding: 8px 6px;
+    font-weight: 500; white-space: nowrap; }
+  th[aria-sort="ascending"] button::after { content: " ▲"; }
+  th[aria-sort="descending"] button::after { content: " ▼"; }
+  th[aria-sort] button { color: var(--primary-color); }
+  td { padding: 8px 6px; border-bottom: 1px solid var(--divider-color); vertical-align: top; }
+  td.num { text-align: right; white-space: nowrap; }
+  td.quality { white-space: nowrap; }
+  tbody tr { cursor: pointer; }
+  tbody tr:hover { background: color-mix(in srgb, var(--primary-color) 6%, transparent); }
+  tbody tr.chosen { background: color-mix(in srgb, var(--primary-color) 14%, transparent); }
+  tbody tr.rejected td:not(.why) { color: var(--secondary-text-color); }
+  tr.failed { cursor: not-allowed; opacity: 0.6; }
+  .cell-title { overflow-wrap: anywhere; min-width: 180px; }
+  .summary { color: var(--secondary-text-color); font-size: 0.9em; }
+  ul.against { margin: 0; padding-left: 16px; color: var(--error-color); }
+  .for { color: var(--success-color); }
+  @container (max-width: 640px) {
+    table, thead, tbody, tr, th, td { display: block; }
+    thead tr { display: flex; flex-wrap: wrap; gap: 2px; border-bottom: 1px solid var(--divider-color); }
+    th { position: static; border: none; }
+    th.pick { display: none; }
+    tbody tr { display: flex; flex-wrap: wrap; align-items: baseline; gap: 2px 12px; position: relative;
+      padding: 10px 0 10px 32px; border-bottom: 1px solid var(--divider-color); }
+    td { border: none; padding: 0; }
+    td.pick { position: absolute; left: 0; top: 8px; }
+    td.cell-title { order: -1; width: 100%; min-width: 0; }
+    td.indexer, td.num, td.quality { font-size: 0.9em; color: var(--secondary-text-color); }
+    td[data-label]::before { content: attr(data-label) " "; opacity: 0.7; }
+    td.why { width: 100%; }
+    .summary { display: none; }
+  }
+`;
+
+class HaulCard extends HTMLElement {
+  static getConfigElement() {
+    return document.createElement("haul-card-editor");
+  }
+
+  static getStubConfig() {
+    return { view: "requests" };
+  }
+
+  constructor() {
+    super();
+    this.attachShadow({ mode: "open" });
+    this._snapshot = null;
+    this._library = null;
+    this._unsubscribe = [];
+    this._selection = null;
+    this.shadowRoot.addEventListener("click", (event) => this._onClick(event));
+    this.shadowRoot.addEventListener("change", (event) => this._onChange(event));
+  }
+
+  setConfig(config) {
+    const views = config.views ?? DEFAULTS.views;
+    if (!Array.isArray(views) || !views.length || views.some((view) => !(view in VIEWS))) {
+      throw new Error(`views must list some of: ${Object.keys(VIEWS).join(", ")}`);
+    }
+    const view = views.includes(config.view) ? config.view : views[0];
+    const previous = this._config;
+    this._config = { ...DEFAULTS, ...config, views, view };
+    this._view = view;
+    this._skeleton();
+    if (
+      previous &&
+      (previous.config_entry_id !== this._config.config_entry_id ||
+        previous.views.includes("library") !== views.includes("library"))
+    ) {
+      this._stop();
+    }
+    this._start();
+  }
+
+  set hass(hass) {
+    this._hass = hass;
+    this._start();
+  }
+
+  get hass() {
+    return this._hass;
+  }
+
+  connectedCallback() {
+    this._start();
+  }
+
+  disconnectedCallback() {
+    this._stop();
+  }
+
+  getCardSize() {
+    return 6;
+  }
+
+  getGridOptions() {
+    return { columns: 12, min_columns: 6, rows: "auto" };
+  }
+
+  // ----- live data
+
+  async _start() {
+    const waiting = Date.now() < (this._retryAt ?? 0);
+    if (this._unsubscribe.length || this._starting || waiting || !this._hass || !this._config || !this.isConnected) {
+      return;
+    }
+    this._starting = true;
+    try {
+      this._entryId = this._config.config_entry_id ?? (await this._findEntry());
+      if (!this._entryId) {
+        this._retryAt = Date.now() + RETRY_MS;
+        this._showError("No Haul engine is set up in Home Assistant yet.");
+        return;
+      }
+      const feeds = { "haul/subscribe": "_snapshot" };
+      if (this._config.views.includes("library")) feeds["haul/library/subscribe"] = "_library";
+      for (const [type, field] of Object.entries(feeds)) {
+        const update = (data) => {
+          this[field] = data;
+          this._renderBody();
+        };
+        const message = { type, config_entry_id: this._entryId };
+        this._unsubscribe.push(await this._hass.connection.subscribeMessage(update, message));
+      }
+      this._showError("");
+      if (!this.isConnected) this._stop();
+    } catch (err) {
+      this._stop();
+      this._retryAt = Date.now() + RETRY_MS;
+      this._showError(`Cannot reach the Haul engine: ${err.message ?? err.code ?? err}`);
+    } finally {
+      this._starting = false;
+    }
+  }
+
+  _stop() {
+    for (const unsubscribe of this._unsubscribe) unsubscribe();
+    this._unsubscribe = [];
+  }
+
+  async _findEntry() {
+    const entries = await this._hass.callWS({ type: "config_entries/get", domain: "haul" });
+    return entries.find((entry) => entry.state === "loaded")?.entry_id;
+  }
+
+  async _call(service, data) {
+    try {
+      await this._hass.callService("haul", service, { config_entry_id: this._entryId, ...data });
+      return true;
+    } catch (err) {
+      this._notify(err.message ?? String(err));
+      return false;
+    }
+  }
+
+  _notify(message) {
+    this.dispatchEvent(
+      new CustomEvent("hass-notification", { detail: { message }, bubbles: true, composed: true }),
+    );
+  }
+
+  // ----- rendering
+
+  _skeleton() {
+    const tabs = this._config.views
+      .map(
+        (view) => `<button class="tab" role="tab" data-action="view" data-view="${view}"
+          aria-selected="${view === this._view}"><ha-icon icon="${VIEWS[view].icon}"></ha-icon>
+          <span class="label">${VIEWS[view].label}</span><span class="count" data-count="${view}"></span>
+          </button>`,
+      )
+      .join("");
+    this.shadowRoot.innerHTML = `
+      <style>${STYLE}</style>
+      <ha-card>
+        <div class="header">
+          <div class="card-title">${esc(this._config.title)}</div>
+          <div class="tabs" role="tablist">${this._config.views.length > 1 ? tabs : ""}</div>
+        </div>
+        <div class="error" hidden></div>
+        <div class="body"></div>
+      </ha-card>
+      <dialog aria-labelledby="dialog-title">
+        <div class="dialog-head">
+          <h2 id="dialog-title"></h2>
+          <button class="icon-btn" data-action="close" aria-label="Close">
+            <ha-icon icon="mdi:close"></ha-icon></button>
+        </div>
+        <div class="dialog-body"></div>
+        <div class="dialog-foot">
+          <span class="message"></span>
+          <button class="btn" data-action="close">Cancel</button>
+          <button class="btn primary" data-action="grab" disabled>Grab</button>
+        </div>
+      </dialog>`;
+    this.shadowRoot.querySelector("dialog").addEventListener("close", () => {
+      this._selection = null;
+    });
+    this._renderBody();
+  }
+
+  _showError(message) {
+    const box = this.shadowRoot.querySelector(".error");
+    if (!box) return;
+    box.textContent = message;
+    box.hidden = !message;
+  }
+
+  _renderBody() {
+    const body = this.shadowRoot.querySelector(".body");
+    if (!body) return;
+    for (const tab of this.shadowRoot.querySelectorAll(".tab")) {
+      tab.setAttribute("aria-selected", String(tab.dataset.view === this._view));
+    }
+    const counts = {
+      requests: this._snapshot?.requests.length,
+      downloads: this._snapshot?.downloads.length,
+    };
+    for (const count of this.shadowRoot.querySelectorAll("[data-count]")) {
+      const value = counts[count.dataset.count];
+      count.textContent = value ? `(${value})` : "";
+    }
+    const ready = this._view === "library" ? this._library : this._snapshot;
+    if (!ready) {
+      body.innerHTML = `<div class="empty">Loading…</div>`;
+      return;
+    }
+    body.innerHTML = this[`_${this._view}Html`]();
+  }
+
+  _requestsHtml() {
+    const requests = [...this._snapshot.requests].sort((a, b) => b.id - a.id);
+    if (!requests.length) return `<div class="empty">No requests under way.</div>`;
+    const language = this._hass?.locale?.language ?? navigator.language;
+    const rows = requests.map((request) => {
+      const [label, color] = REQUEST_STATES[request.state] ?? [request.state, "--secondary-text-color"];
+      const icon = request.media_type === "tv" ? "mdi:television-classic" : "mdi:movie-open";
+      const poster = request.poster_url
+        ? `<img src="${esc(request.poster_url)}" alt="" loading="lazy">`
+        : `<ha-icon icon="${icon}"></ha-icon>`;
+      const actions = {
+        awaiting_selection: `<button class="btn primary" data-action="select" data-id="${request.id}">
+          Select release</button>`,
+        pending: `<button class="btn" data-action="decline" data-id="${request.id}">Decline</button>
+          <button class="btn primary" data-action="approve" data-id="${request.id}">Approve</button>`,
+      };
+      return `<li data-request="${request.id}">
+        <div class="poster">${poster}</div>
+        <div class="grow">
+          <div class="name">${esc(request.title)}</div>
+          <div class="meta">${request.media_type === "tv" ? "Series" : "Movie"} ·
+            ${esc(request.requested_by)} · ${esc(ago(request.created_at, language))}</div>
+          <span class="badge" style="--badge: var(${color})">${esc(label)}</span>
+        </div>
+        <div class="actions">${actions[request.state] ?? ""}</div>
+      </li>`;
+    });
+    return `<ul class="list requests">${rows.join("")}</ul>`;
+  }
+
+  _downloadsHtml() {
+    const transfer = this._snapshot.transfer;
+    const head = transfer
+      ? `<div class="transfer">
+          <span><ha-icon icon="mdi:arrow-down"></ha-icon>${bytes(transfer.download_rate)}/s</span>
+          <span><ha-icon icon="mdi:arrow-up"></ha-icon>${bytes(transfer.upload_rate)}/s</span>
+          ${transfer.alt_active ? `<span><ha-icon icon="mdi:speedometer-slow"></ha-icon>alternative limits</span>` : ""}
+        </div>`
+      : "";
+    const downloads = [...this._snapshot.downloads].sort((a, b) => a.name.localeCompare(b.name));
+    if (!downloads.length) return `${head}<div class="empty">Nothing is downloading.</div>`;
+    const rows = downloads.map((download) => {
+      const [action, icon, label] = download.stopped
+        ? ["resume", "mdi:play", "Resume"]
+        : ["pause", "mdi:pause", "Pause"];
+      return `<li class="${download.stopped ? "stopped" : ""}" data-hash="${esc(download.hash)}">
+        <div class="grow">
+          <div class="name">${esc(download.name)}</div>
+          ${bar(download.progress, download.name)}
+          <div class="meta">${(download.progress * 100).toFixed(1)} % of ${bytes(download.size || null)} ·
+            ↓ ${bytes(download.download_rate)}/s · ↑ ${bytes(download.upload_rate)}/s ·
+            ETA ${eta(download)} · ${esc(DOWNLOAD_STATES[download.state] ?? download.state)}</div>
+        </div>
+        <button class="icon-btn" data-action="${action}" data-hash="${esc(download.hash)}"
+          aria-label="${label}" title="${label}"><ha-icon icon="${icon}"></ha-icon></button>
+      </li>`;
+    });
+    return `${head}<ul class="list downloads">${rows.join("")}</ul>`;
+  }
+
+  _libraryHtml() {
+    const library = this._library;
+    const rows = library.connectors.map((connector) => {
+      const health = HEALTH_PROBLEMS.has(connector.health)
+        ? `<span class="health">${esc(connector.health)}</span>`
+        : "";
+      return `<li data-connector="${esc(connector.id)}">
+        <div class="grow">
+          <div class="name">${esc(connector.name)}
+            <span class="meta">${esc(connector.kind)}</span>${health}</div>
+          ${bar(connector.completion, connector.name)}
+          <div class="meta">${(connector.completion * 100).toFixed(1)} % complete ·
+            ${connector.missing} missing · ${connector.cutoff_unmet} upgradable ·
+            ${connector.queued} queued</div>
+        </div>
+        <button class="btn" data-action="sweep" data-connector="${esc(connector.id)}"
+          ${connector.enabled ? "" : "disabled"}>Sweep now</button>
+      </li>`;
+    });
+    const list = rows.length
+      ? `<ul class="list library">${rows.join("")}</ul>`
+      : `<div class="empty">No Sonarr, Radarr, Whisparr or Lidarr is connected.</div>`;
+    return `${list}
+      <div class="footer">
+        <span>${library.search_queue} searches queued${library.sweeps_paused ? " · sweeps paused" : ""}</span>
+        ${rows.length > 1 ? `<button class="btn" data-action="sweep">Sweep everything</button>` : ""}
+      </div>`;
+  }
+
+  // ----- the release dialog
+
+  async _openReleases(requestId) {
+    const request = this._snapshot.requests.find((item) => item.id === requestId);
+    this._selection = { request, candidates: null, chosen: null, sort: null };
+    const dialog = this.shadowRoot.querySelector("dialog");
+    dialog.querySelector("h2").textContent = `Select a release · ${request.title}`;
+    this._renderReleases();
+    dialog.showModal();
+    try {
+      const answer = await this._hass.callWS({
+        type: "haul/candidates",
+        request_id: requestId,
+        config_entry_id: this._entryId,
+      });
+      if (this._selection?.request.id !== requestId) return;
+      const usable = answer.candidates.filter((candidate) => !candidate.failed);
+      this._selection.candidates = answer.candidates;
+      this._selection.chosen =
+        (usable.find((candidate) => !rejections(candidate).length) ?? usable[0])?.id ?? null;
+    } catch (err) {
+      this._selection.error = err.message ?? String(err);
+    }
+    this._renderReleases();
+  }
+
+  _renderReleases() {
+    const dialog = this.shadowRoot.querySelector("dialog");
+    const selection = this._selection;
+    const body = dialog.querySelector(".dialog-body");
+    dialog.querySelector(".message").textContent = selection.error ?? "";
+    dialog.querySelector("[data-action=grab]").disabled = selection.chosen == null || selection.busy;
+    if (!selection.candidates) {
+      body.innerHTML = `<div class="empty">${selection.error ? "" : "Loading releases…"}</div>`;
+      return;
+    }
+    if (!selection.candidates.length) {
+      body.innerHTML = `<div class="empty">No releases found yet.</div>`;
+      return;
+    }
+    const { sort } = selection;
+    const column = COLUMNS.find((item) => item.key === sort?.key);
+    const candidates = [...selection.candidates].sort((a, b) => {
+      if (!column) return a.position - b.position;
+      const [x, y] = [column.value(a), column.value(b)];
+      return (x < y ? -1 : x > y ? 1 : a.position - b.position) * (sort.descending ? -1 : 1);
+    });
+    const head = COLUMNS.map((item) => {
+      const sorted = sort?.key === item.key ? (sort.descending ? "descending" : "ascending") : "";
+      return `<th class="${item.key}" ${sorted ? `aria-sort="${sorted}"` : ""}>
+        <button data-action="sort" data-key="${item.key}">${item.label}</button></th>`;
+    }).join("");
+    const rows = candidates.map((candidate) => {
+      const classes = [
+        candidate.id === selection.chosen ? "chosen" : "",
+        rejections(candidate).length ? "rejected" : "",
+        candidate.failed ? "failed" : "",
+      ].join(" ");
+      return `<tr class="${classes}" data-candidate="${candidate.id}">
+        <td class="pick"><input type="radio" name="candidate" value="${candidate.id}"
+          aria-label="${esc(candidate.title)}" ${candidate.id === selection.chosen ? "checked" : ""}
+          ${candidate.failed ? "disabled" : ""}></td>
+        <td class="indexer">${esc(candidate.indexer)}</td>
+        <td class="cell-title">${esc(candidate.title)}<div class="summary">${esc(candidate.summary)}</div></td>
+        <td class="num" data-label="Size">${bytes(candidate.size)}</td>
+        <td class="num" data-label="Seeders">${candidate.seeders ?? "—"}</td>
+        <td class="quality" data-label="Quality">${esc(candidate.quality)}</td>
+        <td class="num" data-label="Score">${Math.round(candidate.haul_score)}</td>
+        <td class="why">${why(candidate)}</td>
+      </tr>`;
+    });
+    body.innerHTML = `<table><thead><tr><th class="pick"></th>${head}</tr></thead>
+      <tbody>${rows.join("")}</tbody></table>`;
+  }
+
+  async _grab() {
+    const selection = this._selection;
+    selection.busy = true;
+    this._renderReleases();
+    const done = await this._call("select_release", {
+      request_id: selection.request.id,
+      candidate_id: selection.chosen,
+    });
+    selection.busy = false;
+    if (done) {
+      this._closeReleases();
+      this._notify(`Grabbing a release for ${selection.request.title}`);
+    } else {
+      this._renderReleases();
+    }
+  }
+
+  _closeReleases() {
+    this.shadowRoot.querySelector("dialog").close();
+  }
+
+  // ----- events
+
+  _onChange(event) {
+    if (event.target.name === "candidate") {
+      this._selection.chosen = Number(event.target.value);
+      this._renderReleases();
+    }
+  }
+
+  _onClick(event) {
+    const row = event.target.closest("tr[data-candidate]");
+    if (row && !row.classList.contains("failed") && !event.target.closest("input")) {
+      this._selection.chosen = Number(row.dataset.candidate);
+      this._renderReleases();
+      return;
+    }
+    const button = event.target.closest("button[data-action]");
+    if (!button || button.disabled) return;
+    const { action, id, hash, connector, view, key } = button.dataset;
+    const handlers = {
+      view: () => {
+        this._view = view;
+        this._renderBody();
+      },
+      select: () => this._openReleases(Number(id)),
+      approve: () => this._call("approve_request", { request_id: Number(id) }),
+      decline: () => this._call("decline_request", { request_id: Number(id) }),
+      pause: () => this._call("pause_download", { info_hash: hash }),
+      resume: () => this._call("resume_download", { info_hash: hash }),
+      sweep: () => this._call("run_sweep", connector ? { connector_id: connector } : {}),
+      sort: () => {
+        const sort = this._selection.sort;
+        const numeric = COLUMNS.find((item) => item.key === key).numeric ?? false;
+        this._selection.sort = { key, descending: sort?.key === key ? !sort.descending : numeric };
+        this._renderReleases();
+      },
+      close: () => this._closeReleases(),
+      grab: () => this._grab(),
+    };
+    handlers[action]();
+  }
+}
+
+const EDITOR_SCHEMA = [
+  { name: "title", selector: { text: {} } },
+  { name: "config_entry_id", selector: { config_entry: { integration: "haul" } } },
+  {
+    name: "views",
+    selector: {
+      select: {
+        multiple: true,
+        mode: "list",
+        options: Object.entries(VIEWS).map(([value, { label }]) => ({ value, label })),
+      },
+    },
+  },
+  {
+    name: "view",
+    selector: {
+      select: {
+        mode: "dropdown",
+        options: Object.entries(VIEWS).map(([value, { label }]) => ({ value, label })),
+      },
+    },
+  },
+];
+const EDITOR_LABELS = {
+  title: "Title",
+  config_entry_id: "Haul engine (the first one when empty)",
+  views: "Views",
+  view: "View shown first",
+};
+
+class HaulCardEditor extends HTMLElement {
+  setConfig(config) {
+    this._config = config;
+    this._render();
+  }
+
+  set hass(hass) {
+    this._hass = hass;
+    this._render();
+  }
+
+  _render() {
+    if (!this._hass || !this._config) return;
+    if (!this._form) {
+      this._form = document.createElement("ha-form");
+      this._form.schema = EDITOR_SCHEMA;
+      this._form.computeLabel = (field) => EDITOR_LABELS[field.name];
+      this._form.addEventListener("value-changed", (event) => this._changed(event.detail.value));
+      this.appendChild(this._form);
+    }
+    this._form.hass = this._hass;
+    this._form.data = { ...DEFAULTS, ...this._config };
+  }
+
+  _changed(value) {
+    const config = { ...this._config };
+    for (const [name, given] of Object.entries(value)) {
+      const unset = given === "" || given == null || (name in DEFAULTS && String(given) === String(DEFAULTS[name]));
+      if (unset) delete config[name];
+      else config[name] = given;
+    }
+    this._config = config;
+    this.dispatchEvent(new CustomEvent("config-changed", { detail: { config }, bubbles: true, composed: true }));
+  }
+}
+
+customElements.define("haul-card", HaulCard);
+customElements.define("haul-card-editor", HaulCardEditor);
+window.customCards = window.customCards || [];
+window.customCards.push({
+  type: "haul-card",
+  name: "Haul",
+  description: "Media requests with release selection, downloads and library gaps from Haul.",
+  preview: true,
+  documentationURL: "https://github.com/haul-hub/haul",
+});

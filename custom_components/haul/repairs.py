@@ -1,0 +1,83 @@
+"""Repair issues: an engine of another API schema, a connector failing, the VPN down."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from homeassistant.core import callback
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.update_coordinator import UpdateFailed
+
+from .const import DOMAIN
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+
+    from .coordinator import HaulCoordinator
+
+FAILING = frozenset({"unhealthy", "offline"})
+AUTH_WORDS = ("401", "403", "unauthorized", "api key")
+VPN_PREFIX = "VPN interface"
+
+
+@callback
+def async_follow_issues(hass: HomeAssistant, coordinator: HaulCoordinator) -> None:
+    """Raise and clear the entry's issues with every update of the coordinator."""
+    entry_id = coordinator.config_entry.entry_id
+    raised: set[str] = set()
+
+    def show(issue_id: str, key: str, placeholders: dict[str, str]) -> None:
+        raised.add(issue_id)
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key=key,
+            translation_placeholders=placeholders,
+        )
+
+    @callback
+    def update() -> None:
+        error = coordinator.last_exception
+        if isinstance(error, UpdateFailed) and error.translation_key == "incompatible":
+            ir.async_create_issue(
+                hass,
+                DOMAIN,
+                f"incompatible_{entry_id}",
+                is_fixable=False,
+                severity=ir.IssueSeverity.ERROR,
+                translation_key="incompatible",
+                translation_placeholders={"error": str(error.__cause__ or error)},
+            )
+        if coordinator.data is None or not coordinator.last_update_success:
+            return  # what the engine has is unknown while disconnected
+        ir.async_delete_issue(hass, DOMAIN, f"incompatible_{entry_id}")
+        wanted: set[str] = set()
+        for problem in coordinator.data.system.problems:
+            if problem.startswith(VPN_PREFIX):
+                wanted.add(issue_id := f"vpn_down_{entry_id}")
+                show(issue_id, "vpn_down", {"problem": problem})
+        for connector in coordinator.data.views.connectors.values():
+            if connector.enabled and connector.health in FAILING:
+                error_text = connector.last_error or connector.health
+                auth = any(word in error_text.lower() for word in AUTH_WORDS)
+                wanted.add(issue_id := f"connector_{connector.id}")
+                show(
+                    issue_id,
+                    "connector_auth" if auth else "connector_failing",
+                    {"name": connector.name, "kind": connector.kind, "error": error_text},
+                )
+        for issue_id in raised - wanted:
+            ir.async_delete_issue(hass, DOMAIN, issue_id)
+        raised.intersection_update(wanted)
+
+    coordinator.config_entry.async_on_unload(coordinator.async_add_listener(update))
+    coordinator.config_entry.async_on_unload(lambda: _clear(hass, raised))
+
+
+def _clear(hass: HomeAssistant, raised: set[str]) -> None:
+    """Take the entry's issues away with it."""
+    for issue_id in raised:
+        ir.async_delete_issue(hass, DOMAIN, issue_id)

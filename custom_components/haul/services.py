@@ -1,0 +1,252 @@
+"""Actions: each one engine REST command on the config entry it names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlencode
+
+import voluptuous as vol
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import ServiceCall, ServiceResponse, SupportsResponse, callback
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import config_validation as cv
+
+from .const import DOMAIN
+from .errors import call_engine
+from .views import ARR_KINDS
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Coroutine
+
+    from homeassistant.core import HomeAssistant
+
+    from .coordinator import HaulConfigEntry
+
+ATTR_CONFIG_ENTRY_ID = "config_entry_id"
+DEFAULT_ACTOR = "home assistant"
+POSITIVE = vol.All(vol.Coerce(int), vol.Range(min=1))
+KIBS = vol.All(vol.Coerce(int), vol.Range(min=0, max=10_000_000))
+REQUEST_ID = {vol.Required("request_id"): POSITIVE}
+INFO_HASH = {vol.Required("info_hash"): vol.All(cv.string, vol.Lower)}
+CONNECTOR = {vol.Optional("connector_id"): cv.string}
+LIMITS = ("download_limit", "upload_limit", "alt_download_limit", "alt_upload_limit")
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """An action: its fields, what it does, and whether it answers."""
+
+    fields: dict[Any, Any]
+    run: Callable[[HaulConfigEntry, dict[str, Any], str], Awaitable[dict[str, Any]]]
+    response: SupportsResponse = SupportsResponse.OPTIONAL
+
+
+def _given(data: dict[str, Any], *names: str) -> dict[str, Any]:
+    return {name: data[name] for name in names if name in data}
+
+
+async def _call(
+    entry: HaulConfigEntry, method: str, path: str, body: dict[str, Any] | None = None
+) -> Any:  # noqa: ANN401 - JSON
+    return await call_engine(entry.runtime_data.client, method, path, body)
+
+
+async def _request_media(
+    entry: HaulConfigEntry, data: dict[str, Any], actor: str
+) -> dict[str, Any]:
+    if not any(key in data for key in ("query", "tmdb_id", "tvdb_id")):
+        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="what_to_request")
+    body = _given(data, "media_type", "query", "tmdb_id", "tvdb_id", "seasons")
+    return {"request": await _call(entry, "POST", "/requests", {**body, "requested_by": actor})}
+
+
+def _request_command(command: str, *extra: str) -> Callable[..., Awaitable[dict[str, Any]]]:
+    async def run(entry: HaulConfigEntry, data: dict[str, Any], actor: str) -> dict[str, Any]:
+        body = {"actor": actor, **_given(data, *extra)}
+        path = f"/requests/{data['request_id']}/{command}"
+        return {"request": await _call(entry, "POST", path, body)}
+
+    return run
+
+
+async def _search_releases(
+    entry: HaulConfigEntry, data: dict[str, Any], _actor: str
+) -> dict[str, Any]:
+    fields = ("query", "type", "imdb_id", "tmdb_id", "tvdb_id", "season", "episode", "year")
+    query = urlencode(_given(data, *fields, "profile", "limit"))
+    answer = await _call(entry, "GET", f"/releases/search?{query}")
+    return {
+        "profile": answer["profile"],
+        "accepted": answer["accepted"],
+        "rejected": answer["rejected"],
+        "candidates": [
+            {
+                "id": result["id"],
+                "title": result["title"],
+                "indexer": result["indexer"],
+                "quality": result["quality"],
+                "score": result["score"],
+                "accepted": result["accepted"],
+                "reasons": [
+                    f"{part['reason']} ({part['points']:+d})" for part in result["breakdown"]
+                ],
+                "rejections": result["rejections"],
+                "size": result["size"],
+                "seeders": result["seeders"],
+            }
+            for result in answer["results"]
+        ],
+    }
+
+
+async def _grab_release(
+    entry: HaulConfigEntry, data: dict[str, Any], _actor: str
+) -> dict[str, Any]:
+    sources = _given(data, "magnet", "url", "release_id")
+    if len(sources) != 1:
+        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="one_source")
+    body = {"id" if key == "release_id" else key: value for key, value in sources.items()}
+    return dict(await _call(entry, "POST", "/releases/grab", body | _given(data, "category")))
+
+
+def _torrent_command(method: str, command: str) -> Callable[..., Awaitable[dict[str, Any]]]:
+    async def run(entry: HaulConfigEntry, data: dict[str, Any], _actor: str) -> dict[str, Any]:
+        path = f"/torrents/{quote(data['info_hash'])}{command}"
+        answer = await _call(entry, method, path, _given(data, "delete_files") or None)
+        return {"download": answer}
+
+    return run
+
+
+async def _set_speed_limits(
+    entry: HaulConfigEntry, data: dict[str, Any], _actor: str
+) -> dict[str, Any]:
+    current = await _call(entry, "GET", "/transfer")
+    limits = current["limits"] | _given(data, *LIMITS, "alt_mode")
+    return {"transfer": await _call(entry, "PUT", "/transfer", {"limits": limits})}
+
+
+def _connector_command(command: str) -> Callable[..., Awaitable[dict[str, Any]]]:
+    async def run(entry: HaulConfigEntry, data: dict[str, Any], _actor: str) -> dict[str, Any]:
+        if "connector_id" in data:
+            targets = [data["connector_id"]]
+        else:
+            views = entry.runtime_data.coordinator.data.views
+            targets = [c.id for c in views.connectors.values() if c.kind in ARR_KINDS and c.enabled]
+        return {
+            "connectors": {
+                target: await _call(entry, "POST", f"/connectors/{quote(target)}/{command}")
+                for target in targets
+            }
+        }
+
+    return run
+
+
+ACTIONS: dict[str, Action] = {
+    "request_media": Action(
+        {
+            vol.Required("media_type"): vol.In(["movie", "tv"]),
+            vol.Optional("query"): vol.All(cv.string, vol.Length(min=1, max=300)),
+            vol.Optional("tmdb_id"): POSITIVE,
+            vol.Optional("tvdb_id"): POSITIVE,
+            vol.Optional("seasons"): [vol.All(vol.Coerce(int), vol.Range(min=0))],
+        },
+        _request_media,
+    ),
+    "approve_request": Action(REQUEST_ID, _request_command("approve")),
+    "decline_request": Action(
+        {**REQUEST_ID, vol.Optional("reason"): cv.string}, _request_command("decline", "reason")
+    ),
+    "select_release": Action(
+        {**REQUEST_ID, vol.Required("candidate_id"): POSITIVE},
+        _request_command("select", "candidate_id"),
+    ),
+    "search_releases": Action(
+        {
+            vol.Optional("query"): vol.All(cv.string, vol.Length(max=300)),
+            vol.Optional("type", default="search"): vol.In(["search", "movie", "tv", "music"]),
+            vol.Optional("imdb_id"): cv.string,
+            vol.Optional("tmdb_id"): POSITIVE,
+            vol.Optional("tvdb_id"): POSITIVE,
+            vol.Optional("season"): vol.All(vol.Coerce(int), vol.Range(min=0)),
+            vol.Optional("episode"): vol.All(vol.Coerce(int), vol.Range(min=0)),
+            vol.Optional("year"): vol.All(vol.Coerce(int), vol.Range(min=1870, max=2200)),
+            vol.Optional("profile"): cv.string,
+            vol.Optional("limit", default=10): vol.All(vol.Coerce(int), vol.Range(min=1, max=100)),
+        },
+        _search_releases,
+        SupportsResponse.ONLY,
+    ),
+    "grab_release": Action(
+        {
+            vol.Optional("magnet"): vol.All(cv.string, vol.Match(r"^magnet:\?")),
+            vol.Optional("url"): cv.url,
+            vol.Optional("release_id"): cv.string,
+            vol.Optional("category"): cv.string,
+        },
+        _grab_release,
+    ),
+    "pause_download": Action(INFO_HASH, _torrent_command("POST", "/pause")),
+    "resume_download": Action(INFO_HASH, _torrent_command("POST", "/resume")),
+    "remove_download": Action(
+        {**INFO_HASH, vol.Optional("delete_files", default=False): cv.boolean},
+        _torrent_command("DELETE", ""),
+    ),
+    "set_speed_limits": Action(
+        {
+            **{vol.Optional(name): KIBS for name in LIMITS},
+            vol.Optional("alt_mode"): cv.boolean,
+        },
+        _set_speed_limits,
+    ),
+    "run_sweep": Action(CONNECTOR, _connector_command("sweep")),
+    "sync_library": Action(CONNECTOR, _connector_command("sync")),
+}
+
+
+def _entry(hass: HomeAssistant, entry_id: str) -> HaulConfigEntry:
+    """Find the loaded Haul entry the call names."""
+    entry: HaulConfigEntry | None = hass.config_entries.async_get_entry(entry_id)
+    if entry is None or entry.domain != DOMAIN:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="unknown_entry",
+            translation_placeholders={"entry_id": entry_id},
+        )
+    if entry.state is not ConfigEntryState.LOADED:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="not_loaded",
+            translation_placeholders={"title": entry.title},
+        )
+    return entry
+
+
+def _handler(
+    hass: HomeAssistant, action: Action
+) -> Callable[[ServiceCall], Coroutine[Any, Any, ServiceResponse]]:
+    async def handle(call: ServiceCall) -> ServiceResponse:
+        data = dict(call.data)
+        entry = _entry(hass, data.pop(ATTR_CONFIG_ENTRY_ID))
+        user = (
+            await hass.auth.async_get_user(call.context.user_id) if call.context.user_id else None
+        )
+        result = await action.run(entry, data, user.name if user and user.name else DEFAULT_ACTOR)
+        return result if call.return_response else None
+
+    return handle
+
+
+@callback
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register every action (once, for all entries)."""
+    for name, action in ACTIONS.items():
+        hass.services.async_register(
+            DOMAIN,
+            name,
+            _handler(hass, action),
+            schema=vol.Schema({vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string, **action.fields}),
+            supports_response=action.response,
+        )

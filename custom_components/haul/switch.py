@@ -1,0 +1,128 @@
+"""Switches of the Haul engine: alternative speed limits, pause all downloads, sweeps."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
+
+from .connector_entities import SWITCHES as CONNECTOR_SWITCHES
+from .connector_entities import HaulConnectorSwitch, add_connector_entities
+from .entity import HaulEntity
+from .errors import call_engine
+from .views import Transfer
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from homeassistant.core import HomeAssistant
+    from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+    from .coordinator import HaulConfigEntry, HaulCoordinator, HaulData
+
+# Each switch makes one engine call; the engine serialises them.
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class HaulSwitchEntityDescription(SwitchEntityDescription):
+    """A Haul switch: how to read it and how to turn it."""
+
+    feature: str
+    is_on_fn: Callable[[HaulData], bool | None]
+    turn_fn: Callable[[HaulCoordinator, bool], Awaitable[None]]
+
+
+async def _set_alt_mode(coordinator: HaulCoordinator, on: bool) -> None:  # noqa: FBT001
+    current = await call_engine(coordinator.client, "GET", "/transfer")
+    limits = current["limits"] | {"alt_mode": on}
+    answer = await call_engine(coordinator.client, "PUT", "/transfer", {"limits": limits})
+    _set_views(coordinator, transfer=Transfer.from_dict(answer))
+
+
+async def _pause_all(coordinator: HaulCoordinator, on: bool) -> None:  # noqa: FBT001
+    command = "pause" if on else "resume"
+    for torrent in coordinator.data.views.torrents.values():
+        if torrent.stopped != on:
+            await call_engine(coordinator.client, "POST", f"/torrents/{torrent.hash}/{command}")
+
+
+async def _sweeps(coordinator: HaulCoordinator, on: bool) -> None:  # noqa: FBT001
+    queue = await call_engine(coordinator.client, "POST", "/queue/resume" if on else "/queue/pause")
+    _set_views(coordinator, sweeps_paused=queue["paused"], search_queue=queue["depth"])
+
+
+def _set_views(coordinator: HaulCoordinator, **changes: Any) -> None:  # noqa: ANN401
+    """Show what the engine answered at once, without waiting for an event."""
+    data = coordinator.data
+    coordinator.async_set_updated_data(
+        dataclasses.replace(data, views=dataclasses.replace(data.views, **changes))
+    )
+
+
+def _all_paused(data: HaulData) -> bool:
+    torrents = data.views.torrents.values()
+    return bool(torrents) and all(torrent.stopped for torrent in torrents)
+
+
+SWITCHES = (
+    HaulSwitchEntityDescription(
+        key="alt_speed",
+        translation_key="alt_speed",
+        feature="torrents",
+        is_on_fn=lambda data: data.views.transfer.alt_active if data.views.transfer else None,
+        turn_fn=_set_alt_mode,
+    ),
+    HaulSwitchEntityDescription(
+        key="pause_all",
+        translation_key="pause_all",
+        feature="torrents",
+        is_on_fn=_all_paused,
+        turn_fn=_pause_all,
+    ),
+    HaulSwitchEntityDescription(
+        key="sweeps",
+        translation_key="sweeps",
+        feature="library",
+        is_on_fn=lambda data: (
+            None if data.views.sweeps_paused is None else not data.views.sweeps_paused
+        ),
+        turn_fn=_sweeps,
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,  # noqa: ARG001 - platform signature
+    entry: HaulConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the switches of the features the engine has."""
+    coordinator = entry.runtime_data.coordinator
+    async_add_entities(
+        HaulSwitch(coordinator, description)
+        for description in SWITCHES
+        if description.feature in coordinator.data.info.features
+    )
+    add_connector_entities(entry, async_add_entities, CONNECTOR_SWITCHES, HaulConnectorSwitch)
+
+
+class HaulSwitch(HaulEntity, SwitchEntity):
+    """A switch of the engine."""
+
+    entity_description: HaulSwitchEntityDescription
+
+    @property
+    def is_on(self) -> bool | None:
+        """Whether it is on, from the latest pushed state."""
+        return self.entity_description.is_on_fn(self.coordinator.data)
+
+    async def async_turn_on(self, **kwargs: Any) -> None:  # noqa: ARG002, ANN401 - HA signature
+        """Turn it on in the engine."""
+        await self.entity_description.turn_fn(self.coordinator, True)  # noqa: FBT003
+
+    async def async_turn_off(self, **kwargs: Any) -> None:  # noqa: ARG002, ANN401 - HA signature
+        """Turn it off in the engine."""
+        await self.entity_description.turn_fn(self.coordinator, False)  # noqa: FBT003

@@ -1,0 +1,108 @@
+"""To-do list "Media requests": requests waiting for someone; checking one off approves it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from homeassistant.components.todo import TodoItem, TodoListEntity
+from homeassistant.components.todo.const import TodoItemStatus, TodoListEntityFeature
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers.entity import EntityDescription
+
+from .const import DOMAIN
+from .entity import HaulEntity
+from .errors import call_engine
+from .services import DEFAULT_ACTOR
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+    from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+    from .coordinator import HaulConfigEntry
+    from .views import MediaRequest
+
+# Each change is one engine call; the engine serialises them.
+PARALLEL_UPDATES = 0
+
+LISTED_STATES = ("pending", "awaiting_selection")
+REQUESTS = EntityDescription(key="requests_todo", translation_key="requests")
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,  # noqa: ARG001 - platform signature
+    entry: HaulConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the list when the engine has the request gate."""
+    coordinator = entry.runtime_data.coordinator
+    if "requests" in coordinator.data.info.features:
+        async_add_entities([HaulRequestsList(coordinator, REQUESTS)])
+
+
+def _item(request: MediaRequest) -> TodoItem:
+    state = (
+        "waits for a release to be picked" if request.state != "pending" else "waits for approval"
+    )
+    return TodoItem(
+        uid=str(request.id),
+        summary=request.title,
+        status=TodoItemStatus.NEEDS_ACTION,
+        description=f"{request.media_type}, requested by {request.requested_by}: {state}",
+    )
+
+
+class HaulRequestsList(HaulEntity, TodoListEntity):
+    """The requests waiting for someone: approve by checking off, decline by deleting."""
+
+    _attr_supported_features = (
+        TodoListEntityFeature.UPDATE_TODO_ITEM | TodoListEntityFeature.DELETE_TODO_ITEM
+    )
+
+    @property
+    def todo_items(self) -> list[TodoItem]:
+        """Pending requests first, then those awaiting a release."""
+        views = self.coordinator.data.views
+        return [_item(request) for state in LISTED_STATES for request in views.requests_in(state)]
+
+    def _request(self, uid: str | None) -> MediaRequest:
+        for request in self.coordinator.data.views.requests:
+            if str(request.id) == uid and request.state in LISTED_STATES:
+                return request
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="no_such_item",
+            translation_placeholders={"uid": str(uid)},
+        )
+
+    async def async_update_todo_item(self, item: TodoItem) -> None:
+        """Approve a checked-off pending request, or take the best release of one awaiting it."""
+        request = self._request(item.uid)
+        if item.status != TodoItemStatus.COMPLETED:
+            return
+        client = self.coordinator.client
+        body: dict[str, object] = {"actor": DEFAULT_ACTOR}
+        if request.state == "pending":
+            await call_engine(client, "POST", f"/requests/{request.id}/approve", body)
+            return
+        detail = await call_engine(client, "GET", f"/requests/{request.id}")
+        usable = [c for c in detail["candidates"] if not c["failed"]]
+        if not usable:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="no_candidate",
+                translation_placeholders={"title": request.title},
+            )
+        best = min(usable, key=lambda candidate: candidate["position"])
+        body["candidate_id"] = best["id"]
+        await call_engine(client, "POST", f"/requests/{request.id}/select", body)
+
+    async def async_delete_todo_items(self, uids: list[str]) -> None:
+        """Decline each deleted request."""
+        for uid in uids:
+            request = self._request(uid)
+            await call_engine(
+                self.coordinator.client,
+                "POST",
+                f"/requests/{request.id}/decline",
+                {"actor": DEFAULT_ACTOR, "reason": "declined from the Home Assistant to-do list"},
+            )

@@ -1,0 +1,283 @@
+"""The Lovelace card in headless Chromium: HA with its real frontend, Haul, and the engine."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+import pytest_socket
+
+from tests.fakes.arr import API_KEY as ARR_KEY
+from tests.fakes.arr import NOW, QUALITIES, FakeArr, Library
+from tests.fakes.arr_releases import Offer, ReleaseArr
+from tests.fakes.overseerr import API_KEY as OVERSEERR_KEY
+from tests.fakes.overseerr import FakeOverseerr, OverseerrRequest, send_webhook
+from tests.support.browser import Browser, HomeAssistantProcess
+from tests.support.engine import EngineProcess
+from tests.support.peers import PIECE_SIZE, engine_env, make_torrent
+from tests.support.programs import require_program
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "card"
+SECRET = "card-hook-secret"  # noqa: S105 - a test value
+GOOD = "The.Matrix.1999.1080p.AMZN.WEB-DL.DDP5.1.H.264-FLUX"
+UHD = "The.Matrix.1999.1080p.BluRay.REMUX.AVC.DTS-HD.MA.5.1-FGT"
+CAM = "The.Matrix.1999.CAM.x264-NOGRP"
+MATRIX_ID = 99
+MATRIX = {
+    "id": MATRIX_ID, "title": "The Matrix", "year": 1999, "monitored": True, "hasFile": False,
+    "isAvailable": True, "tmdbId": 603, "quality": QUALITIES[1], "cutoffNotMet": False,
+    "released": NOW,
+}  # fmt: skip
+DASHBOARD = {"title": "Haul", "views": [
+    {"title": "Haul", "path": "haul", "type": "panel", "cards": [{"type": "custom:haul-card"}]},
+]}  # fmt: skip
+MODES = [("light", 1100, 900, False), ("dark", 1100, 900, True),
+         ("phone-light", 390, 844, False), ("phone-dark", 390, 844, True)]  # fmt: skip
+CARD = "deepQuery('haul-card').shadowRoot"
+SELECT = f"{CARD}.querySelector('[data-action=select]')"
+ROWS = f"[...{CARD}.querySelectorAll('tbody tr')]"
+GOOD_HASH = "a" * 40
+HALF = "Big.Buck.Bunny.2008.1080p.BluRay.x264-HAUL"
+
+
+def _magnet(letter: str, title: str) -> str:
+    return f"magnet:?xt=urn:btih:{letter * 40}&dn={title}"
+
+
+@dataclass
+class World:
+    """Home Assistant with Haul, the engine, and the services the engine talks to."""
+
+    home_assistant: HomeAssistantProcess
+    engine: EngineProcess
+    radarr: ReleaseArr
+    sonarr_id: str
+    request_id: int
+    hackers_id: int
+
+    def call(self, method: str, path: str, body: object = None) -> Any:  # noqa: ANN401 - JSON
+        """Call the engine directly and return its answer."""
+        status, answer = self.engine.request(method, f"/api/v1{path}", body)
+        assert status == 200, answer
+        return answer
+
+
+def _connector(engine: EngineProcess, kind: str, url: str, api_key: str, **settings: Any) -> str:  # noqa: ANN401
+    status, answer = engine.request(
+        "POST", "/api/v1/connectors",
+        {"kind": kind, "name": kind.title(), "url": url, "api_key": api_key, "settings": settings},
+    )  # fmt: skip
+    assert status == 200, answer
+    return str(answer["id"])
+
+
+def _wait(condition: Any, timeout: float = 20.0) -> Any:  # noqa: ANN401 - any truthy value
+    """Poll a blocking condition until it holds."""
+    deadline = time.monotonic() + timeout
+    while not (value := condition()):
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+    return value
+
+
+def _request_ids(world: World) -> dict[int, int]:
+    """Both requests' ids by TMDB id, once the engine has both (else nothing)."""
+    ids = {request["tmdb_id"]: request["id"] for request in world.call("GET", "/requests")}
+    return ids if len(ids) == 2 else {}
+
+
+def _half_downloaded(engine: EngineProcess) -> None:
+    """Add a torrent whose first half is on disk already (no peers: it stays at 50 %)."""
+    downloads = engine.data_dir / "downloads"
+    made = make_torrent(downloads, HALF, {"movie.mkv": 16 * PIECE_SIZE, "movie.nfo": 2_000})
+    with (downloads / HALF / "movie.mkv").open("r+b") as movie:
+        movie.seek(8 * PIECE_SIZE)
+        movie.write(bytes(8 * PIECE_SIZE))
+    status, answer = engine.request(
+        "POST", "/api/v1/torrents", {"torrent_base64": made.base64, "category": "movies"}
+    )
+    assert status == 200, answer
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """The engine with Overseerr, Radarr and Sonarr, one request awaiting selection, and HA."""
+    pytest_socket.enable_socket()
+    root = tmp_path_factory.mktemp("card")
+    env = engine_env(HAUL_REQUEST_POLL_INTERVAL="0.2", HAUL_REQUEST_SEARCH_RETRY_MINUTES="0.005")
+    engine = EngineProcess(root / "engine", env=env).start()
+    overseerr = FakeOverseerr().start()
+    radarr = ReleaseArr("radarr", root / "movies", Library.generate(3, movies=40))
+    radarr.start()
+    sonarr = FakeArr("sonarr", Library.generate(5, series=4, seasons=2, episodes_per_season=6))
+    sonarr.start()
+    home_assistant = HomeAssistantProcess(root / "homeassistant", DASHBOARD)
+    try:
+        radarr.use_client(engine.url, "admin", env["HAUL_QBITTORRENT_PASSWORD"])
+        radarr.library.movies[MATRIX_ID] = MATRIX
+        radarr.offers[MATRIX_ID] = [
+            Offer(title=GOOD, magnet=_magnet("a", GOOD), size=6_200_000_000, seeders=140,
+                  info_hash=GOOD_HASH, custom_formats=["AMZN"], custom_format_score=30),
+            Offer(title=UHD, magnet=_magnet("c", UHD), size=41_800_000_000, seeders=12,
+                  info_hash="c" * 40, quality="Bluray-1080p", approved=False,
+                  rejections=["Maximum size for Bluray-1080p exceeded"]),
+            Offer(title=CAM, magnet=_magnet("b", CAM), size=1_400_000_000, seeders=410,
+                  info_hash="b" * 40, quality="HDTV-720p", approved=False,
+                  rejections=["CAM is not wanted"]),
+        ]  # fmt: skip
+        hook = "/api/v1/webhooks/overseerr/" + _connector(
+            engine, "overseerr", overseerr.url, OVERSEERR_KEY, webhook_secret=SECRET,
+            reconcile=False,
+        )  # fmt: skip
+        _connector(engine, "radarr", radarr.url, ARR_KEY)
+        sonarr_id = _connector(engine, "sonarr", sonarr.url, ARR_KEY)
+        for request in (
+            OverseerrRequest(id=1, media_type="movie", title="The Matrix", year=1999, tmdb_id=603),
+            OverseerrRequest(id=2, media_type="movie", title="Hackers", year=1995, tmdb_id=10428,
+                             user="bob"),
+        ):  # fmt: skip
+            body = overseerr.add(request).webhook("MEDIA_PENDING")
+            assert send_webhook(f"{engine.url}{hook}", body, SECRET)[0] == 200
+        world = World(home_assistant, engine, radarr, sonarr_id, request_id=0, hackers_id=0)
+        ids = _wait(lambda: _request_ids(world))
+        world.request_id, world.hackers_id = ids[603], ids[10428]
+        world.call("POST", f"/requests/{world.request_id}/approve")
+        _wait(lambda: world.call("GET", f"/requests/{world.request_id}")["state"]
+              == "awaiting_selection")  # fmt: skip
+        _half_downloaded(engine)
+        home_assistant.start()
+        home_assistant.add_haul(engine.url, engine.token)
+        yield world
+    finally:
+        home_assistant.stop()
+        for server in (sonarr, radarr, overseerr):
+            server.stop()
+        engine.kill()
+
+
+async def _show(browser: Browser, view: str) -> None:
+    """Switch the card to a view and wait until it shows data."""
+    await browser.click(f"{CARD}.querySelector('.tab[data-view={view}]')")
+    await browser.wait_for(f"!{CARD}.querySelector('.body').textContent.includes('Loading')")
+
+
+async def _open_the_dialog_in_every_mode(browser: Browser) -> None:
+    """Screenshot the requests and the release dialog in each mode; the dialog stays open."""
+    for name, width, height, dark in MODES:
+        await browser.emulate(width, height, dark=dark)
+        await asyncio.sleep(0.5)  # the layout settles
+        await browser.screenshot(ARTIFACTS / f"requests-{name}.png")
+        await browser.click(SELECT)
+        await browser.wait_for(f"{ROWS}.length === 3")
+        # The best release the profile accepts is chosen already.
+        chosen = f"{CARD}.querySelector('tr.chosen .cell-title').textContent"
+        assert (await browser.evaluate(chosen)).startswith(GOOD)
+        await browser.screenshot(ARTIFACTS / f"select-release-{name}.png")
+        if name != MODES[-1][0]:
+            await browser.click(f"{CARD}.querySelector('.dialog-foot [data-action=close]')")
+            await browser.wait_for(f"!{CARD}.querySelector('dialog').open")
+
+
+async def _sort_choose_and_grab(browser: Browser, world: World) -> None:
+    """Sort by seeders (the CAM has most), pick another row and back, grab; Radarr grabs it."""
+    titles = f"{ROWS}.map(row => row.querySelector('.cell-title').firstChild.textContent.trim())"
+    await browser.click(f"{CARD}.querySelector('th.seeders button')")
+    assert await browser.evaluate(titles) == [CAM, GOOD, UHD]
+    await browser.click(f"{CARD}.querySelector('th.seeders button')")
+    assert await browser.evaluate(titles) == [UHD, GOOD, CAM]
+    assert await browser.evaluate(f"{CARD}.querySelector('th.seeders').ariaSort") == "ascending"
+    await browser.click(f"{ROWS}.find(row => row.textContent.includes('{UHD}'))")
+    await browser.click(f"{ROWS}.find(row => row.textContent.includes('{GOOD}'))")
+    await browser.click(f"{CARD}.querySelector('[data-action=grab]')")
+    await browser.wait_for(f"!{CARD}.querySelector('dialog').open")
+    detail = await asyncio.to_thread(world.call, "GET", f"/requests/{world.request_id}")
+    assert detail["state"] in {"grabbed", "downloading"}
+    selected = next(c for c in detail["candidates"] if c["id"] == detail["selected_candidate_id"])
+    assert (selected["title"], world.radarr.grabbed) == (GOOD, [GOOD])
+    await browser.wait_for(f"!{SELECT}")
+
+
+async def _pause_resume_and_sweep(browser: Browser, world: World) -> None:
+    """Pause and resume the grabbed download, then sweep Sonarr, from the card."""
+    await _show(browser, "downloads")
+    pause = f"{CARD}.querySelector('[data-action=pause][data-hash=\"{GOOD_HASH}\"]')"
+    resume = f"{CARD}.querySelector('[data-action=resume]')"
+    await browser.wait_for(f"{CARD}.querySelector('.downloads .bar[aria-valuenow=\"50\"]')")
+    await browser.click(pause)
+    await browser.wait_for(resume)
+    torrent = await asyncio.to_thread(world.call, "GET", f"/torrents/{GOOD_HASH}")
+    assert torrent["stopped"] is True
+    await browser.click(resume)
+    await browser.wait_for(pause)
+
+    await _show(browser, "library")
+    await browser.wait_for(f"{CARD}.querySelectorAll('.library li').length === 2")
+    sweeps = world.engine.log.count("event sweep_started")
+    sweep = f'[data-action=sweep][data-connector="{world.sonarr_id}"]'
+    await browser.click(f"{CARD}.querySelector('{sweep}')")
+    await asyncio.to_thread(_wait, lambda: world.engine.log.count("event sweep_started") > sweeps)
+
+
+async def _edit_the_options(browser: Browser) -> None:
+    """The visual editor shows HA's own form and reports a changed option."""
+    changed = await browser.evaluate("""(async () => {
+        const editor = customElements.get('haul-card').getConfigElement();
+        editor.hass = document.querySelector('home-assistant').hass;
+        editor.setConfig({type: 'custom:haul-card', title: 'Media'});
+        editor.style.cssText = 'position: fixed; inset: 0 auto auto 0; width: 360px; z-index: 9;'
+            + 'padding: 16px; background: var(--card-background-color)';
+        document.body.appendChild(editor);
+        const seen = new Promise((resolve) => editor.addEventListener(
+            'config-changed', (event) => resolve(event.detail.config)));
+        editor.querySelector('ha-form').dispatchEvent(new CustomEvent('value-changed',
+            {detail: {value: {title: 'Media', view: 'library'}}}));
+        return await seen;
+    })()""")
+    assert changed == {"type": "custom:haul-card", "title": "Media", "view": "library"}
+    fields = "document.body.lastChild.querySelector('ha-form').shadowRoot"
+    await browser.wait_for(f"{fields}.querySelectorAll('ha-selector').length === 4")
+    await asyncio.sleep(0.5)  # the selectors render
+    await browser.screenshot(ARTIFACTS / "editor.png")
+    await browser.evaluate("document.body.lastChild.remove()")
+    assert await browser.evaluate(
+        "window.customCards.some(card => card.type === 'haul-card' && card.preview)"
+    )
+
+
+async def test_card_selects_and_grabs_a_release(world: World, tmp_path: Path) -> None:
+    chromium = require_program("chromium")
+    home_assistant = world.home_assistant
+    (ARTIFACTS / "failure.png").unlink(missing_ok=True)
+    async with Browser.launch(chromium, tmp_path / "profile") as browser:
+        browser.artifacts = ARTIFACTS
+        await browser.emulate(1100, 900, dark=False)
+        await browser.open(f"{home_assistant.url}/lovelace/haul", home_assistant.local_storage())
+        await browser.wait_for(SELECT, within=30)
+        titles = f"[...{CARD}.querySelectorAll('.requests .name')].map(name => name.textContent)"
+        assert sorted(await browser.evaluate(titles)) == ["Hackers (1995)", "The Matrix (1999)"]
+
+        await _open_the_dialog_in_every_mode(browser)
+        await _sort_choose_and_grab(browser, world)
+        await _pause_resume_and_sweep(browser, world)
+        for name, width, height, dark in MODES:
+            await browser.emulate(width, height, dark=dark)
+            for view in ("downloads", "library", "requests"):
+                await _show(browser, view)
+                await asyncio.sleep(0.3)  # the layout settles
+                await browser.screenshot(ARTIFACTS / f"{view}-{name}.png")
+        await _edit_the_options(browser)
+
+        # Approving a pending request from the card approves it in the engine.
+        hackers = f'[data-request="{world.hackers_id}"] [data-action=approve]'
+        await browser.click(f"{CARD}.querySelector('{hackers}')")
+        await asyncio.to_thread(
+            _wait, lambda: world.call("GET", f"/requests/{world.hackers_id}")["state"] != "pending"
+        )
+        assert not browser.errors

@@ -1,0 +1,85 @@
+"""The integration's static files: manifest, translations, icons, quality scale, brand, HACS."""
+
+from __future__ import annotations
+
+import json
+import struct
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).parents[2]
+INTEGRATION = ROOT / "custom_components" / "haul"
+RULES = {
+    "bronze": """action-setup appropriate-polling brands common-modules config-flow
+        config-flow-test-coverage dependency-transparency docs-actions docs-conditions
+        docs-high-level-description docs-installation-instructions docs-removal-instructions
+        docs-triggers entity-event-setup entity-unique-id has-entity-name runtime-data
+        test-before-configure test-before-setup unique-config-entry""",
+    "silver": """action-exceptions config-entry-unloading docs-configuration-parameters
+        docs-installation-parameters entity-unavailable integration-owner log-when-unavailable
+        parallel-updates reauthentication-flow test-coverage""",
+    "gold": """devices diagnostics discovery discovery-update-info docs-data-update docs-examples
+        docs-known-limitations docs-supported-devices docs-supported-functions
+        docs-troubleshooting docs-use-cases dynamic-devices entity-category entity-device-class
+        entity-disabled-by-default entity-translations exception-translations icon-translations
+        reconfiguration-flow repair-issues stale-devices""",
+    "platinum": "async-dependency inject-websession strict-typing",
+}
+
+
+def load_json(path: Path) -> Any:  # noqa: ANN401 - JSON
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_manifest_in_hassfest_order() -> None:
+    manifest = load_json(INTEGRATION / "manifest.json")
+    keys = list(manifest)
+    assert keys[:2] == ["domain", "name"]
+    assert keys[2:] == sorted(keys[2:])
+    assert manifest["domain"] == "haul"
+    assert manifest["config_flow"] is True
+    assert manifest["iot_class"] == "local_push"
+    assert manifest["integration_type"] == "hub"
+    assert manifest["version"] == "0.1.0"
+    assert manifest["codeowners"] == ["@haul-hub"]
+    assert manifest["issue_tracker"] == manifest["documentation"] + "/issues"
+
+
+def test_hacs_json() -> None:
+    assert load_json(ROOT / "hacs.json") == {"name": "Haul", "homeassistant": "2025.4.0"}
+
+
+def test_english_translation_is_strings_json() -> None:
+    strings = (INTEGRATION / "strings.json").read_text(encoding="utf-8")
+    assert (INTEGRATION / "translations" / "en.json").read_text(encoding="utf-8") == strings
+    # Custom integrations get no build step that would resolve core's [%key:...] references.
+    assert "[%key:" not in strings
+
+
+def test_every_icon_has_a_translated_entity() -> None:
+    entities = load_json(INTEGRATION / "strings.json")["entity"]
+    icons = load_json(INTEGRATION / "icons.json")["entity"]
+    for platform, keys in icons.items():
+        assert set(keys) <= set(entities[platform]), platform
+
+
+def test_quality_scale_names_every_rule_once() -> None:
+    scale = yaml.safe_load((INTEGRATION / "quality_scale.yaml").read_text(encoding="utf-8"))
+    rules = scale["rules"]
+    expected = {rule for tier in RULES.values() for rule in tier.split()}
+    assert len(expected) == 54
+    assert set(rules) == expected
+    for rule, status in rules.items():
+        if isinstance(status, dict):
+            assert status["status"] in {"exempt", "todo"}, rule
+            assert status["comment"], rule
+        else:
+            assert status in {"done", "todo"}, rule
+
+
+def test_brand_icon_is_a_256_pixel_png() -> None:
+    header = (INTEGRATION / "brand" / "icon.png").read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n"
+    assert struct.unpack(">II", header[16:24]) == (256, 256)

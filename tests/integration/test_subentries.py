@@ -1,0 +1,303 @@
+"""Connector subentries: create, test, reconfigure and remove, reaching the real engine."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pytest
+import pytest_socket
+from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER
+from homeassistant.const import STATE_OFF, STATE_ON
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import entity_registry as er
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+
+from custom_components.haul.const import DOMAIN
+from tests.fakes.arr import API_KEY as ARR_KEY
+from tests.fakes.arr import FakeArr, Library
+from tests.fakes.mediaservers import JELLYFIN_KEY, FakeJellyfin
+from tests.fakes.overseerr import API_KEY as OVERSEERR_KEY
+from tests.fakes.overseerr import FakeOverseerr, OverseerrRequest, send_webhook
+from tests.fakes.torznab import API_KEY as TORZNAB_KEY
+from tests.fakes.torznab import FakeTorznab
+from tests.integration.conftest import entry_for, load, wait_for
+from tests.support.engine import EngineProcess
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from homeassistant.core import HomeAssistant
+    from pytest_homeassistant_custom_component.common import MockConfigEntry
+    from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+
+@pytest.fixture(scope="module")
+def fakes() -> Iterator[dict[str, Any]]:
+    """The outside services connectors point at."""
+    pytest_socket.enable_socket()
+    servers: dict[str, Any] = {
+        "sonarr": FakeArr(
+            "sonarr", Library.generate(3, series=2, seasons=1, episodes_per_season=4)
+        ),
+        "overseerr": FakeOverseerr(),
+        "torznab": FakeTorznab(),
+        "jellyfin": FakeJellyfin(),
+    }
+    for server in servers.values():
+        server.start()
+    yield servers
+    for server in servers.values():
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def module_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EngineProcess]:
+    """An engine the tests of this module add connectors to."""
+    pytest_socket.enable_socket()
+    engine = EngineProcess(tmp_path_factory.mktemp("subentries") / "engine").start()
+    yield engine
+    engine.kill()
+
+
+@pytest.fixture
+async def entry(hass: HomeAssistant, module_engine: EngineProcess) -> MockConfigEntry:
+    """The engine, set up in HA."""
+    return await load(hass, entry_for(module_engine))
+
+
+def connectors(engine: EngineProcess) -> dict[str, dict[str, Any]]:
+    """The engine's connectors by id."""
+    status, answer = engine.request("GET", "/api/v1/connectors")
+    assert status == 200
+    return {item["id"]: item for item in answer}
+
+
+def state(hass: HomeAssistant, entity_id: str) -> str:
+    """An entity's state."""
+    current = hass.states.get(entity_id)
+    assert current is not None, entity_id
+    return current.state
+
+
+async def add(
+    hass: HomeAssistant, entry: MockConfigEntry, kind: str, form: dict[str, Any]
+) -> dict[str, Any]:
+    """Run a subentry flow to its first answer after the form."""
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, kind), context={"source": SOURCE_USER}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "user"
+    return dict(
+        await hass.config_entries.subentries.async_configure(result["flow_id"], user_input=form)
+    )
+
+
+async def _use_the_controls(
+    hass: HomeAssistant, engine: EngineProcess, connector_id: str, device_id: str
+) -> None:
+    """The Sonarr device's sensors, switches and buttons reach the engine."""
+    await wait_for(
+        lambda: state(hass, "sensor.sonarr_completion") not in {"unknown", "unavailable"}
+    )
+    assert state(hass, "binary_sensor.sonarr_problem") == STATE_OFF
+    await hass.services.async_call(
+        "switch", "turn_off", target={"entity_id": "switch.sonarr_enabled"}, blocking=True
+    )
+    assert connectors(engine)[connector_id]["enabled"] is False
+    await wait_for(lambda: state(hass, "switch.sonarr_enabled") == STATE_OFF)
+    await hass.services.async_call(
+        "switch", "turn_on", target={"entity_id": "switch.sonarr_enabled"}, blocking=True
+    )
+    await wait_for(lambda: state(hass, "switch.sonarr_enabled") == STATE_ON)
+    assert state(hass, "switch.sonarr_scheduled_sweeps") == STATE_ON
+    await hass.services.async_call(
+        "switch", "turn_off", target={"entity_id": "switch.sonarr_scheduled_sweeps"}, blocking=True
+    )
+    assert connectors(engine)[connector_id]["settings"]["scheduled_sweeps"] is False
+    await wait_for(lambda: state(hass, "switch.sonarr_scheduled_sweeps") == STATE_OFF)
+    synced: list[dict[str, Any]] = []
+    hass.bus.async_listen(f"{DOMAIN}_event", lambda event: synced.append(dict(event.data)))
+    await hass.services.async_call(
+        "button", "press", target={"entity_id": "button.sonarr_sync_now"}, blocking=True
+    )
+    await wait_for(lambda: any(event["type"] == "sync_completed" for event in synced))
+    sync = next(event for event in synced if event["type"] == "sync_completed")
+    assert (sync["connector_id"], sync["device_id"]) == (connector_id, device_id)
+
+
+async def test_sonarr_create_reconfigure_remove(
+    hass: HomeAssistant,
+    module_engine: EngineProcess,
+    entry: MockConfigEntry,
+    fakes: dict[str, Any],
+) -> None:
+    form = {"name": "Sonarr", "url": fakes["sonarr"].url, "api_key": "wrong", "verify_ssl": True,
+            "search_upgrades": False, "upgrades_first": False, "throttle": "conservative",
+            "queue_limit": 5}  # fmt: skip
+    result = await add(hass, entry, "sonarr", form)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "test_failed"}
+    assert result["description_placeholders"]["error"]
+    assert connectors(module_engine) == {}
+
+    result = dict(
+        await hass.config_entries.subentries.async_configure(
+            result["flow_id"], user_input=form | {"api_key": ARR_KEY}
+        )
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    (connector,) = connectors(module_engine).values()
+    assert (connector["kind"], connector["name"], connector["has_api_key"]) == (
+        "sonarr",
+        "Sonarr",
+        True,
+    )
+    assert connector["settings"]["throttle"] == "conservative"
+    assert connector["settings"]["queue_limit"] == 5
+    assert connector["settings"]["search_upgrades"] is False
+    (subentry,) = entry.subentries.values()
+    assert subentry.unique_id == connector["id"]
+
+    # The reload shows the connector's device and entities.
+    device = dr.async_get(hass).async_get_device(
+        {(DOMAIN, f"{entry.unique_id}_{subentry.subentry_id}")}
+    )
+    assert device is not None
+    assert device.config_entries_subentries == {entry.entry_id: {subentry.subentry_id}}
+    assert (device.name, device.model) == ("Sonarr", "Sonarr")
+    ours = {e.entity_id for e in er.async_entries_for_device(er.async_get(hass), device.id)}
+    assert ours == {
+        "sensor.sonarr_missing_items", "sensor.sonarr_cutoff_unmet", "sensor.sonarr_completion",
+        "sensor.sonarr_last_sync", "binary_sensor.sonarr_problem", "switch.sonarr_enabled",
+        "switch.sonarr_scheduled_sweeps", "button.sonarr_sync_now", "button.sonarr_sweep_now",
+    }  # fmt: skip
+    await _use_the_controls(hass, module_engine, connector["id"], device.id)
+
+    # Reconfigure: a new name and pace; the empty API key keeps the stored one.
+    result = dict(
+        await hass.config_entries.subentries.async_init(
+            (entry.entry_id, "sonarr"),
+            context={"source": SOURCE_RECONFIGURE, "subentry_id": subentry.subentry_id},
+        )
+    )
+    assert result["step_id"] == "reconfigure"
+    result = dict(
+        await hass.config_entries.subentries.async_configure(
+            result["flow_id"],
+            user_input=form | {"name": "TV", "api_key": "", "throttle": "aggressive"},
+        )
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    changed = connectors(module_engine)[connector["id"]]
+    assert (changed["name"], changed["settings"]["throttle"]) == ("TV", "aggressive")
+    assert changed["health"] != "unhealthy"
+    assert entry.subentries[subentry.subentry_id].title == "TV"
+
+    # Removing the subentry removes the connector and its device.
+    assert hass.config_entries.async_remove_subentry(entry, subentry.subentry_id)
+    await hass.async_block_till_done()
+    await wait_for(lambda: connectors(module_engine) == {})
+    assert dr.async_get(hass).async_get(device.id) is None
+
+
+async def test_overseerr_shows_its_webhook(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    module_engine: EngineProcess,
+    entry: MockConfigEntry,
+    fakes: dict[str, Any],
+) -> None:
+    form = {"name": "Overseerr", "url": fakes["overseerr"].url, "api_key": OVERSEERR_KEY,
+            "verify_ssl": True, "reconcile": False, "auto_pick_users": "carol, dave"}  # fmt: skip
+    result = await add(hass, entry, "overseerr", form)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "webhook"
+    url, secret = (
+        result["description_placeholders"]["url"],
+        result["description_placeholders"]["secret"],
+    )
+    (connector,) = connectors(module_engine).values()
+    assert url == f"{module_engine.url}/api/v1/webhooks/overseerr/{connector['id']}"
+    assert connector["secrets_set"] == ["webhook_secret"]
+    assert connector["settings"]["auto_pick_users"] == ["carol", "dave"]
+    result = dict(await hass.config_entries.subentries.async_configure(result["flow_id"], {}))
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+
+    request = OverseerrRequest(id=5, media_type="movie", title="Heat", year=1995, tmdb_id=949)
+    body = fakes["overseerr"].add(request).webhook("MEDIA_PENDING")
+    assert send_webhook(url, body, "wrong")[0] == 401
+    assert send_webhook(url, body, secret)[0] == 200
+    await wait_for(lambda: state(hass, "sensor.overseerr_pending_requests") == "1")
+
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    for secret_value in (secret, OVERSEERR_KEY, module_engine.token):
+        assert secret_value not in str(diagnostics)
+    (stored,) = diagnostics["entry"]["subentries"]
+    redacted = "**REDACTED**"
+    assert (stored["data"]["api_key"], stored["data"]["settings"]["webhook_secret"]) == (
+        redacted, redacted,
+    )  # fmt: skip
+
+    (subentry,) = entry.subentries.values()
+    hass.config_entries.async_remove_subentry(entry, subentry.subentry_id)
+    await hass.async_block_till_done()
+    await wait_for(lambda: connectors(module_engine) == {})
+
+
+async def test_other_kinds_and_errors(
+    hass: HomeAssistant,
+    module_engine: EngineProcess,
+    entry: MockConfigEntry,
+    fakes: dict[str, Any],
+) -> None:
+    torznab = {"name": "Indexer", "url": f"{fakes['torznab'].url}/api", "api_key": TORZNAB_KEY,
+               "verify_ssl": True, "timeout": 10, "concurrency": 3}  # fmt: skip
+    result = await add(hass, entry, "torznab", torznab)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()  # the entry reloads to show the connector
+    jellyfin = {"name": "Indexer", "url": fakes["jellyfin"].url, "api_key": JELLYFIN_KEY,
+                "verify_ssl": True}  # fmt: skip
+    result = await add(hass, entry, "jellyfin", jellyfin | {"url": "ftp://jellyfin.local"})
+    assert result["errors"] == {"base": "invalid_settings"}
+    assert "http(s)" in result["description_placeholders"]["error"]
+    result = dict(
+        await hass.config_entries.subentries.async_configure(result["flow_id"], user_input=jellyfin)
+    )
+    assert result["errors"] == {"base": "name_taken"}
+    result = dict(
+        await hass.config_entries.subentries.async_configure(
+            result["flow_id"], user_input=jellyfin | {"name": "Jellyfin"}
+        )
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    kinds = {c["kind"]: c for c in connectors(module_engine).values()}
+    assert set(kinds) == {"torznab", "jellyfin"}
+    assert kinds["torznab"]["settings"]["concurrency"] == 3
+    assert hass.states.get("sensor.indexer_failures") is not None
+    assert hass.states.get("binary_sensor.jellyfin_problem") is not None
+
+    # A reset engine loses its connectors; the subentries bring them back.
+    for connector_id in kinds.values():
+        status, _ = module_engine.request("DELETE", f"/api/v1/connectors/{connector_id['id']}")
+        assert status == 200
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    again = {c["kind"]: c for c in connectors(module_engine).values()}
+    assert set(again) == {"torznab", "jellyfin"}
+    assert again["jellyfin"]["has_api_key"] is True
+    assert {s.data["connector_id"] for s in entry.subentries.values()} == {
+        c["id"] for c in again.values()
+    }
+    for subentry_id in list(entry.subentries):
+        hass.config_entries.async_remove_subentry(entry, subentry_id)
+    await hass.async_block_till_done()
+    await wait_for(lambda: connectors(module_engine) == {})
