@@ -6,14 +6,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.fakes.overseerr import FakeOverseerr
 from tests.support.engine import EngineProcess
 from tests.support.postgres import PostgresServer
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
     from pathlib import Path
-
-
 
 
 @pytest.fixture(autouse=True)
@@ -48,6 +47,13 @@ def shared_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EnginePr
     engine = EngineProcess(tmp_path_factory.mktemp("shared") / "engine").start()
     yield engine
     engine.kill()
+
+
+@pytest.fixture
+def overseerr() -> Iterator[FakeOverseerr]:
+    """A running fake Overseerr."""
+    with FakeOverseerr() as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -210,6 +210,7 @@ def _state(state: str) -> str:
     """Say a request state."""
     return {
         "pending": "waiting for approval",
+        "approved": "approved, and Haul is looking for releases",
         "awaiting_selection": "waiting for a release pick",
         "available": "already available",
     }.get(state, state.replace("_", " "))

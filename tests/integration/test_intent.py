@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,11 +15,19 @@ from homeassistant.helpers import intent
 from homeassistant.setup import async_setup_component
 
 from custom_components.haul.const import DOMAIN
+from tests.engine.requests.conftest import FAST, WEBHOOK_SECRET, add_connector, add_overseerr
+from tests.engine.requests.test_search import MATRIX_LOOKUP
+from tests.fakes.arr import API_KEY as ARR_KEY
+from tests.fakes.arr_releases import ReleaseArr
+from tests.fakes.overseerr import OverseerrRequest, send_webhook
 from tests.integration.conftest import entry_for, load
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from homeassistant.core import HomeAssistant
 
+    from tests.fakes.overseerr import FakeOverseerr
     from tests.support.engine import EngineProcess
 
 ROOT = Path(__file__).parents[2]
@@ -34,6 +44,14 @@ async def assist(hass: HomeAssistant, own_engine: EngineProcess, tmp_path: Path)
     assert await async_setup_component(hass, "conversation", {})
     assert await async_setup_component(hass, "intent", {})
     return own_engine
+
+
+def wait_for_state(engine: EngineProcess, state: str) -> None:
+    """Wait until some request in the engine is in this state."""
+    deadline = time.monotonic() + 15
+    while not any(r["state"] == state for r in engine.request("GET", "/api/v1/requests")[1]):
+        assert time.monotonic() < deadline, engine.log[-2000:]
+        time.sleep(0.1)
 
 
 async def _say(hass: HomeAssistant, sentence: str) -> str:
@@ -91,3 +109,38 @@ async def test_without_a_connected_engine(hass: HomeAssistant) -> None:
     await async_setup_component(hass, DOMAIN, {})
     response = await intent.async_handle(hass, "test", "HaulPendingRequests", {})
     assert response.speech["plain"]["speech"] == "Haul is not connected."
+
+
+async def test_request_and_approve_by_voice_reach_the_arr_and_overseerr(
+    hass: HomeAssistant,
+    tmp_path: Path,
+    engine_factory: Callable[..., EngineProcess],
+    overseerr: FakeOverseerr,
+) -> None:
+    with ReleaseArr("radarr", tmp_path / "library") as radarr:
+        radarr.metadata.append(MATRIX_LOOKUP)
+        engine = engine_factory(env=FAST).start()
+        add_connector(engine, "radarr", radarr.url, ARR_KEY)
+        connector = add_overseerr(engine, overseerr, reconcile=False)
+        hass.config.config_dir = str(tmp_path)
+        shutil.copytree(ROOT / "custom_sentences", tmp_path / "custom_sentences")
+        await load(hass, entry_for(engine))
+        assert await async_setup_component(hass, "homeassistant", {})
+        assert await async_setup_component(hass, "conversation", {})
+
+        answer = await _say(hass, "download the film the matrix")
+        assert answer.startswith("I asked for the film The Matrix (1999); it is approved")
+        assert radarr.library.movies
+
+        webhook = f"{engine.url}/api/v1/webhooks/overseerr/{connector}"
+        pending = OverseerrRequest(
+            id=8, media_type="movie", title="Hackers", year=1995, tmdb_id=10428
+        )
+        body = overseerr.add(pending).webhook("MEDIA_PENDING")
+        assert (await asyncio.to_thread(send_webhook, webhook, body, WEBHOOK_SECRET))[0] == 200
+        await asyncio.to_thread(wait_for_state, engine, "pending")
+        assert (await _say(hass, "are there any requests waiting")).startswith(
+            "1 request waiting for approval: Hackers"
+        )
+        assert (await _say(hass, "approve hackers")).startswith("Approved Hackers")
+        assert (8, "approve") in overseerr.decisions

@@ -8,13 +8,10 @@ import time
 from typing import TYPE_CHECKING, Any, Self
 
 import aiohttp
-import pytest
 
 from tests.fakes.overseerr import API_KEY, FakeOverseerr
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     from tests.support.engine import EngineProcess
 
 WEBHOOK_SECRET = "hook-secret-7d1e0c9b"  # noqa: S105 - a test value
@@ -22,13 +19,6 @@ FAST = {
     "HAUL_REQUEST_POLL_INTERVAL": "0.2",
     "HAUL_REQUEST_SEARCH_RETRY_MINUTES": "0.005",
 }
-
-
-@pytest.fixture
-def overseerr() -> Iterator[FakeOverseerr]:
-    """A running fake Overseerr."""
-    with FakeOverseerr() as server:
-        yield server
 
 
 def add_connector(engine: EngineProcess, kind: str, url: str, api_key: str, **settings: Any) -> str:  # noqa: ANN401

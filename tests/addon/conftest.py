@@ -1,5 +1,0 @@
-"""Fixtures of the add-on tests."""
-
-from tests.engine.requests.conftest import overseerr
-
-__all__ = ["overseerr"]
