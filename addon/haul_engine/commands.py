@@ -17,6 +17,9 @@ if TYPE_CHECKING:
 HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
 _MARK = "__haul_command__"
 _PATH_PARAM = re.compile(r"{(\w+)}")
+# What every database column can hold: SQLite and PostgreSQL integers have 64 bits, and
+# PostgreSQL text cannot hold NUL.
+_INT64 = range(-(2**63), 2**63)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +65,13 @@ class Command:
             parsed = self.args_model.model_validate(dict(args))
         except ValidationError as err:
             raise InvalidInput(_describe(err)) from None
-        result = await self.handler(**{name: getattr(parsed, name) for name in parsed.model_fields})
+        values = {name: getattr(parsed, name) for name in parsed.model_fields}
+        for name, value in values.items():
+            problem = _unstorable(value)
+            if problem:
+                msg = f"{name}: {problem}"
+                raise InvalidInput(msg)
+        result = await self.handler(**values)
         return self.result.dump_python(result, mode="json")
 
 
@@ -103,6 +112,23 @@ class CommandRegistry:
             msg = f"unknown command {name!r}"
             raise NotFound(msg)
         return await command.call(args)
+
+
+def _unstorable(value: object) -> str | None:
+    """Why a validated argument could not be stored or looked up in a database, or None."""
+    if isinstance(value, str):
+        return "text may not contain the NUL character" if "\x00" in value else None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return None if value in _INT64 else "integer out of range (64 bits)"
+    if isinstance(value, BaseModel):
+        items: list[object] = [getattr(value, name) for name in type(value).model_fields]
+    elif isinstance(value, dict):
+        items = [*value.keys(), *value.values()]
+    elif isinstance(value, list | tuple | set | frozenset):
+        items = list(value)
+    else:
+        return None
+    return next((problem for item in items if (problem := _unstorable(item))), None)
 
 
 def _describe(err: ValidationError) -> str:

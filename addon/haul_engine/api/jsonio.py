@@ -8,6 +8,11 @@ import orjson
 from aiohttp import web
 
 
+def loads(text: str | bytes) -> Any:  # noqa: ANN401 - any JSON value
+    """Parse strictly: no NaN, no lone surrogate, at most 1024 levels deep; else JSONDecodeError."""
+    return orjson.loads(text)
+
+
 def dumps(value: Any) -> str:  # noqa: ANN401 - any JSON-ready value
     """Serialise to a str."""
     return orjson.dumps(value).decode()

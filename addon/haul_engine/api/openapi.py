@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
+
 from haul_engine import __version__
 
 if TYPE_CHECKING:
+    from pydantic_core import core_schema
+
     from haul_engine.commands import Command, CommandRegistry
 
 BODY_METHODS = {"POST", "PUT", "PATCH"}
@@ -20,7 +24,16 @@ ERROR_SCHEMA = {
             "required": ["code", "message"],
         }
     },
+    "required": ["error"],
 }
+
+
+class _Schemas(GenerateJsonSchema):
+    """Pydantic's JSON Schemas, with times described as they are written."""
+
+    def time_schema(self, schema: core_schema.TimeSchema) -> JsonSchemaValue:  # noqa: ARG002
+        """Describe a time of day by pattern: format "time" demands an offset naive times lack."""
+        return {"type": "string", "pattern": r"^\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$"}
 
 
 def openapi_document(registry: CommandRegistry, prefix: str) -> dict[str, Any]:
@@ -53,9 +66,15 @@ def openapi_document(registry: CommandRegistry, prefix: str) -> dict[str, Any]:
 
 def _operation(command: Command, schemas: dict[str, Any]) -> dict[str, Any]:
     """One operation object; nested models are hoisted into components.schemas."""
-    args = _hoist(command.args_model.model_json_schema(ref_template=REF_TEMPLATE), schemas)
+    args = _hoist(
+        command.args_model.model_json_schema(ref_template=REF_TEMPLATE, schema_generator=_Schemas),
+        schemas,
+    )
     result = _hoist(
-        command.result.json_schema(mode="serialization", ref_template=REF_TEMPLATE), schemas
+        command.result.json_schema(
+            mode="serialization", ref_template=REF_TEMPLATE, schema_generator=_Schemas
+        ),
+        schemas,
     )
     properties: dict[str, Any] = args.get("properties", {})
     required = set(args.get("required", []))
@@ -73,6 +92,8 @@ def _operation(command: Command, schemas: dict[str, Any]) -> dict[str, Any]:
         "responses": {
             "200": {"description": "OK", "content": {"application/json": {"schema": result}}},
             "400": error,
+            # 404, 409, 503, ...: which errors a command raises is not in its signature
+            "default": error,
         },
     }
     if command.spec.method in BODY_METHODS and rest:

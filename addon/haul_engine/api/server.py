@@ -11,7 +11,7 @@ from aiohttp import web
 
 from haul_engine import __version__
 from haul_engine.api.auth import bearer, token_matches
-from haul_engine.api.jsonio import error_response, json_response
+from haul_engine.api.jsonio import error_response, json_response, loads
 from haul_engine.api.openapi import openapi_document
 from haul_engine.api.websocket import WebSocketHandler
 from haul_engine.errors import EngineError
@@ -94,7 +94,7 @@ class ApiServer:
                 args[key] = values if len(values) > 1 else values[0]
             if request.body_exists:
                 try:
-                    body = await request.json(loads=json.loads)
+                    body = await request.json(loads=loads)
                 except (json.JSONDecodeError, UnicodeDecodeError):
                     return error_response(400, "invalid_input", "body is not valid JSON")
                 if not isinstance(body, dict):

@@ -12,7 +12,7 @@ from aiohttp import WSMsgType, web
 
 from haul_engine import __version__
 from haul_engine.api.auth import token_matches
-from haul_engine.api.jsonio import dumps
+from haul_engine.api.jsonio import dumps, loads
 from haul_engine.errors import EngineError
 
 if TYPE_CHECKING:
@@ -86,7 +86,7 @@ class WebSocketClient:
     async def _authenticate(self) -> bool:
         try:
             message = await self.socket.receive(AUTH_TIMEOUT)
-            payload = json.loads(message.data) if message.type == WSMsgType.TEXT else None
+            payload = loads(message.data) if message.type == WSMsgType.TEXT else None
         except (TimeoutError, json.JSONDecodeError):
             payload = None
         token = payload.get("token") if isinstance(payload, dict) else None
@@ -107,7 +107,7 @@ class WebSocketClient:
     def _dispatch(self, text: str) -> None:
         """Start one command; replies go through the outbox in completion order."""
         try:
-            message = json.loads(text)
+            message = loads(text)
         except json.JSONDecodeError:
             self.send({"id": None, "error": {"code": "invalid_input", "message": "not JSON"}})
             return

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import binascii
 import contextlib
 import logging
 import os
@@ -536,7 +535,7 @@ class TorrentsController(Controller):
                 raise InvalidInput(msg)
             try:
                 source = base64.b64decode(torrent_base64, validate=True)
-            except binascii.Error:
+            except ValueError:  # bad base64, or non-ASCII text (binascii.Error is a ValueError)
                 msg = "torrent_base64 is not valid base64"
                 raise InvalidInput(msg) from None
         try:

@@ -68,7 +68,8 @@ def test_openapi_lists_every_command(engine: EngineProcess) -> None:
         for method in operations
     }
     assert listed == {(c.spec.method, c.spec.path) for c in REGISTRY}
-    assert engine.request("GET", "/api/v1/openapi.json", token="nope")  # noqa: S106 - a wrong token on purpose[0] == 401
+    wrong = "nope"
+    assert engine.request("GET", "/api/v1/openapi.json", token=wrong)[0] == 401
 
 
 def test_unknown_route_and_bad_body(engine: EngineProcess) -> None:
