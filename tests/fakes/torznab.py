@@ -19,6 +19,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from aiohttp import web
 
+from tests.support.peers import bencode
 from tests.support.programs import free_port
 
 if TYPE_CHECKING:
@@ -40,25 +41,6 @@ FUNCTIONS = {
     "movie": "movie-search",
     "music": "music-search",
 }
-
-
-def bencode(value: object) -> bytes:
-    """Encode ints, bytes, str, lists and dicts the way .torrent files are written."""
-    if isinstance(value, int):
-        return b"i%de" % value
-    if isinstance(value, str):
-        value = value.encode()
-    if isinstance(value, bytes):
-        return b"%d:%s" % (len(value), value)
-    if isinstance(value, list):
-        return b"l" + b"".join(bencode(item) for item in value) + b"e"
-    if isinstance(value, dict):
-        items = sorted(
-            (key.encode() if isinstance(key, str) else key, item) for key, item in value.items()
-        )
-        return b"d" + b"".join(bencode(key) + bencode(item) for key, item in items) + b"e"
-    msg = f"cannot bencode {type(value).__name__}"
-    raise TypeError(msg)
 
 
 def make_torrent(name: str, length: int = 16384) -> tuple[bytes, str]:

@@ -86,8 +86,8 @@ def make_torrent(
     return MadeTorrent(name, data, info_hash, magnet, root.parent, files, v2_hash)
 
 
-def bencode(value: Any) -> bytes:  # noqa: ANN401 - any bencodable value
-    """Bencode by hand, to build hostile .torrent files libtorrent's creator would refuse."""
+def bencode(value: object) -> bytes:
+    """Bencode ints, bytes, str, lists and dicts by hand (so hostile .torrent files can be made)."""
     if isinstance(value, int):
         return b"i%de" % value
     if isinstance(value, str):
@@ -96,10 +96,13 @@ def bencode(value: Any) -> bytes:  # noqa: ANN401 - any bencodable value
         return b"%d:%s" % (len(value), value)
     if isinstance(value, list):
         return b"l" + b"".join(bencode(item) for item in value) + b"e"
-    items = sorted(
-        (key.encode() if isinstance(key, str) else key, item) for key, item in value.items()
-    )
-    return b"d" + b"".join(bencode(key) + bencode(item) for key, item in items) + b"e"
+    if isinstance(value, dict):
+        items = sorted(
+            (key.encode() if isinstance(key, str) else key, item) for key, item in value.items()
+        )
+        return b"d" + b"".join(bencode(key) + bencode(item) for key, item in items) + b"e"
+    msg = f"cannot bencode {type(value).__name__}"
+    raise TypeError(msg)
 
 
 def files_identical(first: Path, second: Path, files: dict[str, int]) -> bool:
