@@ -14,6 +14,7 @@ from haul_engine.events import EventBus
 from haul_engine.indexers.controller import IndexersController
 from haul_engine.library.controller import LibraryController
 from haul_engine.mediaservers.controller import MediaServersController
+from haul_engine.options import OptionsController
 from haul_engine.releases.controller import ReleasesController
 from haul_engine.requests.controller import RequestsController
 from haul_engine.secrets_store import load_or_create_token
@@ -38,6 +39,7 @@ class Engine:
         self.commands = CommandRegistry()
         self.database = Database(settings.effective_database_url)
         self.system = SystemController(self)
+        self.options = OptionsController(self)
         self.connectors = ConnectorsController(self)
         self.torrents = TorrentsController(self)
         self.indexers = IndexersController(self)
@@ -45,6 +47,7 @@ class Engine:
         self.mediaservers = MediaServersController(self)
         self.controllers: list[Controller] = [
             self.system,
+            self.options,
             self.connectors,
             LibraryController(self),
             self.torrents,

@@ -35,6 +35,7 @@ class EventName(StrEnum):
     SWEEP_STARTED = "sweep_started"
     SWEEP_COMPLETED = "sweep_completed"
     SEARCH_DISPATCHED = "search_dispatched"
+    INDEXERS_SEARCHED = "indexers_searched"
     ITEM_ACQUIRED = "item_acquired"
     MEDIA_SERVER_REFRESHED = "media_server_refreshed"
     REQUEST_RECEIVED = "request_received"

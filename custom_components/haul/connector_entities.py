@@ -18,7 +18,7 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
-from homeassistant.const import CONF_URL, PERCENTAGE, EntityCategory
+from homeassistant.const import CONF_URL, PERCENTAGE, EntityCategory, UnitOfTime
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
@@ -92,6 +92,11 @@ def _failures(data: HaulData, connector_id: str) -> int | None:
     return indexer.failures if indexer else None
 
 
+def _response_ms(data: HaulData, connector_id: str) -> int | None:
+    indexer = data.views.indexers.get(connector_id)
+    return indexer.last_response_ms if indexer else None
+
+
 def _pending(data: HaulData, connector_id: str) -> int:
     return sum(r.connector_id == connector_id for r in data.views.requests_in("pending"))
 
@@ -150,6 +155,16 @@ SENSORS = (
         state_class=SensorStateClass.MEASUREMENT,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=_failures,
+    ),
+    ConnectorSensorDescription(
+        key="response_time",
+        translation_key="response_time",
+        kinds=INDEXER_KINDS,
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.MILLISECONDS,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=_response_ms,
     ),
 )
 PROBLEM = BinarySensorEntityDescription(

@@ -1,4 +1,4 @@
-"""Options: the engine's speed limits and the schedule of its alternative limits."""
+"""Options: the engine's speed limits, their schedule, the auto-pick delay and default profile."""
 
 from __future__ import annotations
 
@@ -11,15 +11,19 @@ from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
+    SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
+    SelectSelectorMode,
     TimeSelector,
 )
 
-from .api import HaulError
+from .api import HaulCommandError, HaulError
 
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigFlowResult
+
+    from .api import HaulClient
 
 LIMITS = ("download_limit", "upload_limit", "alt_download_limit", "alt_upload_limit")
 KIBS = NumberSelector(
@@ -32,41 +36,49 @@ DAYS = SelectSelector(
         options=[str(day) for day in range(7)], multiple=True, translation_key="days"
     )
 )
-SCHEMA = vol.Schema(
-    {
+HOURS = NumberSelector(
+    NumberSelectorConfig(
+        min=0, max=10_000, step=0.25, unit_of_measurement="h", mode=NumberSelectorMode.BOX
+    )
+)
+ENGINE_OPTIONS = ("auto_pick_hours", "default_profile")
+
+
+def _schema(profiles: list[dict[str, Any]]) -> vol.Schema:
+    """Build the form; the default profile is chosen from the engine's quality profiles."""
+    choices = [SelectOptionDict(value=p["id"], label=p["name"]) for p in profiles]
+    fields: dict[vol.Marker, Any] = {
         **{vol.Required(name): KIBS for name in LIMITS},
         vol.Required("schedule_enabled"): BooleanSelector(),
         vol.Required("schedule_start"): TimeSelector(),
         vol.Required("schedule_end"): TimeSelector(),
         vol.Required("schedule_days"): DAYS,
+        vol.Optional("auto_pick_hours"): HOURS,
+        vol.Optional("default_profile"): SelectSelector(
+            SelectSelectorConfig(options=choices, mode=SelectSelectorMode.DROPDOWN)
+        ),
     }
-)
+    return vol.Schema(fields)
 
 
 class HaulOptionsFlow(OptionsFlow):
-    """Change the limits in the engine, which keeps them."""
+    """Change the limits and engine-wide options in the engine, which keeps them."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Show the engine's limits; save the changed ones to it."""
+        """Show the engine's limits and options; save the changed ones to it."""
         if self.config_entry.state is not ConfigEntryState.LOADED:
             return self.async_abort(reason="engine_not_loaded")
         client = self.config_entry.runtime_data.client
         errors: dict[str, str] = {}
         try:
             current = (await client.request("GET", "/transfer"))["limits"]
-            if user_input is not None:
-                limits = current | {name: int(user_input[name]) for name in LIMITS}
-                limits["alt_schedule"] = {
-                    "enabled": user_input["schedule_enabled"],
-                    "start": user_input["schedule_start"],
-                    "end": user_input["schedule_end"],
-                    "days": sorted(int(day) for day in user_input["schedule_days"]),
-                }
-                await client.request("PUT", "/transfer", {"limits": limits})
+            options = await client.request("GET", "/options")
+            profiles = await client.request("GET", "/releases/profiles")
+            if user_input is not None and await _save(client, current, user_input, errors):
                 return self.async_create_entry(data=user_input)
         except HaulError:
             errors["base"] = "cannot_connect"
-            current = {}
+            current, options, profiles = {}, {}, []
         schedule = current.get("alt_schedule", {})
         shown = {
             **{name: current[name] for name in LIMITS if name in current},
@@ -74,9 +86,34 @@ class HaulOptionsFlow(OptionsFlow):
             "schedule_start": schedule.get("start", "01:00:00"),
             "schedule_end": schedule.get("end", "07:00:00"),
             "schedule_days": [str(day) for day in schedule.get("days", range(7))],
+            **{name: options[name] for name in ENGINE_OPTIONS if name in options},
         }
         return self.async_show_form(
             step_id="init",
-            data_schema=self.add_suggested_values_to_schema(SCHEMA, user_input or shown),
+            data_schema=self.add_suggested_values_to_schema(_schema(profiles), user_input or shown),
             errors=errors,
         )
+
+
+async def _save(
+    client: HaulClient, current: dict[str, Any], user_input: dict[str, Any], errors: dict[str, str]
+) -> bool:
+    """Write the engine options, then the limits; False (with errors) when the engine refuses."""
+    options = {name: user_input[name] for name in ENGINE_OPTIONS if name in user_input}
+    if options:
+        try:
+            await client.request("PUT", "/options", options)
+        except HaulCommandError as err:
+            if err.code != "invalid_input":
+                raise
+            errors["default_profile"] = "unknown_profile"
+            return False
+    limits = current | {name: int(user_input[name]) for name in LIMITS}
+    limits["alt_schedule"] = {
+        "enabled": user_input["schedule_enabled"],
+        "start": user_input["schedule_start"],
+        "end": user_input["schedule_end"],
+        "days": sorted(int(day) for day in user_input["schedule_days"]),
+    }
+    await client.request("PUT", "/transfer", {"limits": limits})
+    return True

@@ -159,6 +159,6 @@ class EventPump:
         return {
             **data,
             "year": request.get("year"),
-            "poster_url": request.get("poster_url"),
+            "poster_url": data.get("poster_url"),
             "requester": data.get("requested_by"),
         }

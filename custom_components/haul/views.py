@@ -165,6 +165,7 @@ class Indexer:
     failures: int
     last_error: str | None
     last_success: datetime | None
+    last_response_ms: int | None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Self:
@@ -174,6 +175,7 @@ class Indexer:
             failures=data["failures"],
             last_error=data["last_error"],
             last_success=datetime.fromisoformat(last_success) if last_success else None,
+            last_response_ms=data["last_response_ms"],
         )
 
 
@@ -275,6 +277,7 @@ REFRESH_ON: dict[str, frozenset[str]] = {
         frozenset({"connectors", "library", "indexers"}),
     ),
     "connector_health_changed": frozenset({"connectors", "indexers", "system"}),
+    "indexers_searched": frozenset({"indexers"}),
     **dict.fromkeys(
         ("torrents_vpn_down", "torrents_vpn_up", "torrents_disk_low", "torrents_disk_ok"),
         frozenset({"system"}),

@@ -26,6 +26,7 @@ SUBJECTS = {
     "MEDIA_AVAILABLE": "Now Available",
     "MEDIA_FAILED": "Failed Request",
 }
+IMAGE = "https://image.tmdb.org/t/p/w600_and_h900_bestv2/poster.jpg"
 
 
 @dataclass
@@ -43,6 +44,7 @@ class OverseerrRequest:
     status: int = 1
     media_status: int = 2
     is4k: bool = False
+    poster_path: str | None = None  # TMDB's, in GET /request/{id} when the server adds it
 
     def resource(self) -> dict[str, Any]:
         """GET /api/v1/request/{id}, as Overseerr's RequestResultsResponse items look."""
@@ -63,6 +65,7 @@ class OverseerrRequest:
                 "tvdbId": self.tvdb_id,
                 "status": self.media_status,
                 "status4k": 1,
+                **({"posterPath": self.poster_path} if self.poster_path else {}),
             },
             "seasons": [
                 {"id": number + 1000, "seasonNumber": number, "status": self.status}
@@ -89,7 +92,7 @@ class OverseerrRequest:
             "event": SUBJECTS[notification_type],
             "subject": f"{self.title} ({self.year})",
             "message": "A movie about things.",
-            "image": "https://image.tmdb.org/t/p/w600_and_h900_bestv2/poster.jpg",
+            "image": IMAGE,
             "media": {
                 "media_type": self.media_type,
                 "tmdbId": str(self.tmdb_id),

@@ -8,6 +8,7 @@ import pytest
 import pytest_socket
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_OFF
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import get_system_health_info
@@ -214,3 +215,67 @@ async def test_options_flow_sets_the_engines_limits(
         str(key): key.description["suggested_value"] for key in result["data_schema"].schema
     }
     assert (suggested["schedule_days"], suggested["download_limit"]) == (["5", "6"], 800)
+
+
+async def test_options_flow_sets_the_auto_pick_delay_and_default_profile(
+    hass: HomeAssistant, vpn_engine: tuple[EngineProcess, str], entry: MockConfigEntry
+) -> None:
+    engine = vpn_engine[0]
+    rules = {"name": "Weekend", "rules": {"min_seeders": 3}}
+    assert engine.request("POST", "/api/v1/releases/profiles", rules)[0] == 200
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    fields = {str(key): (key, value) for key, value in result["data_schema"].schema.items()}
+    choices = {o["value"]: o["label"] for o in fields["default_profile"][1].config["options"]}
+    assert choices | {"any": "Any", "weekend": "Weekend"} == choices
+    suggested = {name: key.description["suggested_value"] for name, (key, _) in fields.items()}
+    assert (suggested["auto_pick_hours"], suggested["default_profile"]) == (0.0, "any")
+    limits = {name: value for name, value in suggested.items() if name not in {
+        "auto_pick_hours", "default_profile"}}  # fmt: skip
+
+    # The profile disappears from the engine while the form is open.
+    assert engine.request("DELETE", "/api/v1/releases/profiles/weekend")[0] == 200
+    chosen = {**limits, "auto_pick_hours": 4, "default_profile": "weekend"}
+    result = await hass.config_entries.options.async_configure(result["flow_id"], chosen)
+    assert (result["type"], result["errors"]) == ("form", {"default_profile": "unknown_profile"})
+    assert engine.request("GET", "/api/v1/options")[1] == {
+        "auto_pick_hours": 0.0, "default_profile": "any"}  # fmt: skip
+
+    chosen = {**limits, "auto_pick_hours": 2.5, "default_profile": "1080p-compact"}
+    result = await hass.config_entries.options.async_configure(result["flow_id"], chosen)
+    assert result["type"] == "create_entry"
+    assert engine.request("GET", "/api/v1/options")[1] == {
+        "auto_pick_hours": 2.5, "default_profile": "1080p-compact"}  # fmt: skip
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    suggested = {
+        str(key): key.description["suggested_value"] for key in result["data_schema"].schema
+    }
+    assert (suggested["auto_pick_hours"], suggested["default_profile"]) == (2.5, "1080p-compact")
+    engine.request("PUT", "/api/v1/options", {"auto_pick_hours": 0, "default_profile": "any"})
+
+
+async def test_options_flow_without_the_engine(
+    hass: HomeAssistant, own_engine: EngineProcess
+) -> None:
+    loaded = await load(hass, entry_for(own_engine))
+    result = await hass.config_entries.options.async_init(loaded.entry_id)
+    assert (result["type"], result["errors"]) == ("form", {})
+    asked = {"config_entry_id": loaded.entry_id, "media_type": "movie", "tmdb_id": 603}
+    with pytest.raises(HomeAssistantError) as failed:  # no Radarr: the engine is unavailable
+        await hass.services.async_call(DOMAIN, "request_media", asked, blocking=True,
+                                       return_response=True)  # fmt: skip
+    assert failed.value.translation_key == "command_failed"
+    await hass.async_add_executor_job(own_engine.stop)
+    with pytest.raises(HomeAssistantError) as failed:
+        await hass.services.async_call(DOMAIN, "request_media", asked, blocking=True,
+                                       return_response=True)  # fmt: skip
+    assert failed.value.translation_key == "cannot_connect"
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {"download_limit": 1, "upload_limit": 1, "alt_download_limit": 1, "alt_upload_limit": 1,
+         "schedule_enabled": False, "schedule_start": "01:00:00", "schedule_end": "02:00:00",
+         "schedule_days": ["0"]},
+    )  # fmt: skip
+    assert (result["type"], result["errors"]) == ("form", {"base": "cannot_connect"})
+    assert await hass.config_entries.async_unload(loaded.entry_id)
+    result = await hass.config_entries.options.async_init(loaded.entry_id)
+    assert (result["type"], result["reason"]) == ("abort", "engine_not_loaded")

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import pytest_socket
 from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER
-from homeassistant.const import STATE_OFF, STATE_ON
+from homeassistant.const import STATE_OFF, STATE_ON, EntityCategory
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
@@ -283,6 +283,22 @@ async def test_other_kinds_and_errors(
     assert set(kinds) == {"torznab", "jellyfin"}
     assert kinds["torznab"]["settings"]["concurrency"] == 3
     assert hass.states.get("sensor.indexer_failures") is not None
+    # A search through the engine shows how long the indexer took to answer.
+    assert state(hass, "sensor.indexer_last_response_time") == "unknown"
+    fakes["torznab"].behaviour.delay = 0.05
+    status, answer = module_engine.request("GET", "/api/v1/releases/search?query=Movie")
+    fakes["torznab"].behaviour.delay = 0.0
+    assert status == 200, answer
+    took = str(answer["indexers"][0]["elapsed_ms"])
+    await wait_for(lambda: state(hass, "sensor.indexer_last_response_time") == took)
+    timed = hass.states.get("sensor.indexer_last_response_time")
+    assert timed is not None
+    assert (timed.attributes["unit_of_measurement"], timed.attributes["device_class"]) == (
+        "ms", "duration",
+    )  # fmt: skip
+    registered = er.async_get(hass).async_get("sensor.indexer_last_response_time")
+    assert registered is not None
+    assert registered.entity_category is EntityCategory.DIAGNOSTIC
     assert hass.states.get("binary_sensor.jellyfin_problem") is not None
 
     # A reset engine loses its connectors; the subentries bring them back.

@@ -25,6 +25,7 @@ from tests.fakes.arr import API_KEY as ARR_KEY
 from tests.fakes.arr import NOW, QUALITIES, FakeArr, Library
 from tests.fakes.arr_releases import Offer, ReleaseArr
 from tests.fakes.overseerr import API_KEY as OVERSEERR_KEY
+from tests.fakes.overseerr import IMAGE as POSTER
 from tests.fakes.overseerr import FakeOverseerr, OverseerrRequest, send_webhook
 from tests.fakes.torznab import API_KEY as TORZNAB_KEY
 from tests.fakes.torznab import FakeRelease, FakeTorznab
@@ -228,7 +229,7 @@ async def test_request_lifecycle_through_actions_events_and_todo(
     assert device is not None
     assert received | {"config_entry_id": entry.entry_id, "device_id": device.id,
                        "title": "The Matrix (1999)", "requester": "alice",
-                       "media_type": "movie", "poster_url": None} == received  # fmt: skip
+                       "media_type": "movie", "poster_url": POSTER} == received  # fmt: skip
     assert "year" in received  # known once Radarr has the title
     request_id = received["request_id"]
     assert state(hass, "sensor.haul_pending_requests") == "1"

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from haul_engine.commands import api_command
 from haul_engine.connectors.controller import ConnectorOwner
 from haul_engine.controller import Controller
+from haul_engine.events import EventName
 from haul_engine.indexers.base import IndexerHealth
 from haul_engine.indexers.kinds import CLIENTS, identify, make_client
 from haul_engine.indexers.search import SearchOutcome, search_all
@@ -38,6 +39,7 @@ class IndexerStatus(BaseModel):
     last_success: datetime | None
     paused_until: datetime | None
     pause_reason: str | None
+    last_response_ms: int | None
 
 
 class IndexersController(Controller, ConnectorOwner):
@@ -51,6 +53,7 @@ class IndexersController(Controller, ConnectorOwner):
         self.clients: dict[str, IndexerClient] = {}
         self.configs: dict[str, ConnectorConfig] = {}
         self._reported: dict[str, tuple[HealthStatus, str | None]] = {}
+        self.response_ms: dict[str, int] = {}
         self._session: aiohttp.ClientSession | None = None
 
     async def setup(self) -> None:
@@ -77,6 +80,7 @@ class IndexersController(Controller, ConnectorOwner):
         self.clients.pop(connector_id, None)
         self.configs.pop(connector_id, None)
         self._reported.pop(connector_id, None)
+        self.response_ms.pop(connector_id, None)
 
     async def sync(self, connector: ConnectorConfig) -> dict[str, Any]:
         """Forget failures and back-off, then reach the indexer afresh (caps re-read)."""
@@ -95,11 +99,17 @@ class IndexersController(Controller, ConnectorOwner):
     async def search(
         self, query: SearchQuery, on_results: OnResults | None = None
     ) -> SearchOutcome:
-        """Search every enabled indexer (see search_all) and record their health."""
-        outcome = await search_all(self.enabled_clients(), query, on_results)
-        for key, client in self.clients.items():
-            if self.configs[key].enabled:
-                await self._report_health(key, client)
+        """Search every enabled indexer (see search_all); record their health and response time."""
+        asked = [key for key in self.clients if self.configs[key].enabled]
+        outcome = await search_all([self.clients[key] for key in asked], query, on_results)
+        for key, report in zip(asked, outcome.indexers, strict=True):
+            if report.ok:
+                self.response_ms[key] = report.elapsed_ms
+            await self._report_health(key, self.clients[key])
+        self.engine.events.publish(
+            EventName.INDEXERS_SEARCHED,
+            {"indexers": [{"id": key, "response_ms": self.response_ms.get(key)} for key in asked]},
+        )
         return outcome
 
     def client_named(self, name: str) -> IndexerClient | None:
@@ -134,7 +144,7 @@ class IndexersController(Controller, ConnectorOwner):
 
     @api_command("indexers/status", path="/indexers")
     async def status(self) -> list[IndexerStatus]:
-        """Every indexer with its failures, back-off and last error."""
+        """Every indexer with its failures, back-off, last error and last response time."""
         return [
             IndexerStatus(
                 id=key,
@@ -146,6 +156,7 @@ class IndexersController(Controller, ConnectorOwner):
                 last_success=client.health.last_success,
                 paused_until=client.health.paused_until if client.health.waiting() else None,
                 pause_reason=client.health.pause_reason if client.health.waiting() else None,
+                last_response_ms=self.response_ms.get(key),
             )
             for key, client in self.clients.items()
         ]

@@ -15,11 +15,11 @@ from pydantic import BaseModel, Field
 
 from haul_engine.commands import api_command
 from haul_engine.controller import Controller
-from haul_engine.errors import InvalidInput, NotFound, Unavailable
+from haul_engine.errors import Conflict, InvalidInput, NotFound, Unavailable
 from haul_engine.indexers.base import IndexerError, IndexerResult, SearchQuery, info_hash_of
 from haul_engine.indexers.search import IndexerReport  # noqa: TC001 - pydantic reads it at runtime
 from haul_engine.logs import redact
-from haul_engine.releases.profiles import DEFAULT_PROFILE, Profile, ProfileRules, ProfileStore
+from haul_engine.releases.profiles import PRESETS, Profile, ProfileRules, ProfileStore
 from haul_engine.releases.ranking import (
     Expectation,
     RankedRelease,
@@ -136,7 +136,7 @@ class ReleasesController(Controller):
                 "query: give words to search for, or an imdb_id, tmdb_id, tvdb_id, artist or album"
             )
             raise InvalidInput(msg)
-        chosen = await self.profiles.get(profile or DEFAULT_PROFILE)
+        chosen = await self.profiles.get(profile or self.engine.options.current.default_profile)
         indexers = self.engine.indexers
         if not indexers.enabled_clients():
             msg = "no indexer is configured: add a prowlarr or torznab connector"
@@ -192,7 +192,7 @@ class ReleasesController(Controller):
         runtime: Annotated[float, Field(gt=0, le=100_000)] | None = None,
     ) -> list[RankedRelease]:
         """Rank releases given by the caller against a profile, each with its reasons."""
-        chosen = await self.profiles.get(profile or DEFAULT_PROFILE)
+        chosen = await self.profiles.get(profile or self.engine.options.current.default_profile)
         results = [
             IndexerResult(
                 indexer=candidate.indexer,
@@ -303,7 +303,10 @@ class ReleasesController(Controller):
         "releases/profiles/delete", method="DELETE", path="/releases/profiles/{profile_id}"
     )
     async def delete_profile(self, profile_id: str) -> Removed:
-        """Remove a custom quality profile."""
+        """Remove a custom quality profile (not the engine's default one)."""
+        if profile_id not in PRESETS and profile_id == self.engine.options.current.default_profile:
+            msg = f"{profile_id!r} is the default profile; choose another default first"
+            raise Conflict(msg)
         await self.profiles.delete(profile_id)
         return Removed(id=profile_id)
 

@@ -372,6 +372,7 @@ class RequestsController(Controller, ConnectorOwner):
                     title=note.title,
                     seasons=note.seasons,
                     requested_by=note.requested_by,
+                    poster_url=note.poster_url,
                     state=State.PENDING,
                     search_attempts=0,
                     created_at=utcnow(),
@@ -390,6 +391,8 @@ class RequestsController(Controller, ConnectorOwner):
                         at=utcnow(),
                     )
                 )
+            else:
+                row.poster_url = note.poster_url or row.poster_url
         if created:
             self.engine.events.publish(EventName.REQUEST_RECEIVED, _event_data(row))
         target = {
@@ -426,6 +429,7 @@ class RequestsController(Controller, ConnectorOwner):
             title=note.title or details.title,
             requested_by=note.requested_by or details.requested_by,
             seasons=note.seasons or details.seasons,
+            poster_url=note.poster_url or details.poster_url,
         )
 
     async def _reconcile(self, connector_id: str) -> None:
@@ -620,10 +624,11 @@ class RequestsController(Controller, ConnectorOwner):
             if not c.failed
         ][:TOP_OFFERS]
         change.emit(EventName.REQUEST_AWAITING_SELECTION, candidates=top)
+        hours = self.engine.options.current.auto_pick_hours
         if self._auto_pick_now(row):
             await change.schedule(0)
-        elif self.engine.settings.request_auto_pick_hours > 0:
-            await change.schedule(self.engine.settings.request_auto_pick_hours * 3600)
+        elif hours > 0:
+            await change.schedule(hours * 3600)
 
     async def _arr_candidates(self, row: MediaRequest) -> list[RequestCandidate]:
         arr = await self._arr(row.media_type, row.arr_connector_id)
@@ -661,7 +666,7 @@ class RequestsController(Controller, ConnectorOwner):
         return row.requested_by.casefold() in chosen
 
     async def _auto_pick_when_due(self, change: Change) -> None:
-        hours = self.engine.settings.request_auto_pick_hours
+        hours = self.engine.options.current.auto_pick_hours
         if self._auto_pick_now(change.row):
             await self._auto_pick(change, "auto-pick for this requester")
         elif hours <= 0:
@@ -952,7 +957,7 @@ def _event_data(row: MediaRequest) -> dict[str, Any]:
     """Describe the request the way every request event does."""
     return {
         "request_id": row.id, "title": row.title, "media_type": row.media_type,
-        "state": row.state, "requested_by": row.requested_by,
+        "state": row.state, "requested_by": row.requested_by, "poster_url": row.poster_url,
     }  # fmt: skip
 
 

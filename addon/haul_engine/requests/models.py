@@ -46,6 +46,7 @@ class MediaRequest(Base):
     selected_candidate_id: Mapped[int | None] = mapped_column(Integer, default=None)
     download_id: Mapped[str | None] = mapped_column(String(64), default=None)
     imported_path: Mapped[str | None] = mapped_column(Text, default=None)
+    poster_url: Mapped[str | None] = mapped_column(Text, default=None)
     search_attempts: Mapped[int] = mapped_column(Integer, default=0)
     step_started_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -26,6 +26,8 @@ KNOWN_TYPES = frozenset(
 )
 REQUEST_STATUS = {1: "pending", 2: "approved", 3: "declined", 4: "failed", 5: "completed"}
 _NUMBER = re.compile(r"\d+")
+TMDB_POSTERS = "https://image.tmdb.org/t/p/w600_and_h900_bestv2"
+MAX_URL = 2000
 
 
 class OverseerrSettings(BaseModel):
@@ -108,6 +110,7 @@ class Notification:
     title: str = ""
     requested_by: str = ""
     seasons: list[int] = field(default_factory=list)
+    poster_url: str | None = None
 
 
 def parse_webhook(body: Any) -> Notification:  # noqa: ANN401 - any JSON body
@@ -139,6 +142,7 @@ def parse_webhook(body: Any) -> Notification:  # noqa: ANN401 - any JSON body
         title=str(body.get("subject") or "").strip(),
         requested_by=str(requested_by),
         seasons=_requested_seasons(body.get("extra")),
+        poster_url=_poster(body.get("image")),
     )
 
 
@@ -159,6 +163,7 @@ def from_details(kind: str, details: dict[str, Any]) -> Notification:
             for season in details.get("seasons") or []
             if (number := _number(season.get("seasonNumber"))) is not None
         ),
+        poster_url=_poster(media.get("posterPath")),
     )
 
 
@@ -175,6 +180,14 @@ def _media_type(value: Any) -> str:  # noqa: ANN401 - a template value
 def _number(value: Any) -> int | None:  # noqa: ANN401 - a template value (every value is a string)
     text = str(value if value is not None else "").strip()
     return int(text) if text.isdigit() and int(text) > 0 else None
+
+
+def _poster(value: Any) -> str | None:  # noqa: ANN401 - a template value
+    """Read an image URL, or a TMDB poster path as the API gives it; anything else is no poster."""
+    text = str(value or "").strip()
+    if text.startswith("/") and len(text) < MAX_URL:
+        return TMDB_POSTERS + text
+    return text if text.startswith(("https://", "http://")) and len(text) <= MAX_URL else None
 
 
 def _requested_seasons(extra: Any) -> list[int]:  # noqa: ANN401 - a template value

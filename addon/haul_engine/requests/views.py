@@ -70,6 +70,7 @@ class RequestView(BaseModel):
     selected_candidate_id: int | None
     download_id: str | None
     imported_path: str | None
+    poster_url: str | None
     created_at: datetime
     updated_at: datetime
 

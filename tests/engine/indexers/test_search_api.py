@@ -195,3 +195,30 @@ def test_connection_test_of_indexer_kinds(
     status, answer = quiet_engine.request("POST", "/api/v1/connectors/test", body)
     assert status == 400
     assert "settings.concurrency" in answer["error"]["message"]
+
+
+def test_indexers_show_their_last_response_time(
+    quiet_engine: EngineProcess, feeds: tuple[FakeTorznab, FakeProwlarr]
+) -> None:
+    """A successful search records how long each indexer took; a failing one records nothing."""
+    torznab, prowlarr = feeds
+    engine = quiet_engine
+    feed = add_connector(engine, "torznab", "feed", torznab.url, torznab.api_key)
+    failing = add_connector(engine, "prowlarr", "prowlarr", prowlarr.url, prowlarr.api_key)
+
+    def response_times() -> dict[str, int | None]:
+        status, indexers = engine.request("GET", "/api/v1/indexers")
+        assert status == 200
+        return {indexer["id"]: indexer["last_response_ms"] for indexer in indexers}
+
+    assert response_times() == {feed["id"]: None, failing["id"]: None}
+    torznab.behaviour.delay = 0.3
+    status, answer = search(engine, query="Movie Title")
+    assert status == 200, answer
+    reports = {report["name"]: report for report in answer["indexers"]}
+    shown = response_times()
+    assert shown == {feed["id"]: reports["feed"]["elapsed_ms"], failing["id"]: None}
+    assert shown[feed["id"]] >= 300
+    torznab.behaviour.delay = 0.0
+    assert search(engine, query="Movie Title")[0] == 200
+    assert (response_times()[feed["id"]] or 0) < 300

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import TYPE_CHECKING
 
@@ -11,7 +12,7 @@ from tests.engine.requests.conftest import (
     add_overseerr,
     only_request,
 )
-from tests.fakes.overseerr import API_KEY, OverseerrRequest, send_webhook
+from tests.fakes.overseerr import API_KEY, IMAGE, OverseerrRequest, send_webhook
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -75,7 +76,8 @@ def test_pending_then_approved_in_haul_approves_in_overseerr(
         assert answer["ok"] is True
     request = only_request(engine)
     expected = {"state": "pending", "title": "The Matrix (1999)", "tmdb_id": 603,
-                "media_type": "movie", "requested_by": "alice", "external_id": "7"}  # fmt: skip
+                "media_type": "movie", "requested_by": "alice", "external_id": "7",
+                "poster_url": IMAGE}  # fmt: skip
     assert request | expected == request
     time.sleep(0.5)
     assert len(engine.request("GET", "/api/v1/requests")[1]) == 1
@@ -137,10 +139,11 @@ def test_reconciles_requests_missed_while_haul_was_down(
 ) -> None:
     """Pending requests are read back from Overseerr when the connector starts."""
     engine = engine_factory(env=FAST).start()
-    overseerr.add(matrix())
+    overseerr.add(dataclasses.replace(matrix(), poster_path="/matrix.jpg"))
     add_overseerr(engine, overseerr)
     request = only_request(engine)
     assert (request["external_id"], request["state"]) == ("7", "pending")
+    assert request["poster_url"] == "https://image.tmdb.org/t/p/w600_and_h900_bestv2/matrix.jpg"
     history = engine.request("GET", f"/api/v1/requests/{request['id']}")[1]["history"]
     assert history[0]["origin"] == "reconcile"
 

@@ -39,6 +39,26 @@ def test_a_request_read_back_matches_its_webhook() -> None:
     )  # fmt: skip
 
 
+@pytest.mark.parametrize(
+    ("image", "poster"),
+    [
+        ("https://image.tmdb.org/t/p/w600_and_h900_bestv2/a.jpg",
+         "https://image.tmdb.org/t/p/w600_and_h900_bestv2/a.jpg"),
+        ("/a.jpg", "https://image.tmdb.org/t/p/w600_and_h900_bestv2/a.jpg"),
+        ("", None),
+        ("javascript:alert(1)", None),
+        (42, None),
+        ("https://x/" + "a" * 3000, None),
+    ],
+)  # fmt: skip
+def test_the_poster_is_an_image_url_or_nothing(image: object, poster: str | None) -> None:
+    """The webhook's image and the API's TMDB poster path become a URL; anything else is dropped."""
+    assert parse_webhook(SEVERANCE.webhook("MEDIA_PENDING") | {"image": image}).poster_url == poster
+    resource = SEVERANCE.resource()
+    resource["media"]["posterPath"] = image
+    assert from_details("MEDIA_PENDING", resource).poster_url == poster
+
+
 @given(JSON)
 def test_any_json_is_read_or_refused_clearly(body: object) -> None:
     """Whatever a custom template sends, the answer is a notification or InvalidInput."""
