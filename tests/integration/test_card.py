@@ -62,21 +62,6 @@ class World:
     request_id: int
     hackers_id: int
 
-    def call(self, method: str, path: str, body: object = None) -> Any:  # noqa: ANN401 - JSON
-        """Call the engine directly and return its answer."""
-        status, answer = self.engine.request(method, f"/api/v1{path}", body)
-        assert status == 200, answer
-        return answer
-
-
-def _connector(engine: EngineProcess, kind: str, url: str, api_key: str, **settings: Any) -> str:  # noqa: ANN401
-    status, answer = engine.request(
-        "POST", "/api/v1/connectors",
-        {"kind": kind, "name": kind.title(), "url": url, "api_key": api_key, "settings": settings},
-    )  # fmt: skip
-    assert status == 200, answer
-    return str(answer["id"])
-
 
 def _wait(condition: Any, timeout: float = 20.0) -> Any:  # noqa: ANN401 - any truthy value
     """Poll a blocking condition until it holds."""
@@ -89,7 +74,7 @@ def _wait(condition: Any, timeout: float = 20.0) -> Any:  # noqa: ANN401 - any t
 
 def _request_ids(world: World) -> dict[int, int]:
     """Both requests' ids by TMDB id, once the engine has both (else nothing)."""
-    ids = {request["tmdb_id"]: request["id"] for request in world.call("GET", "/requests")}
+    ids = {request["tmdb_id"]: request["id"] for request in world.engine.call("GET", "/requests")}
     return ids if len(ids) == 2 else {}
 
 
@@ -132,12 +117,12 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                   info_hash="b" * 40, quality="HDTV-720p", approved=False,
                   rejections=["CAM is not wanted"]),
         ]  # fmt: skip
-        hook = "/api/v1/webhooks/overseerr/" + _connector(
-            engine, "overseerr", overseerr.url, OVERSEERR_KEY, webhook_secret=SECRET,
-            reconcile=False,
-        )  # fmt: skip
-        _connector(engine, "radarr", radarr.url, ARR_KEY)
-        sonarr_id = _connector(engine, "sonarr", sonarr.url, ARR_KEY)
+        overseerr_id = engine.add_connector(
+            "overseerr", overseerr.url, OVERSEERR_KEY, webhook_secret=SECRET, reconcile=False
+        )
+        hook = f"/api/v1/webhooks/overseerr/{overseerr_id}"
+        engine.add_connector("radarr", radarr.url, ARR_KEY)
+        sonarr_id = engine.add_connector("sonarr", sonarr.url, ARR_KEY)
         for request in (
             OverseerrRequest(id=1, media_type="movie", title="The Matrix", year=1999, tmdb_id=603),
             OverseerrRequest(id=2, media_type="movie", title="Hackers", year=1995, tmdb_id=10428,
@@ -148,8 +133,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         world = World(home_assistant, engine, radarr, sonarr_id, request_id=0, hackers_id=0)
         ids = _wait(lambda: _request_ids(world))
         world.request_id, world.hackers_id = ids[603], ids[10428]
-        world.call("POST", f"/requests/{world.request_id}/approve")
-        _wait(lambda: world.call("GET", f"/requests/{world.request_id}")["state"]
+        world.engine.call("POST", f"/requests/{world.request_id}/approve")
+        _wait(lambda: world.engine.call("GET", f"/requests/{world.request_id}")["state"]
               == "awaiting_selection")  # fmt: skip
         _half_downloaded(engine)
         home_assistant.start()
@@ -197,7 +182,7 @@ async def _sort_choose_and_grab(browser: Browser, world: World) -> None:
     await browser.click(f"{ROWS}.find(row => row.textContent.includes('{GOOD}'))")
     await browser.click(f"{CARD}.querySelector('[data-action=grab]')")
     await browser.wait_for(f"!{CARD}.querySelector('dialog').open")
-    detail = await asyncio.to_thread(world.call, "GET", f"/requests/{world.request_id}")
+    detail = await asyncio.to_thread(world.engine.call, "GET", f"/requests/{world.request_id}")
     assert detail["state"] in {"grabbed", "downloading"}
     selected = next(c for c in detail["candidates"] if c["id"] == detail["selected_candidate_id"])
     assert (selected["title"], world.radarr.grabbed) == (GOOD, [GOOD])
@@ -212,7 +197,7 @@ async def _pause_resume_and_sweep(browser: Browser, world: World) -> None:
     await browser.wait_for(f"{CARD}.querySelector('.downloads .bar[aria-valuenow=\"50\"]')")
     await browser.click(pause)
     await browser.wait_for(resume)
-    torrent = await asyncio.to_thread(world.call, "GET", f"/torrents/{GOOD_HASH}")
+    torrent = await asyncio.to_thread(world.engine.call, "GET", f"/torrents/{GOOD_HASH}")
     assert torrent["stopped"] is True
     await browser.click(resume)
     await browser.wait_for(pause)
@@ -278,6 +263,7 @@ async def test_card_selects_and_grabs_a_release(world: World, tmp_path: Path) ->
         hackers = f'[data-request="{world.hackers_id}"] [data-action=approve]'
         await browser.click(f"{CARD}.querySelector('{hackers}')")
         await asyncio.to_thread(
-            _wait, lambda: world.call("GET", f"/requests/{world.hackers_id}")["state"] != "pending"
+            _wait,
+            lambda: world.engine.call("GET", f"/requests/{world.hackers_id}")["state"] != "pending",
         )
         assert not browser.errors

@@ -15,7 +15,7 @@ from homeassistant.helpers import intent
 from homeassistant.setup import async_setup_component
 
 from custom_components.haul.const import DOMAIN
-from tests.engine.requests.conftest import FAST, WEBHOOK_SECRET, add_connector, add_overseerr
+from tests.engine.requests.conftest import FAST, WEBHOOK_SECRET, add_overseerr
 from tests.engine.requests.test_search import MATRIX_LOOKUP
 from tests.fakes.arr import API_KEY as ARR_KEY
 from tests.fakes.arr_releases import ReleaseArr
@@ -120,7 +120,7 @@ async def test_request_and_approve_by_voice_reach_the_arr_and_overseerr(
     with ReleaseArr("radarr", tmp_path / "library") as radarr:
         radarr.metadata.append(MATRIX_LOOKUP)
         engine = engine_factory(env=FAST).start()
-        add_connector(engine, "radarr", radarr.url, ARR_KEY)
+        engine.add_connector("radarr", radarr.url, ARR_KEY)
         connector = add_overseerr(engine, overseerr, reconcile=False)
         hass.config.config_dir = str(tmp_path)
         shutil.copytree(ROOT / "custom_sentences", tmp_path / "custom_sentences")

@@ -72,21 +72,6 @@ class World:
         status, answer = send_webhook(url, self.overseerr.add(request).webhook(kind), SECRET)
         assert status == 200, answer
 
-    def call(self, method: str, path: str, body: object = None) -> Any:  # noqa: ANN401 - JSON
-        """Call the engine directly and return its answer."""
-        status, answer = self.engine.request(method, f"/api/v1{path}", body)
-        assert status == 200, answer
-        return answer
-
-
-def _connector(engine: EngineProcess, kind: str, url: str, api_key: str, **settings: Any) -> str:  # noqa: ANN401
-    status, answer = engine.request(
-        "POST", "/api/v1/connectors",
-        {"kind": kind, "name": kind, "url": url, "api_key": api_key, "settings": settings},
-    )  # fmt: skip
-    assert status == 200, answer
-    return str(answer["id"])
-
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
@@ -107,8 +92,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         yield World(
             engine=engine,
             overseerr=overseerr,
-            overseerr_id=_connector(
-                engine,
+            overseerr_id=engine.add_connector(
                 "overseerr",
                 overseerr.url,
                 OVERSEERR_KEY,
@@ -116,9 +100,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                 reconcile=False,
             ),
             radarr=radarr,
-            radarr_id=_connector(engine, "radarr", radarr.url, ARR_KEY),
+            radarr_id=engine.add_connector("radarr", radarr.url, ARR_KEY),
             sonarr=sonarr,
-            sonarr_id=_connector(engine, "sonarr", sonarr.url, ARR_KEY),
+            sonarr_id=engine.add_connector("sonarr", sonarr.url, ARR_KEY),
             torznab=torznab,
         )
     finally:
@@ -206,7 +190,7 @@ async def test_engine_entities(hass: HomeAssistant, world: World, entry: MockCon
     assert speed is not None
     assert speed.attributes["unit_of_measurement"] == "MiB/s"
     assert state(hass, "switch.haul_sweeps") == STATE_ON
-    summary = world.call("GET", "/library/summary")["connectors"]
+    summary = world.engine.call("GET", "/library/summary")["connectors"]
     await wait_for(lambda: state(hass, "sensor.haul_missing_items") == str(
         sum(item["missing"] for item in summary)))  # fmt: skip
 
@@ -289,7 +273,7 @@ async def test_decline_approve_and_pick_from_the_list(
     hackers, sneakers = (event["request_id"] for event in of_type(fired, "request_received"))
     answer = await act(hass, entry, "decline_request", request_id=hackers, reason="not again")
     assert answer["request"]["state"] == "declined"
-    assert world.call("GET", f"/requests/{hackers}")["history"][-1]["message"] == "not again"
+    assert world.engine.call("GET", f"/requests/{hackers}")["history"][-1]["message"] == "not again"
     answer = await act(hass, entry, "approve_request", request_id=sneakers)
     assert answer["request"]["state"] == "approved"
     with pytest.raises(ServiceValidationError) as caught:
@@ -331,7 +315,7 @@ async def test_search_grab_and_control_a_download(
     hass: HomeAssistant, world: World, entry: MockConfigEntry
 ) -> None:
     fired = events(hass)
-    _connector(world.engine, "torznab", f"{world.torznab.url}/api", TORZNAB_KEY)
+    world.engine.add_connector("torznab", f"{world.torznab.url}/api", TORZNAB_KEY)
     found = await act(hass, entry, "search_releases", query="The Matrix", type="movie", limit=5)
     assert found["candidates"][0]["title"] == GOOD
     best = found["candidates"][0]
@@ -359,11 +343,11 @@ async def test_search_grab_and_control_a_download(
     await hass.services.async_call("switch", "turn_on", target={"entity_id": pause_all},
                                    blocking=True)  # fmt: skip
     await wait_for(lambda: state(hass, pause_all) == STATE_ON)
-    assert all(torrent["stopped"] for torrent in world.call("GET", "/torrents"))
+    assert all(torrent["stopped"] for torrent in world.engine.call("GET", "/torrents"))
     await hass.services.async_call("switch", "turn_off", target={"entity_id": pause_all},
                                    blocking=True)  # fmt: skip
     await wait_for(lambda: state(hass, pause_all) == STATE_OFF)
-    assert not any(torrent["stopped"] for torrent in world.call("GET", "/torrents"))
+    assert not any(torrent["stopped"] for torrent in world.engine.call("GET", "/torrents"))
     await act(hass, entry, "pause_download", info_hash=info_hash)
     await act(hass, entry, "resume_download", info_hash=info_hash.upper())
     await wait_for(lambda: not _stopped(hass.states.get(entity_id)))
@@ -390,14 +374,14 @@ async def test_speed_limits_and_alternative_mode(
         answer["transfer"]["limits"] | {"download_limit": 5000, "alt_upload_limit": 50}
         == (answer["transfer"]["limits"])
     )
-    assert world.call("GET", "/transfer")["limits"]["download_limit"] == 5000
+    assert world.engine.call("GET", "/transfer")["limits"]["download_limit"] == 5000
     switch = "switch.haul_alternative_speed_limits"
     assert state(hass, switch) == STATE_OFF
     await hass.services.async_call("switch", "turn_on", target={"entity_id": switch}, blocking=True)
     assert state(hass, switch) == STATE_ON
     assert (
-        world.call("GET", "/transfer")["limits"] | {"alt_mode": True, "download_limit": 5000}
-        == (world.call("GET", "/transfer")["limits"])
+        world.engine.call("GET", "/transfer")["limits"] | {"alt_mode": True, "download_limit": 5000}
+        == (world.engine.call("GET", "/transfer")["limits"])
     )
     await act(hass, entry, "set_speed_limits", alt_mode=False, download_limit=0)
     await hass.services.async_call(
@@ -430,11 +414,11 @@ async def test_sync_sweep_and_the_sweeps_switch(
         "switch", "turn_off", target={"entity_id": "switch.haul_sweeps"}, blocking=True
     )
     assert state(hass, "switch.haul_sweeps") == STATE_OFF
-    assert world.call("GET", "/queue")["paused"] is True
+    assert world.engine.call("GET", "/queue")["paused"] is True
     await hass.services.async_call(
         "switch", "turn_on", target={"entity_id": "switch.haul_sweeps"}, blocking=True
     )
-    assert world.call("GET", "/queue")["paused"] is False
+    assert world.engine.call("GET", "/queue")["paused"] is False
     with pytest.raises(ServiceValidationError) as caught:
         await act(hass, entry, "run_sweep", connector_id="nope")
     assert caught.value.translation_key == "not_found"
@@ -462,7 +446,7 @@ async def test_action_errors(hass: HomeAssistant, world: World, entry: MockConfi
 async def test_push_latency(hass: HomeAssistant, world: World, entry: MockConfigEntry) -> None:
     """From an engine change made by someone else (a REST call) to HA state: p95 under 250 ms."""
     magnet = f"magnet:?xt=urn:btih:{'d' * 40}&dn=latency"
-    info_hash = world.call("POST", "/torrents", {"magnet": magnet})["hash"]
+    info_hash = world.engine.call("POST", "/torrents", {"magnet": magnet})["hash"]
     await wait_for(lambda: download_entity(hass, entry, info_hash) is not None)
     entity_id = download_entity(hass, entry, info_hash)
     assert entity_id is not None
@@ -478,14 +462,16 @@ async def test_push_latency(hass: HomeAssistant, world: World, entry: MockConfig
         command, stopped = ("pause", True) if round_ % 2 == 0 else ("resume", False)
         changed_at.clear()
         started = time.perf_counter()
-        await hass.async_add_executor_job(world.call, "POST", f"/torrents/{info_hash}/{command}")
+        await hass.async_add_executor_job(
+            world.engine.call, "POST", f"/torrents/{info_hash}/{command}"
+        )
         await wait_for(lambda: stopped in changed_at)  # noqa: B023 - awaited here
         samples.append((changed_at[stopped] - started) * 1000)
     p95 = statistics.quantiles(samples, n=20)[-1]
     median = statistics.median(samples)
     print(f"push latency, {len(samples)} changes: median {median:.1f} ms, p95 {p95:.1f} ms")  # noqa: T201 - the figure this test measures
     assert p95 < 250
-    world.call("DELETE", f"/torrents/{info_hash}")
+    world.engine.call("DELETE", f"/torrents/{info_hash}")
 
 
 async def test_actions_are_described(hass: HomeAssistant, entry: MockConfigEntry) -> None:
@@ -504,10 +490,10 @@ async def test_downloads_removed_while_away_lose_their_sensor(
     hass: HomeAssistant, world: World, entry: MockConfigEntry
 ) -> None:
     magnet = f"magnet:?xt=urn:btih:{'e' * 40}&dn=away"
-    info_hash = world.call("POST", "/torrents", {"magnet": magnet})["hash"]
+    info_hash = world.engine.call("POST", "/torrents", {"magnet": magnet})["hash"]
     await wait_for(lambda: download_entity(hass, entry, info_hash) is not None)
     assert await hass.config_entries.async_unload(entry.entry_id)
-    world.call("DELETE", f"/torrents/{info_hash}")
+    world.engine.call("DELETE", f"/torrents/{info_hash}")
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     assert download_entity(hass, entry, info_hash) is None
@@ -519,7 +505,7 @@ async def test_a_finished_download_fires_download_completed(
     fired = events(hass)
     made = make_torrent(tmp_path, "Ready", {"a.mkv": 300_000, "b.srt": 2000})
     place_content(made, world.engine.data_dir / "downloads")
-    world.call("POST", "/torrents", {"torrent_base64": made.base64})
+    world.engine.call("POST", "/torrents", {"torrent_base64": made.base64})
     await wait_for(lambda: bool(of_type(fired, "download_completed")))
     done = of_type(fired, "download_completed")[0]
     assert done | {"info_hash": made.info_hash, "title": "Ready", "request_id": None,
@@ -530,4 +516,4 @@ async def test_a_finished_download_fires_download_completed(
     requests = hass.states.get("event.haul_requests")
     assert requests is not None
     assert requests.attributes.get("info_hash") is None
-    world.call("DELETE", f"/torrents/{made.info_hash}")
+    world.engine.call("DELETE", f"/torrents/{made.info_hash}")

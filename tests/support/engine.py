@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from typing import TYPE_CHECKING, Any
 
@@ -119,6 +120,20 @@ class EngineProcess:
                 return False
             time.sleep(0.1)
         return True
+
+    def call(self, method: str, path: str, body: object = None) -> Any:  # noqa: ANN401 - JSON
+        """Call a route under /api/v1 that must succeed, and return its answer."""
+        status, answer = self.request(method, f"/api/v1{path}", body)
+        assert status == 200, answer
+        return answer
+
+    def add_connector(
+        self, kind: str, url: str, api_key: str, *, name: str | None = None, **settings: object
+    ) -> str:
+        """Create a connector through the API (named after its kind and port) and return its id."""
+        label = name or f"{kind.title()} {urllib.parse.urlsplit(url).port}"
+        body = {"kind": kind, "name": label, "url": url, "api_key": api_key, "settings": settings}
+        return str(self.call("POST", "/connectors", body)["id"])
 
     def request(
         self, method: str, path: str, body: object = None, *, token: str | None = None

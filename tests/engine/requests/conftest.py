@@ -21,21 +21,10 @@ FAST = {
 }
 
 
-def add_connector(engine: EngineProcess, kind: str, url: str, api_key: str, **settings: Any) -> str:  # noqa: ANN401
-    """Create a connector through the API and return its id."""
-    status, answer = engine.request(
-        "POST", "/api/v1/connectors",
-        {"kind": kind, "name": f"{kind}-{url[-5:]}", "url": url, "api_key": api_key,
-         "settings": settings},
-    )  # fmt: skip
-    assert status == 200, answer
-    return str(answer["id"])
-
-
 def add_overseerr(engine: EngineProcess, overseerr: FakeOverseerr, **settings: Any) -> str:  # noqa: ANN401
     """Create the overseerr connector with the test webhook secret."""
-    return add_connector(
-        engine, "overseerr", overseerr.url, API_KEY, webhook_secret=WEBHOOK_SECRET, **settings
+    return engine.add_connector(
+        "overseerr", overseerr.url, API_KEY, webhook_secret=WEBHOOK_SECRET, **settings
     )
 
 

@@ -13,7 +13,6 @@ from tests.engine.requests.conftest import (
     FAST,
     WEBHOOK_SECRET,
     EventRecorder,
-    add_connector,
     add_overseerr,
     only_request,
     wait_for_request,
@@ -112,8 +111,8 @@ def world(
             offer(None, CAM, approved=False, rejections=["CAM is not wanted in profile"],
                   quality="HDTV-720p"),
         ]  # fmt: skip
-        radarr_id = add_connector(engine, "radarr", radarr.url, ARR_KEY)
-        add_connector(engine, "jellyfin", jellyfin.url, JELLYFIN_KEY)
+        radarr_id = engine.add_connector("radarr", radarr.url, ARR_KEY)
+        engine.add_connector("jellyfin", jellyfin.url, JELLYFIN_KEY)
         connector = add_overseerr(
             engine, overseerr, reconcile=False, auto_pick_users=["carol"],
             availability_job="availability-sync",
@@ -250,7 +249,7 @@ def test_without_an_arr_haul_searches_its_indexers_and_downloads_itself(world: W
     assert engine.request("DELETE", f"/api/v1/connectors/{world.radarr_id}")[0] == 200
     release = FakeRelease(GOOD, size=SIZE, info_hash=world.torrent.info_hash, link="magnet_attr")
     with FakeTorznab([release, FakeRelease(CAM, size=SIZE)]) as torznab:
-        add_connector(engine, "torznab", torznab.url, torznab.api_key)
+        engine.add_connector("torznab", torznab.url, torznab.api_key)
         world.webhook("MEDIA_AUTO_APPROVED", world.overseerr.add(
             OverseerrRequest(id=14, media_type="movie", title="The Matrix", year=1999,
                              tmdb_id=603, status=2)))  # fmt: skip

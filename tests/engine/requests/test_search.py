@@ -9,7 +9,6 @@ import pytest
 from tests.engine.requests.conftest import (
     FAST,
     WEBHOOK_SECRET,
-    add_connector,
     add_overseerr,
     only_request,
     wait_for_request,
@@ -50,7 +49,7 @@ def radarr(tmp_path: Path) -> Iterator[ReleaseArr]:
 def engine(engine_factory: Callable[..., EngineProcess], radarr: ReleaseArr) -> EngineProcess:
     """An engine with that Radarr, giving up after two empty searches."""
     engine = engine_factory(env={**FAST, "HAUL_REQUEST_SEARCH_ATTEMPTS": "2"}).start()
-    add_connector(engine, "radarr", radarr.url, ARR_KEY)
+    engine.add_connector("radarr", radarr.url, ARR_KEY)
     return engine
 
 
@@ -141,7 +140,7 @@ def test_a_series_request_searches_its_season_through_sonarr(
             magnet="magnet:?xt=urn:btih:" + "cd" * 20, info_hash="cd" * 20,
         )  # fmt: skip
         sonarr.offers[1] = [pack]
-        add_connector(engine, "sonarr", sonarr.url, ARR_KEY)
+        engine.add_connector("sonarr", sonarr.url, ARR_KEY)
         connector = add_overseerr(engine, overseerr, reconcile=False)
         request = overseerr.add(OverseerrRequest(
             id=3, media_type="tv", title="Severance", year=2022, tmdb_id=95396, tvdb_id=371980,
@@ -179,7 +178,7 @@ def test_auto_pick_after_the_waiting_time(
                      magnet="magnet:?xt=urn:btih:" + "ef" * 20, info_hash="ef" * 20,
                      approved=False, rejections=["Not an upgrade"])  # fmt: skip
     radarr.offers[1] = [rejected, OFFER]
-    add_connector(engine, "radarr", radarr.url, ARR_KEY)
+    engine.add_connector("radarr", radarr.url, ARR_KEY)
     status, request = engine.request("POST", "/api/v1/requests", {"media_type": "movie",
                                                                  "tmdb_id": 603})  # fmt: skip
     assert status == 200, request
@@ -196,10 +195,10 @@ def test_when_the_arr_finds_nothing_indexer_releases_are_pushed_to_it(
     env = engine_env(**FAST)
     engine = engine_factory(env=env).start()
     radarr.use_client(engine.url, "admin", env["HAUL_QBITTORRENT_PASSWORD"])
-    add_connector(engine, "radarr", radarr.url, ARR_KEY)
+    engine.add_connector("radarr", radarr.url, ARR_KEY)
     release = FakeRelease("The.Matrix.1999.1080p.BluRay.x264-SPARKS", link="magnet_attr")
     with FakeTorznab([release]) as torznab:
-        add_connector(engine, "torznab", torznab.url, torznab.api_key)
+        engine.add_connector("torznab", torznab.url, torznab.api_key)
         status, request = engine.request(
             "POST", "/api/v1/requests", {"media_type": "movie", "tmdb_id": 603}
         )
