@@ -1,52 +1,29 @@
-"""What sets the apps apart: API base, supported versions and library flavour."""
+"""Every supported app by kind, and the client that learns which one and which version answers."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from haul_engine.arr.client import AppInfo, ArrClient, ArrError, RetryPolicy
+from haul_engine.arr.client import ArrClient, ArrError, RetryPolicy
+from haul_engine.arr.lidarr import LIDARR
+from haul_engine.arr.radarr import RADARR
+from haul_engine.arr.sonarr import SONARR
+from haul_engine.arr.whisparr import WHISPARR
 
 if TYPE_CHECKING:
-    from haul_engine.arr.client import Flavor
+    from haul_engine.arr.app import Library, Searches
+    from haul_engine.arr.client import AppInfo, Flavor
     from haul_engine.connectors.kinds import ConnectorConfig
 
-
-@dataclass(frozen=True, slots=True)
-class App:
-    """One *arr application: its status name, API base and the majors Haul speaks to."""
-
-    kind: str
-    title: str
-    api_base: str
-    flavors: dict[int, Flavor]
-
-    def flavor(self, info: AppInfo, name: str) -> Flavor:
-        """Return the library flavour of this version, or refuse it clearly."""
-        if info.app and info.app.lower() != self.kind:
-            msg = f"{name}: this is {info.app}, not {self.title}"
-            raise ArrError(msg)
-        flavor = self.flavors.get(info.major)
-        if flavor is None:
-            supported = ", ".join(f"v{major}" for major in sorted(self.flavors))
-            msg = f"{name}: {self.title} {info.version} is not supported (supported: {supported})"
-            raise ArrError(msg)
-        return flavor
-
-
-APPS = {
-    app.kind: app
-    for app in (
-        App("sonarr", "Sonarr", "/api/v3", {3: "series", 4: "series"}),
-        App("radarr", "Radarr", "/api/v3", {3: "movie", 4: "movie", 5: "movie"}),
-        App("whisparr", "Whisparr", "/api/v3", {2: "series", 3: "movie"}),
-        App("lidarr", "Lidarr", "/api/v1", {1: "music", 2: "music"}),
-    )
+APPS = {app.kind: app for app in (SONARR, RADARR, WHISPARR, LIDARR)}
+# every app searches a flavour the same way, so the planner needs only the flavour
+SEARCHES: dict[Flavor, Searches] = {
+    library.flavor: library.searches for app in APPS.values() for library in app.versions.values()
 }
 
 
 class AppClient(ArrClient):
-    """A client for one of APPS; detect() learns the flavour of the other end."""
+    """A client for one of APPS; detect() learns the library layout of the other end."""
 
     def __init__(self, config: ConnectorConfig, retry: RetryPolicy | None = None) -> None:
         """Use the app's API base."""
@@ -54,8 +31,18 @@ class AppClient(ArrClient):
         self.app = APPS[config.kind]
         self.api_base = self.app.api_base
         self.info: AppInfo | None = None
+        self._library: Library | None = None
+
+    @property
+    def library(self) -> Library:
+        """The library layout detect() found."""
+        if self._library is None:
+            msg = f"{self.config.name}: the app has not been detected yet"
+            raise ArrError(msg)
+        return self._library
 
     async def detect(self) -> Flavor:
         """Ask system/status and refuse other apps and unsupported versions."""
         self.info = await self.status()
-        return self.app.flavor(self.info, self.config.name)
+        self._library = self.app.library(self.info, self.config.name)
+        return self._library.flavor

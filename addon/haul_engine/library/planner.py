@@ -6,15 +6,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from haul_engine.arr.apps import SEARCHES
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
+    from haul_engine.arr.app import Command, Searches
     from haul_engine.arr.client import Flavor
     from haul_engine.arr.kinds import ArrSettings, ThrottleLimits
 
 MINUTE = timedelta(minutes=1)
 REASON_RANK = {"missing": 0, "upgrade": 1}
-PER_ITEM = {"EpisodeSearch": "episodeIds", "MoviesSearch": "movieIds", "AlbumSearch": "albumIds"}
+PER_ITEM = {searches.items: searches.ids_key for searches in SEARCHES.values()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,18 +102,16 @@ def plan(
     ordered = sorted(candidates, key=lambda c: priority(c, upgrades_first=settings.upgrades_first))
     limits = settings.limits
     chunk = max(1, min(limits.batch_size, limits.searches_per_minute))
-    if flavor == "series":
-        batches = _series_batches(ordered, seasons, settings, chunk)
+    searches = SEARCHES[flavor]
+    if searches.season:
+        batches = _series_batches(ordered, seasons, settings, searches, chunk)
     else:
-        command, key = (
-            ("MoviesSearch", "movieIds") if flavor == "movie" else ("AlbumSearch", "albumIds")
-        )
         batches = []
         for reason in REASON_RANK:
             group = [c for c in ordered if c.reason == reason]
             for start in range(0, len(group), chunk):
                 part = group[start : start + chunk]
-                batches.append(_batch(command, {key: [c.arr_id for c in part]}, part, len(part)))
+                batches.append(_batch(searches.for_items(c.arr_id for c in part), part, len(part)))
     position = {candidate.item_id: index for index, candidate in enumerate(ordered)}
     for batch in batches:
         batch.rank = min(position[item_id] for item_id in batch.item_ids)
@@ -132,14 +133,15 @@ def _shrink(batch: Batch, budget: int) -> Batch | None:
     return Batch(batch.command, body, batch.item_ids[:budget], budget, batch.reason, batch.rank)
 
 
-def _batch(command: str, body: dict[str, Any], part: Sequence[Candidate], cost: int) -> Batch:
-    return Batch(command, body, [c.item_id for c in part], cost, part[0].reason)
+def _batch(command: Command, part: Sequence[Candidate], cost: int) -> Batch:
+    return Batch(*command, [c.item_id for c in part], cost, part[0].reason)
 
 
 def _series_batches(
     ordered: Sequence[Candidate],
     seasons: dict[tuple[int, int], SeasonFacts],
     settings: ArrSettings,
+    searches: Searches,
     chunk: int,
 ) -> list[Batch]:
     """Use SeasonSearch for mostly-missing aired seasons, SeriesSearch for many, else episodes."""
@@ -158,21 +160,16 @@ def _series_batches(
             and len(group) >= settings.season_search_ratio * facts.aired
         )
         if whole:
-            season_batch = _batch(
-                "SeasonSearch", {"seriesId": series_id, "seasonNumber": season}, group, 1
-            )
+            season_batch = _batch(searches.for_season(series_id, season), group, 1)
             season_batches.setdefault((reason, series_id), []).append(season_batch)
             continue
         for start in range(0, len(group), episode_chunk):
             part = group[start : start + episode_chunk]
-            batches.append(
-                _batch("EpisodeSearch", {"episodeIds": [c.arr_id for c in part]}, part, len(part))
-            )
+            batches.append(_batch(searches.for_items(c.arr_id for c in part), part, len(part)))
     for (_, series_id), per_series in season_batches.items():
         if len(per_series) >= settings.series_search_min_seasons:
             items = [item for batch in per_series for item in batch.item_ids]
-            batches.append(Batch("SeriesSearch", {"seriesId": series_id}, items, 1,
-                                 per_series[0].reason))  # fmt: skip
+            batches.append(Batch(*searches.for_series(series_id), items, 1, per_series[0].reason))
         else:
             batches.extend(per_series)
     return batches

@@ -7,6 +7,7 @@ import hashlib
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, cast
 
 import orjson
@@ -15,7 +16,7 @@ from sqlalchemy import and_, bindparam, delete, func, insert, select, update
 from haul_engine.library.models import Artist, Item, Season, Series
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Sequence
 
     from sqlalchemy import Table
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,9 +27,10 @@ if TYPE_CHECKING:
 
 # Core statements on the tables: one executemany per batch instead of per-row ORM work
 ITEMS, SEASONS, SERIES = (cast("Table", model.__table__) for model in (Item, Season, Series))
+FRESH = ""  # the fingerprint of a series whose seasons and episodes were never stored
 FETCH_CONCURRENCY = 4
 SERIES_PER_COMMIT = 100
-Fetched = tuple[int, dict[str, Any], list[dict[str, Any]]]  # series row id, record, episodes
+Fetched = tuple[int, dict[str, Any], list[dict[str, Any]]]  # series row id, record, item rows
 ITEM_FIELDS = (
     "parent_arr_id", "season_number", "episode_number", "title", "monitored", "has_file",
     "quality", "cutoff_not_met", "available", "released_at", "last_search_at",
@@ -143,7 +145,7 @@ class LibrarySync:
         if self.flavor == "series":
             await self._series(report, full=full)
         elif self.flavor == "movie":
-            records = await self.client.get("/movie")
+            records = await self.client.get(self.client.library.items)
             async with self.database.session() as session, session.begin():
                 await self._reconcile(
                     session, report, self._own("movie"), [movie_row(r) for r in records]
@@ -156,7 +158,7 @@ class LibrarySync:
         return report
 
     async def _series(self, report: SyncReport, *, full: bool) -> None:
-        records: list[dict[str, Any]] = await self.client.get("/series")
+        records: list[dict[str, Any]] = await self.client.get(self.client.library.containers)
         async with self.database.session() as session, session.begin():
             stored = {
                 arr_id: (row_id, fingerprint)
@@ -179,10 +181,10 @@ class LibrarySync:
                     for record in new
                 ])  # fmt: skip
                 stored.update({
-                    arr_id: (row_id, "")
+                    arr_id: (row_id, FRESH)
                     for row_id, arr_id in await session.execute(
                         select(Series.id, Series.arr_id).where(
-                            Series.connector_id == self.connector_id, Series.fingerprint == ""
+                            Series.connector_id == self.connector_id, Series.fingerprint == FRESH
                         )
                     )
                 })  # fmt: skip
@@ -191,10 +193,11 @@ class LibrarySync:
             for record in records
             if full or stored[record["id"]][1] != series_fingerprint(record)
         ]
-        await self._refresh_series(report, refresh)
+        fresh = {row_id for row_id, fingerprint in stored.values() if fingerprint == FRESH}
+        await self._refresh_series(report, refresh, fresh)
 
     async def _refresh_series(
-        self, report: SyncReport, refresh: list[tuple[int, dict[str, Any]]]
+        self, report: SyncReport, refresh: list[tuple[int, dict[str, Any]]], fresh: set[int]
     ) -> None:
         """Fetch episodes of several series at once while one writer stores them in batches."""
         report.containers_refreshed = len(refresh)
@@ -206,10 +209,11 @@ class LibrarySync:
             nonlocal running
             for row_id, record in pending:
                 episodes = await self.client.get(
-                    "/episode", seriesId=record["id"], includeEpisodeFile="true"
+                    self.client.library.items, seriesId=record["id"], includeEpisodeFile="true"
                 )
                 await self._attach_files(record["id"], episodes)
-                await fetched.put((row_id, record, episodes))
+                # mapped here, a series at a time, so the writer never holds the loop for long
+                await fetched.put((row_id, record, [episode_row(e, row_id) for e in episodes]))
             running -= 1
             if running == 0:
                 await fetched.put(None)
@@ -217,7 +221,7 @@ class LibrarySync:
         async def write() -> None:
             while batch := await _take(fetched):
                 async with self.database.session() as session, session.begin():
-                    await self._store_series(session, report, batch)
+                    await self._store_series(session, report, batch, fresh)
 
         try:
             async with asyncio.TaskGroup() as group:  # one failure cancels the others
@@ -231,7 +235,9 @@ class LibrarySync:
         """Read quality and cutoff from episodefile where the *arr left them out (Sonarr v3)."""
         if not any(e.get("hasFile") and "episodeFile" not in e for e in episodes):
             return
-        files = {f["id"]: f for f in await self.client.get("/episodefile", seriesId=series_id)}
+        files = {
+            f["id"]: f for f in await self.client.get(self.client.library.files, seriesId=series_id)
+        }
         for episode in episodes:
             if episode.get("hasFile") and "episodeFile" not in episode:
                 episode["episodeFile"] = files.get(episode.get("episodeFileId"))
@@ -241,10 +247,15 @@ class LibrarySync:
         session: AsyncSession,
         report: SyncReport,
         batch: list[Fetched],
+        fresh: set[int],
     ) -> None:
-        """Write fetched series in a few statements; fingerprints last, so a crash redoes them."""
-        ids = [row_id for row_id, _, _ in batch]
-        await session.execute(delete(Season).where(Season.series_id.in_(ids)))
+        """Write fetched series in a few statements; fingerprints last, so a crash redoes them.
+
+        Fresh series (never stored before) have no seasons or episodes to read or delete.
+        """
+        known = [row_id for row_id, _, _ in batch if row_id not in fresh]
+        if known:
+            await session.execute(delete(Season).where(Season.series_id.in_(known)))
         seasons = [
             {"series_id": row_id, "season_number": season["seasonNumber"],
              "monitored": bool(season.get("monitored")),
@@ -256,10 +267,11 @@ class LibrarySync:
             for season in record.get("seasons") or []
             for stats in [season.get("statistics") or {}]
         ]  # fmt: skip
-        if seasons:
-            await session.execute(SEASONS.insert(), seasons)
-        episodes = [episode_row(e, row_id) for row_id, _, records in batch for e in records]
-        await self._reconcile(session, report, Item.series_id.in_(ids), episodes)
+        await _insert(session, SEASONS, seasons)
+        episodes = [row for _, _, rows in batch for row in rows]
+        await self._reconcile(
+            session, report, Item.series_id.in_(known) if known else None, episodes
+        )
         await session.execute(
             SERIES.update().where(SERIES.c.id == bindparam("row_id")),
             [{"row_id": row_id, "title": record.get("title") or "",
@@ -268,13 +280,18 @@ class LibrarySync:
         )  # fmt: skip
 
     async def _music(self, report: SyncReport) -> None:
-        artists: list[dict[str, Any]] = await self.client.get("/artist")
-        albums: list[dict[str, Any]] = await self.client.get("/album")
-        cutoff = {
-            record["id"]
-            async for page in self.client.pages("/wanted/cutoff", monitored="true")
-            for record in page
-        }
+        library = self.client.library
+        artists: list[dict[str, Any]] = await self.client.get(library.containers)
+        albums: list[dict[str, Any]] = await self.client.get(library.items)
+        cutoff = (
+            {
+                record["id"]
+                async for page in self.client.pages("/wanted/cutoff", monitored="true")
+                for record in page
+            }
+            if library.wanted
+            else set()
+        )
         async with self.database.session() as session, session.begin():
             found = await session.execute(
                 select(Artist.arr_id, Artist.id).where(Artist.connector_id == self.connector_id)
@@ -313,29 +330,33 @@ class LibrarySync:
     ) -> None:
         """Make the stored items in scope equal rows: insert, update changed fields, delete.
 
-        scope must select one connector's items (series ids do; movies and albums say so).
+        scope must select one connector's items (series ids do; movies and albums say so);
+        None when there are none yet.
         """
-        existing = {
-            row.arr_id: row
-            for row in await session.execute(
-                select(Item.id, Item.arr_id, *(getattr(Item, name) for name in ITEM_FIELDS)).where(
-                    scope
+        existing = (
+            {}
+            if scope is None
+            else {
+                row.arr_id: row
+                for row in await session.execute(
+                    select(
+                        Item.id, Item.arr_id, *(getattr(Item, name) for name in ITEM_FIELDS)
+                    ).where(scope)
                 )
-            )
-        }
+            }
+        )
         inserts, updates = [], []
         for row in rows:
             old = existing.pop(row["arr_id"], None)
             if old is None:
-                inserts.append({"connector_id": self.connector_id, **row})
+                inserts.append(row)
                 continue
             changed = {name: row[name] for name in ITEM_FIELDS if getattr(old, name) != row[name]}
             if changed:
                 updates.append({"id": old.id, **changed})
                 if changed.get("has_file") and row["monitored"]:
                     report.acquired.append(old.id)
-        if inserts:
-            await session.execute(ITEMS.insert(), inserts)
+        await _insert(session, ITEMS, inserts, connector_id=self.connector_id)
         if updates:
             await session.execute(update(Item), updates)
         if existing:
@@ -344,6 +365,32 @@ class LibrarySync:
         report.inserted += len(inserts)
         report.updated += len(updates)
         report.deleted += len(existing)
+
+
+async def _insert(
+    session: AsyncSession,
+    table: Table,
+    rows: list[dict[str, Any]],
+    **constants: Any,  # noqa: ANN401 - a value for that column in every row
+) -> None:
+    """INSERT rows in one driver executemany, converting values a column at a time.
+
+    The same as session.execute(table.insert(), rows) without SQLAlchemy's per-row work.
+    """
+    if not rows:
+        return
+    connection = await session.connection()
+    dialect = connection.dialect
+    statement = table.insert().inline().compile(dialect=dialect, column_keys=[*constants, *rows[0]])
+    values: dict[str, Sequence[Any]] = dict(
+        zip(rows[0], zip(*map(itemgetter(*rows[0]), rows), strict=True), strict=True)
+    )
+    values.update({key: [value] * len(rows) for key, value in constants.items()})
+    columns = []
+    for key in statement.positiontup or ():
+        process = table.c[key].type.dialect_impl(dialect).bind_processor(dialect)
+        columns.append(values[key] if process is None else list(map(process, values[key])))
+    await connection.exec_driver_sql(statement.string, list(zip(*columns, strict=True)))
 
 
 async def _take(queue: asyncio.Queue[Fetched | None]) -> list[Fetched]:

@@ -1,0 +1,6 @@
+"""Lidarr 1.x and 2.x (API v1): albums of artists, searched by album ids."""
+
+from haul_engine.arr.app import App, Library, Searches
+
+LIBRARY = Library("music", "/album", Searches("AlbumSearch", "albumIds"), containers="/artist")
+LIDARR = App("lidarr", "Lidarr", {1: LIBRARY, 2: LIBRARY}, api_base="/api/v1")

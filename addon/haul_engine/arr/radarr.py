@@ -1,0 +1,6 @@
+"""Radarr v3 to v5: one list of movies, searched by movie ids."""
+
+from haul_engine.arr.app import App, Library, Searches
+
+LIBRARY = Library("movie", "/movie", Searches("MoviesSearch", "movieIds"))
+RADARR = App("radarr", "Radarr", {3: LIBRARY, 4: LIBRARY, 5: LIBRARY})
