@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from yarl import URL
 
 from haul_engine.commands import api_command
@@ -24,7 +23,8 @@ from haul_engine.connectors.kinds import (
 )
 from haul_engine.connectors.models import Connector, utcnow
 from haul_engine.controller import Controller
-from haul_engine.errors import Conflict, EngineError, InvalidInput, NotFound
+from haul_engine.db.database import commit_unique, get_or_not_found
+from haul_engine.errors import Conflict, EngineError, InvalidInput
 from haul_engine.events import EventName
 from haul_engine.logs import SecretFilter
 
@@ -295,20 +295,13 @@ class ConnectorsController(Controller):
 
 
 async def _row(session: AsyncSession, connector_id: str) -> Connector:
-    row = await session.get(Connector, connector_id)
-    if row is None:
-        msg = f"no connector with id {connector_id!r}"
-        raise NotFound(msg)
-    return row
+    return await get_or_not_found(
+        session, Connector, connector_id, f"no connector with id {connector_id!r}"
+    )
 
 
 async def _commit_unique(session: AsyncSession, name: str) -> None:
-    try:
-        await session.commit()
-    except IntegrityError:
-        await session.rollback()
-        msg = f"a connector named {name!r} already exists"
-        raise Conflict(msg) from None
+    await commit_unique(session, f"a connector named {name!r} already exists")
 
 
 def _kind(name: str) -> ConnectorKind:

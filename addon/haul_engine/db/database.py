@@ -10,11 +10,12 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import event
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from haul_engine.db.backup import restore_if_missing
 from haul_engine.db.models import EngineMeta
-from haul_engine.errors import Unavailable
+from haul_engine.errors import Conflict, NotFound, Unavailable
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -85,6 +86,25 @@ class Database:
                 row = EngineMeta(key=key, value=factory())
                 session.add(row)
             return row.value
+
+
+async def get_or_not_found[Row](
+    session: AsyncSession, model: type[Row], key: object, missing: str
+) -> Row:
+    """Load a row by primary key, or raise NotFound saying what is missing."""
+    row = await session.get(model, key)
+    if row is None:
+        raise NotFound(missing)
+    return row
+
+
+async def commit_unique(session: AsyncSession, clash: str) -> None:
+    """Commit; a unique-key clash rolls back and becomes a Conflict saying what already exists."""
+    try:
+        await session.commit()
+    except IntegrityError:
+        await session.rollback()
+        raise Conflict(clash) from None
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:  # noqa: ANN401 - DB-API connection

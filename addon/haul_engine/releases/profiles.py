@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from haul_engine.connectors.models import utcnow
+from haul_engine.db.database import commit_unique, get_or_not_found
 from haul_engine.errors import Conflict, InvalidInput, NotFound
 from haul_engine.releases.models import QualityProfileRow
 
@@ -250,20 +250,13 @@ def _refuse_preset(profile_id: str) -> None:
 
 
 async def _row(session: AsyncSession, profile_id: str) -> QualityProfileRow:
-    row = await session.get(QualityProfileRow, profile_id)
-    if row is None:
-        msg = f"no custom quality profile with id {profile_id!r}"
-        raise NotFound(msg)
-    return row
+    return await get_or_not_found(
+        session, QualityProfileRow, profile_id, f"no custom quality profile with id {profile_id!r}"
+    )
 
 
 async def _commit(session: AsyncSession, name: str) -> None:
-    try:
-        await session.commit()
-    except IntegrityError:
-        await session.rollback()
-        msg = f"a quality profile named {name!r} already exists"
-        raise Conflict(msg) from None
+    await commit_unique(session, f"a quality profile named {name!r} already exists")
 
 
 def _profile(row: QualityProfileRow) -> Profile:

@@ -23,6 +23,7 @@ from haul_engine.commands import api_command
 from haul_engine.connectors.controller import ConnectorOwner
 from haul_engine.connectors.models import utcnow
 from haul_engine.controller import Controller
+from haul_engine.db.database import get_or_not_found
 from haul_engine.errors import Conflict, EngineError, InvalidInput, NotFound, Unavailable
 from haul_engine.events import EventName
 from haul_engine.requests import candidates as offers
@@ -986,11 +987,9 @@ def _arr_messages(record: dict[str, Any]) -> str:
 
 
 async def _request(session: AsyncSession, request_id: int) -> MediaRequest:
-    row = await session.get(MediaRequest, request_id)
-    if row is None:
-        msg = f"no request with id {request_id}"
-        raise NotFound(msg)
-    return row
+    return await get_or_not_found(
+        session, MediaRequest, request_id, f"no request with id {request_id}"
+    )
 
 
 async def _candidates(session: AsyncSession, request_id: int) -> list[RequestCandidate]:
