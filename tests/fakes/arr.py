@@ -2,7 +2,7 @@
 
 It runs in its own thread with its own event loop so that both in-process async tests and blocking
 calls against the engine subprocess can use it. It records every request and command, and fails on
-demand (`fail_next`): HTTP 500, 429 with Retry-After, a hang past the client's timeout, bad JSON.
+demand (`fail_next`): HTTP 500, 429 with Retry-After, an answer held past the timeout, bad JSON.
 """
 
 from __future__ import annotations
@@ -151,7 +151,7 @@ class FakeArr:
         self.requests: list[tuple[str, str]] = []
         self.commands: list[dict[str, Any]] = []
         self.user_agents: set[str] = set()
-        self.failures: list[Failure] = []
+        self.failures: list[tuple[Failure, str]] = []
         self.health_checks: list[dict[str, Any]] = []
         self.hang_seconds = 5.0
         self._polls: dict[int, int] = {}
@@ -183,9 +183,9 @@ class FakeArr:
             return "movie"
         return "series"
 
-    def fail_next(self, *failures: Failure) -> None:
-        """Make the next requests fail, one failure per request, in order."""
-        self.failures.extend(failures)
+    def fail_next(self, *failures: Failure, path: str = "") -> None:
+        """Make the next requests (whose path contains `path`) fail, one failure each, in order."""
+        self.failures.extend((failure, path) for failure in failures)
 
     def start(self) -> Self:
         """Serve in a background thread."""
@@ -248,17 +248,18 @@ class FakeArr:
         self.user_agents.add(request.headers.get("User-Agent", ""))
         if request.path != "/ping" and request.headers.get("X-Api-Key") != self.api_key:
             return web.json_response({"message": "Unauthorized"}, status=401)
-        if self.failures:
-            failure = self.failures.pop(0)
+        failure: Failure | None = None
+        if self.failures and self.failures[0][1] in request.path:
+            failure, _ = self.failures.pop(0)
             if failure == "500":
                 return web.json_response({"message": "boom"}, status=500)
             if failure == "429":
                 return web.Response(status=429, headers={"Retry-After": "0"})
-            if failure == "hang":
-                await asyncio.sleep(self.hang_seconds)
             if failure == "bad_json":
                 return web.Response(body=b"<html>not json", content_type="application/json")
         answer: web.StreamResponse = await handler(request)
+        if failure == "hang":  # handled (a command is queued), but the answer comes too late
+            await asyncio.sleep(self.hang_seconds)
         return answer
 
     @staticmethod

@@ -138,7 +138,9 @@ async def test_restart_mid_sweep_loses_nothing_and_repeats_nothing(database: Dat
         flavor = await synced(database, client, clock)
         wide = settings(custom_throttle={**LIMITS, "searches_per_day": 100})
         radarr.hang_seconds = 1.5
-        radarr.fail_next("hang")  # the command reaches the *arr, then the engine dies
+        radarr.fail_next(
+            "hang", path="/command"
+        )  # the command reaches the *arr, then the engine dies
         sweep = asyncio.create_task(sweeper(database, client, flavor, clock).run(wide))
         while not radarr.requests or "/command" not in radarr.requests[-1][1]:  # noqa: ASYNC110 - the fake runs in another thread
             await asyncio.sleep(0.01)
