@@ -3,7 +3,9 @@
 Run as a script: `.venv/bin/python -m tests.benchmarks.sync`. The fake Sonarr runs in its own
 process so it does not share the GIL with the code measured. The floor is the time to download and
 JSON-parse the same pages with the same concurrency. Goals: full sync at most 1.5 times the floor,
-peak RSS at most 200 MB, incremental sync with nothing changed at most 10 % of a full one.
+peak RSS at most 200 MB, incremental sync with nothing changed at most 10 % of a full one. Each
+figure is the best of ROUNDS runs (each sync into a fresh database), as timings on a shared
+machine only ever come out slower than the code is; the slowest run is printed too.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
 SERIES, SEASONS, EPISODES = 2000, 5, 10
+ROUNDS = 3
 
 
 def serve(pipe: Connection) -> None:
@@ -85,22 +88,27 @@ def main() -> int:
     server.start()
     url = parent.recv()
     try:
-        with tempfile.TemporaryDirectory() as folder:
-            full, incremental, items = asyncio.run(syncs(url, Path(folder)))
+        runs = []
+        for _ in range(ROUNDS):
+            with tempfile.TemporaryDirectory() as folder:
+                runs.append(asyncio.run(syncs(url, Path(folder))))
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        base = min(asyncio.run(floor(url)) for _ in range(2))
+        floors = [asyncio.run(floor(url)) for _ in range(ROUNDS)]
     finally:
         parent.send("stop")
         server.join(30)
+    base, full, incremental = min(floors), min(r[0] for r in runs), min(r[1] for r in runs)
+    slowest = (max(floors), max(r[0] for r in runs), max(r[1] for r in runs))
+    ratio, share = full / base, incremental / full
     report = [
-        f"library: {SERIES} series, {items} episodes",
-        f"floor (download + parse): {base:.2f} s",
-        f"full sync:                {full:.2f} s = {full / base:.2f}x the floor (goal <= 1.5x)",
-        f"incremental, no change:   {incremental:.3f} s = {incremental / full:.1%} (goal <= 10%)",
-        f"peak RSS:                 {peak_mb:.0f} MB (goal <= 200 MB)",
+        f"library: {SERIES} series, {runs[0][2]} episodes; best of {ROUNDS} runs (slowest)",
+        f"floor (download + parse): {base:.2f} s ({slowest[0]:.2f})",
+        f"full sync:                {full:.2f} s ({slowest[1]:.2f}) = {ratio:.2f}x (<= 1.5x)",
+        f"incremental, no change:   {incremental:.3f} s ({slowest[2]:.3f}) = {share:.1%} (<= 10%)",
+        f"peak RSS:                 {peak_mb:.0f} MB (<= 200 MB)",
     ]
     print("\n".join(report))  # noqa: T201 - a benchmark prints its figures
-    return 0 if full <= 1.5 * base and peak_mb <= 200 and incremental <= 0.1 * full else 1
+    return 0 if ratio <= 1.5 and peak_mb <= 200 and share <= 0.1 else 1
 
 
 if __name__ == "__main__":

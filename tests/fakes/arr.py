@@ -154,6 +154,7 @@ class FakeArr:
         self.failures: list[tuple[Failure, str]] = []
         self.health_checks: list[dict[str, Any]] = []
         self.hang_seconds = 5.0
+        self.retry_after = "0"  # what a 429 asks for: seconds or an HTTP date
         self._polls: dict[int, int] = {}
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
@@ -254,7 +255,7 @@ class FakeArr:
             if failure == "500":
                 return web.json_response({"message": "boom"}, status=500)
             if failure == "429":
-                return web.Response(status=429, headers={"Retry-After": "0"})
+                return web.Response(status=429, headers={"Retry-After": self.retry_after})
             if failure == "bad_json":
                 return web.Response(body=b"<html>not json", content_type="application/json")
         answer: web.StreamResponse = await handler(request)

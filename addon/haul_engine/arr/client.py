@@ -8,14 +8,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import aiohttp
+import msgspec
 import orjson
 
 from haul_engine import __version__
 from haul_engine.errors import Unavailable
 from haul_engine.logs import SecretFilter, redact
+from haul_engine.politeness import retry_after_seconds
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Mapping
+    from collections.abc import AsyncIterator, Callable, Mapping
+
+    from msgspec.json import Decoder
 
     from haul_engine.connectors.kinds import ConnectorConfig
 
@@ -108,6 +112,19 @@ class ArrClient:
         api: bool = True,
     ) -> Any:  # noqa: ANN401 - decoded JSON
         """Send one request, retrying transient failures; return the decoded JSON answer."""
+        raw = await self._send(method, path, params=params, body=body, api=api)
+        return _decode(raw, orjson.loads, self.config.name, path)
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str | int] | None,
+        body: Any = None,  # noqa: ANN401 - any JSON body
+        api: bool = True,
+    ) -> bytes:
+        """Send one request, retrying transient failures; return the successful answer's body."""
         url = self.config.url + (self.api_base if api else "") + path
         data = None if body is None else orjson.dumps(body)
         headers = {"Content-Type": "application/json"} if data is not None else None
@@ -124,7 +141,8 @@ class ArrClient:
                         msg = f"{self.config.name}: the API key was refused (HTTP {answer.status})"
                         raise ArrAuthError(msg)
                     if answer.status == HTTP_TOO_MANY:
-                        delay = _retry_after(answer.headers.get("Retry-After"), delay)
+                        retry_after = answer.headers.get("Retry-After")
+                        delay = min(retry_after_seconds(retry_after, delay), RETRY_AFTER_CAP)
                         last_error = "rate limited (HTTP 429)"
                     elif answer.status >= HTTP_SERVER_ERROR:
                         last_error = f"server error (HTTP {answer.status})"
@@ -136,7 +154,7 @@ class ArrClient:
                         )
                         raise ArrError(msg + redact(raw[:200].decode(errors="replace")))
                     else:
-                        return _decode(raw, self.config.name, path)
+                        return raw
             except (aiohttp.ClientConnectionError, TimeoutError) as err:
                 last_error = f"unreachable ({type(err).__name__})"
                 not_sent = isinstance(err, aiohttp.ClientConnectorError)
@@ -155,6 +173,12 @@ class ArrClient:
         """GET a JSON resource."""
         return await self.request("GET", path, params=params)
 
+    async def get_as[T](self, records: Decoder[T], path: str, **params: str | int) -> T:
+        """GET a JSON resource straight into typed records."""
+        raw = await self._send("GET", path, params=params)
+        answer: T = _decode(raw, records.decode, self.config.name, path)
+        return answer
+
     async def pages(self, path: str, **params: str | int) -> AsyncIterator[list[dict[str, Any]]]:
         """Yield the records of a paged resource, PAGE_SIZE at a time."""
         page = 1
@@ -170,7 +194,7 @@ class ArrClient:
     async def ping(self) -> bool:
         """Whether /ping answers (it needs no key)."""
         try:
-            await self.request("GET", "/ping", api=False)
+            await self._send("GET", "/ping", params=None, api=False)
         except ArrError:
             return False
         return True
@@ -199,19 +223,14 @@ class ArrClient:
         return answer
 
 
-def _decode(raw: bytes, name: str, path: str) -> Any:  # noqa: ANN401 - decoded JSON
+def _decode(raw: bytes, decode: Callable[[bytes], Any], name: str, path: str) -> Any:  # noqa: ANN401
     if not raw:
         return None
     try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError:
+        return decode(raw)
+    except msgspec.ValidationError as err:
+        msg = f"{name}: {path} answered with records of an unexpected shape ({err})"
+        raise ArrError(msg) from None
+    except (orjson.JSONDecodeError, msgspec.DecodeError):
         msg = f"{name}: {path} answered with something that is not JSON"
         raise ArrError(msg) from None
-
-
-def _retry_after(header: str | None, fallback: float) -> float:
-    """Seconds to wait from a Retry-After header in seconds, capped."""
-    try:
-        return min(max(float(header or ""), 0.0), RETRY_AFTER_CAP)
-    except ValueError:
-        return fallback

@@ -1,42 +1,14 @@
-"""The connectors table, and the timezone-aware timestamp column type used across capabilities."""
+"""The connectors table: every configured outside service, whatever its kind."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any, override
+from datetime import datetime  # noqa: TC003 - SQLAlchemy reads the annotations at runtime
+from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Dialect, String, Text, TypeDecorator
+from sqlalchemy import JSON, Boolean, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from haul_engine.db.models import Base
-
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """A timestamp stored in UTC and always read back timezone-aware (SQLite drops the zone)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    @override
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            msg = "naive datetime given for a UTC column"
-            raise ValueError(msg)
-        return value.astimezone(UTC)
-
-    @override
-    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        stamp: datetime = value
-        return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)
-
-
-def utcnow() -> datetime:
-    """Return the current time, timezone-aware."""
-    return datetime.now(UTC)
+from haul_engine.db.models import Base, UtcDateTime, utcnow
 
 
 class Connector(Base):

@@ -20,7 +20,7 @@ from haul_engine.errors import Conflict, NotFound, Unavailable
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from sqlalchemy.engine import Connection
+    from sqlalchemy.engine import Connection, Dialect
     from sqlalchemy.ext.asyncio import AsyncSession
 
 _LOGGER = logging.getLogger(__name__)
@@ -41,6 +41,14 @@ class Database:
     def dialect(self) -> str:
         """Name the backend: sqlite or postgresql."""
         return self.url.split("+", 1)[0].split(":", 1)[0]
+
+    @property
+    def sql_dialect(self) -> Dialect:
+        """SQLAlchemy's dialect of this database: how values are bound and statements written."""
+        if self._engine is None:
+            msg = "database not set up"
+            raise RuntimeError(msg)
+        return self._engine.dialect
 
     @property
     def sqlite_path(self) -> Path | None:

@@ -2,12 +2,76 @@
 
 from __future__ import annotations
 
-from sqlalchemy import String, Text
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, override
+
+from sqlalchemy import DateTime, String, Text, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from sqlalchemy import Dialect
 
 
 class Base(DeclarativeBase):
     """Declarative base of every table."""
+
+
+def utcnow() -> datetime:
+    """Return the current time, timezone-aware."""
+    return datetime.now(UTC)
+
+
+def _as_utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        msg = "naive datetime given for a UTC column"
+        raise ValueError(msg)
+    return value.astimezone(UTC)
+
+
+def _sqlite_text(value: datetime | None) -> str | None:
+    # SQLAlchemy's SQLite storage format ("2021-03-15 12:05:57.105542"), in C instead of a
+    # %-format of a dict: library syncs store hundreds of thousands of these
+    return (
+        None
+        if value is None
+        else _as_utc(value).replace(tzinfo=None).isoformat(" ", "microseconds")
+    )
+
+
+def _sqlite_stamp(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC and always read back timezone-aware (SQLite drops the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    @override
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
+        if dialect.name == "sqlite":
+            return _sqlite_text
+        return super().bind_processor(dialect)
+
+    @override
+    def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], Any] | None:
+        if dialect.name == "sqlite":
+            return _sqlite_stamp
+        return super().result_processor(dialect, coltype)
+
+    @override
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else _as_utc(value)
+
+    @override
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        stamp: datetime = value
+        return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)
 
 
 class EngineMeta(Base):

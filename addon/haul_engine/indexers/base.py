@@ -10,7 +10,6 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
 from typing import Annotated, Literal
 from urllib.parse import urljoin
 
@@ -19,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from haul_engine import __version__
 from haul_engine.logs import REDACTED, SecretFilter, redact
+from haul_engine.politeness import retry_after_seconds
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -258,7 +258,8 @@ class IndexerClient:
     def check_status(self, response: aiohttp.ClientResponse) -> None:
         """Raise for 429 (with its Retry-After) and every other non-2xx answer."""
         if response.status == HTTP_TOO_MANY:
-            seconds = retry_after_seconds(response.headers.get("Retry-After"))
+            retry_after = response.headers.get("Retry-After")
+            seconds = retry_after_seconds(retry_after, DEFAULT_RETRY_AFTER_SECONDS)
             msg = f"{self.name}: rate limited (429), retry after {seconds:.0f} s"
             self.health.pause(
                 seconds, f"rate limited by the indexer (429, Retry-After {seconds:.0f} s)"
@@ -333,19 +334,6 @@ def _torrent_bytes(name: str, body: bytes) -> bytes:
         msg = f"{name}: download is not a .torrent file"
         raise IndexerError(msg)
     return body
-
-
-def retry_after_seconds(value: str | None) -> float:
-    """Seconds to wait from a Retry-After header (delta seconds or an HTTP date)."""
-    if not value:
-        return DEFAULT_RETRY_AFTER_SECONDS
-    if value.strip().isdigit():
-        return float(value.strip())
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return DEFAULT_RETRY_AFTER_SECONDS
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def info_hash_of(magnet: str) -> str | None:

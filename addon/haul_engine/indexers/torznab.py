@@ -12,13 +12,13 @@ from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 
 from haul_engine.indexers.base import (
+    DEFAULT_RETRY_AFTER_SECONDS,
     IndexerClient,
     IndexerError,
     IndexerResult,
     RateLimitedError,
     SearchQuery,
     parse_int,
-    retry_after_seconds,
 )
 
 if TYPE_CHECKING:
@@ -153,7 +153,7 @@ class TorznabClient(IndexerClient):
             description = self.redact(root.get("description") or "no description")
             message = f"{self.name}: error {code}: {description}"
             if code == RATE_LIMIT_CODE:
-                seconds = retry_after_seconds(None)
+                seconds = DEFAULT_RETRY_AFTER_SECONDS
                 self.health.pause(
                     seconds, f"rate limited by the indexer (error 429, {seconds:.0f} s)"
                 )

@@ -8,8 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from haul_engine.connectors.models import UtcDateTime
-from haul_engine.db.models import Base
+from haul_engine.db.models import Base, UtcDateTime
 
 CONNECTOR_FK = "connectors.id"
 

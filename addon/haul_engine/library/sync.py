@@ -6,23 +6,26 @@ import asyncio
 import hashlib
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
-from operator import itemgetter
-from typing import TYPE_CHECKING, Any, cast
+from datetime import UTC, datetime
+from functools import cached_property
+from itertools import chain
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import orjson
-from sqlalchemy import and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import Boolean, and_, bindparam, delete, func, insert, select, update
 
+from haul_engine.arr.records import ALBUMS, EPISODES, FILES, MOVIES
 from haul_engine.library.models import Artist, Item, Season, Series
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
-    from sqlalchemy import Table
+    from sqlalchemy import Dialect, Table
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from haul_engine.arr.apps import AppClient
     from haul_engine.arr.client import Flavor
+    from haul_engine.arr.records import Album, Episode, Movie
     from haul_engine.db.database import Database
 
 # Core statements on the tables: one executemany per batch instead of per-row ORM work
@@ -30,11 +33,40 @@ ITEMS, SEASONS, SERIES = (cast("Table", model.__table__) for model in (Item, Sea
 FRESH = ""  # the fingerprint of a series whose seasons and episodes were never stored
 FETCH_CONCURRENCY = 4
 SERIES_PER_COMMIT = 100
-Fetched = tuple[int, dict[str, Any], list[dict[str, Any]]]  # series row id, record, item rows
-ITEM_FIELDS = (
-    "parent_arr_id", "season_number", "episode_number", "title", "monitored", "has_file",
-    "quality", "cutoff_not_met", "available", "released_at", "last_search_at",
+SQLITE_MAX_VARIABLES = 32766  # SQLite's default limit since 3.32
+# series row id, record, item rows, and for a fresh series those rows ready for the driver
+Fetched = tuple[int, dict[str, Any], list["ItemRow"], list[tuple[Any, ...]] | None]
+SEASON_COLUMNS = (
+    "series_id", "season_number", "monitored", "episode_count", "episode_file_count",
+    "total_episode_count", "next_airing",
 )  # fmt: skip
+
+
+class ItemRow(NamedTuple):
+    """One library_items row; a tuple, so a changed item is found by one comparison."""
+
+    kind: str
+    arr_id: int
+    series_id: int | None
+    artist_id: int | None
+    parent_arr_id: int | None  # from here on: what can change and is compared
+    season_number: int | None
+    episode_number: int | None
+    title: str
+    monitored: bool
+    has_file: bool
+    quality: str | None
+    cutoff_not_met: bool
+    available: bool
+    released_at: datetime | None
+    last_search_at: datetime | None
+
+    def compared(self) -> tuple[Any, ...]:
+        """Return the fields a sync compares (ITEM_FIELDS): all after the row's identity."""
+        return self[4:]
+
+
+ITEM_FIELDS = ItemRow._fields[4:]
 
 
 @dataclass
@@ -61,68 +93,55 @@ class SyncReport:
 
 def parse_time(text: str | None) -> datetime | None:
     """Parse an *arr timestamp (ISO 8601, Z for UTC)."""
-    return datetime.fromisoformat(text) if text else None
+    return utc(datetime.fromisoformat(text)) if text else None
 
 
-def _quality(file: dict[str, Any] | None) -> str | None:
-    if not file:
-        return None
-    name = ((file.get("quality") or {}).get("quality") or {}).get("name")
-    return str(name)[:64] if name else None
+def utc(stamp: datetime | None) -> datetime | None:
+    """Return the timestamp in UTC: the *arrs speak UTC, also when a value forgets its zone."""
+    return stamp.replace(tzinfo=UTC) if stamp is not None and stamp.tzinfo is None else stamp
 
 
-def episode_row(record: dict[str, Any], series_id: int) -> dict[str, Any]:
+def episode_row(record: Episode, series_id: int) -> ItemRow:
     """Map an episode record to an item row."""
-    file = record.get("episodeFile")
-    return {
-        "kind": "episode", "arr_id": record["id"], "series_id": series_id,
-        "parent_arr_id": record["seriesId"], "season_number": record.get("seasonNumber"),
-        "episode_number": record.get("episodeNumber"), "title": record.get("title") or "",
-        "monitored": bool(record.get("monitored")), "has_file": bool(record.get("hasFile")),
-        "quality": _quality(file), "cutoff_not_met": bool(file and file.get("qualityCutoffNotMet")),
-        "available": False, "released_at": parse_time(record.get("airDateUtc")),
-        "last_search_at": parse_time(record.get("lastSearchTime")),
-    }  # fmt: skip
+    file = record.episode_file
+    return ItemRow(
+        "episode", record.id, series_id, None, record.series_id, record.season_number,
+        record.episode_number, record.title or "", record.monitored, record.has_file,
+        file.quality_name if file else None, bool(file and file.quality_cutoff_not_met),
+        available=False, released_at=utc(record.air_date_utc),
+        last_search_at=utc(record.last_search_time),
+    )  # fmt: skip
 
 
-def movie_row(record: dict[str, Any]) -> dict[str, Any]:
+def movie_row(record: Movie) -> ItemRow:
     """Map a movie record to an item row."""
-    file = record.get("movieFile")
-    released = (
-        record.get("digitalRelease") or record.get("physicalRelease") or record.get("inCinemas")
-    )
-    return {
-        "kind": "movie", "arr_id": record["id"], "series_id": None, "parent_arr_id": None,
-        "season_number": None, "episode_number": None, "title": record.get("title") or "",
-        "monitored": bool(record.get("monitored")), "has_file": bool(record.get("hasFile")),
-        "quality": _quality(file), "cutoff_not_met": bool(file and file.get("qualityCutoffNotMet")),
-        "available": bool(record.get("isAvailable")), "released_at": parse_time(released),
-        "last_search_at": parse_time(record.get("lastSearchTime")),
-    }  # fmt: skip
+    file = record.movie_file
+    released = record.digital_release or record.physical_release or record.in_cinemas
+    return ItemRow(
+        "movie", record.id, None, None, None, None, None, record.title or "", record.monitored,
+        record.has_file, file.quality_name if file else None,
+        bool(file and file.quality_cutoff_not_met), record.is_available, utc(released),
+        utc(record.last_search_time),
+    )  # fmt: skip
 
 
-def album_row(record: dict[str, Any], artist_id: int | None, cutoff: set[int]) -> dict[str, Any]:
+def album_row(record: Album, artist_id: int | None, cutoff: set[int]) -> ItemRow:
     """Map a Lidarr album record to an item row (it has a file once any track has one)."""
-    statistics = record.get("statistics") or {}
-    return {
-        "kind": "album", "arr_id": record["id"], "artist_id": artist_id,
-        "parent_arr_id": record.get("artistId"), "season_number": None, "episode_number": None,
-        "title": record.get("title") or "", "monitored": bool(record.get("monitored")),
-        "has_file": int(statistics.get("trackFileCount") or 0) > 0, "quality": None,
-        "cutoff_not_met": record["id"] in cutoff, "available": False,
-        "released_at": parse_time(record.get("releaseDate")),
-        "last_search_at": parse_time(record.get("lastSearchTime")),
-    }  # fmt: skip
+    tracks = record.statistics.track_file_count if record.statistics else 0
+    return ItemRow(
+        "album", record.id, None, artist_id, record.artist_id, None, None, record.title or "",
+        record.monitored, tracks > 0, None, record.id in cutoff, available=False,
+        released_at=utc(record.release_date), last_search_at=utc(record.last_search_time),
+    )  # fmt: skip
 
 
 def series_fingerprint(record: dict[str, Any]) -> str:
-    """Digest what changes when any episode of the series changes state."""
-    seasons = [
-        (s.get("seasonNumber"), s.get("monitored"), *sorted((s.get("statistics") or {}).items()))
-        for s in record.get("seasons") or []
-        if isinstance(s, dict)
-    ]
-    digest = orjson.dumps([record.get("title"), record.get("monitored"), seasons], default=str)
+    """Digest what changes when any episode of the series changes state (season statistics)."""
+    digest = orjson.dumps(
+        [record.get("title"), record.get("monitored"), record.get("seasons")],
+        option=orjson.OPT_SORT_KEYS,
+        default=str,
+    )
     return hashlib.sha256(digest).hexdigest()
 
 
@@ -138,6 +157,16 @@ class LibrarySync:
         self.connector_id = connector_id
         self.flavor = flavor
 
+    @cached_property
+    def _items(self) -> BulkInsert:
+        return BulkInsert(
+            ITEMS, ItemRow._fields, self.database.sql_dialect, connector_id=self.connector_id
+        )
+
+    @cached_property
+    def _seasons(self) -> BulkInsert:
+        return BulkInsert(SEASONS, SEASON_COLUMNS, self.database.sql_dialect)
+
     async def run(self, *, full: bool) -> SyncReport:
         """Synchronise; full refetches everything, incremental only what moved."""
         started = time.perf_counter()
@@ -145,10 +174,10 @@ class LibrarySync:
         if self.flavor == "series":
             await self._series(report, full=full)
         elif self.flavor == "movie":
-            records = await self.client.get(self.client.library.items)
+            movies = await self.client.get_as(MOVIES, self.client.library.items)
             async with self.database.session() as session, session.begin():
                 await self._reconcile(
-                    session, report, self._own("movie"), [movie_row(r) for r in records]
+                    session, report, self._own("movie"), [movie_row(m) for m in movies]
                 )
         else:
             await self._music(report)
@@ -208,12 +237,16 @@ class LibrarySync:
         async def fetch() -> None:
             nonlocal running
             for row_id, record in pending:
-                episodes = await self.client.get(
-                    self.client.library.items, seriesId=record["id"], includeEpisodeFile="true"
-                )
+                episodes = await self.client.get_as(
+                    EPISODES, self.client.library.items, seriesId=record["id"],
+                    includeEpisodeFile="true",
+                )  # fmt: skip
                 await self._attach_files(record["id"], episodes)
-                # mapped here, a series at a time, so the writer never holds the loop for long
-                await fetched.put((row_id, record, [episode_row(e, row_id) for e in episodes]))
+                # mapped (and for fresh series encoded) here, a series at a time, while the
+                # writer waits for the database: the writer is what bounds a sync's time
+                rows = [episode_row(e, row_id) for e in episodes]
+                ready = self._items.encode(rows) if row_id in fresh else None
+                await fetched.put((row_id, record, rows, ready))
             running -= 1
             if running == 0:
                 await fetched.put(None)
@@ -221,7 +254,7 @@ class LibrarySync:
         async def write() -> None:
             while batch := await _take(fetched):
                 async with self.database.session() as session, session.begin():
-                    await self._store_series(session, report, batch, fresh)
+                    await self._store_series(session, report, batch)
 
         try:
             async with asyncio.TaskGroup() as group:  # one failure cancels the others
@@ -231,58 +264,55 @@ class LibrarySync:
         except ExceptionGroup as failed:
             raise failed.exceptions[0] from None
 
-    async def _attach_files(self, series_id: int, episodes: list[dict[str, Any]]) -> None:
+    async def _attach_files(self, series_id: int, episodes: list[Episode]) -> None:
         """Read quality and cutoff from episodefile where the *arr left them out (Sonarr v3)."""
-        if not any(e.get("hasFile") and "episodeFile" not in e for e in episodes):
+        if not any(e.has_file and e.episode_file is None for e in episodes):
             return
-        files = {
-            f["id"]: f for f in await self.client.get(self.client.library.files, seriesId=series_id)
-        }
+        listed = await self.client.get_as(FILES, self.client.library.files, seriesId=series_id)
+        files = {file.id: file for file in listed}
         for episode in episodes:
-            if episode.get("hasFile") and "episodeFile" not in episode:
-                episode["episodeFile"] = files.get(episode.get("episodeFileId"))
+            if episode.has_file and episode.episode_file is None:
+                episode.episode_file = files.get(episode.episode_file_id)
 
     async def _store_series(
         self,
         session: AsyncSession,
         report: SyncReport,
         batch: list[Fetched],
-        fresh: set[int],
     ) -> None:
         """Write fetched series in a few statements; fingerprints last, so a crash redoes them.
 
         Fresh series (never stored before) have no seasons or episodes to read or delete.
         """
-        known = [row_id for row_id, _, _ in batch if row_id not in fresh]
+        known = [row_id for row_id, _, _, ready in batch if ready is None]
         if known:
             await session.execute(delete(Season).where(Season.series_id.in_(known)))
         seasons = [
-            {"series_id": row_id, "season_number": season["seasonNumber"],
-             "monitored": bool(season.get("monitored")),
-             "episode_count": int(stats.get("episodeCount") or 0),
-             "episode_file_count": int(stats.get("episodeFileCount") or 0),
-             "total_episode_count": int(stats.get("totalEpisodeCount") or 0),
-             "next_airing": parse_time(stats.get("nextAiring"))}
-            for row_id, record, _ in batch
+            (row_id, season["seasonNumber"], bool(season.get("monitored")),
+             int(stats.get("episodeCount") or 0), int(stats.get("episodeFileCount") or 0),
+             int(stats.get("totalEpisodeCount") or 0), parse_time(stats.get("nextAiring")))
+            for row_id, record, _, _ in batch
             for season in record.get("seasons") or []
             for stats in [season.get("statistics") or {}]
         ]  # fmt: skip
-        await _insert(session, SEASONS, seasons)
-        episodes = [row for _, _, rows in batch for row in rows]
-        await self._reconcile(
-            session, report, Item.series_id.in_(known) if known else None, episodes
-        )
+        await self._seasons.write(session, self._seasons.encode(seasons))
+        fresh_rows = [values for *_, ready in batch if ready for values in ready]
+        await self._items.write(session, fresh_rows)
+        report.inserted += len(fresh_rows)
+        if known:
+            episodes = [row for _, _, rows, ready in batch if ready is None for row in rows]
+            await self._reconcile(session, report, Item.series_id.in_(known), episodes)
         await session.execute(
             SERIES.update().where(SERIES.c.id == bindparam("row_id")),
             [{"row_id": row_id, "title": record.get("title") or "",
               "monitored": bool(record.get("monitored")), "fingerprint": series_fingerprint(record)}
-             for row_id, record, _ in batch],
+             for row_id, record, _, _ in batch],
         )  # fmt: skip
 
     async def _music(self, report: SyncReport) -> None:
         library = self.client.library
         artists: list[dict[str, Any]] = await self.client.get(library.containers)
-        albums: list[dict[str, Any]] = await self.client.get(library.items)
+        albums = await self.client.get_as(ALBUMS, library.items)
         cutoff = (
             {
                 record["id"]
@@ -314,7 +344,7 @@ class LibrarySync:
                         {"connector_id": self.connector_id, "arr_id": artist["id"], **values},
                     )
                     stored[artist["id"]] = int(new_id or 0)
-            rows = [album_row(a, stored.get(int(a.get("artistId") or 0)), cutoff) for a in albums]
+            rows = [album_row(a, stored.get(a.artist_id), cutoff) for a in albums]
             await self._reconcile(session, report, self._own("album"), rows)
 
     def _own(self, kind: str) -> Any:  # noqa: ANN401 - a SQL condition
@@ -326,71 +356,107 @@ class LibrarySync:
         session: AsyncSession,
         report: SyncReport,
         scope: Any,  # noqa: ANN401 - a SQL condition
-        rows: Iterable[dict[str, Any]],
+        rows: Iterable[ItemRow],
     ) -> None:
         """Make the stored items in scope equal rows: insert, update changed fields, delete.
 
-        scope must select one connector's items (series ids do; movies and albums say so);
-        None when there are none yet.
+        scope must select one connector's items (series ids do; movies and albums say so).
         """
-        existing = (
-            {}
-            if scope is None
-            else {
-                row.arr_id: row
-                for row in await session.execute(
-                    select(
-                        Item.id, Item.arr_id, *(getattr(Item, name) for name in ITEM_FIELDS)
-                    ).where(scope)
-                )
-            }
-        )
+        fields = (getattr(Item, name) for name in ITEM_FIELDS)
+        stored_rows = await session.execute(select(Item.id, Item.arr_id, *fields).where(scope))
+        existing = {stored.arr_id: stored for stored in stored_rows}
         inserts, updates = [], []
         for row in rows:
-            old = existing.pop(row["arr_id"], None)
+            old = existing.pop(row.arr_id, None)
             if old is None:
                 inserts.append(row)
                 continue
-            changed = {name: row[name] for name in ITEM_FIELDS if getattr(old, name) != row[name]}
-            if changed:
+            before, after = old[2:], row.compared()  # old: after id and arr_id
+            if before != after:
+                changed = {
+                    name: new
+                    for name, was, new in zip(ITEM_FIELDS, before, after, strict=True)
+                    if was != new
+                }
                 updates.append({"id": old.id, **changed})
-                if changed.get("has_file") and row["monitored"]:
+                if changed.get("has_file") and row.monitored:
                     report.acquired.append(old.id)
-        await _insert(session, ITEMS, inserts, connector_id=self.connector_id)
+        await self._items.write(session, self._items.encode(inserts))
         if updates:
             await session.execute(update(Item), updates)
         if existing:
-            ids = [row.id for row in existing.values()]
+            ids = [stored.id for stored in existing.values()]
             await session.execute(delete(Item).where(Item.id.in_(ids)))
         report.inserted += len(inserts)
         report.updated += len(updates)
         report.deleted += len(existing)
 
 
-async def _insert(
-    session: AsyncSession,
-    table: Table,
-    rows: list[dict[str, Any]],
-    **constants: Any,  # noqa: ANN401 - a value for that column in every row
-) -> None:
-    """INSERT rows in one driver executemany, converting values a column at a time.
+class BulkInsert:
+    """An INSERT of many rows: values converted a column at a time, sent in few driver calls.
 
     The same as session.execute(table.insert(), rows) without SQLAlchemy's per-row work.
     """
-    if not rows:
-        return
-    connection = await session.connection()
-    dialect = connection.dialect
-    statement = table.insert().inline().compile(dialect=dialect, column_keys=[*constants, *rows[0]])
-    values: dict[str, Sequence[Any]] = dict(
-        zip(rows[0], zip(*map(itemgetter(*rows[0]), rows), strict=True), strict=True)
-    )
-    values.update({key: [value] * len(rows) for key, value in constants.items()})
-    columns = []
-    for key in statement.positiontup or ():
-        process = table.c[key].type.dialect_impl(dialect).bind_processor(dialect)
-        columns.append(values[key] if process is None else list(map(process, values[key])))
-    await connection.exec_driver_sql(statement.string, list(zip(*columns, strict=True)))
+
+    def __init__(
+        self,
+        table: Table,
+        columns: Sequence[str],
+        dialect: Dialect,
+        **constants: Any,  # noqa: ANN401 - a value for that column in every row
+    ) -> None:
+        """Compile the statement once and look up each column's conversion."""
+        self.columns = columns
+        self.constants = constants
+        self.dialect = dialect
+        statement = (
+            table.insert().inline().compile(dialect=dialect, column_keys=[*constants, *columns])
+        )
+        self.statement = statement.string
+        # rows hold real bools, which every driver binds (sqlite3 as the 0/1 SQLAlchemy would store)
+        self.processors = [
+            (
+                key,
+                None
+                if isinstance(kind, Boolean)
+                else kind.dialect_impl(dialect).bind_processor(dialect),
+            )
+            for key in statement.positiontup or ()
+            for kind in [table.c[key].type]
+        ]
+
+    def encode(self, rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
+        """Turn rows (values in columns' order) into the driver's parameters."""
+        if not rows:
+            return []
+        values: dict[str, Sequence[Any]] = dict(
+            zip(self.columns, zip(*rows, strict=True), strict=True)
+        )
+        values.update({key: [value] * len(rows) for key, value in self.constants.items()})
+        ordered = [
+            values[key] if process is None else list(map(process, values[key]))
+            for key, process in self.processors
+        ]
+        return list(zip(*ordered, strict=True))
+
+    async def write(self, session: AsyncSession, parameters: list[tuple[Any, ...]]) -> None:
+        """Insert encoded rows."""
+        if not parameters:
+            return
+        connection = await session.connection()
+        if self.dialect.name != "sqlite":
+            await connection.exec_driver_sql(self.statement, parameters)
+            return
+        # sqlite3 lets go of the GIL around every row of an executemany, and each row then waits for
+        # the busy event loop to hand it back; a multi-row VALUES takes it back once per statement
+        head, _, one_row = self.statement.partition(" VALUES ")
+        per_statement = SQLITE_MAX_VARIABLES // len(self.processors)
+        for start in range(0, len(parameters), per_statement):
+            chunk = parameters[start : start + per_statement]
+            await connection.exec_driver_sql(
+                f"{head} VALUES {', '.join([one_row] * len(chunk))}",
+                tuple(chain.from_iterable(chunk)),
+            )
 
 
 async def _take(queue: asyncio.Queue[Fetched | None]) -> list[Fetched]:

@@ -8,8 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from haul_engine.connectors.models import UtcDateTime, utcnow
-from haul_engine.db.models import Base
+from haul_engine.db.models import Base, UtcDateTime, utcnow
 
 
 class QualityProfileRow(Base):

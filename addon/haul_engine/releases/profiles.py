@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Annotated, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import select
 
-from haul_engine.connectors.models import utcnow
 from haul_engine.db.database import commit_unique, get_or_not_found
+from haul_engine.db.models import utcnow
 from haul_engine.errors import Conflict, InvalidInput, NotFound
 from haul_engine.releases.models import QualityProfileRow
 

@@ -21,9 +21,9 @@ from haul_engine.api.jsonio import error_response, json_response
 from haul_engine.arr.client import ArrError
 from haul_engine.commands import api_command
 from haul_engine.connectors.controller import ConnectorOwner
-from haul_engine.connectors.models import utcnow
 from haul_engine.controller import Controller
 from haul_engine.db.database import get_or_not_found
+from haul_engine.db.models import utcnow
 from haul_engine.errors import Conflict, EngineError, InvalidInput, NotFound, Unavailable
 from haul_engine.events import EventName
 from haul_engine.requests import candidates as offers

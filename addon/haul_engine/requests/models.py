@@ -18,8 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from haul_engine.connectors.models import UtcDateTime, utcnow
-from haul_engine.db.models import Base
+from haul_engine.db.models import Base, UtcDateTime, utcnow
 
 
 class MediaRequest(Base):

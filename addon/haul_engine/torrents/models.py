@@ -2,33 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, override
+from datetime import datetime  # noqa: TC003 - SQLAlchemy reads the annotations at runtime
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, Boolean, Float, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
-from sqlalchemy.types import TypeDecorator
 
-from haul_engine.db.models import Base
-
-if TYPE_CHECKING:
-    from sqlalchemy.engine import Dialect
+from haul_engine.db.models import Base, UtcDateTime
 
 GLOBAL_LIMIT = -2
 NO_LIMIT = -1
-
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """A timezone-aware timestamp, also on SQLite (which hands back naive values)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    @override
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value
 
 
 class TorrentRecord(Base):

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import time
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from typing import TYPE_CHECKING
 
 import pytest
@@ -65,6 +68,16 @@ async def test_retries_then_gives_up_with_a_clear_error(sonarr: FakeArr, client:
         ArrError, match=r"TV: GET /system/status failed after 3 tries: server error"
     ):
         await client.status()
+
+
+async def test_a_429_is_waited_out_also_when_it_names_a_date(
+    sonarr: FakeArr, client: AppClient
+) -> None:
+    sonarr.retry_after = format_datetime(datetime.now(UTC) + timedelta(seconds=2), usegmt=True)
+    sonarr.fail_next("429")
+    started = time.monotonic()
+    assert (await client.status()).app == "Sonarr"
+    assert 0.9 <= time.monotonic() - started <= 3.0  # whole seconds in an HTTP date
 
 
 async def test_commands_are_never_sent_twice(sonarr: FakeArr, client: AppClient) -> None:

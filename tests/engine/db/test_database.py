@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from haul_engine.db.database import Database, alembic_config
-from haul_engine.db.models import Base
+from haul_engine.db.models import Base, UtcDateTime
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -95,3 +97,37 @@ def test_migrations_form_one_line() -> None:
     assert len(script.get_heads()) == 1
     revisions = [revision.revision for revision in script.walk_revisions()]
     assert revisions == sorted(revisions, reverse=True)
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2021, 3, 15, 12, 5, 57, 105542, tzinfo=UTC),
+        datetime(2021, 3, 15, 12, 5, 57, tzinfo=UTC),
+        datetime(2021, 3, 15, 14, 5, 57, 1, tzinfo=timezone(timedelta(hours=2))),
+        datetime(999, 1, 2, tzinfo=UTC),
+    ],
+)
+def test_timestamps_keep_sqlalchemy_sqlite_text(moment: datetime) -> None:
+    # rows written before the fast path and SQL comparisons rely on this exact text
+    dialect = sqlite.dialect()
+    ours = UtcDateTime().bind_processor(dialect)
+    theirs = sqlite.DATETIME().bind_processor(dialect)
+    read = UtcDateTime().result_processor(dialect, None)
+    assert ours is not None
+    assert theirs is not None
+    assert read is not None
+    text = ours(moment)
+    assert text == theirs(moment.astimezone(UTC).replace(tzinfo=None))
+    assert read(text) == moment
+    assert read(text).tzinfo is UTC
+    assert read(text[:19]) == moment.replace(microsecond=0)  # as CURRENT_TIMESTAMP writes it
+    assert ours(None) is None
+    assert read(None) is None
+
+
+def test_a_naive_timestamp_is_refused() -> None:
+    process = UtcDateTime().bind_processor(sqlite.dialect())
+    assert process is not None
+    with pytest.raises(ValueError, match="naive"):
+        process(datetime(2021, 3, 15))  # noqa: DTZ001 - the mistake under test

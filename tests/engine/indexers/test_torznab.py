@@ -17,7 +17,6 @@ from haul_engine.indexers.base import (
     IndexerResult,
     RateLimitedError,
     SearchQuery,
-    retry_after_seconds,
 )
 from haul_engine.indexers.torznab import TORZNAB_NS, TorznabClient, parse_items
 from tests.fakes.torznab import Failure, FakeRelease, FakeTorznab
@@ -156,14 +155,6 @@ async def test_concurrency_per_indexer(feed: FakeTorznab, torznab_client: MakeCl
     started = time.monotonic()
     await asyncio.gather(*(client.search(SearchQuery(text="Matrix")) for _ in range(3)))
     assert time.monotonic() - started >= 0.9  # one request at a time to this indexer
-
-
-def test_retry_after_reads_seconds_and_dates() -> None:
-    assert retry_after_seconds("30") == 30
-    assert retry_after_seconds(None) == 60
-    assert retry_after_seconds("soon") == 60
-    later = (datetime.now(UTC) + timedelta(seconds=90)).strftime("%a, %d %b %Y %H:%M:%S GMT")
-    assert 85 <= retry_after_seconds(later) <= 90
 
 
 async def test_a_failing_feed_is_backed_off(feed: FakeTorznab, torznab_client: MakeClient) -> None:

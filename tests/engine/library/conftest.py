@@ -12,8 +12,9 @@ from haul_engine.arr.apps import AppClient
 from haul_engine.arr.client import RetryPolicy
 from haul_engine.arr.kinds import ArrSettings
 from haul_engine.connectors.kinds import ConnectorConfig
-from haul_engine.connectors.models import Connector, utcnow
+from haul_engine.connectors.models import Connector
 from haul_engine.db.database import Database
+from haul_engine.db.models import utcnow
 from haul_engine.library import registry
 from haul_engine.library.dispatch import Clock
 from haul_engine.library.sync import LibrarySync

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import func, select
 
+from haul_engine.arr.client import ArrAuthError, ArrError
 from haul_engine.arr.kinds import ArrSettings
+from haul_engine.arr.records import EPISODES
 from haul_engine.db.database import Database
 from haul_engine.library import registry
 from haul_engine.library.dispatch import Dispatcher
 from haul_engine.library.models import Item, Season, Series
 from haul_engine.library.sweep import Sweeper
-from haul_engine.library.sync import LibrarySync
+from haul_engine.library.sync import LibrarySync, episode_row
 from tests.engine.library.conftest import FakeClock, add_connector, arr_config
 from tests.fakes.arr import FakeArr, Library
 
@@ -151,8 +154,6 @@ async def test_transient_failures_are_retried(
 
 
 async def test_bad_json_and_wrong_key_fail_clearly(database: Database, sonarr: FakeArr) -> None:
-    from haul_engine.arr.client import ArrAuthError, ArrError  # noqa: PLC0415
-
     client = await add_connector(database, arr_config(sonarr))
     flavor = await client.detect()
     sonarr.fail_next("bad_json")
@@ -164,3 +165,29 @@ async def test_bad_json_and_wrong_key_fail_clearly(database: Database, sonarr: F
         await client.detect()
     assert "fake-arr-key" not in str(refused.value)
     await client.close()
+
+
+async def test_records_of_a_wrong_shape_fail_clearly_and_lose_nothing(
+    database: Database, sonarr: FakeArr
+) -> None:
+    client = await add_connector(database, arr_config(sonarr))
+    sync = LibrarySync(database, client, "c1", await client.detect())
+    await sync.run(full=True)
+    before = await mirror(database, "episode")
+    episode = next(e for e in sonarr.library.episodes.values() if e["seriesId"] == 2)
+    title, episode["title"] = episode["title"], 42  # a lying *arr
+    with pytest.raises(ArrError, match=r"unexpected shape .*\$\[\d+\]\.title"):
+        await sync.run(full=True)
+    assert {n: (i.id, i.title) for n, i in (await mirror(database, "episode")).items()} == {
+        n: (i.id, i.title) for n, i in before.items()
+    }
+    episode["title"] = title
+    assert (await sync.run(full=True)).items == len(before)
+    await client.close()
+
+
+def test_timestamps_without_a_zone_are_utc() -> None:
+    [record] = EPISODES.decode(b'[{"id": 7, "airDateUtc": "2024-05-01T20:00:00"}]')
+    row = episode_row(record, series_id=1)
+    assert row.released_at == datetime(2024, 5, 1, 20, tzinfo=UTC)
+    assert (row.title, row.has_file, row.quality, row.last_search_at) == ("", False, None, None)
