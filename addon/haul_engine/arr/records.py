@@ -41,6 +41,34 @@ class MediaFile(_Record):
         return name[:64] if name else None
 
 
+class SeasonStatistics(_Record):
+    """What changes in a season when any of its episodes changes: counts, size, airings."""
+
+    episode_count: int = 0
+    episode_file_count: int = 0
+    total_episode_count: int = 0
+    size_on_disk: int = 0
+    next_airing: datetime | None = None
+    previous_airing: datetime | None = None
+
+
+class Season(_Record):
+    """A season of a series, with its statistics."""
+
+    season_number: int
+    monitored: bool = False
+    statistics: SeasonStatistics | None = None
+
+
+class Series(_Record):
+    """A Sonarr (or Whisparr v2) series: the container of episodes."""
+
+    id: int
+    title: str | None = None
+    monitored: bool = False
+    seasons: list[Season] = msgspec.field(default_factory=list)
+
+
 class Episode(_Record):
     """A Sonarr (or Whisparr v2) episode."""
 
@@ -90,6 +118,7 @@ class Album(_Record):
     statistics: AlbumStatistics | None = None
 
 
+SERIES = msgspec.json.Decoder(list[Series])
 EPISODES = msgspec.json.Decoder(list[Episode])
 MOVIES = msgspec.json.Decoder(list[Movie])
 ALBUMS = msgspec.json.Decoder(list[Album])

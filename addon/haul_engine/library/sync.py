@@ -11,10 +11,10 @@ from functools import cached_property
 from itertools import chain
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
-import orjson
-from sqlalchemy import Boolean, and_, bindparam, delete, func, insert, select, update
+import msgspec
+from sqlalchemy import Boolean, and_, delete, func, insert, select, update
 
-from haul_engine.arr.records import ALBUMS, EPISODES, FILES, MOVIES
+from haul_engine.arr.records import ALBUMS, EPISODES, FILES, MOVIES, SERIES, SeasonStatistics
 from haul_engine.library.models import Artist, Item, Season, Series
 
 if TYPE_CHECKING:
@@ -26,16 +26,21 @@ if TYPE_CHECKING:
     from haul_engine.arr.apps import AppClient
     from haul_engine.arr.client import Flavor
     from haul_engine.arr.records import Album, Episode, Movie
+    from haul_engine.arr.records import Series as SeriesRecord
     from haul_engine.db.database import Database
 
 # Core statements on the tables: one executemany per batch instead of per-row ORM work
-ITEMS, SEASONS, SERIES = (cast("Table", model.__table__) for model in (Item, Season, Series))
+ITEMS_TABLE, SEASONS_TABLE, SERIES_TABLE = (
+    cast("Table", model.__table__) for model in (Item, Season, Series)
+)
 FRESH = ""  # the fingerprint of a series whose seasons and episodes were never stored
 FETCH_CONCURRENCY = 4
 SERIES_PER_COMMIT = 100
 SQLITE_MAX_VARIABLES = 32766  # SQLite's default limit since 3.32
 # series row id, record, item rows, and for a fresh series those rows ready for the driver
-Fetched = tuple[int, dict[str, Any], list["ItemRow"], list[tuple[Any, ...]] | None]
+Fetched = tuple[int, "SeriesRecord", list["ItemRow"], list[tuple[Any, ...]] | None]
+NO_STATISTICS = SeasonStatistics()
+SERIES_COLUMNS = ("id", "arr_id", "title", "monitored", "fingerprint")
 SEASON_COLUMNS = (
     "series_id", "season_number", "monitored", "episode_count", "episode_file_count",
     "total_episode_count", "next_airing",
@@ -91,11 +96,6 @@ class SyncReport:
         }  # fmt: skip
 
 
-def parse_time(text: str | None) -> datetime | None:
-    """Parse an *arr timestamp (ISO 8601, Z for UTC)."""
-    return utc(datetime.fromisoformat(text)) if text else None
-
-
 def utc(stamp: datetime | None) -> datetime | None:
     """Return the timestamp in UTC: the *arrs speak UTC, also when a value forgets its zone."""
     return stamp.replace(tzinfo=UTC) if stamp is not None and stamp.tzinfo is None else stamp
@@ -135,13 +135,9 @@ def album_row(record: Album, artist_id: int | None, cutoff: set[int]) -> ItemRow
     )  # fmt: skip
 
 
-def series_fingerprint(record: dict[str, Any]) -> str:
+def series_fingerprint(record: SeriesRecord) -> str:
     """Digest what changes when any episode of the series changes state (season statistics)."""
-    digest = orjson.dumps(
-        [record.get("title"), record.get("monitored"), record.get("seasons")],
-        option=orjson.OPT_SORT_KEYS,
-        default=str,
-    )
+    digest = msgspec.json.encode((record.title, record.monitored, record.seasons))
     return hashlib.sha256(digest).hexdigest()
 
 
@@ -160,12 +156,19 @@ class LibrarySync:
     @cached_property
     def _items(self) -> BulkInsert:
         return BulkInsert(
-            ITEMS, ItemRow._fields, self.database.sql_dialect, connector_id=self.connector_id
+            ITEMS_TABLE, ItemRow._fields, self.database.sql_dialect, connector_id=self.connector_id
         )
 
     @cached_property
+    def _series_rows(self) -> BulkInsert:
+        return BulkInsert(
+            SERIES_TABLE, SERIES_COLUMNS, self.database.sql_dialect,
+            update_on_conflict=SERIES_COLUMNS[2:], connector_id=self.connector_id,
+        )  # fmt: skip
+
+    @cached_property
     def _seasons(self) -> BulkInsert:
-        return BulkInsert(SEASONS, SEASON_COLUMNS, self.database.sql_dialect)
+        return BulkInsert(SEASONS_TABLE, SEASON_COLUMNS, self.database.sql_dialect)
 
     async def run(self, *, full: bool) -> SyncReport:
         """Synchronise; full refetches everything, incremental only what moved."""
@@ -187,7 +190,7 @@ class LibrarySync:
         return report
 
     async def _series(self, report: SyncReport, *, full: bool) -> None:
-        records: list[dict[str, Any]] = await self.client.get(self.client.library.containers)
+        records = await self.client.get_as(SERIES, self.client.library.containers)
         async with self.database.session() as session, session.begin():
             stored = {
                 arr_id: (row_id, fingerprint)
@@ -197,15 +200,15 @@ class LibrarySync:
                     )
                 )
             }
-            seen = {record["id"] for record in records}
+            seen = {record.id for record in records}
             gone = [row_id for arr_id, (row_id, _) in stored.items() if arr_id not in seen]
             if gone:
                 report.deleted += await _count_items(session, Item.series_id.in_(gone))
                 await session.execute(delete(Series).where(Series.id.in_(gone)))
-            new = [record for record in records if record["id"] not in stored]
+            new = [record for record in records if record.id not in stored]
             if new:
-                await session.execute(SERIES.insert(), [
-                    {"connector_id": self.connector_id, "arr_id": record["id"], "title": "",
+                await session.execute(SERIES_TABLE.insert(), [
+                    {"connector_id": self.connector_id, "arr_id": record.id, "title": "",
                      "monitored": False, "fingerprint": ""}
                     for record in new
                 ])  # fmt: skip
@@ -218,15 +221,15 @@ class LibrarySync:
                     )
                 })  # fmt: skip
         refresh = [
-            (stored[record["id"]][0], record)
+            (stored[record.id][0], record)
             for record in records
-            if full or stored[record["id"]][1] != series_fingerprint(record)
+            if full or stored[record.id][1] != series_fingerprint(record)
         ]
         fresh = {row_id for row_id, fingerprint in stored.values() if fingerprint == FRESH}
         await self._refresh_series(report, refresh, fresh)
 
     async def _refresh_series(
-        self, report: SyncReport, refresh: list[tuple[int, dict[str, Any]]], fresh: set[int]
+        self, report: SyncReport, refresh: list[tuple[int, SeriesRecord]], fresh: set[int]
     ) -> None:
         """Fetch episodes of several series at once while one writer stores them in batches."""
         report.containers_refreshed = len(refresh)
@@ -238,10 +241,10 @@ class LibrarySync:
             nonlocal running
             for row_id, record in pending:
                 episodes = await self.client.get_as(
-                    EPISODES, self.client.library.items, seriesId=record["id"],
+                    EPISODES, self.client.library.items, seriesId=record.id,
                     includeEpisodeFile="true",
                 )  # fmt: skip
-                await self._attach_files(record["id"], episodes)
+                await self._attach_files(record.id, episodes)
                 # mapped (and for fresh series encoded) here, a series at a time, while the
                 # writer waits for the database: the writer is what bounds a sync's time
                 rows = [episode_row(e, row_id) for e in episodes]
@@ -288,12 +291,11 @@ class LibrarySync:
         if known:
             await session.execute(delete(Season).where(Season.series_id.in_(known)))
         seasons = [
-            (row_id, season["seasonNumber"], bool(season.get("monitored")),
-             int(stats.get("episodeCount") or 0), int(stats.get("episodeFileCount") or 0),
-             int(stats.get("totalEpisodeCount") or 0), parse_time(stats.get("nextAiring")))
+            (row_id, season.season_number, season.monitored, stats.episode_count,
+             stats.episode_file_count, stats.total_episode_count, utc(stats.next_airing))
             for row_id, record, _, _ in batch
-            for season in record.get("seasons") or []
-            for stats in [season.get("statistics") or {}]
+            for season in record.seasons
+            for stats in [season.statistics or NO_STATISTICS]
         ]  # fmt: skip
         await self._seasons.write(session, self._seasons.encode(seasons))
         fresh_rows = [values for *_, ready in batch if ready for values in ready]
@@ -302,12 +304,11 @@ class LibrarySync:
         if known:
             episodes = [row for _, _, rows, ready in batch if ready is None for row in rows]
             await self._reconcile(session, report, Item.series_id.in_(known), episodes)
-        await session.execute(
-            SERIES.update().where(SERIES.c.id == bindparam("row_id")),
-            [{"row_id": row_id, "title": record.get("title") or "",
-              "monitored": bool(record.get("monitored")), "fingerprint": series_fingerprint(record)}
-             for row_id, record, _, _ in batch],
-        )  # fmt: skip
+        series = [
+            (row_id, record.id, record.title or "", record.monitored, series_fingerprint(record))
+            for row_id, record, _, _ in batch
+        ]
+        await self._series_rows.write(session, self._series_rows.encode(series))
 
     async def _music(self, report: SyncReport) -> None:
         library = self.client.library
@@ -403,26 +404,32 @@ class BulkInsert:
         table: Table,
         columns: Sequence[str],
         dialect: Dialect,
+        *,
+        update_on_conflict: Sequence[str] = (),
         **constants: Any,  # noqa: ANN401 - a value for that column in every row
     ) -> None:
-        """Compile the statement once and look up each column's conversion."""
+        """Compile the statement once and look up each column's conversion.
+
+        update_on_conflict names the columns an existing row (same primary key) takes over:
+        an upsert, which SQLite and PostgreSQL write the same way.
+        """
         self.columns = columns
         self.constants = constants
         self.dialect = dialect
-        statement = (
-            table.insert().inline().compile(dialect=dialect, column_keys=[*constants, *columns])
-        )
+        keys = [*constants, *columns]
+        statement = table.insert().inline().compile(dialect=dialect, column_keys=keys)
         self.statement = statement.string
+        self.upsert = (
+            f" ON CONFLICT ({', '.join(table.primary_key.columns.keys())}) DO UPDATE SET "
+            + ", ".join(f"{name} = excluded.{name}" for name in update_on_conflict)
+            if update_on_conflict
+            else ""
+        )
         # rows hold real bools, which every driver binds (sqlite3 as the 0/1 SQLAlchemy would store)
         self.processors = [
-            (
-                key,
-                None
-                if isinstance(kind, Boolean)
-                else kind.dialect_impl(dialect).bind_processor(dialect),
-            )
+            (key, None if isinstance(kind, Boolean) else kind.bind_processor(dialect))
             for key in statement.positiontup or ()
-            for kind in [table.c[key].type]
+            for kind in [table.c[key].type.dialect_impl(dialect)]
         ]
 
     def encode(self, rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
@@ -445,7 +452,7 @@ class BulkInsert:
             return
         connection = await session.connection()
         if self.dialect.name != "sqlite":
-            await connection.exec_driver_sql(self.statement, parameters)
+            await connection.exec_driver_sql(self.statement + self.upsert, parameters)
             return
         # sqlite3 lets go of the GIL around every row of an executemany, and each row then waits for
         # the busy event loop to hand it back; a multi-row VALUES takes it back once per statement
@@ -454,7 +461,7 @@ class BulkInsert:
         for start in range(0, len(parameters), per_statement):
             chunk = parameters[start : start + per_statement]
             await connection.exec_driver_sql(
-                f"{head} VALUES {', '.join([one_row] * len(chunk))}",
+                f"{head} VALUES {', '.join([one_row] * len(chunk))}{self.upsert}",
                 tuple(chain.from_iterable(chunk)),
             )
 
