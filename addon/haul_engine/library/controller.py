@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 TICK_SECONDS = 60.0
 FULL_SYNC_EVERY = timedelta(hours=24)
+HISTORY_KEPT = timedelta(days=90)  # a Pi's database should not grow with every search forever
 GAPS_PAGE_SIZE = 100
 PAUSED_KEY = "library_paused"
 SEARCHABLE = ("pending", "queued", "searching")
@@ -383,6 +384,7 @@ class LibraryController(Controller, ConnectorOwner):
                 await registry.refresh(
                     session, connector_id, now, upgrades=runtime.settings.search_upgrades
                 )
+                await registry.prune_history(session, connector_id, now - HISTORY_KEPT)
                 state = await session.get(SyncState, connector_id)
                 if state is None:
                     state = SyncState(connector_id=connector_id)

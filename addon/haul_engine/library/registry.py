@@ -90,6 +90,18 @@ async def season_facts(
     }
 
 
+async def prune_history(session: AsyncSession, connector_id: str, before: datetime) -> int:
+    """Forget ended searches started before a moment; commands still running stay."""
+    pruned = await session.execute(
+        delete(SearchHistory).where(
+            SearchHistory.connector_id == connector_id,
+            SearchHistory.started_at < before,
+            SearchHistory.status.not_in(("sending", "started")),
+        )
+    )
+    return int(pruned.rowcount or 0)
+
+
 async def spent(
     session: AsyncSession, connector_id: str, now: datetime
 ) -> list[tuple[datetime, int]]:

@@ -160,3 +160,31 @@ async def test_restart_mid_sweep_loses_nothing_and_repeats_nothing(database: Dat
         await sweeper(database, client, flavor, clock).run(wide)
         await client.close()
     assert sorted(searched_ids(radarr)) == [1, 2, 3, 4, 5, 6]
+
+
+async def test_old_history_is_pruned_but_running_commands_stay(database: Database) -> None:
+    clock = FakeClock()
+    with FakeArr("radarr") as radarr:
+        client = await add_connector(database, arr_config(radarr))
+        await client.close()
+    now = clock.now()
+    ages = {"old ended": (91, "completed"), "old running": (91, "started"),
+            "old sending": (91, "sending"), "recent": (89, "failed")}  # fmt: skip
+    async with database.session() as session, session.begin():
+        session.add_all(
+            SearchHistory(
+                connector_id="c1",
+                command=name,
+                body={},
+                item_ids=[],
+                cost=1,
+                status=status,
+                started_at=now - timedelta(days=days),
+            )
+            for name, (days, status) in ages.items()
+        )
+    async with database.session() as session, session.begin():
+        assert await registry.prune_history(session, "c1", now - timedelta(days=90)) == 1
+    async with database.session() as session:
+        left = set(await session.scalars(select(SearchHistory.command)))
+    assert left == {"old running", "old sending", "recent"}
