@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from haul_engine.arr.records import Series as SeriesRecord
     from haul_engine.db.database import Database
 
-# Core statements on the tables: one executemany per batch instead of per-row ORM work
+# Core tables: BulkInsert and the deletes work on them without per-row ORM work
 ITEMS_TABLE, SEASONS_TABLE, SERIES_TABLE = (
     cast("Table", model.__table__) for model in (Item, Season, Series)
 )
