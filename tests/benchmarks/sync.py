@@ -4,8 +4,9 @@ Run as a script: `.venv/bin/python -m tests.benchmarks.sync`. The fake Sonarr ru
 process so it does not share the GIL with the code measured. The floor is the time to download and
 JSON-parse the same pages with the same concurrency. Goals: full sync at most 1.5 times the floor,
 peak RSS at most 200 MB, incremental sync with nothing changed at most 10 % of a full one. Each
-figure is the best of ROUNDS runs (each sync into a fresh database), as timings on a shared
-machine only ever come out slower than the code is; the slowest run is printed too.
+round measures the floor and then both syncs (into a fresh database) back to back, so that a ratio
+compares runs made under the same load on a shared machine; the goals are judged on the median
+round, and every round is printed.
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
 SERIES, SEASONS, EPISODES = 2000, 5, 10
-ROUNDS = 3
+ROUNDS = 5
+CONNECTOR_ID = "0123456789abcdef0123456789abcdef"  # as long as the uuid4 hex ids the engine gives
 
 
 def serve(pipe: Connection) -> None:
@@ -70,10 +72,10 @@ async def syncs(url: str, folder: Path) -> tuple[float, float, int]:
     database = Database(f"sqlite+aiosqlite:///{folder / 'haul.db'}")
     await database.setup()
     config = ConnectorConfig(
-        id="bench", kind="sonarr", name="bench", url=url, api_key=API_KEY, settings=ArrSettings()
+        id=CONNECTOR_ID, kind="sonarr", name="TV", url=url, api_key=API_KEY, settings=ArrSettings()
     )
     client = await add_connector(database, config)
-    sync = LibrarySync(database, client, "bench", await client.detect())
+    sync = LibrarySync(database, client, CONNECTOR_ID, await client.detect())
     full = await sync.run(full=True)
     incremental = await sync.run(full=False)
     await client.close()
@@ -87,28 +89,29 @@ def main() -> int:
     server = multiprocessing.get_context("fork").Process(target=serve, args=(child,), daemon=True)
     server.start()
     url = parent.recv()
+    rounds = []
     try:
-        runs = []
         for _ in range(ROUNDS):
+            base = asyncio.run(floor(url))
             with tempfile.TemporaryDirectory() as folder:
-                runs.append(asyncio.run(syncs(url, Path(folder))))
+                full, incremental, items = asyncio.run(syncs(url, Path(folder)))
+            rounds.append((base, full, full / base, incremental, incremental / full))
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        floors = [asyncio.run(floor(url)) for _ in range(ROUNDS)]
     finally:
         parent.send("stop")
         server.join(30)
-    base, full, incremental = min(floors), min(r[0] for r in runs), min(r[1] for r in runs)
-    slowest = (max(floors), max(r[0] for r in runs), max(r[1] for r in runs))
-    ratio, share = full / base, incremental / full
-    report = [
-        f"library: {SERIES} series, {runs[0][2]} episodes; best of {ROUNDS} runs (slowest)",
-        f"floor (download + parse): {base:.2f} s ({slowest[0]:.2f})",
-        f"full sync:                {full:.2f} s ({slowest[1]:.2f}) = {ratio:.2f}x (<= 1.5x)",
-        f"incremental, no change:   {incremental:.3f} s ({slowest[2]:.3f}) = {share:.1%} (<= 10%)",
-        f"peak RSS:                 {peak_mb:.0f} MB (<= 200 MB)",
-    ]
+    report = [f"library: {SERIES} series, {items} episodes; {ROUNDS} rounds, the median one first"]
+    header = "floor s   full s   ratio (<= 1.5x)   incremental s   share (<= 10%)"
+    rows = sorted(rounds, key=lambda figures: figures[2])
+    median = rows[len(rows) // 2]
+    for base, full, ratio, incremental, share in [median, *rounds]:
+        report.append(f"{base:7.2f} {full:8.2f}   {ratio:5.2f}x {incremental:23.3f}   {share:6.1%}")
+    report[1:1] = [header]
+    report.append(f"peak RSS: {peak_mb:.0f} MB (<= 200 MB)")
     print("\n".join(report))  # noqa: T201 - a benchmark prints its figures
-    return 0 if ratio <= 1.5 and peak_mb <= 200 and share <= 0.1 else 1
+    shares = sorted(figures[4] for figures in rounds)
+    met = median[2] <= 1.5 and shares[len(shares) // 2] <= 0.1 and peak_mb <= 200
+    return 0 if met else 1
 
 
 if __name__ == "__main__":

@@ -265,7 +265,9 @@ class FakeArr:
 
     @staticmethod
     def _json(value: Any) -> web.Response:  # noqa: ANN401
-        return web.Response(body=orjson.dumps(value), content_type="application/json")
+        # timestamps left as datetimes come out as the *arrs write them: 2026-11-20T12:00:00Z
+        body = orjson.dumps(value, option=orjson.OPT_UTC_Z)
+        return web.Response(body=body, content_type="application/json")
 
     async def _ping(self, _request: web.Request) -> web.Response:
         return self._json({"status": "OK"})
@@ -286,6 +288,7 @@ class FakeArr:
 
     async def _series(self, _request: web.Request) -> web.Response:
         self._require("series")
+        added = NOW - timedelta(days=400)
         answer = []
         for series in self.library.series.values():
             by_season: dict[int, list[dict[str, Any]]] = {}
@@ -300,7 +303,7 @@ class FakeArr:
                 "status": "continuing", "ended": False, "tvdbId": series["tvdbId"],
                 "monitored": series["monitored"], "qualityProfileId": 1, "seasonFolder": True,
                 "path": f"/tv/{series['title']}", "year": 2020, "seasons": seasons,
-                "added": _stamp(NOW - timedelta(days=400)), "images": [], "tags": [],
+                "added": added, "images": [], "tags": [],
                 "statistics": {"seasonCount": len(seasons), "sizeOnDisk": 0},
             })  # fmt: skip
         return self._json(answer)
@@ -409,13 +412,18 @@ def _file(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def _season_stats(episodes: list[dict[str, Any]]) -> dict[str, Any]:
-    aired = [e for e in episodes if e["airDateUtc"] <= NOW]
-    with_file = sum(e["hasFile"] for e in episodes)
-    cutoff = sum(e["cutoffNotMet"] for e in episodes)
-    monitored = sum(e["monitored"] for e in aired)
+    # one pass: the fake recomputes every season on every /series call, as Sonarr's query does
+    with_file = cutoff = monitored = 0
+    previous: datetime | None = None
+    for episode in episodes:
+        with_file += episode["hasFile"]
+        cutoff += episode["cutoffNotMet"]
+        aired = episode["airDateUtc"]
+        if aired <= NOW:
+            monitored += episode["monitored"]
+            previous = aired if previous is None else max(previous, aired)
     return {
-        "previousAiring": _stamp(max((e["airDateUtc"] for e in aired), default=None)),
-        "episodeFileCount": with_file, "episodeCount": monitored,
+        "previousAiring": previous, "episodeFileCount": with_file, "episodeCount": monitored,
         "totalEpisodeCount": len(episodes), "sizeOnDisk": with_file * 1_500_000_000 + cutoff,
         "releaseGroups": [], "percentOfEpisodes": 100.0 * with_file / max(monitored, 1),
     }  # fmt: skip

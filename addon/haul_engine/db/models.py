@@ -32,12 +32,12 @@ def _as_utc(value: datetime) -> datetime:
 
 def _sqlite_text(value: datetime | None) -> str | None:
     # SQLAlchemy's SQLite storage format ("2021-03-15 12:05:57.105542"), in C instead of a
-    # %-format of a dict: library syncs store hundreds of thousands of these
-    return (
-        None
-        if value is None
-        else _as_utc(value).replace(tzinfo=None).isoformat(" ", "microseconds")
-    )
+    # %-format of a dict: library syncs store hundreds of thousands of these, nearly all in UTC
+    if value is None:
+        return None
+    if value.tzinfo is not UTC:
+        value = _as_utc(value)
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _sqlite_stamp(value: str | None) -> datetime | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -16,7 +18,7 @@ from haul_engine.library import registry
 from haul_engine.library.dispatch import Dispatcher
 from haul_engine.library.models import Item, Season, Series
 from haul_engine.library.sweep import Sweeper
-from haul_engine.library.sync import LibrarySync, episode_row
+from haul_engine.library.sync import COLLECTOR_PAUSE, LibrarySync, episode_row
 from tests.engine.library.conftest import FakeClock, add_connector, arr_config
 from tests.fakes.arr import FakeArr, Library
 
@@ -107,7 +109,7 @@ async def test_removed_series_cascade_and_removed_episodes_go(
     report = await sync.run(full=False)
     assert report.deleted == 11
     stored = await mirror(database, "episode")
-    assert len(stored) == len(library.episodes)
+    assert len(stored) == len(library.episodes) == report.items
     async with database.session() as session:
         assert await session.scalar(select(func.count()).select_from(Series)) == 5
         orphans = (
@@ -117,6 +119,21 @@ async def test_removed_series_cascade_and_removed_episodes_go(
         )
         assert await session.scalar(orphans) == 0
     await client.close()
+
+
+async def test_a_removed_artist_takes_its_albums(database: Database) -> None:
+    library = Library.generate(4, artists=3, albums_per_artist=4)
+    with FakeArr("lidarr", library) as lidarr:
+        client = await add_connector(database, arr_config(lidarr))
+        sync = LibrarySync(database, client, "c1", await client.detect())
+        assert (await sync.run(full=True)).items == 12
+        del library.artists[2]
+        for album_id in [a["id"] for a in library.albums.values() if a["artistId"] == 2]:
+            del library.albums[album_id]
+        report = await sync.run(full=False)
+        await client.close()
+    assert (report.deleted, report.items) == (4, 8)
+    assert set(await mirror(database, "album")) == set(library.albums)
 
 
 async def test_sync_on_postgresql(request: pytest.FixtureRequest, sonarr: FakeArr) -> None:
@@ -160,6 +177,7 @@ async def test_bad_json_and_wrong_key_fail_clearly(database: Database, sonarr: F
     with pytest.raises(ArrError, match="not JSON"):
         await LibrarySync(database, client, "c1", flavor).run(full=True)
     assert await mirror(database, "episode") == {}
+    assert gc.isenabled()  # a failed sync lets the collector run again too
     sonarr.api_key = "another-key-entirely"
     with pytest.raises(ArrAuthError, match="API key was refused") as refused:
         await client.detect()
@@ -184,6 +202,28 @@ async def test_records_of_a_wrong_shape_fail_clearly_and_lose_nothing(
     episode["title"] = title
     assert (await sync.run(full=True)).items == len(before)
     await client.close()
+
+
+async def test_the_collector_rests_while_any_sync_runs(database: Database, sonarr: FakeArr) -> None:
+    client = await add_connector(database, arr_config(sonarr))
+    first = LibrarySync(database, client, "c1", await client.detect())
+    states: list[bool] = []
+    first_done = asyncio.Event()
+
+    async def second() -> None:  # starts inside the first sync and outlives it
+        with COLLECTOR_PAUSE:
+            states.append(gc.isenabled())
+            await first_done.wait()
+            states.append(gc.isenabled())
+
+    async with asyncio.TaskGroup() as group:
+        group.create_task(second())
+        await asyncio.sleep(0)
+        await first.run(full=True)
+        first_done.set()
+    await client.close()
+    assert states == [False, False]
+    assert gc.isenabled()
 
 
 def test_timestamps_without_a_zone_are_utc() -> None:
