@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
 SERIES, SEASONS, EPISODES = 2000, 5, 10
-ROUNDS = 5
+ROUNDS = 7
 CONNECTOR_ID = "0123456789abcdef0123456789abcdef"  # as long as the uuid4 hex ids the engine gives
 
 

@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property, partial
-from itertools import batched, chain
+from itertools import batched
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import msgspec
@@ -316,9 +316,10 @@ class LibrarySync:
                 await fetched.put(None)
 
         async def write() -> None:
-            while batch := await _take(fetched):
-                async with self.database.session() as session, session.begin():
-                    await self._store_series(session, report, batch)
+            async with self.database.session() as session:  # one session, a transaction a batch
+                while batch := await _take(fetched):
+                    async with session.begin():
+                        await self._store_series(session, report, batch)
 
         try:
             async with asyncio.TaskGroup() as group:  # one failure cancels the others
@@ -359,8 +360,12 @@ class LibrarySync:
             for stats in [season.statistics or NO_STATISTICS]
         ]  # fmt: skip
         await self._seasons.write(session, self._seasons.encode(seasons))
-        await self._items.write(session, list(chain.from_iterable(r for *_, r in batch if r)))
-        report.inserted += sum(len(rows) for _, _, rows, ready in batch if ready is not None)
+        fresh_values: list[Any] = []
+        for _, _, rows, ready in batch:
+            if ready is not None:
+                fresh_values.extend(ready)  # a copy of whole lists, not value by value
+                report.inserted += len(rows)
+        await self._items.write(session, fresh_values)
         if known:
             episodes = [row for _, _, rows, ready in batch if ready is None for row in rows]
             await self._reconcile(session, report, Item.series_id.in_(known), episodes)
