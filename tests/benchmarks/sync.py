@@ -33,14 +33,17 @@ from tests.fakes.arr import API_KEY, FakeArr, Library
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
-SERIES, SEASONS, EPISODES = 2000, 5, 10
+# seasons of 5 to 15 episodes, as real ones vary: batches then end at every length
+SERIES, SEASONS, EPISODES, SPREAD = 2000, 5, 10, 5
 ROUNDS = 7
 CONNECTOR_ID = "0123456789abcdef0123456789abcdef"  # as long as the uuid4 hex ids the engine gives
 
 
 def serve(pipe: Connection) -> None:
     """Child process: serve the synthetic library until told to stop."""
-    library = Library.generate(1, series=SERIES, seasons=SEASONS, episodes_per_season=EPISODES)
+    library = Library.generate(
+        1, series=SERIES, seasons=SEASONS, episodes_per_season=EPISODES, spread=SPREAD
+    )
     with FakeArr("sonarr", library) as fake:
         pipe.send(fake.url)
         pipe.recv()

@@ -71,12 +71,16 @@ class Library:
         series: int = 0,
         seasons: int = 3,
         episodes_per_season: int = 10,
+        spread: int = 0,
         movies: int = 0,
         artists: int = 0,
         albums_per_artist: int = 4,
         have: float = 0.7,
     ) -> Library:
-        """A library where about `have` of the items have a file; the rest are gaps."""
+        """A library where about `have` of the items have a file; the rest are gaps.
+
+        Seasons have episodes_per_season episodes, give or take up to spread.
+        """
         rng = random.Random(seed)  # noqa: S311 - synthetic data, not secrets
         library = cls()
         episode_ids = itertools.count(1)
@@ -86,7 +90,8 @@ class Library:
                 "tvdbId": 70000 + series_id,
             }  # fmt: skip
             for season in range(1, seasons + 1):
-                for number in range(1, episodes_per_season + 1):
+                length = episodes_per_season + (rng.randint(-spread, spread) if spread else 0)
+                for number in range(1, length + 1):
                     episode_id = next(episode_ids)
                     aired = NOW - timedelta(days=(seasons - season) * 365 + (30 - number) * 7)
                     library.episodes[episode_id] = _episode(

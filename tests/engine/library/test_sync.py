@@ -18,7 +18,12 @@ from haul_engine.library import registry
 from haul_engine.library.dispatch import Dispatcher
 from haul_engine.library.models import Item, Season, Series
 from haul_engine.library.sweep import Sweeper
-from haul_engine.library.sync import COLLECTOR_PAUSE, LibrarySync, episode_row
+from haul_engine.library.sync import (
+    COLLECTOR_PAUSE,
+    LibrarySync,
+    episode_row,
+    statement_sizes,
+)
 from tests.engine.library.conftest import FakeClock, add_connector, arr_config
 from tests.fakes.arr import FakeArr, Library
 
@@ -224,6 +229,17 @@ async def test_the_collector_rests_while_any_sync_runs(database: Database, sonar
     await client.close()
     assert states == [False, False]
     assert gc.isenabled()
+
+
+def test_statements_come_in_few_sizes() -> None:
+    # sqlite3 keeps a prepared statement per text: any batch size must reuse the same few
+    seen: set[int] = set()
+    for rows in range(3000):
+        sizes = list(statement_sizes(rows, 512))
+        assert sum(sizes) == rows
+        assert all(0 < size <= 512 for size in sizes)
+        seen.update(sizes)
+    assert seen == {512, 256, 128, 64, 32, 16, 8, 4, 2, 1}
 
 
 def test_timestamps_without_a_zone_are_utc() -> None:
