@@ -21,6 +21,7 @@ from haul_engine.library.models import Artist, Item, Season, Series
 if TYPE_CHECKING:
     from collections.abc import Callable, Coroutine, Iterable, Iterator, Sequence
 
+    import aiosqlite
     from sqlalchemy import Dialect, Table
     from sqlalchemy.ext.asyncio import AsyncSession
     from sqlalchemy.types import TypeEngine
@@ -533,7 +534,12 @@ class BulkInsert:
             await connection.exec_driver_sql(self.statement + self.upsert, each_row)
             return
         # sqlite3 lets go of the GIL around every row of an executemany, and each row then waits for
-        # the busy event loop to hand it back; a multi-row VALUES takes it back once per statement
+        # the busy event loop to hand it back; a multi-row VALUES takes it back once per statement.
+        # Statements go straight to aiosqlite, in the session's transaction: SQLAlchemy's adapter
+        # makes three trips to its thread per statement (cursor, execute, close), and each trip
+        # waits for the GIL and then for the event loop (measured: a full sync ~15 % faster)
+        raw = await connection.get_raw_connection()
+        driver = cast("aiosqlite.Connection", raw.driver_connection)
         head, _, one_row = self.statement.partition(" VALUES ")
         start = 0
         most = min(ROWS_PER_STATEMENT, SQLITE_MAX_VARIABLES // width)
@@ -541,7 +547,7 @@ class BulkInsert:
             values = tuple(flat[start : start + rows * width])
             start += len(values)
             many = ", ".join([one_row] * rows)
-            await connection.exec_driver_sql(f"{head} VALUES {many}{self.upsert}", values)
+            await driver.execute(f"{head} VALUES {many}{self.upsert}", values)
 
 
 def statement_sizes(rows: int, most: int) -> Iterator[int]:
