@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import sqlite3
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from haul_engine.arr.client import ArrAuthError, ArrError
 from haul_engine.arr.kinds import ArrSettings
@@ -207,6 +208,32 @@ async def test_records_of_a_wrong_shape_fail_clearly_and_lose_nothing(
     episode["title"] = title
     assert (await sync.run(full=True)).items == len(before)
     await client.close()
+
+
+async def test_a_write_failing_midway_leaves_no_half_batch(database: Database) -> None:
+    # 600 episodes in one batch: inserted by several statements in one transaction, and the
+    # first row after the first statement (512 rows) fails
+    library = Library.generate(5, series=12, seasons=5, episodes_per_season=10)
+    async with database.session() as session, session.begin():
+        await session.execute(text(
+            "CREATE TRIGGER disk_trouble BEFORE INSERT ON library_items "
+            "WHEN (SELECT count(*) FROM library_items) >= 512 "
+            "BEGIN SELECT RAISE(ABORT, 'disk trouble'); END"
+        ))  # fmt: skip
+    with FakeArr("sonarr", library) as sonarr:
+        client = await add_connector(database, arr_config(sonarr))
+        sync = LibrarySync(database, client, "c1", await client.detect())
+        with pytest.raises(sqlite3.IntegrityError, match="disk trouble"):
+            await sync.run(full=True)
+        assert await mirror(database, "episode") == {}
+        async with database.session() as session:
+            fingerprints = await session.scalars(select(Series.fingerprint))
+            assert set(fingerprints) == {""}  # still to do: the next sync redoes them
+            await session.execute(text("DROP TRIGGER disk_trouble"))
+            await session.commit()
+        report = await sync.run(full=False)
+        assert report.inserted == report.items == len(library.episodes) == 600
+        await client.close()
 
 
 async def test_the_collector_rests_while_any_sync_runs(database: Database, sonarr: FakeArr) -> None:
