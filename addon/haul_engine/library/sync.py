@@ -309,7 +309,7 @@ class LibrarySync:
                 )  # fmt: skip
                 await self._attach_files(record.id, episodes)
                 # mapped (and for fresh series encoded) here, a series at a time, while the
-                # writer waits for the database: the writer is what bounds a sync's time
+                # writer waits for the database, so that the writer only writes
                 rows = [episode_row(e, row_id) for e in episodes]
                 ready = self._items.encode(rows) if row_id in fresh else None
                 await fetched.put((row_id, record, rows, ready))
