@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, override
 
+import msgspec
 from sqlalchemy import DateTime, String, Text, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
     from sqlalchemy import Dialect
 
@@ -38,6 +39,25 @@ def _sqlite_text(value: datetime | None) -> str | None:
     if value.tzinfo is not UTC:
         value = _as_utc(value)
     return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+_JSON_STAMPS = msgspec.json.Encoder()
+_JSON_TEXTS = msgspec.json.Decoder(list[str | None])
+
+
+def sqlite_texts(values: Sequence[datetime | None]) -> list[str | None]:
+    """Convert a column of timestamps to SQLite text at once: what _sqlite_text does to each."""
+    # msgspec writes a column as JSON in C, a UTC timestamp as "2021-03-15T12:05:57Z" or with six
+    # digits of fraction ("…57.105542Z"); when every one is in UTC ("Z") and all or none have a
+    # fraction, two byte replacements make SQLAlchemy's text: a fifth of the cost of formatting
+    # each (measured), and a library sync stores one or two per episode
+    blob = _JSON_STAMPS.encode(values)
+    stamps = len(values) - values.count(None)
+    fractions = blob.count(b".")
+    if blob.count(b"Z") == stamps and fractions in {0, stamps}:
+        seconds_end = b"" if fractions else b".000000"
+        return _JSON_TEXTS.decode(blob.replace(b"T", b" ").replace(b"Z", seconds_end))
+    return list(map(_sqlite_text, values))
 
 
 def _sqlite_stamp(value: str | None) -> datetime | None:

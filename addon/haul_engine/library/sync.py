@@ -16,6 +16,7 @@ import msgspec
 from sqlalchemy import Boolean, and_, delete, func, insert, select, update
 
 from haul_engine.arr.records import ALBUMS, EPISODES, FILES, MOVIES, SERIES, SeasonStatistics
+from haul_engine.db.models import UtcDateTime, sqlite_texts
 from haul_engine.library.models import Artist, Item, Season, Series
 
 if TYPE_CHECKING:
@@ -504,7 +505,7 @@ class BulkInsert:
             else ""
         )
         self.processors = [
-            (key, _bind_processor(kind, dialect))
+            (key, _column_processor(kind, dialect))
             for key in statement.positiontup or ()
             for kind in [table.c[key].type.dialect_impl(dialect)]
         ]
@@ -521,7 +522,7 @@ class BulkInsert:
         columns = dict(zip(self.columns, zip(*rows, strict=True), strict=True))
         for position, (key, process) in enumerate(self.processors):
             values = columns[key] if key in columns else [self.constants[key]] * len(rows)
-            flat[position::width] = values if process is None else list(map(process, values))
+            flat[position::width] = values if process is None else process(values)
         return flat
 
     async def write(self, session: AsyncSession, flat: list[Any]) -> None:
@@ -575,12 +576,22 @@ def statement_sizes(rows: int, most: int) -> Iterator[int]:
         tail -= size
 
 
-def _bind_processor(kind: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
-    # rows hold real bools: PostgreSQL's drivers bind them as they are; sqlite3 stores them as the
-    # 0/1 SQLAlchemy would, but binds an exact int faster than a bool (and with the GIL held)
+def _column_processor(
+    kind: TypeEngine[Any], dialect: Dialect
+) -> Callable[[Sequence[Any]], list[Any]] | None:
+    """Return what converts a column of values for the driver (None: they go as they are)."""
     if isinstance(kind, Boolean):
-        return int if dialect.name == "sqlite" else None
-    return kind.bind_processor(dialect)
+        # rows hold real bools: PostgreSQL's drivers bind them as they are; sqlite3 stores them
+        # as the 0/1 SQLAlchemy would, but binds an exact int faster than a bool (GIL held)
+        return partial(_each, int) if dialect.name == "sqlite" else None
+    if isinstance(kind, UtcDateTime) and dialect.name == "sqlite":
+        return sqlite_texts
+    process = kind.bind_processor(dialect)
+    return None if process is None else partial(_each, process)
+
+
+def _each(process: Callable[[Any], Any], values: Iterable[Any]) -> list[Any]:
+    return list(map(process, values))
 
 
 async def _settle(*coroutines: Coroutine[Any, Any, Any]) -> list[Any]:

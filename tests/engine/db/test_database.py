@@ -14,7 +14,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from haul_engine.db.database import Database, alembic_config
-from haul_engine.db.models import Base, UtcDateTime
+from haul_engine.db.models import Base, UtcDateTime, sqlite_texts
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -126,8 +126,35 @@ def test_timestamps_keep_sqlalchemy_sqlite_text(moment: datetime) -> None:
     assert read(None) is None
 
 
+WHOLE = datetime(2021, 3, 15, 12, 5, 57, tzinfo=UTC)
+FRACTION = datetime(2021, 3, 15, 12, 5, 57, 105542, tzinfo=UTC)
+ELSEWHERE = datetime(2021, 3, 15, 7, 5, 57, tzinfo=timezone(timedelta(hours=-5)))
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        [WHOLE, None, datetime(999, 1, 2, tzinfo=UTC), WHOLE + timedelta(days=400)],
+        [FRACTION, None, FRACTION + timedelta(microseconds=1)],
+        [WHOLE, FRACTION, None],  # some with a fraction, some without
+        [WHOLE, ELSEWHERE, WHOLE.astimezone(timezone(timedelta(0)))],  # other zones
+        [None, None],
+        [],
+    ],
+)
+def test_a_column_of_timestamps_gets_the_same_text_as_each_alone(
+    column: list[datetime | None],
+) -> None:
+    each = UtcDateTime().bind_processor(sqlite.dialect())
+    assert each is not None
+    assert sqlite_texts(column) == [each(moment) for moment in column]
+    assert sqlite_texts(tuple(column)) == sqlite_texts(column)
+
+
 def test_a_naive_timestamp_is_refused() -> None:
     process = UtcDateTime().bind_processor(sqlite.dialect())
     assert process is not None
     with pytest.raises(ValueError, match="naive"):
         process(datetime(2021, 3, 15))  # noqa: DTZ001 - the mistake under test
+    with pytest.raises(ValueError, match="naive"):
+        sqlite_texts([WHOLE, datetime(2021, 3, 15)])  # noqa: DTZ001 - the mistake under test
