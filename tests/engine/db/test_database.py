@@ -138,6 +138,7 @@ ELSEWHERE = datetime(2021, 3, 15, 7, 5, 57, tzinfo=timezone(timedelta(hours=-5))
         [FRACTION, None, FRACTION + timedelta(microseconds=1)],
         [WHOLE, FRACTION, None],  # some with a fraction, some without
         [WHOLE, ELSEWHERE, WHOLE.astimezone(timezone(timedelta(0)))],  # other zones
+        [WHOLE, WHOLE.astimezone(timezone(timedelta(seconds=30)))],  # JSON would say "Z"
         [None, None],
         [],
     ],
