@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.fakes.overseerr import FakeOverseerr
+from tests.support.disk import mount_small_disk, unmount_small_disk
 from tests.support.engine import EngineProcess
 from tests.support.postgres import PostgresServer
+from tests.support.programs import require_root
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -77,3 +79,15 @@ def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Postgr
 def postgres_database(postgres_server: PostgresServer) -> str:
     """A fresh, empty PostgreSQL database for one test."""
     return postgres_server.create_database()
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 24 MB filesystem of its own, to run out of space on."""
+    require_root("mounts a small tmpfs to run out of space")
+    folder = tmp_path / "small-disk"
+    mount_small_disk(folder, 24)
+    try:
+        yield folder
+    finally:
+        unmount_small_disk(folder)

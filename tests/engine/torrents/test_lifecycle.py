@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 import time
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
-import pytest
 
 from tests.support.peers import engine_env, make_torrent, wait_for_torrent, webapi_call
-from tests.support.programs import require_root
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable
     from pathlib import Path
 
     from tests.support.engine import EngineProcess
@@ -162,18 +159,6 @@ def test_bad_transfer_limits_are_refused(torrent_engine: EngineProcess) -> None:
     schedule = {"alt_schedule": {"enabled": True, "start": "25:00"}}
     assert torrent_engine.request("PUT", "/api/v1/transfer", {"limits": schedule})[0] == 400
     assert torrent_engine.request("GET", "/api/v1/transfer")[1]["limits"]["download_limit"] == 0
-
-
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    require_root("mounts a small tmpfs to run out of space")
-    folder = tmp_path / "small-disk"
-    folder.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", str(folder)], check=True)
-    try:
-        yield folder
-    finally:
-        subprocess.run(["umount", "-l", str(folder)], check=False)
 
 
 def test_disk_guard_holds_downloads_until_space_returns(
