@@ -45,3 +45,9 @@ class Unavailable(EngineError):
 
     status = 503
     code = "unavailable"
+
+
+class DiskFull(Unavailable):
+    """The database could not be written: its disk is full."""
+
+    code = "disk_full"

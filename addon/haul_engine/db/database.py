@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -10,15 +12,15 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import event
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from haul_engine.db.backup import restore_if_missing
 from haul_engine.db.models import EngineMeta
-from haul_engine.errors import Conflict, NotFound, Unavailable
+from haul_engine.errors import Conflict, DiskFull, NotFound, Unavailable
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import AsyncIterator, Callable
 
     from sqlalchemy.engine import Connection, Dialect
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -81,12 +83,20 @@ class Database:
         if self._engine is not None:
             await self._engine.dispose()
 
-    def session(self) -> AsyncSession:
-        """Open a session (use as an async context manager)."""
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """Open a session; a write that finds the disk full raises DiskFull, rolled back."""
         if self._sessions is None:
             msg = "database not set up"
             raise RuntimeError(msg)
-        return self._sessions()
+        try:
+            async with self._sessions() as session:
+                yield session
+        except (DBAPIError, sqlite3.Error) as err:  # bulk inserts reach sqlite3 directly
+            if not _disk_full(err):
+                raise
+            msg = f"the database could not be written: the disk holding {self.sqlite_path} is full"
+            raise DiskFull(msg) from None
 
     async def meta_value(self, key: str, factory: Callable[[], str]) -> str:
         """Return a stored engine fact, creating it with factory the first time."""
@@ -115,6 +125,12 @@ async def commit_unique(session: AsyncSession, clash: str) -> None:
     except IntegrityError:
         await session.rollback()
         raise Conflict(clash) from None
+
+
+def _disk_full(error: Exception) -> bool:
+    """Whether a database error is SQLite's SQLITE_FULL (the driver's, or wrapped by SQLAlchemy)."""
+    cause = error.orig if isinstance(error, DBAPIError) else error
+    return getattr(cause, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:  # noqa: ANN401 - DB-API connection

@@ -19,7 +19,7 @@ from haul_engine.commands import api_command
 from haul_engine.connectors.controller import ConnectorOwner
 from haul_engine.controller import Controller
 from haul_engine.db.models import EngineMeta
-from haul_engine.errors import Conflict, NotFound
+from haul_engine.errors import Conflict, NotFound, Unavailable
 from haul_engine.events import EventName
 from haul_engine.library import registry
 from haul_engine.library.cron import Cron
@@ -310,7 +310,7 @@ class LibraryController(Controller, ConnectorOwner):
         while True:
             try:
                 await self._tick(runtime)
-            except ArrError as err:
+            except Unavailable as err:  # the *arr, or the database's disk: said in one line
                 _LOGGER.warning("%s", err)
             except Exception:  # a bug in one round must not stop the connector for good
                 _LOGGER.exception("library round of %s failed", runtime.config.name)

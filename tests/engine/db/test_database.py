@@ -14,7 +14,9 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from haul_engine.db.database import Database, alembic_config
-from haul_engine.db.models import Base, UtcDateTime, sqlite_texts
+from haul_engine.db.models import Base, EngineMeta, UtcDateTime, sqlite_texts
+from haul_engine.errors import DiskFull
+from tests.support.disk import fill
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -54,6 +56,27 @@ async def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
     with sqlite3.connect(tmp_path / "haul.db") as raw:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     await database.close()
+
+
+async def write_40_mb(database: Database) -> None:
+    for number in range(10_000):
+        async with database.session() as session, session.begin():
+            session.add(EngineMeta(key=f"filler {number}", value="x" * 4000))
+
+
+async def test_a_full_disk_is_a_clear_error_that_loses_nothing(small_disk: Path) -> None:
+    database = Database(f"sqlite+aiosqlite:///{small_disk / 'haul.db'}")
+    await database.setup()
+    try:
+        await database.meta_value("kept", lambda: "before")
+        filler = fill(small_disk)
+        with pytest.raises(DiskFull, match=r"the disk holding .*haul\.db is full"):
+            await write_40_mb(database)  # more than the write-ahead log has room for
+        filler.unlink()
+        assert await database.meta_value("kept", lambda: "lost") == "before"
+        assert await database.meta_value("after", lambda: "written") == "written"
+    finally:
+        await database.close()
 
 
 def test_engine_on_postgresql_keeps_its_identity(

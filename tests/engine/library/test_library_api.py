@@ -8,9 +8,11 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.fakes.arr import API_KEY, FakeArr, Library
+from tests.support.disk import fill
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
+    from pathlib import Path
 
     from tests.support.engine import EngineProcess
 
@@ -148,3 +150,25 @@ def test_a_killed_engine_resumes_without_repeating(engine: EngineProcess, radarr
     assert searched == gaps  # each gap exactly once, across the kill
     time.sleep(1)
     assert len(radarr.commands) == len(gaps) // 2 + len(gaps) % 2
+
+
+def test_a_sync_on_a_full_disk_fails_clearly_and_loses_nothing(
+    engine_factory: Callable[..., EngineProcess], small_disk: Path, radarr: FakeArr
+) -> None:
+    database_url = f"sqlite+aiosqlite:///{small_disk / 'haul.db'}"
+    engine = engine_factory(args=["--database-url", database_url]).start()
+    connector_id = add(engine, radarr)
+    assert synced(engine)["items"] == len(radarr.library.movies) == 20
+    # more rows than the write-ahead log already has room for
+    radarr.call(radarr.library.movies.update, Library.generate(10, movies=20_000).movies)
+    filler = fill(small_disk)
+    status, answer = engine.request("POST", f"/api/v1/connectors/{connector_id}/sync")
+    assert status == 503, answer
+    assert answer["error"]["code"] == "disk_full"
+    assert "haul.db is full" in answer["error"]["message"]
+    assert summary(engine)[0]["items"] == 20  # the failed sync changed nothing
+    assert engine.request("GET", "/health")[0] == 200
+    filler.unlink()
+    status, answer = engine.request("POST", f"/api/v1/connectors/{connector_id}/sync")
+    assert status == 200, answer
+    assert answer["items"] == summary(engine)[0]["items"] == 20_000
