@@ -59,20 +59,29 @@ class PostgresServer:
                 raise RuntimeError(message)
             time.sleep(0.2)
 
-    def create_database(self) -> str:
-        """Create an empty database and return its SQLAlchemy URL."""
+    def create_database(self, tablespace: str | None = None) -> str:
+        """Create an empty database (in a tablespace if named) and return its SQLAlchemy URL."""
         self._databases += 1
         name = f"haul_{self._databases}"
-        problem = self._createdb(name)
+        problem = self._createdb(name, *(["--tablespace", tablespace] if tablespace else []))
         if problem is not None:
             raise RuntimeError(problem)
         return f"postgresql+asyncpg://haul@127.0.0.1:{self.port}/{name}"
 
-    def _createdb(self, name: str) -> str | None:
+    def create_tablespace(self, name: str, folder: Path) -> None:
+        """Let the server keep tables in folder (an empty folder the server user owns)."""
+        psql = require_program("psql")
+        subprocess.run(
+            [psql, "-h", "127.0.0.1", "-p", str(self.port), "-U", "haul", "-d", "haul",
+             "-c", f"CREATE TABLESPACE {name} LOCATION '{folder}'"],
+            capture_output=True, check=True,
+        )  # fmt: skip
+
+    def _createdb(self, name: str, *options: str) -> str | None:
         """Run createdb; None on success, else its complaint."""
         createdb = require_program("createdb")
         done = subprocess.run(
-            [createdb, "-h", "127.0.0.1", "-p", str(self.port), "-U", "haul", name],
+            [createdb, "-h", "127.0.0.1", "-p", str(self.port), "-U", "haul", *options, name],
             capture_output=True, check=False,
         )  # fmt: skip
         return None if done.returncode == 0 else done.stderr.decode()

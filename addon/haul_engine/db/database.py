@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 _LOGGER = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
+POSTGRESQL_DISK_FULL = "53100"  # SQLSTATE disk_full
 
 
 class Database:
@@ -95,7 +96,8 @@ class Database:
         except (DBAPIError, sqlite3.Error) as err:  # bulk inserts reach sqlite3 directly
             if not _disk_full(err):
                 raise
-            msg = f"the database could not be written: the disk holding {self.sqlite_path} is full"
+            where = self.sqlite_path or "the PostgreSQL server's data"
+            msg = f"the database could not be written: the disk holding {where} is full"
             raise DiskFull(msg) from None
 
     async def meta_value(self, key: str, factory: Callable[[], str]) -> str:
@@ -128,9 +130,12 @@ async def commit_unique(session: AsyncSession, clash: str) -> None:
 
 
 def _disk_full(error: Exception) -> bool:
-    """Whether a database error is SQLite's SQLITE_FULL (the driver's, or wrapped by SQLAlchemy)."""
+    """Whether a database error says the disk is full: SQLite's SQLITE_FULL, PostgreSQL's 53100."""
     cause = error.orig if isinstance(error, DBAPIError) else error
-    return getattr(cause, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+    return (
+        getattr(cause, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+        or getattr(cause, "sqlstate", None) == POSTGRESQL_DISK_FULL
+    )
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:  # noqa: ANN401 - DB-API connection

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import sqlite3
+import tempfile
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -16,15 +20,17 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from haul_engine.db.database import Database, alembic_config
 from haul_engine.db.models import Base, EngineMeta, UtcDateTime, sqlite_texts
 from haul_engine.errors import DiskFull
-from tests.support.disk import fill
+from tests.support.disk import fill, mount_small_disk, unmount_small_disk
+from tests.support.postgres import PG_USER
+from tests.support.programs import require_root
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-    from pathlib import Path
+    from collections.abc import Callable, Iterator
 
     from sqlalchemy.engine import Connection
 
     from tests.support.engine import EngineProcess
+    from tests.support.postgres import PostgresServer
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -58,20 +64,43 @@ async def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
     await database.close()
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def on_small_disk(request: pytest.FixtureRequest) -> Iterator[tuple[str, Path]]:
+    """A database whose files live on a 24 MB disk of their own (PostgreSQL: a tablespace there)."""
+    if request.param == "sqlite":
+        folder = request.getfixturevalue("small_disk")
+        yield f"sqlite+aiosqlite:///{folder / 'haul.db'}", folder
+        return
+    require_root("mounts a small tmpfs for a tablespace")
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    folder = Path(tempfile.mkdtemp(prefix="haul_tablespace_"))  # the server's user can reach it
+    mount_small_disk(folder, 24)
+    try:
+        shutil.chown(folder, PG_USER, PG_USER)
+        server.create_tablespace(folder.name, folder)
+        yield server.create_database(tablespace=folder.name), folder
+    finally:
+        unmount_small_disk(folder)
+        folder.rmdir()
+
+
 async def write_40_mb(database: Database) -> None:
-    for number in range(10_000):
+    for number in range(10_000):  # random text: PostgreSQL would compress repeated characters
         async with database.session() as session, session.begin():
-            session.add(EngineMeta(key=f"filler {number}", value="x" * 4000))
+            session.add(EngineMeta(key=f"filler {number}", value=os.urandom(2000).hex()))
 
 
-async def test_a_full_disk_is_a_clear_error_that_loses_nothing(small_disk: Path) -> None:
-    database = Database(f"sqlite+aiosqlite:///{small_disk / 'haul.db'}")
+async def test_a_full_disk_is_a_clear_error_that_loses_nothing(
+    on_small_disk: tuple[str, Path],
+) -> None:
+    url, disk = on_small_disk
+    database = Database(url)
     await database.setup()
     try:
         await database.meta_value("kept", lambda: "before")
-        filler = fill(small_disk)
-        with pytest.raises(DiskFull, match=r"the disk holding .*haul\.db is full"):
-            await write_40_mb(database)  # more than the write-ahead log has room for
+        filler = fill(disk)
+        with pytest.raises(DiskFull, match=r"could not be written: the disk holding .+ is full"):
+            await write_40_mb(database)  # more than the disk had room for
         filler.unlink()
         assert await database.meta_value("kept", lambda: "lost") == "before"
         assert await database.meta_value("after", lambda: "written") == "written"
