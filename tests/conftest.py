@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import tempfile
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -15,7 +17,6 @@ from tests.support.programs import require_root
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
-    from pathlib import Path
 
 
 def pytest_configure() -> None:
@@ -82,12 +83,16 @@ def postgres_database(postgres_server: PostgresServer) -> str:
 
 
 @pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 24 MB filesystem of its own, to run out of space on."""
+def small_disk() -> Iterator[Path]:
+    """A 24 MB filesystem of its own, to run out of space on.
+
+    Outside pytest's folders (private to root), so that a server's own user can reach it too.
+    """
     require_root("mounts a small tmpfs to run out of space")
-    folder = tmp_path / "small-disk"
+    folder = Path(tempfile.mkdtemp(prefix="haul_small_disk_"))
     mount_small_disk(folder, 24)
     try:
         yield folder
     finally:
         unmount_small_disk(folder)
+        folder.rmdir()

@@ -5,9 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
-import tempfile
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -20,12 +18,12 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from haul_engine.db.database import Database, alembic_config
 from haul_engine.db.models import Base, EngineMeta, UtcDateTime, sqlite_texts
 from haul_engine.errors import DiskFull
-from tests.support.disk import fill, mount_small_disk, unmount_small_disk
+from tests.support.disk import fill
 from tests.support.postgres import PG_USER
-from tests.support.programs import require_root
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable
+    from pathlib import Path
 
     from sqlalchemy.engine import Connection
 
@@ -65,23 +63,14 @@ async def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def on_small_disk(request: pytest.FixtureRequest) -> Iterator[tuple[str, Path]]:
-    """A database whose files live on a 24 MB disk of their own (PostgreSQL: a tablespace there)."""
+def on_small_disk(request: pytest.FixtureRequest, small_disk: Path) -> tuple[str, Path]:
+    """A database whose files live on a small disk (PostgreSQL: in a tablespace there)."""
     if request.param == "sqlite":
-        folder = request.getfixturevalue("small_disk")
-        yield f"sqlite+aiosqlite:///{folder / 'haul.db'}", folder
-        return
-    require_root("mounts a small tmpfs for a tablespace")
+        return f"sqlite+aiosqlite:///{small_disk / 'haul.db'}", small_disk
     server: PostgresServer = request.getfixturevalue("postgres_server")
-    folder = Path(tempfile.mkdtemp(prefix="haul_tablespace_"))  # the server's user can reach it
-    mount_small_disk(folder, 24)
-    try:
-        shutil.chown(folder, PG_USER, PG_USER)
-        server.create_tablespace(folder.name, folder)
-        yield server.create_database(tablespace=folder.name), folder
-    finally:
-        unmount_small_disk(folder)
-        folder.rmdir()
+    shutil.chown(small_disk, PG_USER, PG_USER)
+    server.create_tablespace(small_disk.name, small_disk)
+    return server.create_database(tablespace=small_disk.name), small_disk
 
 
 async def write_40_mb(database: Database) -> None:
