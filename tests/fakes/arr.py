@@ -63,6 +63,11 @@ class Library:
             self._indexed = len(self.episodes)
         return self._by_series.get(series_id, [])
 
+    def move_episode(self, episode_id: int, series_id: int) -> None:
+        """Give an episode to another series, as an *arr restored from a backup can."""
+        self.episodes[episode_id]["seriesId"] = series_id
+        self._indexed = -1
+
     @classmethod
     def generate(  # noqa: PLR0913 - the shape of the library
         cls,

@@ -57,9 +57,9 @@ class ItemRow(NamedTuple):
 
     kind: str
     arr_id: int
-    series_id: int | None
+    series_id: int | None  # from here on: what can change and is compared
     artist_id: int | None
-    parent_arr_id: int | None  # from here on: what can change and is compared
+    parent_arr_id: int | None
     season_number: int | None
     episode_number: int | None
     title: str
@@ -73,10 +73,11 @@ class ItemRow(NamedTuple):
 
     def compared(self) -> tuple[Any, ...]:
         """Return the fields a sync compares (ITEM_FIELDS): all after the row's identity."""
-        return self[4:]
+        return self[2:]
 
 
-ITEM_FIELDS = ItemRow._fields[4:]
+ITEM_KEY = ("connector_id", "kind", "arr_id")
+ITEM_FIELDS = ItemRow._fields[2:]
 # an ItemRow from a tuple of all its fields, made in C: a quarter of the cost of ItemRow(...) with
 # keywords (measured), and a full sync makes one per episode
 new_item_row = partial(tuple.__new__, ItemRow)
@@ -193,9 +194,12 @@ class LibrarySync:
 
     @cached_property
     def _items(self) -> BulkInsert:
+        # an *arr can give a stored id to an item of another series or artist (a restored backup
+        # does): the stored row moves there, with its search history, instead of failing the sync
         return BulkInsert(
-            ITEMS_TABLE, ItemRow._fields, self.database.sql_dialect, connector_id=self.connector_id
-        )
+            ITEMS_TABLE, ItemRow._fields, self.database.sql_dialect, conflict_key=ITEM_KEY,
+            update_on_conflict=ITEM_FIELDS, connector_id=self.connector_id,
+        )  # fmt: skip
 
     @cached_property
     def _series_rows(self) -> BulkInsert:
@@ -212,8 +216,8 @@ class LibrarySync:
         """Synchronise; full refetches everything, incremental only what moved.
 
         What is stored is read while the *arr answers (each sync of a connector runs alone, and
-        nothing is written before the answer): the item count at the end is that count plus the
-        sync's own inserts minus its deletes.
+        nothing is written before the answer): the item count at the end is that count minus the
+        sync's deletes, or counted again after inserts (one may have moved a stored row instead).
         """
         started = time.perf_counter()
         report = SyncReport("full" if full else "incremental")
@@ -224,7 +228,10 @@ class LibrarySync:
                 stored_items = await self._movies(report)
             else:
                 stored_items = await self._music(report)
-        report.items = stored_items + report.inserted - report.deleted
+        if report.inserted:
+            report.items = await self._stored_item_count()
+        else:
+            report.items = stored_items - report.deleted
         report.seconds = time.perf_counter() - started
         return report
 
@@ -484,12 +491,13 @@ class BulkInsert:
         dialect: Dialect,
         *,
         update_on_conflict: Sequence[str] = (),
+        conflict_key: Sequence[str] = (),
         **constants: Any,  # noqa: ANN401 - a value for that column in every row
     ) -> None:
         """Compile the statement once and look up each column's conversion.
 
-        update_on_conflict names the columns an existing row (same primary key) takes over:
-        an upsert, which SQLite and PostgreSQL write the same way.
+        update_on_conflict names the columns an existing row (same conflict_key, by default the
+        primary key) takes over: an upsert, which SQLite and PostgreSQL write the same way.
         """
         self.columns = columns
         self.constants = constants
@@ -499,7 +507,8 @@ class BulkInsert:
         self.statement = statement.string
         self._sqlite_statements: dict[int, str] = {}
         self.upsert = (
-            f" ON CONFLICT ({', '.join(table.primary_key.columns.keys())}) DO UPDATE SET "
+            f" ON CONFLICT ({', '.join(conflict_key or table.primary_key.columns.keys())})"
+            " DO UPDATE SET "
             + ", ".join(f"{name} = excluded.{name}" for name in update_on_conflict)
             if update_on_conflict
             else ""

@@ -17,7 +17,7 @@ from haul_engine.arr.records import EPISODES
 from haul_engine.db.database import Database
 from haul_engine.library import registry
 from haul_engine.library.dispatch import Dispatcher
-from haul_engine.library.models import Item, Season, Series
+from haul_engine.library.models import Artist, Item, Season, Series
 from haul_engine.library.sweep import Sweeper
 from haul_engine.library.sync import (
     COLLECTOR_PAUSE,
@@ -142,6 +142,56 @@ async def test_a_removed_artist_takes_its_albums(database: Database) -> None:
     assert set(await mirror(database, "album")) == set(library.albums)
 
 
+async def placed(database: Database, kind: str, arr_id: int) -> tuple[int, int | None, int | None]:
+    """Where an item is stored: its row id, its parent's *arr id and its series' *arr id."""
+    async with database.session() as session:
+        found = await session.execute(
+            select(Item.id, Item.parent_arr_id, Series.arr_id)
+            .outerjoin(Series, Series.id == Item.series_id)
+            .where(Item.kind == kind, Item.arr_id == arr_id)
+        )
+        return found.tuples().one()
+
+
+@pytest.mark.parametrize("into", ["a stored series", "a new series"])
+async def test_an_id_given_to_another_series_moves_the_stored_episode(
+    database: Database, sonarr: FakeArr, into: str
+) -> None:
+    client = await add_connector(database, arr_config(sonarr))
+    sync = LibrarySync(database, client, "c1", await client.detect())
+    await sync.run(full=True)
+    library = sonarr.library
+    episode = next(e["id"] for e in library.episodes.values() if e["seriesId"] == 1)
+    row_id, _, _ = await placed(database, "episode", episode)
+    target = 2
+    if into == "a new series":
+        target = 7
+        library.series[target] = {**library.series[1], "id": target, "title": "Restored"}
+    library.move_episode(episode, target)
+    report = await sync.run(full=False)
+    # the row keeps its id (and with it its search history), under the series that now has it
+    assert await placed(database, "episode", episode) == (row_id, target, target)
+    assert report.items == len(await mirror(database, "episode")) == len(library.episodes) == 60
+    await client.close()
+
+
+async def test_an_album_given_to_another_artist_moves_with_it(database: Database) -> None:
+    library = Library.generate(4, artists=3, albums_per_artist=2)
+    with FakeArr("lidarr", library) as lidarr:
+        client = await add_connector(database, arr_config(lidarr))
+        sync = LibrarySync(database, client, "c1", await client.detect())
+        await sync.run(full=True)
+        library.albums[1]["artistId"] = 3
+        report = await sync.run(full=False)
+        await client.close()
+    assert report.updated == 1
+    async with database.session() as session:
+        artist = await session.scalar(
+            select(Artist.arr_id).join(Item, Item.artist_id == Artist.id).where(Item.arr_id == 1)
+        )
+    assert artist == 3
+
+
 async def test_sync_on_postgresql(request: pytest.FixtureRequest, sonarr: FakeArr) -> None:
     # asked for here, once sockets are allowed: the server is session-wide
     database = Database(str(request.getfixturevalue("postgres_database")))
@@ -159,6 +209,11 @@ async def test_sync_on_postgresql(request: pytest.FixtureRequest, sonarr: FakeAr
         ).run(ArrSettings(throttle="aggressive"))
         assert report.completed == report.dispatched > 0
         assert sonarr.commands
+        # a stored id in a new series: an upsert in PostgreSQL's words too
+        sonarr.library.series[7] = {**sonarr.library.series[1], "id": 7, "title": "Restored"}
+        sonarr.library.move_episode(1, 7)
+        assert (await sync.run(full=False)).items == 60
+        assert (await placed(database, "episode", 1))[1:] == (7, 7)
     finally:
         await database.close()
 
