@@ -35,7 +35,8 @@ CONF_WEBHOOK_SECRET = "webhook_secret"  # noqa: S105 - a setting's name
 CONF_AUTO_PICK_USERS = "auto_pick_users"
 URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 PASSWORD_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
-WEBHOOK_PATH = "/api/v1/webhooks/overseerr/{connector_id}"
+ARR_WEBHOOK = "/api/v1/webhooks/arr/{connector_id}"
+OVERSEERR_WEBHOOK = "/api/v1/webhooks/overseerr/{connector_id}"
 
 
 def _number(low: float, high: float, step: float = 1) -> NumberSelector:
@@ -69,21 +70,22 @@ OVERSEERR_OPTIONS: dict[str, tuple[Any, Any]] = {
 
 @dataclass(frozen=True, slots=True)
 class Kind:
-    """What a connector kind needs: its default address and its own options."""
+    """What a connector kind needs: its default address, its own options, its webhook path."""
 
     title: str
     url: str
     options: dict[str, tuple[Any, Any]]
+    webhook: str = ""  # the engine's path for the app's webhook, if it sends one
 
 
 KINDS = {
-    "sonarr": Kind("Sonarr", "http://localhost:8989", ARR_OPTIONS),
-    "radarr": Kind("Radarr", "http://localhost:7878", ARR_OPTIONS),
-    "whisparr": Kind("Whisparr", "http://localhost:6969", ARR_OPTIONS),
-    "lidarr": Kind("Lidarr", "http://localhost:8686", ARR_OPTIONS),
+    "sonarr": Kind("Sonarr", "http://localhost:8989", ARR_OPTIONS, ARR_WEBHOOK),
+    "radarr": Kind("Radarr", "http://localhost:7878", ARR_OPTIONS, ARR_WEBHOOK),
+    "whisparr": Kind("Whisparr", "http://localhost:6969", ARR_OPTIONS, ARR_WEBHOOK),
+    "lidarr": Kind("Lidarr", "http://localhost:8686", ARR_OPTIONS, ARR_WEBHOOK),
     "prowlarr": Kind("Prowlarr", "http://localhost:9696", INDEXER_OPTIONS),
     "torznab": Kind("Torznab", "http://localhost:9117/api", INDEXER_OPTIONS),
-    "overseerr": Kind("Overseerr", "http://localhost:5055", OVERSEERR_OPTIONS),
+    "overseerr": Kind("Overseerr", "http://localhost:5055", OVERSEERR_OPTIONS, OVERSEERR_WEBHOOK),
     "jellyfin": Kind("Jellyfin", "http://localhost:8096", {}),
     "emby": Kind("Emby", "http://localhost:8096", {}),
     "plex": Kind("Plex", "http://localhost:32400", {}),
@@ -185,13 +187,12 @@ class ConnectorSubentryFlow(ConfigSubentryFlow):
         errors: dict[str, str] = {}
         placeholders: dict[str, str] = {}
         if user_input is not None:
-            extra = (
-                {CONF_WEBHOOK_SECRET: secrets.token_urlsafe(24)} if self.kind == "overseerr" else {}
-            )
+            sends_webhooks = bool(KINDS[self.kind].webhook)
+            extra = {CONF_WEBHOOK_SECRET: secrets.token_urlsafe(24)} if sends_webhooks else {}
             connector, errors, placeholders = await self._save(user_input, None, extra)
             if connector is not None:
                 self._created = _data(connector, user_input, extra)
-                if self.kind == "overseerr":
+                if sends_webhooks:
                     return await self.async_step_webhook()
                 return self._finish()
         return self._form("user", user_input, errors, placeholders)
@@ -199,12 +200,11 @@ class ConnectorSubentryFlow(ConfigSubentryFlow):
     async def async_step_webhook(
         self, user_input: dict[str, Any] | None = None
     ) -> SubentryFlowResult:
-        """Show the webhook address and secret to paste into Overseerr."""
+        """Show the webhook address and secret to paste into the app."""
         if user_input is not None:
             return self._finish()
-        return self.async_show_form(
-            step_id="webhook", description_placeholders=webhook(self._client, self._created)
-        )
+        placeholders = webhook(self._client, self.kind, self._created)
+        return self.async_show_form(step_id="webhook", description_placeholders=placeholders)
 
     def _finish(self) -> SubentryFlowResult:
         return self.async_create_entry(
@@ -264,9 +264,9 @@ def _form_values(subentry: ConfigSubentry) -> dict[str, Any]:
     }
 
 
-def webhook(client: HaulClient, data: dict[str, Any]) -> dict[str, str]:
-    """Give the webhook address and secret of an Overseerr connector."""
-    path = WEBHOOK_PATH.format(connector_id=data[CONF_CONNECTOR_ID])
+def webhook(client: HaulClient, kind: str, data: dict[str, Any]) -> dict[str, str]:
+    """Give the webhook address and secret of a connector whose app sends webhooks."""
+    path = KINDS[kind].webhook.format(connector_id=data[CONF_CONNECTOR_ID])
     return {"url": f"{client.url}{path}", "secret": data[CONF_SETTINGS][CONF_WEBHOOK_SECRET]}
 
 

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 import yaml
 
 from tests.engine.requests.conftest import WEBHOOK_SECRET, add_overseerr, only_request
-from tests.fakes.overseerr import OverseerrRequest, send_webhook
+from tests.fakes.overseerr import OverseerrRequest
+from tests.support.webhooks import send_webhook
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -13,8 +13,9 @@ from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_mock_service
 
 from tests.engine.requests.conftest import FAST, WEBHOOK_SECRET, add_overseerr, only_request
-from tests.fakes.overseerr import OverseerrRequest, send_webhook
+from tests.fakes.overseerr import OverseerrRequest
 from tests.integration.conftest import entry_for, load, wait_for
+from tests.support.webhooks import send_webhook
 
 if TYPE_CHECKING:
     from collections.abc import Callable

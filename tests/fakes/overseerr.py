@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -200,19 +197,3 @@ class FakeOverseerr(ThreadedServer):
             "interval": "hours", "cronSchedule": "0 0 5 * * *",
             "nextExecutionTime": "2026-11-21T05:00:00.000Z", "running": True,
         })  # fmt: skip
-
-
-def send_webhook(
-    url: str, body: bytes | dict[str, Any], authorization: str | None
-) -> tuple[int, Any]:
-    """POST a webhook as Overseerr's agent does; returns (status, decoded answer)."""
-    data = body if isinstance(body, bytes) else json.dumps(body).encode()
-    headers = {"Content-Type": "application/json"}
-    if authorization is not None:
-        headers["Authorization"] = authorization
-    request = urllib.request.Request(url, data=data, method="POST", headers=headers)  # noqa: S310
-    try:
-        with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
-            return answer.status, json.loads(answer.read())
-    except urllib.error.HTTPError as err:
-        return err.code, json.loads(err.read() or b"null")

@@ -15,11 +15,12 @@ from tests.fakes.arr import API_KEY as ARR_KEY
 from tests.fakes.arr import NOW, QUALITIES, FakeArr, Library
 from tests.fakes.arr_releases import Offer, ReleaseArr
 from tests.fakes.overseerr import API_KEY as OVERSEERR_KEY
-from tests.fakes.overseerr import FakeOverseerr, OverseerrRequest, send_webhook
+from tests.fakes.overseerr import FakeOverseerr, OverseerrRequest
 from tests.support.browser import Browser, HomeAssistantProcess
 from tests.support.engine import EngineProcess
 from tests.support.peers import PIECE_SIZE, engine_env, make_torrent
 from tests.support.programs import require_program
+from tests.support.webhooks import send_webhook
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -17,11 +17,12 @@ from custom_components.haul import api
 from custom_components.haul.const import DOMAIN
 from tests.fakes.arr import FakeArr
 from tests.fakes.overseerr import API_KEY as OVERSEERR_KEY
-from tests.fakes.overseerr import FakeOverseerr, OverseerrRequest, send_webhook
+from tests.fakes.overseerr import FakeOverseerr, OverseerrRequest
 from tests.integration.conftest import entry_for, load, wait_for
 from tests.integration.test_surface import following
 from tests.support.engine import EngineProcess
 from tests.support.programs import free_port
+from tests.support.webhooks import send_webhook
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -19,8 +19,9 @@ from tests.engine.requests.conftest import FAST, WEBHOOK_SECRET, add_overseerr
 from tests.engine.requests.test_search import MATRIX_LOOKUP
 from tests.fakes.arr import API_KEY as ARR_KEY
 from tests.fakes.arr_releases import ReleaseArr
-from tests.fakes.overseerr import OverseerrRequest, send_webhook
+from tests.fakes.overseerr import OverseerrRequest
 from tests.integration.conftest import entry_for, load
+from tests.support.webhooks import send_webhook
 
 if TYPE_CHECKING:
     from collections.abc import Callable

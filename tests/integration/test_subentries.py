@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -20,11 +21,12 @@ from tests.fakes.arr import API_KEY as ARR_KEY
 from tests.fakes.arr import FakeArr, Library
 from tests.fakes.mediaservers import JELLYFIN_KEY, FakeJellyfin
 from tests.fakes.overseerr import API_KEY as OVERSEERR_KEY
-from tests.fakes.overseerr import FakeOverseerr, OverseerrRequest, send_webhook
+from tests.fakes.overseerr import FakeOverseerr, OverseerrRequest
 from tests.fakes.torznab import API_KEY as TORZNAB_KEY
 from tests.fakes.torznab import FakeTorznab
 from tests.integration.conftest import entry_for, load, wait_for
 from tests.support.engine import EngineProcess
+from tests.support.webhooks import send_webhook
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -149,6 +151,16 @@ async def test_sonarr_create_reconfigure_remove(
             result["flow_id"], user_input=form | {"api_key": ARR_KEY}
         )
     )
+    # Sonarr's webhook (Basic credentials, the secret as password) makes syncs follow imports.
+    assert result["step_id"] == "webhook"
+    url, secret = (result["description_placeholders"][key] for key in ("url", "secret"))
+    (connector,) = connectors(module_engine).values()
+    assert url == f"{module_engine.url}/api/v1/webhooks/arr/{connector['id']}"
+    assert connector["secrets_set"] == ["webhook_secret"]
+    basic = "Basic " + base64.b64encode(f"haul:{secret}".encode()).decode()
+    assert send_webhook(url, {"eventType": "Test"}, basic)[0] == 200
+    assert send_webhook(url, {"eventType": "Test"}, "wrong")[0] == 401
+    result = dict(await hass.config_entries.subentries.async_configure(result["flow_id"], {}))
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
     (connector,) = connectors(module_engine).values()

@@ -26,12 +26,13 @@ from tests.fakes.arr import NOW, QUALITIES, FakeArr, Library
 from tests.fakes.arr_releases import Offer, ReleaseArr
 from tests.fakes.overseerr import API_KEY as OVERSEERR_KEY
 from tests.fakes.overseerr import IMAGE as POSTER
-from tests.fakes.overseerr import FakeOverseerr, OverseerrRequest, send_webhook
+from tests.fakes.overseerr import FakeOverseerr, OverseerrRequest
 from tests.fakes.torznab import API_KEY as TORZNAB_KEY
 from tests.fakes.torznab import FakeRelease, FakeTorznab
 from tests.integration.conftest import entry_for, load, wait_for
 from tests.support.engine import EngineProcess
 from tests.support.peers import engine_env, make_torrent
+from tests.support.webhooks import send_webhook
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -1,7 +1,10 @@
-"""Bearer-token checks, in constant time."""
+"""Bearer-token and webhook-secret checks, in constant time."""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import contextlib
 import hmac
 
 
@@ -16,3 +19,26 @@ def bearer(header: str | None) -> str | None:
         return None
     scheme, _, token = header.partition(" ")
     return token.strip() if scheme.lower() == "bearer" else None
+
+
+def webhook_secret_matches(header: str | None, secret: str | None) -> bool:
+    """Whether an Authorization header carries the webhook secret (constant time).
+
+    Taken as the whole header, after `Bearer `, or as the password of `Basic` credentials (the
+    *arrs' webhook connection has username and password fields; the username is not checked).
+    """
+    if not secret or header is None:
+        return False
+    offered = header.strip()
+    scheme, _, credentials = offered.partition(" ")
+    password = ""
+    if scheme.lower() == "basic":
+        with contextlib.suppress(binascii.Error, UnicodeDecodeError):
+            decoded = base64.b64decode(credentials.strip(), validate=True).decode()
+            password = decoded.partition(":")[2]
+    expected = secret.encode()
+    return (
+        hmac.compare_digest(offered.encode(), expected)
+        | hmac.compare_digest(offered.removeprefix("Bearer ").strip().encode(), expected)
+        | hmac.compare_digest(password.encode(), expected)
+    )

@@ -9,9 +9,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal, cast
 
+import orjson
+from aiohttp import web
 from pydantic import BaseModel, Field
 from sqlalchemy import and_, func, select
 
+from haul_engine.api.auth import webhook_secret_matches
+from haul_engine.api.jsonio import error_response, json_response, loads
 from haul_engine.arr.apps import AppClient
 from haul_engine.arr.client import ArrError, ArrOfflineError
 from haul_engine.arr.kinds import ARR_KINDS, ArrSettings
@@ -42,6 +46,15 @@ HISTORY_KEPT = timedelta(days=90)  # a Pi's database should not grow with every 
 GAPS_PAGE_SIZE = 100
 PAUSED_KEY = "library_paused"
 SEARCHABLE = ("pending", "queued", "searching")
+WEBHOOK_PATH = "/api/v1/webhooks/arr/{connector_id}"
+# an *arr sends one event per imported file: a season pack is a burst, synced once it settles
+WEBHOOK_SETTLE_SECONDS = 5.0
+LIBRARY_EVENTS = frozenset({
+    "Download", "EpisodeFileDelete", "SeriesAdd", "SeriesDelete",  # Sonarr, Whisparr v2
+    "MovieAdded", "MovieDelete", "MovieFileDelete",  # Radarr, Whisparr v3
+    "ArtistAdd", "ArtistDelete", "AlbumDelete",  # Lidarr (its imports are Download too)
+})  # fmt: skip
+HEALTH_EVENTS = frozenset({"Health", "HealthRestored"})
 
 
 class ConnectorSummary(BaseModel):
@@ -118,6 +131,8 @@ class Runtime:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     sweep_requested: bool = False
+    sync_requested: bool = False  # by a webhook, once its burst settled
+    settling: asyncio.TimerHandle | None = None
     sweep: asyncio.Task[SweepReport] | None = None
     next_sync: datetime | None = None
     next_sweep: datetime | None = None
@@ -195,6 +210,38 @@ class LibraryController(Controller, ConnectorOwner):
             for key in totals:
                 totals[key] += counts.get(key, 0)
         return totals
+
+    def http_routes(self) -> list[web.RouteDef]:
+        """Serve the *arrs' webhook (checked by the connector's own secret, not the token)."""
+        return [web.post(WEBHOOK_PATH, self._webhook)]
+
+    async def _webhook(self, request: web.Request) -> web.Response:
+        """Sync soon after the library changed, check health after a health event."""
+        runtime = self.runtimes.get(request.match_info["connector_id"])
+        if runtime is None:
+            return error_response(404, "not_found", "no enabled *arr connector with this id")
+        header = request.headers.get("Authorization")
+        if not webhook_secret_matches(header, runtime.config.setting("webhook_secret")):
+            return error_response(401, "unauthorized", "wrong or missing webhook secret")
+        try:
+            body = loads(await request.read())
+        except orjson.JSONDecodeError:
+            return error_response(400, "invalid_input", "body is not valid JSON")
+        event = body.get("eventType") if isinstance(body, dict) else None
+        if not isinstance(event, str):
+            msg = "the body must be a JSON object with an eventType"
+            return error_response(400, "invalid_input", msg)
+        action = "none"
+        if event in LIBRARY_EVENTS:
+            action = "sync"
+            if runtime.settling is None:  # the first event of a burst
+                loop = asyncio.get_running_loop()
+                runtime.settling = loop.call_later(WEBHOOK_SETTLE_SECONDS, _settled, runtime)
+        elif event in HEALTH_EVENTS:
+            action = "health"
+            runtime.wake.set()
+        _LOGGER.info("webhook %r from %s: %s", event[:40], runtime.config.name, action)
+        return json_response({"ok": True, "event": event, "action": action})
 
     def problems(self) -> list[str]:
         """Connectors that are offline or unhealthy."""
@@ -297,6 +344,8 @@ class LibraryController(Controller, ConnectorOwner):
         runtime = self.runtimes.pop(connector_id, None)
         if runtime is None:
             return
+        if runtime.settling is not None:
+            runtime.settling.cancel()
         for task in (runtime.task, runtime.sweep):
             if task is not None:
                 task.cancel()
@@ -308,13 +357,13 @@ class LibraryController(Controller, ConnectorOwner):
         """Check health, recover, then sync and sweep on schedule until stopped."""
         await self._recover(runtime)
         while True:
+            runtime.wake.clear()  # before the round: a wake during it starts another at once
             try:
                 await self._tick(runtime)
             except Unavailable as err:  # the *arr, or the database's disk: said in one line
                 _LOGGER.warning("%s", err)
             except Exception:  # a bug in one round must not stop the connector for good
                 _LOGGER.exception("library round of %s failed", runtime.config.name)
-            runtime.wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(runtime.wake.wait(), TICK_SECONDS)
 
@@ -326,7 +375,11 @@ class LibraryController(Controller, ConnectorOwner):
         settings = runtime.settings
         if runtime.next_sync is None or now >= runtime.next_sync:
             runtime.next_sync = Cron.parse(settings.sync_schedule).next_after(now)
+            runtime.sync_requested = False
             await self._sync(runtime, full=await self._full_sync_due(runtime, now))
+        elif runtime.sync_requested:
+            runtime.sync_requested = False
+            await self._sync(runtime, full=False)
         if runtime.next_sweep is None:
             runtime.next_sweep = Cron.parse(settings.sweep_schedule).next_after(now)
         elif now >= runtime.next_sweep:
@@ -473,6 +526,13 @@ class LibraryController(Controller, ConnectorOwner):
             queued=queued, searches_today=spent_today(spent, now),
             last_sync=state.last_sync_at if state else None,
         )  # fmt: skip
+
+
+def _settled(runtime: Runtime) -> None:
+    """Ask the worker for an incremental sync: a burst of webhook events is over."""
+    runtime.settling = None
+    runtime.sync_requested = True
+    runtime.wake.set()
 
 
 async def _count(session: Any, table: Any, *conditions: Any) -> int:  # noqa: ANN401

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hmac
 import json
 import logging
 from collections import defaultdict
@@ -17,6 +16,7 @@ from pydantic import Field
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
+from haul_engine.api.auth import webhook_secret_matches
 from haul_engine.api.jsonio import error_response, json_response
 from haul_engine.arr.client import ArrError
 from haul_engine.commands import api_command
@@ -322,7 +322,8 @@ class RequestsController(Controller, ConnectorOwner):
         config = self.overseerrs.get(request.match_info["connector_id"])
         if config is None or not config.enabled:
             return error_response(404, "not_found", "no enabled overseerr connector with this id")
-        if not _secret_matches(request.headers.get("Authorization"), config):
+        header = request.headers.get("Authorization")
+        if not webhook_secret_matches(header, config.setting("webhook_secret")):
             return error_response(401, "unauthorized", "wrong or missing webhook secret")
         try:
             body = json.loads(await request.read())
@@ -960,19 +961,6 @@ def _event_data(row: MediaRequest) -> dict[str, Any]:
         "request_id": row.id, "title": row.title, "media_type": row.media_type,
         "state": row.state, "requested_by": row.requested_by, "poster_url": row.poster_url,
     }  # fmt: skip
-
-
-def _secret_matches(header: str | None, config: ConnectorConfig) -> bool:
-    """Whether the Authorization header is the connector's webhook secret (constant time)."""
-    secret = config.setting("webhook_secret")
-    if not secret or header is None:
-        return False
-    offered = header.strip()
-    expected = str(secret).encode()
-    bare = offered.removeprefix("Bearer ").strip()
-    return hmac.compare_digest(offered.encode(), expected) | hmac.compare_digest(
-        bare.encode(), expected
-    )
 
 
 def _arr_messages(record: dict[str, Any]) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -9,6 +10,7 @@ import pytest
 
 from tests.fakes.arr import API_KEY, FakeArr, Library
 from tests.support.disk import fill
+from tests.support.webhooks import send_webhook
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -172,3 +174,40 @@ def test_a_sync_on_a_full_disk_fails_clearly_and_loses_nothing(
     status, answer = engine.request("POST", f"/api/v1/connectors/{connector_id}/sync")
     assert status == 200, answer
     assert answer["items"] == summary(engine)[0]["items"] == 20_000
+
+
+def test_arr_webhooks_sync_a_burst_of_imports_once(engine: EngineProcess, radarr: FakeArr) -> None:
+    secret = "arr-webhook-secret-0123456789"  # noqa: S105 - a test's secret
+    basic = "Basic " + base64.b64encode(f"haul:{secret}".encode()).decode()
+    # scheduled syncs only once a year: every sync after the first comes from the webhook
+    connector_id = add(engine, radarr, webhook_secret=secret, sync_schedule="0 0 1 1 *")
+    missing = synced(engine)["missing"]
+    hook = f"{engine.url}/api/v1/webhooks/arr/{connector_id}"
+    event = {"eventType": "Download", "movie": {"id": 1, "title": "Movie 1"}, "isUpgrade": False}
+
+    assert send_webhook(hook, event, None)[0] == 401
+    assert send_webhook(hook, event, "Basic " + base64.b64encode(b"haul:wrong").decode())[0] == 401
+    assert send_webhook(hook, event, "Basic %%%")[0] == 401
+    assert send_webhook(f"{engine.url}/api/v1/webhooks/arr/nope", event, basic)[0] == 404
+    status, answer = send_webhook(hook, b"{not json", basic)
+    assert (status, answer["error"]["code"]) == (400, "invalid_input")
+    assert send_webhook(hook, {"movie": {}}, basic)[0] == 400
+    assert send_webhook(hook, ["Download"], basic)[0] == 400
+    tested = {"ok": True, "event": "Test", "action": "none"}
+    assert send_webhook(hook, {"eventType": "Test"}, secret) == (200, tested)
+
+    gap = next(movie for movie in radarr.library.movies.values() if not movie["hasFile"])
+    radarr.call(gap.update, {"hasFile": True})
+    syncs_before = radarr.requests.count(("GET", "/api/v3/movie"))
+    for _ in range(3):  # one event per imported file, as a season pack's import sends them
+        status, answer = send_webhook(hook, {**event, "movie": {"id": gap["id"]}}, basic)
+        assert (status, answer["action"]) == (200, "sync")
+    wait_for(lambda: summary(engine)[0]["missing"] == missing - 1)
+    time.sleep(1)
+    assert radarr.requests.count(("GET", "/api/v3/movie")) == syncs_before + 1
+
+    health_checks = radarr.requests.count(("GET", "/api/v3/health"))
+    answer = send_webhook(hook, {"eventType": "Health", "level": "error"}, f"Bearer {secret}")[1]
+    assert answer["action"] == "health"
+    wait_for(lambda: radarr.requests.count(("GET", "/api/v3/health")) > health_checks)
+    assert secret not in engine.log

@@ -127,7 +127,9 @@ async def test_removed_series_cascade_and_removed_episodes_go(
     await client.close()
 
 
-async def test_a_removed_artist_takes_its_albums(database: Database) -> None:
+async def test_a_removed_artist_takes_its_albums_and_a_moved_album_follows(
+    database: Database,
+) -> None:
     library = Library.generate(4, artists=3, albums_per_artist=4)
     with FakeArr("lidarr", library) as lidarr:
         client = await add_connector(database, arr_config(lidarr))
@@ -136,10 +138,16 @@ async def test_a_removed_artist_takes_its_albums(database: Database) -> None:
         del library.artists[2]
         for album_id in [a["id"] for a in library.albums.values() if a["artistId"] == 2]:
             del library.albums[album_id]
+        library.albums[1]["artistId"] = 3
         report = await sync.run(full=False)
         await client.close()
-    assert (report.deleted, report.items) == (4, 8)
+    assert (report.deleted, report.updated, report.items) == (4, 1, 8)
     assert set(await mirror(database, "album")) == set(library.albums)
+    async with database.session() as session:
+        artist = await session.scalar(
+            select(Artist.arr_id).join(Item, Item.artist_id == Artist.id).where(Item.arr_id == 1)
+        )
+    assert artist == 3
 
 
 async def placed(database: Database, kind: str, arr_id: int) -> tuple[int, int | None, int | None]:
@@ -173,23 +181,6 @@ async def test_an_id_given_to_another_series_moves_the_stored_episode(
     assert await placed(database, "episode", episode) == (row_id, target, target)
     assert report.items == len(await mirror(database, "episode")) == len(library.episodes) == 60
     await client.close()
-
-
-async def test_an_album_given_to_another_artist_moves_with_it(database: Database) -> None:
-    library = Library.generate(4, artists=3, albums_per_artist=2)
-    with FakeArr("lidarr", library) as lidarr:
-        client = await add_connector(database, arr_config(lidarr))
-        sync = LibrarySync(database, client, "c1", await client.detect())
-        await sync.run(full=True)
-        library.albums[1]["artistId"] = 3
-        report = await sync.run(full=False)
-        await client.close()
-    assert report.updated == 1
-    async with database.session() as session:
-        artist = await session.scalar(
-            select(Artist.arr_id).join(Item, Item.artist_id == Artist.id).where(Item.arr_id == 1)
-        )
-    assert artist == 3
 
 
 async def test_sync_on_postgresql(request: pytest.FixtureRequest, sonarr: FakeArr) -> None:

@@ -12,7 +12,8 @@ from tests.engine.requests.conftest import (
     add_overseerr,
     only_request,
 )
-from tests.fakes.overseerr import API_KEY, IMAGE, OverseerrRequest, send_webhook
+from tests.fakes.overseerr import API_KEY, IMAGE, OverseerrRequest
+from tests.support.webhooks import send_webhook
 
 if TYPE_CHECKING:
     from collections.abc import Callable

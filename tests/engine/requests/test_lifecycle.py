@@ -21,9 +21,10 @@ from tests.fakes.arr import API_KEY as ARR_KEY
 from tests.fakes.arr import NOW, QUALITIES
 from tests.fakes.arr_releases import Offer, ReleaseArr
 from tests.fakes.mediaservers import JELLYFIN_KEY, FakeJellyfin
-from tests.fakes.overseerr import OverseerrRequest, send_webhook
+from tests.fakes.overseerr import OverseerrRequest
 from tests.fakes.torznab import FakeRelease, FakeTorznab
 from tests.support.peers import QbittorrentPeer, engine_env, make_torrent, wait_for_torrent
+from tests.support.webhooks import send_webhook
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator

@@ -15,9 +15,10 @@ from tests.engine.requests.conftest import (
 )
 from tests.fakes.arr import API_KEY as ARR_KEY
 from tests.fakes.arr_releases import Offer, ReleaseArr
-from tests.fakes.overseerr import OverseerrRequest, send_webhook
+from tests.fakes.overseerr import OverseerrRequest
 from tests.fakes.torznab import FakeRelease, FakeTorznab
 from tests.support.peers import engine_env
+from tests.support.webhooks import send_webhook
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
