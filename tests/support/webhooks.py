@@ -8,10 +8,8 @@ import urllib.request
 from typing import Any
 
 
-def send_webhook(
-    url: str, body: bytes | dict[str, Any], authorization: str | None
-) -> tuple[int, Any]:
-    """POST a webhook; returns (status, decoded answer)."""
+def send_webhook(url: str, body: object, authorization: str | None) -> tuple[int, Any]:
+    """POST a webhook (bytes as they are, anything else as JSON); returns (status, answer)."""
     data = body if isinstance(body, bytes) else json.dumps(body).encode()
     headers = {"Content-Type": "application/json"}
     if authorization is not None:

@@ -131,7 +131,6 @@ class Runtime:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     sweep_requested: bool = False
-    sync_requested: bool = False  # by a webhook, once its burst settled
     settling: asyncio.TimerHandle | None = None
     sweep: asyncio.Task[SweepReport] | None = None
     next_sync: datetime | None = None
@@ -375,11 +374,7 @@ class LibraryController(Controller, ConnectorOwner):
         settings = runtime.settings
         if runtime.next_sync is None or now >= runtime.next_sync:
             runtime.next_sync = Cron.parse(settings.sync_schedule).next_after(now)
-            runtime.sync_requested = False
             await self._sync(runtime, full=await self._full_sync_due(runtime, now))
-        elif runtime.sync_requested:
-            runtime.sync_requested = False
-            await self._sync(runtime, full=False)
         if runtime.next_sweep is None:
             runtime.next_sweep = Cron.parse(settings.sweep_schedule).next_after(now)
         elif now >= runtime.next_sweep:
@@ -529,9 +524,9 @@ class LibraryController(Controller, ConnectorOwner):
 
 
 def _settled(runtime: Runtime) -> None:
-    """Ask the worker for an incremental sync: a burst of webhook events is over."""
+    """Sync now (incrementally unless a full one is due): a burst of webhook events is over."""
     runtime.settling = None
-    runtime.sync_requested = True
+    runtime.next_sync = None
     runtime.wake.set()
 
 
