@@ -28,7 +28,8 @@ def test_ruff_format_is_clean() -> None:
 
 
 def test_mypy_strict_is_clean() -> None:
-    done = _run(str(BIN / "mypy"), "addon/haul_engine", "custom_components/haul")
+    # The integration is typed against Home Assistant's Python: tests/integration/test_typing.py.
+    done = _run(str(BIN / "mypy"), "addon/haul_engine")
     assert done.returncode == 0, done.stdout + done.stderr
 
 

@@ -8,7 +8,6 @@ import contextlib
 import itertools
 import json
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.parse
@@ -18,12 +17,16 @@ from typing import TYPE_CHECKING, Any, Self
 
 import aiohttp
 
-from tests.support.programs import free_port
+from tests.support.programs import free_port, require_program
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
 REPO = Path(__file__).resolve().parents[2]
+# Made by scripts/setup: Home Assistant 2026.10.4 (what the integration's tests run on) and the
+# newest one (what scripts/develop runs), each on its Python >= 3.14.
+TEST_HASS = REPO / ".ha-test" / "bin" / "hass"
+SERVER_HASS = REPO / ".ha-server" / "bin" / "hass"
 USERNAME = "owner"
 PASSWORD = "card-test-password"  # noqa: S105 - a throwaway test user
 # Every onboarding step but the user is marked done, so creating the user finishes onboarding.
@@ -46,8 +49,9 @@ window.deepQuery = (selector, root = document) => {
 class HomeAssistantProcess:
     """Home Assistant (`hass -c`) on a free loopback port with custom_components/haul, onboarded."""
 
-    def __init__(self, config_dir: Path, dashboard: dict[str, Any]) -> None:
+    def __init__(self, config_dir: Path, dashboard: dict[str, Any], hass: Path = TEST_HASS) -> None:
         """Prepare a configuration folder whose default dashboard is `dashboard`."""
+        self.hass = require_program(str(hass))
         self.config_dir = config_dir
         self.dashboard = dashboard
         self.port = free_port()
@@ -90,10 +94,9 @@ class HomeAssistantProcess:
     def start(self, timeout: float = 90.0) -> Self:
         """Start, wait for the HTTP API, create the owner and log in."""
         self._write_config()
-        hass = Path(sys.executable).parent / "hass"
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [str(hass), "-c", str(self.config_dir), "--skip-pip"],
+                [self.hass, "-c", str(self.config_dir), "--skip-pip"],
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )

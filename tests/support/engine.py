@@ -11,12 +11,14 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
 from tests.support.programs import allow_loopback_sockets, free_port
 
-if TYPE_CHECKING:
-    from pathlib import Path
+# The engine runs on its own Python (3.13, with libtorrent), also under Home Assistant's tests.
+ENGINE_VENV = Path(__file__).resolve().parents[2] / ".venv"
+ENGINE_BIN = ENGINE_VENV / "bin" if ENGINE_VENV.is_dir() else Path(sys.executable).parent
 
 
 class EngineProcess:
@@ -62,7 +64,7 @@ class EngineProcess:
     def command_line(self) -> list[str]:
         """How the engine is started."""
         return [
-            sys.executable, "-m", "haul_engine", "--data-dir", str(self.data_dir),
+            str(ENGINE_BIN / "python"), "-m", "haul_engine", "--data-dir", str(self.data_dir),
             "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "debug", *self.args,
         ]  # fmt: skip
 

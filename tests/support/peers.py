@@ -20,13 +20,12 @@ import urllib.request
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import libtorrent as lt
 import qbittorrentapi
 
 from tests.support.programs import free_port, require_program
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
     from pathlib import Path
 
     from tests.support.engine import EngineProcess
@@ -60,7 +59,10 @@ def make_torrent(
     *,
     hybrid: bool = False,
 ) -> MadeTorrent:
-    """Write random files under parent/name (sizes by relative path); make a v1/hybrid torrent."""
+    """Write random files under parent/name (sizes by relative path); make a v1/hybrid torrent.
+
+    A one-file torrent is named after its file, as BitTorrent clients make it.
+    """
     root = parent / name
     for relative, size in files.items():
         target = root / relative
@@ -73,17 +75,46 @@ def make_torrent(
                 left -= chunk
     if len(files) == 1 and "/" not in next(iter(files)):
         root = root / next(iter(files))
-    flags = 0 if hybrid else lt.create_torrent.v1_only
-    creator = lt.create_torrent(lt.list_files(str(root)), piece_size, flags)
+    if hybrid:
+        return _hybrid_torrent(root, name, files, piece_size)
+    paths = sorted(files) if root.is_dir() else [""]
+    info: dict[str, object] = {"name": root.name, "piece length": piece_size}
+    if root.is_dir():
+        info["files"] = [{"length": files[path], "path": path.split("/")} for path in paths]
+    else:
+        info["length"] = files[next(iter(files))]
+    info["pieces"] = b"".join(_piece_hashes([root / path for path in paths], piece_size))
+    data = bencode({"created by": "haul tests", "info": info})
+    info_hash = hashlib.sha1(bencode(info)).hexdigest()  # noqa: S324 - BitTorrent v1's hash
+    magnet = f"magnet:?xt=urn:btih:{info_hash}&dn={name}"
+    return MadeTorrent(name, data, info_hash, magnet, root.parent, files)
+
+
+def _piece_hashes(paths: list[Path], piece_size: int) -> Iterator[bytes]:
+    """SHA-1 of each piece of the files' bytes laid end to end (BitTorrent v1)."""
+    piece = bytearray()
+    for path in paths:
+        with path.open("rb") as handle:
+            while chunk := handle.read(piece_size - len(piece)):
+                piece += chunk
+                if len(piece) == piece_size:
+                    yield hashlib.sha1(piece).digest()  # noqa: S324 - BitTorrent v1's hash
+                    piece.clear()
+    if piece:
+        yield hashlib.sha1(piece).digest()  # noqa: S324 - BitTorrent v1's hash
+
+
+def _hybrid_torrent(root: Path, name: str, files: dict[str, int], piece_size: int) -> MadeTorrent:
+    """A v1 + v2 torrent, made by libtorrent (the engine's Python only)."""
+    import libtorrent as lt  # noqa: PLC0415 - Home Assistant's Python has no libtorrent
+
+    creator = lt.create_torrent(lt.list_files(str(root)), piece_size, 0)
     creator.set_creator("haul tests")
     lt.set_piece_hashes(creator, str(root.parent))
     data = bytes(lt.bencode(creator.generate()))
-    params = lt.load_torrent_buffer(data)
-    hashes = params.ti.info_hashes()
-    info_hash = str(hashes.v1)
-    magnet = f"magnet:?xt=urn:btih:{info_hash}&dn={name}"
-    v2_hash = str(hashes.v2) if hybrid else ""
-    return MadeTorrent(name, data, info_hash, magnet, root.parent, files, v2_hash)
+    hashes = lt.load_torrent_buffer(data).ti.info_hashes()
+    magnet = f"magnet:?xt=urn:btih:{hashes.v1}&dn={name}"
+    return MadeTorrent(name, data, str(hashes.v1), magnet, root.parent, files, str(hashes.v2))
 
 
 def bencode(value: object) -> bytes:

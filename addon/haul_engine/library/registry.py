@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import and_, case, delete, exists, false, func, insert, literal, or_, select, update
 
@@ -13,6 +13,7 @@ from haul_engine.library.planner import Candidate, SeasonFacts, after_attempt
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from sqlalchemy.engine import CursorResult
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from haul_engine.arr.kinds import ThrottleLimits
@@ -99,7 +100,8 @@ async def prune_history(session: AsyncSession, connector_id: str, before: dateti
             SearchHistory.status.not_in(("sending", "started")),
         )
     )
-    return int(pruned.rowcount or 0)
+    # A DELETE's result is a cursor result; SQLAlchemy 2.1 types execute() as the general Result.
+    return int(cast("CursorResult[Any]", pruned).rowcount or 0)
 
 
 async def spent(

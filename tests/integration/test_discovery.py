@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +17,7 @@ from homeassistant.helpers.service_info.hassio import HassioServiceInfo
 
 from custom_components.haul.const import DOMAIN
 from tests.fakes.supervisor import FakeSupervisor
+from tests.support.engine import ENGINE_BIN
 from tests.support.programs import free_port
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ class AddonContainer:
         self.data_dir = data_dir
         self.port = free_port()
         self.env = {
-            "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+            "PATH": f"{ENGINE_BIN}:/usr/bin:/bin",
             "HAUL_DATA_DIR": str(data_dir),
             "HAUL_PORT": str(self.port),
             "HAUL_HOST": "127.0.0.1",
