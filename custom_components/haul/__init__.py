@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 from homeassistant.const import CONF_TOKEN, CONF_URL, Platform
 from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from .api import HaulClient
@@ -13,8 +15,9 @@ from .card import async_setup_card
 from .connectors import async_setup_connectors
 from .const import DOMAIN
 from .coordinator import HaulConfigEntry, HaulCoordinator, HaulRuntimeData
+from .entity import engine_device
 from .push import EventPump
-from .repairs import async_follow_issues
+from .repairs import async_follow_issues, incompatible_issue
 from .services import async_setup_services
 from .websocket_api import async_setup_websocket
 
@@ -48,6 +51,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaulConfigEntry) -> bool
     pump = EventPump(hass, coordinator)
     async_follow_issues(hass, coordinator)
     await coordinator.async_config_entry_first_refresh()
+    dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id, **engine_device(coordinator)
+    )
     entry.runtime_data = HaulRuntimeData(client=client, coordinator=coordinator)
     await async_setup_connectors(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
@@ -57,5 +63,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaulConfigEntry) -> bool
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: HaulConfigEntry) -> bool:
-    """Remove the entities; the event task ends with the entry."""
+    """Remove the entities and the entry's repair issues; the event task ends with the entry."""
+    ir.async_delete_issue(hass, DOMAIN, incompatible_issue(entry.entry_id))
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: HaulConfigEntry) -> None:
+    """Take the repair issue of an entry that never loaded (it was retrying) away with it."""
+    ir.async_delete_issue(hass, DOMAIN, incompatible_issue(entry.entry_id))

@@ -15,7 +15,9 @@ if TYPE_CHECKING:
 
 SCHEMA_VERSION = 1
 REQUEST_TIMEOUT = 10.0
-WS_HEARTBEAT = 30.0
+# The engine pings every 30 s: a socket silent for longer than this is gone (no aiohttp heartbeat,
+# whose timer aiohttp 3.14 can leave behind after a close).
+WS_IDLE_TIMEOUT = 75.0
 HTTP_BAD_REQUEST = 400
 HTTP_UNAUTHORIZED = 401
 NOT_JSON = object()  # `null` is a valid answer (commands without a result)
@@ -192,7 +194,6 @@ class HaulClient:
         try:
             socket = await self._session.ws_connect(
                 f"{self.url}/api/v1/ws",
-                heartbeat=WS_HEARTBEAT,
                 timeout=aiohttp.ClientWSTimeout(ws_close=REQUEST_TIMEOUT),
             )
         except (aiohttp.ClientError, TimeoutError) as err:
@@ -224,8 +225,11 @@ async def _send_json(socket: aiohttp.ClientWebSocketResponse, message: dict[str,
 async def _receive_json(socket: aiohttp.ClientWebSocketResponse) -> dict[str, Any]:
     """Read the next JSON object; raise HaulConnectionError once the socket closes."""
     try:
-        message = await socket.receive(timeout=None)
-    except (aiohttp.ClientError, ConnectionError, TimeoutError) as err:
+        message = await socket.receive(timeout=WS_IDLE_TIMEOUT)
+    except TimeoutError as err:
+        msg = f"the engine sent nothing for {WS_IDLE_TIMEOUT:.0f} s"
+        raise HaulConnectionError(msg) from err
+    except (aiohttp.ClientError, ConnectionError) as err:
         msg = f"the connection to the engine broke: {err}"
         raise HaulConnectionError(msg) from err
     if message.type != aiohttp.WSMsgType.TEXT:

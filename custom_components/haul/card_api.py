@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
-import voluptuous as vol
+import probatio
 from homeassistant.components.websocket_api import async_register_command
 from homeassistant.components.websocket_api.decorators import websocket_command
 from homeassistant.components.websocket_api.messages import event_message
@@ -46,7 +46,7 @@ def library_snapshot(views: HaulViews) -> dict[str, Any]:
     }
 
 
-@websocket_command({vol.Required("type"): "haul/library/subscribe", **ENTRY})
+@websocket_command({probatio.Required("type"): "haul/library/subscribe", **ENTRY})
 @callback
 def _subscribe_library(
     hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import voluptuous as vol
+import probatio
 from homeassistant.config_entries import (
-    ConfigEntry,
     ConfigFlow,
     ConfigFlowResult,
     ConfigSubentryFlow,
@@ -38,14 +37,18 @@ if TYPE_CHECKING:  # pragma: no cover - 100 % of this module is under test
 
     from homeassistant.helpers.service_info.hassio import HassioServiceInfo
 
+    from .coordinator import HaulConfigEntry
+
 TITLE = "Haul"
+# Shown in the URL field's help (translations may not hold URLs themselves).
+EXAMPLE_URL = {"example_url": "http://192.168.1.20:8765"}
 URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 TOKEN_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
-TOKEN_SCHEMA = vol.Schema({vol.Required(CONF_TOKEN): TOKEN_SELECTOR})
+TOKEN_SCHEMA = probatio.Schema({probatio.Required(CONF_TOKEN): TOKEN_SELECTOR})
 
 
-CONNECTION_SCHEMA = vol.Schema(
-    {vol.Required(CONF_URL): URL_SELECTOR, vol.Required(CONF_TOKEN): TOKEN_SELECTOR}
+CONNECTION_SCHEMA = probatio.Schema(
+    {probatio.Required(CONF_URL): URL_SELECTOR, probatio.Required(CONF_TOKEN): TOKEN_SELECTOR}
 )
 
 
@@ -58,14 +61,14 @@ class HaulConfigFlow(ConfigFlow, domain=DOMAIN):
     @callback
     def async_get_supported_subentry_types(
         cls,
-        config_entry: ConfigEntry,  # noqa: ARG003 - HA signature
+        config_entry: HaulConfigEntry,  # noqa: ARG003 - HA signature
     ) -> dict[str, type[ConfigSubentryFlow]]:
         """One subentry type per connector kind of the engine."""
         return SUBENTRY_FLOWS
 
     @staticmethod
     @callback
-    def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:  # noqa: ARG004 - HA signature
+    def async_get_options_flow(config_entry: HaulConfigEntry) -> OptionsFlow:  # noqa: ARG004 - HA signature
         """Change the engine's speed limits and their schedule."""
         return HaulOptionsFlow()
 
@@ -102,6 +105,7 @@ class HaulConfigFlow(ConfigFlow, domain=DOMAIN):
             step_id="user",
             data_schema=self.add_suggested_values_to_schema(CONNECTION_SCHEMA, user_input),
             errors=errors,
+            description_placeholders=EXAMPLE_URL,
         )
 
     async def async_step_hassio(self, discovery_info: HassioServiceInfo) -> ConfigFlowResult:
@@ -113,7 +117,8 @@ class HaulConfigFlow(ConfigFlow, domain=DOMAIN):
             return self.async_abort(reason=errors["base"])
         await self.async_set_unique_id(info.server_id)
         self._discovered = {CONF_URL: url, CONF_TOKEN: config[CONF_TOKEN]}
-        self._abort_if_unique_id_configured(updates=self._discovered)
+        # A loaded entry is reloaded by its update listener, one in setup retry by Home Assistant.
+        self._abort_if_unique_id_configured(updates=self._discovered, reload_on_update=False)
         self._addon_name = discovery_info.name
         return await self.async_step_hassio_confirm()
 
@@ -136,14 +141,14 @@ class HaulConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Ask for the engine's current token."""
-        entry = self._get_reauth_entry()
+        entry: HaulConfigEntry = self._get_reauth_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
             info, errors = await self._probe(entry.data[CONF_URL], user_input[CONF_TOKEN])
             if info is not None:
                 await self.async_set_unique_id(info.server_id)
                 self._abort_if_unique_id_mismatch(reason="wrong_engine")
-                return self.async_update_reload_and_abort(entry, data_updates=user_input)
+                return self._update_and_abort(entry, user_input)
         return self.async_show_form(
             step_id="reauth_confirm",
             data_schema=TOKEN_SCHEMA,
@@ -151,22 +156,37 @@ class HaulConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
         )
 
+    def _update_and_abort(
+        self, entry: HaulConfigEntry, data_updates: dict[str, Any]
+    ) -> ConfigFlowResult:
+        """Store the connection and reload the entry once.
+
+        A loaded entry's update listener reloads it when the data changed; any other case is
+        reloaded here (an unchanged token that works again, an entry that failed to set up).
+        """
+        listener_reloads = bool(entry.update_listeners) and entry.data != entry.data | data_updates
+        result = self.async_update_and_abort(entry, data_updates=data_updates)
+        if not listener_reloads:
+            self.hass.config_entries.async_schedule_reload(entry.entry_id)
+        return result
+
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Point the entry at the engine's new URL or token."""
-        entry = self._get_reconfigure_entry()
+        entry: HaulConfigEntry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
             info, errors = await self._probe(user_input[CONF_URL], user_input[CONF_TOKEN])
             if info is not None:
                 await self.async_set_unique_id(info.server_id)
                 self._abort_if_unique_id_mismatch(reason="wrong_engine")
-                return self.async_update_reload_and_abort(entry, data_updates=user_input)
+                return self._update_and_abort(entry, user_input)
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=self.add_suggested_values_to_schema(
                 CONNECTION_SCHEMA, user_input or {CONF_URL: entry.data[CONF_URL]}
             ),
             errors=errors,
+            description_placeholders=EXAMPLE_URL,
         )

@@ -18,12 +18,10 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
-from homeassistant.const import CONF_URL, PERCENTAGE, EntityCategory, UnitOfTime
-from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfTime
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .connectors import connector_subentries
-from .const import DOMAIN
+from .connectors import connector_device, connector_device_key, connector_subentries
 from .coordinator import HaulCoordinator
 from .errors import call_engine
 from .subentry_flow import CONF_CONNECTOR_ID, KINDS
@@ -209,15 +207,9 @@ class HaulConnectorEntity(CoordinatorEntity[HaulCoordinator]):
         super().__init__(coordinator)
         self.entity_description = description
         self.connector_id: str = subentry.data[CONF_CONNECTOR_ID]
-        device = f"{coordinator.data.info.server_id}_{subentry.subentry_id}"
+        device = connector_device_key(coordinator, subentry)
         self._attr_unique_id = f"{device}_{description.key}"
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, device)},
-            name=subentry.title,
-            manufacturer="Haul",
-            model=KINDS[subentry.subentry_type].title,
-            configuration_url=subentry.data[CONF_URL],
-        )
+        self._attr_device_info = connector_device(coordinator, subentry)
 
     @property
     def connector(self) -> Connector | None:
@@ -302,9 +294,10 @@ def add_connector_entities[D: EntityDescription](
     descriptions: tuple[D, ...],
     entity: Callable[[HaulCoordinator, ConfigSubentry, D], HaulConnectorEntity],
 ) -> None:
-    """Add the entities each connector subentry's kind has, to the subentry."""
+    """Add the entities each connector subentry's kind has, to the subentry; later ones too."""
     coordinator = entry.runtime_data.coordinator
-    for subentry in connector_subentries(entry):
+
+    def add(subentry: ConfigSubentry) -> None:
         async_add_entities(
             (
                 entity(coordinator, subentry, description)
@@ -313,3 +306,7 @@ def add_connector_entities[D: EntityDescription](
             ),
             config_subentry_id=subentry.subentry_id,
         )
+
+    for subentry in connector_subentries(entry):
+        add(subentry)
+    entry.runtime_data.connector_entity_adders.append(add)

@@ -2,24 +2,106 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from homeassistant.config_entries import ConfigSubentry
 from homeassistant.const import CONF_API_KEY, CONF_NAME, CONF_URL, CONF_VERIFY_SSL
+from homeassistant.core import callback
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 
 from .api import HaulCommandError, HaulError
-from .const import LOGGER
+from .const import DOMAIN, LOGGER
 from .subentry_flow import CONF_CONNECTOR_ID, CONF_SETTINGS, KINDS
 
 if TYPE_CHECKING:
-    from homeassistant.config_entries import ConfigSubentry
     from homeassistant.core import HomeAssistant
 
-    from .coordinator import HaulConfigEntry
+    from .coordinator import HaulConfigEntry, HaulCoordinator
 
 
 def connector_subentries(entry: HaulConfigEntry) -> list[ConfigSubentry]:
     """List the entry's connector subentries."""
     return [sub for sub in entry.subentries.values() if sub.subentry_type in KINDS]
+
+
+def connector_device_key(coordinator: HaulCoordinator, subentry: ConfigSubentry) -> str:
+    """Name the device of a connector subentry (its identifier)."""
+    return f"{coordinator.data.info.server_id}_{subentry.subentry_id}"
+
+
+def connector_device(coordinator: HaulCoordinator, subentry: ConfigSubentry) -> DeviceInfo:
+    """Describe a connector's device: the app as it names itself, a service behind the engine."""
+    kind = KINDS[subentry.subentry_type].title
+    connector = coordinator.data.views.connectors.get(subentry.data[CONF_CONNECTOR_ID])
+    return DeviceInfo(
+        identifiers={(DOMAIN, connector_device_key(coordinator, subentry))},
+        name=subentry.title,
+        # Jellyseerr behind an Overseerr connector says so; until the engine has asked, the kind.
+        manufacturer=connector.app if connector and connector.app else kind,
+        model=kind,
+        sw_version=connector.app_version if connector else None,
+        entry_type=DeviceEntryType.SERVICE,
+        configuration_url=subentry.data[CONF_URL],
+        via_device_id=dr.async_get_device_id_by_identifier(
+            coordinator.hass,
+            (DOMAIN, coordinator.data.info.server_id),
+            config_entry_id=coordinator.config_entry.entry_id,
+        ),
+    )
+
+
+@callback
+def _adopt_engine_connectors(entry: HaulConfigEntry) -> None:
+    """Give each connector of the engine that no subentry shows a subentry and entities.
+
+    Such connectors were made through the engine's API, or outlived a removed Haul entry. Their
+    entities are added in place (no reload, so no pushed event is missed). The engine never
+    gives out API keys, so the subentry keeps none: a reset engine cannot get it back from it.
+    """
+    runtime = entry.runtime_data
+    listed = {subentry.data[CONF_CONNECTOR_ID] for subentry in connector_subentries(entry)}
+    for connector in runtime.coordinator.data.views.connectors.values():
+        if connector.id in listed or connector.kind not in KINDS:
+            continue
+        if connector.name in runtime.creating:
+            continue
+        LOGGER.info("Showing the Haul engine's connector %s (%s)", connector.name, connector.kind)
+        data = {
+            CONF_CONNECTOR_ID: connector.id,
+            CONF_NAME: connector.name,
+            CONF_URL: connector.url,
+            CONF_API_KEY: "",
+            CONF_VERIFY_SSL: connector.verify_tls,
+            CONF_SETTINGS: connector.settings,
+        }
+        subentry = ConfigSubentry(
+            data=MappingProxyType(data),
+            subentry_type=connector.kind,
+            title=connector.name,
+            unique_id=connector.id,
+        )
+        # Shown before it is added: the update listener starts at once and must find it shown.
+        runtime.shown[subentry.subentry_id] = _showing(subentry)
+        runtime.coordinator.hass.config_entries.async_add_subentry(entry, subentry)
+        for add_entities in runtime.connector_entity_adders:
+            add_entities(subentry)
+
+
+@callback
+def _follow_connector_apps(entry: HaulConfigEntry) -> None:
+    """Keep each connector device's app and version as the engine last found them."""
+    coordinator = entry.runtime_data.coordinator
+    registry = dr.async_get(coordinator.hass)
+    for subentry in connector_subentries(entry):
+        wanted = connector_device(coordinator, subentry)
+        device = registry.async_get_device_by_identifier(
+            (DOMAIN, connector_device_key(coordinator, subentry)), entry.entry_id
+        )
+        shown = (wanted.get("manufacturer"), wanted.get("sw_version"))
+        if device is not None and (device.manufacturer, device.sw_version) != shown:
+            registry.async_update_device(device.id, manufacturer=shown[0], sw_version=shown[1])
 
 
 async def async_setup_connectors(hass: HomeAssistant, entry: HaulConfigEntry) -> None:
@@ -46,19 +128,35 @@ async def async_setup_connectors(hass: HomeAssistant, entry: HaulConfigEntry) ->
         hass.config_entries.async_update_subentry(
             entry, subentry, data={**subentry.data, CONF_CONNECTOR_ID: created["id"]}
         )
-    snapshot = dict(entry.subentries)
-    entry.async_on_unload(entry.add_update_listener(_follow_subentries(snapshot)))
+    _adopt_engine_connectors(entry)
+    entry.runtime_data.shown = {
+        subentry.subentry_id: _showing(subentry) for subentry in connector_subentries(entry)
+    }
+    coordinator = entry.runtime_data.coordinator
+    entry.async_on_unload(coordinator.async_add_listener(lambda: _follow_connector_apps(entry)))
+    entry.async_on_unload(coordinator.async_add_listener(lambda: _adopt_engine_connectors(entry)))
+    entry.async_on_unload(entry.add_update_listener(_follow_changes(dict(entry.data))))
 
 
-def _follow_subentries(snapshot: dict[str, ConfigSubentry]) -> Any:  # noqa: ANN401 - HA's listener type
+def _showing(subentry: ConfigSubentry) -> tuple[str, dict[str, Any]]:
+    """Say what the entities show of a subentry (HA changes subentries in place)."""
+    return subentry.title, dict(subentry.data)
+
+
+def _follow_changes(data: dict[str, Any]) -> Any:  # noqa: ANN401 - HA's listener type
+    """Reload once for each change of the connection or of the connector subentries.
+
+    Options are the engine's own settings: the engine keeps them and pushes their effects.
+    """
+
     async def follow(hass: HomeAssistant, entry: HaulConfigEntry) -> None:
-        """Remove the connector of a removed subentry; reload to show subentry changes."""
-        if dict(entry.subentries) == snapshot:
+        """Remove the connector of a removed subentry, then reload to show the change."""
+        shown = entry.runtime_data.shown
+        now = {subentry.subentry_id: _showing(subentry) for subentry in connector_subentries(entry)}
+        if dict(entry.data) == data and now == shown:
             return
-        for removed in snapshot.keys() - entry.subentries.keys():
-            if snapshot[removed].subentry_type not in KINDS:
-                continue
-            connector_id = snapshot[removed].data[CONF_CONNECTOR_ID]
+        for removed in shown.keys() - now.keys():
+            connector_id = shown[removed][1][CONF_CONNECTOR_ID]
             try:
                 await entry.runtime_data.client.request("DELETE", f"/connectors/{connector_id}")
             except HaulCommandError as err:

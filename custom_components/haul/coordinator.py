@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.exceptions import ConfigEntryAuthFailed
@@ -27,6 +27,7 @@ from .views import HaulViews, read_views
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from homeassistant.config_entries import ConfigSubentry
     from homeassistant.core import HomeAssistant
 
 RECONNECT_MIN = 1.0
@@ -57,6 +58,12 @@ class HaulRuntimeData:
 
     client: HaulClient
     coordinator: HaulCoordinator
+    # Names of connectors a subentry flow created: not to be adopted as the engine's own.
+    creating: set[str] = field(default_factory=set)
+    # What the entities show of each connector subentry; a change of it reloads the entry.
+    shown: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
+    # One per platform: adds a new connector subentry's entities without a reload.
+    connector_entity_adders: list[Callable[[ConfigSubentry], None]] = field(default_factory=list)
 
 
 type HaulConfigEntry = ConfigEntry[HaulRuntimeData]
@@ -143,7 +150,10 @@ class HaulCoordinator(DataUpdateCoordinator[HaulData]):
     def _connected(self, data: HaulData) -> None:
         """Take fresh data; an engine upgrade shows on the device."""
         if self.data.info.version != data.info.version:
-            device = dr.async_get(self.hass).async_get_device({(DOMAIN, data.info.server_id)})
+            registry = dr.async_get(self.hass)
+            device = registry.async_get_device_by_identifier(
+                (DOMAIN, data.info.server_id), self.config_entry.entry_id
+            )
             if device is not None:
-                dr.async_get(self.hass).async_update_device(device.id, sw_version=data.info.version)
+                registry.async_update_device(device.id, sw_version=data.info.version)
         self.async_set_updated_data(data)

@@ -23,13 +23,18 @@ class HaulEntity(CoordinatorEntity[HaulCoordinator]):
         """Attach to the engine's device."""
         super().__init__(coordinator)
         self.entity_description = description
-        info = coordinator.data.info
-        self._attr_unique_id = f"{info.server_id}_{description.key}"
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, info.server_id)},
-            name="Haul",
-            manufacturer="Haul",
-            model="Haul engine",
-            sw_version=info.version,
-            configuration_url=coordinator.client.url,
-        )
+        self._attr_unique_id = f"{coordinator.data.info.server_id}_{description.key}"
+        self._attr_device_info = engine_device(coordinator)
+
+
+def engine_device(coordinator: HaulCoordinator) -> DeviceInfo:
+    """Describe the engine's device (registered at setup: connector devices link to it)."""
+    info = coordinator.data.info
+    return DeviceInfo(
+        identifiers={(DOMAIN, info.server_id)},
+        name="Haul",
+        manufacturer="Haul",
+        model="Haul engine",
+        sw_version=info.version,
+        configuration_url=coordinator.client.url,
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import voluptuous as vol
+import probatio
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import intent
 
@@ -69,8 +69,8 @@ class RequestMediaIntent(HaulIntent):
     intent_type = "HaulRequestMedia"
     description = "Requests a film or a TV series so that Haul finds and downloads it."
     slot_schema: ClassVar[dict[Any, Any]] = {
-        vol.Required("title"): cv.string,
-        vol.Optional("media_type"): vol.In(["movie", "tv"]),
+        probatio.Required("title"): cv.string,
+        probatio.Optional("media_type"): probatio.In(["movie", "tv"]),
     }
 
     async def answer(self, client: HaulClient, slots: dict[str, Any]) -> str:
@@ -90,7 +90,7 @@ class DownloadStatusIntent(HaulIntent):
 
     intent_type = "HaulDownloadStatus"
     description = "Tells what Haul is downloading, or how far the download of one title is."
-    slot_schema: ClassVar[dict[Any, Any]] = {vol.Optional("title"): cv.string}
+    slot_schema: ClassVar[dict[Any, Any]] = {probatio.Optional("title"): cv.string}
 
     async def answer(self, client: HaulClient, slots: dict[str, Any]) -> str:
         """Read the torrents and describe the active ones."""
@@ -137,7 +137,7 @@ class ApproveRequestIntent(HaulIntent):
 
     intent_type = "HaulApproveRequest"
     description = "Approves a pending media request: the one with the given title, else the latest."
-    slot_schema: ClassVar[dict[Any, Any]] = {vol.Optional("title"): cv.string}
+    slot_schema: ClassVar[dict[Any, Any]] = {probatio.Optional("title"): cv.string}
 
     async def answer(self, client: HaulClient, slots: dict[str, Any]) -> str:
         """Approve it in the engine (which approves it in Overseerr too)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import voluptuous as vol
+import probatio
 from homeassistant.config_entries import ConfigEntryState, OptionsFlow
 from homeassistant.helpers.selector import (
     BooleanSelector,
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigFlowResult
 
     from .api import HaulClient
+    from .coordinator import HaulConfigEntry
 
 LIMITS = ("download_limit", "upload_limit", "alt_download_limit", "alt_upload_limit")
 KIBS = NumberSelector(
@@ -44,21 +45,21 @@ HOURS = NumberSelector(
 ENGINE_OPTIONS = ("auto_pick_hours", "default_profile")
 
 
-def _schema(profiles: list[dict[str, Any]]) -> vol.Schema:
+def _schema(profiles: list[dict[str, Any]]) -> probatio.Schema:
     """Build the form; the default profile is chosen from the engine's quality profiles."""
     choices = [SelectOptionDict(value=p["id"], label=p["name"]) for p in profiles]
-    fields: dict[vol.Marker, Any] = {
-        **{vol.Required(name): KIBS for name in LIMITS},
-        vol.Required("schedule_enabled"): BooleanSelector(),
-        vol.Required("schedule_start"): TimeSelector(),
-        vol.Required("schedule_end"): TimeSelector(),
-        vol.Required("schedule_days"): DAYS,
-        vol.Optional("auto_pick_hours"): HOURS,
-        vol.Optional("default_profile"): SelectSelector(
+    fields: dict[probatio.Marker, Any] = {
+        **{probatio.Required(name): KIBS for name in LIMITS},
+        probatio.Required("schedule_enabled"): BooleanSelector(),
+        probatio.Required("schedule_start"): TimeSelector(),
+        probatio.Required("schedule_end"): TimeSelector(),
+        probatio.Required("schedule_days"): DAYS,
+        probatio.Optional("auto_pick_hours"): HOURS,
+        probatio.Optional("default_profile"): SelectSelector(
             SelectSelectorConfig(options=choices, mode=SelectSelectorMode.DROPDOWN)
         ),
     }
-    return vol.Schema(fields)
+    return probatio.Schema(fields)
 
 
 class HaulOptionsFlow(OptionsFlow):
@@ -66,16 +67,18 @@ class HaulOptionsFlow(OptionsFlow):
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Show the engine's limits and options; save the changed ones to it."""
-        if self.config_entry.state is not ConfigEntryState.LOADED:
+        entry: HaulConfigEntry = self.config_entry
+        if entry.state is not ConfigEntryState.LOADED:
             return self.async_abort(reason="engine_not_loaded")
-        client = self.config_entry.runtime_data.client
+        client = entry.runtime_data.client
         errors: dict[str, str] = {}
         try:
             current = (await client.request("GET", "/transfer"))["limits"]
             options = await client.request("GET", "/options")
             profiles = await client.request("GET", "/releases/profiles")
             if user_input is not None and await _save(client, current, user_input, errors):
-                return self.async_create_entry(data=user_input)
+                # The engine keeps these and pushes their effects: nothing to store or reload.
+                return self.async_create_entry(data={})
         except HaulError:
             errors["base"] = "cannot_connect"
             current, options, profiles = {}, {}, []

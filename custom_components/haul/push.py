@@ -10,7 +10,7 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 
 from .api import HaulError
-from .connectors import connector_subentries
+from .connectors import connector_device_key, connector_subentries
 from .const import DOMAIN, LOGGER
 from .subentry_flow import CONF_CONNECTOR_ID
 from .views import REFRESH_ON, read_parts
@@ -115,7 +115,9 @@ class EventPump:
     async def _fire(self, event: HaulEvent) -> None:
         kind, entity = BUS_EVENTS[event.name]
         data = await self._describe(event)
-        device = dr.async_get(self.hass).async_get_device({(DOMAIN, self._device_key(data))})
+        device = dr.async_get(self.hass).async_get_device_by_identifier(
+            (DOMAIN, self._device_key(data)), self.entry.entry_id
+        )
         self.hass.bus.async_fire(
             BUS_EVENT,
             {
@@ -130,11 +132,10 @@ class EventPump:
 
     def _device_key(self, data: dict[str, Any]) -> str:
         """Pick the device of the event's connector when a subentry has it, else the engine's."""
-        server_id = self.coordinator.data.info.server_id
         for subentry in connector_subentries(self.entry):
             if subentry.data[CONF_CONNECTOR_ID] == data.get("connector_id"):
-                return f"{server_id}_{subentry.subentry_id}"
-        return server_id
+                return connector_device_key(self.coordinator, subentry)
+        return self.coordinator.data.info.server_id
 
     async def _describe(self, event: HaulEvent) -> dict[str, Any]:
         """Give the event's data the shape a notification needs."""

@@ -42,10 +42,11 @@ def async_follow_issues(hass: HomeAssistant, coordinator: HaulCoordinator) -> No
     def update() -> None:
         error = coordinator.last_exception
         if isinstance(error, UpdateFailed) and error.translation_key == "incompatible":
+            # Kept through setup retries (not `raised`): the entry retries until the versions match.
             ir.async_create_issue(
                 hass,
                 DOMAIN,
-                f"incompatible_{entry_id}",
+                incompatible_issue(entry_id),
                 is_fixable=False,
                 severity=ir.IssueSeverity.ERROR,
                 translation_key="incompatible",
@@ -53,7 +54,7 @@ def async_follow_issues(hass: HomeAssistant, coordinator: HaulCoordinator) -> No
             )
         if coordinator.data is None or not coordinator.last_update_success:
             return  # what the engine has is unknown while disconnected
-        ir.async_delete_issue(hass, DOMAIN, f"incompatible_{entry_id}")
+        ir.async_delete_issue(hass, DOMAIN, incompatible_issue(entry_id))
         wanted: set[str] = set()
         for problem in coordinator.data.system.problems:
             if problem.startswith(VPN_PREFIX):
@@ -75,6 +76,11 @@ def async_follow_issues(hass: HomeAssistant, coordinator: HaulCoordinator) -> No
 
     coordinator.config_entry.async_on_unload(coordinator.async_add_listener(update))
     coordinator.config_entry.async_on_unload(lambda: _clear(hass, raised))
+
+
+def incompatible_issue(entry_id: str) -> str:
+    """Name the issue of an engine that speaks another API version; gone with the entry."""
+    return f"incompatible_{entry_id}"
 
 
 def _clear(hass: HomeAssistant, raised: set[str]) -> None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
-import voluptuous as vol
+import probatio
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import ServiceCall, ServiceResponse, SupportsResponse, callback
 from homeassistant.exceptions import ServiceValidationError
@@ -25,11 +25,11 @@ if TYPE_CHECKING:
 
 ATTR_CONFIG_ENTRY_ID = "config_entry_id"
 DEFAULT_ACTOR = "home assistant"
-POSITIVE = vol.All(vol.Coerce(int), vol.Range(min=1))
-KIBS = vol.All(vol.Coerce(int), vol.Range(min=0, max=10_000_000))
-REQUEST_ID = {vol.Required("request_id"): POSITIVE}
-INFO_HASH = {vol.Required("info_hash"): vol.All(cv.string, vol.Lower)}
-CONNECTOR = {vol.Optional("connector_id"): cv.string}
+POSITIVE = probatio.All(probatio.Coerce(int), probatio.Range(min=1))
+KIBS = probatio.All(probatio.Coerce(int), probatio.Range(min=0, max=10_000_000))
+REQUEST_ID = {probatio.Required("request_id"): POSITIVE}
+INFO_HASH = {probatio.Required("info_hash"): probatio.All(cv.string, probatio.Lower)}
+CONNECTOR = {probatio.Optional("connector_id"): cv.string}
 LIMITS = ("download_limit", "upload_limit", "alt_download_limit", "alt_upload_limit")
 
 
@@ -147,57 +147,66 @@ def _connector_command(command: str) -> Callable[..., Awaitable[dict[str, Any]]]
 ACTIONS: dict[str, Action] = {
     "request_media": Action(
         {
-            vol.Required("media_type"): vol.In(["movie", "tv"]),
-            vol.Optional("query"): vol.All(cv.string, vol.Length(min=1, max=300)),
-            vol.Optional("tmdb_id"): POSITIVE,
-            vol.Optional("tvdb_id"): POSITIVE,
-            vol.Optional("seasons"): [vol.All(vol.Coerce(int), vol.Range(min=0))],
+            probatio.Required("media_type"): probatio.In(["movie", "tv"]),
+            probatio.Optional("query"): probatio.All(cv.string, probatio.Length(min=1, max=300)),
+            probatio.Optional("tmdb_id"): POSITIVE,
+            probatio.Optional("tvdb_id"): POSITIVE,
+            probatio.Optional("seasons"): [
+                probatio.All(probatio.Coerce(int), probatio.Range(min=0))
+            ],
         },
         _request_media,
     ),
     "approve_request": Action(REQUEST_ID, _request_command("approve")),
     "decline_request": Action(
-        {**REQUEST_ID, vol.Optional("reason"): cv.string}, _request_command("decline", "reason")
+        {**REQUEST_ID, probatio.Optional("reason"): cv.string},
+        _request_command("decline", "reason"),
     ),
     "select_release": Action(
-        {**REQUEST_ID, vol.Required("candidate_id"): POSITIVE},
+        {**REQUEST_ID, probatio.Required("candidate_id"): POSITIVE},
         _request_command("select", "candidate_id"),
     ),
     "search_releases": Action(
         {
-            vol.Optional("query"): vol.All(cv.string, vol.Length(max=300)),
-            vol.Optional("type", default="search"): vol.In(["search", "movie", "tv", "music"]),
-            vol.Optional("imdb_id"): cv.string,
-            vol.Optional("tmdb_id"): POSITIVE,
-            vol.Optional("tvdb_id"): POSITIVE,
-            vol.Optional("season"): vol.All(vol.Coerce(int), vol.Range(min=0)),
-            vol.Optional("episode"): vol.All(vol.Coerce(int), vol.Range(min=0)),
-            vol.Optional("year"): vol.All(vol.Coerce(int), vol.Range(min=1870, max=2200)),
-            vol.Optional("profile"): cv.string,
-            vol.Optional("limit", default=10): vol.All(vol.Coerce(int), vol.Range(min=1, max=100)),
+            probatio.Optional("query"): probatio.All(cv.string, probatio.Length(max=300)),
+            probatio.Optional("type", default="search"): probatio.In(
+                ["search", "movie", "tv", "music"]
+            ),
+            probatio.Optional("imdb_id"): cv.string,
+            probatio.Optional("tmdb_id"): POSITIVE,
+            probatio.Optional("tvdb_id"): POSITIVE,
+            probatio.Optional("season"): probatio.All(probatio.Coerce(int), probatio.Range(min=0)),
+            probatio.Optional("episode"): probatio.All(probatio.Coerce(int), probatio.Range(min=0)),
+            probatio.Optional("year"): probatio.All(
+                probatio.Coerce(int), probatio.Range(min=1870, max=2200)
+            ),
+            probatio.Optional("profile"): cv.string,
+            probatio.Optional("limit", default=10): probatio.All(
+                probatio.Coerce(int), probatio.Range(min=1, max=100)
+            ),
         },
         _search_releases,
         SupportsResponse.ONLY,
     ),
     "grab_release": Action(
         {
-            vol.Optional("magnet"): vol.All(cv.string, vol.Match(r"^magnet:\?")),
-            vol.Optional("url"): cv.url,
-            vol.Optional("release_id"): cv.string,
-            vol.Optional("category"): cv.string,
+            probatio.Optional("magnet"): probatio.All(cv.string, probatio.Match(r"^magnet:\?")),
+            probatio.Optional("url"): cv.url,
+            probatio.Optional("release_id"): cv.string,
+            probatio.Optional("category"): cv.string,
         },
         _grab_release,
     ),
     "pause_download": Action(INFO_HASH, _torrent_command("POST", "/pause")),
     "resume_download": Action(INFO_HASH, _torrent_command("POST", "/resume")),
     "remove_download": Action(
-        {**INFO_HASH, vol.Optional("delete_files", default=False): cv.boolean},
+        {**INFO_HASH, probatio.Optional("delete_files", default=False): cv.boolean},
         _torrent_command("DELETE", ""),
     ),
     "set_speed_limits": Action(
         {
-            **{vol.Optional(name): KIBS for name in LIMITS},
-            vol.Optional("alt_mode"): cv.boolean,
+            **{probatio.Optional(name): KIBS for name in LIMITS},
+            probatio.Optional("alt_mode"): cv.boolean,
         },
         _set_speed_limits,
     ),
@@ -247,6 +256,8 @@ def async_setup_services(hass: HomeAssistant) -> None:
             DOMAIN,
             name,
             _handler(hass, action),
-            schema=vol.Schema({vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string, **action.fields}),
+            schema=probatio.Schema(
+                {probatio.Required(ATTR_CONFIG_ENTRY_ID): cv.string, **action.fields}
+            ),
             supports_response=action.response,
         )

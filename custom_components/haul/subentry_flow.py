@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import voluptuous as vol
+import probatio
 from homeassistant.config_entries import ConfigEntryState, ConfigSubentryFlow
 from homeassistant.const import CONF_API_KEY, CONF_NAME, CONF_URL, CONF_VERIFY_SSL
 from homeassistant.helpers.selector import (
@@ -27,7 +27,7 @@ from .const import LOGGER
 if TYPE_CHECKING:
     from homeassistant.config_entries import ConfigSubentry, SubentryFlowResult
 
-    from .coordinator import HaulConfigEntry
+    from .coordinator import HaulConfigEntry, HaulRuntimeData
 
 CONF_CONNECTOR_ID = "connector_id"
 CONF_SETTINGS = "settings"
@@ -92,18 +92,18 @@ KINDS = {
 }
 
 
-def _schema(kind: Kind, *, reconfigure: bool) -> vol.Schema:
+def _schema(kind: Kind, *, reconfigure: bool) -> probatio.Schema:
     """Build the form: name, address, key and TLS check, then the kind's options."""
-    fields: dict[vol.Marker, Any] = {
-        vol.Required(CONF_NAME, default=kind.title): TextSelector(),
-        vol.Required(CONF_URL, default=kind.url): URL_SELECTOR,
+    fields: dict[probatio.Marker, Any] = {
+        probatio.Required(CONF_NAME, default=kind.title): TextSelector(),
+        probatio.Required(CONF_URL, default=kind.url): URL_SELECTOR,
         # On reconfigure an empty key keeps the stored one.
-        (vol.Optional if reconfigure else vol.Required)(CONF_API_KEY): PASSWORD_SELECTOR,
-        vol.Required(CONF_VERIFY_SSL, default=True): BooleanSelector(),
+        (probatio.Optional if reconfigure else probatio.Required)(CONF_API_KEY): PASSWORD_SELECTOR,
+        probatio.Required(CONF_VERIFY_SSL, default=True): BooleanSelector(),
     }
     for key, (default, selector) in kind.options.items():
-        fields[vol.Required(key, default=default)] = selector
-    return vol.Schema(fields)
+        fields[probatio.Required(key, default=default)] = selector
+    return probatio.Schema(fields)
 
 
 def _settings(kind: Kind, user_input: dict[str, Any]) -> dict[str, Any]:
@@ -128,9 +128,13 @@ class ConnectorSubentryFlow(ConfigSubentryFlow):
         self._created: dict[str, Any] = {}
 
     @property
-    def _client(self) -> HaulClient:
+    def _runtime(self) -> HaulRuntimeData:
         entry: HaulConfigEntry = self._get_entry()
-        return entry.runtime_data.client
+        return entry.runtime_data
+
+    @property
+    def _client(self) -> HaulClient:
+        return self._runtime.client
 
     async def _save(
         self, user_input: dict[str, Any], connector_id: str | None, extra: dict[str, Any]
@@ -154,13 +158,22 @@ class ConnectorSubentryFlow(ConfigSubentryFlow):
             if not result["ok"]:
                 return None, {"base": "test_failed"}, {"error": str(result["error"])}
             if connector_id is None:
+                # Not the engine's own: this flow adds its subentry (kept until the next reload, as
+                # a flow left at the webhook step never does).
+                self._runtime.creating.add(body["name"].strip())
                 return await self._client.request("POST", "/connectors", body), {}, {}
             body.pop("kind")
             return await self._client.request("PATCH", f"/connectors/{connector_id}", body), {}, {}
         except HaulCommandError as err:
+            self._runtime.creating.discard(body["name"].strip())
             reason = "name_taken" if err.code == "conflict" else "invalid_settings"
-            return None, {"base": reason}, {"error": str(err).split(": ", 1)[-1]}
+            return (
+                None,
+                {"base": reason},
+                {"error": str(err).split(": ", 1)[-1], "name": body["name"]},
+            )
         except HaulError as err:
+            self._runtime.creating.discard(body["name"].strip())
             LOGGER.debug("cannot reach the Haul engine: %s", err)
             return None, {"base": "cannot_connect"}, {"error": str(err)}
 
@@ -177,7 +190,12 @@ class ConnectorSubentryFlow(ConfigSubentryFlow):
             step_id=step_id,
             data_schema=self.add_suggested_values_to_schema(schema, shown),
             errors=errors,
-            description_placeholders={"kind": KINDS[self.kind].title, "error": "", **placeholders},
+            description_placeholders={
+                "kind": KINDS[self.kind].title,
+                "error": "",
+                "name": "",
+                **placeholders,
+            },
         )
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:

@@ -112,9 +112,12 @@ class Connector:
     name: str
     url: str
     enabled: bool
+    verify_tls: bool
     health: str
     last_error: str | None
     settings: dict[str, Any]
+    app: str | None
+    app_version: str | None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Self:
@@ -125,9 +128,12 @@ class Connector:
             name=data["name"],
             url=data["url"],
             enabled=data["enabled"],
+            verify_tls=data["verify_tls"],
             health=data["health"],
             last_error=data["last_error"],
             settings=data["settings"],
+            app=data.get("app"),
+            app_version=data.get("app_version"),
         )
 
 

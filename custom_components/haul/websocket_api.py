@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
-import voluptuous as vol
+import probatio
 from homeassistant.components.websocket_api import async_register_command
 from homeassistant.components.websocket_api.const import ERR_HOME_ASSISTANT_ERROR, ERR_NOT_FOUND
 from homeassistant.components.websocket_api.decorators import async_response, websocket_command
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from .coordinator import HaulConfigEntry, HaulData
 
-ENTRY: dict[str | vol.Marker, Any] = {vol.Optional("config_entry_id"): str}
+ENTRY: dict[str | probatio.Marker, Any] = {probatio.Optional("config_entry_id"): str}
 
 
 @callback
@@ -57,7 +57,7 @@ def _not_loaded(connection: ActiveConnection, msg: dict[str, Any]) -> None:
     connection.send_error(msg["id"], ERR_NOT_FOUND, "no loaded Haul engine")
 
 
-@websocket_command({vol.Required("type"): "haul/requests", **ENTRY})
+@websocket_command({probatio.Required("type"): "haul/requests", **ENTRY})
 @callback
 def _requests(hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]) -> None:
     """Send the requests still under way."""
@@ -69,7 +69,7 @@ def _requests(hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, 
     )
 
 
-@websocket_command({vol.Required("type"): "haul/downloads", **ENTRY})
+@websocket_command({probatio.Required("type"): "haul/downloads", **ENTRY})
 @callback
 def _downloads(hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]) -> None:
     """Send the downloads and the speeds."""
@@ -83,7 +83,7 @@ def _downloads(hass: HomeAssistant, connection: ActiveConnection, msg: dict[str,
 
 
 @websocket_command(
-    {vol.Required("type"): "haul/candidates", vol.Required("request_id"): int, **ENTRY}
+    {probatio.Required("type"): "haul/candidates", probatio.Required("request_id"): int, **ENTRY}
 )
 @async_response
 async def _candidates(
@@ -102,7 +102,7 @@ async def _candidates(
     connection.send_result(msg["id"], {"request_id": detail["id"], "candidates": candidates})
 
 
-@websocket_command({vol.Required("type"): "haul/subscribe", **ENTRY})
+@websocket_command({probatio.Required("type"): "haul/subscribe", **ENTRY})
 @callback
 def _subscribe(hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]) -> None:
     """Send the card's snapshot now and again whenever it changes."""

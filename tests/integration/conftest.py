@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import pytest_socket
 from homeassistant.const import CONF_TOKEN, CONF_URL
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+import custom_components.haul as integration
 from custom_components.haul import coordinator
 from custom_components.haul.const import DOMAIN
 from tests.support.engine import EngineProcess
@@ -32,6 +33,20 @@ def _fast_reconnect(monkeypatch: pytest.MonkeyPatch) -> None:
     """Reconnect within a fraction of a second so outage tests stay short."""
     monkeypatch.setattr(coordinator, "RECONNECT_MIN", 0.1)
     monkeypatch.setattr(coordinator, "RECONNECT_MAX", 0.5)
+
+
+@pytest.fixture
+def setups(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The entry ids Haul sets up, in order (HA looks the function up at every setup)."""
+    done: list[str] = []
+    real = integration.async_setup_entry
+
+    async def counted(hass: HomeAssistant, entry: Any) -> bool:  # noqa: ANN401 - HA's entry
+        done.append(entry.entry_id)
+        return await real(hass, entry)
+
+    monkeypatch.setattr(integration, "async_setup_entry", counted)
+    return done
 
 
 @pytest.fixture(scope="session")

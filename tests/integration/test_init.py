@@ -54,7 +54,9 @@ async def test_entities_and_device(
     hass: HomeAssistant, engine: EngineProcess, loaded_entry: MockConfigEntry
 ) -> None:
     assert loaded_entry.state is ConfigEntryState.LOADED
-    device = dr.async_get(hass).async_get_device({(DOMAIN, loaded_entry.unique_id or "")})
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, loaded_entry.unique_id or ""), loaded_entry.entry_id
+    )
     assert device is not None
     assert (device.name, device.manufacturer, device.sw_version) == ("Haul", "Haul", "0.1.0")
     assert device.configuration_url == engine.url
@@ -107,7 +109,9 @@ async def test_engine_outage_and_return(
     caplog.set_level(logging.INFO, logger="custom_components.haul")
     coordinator = loaded_entry.runtime_data.coordinator
     devices = dr.async_get(hass)
-    device = devices.async_get_device({(DOMAIN, loaded_entry.unique_id or "")})
+    device = devices.async_get_device_by_identifier(
+        (DOMAIN, loaded_entry.unique_id or ""), loaded_entry.entry_id
+    )
     assert device is not None
     # Pretend the engine was older before this restart, to see the upgrade reach the device.
     coordinator.data = replace(

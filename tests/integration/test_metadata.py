@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from homeassistant.const import __version__ as tested_version
 
 ROOT = Path(__file__).parents[2]
 INTEGRATION = ROOT / "custom_components" / "haul"
@@ -47,8 +48,13 @@ def test_manifest_in_hassfest_order() -> None:
     assert manifest["issue_tracker"] == manifest["documentation"] + "/issues"
 
 
-def test_hacs_json() -> None:
-    assert load_json(ROOT / "hacs.json") == {"name": "Haul", "homeassistant": "2025.4.0"}
+def test_the_oldest_home_assistant_claimed_is_the_one_tested() -> None:
+    # hacs.json, the blueprints and the README name the Home Assistant these tests run on.
+    assert load_json(ROOT / "hacs.json") == {"name": "Haul", "homeassistant": tested_version}
+    for blueprint in (ROOT / "blueprints").rglob("*.yaml"):
+        text = blueprint.read_text(encoding="utf-8")
+        assert f'min_version: "{tested_version}"' in text, blueprint
+    assert f"Home Assistant {tested_version} or newer" in (ROOT / "README.md").read_text("utf-8")
 
 
 def test_english_translation_is_strings_json() -> None:

@@ -131,6 +131,33 @@ async def _use_the_controls(
     assert (sync["connector_id"], sync["device_id"]) == (connector_id, device_id)
 
 
+async def _connector_device(
+    hass: HomeAssistant, entry: MockConfigEntry, subentry_id: str, version: str
+) -> dr.DeviceEntry:
+    """The connector's device: a service of the subentry, reached through the engine's device."""
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, f"{entry.unique_id}_{subentry_id}"), entry.entry_id
+    )
+    assert device is not None
+    assert (device.config_entry_id, device.config_subentry_id) == (
+        entry.entry_id, subentry_id,
+    )  # fmt: skip
+    assert (device.name, device.model, device.entry_type) == (
+        "Sonarr", "Sonarr", dr.DeviceEntryType.SERVICE,
+    )  # fmt: skip
+    engine_device = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, entry.unique_id or ""), entry.entry_id
+    )
+    assert engine_device is not None
+    assert device.via_device_id == engine_device.id
+    # The engine asks the app who it is; the device shows the app and version it answered.
+    await wait_for(
+        lambda: getattr(dr.async_get(hass).async_get(device.id), "sw_version", None) == version
+    )
+    assert getattr(dr.async_get(hass).async_get(device.id), "manufacturer", None) == "Sonarr"
+    return device
+
+
 async def test_sonarr_create_reconfigure_remove(
     hass: HomeAssistant,
     module_engine: EngineProcess,
@@ -176,12 +203,7 @@ async def test_sonarr_create_reconfigure_remove(
     assert subentry.unique_id == connector["id"]
 
     # The reload shows the connector's device and entities.
-    device = dr.async_get(hass).async_get_device(
-        {(DOMAIN, f"{entry.unique_id}_{subentry.subentry_id}")}
-    )
-    assert device is not None
-    assert device.config_entries_subentries == {entry.entry_id: {subentry.subentry_id}}
-    assert (device.name, device.model) == ("Sonarr", "Sonarr")
+    device = await _connector_device(hass, entry, subentry.subentry_id, fakes["sonarr"].version)
     ours = {e.entity_id for e in er.async_entries_for_device(er.async_get(hass), device.id)}
     assert ours == {
         "sensor.sonarr_missing_items", "sensor.sonarr_cutoff_unmet", "sensor.sonarr_completion",
@@ -327,5 +349,44 @@ async def test_other_kinds_and_errors(
     }
     for subentry_id in list(entry.subentries):
         hass.config_entries.async_remove_subentry(entry, subentry_id)
+    await hass.async_block_till_done()
+    await wait_for(lambda: connectors(module_engine) == {})
+
+
+async def test_connectors_made_elsewhere_appear_as_devices(
+    hass: HomeAssistant,
+    module_engine: EngineProcess,
+    entry: MockConfigEntry,
+    fakes: dict[str, Any],
+    setups: list[str],
+) -> None:
+    url = f"{fakes['torznab'].url}/api"
+    # Made through the engine's API while Home Assistant runs: added in place, no reload.
+    made = module_engine.add_connector("torznab", url, TORZNAB_KEY, name="Elsewhere")
+    await wait_for(lambda: made in {s.unique_id for s in entry.subentries.values()})
+    await hass.async_block_till_done()
+    await wait_for(lambda: hass.states.get("sensor.elsewhere_failures") is not None)
+    assert setups == []
+    (subentry,) = entry.subentries.values()
+    assert (subentry.subentry_type, subentry.title, subentry.data["connector_id"]) == (
+        "torznab", "Elsewhere", made,
+    )  # fmt: skip
+
+    # Its name is taken, and the form says by what.
+    form = {"name": "Elsewhere", "url": url, "api_key": TORZNAB_KEY, "verify_ssl": True,
+            "timeout": 10, "concurrency": 2}  # fmt: skip
+    result = await add(hass, entry, "torznab", form)
+    assert result["errors"] == {"base": "name_taken"}
+    assert result["description_placeholders"]["name"] == "Elsewhere"
+
+    # Removing the Haul entry leaves the engine's connectors; adding it again shows them.
+    assert await hass.config_entries.async_remove(entry.entry_id)
+    assert set(connectors(module_engine)) == {made}
+    again = await load(hass, entry_for(module_engine))
+    assert [s.unique_id for s in again.subentries.values()] == [made]
+    assert hass.states.get("sensor.elsewhere_failures") is not None
+
+    for subentry_id in list(again.subentries):
+        hass.config_entries.async_remove_subentry(again, subentry_id)
     await hass.async_block_till_done()
     await wait_for(lambda: connectors(module_engine) == {})

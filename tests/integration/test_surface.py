@@ -16,6 +16,7 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.service import async_get_all_descriptions
+from homeassistant.helpers.translation import async_get_translations
 
 from custom_components.haul.const import DOMAIN
 from custom_components.haul.errors import call_engine
@@ -170,7 +171,9 @@ def download_entity(hass: HomeAssistant, entry: MockConfigEntry, info_hash: str)
 
 async def test_engine_entities(hass: HomeAssistant, world: World, entry: MockConfigEntry) -> None:
     registry = er.async_get(hass)
-    device = dr.async_get(hass).async_get_device({(DOMAIN, entry.unique_id or "")})
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, entry.unique_id or ""), entry.entry_id
+    )
     assert device is not None
     ours = {e.entity_id: e for e in er.async_entries_for_config_entry(registry, entry.entry_id)}
     for entity_id in (
@@ -210,7 +213,9 @@ async def test_request_lifecycle_through_actions_events_and_todo(
         id=21, media_type="movie", title="The Matrix", year=1999, tmdb_id=603))  # fmt: skip
     await wait_for(lambda: bool(of_type(fired, "request_received")))
     received = of_type(fired, "request_received")[0]
-    device = dr.async_get(hass).async_get_device({(DOMAIN, entry.unique_id or "")})
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, entry.unique_id or ""), entry.entry_id
+    )
     assert device is not None
     assert received | {"config_entry_id": entry.entry_id, "device_id": device.id,
                        "title": "The Matrix (1999)", "requester": "alice",
@@ -478,11 +483,16 @@ async def test_push_latency(hass: HomeAssistant, world: World, entry: MockConfig
 async def test_actions_are_described(hass: HomeAssistant, entry: MockConfigEntry) -> None:
     descriptions = (await async_get_all_descriptions(hass))[DOMAIN]
     assert set(descriptions) == set(ACTIONS)
+    # Names and descriptions are the frontend's, from the translations.
+    texts = await async_get_translations(hass, "en", "services", [DOMAIN])
     for name, description in descriptions.items():
         assert description["fields"]["config_entry_id"]["selector"] == {
             "config_entry": {"integration": DOMAIN}
         }, name
-        assert description["name"], name
+        for text in ("name", "description"):
+            assert texts[f"component.{DOMAIN}.services.{name}.{text}"], name
+        for field in description["fields"]:
+            assert texts[f"component.{DOMAIN}.services.{name}.fields.{field}.name"], field
     assert descriptions["request_media"]["fields"]["media_type"]["required"] is True
     assert entry.state is ConfigEntryState.LOADED
 

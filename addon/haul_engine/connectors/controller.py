@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import uuid
 from datetime import datetime  # noqa: TC003 - pydantic reads the annotations at runtime
@@ -56,6 +58,8 @@ class ConnectorView(BaseModel):
     health: str
     last_error: str | None
     health_checked_at: datetime | None
+    app: str | None
+    app_version: str | None
     created_at: datetime
     updated_at: datetime
 
@@ -95,12 +99,24 @@ class ConnectorsController(Controller):
         """No owners until they attach."""
         super().__init__(engine)
         self._owners: dict[str, ConnectorOwner] = {}
+        self._identifying: dict[str, asyncio.Task[None]] = {}
 
     async def setup(self) -> None:
-        """Keep every stored secret out of the logs."""
+        """Keep every stored secret out of the logs; learn which app answers at each connector."""
         async with self.engine.database.session() as session:
-            for row in await session.scalars(select(Connector)):
-                _register_secrets(row)
+            rows = list(await session.scalars(select(Connector)))
+        for row in rows:
+            _register_secrets(row)
+            self._identify_soon(row)
+
+    async def close(self) -> None:
+        """Stop asking the apps who they are."""
+        tasks = list(self._identifying.values())
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     async def attach(self, owner: ConnectorOwner, kinds: Iterable[str]) -> None:
         """Route the given kinds to owner and hand it every existing connector of those kinds."""
@@ -128,6 +144,32 @@ class ConnectorsController(Controller):
             msg = f"connector kind {row.kind!r} is not available in this engine"
             raise Conflict(msg)
         return config
+
+    def _identify_soon(self, row: Connector) -> None:
+        """Ask the app at an enabled connector who it is, in the background (at start, on save)."""
+        config = _config_or_none(row)
+        if config is None or not config.enabled or row.id in self._identifying:
+            return
+        task = asyncio.create_task(self._identify(config), name=f"identify {row.name}")
+        self._identifying[row.id] = task
+        task.add_done_callback(lambda _: self._identifying.pop(row.id, None))
+
+    async def _identify(self, config: ConnectorConfig) -> None:
+        """Record the app and version its connection test finds; health stays the owner's."""
+        try:
+            found = await _kind(config.kind).test(config)
+        except EngineError as err:
+            found = TestResult(ok=False, error=str(err))
+        if not found.ok or not found.app:
+            _LOGGER.debug("cannot tell which app answers at %s: %s", config.name, found.error)
+            return
+        app, version = found.app[:64], found.version[:64] if found.version else None
+        async with self.engine.database.session() as session, session.begin():
+            row = await session.get(Connector, config.id)
+            if row is None or (row.app, row.app_version) == (app, version):
+                return
+            row.app, row.app_version = app, version
+        self.engine.events.publish(EventName.CONNECTOR_UPDATED, _view(row).model_dump(mode="json"))
 
     async def set_health(self, connector_id: str, health: HealthStatus, error: str | None) -> None:
         """Record a connector's health; publish connector_health_changed when it changed."""
@@ -289,6 +331,7 @@ class ConnectorsController(Controller):
         return owner
 
     async def _tell_owner(self, row: Connector) -> None:
+        self._identify_soon(row)
         owner = self._owners.get(row.kind)
         config = _config_or_none(row)
         if owner is not None and config is not None:
@@ -378,6 +421,6 @@ def _view(row: Connector) -> ConnectorView:
         id=row.id, kind=row.kind, category=kind.category if kind else None, name=row.name,
         url=row.url, enabled=row.enabled, verify_tls=row.verify_tls, settings=row.settings,
         has_api_key=bool(row.api_key), secrets_set=sorted(row.secrets), health=row.health,
-        last_error=row.last_error, health_checked_at=row.health_checked_at,
-        created_at=row.created_at, updated_at=row.updated_at,
+        last_error=row.last_error, health_checked_at=row.health_checked_at, app=row.app,
+        app_version=row.app_version, created_at=row.created_at, updated_at=row.updated_at,
     )  # fmt: skip

@@ -28,5 +28,7 @@ class Connector(Base):
     health: Mapped[str] = mapped_column(String(16), default="unknown")
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     health_checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    app: Mapped[str | None] = mapped_column(String(64), default=None)
+    app_version: Mapped[str | None] = mapped_column(String(64), default=None)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
