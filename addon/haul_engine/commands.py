@@ -65,7 +65,7 @@ class Command:
             parsed = self.args_model.model_validate(dict(args))
         except ValidationError as err:
             raise InvalidInput(_describe(err)) from None
-        values = {name: getattr(parsed, name) for name in parsed.model_fields}
+        values = {name: getattr(parsed, name) for name in type(parsed).model_fields}
         for name, value in values.items():
             problem = _unstorable(value)
             if problem:

@@ -46,11 +46,25 @@ window.deepQuery = (selector, root = document) => {
 """
 
 
+def http_storage(port: int) -> dict[str, Any]:
+    """Home Assistant's stored HTTP settings: loopback only, on this port, nothing to confirm."""
+    settings = {
+        "server_host": ["127.0.0.1"], "server_port": port, "use_x_frame_options": True,
+        "cors_allowed_origins": ["https://cast.home-assistant.io"], "ip_ban_enabled": True,
+        "login_attempts_threshold": -1, "ssl_profile": "modern",
+        "created_at": "2026-01-01T00:00:00+00:00", "error": None, "error_message": None,
+    }  # fmt: skip
+    return {"version": 2, "minor_version": 2, "key": "http",
+            "data": {"stable": settings, "pending": None, "yaml_migration_done": True}}  # fmt: skip
+
+
 class HomeAssistantProcess:
     """Home Assistant (`hass -c`) on a free loopback port with custom_components/haul, onboarded."""
 
-    def __init__(self, config_dir: Path, dashboard: dict[str, Any], hass: Path = TEST_HASS) -> None:
-        """Prepare a configuration folder whose default dashboard is `dashboard`."""
+    def __init__(
+        self, config_dir: Path, dashboard: dict[str, Any] | None = None, hass: Path = TEST_HASS
+    ) -> None:
+        """Prepare a configuration folder (with `dashboard` as the default dashboard)."""
         self.hass = require_program(str(hass))
         self.config_dir = config_dir
         self.dashboard = dashboard
@@ -82,14 +96,16 @@ class HomeAssistantProcess:
             REPO / "custom_components" / "haul"
         )
         (self.config_dir / "configuration.yaml").write_text(
-            "homeassistant:\n  name: Haul card test\n  time_zone: UTC\n"
-            f"http:\n  server_host: 127.0.0.1\n  server_port: {self.port}\n"
+            "homeassistant:\n  name: Haul test\n  time_zone: UTC\n"
             "frontend:\nconfig:\nlogger:\n  default: warning\n"
         )
+        # HTTP settings live in storage since 2026 (YAML ones are a trial to confirm in a dialog).
+        (storage / "http").write_text(json.dumps(http_storage(self.port)))
         (storage / "onboarding").write_text(json.dumps(ONBOARDING))
-        lovelace = {"version": 1, "minor_version": 1, "key": "lovelace",
-                    "data": {"config": self.dashboard}}  # fmt: skip
-        (storage / "lovelace").write_text(json.dumps(lovelace))
+        if self.dashboard is not None:
+            lovelace = {"version": 1, "minor_version": 1, "key": "lovelace",
+                        "data": {"config": self.dashboard}}  # fmt: skip
+            (storage / "lovelace").write_text(json.dumps(lovelace))
 
     def start(self, timeout: float = 90.0) -> Self:
         """Start, wait for the HTTP API, create the owner and log in."""

@@ -540,7 +540,7 @@ async def _titles(session: Any, item_ids: list[int]) -> dict[int, str]:  # noqa:
     if not item_ids:
         return {}
     rows = await session.execute(select(Item.id, Item.title).where(Item.id.in_(item_ids)))
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 def _gap(item: Item, search: Search | None, series: str | None) -> Gap:

@@ -400,7 +400,7 @@ class LibrarySync:
             found = await session.execute(
                 select(Artist.arr_id, Artist.id).where(Artist.connector_id == self.connector_id)
             )
-            stored: dict[int, int] = dict(found.tuples().all())
+            stored: dict[int, int] = dict(found.all())
             seen = {artist["id"] for artist in artists}
             gone = [row_id for arr_id, row_id in stored.items() if arr_id not in seen]
             if gone:  # their albums go with them

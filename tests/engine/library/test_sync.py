@@ -158,7 +158,7 @@ async def placed(database: Database, kind: str, arr_id: int) -> tuple[int, int |
             .outerjoin(Series, Series.id == Item.series_id)
             .where(Item.kind == kind, Item.arr_id == arr_id)
         )
-        return found.tuples().one()
+        return found.one()
 
 
 @pytest.mark.parametrize("into", ["a stored series", "a new series"])
