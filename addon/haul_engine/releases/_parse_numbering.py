@@ -25,12 +25,14 @@ class Structure:
     """Where the title ends and what numbering a name carries."""
 
     title_end: int = 0
+    title_start: int = 0  # after numbering that leads the name ("01 - Title")
     seasons: list[int] = field(default_factory=list)
     episodes: list[int] = field(default_factory=list)
     absolute_episodes: list[int] = field(default_factory=list)
     air_date: date | None = None
     full_season: bool = False
     anime_version: int | None = None
+    implied_season: bool = False  # season 1 assumed ("Part 2"), not written
 
 
 def has_episode(text: str) -> bool:
@@ -342,16 +344,20 @@ def _mini_series(work: str, zone_end: int, media: MediaType | None) -> Structure
         return None
     if part := match.group("part"):
         episode = int(part) if part.isdigit() else s.NUMBER_WORDS[part.lower()]
-        return Structure(title_end=match.start(), seasons=[1], episodes=[episode])
+        return Structure(
+            title_end=match.start(), seasons=[1], episodes=[episode], implied_season=True
+        )
     if of := match.group("of") or match.group("hash"):
-        return Structure(title_end=match.start(), seasons=[1], episodes=[int(of)])
+        return Structure(
+            title_end=match.start(), seasons=[1], episodes=[int(of)], implied_season=True
+        )
     first = int(match.group("episode"))
     episodes = _number_range(first, int(match.group("last") or match.group("end") or first))
     marker = work[match.start() : match.start("episode")]
     if len(match.group("episode")) >= _ABSOLUTE_DIGITS and marker.upper() == "E":
         # "Show.E1135": a long-running show's absolute number ("ep219" stays an episode).
         return Structure(title_end=match.start(), absolute_episodes=episodes)
-    return Structure(title_end=match.start(), seasons=[1], episodes=episodes)
+    return Structure(title_end=match.start(), seasons=[1], episodes=episodes, implied_season=True)
 
 
 def _turkish(work: str, _zone_end: int, media: MediaType | None) -> Structure | None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date  # noqa: TC003 - get_type_hints(ParsedRelease) resolves it at run time
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from haul_engine.releases import _parse_quality as q
 from haul_engine.releases import _parse_structure as s
@@ -118,19 +118,80 @@ _FULL_WIDTH_DIGITS = {0xFF10 + digit: ord("0") + digit for digit in range(10)}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u200b-\u200f\u2028\u2029\ufeff]+")
 _PATH_LIKE = re.compile(r"^(?:[a-z]:[\\/]|\\\\|\.{0,2}/)|\\", re.IGNORECASE)
 _PATH_SPLIT = re.compile(r"[\\/]+")
+_WORD_SLASH = re.compile(r"(?<=[^\s/])/(?=[^\s/])")
+_BRACKETED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|【[^【】]*】")
+_MAX_FOLDERS = 3
 _TOO_SHORT_TITLES = frozenset({"", "the", "a", "an"})
 
 
 def parse_release(name: str, media_type: MediaType | None = None) -> ParsedRelease:
     """Parse a release name; `media_type` says what kind of release is expected, if known.
 
-    Pure and total: any string gives a result (unknown parts stay at their defaults).
+    Pure and total: any string gives a result (unknown parts stay at their defaults). A path is
+    read from its file name, with what that name does not say taken from its folders.
     """
+    *folders, file_name = _path_parts(_clean(name), media_type)
+    if folders and _is_opaque(_unreversed(_strip_extension(file_name)[0]), folders[-1]):
+        file_name = folders.pop()
+    parsed, implied_season = _parse_name(file_name, media_type)
+    said = _Said(
+        resolution=bool(q.RESOLUTION.search(file_name)), source=bool(_VIDEO.search(file_name))
+    )
+    for depth, folder in enumerate(reversed(folders[-_MAX_FOLDERS:])):
+        if depth and parsed.title and not implied_season:
+            break
+        found, _ = _parse_name(folder, media_type)
+        parsed = _completed(
+            parsed, found, implied_season=implied_season, said=said, release=not depth
+        )
+        implied_season = implied_season and not found.seasons
+    return parsed
+
+
+class _Said(NamedTuple):
+    """Which quality a file name states itself (a folder's reading does not override it)."""
+
+    resolution: bool
+    source: bool
+
+
+def _completed(
+    parsed: ParsedRelease,
+    folder: ParsedRelease,
+    *,
+    implied_season: bool,
+    said: _Said,
+    release: bool,
+) -> ParsedRelease:
+    """Fill what a file name leaves open from a folder's name (its series, season or release)."""
+    changes: dict[str, object] = {}
+    if not parsed.title and folder.title:
+        changes.update(title=folder.title, year=parsed.year or folder.year)
+    one_season = len(folder.seasons) == 1 and not folder.episodes
+    if one_season and parsed.episodes and (implied_season or not parsed.seasons):
+        changes["seasons"] = folder.seasons
+    if not release:
+        return replace(parsed, **changes) if changes else parsed  # type: ignore[arg-type]
+    if folder.resolution and not said.resolution:
+        changes["resolution"] = folder.resolution
+    if folder.source and not said.source:
+        changes.update(source=folder.source, modifier=folder.modifier)
+    for name in ("codec", "audio", "audio_channels", "streaming_service", "edition"):
+        if getattr(parsed, name) is None and getattr(folder, name) is not None:
+            changes[name] = getattr(folder, name)
+    group, folder_group = parsed.release_group, folder.release_group
+    if folder_group and (not group or group.casefold() == folder_group.casefold()):
+        changes["release_group"] = folder_group
+    return replace(parsed, **changes) if changes else parsed  # type: ignore[arg-type]
+
+
+def _parse_name(name: str, media_type: MediaType | None) -> tuple[ParsedRelease, bool]:
+    """Parse one name (no path); also tell whether its season is only assumed (`Part 2`)."""
     text, extension = _prepare(name)
     if media_type == "music" and has_episode(text):
         media_type = "tv"  # an S01E02 name is an episode, whatever was expected
     if media_type == "music" or (media_type is None and _looks_like_music(text, extension)):
-        return ParsedRelease(**parse_music(text)._asdict())
+        return ParsedRelease(**parse_music(text)._asdict()), False
     text, leading_group = _split_leading_group(text)
     work = text.replace("_", " ")
     anime_like = leading_group is not None or bool(s.HASH.search(work))
@@ -147,12 +208,12 @@ def parse_release(name: str, media_type: MediaType | None = None) -> ParsedRelea
     tail = work[structure.title_end :]
     tokens = q.TOKEN.findall(tail)
     lowered = [token.lower() for token in tokens]
-    title = s.clean_title(work[: structure.title_end])
+    title = s.clean_title(work[structure.title_start : structure.title_end])
     resolution, source, modifier = video_quality(tail, extension, media_type)
     glued = s.NUMBER_VERSION.search(work, 0, structure.title_end + 12)
     anime_version = int(glued.group("version")) if glued else structure.anime_version
     proper, repack, version = revision(tail, anime_version, music=False)
-    return ParsedRelease(
+    parsed = ParsedRelease(
         title=title,
         year=year,
         seasons=structure.seasons,
@@ -175,6 +236,7 @@ def parse_release(name: str, media_type: MediaType | None = None) -> ParsedRelea
         languages=languages(tokens, lowered),
         streaming_service=streaming_service(lowered),
     )
+    return parsed, structure.implied_season
 
 
 def _looks_like_music(text: str, extension: str) -> bool:
@@ -197,18 +259,32 @@ _VIDEO = re.compile(
 )
 
 
-def _prepare(name: str) -> tuple[str, str]:
-    """Reduce a name or path to the release name proper; return it and its file extension."""
+def _clean(name: str) -> str:
+    """Bound the length, make full-width digits ASCII, and turn controls and space runs to one space."""
     text = name[: _MAX_NAME_LENGTH * 4]
     if not text.isascii():
         text = text.translate(_FULL_WIDTH_DIGITS)
-    text = s.SPACES.sub(" ", _CONTROL.sub(" ", text)).strip()
-    if _PATH_LIKE.search(text):
-        parts = [part.strip() for part in _PATH_SPLIT.split(text) if part.strip()]
-        text = parts[-1] if parts else ""
-        if len(parts) > 1 and _is_opaque(_unreversed(_strip_extension(text)[0]), parts[-2]):
-            text = parts[-2]
-    text, extension = _strip_extension(text[:_MAX_NAME_LENGTH])
+    return s.SPACES.sub(" ", _CONTROL.sub(" ", text)).strip()
+
+
+def _path_parts(text: str, media_type: MediaType | None) -> list[str]:
+    """Split a path into its folders and file name; a release name is one part.
+
+    `Show/Season 2/Show.2x05.avi` is a path; `Title / Alt Title`, `(2016/S01/WEB-DL)` and
+    `Ukr/Eng` are not: a slash between words counts only before a file name with an extension.
+    """
+    if _PATH_LIKE.search(text) or (
+        media_type != "music"
+        and s.EXTENSION.search(text)
+        and _WORD_SLASH.search(_BRACKETED.sub("", text))
+    ):
+        return [part.strip() for part in _PATH_SPLIT.split(text) if part.strip()] or [""]
+    return [text]
+
+
+def _prepare(name: str) -> tuple[str, str]:
+    """Reduce a file or release name to the release name proper; return it and its extension."""
+    text, extension = _strip_extension(name[:_MAX_NAME_LENGTH])
     text = _unreversed(text)
     text = s.WEBSITE_PREFIX.sub("", text, count=1)
     text = s.NATIVE_TITLE_PREFIX.sub("", text, count=1)
