@@ -88,9 +88,8 @@ def _season_episode(work: str, _zone_end: int, _media: MediaType | None) -> Stru
     if match is None:
         return None
     episodes = _episode_run(int(match.group("episode")), match.group("more"))
-    structure = Structure(
-        title_end=match.start(), seasons=[int(match.group("season"))], episodes=episodes
-    )
+    season = match.group("season") or match.group("glued") or match.group("bare")
+    structure = Structure(title_end=match.start(), seasons=[int(season)], episodes=episodes)
     # "Show 2016 02 25 S20E142": a date before the episode is not part of the title.
     if dated := _find_date(work, None, match.start()):
         structure.title_end, structure.air_date = dated
@@ -131,15 +130,28 @@ def _anime_version(work: str, position: int) -> int | None:
 
 
 def _season_word_episode(work: str, _zone_end: int, _media: MediaType | None) -> Structure | None:
-    """`Season 1 Episode 3`."""
+    """`Season 1 Episode 3`, `Staffel 2 Folge 5`, `Сезон 3, Эпизод 21`, `5-й сезон 09-я серия`."""
     if match := s.SEASON_WORD_EPISODE.search(work):
-        first = int(match.group("episode"))
+        season = match.group("season") or match.group("season_short") or match.group("season_first")
+        first = int(match.group("episode") or match.group("episode_first"))
         return Structure(
             title_end=match.start(),
-            seasons=[int(match.group("season"))],
+            seasons=[int(season)],
             episodes=_number_range(first, int(match.group("last") or first)),
         )
     return None
+
+
+def _episode_words(work: str, zone_end: int, media: MediaType | None) -> Structure | None:
+    """`Episode 4`, `Ep.23`, `Folge 5`, `5 серия`: absolute numbers (an arr convention)."""
+    if media == "movie":
+        return None
+    match = s.EPISODE_IN_WORDS.search(work, 0, zone_end + 16)
+    if match is None:
+        return None
+    first = int(match.group("episode") or match.group("episode_first"))
+    last = int(match.group("last") or first)
+    return Structure(title_end=match.start(), absolute_episodes=_number_range(first, last))
 
 
 def _spanish_chapter(work: str, zone_end: int, _media: MediaType | None) -> Structure | None:
@@ -228,24 +240,45 @@ def _date(year: int, month: str, day: str) -> date | None:
 
 
 def _seasons(work: str, zone_end: int, _media: MediaType | None) -> Structure | None:
-    """Season packs: `S02`, `Season 4`, `S01-S09`, `Season 01 - Season 07`."""
+    """Season packs: `S02`, `Season 4`, `2nd Season`, `S01-S09`, `Seasons 1, 2 & 3`, `1ª a 8ª`."""
     match = s.FULL_SEASON.search(work)
     if match is None or (match.start() > zone_end and q.RESOLUTION.search(work, 0, match.start())):
         return None  # "[2160p x265 S82 Joy]": a season token after the quality is not a season
+    first = int(match.group("season") or match.group("season_word") or match.group("season_first"))
     if absolute := s.ANIME_SEASON_THEN_NUMBER.match(work, match.end()):
-        # "Show S3 - 12": anime name their seasons in the title and number episodes absolutely.
+        # "Show S3 - 12": anime name their seasons in the title and number episodes absolutely;
+        # "Show Season 3 - 12" keeps its title without the season words.
         number = absolute.group("dashed") or absolute.group("bare") or absolute.group("bracketed")
         title_end = absolute.start("dashed") if absolute.group("dashed") else absolute.start()
-        return Structure(title_end=title_end, absolute_episodes=[int(number)])
-    first = int(match.group("season") or match.group("season_word"))
+        if match.group("season_word"):
+            title_end = match.start()
+        return Structure(title_end=title_end, seasons=[first], absolute_episodes=[int(number)])
     seasons = [first]
     if multi := s.MULTI_SEASON.match(work, match.start()):
         last = int(multi.group("last"))
         if first < last <= first + _MAX_RUN:
             seasons = list(range(first, last + 1))
+    elif last_word := match.group("season_last"):
+        seasons = _number_range(first, int(last_word))
+    elif listed := s.SEASON_LIST.match(work, match.end()):
+        seasons = _season_list(first, listed.group(0))
     after = work[match.end() :]
     is_part = bool(s.SPECIAL_SEASON_PART.match(after)) or bool(_EXTRAS.match(after))
     return Structure(title_end=match.start(), seasons=seasons, full_season=not is_part)
+
+
+def _season_list(first: int, listed: str) -> list[int]:
+    """Seasons of `1, 2 & 3`, `1 to 6`, `1-3`: listed numbers, with ranges filled in."""
+    seasons = [first]
+    for item in s.SEASON_LIST_ITEM.finditer(listed):
+        number = int(item.group("number"))
+        if item.group("range") and seasons[-1] < number <= seasons[-1] + _MAX_RUN:
+            seasons += range(seasons[-1] + 1, number + 1)
+        elif number > seasons[-1]:
+            seasons.append(number)
+        else:
+            break
+    return seasons
 
 
 _EXTRAS = re.compile(r"^[-_. ]+(?:extras|subpack|special)(?![a-z])", re.IGNORECASE)
@@ -374,6 +407,7 @@ _FINDERS = (
     _dated,
     _spanish_chapter,
     _seasons,
+    _episode_words,
     _packed,
     _absolute_plain,
     _mini_series,
@@ -384,6 +418,7 @@ _ANIME_FINDERS = (
     _turkish,
     _dated,
     _seasons,
+    _episode_words,
     _anime,
     _packed,
     _mini_series,

@@ -74,7 +74,8 @@ LEADING_SHORT_DATE: Final = re.compile(
 )
 # Numbering markers (see `_parse_numbering`): the title is what precedes the marker found.
 SEASON_EPISODE: Final = re.compile(
-    r"(?<![a-z0-9])S(?P<season>[0-9]{1,4})(?:[-_. ]{0,3}EP?|[-_. ]E[-_. ]?|x)[-_. ]?"
+    r"(?<![a-z0-9])(?:S|T(?=[0-9]{1,2}X?E[0-9]))(?P<season>[0-9]{1,4})"
+    r"(?:[-_. ]{0,3}EP?|[-_. ]E[-_. ]?|xE?)[-_. ]?"
     r"(?P<episode>[0-9]{1,5})"
     # More episodes: "E03", "-03", "-E03", " - S01E03", "+03", "x03" ("-3" only before "." or ")").
     r"(?P<more>(?:(?:[-_. ]{1,3}S[0-9]{1,4}[-_. ]?E|[-_. ]{0,3}EP?[-_. ]?|[-_. ]?x"
@@ -86,19 +87,52 @@ SEASON_EPISODE_GLUED: Final = re.compile(
     r"(?<=[a-z])S(?P<season>[0-9]{2})E(?P<episode>[0-9]{2})(?P<more>(?:E[0-9]{2})*)(?![0-9])", _I
 )
 CROSS_EPISODE: Final = re.compile(
-    r"(?<![a-z0-9])(?P<season>[0-9]{1,2}|(?!1920|2048)(?:19|20)[0-9]{2})x(?P<episode>[0-9]{1,3})"
-    r"(?P<more>(?:(?:[-_. ]{1,3}(?:[0-9]{1,4})?x|x|-)[0-9]{2,3}(?![0-9]))*)(?![0-9pi])",
+    r"(?:(?<![a-z0-9])(?P<season>[0-9]{1,2}|(?!1920|2048)(?:19|20)[0-9]{2})"
+    r"(?:[x\u00d7\u0445\u0425]| [x\u00d7] (?=[0-9]{1,2}(?![0-9])))"
+    r"|(?<=[a-z])(?P<glued>[0-9]{1,2})x(?=[0-9]{2}(?![0-9a-z]))"
+    r"|(?<![a-z0-9])(?P<bare>[0-9]{2})E(?=[0-9]{2}(?![0-9a-z])))"
+    r"(?P<episode>[0-9]{1,3})"
+    r"(?P<more>(?:(?:[-_. ]{1,3}(?:[0-9]{1,4})?[x\u00d7\u0445]|[x\u00d7\u0445]|-)[0-9]{2,3}"
+    r"(?![0-9]))*)(?![0-9pi])",
     _I,
 )
-MORE_EPISODES: Final = re.compile(r"(?:EP?|[-+&]E?|x)[-_. ]?([0-9]{1,5})", _I)
+MORE_EPISODES: Final = re.compile(r"(?:EP?|[-+&]E?|[x\u00d7\u0445])[-_. ]?([0-9]{1,5})", _I)
 SPANISH_CHAPTER: Final = re.compile(
     r"\[Cap[-_. ]?\s?(?P<season>[0-9]{1,2}?)(?P<episode>[0-9]{2})"
     r"(?:[-_ ][0-9]{1,2}?(?P<last>[0-9]{2}))?\]",
     _I,
 )
+# Words for "season" and "episode" (English, Romance, Germanic, Slavic, Turkish, Hungarian...).
+_SEASON_WORD = (
+    r"(?:seasons?|saisons?|seizoen|stagion[ei]|temporadas?|temp|staffel|sezon[ua]?|sezona|sezóna"
+    r"|säsong|sæson|sesong|kausi|évad|сезон[аыу]?|сезони)"
+)
+_EPISODE_WORD = (
+    r"(?:episodes?|episodios?|episódios?|episodul|épisodes?|epis[oó]dio|folge|afl"
+    r"|aflevering|cap[ií]tulo|cap|odcinek|jakso|avsnitt|afsnit|epizod[ea]?|rész|bölüm|bolum"
+    r"|сери[яий]|эпизод|епізод|серія|ser|seri[ay])"
+)
+# "Ep 23", "Ep.5" ("ep34" glued is a mini-series episode, read elsewhere).
+_EPISODE_PREFIX = rf"(?:{_EPISODE_WORD}|ep[-_. ]|epi|eps)"
+# After a number: "5th", "1ª", "3º", "4°", "5-й", "09-я", "2.".
+_ORDINAL = r"(?:-?(?:й|я|ый|st|nd|rd|th)|ª|º|°|\.)?"
+_NUMBER_SEPARATOR = r"[-_. :]{0,3}№?\s?"
 SEASON_WORD_EPISODE: Final = re.compile(
-    r"(?<![a-z0-9])(?:season|saison|series|stagione|temporada)[-_. ]?(?P<season>[0-9]{1,4})"
-    r"[-_. ]+(?:episode|ep|e)[-_. ]?(?P<episode>[0-9]{1,4})(?:-(?P<last>[0-9]{1,4}))?(?![0-9])",
+    rf"(?<![a-z0-9])(?:{_SEASON_WORD}{_NUMBER_SEPARATOR}(?P<season>[0-9]{{1,4}})"
+    rf"|(?:sez|s)[-_. ]?(?P<season_short>[0-9]{{1,2}})"
+    rf"|(?P<season_first>[0-9]{{1,2}}){_ORDINAL}[_. ]?(?:{_SEASON_WORD}|sez))"
+    r"(?:[-_. ]{0,3}[,/|][-_. ]{0,3}|[-_. ]{1,3}(?:(?:-|of|de|del)[-_. ]{1,3})?)"
+    rf"(?:(?:{_EPISODE_PREFIX}|ep|e|n)(?![a-z]){_NUMBER_SEPARATOR}(?P<episode>[0-9]{{1,4}})"
+    rf"|(?P<episode_first>[0-9]{{1,4}}){_ORDINAL}[_. ]?{_EPISODE_WORD}(?![a-z]))"
+    r"(?:[-_. ]?(?:-|~|to|à|a)[-_. ]?(?P<last>[0-9]{1,4}))?(?![0-9])",
+    _I,
+)
+# "Episode 4", "Ep.23", "Folge 5 von 12", "5 серия из 12", "Capitulo 5 de 12".
+EPISODE_IN_WORDS: Final = re.compile(
+    rf"(?<![a-z0-9])(?:{_EPISODE_PREFIX}{_NUMBER_SEPARATOR}(?P<episode>[0-9]{{1,4}})"
+    rf"|(?P<episode_first>[0-9]{{1,4}}){_ORDINAL}[_. ]?{_EPISODE_WORD}(?![a-z]))"
+    r"(?:[-_. ]?(?:-|~|to)[-_. ]?(?P<last>[0-9]{1,4}))?"
+    r"(?:[-_. ]{1,3}(?:of|de|von|van|din|iz|из|/)[-_. ]{1,3}[0-9]{1,4})?(?![0-9])",
     _I,
 )
 # "S2E1-16 of 16": every episode of the season, a season pack.
@@ -135,8 +169,22 @@ MULTI_SEASON: Final = re.compile(
 )
 FULL_SEASON: Final = re.compile(
     r"(?<![a-z0-9])(?:S ?(?P<season>[0-9]{1,2}|[0-9]{4})(?![0-9]|[-_. ]?E[0-9]|x[0-9])"
-    r"|(?:season|saison|stagione|temporada"
-    r"|(?<=- )series)[-_. ]?(?P<season_word>[0-9]{1,4})(?![0-9]))",
+    rf"|(?:{_SEASON_WORD}|(?<=- )series|sn)(?![a-z]){_NUMBER_SEPARATOR}"
+    r"(?P<season_word>[0-9]{1,4})(?![0-9])"
+    rf"|(?P<season_first>[0-9]{{1,2}}){_ORDINAL}(?:[-_. ]{{0,3}}(?:a|-|à|to|&|e|и)[-_. ]{{0,3}}"
+    rf"(?P<season_last>[0-9]{{1,2}}){_ORDINAL})?[_. ]?{_SEASON_WORD}(?![a-z]))",
+    _I,
+)
+# More seasons after the first: "1-3", "1 to 6", "1 à 3", "1, 2 & 3", "1 2 3", "S01-S03".
+SEASON_LIST: Final = re.compile(
+    r"(?:(?:[-_. ]?(?:-|~|to|à|a|thru)[-_. ]?|[-_. ]{0,2}(?:,|&|\+|and|y|e|и|/)[-_. ]{0,2}|[-_. ])"
+    rf"S?(?:{_SEASON_WORD}[-_. ])?[0-9]{{1,2}}{_ORDINAL}(?![0-9]|[-_. ]?E[0-9]|x[0-9]|p))"
+    r"{1,30}",
+    _I,
+)
+SEASON_LIST_ITEM: Final = re.compile(
+    r"[-_.,&+/ ]*(?P<range>(?:-|~|to|à|a|thru)(?![a-z]))?[-_. ]*S?(?:[^\W0-9_]{2,10}[-_. ]+)?"
+    r"(?P<number>[0-9]{1,2})",
     _I,
 )
 SPECIAL_SEASON_PART: Final = re.compile(r"^[-_. ]*(?:part|vol|p)[-_. ]?[0-9]", _I)
@@ -164,7 +212,7 @@ ANIME_TRAILING_NUMBER: Final = re.compile(
     r"[-_. ]{0,3}-?[-_. ]{0,3}\(?$"
 )
 ANIME_SEASON_THEN_NUMBER: Final = re.compile(
-    r"(?:[-_. ]{1,3}-[-_. ]{0,3}(?P<dashed>[0-9]{1,4})"
+    r"(?:[-_. ]{1,3}-[-_. ]{0,3}(?P<dashed>[0-9]{2,4})"
     r"|[-_. ]{1,3}(?!(?:19|20)[0-9]{2})(?P<bare>[0-9]{3,4})"
     r"|[-_. ]{0,3}\[(?P<bracketed>[0-9]{1,4})\])(?![0-9]|x|p)",
     _I,
@@ -185,7 +233,7 @@ PACKED_MORE: Final = re.compile(
 MINI_SERIES: Final = re.compile(
     r"(?<![a-z0-9])(?:part[-_. ]?(?P<part>[0-9]{1,2}|one|two|three|four|five|six|seven|eight|nine)"
     r"|E(?:P)?(?P<episode>[0-9]{1,4})(?:-?E(?P<last>[0-9]{1,4})|-(?P<end>[0-9]{2,4}))?"
-    r"|(?P<of>[0-9]{1,2})of[0-9]{1,2}|#(?P<hash>[0-9]{1,4}))(?![0-9a-z])",
+    r"|(?P<of>[0-9]{1,2})[-_. ]?of[-_. ]?[0-9]{1,2}|#(?P<hash>[0-9]{1,4}))(?![0-9a-z])",
     _I,
 )
 NUMBER_WORDS: Final = {

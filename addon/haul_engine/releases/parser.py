@@ -260,7 +260,7 @@ _VIDEO = re.compile(
 
 
 def _clean(name: str) -> str:
-    """Bound the length, make full-width digits ASCII, and turn controls and space runs to one space."""
+    """Bound the length, make full-width digits ASCII, and controls and space runs one space."""
     text = name[: _MAX_NAME_LENGTH * 4]
     if not text.isascii():
         text = text.translate(_FULL_WIDTH_DIGITS)
