@@ -306,7 +306,7 @@ def guessit_expected(raw: dict[str, Any], *, rips_known: bool) -> dict[str, Any]
     if "season" in raw:
         expected["seasons"] = raw["season"]
     if "episode" in raw:
-        expected["episode" if "season" in raw else "number"] = raw["episode"]
+        expected["number"] = raw["episode"]
     if "absolute_episode" in raw:
         expected["absolute_episode"] = raw["absolute_episode"]
     if isinstance(raw.get("date"), dt.date) and raw.get("type") != "movie":
@@ -397,7 +397,7 @@ def parse_torrent_title_rows() -> list[Row]:
         if "season" in raw:
             expected["seasons"] = raw["season"]
         if "episode" in raw:
-            expected["episode" if "season" in raw else "number"] = raw["episode"]
+            expected["number"] = raw["episode"]
         if "year" in raw and "season" not in raw:
             expected["year"] = raw["year"]
         if (height := resolution(raw.get("resolution"))) is not None:

@@ -252,7 +252,12 @@ def _seasons(work: str, zone_end: int, _media: MediaType | None) -> Structure | 
         title_end = absolute.start("dashed") if absolute.group("dashed") else absolute.start()
         if match.group("season_word"):
             title_end = match.start()
-        return Structure(title_end=title_end, seasons=[first], absolute_episodes=[int(number)])
+        last = int(absolute.group("last") or number)
+        return Structure(
+            title_end=title_end, seasons=[first], absolute_episodes=_number_range(int(number), last)
+        )
+    if episode := _episode_after_season(work, match, first):
+        return Structure(title_end=match.start(), seasons=[first], episodes=[episode])
     seasons = [first]
     if multi := s.MULTI_SEASON.match(work, match.start()):
         last = int(multi.group("last"))
@@ -265,6 +270,15 @@ def _seasons(work: str, zone_end: int, _media: MediaType | None) -> Structure | 
     after = work[match.end() :]
     is_part = bool(s.SPECIAL_SEASON_PART.match(after)) or bool(_EXTRAS.match(after))
     return Structure(title_end=match.start(), seasons=seasons, full_season=not is_part)
+
+
+def _episode_after_season(work: str, match: re.Match[str], season: int) -> int | None:
+    """Read `S01.07`, `Season 11 01`: a two-digit number after a season that is no next season."""
+    after = s.EPISODE_AFTER_SEASON.match(work, match.end())
+    if after is None or match.group("season_last"):
+        return None
+    episode = int(after.group("dotted") or after.group("spaced"))
+    return None if episode == season + 1 and not match.group("season") else episode
 
 
 def _season_list(first: int, listed: str) -> list[int]:

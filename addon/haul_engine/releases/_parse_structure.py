@@ -78,8 +78,9 @@ SEASON_EPISODE: Final = re.compile(
     r"(?:[-_. ]{0,3}EP?|[-_. ]E[-_. ]?|xE?)[-_. ]?"
     r"(?P<episode>[0-9]{1,5})"
     # More episodes: "E03", "-03", "-E03", " - S01E03", "+03", "x03" ("-3" only before "." or ")").
-    r"(?P<more>(?:(?:[-_. ]{1,3}S[0-9]{1,4}[-_. ]?E|[-_. ]{0,3}EP?[-_. ]?|[-_. ]?x"
-    r"|[-+&](?:E|x|(?=[0-9]{2})|(?=[0-9](?:[.)\]]|$))))[0-9]{1,5}(?![0-9a-z]))*)"
+    # ("- Ep.129" after an episode is an absolute number, not the end of a range).
+    r"(?P<more>(?:(?:[-_. ]{1,3}S[0-9]{1,4}[-_. ]?E|[-_. ]{0,3}EP?(?=[0-9])|[-_.]?EP[-_. ]|[-_. ]?x"
+    r"|[-+&](?:E|x|(?=[0-9]{2})|(?=[0-9](?:[.)\]]|$))))[0-9]{1,5}(?![0-9]|(?![ex])[a-z]))*)"
     r"(?![0-9])",
     _I,
 )
@@ -110,13 +111,13 @@ _SEASON_WORD = (
 _EPISODE_WORD = (
     r"(?:episodes?|episodios?|episódios?|episodul|épisodes?|epis[oó]dio|folge|afl"
     r"|aflevering|cap[ií]tulo|cap|odcinek|jakso|avsnitt|afsnit|epizod[ea]?|rész|bölüm|bolum"
-    r"|сери[яий]|эпизод|епізод|серія|ser|seri[ay])"
+    r"|сери[яий]|сер\.?|эпизод|епізод|серія|ser|seri(?:[ay]|ja|ya|i)|serya)"
 )
 # "Ep 23", "Ep.5" ("ep34" glued is a mini-series episode, read elsewhere).
 _EPISODE_PREFIX = rf"(?:{_EPISODE_WORD}|ep[-_. ]|epi|eps)"
 # After a number: "5th", "1ª", "3º", "4°", "5-й", "09-я", "2.".
 _ORDINAL = r"(?:-?(?:й|я|ый|st|nd|rd|th)|ª|º|°|\.)?"
-_NUMBER_SEPARATOR = r"[-_. :]{0,3}№?\s?"
+_NUMBER_SEPARATOR = r"[-_. :]{0,3}[(#№]?\s?"
 SEASON_WORD_EPISODE: Final = re.compile(
     rf"(?<![a-z0-9])(?:{_SEASON_WORD}{_NUMBER_SEPARATOR}(?P<season>[0-9]{{1,4}})"
     rf"|(?:sez|s)[-_. ]?(?P<season_short>[0-9]{{1,2}})"
@@ -176,6 +177,11 @@ FULL_SEASON: Final = re.compile(
     _I,
 )
 # More seasons after the first: "1-3", "1 to 6", "1 à 3", "1, 2 & 3", "1 2 3", "S01-S03".
+# An episode after a season: "S01.07.720p", "Show S02 03" ending the name ("S01 04 (1080p)" is a
+# pack of seasons 1 to 4).
+EPISODE_AFTER_SEASON: Final = re.compile(
+    r"(?:[._](?P<dotted>[0-9]{2})(?![0-9]|[-_. ]?[a-z]?[0-9])| (?P<spaced>[0-9]{2})$)"
+)
 SEASON_LIST: Final = re.compile(
     r"(?:(?:[-_. ]?(?:-|~|to|à|a|thru)[-_. ]?|[-_. ]{0,2}(?:,|&|\+|and|y|e|и|/)[-_. ]{0,2}|[-_. ])"
     rf"S?(?:{_SEASON_WORD}[-_. ])?[0-9]{{1,2}}{_ORDINAL}(?![0-9]|[-_. ]?E[0-9]|x[0-9]|p))"
@@ -212,7 +218,7 @@ ANIME_TRAILING_NUMBER: Final = re.compile(
     r"[-_. ]{0,3}-?[-_. ]{0,3}\(?$"
 )
 ANIME_SEASON_THEN_NUMBER: Final = re.compile(
-    r"(?:[-_. ]{1,3}-[-_. ]{0,3}(?P<dashed>[0-9]{2,4})"
+    r"(?:[-_. ]{1,3}-[-_. ]{0,3}(?P<dashed>[0-9]{2,4})(?:\s?[-~]\s?(?P<last>[0-9]{2,4}))?"
     r"|[-_. ]{1,3}(?!(?:19|20)[0-9]{2})(?P<bare>[0-9]{3,4})"
     r"|[-_. ]{0,3}\[(?P<bracketed>[0-9]{1,4})\])(?![0-9]|x|p)",
     _I,
@@ -232,8 +238,9 @@ PACKED_MORE: Final = re.compile(
 )
 MINI_SERIES: Final = re.compile(
     r"(?<![a-z0-9])(?:part[-_. ]?(?P<part>[0-9]{1,2}|one|two|three|four|five|six|seven|eight|nine)"
-    r"|E(?:P)?(?P<episode>[0-9]{1,4})(?:-?E(?P<last>[0-9]{1,4})|-(?P<end>[0-9]{2,4}))?"
-    r"|(?P<of>[0-9]{1,2})[-_. ]?of[-_. ]?[0-9]{1,2}|#(?P<hash>[0-9]{1,4}))(?![0-9a-z])",
+    r"|E(?:P)?(?P<episode>[0-9]{1,4})(?:(?:-|[-_. ]{0,3}-[-_. ]{0,3}E)(?P<last>[0-9]{1,4})"
+    r"|-(?P<end>[0-9]{2,4}))?"
+    r"|(?P<of>[0-9]{1,2})[-_. ]?(?:of|iz|из)[-_. ]?[0-9]{1,2}|#(?P<hash>[0-9]{1,4}))(?![0-9a-z])",
     _I,
 )
 NUMBER_WORDS: Final = {
