@@ -87,8 +87,12 @@ def _season_episode(work: str, _zone_end: int, _media: MediaType | None) -> Stru
     )
     if match is None:
         return None
-    episodes = _episode_run(int(match.group("episode")), match.group("more"))
     season = match.group("season") or match.group("glued") or match.group("bare")
+    more = match.group("more")
+    seasons = _SEASON_IN_RUN.finditer(more)
+    if other_season := next((m for m in seasons if int(m[1]) != int(season)), None):
+        more = more[: other_season.start()]  # "s19e09_s20e14": episodes of two seasons
+    episodes = _episode_run(int(match.group("episode")), more)
     structure = Structure(title_end=match.start(), seasons=[int(season)], episodes=episodes)
     # "Show 2016 02 25 S20E142": a date before the episode is not part of the title.
     if dated := _find_date(work, None, match.start()):
@@ -349,6 +353,7 @@ def _absolute(
 
 
 _DIGITS = re.compile(r"[0-9]+")
+_SEASON_IN_RUN = re.compile(r"S0*([0-9]+)", re.IGNORECASE)
 _WORD_AFTER = re.compile(r" [a-z]", re.IGNORECASE)
 
 
@@ -386,7 +391,7 @@ def _mini_series(work: str, zone_end: int, media: MediaType | None) -> Structure
     """`Part 2`, `Part.Two`, `E07`, `3of6`: season 1 of a mini-series."""
     if media == "movie":
         return None
-    match = s.MINI_SERIES.search(work, 1)
+    match = s.MINI_SERIES.search(work)
     if match is None or match.start() > zone_end + 1:
         return None
     if part := match.group("part"):
@@ -407,6 +412,36 @@ def _mini_series(work: str, zone_end: int, media: MediaType | None) -> Structure
     return Structure(title_end=match.start(), seasons=[1], episodes=episodes, implied_season=True)
 
 
+def _leading_number(work: str, zone_end: int, media: MediaType | None) -> Structure | None:
+    """`01 - Title`, `003. Title - Name`, `102 - Name`: the number leads, the title follows."""
+    match = s.LEADING_NUMBER.match(work)
+    if match is None or media == "movie" or s.is_year(match.group("episode")):
+        return None
+    if media is None and match.group("separator") in {" ", "-"}:
+        return None  # "12 Angry Men": a title may start with a number when nothing says "show"
+    first = int(match.group("episode"))
+    title_end = work.find(" - ", match.end(), zone_end)
+    return Structure(
+        title_start=match.end(),
+        title_end=title_end if title_end > 0 else zone_end,
+        absolute_episodes=_number_range(first, int(match.group("last") or first)),
+    )
+
+
+def _bare_number(work: str, zone_end: int, media: MediaType | None) -> Structure | None:
+    """`Show.07.HDTV`, `Show Name 13-16`: for a show, a lone small number after the title."""
+    if media != "tv":
+        return None
+    for match in s.BARE_NUMBER.finditer(work, 1):
+        if match.start() >= zone_end:
+            break
+        if work[: match.start()].strip(s.TITLE_TRIM):
+            first = int(match.group("episode"))
+            last = int(match.group("last") or first)
+            return Structure(title_end=match.start(), absolute_episodes=_number_range(first, last))
+    return None
+
+
 def _turkish(work: str, _zone_end: int, media: MediaType | None) -> Structure | None:
     """Read Turkish serials' `69. Bölüm` (episode 69, numbered absolutely)."""
     if media == "movie" or (match := s.TURKISH_EPISODE.search(work, 1)) is None:
@@ -422,9 +457,11 @@ _FINDERS = (
     _spanish_chapter,
     _seasons,
     _episode_words,
+    _leading_number,
     _packed,
     _absolute_plain,
     _mini_series,
+    _bare_number,
 )
 _ANIME_FINDERS = (
     _season_episode,
@@ -433,6 +470,7 @@ _ANIME_FINDERS = (
     _dated,
     _seasons,
     _episode_words,
+    _leading_number,
     _anime,
     _packed,
     _mini_series,

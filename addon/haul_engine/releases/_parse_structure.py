@@ -75,7 +75,7 @@ LEADING_SHORT_DATE: Final = re.compile(
 # Numbering markers (see `_parse_numbering`): the title is what precedes the marker found.
 SEASON_EPISODE: Final = re.compile(
     r"(?<![a-z0-9])(?:S|T(?=[0-9]{1,2}X?E[0-9]))(?P<season>[0-9]{1,4})"
-    r"(?:[-_. ]{0,3}EP?|[-_. ]E[-_. ]?|xE?)[-_. ]?"
+    r"(?:[-_. ]{0,3}EP?|[-_. ]E[-_. ]?|xE?)[-_. ]?\(?"
     r"(?P<episode>[0-9]{1,5})"
     # More episodes: "E03", "-03", "-E03", " - S01E03", "+03", "x03" ("-3" only before "." or ")").
     # ("- Ep.129" after an episode is an absolute number, not the end of a range).
@@ -111,7 +111,7 @@ _SEASON_WORD = (
 _EPISODE_WORD = (
     r"(?:episodes?|episodios?|episódios?|episodul|épisodes?|epis[oó]dio|folge|afl"
     r"|aflevering|cap[ií]tulo|cap|odcinek|jakso|avsnitt|afsnit|epizod[ea]?|rész|bölüm|bolum"
-    r"|сери[яий]|сер\.?|эпизод|епізод|серія|ser|seri(?:[ay]|ja|ya|i)|serya)"
+    r"|\u0441\u0435\u0440(?:и[яий]|\.)?|эпизод|епізод|серія|ser|seri(?:[ay]|ja|ya|i)|serya)"
 )
 # "Ep 23", "Ep.5" ("ep34" glued is a mini-series episode, read elsewhere).
 _EPISODE_PREFIX = rf"(?:{_EPISODE_WORD}|ep[-_. ]|epi|eps)"
@@ -218,6 +218,7 @@ ANIME_TRAILING_NUMBER: Final = re.compile(
     r"[-_. ]{0,3}-?[-_. ]{0,3}\(?$"
 )
 ANIME_SEASON_THEN_NUMBER: Final = re.compile(
+    r"(?:[-_. ]{1,3}\((?:19|20)[0-9]{2}\))?"  # "Show S2 (2019) - 11"
     r"(?:[-_. ]{1,3}-[-_. ]{0,3}(?P<dashed>[0-9]{2,4})(?:\s?[-~]\s?(?P<last>[0-9]{2,4}))?"
     r"|[-_. ]{1,3}(?!(?:19|20)[0-9]{2})(?P<bare>[0-9]{3,4})"
     r"|[-_. ]{0,3}\[(?P<bracketed>[0-9]{1,4})\])(?![0-9]|x|p)",
@@ -235,6 +236,17 @@ PACKED_EPISODE: Final = re.compile(
 )
 PACKED_MORE: Final = re.compile(
     r"[-_. ](?P<season>[1-9]|[0-9]{2})(?P<episode>[0-9]{2})(?=[-_. ]|$)"
+)
+# Numbering that leads a name: "01 - Title", "003. Title - Name", "[Group] 06 Title".
+LEADING_NUMBER: Final = re.compile(
+    r"^(?P<episode>[0-9]{1,4})(?:-(?P<last>[0-9]{1,4}))?(?:v[1-9])?"
+    r"(?P<separator>\s?-\s|\.\s|\s|-)(?=[^\W0-9_])"
+)
+# A bare number after a title ("Show.07.HDTV", "Show Name 13-16", "Show.05.Episode.Name").
+BARE_NUMBER: Final = re.compile(
+    r"(?<=[._ ])(?<!part.)(?<!vol.)(?<!cd.)(?<!disc.)(?<!no.)(?<!\#)"
+    r"(?P<episode>[0-9]{1,2})(?:-(?P<last>[0-9]{1,2}))?(?:v[1-9])?(?=[._ ]|$)(?![._ ][0-9])",
+    _I,
 )
 MINI_SERIES: Final = re.compile(
     r"(?<![a-z0-9])(?:part[-_. ]?(?P<part>[0-9]{1,2}|one|two|three|four|five|six|seven|eight|nine)"

@@ -346,6 +346,7 @@ def _split_leading_group(text: str) -> tuple[str, str | None]:
         not group
         or q.RESOLUTION.fullmatch(group)
         or s.TITLE_END.fullmatch(group)
+        or (has_episode(group) and not group.startswith("0x"))  # "[04x01]", not "[0x539]"
         or "www." in group
     ):
         return text, None
