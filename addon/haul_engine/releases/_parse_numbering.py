@@ -69,10 +69,17 @@ def _split_absolute_from_title(work: str, structure: Structure) -> None:
 
 
 def title_zone_end(work: str) -> int:
-    """Where quality tags or packaging brackets begin (a title never extends past them)."""
+    """Where quality tags or packaging brackets begin (a title never extends past them).
+
+    A word that is also a title word (`Italian`, `Web`) ends the title only when more tags
+    follow it: `The.Italian.Job` keeps its title, `Show.ITALIAN.720p` does not.
+    """
     end = len(work)
-    if match := s.TITLE_END.search(work, 1):
-        end = match.start()
+    for match in s.TITLE_END.finditer(work, 1):
+        weak = match.group(0).lower() in s.WEAK_TITLE_END
+        if not weak or not work[match.end() :].strip() or s.TITLE_END.search(work, match.end()):
+            end = match.start()
+            break
     if (match := s.BRACKET_OPEN.search(work, 1)) and match.start() < end:
         end = match.start()
     return end
@@ -329,7 +336,7 @@ def _absolute(
         for m in s.ANIME_ABSOLUTE.finditer(work, 1, zone_end + 8)
         if m.start() <= zone_end and not s.is_year(m.group("episode"))
     ]
-    dashed = [m for m in candidates if "-" in m.group("lead") and " " in m.group("lead")]
+    dashed = [m for m in candidates if "-" in m.group("lead") and len(m.group("lead")) > 1]
     ranged = [m for m in candidates if m.group("range")]
     if strict:  # "Title - 07", "Title [07]"
         marked = [m for m in candidates if m in dashed or m.group(0).startswith("[")]
@@ -412,6 +419,18 @@ def _mini_series(work: str, zone_end: int, media: MediaType | None) -> Structure
     return Structure(title_end=match.start(), seasons=[1], episodes=episodes, implied_season=True)
 
 
+def _special(work: str, zone_end: int, media: MediaType | None) -> Structure | None:
+    """Specials are season 0: `Title - SP01`, `Title OVA 2`, `Title ONA`, `Title.Specials`."""
+    match = s.SPECIAL.search(work, 1)
+    if media == "movie" or match is None or match.start() > zone_end:
+        return None
+    if episode := match.group("episode"):
+        return Structure(title_end=match.start(), seasons=[0], episodes=[int(episode)])
+    return Structure(
+        title_end=match.start(), seasons=[0], full_season=match.group("word")[-1] in "sS"
+    )
+
+
 def _leading_number(work: str, zone_end: int, media: MediaType | None) -> Structure | None:
     """`01 - Title`, `003. Title - Name`, `102 - Name`: the number leads, the title follows."""
     match = s.LEADING_NUMBER.match(work)
@@ -457,6 +476,7 @@ _FINDERS = (
     _spanish_chapter,
     _seasons,
     _episode_words,
+    _special,
     _leading_number,
     _packed,
     _absolute_plain,
@@ -472,6 +492,7 @@ _ANIME_FINDERS = (
     _episode_words,
     _leading_number,
     _anime,
+    _special,
     _packed,
     _mini_series,
 )

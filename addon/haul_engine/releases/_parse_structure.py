@@ -22,11 +22,12 @@ AUDIO_EXTENSIONS: Final = frozenset(
     {"flac", "mp3", "m4a", "m4b", "ogg", "opus", "wav", "wma", "ape", "wv", "alac", "dsf"}
 )
 WEBSITE_PREFIX: Final = re.compile(
-    r"^\s*(?:[\[(]\s*)?(?:www\.[a-z0-9][-a-z0-9]{0,62}\.[a-z]{2,6}|[a-z0-9][-a-z0-9]{0,62}\.(?:"
+    r"^\s*(?:[\[({]\s*\.?)?(?:w{2,3}[., ][a-z0-9][-a-z0-9]{0,62}[., ][a-z]{2,6}"
+    r"|[a-z0-9][-a-z0-9]{0,62}\.(?:"
     r"com|net|org|info|tv|me|to|cc|ws|se|ru|de|fr|nl|eu|xyz|club|biz|la|mx|ag|is|lt|it|io|cx|in|pw"
     r"|ch|co|uk|nz|au|ca|za|tc|be|pl|cz|hu|ro|gr|pt|es|dk|no|fi|at|us|site|online|top|win|pro|link"
     r"|live|vip|fun|one|world|cloud|ms|sx|su|lol|bz|ph|vc|nu))(?:\.(?:uk|nz|au|br|jp|kr|za|in))?"
-    r"(?:\s*[\])]|\s+-\s+|\s{2,})[-\s]*",
+    r"(?:\.?\s*[\])}]|\s+-\s+|\s{2,})[-_\s]*",
     _I,
 )
 TRAILING_JUNK: Final = re.compile(
@@ -48,7 +49,7 @@ REVERSED: Final = re.compile(
 OPAQUE: Final = re.compile(r"^(?:[a-f0-9]{16,}|[a-z0-9]{8,}|[0-9_]+|[a-z]{1,4}|backup_.*)$", _I)
 GROUP_AT_END: Final = re.compile(r"-[^-\s][^-]*$")
 LEADING_GROUP: Final = re.compile(
-    r"^\s*(?:\[(?P<g1>[^\[\]]{1,60})\]|【(?P<g2>[^【】]{1,60})】)[-_. ]?"
+    r"^\s*\[?(?:\[(?P<g1>[^\[\]]{1,60})\]|【(?P<g2>[^【】]{1,60})】)[-_. ]?"
 )
 # Chinese fansub names: "[Group][native/Latin title][2019][07][1080p]", with 【】 brackets too and
 # any number of Han-only brackets ("[国漫][斗罗大陆]") before the Latin title.
@@ -199,9 +200,10 @@ ANIME_ABSOLUTE: Final = re.compile(
     r"(?P<padded>(?=0))?(?P<episode>[0-9]{1,4}(?:\.[0-9])?)"
     # "01-25", "01~10", "001-002-003"; spaced "01 - 119" only after a zero-padded number
     # ("Show 2 - 05" is episode 5 of "Show 2").
-    r"(?P<range>(?:[-~]|\s~\s|(?(padded)\s-\s|(?!)))[0-9]{1,4}(?:-[0-9]{1,4})*)?"
-    r"(?![-_. ](?:19|20)[0-9]{2}(?![0-9]))(?:v(?P<version>[1-9]))?(?:[话話集]|END|完)?"
-    r"(?=$|[-_ .]|\]|\)|\[|\(|v[1-9])",
+    r"(?P<range>(?:[-~+]|\s~\s|(?(padded)\s-\s|(?!)))[0-9]{1,4}(?:-[0-9]{1,4})*)?"
+    r"(?![-_. ](?:19|20)[0-9]{2}(?![0-9]))(?:v(?P<version>[0-9]))?"
+    r"(?:[话話集]|END|完|[abc](?=[-_ .]))?"
+    r"(?=$|[-_ .]|\]|\)|\[|\(|v[0-9])",
     _I,
 )
 EPISODE_WORD: Final = re.compile(
@@ -236,6 +238,11 @@ PACKED_EPISODE: Final = re.compile(
 )
 PACKED_MORE: Final = re.compile(
     r"[-_. ](?P<season>[1-9]|[0-9]{2})(?P<episode>[0-9]{2})(?=[-_. ]|$)"
+)
+SPECIAL: Final = re.compile(
+    r"(?<![a-z0-9])(?:(?:SP|OVA|OAD|ONA|Special)[-_. ]?(?P<episode>[0-9]{1,3})(?![0-9]|\.[0-9])"
+    r"|(?P<word>OVA|OAD|ONA|Specials))(?![a-z0-9])",
+    _I,
 )
 # Numbering that leads a name: "01 - Title", "003. Title - Name", "[Group] 06 Title".
 LEADING_NUMBER: Final = re.compile(
@@ -281,8 +288,22 @@ TITLE_END: Final = re.compile(
     r"|dubbed|subbed|multi|dual[-_. ]audio|german|french|truefrench|vostfr|vff|italian|spanish"
     r"|latino|russian|polish|japanese|korean|hindi|dutch|swedish|nordic|english"
     r"|amzn|nf|dsnp|hmax|atvp|hulu"
+    r"|(?:bd|br|bdrip|brrip|dl|hdtv|web-?dl|web)mux|vol(?:ume)?(?=[-_. ]?[0-9])"
     r")(?![a-z0-9])",
     _I,
+)
+# Scene tags written in capitals that end a title before its year ("Pacific.Rim.3D.2013").
+SCENE_TAG: Final = re.compile(
+    r"(?<![A-Za-z0-9'])(?:STV|NFOFiX|NFOFIX|READNFO|CONVERT|DOKU|XXX|3D|DC|SE|OM|VR180|VR|CUSTOM"
+    r"|INTEGRALE?|INTÉGRALE|COFFRET|COMPLETE|PPV)(?![A-Za-z0-9])"
+)
+# Language words are title words too ("The Italian Job") unless tags follow them.
+WEAK_TITLE_END: Final = frozenset(
+    {
+        *("german", "french", "italian", "spanish", "latino", "russian", "polish", "japanese"),
+        *("korean", "hindi", "dutch", "swedish", "nordic", "english"),
+        *("web", "complete", "real", "limited"),
+    }
 )
 BRACKET_OPEN: Final = re.compile(
     r"[\[(](?=[^\])]{0,80}?(?:[0-9]{3,4}[pi]|x26[45]|web|blu-?ray|hdtv|flac|mp3))", _I
@@ -317,7 +338,10 @@ def clean_title(raw: str) -> str:
     title = title.rstrip(TITLE_TRIM)
     if "." in title:
         title = _DOT_BETWEEN_WORDS.sub(" ", title) if " " in title else title.replace(".", " ")
+    title = _ACRONYM_THEN_WORD.sub(" ", title)  # "S.W.A.T.2017" is "S.W.A.T. 2017"
     title = SPACES.sub(" ", title.replace("\0", ".").replace("_", " ")).strip(_TITLE_END_TRIM)
+    if (bare := _TITLE_PACK_WORDS.sub("", title)) and bare != title:
+        title = bare.strip(_TITLE_END_TRIM)
     if NATIVE_SCRIPT.search(title):
         title = _latin_alternative(title)
     # "Show (2016/S01/WEB-DL)" was cut inside its parenthesis.
@@ -326,6 +350,12 @@ def clean_title(raw: str) -> str:
 
 def _latin_alternative(title: str) -> str:
     """Prefer the Latin-script one of `native / Latin` alternative titles."""
+    if (inner := _LATIN_IN_PARENTHESES.search(title)) and NATIVE_SCRIPT.search(
+        title[: inner.start()]
+    ):
+        return inner.group("latin")  # "Мыши и люди (Of Mice and Men)"
+    if " / " in title:
+        title = _PARENTHETICAL.sub("", title)  # "(Director / Director)" is no alternative title
     parts = [part for part in TITLE_ALTERNATIVES.split(title) if part] or [title]
     latin = [part for part in parts if not NATIVE_SCRIPT.search(part)]
     return latin[-1] if latin else parts[-1]
@@ -336,6 +366,16 @@ def _protect_dots(match: re.Match[str]) -> str:
     return match.group(0).replace(".", "\0")
 
 
+_TITLE_PACK_WORDS = re.compile(
+    r"(?:[-_.:, ]+(?:(?:the[-_. ])?complete(?:[-_. ]series)?|collection|int[ée]grale?|coffret|all)"
+    r"|(?<![0-9]st|[0-9]nd|[0-9]rd|[0-9]th)[-_.:, ]+(?:seasons?|saison|temporada))+$",
+    _I,
+)
+_LATIN_IN_PARENTHESES = re.compile(
+    r"\((?P<latin>[^()\u0400-\u04ff\u3040-\u9fff]*[a-z][^()\u0400-\u04ff\u3040-\u9fff]*)\)\s*$", _I
+)
+_PARENTHETICAL = re.compile(r"\s*\([^()]*\)")
+_ACRONYM_THEN_WORD = re.compile(r"(?<=[A-Z]\0)(?=[A-Za-z0-9]{2})")
 _DOT_BETWEEN_WORDS = re.compile(r"\.(?=\S)|(?<=\S)\.(?=\s|$)")
 _TITLE_END_TRIM = " -_/|:,;+~[{"
 _UNCLOSED_YEAR = re.compile(r"\((?:19|20)[0-9]{2}$")

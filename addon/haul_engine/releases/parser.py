@@ -342,6 +342,8 @@ def _split_leading_group(text: str) -> tuple[str, str | None]:
         return text, None
     group = (match.group("g1") or match.group("g2") or "").strip()
     rest = text[match.end() :]
+    if rest.strip() and q.RESOLUTION.fullmatch(group):
+        return f"{rest} [{group}]", None  # "[720p] Title": the quality moves behind the title
     if (
         not group
         or q.RESOLUTION.fullmatch(group)
@@ -369,13 +371,17 @@ def _movie_title_and_year(work: str, structure: Structure) -> int | None:
     match = s.YEAR.search(work, 1)
     if match is None or not work[: match.start()].strip(s.TITLE_TRIM):
         return None
-    if QUALITY_HINT.search(work, 0, match.start()):
+    if any(
+        hint.group(0).lower() != "web" for hint in QUALITY_HINT.finditer(work, 0, match.start())
+    ):
         return int(match.group("year"))  # "Title 1080p 2012": the year is after the title's end
     while (following := s.YEAR.match(work, match.end())) or (
         (following := s.YEAR.match(work, match.end() + 1)) and work[match.end()] in " ._-"
     ):
         match = following
     structure.title_end = match.start()
+    if tag := s.SCENE_TAG.search(work, 1, match.start()):
+        structure.title_end = tag.start()  # "Pacific.Rim.3D.2013", "Hardwired.STV.2001"
     edition = next(
         (m for m in q.EDITION.finditer(work, 1, match.start()) if is_edition(m.group(0))), None
     )
