@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from haul_engine.releases import _parse_structure as s
+
 _I = re.IGNORECASE
 
 # Groups whose names hold separators or that sign without a dash (facts about the scene).
@@ -16,7 +18,7 @@ KNOWN_GROUPS: Final = re.compile(
 # Suffix forms, tried in order on a name that ends with the group.
 DASH_GROUP: Final = re.compile(
     r"(?:(?<=[a-z0-9\])])-|\s-\s?|\s?-\s"
-    r"|\.-)(?P<group>[^\W_][\w&]{0,30}(?:-[^\W_][\w&]{0,30})?)[)\]]?\s*$",
+    r"|\.-\.?)(?P<group>[^\W_][\w&]{0,30}(?:-[^\W_][\w&]{0,30})?)[)\]]?\s*$",
     _I,
 )
 SOFTSUBS: Final = re.compile(r"^softsubs \((?P<group>[^()]+)\)$", _I)
@@ -35,13 +37,18 @@ NOT_A_GROUP: Final = re.compile(
     r"|hd(?:tv)?[-. ]?[0-9]{3,4}p"
     r"|[a-f0-9]{8}|ma|es|x|complete|batch|season|english|eng|german|french|softsubs|raw|nf|amzn|uhd"
     r"|dub|dubbed|sub|subbed|rip|lossless|log|cue|cd|[0-9]cd|vbr|cbr|mkv|m4a|kbps|[0-9]{4}|sdtv"
-    r"|hdtv|tv)$",
+    r"|hdtv|tv|[a-z]|truefrench|vff|vostfr|ita|italian|spanish|nordic|swedish|hindi)$",
     _I,
 )
+# "Show.S01E02.HDTV.XviD.Etc-Group": a dotted word before the dash belongs to the group.
+DOTTED_PREFIX: Final = re.compile(r"(?<=[._])(?P<prefix>[a-z][a-z0-9&]{1,30})$", _I)
+# "Show.S01E02.720p.WEB.DL.AAC2.0.H.264.KCRT", "DLMux by UBi": a group named after the tags.
+DOTTED_LAST: Final = re.compile(r"(?<=[a-z0-9])\.(?P<group>[a-z][a-z0-9]{1,19})$", _I)
+SIGNED_BY: Final = re.compile(r"(?<![a-z])by (?P<group>[^\W_][\w&@]{1,30})$", _I)
 QUALITY_HINT: Final = re.compile(
     r"(?<![a-z0-9])(?:[0-9]{3,4}[pi]|[xh][-_. ]?26[45]|hevc|avc|xvid|divx|web|web-?dl|webrip|hdtv"
     r"|pdtv"
-    r"|dvd(?:rip)?|blu-?ray|bdrip|brrip|remux|aac|ac3|dts|ddp?|truehd|flac|mp3|dsr|2hd|mpeg2"
+    r"|dvd(?:rip|r)?|blu-?ray|bdrip|brrip|remux|aac|ac3|dts|ddp?|truehd|flac|mp3|dsr|2hd|mpeg2"
     r"|vc-?1|hdrip"
     r"|bdmux|webmux|bd|uhd|[0-9]{2,3}kbps)(?![a-z])",
     _I,
@@ -61,7 +68,21 @@ def release_group(text: str, leading_group: str | None) -> str | None:
         return group
     if match := LAST_PARENTHESIS.search(text):  # "(1080p BluRay x265 Tigole)"
         return _signed_quality_block(match.group("block"))
-    return None
+    return _undashed_group(text)
+
+
+def _undashed_group(text: str) -> str | None:
+    """Return a group signed `by Name`, or ending a dotted name after its tags (`H.264.KCRT`)."""
+    if signed := SIGNED_BY.search(text):
+        return signed.group("group")
+    match = DOTTED_LAST.search(text)
+    if match is None or " " in text:
+        return None
+    group = match.group("group")
+    if NOT_A_GROUP.match(group) or QUALITY_HINT.fullmatch(group) or s.TITLE_END.fullmatch(group):
+        return None
+    hints = QUALITY_HINT.finditer(text, max(0, match.start() - 12), match.start())
+    return group if any(hint.end() == match.start() for hint in hints) else None
 
 
 def _dash_group(text: str) -> str | None:
@@ -70,6 +91,12 @@ def _dash_group(text: str) -> str | None:
     if match is None or not QUALITY_HINT.search(text, 0, match.start()):
         return None
     first, _, second = match.group("group").partition("-")
+    if not second and (prefix := DOTTED_PREFIX.search(text, 0, match.start())):
+        word = prefix.group("prefix")  # "XViD.Etc-Group"
+        if not (
+            NOT_A_GROUP.match(word) or QUALITY_HINT.fullmatch(word) or s.TITLE_END.fullmatch(word)
+        ):
+            return f"{word}-{first}"
     if not NOT_A_GROUP.match(first):
         return match.group("group")
     return second if second and not NOT_A_GROUP.match(second) else None
@@ -89,7 +116,7 @@ def _bracketed_group(text: str) -> str | None:
             return None if " " in candidate else candidate
         if last and (signed := _signed_quality_block(candidate)):
             return signed
-        text, last = text[: match.start()].rstrip(), False
+        text, last = text[: match.start()].rstrip(" ._"), False
     return None
 
 

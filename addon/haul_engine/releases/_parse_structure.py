@@ -37,8 +37,10 @@ TRAILING_JUNK: Final = re.compile(
     r"|-(?:rp|obfuscated|obfuscation|scrambled|nzbgeek|sample|postbot|xpost|rakuv[a-z0-9]*|whiterev"
     r"|buymore|asrequested|alternativetorequested|gerov|z0ids3n|chamele0n|4p|4planet|altezachen"
     r"|repackpost|[0-9]|pre|no[-_. ]rars|sanitized))"
-    r"|\[(?:rarbg|eztv)[^\]]*\]|[-_. ](?:eztv|rarbg)(?:\.[a-z]{2,3})?"
-    r"|\[(?:www\.)?[-a-z0-9]+\.(?:com|net|org|io|gov|info|tv|to|me|co\.uk)\])+$",
+    r"|\[(?:rarbg|eztv)[^\]]*\]|[_. ](?:eztv|rarbg)(?:\.[a-z]{2,3})?"
+    # Sites ("[tvu.org.ru]", ".par-www.site.com"), proofs and samples, a subtitle's language.
+    r"|\[(?:www\.)?[-a-z0-9]+(?:\.[-a-z0-9]+)*\.(?:com|net|org|io|gov|info|tv|to|me|ru|co\.uk)\]"
+    r"|\.par-www\.[-a-z0-9.]+|\.(?:proof|sample)|(?<=[a-z0-9]{2})\.(?:eng|hebsubs))+$",
     _I,
 )
 # A name written backwards by an obfuscating uploader ("yrucreM-462.H.p027.10E10S...").
