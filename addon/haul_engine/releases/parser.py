@@ -121,6 +121,12 @@ _PATH_SPLIT = re.compile(r"[\\/]+")
 _WORD_SLASH = re.compile(r"(?<=[^\s/])/(?=[^\s/])")
 _BRACKETED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|【[^【】]*】")
 _MAX_FOLDERS = 3
+_LEADING_NUMBER_ONLY = re.compile(r"^[0-9]{1,3}(?:-[0-9]{1,3})?[ .-]+[^\W0-9_]")
+_VIDEO_EXTENSIONS = s.SD_EXTENSIONS | s.HD_EXTENSIONS | s.BLURAY_EXTENSIONS
+_SEASON_FOLDER = re.compile(
+    r"^(?:season|saison|staffel|temporada|stagione|seizoen|series|s)[-_. ]?[0-9]{1,4}$",
+    re.IGNORECASE,
+)
 _TOO_SHORT_TITLES = frozenset({"", "the", "a", "an"})
 
 
@@ -131,9 +137,14 @@ def parse_release(name: str, media_type: MediaType | None = None) -> ParsedRelea
     read from its file name, with what that name does not say taken from its folders.
     """
     *folders, file_name = _path_parts(_clean(name), media_type)
+    if media_type == "music" and _strip_extension(file_name)[1] in _VIDEO_EXTENSIONS:
+        media_type = None  # a video file is no album, whatever was expected
+    if media_type is None and folders and _SEASON_FOLDER.match(folders[-1]):
+        media_type = "tv"  # "Show/Season 01/01 Pilot.mkv"
     if folders and _is_opaque(_unreversed(_strip_extension(file_name)[0]), folders[-1]):
         file_name = folders.pop()
     parsed, implied_season = _parse_name(file_name, media_type)
+    leading_number = _LEADING_NUMBER_ONLY.match(_strip_extension(file_name)[0]) is not None
     said = _Said(
         resolution=bool(q.RESOLUTION.search(file_name)), source=bool(_VIDEO.search(file_name))
     )
@@ -141,6 +152,9 @@ def parse_release(name: str, media_type: MediaType | None = None) -> ParsedRelea
         if depth and parsed.title and not implied_season:
             break
         found, _ = _parse_name(folder, media_type)
+        if leading_number and len(found.seasons) == 1 and not parsed.episodes:
+            # "Season 01/01 Pilot.mkv": the number leading the file is an episode of that season
+            parsed = replace(parsed, episodes=parsed.absolute_episodes, absolute_episodes=[])
         parsed = _completed(
             parsed, found, implied_season=implied_season, said=said, release=not depth
         )
