@@ -75,13 +75,13 @@ def title_zone_end(work: str) -> int:
     follow it: `The.Italian.Job` keeps its title, `Show.ITALIAN.720p` does not.
     """
     end = len(work)
-    for match in s.TITLE_END.finditer(work, 1):
-        weak = match.group(0).lower() in s.WEAK_TITLE_END
-        if not weak or not work[match.end() :].strip() or s.TITLE_END.search(work, match.end()):
-            end = match.start()
+    for tag in s.TITLE_END.finditer(work, 1):
+        weak = tag.group(0).lower() in s.WEAK_TITLE_END
+        if not weak or not work[tag.end() :].strip() or s.TITLE_END.search(work, tag.end()):
+            end = tag.start()
             break
-    if (match := s.BRACKET_OPEN.search(work, 1)) and match.start() < end:
-        end = match.start()
+    if (bracket := s.BRACKET_OPEN.search(work, 1)) and bracket.start() < end:
+        end = bracket.start()
     return end
 
 
@@ -360,6 +360,7 @@ def _absolute(
 
 
 _DIGITS = re.compile(r"[0-9]+")
+_DASHED_NUMBER = re.compile(r" - [0-9]{1,4}(?:v[0-9])? ")
 _SEASON_IN_RUN = re.compile(r"S0*([0-9]+)", re.IGNORECASE)
 _WORD_AFTER = re.compile(r" [a-z]", re.IGNORECASE)
 
@@ -426,6 +427,8 @@ def _special(work: str, zone_end: int, media: MediaType | None) -> Structure | N
         return None
     if episode := match.group("episode"):
         return Structure(title_end=match.start(), seasons=[0], episodes=[int(episode)])
+    if _DASHED_NUMBER.search(work, 0, match.start()):
+        return None  # "Show - 01 - OVA": the OVA's own number came first
     return Structure(
         title_end=match.start(), seasons=[0], full_season=match.group("word")[-1] in "sS"
     )
@@ -491,8 +494,8 @@ _ANIME_FINDERS = (
     _seasons,
     _episode_words,
     _leading_number,
-    _anime,
     _special,
+    _anime,
     _packed,
     _mini_series,
 )

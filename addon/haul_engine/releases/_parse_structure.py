@@ -39,7 +39,8 @@ TRAILING_JUNK: Final = re.compile(
     r"|repackpost|[0-9]|pre|no[-_. ]rars|sanitized))"
     r"|\[(?:rarbg|eztv)[^\]]*\]|[_. ](?:eztv|rarbg)(?:\.[a-z]{2,3})?"
     # Sites ("[tvu.org.ru]", ".par-www.site.com"), proofs and samples, a subtitle's language.
-    r"|\[(?:www\.)?[-a-z0-9]+(?:\.[-a-z0-9]+)*\.(?:com|net|org|io|gov|info|tv|to|me|ru|co\.uk)\]"
+    r"|[-_. ]{0,3}\[(?:www\.)?[-a-z0-9]+(?:\.[-a-z0-9]+)*"
+    r"\.(?:com|net|org|io|gov|info|tv|to|me|ru|co\.uk)\]"
     r"|\.par-www\.[-a-z0-9.]+|\.(?:proof|sample)|(?<=[a-z0-9]{2})\.(?:eng|hebsubs))+$",
     _I,
 )
@@ -291,6 +292,7 @@ TITLE_END: Final = re.compile(
     r"|latino|russian|polish|japanese|korean|hindi|dutch|swedish|nordic|english"
     r"|amzn|nf|dsnp|hmax|atvp|hulu"
     r"|(?:bd|br|bdrip|brrip|dl|hdtv|web-?dl|web)mux|vol(?:ume)?(?=[-_. ]?[0-9])"
+    r"|vr[-_. ]?(?:360|180)|360[-_. ]?vr"
     r")(?![a-z0-9])",
     _I,
 )

@@ -121,6 +121,7 @@ _PATH_SPLIT = re.compile(r"[\\/]+")
 _WORD_SLASH = re.compile(r"(?<=[^\s/])/(?=[^\s/])")
 _BRACKETED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|【[^【】]*】")
 _MAX_FOLDERS = 3
+_UNDERSCORED = re.compile(r"^[^\s.]+_[0-9]{2,4}$")
 _LEADING_NUMBER_ONLY = re.compile(r"^[0-9]{1,3}(?:-[0-9]{1,3})?[ .-]+[^\W0-9_]")
 _VIDEO_EXTENSIONS = s.SD_EXTENSIONS | s.HD_EXTENSIONS | s.BLURAY_EXTENSIONS
 _SEASON_FOLDER = re.compile(
@@ -154,7 +155,9 @@ def parse_release(name: str, media_type: MediaType | None = None) -> ParsedRelea
         found, _ = _parse_name(folder, media_type)
         if leading_number and len(found.seasons) == 1 and not parsed.episodes:
             # "Season 01/01 Pilot.mkv": the number leading the file is an episode of that season
-            parsed = replace(parsed, episodes=parsed.absolute_episodes, absolute_episodes=[])
+            # (and what follows the number is the episode's title, the series is a folder).
+            numbers = parsed.absolute_episodes
+            parsed = replace(parsed, title="", episodes=numbers, absolute_episodes=[])
         parsed = _completed(
             parsed, found, implied_season=implied_season, said=said, release=not depth
         )
@@ -181,6 +184,8 @@ def _completed(
     changes: dict[str, object] = {}
     if not parsed.title and folder.title:
         changes.update(title=folder.title, year=parsed.year or folder.year)
+    elif folder.title and parsed.title.casefold() == folder.title.casefold():
+        changes["title"] = folder.title  # "Show.S01/show.s01e05.mkv": the folder keeps the case
     one_season = len(folder.seasons) == 1 and not folder.episodes
     if one_season and parsed.episodes and (implied_season or not parsed.seasons):
         changes["seasons"] = folder.seasons
@@ -208,7 +213,8 @@ def _parse_name(name: str, media_type: MediaType | None) -> tuple[ParsedRelease,
         return ParsedRelease(**parse_music(text)._asdict()), False
     text, leading_group = _split_leading_group(text)
     work = text.replace("_", " ")
-    anime_like = leading_group is not None or bool(s.HASH.search(work))
+    # "One_Piece_679": a number ending a name written with underscores is anime fansubs' style.
+    anime_like = bool(leading_group is not None or s.HASH.search(work) or _UNDERSCORED.match(text))
     structure = find_structure(work, media_type, anime_like=anime_like)
     numbered = bool(structure.seasons or structure.episodes or structure.absolute_episodes)
     if numbered or structure.air_date or media_type == "tv":
