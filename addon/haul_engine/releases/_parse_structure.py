@@ -184,7 +184,7 @@ FULL_SEASON: Final = re.compile(
 # An episode after a season: "S01.07.720p", "Show S02 03" ending the name ("S01 04 (1080p)" is a
 # pack of seasons 1 to 4).
 EPISODE_AFTER_SEASON: Final = re.compile(
-    r"(?:[._](?P<dotted>[0-9]{2})(?![0-9]|[-_. ]?[a-z]?[0-9])| (?P<spaced>[0-9]{2})$)"
+    r"(?:[._](?P<dotted>[0-9]{2})(?![0-9]|[-_. ][0-9]{1,2}(?![0-9]))| (?P<spaced>[0-9]{2})$)"
 )
 SEASON_LIST: Final = re.compile(
     r"(?:(?:[-_. ]?(?:-|~|to|à|a|thru)[-_. ]?|[-_. ]{0,2}(?:,|&|\+|and|y|e|и|/)[-_. ]{0,2}|[-_. ])"

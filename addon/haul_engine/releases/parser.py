@@ -121,6 +121,7 @@ _PATH_SPLIT = re.compile(r"[\\/]+")
 _WORD_SLASH = re.compile(r"(?<=[^\s/])/(?=[^\s/])")
 _BRACKETED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|【[^【】]*】")
 _MAX_FOLDERS = 3
+_SCENE_FILE = re.compile(r"^[a-z0-9]{1,8}-(?![^.]*(?:19|20)[0-9]{2})[-a-z0-9.]{1,40}$")
 _UNDERSCORED = re.compile(r"^[^\s.]+_[0-9]{2,4}$")
 _LEADING_NUMBER_ONLY = re.compile(r"^[0-9]{1,3}(?:-[0-9]{1,3})?[ .-]+[^\W0-9_]")
 _VIDEO_EXTENSIONS = s.SD_EXTENSIONS | s.HD_EXTENSIONS | s.BLURAY_EXTENSIONS
@@ -145,6 +146,8 @@ def parse_release(name: str, media_type: MediaType | None = None) -> ParsedRelea
     if folders and _is_opaque(_unreversed(_strip_extension(file_name)[0]), folders[-1]):
         file_name = folders.pop()
     parsed, implied_season = _parse_name(file_name, media_type)
+    if folders and _is_scene_file(_strip_extension(file_name)[0], folders[-1]):
+        parsed = replace(parsed, title="")  # its words abbreviate the folder's title
     leading_number = _LEADING_NUMBER_ONLY.match(_strip_extension(file_name)[0]) is not None
     said = _Said(
         resolution=bool(q.RESOLUTION.search(file_name)), source=bool(_VIDEO.search(file_name))
@@ -344,9 +347,16 @@ def _is_opaque(file_name: str, folder: str) -> bool:
     """Tell whether a file name says nothing while its folder names the release."""
     if s.OPAQUE.match(file_name):
         return True
+    if has_episode(file_name) or _is_scene_file(file_name, folder):
+        return False
     if not q.RESOLUTION.search(file_name) and q.RESOLUTION.search(folder):
         return True
-    return not has_episode(file_name) and has_episode(folder)
+    return has_episode(folder)
+
+
+def _is_scene_file(file_name: str, folder: str) -> bool:
+    """Tell a scene release's short file name (`Movie.2019.DVDRip.XviD-GRP/grp-movie.avi`)."""
+    return bool(_SCENE_FILE.match(file_name) and QUALITY_HINT.search(folder))
 
 
 def _leading_bracket(text: str) -> str:
