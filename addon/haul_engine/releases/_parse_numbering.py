@@ -93,7 +93,7 @@ def _season_episode(work: str, _zone_end: int, _media: MediaType | None) -> Stru
         or s.SEASON_EPISODE_GLUED.search(work)
     )
     if match is None:
-        return None
+        return _season_episode_other(work)
     season = match.group("season") or match.group("glued") or match.group("bare")
     more = match.group("more")
     seasons = _SEASON_IN_RUN.finditer(more)
@@ -114,6 +114,18 @@ def _season_episode(work: str, _zone_end: int, _media: MediaType | None) -> Stru
     if (whole := s.WHOLE_SEASON_RUN.match(work, match.start())) and whole["last"] == whole["total"]:
         structure.episodes, structure.full_season = [], True
     return structure
+
+
+def _season_episode_other(work: str) -> Structure | None:
+    """`[S2-07]`, `[5.01]`, ` - 6.01 - `, `Episode 1.22`: rarer shapes of a season's episode."""
+    match = s.SEASON_EPISODE_OTHER.search(work)
+    if match is None:
+        return None
+    season, episode = (number for number in match.groups() if number is not None)
+    title_end = (
+        match.start() - 3 if work[match.start() - 3 : match.start()] == " - " else match.start()
+    )
+    return Structure(title_end=title_end, seasons=[int(season)], episodes=[int(episode)])
 
 
 def _episode_run(first: int, more: str) -> list[int]:
@@ -252,7 +264,11 @@ def _date(year: int, month: str, day: str) -> date | None:
 
 def _seasons(work: str, zone_end: int, _media: MediaType | None) -> Structure | None:
     """Season packs: `S02`, `Season 4`, `2nd Season`, `S01-S09`, `Seasons 1, 2 & 3`, `1ª a 8ª`."""
-    match = s.FULL_SEASON.search(work)
+    matches = list(s.FULL_SEASON.finditer(work))
+    # "24 Season 1-8": a season word and its number beat a number before a season word.
+    match = next((m for m in matches if not m.group("season_first")), None) or next(
+        iter(matches), None
+    )
     if match is None or (match.start() > zone_end and q.RESOLUTION.search(work, 0, match.start())):
         return None  # "[2160p x265 S82 Joy]": a season token after the quality is not a season
     first = int(match.group("season") or match.group("season_word") or match.group("season_first"))

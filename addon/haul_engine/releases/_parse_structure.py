@@ -36,7 +36,7 @@ TRAILING_JUNK: Final = re.compile(
     r"|xpost|nzbgeek)\]"
     r"|-(?:rp|obfuscated|obfuscation|scrambled|nzbgeek|sample|postbot|xpost|rakuv[a-z0-9]*|whiterev"
     r"|buymore|asrequested|alternativetorequested|gerov|z0ids3n|chamele0n|4p|4planet|altezachen"
-    r"|repackpost|[0-9]|pre|no[-_. ]rars|sanitized))"
+    r"|repackpost|pre|no[-_. ]rars|sanitized)|(?<=[a-z]{2})-[0-9])"
     r"|\[(?:rarbg|eztv)[^\]]*\]|[_. ](?:eztv|rarbg)(?:\.[a-z]{2,3})?"
     # Sites ("[tvu.org.ru]", ".par-www.site.com"), proofs and samples, a subtitle's language.
     r"|[-_. ]{0,3}\[(?:www\.)?[-a-z0-9]+(?:\.[-a-z0-9]+)*"
@@ -88,6 +88,14 @@ SEASON_EPISODE: Final = re.compile(
     r"(?![0-9])",
     _I,
 )
+# Season and episode in other shapes: "[S2-07]", "(S4-24)", "[5.01]", " - 6.01 - ", "Episode 1.22".
+SEASON_EPISODE_OTHER: Final = re.compile(
+    r"[\[(]S(?P<season>[0-9]{1,2})-(?P<episode>[0-9]{2,3})[\])]"
+    r"|\[(?P<season_dot>[0-9]{1,2})\.(?P<episode_dot>[0-9]{2,3})\]"
+    r"|(?<= - )(?P<season_dashed>[0-9]{1,2})\.(?P<episode_dashed>[0-9]{2})(?= - )"
+    r"|(?<![a-z])episode (?P<season_word>[0-9]{1,2})\.(?P<episode_word>[0-9]{2})(?![0-9])",
+    _I,
+)
 SEASON_EPISODE_GLUED: Final = re.compile(
     r"(?<=[a-z])S(?P<season>[0-9]{2})E(?P<episode>[0-9]{2})(?P<more>(?:E[0-9]{2})*)(?![0-9])", _I
 )
@@ -120,7 +128,7 @@ _EPISODE_WORD = (
 # "Ep 23", "Ep.5" ("ep34" glued is a mini-series episode, read elsewhere).
 _EPISODE_PREFIX = rf"(?:{_EPISODE_WORD}|ep[-_. ]|epi|eps)"
 # After a number: "5th", "1ª", "3º", "4°", "5-й", "09-я", "2.".
-_ORDINAL = r"(?:-?(?:й|я|ый|st|nd|rd|th)|ª|º|°|\.)?"
+_ORDINAL = r"(?:[- ]?(?:st|nd|rd|th)(?![a-z])|-?(?:й|я|ый)|ª|º|°|[ao]?\.)?"
 _NUMBER_SEPARATOR = r"[-_. :]{0,3}[(#№]?\s?"
 SEASON_WORD_EPISODE: Final = re.compile(
     rf"(?<![a-z0-9])(?:{_SEASON_WORD}{_NUMBER_SEPARATOR}(?P<season>[0-9]{{1,4}})"
@@ -187,13 +195,14 @@ EPISODE_AFTER_SEASON: Final = re.compile(
     r"(?:[._](?P<dotted>[0-9]{2})(?![0-9]|[-_. ][0-9]{1,2}(?![0-9]))| (?P<spaced>[0-9]{2})$)"
 )
 SEASON_LIST: Final = re.compile(
-    r"(?:(?:[-_. ]?(?:-|~|to|à|a|thru)[-_. ]?|[-_. ]{0,2}(?:,|&|\+|and|y|e|и|/)[-_. ]{0,2}|[-_. ])"
+    r"(?:(?:[-_. ]?(?:-|~|to|à|a|thru|:)[-_. ]?"
+    r"|[-_. ]{0,2}(?:[,&+/]|and|y|e|и)(?:[-_. ]{0,2}(?:&|and))?[-_. ]{0,2}|[-_. ])"
     rf"S?(?:{_SEASON_WORD}[-_. ])?[0-9]{{1,2}}{_ORDINAL}(?![0-9]|[-_. ]?E[0-9]|x[0-9]|p))"
     r"{1,30}",
     _I,
 )
 SEASON_LIST_ITEM: Final = re.compile(
-    r"[-_.,&+/ ]*(?P<range>(?:-|~|to|à|a|thru)(?![a-z]))?[-_. ]*S?(?:[^\W0-9_]{2,10}[-_. ]+)?"
+    r"[_.,&+/ ]*(?P<range>(?:-|~|to|à|a|thru|:)(?![a-z]))?[-_. ]*S?(?:[^\W0-9_]{2,10}[-_. ]+)?"
     r"(?P<number>[0-9]{1,2})",
     _I,
 )

@@ -156,7 +156,8 @@ def parse_release(name: str, media_type: MediaType | None = None) -> ParsedRelea
         if depth and parsed.title and not implied_season:
             break
         found, _ = _parse_name(folder, media_type)
-        if leading_number and len(found.seasons) == 1 and not parsed.episodes:
+        season_folder = len(found.seasons) == 1 and not found.episodes
+        if season_folder and (leading_number or not found.title) and not parsed.episodes:
             # "Season 01/01 Pilot.mkv": the number leading the file is an episode of that season
             # (and what follows the number is the episode's title, the series is a folder).
             numbers = parsed.absolute_episodes
@@ -310,7 +311,10 @@ def _prepare(name: str) -> tuple[str, str]:
     text, extension = _strip_extension(name[:_MAX_NAME_LENGTH])
     text = _unreversed(text)
     text = s.WEBSITE_PREFIX.sub("", text, count=1)
-    text = s.NATIVE_TITLE_PREFIX.sub("", text, count=1)
+    if (native := s.NATIVE_TITLE_PREFIX.match(text)) and (
+        not has_episode(native.group(0)) or has_episode(text[native.end() :])
+    ):
+        text = text[native.end() :]  # not when only the native part has the numbering
     text = s.LEADING_SHORT_DATE.sub("", text, count=1)
     text = _strip_junk(text)
     if match := s.CHINESE_ANIME.match(text):
