@@ -82,6 +82,8 @@ def title_zone_end(work: str) -> int:
             break
     if (bracket := s.BRACKET_OPEN.search(work, 1)) and bracket.start() < end:
         end = bracket.start()
+    if (crc := s.HASH.search(work, 1, end + 10)) and crc.start() < end:
+        end = crc.start()
     return end
 
 
@@ -272,6 +274,16 @@ def _seasons(work: str, zone_end: int, _media: MediaType | None) -> Structure | 
     if match is None or (match.start() > zone_end and q.RESOLUTION.search(work, 0, match.start())):
         return None  # "[2160p x265 S82 Joy]": a season token after the quality is not a season
     first = int(match.group("season") or match.group("season_word") or match.group("season_first"))
+    if numbered := _numbered_in_season(work, match, first):
+        return numbered
+    after = work[match.end() :]
+    is_part = bool(s.SPECIAL_SEASON_PART.match(after)) or bool(_EXTRAS.match(after))
+    seasons = _listed_seasons(work, match, first)
+    return Structure(title_end=match.start(), seasons=seasons, full_season=not is_part)
+
+
+def _numbered_in_season(work: str, match: re.Match[str], first: int) -> Structure | None:
+    """Read an episode number after a season: `Show S3 - 12`, `S01.07`, `2nd Season 24`."""
     if absolute := s.ANIME_SEASON_THEN_NUMBER.match(work, match.end()):
         # "Show S3 - 12": anime name their seasons in the title and number episodes absolutely;
         # "Show Season 3 - 12" keeps its title without the season words.
@@ -285,18 +297,22 @@ def _seasons(work: str, zone_end: int, _media: MediaType | None) -> Structure | 
         )
     if episode := _episode_after_season(work, match, first):
         return Structure(title_end=match.start(), seasons=[first], episodes=[episode])
-    seasons = [first]
+    if match.group("season_first") and (after := _ORDINAL_SEASON_EPISODE.match(work, match.end())):
+        number = int(after.group("episode"))  # "2nd Season 24"
+        return Structure(title_end=match.start(), seasons=[first], absolute_episodes=[number])
+    return None
+
+
+def _listed_seasons(work: str, match: re.Match[str], first: int) -> list[int]:
+    """Seasons of a pack: `S01-S09`, `1ª a 8ª Temporada`, `Seasons 1, 2 & 3`."""
     if multi := s.MULTI_SEASON.match(work, match.start()):
         last = int(multi.group("last"))
-        if first < last <= first + _MAX_RUN:
-            seasons = list(range(first, last + 1))
-    elif last_word := match.group("season_last"):
-        seasons = _number_range(first, int(last_word))
-    elif listed := s.SEASON_LIST.match(work, match.end()):
-        seasons = _season_list(first, listed.group(0))
-    after = work[match.end() :]
-    is_part = bool(s.SPECIAL_SEASON_PART.match(after)) or bool(_EXTRAS.match(after))
-    return Structure(title_end=match.start(), seasons=seasons, full_season=not is_part)
+        return list(range(first, last + 1)) if first < last <= first + _MAX_RUN else [first]
+    if last_word := match.group("season_last"):
+        return _number_range(first, int(last_word))
+    if not match.group("season_first") and (listed := s.SEASON_LIST.match(work, match.end())):
+        return _season_list(first, listed.group(0))
+    return [first]
 
 
 def _episode_after_season(work: str, match: re.Match[str], season: int) -> int | None:
@@ -342,7 +358,7 @@ def _absolute(
     if media == "movie":
         return None
     word = s.EPISODE_WORD if strict else s.ANIME_EPISODE_WORD
-    match = word.search(work, 0, zone_end + 12)
+    match = word.search(work, 0, zone_end + (12 if strict else 32))
     if match:
         first = int(match.group("episode"))
         last = int(match.groupdict().get("last") or first)
@@ -353,7 +369,7 @@ def _absolute(
         if m.start() <= zone_end and not s.is_year(m.group("episode"))
     ]
     dashed = [m for m in candidates if "-" in m.group("lead") and len(m.group("lead")) > 1]
-    ranged = [m for m in candidates if m.group("range")]
+    ranged = [m for m in candidates if m.group("range") and _ascending(m)]
     if strict:  # "Title - 07", "Title [07]"
         marked = [m for m in candidates if m in dashed or m.group(0).startswith("[")]
         candidates = [m for m in marked if len(m.group("episode")) >= _MIN_ABSOLUTE_DIGITS]
@@ -376,6 +392,14 @@ def _absolute(
 
 
 _DIGITS = re.compile(r"[0-9]+")
+
+
+def _ascending(match: re.Match[str]) -> bool:
+    """Tell a range (`01-12`) from two numbers that are not one (`5-2`)."""
+    return int(_DIGITS.findall(match.group("range"))[-1]) > int(match.group("episode"))
+
+
+_ORDINAL_SEASON_EPISODE = re.compile(r" (?P<episode>[0-9]{2,3})(?![0-9])")
 _DASHED_NUMBER = re.compile(r" - [0-9]{1,4}(?:v[0-9])? ")
 _SEASON_IN_RUN = re.compile(r"S0*([0-9]+)", re.IGNORECASE)
 _WORD_AFTER = re.compile(r" [a-z]", re.IGNORECASE)

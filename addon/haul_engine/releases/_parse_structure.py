@@ -208,11 +208,11 @@ SEASON_LIST_ITEM: Final = re.compile(
 )
 SPECIAL_SEASON_PART: Final = re.compile(r"^[-_. ]*(?:part|vol|p)[-_. ]?[0-9]", _I)
 ANIME_ABSOLUTE: Final = re.compile(
-    r"(?P<lead>[-_. ]{0,3}-[-_. ]{0,3}|[-_ ]{1,3}|[-_. ]#?|\[|\(|第)"
-    r"(?P<padded>(?=0))?(?P<episode>[0-9]{1,4}(?:\.[0-9])?)"
+    r"(?<!movie)(?<!film)(?P<lead>[-_. ]{0,3}-[-_. ]{0,3}|[-_ ]{1,3}|[-_. ]#?|\[|\(|第)"
+    r"(?<![ _][0-9]\.)(?P<padded>(?=0))?(?P<episode>[0-9]{1,4}(?:\.[0-9])?)"
     # "01-25", "01~10", "001-002-003"; spaced "01 - 119" only after a zero-padded number
     # ("Show 2 - 05" is episode 5 of "Show 2").
-    r"(?P<range>(?:[-~+]|\s~\s|(?(padded)\s-\s|(?!)))[0-9]{1,4}(?:-[0-9]{1,4})*)?"
+    r"(?P<range>(?:v[0-9])?(?:[-~+]|\s~\s|(?(padded)\s-\s|(?!)))[0-9]{1,4}(?:-[0-9]{1,4})*)?"
     r"(?![-_. ](?:19|20)[0-9]{2}(?![0-9]))(?:v(?P<version>[0-9]))?"
     r"(?:[话話集]|END|完|[abc](?=[-_ .]))?"
     r"(?=$|[-_ .]|\]|\)|\[|\(|v[0-9])",
@@ -252,7 +252,8 @@ PACKED_MORE: Final = re.compile(
     r"[-_. ](?P<season>[1-9]|[0-9]{2})(?P<episode>[0-9]{2})(?=[-_. ]|$)"
 )
 SPECIAL: Final = re.compile(
-    r"(?<![a-z0-9])(?:(?:SP|OVA|OAD|ONA|Special)[-_. ]?(?P<episode>[0-9]{1,3})(?![0-9]|\.[0-9])"
+    r"(?<![a-z0-9])(?:(?:SP|OVA|OAD|ONA|Special)(?:[-_. ]?|\s-\s)(?P<episode>[0-9]{1,3})"
+    r"(?![0-9]|\.[0-9])"
     r"|(?P<word>OVA|OAD|ONA|Specials))(?![a-z0-9])",
     _I,
 )
@@ -268,9 +269,10 @@ BARE_NUMBER: Final = re.compile(
     _I,
 )
 MINI_SERIES: Final = re.compile(
-    r"(?<![a-z0-9])(?:part[-_. ]?(?P<part>[0-9]{1,2}|one|two|three|four|five|six|seven|eight|nine)"
+    r"(?<![a-z0-9])(?<!movie[-_. ])"
+    r"(?:part[-_. ]?(?P<part>[0-9]{1,2}|one|two|three|four|five|six|seven|eight|nine)"
     r"|E(?:P)?(?P<episode>[0-9]{1,4})(?:(?:-|[-_. ]{0,3}-[-_. ]{0,3}E)(?P<last>[0-9]{1,4})"
-    r"|-(?P<end>[0-9]{2,4}))?"
+    r"|-(?P<end>[0-9]{2,4}))?(?:v[0-9])?"
     r"|(?P<of>[0-9]{1,2})[-_. ]?(?:of|iz|из)[-_. ]?[0-9]{1,2}|#(?P<hash>[0-9]{1,4}))(?![0-9a-z])",
     _I,
 )
@@ -319,7 +321,9 @@ WEAK_TITLE_END: Final = frozenset(
     }
 )
 BRACKET_OPEN: Final = re.compile(
-    r"[\[(](?=[^\])]{0,80}?(?:[0-9]{3,4}[pi]|x26[45]|web|blu-?ray|hdtv|flac|mp3))", _I
+    r"[\[(](?=[^\])]{0,80}?(?<![a-z])(?:[0-9]{3,4}[pi]|x26[45]|web|blu-?ray|hdtv|flac|mp3|divx|xvid"
+    r"|h\.?264|avc|hevc|dvd|bd(?:rip)?)(?![a-z]))",
+    _I,
 )
 ACRONYM: Final = re.compile(r"(?<![a-z0-9])(?:[a-z]\.){2,}(?:[a-z](?![a-z0-9]))?", _I)
 TITLE_TRIM: Final = " -_.([{/|:,;+~"
