@@ -22,7 +22,8 @@ Scoring (per field, only on rows whose expectation has that field):
   and, as in the arr tests (`Should().Contain`), must be among the languages found;
 - `proper` is the arrs' "is a revision" flag (PROPER, REPACK and RERIP all set it);
 - non-arr corpora do not tell season numbering from anime absolute numbering: their episode
-  numbers must equal the episodes found, or the absolute numbers when no episode was found;
+  numbers must equal the episodes found, or the absolute numbers when no episode was found (a
+  pair `[1, 4]` may also be the range 1-4: anitomy writes ranges by their ends);
   their sources and resolutions are mapped onto this parser's vocabulary (guessit's `Web` with
   `Rip` is `webrip`; the cross-parser files' bare `Web` may be either; `HDRip`, `VHS`, `HD-DVD`,
   `540p`, `1440p`... have no counterpart and are not scored);
@@ -154,6 +155,13 @@ def languages(names: list[str]) -> set[str]:
     return {code for name in names if (code := LANGUAGE_CODES.get(name, name))}
 
 
+def same_numbers(expected: object, found: list[int]) -> bool:
+    """Episode numbers of a non-arr corpus; `[1, 4]` may be a range written by its ends."""
+    numbers = as_list(expected)
+    ends = len(numbers) == 2 and numbers[0] + 1 < numbers[1]
+    return numbers == found or (ends and found == list(range(numbers[0], numbers[1] + 1)))
+
+
 def same_seasons(expected: object, got: Parsed) -> bool:
     """One season is the first found (arr convention); a list of seasons must all be found."""
     if isinstance(expected, list):
@@ -169,7 +177,7 @@ FIELDS: dict[str, Callable[[Any, Parsed], bool]] = {
     "seasons": same_seasons,
     "episode": lambda exp, got: as_list(exp) == got["episodes"],
     "absolute_episode": lambda exp, got: as_list(exp) == got["absolute_episodes"],
-    "number": lambda exp, got: as_list(exp) == (got["episodes"] or got["absolute_episodes"]),
+    "number": lambda exp, got: same_numbers(exp, got["episodes"] or got["absolute_episodes"]),
     "air_date": lambda exp, got: exp == got["air_date"],
     "full_season": lambda exp, got: exp == got["full_season"],
     "resolution": lambda exp, got: exp == got["resolution"],
