@@ -41,16 +41,21 @@ NOT_A_GROUP: Final = re.compile(
     _I,
 )
 # "Show.S01E02.HDTV.XviD.Etc-Group": a dotted word before the dash belongs to the group.
-DOTTED_PREFIX: Final = re.compile(r"(?<=[._])(?P<prefix>[a-z][a-z0-9&]{1,30})$", _I)
+# (A word in capitals, `INT-GRP`, `HUN-GRP`, is a tag; `Etc-Group`, `Hive-CM8` are names.)
+DOTTED_PREFIX: Final = re.compile(
+    r"(?<=[._])(?P<prefix>(?![A-Z0-9&]+-)[A-Za-z][A-Za-z0-9&]{1,30})$"
+)
+TAG_WORDS: Final = frozenset({"preair", "esub", "esubs", "hebsubs", "vision", "dolby", "proof"})
 # "Show.S01E02.720p.WEB.DL.AAC2.0.H.264.KCRT", "DLMux by UBi": a group named after the tags.
 DOTTED_LAST: Final = re.compile(r"(?<=[a-z0-9])\.(?P<group>[a-z][a-z0-9]{1,19})$", _I)
+_LANGUAGE: Final = re.compile(r"eng|ita|fre|ger|spa|rus|jap|multi|dub|sub|audio|[0-9]ch|b&w", _I)
 SIGNED_BY: Final = re.compile(r"(?<![a-z])by (?P<group>[^\W_][\w&@]{1,30})$", _I)
 QUALITY_HINT: Final = re.compile(
     r"(?<![a-z0-9])(?:[0-9]{3,4}[pi]|[xh][-_. ]?26[45]|hevc|avc|xvid|divx|web|web-?dl|webrip|hdtv"
     r"|pdtv"
     r"|dvd(?:rip|r)?|blu-?ray|bdrip|brrip|remux|aac|ac3|dts|ddp?|truehd|flac|mp3|dsr|2hd|mpeg2"
     r"|vc-?1|hdrip"
-    r"|bdmux|webmux|bd|uhd|[0-9]{2,3}kbps)(?![a-z])",
+    r"|bdmux|webmux|bd|uhd|[0-9]{2,3}kbps|hdtvrip|[0-9]{3,4}x[0-9]{3,4})(?![a-z])",
     _I,
 )
 
@@ -81,8 +86,10 @@ def _undashed_group(text: str) -> str | None:
     group = match.group("group")
     if NOT_A_GROUP.match(group) or QUALITY_HINT.fullmatch(group) or s.TITLE_END.fullmatch(group):
         return None
-    hints = QUALITY_HINT.finditer(text, max(0, match.start() - 12), match.start())
-    return group if any(hint.end() == match.start() for hint in hints) else None
+    tags = text[: match.start()].split(".")[-4:]  # "Xvid.Eng.ETRG", "H264.AC3.DD2.0.Will1869"
+    while tags and (NOT_A_GROUP.match(tags[-1]) or _LANGUAGE.fullmatch(tags[-1])):
+        tags.pop()
+    return group if tags and QUALITY_HINT.search(tags[-1]) else None
 
 
 def _dash_group(text: str) -> str | None:
@@ -93,9 +100,8 @@ def _dash_group(text: str) -> str | None:
     first, _, second = match.group("group").partition("-")
     if not second and (prefix := DOTTED_PREFIX.search(text, 0, match.start())):
         word = prefix.group("prefix")  # "XViD.Etc-Group"
-        if not (
-            NOT_A_GROUP.match(word) or QUALITY_HINT.fullmatch(word) or s.TITLE_END.fullmatch(word)
-        ):
+        tag = word.lower() in TAG_WORDS or word.isupper() or s.TITLE_END.fullmatch(word)
+        if not (tag or NOT_A_GROUP.match(word) or QUALITY_HINT.fullmatch(word)):
             return f"{word}-{first}"
     if not NOT_A_GROUP.match(first):
         return match.group("group")

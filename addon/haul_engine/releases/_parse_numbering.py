@@ -266,11 +266,11 @@ def _date(year: int, month: str, day: str) -> date | None:
 
 def _seasons(work: str, zone_end: int, _media: MediaType | None) -> Structure | None:
     """Season packs: `S02`, `Season 4`, `2nd Season`, `S01-S09`, `Seasons 1, 2 & 3`, `1ª a 8ª`."""
-    matches = list(s.FULL_SEASON.finditer(work))
-    # "24 Season 1-8": a season word and its number beat a number before a season word.
-    match = next((m for m in matches if not m.group("season_first")), None) or next(
-        iter(matches), None
-    )
+    match = s.FULL_SEASON.search(work)
+    if match and match.group("season_first"):
+        # "24 Season 1-8", "Apollo 18 Temporada 2": a season word and its number come first.
+        word = s.FULL_SEASON.search(work, match.end("season_first") + 1)
+        match = word if word and word.group("season_word") else match
     if match is None or (match.start() > zone_end and q.RESOLUTION.search(work, 0, match.start())):
         return None  # "[2160p x265 S82 Joy]": a season token after the quality is not a season
     first = int(match.group("season") or match.group("season_word") or match.group("season_first"))
@@ -289,8 +289,8 @@ def _numbered_in_season(work: str, match: re.Match[str], first: int) -> Structur
         # "Show Season 3 - 12" keeps its title without the season words.
         number = absolute.group("dashed") or absolute.group("bare") or absolute.group("bracketed")
         title_end = absolute.start("dashed") if absolute.group("dashed") else absolute.start()
-        if match.group("season_word"):
-            title_end = match.start()
+        if match.group("season_word") or absolute.group("year"):
+            title_end = match.start()  # "Show S2 (2019) - 11": the season stands apart
         last = int(absolute.group("last") or number)
         return Structure(
             title_end=title_end, seasons=[first], absolute_episodes=_number_range(int(number), last)
@@ -362,7 +362,8 @@ def _absolute(
     if match:
         first = int(match.group("episode"))
         last = int(match.groupdict().get("last") or first)
-        return Structure(title_end=match.start(), absolute_episodes=_number_range(first, last))
+        title_end = min(match.start(), zone_end)
+        return Structure(title_end=title_end, absolute_episodes=_number_range(first, last))
     candidates = [
         m
         for m in s.ANIME_ABSOLUTE.finditer(work, 1, zone_end + 8)
@@ -469,9 +470,8 @@ def _special(work: str, zone_end: int, media: MediaType | None) -> Structure | N
         return Structure(title_end=match.start(), seasons=[0], episodes=[int(episode)])
     if _DASHED_NUMBER.search(work, 0, match.start()):
         return None  # "Show - 01 - OVA": the OVA's own number came first
-    return Structure(
-        title_end=match.start(), seasons=[0], full_season=match.group("word")[-1] in "sS"
-    )
+    pack = match.group("word").lower() == "specials"  # season 0 whole, or one special
+    return Structure(title_end=match.start(), seasons=[0], full_season=pack)
 
 
 def _leading_number(work: str, zone_end: int, media: MediaType | None) -> Structure | None:

@@ -90,7 +90,7 @@ SEASON_EPISODE: Final = re.compile(
 )
 # Season and episode in other shapes: "[S2-07]", "(S4-24)", "[5.01]", " - 6.01 - ", "Episode 1.22".
 SEASON_EPISODE_OTHER: Final = re.compile(
-    r"[\[(]S(?P<season>[0-9]{1,2})-(?P<episode>[0-9]{2,3})[\])]"
+    r"[\[(]S(?P<season>[1-9])-(?P<episode>[0-9]{2,3})[\])]"  # "[S01-07]" is seasons 1 to 7
     r"|\[(?P<season_dot>[0-9]{1,2})\.(?P<episode_dot>[0-9]{2,3})\]"
     r"|(?<= - )(?P<season_dashed>[0-9]{1,2})\.(?P<episode_dashed>[0-9]{2})(?= - )"
     r"|(?<![a-z])episode (?P<season_word>[0-9]{1,2})\.(?P<episode_word>[0-9]{2})(?![0-9])",
@@ -125,25 +125,30 @@ _EPISODE_WORD = (
     r"|aflevering|cap[ií]tulo|cap|odcinek|jakso|avsnitt|afsnit|epizod[ea]?|rész|bölüm|bolum"
     r"|\u0441\u0435\u0440(?:и[яий]|\.)?|эпизод|епізод|серія|ser|seri(?:[ay]|ja|ya|i)|serya)"
 )
+# Words written after their number: "5 серия", "69. Bölüm", "5. rész", "08.seriya".
+_EPISODE_WORD_AFTER = (
+    r"(?:folge|afl|odcinek|jakso|avsnitt|afsnit|epizod[ea]?|rész|bölüm|bolum"
+    r"|\u0441\u0435\u0440(?:и[яий]|\.)?|эпизод|епізод|серія|ser|seri(?:[ay]|ja|ya|i)|serya)"
+)
 # "Ep 23", "Ep.5" ("ep34" glued is a mini-series episode, read elsewhere).
 _EPISODE_PREFIX = rf"(?:{_EPISODE_WORD}|ep[-_. ]|epi|eps)"
 # After a number: "5th", "1ª", "3º", "4°", "5-й", "09-я", "2.".
 _ORDINAL = r"(?:[- ]?(?:st|nd|rd|th)(?![a-z])|-?(?:й|я|ый)|ª|º|°|[ao]?\.)?"
-_NUMBER_SEPARATOR = r"[-_. :]{0,3}[(#№]?\s?"
+_NUMBER_SEPARATOR = r"(?:[_. :]{0,3}|-)[(#№]?\s?"  # not " - ": "2nd Season - 01" is an episode
 SEASON_WORD_EPISODE: Final = re.compile(
     rf"(?<![a-z0-9])(?:{_SEASON_WORD}{_NUMBER_SEPARATOR}(?P<season>[0-9]{{1,4}})"
     rf"|(?:sez|s)[-_. ]?(?P<season_short>[0-9]{{1,2}})"
     rf"|(?P<season_first>[0-9]{{1,2}}){_ORDINAL}[_. ]?(?:{_SEASON_WORD}|sez))"
-    r"(?:[-_. ]{0,3}[,/|][-_. ]{0,3}|[-_. ]{1,3}(?:(?:-|of|de|del)[-_. ]{1,3})?)"
+    r"(?:[-_. ]{0,3}[,/|][-_. ]{0,3}|[-_. ]{1,3}(?:(?:of|de|del)[-_. ]{1,3})?)"
     rf"(?:(?:{_EPISODE_PREFIX}|ep|e|n)(?![a-z]){_NUMBER_SEPARATOR}(?P<episode>[0-9]{{1,4}})"
-    rf"|(?P<episode_first>[0-9]{{1,4}}){_ORDINAL}[_. ]?{_EPISODE_WORD}(?![a-z]))"
+    rf"|(?P<episode_first>[0-9]{{1,4}}){_ORDINAL}[_. ]?{_EPISODE_WORD_AFTER}(?![a-z]))"
     r"(?:[-_. ]?(?:-|~|to|à|a)[-_. ]?(?P<last>[0-9]{1,4}))?(?![0-9])",
     _I,
 )
 # "Episode 4", "Ep.23", "Folge 5 von 12", "5 серия из 12", "Capitulo 5 de 12".
 EPISODE_IN_WORDS: Final = re.compile(
     rf"(?<![a-z0-9])(?:{_EPISODE_PREFIX}{_NUMBER_SEPARATOR}(?P<episode>[0-9]{{1,4}})"
-    rf"|(?P<episode_first>[0-9]{{1,4}}){_ORDINAL}[_. ]?{_EPISODE_WORD}(?![a-z]))"
+    rf"|(?P<episode_first>[0-9]{{1,4}}){_ORDINAL}[_. ]?{_EPISODE_WORD_AFTER}(?![a-z]))"
     r"(?:[-_. ]?(?:-|~|to)[-_. ]?(?P<last>[0-9]{1,4}))?"
     r"(?:[-_. ]{1,3}(?:of|de|von|van|din|iz|из|/)[-_. ]{1,3}[0-9]{1,4})?(?![0-9])",
     _I,
@@ -232,7 +237,7 @@ ANIME_TRAILING_NUMBER: Final = re.compile(
     r"[-_. ]{0,3}-?[-_. ]{0,3}\(?$"
 )
 ANIME_SEASON_THEN_NUMBER: Final = re.compile(
-    r"(?:[-_. ]{1,3}\((?:19|20)[0-9]{2}\))?"  # "Show S2 (2019) - 11"
+    r"(?:[-_. ]{1,3}\((?P<year>(?:19|20)[0-9]{2})\))?"  # "Show S2 (2019) - 11"
     r"(?:[-_. ]{1,3}-[-_. ]{0,3}(?P<dashed>[0-9]{2,4})(?:\s?[-~]\s?(?P<last>[0-9]{2,4}))?"
     r"|[-_. ]{1,3}(?!(?:19|20)[0-9]{2})(?P<bare>[0-9]{3,4})"
     r"|[-_. ]{0,3}\[(?P<bracketed>[0-9]{1,4})\])(?![0-9]|x|p)",
@@ -309,7 +314,7 @@ TITLE_END: Final = re.compile(
 )
 # Scene tags written in capitals that end a title before its year ("Pacific.Rim.3D.2013").
 SCENE_TAG: Final = re.compile(
-    r"(?<![A-Za-z0-9'])(?:STV|NFOFiX|NFOFIX|READNFO|CONVERT|DOKU|XXX|3D|DC|SE|OM|VR180|VR|CUSTOM"
+    r"(?<![A-Za-z0-9'])(?:STV|NFOFiX|NFOFIX|READNFO|CONVERT|DOKU|XXX|DC|SE|OM|VR180|VR|CUSTOM"
     r"|INTEGRALE?|INTÉGRALE|COFFRET|COMPLETE|PPV)(?![A-Za-z0-9])"
 )
 # Language words are title words too ("The Italian Job") unless tags follow them.

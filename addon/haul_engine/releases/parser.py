@@ -121,6 +121,7 @@ _PATH_SPLIT = re.compile(r"[\\/]+")
 _WORD_SLASH = re.compile(r"(?<=[^\s/])/(?=[^\s/])")
 _BRACKETED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|【[^【】]*】")
 _MAX_FOLDERS = 3
+_TITLE_WORDS = re.compile(r"[\W_]+")
 _SCENE_FILE = re.compile(r"^[a-z0-9]{1,8}-(?![^.]*(?:19|20)[0-9]{2})[-a-z0-9.]{1,40}$")
 _UNDERSCORED = re.compile(r"^[^\s.]+_[0-9]{2,4}$")
 _LEADING_NUMBER_ONLY = re.compile(r"^[0-9]{1,3}(?:-[0-9]{1,3})?[ .-]+[^\W0-9_]")
@@ -157,7 +158,12 @@ def parse_release(name: str, media_type: MediaType | None = None) -> ParsedRelea
             break
         found, _ = _parse_name(folder, media_type)
         season_folder = len(found.seasons) == 1 and not found.episodes
-        if season_folder and (leading_number or not found.title) and not parsed.episodes:
+        same_show = _same_title(found.title, parsed.title)
+        if (
+            season_folder
+            and (leading_number or not found.title or same_show)
+            and not parsed.episodes
+        ):
             # "Season 01/01 Pilot.mkv": the number leading the file is an episode of that season
             # (and what follows the number is the episode's title, the series is a folder).
             numbers = parsed.absolute_episodes
@@ -185,16 +191,38 @@ def _completed(
     release: bool,
 ) -> ParsedRelease:
     """Fill what a file name leaves open from a folder's name (its series, season or release)."""
+    changes = _show_from_folder(parsed, folder, implied_season=implied_season)
+    if release:
+        changes |= _release_from_folder(parsed, folder, said)
+    return replace(parsed, **changes) if changes else parsed  # type: ignore[arg-type]
+
+
+def _show_from_folder(
+    parsed: ParsedRelease, folder: ParsedRelease, *, implied_season: bool
+) -> dict[str, object]:
+    """Return the series title, year and season a folder gives a file that does not say them."""
     changes: dict[str, object] = {}
-    if not parsed.title and folder.title:
-        changes.update(title=folder.title, year=parsed.year or folder.year)
-    elif folder.title and parsed.title.casefold() == folder.title.casefold():
+    title = parsed.title
+    if folder.title and title.casefold().startswith(f"{folder.title.casefold()} - "):
+        title = changes["title"] = folder.title  # "Show/Show - Episode Name.mkv"
+    if not title and folder.title:
+        title = changes["title"] = folder.title
+    elif _same_title(folder.title, title):
         changes["title"] = folder.title  # "Show.S01/show.s01e05.mkv": the folder keeps the case
     one_season = len(folder.seasons) == 1 and not folder.episodes
-    if one_season and parsed.episodes and (implied_season or not parsed.seasons):
-        changes["seasons"] = folder.seasons
-    if not release:
-        return replace(parsed, **changes) if changes else parsed  # type: ignore[arg-type]
+    numbered = parsed.episodes or _same_title(folder.title, title)
+    if one_season and numbered and (implied_season or not parsed.seasons):
+        changes["seasons"] = folder.seasons  # "Show Season 3/Show - Name.mkv"
+    if not parsed.year and folder.year and _same_title(folder.title, title):
+        changes["year"] = folder.year  # "Movie (1998)/Movie.720p.mkv"
+    return changes
+
+
+def _release_from_folder(
+    parsed: ParsedRelease, folder: ParsedRelease, said: _Said
+) -> dict[str, object]:
+    """Return the quality and group the release folder gives a file that does not say them."""
+    changes: dict[str, object] = {}
     if folder.resolution and not said.resolution:
         changes["resolution"] = folder.resolution
     if folder.source and not said.source:
@@ -205,7 +233,14 @@ def _completed(
     group, folder_group = parsed.release_group, folder.release_group
     if folder_group and (not group or group.casefold() == folder_group.casefold()):
         changes["release_group"] = folder_group
-    return replace(parsed, **changes) if changes else parsed  # type: ignore[arg-type]
+    return changes
+
+
+def _same_title(one: str, other: str) -> bool:
+    """Tell whether two titles name the same thing, whatever their case and punctuation."""
+    return (
+        bool(one) and _TITLE_WORDS.sub("", one).casefold() == _TITLE_WORDS.sub("", other).casefold()
+    )
 
 
 def _parse_name(name: str, media_type: MediaType | None) -> tuple[ParsedRelease, bool]:

@@ -359,7 +359,7 @@ WILD: list[tuple[str, str | None, dict[str, object]]] = [
     ),
     ("Iron.Meridian.2019.NFOFiX.1080p.BluRay.x264-GRP", "movie", {"title": "Iron Meridian"}),
     ("Iron.Meridian.VR.360.2160p.WEB.x265-GRP", None, {"title": "Iron Meridian", "seasons": []}),
-    ("Iron.Meridian.3D.2019.1080p.BluRay.x264-GRP", "movie", {"title": "Iron Meridian"}),
+    ("Iron.Meridian.STV.2019.1080p.BluRay.x264-GRP", "movie", {"title": "Iron Meridian"}),
     ("www.example.tel - Iron Meridian (2019) 720p HDRip", None, {"title": "Iron Meridian"}),
     ("[720p] Quiet Harbor Season 1", None, {"title": "Quiet Harbor", "resolution": 720}),
     ("The_Italian_Job.mkv", None, {"title": "The Italian Job", "languages": []}),
