@@ -504,6 +504,42 @@ def _bare_number(work: str, zone_end: int, media: MediaType | None) -> Structure
     return None
 
 
+def _cjk(work: str, _zone_end: int, media: MediaType | None) -> Structure | None:
+    """`庆余年 第二季 第3集`, `Show 第195話`, `Title 2期`, `アニメ シーズン2 第3話`."""
+    if media == "movie":
+        return None
+    season = s.CJK_SEASON.search(work, 1)
+    episode = s.CJK_EPISODE.search(work, 1)
+    if season is None and episode is None:
+        return None
+    title_end = min(found.start() for found in (season, episode) if found is not None)
+    structure = Structure(title_end=title_end)
+    if season is not None:
+        number = season.group("number") or season.group("plain") or season.group("kana")
+        structure.seasons = [_cjk_number(number)]
+    if episode is not None and structure.seasons:
+        structure.episodes = [_cjk_number(episode.group("number"))]
+    elif episode is not None:
+        structure.absolute_episodes = [_cjk_number(episode.group("number"))]
+    structure.full_season = not (structure.episodes or structure.absolute_episodes)
+    return structure
+
+
+def _cjk_number(text: str) -> int:
+    """Read `23`, `二十三`, `十一`, `一百零五`-style numerals (up to 999)."""
+    if text.isdigit():
+        return int(text)
+    total, digit = 0, 0
+    for char in text:
+        if char in s.CJK_DIGITS:
+            digit = s.CJK_DIGITS[char]
+        elif char == "十":
+            total, digit = total + (digit or 1) * 10, 0
+        elif char == "百":
+            total, digit = total + (digit or 1) * 100, 0
+    return total + digit
+
+
 def _turkish(work: str, _zone_end: int, media: MediaType | None) -> Structure | None:
     """Read Turkish serials' `69. Bölüm` (episode 69, numbered absolutely)."""
     if media == "movie" or (match := s.TURKISH_EPISODE.search(work, 1)) is None:
@@ -525,6 +561,7 @@ _FINDERS = (
     _absolute_plain,
     _mini_series,
     _bare_number,
+    _cjk,
 )
 _ANIME_FINDERS = (
     _season_episode,
@@ -538,4 +575,5 @@ _ANIME_FINDERS = (
     _anime,
     _packed,
     _mini_series,
+    _cjk,
 )

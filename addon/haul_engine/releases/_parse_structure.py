@@ -262,6 +262,13 @@ SPECIAL: Final = re.compile(
     r"|(?P<word>OVA|OAD|ONA|Specials))(?![a-z0-9])",
     _I,
 )
+# Chinese and Japanese numbering: seasons "第二季", "2期", "シーズン2"; episodes "第3集", "第19話".
+_CJK_NUMBER = r"[0-9]{1,4}|[一二三四五六七八九十百]{1,5}"
+CJK_SEASON: Final = re.compile(
+    rf"(?:第(?P<number>{_CJK_NUMBER})季|(?P<plain>[0-9]{{1,2}})期|シーズン\s?(?P<kana>[0-9]{{1,2}}))"
+)
+CJK_EPISODE: Final = re.compile(rf"第(?P<number>{_CJK_NUMBER})[集話话回]")
+CJK_DIGITS: Final = {digit: value for value, digit in enumerate("一二三四五六七八九", 1)}
 # Numbering that leads a name: "01 - Title", "003. Title - Name", "[Group] 06 Title".
 LEADING_NUMBER: Final = re.compile(
     r"^(?P<episode>[0-9]{1,4})(?:-(?P<last>[0-9]{1,4}))?(?:v[1-9])?"

@@ -121,6 +121,7 @@ _PATH_SPLIT = re.compile(r"[\\/]+")
 _WORD_SLASH = re.compile(r"(?<=[^\s/])/(?=[^\s/])")
 _BRACKETED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|【[^【】]*】")
 _MAX_FOLDERS = 3
+_MAX_NUMBER_DIGITS = 4
 _TITLE_WORDS = re.compile(r"[\W_]+")
 _SCENE_FILE = re.compile(r"^[a-z0-9]{1,8}-(?![^.]*(?:19|20)[0-9]{2})[-a-z0-9.]{1,40}$")
 _UNDERSCORED = re.compile(r"^[^\s.]+_[0-9]{2,4}$")
@@ -144,7 +145,10 @@ def parse_release(name: str, media_type: MediaType | None = None) -> ParsedRelea
         media_type = None  # a video file is no album, whatever was expected
     if media_type is None and folders and _SEASON_FOLDER.match(folders[-1]):
         media_type = "tv"  # "Show/Season 01/01 Pilot.mkv"
-    if folders and _is_opaque(_unreversed(_strip_extension(file_name)[0]), folders[-1]):
+    stem = _strip_extension(file_name)[0]
+    if folders and stem.isdigit() and len(stem) <= _MAX_NUMBER_DIGITS:
+        return _numbered_file(int(stem), folders, media_type)  # "Show Season 2/01.mp4"
+    if folders and _is_opaque(_unreversed(stem), folders[-1]):
         file_name = folders.pop()
     parsed, implied_season = _parse_name(file_name, media_type)
     if folders and _is_scene_file(_strip_extension(file_name)[0], folders[-1]):
@@ -173,6 +177,14 @@ def parse_release(name: str, media_type: MediaType | None = None) -> ParsedRelea
         )
         implied_season = implied_season and not found.seasons
     return parsed
+
+
+def _numbered_file(number: int, folders: list[str], media_type: MediaType | None) -> ParsedRelease:
+    """Read a file named only by its number as that episode of the show its folder names."""
+    show = parse_release("/" + "/".join(folders[-_MAX_FOLDERS:]), media_type)
+    if len(show.seasons) == 1:
+        return replace(show, episodes=[number], full_season=False)
+    return replace(show, absolute_episodes=[number], full_season=False)
 
 
 class _Said(NamedTuple):

@@ -344,6 +344,10 @@ WILD: list[tuple[str, str | None, dict[str, object]]] = [
         {"seasons": [3], "episodes": [5]},
     ),
     ("Quiet.Harbor.(2.sezon.12.serija.iz.12).XviD", None, {"seasons": [2], "episodes": [12]}),
+    # Chinese and Japanese season and episode words.
+    ("静港 第二季 第3集.mp4", None, {"title": "静港", "seasons": [2], "episodes": [3]}),
+    ("静港第十一季 第二十三集.mkv", None, {"seasons": [11], "episodes": [23]}),
+    ("Quiet Harbor 第195話.mkv", None, {"title": "Quiet Harbor", "absolute_episodes": [195]}),
     # A year that belongs to the title stays in it (Sonarr's convention for shows).
     ("Quiet.Harbor.2010.S01E01.720p.HDTV.x264-GRP", "tv", {"title": "Quiet Harbor 2010"}),
     (
@@ -395,6 +399,11 @@ WILD: list[tuple[str, str | None, dict[str, object]]] = [
         "/media/Quiet Harbor/Season 06/E13 - Night Shift.mkv",
         None,
         {"title": "Quiet Harbor", "seasons": [6], "episodes": [13]},
+    ),
+    (
+        "Quiet Harbor/Season 2/05.mkv",
+        None,
+        {"title": "Quiet Harbor", "seasons": [2], "episodes": [5]},
     ),
     (
         "Iron.Meridian.2019.DVDRip.XviD-GRP/grp-im.avi",
