@@ -18,12 +18,17 @@ KNOWN_GROUPS: Final = re.compile(
 # Suffix forms, tried in order on a name that ends with the group.
 DASH_GROUP: Final = re.compile(
     r"(?:(?<=[a-z0-9\])])-|\s-\s?|\s?-\s"
-    r"|\.-\.?)(?P<group>[^\W_][\w&]{0,30}(?:-[^\W_][\w&]{0,30})?)[)\]]?\s*$",
+    r"|\.-\.?)(?P<group>[^\W_][\w&@]{0,30}(?:-[^\W_][\w&@]{0,30})?)[)\]]?\s*$",
     _I,
 )
 SOFTSUBS: Final = re.compile(r"^softsubs \((?P<group>[^()]+)\)$", _I)
 TRAILING_BRACKET: Final = re.compile(r"\[(?P<group>[^\[\]]{2,30})\]\s*$")
-TRAILING_LANGUAGE: Final = re.compile(r"(?<=[a-z0-9])[ ._](?:english|french|german|ita|spa)$", _I)
+# Dub and subtitle words after the group: "x264-Belex.-.Dual.Audio.-.Dublado".
+TRAILING_LANGUAGE: Final = re.compile(
+    r"(?<=[a-z0-9])(?:[ ._+-]+(?:english|french|german|ita|spa|dual|audio|dublado|legendado"
+    r"|legendas))+$",
+    _I,
+)
 TRAILING_PARENTHETICAL: Final = re.compile(r"\s+\([^()]*\)\s*$")
 LAST_PARENTHESIS: Final = re.compile(r"\((?P<block>[^()]*)\)\s*$")
 # Tokens that look like a group but are quality, tags or numbering.
@@ -48,14 +53,17 @@ DOTTED_PREFIX: Final = re.compile(
 TAG_WORDS: Final = frozenset({"preair", "esub", "esubs", "hebsubs", "vision", "dolby", "proof"})
 # "Show.S01E02.720p.WEB.DL.AAC2.0.H.264.KCRT", "DLMux by UBi": a group named after the tags.
 DOTTED_LAST: Final = re.compile(r"(?<=[a-z0-9])\.(?P<group>[a-z][a-z0-9]{1,19})$", _I)
-_LANGUAGE: Final = re.compile(r"eng|ita|fre|ger|spa|rus|jap|multi|dub|sub|audio|[0-9]ch|b&w", _I)
+_SKIPPED_TAG: Final = re.compile(
+    r"eng|ita|fre|ger|spa|rus|jap|hindi|multi|dub|sub|audio|[0-9]ch|b&w|dolby|atmos|[0-9]", _I
+)
 SIGNED_BY: Final = re.compile(r"(?<![a-z])by (?P<group>[^\W_][\w&@]{1,30})$", _I)
 QUALITY_HINT: Final = re.compile(
     r"(?<![a-z0-9])(?:[0-9]{3,4}[pi]|[xh][-_. ]?26[45]|hevc|avc|xvid|divx|web|web-?dl|webrip|hdtv"
     r"|pdtv"
     r"|dvd(?:rip|r)?|blu-?ray|bdrip|brrip|remux|aac|ac3|dts|ddp?|truehd|flac|mp3|dsr|2hd|mpeg2"
     r"|vc-?1|hdrip"
-    r"|bdmux|webmux|bd|uhd|[0-9]{2,3}kbps|hdtvrip|[0-9]{3,4}x[0-9]{3,4})(?![a-z])",
+    r"|bdmux|webmux|bd|uhd|[0-9]{2,3}kbps|hdtvrip|[0-9]{3,4}x[0-9]{3,4}|dvb|hdts|hdcam|camrip"
+    r"|telesync|l?pcm|xvid|vhsrip|dmrip)(?![a-z])",
     _I,
 )
 
@@ -86,10 +94,13 @@ def _undashed_group(text: str) -> str | None:
     group = match.group("group")
     if NOT_A_GROUP.match(group) or QUALITY_HINT.fullmatch(group) or s.TITLE_END.fullmatch(group):
         return None
-    tags = text[: match.start()].split(".")[-4:]  # "Xvid.Eng.ETRG", "H264.AC3.DD2.0.Will1869"
-    while tags and (NOT_A_GROUP.match(tags[-1]) or _LANGUAGE.fullmatch(tags[-1])):
+    # Languages and channel digits may come between: "Xvid.Eng.ETRG", "Dolby.2.0.KTM3".
+    tags = text[: match.start()].split(".")[-6:]
+    while tags and _SKIPPED_TAG.fullmatch(tags[-1]):
         tags.pop()
-    return group if tags and QUALITY_HINT.search(tags[-1]) else None
+    last = ".".join(tags[-2:])  # "H.264"
+    hint = next(QUALITY_HINT.finditer(last, max(0, len(last) - 8)), None)
+    return group if hint and hint.end() == len(last) else None
 
 
 def _dash_group(text: str) -> str | None:

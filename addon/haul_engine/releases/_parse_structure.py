@@ -8,7 +8,7 @@ from typing import Final
 _I = re.IGNORECASE
 
 EXTENSION: Final = re.compile(
-    r"\.(?P<ext>mkv|mp4|m4v|avi|wmv|mov|ts|m2ts|webm|mpg|mpeg|divx|xvid|iso|img|vob|flv|ogm|rmvb|3gp"
+    r"\.(?P<ext>mkv|mk3d|mp4|m4v|avi|wmv|mov|ts|m2ts|webm|mpg|mpeg|divx|xvid|iso|img|vob|flv|ogm|rmvb|3gp"
     r"|flac|mp3|m4a|m4b|ogg|opus|wav|wma|ape|wv|aac|alac|dsf"
     r"|nzb|torrent|srt|sub|ass|ssa|idx|nfo|par2|rar|zip|7z|txt)$",
     _I,
