@@ -408,6 +408,9 @@ def parse_torrent_title_rows() -> list[Row]:
             expected["number"] = raw["episode"]
         if "year" in raw and "season" not in raw:
             expected["year"] = raw["year"]
+        elif "year" in raw:  # a series' year kept in its title, as in Sonarr's titles
+            expected = {"titles": [raw["title"], f"{raw['title']} {raw['year']}"], **expected}
+            del expected["title"]
         if (height := resolution(raw.get("resolution"))) is not None:
             expected["resolution"] = height
         quality = NON_WORD.sub("", str(raw.get("quality", "")).lower())

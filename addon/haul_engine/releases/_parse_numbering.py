@@ -43,6 +43,8 @@ def has_episode(text: str) -> bool:
 def find_structure(work: str, media_type: MediaType | None, *, anime_like: bool) -> Structure:
     """Locate the numbering (episodes, seasons, dates) and with it the end of the title."""
     zone_end = title_zone_end(work)
+    if anime_like and (tags := _BRACKET_TAGS.search(work, 1, zone_end + 1)):
+        zone_end = tags.start()  # "[Group] Title [v2] [R2J] [Dual Audio]": tags follow the title
     finders = (
         (_season_episode,) if media_type == "movie" else _ANIME_FINDERS if anime_like else _FINDERS
     )
@@ -393,6 +395,7 @@ def _absolute(
 
 
 _DIGITS = re.compile(r"[0-9]+")
+_BRACKET_TAGS = re.compile(r" \[[^\]0-9][^\]]{0,30}\] ?\[")
 
 
 def _ascending(match: re.Match[str]) -> bool:
@@ -441,7 +444,12 @@ def _mini_series(work: str, zone_end: int, media: MediaType | None) -> Structure
     if media == "movie":
         return None
     match = s.MINI_SERIES.search(work)
-    if match is None or match.start() > zone_end + 1:
+    # ("Saga - Part 2 (2012)": without a media type, a part before a year is a film's title.)
+    if (
+        match is None
+        or match.start() > zone_end + 1
+        or (media is None and s.YEAR.match(work, match.end() + 1))
+    ):
         return None
     if part := match.group("part"):
         episode = int(part) if part.isdigit() else s.NUMBER_WORDS[part.lower()]

@@ -100,7 +100,7 @@ SEASON_EPISODE_GLUED: Final = re.compile(
     r"(?<=[a-z])S(?P<season>[0-9]{2})E(?P<episode>[0-9]{2})(?P<more>(?:E[0-9]{2})*)(?![0-9])", _I
 )
 CROSS_EPISODE: Final = re.compile(
-    r"(?:(?<![a-z0-9])(?P<season>[0-9]{1,2}|(?!1920|2048)(?:19|20)[0-9]{2})"
+    r"(?:(?<![a-z0-9])(?<![^0-9][0-9]\.)(?P<season>[0-9]{1,2}|(?!1920|2048)(?:19|20)[0-9]{2})"
     r"(?:[x\u00d7\u0445\u0425]| [x\u00d7] (?=[0-9]{1,2}(?![0-9])))"
     r"|(?<=[a-z])(?P<glued>[0-9]{1,2})x(?=[0-9]{2}(?![0-9a-z]))"
     r"|(?<![a-z0-9])(?P<bare>[0-9]{2})E(?=[0-9]{2}(?![0-9a-z])))"
@@ -310,7 +310,7 @@ TITLE_END: Final = re.compile(
     r"|ts|telesync|hdts|cam|hdcam|camrip|tc|screener|scr|dvdscr|r5"
     r"|xvid|divx|[xh][-_. ]?26[45]|hevc|avc|hdr|dv|ac3|aac|dts|dd5|ddp|flac|mp3"
     r"|proper|repack|rerip|real|internal|limited|extended|unrated|uncut|remastered"
-    r"|directors?'?[-_. ]?cut|theatrical|imax|sample|complete"
+    r"|directors?'?[-_. ]?cut|theatrical|imax|sample|(?:the[-_. ])?complete"
     r"|dubbed|subbed|multi|dual[-_. ]audio|german|french|truefrench|vostfr|vff|italian|spanish"
     r"|latino|russian|polish|japanese|korean|hindi|dutch|swedish|nordic|english"
     r"|amzn|nf|dsnp|hmax|atvp|hulu"
@@ -373,8 +373,11 @@ def clean_title(raw: str) -> str:
         title = bare.strip(_TITLE_END_TRIM)
     if NATIVE_SCRIPT.search(title):
         title = _latin_alternative(title)
-    # "Show (2016/S01/WEB-DL)" was cut inside its parenthesis.
-    return _UNCLOSED_YEAR.sub(r"\g<0>)", title) if title.endswith(tuple("0123456789")) else title
+    # "Show (2016/S01/WEB-DL)" was cut inside its parenthesis; "Title (Western 1950)" has its
+    # year cut and loses the rest of the parenthesis.
+    if title.endswith(tuple("0123456789")):
+        return _UNCLOSED_YEAR.sub(r"\g<0>)", title)
+    return _UNCLOSED_PARENTHESIS.sub("", title).rstrip(_TITLE_END_TRIM) or title
 
 
 def _latin_alternative(title: str) -> str:
@@ -407,4 +410,5 @@ _PARENTHETICAL = re.compile(r"\s*\([^()]*\)")
 _ACRONYM_THEN_WORD = re.compile(r"(?<=[A-Z]\0)(?=[A-Za-z0-9]{2})")
 _DOT_BETWEEN_WORDS = re.compile(r"\.(?=\S)|(?<=\S)\.(?=\s|$)")
 _TITLE_END_TRIM = " -_/|:,;+~[{"
+_UNCLOSED_PARENTHESIS = re.compile(r"\s*\([^()]*$")
 _UNCLOSED_YEAR = re.compile(r"\((?:19|20)[0-9]{2}$")

@@ -468,5 +468,5 @@ def _movie_title_and_year(work: str, structure: Structure) -> int | None:
     )
     # "Movie.EXTENDED.2011" loses its edition from the title; "The.Christmas.Edition.1941" does not.
     if edition and work[: edition.start()].strip(s.TITLE_TRIM).lower() not in _TOO_SHORT_TITLES:
-        structure.title_end = edition.start()
+        structure.title_end = min(structure.title_end, edition.start())
     return int(match.group("year"))
