@@ -17,7 +17,8 @@ Scoring (per field, only on rows whose expectation has that field):
   dropped and every other run of non-letters/digits made one space (`R.I.P.D.` == `R I P D`,
   `Show!!` == `Show`); nothing else is forgiven (no word removal, no fuzzy matching), except that
   where a non-arr corpus sets a series' year or country apart (`Doctor Who`, year 2005) the
-  title may keep it, as Sonarr's titles do (`Doctor Who 2005`);
+  title may keep it, as Sonarr's titles do (`Doctor Who 2005`), and so may a series title
+  followed by a year in the name;
 - `source: unknown` and `year: 0` mean None; language names map to ISO 639-1 (`Unknown` = none)
   and, as in the arr tests (`Should().Contain`), must be among the languages found;
 - `proper` is the arrs' "is a revision" flag (PROPER, REPACK and RERIP all set it);
@@ -119,6 +120,7 @@ PTN_SOURCES = {
 }  # fmt: skip
 RESOLUTIONS = {480, 576, 720, 1080, 2160}
 NON_WORD = re.compile(r"[\W_]+")
+YEARS = re.compile(r"(?<![0-9])(?:19|20)[0-9]{2}(?![0-9])")
 RESOLUTION_TEXT = re.compile(r"^(?:[0-9]{3,4}\s*x\s*)?(?P<height>[0-9]{3,4})[pi]?$", re.IGNORECASE)
 # The issue's six fields, each made of the per-source fields that assert it.
 SUMMARY = {
@@ -305,10 +307,12 @@ def resolution(text: object) -> int | None:
     return height if height in RESOLUTIONS else None
 
 
-def guessit_expected(raw: dict[str, Any], *, rips_known: bool) -> dict[str, Any]:
+def guessit_expected(name: str, raw: dict[str, Any], *, rips_known: bool) -> dict[str, Any]:
     """Translate guessit's vocabulary into the fields scored here."""
     expected = guessit_titles(raw)
     numbered = "season" in raw or "episode" in raw
+    if numbered and "titles" in expected:
+        expected["titles"] = with_series_year(name, expected["titles"])
     if isinstance(raw.get("year"), int) and not numbered:
         expected["year"] = raw["year"]
     if "season" in raw:
@@ -338,6 +342,15 @@ def guessit_titles(raw: dict[str, Any]) -> dict[str, Any]:
         extras = [str(extra) for extra in (raw.get("country"), raw.get("year")) if extra]
         titles |= {f"{title} {extra}" for extra in extras} | {" ".join([title, *extras])}
     return {"titles": sorted(titles)}
+
+
+def with_series_year(name: str, titles: list[str]) -> list[str]:
+    """Also accept a series title with the year that follows it in the name (Sonarr keeps it)."""
+    words = f" {norm(name)} "
+    found = set(titles)
+    for title in titles:
+        found |= {f"{title} {y}" for y in YEARS.findall(name) if f" {norm(title)} {y} " in words}
+    return sorted(found)
 
 
 def guessit_sources(raw: dict[str, Any], *, rips_known: bool) -> list[str]:
@@ -375,7 +388,10 @@ def guessit_rows() -> dict[str, list[Row]]:
                 case["type"] = options.rsplit(maxsplit=1)[-1]
             rows.append(
                 external_row(
-                    "guessit", name, guessit_kind(case), guessit_expected(case, rips_known=True)
+                    "guessit",
+                    name,
+                    guessit_kind(case),
+                    guessit_expected(name, case, rips_known=True),
                 )
             )
     sources["guessit"] = rows
@@ -386,7 +402,7 @@ def guessit_rows() -> dict[str, list[Row]]:
                 source,
                 entry["release_name"],
                 guessit_kind(entry["expected"]),
-                guessit_expected(entry["expected"], rips_known=False),
+                guessit_expected(entry["release_name"], entry["expected"], rips_known=False),
             )
             for entry in entries
         ]
@@ -408,8 +424,8 @@ def parse_torrent_title_rows() -> list[Row]:
             expected["number"] = raw["episode"]
         if "year" in raw and "season" not in raw:
             expected["year"] = raw["year"]
-        elif "year" in raw:  # a series' year kept in its title, as in Sonarr's titles
-            expected = {"titles": [raw["title"], f"{raw['title']} {raw['year']}"], **expected}
+        if "season" in raw or "episode" in raw:  # a series' year may stay in its title
+            expected = {"titles": with_series_year(name, [raw["title"]]), **expected}
             del expected["title"]
         if (height := resolution(raw.get("resolution"))) is not None:
             expected["resolution"] = height

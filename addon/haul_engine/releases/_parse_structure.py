@@ -188,7 +188,7 @@ MULTI_SEASON: Final = re.compile(
 FULL_SEASON: Final = re.compile(
     r"(?<![a-z0-9])(?:S ?(?P<season>[0-9]{1,2}|[0-9]{4})(?![0-9]|[-_. ]?E[0-9]|x[0-9])"
     rf"|(?:{_SEASON_WORD}|(?<=- )series|sn)(?![a-z]){_NUMBER_SEPARATOR}"
-    r"(?P<season_word>[0-9]{1,4})(?![0-9])"
+    r"(?P<season_word>[0-9]{1,4})(?![0-9]|[pi](?![a-z]))"
     rf"|(?P<season_first>[0-9]{{1,2}}){_ORDINAL}(?:[-_. ]{{0,3}}(?:a|-|à|to|&|e|и)[-_. ]{{0,3}}"
     rf"(?P<season_last>[0-9]{{1,2}}){_ORDINAL})?[_. ]?{_SEASON_WORD}(?![a-z]))",
     _I,
@@ -218,7 +218,7 @@ ANIME_ABSOLUTE: Final = re.compile(
     # "01-25", "01~10", "001-002-003"; spaced "01 - 119" only after a zero-padded number
     # ("Show 2 - 05" is episode 5 of "Show 2").
     r"(?P<range>(?:v[0-9])?(?:[-~+]|\s~\s|(?(padded)\s-\s|(?!)))[0-9]{1,4}(?:-[0-9]{1,4})*)?"
-    r"(?![-_. ](?:19|20)[0-9]{2}(?![0-9]))(?:v(?P<version>[0-9]))?"
+    r"(?![-_. ](?:19|20)[0-9]{2}(?![0-9x]))(?:v(?P<version>[0-9]))?"
     r"(?:[话話集]|END|完|[abc](?=[-_ .]))?"
     r"(?=$|[-_ .]|\]|\)|\[|\(|v[0-9])",
     _I,
@@ -239,7 +239,7 @@ ANIME_TRAILING_NUMBER: Final = re.compile(
 ANIME_SEASON_THEN_NUMBER: Final = re.compile(
     r"(?:[-_. ]{1,3}\((?P<year>(?:19|20)[0-9]{2})\))?"  # "Show S2 (2019) - 11"
     r"(?:[-_. ]{1,3}-[-_. ]{0,3}(?P<dashed>[0-9]{2,4})(?:\s?[-~]\s?(?P<last>[0-9]{2,4}))?"
-    r"|[-_. ]{1,3}(?!(?:19|20)[0-9]{2})(?P<bare>[0-9]{3,4})"
+    r"|[-_. ]{1,3}(?!(?:19|20)[0-9]{2}|(?:480|576|720|1080|2160)(?![0-9]))(?P<bare>[0-9]{3,4})"
     r"|[-_. ]{0,3}\[(?P<bracketed>[0-9]{1,4})\])(?![0-9]|x|p)",
     _I,
 )
@@ -319,7 +319,12 @@ TITLE_END: Final = re.compile(
     r")(?![a-z0-9])",
     _I,
 )
-# Scene tags written in capitals that end a title before its year ("Pacific.Rim.3D.2013").
+# Scene tags in capitals that end any title ("Hardwired.STV.NFOFiX.FRENCH", "Movie.CONVERT.720p").
+SCENE_TITLE_END: Final = re.compile(
+    r"(?<![A-Za-z0-9'])(?:STV|NFOFiX|NFOFIX|READNFO|CONVERT|DOKU|XXX|CUSTOM|PPV|SWiSSGERMAN"
+    r"|SWISSGERMAN)(?![A-Za-z0-9])"
+)
+# Scene tags written in capitals that end a title before its year ("Alien.DC.1979").
 SCENE_TAG: Final = re.compile(
     r"(?<![A-Za-z0-9'])(?:STV|NFOFiX|NFOFIX|READNFO|CONVERT|DOKU|XXX|DC|SE|OM|VR180|VR|CUSTOM"
     r"|INTEGRALE?|INTÉGRALE|COFFRET|COMPLETE|PPV)(?![A-Za-z0-9])"
@@ -368,6 +373,7 @@ def clean_title(raw: str) -> str:
     if "." in title:
         title = _DOT_BETWEEN_WORDS.sub(" ", title) if " " in title else title.replace(".", " ")
     title = _ACRONYM_THEN_WORD.sub(" ", title)  # "S.W.A.T.2017" is "S.W.A.T. 2017"
+    title = _TRAILING_ARTICLE.sub(r"\g<article> \g<rest>", title)  # "Simpsons, The"
     title = SPACES.sub(" ", title.replace("\0", ".").replace("_", " ")).strip(_TITLE_END_TRIM)
     if (bare := _TITLE_PACK_WORDS.sub("", title)) and bare != title:
         title = bare.strip(_TITLE_END_TRIM)
@@ -410,5 +416,6 @@ _PARENTHETICAL = re.compile(r"\s*\([^()]*\)")
 _ACRONYM_THEN_WORD = re.compile(r"(?<=[A-Z]\0)(?=[A-Za-z0-9]{2})")
 _DOT_BETWEEN_WORDS = re.compile(r"\.(?=\S)|(?<=\S)\.(?=\s|$)")
 _TITLE_END_TRIM = " -_/|:,;+~[{"
+_TRAILING_ARTICLE = re.compile(r"^(?P<rest>[^,]+), (?P<article>The|A|An)$", _I)
 _UNCLOSED_PARENTHESIS = re.compile(r"\s*\([^()]*$")
 _UNCLOSED_YEAR = re.compile(r"\((?:19|20)[0-9]{2}$")

@@ -160,7 +160,8 @@ def parse_release(name: str, media_type: MediaType | None = None) -> ParsedRelea
     for depth, folder in enumerate(reversed(folders[-_MAX_FOLDERS:])):
         if depth and parsed.title and not implied_season:
             break
-        found, _ = _parse_name(folder, media_type)
+        # (A show's own folder is read without "tv": "Babylon 5" is a title, not episode 5.)
+        found, _ = _parse_name(folder, media_type if not depth or media_type != "tv" else None)
         season_folder = len(found.seasons) == 1 and not found.episodes
         same_show = _same_title(found.title, parsed.title)
         if (
@@ -347,7 +348,7 @@ def _path_parts(text: str, media_type: MediaType | None) -> list[str]:
     if _PATH_LIKE.search(text) or (
         media_type != "music"
         and s.EXTENSION.search(text)
-        and _WORD_SLASH.search(_BRACKETED.sub("", text))
+        and _WORD_SLASH.search(_BRACKETED.sub("x", text))
     ):
         return [part.strip() for part in _PATH_SPLIT.split(text) if part.strip()] or [""]
     return [text]
