@@ -180,7 +180,11 @@ def _episode_words(work: str, zone_end: int, media: MediaType | None) -> Structu
         return None
     first = int(match.group("episode") or match.group("episode_first"))
     last = int(match.group("last") or first)
-    return Structure(title_end=match.start(), absolute_episodes=_number_range(first, last))
+    structure = Structure(title_end=match.start(), absolute_episodes=_number_range(first, last))
+    if match.start() == 0 and zone_end < len(work) and _TITLE_AFTER.match(work, match.end()):
+        # "Episode 14 Show Title VOSTFR": the title follows ("Episode 4 - Name" names the episode)
+        structure.title_start, structure.title_end = match.end(), zone_end
+    return structure
 
 
 def _spanish_chapter(work: str, zone_end: int, _media: MediaType | None) -> Structure | None:
@@ -271,7 +275,7 @@ def _date(year: int, month: str, day: str) -> date | None:
 def _seasons(work: str, zone_end: int, _media: MediaType | None) -> Structure | None:
     """Season packs: `S02`, `Season 4`, `2nd Season`, `S01-S09`, `Seasons 1, 2 & 3`, `1ª a 8ª`."""
     match = s.FULL_SEASON.search(work)
-    if match and match.group("season_first"):
+    if match and match.group("season_first") and not _ORDINAL_MARK.search(match.group(0)):
         # "24 Season 1-8", "Apollo 18 Temporada 2": a season word and its number come first.
         word = s.FULL_SEASON.search(work, match.end("season_first") + 1)
         match = word if word and word.group("season_word") else match
@@ -405,6 +409,8 @@ def _ascending(match: re.Match[str]) -> bool:
     return int(_DIGITS.findall(match.group("range"))[-1]) > int(match.group("episode"))
 
 
+_TITLE_AFTER = re.compile(r" (?!- )[^\W0-9_]")
+_ORDINAL_MARK = re.compile(r"[0-9](?:[- ]?(?:st|nd|rd|th)|ª|º|°|-?[йя])", re.IGNORECASE)
 _ORDINAL_SEASON_EPISODE = re.compile(r" (?P<episode>[0-9]{2,3})(?![0-9])")
 _DASHED_NUMBER = re.compile(r" - [0-9]{1,4}(?:v[0-9])? ")
 _SEASON_IN_RUN = re.compile(r"S0*([0-9]+)", re.IGNORECASE)

@@ -213,8 +213,8 @@ SEASON_LIST_ITEM: Final = re.compile(
 )
 SPECIAL_SEASON_PART: Final = re.compile(r"^[-_. ]*(?:part|vol|p)[-_. ]?[0-9]", _I)
 ANIME_ABSOLUTE: Final = re.compile(
-    r"(?<!movie)(?<!film)(?P<lead>[-_. ]{0,3}-[-_. ]{0,3}|[-_ ]{1,3}|[-_. ]#?|\[|\(|第)"
-    r"(?<![ _][0-9]\.)(?P<padded>(?=0))?(?P<episode>[0-9]{1,4}(?:\.[0-9])?)"
+    r"(?<!movie)(?<!film)(?<!part)(?P<lead>[-_. ]{0,3}-[-_. ]{0,3}|[-_ ]{1,3}|[-_. ]#?|\[|\(|第)"
+    r"(?<![ _][0-9]\.)(?P<padded>(?=0))?(?P<episode>[0-9]{1,4}(?:\.[0-9])?)(?!\.[0-9]{2}(?![0-9]))"
     # "01-25", "01~10", "001-002-003"; spaced "01 - 119" only after a zero-padded number
     # ("Show 2 - 05" is episode 5 of "Show 2").
     r"(?P<range>(?:v[0-9])?(?:[-~+]|\s~\s|(?(padded)\s-\s|(?!)))[0-9]{1,4}(?:-[0-9]{1,4})*)?"
@@ -339,7 +339,7 @@ WEAK_TITLE_END: Final = frozenset(
 )
 BRACKET_OPEN: Final = re.compile(
     r"[\[(](?=[^\])]{0,80}?(?<![a-z])(?:[0-9]{3,4}[pi]|x26[45]|web|blu-?ray|hdtv|flac|mp3|divx|xvid"
-    r"|h\.?264|avc|hevc|dvd|bd(?:rip)?)(?![a-z]))",
+    r"|h\.?264|avc|hevc|dvd|bd(?:rip)?|remux)(?![a-z]))",
     _I,
 )
 ACRONYM: Final = re.compile(r"(?<![a-z0-9])(?:[a-z]\.){2,}(?:[a-z](?![a-z0-9]))?", _I)
