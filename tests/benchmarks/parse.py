@@ -124,7 +124,7 @@ YEARS = re.compile(r"(?<![0-9])(?:19|20)[0-9]{2}(?![0-9])")
 RESOLUTION_TEXT = re.compile(r"^(?:[0-9]{3,4}\s*x\s*)?(?P<height>[0-9]{3,4})[pi]?$", re.IGNORECASE)
 # The issue's six fields, each made of the per-source fields that assert it.
 SUMMARY = {
-    "title": ("title", "titles"),
+    "title": ("title", "title_any"),
     "seasons": ("season", "seasons"),
     "episodes": ("episode", "absolute_episode", "number"),
     "resolution": ("resolution",),
@@ -173,7 +173,7 @@ def same_seasons(expected: object, got: Parsed) -> bool:
 
 FIELDS: dict[str, Callable[[Any, Parsed], bool]] = {
     "title": lambda exp, got: norm(exp) == norm(got["title"]),
-    "titles": lambda exp, got: norm(got["title"]) in {norm(title) for title in exp},
+    "title_any": lambda exp, got: norm(got["title"]) in {norm(title) for title in exp},
     "year": lambda exp, got: (exp or None) == got["year"],  # Radarr writes "no year" as 0
     "season": same_seasons,
     "seasons": same_seasons,
@@ -311,8 +311,8 @@ def guessit_expected(name: str, raw: dict[str, Any], *, rips_known: bool) -> dic
     """Translate guessit's vocabulary into the fields scored here."""
     expected = guessit_titles(raw)
     numbered = "season" in raw or "episode" in raw
-    if numbered and "titles" in expected:
-        expected["titles"] = with_series_year(name, expected["titles"])
+    if numbered and "title_any" in expected:
+        expected["title_any"] = with_series_year(name, expected["title_any"])
     if isinstance(raw.get("year"), int) and not numbered:
         expected["year"] = raw["year"]
     if "season" in raw:
@@ -341,7 +341,7 @@ def guessit_titles(raw: dict[str, Any]) -> dict[str, Any]:
     if raw.get("type") == "episode" or "season" in raw or "episode" in raw:
         extras = [str(extra) for extra in (raw.get("country"), raw.get("year")) if extra]
         titles |= {f"{title} {extra}" for extra in extras} | {" ".join([title, *extras])}
-    return {"titles": sorted(titles)}
+    return {"title_any": sorted(titles)}
 
 
 def with_series_year(name: str, titles: list[str]) -> list[str]:
@@ -425,7 +425,7 @@ def parse_torrent_title_rows() -> list[Row]:
         if "year" in raw and "season" not in raw:
             expected["year"] = raw["year"]
         if "season" in raw or "episode" in raw:  # a series' year may stay in its title
-            expected = {"titles": with_series_year(name, [raw["title"]]), **expected}
+            expected = {"title_any": with_series_year(name, [raw["title"]]), **expected}
             del expected["title"]
         if (height := resolution(raw.get("resolution"))) is not None:
             expected["resolution"] = height
