@@ -84,8 +84,9 @@ def title_zone_end(work: str) -> int:
             break
     if (bracket := s.BRACKET_OPEN.search(work, 1)) and bracket.start() < end:
         end = bracket.start()
-    if (tag := s.SCENE_TITLE_END.search(work, 1, end)) and work[: tag.start()].strip(s.TITLE_TRIM):
-        end = tag.start()
+    scene = s.SCENE_TITLE_END.search(work, 1, end)
+    if scene and work[: scene.start()].strip(s.TITLE_TRIM):
+        end = scene.start()
     if (crc := s.HASH.search(work, 1, end + 10)) and crc.start() < end:
         end = crc.start()
     return end
