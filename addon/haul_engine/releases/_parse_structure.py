@@ -193,12 +193,12 @@ FULL_SEASON: Final = re.compile(
     rf"(?P<season_last>[0-9]{{1,2}}){_ORDINAL})?[_. ]?{_SEASON_WORD}(?![a-z]))",
     _I,
 )
-# More seasons after the first: "1-3", "1 to 6", "1 à 3", "1, 2 & 3", "1 2 3", "S01-S03".
 # An episode after a season: "S01.07.720p", "Show S02 03" ending the name ("S01 04 (1080p)" is a
 # pack of seasons 1 to 4).
 EPISODE_AFTER_SEASON: Final = re.compile(
     r"(?:[._](?P<dotted>[0-9]{2})(?![0-9]|[-_. ][0-9]{1,2}(?![0-9]))| (?P<spaced>[0-9]{2})$)"
 )
+# More seasons after the first: "1-3", "1 to 6", "1 à 3", "1, 2 & 3", "1 2 3", "S01-S03".
 SEASON_LIST: Final = re.compile(
     r"(?:(?:[-_. ]?(?:-|~|to|à|a|thru|:)[-_. ]?"
     r"|[-_. ]{0,2}(?:[,&+/]|and|y|e|и)(?:[-_. ]{0,2}(?:&|and))?[-_. ]{0,2}|[-_. ])"
