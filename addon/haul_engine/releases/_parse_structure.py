@@ -64,12 +64,16 @@ CHINESE_ANIME: Final = re.compile(
     _I,
 )
 # Scripts of native titles that precede a Latin one ("影宅 / Title", "Босх / Series").
-NATIVE_SCRIPT: Final = re.compile(r"[\u0400-\u04ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+NATIVE_SCRIPT: Final = re.compile(
+    r"[\u0400-\u04ff\u0590-\u06ff\u0e00-\u0e7f\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]"
+)
 TITLE_ALTERNATIVES: Final = re.compile(r"\s*(?:/|\s\|\s)\s*")
 # A native-script title ahead of the Latin one: "Босх: Спадок / Series", "我的人间烟火.Fireworks".
 NATIVE_TITLE_PREFIX: Final = re.compile(
     r"^(?:[^/\[\]]*[\u0400-\u04ff][^/\[\]]*\s/\s"
-    r"|(?:【[^】]{0,60}】)?[\u3040-\u30ff\u3400-\u9fff]+(?:\[[^\]]{0,40}\])*[.\s](?=[a-z]))",
+    r"|(?:【[^】]{0,60}】)?[\u3040-\u30ff\u3400-\u9fff]+(?:\[[^\]]{0,40}\])*[.\s](?=[a-z])"
+    # Arabic, Hebrew and Thai words before the Latin title: "تركي مترجم Last.Call.2023".
+    r"|[\u0590-\u06ff\u0e00-\u0e7f][\u0590-\u06ff\u0e00-\u0e7f ]{0,80}\s(?=[a-z]))",
     _I,
 )
 # Japanese variety recordings start with their air date: "221208 Title ep11".
@@ -321,7 +325,7 @@ TITLE_END: Final = re.compile(
 )
 # Scene tags in capitals that end any title ("Hardwired.STV.NFOFiX.FRENCH", "Movie.CONVERT.720p").
 SCENE_TITLE_END: Final = re.compile(
-    r"(?<![A-Za-z0-9'])(?:STV|NFOFiX|NFOFIX|READNFO|CONVERT|DOKU|XXX|CUSTOM|PPV|SWiSSGERMAN"
+    r"(?<![A-Za-z0-9'])(?:STV|NFOFiX|NFOFIX|READNFO|CONVERT|DOKU|XXX|CUSTOM|SWiSSGERMAN"
     r"|SWISSGERMAN)(?![A-Za-z0-9])"
 )
 # Scene tags written in capitals that end a title before its year ("Alien.DC.1979").
