@@ -344,6 +344,7 @@ WILD: list[tuple[str, str | None, dict[str, object]]] = [
         {"seasons": [3], "episodes": [5]},
     ),
     ("Quiet.Harbor.(2.sezon.12.serija.iz.12).XviD", None, {"seasons": [2], "episodes": [12]}),
+    ("مسلسل مترجم Quiet.Harbor.S01E02.1080p.WEB-DL", None, {"title": "Quiet Harbor"}),
     # Chinese and Japanese season and episode words.
     ("静港 第二季 第3集.mp4", None, {"title": "静港", "seasons": [2], "episodes": [3]}),
     ("静港第十一季 第二十三集.mkv", None, {"seasons": [11], "episodes": [23]}),
