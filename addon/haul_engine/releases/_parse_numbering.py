@@ -326,7 +326,7 @@ def _listed_seasons(work: str, match: re.Match[str], first: int) -> list[int]:
 
 def _episode_after_season(work: str, match: re.Match[str], season: int) -> int | None:
     """Read `S01.07`, `Season 11 01`: a two-digit number after a season that is no next season."""
-    after = s.EPISODE_AFTER_SEASON.match(work, match.end())
+    after = _EPISODE_AFTER_SEASON.match(work, match.end())
     if after is None or match.group("season_last"):
         return None
     episode = int(after.group("dotted") or after.group("spaced"))
@@ -412,6 +412,11 @@ def _ascending(match: re.Match[str]) -> bool:
 
 _TITLE_AFTER = re.compile(r" (?!- )[^\W0-9_]")
 _ORDINAL_MARK = re.compile(r"[0-9](?:[- ]?(?:st|nd|rd|th)|ª|º|°|-?[йя])", re.IGNORECASE)
+# An episode after a season: "S01.07.720p", "Show S02 03" ending the name ("S01 04 (1080p)" is a
+# pack of seasons 1 to 4).
+_EPISODE_AFTER_SEASON = re.compile(
+    r"(?:[._](?P<dotted>[0-9]{2})(?![0-9]|[-_. ][0-9]{1,2}(?![0-9]))| (?P<spaced>[0-9]{2})$)"
+)
 _ORDINAL_SEASON_EPISODE = re.compile(r" (?P<episode>[0-9]{2,3})(?![0-9])")
 _DASHED_NUMBER = re.compile(r" - [0-9]{1,4}(?:v[0-9])? ")
 _SEASON_IN_RUN = re.compile(r"S0*([0-9]+)", re.IGNORECASE)

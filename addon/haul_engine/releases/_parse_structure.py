@@ -197,11 +197,6 @@ FULL_SEASON: Final = re.compile(
     rf"(?P<season_last>[0-9]{{1,2}}){_ORDINAL})?[_. ]?{_SEASON_WORD}(?![a-z]))",
     _I,
 )
-# An episode after a season: "S01.07.720p", "Show S02 03" ending the name ("S01 04 (1080p)" is a
-# pack of seasons 1 to 4).
-EPISODE_AFTER_SEASON: Final = re.compile(
-    r"(?:[._](?P<dotted>[0-9]{2})(?![0-9]|[-_. ][0-9]{1,2}(?![0-9]))| (?P<spaced>[0-9]{2})$)"
-)
 # More seasons after the first: "1-3", "1 to 6", "1 à 3", "1, 2 & 3", "1 2 3", "S01-S03".
 SEASON_LIST: Final = re.compile(
     r"(?:(?:[-_. ]?(?:-|~|to|à|a|thru|:)[-_. ]?"
@@ -323,16 +318,12 @@ TITLE_END: Final = re.compile(
     r")(?![a-z0-9])",
     _I,
 )
-# Scene tags in capitals that end any title ("Hardwired.STV.NFOFiX.FRENCH", "Movie.CONVERT.720p").
-SCENE_TITLE_END: Final = re.compile(
-    r"(?<![A-Za-z0-9'])(?:STV|NFOFiX|NFOFIX|READNFO|CONVERT|DOKU|XXX|CUSTOM|SWiSSGERMAN"
-    r"|SWISSGERMAN)(?![A-Za-z0-9])"
-)
-# Scene tags written in capitals that end a title before its year ("Alien.DC.1979").
-SCENE_TAG: Final = re.compile(
-    r"(?<![A-Za-z0-9'])(?:STV|NFOFiX|NFOFIX|READNFO|CONVERT|DOKU|XXX|DC|SE|OM|VR180|VR|CUSTOM"
-    r"|INTEGRALE?|INTÉGRALE|COFFRET|COMPLETE|PPV)(?![A-Za-z0-9])"
-)
+# Scene tags in capitals that end any title ("Hardwired.STV.NFOFiX.FRENCH", "Movie.CONVERT.720p"),
+# and more that end a film's title before its year ("Alien.DC.1979", "Movie.COMPLETE.2019").
+_SCENE_WORDS = r"STV|NFOFiX|NFOFIX|READNFO|CONVERT|DOKU|XXX|CUSTOM|SWiSSGERMAN|SWISSGERMAN"
+_FILM_WORDS = r"DC|SE|OM|VR180|VR|INTEGRALE?|INTÉGRALE|COFFRET|COMPLETE|PPV"
+SCENE_TITLE_END: Final = re.compile(rf"(?<![A-Za-z0-9'])(?:{_SCENE_WORDS})(?![A-Za-z0-9])")
+SCENE_TAG: Final = re.compile(rf"(?<![A-Za-z0-9'])(?:{_SCENE_WORDS}|{_FILM_WORDS})(?![A-Za-z0-9])")
 # Language words are title words too ("The Italian Job") unless tags follow them.
 WEAK_TITLE_END: Final = frozenset(
     {
