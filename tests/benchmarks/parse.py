@@ -1,29 +1,53 @@
-"""Release-name parser benchmark: per-field accuracy on the arr corpora and names/second.
+"""Release-name parser benchmark: per-source, per-field accuracy and names/second.
 
-Run: `.venv/bin/python tests/benchmarks/parse.py [CORPORA_DIR] [--failures FIELD]`.
-Reads `<CORPORA_DIR>/{sonarr,radarr,lidarr}_cases.jsonl` (default `/work/shared/corpora`) in place.
+Run: `.venv/bin/python -m tests.benchmarks.parse [--corpora DIR] [--details] [--failures FIELD]`.
 
-Scoring (per field, only on rows whose `expected` has that field):
-- every corpus is parsed with the media type it is about (`tv`, `movie`, `music`);
+Sources, all read in place and never copied into the project:
+- `<DIR>/{sonarr,radarr,lidarr}_cases.jsonl` (default `/work/shared/corpora`; GPL-3.0 fixtures);
+- the test data shipped in two PyPI source distributions, downloaded once with pip into
+  `~/.cache/haul-corpora` (`$HAUL_CORPORA_CACHE`): guessit 4.4.0 (LGPL-3.0; `episodes.yml`,
+  `movies.yml`, and its cross-parser files re-expressing other parsers' tests: anitomy (MPL-2.0),
+  dreulavelle's PTT, thcolin's scene-release-parser and go-ptn (MIT)) and parse-torrent-title 2.8.2
+  (MIT; `tests/files`). A source that cannot be had is reported and left out.
+
+Scoring (per field, only on rows whose expectation has that field):
+- every arr corpus is parsed with the media type it is about (`tv`, `movie`, `music`); other rows
+  with the type their expectation states (`episode`, `movie`), else with none;
 - titles, artists, albums and editions compare after Unicode NFKC + casefold, apostrophes
   dropped and every other run of non-letters/digits made one space (`R.I.P.D.` == `R I P D`,
-  `Show!!` == `Show`);
-  nothing else is forgiven (no word removal, no fuzzy matching);
+  `Show!!` == `Show`); nothing else is forgiven (no word removal, no fuzzy matching), except that
+  where a non-arr corpus sets a series' year or country apart (`Doctor Who`, year 2005) the
+  title may keep it, as Sonarr's titles do (`Doctor Who 2005`), and so may a series title
+  followed by a year in the name;
 - `source: unknown` and `year: 0` mean None; language names map to ISO 639-1 (`Unknown` = none)
   and, as in the arr tests (`Should().Contain`), must be among the languages found;
 - `proper` is the arrs' "is a revision" flag (PROPER, REPACK and RERIP all set it);
+- non-arr corpora do not tell season numbering from anime absolute numbering: their episode
+  numbers must equal the episodes found, or the absolute numbers when no episode was found (a
+  pair `[1, 4]` may also be the range 1-4: anitomy writes ranges by their ends);
+  their sources and resolutions are mapped onto this parser's vocabulary (guessit's `Web` with
+  `Rip` is `webrip`; the cross-parser files' bare `Web` may be either; `HDRip`, `VHS`, `HD-DVD`,
+  `540p`, `1440p`... have no counterpart and are not scored);
 - Lidarr rows with an empty name (quality read from file metadata, not a name) are skipped, and so
   are fixtures that test other functions (title normalisers, slugs, ISO lookups, scene checks) and
-  subtitle-file tests (their `title` is a subtitle track's);
+  subtitle-file tests (their `title` is a subtitle track's); guessit rows that need a command-line
+  option, and rows with no expectation, are skipped;
 - negative rows count under `rejected` where the fixture says what must not come out.
+
+The summary table gives the issue's six fields per source (episodes: season and absolute numbers);
+`--details` adds every field the source asserts.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
+import os
 import re
+import subprocess
 import sys
+import tarfile
 import time
 import unicodedata
 from collections import defaultdict
@@ -31,14 +55,23 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "addon"))
 
 from haul_engine.releases.parser import parse_release
 
 type Parsed = dict[str, Any]
 type Parser = Callable[[str, str], Parsed]
+type Row = dict[str, Any]
 
-CORPORA = {"sonarr": "tv", "radarr": "movie", "lidarr": "music"}
+ARR_CORPORA = {"sonarr": "tv", "radarr": "movie", "lidarr": "music"}
+CACHE = Path(os.environ.get("HAUL_CORPORA_CACHE", Path.home() / ".cache" / "haul-corpora"))
+GUESSIT = ("guessit", "4.4.0")
+PARSE_TORRENT_TITLE = ("parse-torrent-title", "2.8.2")
+# guessit's cross-parser files: other parsers' tests in guessit's vocabulary (ptn.json repeats
+# parse-torrent-title's own data, read from its sdist instead).
+CROSS_PARSER = {"anitomy": "anitomy", "ptt": "ptt", "thcolin": "thcolin", "go-ptn": "go-ptn"}
 SKIPPED_FIXTURES = {
     "NormalizeSeriesTitleFixture",
     "NormalizeTitleFixture",
@@ -70,7 +103,34 @@ LANGUAGE_CODES = {
     "SpanishLatino": "es", "Swedish": "sv", "Tagalog": "tl", "Telugu": "te", "Thai": "th",
     "Turkish": "tr", "Ukrainian": "uk", "Urdu": "ur", "Vietnamese": "vi", "Unknown": None,
 }  # fmt: skip
+# guessit's sources (with `Rip` in `other` for rips) and parse-torrent-title's quality words.
+GUESSIT_SOURCES = {
+    "HDTV": "tv", "Digital TV": "tv", "TV": "tv", "Satellite": "tv", "Analog HDTV": "tv",
+    "Ultra HDTV": "tv", "Blu-ray": "bluray", "Ultra HD Blu-ray": "bluray", "DVD": "dvd",
+    "Screener": "dvd", "Camera": "cam", "HD Camera": "cam", "Telesync": "telesync",
+    "HD Telesync": "telesync", "Telecine": "telecine", "HD Telecine": "telecine",
+    "Workprint": "workprint",
+}  # fmt: skip
+PTN_SOURCES = {
+    "bluray": "bluray", "brrip": "bluray", "bdrip": "bluray", "bd": "bluray", "bdremux": "bluray",
+    "blurayrip": "bluray", "webdl": "webdl", "web": "webdl", "webdlmux": "webdl",
+    "webrip": "webrip", "hdtv": "tv", "pdtv": "tv", "hdtvrip": "tv", "satrip": "tv",
+    "ahdtvmux": "tv", "dvdrip": "dvd", "dvdscr": "dvd", "cam": "cam", "hdcam": "cam",
+    "camrip": "cam", "ts": "telesync", "hdts": "telesync", "telesync": "telesync",
+}  # fmt: skip
+RESOLUTIONS = {480, 576, 720, 1080, 2160}
 NON_WORD = re.compile(r"[\W_]+")
+YEARS = re.compile(r"(?<![0-9])(?:19|20)[0-9]{2}(?![0-9])")
+RESOLUTION_TEXT = re.compile(r"^(?:[0-9]{3,4}\s*x\s*)?(?P<height>[0-9]{3,4})[pi]?$", re.IGNORECASE)
+# The issue's six fields, each made of the per-source fields that assert it.
+SUMMARY = {
+    "title": ("title", "title_any"),
+    "seasons": ("season", "seasons"),
+    "episodes": ("episode", "absolute_episode", "number"),
+    "resolution": ("resolution",),
+    "source": ("source", "sources"),
+    "group": ("release_group",),
+}
 
 
 def norm(text: object) -> str:
@@ -97,22 +157,40 @@ def languages(names: list[str]) -> set[str]:
     return {code for name in names if (code := LANGUAGE_CODES.get(name, name))}
 
 
-FIELDS: dict[str, Callable[[object, Parsed], bool]] = {
+def same_numbers(expected: object, found: list[int]) -> bool:
+    """Episode numbers of a non-arr corpus; `[1, 4]` may be a range written by its ends."""
+    numbers = as_list(expected)
+    ends = len(numbers) == 2 and numbers[0] + 1 < numbers[1]
+    return numbers == found or (ends and found == list(range(numbers[0], numbers[1] + 1)))
+
+
+def same_seasons(expected: object, got: Parsed) -> bool:
+    """One season is the first found (arr convention); a list of seasons must all be found."""
+    if isinstance(expected, list):
+        return bool(expected == got["seasons"])
+    return bool(got["seasons"][:1] == [expected])
+
+
+FIELDS: dict[str, Callable[[Any, Parsed], bool]] = {
     "title": lambda exp, got: norm(exp) == norm(got["title"]),
+    "title_any": lambda exp, got: norm(got["title"]) in {norm(title) for title in exp},
     "year": lambda exp, got: (exp or None) == got["year"],  # Radarr writes "no year" as 0
-    "season": lambda exp, got: got["seasons"][:1] == [exp],
+    "season": same_seasons,
+    "seasons": same_seasons,
     "episode": lambda exp, got: as_list(exp) == got["episodes"],
     "absolute_episode": lambda exp, got: as_list(exp) == got["absolute_episodes"],
+    "number": lambda exp, got: same_numbers(exp, got["episodes"] or got["absolute_episodes"]),
     "air_date": lambda exp, got: exp == got["air_date"],
     "full_season": lambda exp, got: exp == got["full_season"],
     "resolution": lambda exp, got: exp == got["resolution"],
     "source": lambda exp, got: (None if exp == "unknown" else exp) == got["source"],
+    "sources": lambda exp, got: got["source"] in exp,
     "modifier": lambda exp, got: exp == got["modifier"],
     "proper": lambda exp, got: exp == got["proper"],
     "repack": lambda exp, got: exp == got["repack"],
     "version": lambda exp, got: exp == got["version"],
-    "release_group": lambda exp, got: exp == got["release_group"],
-    "languages": lambda exp, got: same_languages(exp, got["languages"]),  # type: ignore[arg-type]
+    "release_group": lambda exp, got: norm(exp) == norm(got["release_group"]),
+    "languages": lambda exp, got: same_languages(exp, got["languages"]),
     "edition": lambda exp, got: norm(exp) == norm(got["edition"]),
     "artist": lambda exp, got: norm(exp) == norm(got["artist"]),
     "album": lambda exp, got: norm(exp) == norm(got["album"]),
@@ -125,7 +203,7 @@ FIELDS: dict[str, Callable[[object, Parsed], bool]] = {
 }
 
 
-def rejected(row: dict[str, Any], got: Parsed) -> bool | None:
+def rejected(row: Row, got: Parsed) -> bool | None:
     """Tell whether a negative row was rejected; None when its rule is not about this parser."""
     method = row["method"]
     if method.startswith("should_not_parse_") and method.endswith(("_quality",)):
@@ -139,46 +217,243 @@ def rejected(row: dict[str, Any], got: Parsed) -> bool | None:
     return None
 
 
-def verdicts(row: dict[str, Any], got: Parsed, corpus_kind: str) -> Iterator[tuple[str, bool]]:
-    """Yield (field, right?) for every scored field of one corpus row."""
+def verdicts(row: Row, got: Parsed) -> Iterator[tuple[str, bool]]:
+    """Yield (field, right?) for every scored field of one row, then the summary fields."""
     if row["negative"]:
         verdict = rejected(row, got)
         if verdict is not None:
             yield "rejected", verdict
         return
     expected = row["expected"]
-    for field, check in FIELDS.items():
-        if field in expected:
-            yield field, check(expected[field], got)
-    if row["fixture"] in EPISODE_FIXTURES and {"title", "season", "episode"} <= expected.keys():
-        yield (
-            "title+season+episode",
-            all(FIELDS[f](expected[f], got) for f in ("title", "season", "episode")),
-        )
-    if corpus_kind == "movie" and "title" in expected:
-        yield (
-            "title+year",
-            all(FIELDS[f](expected[f], got) for f in ("title", "year") if f in expected),
-        )
+    hits = {
+        field: check(expected[field], got) for field, check in FIELDS.items() if field in expected
+    }
+    yield from hits.items()
+    if row["fixture"] in EPISODE_FIXTURES and {"title", "season", "episode"} <= hits.keys():
+        yield "title+season+episode", hits["title"] and hits["season"] and hits["episode"]
+    if row["kind"] == "movie" and "title" in hits and row["arr"]:
+        yield "title+year", hits["title"] and hits.get("year", True)
+    for summary, fields in SUMMARY.items():
+        asserted = [hits[field] for field in fields if field in hits]
+        if asserted:
+            yield f"= {summary}", all(asserted)
 
 
-def score(
-    rows: list[dict[str, Any]], corpus_kind: str, parse: Parser, *, tell_kind: bool = True
-) -> dict[str, list[Any]]:
-    """Return field -> [hits, total, failures] for one corpus."""
+def score(rows: list[Row], parse: Parser, *, tell_kind: bool = True) -> dict[str, list[Any]]:
+    """Return field -> [hits, total, failures] for one source."""
     table: dict[str, list[Any]] = defaultdict(lambda: [0, 0, []])
     for row in rows:
-        skipped = row["fixture"] in SKIPPED_FIXTURES or row["method"] in SKIPPED_METHODS
-        if skipped or not row["name"].strip():
-            continue
-        got = parse(row["name"], corpus_kind if tell_kind else "")
-        for field, hit in verdicts(row, got, corpus_kind):
+        got = parse(row["name"], row["kind"] if tell_kind else "")
+        for field, hit in verdicts(row, got):
             cell = table[field]
             cell[0] += hit
             cell[1] += 1
             if not hit:
                 cell[2].append((row["name"], row["expected"], got))
     return table
+
+
+# ----- sources
+
+
+def arr_rows(path: Path, kind: str) -> list[Row]:
+    """Scored rows of one arr corpus (see the module docstring for what is skipped)."""
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        skipped = row["fixture"] in SKIPPED_FIXTURES or row["method"] in SKIPPED_METHODS
+        if not skipped and row["name"].strip():
+            rows.append({**row, "kind": kind, "arr": True})
+    return rows
+
+
+def sdist_members(package: str, version: str, suffixes: tuple[str, ...]) -> dict[str, bytes]:
+    """Files of a PyPI source distribution whose paths end so; downloaded once into the cache."""
+    folder = CACHE / package
+    archives = sorted(folder.glob(f"*{version}.tar.gz"))
+    if not archives:
+        folder.mkdir(parents=True, exist_ok=True)
+        command = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps"]
+        command += ["--no-binary", ":all:", "-d", str(folder), f"{package}=={version}"]
+        subprocess.run(command, check=True, capture_output=True)
+        archives = sorted(folder.glob(f"*{version}.tar.gz"))
+    with tarfile.open(archives[0]) as archive:
+        return {
+            member.name: archive.extractfile(member).read()  # type: ignore[union-attr]
+            for member in archive.getmembers()
+            if member.isfile() and member.name.endswith(suffixes)
+        }
+
+
+def external_row(source: str, name: str, kind: str, expected: dict[str, Any]) -> Row:
+    """A non-arr row in the shape of the arr rows."""
+    return {
+        "fixture": source,
+        "method": "",
+        "name": name,
+        "kind": kind,
+        "arr": False,
+        "negative": False,
+        "expected": expected,
+    }
+
+
+def resolution(text: object) -> int | None:
+    """A resolution in this parser's vocabulary (`1080i` is 1080, `4K` 2160), else None."""
+    if str(text).upper() == "4K":
+        return 2160
+    match = RESOLUTION_TEXT.match(str(text).strip())
+    height = int(match.group("height")) if match else None
+    return height if height in RESOLUTIONS else None
+
+
+def guessit_expected(name: str, raw: dict[str, Any], *, rips_known: bool) -> dict[str, Any]:
+    """Translate guessit's vocabulary into the fields scored here."""
+    expected = guessit_titles(raw)
+    numbered = "season" in raw or "episode" in raw
+    if numbered and "title_any" in expected:
+        expected["title_any"] = with_series_year(name, expected["title_any"])
+    if isinstance(raw.get("year"), int) and not numbered:
+        expected["year"] = raw["year"]
+    if "season" in raw:
+        expected["seasons"] = raw["season"]
+    if "episode" in raw:
+        expected["number"] = raw["episode"]
+    if "absolute_episode" in raw:
+        expected["absolute_episode"] = raw["absolute_episode"]
+    if isinstance(raw.get("date"), dt.date) and raw.get("type") != "movie":
+        expected["air_date"] = raw["date"]
+    if (height := resolution(raw.get("screen_size"))) is not None:
+        expected["resolution"] = height
+    if sources := guessit_sources(raw, rips_known=rips_known):
+        expected["sources"] = sources
+    if isinstance(raw.get("release_group"), str):
+        expected["release_group"] = raw["release_group"]
+    return expected
+
+
+def guessit_titles(raw: dict[str, Any]) -> dict[str, Any]:
+    """The accepted titles: a series may keep the year or country guessit sets apart."""
+    title = raw.get("title")
+    if not isinstance(title, str):
+        return {}
+    titles = {title}
+    if raw.get("type") == "episode" or "season" in raw or "episode" in raw:
+        extras = [str(extra) for extra in (raw.get("country"), raw.get("year")) if extra]
+        titles |= {f"{title} {extra}" for extra in extras} | {" ".join([title, *extras])}
+    return {"title_any": sorted(titles)}
+
+
+def with_series_year(name: str, titles: list[str]) -> list[str]:
+    """Also accept a series title with the year that follows it in the name (Sonarr keeps it)."""
+    words = f" {norm(name)} "
+    found = set(titles)
+    for title in titles:
+        found |= {f"{title} {y}" for y in YEARS.findall(name) if f" {norm(title)} {y} " in words}
+    return sorted(found)
+
+
+def guessit_sources(raw: dict[str, Any], *, rips_known: bool) -> list[str]:
+    """The accepted sources: `Web` is a WEBRip when guessit adds `Rip`, when it says so at all."""
+    source = raw.get("source")
+    if source == "Web":
+        if not rips_known:
+            return ["webdl", "webrip"]
+        return ["webrip" if "Rip" in as_list(raw.get("other", [])) else "webdl"]
+    return (
+        [GUESSIT_SOURCES[source]] if isinstance(source, str) and source in GUESSIT_SOURCES else []
+    )
+
+
+def guessit_kind(raw: dict[str, Any]) -> str:
+    """The media type a guessit expectation states."""
+    return {"episode": "tv", "movie": "movie"}.get(str(raw.get("type")), "")
+
+
+def guessit_rows() -> dict[str, list[Row]]:
+    """guessit's own tests and its cross-parser files, one source each."""
+    files = sdist_members(*GUESSIT, (".yml", ".json"))
+    by_name = {path.split("/guessit/test/", 1)[-1]: data for path, data in files.items()}
+    sources: dict[str, list[Row]] = {}
+    rows = []
+    for file_name in ("episodes.yml", "movies.yml"):
+        cases = yaml.safe_load(by_name[file_name])
+        default = cases.pop("__default__", {})
+        for name, raw in cases.items():
+            options = str((raw or {}).get("options", ""))
+            if not raw or (options and not re.fullmatch(r"(?:-t|--type) \w+", options)):
+                continue
+            case = {**default, **raw}
+            if options:
+                case["type"] = options.rsplit(maxsplit=1)[-1]
+            rows.append(
+                external_row(
+                    "guessit",
+                    name,
+                    guessit_kind(case),
+                    guessit_expected(name, case, rips_known=True),
+                )
+            )
+    sources["guessit"] = rows
+    for source, stem in CROSS_PARSER.items():
+        entries = json.loads(by_name[f"cross_parser/{stem}.json"])["entries"]
+        sources[source] = [
+            external_row(
+                source,
+                entry["release_name"],
+                guessit_kind(entry["expected"]),
+                guessit_expected(entry["release_name"], entry["expected"], rips_known=False),
+            )
+            for entry in entries
+        ]
+    return sources
+
+
+def parse_torrent_title_rows() -> list[Row]:
+    """parse-torrent-title's test names with their raw expected output."""
+    files = sdist_members(*PARSE_TORRENT_TITLE, ("input.json", "output_raw.json"))
+    by_name = {path.rsplit("/", 1)[-1]: data for path, data in files.items()}
+    names = json.loads(by_name["input.json"])
+    outputs = json.loads(by_name["output_raw.json"])
+    rows = []
+    for name, raw in zip(names, outputs, strict=True):
+        expected: dict[str, Any] = {"title": raw["title"]}
+        if "season" in raw:
+            expected["seasons"] = raw["season"]
+        if "episode" in raw:
+            expected["number"] = raw["episode"]
+        if "year" in raw and "season" not in raw:
+            expected["year"] = raw["year"]
+        if "season" in raw or "episode" in raw:  # a series' year may stay in its title
+            expected = {"title_any": with_series_year(name, [raw["title"]]), **expected}
+            del expected["title"]
+        if (height := resolution(raw.get("resolution"))) is not None:
+            expected["resolution"] = height
+        quality = NON_WORD.sub("", str(raw.get("quality", "")).lower())
+        if quality in PTN_SOURCES:
+            expected["sources"] = [PTN_SOURCES[quality]]
+        if "encoder" in raw:
+            expected["release_group"] = raw["encoder"]
+        rows.append(external_row("parse-torrent-title", name, "", expected))
+    return rows
+
+
+def load_sources(corpora: Path) -> dict[str, list[Row]]:
+    """Every source that can be had, by name; the ones that cannot are reported."""
+    sources = {
+        corpus: arr_rows(corpora / f"{corpus}_cases.jsonl", kind)
+        for corpus, kind in ARR_CORPORA.items()
+        if (corpora / f"{corpus}_cases.jsonl").exists()
+    }
+    for reader in (guessit_rows, lambda: {"parse-torrent-title": parse_torrent_title_rows()}):
+        try:
+            sources |= reader()
+        except (OSError, subprocess.CalledProcessError, tarfile.TarError, KeyError) as err:
+            show(f"(a source could not be read: {err!r})")
+    return sources
+
+
+# ----- other parsers, speed, report
 
 
 def speed(names: list[str], parse: Parser, seconds: float = 2.0) -> float:
@@ -217,7 +492,7 @@ def other_parsers() -> dict[str, Parser]:
 
 def adapt(result: dict[str, Any]) -> Parsed:
     """Map a guessit/PTT answer onto this parser's field names (best effort, for comparison)."""
-    resolution = str(result.get("screen_size") or result.get("resolution") or "")
+    size = str(result.get("screen_size") or result.get("resolution") or "")
     return {
         "title": result.get("title", ""),
         "year": result.get("year"),
@@ -226,7 +501,7 @@ def adapt(result: dict[str, Any]) -> Parsed:
         "absolute_episodes": [],
         "air_date": str(result["date"]) if result.get("date") else None,
         "full_season": False,
-        "resolution": int(resolution[:-1]) if resolution[:-1].isdigit() else None,
+        "resolution": resolution(size),
         "source": None,
         "modifier": None,
         "proper": bool(result.get("proper_count") or result.get("proper")),
@@ -249,41 +524,58 @@ def show(line: str) -> None:
     sys.stdout.write(line + "\n")
 
 
+def cell(hits: int, total: int) -> str:
+    """`hits/total percent`, or a dash when the source asserts nothing of the field."""
+    return f"{hits}/{total} {100 * hits / total:5.1f}%" if total else "-"
+
+
 def main() -> None:
-    """Print the accuracy table per corpus and the speed of every parser found."""
+    """Print the summary table, per-source details on request, and every parser's speed."""
     arguments = argparse.ArgumentParser(description=__doc__)
-    arguments.add_argument("corpora", nargs="?", default="/work/shared/corpora", type=Path)
+    arguments.add_argument("--corpora", default="/work/shared/corpora", type=Path)
+    arguments.add_argument("--details", action="store_true", help="every field of every source")
     arguments.add_argument("--failures", metavar="FIELD", help="list the rows that fail FIELD")
+    arguments.add_argument("--source", help="only this source (with --failures or --details)")
     arguments.add_argument(
-        "--no-media-type", action="store_true", help="parse without telling what each corpus is"
+        "--no-media-type", action="store_true", help="parse without telling what each row is"
     )
     options = arguments.parse_args()
     parsers = {"haul": haul, **other_parsers()}
-    all_names: list[str] = []
-    for corpus, media_type in CORPORA.items():
-        path = options.corpora / f"{corpus}_cases.jsonl"
-        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-        all_names += [row["name"] for row in rows if row["name"].strip()]
-        tell_kind = not options.no_media_type
-        tables = {
-            label: score(rows, media_type, parse, tell_kind=tell_kind)
+    sources = load_sources(options.corpora)
+    if options.source:
+        sources = {options.source: sources[options.source]}
+    tables = {
+        source: {
+            label: score(rows, parse, tell_kind=not options.no_media_type)
             for label, parse in parsers.items()
         }
-        show(f"\n{corpus} ({len(rows)} rows, parsed as {media_type if tell_kind else 'unknown'})")
-        show(f"  {'field':<22}" + "".join(f"{label:>18}" for label in tables))
-        for field, (_hits, total, failures) in sorted(tables["haul"].items()):
-            cells = ""
-            for table in tables.values():
-                hits = table[field][0]
-                cells += f"{f'{hits}/{total} {100 * hits / total:5.1f}%':>18}"
+        for source, rows in sources.items()
+    }
+    show(f"\nhaul, per source and field (media type {'not ' * options.no_media_type}given)")
+    show(f"  {'source':<20}" + "".join(f"{field:>17}" for field in SUMMARY))
+    for source, by_parser in tables.items():
+        table = by_parser["haul"]
+        cells = "".join(
+            f"{cell(*table[f'= {field}'][:2]) if f'= {field}' in table else '-':>17}"
+            for field in SUMMARY
+        )
+        show(f"  {source:<20}{cells}")
+    for source, by_parser in tables.items():
+        if not (options.details or options.failures):
+            break
+        show(f"\n{source} ({len(sources[source])} rows)")
+        show(f"  {'field':<22}" + "".join(f"{label:>18}" for label in by_parser))
+        for field, (_hits, total, failures) in sorted(by_parser["haul"].items()):
+            cells = "".join(f"{cell(table[field][0], total):>18}" for table in by_parser.values())
             show(f"  {field:<22}{cells}")
             if field == options.failures:
                 for name, expected, got in failures:
                     shown = {key: got.get(key) for key in ("title", "seasons", "episodes")}
                     show(f"      {name!r}\n        expected {expected}\n        got {shown} {got}")
-    show(f"\nspeed over {len(all_names)} names (one core):")
+    names = [row["name"] for rows in sources.values() for row in rows]
+    show(f"\nspeed over {len(names)} names (one core, no media type):")
     for label, parse in parsers.items():
-        show(f"  {label:<10}{speed(all_names, parse):>10,.0f} names/s")
+        show(f"  {label:<10}{speed(names, parse):>10,.0f} names/s")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from haul_engine.releases import _parse_structure as s
+
 _I = re.IGNORECASE
 
 # Groups whose names hold separators or that sign without a dash (facts about the scene).
@@ -16,12 +18,17 @@ KNOWN_GROUPS: Final = re.compile(
 # Suffix forms, tried in order on a name that ends with the group.
 DASH_GROUP: Final = re.compile(
     r"(?:(?<=[a-z0-9\])])-|\s-\s?|\s?-\s"
-    r"|\.-)(?P<group>[^\W_][\w&]{0,30}(?:-[^\W_][\w&]{0,30})?)[)\]]?\s*$",
+    r"|\.-\.?)(?P<group>[^\W_][\w&@]{0,30}(?:-[^\W_][\w&@]{0,30})?)[)\]]?\s*$",
     _I,
 )
 SOFTSUBS: Final = re.compile(r"^softsubs \((?P<group>[^()]+)\)$", _I)
 TRAILING_BRACKET: Final = re.compile(r"\[(?P<group>[^\[\]]{2,30})\]\s*$")
-TRAILING_LANGUAGE: Final = re.compile(r"(?<=[a-z0-9])[ ._](?:english|french|german|ita|spa)$", _I)
+# Dub and subtitle words after the group: "x264-Belex.-.Dual.Audio.-.Dublado".
+TRAILING_LANGUAGE: Final = re.compile(
+    r"(?<=[a-z0-9])(?:[ ._+-]+(?:english|french|german|ita|spa|dual|audio|dublado|legendado"
+    r"|legendas))+$",
+    _I,
+)
 TRAILING_PARENTHETICAL: Final = re.compile(r"\s+\([^()]*\)\s*$")
 LAST_PARENTHESIS: Final = re.compile(r"\((?P<block>[^()]*)\)\s*$")
 # Tokens that look like a group but are quality, tags or numbering.
@@ -35,15 +42,28 @@ NOT_A_GROUP: Final = re.compile(
     r"|hd(?:tv)?[-. ]?[0-9]{3,4}p"
     r"|[a-f0-9]{8}|ma|es|x|complete|batch|season|english|eng|german|french|softsubs|raw|nf|amzn|uhd"
     r"|dub|dubbed|sub|subbed|rip|lossless|log|cue|cd|[0-9]cd|vbr|cbr|mkv|m4a|kbps|[0-9]{4}|sdtv"
-    r"|hdtv|tv)$",
+    r"|hdtv|tv|[a-z]|truefrench|vff|vostfr|ita|italian|spanish|nordic|swedish|hindi)$",
     _I,
 )
+# "Show.S01E02.HDTV.XviD.Etc-Group": a dotted word before the dash belongs to the group.
+# (A word in capitals, `INT-GRP`, `HUN-GRP`, is a tag; `Etc-Group`, `Hive-CM8` are names.)
+DOTTED_PREFIX: Final = re.compile(
+    r"(?<=[._])(?P<prefix>(?![A-Z0-9&]+-)[A-Za-z][A-Za-z0-9&]{1,30})$"
+)
+TAG_WORDS: Final = frozenset({"preair", "esub", "esubs", "hebsubs", "vision", "dolby", "proof"})
+# "Show.S01E02.720p.WEB.DL.AAC2.0.H.264.KCRT", "DLMux by UBi": a group named after the tags.
+DOTTED_LAST: Final = re.compile(r"(?<=[a-z0-9])\.(?P<group>[a-z][a-z0-9]{1,19})$", _I)
+_SKIPPED_TAG: Final = re.compile(
+    r"eng|ita|fre|ger|spa|rus|jap|hindi|multi|dub|sub|audio|[0-9]ch|b&w|dolby|atmos|[0-9]", _I
+)
+SIGNED_BY: Final = re.compile(r"(?<![a-z])by (?P<group>[^\W_][\w&@]{1,30})$", _I)
 QUALITY_HINT: Final = re.compile(
     r"(?<![a-z0-9])(?:[0-9]{3,4}[pi]|[xh][-_. ]?26[45]|hevc|avc|xvid|divx|web|web-?dl|webrip|hdtv"
     r"|pdtv"
-    r"|dvd(?:rip)?|blu-?ray|bdrip|brrip|remux|aac|ac3|dts|ddp?|truehd|flac|mp3|dsr|2hd|mpeg2"
+    r"|dvd(?:rip|r)?|blu-?ray|bdrip|brrip|remux|aac|ac3|dts|ddp?|truehd|flac|mp3|dsr|2hd|mpeg2"
     r"|vc-?1|hdrip"
-    r"|bdmux|webmux|bd|uhd|[0-9]{2,3}kbps)(?![a-z])",
+    r"|bdmux|webmux|bd|uhd|[0-9]{2,3}kbps|hdtvrip|[0-9]{3,4}x[0-9]{3,4}|dvb|hdts|hdcam|camrip"
+    r"|telesync|l?pcm|xvid|vhsrip|dmrip)(?![a-z])",
     _I,
 )
 
@@ -61,7 +81,26 @@ def release_group(text: str, leading_group: str | None) -> str | None:
         return group
     if match := LAST_PARENTHESIS.search(text):  # "(1080p BluRay x265 Tigole)"
         return _signed_quality_block(match.group("block"))
-    return None
+    return _undashed_group(text)
+
+
+def _undashed_group(text: str) -> str | None:
+    """Return a group signed `by Name`, or ending a dotted name after its tags (`H.264.KCRT`)."""
+    if signed := SIGNED_BY.search(text):
+        return signed.group("group")
+    match = DOTTED_LAST.search(text)
+    if match is None or " " in text:
+        return None
+    group = match.group("group")
+    if NOT_A_GROUP.match(group) or QUALITY_HINT.fullmatch(group) or s.TITLE_END.fullmatch(group):
+        return None
+    # Languages and channel digits may come between: "Xvid.Eng.ETRG", "Dolby.2.0.KTM3".
+    tags = text[: match.start()].split(".")[-6:]
+    while tags and _SKIPPED_TAG.fullmatch(tags[-1]):
+        tags.pop()
+    last = ".".join(tags[-2:])  # "H.264"
+    hint = next(QUALITY_HINT.finditer(last, max(0, len(last) - 8)), None)
+    return group if hint and hint.end() == len(last) else None
 
 
 def _dash_group(text: str) -> str | None:
@@ -70,6 +109,11 @@ def _dash_group(text: str) -> str | None:
     if match is None or not QUALITY_HINT.search(text, 0, match.start()):
         return None
     first, _, second = match.group("group").partition("-")
+    if not second and (prefix := DOTTED_PREFIX.search(text, 0, match.start())):
+        word = prefix.group("prefix")  # "XViD.Etc-Group"
+        tag = word.lower() in TAG_WORDS or word.isupper() or s.TITLE_END.fullmatch(word)
+        if not (tag or NOT_A_GROUP.match(word) or QUALITY_HINT.fullmatch(word)):
+            return f"{word}-{first}"
     if not NOT_A_GROUP.match(first):
         return match.group("group")
     return second if second and not NOT_A_GROUP.match(second) else None
@@ -89,7 +133,7 @@ def _bracketed_group(text: str) -> str | None:
             return None if " " in candidate else candidate
         if last and (signed := _signed_quality_block(candidate)):
             return signed
-        text, last = text[: match.start()].rstrip(), False
+        text, last = text[: match.start()].rstrip(" ._"), False
     return None
 
 

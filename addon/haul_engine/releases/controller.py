@@ -123,6 +123,7 @@ class ReleasesController(Controller):
         tvdb_id: PositiveId | None = None,
         season: Number | None = None,
         episode: Number | None = None,
+        absolute_episode: Number | None = None,
         year: Annotated[int, Field(ge=1870, le=2200)] | None = None,
         artist: Annotated[str, Field(max_length=300)] | None = None,
         album: Annotated[str, Field(max_length=300)] | None = None,
@@ -166,7 +167,9 @@ class ReleasesController(Controller):
         ranker = Ranker(
             chosen.rules,
             media_type=media,
-            expect=Expectation(season=season, episode=episode, year=year),
+            expect=Expectation(
+                season=season, episode=episode, year=year, absolute_episode=absolute_episode
+            ),
             runtime_minutes=runtime,
         )
         ranked = await asyncio.to_thread(ranker.rank, outcome.results)
@@ -189,6 +192,7 @@ class ReleasesController(Controller):
         type: SearchKind = "search",  # noqa: A002 - the API's parameter name
         season: Number | None = None,
         episode: Number | None = None,
+        absolute_episode: Number | None = None,
         runtime: Annotated[float, Field(gt=0, le=100_000)] | None = None,
     ) -> list[RankedRelease]:
         """Rank releases given by the caller against a profile, each with its reasons."""
@@ -209,7 +213,7 @@ class ReleasesController(Controller):
             for candidate in releases
         ]
         media: MediaType | None = None if type == "search" else type
-        expect = Expectation(season=season, episode=episode)
+        expect = Expectation(season=season, episode=episode, absolute_episode=absolute_episode)
         ranker = Ranker(chosen.rules, media_type=media, expect=expect, runtime_minutes=runtime)
         return await asyncio.to_thread(ranker.rank, results)
 

@@ -59,6 +59,9 @@ AUDIO_POINTS = 60
 PREFERENCE_STEP = 10
 PROPER_POINTS = 40
 SEASON_PACK_POINTS = 100
+MULTI_SEASON_POINTS = 60  # the season searched for, and more to download
+BATCH_POINTS = 40  # an anime batch: episodes by absolute number, the season unknown
+ABSOLUTE_POINTS = 20  # an anime release numbered as the arr's anime series are
 VERSION_POINTS = 20
 FREELEECH_POINTS = 50
 INTERNAL_POINTS = 40
@@ -92,6 +95,7 @@ class Expectation:
     season: int | None = None
     episode: int | None = None
     year: int | None = None
+    absolute_episode: int | None = None  # an anime episode's number counted across seasons
 
 
 @dataclass(frozen=True, slots=True)
@@ -405,20 +409,57 @@ class Ranker:
         self, parsed: ParsedRelease, rejections: list[str], breakdown: list[ScorePart]
     ) -> None:
         expect = self.expect
-        if expect.season is not None and expect.episode is None and parsed.full_season:
-            breakdown.append(ScorePart("the whole season searched for", SEASON_PACK_POINTS))
         if expect.season is not None and parsed.seasons and expect.season not in parsed.seasons:
-            seasons = ", ".join(str(season) for season in parsed.seasons)
+            seasons = _numbers(parsed.seasons)
             rejections.append(f"season {seasons}, not the season {expect.season} searched for")
+        elif expect.season is not None and expect.episode is None:
+            self._whole_season(parsed, expect.season, rejections, breakdown)
         if expect.episode is not None and parsed.episodes and expect.episode not in parsed.episodes:
-            episodes = ", ".join(str(episode) for episode in parsed.episodes)
+            episodes = _numbers(parsed.episodes)
             rejections.append(f"episode {episodes}, not the episode {expect.episode} searched for")
+        absolute, numbers = expect.absolute_episode, parsed.absolute_episodes
+        if absolute is not None and numbers:
+            # "Show S2 - 05" may count within its season: the searched episode's own number.
+            in_season = bool(parsed.seasons) and expect.episode in numbers
+            if absolute in numbers and not parsed.episodes:
+                breakdown.append(ScorePart(f"absolute episode {absolute}", ABSOLUTE_POINTS))
+            elif absolute not in numbers and not in_season:
+                rejections.append(
+                    f"absolute episode {_numbers(numbers)}, "
+                    f"not the absolute episode {absolute} searched for"
+                )
         if (
             expect.year is not None
             and parsed.year is not None
             and abs(parsed.year - expect.year) > 1
         ):
             rejections.append(f"year {parsed.year}, not the {expect.year} searched for")
+
+    @staticmethod
+    def _whole_season(
+        parsed: ParsedRelease, season: int, rejections: list[str], breakdown: list[ScorePart]
+    ) -> None:
+        """Judge a release for a whole-season search: one season's pack best, more seasons next."""
+        if parsed.full_season and parsed.seasons == [season]:
+            breakdown.append(ScorePart("the whole season searched for", SEASON_PACK_POINTS))
+        elif parsed.full_season and season in parsed.seasons:
+            seasons = _numbers(parsed.seasons)
+            breakdown.append(
+                ScorePart(
+                    f"seasons {seasons}, the one searched for among them", MULTI_SEASON_POINTS
+                )
+            )
+        elif parsed.episodes:
+            episodes = _numbers(parsed.episodes)
+            rejections.append(
+                f"episode {episodes} only, not the whole season {season} searched for"
+            )
+        elif len(parsed.absolute_episodes) > 1:
+            numbers = _numbers(parsed.absolute_episodes)
+            breakdown.append(ScorePart(f"a batch of episodes {numbers}", BATCH_POINTS))
+        elif parsed.absolute_episodes:
+            number = parsed.absolute_episodes[0]
+            rejections.append(f"episode {number} only, not the whole season {season} searched for")
 
     def _swarm(
         self, result: IndexerResult, rejections: list[str], breakdown: list[ScorePart]
@@ -515,6 +556,13 @@ def rank(  # noqa: PLR0913 - the keyword-only options of Ranker
 def _order_key(release: RankedRelease) -> tuple[bool, int, int, int]:
     """Sort accepted before rejected, then by score, seeders, and fewer bytes."""
     return (not release.accepted, -release.score, -(release.seeders or 0), release.size or 0)
+
+
+def _numbers(numbers: list[int]) -> str:
+    """`3`, `1-12` for a run, `1, 3` otherwise."""
+    if len(numbers) > 2 and numbers == list(range(numbers[0], numbers[-1] + 1)):  # noqa: PLR2004
+        return f"{numbers[0]}-{numbers[-1]}"
+    return ", ".join(str(number) for number in numbers)
 
 
 def _preference(top: int, position: int) -> int:

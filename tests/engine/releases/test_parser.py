@@ -267,6 +267,179 @@ CASES: list[tuple[str, str | None, dict[str, object]]] = [
 ]
 
 
+# Names as the wild writes them (invented): anime, packs, other languages, junk and paths.
+WILD: list[tuple[str, str | None, dict[str, object]]] = [
+    # Anime absolute numbers: with and without a leading group, with a CRC, batches.
+    (
+        "[Hoshi] Starlit Garden - 07 [1080p][A1B2C3D4].mkv",
+        None,
+        {"title": "Starlit Garden", "absolute_episodes": [7], "release_group": "Hoshi"},
+    ),
+    ("Starlit Garden - 07 [1080p]", "tv", {"title": "Starlit Garden", "absolute_episodes": [7]}),
+    ("Starlit_Garden_679", None, {"title": "Starlit Garden", "absolute_episodes": [679]}),
+    (
+        "[Hoshi] Starlit Garden (01-12) [1080p][Batch]",
+        None,
+        {"absolute_episodes": list(range(1, 13)), "seasons": []},
+    ),
+    ("Starlit Garden 01-12 [1080p]", "tv", {"absolute_episodes": list(range(1, 13))}),
+    ("[Hoshi] Starlit Garden - 01+02 [720p]", None, {"absolute_episodes": [1, 2]}),
+    ("[Hoshi] Starlit Garden - 10v0 [A1B2C3D4].mkv", None, {"absolute_episodes": [10]}),
+    (
+        "[Hoshi] Starlit Garden Season 2 - 05 [1080p]",
+        None,
+        {"title": "Starlit Garden", "seasons": [2], "absolute_episodes": [5]},
+    ),
+    # NxM in its spellings.
+    ("Quiet Harbor 2x07 Night Shift 720p HDTV", None, {"seasons": [2], "episodes": [7]}),
+    (
+        "Quiet Harbor 2\N{MULTIPLICATION SIGN}7.mkv",
+        None,
+        {"title": "Quiet Harbor", "seasons": [2], "episodes": [7]},
+    ),
+    (
+        "Quiet Harbor [06\N{CYRILLIC SMALL LETTER HA}01-08] 720p",
+        None,
+        {"seasons": [6], "episodes": list(range(1, 9))},
+    ),
+    ("Quiet Harbor 1 x 03 HDTV.avi", None, {"seasons": [1], "episodes": [3]}),
+    ("Quiet Harbor - T02E22 - Night Shift.mkv", None, {"seasons": [2], "episodes": [22]}),
+    ("Quiet.Harbor.S06xE01.avi", None, {"seasons": [6], "episodes": [1]}),
+    ("Quiet.Harbor.S01E01E02E03.720p.HDTV", None, {"episodes": [1, 2, 3]}),
+    ("Quiet.Harbor.S01.07.720p.WEB.x264-GRP", "tv", {"seasons": [1], "episodes": [7]}),
+    # Packs of several seasons in every common spelling.
+    ("Quiet Harbor Season 1-3 1080p BluRay x264-GRP", None, {"seasons": [1, 2, 3]}),
+    ("Quiet.Harbor.S01-S03.1080p.BluRay.x264-GRP", None, {"seasons": [1, 2, 3]}),
+    (
+        "Quiet Harbor Saison 1 à 3 FRENCH 1080p WEB-DL",
+        None,
+        {"title": "Quiet Harbor", "seasons": [1, 2, 3], "full_season": True},
+    ),
+    ("Quiet Harbor Seasons 1, 2 & 4 720p", None, {"seasons": [1, 2, 4]}),
+    ("Quiet Harbor Season 1 to 4 Complete 720p", None, {"seasons": [1, 2, 3, 4]}),
+    ("Quiet Harbor 1ª a 3ª Temporada [720p]", None, {"seasons": [1, 2, 3]}),
+    (
+        "Quiet Harbor - The Complete Season 3 [HDTV]",
+        None,
+        {"title": "Quiet Harbor", "seasons": [3]},
+    ),
+    ("Quiet Harbor 2nd Season [1080p]", None, {"seasons": [2], "full_season": True}),
+    # Episode words, in several languages.
+    ("Quiet Harbor - Episode 4 - Night Shift.mkv", "tv", {"absolute_episodes": [4]}),
+    ("Quiet Harbor Ep 23 720p HDTV", "tv", {"title": "Quiet Harbor", "absolute_episodes": [23]}),
+    ("Quiet.Harbor.Part.2.720p.HDTV.x264-GRP", "tv", {"seasons": [1], "episodes": [2]}),
+    ("Quiet Harbor Staffel 2 Folge 5 German 720p", None, {"seasons": [2], "episodes": [5]}),
+    ("Quiet Harbor Temporada 2 Capitulo 5 720p", None, {"seasons": [2], "episodes": [5]}),
+    ("Quiet.Harbor.2.Sezon.7.Bolum.1080p.WEB-DL", None, {"seasons": [2], "episodes": [7]}),
+    ("Quiet Harbor Folge 5 von 12 German HDTV", None, {"absolute_episodes": [5]}),
+    # Cyrillic season and episode words.
+    (
+        "Тихая гавань / Quiet Harbor / Сезон 2 / Серии 1-8 [2021, WEB-DL 1080p]",
+        None,
+        {"title": "Quiet Harbor", "seasons": [2], "episodes": list(range(1, 9))},
+    ),
+    (
+        "Quiet Harbor 3 сезон 5 серия.mkv",
+        None,
+        {"seasons": [3], "episodes": [5]},
+    ),
+    ("Quiet.Harbor.(2.sezon.12.serija.iz.12).XviD", None, {"seasons": [2], "episodes": [12]}),
+    ("مسلسل مترجم Quiet.Harbor.S01E02.1080p.WEB-DL", None, {"title": "Quiet Harbor"}),
+    # Chinese and Japanese season and episode words.
+    ("静港 第二季 第3集.mp4", None, {"title": "静港", "seasons": [2], "episodes": [3]}),
+    ("静港第十一季 第二十三集.mkv", None, {"seasons": [11], "episodes": [23]}),
+    ("Quiet Harbor 第195話.mkv", None, {"title": "Quiet Harbor", "absolute_episodes": [195]}),
+    # A year that belongs to the title stays in it (Sonarr's convention for shows).
+    ("Quiet.Harbor.2010.S01E01.720p.HDTV.x264-GRP", "tv", {"title": "Quiet Harbor 2010"}),
+    (
+        "The.Girl.in.the.Spiders.Web.2019.1080p.WEB-DL-GRP",
+        "movie",
+        {"title": "The Girl in the Spiders Web"},
+    ),
+    # Trailing and leading junk.
+    (
+        "Quiet.Harbor.S01E01.Night.Shift.HDTV.XviD-GRP.[tvu.org.ru].avi",
+        None,
+        {"title": "Quiet Harbor", "release_group": "GRP"},
+    ),
+    ("Iron.Meridian.2019.NFOFiX.1080p.BluRay.x264-GRP", "movie", {"title": "Iron Meridian"}),
+    ("Iron.Meridian.VR.360.2160p.WEB.x265-GRP", None, {"title": "Iron Meridian", "seasons": []}),
+    ("Iron.Meridian.STV.2019.1080p.BluRay.x264-GRP", "movie", {"title": "Iron Meridian"}),
+    ("www.example.tel - Iron Meridian (2019) 720p HDRip", None, {"title": "Iron Meridian"}),
+    ("[720p] Quiet Harbor Season 1", None, {"title": "Quiet Harbor", "resolution": 720}),
+    ("The_Italian_Job.mkv", None, {"title": "The Italian Job", "languages": []}),
+    # Dates.
+    ("The.Evening.Desk.2024.03.18.720p.WEB.h264-GRP", "tv", {"air_date": date(2024, 3, 18)}),
+    ("The Evening Desk 18th March 2024 720p", "tv", {"air_date": date(2024, 3, 18)}),
+    # Specials are season 0.
+    ("Quiet.Harbor.S00E05.720p.WEB.x264-GRP", "tv", {"seasons": [0], "episodes": [5]}),
+    (
+        "[Hoshi] Starlit Garden OVA 2 [1080p]",
+        None,
+        {"title": "Starlit Garden", "seasons": [0], "episodes": [2]},
+    ),
+    ("[Hoshi] Starlit Garden - SP01 [1080p]", None, {"seasons": [0], "episodes": [1]}),
+    ("Quiet.Harbor.Specials.720p.WEB.x264-GRP", "tv", {"seasons": [0], "full_season": True}),
+    (
+        "[Hoshi] Starlit Garden - 01 - OVA [BD][720p]",
+        None,
+        {"absolute_episodes": [1], "seasons": []},
+    ),
+    # Files inside folders: the folder says what the file name does not.
+    (
+        "Quiet.Harbor.S02.1080p.WEB.x264-GRP/quiet.harbor.s02e05.1080p.web.x264-grp.mkv",
+        None,
+        {"title": "Quiet Harbor", "seasons": [2], "episodes": [5], "release_group": "GRP"},
+    ),
+    (
+        "Shows/Quiet Harbor/Season 2/05 - Night Shift.mkv",
+        None,
+        {"title": "Quiet Harbor", "seasons": [2], "episodes": [5]},
+    ),
+    (
+        "/media/Quiet Harbor/Season 06/E13 - Night Shift.mkv",
+        None,
+        {"title": "Quiet Harbor", "seasons": [6], "episodes": [13]},
+    ),
+    (
+        "Quiet Harbor/Season 2/05.mkv",
+        None,
+        {"title": "Quiet Harbor", "seasons": [2], "episodes": [5]},
+    ),
+    (
+        "Iron.Meridian.2019.DVDRip.XviD-GRP/grp-im.avi",
+        None,
+        {"title": "Iron Meridian", "year": 2019, "source": "dvd", "release_group": "GRP"},
+    ),
+    ("Quiet Harbor / Night Shift S01E02 720p", None, {"title": "Quiet Harbor / Night Shift"}),
+    # Leading numbering, and lone numbers after a show's title.
+    (
+        "003. Quiet Harbor - Night Shift.mkv",
+        "tv",
+        {"title": "Quiet Harbor", "absolute_episodes": [3]},
+    ),
+    ("Quiet.Harbor.07.PDTV-GRP", "tv", {"title": "Quiet Harbor", "absolute_episodes": [7]}),
+    (
+        "12 Angry Jurors 1957 1080p BluRay",
+        None,
+        {"title": "12 Angry Jurors", "absolute_episodes": []},
+    ),
+    # Groups: a dotted word before the dash, a group after the codec, signed by a name.
+    ("Quiet.Harbor.S01E02.HDTV.XViD.Etc-Group", None, {"release_group": "Etc-Group"}),
+    ("Quiet.Harbor.S08E03.720p.WEB.DL.AAC2.0.H.264.KCRT", None, {"release_group": "KCRT"}),
+    ("Quiet Harbor S04E07 [H264 - Ita Aac] HDTVMux by Grp", None, {"release_group": "Grp"}),
+    ("Quiet Harbor S01E02 720p HDTV x264 GRP", None, {"release_group": None}),
+]
+
+
+@pytest.mark.parametrize(("name", "media_type", "expected"), WILD, ids=[w[0][:60] for w in WILD])
+def test_parses_names_as_the_wild_writes_them(
+    name: str, media_type: str | None, expected: dict[str, object]
+) -> None:
+    parsed = parse_release(name, media_type)  # type: ignore[arg-type]
+    assert {field: getattr(parsed, field) for field in expected} == expected
+
+
 @pytest.mark.parametrize(("name", "media_type", "expected"), CASES, ids=[c[0][:60] for c in CASES])
 def test_parses_every_field(name: str, media_type: str | None, expected: dict[str, object]) -> None:
     parsed = parse_release(name, media_type)  # type: ignore[arg-type]
@@ -374,10 +547,33 @@ def test_hostile_ten_kilobyte_names_parse_fast(name: str, media_type: str | None
     assert time.process_time() - start < 0.05
 
 
+# Pieces of real names, so that random names reach the parser's deeper branches.
+NAME_PARTS = [
+    *("Show", " ", ".", "_", "-", " - ", "/", "\\", "[Grp]", "(2019)", "2019", "S01", "E02"),
+    *(
+        "S01-S03",
+        "1x02",
+        "2\N{MULTIPLICATION SIGN}7",
+        "Season 2",
+        "Saison 1 à 3",
+        "Episode 4",
+        "Ep 23",
+    ),
+    *("Part 2", "OVA", "SP01", "01-12", "07v2", "[A1B2C3D4]", "1080p", "WEB-DL", "x264", "-GRP"),
+    *("Сезон 2", "5 серия", "[tvu.org.ru]", ".mkv", "2024.03.18", "003. ", "Vol.1", "VR.360"),
+    *("NFOFiX", "ª", "【x】"),
+]
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     name=st.text(alphabet=st.characters(codec=None), max_size=400)
     | st.text(alphabet=" .-_[]()0123456789SExvpP", max_size=400)
+    | st.text(
+        alphabet=" ./\\-_[]()0123456789SETaxXvpPª" + "сезон \N{MULTIPLICATION SIGN}\u0445",
+        max_size=400,
+    )
+    | st.lists(st.sampled_from(NAME_PARTS), max_size=30).map("".join)
     | st.text(max_size=10_000),
     media_type=st.sampled_from([None, "tv", "movie", "music"]),
 )

@@ -140,3 +140,17 @@ def test_rank_and_parse_through_the_api(engine: EngineProcess) -> None:
     )
     assert status == 404
     assert error["error"]["message"] == "no quality profile 'nope'"
+    anime = [
+        {"title": "[Hoshi] Starlit Garden - 30 [1080p]", "seeders": 50},
+        {"title": "[Hoshi] Starlit Garden - 29 [1080p]", "seeders": 50},
+    ]
+    status, ranked = engine.request(
+        "POST",
+        "/api/v1/releases/rank",
+        {"releases": anime, "type": "tv", "season": 2, "episode": 5, "absolute_episode": 30},
+    )
+    assert status == 200, ranked
+    assert [release["accepted"] for release in ranked] == [True, False]
+    assert ranked[1]["rejections"] == [
+        "absolute episode 29, not the absolute episode 30 searched for"
+    ]

@@ -147,6 +147,59 @@ def test_search_expectation_rejects_other_episodes_and_years() -> None:
     assert ranked.rejections == ["year 2020, not the 2010 searched for"]
 
 
+def by_title(ranked: list[RankedRelease]) -> dict[str, RankedRelease]:
+    return {release.title: release for release in ranked}
+
+
+def test_a_whole_season_search_prefers_the_season_pack() -> None:
+    names = [
+        "Quiet.Harbor.S02E05.1080p.WEB-DL.x264-GRP",
+        "Quiet.Harbor.S01-S03.1080p.WEB-DL.x264-GRP",
+        "Quiet Harbor Saison 2 FRENCH 1080p WEB-DL x264-GRP",
+        "Quiet.Harbor.S03.1080p.WEB-DL.x264-GRP",
+    ]
+    ranked = rank(
+        [result(name, seeders=100 + 100 * n) for n, name in enumerate(names)],
+        ProfileRules(),
+        media_type="tv",
+        expect=Expectation(season=2),
+    )
+    assert [release.title for release in ranked if release.accepted] == [names[2], names[1]]
+    found = by_title(ranked)
+    assert points(found[names[2]], "the whole season searched for") == 100
+    assert points(found[names[1]], "seasons 1-3, the one searched for among them") == 60
+    assert found[names[0]].rejections == ["episode 5 only, not the whole season 2 searched for"]
+    assert found[names[3]].rejections == ["season 3, not the season 2 searched for"]
+
+
+def test_anime_releases_are_judged_by_their_absolute_numbers() -> None:
+    names = [
+        "[Hoshi] Starlit Garden - 30 [1080p][A1B2C3D4].mkv",
+        "[Hoshi] Starlit Garden - 29 [1080p][B2C3D4E5].mkv",
+        "[Hoshi] Starlit Garden S2 - 05 [1080p]",
+        "Starlit.Garden.S02E05.1080p.WEB-DL.x264-GRP",
+    ]
+    expect = Expectation(season=2, episode=5, absolute_episode=30)
+    found = by_title(rank([result(name) for name in names], ProfileRules(), expect=expect))
+    assert found[names[0]].accepted
+    assert points(found[names[0]], "absolute episode 30") == 20
+    assert found[names[1]].rejections == [
+        "absolute episode 29, not the absolute episode 30 searched for"
+    ]
+    # Season numbering ("S2 - 05") and SxxEyy answer the same search by their own numbers.
+    assert found[names[2]].accepted, found[names[2]].rejections
+    assert found[names[3]].accepted, found[names[3]].rejections
+    season = rank(
+        [result("[Hoshi] Starlit Garden (01-12) [1080p][Batch]"), result(names[0])],
+        ProfileRules(),
+        expect=Expectation(season=1),
+    )
+    batch, single = season
+    assert batch.accepted
+    assert points(batch, "a batch of episodes 1-12") == 40
+    assert single.rejections == ["episode 30 only, not the whole season 1 searched for"]
+
+
 def test_music_rules() -> None:
     lossless = PRESETS["lossless-music"].rules
     flac = ParsedRelease(title="Album", artist="Artist", audio_format="flac", bit_depth=24)
