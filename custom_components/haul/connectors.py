@@ -16,8 +16,11 @@ from .const import DOMAIN, LOGGER
 from .subentry_flow import CONF_CONNECTOR_ID, CONF_SETTINGS, KINDS
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from homeassistant.core import HomeAssistant
 
+    from .api import HaulEvent
     from .coordinator import HaulConfigEntry, HaulCoordinator
 
 
@@ -89,6 +92,29 @@ def _adopt_engine_connectors(entry: HaulConfigEntry) -> None:
             add_entities(subentry)
 
 
+def _drop_removed_connector(entry: HaulConfigEntry) -> Callable[[HaulEvent], None]:
+    """Follow the engine's removals: a connector removed there takes its subentry along.
+
+    Only an explicit removal does; a connector merely missing (a reset engine) keeps its
+    subentry, which creates it again at the next setup.
+    """
+
+    def drop(event: HaulEvent) -> None:
+        if event.name != "connector_removed":
+            return
+        runtime = entry.runtime_data
+        for subentry in connector_subentries(entry):
+            if subentry.data[CONF_CONNECTOR_ID] == event.data.get("id"):
+                LOGGER.info("The Haul engine removed its connector %s", subentry.title)
+                # Not shown any more before it goes: the listener has nothing to delete or reload.
+                runtime.shown.pop(subentry.subentry_id, None)
+                runtime.coordinator.hass.config_entries.async_remove_subentry(
+                    entry, subentry.subentry_id
+                )
+
+    return drop
+
+
 @callback
 def _follow_connector_apps(entry: HaulConfigEntry) -> None:
     """Keep each connector device's app and version as the engine last found them."""
@@ -135,6 +161,7 @@ async def async_setup_connectors(hass: HomeAssistant, entry: HaulConfigEntry) ->
     coordinator = entry.runtime_data.coordinator
     entry.async_on_unload(coordinator.async_add_listener(lambda: _follow_connector_apps(entry)))
     entry.async_on_unload(coordinator.async_add_listener(lambda: _adopt_engine_connectors(entry)))
+    coordinator.event_listeners.append(_drop_removed_connector(entry))
     entry.async_on_unload(entry.add_update_listener(_follow_changes(dict(entry.data))))
 
 

@@ -29,6 +29,18 @@ def _custom_integrations(enable_custom_integrations: None) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _no_deprecation_reports(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Home Assistant reports deprecated use in its log (helpers.frame): none may name Haul."""
+    yield
+    reports = [
+        record.getMessage()
+        for record in caplog.records
+        if record.name == "homeassistant.helpers.frame" and "haul" in record.getMessage()
+    ]
+    assert reports == []
+
+
+@pytest.fixture(autouse=True)
 def _fast_reconnect(monkeypatch: pytest.MonkeyPatch) -> None:
     """Reconnect within a fraction of a second so outage tests stay short."""
     monkeypatch.setattr(coordinator, "RECONNECT_MIN", 0.1)

@@ -5,10 +5,15 @@ from __future__ import annotations
 import json
 import struct
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from homeassistant.const import __version__ as tested_version
+from homeassistant.setup import async_setup_component
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+    from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 ROOT = Path(__file__).parents[2]
 INTEGRATION = ROOT / "custom_components" / "haul"
@@ -89,3 +94,17 @@ def test_brand_icon_is_a_256_pixel_png() -> None:
     header = (INTEGRATION / "brand" / "icon.png").read_bytes()[:24]
     assert header[:8] == b"\x89PNG\r\n\x1a\n"
     assert struct.unpack(">II", header[16:24]) == (256, 256)
+
+
+async def test_the_brand_icon_is_served_by_home_assistant(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator
+) -> None:
+    # Home Assistant serves a custom integration's brand/ images itself (since 2026.3), falling
+    # back to icon.png for the sizes and themes the folder does not have.
+    assert await async_setup_component(hass, "brands", {})
+    client = await hass_client()
+    icon = (INTEGRATION / "brand" / "icon.png").read_bytes()
+    for image in ("icon.png", "icon@2x.png", "dark_icon.png", "logo.png", "dark_logo@2x.png"):
+        answer = await client.get(f"/api/brands/integration/haul/{image}")
+        assert answer.status == 200, image
+        assert await answer.read() == icon, image

@@ -335,11 +335,13 @@ async def test_other_kinds_and_errors(
     assert registered.entity_category is EntityCategory.DIAGNOSTIC
     assert hass.states.get("binary_sensor.jellyfin_problem") is not None
 
-    # A reset engine loses its connectors; the subentries bring them back.
+    # A reset engine (its database lost while Home Assistant was away) has lost its connectors;
+    # the subentries bring them back.
+    assert await hass.config_entries.async_unload(entry.entry_id)
     for connector_id in kinds.values():
         status, _ = module_engine.request("DELETE", f"/api/v1/connectors/{connector_id['id']}")
         assert status == 200
-    assert await hass.config_entries.async_reload(entry.entry_id)
+    assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     again = {c["kind"]: c for c in connectors(module_engine).values()}
     assert set(again) == {"torznab", "jellyfin"}
@@ -386,7 +388,11 @@ async def test_connectors_made_elsewhere_appear_as_devices(
     assert [s.unique_id for s in again.subentries.values()] == [made]
     assert hass.states.get("sensor.elsewhere_failures") is not None
 
-    for subentry_id in list(again.subentries):
-        hass.config_entries.async_remove_subentry(again, subentry_id)
+    # Removed in the engine (its API) while Home Assistant runs: the subentry and device go too.
+    pushed = again.runtime_data.coordinator.data.system
+    await wait_for(lambda: again.runtime_data.coordinator.data.system is not pushed)  # subscribed
+    module_engine.call("DELETE", f"/connectors/{made}")
+    await wait_for(lambda: not again.subentries)
     await hass.async_block_till_done()
-    await wait_for(lambda: connectors(module_engine) == {})
+    assert hass.states.get("sensor.elsewhere_failures") is None
+    assert setups == [again.entry_id]  # its setup above; the removal reloaded nothing
