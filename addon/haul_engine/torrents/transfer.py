@@ -96,3 +96,34 @@ class TransferInfo(BaseModel):
     uploaded: int
     alt_active: bool
     limits: TransferLimits
+
+
+class TransferTotals(BaseModel):
+    """Payload bytes moved by earlier runs (`<data>/torrents/totals.json`).
+
+    This run's come from the session's counters.
+    """
+
+    downloaded: int = 0
+    uploaded: int = 0
+
+    @classmethod
+    def load(cls, path: Path) -> TransferTotals:
+        """Return the saved totals, or zero."""
+        try:
+            return cls.model_validate_json(path.read_bytes())
+        except (FileNotFoundError, ValidationError):
+            return cls()
+
+    def all_time(self, stats: dict[str, int]) -> tuple[int, int]:
+        """Return (downloaded, uploaded) over every run, this one included."""
+        return (
+            self.downloaded + stats.get("net.recv_payload_bytes", 0),
+            self.uploaded + stats.get("net.sent_payload_bytes", 0),
+        )
+
+    def save(self, path: Path, stats: dict[str, int]) -> None:
+        """Write the totals including this run's (atomically)."""
+        downloaded, uploaded = self.all_time(stats)
+        document = TransferTotals(downloaded=downloaded, uploaded=uploaded)
+        write_atomic(path, document.model_dump_json().encode())
