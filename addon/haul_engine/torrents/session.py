@@ -37,6 +37,7 @@ _ALERT_MASK = (
 )
 _HIGHEST_PIECE_PRIORITY = 7
 _BLOCKED = 1  # lt.ip_filter's access flag for a banned range
+_UTP_SOCKET = 1 << 17  # peer_info::utp_socket, which the Python bindings do not name
 # qBittorrent's tracker states: 1 not contacted, 2 working, 3 updating, 4 not working
 _NOT_CONTACTED, _WORKING, _UPDATING, _NOT_WORKING = 1, 2, 3, 4
 _PEER_SOURCES = ((lt.peer_info.pex, "X"), (lt.peer_info.dht, "H"), (lt.peer_info.lsd, "L"))
@@ -778,7 +779,7 @@ class TorrentSession:
                     upload_rate=peer.payload_up_speed,
                     downloaded=peer.total_download,
                     uploaded=peer.total_upload,
-                    connection="μTP" if peer.flags & lt.peer_info.utp_socket else "BT",
+                    connection="μTP" if peer.flags & _UTP_SOCKET else "BT",
                     flags=_peer_flags(peer),
                     files=files,
                 )
@@ -951,7 +952,7 @@ def _peer_flags(peer: Any) -> str:  # noqa: ANN401 - libtorrent peer_info
     if flags & lt.peer_info.rc4_encrypted or flags & lt.peer_info.plaintext_encrypted:
         letters.append("E")
     letters += [letter for source, letter in _PEER_SOURCES if peer.source & source]
-    if flags & lt.peer_info.utp_socket:
+    if flags & _UTP_SOCKET:
         letters.append("P")
     return " ".join(letters)
 

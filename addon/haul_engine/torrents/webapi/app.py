@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 type Handler = Callable[[Params], Awaitable[object]]
 type Endpoints = dict[str, tuple[Handler, bool]]  # action -> (handler, changes something)
 APP_VERSION = "v5.0.0"
+WEBAPI_VERSION = "2.11.2"
 _ENCRYPTION = {"prefer": 0, "require": 1, "disable": 2}
 # qBittorrent's scheduler_days: every day, weekdays, weekends, then Monday (3) to Sunday (9)
 _DAY_SETS = {0: list(range(7)), 1: list(range(5)), 2: [5, 6]} | {3 + day: [day] for day in range(7)}
@@ -45,6 +46,7 @@ class AppApi:
         """Every app/ action."""
         return {
             "version": (self.version, False),
+            "webapiVersion": (self.webapi_version, False),
             "buildInfo": (self.build_info, False),
             "preferences": (self.preferences, False),
             "setPreferences": (self.set_preferences, True),
@@ -59,6 +61,10 @@ class AppApi:
     async def version(self, _params: Params) -> str:
         """Return the qBittorrent version Haul answers as."""
         return APP_VERSION
+
+    async def webapi_version(self, _params: Params) -> str:
+        """Return the WebAPI version Haul implements (qBittorrent 5.0's)."""
+        return WEBAPI_VERSION
 
     async def build_info(self, _params: Params) -> dict[str, Any]:
         """Library versions (as far as callers care)."""

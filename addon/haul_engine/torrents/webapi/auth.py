@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import hmac
 import secrets
 import time
 from collections import OrderedDict
@@ -14,6 +16,9 @@ if TYPE_CHECKING:
 
 MAX_SESSIONS = 256
 MAX_TRACKED_ADDRESSES = 4096
+MAX_REMEMBERED_CREDENTIALS = 64
+# qBittorrent's password hashing: PBKDF2-HMAC-SHA512, 100,000 rounds, 16-byte salt, 64-byte key
+_ROUNDS, _SALT_BYTES, _KEY_BYTES = 100_000, 16, 64
 BANNED = "Your IP address has been banned after too many failed authentication attempts."
 
 
@@ -106,6 +111,50 @@ class LoginGuard:
     def succeeded(self, address: str) -> None:
         """Forget the failures of an address that got in."""
         self._failures.pop(address, None)
+
+
+class Credentials:
+    """The configured user name and password, checked as qBittorrent checks them.
+
+    The password is kept only as a PBKDF2 key: every check derives a key from the offered
+    password (on a worker thread; tens of milliseconds), which slows guessing before the ban
+    does. Credentials sent on every request (HTTP Basic) are remembered once they matched, by a
+    hash, for the session timeout.
+    """
+
+    def __init__(self, username: str, password: str, remember: Callable[[], float]) -> None:
+        """Derive the key now (an empty password matches nothing)."""
+        self._username = username.encode()
+        self._salt = secrets.token_bytes(_SALT_BYTES)
+        self._key = _derive(password, self._salt) if password else b""
+        self._remember = remember
+        self._matched: OrderedDict[bytes, float] = OrderedDict()
+
+    async def match(self, username: str, password: str) -> bool:
+        """Whether both match (constant time)."""
+        if not self._key:
+            return False
+        offered = await asyncio.to_thread(_derive, password, self._salt)
+        user_ok = hmac.compare_digest(username.encode(), self._username)
+        return hmac.compare_digest(offered, self._key) & user_ok
+
+    async def match_remembered(self, username: str, password: str) -> bool:
+        """Like match, remembering credentials that matched (for HTTP Basic on every call)."""
+        key = _digest(f"{username}\x00{password}")
+        now = time.monotonic()
+        if self._matched.get(key, 0.0) > now:
+            return True
+        if not await self.match(username, password):
+            return False
+        self._matched[key] = now + self._remember()
+        self._matched.move_to_end(key)
+        while len(self._matched) > MAX_REMEMBERED_CREDENTIALS:
+            self._matched.popitem(last=False)
+        return True
+
+
+def _derive(password: str, salt: bytes) -> bytes:
+    return hashlib.pbkdf2_hmac("sha512", password.encode(), salt, _ROUNDS, _KEY_BYTES)
 
 
 def _digest(sid: str) -> bytes:

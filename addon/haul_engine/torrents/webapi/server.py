@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hmac
 import logging
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -16,7 +15,7 @@ from haul_engine.api.auth import bearer, token_matches
 from haul_engine.api.jsonio import json_response
 from haul_engine.errors import EngineError, NotFound
 from haul_engine.torrents.webapi.app import AppApi
-from haul_engine.torrents.webapi.auth import BANNED, LoginGuard, LoginSessions
+from haul_engine.torrents.webapi.auth import BANNED, Credentials, LoginGuard, LoginSessions
 from haul_engine.torrents.webapi.params import ApiError, Params
 from haul_engine.torrents.webapi.torrents import TorrentsApi
 from haul_engine.torrents.webapi.transfer import SyncApi, TransferApi
@@ -29,7 +28,6 @@ if TYPE_CHECKING:
 
 _LOGGER = logging.getLogger(__name__)
 PREFIX = "/api/v2"
-WEBAPI_VERSION = "2.11.2"
 
 
 class QbittorrentApi:
@@ -40,6 +38,11 @@ class QbittorrentApi:
         self.torrents = torrents
         self.settings = torrents.engine.settings
         self.sessions = LoginSessions(lambda: torrents.preferences.session_seconds)
+        self.credentials = Credentials(
+            self.settings.qbittorrent_username,
+            self.settings.qbittorrent_password,
+            lambda: torrents.preferences.session_seconds,
+        )
         self.guard = LoginGuard(
             lambda: torrents.preferences.max_auth_failures,
             lambda: torrents.preferences.ban_seconds,
@@ -55,8 +58,6 @@ class QbittorrentApi:
     def routes(self) -> list[web.RouteDef]:
         """Every endpoint: reads answer GET and POST (as qBittorrent), changes only POST."""
         routes = [
-            web.get(f"{PREFIX}/app/webapiVersion", self._webapi_version),
-            web.post(f"{PREFIX}/app/webapiVersion", self._webapi_version),
             web.post(f"{PREFIX}/auth/login", self._login),
             web.post(f"{PREFIX}/auth/logout", self._logout),
         ]
@@ -70,17 +71,7 @@ class QbittorrentApi:
 
     # ----- auth
 
-    def _credentials_match(self, username: str, password: str) -> bool:
-        expected = self.settings.qbittorrent_password
-        if not expected:
-            return False
-        user_ok = hmac.compare_digest(
-            username.encode(), self.settings.qbittorrent_username.encode()
-        )
-        password_ok = hmac.compare_digest(password.encode(), expected.encode())
-        return user_ok and password_ok
-
-    def _refusal(self, request: web.Request) -> web.Response | None:
+    async def _refusal(self, request: web.Request) -> web.Response | None:
         """None when the request may go on; else the 401/403 answer (and a counted failure)."""
         if self._cross_site(request):
             return web.Response(status=401, text="Unauthorized")
@@ -100,7 +91,7 @@ class QbittorrentApi:
             except (binascii.Error, UnicodeDecodeError):
                 decoded = ""
             username, _, password = decoded.partition(":")
-            accepted = self._credentials_match(username, password)
+            accepted = await self.credentials.match_remembered(username, password)
         else:
             accepted = token_matches(bearer(header), self.torrents.engine.token)
         if accepted:
@@ -131,9 +122,6 @@ class QbittorrentApi:
             same = False
         return not same
 
-    async def _webapi_version(self, _request: web.Request) -> web.Response:
-        return web.Response(text=WEBAPI_VERSION)
-
     async def _login(self, request: web.Request) -> web.Response:
         if self._cross_site(request):
             return web.Response(status=401, text="Unauthorized")
@@ -144,7 +132,7 @@ class QbittorrentApi:
         remote = request.remote or ""
         if self.guard.banned(remote):
             return web.Response(status=403, text=BANNED)
-        if not self._credentials_match(
+        if not await self.credentials.match(
             str(form.get("username", "")), str(form.get("password", ""))
         ):
             count = self.guard.failed(remote)
@@ -158,7 +146,7 @@ class QbittorrentApi:
         return response
 
     async def _logout(self, request: web.Request) -> web.Response:
-        refusal = self._refusal(request)
+        refusal = await self._refusal(request)
         if refusal is not None:
             return refusal
         self.sessions.end(request.cookies.get("SID", ""))
@@ -170,7 +158,7 @@ class QbittorrentApi:
         self, handler: Callable[[Params], Awaitable[object]]
     ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
         async def handle(request: web.Request) -> web.StreamResponse:
-            refusal = self._refusal(request)
+            refusal = await self._refusal(request)
             if refusal is not None:
                 return refusal
             values: MultiDict[Any] = MultiDict(request.query)
