@@ -18,9 +18,11 @@ from aioqbt.client import create_client
 from tests.support.peers import engine_env, make_torrent, webapi_call
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
     from tests.support.engine import EngineProcess
+    from tests.support.peers import QbittorrentPeer
 
 PASSWORD = engine_env()["HAUL_QBITTORRENT_PASSWORD"]
 MAGNET_HASH = "0123456789abcdef0123456789abcdef01234567"
@@ -268,3 +270,93 @@ def test_hybrid_torrent_is_found_by_v1_and_v2_hashes(
         assert api.torrents_properties(torrent_hash=spelling).hash == made.info_hash
     status, item = torrent_engine.request("GET", f"/api/v1/torrents/{made.v2_hash}")
     assert (status, item["hash"]) == (200, made.info_hash)
+
+
+# Home Assistant's core qbittorrent integration (2026.10): what its coordinator, sensors,
+# switch and get_torrents action call, and what they read from the answers.
+HA_FILTERS = ["active", "inactive", "paused", "all", "seeding", "started", "errored"]
+HA_SERVER_STATE = ("dl_info_speed", "up_info_speed", "dl_rate_limit", "up_rate_limit")
+
+
+def home_assistant_values(api: qbittorrentapi.Client) -> dict[str, object]:
+    """Every sensor's value as the integration computes it, and its switch's state."""
+    data = api.sync_maindata()
+    state = data["server_state"]
+    torrents = data.get("torrents", {})
+
+    def count(states: list[str]) -> int:
+        return sum(1 for item in torrents.values() if item.get("state") in states)
+
+    return {
+        **{key: state[key] for key in HA_SERVER_STATE},
+        "connection_status": state["connection_status"],
+        "alltime_download": state.get("alltime_dl") or None,
+        "alltime_upload": state.get("alltime_ul") or None,
+        "global_ratio": float(state["global_ratio"]),
+        "all_torrents": len(torrents),
+        "active_torrents": count(["downloading", "uploading"]),
+        "inactive_torrents": count(["stalledDL", "stalledUP"]),
+        "paused_torrents": count(["stoppedDL", "stoppedUP"]),
+        "errored_torrents": count(["error", "missingFiles"]),
+        "alternative_speed": api.transfer_speed_limits_mode() == "1",
+    }
+
+
+def test_what_home_assistants_qbittorrent_integration_calls(
+    tmp_path: Path,
+    torrent_engine: EngineProcess,
+    qbittorrent_factory: Callable[[str], QbittorrentPeer],
+) -> None:
+    made = make_torrent(tmp_path / "made", "Movie.2024", {"Movie.2024.mkv": 2_000_000})
+    seeder = qbittorrent_factory("seeder")
+    seeder.seed(made)
+    # the integration's setup_client: a login with the configured credentials, certificate checked
+    api = qbittorrentapi.Client(
+        torrent_engine.url, username="admin", password=PASSWORD, VERIFY_WEBUI_CERTIFICATE=True
+    )
+    api.auth_log_in("admin", PASSWORD)
+    assert api.torrents_add(torrent_files=made.data, category="movies") == "Ok."
+    api.torrents_add_peers(peers=f"127.0.0.1:{seeder.listen_port}", torrent_hashes=made.info_hash)
+    deadline = time.monotonic() + 60
+    while api.torrents_info(torrent_hashes=made.info_hash)[0].progress < 1:
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    seeder.stop()
+    leecher = qbittorrent_factory("leecher")  # and it uploads: both totals move
+    leecher.leech(made, f"127.0.0.1:{torrent_engine.env['HAUL_LISTEN_PORT']}")
+    leecher.wait_for(made.info_hash, lambda item: item.progress == 1.0)
+    assert api.torrents_add(urls=MAGNET, is_stopped=True) == "Ok."
+
+    while (values := home_assistant_values(api))["alltime_upload"] is None:
+        assert time.monotonic() < deadline + 60, values  # the session counters come each second
+        time.sleep(0.2)
+    assert all(value is not None for value in values.values()), values  # every entity has one
+    assert values["connection_status"] in {"connected", "firewalled", "disconnected"}
+    assert values["alltime_download"] >= 2_000_000
+    assert values["alltime_upload"] >= 2_000_000
+    assert values["global_ratio"] >= 0.9
+    assert (values["all_torrents"], values["paused_torrents"]) == (2, 1)
+
+    # the switch: turn_on/turn_off, then toggle (qbittorrent-api sends setSpeedLimitsMode)
+    for wanted in (True, False):
+        api.transfer_toggle_speed_limits_mode(wanted)
+        assert home_assistant_values(api)["alternative_speed"] is wanted
+    api.transfer_toggle_speed_limits_mode()
+    assert home_assistant_values(api)["alternative_speed"] is True
+    api.transfer_toggle_speed_limits_mode()
+    assert home_assistant_values(api)["alternative_speed"] is False
+
+    # get_torrents / get_all_torrents: every filter of the action, each torrent's fields
+    by_filter = {name: api.torrents_info(name) for name in HA_FILTERS}
+    assert {item.hash for item in by_filter["started"]} == {made.info_hash, MAGNET_HASH}
+    assert [item.hash for item in by_filter["paused"]] == [MAGNET_HASH]
+    assert [item.hash for item in by_filter["seeding"]] == [made.info_hash]
+    assert by_filter["errored"] == []
+    for item in by_filter["all"]:
+        assert {"hash", "added_on", "progress", "state", "eta", "ratio", "name"} <= set(item)
+
+    torrent_engine.restart()  # all-time totals survive a restart
+    api = qbittorrentapi.Client(torrent_engine.url, username="admin", password=PASSWORD)
+    after = home_assistant_values(api)
+    assert after["alltime_download"] >= values["alltime_download"]  # type: ignore[operator]
+    assert after["alltime_upload"] >= values["alltime_upload"]  # type: ignore[operator]
