@@ -16,7 +16,7 @@ from haul_engine.api.jsonio import json_response
 from haul_engine.errors import EngineError, NotFound
 from haul_engine.torrents.webapi.app import AppApi
 from haul_engine.torrents.webapi.auth import BANNED, Credentials, LoginGuard, LoginSessions
-from haul_engine.torrents.webapi.params import ApiError, Params
+from haul_engine.torrents.webapi.params import ApiError, Params, bad_params
 from haul_engine.torrents.webapi.torrents import TorrentsApi
 from haul_engine.torrents.webapi.transfer import SyncApi, TransferApi
 
@@ -161,9 +161,10 @@ class QbittorrentApi:
             refusal = await self._refusal(request)
             if refusal is not None:
                 return refusal
-            values: MultiDict[Any] = MultiDict(request.query)
-            if request.method == "POST":
-                values.extend(await request.post())
+            try:
+                values = await _values(request)
+            except ApiError as err:
+                return web.Response(status=err.status, text=err.text)
             try:
                 return _answer(await handler(Params(values)))
             except ApiError as err:
@@ -174,6 +175,17 @@ class QbittorrentApi:
                 return web.Response(status=err.status, text=str(err))
 
         return handle
+
+
+async def _values(request: web.Request) -> MultiDict[Any]:
+    """Read the query and form values; 400 for a body that is not UTF-8 or not a form."""
+    try:
+        values: MultiDict[Any] = MultiDict(request.query)
+        if request.method == "POST":
+            values.extend(await request.post())
+    except (UnicodeDecodeError, ValueError):
+        raise bad_params() from None
+    return values
 
 
 def _answer(result: object) -> web.StreamResponse:
