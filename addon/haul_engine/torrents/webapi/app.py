@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from haul_engine.errors import InvalidInput
 from haul_engine.torrents.transfer import AltSchedule
 from haul_engine.torrents.webapi.params import ApiError, Params, bad_params, invalid
 
@@ -234,11 +235,15 @@ class AppApi:
                 torrents.preferences.model_dump() | changes
             )
             new_limits = type(torrents.limits).model_validate(limits)
-            if preferences.incomplete_folder:
-                torrents.folders.confine(preferences.incomplete_folder)
         except ValidationError as err:
             location = err.errors()[0]["loc"]
             raise invalid(str(location[0]) if location else "json") from None
+        if preferences.incomplete_folder:
+            try:
+                torrents.folders.confine(preferences.incomplete_folder)
+            except InvalidInput as err:
+                msg = f"'temp_path': {err}"
+                raise bad_params(msg) from None
         if preferences != torrents.preferences:
             await torrents.set_preferences(preferences)
         if new_limits != torrents.limits:
