@@ -36,6 +36,7 @@ _ALERT_MASK = (
     | lt.alert.category_t.storage_notification
 )
 _HIGHEST_PIECE_PRIORITY = 7
+_DEFAULT_PRIORITY = 4  # what libtorrent gives every file: qBittorrent's "normal"
 _BLOCKED = 1  # lt.ip_filter's access flag for a banned range
 _UTP_SOCKET = 1 << 17  # peer_info::utp_socket, which the Python bindings do not name
 # qBittorrent's tracker states: 1 not contacted, 2 working, 3 updating, 4 not working
@@ -332,6 +333,8 @@ class TorrentSession:
         self._handles: dict[str, Any] = {}
         self._aliases: dict[str, str] = {}
         self._files: dict[str, list[int]] = {}
+        # libtorrent applies file priorities asynchronously: what was asked, until it shows
+        self._asked_priorities: dict[str, list[int]] = {}
         self._pex = config.pex
         self._session = lt.session(self._settings(config))
         everyone = lt.ip_filter()
@@ -518,6 +521,7 @@ class TorrentSession:
         """Remove a torrent, and its downloaded files when asked."""
         handle = self._handles.pop(info_hash)
         self._files.pop(info_hash, None)
+        self._asked_priorities.pop(info_hash, None)
         for spelling in [key for key, value in self._aliases.items() if value == info_hash]:
             del self._aliases[spelling]
         self._session.remove_torrent(handle, lt.session.delete_files if delete_files else 0)
@@ -579,11 +583,13 @@ class TorrentSession:
         if info is None:
             return
         if not enabled:
-            handle.prioritize_files(handle.get_file_priorities())  # piece priorities follow files
+            handle.prioritize_files(
+                self._file_priorities(info_hash)
+            )  # piece priorities follow files
             return
         layout = info.layout()
         piece_length = info.piece_length()
-        priorities = handle.get_file_priorities()
+        priorities = self._file_priorities(info_hash)
         for index in _real_files(layout):
             size = layout.file_size(index)
             if size == 0 or not priorities[index]:
@@ -631,7 +637,7 @@ class TorrentSession:
             return []
         layout = info.layout()
         done = handle.file_progress(lt.torrent_handle.piece_granularity)
-        priorities = handle.get_file_priorities()
+        priorities = self._file_priorities(info_hash)
         renamed = handle.get_renamed_files()
         piece_length = info.piece_length()
         available = handle.piece_availability()
@@ -650,7 +656,7 @@ class TorrentSession:
                     str(renamed.file_path(layout, native)).replace("\\", "/"),
                     size,
                     done[native],
-                    int(priorities[native]),
+                    _shown_priority(int(priorities[native])),
                     first,
                     last,
                     round(seen / len(pieces), 4) if available or any(have) else -1,
@@ -659,13 +665,26 @@ class TorrentSession:
         return entries
 
     def set_file_priorities(self, info_hash: str, priorities: dict[int, int]) -> None:
-        """Give files (qBittorrent's indexes) priorities 0 (skip) to 7 (maximum)."""
-        handle = self._handle(info_hash)
+        """Give files (qBittorrent's indexes) qBittorrent's priorities.
+
+        0 skip, 1 normal, 6 high, 7 maximum; normal is libtorrent's default, 4, so that a file
+        set back to normal ranks as before.
+        """
         native = self.native_files(info_hash)
-        current = list(handle.get_file_priorities())
+        current = self._file_priorities(info_hash)
         for shown, priority in priorities.items():
-            current[native[shown]] = priority
-        handle.prioritize_files(current)
+            current[native[shown]] = _DEFAULT_PRIORITY if priority == 1 else priority
+        self._handle(info_hash).prioritize_files(current)
+        self._asked_priorities[info_hash] = current
+
+    def _file_priorities(self, info_hash: str) -> list[int]:
+        """Return the files' priorities, counting those asked for and not applied yet."""
+        applied = [int(priority) for priority in self._handle(info_hash).get_file_priorities()]
+        asked = self._asked_priorities.get(info_hash)
+        if asked is None or asked == applied:
+            self._asked_priorities.pop(info_hash, None)
+            return applied
+        return list(asked)
 
     def rename_file(self, info_hash: str, index: int, path: str) -> None:
         """Give a file (qBittorrent's index) a new path relative to the save path."""
@@ -922,6 +941,11 @@ def _tracker(entry: dict[str, Any]) -> TrackerEntry:
         most("scrape_incomplete"),
         most("scrape_downloaded"),
     )
+
+
+def _shown_priority(native: int) -> int:
+    """Return libtorrent's file priority in qBittorrent's terms (0, 1 normal, 6 high, 7 max)."""
+    return native if native in {0, 6, _HIGHEST_PIECE_PRIORITY} else 1
 
 
 def _text(value: object) -> str:

@@ -385,8 +385,8 @@ class TorrentsApi:
 
     def _add_options(self, params: Params) -> AddOptions:
         layout = params.text("contentLayout").lower()
-        if not layout and "root_folder" in params:
-            layout = "subfolder" if params.flag("root_folder") else "nosubfolder"
+        if not layout and "root_folder" in params:  # WebAPI before 2.7 (qBittorrent 4.3.2)
+            layout = "original" if params.flag("root_folder") else "nosubfolder"
         stopped = params.flag("stopped")
         if stopped is None:
             stopped = params.flag("paused")
