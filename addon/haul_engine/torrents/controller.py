@@ -604,6 +604,7 @@ class TorrentsController(Controller):
             view = self._view(info_hash)
             self.session.remove(info_hash, delete_files=delete_files)
             del self.records[info_hash], self.snapshots[info_hash], self.paths[info_hash]
+            self.revisions.pop(info_hash, None)
             self.held.discard(info_hash)
             self.refused.pop(info_hash, None)
             self._progress_sent.pop(info_hash, None)
@@ -762,6 +763,7 @@ class TorrentsController(Controller):
         """Replace a torrent's trackers with (url, tier) pairs and announce when running."""
         found = self.find(info_hash)
         self.session.set_trackers(found, trackers)
+        self.revisions[found] = self.revisions.get(found, 0) + 1  # its magnet link changed
         if not self.records[found].stopped:
             self.session.reannounce(found)
 

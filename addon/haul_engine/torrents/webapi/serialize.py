@@ -101,11 +101,9 @@ class Serializer:
             "up_limit": record.upload_limit or -1,
         }
         self._parts[record.info_hash] = (key, part)
+        if len(self._parts) > 2 * len(self.torrents.records):  # forget removed torrents
+            self._parts = {h: kept for h, kept in self._parts.items() if h in self.torrents.records}
         return part
-
-    def forget(self, info_hash: str) -> None:
-        """Drop what is kept of a removed torrent."""
-        self._parts.pop(info_hash, None)
 
     def properties(self, view: TorrentView) -> dict[str, Any]:
         """torrents/properties."""

@@ -427,10 +427,9 @@ class TorrentsApi:
     async def delete(self, params: Params) -> None:
         """torrents/delete with deleteFiles."""
         params.require("hashes")
-        hashes = self._hashes(params)
-        for info_hash in hashes:
-            self.serializer.forget(info_hash)
-        await self.torrents.remove(hashes, delete_files=params.flag("deleteFiles") is True)
+        await self.torrents.remove(
+            self._hashes(params), delete_files=params.flag("deleteFiles") is True
+        )
 
     async def stop(self, params: Params) -> None:
         """torrents/stop and torrents/pause."""
