@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import itertools
 import json
 import logging
 import os
@@ -93,7 +94,10 @@ class TorrentsController(Controller):
         self.held: set[str] = set()
         self.paths: dict[str, list[str]] = {}
         self.refused: dict[str, str] = {}
+        # a torrent's revision changes with its record: from one counter, so that a torrent
+        # removed and added again never meets what was kept of its former self
         self.revisions: dict[str, int] = {}
+        self._revision = itertools.count(1)
         self.limits = TransferLimits()
         self.preferences = Preferences.from_settings(settings)
         self.totals = TransferTotals()
@@ -763,7 +767,7 @@ class TorrentsController(Controller):
         """Replace a torrent's trackers with (url, tier) pairs and announce when running."""
         found = self.find(info_hash)
         self.session.set_trackers(found, trackers)
-        self.revisions[found] = self.revisions.get(found, 0) + 1  # its magnet link changed
+        self.revisions[found] = next(self._revision)  # its magnet link changed
         if not self.records[found].stopped:
             self.session.reannounce(found)
 
@@ -1189,7 +1193,7 @@ class TorrentsController(Controller):
 
     async def _store(self, record: TorrentRecord) -> None:
         """Persist a changed record (and let caches of it know)."""
-        self.revisions[record.info_hash] = self.revisions.get(record.info_hash, 0) + 1
+        self.revisions[record.info_hash] = next(self._revision)
         async with self._store_lock, self.engine.database.session() as db, db.begin():
             await db.merge(record)
 

@@ -197,3 +197,22 @@ def test_preferences_apply_at_once_and_stay_until_the_option_changes(
     engine.restart()
     preferences = client(engine).app_preferences()
     assert (preferences["max_active_downloads"], preferences["listen_port"]) == (4, new_port)
+
+
+def test_a_torrent_added_again_shows_its_new_options(
+    tmp_path: Path, torrent_engine: EngineProcess
+) -> None:
+    made = make_torrent(tmp_path, "Again", {"a.bin": 40_000, "b.bin": 1_000})
+    api = client(torrent_engine)
+    api.torrents_create_category(name="first")
+    api.torrents_create_category(name="second")
+    for category, limit in (("first", 1024), ("second", 2048)):
+        assert (
+            api.torrents_add(
+                torrent_files=made.data, category=category, download_limit=limit, is_stopped=True
+            )
+            == "Ok."
+        )
+        [item] = api.torrents_info()
+        assert (item.category, item.dl_limit) == (category, limit)
+        api.torrents_delete(delete_files=True, torrent_hashes=made.info_hash)
