@@ -1,8 +1,11 @@
 // Drive the engine with @ctrl/qbittorrent (Homarr's client): every call of its API that a
 // download client of qBittorrent 5.0 (WebAPI 2.11.2) answers, each checked for its effect.
 // Usage: node ctrl_qbittorrent.mjs CONFIG.json; prints one JSON line per call.
+import { File } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { QBittorrent } from '@ctrl/qbittorrent';
+
+globalThis.File ??= File; // a global from Node 20 on; Debian 12's Node 18 has it in node:buffer
 
 const config = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const client = new QBittorrent({

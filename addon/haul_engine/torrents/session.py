@@ -631,36 +631,31 @@ class TorrentSession:
 
     def files(self, info_hash: str) -> list[FileEntry]:
         """Return the torrent's files (empty until metadata arrives)."""
+        paths = self.file_paths(info_hash)
+        if not paths:
+            return []
         handle = self._handle(info_hash)
         info = handle.torrent_file()
-        if info is None:
-            return []
         layout = info.layout()
         done = handle.file_progress(lt.torrent_handle.piece_granularity)
         priorities = self._file_priorities(info_hash)
-        renamed = handle.get_renamed_files()
         piece_length = info.piece_length()
         available = handle.piece_availability()
         have = handle.status(lt.torrent_handle.query_pieces).pieces
         entries = []
-        for shown, native in enumerate(self.native_files(info_hash)):
+        for shown, (native, path) in enumerate(
+            zip(self.native_files(info_hash), paths, strict=True)
+        ):
             size = layout.file_size(native)
             offset = layout.file_offset(native)
             first = offset // piece_length
             last = max(offset + size - 1, offset) // piece_length
             pieces = range(first, last + 1)
             seen = sum(1 for piece in pieces if have[piece] or (available and available[piece]))
+            availability = round(seen / len(pieces), 4) if available or any(have) else -1
+            priority = _shown_priority(int(priorities[native]))
             entries.append(
-                FileEntry(
-                    shown,
-                    str(renamed.file_path(layout, native)).replace("\\", "/"),
-                    size,
-                    done[native],
-                    _shown_priority(int(priorities[native])),
-                    first,
-                    last,
-                    round(seen / len(pieces), 4) if available or any(have) else -1,
-                )
+                FileEntry(shown, path, size, done[native], priority, first, last, availability)
             )
         return entries
 

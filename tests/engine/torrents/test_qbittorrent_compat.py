@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import aiohttp
 import aioqbt.exc
+import libtorrent as lt
 import pytest
 import qbittorrentapi
 from aioqbt.api import AddFormBuilder
@@ -270,6 +271,16 @@ def test_hybrid_torrent_is_found_by_v1_and_v2_hashes(
         assert api.torrents_properties(torrent_hash=spelling).hash == made.info_hash
     status, item = torrent_engine.request("GET", f"/api/v1/torrents/{made.v2_hash}")
     assert (status, item["hash"]) == (200, made.info_hash)
+    # export: the same torrent, with the trackers added since; pieces by state and hash
+    api.torrents_add_trackers(torrent_hash=made.info_hash, urls="http://127.0.0.1:9/announce")
+    exported = lt.load_torrent_buffer(api.torrents_export(torrent_hash=made.info_hash))
+    assert str(exported.ti.info_hashes().v1) == made.info_hash
+    assert str(exported.ti.info_hashes().v2) == made.v2_hash
+    assert exported.trackers == ["http://127.0.0.1:9/announce"]
+    states = api.torrents_piece_states(torrent_hash=made.info_hash)
+    hashes = api.torrents_piece_hashes(torrent_hash=made.info_hash)
+    pieces = api.torrents_properties(torrent_hash=made.info_hash).pieces_num
+    assert (len(states), len(hashes), set(states)) == (pieces, pieces, {0})
 
 
 # Home Assistant's core qbittorrent integration (2026.10): what its coordinator, sensors,

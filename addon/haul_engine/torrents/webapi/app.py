@@ -13,21 +13,21 @@ import socket
 import struct
 from datetime import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import ValidationError
 
 from haul_engine.errors import InvalidInput
 from haul_engine.torrents.transfer import AltSchedule
-from haul_engine.torrents.webapi.params import ApiError, Params, bad_params, invalid
+from haul_engine.torrents.webapi.params import (
+    ApiError,
+    Params,
+    Scope,
+    action,
+    bad_params,
+    invalid,
+)
 
-if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
-
-    from haul_engine.torrents.controller import TorrentsController
-
-type Handler = Callable[[Params], Awaitable[object]]
-type Endpoints = dict[str, tuple[Handler, bool]]  # action -> (handler, changes something)
 APP_VERSION = "v5.0.0"
 WEBAPI_VERSION = "2.11.2"
 _ENCRYPTION = {"prefer": 0, "require": 1, "disable": 2}
@@ -36,37 +36,20 @@ _DAY_SETS = {0: list(range(7)), 1: list(range(5)), 2: [5, 6]} | {3 + day: [day] 
 _SIOCGIFADDR = 0x8915
 
 
-class AppApi:
+class AppApi(Scope):
     """The app/ scope."""
 
-    def __init__(self, torrents: TorrentsController) -> None:
-        """Serve the given controller."""
-        self.torrents = torrents
-
-    def endpoints(self) -> Endpoints:
-        """Every app/ action."""
-        return {
-            "version": (self.version, False),
-            "webapiVersion": (self.webapi_version, False),
-            "buildInfo": (self.build_info, False),
-            "preferences": (self.preferences, False),
-            "setPreferences": (self.set_preferences, True),
-            "defaultSavePath": (self.default_save_path, False),
-            "shutdown": (self.shutdown, True),
-            "sendTestEmail": (self.send_test_email, True),
-            "networkInterfaceList": (self.network_interfaces, False),
-            "networkInterfaceAddressList": (self.interface_addresses, False),
-            "getDirectoryContent": (self.directory_content, False),
-        }
-
+    @action("version")
     async def version(self, _params: Params) -> str:
         """Return the qBittorrent version Haul answers as."""
         return APP_VERSION
 
+    @action("webapiVersion")
     async def webapi_version(self, _params: Params) -> str:
         """Return the WebAPI version Haul implements (qBittorrent 5.0's)."""
         return WEBAPI_VERSION
 
+    @action("buildInfo")
     async def build_info(self, _params: Params) -> dict[str, Any]:
         """Library versions (as far as callers care)."""
         return {
@@ -79,27 +62,33 @@ class AppApi:
             "platform": "linux",
         }
 
+    @action("defaultSavePath")
     async def default_save_path(self, _params: Params) -> str:
         """Return the download folder."""
         return str(self.torrents.folders.downloads)
 
+    @action("shutdown", changes=True)
     async def shutdown(self, _params: Params) -> None:
         """Stop the engine cleanly after answering (the add-on's watchdog starts it again)."""
         asyncio.get_running_loop().call_later(0.1, os.kill, os.getpid(), signal.SIGTERM)
 
+    @action("sendTestEmail", changes=True)
     async def send_test_email(self, _params: Params) -> None:
         """Nothing to send: Haul has no mail notifications (qBittorrent does nothing then too)."""
 
+    @action("networkInterfaceList")
     async def network_interfaces(self, _params: Params) -> list[dict[str, str]]:
         """List the host's network interfaces."""
         return [{"name": name, "value": name} for _index, name in socket.if_nameindex()]
 
+    @action("networkInterfaceAddressList")
     async def interface_addresses(self, params: Params) -> list[str]:
         """List the addresses of one interface (of every one when `iface` is empty)."""
         wanted = params.text("iface")
         names = [wanted] if wanted else [name for _index, name in socket.if_nameindex()]
         return [address for name in names for address in _addresses(name)]
 
+    @action("getDirectoryContent")
     async def directory_content(self, params: Params) -> list[str]:
         """List a folder's entries as full paths.
 
@@ -137,6 +126,7 @@ class AppApi:
 
     # ----- preferences
 
+    @action("preferences")
     async def preferences(self, _params: Params) -> dict[str, Any]:
         """Return the preferences: Haul's own values, fixed ones for what Haul does not have."""
         torrents = self.torrents
@@ -216,6 +206,7 @@ class AppApi:
             "rss_auto_downloading_enabled": False,
         }
 
+    @action("setPreferences", changes=True)
     async def set_preferences(self, params: Params) -> None:
         """Apply the keys Haul has (at once, kept across restarts); others change nothing."""
         params.require("json")

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable
+
     from multidict import MultiDict
+
+    from haul_engine.torrents.controller import TorrentsController
+
+type Handler = Callable[[Params], Awaitable[object]]
+type Endpoints = dict[str, tuple[Handler, bool]]  # action -> (handler, changes something)
 
 _INTEGER = re.compile(r"^[+-]?\d{1,19}$")
 INT32 = 2**31 - 1
@@ -100,3 +108,36 @@ class Params:
     def ids(self, key: str) -> list[str]:
         """`a|b|c` split, empty parts dropped."""
         return [part.strip() for part in self.text(key).split("|") if part.strip()]
+
+
+_ACTION = "__webapi_action__"
+
+
+def action[F: Callable[..., Any]](*names: str, changes: bool = False) -> Callable[[F], F]:
+    """Mark a Scope method as the handler of actions.
+
+    Reads answer GET and POST, changes only POST (qBittorrent's rule).
+    """
+
+    def mark(function: F) -> F:
+        setattr(function, _ACTION, (names, changes))
+        return function
+
+    return mark
+
+
+class Scope:
+    """One part of the WebAPI (app/, torrents/, ...) serving the torrents controller."""
+
+    def __init__(self, torrents: TorrentsController) -> None:
+        """Serve the given controller."""
+        self.torrents = torrents
+
+    def endpoints(self) -> Endpoints:
+        """Every action of the scope with its handler."""
+        found: Endpoints = {}
+        for attribute in dir(type(self)):
+            names, changes = getattr(getattr(type(self), attribute), _ACTION, ((), False))
+            for name in names:
+                found[name] = (getattr(self, attribute), changes)
+        return found

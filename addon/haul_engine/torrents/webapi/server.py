@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
     from haul_engine.torrents.controller import TorrentsController
-    from haul_engine.torrents.webapi.app import Endpoints
+    from haul_engine.torrents.webapi.params import Endpoints
 
 _LOGGER = logging.getLogger(__name__)
 PREFIX = "/api/v2"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import ssl
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,8 @@ from haul_engine.torrents.webapi.params import (
     INT32,
     ApiError,
     Params,
+    Scope,
+    action,
     bad_params,
     conflict,
     invalid,
@@ -29,8 +32,9 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from haul_engine.torrents.controller import TorrentsController
+    from haul_engine.torrents.session import QueueMove
     from haul_engine.torrents.views import TorrentView
-    from haul_engine.torrents.webapi.app import Endpoints
+    from haul_engine.torrents.webapi.params import Endpoints
 
 _LOGGER = logging.getLogger(__name__)
 _LAYOUTS = {"original": "Original", "subfolder": "Subfolder", "nosubfolder": "NoSubfolder"}
@@ -61,78 +65,25 @@ _FILTERS["resumed"] = _FILTERS["running"]
 _VALID_PRIORITIES = {0, 1, 6, 7}
 
 
-class TorrentsApi:
+class TorrentsApi(Scope):
     """The torrents/ scope."""
 
     def __init__(self, torrents: TorrentsController) -> None:
         """Serve the given controller."""
-        self.torrents = torrents
+        super().__init__(torrents)
         self.serializer = Serializer(torrents)
 
     def endpoints(self) -> Endpoints:
-        """Every torrents/ action: reads, then changes."""
-        reads = {
-            "count": self.count,
-            "info": self.info,
-            "properties": self.properties,
-            "trackers": self.trackers,
-            "webseeds": self.webseeds,
-            "files": self.files,
-            "pieceHashes": self.piece_hashes,
-            "pieceStates": self.piece_states,
-            "categories": self.categories,
-            "tags": self.tags,
-            "downloadLimit": self.download_limits,
-            "uploadLimit": self.upload_limits,
-            "export": self.export,
-            "SSLParameters": self.ssl_parameters,
+        """Every action, the queue moves and super seeding included."""
+        moves: dict[str, QueueMove] = {
+            "increasePrio": "up",
+            "decreasePrio": "down",
+            "topPrio": "top",
+            "bottomPrio": "bottom",
         }
-        changes = {
-            "add": self.add,
-            "delete": self.delete,
-            "stop": self.stop,
-            "pause": self.stop,
-            "start": self.start,
-            "resume": self.start,
-            "recheck": self.recheck,
-            "reannounce": self.reannounce,
-            "rename": self.rename,
-            "setCategory": self.set_category,
-            "createCategory": self.create_category,
-            "editCategory": self.edit_category,
-            "removeCategories": self.remove_categories,
-            "addTags": self.add_tags,
-            "removeTags": self.remove_tags,
-            "createTags": self.create_tags,
-            "deleteTags": self.delete_tags,
-            "addTrackers": self.add_trackers,
-            "editTracker": self.edit_tracker,
-            "editTrackers": self.edit_tracker,  # the name qBittorrent 5.2 gave it
-            "removeTrackers": self.remove_trackers,
-            "addPeers": self.add_peers,
-            "filePrio": self.file_priority,
-            "setDownloadLimit": self.set_download_limit,
-            "setUploadLimit": self.set_upload_limit,
-            "setShareLimits": self.set_share_limits,
-            "increasePrio": self.queue_move("up"),
-            "decreasePrio": self.queue_move("down"),
-            "topPrio": self.queue_move("top"),
-            "bottomPrio": self.queue_move("bottom"),
-            "setLocation": self.set_location,
-            "setSavePath": self.set_save_path,
-            "setDownloadPath": self.set_download_path,
-            "setAutoManagement": self.set_auto_management,
-            "setSuperSeeding": self.set_super_seeding,
-            "setForceStart": self.set_force_start,
-            "toggleSequentialDownload": self.toggle_sequential,
-            "toggleFirstLastPiecePrio": self.toggle_first_last,
-            "renameFile": self.rename_file,
-            "renameFolder": self.rename_folder,
-            "setSSLParameters": self.set_ssl_parameters,
-        }
-        return {name: (call, False) for name, call in reads.items()} | {
-            name: (call, True) for name, call in changes.items()
-        }
+        queue = {name: (partial(self._queue, move=move), True) for name, move in moves.items()}
+        super_seeding = partial(self._set_switch, option="super_seeding")
+        return super().endpoints() | queue | {"setSuperSeeding": (super_seeding, True)}
 
     # ----- helpers
 
@@ -149,6 +100,11 @@ class TorrentsApi:
                 found.append(resolved)
         return found
 
+    def _switch(self, params: Params) -> tuple[list[str], bool]:
+        """Return the torrents and the `value` (true/false) an on/off action names."""
+        params.require("hashes", "value")
+        return self._hashes(params), params.flag("value") is True
+
     def _one(self, params: Params) -> str:
         """Return the torrent named by `hash`: 404 when there is none."""
         params.require("hash")
@@ -162,10 +118,12 @@ class TorrentsApi:
 
     # ----- reading
 
+    @action("count")
     async def count(self, _params: Params) -> str:
         """How many torrents there are."""
         return str(len(self.torrents.records))
 
+    @action("info")
     async def info(self, params: Params) -> list[dict[str, Any]]:
         """List torrents.
 
@@ -207,10 +165,12 @@ class TorrentsApi:
             offset = 0
         return items[offset : offset + limit] if limit > 0 else items[offset:]
 
+    @action("properties")
     async def properties(self, params: Params) -> dict[str, Any]:
         """torrents/properties (404 for unknown hashes)."""
         return self.serializer.properties(self._view(params))
 
+    @action("trackers")
     async def trackers(self, params: Params) -> list[dict[str, Any]]:
         """List the DHT, PeX and LSD rows qBittorrent always shows, then the trackers."""
         info_hash = self._one(params)
@@ -249,10 +209,12 @@ class TorrentsApi:
         ]
         return rows
 
+    @action("webseeds")
     async def webseeds(self, params: Params) -> list[dict[str, str]]:
         """List the torrent's web seeds."""
         return [{"url": url} for url in self.torrents.session.web_seeds(self._one(params))]
 
+    @action("files")
     async def files(self, params: Params) -> list[dict[str, Any]]:
         """torrents/files (pad files left out), optionally only the `indexes` asked for."""
         info_hash = self._one(params)
@@ -286,14 +248,17 @@ class TorrentsApi:
             files.append(item)
         return files
 
+    @action("pieceHashes")
     async def piece_hashes(self, params: Params) -> list[str]:
         """Each piece's hash in hex."""
         return self.torrents.session.piece_hashes(self._one(params))
 
+    @action("pieceStates")
     async def piece_states(self, params: Params) -> list[int]:
         """0 missing, 1 downloading, 2 have, per piece."""
         return self.torrents.session.piece_states(self._one(params))
 
+    @action("categories")
     async def categories(self, _params: Params) -> dict[str, Any]:
         """List categories as {name: {name, savePath, download_path}}.
 
@@ -310,14 +275,17 @@ class TorrentsApi:
             answer[name] = {"name": name, "savePath": save_path, "download_path": download_path}
         return answer
 
+    @action("tags")
     async def tags(self, _params: Params) -> list[str]:
         """Every tag created or in use."""
         return sorted(self.torrents.tags)
 
+    @action("downloadLimit")
     async def download_limits(self, params: Params) -> dict[str, int]:
         """{hash: bytes/s} (-1 = none or unknown torrent)."""
         return self._limits(params, lambda h: self.torrents.records[h].download_limit)
 
+    @action("uploadLimit")
     async def upload_limits(self, params: Params) -> dict[str, int]:
         """{hash: bytes/s} (-1 = none or unknown torrent)."""
         return self._limits(params, lambda h: self.torrents.records[h].upload_limit)
@@ -331,6 +299,7 @@ class TorrentsApi:
             answer[spelling] = (read(resolved) or -1) if known and resolved else -1
         return answer
 
+    @action("export")
     async def export(self, params: Params) -> web.Response:
         """Send the torrent as a .torrent file (409 until its metadata is there)."""
         info_hash = self._one(params)
@@ -344,6 +313,7 @@ class TorrentsApi:
             headers={"Content-Disposition": f'attachment; filename="{info_hash}.torrent"'},
         )
 
+    @action("SSLParameters")
     async def ssl_parameters(self, params: Params) -> dict[str, str]:
         """Return the SSL torrent certificate, key and DH parameters ("" when none)."""
         stored = self.torrents.records[self._one(params)].ssl_parameters or {}
@@ -354,6 +324,7 @@ class TorrentsApi:
 
     # ----- adding and removing
 
+    @action("add", changes=True)
     async def add(self, params: Params) -> str:
         """Add URLs and/or .torrent files; they are listed before this returns.
 
@@ -424,6 +395,7 @@ class TorrentsApi:
             location = err.errors()[0]["loc"]
             raise invalid(str(location[0]) if location else "add") from None
 
+    @action("delete", changes=True)
     async def delete(self, params: Params) -> None:
         """torrents/delete with deleteFiles."""
         params.require("hashes")
@@ -431,29 +403,35 @@ class TorrentsApi:
             self._hashes(params), delete_files=params.flag("deleteFiles") is True
         )
 
+    @action("stop", "pause", changes=True)
     async def stop(self, params: Params) -> None:
         """torrents/stop and torrents/pause."""
         await self.torrents.stop(self._hashes(params))
 
+    @action("start", "resume", changes=True)
     async def start(self, params: Params) -> None:
         """torrents/start and torrents/resume."""
         await self.torrents.start(self._hashes(params))
 
+    @action("recheck", changes=True)
     async def recheck(self, params: Params) -> None:
         """torrents/recheck."""
         self.torrents.recheck(self._hashes(params))
 
+    @action("reannounce", changes=True)
     async def reannounce(self, params: Params) -> None:
         """torrents/reannounce."""
         self.torrents.reannounce(self._hashes(params))
 
+    @action("setForceStart", changes=True)
     async def set_force_start(self, params: Params) -> None:
         """torrents/setForceStart: true runs the torrents outside the queue."""
-        params.require("hashes", "value")
-        await self.torrents.start(self._hashes(params), forced=params.flag("value") is True)
+        hashes, value = self._switch(params)
+        await self.torrents.start(hashes, forced=value)
 
     # ----- names, folders and files
 
+    @action("rename", changes=True)
     async def rename(self, params: Params) -> None:
         """Give a torrent a name of its own."""
         params.require("hash", "name")
@@ -482,30 +460,32 @@ class TorrentsApi:
             Path(folders.confine(folder)).mkdir(parents=True, exist_ok=True)
         return folder
 
+    @action("setLocation", changes=True)
     async def set_location(self, params: Params) -> None:
         """Move torrents to location (automatic management goes off)."""
-        params.require("hashes", "location")
-        if not params.text("location").strip():
-            msg = "Save path cannot be empty"
-            raise bad_params(msg)
-        folder = self._folder(params, "location")
-        await self.torrents.set_save_path(self._hashes(params), folder, manual=True)
+        await self._move(params, "hashes", "location", manual=True)
 
+    @action("setSavePath", changes=True)
     async def set_save_path(self, params: Params) -> None:
         """Change the save path of torrents not under automatic management."""
-        params.require("id", "path")
-        if not params.text("path").strip():
+        await self._move(params, "id", "path", manual=False)
+
+    async def _move(self, params: Params, hashes: str, key: str, *, manual: bool) -> None:
+        params.require(hashes, key)
+        if not params.text(key).strip():
             msg = "Save path cannot be empty"
             raise bad_params(msg)
-        folder = self._folder(params, "path")
-        await self.torrents.set_save_path(self._hashes(params, "id"), folder, manual=False)
+        folder = self._folder(params, key)
+        await self.torrents.set_save_path(self._hashes(params, hashes), folder, manual=manual)
 
+    @action("setDownloadPath", changes=True)
     async def set_download_path(self, params: Params) -> None:
         """Change the incomplete folder of torrents not under automatic management ("" = none)."""
         params.require("id", "path")
         folder = self._folder(params, "path")
         await self.torrents.set_download_path(self._hashes(params, "id"), folder)
 
+    @action("setAutoManagement", changes=True)
     async def set_auto_management(self, params: Params) -> None:
         """Folders follow the category (true) or stay as they are (false)."""
         params.require("hashes", "enable")
@@ -513,6 +493,7 @@ class TorrentsApi:
             self._hashes(params), enabled=params.flag("enable") is True
         )
 
+    @action("filePrio", changes=True)
     async def file_priority(self, params: Params) -> None:
         """Set file priorities (0 skip, 1 normal, 6 high, 7 maximum) by file index."""
         params.require("hash", "id", "priority")
@@ -534,6 +515,7 @@ class TorrentsApi:
                 raise bad_params(msg) from None
         self.torrents.set_file_priorities(info_hash, indexes, priority)
 
+    @action("renameFile", changes=True)
     async def rename_file(self, params: Params) -> None:
         """Give one file a new path (409 when there is no such file, or the new one exists)."""
         params.require("hash", "oldPath", "newPath")
@@ -541,6 +523,7 @@ class TorrentsApi:
             self._one(params), params.text("oldPath"), params.text("newPath"), folder=False
         )
 
+    @action("renameFolder", changes=True)
     async def rename_folder(self, params: Params) -> None:
         """Rename a folder: every file under it moves."""
         params.require("hash", "oldPath", "newPath")
@@ -550,6 +533,7 @@ class TorrentsApi:
 
     # ----- categories and tags
 
+    @action("setCategory", changes=True)
     async def set_category(self, params: Params) -> None:
         """torrents/setCategory: 409 when the category does not exist."""
         params.require("hashes", "category")
@@ -566,6 +550,7 @@ class TorrentsApi:
                 raise invalid(key)
         return params.text("savePath"), enabled, params.text("downloadPath") if enabled else ""
 
+    @action("createCategory", changes=True)
     async def create_category(self, params: Params) -> None:
         """Create a category (Sonarr calls this before every add: an existing one is kept)."""
         params.require("category")
@@ -576,6 +561,7 @@ class TorrentsApi:
         save_path, enabled, download_path = self._category_folders(params)
         await self._save_category(name, save_path, enabled=enabled, download_path=download_path)
 
+    @action("editCategory", changes=True)
     async def edit_category(self, params: Params) -> None:
         """Change a category's folders: 409 when it does not exist."""
         params.require("category", "savePath")
@@ -602,6 +588,7 @@ class TorrentsApi:
                 raise conflict(msg) from None
             raise
 
+    @action("removeCategories", changes=True)
     async def remove_categories(self, params: Params) -> None:
         """torrents/removeCategories (newline separated)."""
         params.require("categories")
@@ -611,6 +598,7 @@ class TorrentsApi:
     def _tag_list(self, params: Params) -> list[str]:
         return [tag.strip() for tag in params.text("tags").split(",") if tag.strip()]
 
+    @action("addTags", changes=True)
     async def add_tags(self, params: Params) -> None:
         """torrents/addTags."""
         params.require("hashes", "tags")
@@ -620,6 +608,7 @@ class TorrentsApi:
             await self.torrents.update([info_hash], tags=merged)
         await self.torrents.create_tags(tags)
 
+    @action("removeTags", changes=True)
     async def remove_tags(self, params: Params) -> None:
         """torrents/removeTags (no tags = all of them)."""
         params.require("hashes")
@@ -630,11 +619,13 @@ class TorrentsApi:
             ]
             await self.torrents.update([info_hash], tags=kept)
 
+    @action("createTags", changes=True)
     async def create_tags(self, params: Params) -> None:
         """torrents/createTags."""
         params.require("tags")
         await self.torrents.create_tags(self._tag_list(params))
 
+    @action("deleteTags", changes=True)
     async def delete_tags(self, params: Params) -> None:
         """torrents/deleteTags: taken off every torrent too."""
         params.require("tags")
@@ -642,6 +633,7 @@ class TorrentsApi:
 
     # ----- trackers and peers
 
+    @action("addTrackers", changes=True)
     async def add_trackers(self, params: Params) -> None:
         """Add trackers (one URL a line; an empty line starts the next tier)."""
         params.require("hash", "urls")
@@ -658,6 +650,7 @@ class TorrentsApi:
                 known.add(url)
         self.torrents.set_trackers(info_hash, current)
 
+    @action("editTracker", "editTrackers", changes=True)
     async def edit_tracker(self, params: Params) -> None:
         """Replace one tracker URL (409 when it is not there or the new one already is)."""
         params.require("hash", "newUrl")
@@ -680,6 +673,7 @@ class TorrentsApi:
             info_hash, [(replacement if url == original else url, tier) for url, tier in current]
         )
 
+    @action("removeTrackers", changes=True)
     async def remove_trackers(self, params: Params) -> None:
         """Remove trackers (`|` separated URLs)."""
         params.require("hash", "urls")
@@ -690,6 +684,7 @@ class TorrentsApi:
         if len(kept) != len(current):
             self.torrents.set_trackers(info_hash, kept)
 
+    @action("addPeers", changes=True)
     async def add_peers(self, params: Params) -> dict[str, dict[str, int]]:
         """Connect peers (`ip:port|[ipv6]:port`); answer {hash: {added, failed}}.
 
@@ -711,18 +706,21 @@ class TorrentsApi:
 
     # ----- limits, queue and flags
 
+    @action("setDownloadLimit", changes=True)
     async def set_download_limit(self, params: Params) -> None:
         """torrents/setDownloadLimit (bytes/s; 0 or -1 = none)."""
         params.require("hashes", "limit")
         limit = max(params.integer("limit", 0, -1, INT32), 0)
         await self.torrents.update(self._hashes(params), download_limit=limit)
 
+    @action("setUploadLimit", changes=True)
     async def set_upload_limit(self, params: Params) -> None:
         """torrents/setUploadLimit (bytes/s; 0 or -1 = none)."""
         params.require("hashes", "limit")
         limit = max(params.integer("limit", 0, -1, INT32), 0)
         await self.torrents.update(self._hashes(params), upload_limit=limit)
 
+    @action("setShareLimits", changes=True)
     async def set_share_limits(self, params: Params) -> None:
         """torrents/setShareLimits (-2 global, -1 none; a limit not sent stays -2, leniently)."""
         params.require("hashes")
@@ -737,32 +735,31 @@ class TorrentsApi:
         }
         await self.torrents.update(self._hashes(params), **changes)
 
-    def queue_move(self, move: str) -> Callable[[Params], Any]:
-        """increasePrio, decreasePrio, topPrio, bottomPrio."""
+    async def _set_switch(self, params: Params, option: str) -> None:
+        """Turn a torrent option on or off (`value`)."""
+        hashes, value = self._switch(params)
+        await self.torrents.update(hashes, **{option: value})
 
-        async def handle(params: Params) -> None:
-            params.require("hashes")
-            self.torrents.queue(self._hashes(params), move)  # type: ignore[arg-type]
+    async def _queue(self, params: Params, move: QueueMove) -> None:
+        """Move torrents in the queue (409 when queueing is off)."""
+        params.require("hashes")
+        self.torrents.queue(self._hashes(params), move)
 
-        return handle
-
-    async def set_super_seeding(self, params: Params) -> None:
-        """torrents/setSuperSeeding."""
-        params.require("hashes", "value")
-        await self.torrents.update(self._hashes(params), super_seeding=params.flag("value") is True)
-
+    @action("toggleSequentialDownload", changes=True)
     async def toggle_sequential(self, params: Params) -> None:
         """torrents/toggleSequentialDownload."""
         for info_hash in self._hashes(params):
             record = self.torrents.records[info_hash]
             await self.torrents.update([info_hash], sequential=not record.sequential)
 
+    @action("toggleFirstLastPiecePrio", changes=True)
     async def toggle_first_last(self, params: Params) -> None:
         """torrents/toggleFirstLastPiecePrio."""
         for info_hash in self._hashes(params):
             record = self.torrents.records[info_hash]
             await self.torrents.update([info_hash], first_last_piece=not record.first_last_piece)
 
+    @action("setSSLParameters", changes=True)
     async def set_ssl_parameters(self, params: Params) -> None:
         """Keep an SSL torrent's certificate, key and DH parameters (415 when they do not parse)."""
         keys = ("ssl_certificate", "ssl_private_key", "ssl_dh_params")

@@ -7,11 +7,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from haul_engine.torrents.session import parse_peer
-from haul_engine.torrents.webapi.params import INT32, Params, not_found
+from haul_engine.torrents.webapi.params import INT32, Params, Scope, action, not_found
 
 if TYPE_CHECKING:
     from haul_engine.torrents.controller import TorrentsController
-    from haul_engine.torrents.webapi.app import Endpoints
     from haul_engine.torrents.webapi.torrents import TorrentsApi
 
 REFRESH_MILLISECONDS = 1500
@@ -57,39 +56,25 @@ def server_state(torrents: TorrentsController) -> dict[str, Any]:
     }
 
 
-class TransferApi:
+class TransferApi(Scope):
     """The transfer/ scope."""
 
-    def __init__(self, torrents: TorrentsController) -> None:
-        """Serve the given controller."""
-        self.torrents = torrents
-
-    def endpoints(self) -> Endpoints:
-        """Every transfer/ action."""
-        return {
-            "info": (self.info, False),
-            "speedLimitsMode": (self.speed_limits_mode, False),
-            "toggleSpeedLimitsMode": (self.toggle_speed_limits_mode, True),
-            "setSpeedLimitsMode": (self.set_speed_limits_mode, True),
-            "downloadLimit": (self.download_limit, False),
-            "uploadLimit": (self.upload_limit, False),
-            "setDownloadLimit": (self.set_download_limit, True),
-            "setUploadLimit": (self.set_upload_limit, True),
-            "banPeers": (self.ban_peers, True),
-        }
-
+    @action("info")
     async def info(self, _params: Params) -> dict[str, Any]:
         """Speeds, session totals, limits in force, DHT nodes, connection status."""
         return server_state(self.torrents)
 
+    @action("speedLimitsMode")
     async def speed_limits_mode(self, _params: Params) -> str:
         """1 when the alternative limits apply."""
         return "1" if self.torrents.transfer().alt_active else "0"
 
+    @action("toggleSpeedLimitsMode", changes=True)
     async def toggle_speed_limits_mode(self, _params: Params) -> None:
         """Switch the alternative limits on or off."""
         await self._alternative(on=not self.torrents.transfer().alt_active)
 
+    @action("setSpeedLimitsMode", changes=True)
     async def set_speed_limits_mode(self, params: Params) -> None:
         """Mode 0: normal limits; any other number: the alternative ones."""
         params.require("mode")
@@ -99,18 +84,22 @@ class TransferApi:
         limits = self.torrents.limits
         await self.torrents.set_limits(limits.model_copy(update={"alt_mode": on}))
 
+    @action("downloadLimit")
     async def download_limit(self, _params: Params) -> str:
         """Return the download limit in force now (bytes/s, 0 = none)."""
         return str(self.torrents.limits.effective(datetime.now().astimezone())[0])
 
+    @action("uploadLimit")
     async def upload_limit(self, _params: Params) -> str:
         """Return the upload limit in force now (bytes/s, 0 = none)."""
         return str(self.torrents.limits.effective(datetime.now().astimezone())[1])
 
+    @action("setDownloadLimit", changes=True)
     async def set_download_limit(self, params: Params) -> None:
         """Set the download limit of the mode in force (bytes/s, kept in whole KiB/s)."""
         await self._set_limit(params, "download")
 
+    @action("setUploadLimit", changes=True)
     async def set_upload_limit(self, params: Params) -> None:
         """Set the upload limit of the mode in force (bytes/s, kept in whole KiB/s)."""
         await self._set_limit(params, "upload")
@@ -125,6 +114,7 @@ class TransferApi:
             torrents.limits.model_copy(update={f"{prefix}{direction}_limit": kib})
         )
 
+    @action("banPeers", changes=True)
     async def ban_peers(self, params: Params) -> None:
         """Ban peers' IP addresses (`ip:port|…`) at once and from now on."""
         params.require("peers")
@@ -141,24 +131,21 @@ class TransferApi:
             )
 
 
-class SyncApi:
+class SyncApi(Scope):
     """The sync/ scope: always full updates (which every client handles), rid counted."""
 
     def __init__(self, torrents: TorrentsController, listing: TorrentsApi) -> None:
         """Serve the given controller; torrents and categories are listed as torrents/ does."""
-        self.torrents = torrents
+        super().__init__(torrents)
         self.listing = listing
         self.rid = 0
-
-    def endpoints(self) -> Endpoints:
-        """Every sync/ action."""
-        return {"maindata": (self.maindata, False), "torrentPeers": (self.torrent_peers, False)}
 
     def _next_rid(self, params: Params) -> int:
         params.integer("rid", 0)  # an invalid rid is refused like any other number
         self.rid = self.rid % 1_000_000 + 1
         return self.rid
 
+    @action("maindata")
     async def maindata(self, params: Params) -> dict[str, Any]:
         """Torrents, categories, tags and the server state."""
         torrents = self.torrents
@@ -178,6 +165,7 @@ class SyncApi:
             "server_state": state,
         }
 
+    @action("torrentPeers")
     async def torrent_peers(self, params: Params) -> dict[str, Any]:
         """List the peers of one torrent, keyed ip:port (404 for an unknown hash)."""
         resolved = self.torrents.session.resolve(params.text("hash").strip())
