@@ -115,6 +115,7 @@ class TorrentsController(Controller):
         self._store_lock = asyncio.Lock()  # merges of one new record must not both INSERT it
         self._ticker: asyncio.Task[None] | None = None
         self._applied_rates: tuple[int, int] | None = None
+        self._scheduled: bool | None = None  # what the schedule wanted at the last look
         if settings.qbittorrent_password:
             SecretFilter.register(settings.qbittorrent_password)
 
@@ -136,7 +137,7 @@ class TorrentsController(Controller):
     def _config(self) -> SessionConfig:
         settings = self.engine.settings
         preferences = self.preferences
-        download, upload = self.limits.effective(datetime.now().astimezone())
+        download, upload = self.limits.effective()
         return SessionConfig(
             listen_port=preferences.listen_port,
             interface=settings.vpn_interface,
@@ -165,6 +166,9 @@ class TorrentsController(Controller):
         self.limits = TransferLimits.load(self.folder / "transfer.json", settings)
         if settings.alt_schedule:
             self.limits.alt_schedule = AltSchedule.from_settings(settings)
+        self._scheduled = self.limits.scheduled(datetime.now().astimezone())
+        if self._scheduled is not None:  # at start the schedule decides, as in qBittorrent
+            self.limits.alt_mode = self._scheduled
         self.preferences = Preferences.load(self.folder / "preferences.json", settings)
         self.totals = TransferTotals.load(self.folder / "totals.json")
         self.tags = set(_read_json(self.folder / "tags.json", []))
@@ -798,7 +802,7 @@ class TorrentsController(Controller):
             upload_rate=sum(item.upload_rate for item in snapshots),
             downloaded=sum(item.downloaded for item in snapshots),
             uploaded=sum(item.uploaded for item in snapshots),
-            alt_active=self.limits.alt_active(datetime.now().astimezone()),
+            alt_active=self.limits.alt_mode,
             limits=self.limits,
         )
 
@@ -1053,6 +1057,7 @@ class TorrentsController(Controller):
                 self.session.post_updates()
                 self.session.post_stats()
                 self._watch_vpn()
+                await self._follow_schedule()
                 self._apply_rates()
                 if ticks % int(RESUME_SAVE_SECONDS / TICK_SECONDS) == 0:
                     for info_hash in self.records:
@@ -1068,8 +1073,16 @@ class TorrentsController(Controller):
             except Exception:
                 _LOGGER.exception("torrent housekeeping failed")
 
+    async def _follow_schedule(self) -> None:
+        """Switch the alternative limits when the schedule's window opens or closes."""
+        wanted = self.limits.scheduled(datetime.now().astimezone())
+        changed = wanted is not None and wanted != self._scheduled
+        self._scheduled = wanted
+        if changed and self.limits.alt_mode != wanted:
+            await self.set_limits(self.limits.model_copy(update={"alt_mode": wanted}))
+
     def _apply_rates(self) -> None:
-        rates = self.limits.effective(datetime.now().astimezone())
+        rates = self.limits.effective()
         if rates != self._applied_rates:
             self._applied_rates = rates
             self.session.set_rate_limits(*rates)

@@ -76,13 +76,17 @@ class TransferLimits(BaseModel):
         """Write atomically."""
         write_atomic(path, self.model_dump_json(indent=2).encode())
 
-    def alt_active(self, moment: datetime) -> bool:
-        """Whether the alternative limits apply now."""
-        return self.alt_mode or self.alt_schedule.covers(moment)
+    def scheduled(self, moment: datetime) -> bool | None:
+        """Whether the schedule wants the alternative limits now (None: no schedule).
 
-    def effective(self, moment: datetime) -> tuple[int, int]:
-        """(download, upload) limits in bytes/s that apply now."""
-        if self.alt_active(moment):
+        The schedule switches alt_mode when its window opens or closes (and at start), as
+        qBittorrent's scheduler does: a switch by hand in between holds until then.
+        """
+        return self.alt_schedule.covers(moment) if self.alt_schedule.enabled else None
+
+    def effective(self) -> tuple[int, int]:
+        """Return the (download, upload) limits in bytes/s that apply now."""
+        if self.alt_mode:
             return self.alt_download_limit * 1024, self.alt_upload_limit * 1024
         return self.download_limit * 1024, self.upload_limit * 1024
 

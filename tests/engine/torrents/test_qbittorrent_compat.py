@@ -371,3 +371,20 @@ def test_what_home_assistants_qbittorrent_integration_calls(
     after = home_assistant_values(api)
     assert after["alltime_download"] >= values["alltime_download"]  # type: ignore[operator]
     assert after["alltime_upload"] >= values["alltime_upload"]  # type: ignore[operator]
+
+
+def test_the_schedule_switches_the_alternative_mode_and_a_switch_by_hand_holds(
+    torrent_engine: EngineProcess,
+) -> None:
+    api = client(torrent_engine)
+    all_day = {"enabled": True, "start": "00:00", "end": "23:59", "days": list(range(7))}
+    limits = {"alt_download_limit": 100, "alt_schedule": all_day}
+    assert torrent_engine.request("PUT", "/api/v1/transfer", {"limits": limits})[0] == 200
+    deadline = time.monotonic() + 5
+    while api.transfer_speed_limits_mode() != "1":  # the window opened: on, at the next tick
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    api.transfer_set_speed_limits_mode(intended_state=False)  # Home Assistant's switch, off
+    time.sleep(2.5)  # ticks pass inside the window: it stays as set, as in qBittorrent
+    assert api.transfer_speed_limits_mode() == "0"
+    assert api.sync_maindata()["server_state"]["use_alt_speed_limits"] is False

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from haul_engine.torrents.session import parse_peer
@@ -19,7 +18,7 @@ REFRESH_MILLISECONDS = 1500
 def server_state(torrents: TorrentsController) -> dict[str, Any]:
     """QBittorrent's transfer info and server_state (sync/maindata adds the free space)."""
     transfer = torrents.transfer()
-    download, upload = transfer.limits.effective(datetime.now().astimezone())
+    download, upload = transfer.limits.effective()
     stats = torrents.stats
     alltime_dl, alltime_ul = torrents.totals.all_time(stats)
     if not torrents.vpn_up or not torrents.session.listening():
@@ -87,12 +86,12 @@ class TransferApi(Scope):
     @action("downloadLimit")
     async def download_limit(self, _params: Params) -> str:
         """Return the download limit in force now (bytes/s, 0 = none)."""
-        return str(self.torrents.limits.effective(datetime.now().astimezone())[0])
+        return str(self.torrents.limits.effective()[0])
 
     @action("uploadLimit")
     async def upload_limit(self, _params: Params) -> str:
         """Return the upload limit in force now (bytes/s, 0 = none)."""
-        return str(self.torrents.limits.effective(datetime.now().astimezone())[1])
+        return str(self.torrents.limits.effective()[1])
 
     @action("setDownloadLimit", changes=True)
     async def set_download_limit(self, params: Params) -> None:
