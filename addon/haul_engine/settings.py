@@ -40,6 +40,12 @@ class Settings(BaseModel):
     database_url: str = ""
     heartbeat_interval: Annotated[float, Field(gt=0, le=3600)] = 30.0
     download_dir: Path | None = None
+    incomplete_dir: Path | None = Field(
+        default=None, description="where unfinished torrents are kept (qBittorrent's temp_path)"
+    )
+    extra_folders: list[Path] = Field(
+        default_factory=list, description="more folders torrents may be saved in (absolute)"
+    )
     listen_port: Port = 6881
     qbittorrent_username: str = "admin"
     qbittorrent_password: str = ""
@@ -84,6 +90,20 @@ class Settings(BaseModel):
             raise ValueError(msg)
         return value
 
+    @field_validator("incomplete_dir", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("incomplete_dir", "extra_folders")
+    @classmethod
+    def _absolute(cls, value: Path | list[Path] | None) -> Path | list[Path] | None:
+        for folder in value if isinstance(value, list) else [value]:
+            if folder is not None and not folder.is_absolute():
+                msg = f"{str(folder)!r} is not an absolute path"
+                raise ValueError(msg)
+        return value
+
     @field_validator("categories")
     @classmethod
     def _folders_inside_downloads(cls, entries: list[str]) -> list[str]:
@@ -107,6 +127,12 @@ class Settings(BaseModel):
     def effective_download_dir(self) -> Path:
         """Where downloads land: the configured folder, else `downloads` in the data folder."""
         return self.download_dir or self.data_dir / "downloads"
+
+    @property
+    def download_roots(self) -> list[Path]:
+        """Every folder torrents may write to: downloads, then the incomplete and extra ones."""
+        extra = [self.incomplete_dir] if self.incomplete_dir else []
+        return [self.effective_download_dir, *extra, *self.extra_folders]
 
 
 def load_settings(

@@ -42,3 +42,22 @@ def test_error_names_key_and_source(tmp_path: Path) -> None:
     (tmp_path / "options.json").write_text(json.dumps({"heartbeat_interval": -1}))
     with pytest.raises(SettingsError, match=r"'heartbeat_interval' from .*options\.json"):
         load_settings({"data_dir": str(tmp_path)}, {})
+
+
+def test_the_folders_torrents_may_write_to(tmp_path: Path) -> None:
+    options = {"incomplete_dir": "", "extra_folders": []}  # the add-on's empty defaults
+    (tmp_path / "options.json").write_text(json.dumps(options))
+    settings = load_settings({"data_dir": str(tmp_path)}, {})
+    assert settings.download_roots == [tmp_path / "downloads"]
+    settings = load_settings(
+        {"data_dir": str(tmp_path)},
+        {"HAUL_INCOMPLETE_DIR": "/media/incomplete", "HAUL_EXTRA_FOLDERS": '["/media/movies"]'},
+    )
+    assert [str(root) for root in settings.download_roots] == [
+        str(tmp_path / "downloads"),
+        "/media/incomplete",
+        "/media/movies",
+    ]
+    for variable, value in (("HAUL_INCOMPLETE_DIR", "incomplete"), ("HAUL_EXTRA_FOLDERS", '["a"]')):
+        with pytest.raises(SettingsError, match="is not an absolute path"):
+            load_settings({"data_dir": str(tmp_path)}, {variable: value})

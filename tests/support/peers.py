@@ -50,6 +50,11 @@ class MadeTorrent:
         """The .torrent for the engine's `torrent_base64`."""
         return base64.b64encode(self.data).decode()
 
+    @property
+    def qbittorrent_id(self) -> str:
+        """The hash qBittorrent lists it by: v1, or for a hybrid the v2 hash cut to 40."""
+        return self.v2_hash[:40] if self.v2_hash else self.info_hash
+
 
 def make_torrent(
     parent: Path,
@@ -277,15 +282,15 @@ class QbittorrentPeer:
         self.api.torrents_add(
             torrent_files=torrent.data, save_path=str(torrent.parent), is_skip_checking=True
         )
-        self.wait_for(torrent.info_hash, lambda item: item.progress == 1.0)
+        self.wait_for(torrent.qbittorrent_id, lambda item: item.progress == 1.0)
 
     def leech(self, torrent: MadeTorrent, peer: str) -> None:
         """Download torrent into the profile's folder from peer (host:port)."""
         self.api.torrents_add(torrent_files=torrent.data, save_path=str(self.downloads))
         self.wait_for(
-            torrent.info_hash, lambda item: item.state not in {"checkingUP", "checkingDL"}
+            torrent.qbittorrent_id, lambda item: item.state not in {"checkingUP", "checkingDL"}
         )
-        self.api.torrents_add_peers(peers=[peer], torrent_hashes=[torrent.info_hash])
+        self.api.torrents_add_peers(peers=[peer], torrent_hashes=[torrent.qbittorrent_id])
 
     def wait_for(
         self, info_hash: str, condition: Callable[[Any], bool], timeout: float = 60.0

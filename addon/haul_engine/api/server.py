@@ -35,6 +35,7 @@ class ApiServer:
         self.engine = engine
         self._runner: web.AppRunner | None = None
         self.websockets = WebSocketHandler(engine)
+        self._index_page = INDEX_PAGE.read_bytes()
 
     def build_app(self) -> web.Application:
         """Assemble every route."""
@@ -69,9 +70,13 @@ class ApiServer:
         """Whether the request carries the engine's bearer token."""
         return token_matches(bearer(request.headers.get("Authorization")), self.engine.token)
 
-    async def _index(self, _request: web.Request) -> web.FileResponse:
-        """Serve the add-on's web UI: a static page that shows data only with the token."""
-        return web.FileResponse(INDEX_PAGE)
+    async def _index(self, _request: web.Request) -> web.Response:
+        """Serve the add-on's web UI: a static page that shows data only with the token.
+
+        It is answered from memory: clients probing the port (qbittorrent-api sends a HEAD to
+        find the scheme) get an answer at once.
+        """
+        return web.Response(body=self._index_page, content_type="text/html")
 
     async def _health(self, _request: web.Request) -> web.Response:
         problems = self.engine.problems()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import itertools
+import json
 import logging
 import os
 import shutil
@@ -22,44 +24,51 @@ from haul_engine.commands import api_command
 from haul_engine.controller import Controller
 from haul_engine.errors import Conflict, InvalidInput, NotFound
 from haul_engine.events import EventName
-from haul_engine.files import confine, write_atomic
+from haul_engine.files import write_atomic
 from haul_engine.logs import SecretFilter
 from haul_engine.torrents.fetch import MAX_TORRENT_BYTES, fetch_torrent
+from haul_engine.torrents.folders import Category, Folders
 from haul_engine.torrents.models import GLOBAL_LIMIT, NO_LIMIT, CategoryRecord, TorrentRecord
-from haul_engine.torrents.qbittorrent import QbittorrentApi
+from haul_engine.torrents.preferences import Preferences
 from haul_engine.torrents.session import (
     AddRequest,
-    FileEntry,
     SessionConfig,
     Snapshot,
     TorrentAlert,
     TorrentDataError,
     TorrentSession,
-    TrackerEntry,
+    laid_out,
+    parse_peer,
     read_magnet,
     read_torrent,
+    root_folder,
 )
-from haul_engine.torrents.transfer import AltSchedule, TransferInfo, TransferLimits
+from haul_engine.torrents.transfer import AltSchedule, TransferInfo, TransferLimits, TransferTotals
 from haul_engine.torrents.views import (
     COMPLETED_STATES,
     DOWNLOADING_STATES,
     QUEUED_STATES,
     AddOptions,
     ContentLayout,
+    FileInfo,
+    FilePriority,
     TorrentInfo,
     TorrentView,
 )
+from haul_engine.torrents.webapi import QbittorrentApi
 
 if TYPE_CHECKING:
     from aiohttp import web
 
     from haul_engine.engine import Engine
+    from haul_engine.torrents.session import QueueMove
 
 _LOGGER = logging.getLogger(__name__)
 TICK_SECONDS = 1.0
 RESUME_SAVE_SECONDS = 2.0
 SHARE_LIMIT_SECONDS = 10.0
 DISK_CHECK_SECONDS = 5.0
+TOTALS_SAVE_SECONDS = 60.0
 PROGRESS_EVENT_SECONDS = 2.0
 SHUTDOWN_SAVE_SECONDS = 5.0
 InfoHash = Annotated[str, Field(pattern=r"^[0-9a-fA-F]{40}([0-9a-fA-F]{24})?$")]
@@ -77,16 +86,25 @@ class TorrentsController(Controller):
         settings = engine.settings
         self.folder = settings.data_dir / "torrents"
         self.resume_folder = self.folder / "resume"
-        self.roots = [settings.effective_download_dir]
+        self.folders = Folders(settings.download_roots)
         self.records: dict[str, TorrentRecord] = {}
-        self.categories: dict[str, str] = {}
+        self.categories: dict[str, Category] = {}
+        self.tags: set[str] = set()
         self.snapshots: dict[str, Snapshot] = {}
         self.held: set[str] = set()
-        self.contents: dict[str, str] = {}
+        self.paths: dict[str, list[str]] = {}
+        self.refused: dict[str, str] = {}
+        # a torrent's revision changes with its record: from one counter, so that a torrent
+        # removed and added again never meets what was kept of its former self
         self.revisions: dict[str, int] = {}
+        self._revision = itertools.count(1)
         self.limits = TransferLimits()
+        self.preferences = Preferences.from_settings(settings)
+        self.totals = TransferTotals()
+        self.stats: dict[str, int] = {}
         self.vpn_up = True
         self.disk_low = False
+        self.webapi = QbittorrentApi(self)
         self._session: TorrentSession | None = None
         self._alert_pipe: tuple[int, int] | None = None
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="resume-writer")
@@ -97,6 +115,7 @@ class TorrentsController(Controller):
         self._store_lock = asyncio.Lock()  # merges of one new record must not both INSERT it
         self._ticker: asyncio.Task[None] | None = None
         self._applied_rates: tuple[int, int] | None = None
+        self._scheduled: bool | None = None  # what the schedule wanted at the last look
         if settings.qbittorrent_password:
             SecretFilter.register(settings.qbittorrent_password)
 
@@ -110,45 +129,64 @@ class TorrentsController(Controller):
             raise RuntimeError(msg)
         return self._session
 
+    @property
+    def roots(self) -> list[Path]:
+        """Every folder torrents may write to, the download folder first."""
+        return self.folders.roots
+
     def _config(self) -> SessionConfig:
         settings = self.engine.settings
-        download, upload = self.limits.effective(datetime.now().astimezone())
+        preferences = self.preferences
+        download, upload = self.limits.effective()
         return SessionConfig(
-            listen_port=settings.listen_port,
+            listen_port=preferences.listen_port,
             interface=settings.vpn_interface,
             download_limit=download,
             upload_limit=upload,
-            max_active_downloads=settings.max_active_downloads,
-            max_active_uploads=settings.max_active_uploads,
-            dht=settings.dht,
-            pex=settings.pex,
-            lsd=settings.lsd,
-            utp=settings.utp,
-            encryption=settings.encryption,
+            queueing=preferences.queueing,
+            max_active_downloads=preferences.max_active_downloads,
+            max_active_uploads=preferences.max_active_uploads,
+            max_active_torrents=preferences.max_active_torrents,
+            dht=preferences.dht,
+            pex=preferences.pex,
+            lsd=preferences.lsd,
+            utp=preferences.utp,
+            encryption=preferences.encryption,
         )
 
     async def setup(self) -> None:
         """Start libtorrent, restore every stored torrent and start the timers."""
+        settings = self.engine.settings
         self.resume_folder.mkdir(parents=True, exist_ok=True)
+        for root in self.roots:
+            root.mkdir(parents=True, exist_ok=True)
         clean_marker = self.folder / "clean-shutdown"
         clean = clean_marker.exists()
         clean_marker.unlink(missing_ok=True)
-        self.limits = TransferLimits.load(self.folder / "transfer.json", self.engine.settings)
-        if self.engine.settings.alt_schedule:
-            self.limits.alt_schedule = AltSchedule.from_settings(self.engine.settings)
+        self.limits = TransferLimits.load(self.folder / "transfer.json", settings)
+        if settings.alt_schedule:
+            self.limits.alt_schedule = AltSchedule.from_settings(settings)
+        self._scheduled = self.limits.scheduled(datetime.now().astimezone())
+        if self._scheduled is not None:  # at start the schedule decides, as in qBittorrent
+            self.limits.alt_mode = self._scheduled
+        self.preferences = Preferences.load(self.folder / "preferences.json", settings)
+        self.totals = TransferTotals.load(self.folder / "totals.json")
+        self.tags = set(_read_json(self.folder / "tags.json", []))
         read_fd, write_fd = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         self._alert_pipe = (read_fd, write_fd)
         self._session = TorrentSession(self._config(), write_fd)
+        self.session.ban(self.preferences.banned_ips)
         asyncio.get_running_loop().add_reader(read_fd, self._on_alert_signal)
-        if self.engine.settings.vpn_interface and not self._vpn_present():
+        if settings.vpn_interface and not self._vpn_present():
             self._vpn_lost()
         async with self.engine.database.session() as db:
             self.categories = {
-                row.name: row.save_path for row in await db.scalars(select(CategoryRecord))
+                row.name: Category(row.save_path, row.download_path_enabled, row.download_path)
+                for row in await db.scalars(select(CategoryRecord))
             }
             records = list(await db.scalars(select(TorrentRecord).order_by(TorrentRecord.added_on)))
-        for name, folder in self.engine.settings.category_folders().items():
-            if self.categories.get(name) != folder:
+        for name, folder in settings.category_folders().items():
+            if name not in self.categories or self.categories[name].save_path != folder:
                 await self.set_category(name, folder)
         for record in records:
             self._restore(record, clean=clean)
@@ -168,8 +206,18 @@ class TorrentsController(Controller):
         else:
             # a crash may have damaged unfinished torrents' partial files; libtorrent trusts them
             request.recheck = not clean and record.completed_on is None
+        problem = ""
+
+        def check(paths: list[str]) -> None:
+            nonlocal problem
+            try:
+                self.folders.check_files(request.save_path, paths)
+            except InvalidInput as err:
+                problem = str(err)
+                request.stopped = True
+
         try:
-            info_hash = self.session.add(request)
+            info_hash = self.session.add(request, check)
         except TorrentDataError as err:
             if not request.resume_data:
                 _LOGGER.error("cannot restore torrent %s: %s", record.info_hash, err)  # noqa: TRY400
@@ -179,18 +227,27 @@ class TorrentsController(Controller):
             )
             request = self._request_for(record)
             request.recheck = True
-            info_hash = self.session.add(request)
+            info_hash = self.session.add(request, check)
         self._track(record, info_hash)
+        if problem:
+            self._refuse(info_hash, problem)
+        elif self.paths[info_hash]:
+            self.session.release(info_hash)
 
     def _request_for(self, record: TorrentRecord) -> AddRequest:
+        unfinished = record.completed_on is None
         return AddRequest(
-            save_path=Path(record.save_path),
+            save_path=Path(
+                record.download_path if record.download_path and unfinished else record.save_path
+            ),
             magnet=record.magnet,
             torrent=record.torrent or b"",
             stopped=record.stopped,
             sequential=record.sequential,
             first_last_piece=record.first_last_piece,
-            subfolder=_subfolder(record.content_layout, record.name),
+            super_seeding=record.super_seeding,
+            pex=self.preferences.pex,
+            layout=record.content_layout,
             download_limit=record.download_limit,
             upload_limit=record.upload_limit,
         )
@@ -198,7 +255,9 @@ class TorrentsController(Controller):
     def _track(self, record: TorrentRecord, info_hash: str) -> None:
         self.records[info_hash] = record
         self.snapshots[info_hash] = self.session.snapshot(info_hash)
-        self.contents[info_hash] = self._content_of(info_hash, record)
+        self.paths[info_hash] = self.session.file_paths(info_hash)
+        if record.forced and not record.stopped:
+            self.session.start(info_hash, forced=True)
 
     async def close(self) -> None:
         """Save every torrent's resume data, mark the shutdown clean and stop libtorrent."""
@@ -208,6 +267,7 @@ class TorrentsController(Controller):
                 await self._ticker
         if self._session is None:
             return
+        self.totals.save(self.folder / "totals.json", self.stats)
         # unchanged torrents' resume data is on disk already (saved at add and on every change)
         self._awaiting_resume = {
             info_hash
@@ -256,13 +316,13 @@ class TorrentsController(Controller):
         if self.disk_low:
             problems.append(
                 f"less than {self.engine.settings.min_free_space_mb} MiB free in "
-                f"{self.engine.settings.effective_download_dir}: downloads are paused"
+                f"{self.folders.downloads}: downloads are paused"
             )
         return problems
 
     def http_routes(self) -> list[web.RouteDef]:
         """Return the qBittorrent WebAPI v2 compatibility layer."""
-        return QbittorrentApi(self).routes()
+        return self.webapi.routes()
 
     # ----- reading
 
@@ -275,7 +335,11 @@ class TorrentsController(Controller):
         if not self.vpn_up:  # a paused session stops updating rates: they would stay frozen
             status = replace(status, download_rate=0, upload_rate=0)
         return TorrentView(
-            self.records[info_hash], status, info_hash in self.held, self.contents[info_hash]
+            self.records[info_hash],
+            status,
+            info_hash in self.held,
+            self.paths[info_hash],
+            self.refused.get(info_hash, ""),
         )
 
     def find(self, info_hash: str) -> str:
@@ -291,14 +355,6 @@ class TorrentsController(Controller):
         found = self.find(info_hash)
         self.snapshots[found] = self.session.snapshot(found)
         return self._view(found)
-
-    def files(self, info_hash: str) -> list[FileEntry]:
-        """Return a torrent's files."""
-        return self.session.files(self.find(info_hash))
-
-    def trackers(self, info_hash: str) -> list[TrackerEntry]:
-        """Return a torrent's trackers."""
-        return self.session.trackers(self.find(info_hash))
 
     # ----- adding
 
@@ -325,7 +381,10 @@ class TorrentsController(Controller):
         existing = self.session.resolve(metadata.info_hash)
         if existing is not None and existing in self.records:
             return self._view(existing).info()
-        save_path = await self._save_path_for(options)
+        save_path, download_path = await self._folders_for(options)
+        preferences = self.preferences
+        stopped = preferences.add_stopped if options.stopped is None else options.stopped
+        layout = options.content_layout or preferences.content_layout
         record = TorrentRecord(
             info_hash=metadata.info_hash,
             name=metadata.name,
@@ -334,10 +393,14 @@ class TorrentsController(Controller):
             category=options.category,
             tags=_clean_tags(options.tags),
             save_path=str(save_path),
-            stopped=options.stopped,
+            download_path=str(download_path or ""),
+            custom_name=options.name.replace("\n", " ").strip(),
+            stopped=stopped,
+            forced=options.forced,
             sequential=options.sequential,
             first_last_piece=options.first_last_piece,
-            content_layout=options.content_layout,
+            content_layout=layout,
+            auto_tmm=options.auto_tmm,
             ratio_limit=options.ratio_limit,
             seeding_time_limit=options.seeding_time_limit,
             inactive_seeding_time_limit=options.inactive_seeding_time_limit,
@@ -346,13 +409,21 @@ class TorrentsController(Controller):
             request_id=options.request_id,
             added_on=datetime.now(UTC),
         )
+        if metadata.file_paths and not record.custom_name:
+            record.custom_name = _content_name(metadata.file_paths, layout, metadata.name)
+        request = self._request_for(record)
         try:
-            info_hash = self.session.add(self._request_for(record))
+            info_hash = self.session.add(
+                request, lambda paths: self.folders.check_files(request.save_path, paths)
+            )
         except TorrentDataError as err:
             raise InvalidInput(str(err)) from None
         record.info_hash = info_hash
+        self.tags.update(record.tags)
         self._track(record, info_hash)
-        if not self._may_run(info_hash) and not options.stopped:
+        if self.paths[info_hash]:
+            self.session.release(info_hash)
+        if not self._may_run(info_hash) and not stopped:
             self._hold(info_hash)
         # published before anything awaits, so that no other event of this torrent precedes it
         self._publish(EventName.TORRENT_ADDED, self._view(info_hash))
@@ -360,28 +431,84 @@ class TorrentsController(Controller):
         self.session.request_resume_data(info_hash, only_if_modified=False)
         return self._view(info_hash).info()
 
-    async def _save_path_for(self, options: AddOptions) -> Path:
+    async def _folders_for(self, options: AddOptions) -> tuple[Path, Path | None]:
+        """Return the save path and incomplete folder of a torrent being added."""
         if options.category and options.category not in self.categories:
             await self.set_category(options.category, "")
-        if options.save_path:
-            return confine(options.save_path, self.roots)
-        return self.category_path(options.category)
+        save_path = (
+            self.folders.confine(options.save_path)
+            if options.save_path and not options.auto_tmm
+            else self.category_path(options.category)
+        )
+        if options.download_path is not None:
+            download_path = (
+                self.folders.confine(options.download_path, self._incomplete_base())
+                if options.download_path
+                else None
+            )
+        else:
+            download_path = self.category_download_path(options.category)
+        return save_path, download_path
+
+    def _incomplete_base(self) -> Path:
+        """Return the folder relative incomplete folders start from."""
+        folder = self.preferences.incomplete_folder
+        return Path(folder) if folder else self.folders.downloads
 
     def category_path(self, category: str) -> Path:
         """Where a category's torrents are saved (its folder, else the download folder)."""
-        folder = self.categories.get(category, "")
-        return confine(folder, self.roots) if folder else self.roots[0]
+        entry = self.categories.get(category)
+        return (
+            self.folders.confine(entry.save_path)
+            if entry and entry.save_path
+            else self.folders.downloads
+        )
 
-    async def set_category(self, name: str, save_path: str) -> None:
-        """Create or change a category; its folder must be inside the download folder."""
+    def category_download_path(self, category: str) -> Path | None:
+        """Return the incomplete folder of a category's torrents (None: they have none)."""
+        entry = self.categories.get(category)
+        enabled = entry.download_path_enabled if entry else None
+        if enabled is False:
+            return None
+        if enabled and entry is not None:
+            return self.folders.confine(entry.download_path or ".", self._incomplete_base())
+        preferences = self.preferences
+        if not preferences.incomplete_enabled or not preferences.incomplete_folder:
+            return None
+        return self.folders.confine(preferences.incomplete_folder)
+
+    # ----- categories and tags
+
+    async def set_category(
+        self,
+        name: str,
+        save_path: str,
+        *,
+        download_path_enabled: bool | None = None,
+        download_path: str = "",
+    ) -> None:
+        """Create or change a category; its folders must be inside the allowed folders."""
         if not name.strip() or len(name) > 255 or "\\" in name or name != name.strip():  # noqa: PLR2004
             msg = f"invalid category name {name!r}"
             raise InvalidInput(msg)
-        if save_path:
-            confine(save_path, self.roots)
+        if save_path:  # an absolute folder is kept resolved, a relative one as given
+            resolved = self.folders.confine(save_path)
+            save_path = str(resolved) if Path(save_path).is_absolute() else save_path
+        if download_path_enabled and download_path:
+            self.folders.confine(download_path, self._incomplete_base())
         async with self.engine.database.session() as db, db.begin():
-            await db.merge(CategoryRecord(name=name, save_path=save_path))
-        self.categories[name] = save_path
+            await db.merge(
+                CategoryRecord(
+                    name=name,
+                    save_path=save_path,
+                    download_path_enabled=download_path_enabled,
+                    download_path=download_path,
+                )
+            )
+        self.categories[name] = Category(save_path, download_path_enabled, download_path)
+        for info_hash, record in self.records.items():
+            if record.auto_tmm and record.category == name:
+                await self._follow_category(info_hash)
 
     async def remove_categories(self, names: list[str]) -> None:
         """Delete categories; their torrents keep their files and lose the category."""
@@ -393,6 +520,25 @@ class TorrentsController(Controller):
             if record.category in names:
                 record.category = ""
                 await self._store(record)
+
+    async def create_tags(self, tags: list[str]) -> None:
+        """Remember tags not yet given to any torrent."""
+        self.tags.update(_clean_tags(tags))
+        await self._save_tags()
+
+    async def delete_tags(self, tags: list[str]) -> None:
+        """Forget tags and take them off every torrent."""
+        gone = set(tags)
+        self.tags -= gone
+        for record in self.records.values():
+            if gone & set(record.tags):
+                record.tags = [tag for tag in record.tags if tag not in gone]
+                await self._store(record)
+        await self._save_tags()
+
+    async def _save_tags(self) -> None:
+        document = json.dumps(sorted(self.tags)).encode()
+        await asyncio.to_thread(write_atomic, self.folder / "tags.json", document)
 
     # ----- changing torrents
 
@@ -406,15 +552,32 @@ class TorrentsController(Controller):
         ):
             msg = f"category {changes['category']!r} does not exist"
             raise Conflict(msg)
+        if "tags" in changes:
+            self.tags.update(changes["tags"])
         for info_hash in hashes:
             record = self.records[info_hash]
             for key, value in changes.items():
                 setattr(record, key, value)
-            if "download_limit" in changes or "upload_limit" in changes:
-                self.session.set_limits(info_hash, record.download_limit, record.upload_limit)
-            if "sequential" in changes:
-                self.session.set_sequential(info_hash, enabled=record.sequential)
+            self._apply(info_hash, changes)
+            if "category" in changes and record.auto_tmm:
+                await self._follow_category(info_hash)
             await self._store(record)
+        if "tags" in changes:
+            await self._save_tags()
+
+    def _apply(self, info_hash: str, changes: dict[str, Any]) -> None:
+        """Hand the changed options libtorrent acts on to the session."""
+        record = self.records[info_hash]
+        if "download_limit" in changes or "upload_limit" in changes:
+            self.session.set_limits(info_hash, record.download_limit, record.upload_limit)
+        for flag, key in (
+            ("sequential_download", "sequential"),
+            ("super_seeding", "super_seeding"),
+        ):
+            if key in changes:
+                self.session.set_flag(info_hash, flag, enabled=changes[key])
+        if "first_last_piece" in changes:
+            self.session.prioritize_first_last(info_hash, enabled=record.first_last_piece)
 
     async def stop(self, hashes: list[str]) -> None:
         """Stop torrents until started again (persisted)."""
@@ -431,8 +594,10 @@ class TorrentsController(Controller):
         """Start torrents (the queue decides when, unless forced)."""
         hashes = [self.find(info_hash) for info_hash in hashes]
         before = self._states(hashes)
-        await self.update(hashes, stopped=False)
+        await self.update(hashes, stopped=False, forced=forced)
         for info_hash in hashes:
+            if info_hash in self.refused:
+                continue
             if self._may_run(info_hash):
                 self.session.start(info_hash, forced=forced)
             else:
@@ -444,10 +609,12 @@ class TorrentsController(Controller):
         """Remove torrents (and their files when asked); nothing else in the folder is touched."""
         hashes = [self.find(info_hash) for info_hash in hashes]
         for info_hash in hashes:
-            self.session.remove(info_hash, delete_files=delete_files)
             view = self._view(info_hash)
-            del self.records[info_hash], self.snapshots[info_hash], self.contents[info_hash]
+            self.session.remove(info_hash, delete_files=delete_files)
+            del self.records[info_hash], self.snapshots[info_hash], self.paths[info_hash]
+            self.revisions.pop(info_hash, None)
             self.held.discard(info_hash)
+            self.refused.pop(info_hash, None)
             self._progress_sent.pop(info_hash, None)
             resume_path = self.resume_folder / f"{info_hash}.fastresume"
             self._writer.submit(resume_path.unlink, missing_ok=True)
@@ -457,29 +624,174 @@ class TorrentsController(Controller):
 
     def recheck(self, hashes: list[str]) -> None:
         """Verify the downloaded data again."""
-        hashes = [self.find(info_hash) for info_hash in hashes]
-        for info_hash in hashes:
+        for info_hash in [self.find(info_hash) for info_hash in hashes]:
             self.session.recheck(info_hash)
 
-    def top_priority(self, hashes: list[str]) -> None:
-        """Move torrents to the top of the download queue."""
-        hashes = [self.find(info_hash) for info_hash in hashes]
-        for info_hash in hashes:
-            self.session.queue_top(info_hash)
+    def reannounce(self, hashes: list[str]) -> None:
+        """Announce to the trackers (and DHT) now."""
+        for info_hash in [self.find(info_hash) for info_hash in hashes]:
+            self.session.reannounce(info_hash)
 
-    def connect_peers(self, info_hash: str, peers: list[str]) -> None:
-        """Connect a torrent to peers given as host:port."""
+    def queue(self, hashes: list[str], move: QueueMove) -> None:
+        """Move torrents in the download queue (409 when queueing is off, as qBittorrent)."""
+        if not self.preferences.queueing:
+            msg = "Torrent queueing must be enabled"
+            raise Conflict(msg)
+        found = [self.find(info_hash) for info_hash in hashes]
+        # qBittorrent moves the one nearest the destination first so that order is kept
+        found.sort(
+            key=lambda h: self.session.snapshot(h).queue_position, reverse=move in {"down", "top"}
+        )
+        for info_hash in found:
+            self.session.queue(info_hash, move)
+        self._refresh(found)
+
+    def connect_peers(self, info_hash: str, peers: list[str]) -> int:
+        """Connect a torrent to peers given as ip:port; return how many were accepted."""
+        added = 0
         for peer in peers:
-            host, _, port = peer.rpartition(":")
-            if not host or not port.isdigit() or not 0 < int(port) < 65536:  # noqa: PLR2004
-                msg = f"invalid peer {peer!r}: expected host:port"
+            address = parse_peer(peer)
+            if address is None:
+                msg = f"invalid peer {peer!r}: expected ip:port"
                 raise InvalidInput(msg)
-            self.session.connect_peer(info_hash, host.strip("[]"), int(port))
+            added += self.session.connect_peer(info_hash, *address)
+        return added
+
+    async def rename(self, info_hash: str, name: str) -> None:
+        """Give a torrent a name of its own (line breaks become spaces, as in qBittorrent)."""
+        await self.update([info_hash], custom_name=" ".join(name.splitlines()).strip())
+
+    async def set_save_path(self, hashes: list[str], folder: str, *, manual: bool) -> None:
+        """Move torrents to folder (manual: also turn automatic management off)."""
+        target = self.folders.confine(folder)
+        for info_hash in [self.find(info_hash) for info_hash in hashes]:
+            record = self.records[info_hash]
+            if record.auto_tmm and not manual:
+                continue
+            record.auto_tmm = False
+            record.save_path = str(target)
+            self._place(info_hash)
+            await self._store(record)
+
+    async def set_download_path(self, hashes: list[str], folder: str) -> None:
+        """Change torrents' incomplete folder ("" = none)."""
+        target = str(self.folders.confine(folder, self._incomplete_base())) if folder else ""
+        for info_hash in [self.find(info_hash) for info_hash in hashes]:
+            record = self.records[info_hash]
+            if record.auto_tmm:
+                continue
+            record.download_path = target
+            self._place(info_hash)
+            await self._store(record)
+
+    async def set_auto_management(self, hashes: list[str], *, enabled: bool) -> None:
+        """Turn automatic torrent management on (folders follow the category) or off."""
+        for info_hash in [self.find(info_hash) for info_hash in hashes]:
+            record = self.records[info_hash]
+            record.auto_tmm = enabled
+            if enabled:
+                await self._follow_category(info_hash)
+            await self._store(record)
+
+    async def _follow_category(self, info_hash: str) -> None:
+        record = self.records[info_hash]
+        record.save_path = str(self.category_path(record.category))
+        record.download_path = str(self.category_download_path(record.category) or "")
+        self._place(info_hash)
+        await self._store(record)
+
+    def _place(self, info_hash: str) -> None:
+        """Move the data where it belongs now, after checking every file's new path.
+
+        That is the incomplete folder until the torrent is finished, then the save path
+        (qBittorrent's rule).
+        """
+        record, status = self.records[info_hash], self.snapshots[info_hash]
+        finished = status.finished and status.has_metadata
+        target = record.download_path if record.download_path and not finished else record.save_path
+        if Path(target) == Path(status.save_path):
+            return
+        self.folders.check_files(target, self.paths[info_hash])
+        Path(target).mkdir(parents=True, exist_ok=True)
+        self.session.move(info_hash, Path(target))
+        self._refresh([info_hash])
+
+    def set_file_priorities(self, info_hash: str, indexes: list[int], priority: int) -> None:
+        """Give files (by index, pad files not counted) a priority: 0 skips them."""
+        found = self.find(info_hash)
+        if not self.paths[found]:
+            msg = "Torrent's metadata has not yet downloaded"
+            raise Conflict(msg)
+        if any(not 0 <= index < len(self.paths[found]) for index in indexes):
+            msg = "File ID is not valid"
+            raise Conflict(msg)
+        self.session.set_file_priorities(found, dict.fromkeys(indexes, priority))
+        if self.records[found].first_last_piece:
+            self.session.prioritize_first_last(found, enabled=True)
+        self._refresh([found])
+
+    def rename_path(self, info_hash: str, old: str, new: str, *, folder: bool) -> None:
+        """Rename a file (folder=False) or every file under a folder, as qBittorrent does."""
+        found = self.find(info_hash)
+        paths = self.paths[found]
+        old, new = _clean_relative(old), _clean_relative(new)
+        if not old or not new:
+            msg = "Invalid path"
+            raise Conflict(msg)
+        if folder:
+            prefix = f"{old}/"
+            moves = {
+                index: f"{new}/{path.removeprefix(prefix)}"
+                for index, path in enumerate(paths)
+                if path.startswith(prefix)
+            }
+            if not moves:
+                msg = "No such folder"
+                raise Conflict(msg)
+        else:
+            if old not in paths:
+                msg = "No such file"
+                raise Conflict(msg)
+            moves = {paths.index(old): new}
+        renamed = list(paths)
+        for index, path in moves.items():
+            if path in paths and path != paths[index]:
+                msg = "The file already exists"
+                raise Conflict(msg)
+            renamed[index] = path
+        try:
+            self.folders.check_files(self._view(found).location, list(moves.values()))
+        except InvalidInput as err:
+            raise Conflict(str(err)) from None
+        for index, path in moves.items():
+            self.session.rename_file(found, index, path)
+        self.paths[found] = renamed
+
+    def set_trackers(self, info_hash: str, trackers: list[tuple[str, int]]) -> None:
+        """Replace a torrent's trackers with (url, tier) pairs and announce when running."""
+        found = self.find(info_hash)
+        self.session.set_trackers(found, trackers)
+        self.revisions[found] = next(self._revision)  # its magnet link changed
+        if not self.records[found].stopped:
+            self.session.reannounce(found)
 
     async def set_limits(self, limits: TransferLimits) -> None:
         """Change the global limits and the alternative mode; persisted."""
         self.limits = limits
         await asyncio.to_thread(limits.save, self.folder / "transfer.json")
+        self._apply_rates()
+
+    async def set_preferences(self, preferences: Preferences) -> None:
+        """Apply changed preferences to the session at once and keep them."""
+        if preferences.incomplete_folder:
+            self.folders.confine(preferences.incomplete_folder)
+        self.preferences = preferences
+        await asyncio.to_thread(
+            preferences.save, self.folder / "preferences.json", self.engine.settings
+        )
+        self.session.configure(self._config())
+        self.session.ban(preferences.banned_ips)
+        self._applied_rates = None
         self._apply_rates()
 
     def transfer(self) -> TransferInfo:
@@ -490,7 +802,7 @@ class TorrentsController(Controller):
             upload_rate=sum(item.upload_rate for item in snapshots),
             downloaded=sum(item.downloaded for item in snapshots),
             uploaded=sum(item.uploaded for item in snapshots),
-            alt_active=self.limits.alt_active(datetime.now().astimezone()),
+            alt_active=self.limits.alt_mode,
             limits=self.limits,
         )
 
@@ -592,8 +904,24 @@ class TorrentsController(Controller):
 
     @api_command("torrents/peers", method="POST", path="/torrents/{info_hash}/peers")
     async def peers_command(self, info_hash: InfoHash, peers: list[PeerAddress]) -> None:
-        """Connect a torrent to peers (host:port), for swarms without trackers or DHT."""
+        """Connect a torrent to peers (ip:port), for swarms without trackers or DHT."""
         self.connect_peers(self.find(info_hash), peers)
+
+    @api_command("torrents/files", path="/torrents/{info_hash}/files")
+    async def files_command(self, info_hash: InfoHash) -> list[FileInfo]:
+        """List a torrent's files with their progress and priority (none until metadata)."""
+        return [FileInfo.of(entry) for entry in self.session.files(self.find(info_hash))]
+
+    @api_command("torrents/file_priority", method="POST", path="/torrents/{info_hash}/files")
+    async def file_priority_command(
+        self,
+        info_hash: InfoHash,
+        indexes: Annotated[list[int], Field(min_length=1)],
+        priority: FilePriority,
+    ) -> list[FileInfo]:
+        """Choose which files download: priority 0 skips them, 1 normal, 6 high, 7 maximum."""
+        self.set_file_priorities(info_hash, indexes, priority)
+        return await self.files_command(info_hash)
 
     @api_command("transfer/get", path="/transfer")
     async def transfer_command(self) -> TransferInfo:
@@ -626,6 +954,9 @@ class TorrentsController(Controller):
             for snapshot in alert.snapshots:
                 self._update_snapshot(snapshot)
             return
+        if alert.kind == "stats":
+            self.stats = alert.stats
+            return
         info_hash = alert.info_hash
         if info_hash not in self.records:
             return
@@ -639,9 +970,9 @@ class TorrentsController(Controller):
         self._update_snapshot(self.session.snapshot(info_hash))
         if alert.kind == "metadata":
             self._on_metadata(info_hash)
-        elif alert.kind == "finished":
+        elif alert.kind in {"finished", "moved"}:
             self.session.request_resume_data(info_hash, only_if_modified=False)
-        elif alert.kind == "error":
+        elif alert.kind in {"error", "move_failed"}:
             _LOGGER.warning("torrent %s: %s", info_hash, alert.message)
             self._publish(EventName.TORRENT_ERROR, self._view(info_hash), message=alert.message)
 
@@ -649,7 +980,11 @@ class TorrentsController(Controller):
         info_hash = snapshot.info_hash
         if info_hash not in self.records:
             return
-        if snapshot.finished and self.records[info_hash].completed_on is None:
+        if (
+            snapshot.finished
+            and snapshot.has_metadata
+            and self.records[info_hash].completed_on is None
+        ):
             # a finish alert is not posted when a check finds the data complete: watch statuses
             self.snapshots[info_hash] = snapshot
             self._on_finished(info_hash)
@@ -668,31 +1003,47 @@ class TorrentsController(Controller):
             self._publish(EventName.TORRENT_PROGRESS, view)
 
     def _on_metadata(self, info_hash: str) -> None:
+        """Lay the files out, check where each would be written, then let the torrent write."""
         record = self.records[info_hash]
         record.name = self.snapshots[info_hash].name or record.name
-        subfolder = _subfolder(record.content_layout, record.name)
-        if subfolder:
-            self.session.nest_single_file(info_hash, subfolder)
-        self.contents[info_hash] = self._content_of(info_hash, record)
-        if record.first_last_piece:
-            self.session.prioritize_first_last(info_hash)
+        original = self.session.file_paths(info_hash)
+        paths = laid_out(original, record.content_layout)
+        if not record.custom_name:
+            record.custom_name = _content_name(original, record.content_layout, record.name)
+        try:
+            self.folders.check_files(self._view(info_hash).location, paths)
+        except InvalidInput as err:
+            self.paths[info_hash] = original
+            self._refuse(info_hash, str(err))
+        else:
+            self.session.relayout(info_hash, record.content_layout)
+            self.paths[info_hash] = paths
+            if record.first_last_piece:
+                self.session.prioritize_first_last(info_hash, enabled=True)
+            self.session.release(info_hash)
         self.session.request_resume_data(info_hash, only_if_modified=False)
         self._spawn(self._store(record))
         self._publish(EventName.TORRENT_METADATA, self._view(info_hash))
+
+    def _refuse(self, info_hash: str, problem: str) -> None:
+        """Keep a torrent that would write outside the roots stopped, in error, writing nothing."""
+        _LOGGER.warning("torrent %s stopped: %s", info_hash, problem)
+        self.refused[info_hash] = problem
+        self.session.stop(info_hash)
+        self._refresh([info_hash])
+        self._publish(EventName.TORRENT_ERROR, self._view(info_hash), message=problem)
 
     def _on_finished(self, info_hash: str) -> None:
         record = self.records[info_hash]
         self.session.request_resume_data(info_hash, only_if_modified=False)
         record.completed_on = datetime.now(UTC)
+        if record.download_path:
+            try:
+                self._place(info_hash)
+            except InvalidInput as err:
+                self._refuse(info_hash, str(err))
         self._spawn(self._store(record))
         self._publish(EventName.TORRENT_COMPLETED, self._view(info_hash))
-
-    def _content_of(self, info_hash: str, record: TorrentRecord) -> str:
-        """Return the torrent's top-level entry inside its save path: root folder or single file."""
-        files = self.session.files(info_hash)
-        if not files:
-            return record.name or info_hash
-        return PurePosixPath(files[0].path).parts[0]
 
     # ----- timers and guards
 
@@ -704,7 +1055,9 @@ class TorrentsController(Controller):
             ticks += 1
             try:
                 self.session.post_updates()
+                self.session.post_stats()
                 self._watch_vpn()
+                await self._follow_schedule()
                 self._apply_rates()
                 if ticks % int(RESUME_SAVE_SECONDS / TICK_SECONDS) == 0:
                     for info_hash in self.records:
@@ -713,11 +1066,23 @@ class TorrentsController(Controller):
                     await self._enforce_share_limits()
                 if ticks % int(DISK_CHECK_SECONDS / TICK_SECONDS) == 1:
                     await self._watch_disk()
+                if ticks % int(TOTALS_SAVE_SECONDS / TICK_SECONDS) == 0:
+                    await asyncio.to_thread(
+                        self.totals.save, self.folder / "totals.json", dict(self.stats)
+                    )
             except Exception:
                 _LOGGER.exception("torrent housekeeping failed")
 
+    async def _follow_schedule(self) -> None:
+        """Switch the alternative limits when the schedule's window opens or closes."""
+        wanted = self.limits.scheduled(datetime.now().astimezone())
+        changed = wanted is not None and wanted != self._scheduled
+        self._scheduled = wanted
+        if changed and self.limits.alt_mode != wanted:
+            await self.set_limits(self.limits.model_copy(update={"alt_mode": wanted}))
+
     def _apply_rates(self) -> None:
-        rates = self.limits.effective(datetime.now().astimezone())
+        rates = self.limits.effective()
         if rates != self._applied_rates:
             self._applied_rates = rates
             self.session.set_rate_limits(*rates)
@@ -754,7 +1119,7 @@ class TorrentsController(Controller):
         self.engine.events.publish(EventName.TORRENTS_VPN_DOWN, {"interface": interface})
 
     async def _watch_disk(self) -> None:
-        usage = await asyncio.to_thread(shutil.disk_usage, self.roots[0])
+        usage = await asyncio.to_thread(shutil.disk_usage, self.folders.downloads)
         threshold = self.engine.settings.min_free_space_mb * 1024 * 1024
         low = usage.free < threshold
         if low == self.disk_low:
@@ -763,7 +1128,7 @@ class TorrentsController(Controller):
         data = {
             "free_bytes": usage.free,
             "threshold_bytes": threshold,
-            "folder": str(self.roots[0]),
+            "folder": str(self.folders.downloads),
         }
         if low:
             for info_hash in self.records:
@@ -776,8 +1141,9 @@ class TorrentsController(Controller):
         else:
             for info_hash in list(self.held):
                 self.held.discard(info_hash)
-                if info_hash in self.records and not self.records[info_hash].stopped:
-                    self.session.start(info_hash)
+                record = self.records.get(info_hash)
+                if record is not None and not record.stopped and info_hash not in self.refused:
+                    self.session.start(info_hash, forced=record.forced)
             _LOGGER.info("free space is back: downloads resume")
             self.engine.events.publish(EventName.TORRENTS_DISK_OK, data)
         self._refresh(list(self.records))
@@ -792,33 +1158,35 @@ class TorrentsController(Controller):
 
     async def _enforce_share_limits(self) -> None:
         """Stop seeding torrents that reached their ratio, seeding time or inactive time limit."""
-        settings = self.engine.settings
         now = int(time.time())
         reached = []
         for view in self.views():
             record, status = view.record, view.status
             if record.stopped or not status.finished:
                 continue
-            ratio = (
-                settings.seed_ratio_limit
-                if record.ratio_limit == GLOBAL_LIMIT
-                else record.ratio_limit
-            )
-            minutes = (
-                settings.seed_time_limit
-                if record.seeding_time_limit == GLOBAL_LIMIT
-                else record.seeding_time_limit
-            )
-            inactive = record.inactive_seeding_time_limit
+            ratio, minutes, inactive = self.share_limits(record)
             if (
                 (ratio != NO_LIMIT and view.ratio >= ratio)
                 or (minutes != NO_LIMIT and status.seeding_seconds >= minutes * 60)
-                or (inactive >= 0 and now - status.last_activity >= inactive * 60)
+                or (inactive != NO_LIMIT and now - status.last_activity >= inactive * 60)
             ):
                 reached.append(record.info_hash)
         if reached:
             _LOGGER.info("share limits reached, stopping %s", ", ".join(reached))
             await self.stop(reached)
+
+    def share_limits(self, record: TorrentRecord) -> tuple[float, int, int]:
+        """Return the ratio, seeding minutes and inactive minutes that apply (-1 = none)."""
+        preferences = self.preferences
+        return (
+            preferences.max_ratio if record.ratio_limit == GLOBAL_LIMIT else record.ratio_limit,
+            preferences.max_seeding_time
+            if record.seeding_time_limit == GLOBAL_LIMIT
+            else record.seeding_time_limit,
+            preferences.max_inactive_seeding_time
+            if record.inactive_seeding_time_limit == GLOBAL_LIMIT
+            else record.inactive_seeding_time_limit,
+        )
 
     # ----- helpers
 
@@ -838,7 +1206,7 @@ class TorrentsController(Controller):
 
     async def _store(self, record: TorrentRecord) -> None:
         """Persist a changed record (and let caches of it know)."""
-        self.revisions[record.info_hash] = self.revisions.get(record.info_hash, 0) + 1
+        self.revisions[record.info_hash] = next(self._revision)
         async with self._store_lock, self.engine.database.session() as db, db.begin():
             await db.merge(record)
 
@@ -850,7 +1218,7 @@ class TorrentsController(Controller):
     def _publish(self, name: EventName, view: TorrentView, **extra: Any) -> None:  # noqa: ANN401
         data = {
             "hash": view.record.info_hash,
-            "name": view.status.name or view.record.name,
+            "name": view.name,
             "state": view.state,
             "progress": round(view.status.progress, 4),
             "category": view.record.category,
@@ -860,11 +1228,33 @@ class TorrentsController(Controller):
         self.engine.events.publish(name, data)
 
 
-def _subfolder(layout: str, name: str) -> str:
-    """Return the folder a single-file torrent is put in under the Subfolder layout."""
-    return PurePosixPath(name).stem if layout == "Subfolder" and name else ""
+def _content_name(paths: list[str], layout: str, name: str) -> str:
+    """Return the name qBittorrent gives a torrent whose layout changed its root.
+
+    That is the new root folder (or single file); "" when the torrent keeps its own name.
+    """
+    laid = laid_out(paths, layout)
+    if laid == paths:
+        return ""
+    content = root_folder(laid) or (PurePosixPath(laid[0]).name if len(laid) == 1 else "")
+    return content if content and content != name else ""
+
+
+def _clean_relative(path: str) -> str:
+    """Return path relative, with `/` separators and no empty parts."""
+    return "/".join(part for part in path.replace("\\", "/").split("/") if part)
 
 
 def _clean_tags(tags: list[str]) -> list[str]:
     """Tags trimmed, without empties and duplicates, in order."""
     return list(dict.fromkeys(tag.strip() for tag in tags if tag.strip()))
+
+
+def _read_json(path: Path, default: Any) -> Any:  # noqa: ANN401 - any JSON value
+    try:
+        return json.loads(path.read_bytes())
+    except FileNotFoundError:
+        return default
+    except ValueError as err:
+        _LOGGER.warning("ignoring unreadable %s: %s", path, err)
+        return default

@@ -14,7 +14,11 @@ NO_LIMIT = -1
 
 
 class TorrentRecord(Base):
-    """A torrent Haul manages; enough to add it again when its resume data is gone."""
+    """A torrent Haul manages; enough to add it again when its resume data is gone.
+
+    save_path is where the torrent ends up; download_path (when set) where it is kept until it
+    is complete. custom_name overrides the torrent's own name (qBittorrent's rename).
+    """
 
     __tablename__ = "torrents"
 
@@ -34,15 +38,26 @@ class TorrentRecord(Base):
     inactive_seeding_time_limit: Mapped[int] = mapped_column(Integer, default=GLOBAL_LIMIT)
     download_limit: Mapped[int] = mapped_column(Integer, default=0)
     upload_limit: Mapped[int] = mapped_column(Integer, default=0)
+    custom_name: Mapped[str] = mapped_column(Text, default="")
+    download_path: Mapped[str] = mapped_column(Text, default="")
+    auto_tmm: Mapped[bool] = mapped_column(Boolean, default=False)
+    forced: Mapped[bool] = mapped_column(Boolean, default=False)
+    super_seeding: Mapped[bool] = mapped_column(Boolean, default=False)
+    ssl_parameters: Mapped[dict[str, str] | None] = mapped_column(JSON, default=None)
     request_id: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
     added_on: Mapped[datetime] = mapped_column(UtcDateTime)
     completed_on: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
 
 
 class CategoryRecord(Base):
-    """A category and the folder its torrents are saved in."""
+    """A category, the folder its torrents are saved in and their incomplete folder.
+
+    download_path_enabled: None = the global setting, False = none, True = download_path.
+    """
 
     __tablename__ = "torrent_categories"
 
     name: Mapped[str] = mapped_column(String(255), primary_key=True)
     save_path: Mapped[str] = mapped_column(Text, default="")
+    download_path_enabled: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    download_path: Mapped[str] = mapped_column(Text, default="")

@@ -76,13 +76,17 @@ class TransferLimits(BaseModel):
         """Write atomically."""
         write_atomic(path, self.model_dump_json(indent=2).encode())
 
-    def alt_active(self, moment: datetime) -> bool:
-        """Whether the alternative limits apply now."""
-        return self.alt_mode or self.alt_schedule.covers(moment)
+    def scheduled(self, moment: datetime) -> bool | None:
+        """Whether the schedule wants the alternative limits now (None: no schedule).
 
-    def effective(self, moment: datetime) -> tuple[int, int]:
-        """(download, upload) limits in bytes/s that apply now."""
-        if self.alt_active(moment):
+        The schedule switches alt_mode when its window opens or closes (and at start), as
+        qBittorrent's scheduler does: a switch by hand in between holds until then.
+        """
+        return self.alt_schedule.covers(moment) if self.alt_schedule.enabled else None
+
+    def effective(self) -> tuple[int, int]:
+        """Return the (download, upload) limits in bytes/s that apply now."""
+        if self.alt_mode:
             return self.alt_download_limit * 1024, self.alt_upload_limit * 1024
         return self.download_limit * 1024, self.upload_limit * 1024
 
@@ -96,3 +100,34 @@ class TransferInfo(BaseModel):
     uploaded: int
     alt_active: bool
     limits: TransferLimits
+
+
+class TransferTotals(BaseModel):
+    """Payload bytes moved by earlier runs (`<data>/torrents/totals.json`).
+
+    This run's come from the session's counters.
+    """
+
+    downloaded: int = 0
+    uploaded: int = 0
+
+    @classmethod
+    def load(cls, path: Path) -> TransferTotals:
+        """Return the saved totals, or zero."""
+        try:
+            return cls.model_validate_json(path.read_bytes())
+        except (FileNotFoundError, ValidationError):
+            return cls()
+
+    def all_time(self, stats: dict[str, int]) -> tuple[int, int]:
+        """Return (downloaded, uploaded) over every run, this one included."""
+        return (
+            self.downloaded + stats.get("net.recv_payload_bytes", 0),
+            self.uploaded + stats.get("net.sent_payload_bytes", 0),
+        )
+
+    def save(self, path: Path, stats: dict[str, int]) -> None:
+        """Write the totals including this run's (atomically)."""
+        downloaded, uploaded = self.all_time(stats)
+        document = TransferTotals(downloaded=downloaded, uploaded=uploaded)
+        write_atomic(path, document.model_dump_json().encode())

@@ -198,7 +198,9 @@ def test_content_layouts(tmp_path: Path, torrent_engine: EngineProcess) -> None:
     }
     status, added = torrent_engine.request("POST", "/api/v1/torrents", body)
     assert status == 200, added
-    assert added["content_path"] == f"{added['save_path']}/Film.2024"
+    # qBittorrent: a single file's content path is the file, now inside its new folder
+    assert added["content_path"] == f"{added['save_path']}/Film.2024/Film.2024.mkv"
+    assert added["name"] == "Film.2024"
     assert added["sequential"] is True
     bearer = {"Authorization": f"Bearer {torrent_engine.token}"}
     assert (
@@ -208,6 +210,5 @@ def test_content_layouts(tmp_path: Path, torrent_engine: EngineProcess) -> None:
     body = {"torrent_base64": pack.base64, "content_layout": "NoSubfolder", "stopped": True}
     status, added = torrent_engine.request("POST", "/api/v1/torrents", body)
     assert status == 200, added
-    assert (
-        added["content_path"] == f"{added['save_path']}/Pack"
-    )  # multi-file: always its own folder
+    # without its root folder a multi-file torrent's content path is the save path (qBittorrent)
+    assert added["content_path"] == added["save_path"]

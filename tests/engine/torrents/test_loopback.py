@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tests.support.peers import files_identical, make_torrent, wait_for_torrent
+from tests.support.peers import files_identical, make_torrent, wait_for_torrent, webapi_call
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from pathlib import Path
 
     from tests.support.engine import EngineProcess
     from tests.support.peers import QbittorrentPeer
@@ -93,3 +94,43 @@ def test_alternative_limit_applies_to_local_peers(
     elapsed = time.monotonic() - started
     # 3 MiB at 1 MiB/s; loopback alone takes milliseconds (libtorrent allows a short burst)
     assert elapsed >= 2.0, elapsed
+
+
+def test_hybrid_magnet_by_truncated_v2_hash_keeps_its_status(
+    tmp_path: Path,
+    torrent_engine: EngineProcess,
+    qbittorrent_factory: Callable[[str], QbittorrentPeer],
+) -> None:
+    """A magnet whose btih is a hybrid torrent's v2 hash cut to 40 characters (as qBittorrent
+    names such torrents) is followed through metadata to completion under that hash."""
+    files = {"a.mkv": 600_000, "b.srt": 30_000}
+    torrent = make_torrent(tmp_path / "source", "Hybrid.Show", files, hybrid=True)
+    seeder = qbittorrent_factory("seeder")
+    seeder.seed(torrent)
+    truncated = torrent.v2_hash[:40]
+    magnet = f"magnet:?xt=urn:btih:{truncated}&dn=Hybrid.Show"
+    status, added = torrent_engine.request("POST", "/api/v1/torrents", {"magnet": magnet})
+    assert (status, added["hash"], added["state"]) == (200, truncated, "metaDL")
+    peers = {"peers": [f"127.0.0.1:{seeder.listen_port}"]}
+    assert torrent_engine.request("POST", f"/api/v1/torrents/{truncated}/peers", peers)[0] == 200
+    # the list shows the statuses libtorrent sends (a single GET asks the session afresh)
+    deadline = time.monotonic() + 60
+    while (done := torrent_engine.call("GET", "/torrents")[0])["progress"] < 1.0:
+        assert time.monotonic() < deadline, done
+        time.sleep(0.2)
+    assert done["hash"] == truncated
+    assert done["state"] in {"uploading", "stalledUP", "queuedUP"}
+    assert done["name"] == "Hybrid.Show"
+    assert files_identical(torrent.parent / "Hybrid.Show", Path(done["content_path"]), files)
+    for spelling in (torrent.info_hash, torrent.v2_hash, truncated):  # every name finds it
+        status, found = torrent_engine.request("GET", f"/api/v1/torrents/{spelling}")
+        assert (status, found["hash"], found["progress"]) == (200, truncated, 1.0)
+    auth = {"Authorization": f"Bearer {torrent_engine.token}"}
+    [item] = json.loads(webapi_call(torrent_engine, "GET", "torrents/info", **auth)[1])
+    assert (item["infohash_v1"], item["infohash_v2"]) == (torrent.info_hash, torrent.v2_hash)
+    # libtorrent's pad files (a hybrid torrent has them) are not files of the torrent
+    listed = json.loads(
+        webapi_call(torrent_engine, "GET", f"torrents/files?hash={truncated}", **auth)[1]
+    )
+    assert [entry["name"] for entry in listed] == ["Hybrid.Show/a.mkv", "Hybrid.Show/b.srt"]
+    assert [entry["index"] for entry in listed] == [0, 1]

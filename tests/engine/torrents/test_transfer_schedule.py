@@ -45,10 +45,12 @@ def test_limits_in_force_follow_the_mode_and_schedule() -> None:
     limits = TransferLimits(
         download_limit=100, upload_limit=50, alt_download_limit=10, alt_upload_limit=5
     )
-    assert limits.effective(MONDAY) == (100 * 1024, 50 * 1024)
-    assert limits.model_copy(update={"alt_mode": True}).effective(MONDAY) == (10 * 1024, 5 * 1024)
+    assert limits.effective() == (100 * 1024, 50 * 1024)
+    assert limits.model_copy(update={"alt_mode": True}).effective() == (10 * 1024, 5 * 1024)
+    assert limits.scheduled(MONDAY) is None  # no schedule: alt_mode alone decides
     scheduled = limits.model_copy(
         update={"alt_schedule": AltSchedule(enabled=True, start=time(0), end=time(1))}
     )
-    assert scheduled.alt_active(MONDAY)
-    assert not scheduled.alt_active(MONDAY.replace(hour=2))
+    assert scheduled.scheduled(MONDAY) is True
+    assert scheduled.scheduled(MONDAY.replace(hour=2)) is False
+    assert scheduled.effective() == (100 * 1024, 50 * 1024)  # the engine switches alt_mode
