@@ -12,7 +12,7 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from .api import HaulClient
 from .card import async_setup_card
-from .connectors import async_setup_connectors
+from .connectors import async_setup_connectors, removals
 from .const import DOMAIN
 from .coordinator import HaulConfigEntry, HaulCoordinator, HaulRuntimeData
 from .entity import engine_device
@@ -69,5 +69,6 @@ async def async_unload_entry(hass: HomeAssistant, entry: HaulConfigEntry) -> boo
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: HaulConfigEntry) -> None:
-    """Take the repair issue of an entry that never loaded (it was retrying) away with it."""
+    """Take the entry's repair issue (it may have been retrying) and its stored removals along."""
     ir.async_delete_issue(hass, DOMAIN, incompatible_issue(entry.entry_id))
+    await removals(hass, entry.entry_id).async_remove()

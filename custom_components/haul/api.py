@@ -122,15 +122,21 @@ class EventStream:
         self._socket = socket
 
     async def __aiter__(self) -> AsyncIterator[HaulEvent]:
-        """Yield events; raise HaulConnectionError when the connection ends."""
+        """Yield events; raise HaulConnectionError when the connection ends or lies."""
         while True:
             message = await _receive_json(self._socket)
-            if message.get("type") == "event":
-                yield HaulEvent(
-                    name=message["event"],
-                    data=message["data"],
+            if message.get("type") != "event":
+                continue
+            try:
+                event = HaulEvent(
+                    name=str(message["event"]),
+                    data=dict(message["data"]),
                     at=datetime.fromisoformat(message["at"]),
                 )
+            except (KeyError, TypeError, ValueError) as err:
+                msg = f"the engine sent an event Haul cannot read: {err!r}"
+                raise HaulConnectionError(msg) from err
+            yield event
 
 
 class HaulClient:
@@ -175,7 +181,12 @@ class HaulClient:
 
     async def info(self) -> EngineInfo:
         """Identify the engine; raise HaulIncompatibleError when its schema range excludes ours."""
-        info = EngineInfo.from_dict(await self.request("GET", "/info"))
+        answer = await self.request("GET", "/info")
+        try:
+            info = EngineInfo.from_dict(answer)
+        except (KeyError, TypeError, ValueError) as err:
+            msg = f"{self.url} does not answer as a Haul engine ({err!r})"
+            raise HaulError(msg) from err
         if not info.compatible:
             msg = (
                 f"the engine speaks API schema {info.min_schema_version}-{info.schema_version}, "
@@ -208,7 +219,8 @@ class HaulClient:
             while (reply := await _receive_json(socket)).get("id") != 1:
                 pass
             if "error" in reply:
-                raise HaulCommandError(reply["error"]["code"], reply["error"]["message"])
+                error = reply["error"] if isinstance(reply["error"], dict) else {}
+                raise HaulCommandError(str(error.get("code")), str(error.get("message")))
             yield EventStream(socket)
         finally:
             await socket.close()
@@ -235,7 +247,11 @@ async def _receive_json(socket: aiohttp.ClientWebSocketResponse) -> dict[str, An
     if message.type != aiohttp.WSMsgType.TEXT:
         msg = f"the engine closed the connection ({message.type.name})"
         raise HaulConnectionError(msg)
-    decoded = message.json()
+    try:
+        decoded = message.json()
+    except ValueError as err:
+        msg = "the engine sent something that is not JSON"
+        raise HaulConnectionError(msg) from err
     if not isinstance(decoded, dict):
         msg = "the engine sent something that is not a JSON object"
         raise HaulConnectionError(msg)

@@ -10,6 +10,7 @@ from homeassistant.const import CONF_API_KEY, CONF_NAME, CONF_URL, CONF_VERIFY_S
 from homeassistant.core import callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.storage import Store
 
 from .api import HaulCommandError, HaulError
 from .const import DOMAIN, LOGGER
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 
     from homeassistant.core import HomeAssistant
 
-    from .api import HaulEvent
+    from .api import HaulClient, HaulEvent
     from .coordinator import HaulConfigEntry, HaulCoordinator
 
 
@@ -66,7 +67,11 @@ def _adopt_engine_connectors(entry: HaulConfigEntry) -> None:
     runtime = entry.runtime_data
     listed = {subentry.data[CONF_CONNECTOR_ID] for subentry in connector_subentries(entry)}
     for connector in runtime.coordinator.data.views.connectors.values():
-        if connector.id in listed or connector.kind not in KINDS:
+        if (
+            connector.id in listed
+            or connector.id in runtime.removing
+            or connector.kind not in KINDS
+        ):
             continue
         if connector.name in runtime.creating:
             continue
@@ -130,9 +135,41 @@ def _follow_connector_apps(entry: HaulConfigEntry) -> None:
             registry.async_update_device(device.id, manufacturer=shown[0], sw_version=shown[1])
 
 
+def removals(hass: HomeAssistant, entry_id: str) -> Store[list[str]]:
+    """Connectors of removed subentries that the engine could not be told of yet (it was away)."""
+    return Store(hass, 1, f"{DOMAIN}.{entry_id}.removed_connectors")
+
+
+async def _remove_connectors(
+    hass: HomeAssistant, entry: HaulConfigEntry, client: HaulClient, ids: set[str]
+) -> set[str]:
+    """Remove connectors (and those left from before) from the engine; return all it was asked.
+
+    Those the engine cannot be told of now are kept for the next setup.
+    """
+    store = removals(hass, entry.entry_id)
+    asked = set(await store.async_load() or []) | ids
+    left = set()
+    for connector_id in sorted(asked):
+        try:
+            await client.request("DELETE", f"/connectors/{connector_id}")
+        except HaulCommandError as err:
+            LOGGER.debug("connector %s was already gone: %s", connector_id, err)
+        except HaulError as err:
+            LOGGER.warning("Cannot remove %s from the Haul engine now: %s", connector_id, err)
+            left.add(connector_id)
+    if left:
+        await store.async_save(sorted(left))
+    else:
+        await store.async_remove()
+    return asked
+
+
 async def async_setup_connectors(hass: HomeAssistant, entry: HaulConfigEntry) -> None:
-    """Create again each subentry's connector the engine lost; follow subentry changes."""
+    """Catch the engine up on subentries removed and connectors lost; follow later changes."""
     client = entry.runtime_data.client
+    # Still in the snapshot read before: not to be adopted again.
+    entry.runtime_data.removing = await _remove_connectors(hass, entry, client, set())
     known = entry.runtime_data.coordinator.data.views.connectors
     for subentry in connector_subentries(entry):
         if subentry.data[CONF_CONNECTOR_ID] in known:
@@ -178,18 +215,13 @@ def _follow_changes(data: dict[str, Any]) -> Any:  # noqa: ANN401 - HA's listene
 
     async def follow(hass: HomeAssistant, entry: HaulConfigEntry) -> None:
         """Remove the connector of a removed subentry, then reload to show the change."""
-        shown = entry.runtime_data.shown
+        client, shown = entry.runtime_data.client, entry.runtime_data.shown
         now = {subentry.subentry_id: _showing(subentry) for subentry in connector_subentries(entry)}
         if dict(entry.data) == data and now == shown:
             return
-        for removed in shown.keys() - now.keys():
-            connector_id = shown[removed][1][CONF_CONNECTOR_ID]
-            try:
-                await entry.runtime_data.client.request("DELETE", f"/connectors/{connector_id}")
-            except HaulCommandError as err:
-                LOGGER.debug("connector %s was already gone: %s", connector_id, err)
-            except HaulError as err:
-                LOGGER.warning("Cannot remove %s from the Haul engine: %s", connector_id, err)
+        removed = {shown[key][1][CONF_CONNECTOR_ID] for key in shown.keys() - now.keys()}
+        if removed:
+            await _remove_connectors(hass, entry, client, removed)
         hass.config_entries.async_schedule_reload(entry.entry_id)
 
     return follow

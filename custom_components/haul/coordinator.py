@@ -60,6 +60,8 @@ class HaulRuntimeData:
     coordinator: HaulCoordinator
     # Names of connectors a subentry flow created: not to be adopted as the engine's own.
     creating: set[str] = field(default_factory=set)
+    # Connectors of removed subentries the engine has not heard of yet: not to be adopted again.
+    removing: set[str] = field(default_factory=set)
     # What the entities show of each connector subentry; a change of it reloads the entry.
     shown: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
     # One per platform: adds a new connector subentry's entities without a reload.
@@ -143,6 +145,9 @@ class HaulCoordinator(DataUpdateCoordinator[HaulData]):
                 self.config_entry.async_start_reauth(self.hass)
                 return
             except (HaulError, UpdateFailed) as err:
+                self.async_set_update_error(err)
+            except Exception as err:  # noqa: BLE001 - an engine that lies must not end this task
+                LOGGER.exception("Unexpected answer from the Haul engine at %s", self.client.url)
                 self.async_set_update_error(err)
             await asyncio.sleep(delay)
             delay = min(delay * 2, RECONNECT_MAX)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import probatio
@@ -34,7 +35,7 @@ async def async_setup_intents(hass: HomeAssistant) -> None:
         intent.async_register(hass, handler)
 
 
-class HaulIntent(intent.IntentHandler):
+class HaulIntent(intent.IntentHandler, ABC):
     """Common ground: find the engine, turn failures into a spoken sentence."""
 
     platforms = None
@@ -58,9 +59,9 @@ class HaulIntent(intent.IntentHandler):
         response.async_set_speech(speech)
         return response
 
+    @abstractmethod
     async def answer(self, client: HaulClient, slots: dict[str, Any]) -> str:
         """Do the work and say what happened."""
-        raise NotImplementedError
 
 
 class RequestMediaIntent(HaulIntent):
@@ -240,8 +241,8 @@ def _eta(seconds: int) -> str:
     if seconds <= 0 or seconds >= ONE_DAY * 100:
         return ""
     if seconds < 3600:  # noqa: PLR2004 - an hour
-        return f", about {max(1, round(seconds / 60))} minutes left"
-    return f", about {round(seconds / 3600)} hours left"
+        return f", about {_count(max(1, round(seconds / 60)), 'minute')} left"
+    return f", about {_count(round(seconds / 3600), 'hour')} left"
 
 
 def _count(number: int, noun: str) -> str:

@@ -72,16 +72,23 @@ class HaulOptionsFlow(OptionsFlow):
             return self.async_abort(reason="engine_not_loaded")
         client = entry.runtime_data.client
         errors: dict[str, str] = {}
+        placeholders = {"error": ""}
         try:
             current = (await client.request("GET", "/transfer"))["limits"]
             options = await client.request("GET", "/options")
             profiles = await client.request("GET", "/releases/profiles")
-            if user_input is not None and await _save(client, current, user_input, errors):
-                # The engine keeps these and pushes their effects: nothing to store or reload.
-                return self.async_create_entry(data={})
-        except HaulError:
-            errors["base"] = "cannot_connect"
+        except HaulError as err:
+            errors["base"], placeholders["error"] = "cannot_connect", str(err)
             current, options, profiles = {}, {}, []
+        if user_input is not None and not errors:
+            try:
+                if await _save(client, current, user_input, errors):
+                    # The engine keeps these and pushes their effects: nothing to store or reload.
+                    return self.async_create_entry(data={})
+            except HaulCommandError as err:  # refused (a full disk, say): the engine says why
+                errors["base"], placeholders["error"] = "refused", str(err).split(": ", 1)[-1]
+            except HaulError as err:
+                errors["base"], placeholders["error"] = "cannot_connect", str(err)
         schedule = current.get("alt_schedule", {})
         shown = {
             **{name: current[name] for name in LIMITS if name in current},
@@ -95,6 +102,7 @@ class HaulOptionsFlow(OptionsFlow):
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(_schema(profiles), user_input or shown),
             errors=errors,
+            description_placeholders=placeholders,
         )
 
 

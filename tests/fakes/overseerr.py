@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -121,6 +122,7 @@ class FakeOverseerr(ThreadedServer):
         self.store: dict[int, OverseerrRequest] = {}
         self.decisions: list[tuple[int, str]] = []
         self.jobs_run: list[str] = []
+        self.decline_delay = 0.0  # seconds a decline takes: an Overseerr slow to answer
 
     def add(self, request: OverseerrRequest) -> OverseerrRequest:
         """Store a request (as a user making it would)."""
@@ -184,6 +186,8 @@ class FakeOverseerr(ThreadedServer):
     async def _decide(self, request: web.Request) -> web.Response:
         item = self._find(request)
         verdict = request.match_info["verdict"]
+        if verdict == "decline":
+            await asyncio.sleep(self.decline_delay)
         item.status = REQUEST_STATUS["approved" if verdict == "approve" else "declined"]
         item.media_status = 3 if verdict == "approve" else 1
         self.decisions.append((item.id, verdict))

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import ast
+import asyncio
+import contextlib
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import pytest
+from aiohttp import web
 
 from custom_components.haul import api
 from custom_components.haul.api import (
@@ -20,9 +23,14 @@ from custom_components.haul.api import (
 from tests.support.programs import free_port
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncIterator, Awaitable, Callable
 
     from tests.support.engine import EngineProcess
+
+    Script = Callable[[web.WebSocketResponse], Awaitable[Any]]
+
+SUBSCRIBED = {"id": 1, "result": {"subscribed": True}}
+EVENT = {"type": "event", "event": "torrent_added", "data": {}, "at": "2026-01-01T00:00:00+00:00"}
 
 
 @pytest.fixture
@@ -97,3 +105,106 @@ async def test_event_stream_ends_when_the_engine_stops(
         with pytest.raises(HaulConnectionError):
             async for _event in stream:
                 pass
+
+
+@contextlib.asynccontextmanager
+async def lying_engine(
+    routes: dict[str, Callable[[web.Request], Awaitable[web.StreamResponse]]],
+) -> AsyncIterator[str]:
+    """A server on loopback that answers like a broken engine (the real one cannot lie)."""
+    app = web.Application()
+    for path, handler in routes.items():
+        app.router.add_get(path, handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()
+
+
+async def subscribe(socket: web.WebSocketResponse, *answers: object) -> None:
+    """Take the client's token, then its subscription, and send these answers."""
+    await socket.receive()
+    await socket.send_json({"type": "auth_ok"})
+    await socket.receive()
+    for answer in answers:
+        await socket.send_json(answer)
+
+
+async def follow(session: aiohttp.ClientSession, script: Script, received: list[str]) -> None:
+    """Note the names of the events of an engine whose WebSocket plays the script, then vanishes.
+
+    The consumer takes a while over each event, as an automation would.
+    """
+
+    async def websocket(request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse(autoping=False)
+        await socket.prepare(request)
+        await script(socket)
+        if request.transport is not None:  # gone without a closing handshake
+            request.transport.close()
+        return socket
+
+    async with (
+        lying_engine({"/api/v1/ws": websocket}) as url,
+        HaulClient(url, "token", session).events() as stream,
+    ):
+        async for event in stream:
+            received.append(event.name)
+            await asyncio.sleep(0.1)
+
+
+async def test_an_engine_refusing_the_subscription_raises_its_error(
+    session: aiohttp.ClientSession,
+) -> None:
+    async def refuse(socket: web.WebSocketResponse) -> None:
+        error = {"code": "not_found", "message": "no command subscribe"}
+        await subscribe(socket, EVENT, {"id": 1, "error": error})  # the event before: skipped
+
+    received: list[str] = []
+    with pytest.raises(HaulCommandError, match="no command subscribe") as refused:
+        await follow(session, refuse, received)
+    assert refused.value.code == "not_found"
+    assert received == []
+
+
+async def test_a_silent_engine_is_given_up_after_the_idle_timeout(
+    session: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(api, "WS_IDLE_TIMEOUT", 0.2)
+
+    async def stay_silent(socket: web.WebSocketResponse) -> None:
+        await socket.receive()  # the token; then nothing, until the client leaves
+        await socket.receive()
+
+    with pytest.raises(HaulConnectionError, match="sent nothing"):
+        await follow(session, stay_silent, [])
+
+
+@pytest.mark.parametrize("text", ["[]", "<html>502 Bad Gateway</html>"])
+async def test_a_message_that_is_no_json_object_breaks_the_connection(
+    session: aiohttp.ClientSession, text: str
+) -> None:
+    async def send_garbage(socket: web.WebSocketResponse) -> None:
+        await subscribe(socket, SUBSCRIBED)
+        await socket.send_str(text)
+
+    # Any other error would end the integration's event task for good: no reconnect.
+    with pytest.raises(HaulConnectionError):
+        await follow(session, send_garbage, [])
+
+
+async def test_a_connection_lost_while_the_consumer_is_busy_ends_the_stream(
+    session: aiohttp.ClientSession,
+) -> None:
+    async def ping_and_vanish(socket: web.WebSocketResponse) -> None:
+        await subscribe(socket, SUBSCRIBED, EVENT)
+        await socket.ping()  # answered (autoping) once the consumer is back: too late
+
+    received: list[str] = []
+    with pytest.raises(HaulConnectionError, match="broke"):
+        await follow(session, ping_and_vanish, received)
+    assert received == ["torrent_added"]

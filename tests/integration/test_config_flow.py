@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-from unittest.mock import patch
 
 import pytest
+from aiohttp import web
 from homeassistant.config_entries import SOURCE_HASSIO, SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_HOST, CONF_PORT, CONF_TOKEN, CONF_URL
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers.service_info.hassio import HassioServiceInfo
 
 from custom_components.haul import api
-from custom_components.haul.api import HaulCommandError
 from custom_components.haul.const import DOMAIN
 from tests.integration.conftest import server_id
+from tests.integration.test_api import lying_engine
 from tests.support.programs import free_port
 
 if TYPE_CHECKING:
@@ -88,9 +88,17 @@ async def test_user_flow_incompatible_and_unknown(
         result = await hass.config_entries.flow.async_configure(result["flow_id"], user_input)
     assert result["errors"] == {"base": "incompatible"}
 
-    with patch.object(api.HaulClient, "info", side_effect=HaulCommandError("internal_error", "")):
-        result = await hass.config_entries.flow.async_configure(result["flow_id"], user_input)
+    # The address of another web app, which answers every path with its page.
+    async def page(_request: web.Request) -> web.Response:
+        return web.Response(text="<!doctype html><title>Sonarr</title>", content_type="text/html")
+
+    async with lying_engine({"/{path:.*}": page}) as url:
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_URL: url, CONF_TOKEN: engine.token}
+        )
     assert result["errors"] == {"base": "unknown"}
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], user_input)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
 async def test_user_flow_already_configured(

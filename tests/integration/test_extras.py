@@ -1,4 +1,4 @@
-"""Repairs, system health, the card's WebSocket commands and the options flow, on the engine."""
+"""Repairs, system health, the card's WebSocket commands, the to-do list and the options flow."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 import pytest_socket
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_OFF
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import get_system_health_info
@@ -20,12 +20,14 @@ from tests.fakes.overseerr import API_KEY as OVERSEERR_KEY
 from tests.fakes.overseerr import FakeOverseerr, OverseerrRequest
 from tests.integration.conftest import entry_for, load, wait_for
 from tests.integration.test_surface import following
+from tests.support.disk import fill
 from tests.support.engine import EngineProcess
 from tests.support.programs import free_port
 from tests.support.webhooks import send_webhook
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
+    from pathlib import Path
 
     from homeassistant.core import HomeAssistant
     from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -184,6 +186,13 @@ async def test_card_websocket_and_todo_decline(
     await client.send_json_auto_id({"type": "haul/requests", "config_entry_id": "nope"})
     assert (await client.receive_json())["error"]["code"] == "not_found"
 
+    # Renaming the item, unchecked, leaves the request waiting.
+    await hass.services.async_call(
+        "todo", "update_item", {"item": str(shown["id"]), "rename": "Aliens"},
+        target={"entity_id": "todo.haul_media_requests"}, blocking=True,
+    )  # fmt: skip
+    assert vpn_engine[0].call("GET", f"/requests/{shown['id']}")["state"] == "pending"
+
     # Deleting the to-do item declines the request.
     await hass.services.async_call(
         "todo", "remove_item", {"item": [str(shown["id"])]},
@@ -193,6 +202,92 @@ async def test_card_websocket_and_todo_decline(
     assert (status, detail["state"]) == (200, "declined")
     await wait_for(lambda: getattr(hass.states.get("todo.haul_media_requests"), "state", "") == "0")
     assert getattr(hass.states.get("switch.haul_pause_all_downloads"), "state", "") == STATE_OFF
+
+
+def waiting(entry: MockConfigEntry) -> dict[str, int]:
+    """The requests Home Assistant lists as waiting for approval: title → id."""
+    views = entry.runtime_data.coordinator.data.views
+    return {request.title: request.id for request in views.requests_in("pending")}
+
+
+async def pending_request(
+    hass: HomeAssistant,
+    vpn_engine: tuple[EngineProcess, str],
+    entry: MockConfigEntry,
+    overseerr: FakeOverseerr,
+    request: OverseerrRequest,
+) -> int:
+    """Deliver Overseerr's webhook of a new request; its id once Home Assistant lists it."""
+    body = overseerr.add(request).webhook("MEDIA_PENDING")
+    assert (await hass.async_add_executor_job(send_webhook, vpn_engine[1], body, SECRET))[0] == 200
+    title = f"{request.title} ({request.year})"
+    await wait_for(lambda: title in waiting(entry))
+    return waiting(entry)[title]
+
+
+async def test_deleting_items_stops_at_one_handled_meanwhile(
+    hass: HomeAssistant,
+    vpn_engine: tuple[EngineProcess, str],
+    entry: MockConfigEntry,
+    overseerr: FakeOverseerr,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    aliens, alien3 = [
+        await pending_request(hass, vpn_engine, entry, overseerr, request)
+        for request in (
+            OverseerrRequest(id=32, media_type="movie", title="Aliens", year=1986, tmdb_id=679),
+            OverseerrRequest(id=33, media_type="movie", title="Alien 3", year=1992, tmdb_id=8077),
+        )
+    ]
+    monkeypatch.setattr(overseerr, "decline_delay", 1.0)
+    deleting = hass.async_create_task(hass.services.async_call(
+        "todo", "remove_item", {"item": [str(aliens), str(alien3)]},
+        target={"entity_id": "todo.haul_media_requests"}, blocking=True,
+    ))  # fmt: skip
+    # While Overseerr takes its time over the first, someone approves the second.
+    engine = vpn_engine[0]
+    await hass.async_add_executor_job(engine.call, "POST", f"/requests/{alien3}/approve")
+    await wait_for(lambda: alien3 not in waiting(entry).values())
+    with pytest.raises(ServiceValidationError) as caught:
+        await deleting
+    assert (caught.value.translation_key, caught.value.translation_placeholders) == (
+        "no_such_item", {"uid": str(alien3)},
+    )  # fmt: skip
+    assert engine.call("GET", f"/requests/{aliens}")["state"] == "declined"
+    assert engine.call("GET", f"/requests/{alien3}")["state"] != "declined"
+
+
+async def test_the_card_hears_of_changes_only(
+    hass: HomeAssistant, hass_ws_client: WebSocketGenerator, own_engine: EngineProcess
+) -> None:
+    loaded = await load(hass, entry_for(own_engine))
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id({"type": "haul/subscribe", "config_entry_id": loaded.entry_id})
+    assert (await client.receive_json())["success"]
+    sent = [(await client.receive_json())["event"]]
+    await following(loaded)  # a heartbeat: new engine status, the same requests and downloads
+    magnet = f"magnet:?xt=urn:btih:{'c' * 40}&dn=card"
+    info_hash = (await hass.async_add_executor_job(
+        own_engine.call, "POST", "/torrents", {"magnet": magnet}))["hash"]  # fmt: skip
+    while not sent[-1]["downloads"]:
+        sent.append((await client.receive_json())["event"])
+    assert [[download["hash"] for download in update["downloads"]] for update in sent] == [
+        [], [info_hash],
+    ]  # fmt: skip
+
+
+async def test_without_an_engine_the_card_hears_so_and_system_health_counts_none(
+    hass: HomeAssistant, hass_ws_client: WebSocketGenerator
+) -> None:
+    assert await async_setup_component(hass, "system_health", {})
+    assert await async_setup_component(hass, DOMAIN, {})
+    assert await get_system_health_info(hass, DOMAIN) == {"engines": 0}
+    client = await hass_ws_client(hass)
+    for command in ("haul/requests", "haul/downloads", "haul/subscribe"):
+        await client.send_json_auto_id({"type": command})
+        assert (await client.receive_json())["error"]["code"] == "not_found", command
+    await client.send_json_auto_id({"type": "haul/candidates", "request_id": 1})
+    assert (await client.receive_json())["error"]["code"] == "not_found"
 
 
 async def test_options_flow_sets_the_engines_limits(
@@ -280,3 +375,28 @@ async def test_options_flow_without_the_engine(
     assert await hass.config_entries.async_unload(loaded.entry_id)
     result = await hass.config_entries.options.async_init(loaded.entry_id)
     assert (result["type"], result["reason"]) == ("abort", "engine_not_loaded")
+
+
+async def test_options_flow_on_an_engine_whose_disk_is_full(
+    hass: HomeAssistant, engine_factory: Callable[..., EngineProcess], small_disk: Path
+) -> None:
+    database = f"sqlite+aiosqlite:///{small_disk / 'haul.db'}"
+    engine = engine_factory(args=["--database-url", database]).start()
+    loaded = await load(hass, entry_for(engine))
+    result = await hass.config_entries.options.async_init(loaded.entry_id)
+    chosen = {"download_limit": 0, "upload_limit": 0, "alt_download_limit": 0,
+              "alt_upload_limit": 0, "schedule_enabled": False, "schedule_start": "01:00:00",
+              "schedule_end": "07:00:00", "schedule_days": ["0"], "auto_pick_hours": 3}  # fmt: skip
+
+    filler = await hass.async_add_executor_job(fill, small_disk)
+    result = await hass.config_entries.options.async_configure(result["flow_id"], chosen)
+    # The engine answered: the form says what it answered, not that it cannot be reached.
+    assert result["type"] == "form"
+    assert result["errors"] != {"base": "cannot_connect"}
+    assert "is full" in str(result["description_placeholders"])
+    assert engine.call("GET", "/options")["auto_pick_hours"] == 0.0
+
+    filler.unlink()
+    result = await hass.config_entries.options.async_configure(result["flow_id"], chosen)
+    assert result["type"] == "create_entry"
+    assert engine.call("GET", "/options")["auto_pick_hours"] == 3.0

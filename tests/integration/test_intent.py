@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 import time
 from pathlib import Path
@@ -15,12 +16,16 @@ from homeassistant.helpers import intent
 from homeassistant.setup import async_setup_component
 
 from custom_components.haul.const import DOMAIN
+from tests.engine.library.test_library_api import synced
 from tests.engine.requests.conftest import FAST, WEBHOOK_SECRET, add_overseerr
 from tests.engine.requests.test_search import MATRIX_LOOKUP
+from tests.engine.torrents.test_lifecycle import place_content
 from tests.fakes.arr import API_KEY as ARR_KEY
+from tests.fakes.arr import FakeArr, Library
 from tests.fakes.arr_releases import ReleaseArr
 from tests.fakes.overseerr import OverseerrRequest
 from tests.integration.conftest import entry_for, load
+from tests.support.peers import engine_env, make_torrent, wait_for_torrent
 from tests.support.webhooks import send_webhook
 
 if TYPE_CHECKING:
@@ -30,20 +35,26 @@ if TYPE_CHECKING:
 
     from tests.fakes.overseerr import FakeOverseerr
     from tests.support.engine import EngineProcess
+    from tests.support.peers import MadeTorrent
 
 ROOT = Path(__file__).parents[2]
 DUNE = "magnet:?xt=urn:btih:" + "d" * 40 + "&dn=Dune.2021.1080p.WEB-DL"
 
 
-@pytest.fixture
-async def assist(hass: HomeAssistant, own_engine: EngineProcess, tmp_path: Path) -> EngineProcess:
-    """A connected engine, the conversation agent, and the shipped sentences installed."""
-    hass.config.config_dir = str(tmp_path)
-    shutil.copytree(ROOT / "custom_sentences", tmp_path / "custom_sentences")
-    await load(hass, entry_for(own_engine))
+async def converse_with(hass: HomeAssistant, engine: EngineProcess, config_dir: Path) -> None:
+    """Connect the engine; set up the conversation agent with the shipped sentences installed."""
+    hass.config.config_dir = str(config_dir)
+    shutil.copytree(ROOT / "custom_sentences", config_dir / "custom_sentences")
+    await load(hass, entry_for(engine))
     assert await async_setup_component(hass, "homeassistant", {})
     assert await async_setup_component(hass, "conversation", {})
     assert await async_setup_component(hass, "intent", {})
+
+
+@pytest.fixture
+async def assist(hass: HomeAssistant, own_engine: EngineProcess, tmp_path: Path) -> EngineProcess:
+    """A connected engine, the conversation agent, and the shipped sentences installed."""
+    await converse_with(hass, own_engine, tmp_path)
     return own_engine
 
 
@@ -66,6 +77,8 @@ async def test_download_status_pause_and_resume_by_voice(
     hass: HomeAssistant, assist: EngineProcess
 ) -> None:
     assert await _say(hass, "what is downloading") == "Nothing is downloading."
+    assert await _say(hass, "pause the downloads") == "Nothing was downloading."
+    assert await _say(hass, "resume the downloads") == "No download was paused."
     assert assist.request("POST", "/api/v1/torrents", {"magnet": DUNE})[0] == 200
     assert (await _say(hass, "what's downloading")).startswith("1 download: ")
     assert await _say(hass, "how long until Dune is done") == "Dune is 0 percent done."
@@ -76,6 +89,8 @@ async def test_download_status_pause_and_resume_by_voice(
     assert assist.request("GET", "/api/v1/torrents")[1][0]["stopped"] is True
     assert await _say(hass, "resume the downloads") == "Resumed 1 download."
     assert assist.request("GET", "/api/v1/torrents")[1][0]["stopped"] is False
+    await asyncio.to_thread(assist.stop)
+    assert await _say(hass, "what is downloading") == "I could not reach Haul."
 
 
 async def test_requests_and_gaps_by_voice(hass: HomeAssistant, assist: EngineProcess) -> None:
@@ -84,6 +99,13 @@ async def test_requests_and_gaps_by_voice(hass: HomeAssistant, assist: EnginePro
     assert await _say(hass, "how many episodes are missing") == "No library is connected to Haul."
     answer = await _say(hass, "download the film Dune")
     assert answer.startswith("Haul could not do that"), answer
+    with FakeArr("radarr", Library.generate(9, movies=20, have=0.5)) as radarr:
+        assist.add_connector("radarr", radarr.url, ARR_KEY)
+        row = await asyncio.to_thread(synced, assist)
+        assert row["missing"]
+        assert await _say(hass, "how many films are missing") == (
+            f"{row['missing']} items missing and {row['cutoff_unmet']} that could be upgraded."
+        )
 
 
 async def test_intents_directly_as_llm_tools_call_them(
@@ -123,11 +145,7 @@ async def test_request_and_approve_by_voice_reach_the_arr_and_overseerr(
         engine = engine_factory(env=FAST).start()
         engine.add_connector("radarr", radarr.url, ARR_KEY)
         connector = add_overseerr(engine, overseerr, reconcile=False)
-        hass.config.config_dir = str(tmp_path)
-        shutil.copytree(ROOT / "custom_sentences", tmp_path / "custom_sentences")
-        await load(hass, entry_for(engine))
-        assert await async_setup_component(hass, "homeassistant", {})
-        assert await async_setup_component(hass, "conversation", {})
+        await converse_with(hass, engine, tmp_path)
 
         answer = await _say(hass, "download the film the matrix")
         assert answer.startswith("I asked for the film The Matrix (1999); it is approved")
@@ -145,3 +163,28 @@ async def test_request_and_approve_by_voice_reach_the_arr_and_overseerr(
         )
         assert (await _say(hass, "approve hackers")).startswith("Approved Hackers")
         assert (8, "approve") in overseerr.decisions
+
+
+def seeding(engine_factory: Callable[..., EngineProcess], parent: Path) -> tuple[str, MadeTorrent]:
+    """Start an engine seeding an 8 MiB film; its peer address and the torrent."""
+    made = make_torrent(parent / "source", "Ready", {"Ready.mkv": 8 * 1024 * 1024})
+    seeder = engine_factory("seeder", env=engine_env()).start()
+    place_content(made, seeder.data_dir / "downloads")
+    seeder.call("POST", "/torrents", {"torrent_base64": made.base64})
+    wait_for_torrent(seeder, made.info_hash, lambda torrent: torrent["progress"] == 1)
+    return f"127.0.0.1:{seeder.env['HAUL_LISTEN_PORT']}", made
+
+
+async def test_how_long_a_download_has_left_by_voice(
+    hass: HomeAssistant, tmp_path: Path, engine_factory: Callable[..., EngineProcess]
+) -> None:
+    peer, made = await asyncio.to_thread(seeding, engine_factory, tmp_path)
+    engine = engine_factory(env=engine_env(HAUL_DOWNLOAD_LIMIT="512")).start()  # KiB/s
+    await converse_with(hass, engine, tmp_path)
+    engine.call("POST", "/torrents", {"torrent_base64": made.base64})
+    engine.call("POST", f"/torrents/{made.info_hash}/peers", {"peers": [peer]})
+    await asyncio.to_thread(
+        wait_for_torrent, engine, made.info_hash, lambda torrent: 0 < torrent["eta"] < 80
+    )
+    answer = await _say(hass, "how long until Ready is done")
+    assert re.fullmatch(r"Ready is \d+ percent done, about 1 minute left\.", answer), answer

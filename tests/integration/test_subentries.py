@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import base64
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import pytest
 import pytest_socket
-from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER
-from homeassistant.const import STATE_OFF, STATE_ON, EntityCategory
+from homeassistant.config_entries import (
+    SOURCE_RECONFIGURE,
+    SOURCE_USER,
+    ConfigEntryState,
+    ConfigSubentry,
+    ConfigSubentryData,
+)
+from homeassistant.const import CONF_TOKEN, CONF_URL, STATE_OFF, STATE_ON, EntityCategory
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
@@ -26,13 +34,13 @@ from tests.fakes.torznab import API_KEY as TORZNAB_KEY
 from tests.fakes.torznab import FakeTorznab
 from tests.integration.conftest import entry_for, load, wait_for
 from tests.support.engine import EngineProcess
+from tests.support.programs import free_port
 from tests.support.webhooks import send_webhook
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from homeassistant.core import HomeAssistant
-    from pytest_homeassistant_custom_component.common import MockConfigEntry
     from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 
@@ -96,6 +104,27 @@ async def add(
     return dict(
         await hass.config_entries.subentries.async_configure(result["flow_id"], user_input=form)
     )
+
+
+async def reconfigure(
+    hass: HomeAssistant, entry: MockConfigEntry, subentry: ConfigSubentry
+) -> dict[str, Any]:
+    """Open a subentry's reconfigure flow."""
+    return dict(
+        await hass.config_entries.subentries.async_init(
+            (entry.entry_id, subentry.subentry_type),
+            context={"source": SOURCE_RECONFIGURE, "subentry_id": subentry.subentry_id},
+        )
+    )
+
+
+def suggested(form: dict[str, Any]) -> dict[str, Any]:
+    """The values a form is filled in with."""
+    return {
+        str(key): key.description["suggested_value"]
+        for key in form["data_schema"].schema
+        if key.description
+    }
 
 
 async def _use_the_controls(
@@ -213,12 +242,7 @@ async def test_sonarr_create_reconfigure_remove(
     await _use_the_controls(hass, module_engine, connector["id"], device.id)
 
     # Reconfigure: a new name and pace; the empty API key keeps the stored one.
-    result = dict(
-        await hass.config_entries.subentries.async_init(
-            (entry.entry_id, "sonarr"),
-            context={"source": SOURCE_RECONFIGURE, "subentry_id": subentry.subentry_id},
-        )
-    )
+    result = await reconfigure(hass, entry, subentry)
     assert result["step_id"] == "reconfigure"
     result = dict(
         await hass.config_entries.subentries.async_configure(
@@ -261,6 +285,10 @@ async def test_overseerr_shows_its_webhook(
     assert url == f"{module_engine.url}/api/v1/webhooks/overseerr/{connector['id']}"
     assert connector["secrets_set"] == ["webhook_secret"]
     assert connector["settings"]["auto_pick_users"] == ["carol", "dave"]
+    # While the flow shows the webhook, the engine's new connector is the flow's, not one to adopt.
+    coordinator = entry.runtime_data.coordinator
+    await wait_for(lambda: connector["id"] in coordinator.data.views.connectors)
+    assert not entry.subentries
     result = dict(await hass.config_entries.subentries.async_configure(result["flow_id"], {}))
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
@@ -280,7 +308,24 @@ async def test_overseerr_shows_its_webhook(
         redacted, redacted,
     )  # fmt: skip
 
+    # Reconfigure shows the users as they were typed; the app keeps the webhook secret it has.
     (subentry,) = entry.subentries.values()
+    result = await reconfigure(hass, entry, subentry)
+    assert suggested(result)["auto_pick_users"] == "carol, dave"
+    result = dict(
+        await hass.config_entries.subentries.async_configure(
+            result["flow_id"], user_input=form | {"api_key": "", "auto_pick_users": "carol"}
+        )
+    )
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    (connector,) = connectors(module_engine).values()
+    assert connector["settings"]["auto_pick_users"] == ["carol"]
+    ronin = OverseerrRequest(id=6, media_type="movie", title="Ronin", year=1998, tmdb_id=8195)
+    body = fakes["overseerr"].add(ronin).webhook("MEDIA_PENDING")
+    assert send_webhook(url, body, secret)[0] == 200
+    await wait_for(lambda: state(hass, "sensor.overseerr_pending_requests") == "2")
+
     hass.config_entries.async_remove_subentry(entry, subentry.subentry_id)
     await hass.async_block_till_done()
     await wait_for(lambda: connectors(module_engine) == {})
@@ -396,3 +441,92 @@ async def test_connectors_made_elsewhere_appear_as_devices(
     await hass.async_block_till_done()
     assert hass.states.get("sensor.elsewhere_failures") is None
     assert setups == [again.entry_id]  # its setup above; the removal reloaded nothing
+
+
+async def test_a_connector_added_while_the_engine_is_down_is_added_once_it_is_back(
+    hass: HomeAssistant, own_engine: EngineProcess, fakes: dict[str, Any]
+) -> None:
+    entry = await load(hass, entry_for(own_engine))
+    await hass.async_add_executor_job(own_engine.stop)
+    form = {"name": "Indexer", "url": f"{fakes['torznab'].url}/api", "api_key": TORZNAB_KEY,
+            "verify_ssl": True, "timeout": 10, "concurrency": 2}  # fmt: skip
+    result = await add(hass, entry, "torznab", form)
+    assert result["errors"] == {"base": "cannot_connect"}
+    assert own_engine.url in result["description_placeholders"]["error"]
+
+    await hass.async_add_executor_job(own_engine.start)
+    result = dict(
+        await hass.config_entries.subentries.async_configure(result["flow_id"], user_input=form)
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert [connector["name"] for connector in connectors(own_engine).values()] == ["Indexer"]
+
+
+async def test_connector_flows_wait_for_the_engine_to_be_connected(hass: HomeAssistant) -> None:
+    indexer = ConfigSubentryData(
+        data={"connector_id": "c1", "name": "Indexer", "url": "http://127.0.0.1:9117/api",
+              "api_key": TORZNAB_KEY, "verify_ssl": True, "settings": {}},
+        subentry_type="torznab", title="Indexer", unique_id="c1",
+    )  # fmt: skip
+    entry = MockConfigEntry(
+        domain=DOMAIN, title="Haul", unique_id="away", subentries_data=[indexer],
+        data={CONF_URL: f"http://127.0.0.1:{free_port()}", CONF_TOKEN: "token"},
+    )  # fmt: skip
+    entry.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(entry.entry_id)  # the engine is away
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, "torznab"), context={"source": SOURCE_USER}
+    )
+    assert (result["type"], result["reason"]) == (FlowResultType.ABORT, "engine_not_loaded")
+    (subentry,) = entry.subentries.values()
+    result = await reconfigure(hass, entry, subentry)
+    assert (result["type"], result["reason"]) == (FlowResultType.ABORT, "engine_not_loaded")
+
+
+async def test_a_connector_removed_while_the_engine_is_down_stays_removed(
+    hass: HomeAssistant,
+    own_engine: EngineProcess,
+    fakes: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    own_engine.add_connector("torznab", f"{fakes['torznab'].url}/api", TORZNAB_KEY, name="Indexer")
+    entry = await load(hass, entry_for(own_engine))
+    (subentry,) = entry.subentries.values()
+    await hass.async_add_executor_job(own_engine.stop)
+    assert hass.config_entries.async_remove_subentry(entry, subentry.subentry_id)
+    await hass.async_block_till_done()
+    assert "Cannot remove" in caplog.text
+
+    await hass.async_add_executor_job(own_engine.start)
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert [s.title for s in entry.subentries.values()] == []
+    await wait_for(lambda: connectors(own_engine) == {})
+
+
+async def test_a_lost_connector_whose_name_was_taken_meanwhile_is_not_made_twice(
+    hass: HomeAssistant,
+    own_engine: EngineProcess,
+    fakes: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    url = f"{fakes['torznab'].url}/api"
+    made = own_engine.add_connector("torznab", url, TORZNAB_KEY, name="Indexer")
+    entry = entry_for(own_engine)
+    entry.add_to_hass(hass)
+    lost = {"connector_id": "lost", "name": "Indexer", "url": url, "api_key": TORZNAB_KEY,
+            "verify_ssl": True, "settings": {}}  # fmt: skip
+    hass.config_entries.async_add_subentry(
+        entry,
+        ConfigSubentry(data=MappingProxyType(lost), subentry_type="torznab", title="Indexer",
+                       unique_id="lost"),
+    )  # fmt: skip
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert "Cannot add Indexer to the Haul engine again: conflict" in caplog.text
+    assert set(connectors(own_engine)) == {made}
+    # Kept to be made again at the next setup; the engine's own shows beside it.
+    assert sorted(str(s.unique_id) for s in entry.subentries.values()) == sorted(["lost", made])

@@ -21,6 +21,7 @@ from homeassistant.helpers.translation import async_get_translations
 from custom_components.haul.const import DOMAIN
 from custom_components.haul.errors import call_engine
 from custom_components.haul.services import ACTIONS
+from tests.engine.requests.conftest import FAST, WEBHOOK_SECRET, add_overseerr
 from tests.engine.torrents.test_lifecycle import place_content
 from tests.fakes.arr import API_KEY as ARR_KEY
 from tests.fakes.arr import NOW, QUALITIES, FakeArr, Library
@@ -36,11 +37,13 @@ from tests.support.peers import engine_env, make_torrent
 from tests.support.webhooks import send_webhook
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
     from pathlib import Path
 
     from homeassistant.core import Event, HomeAssistant, State
     from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+    from custom_components.haul.api import HaulEvent
 
 SECRET = "hook-secret-for-ha"  # noqa: S105 - a test value
 GOOD = "The.Matrix.1999.1080p.AMZN.WEB-DL.DDP5.1.H.264-FLUX"
@@ -528,3 +531,27 @@ async def test_a_finished_download_fires_download_completed(
     assert requests is not None
     assert requests.attributes.get("info_hash") is None
     world.engine.call("DELETE", f"/torrents/{made.info_hash}")
+
+
+async def test_an_event_sent_just_before_the_engine_died_still_fires(
+    hass: HomeAssistant, engine_factory: Callable[..., EngineProcess], overseerr: FakeOverseerr
+) -> None:
+    engine = engine_factory(env=FAST).start()
+    hook = f"{engine.url}/api/v1/webhooks/overseerr/{add_overseerr(engine, overseerr)}"
+    entry = await following(await load(hass, entry_for(engine)))
+    fired = events(hass)
+
+    def power_cut(event: HaulEvent) -> None:
+        """The engine dies as soon as it has told Home Assistant of the request."""
+        if event.name == "request_received":
+            engine.kill()
+
+    entry.runtime_data.coordinator.event_listeners.append(power_cut)
+    heat = OverseerrRequest(id=9, media_type="movie", title="Heat", year=1995, tmdb_id=949)
+    body = overseerr.add(heat).webhook("MEDIA_PENDING")
+    assert (await hass.async_add_executor_job(send_webhook, hook, body, WEBHOOK_SECRET))[0] == 200
+    await wait_for(lambda: bool(of_type(fired, "request_received")))
+    (received,) = of_type(fired, "request_received")
+    assert (received["title"], received["requester"]) == ("Heat (1995)", "alice")
+    assert received["year"] is None  # only the engine could have told
+    await wait_for(lambda: state(hass, "sensor.haul_pending_requests") == "unavailable")
