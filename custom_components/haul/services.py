@@ -31,6 +31,7 @@ REQUEST_ID = {probatio.Required("request_id"): POSITIVE}
 INFO_HASH = {probatio.Required("info_hash"): probatio.All(cv.string, probatio.Lower)}
 CONNECTOR = {probatio.Optional("connector_id"): cv.string}
 LIMITS = ("download_limit", "upload_limit", "alt_download_limit", "alt_upload_limit")
+FILE_PRIORITIES = {"skip": 0, "normal": 1, "high": 6, "maximum": 7}
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +120,14 @@ def _torrent_command(method: str, command: str) -> Callable[..., Awaitable[dict[
     return run
 
 
+async def _set_file_priority(
+    entry: HaulConfigEntry, data: dict[str, Any], _actor: str
+) -> dict[str, Any]:
+    body = {"indexes": data["files"], "priority": FILE_PRIORITIES[data["priority"]]}
+    path = f"/torrents/{quote(data['info_hash'])}/files"
+    return {"files": await _call(entry, "POST", path, body)}
+
+
 async def _set_speed_limits(
     entry: HaulConfigEntry, data: dict[str, Any], _actor: str
 ) -> dict[str, Any]:
@@ -202,6 +211,17 @@ ACTIONS: dict[str, Action] = {
     "remove_download": Action(
         {**INFO_HASH, probatio.Optional("delete_files", default=False): cv.boolean},
         _torrent_command("DELETE", ""),
+    ),
+    "set_file_priority": Action(
+        {
+            **INFO_HASH,
+            probatio.Required("files"): probatio.All(
+                [probatio.All(probatio.Coerce(int), probatio.Range(min=0))],
+                probatio.Length(min=1),
+            ),
+            probatio.Required("priority"): probatio.In(list(FILE_PRIORITIES)),
+        },
+        _set_file_priority,
     ),
     "set_speed_limits": Action(
         {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import probatio
 from homeassistant.components.websocket_api import async_register_command
@@ -28,7 +29,7 @@ ENTRY: dict[str | probatio.Marker, Any] = {probatio.Optional("config_entry_id"):
 @callback
 def async_setup_websocket(hass: HomeAssistant) -> None:
     """Register the card's commands."""
-    for command in (_requests, _candidates, _downloads, _subscribe):
+    for command in (_requests, _candidates, _downloads, _files, _subscribe):
         async_register_command(hass, command)
 
 
@@ -100,6 +101,24 @@ async def _candidates(
         return
     candidates = sorted(detail["candidates"], key=lambda candidate: candidate["position"])
     connection.send_result(msg["id"], {"request_id": detail["id"], "candidates": candidates})
+
+
+@websocket_command(
+    {probatio.Required("type"): "haul/files", probatio.Required("info_hash"): str, **ENTRY}
+)
+@async_response
+async def _files(hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]) -> None:
+    """Send a download's files (progress, priority) for the card to choose from."""
+    if (entry := _entry(hass, msg)) is None:
+        _not_loaded(connection, msg)
+        return
+    path = f"/torrents/{quote(msg['info_hash'].lower())}/files"
+    try:
+        files = await entry.runtime_data.client.request("GET", path)
+    except HaulError as err:
+        connection.send_error(msg["id"], ERR_HOME_ASSISTANT_ERROR, str(err))
+        return
+    connection.send_result(msg["id"], {"info_hash": msg["info_hash"], "files": files})
 
 
 @websocket_command({probatio.Required("type"): "haul/subscribe", **ENTRY})

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
     from homeassistant.core import Event, HomeAssistant, State
     from pytest_homeassistant_custom_component.common import MockConfigEntry
+    from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
     from custom_components.haul.api import HaulEvent
 
@@ -555,3 +556,30 @@ async def test_an_event_sent_just_before_the_engine_died_still_fires(
     assert (received["title"], received["requester"]) == ("Heat (1995)", "alice")
     assert received["year"] is None  # only the engine could have told
     await wait_for(lambda: state(hass, "sensor.haul_pending_requests") == "unavailable")
+
+
+async def test_choosing_the_files_of_a_download(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    world: World,
+    entry: MockConfigEntry,
+    tmp_path: Path,
+) -> None:
+    made = make_torrent(tmp_path, "Parts", {"a.mkv": 300_000, "b.srt": 2000, "c.nfo": 100})
+    world.engine.call("POST", "/torrents", {"torrent_base64": made.base64})
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id({"type": "haul/files", "info_hash": made.info_hash.upper()})
+    listed = (await client.receive_json())["result"]["files"]
+    assert [(file["index"], file["priority"]) for file in listed] == [(0, 1), (1, 1), (2, 1)]
+
+    answer = await act(hass, entry, "set_file_priority", info_hash=made.info_hash,
+                       files=[1, 2], priority="skip")  # fmt: skip
+    assert [file["priority"] for file in answer["files"]] == [1, 0, 0]
+    answer = await act(hass, entry, "set_file_priority", info_hash=made.info_hash,
+                       files=[0], priority="maximum")  # fmt: skip
+    assert [file["priority"] for file in answer["files"]] == [7, 0, 0]
+    with pytest.raises(ServiceValidationError) as refused:
+        await act(hass, entry, "set_file_priority", info_hash=made.info_hash, files=[9],
+                  priority="skip")  # fmt: skip
+    assert refused.value.translation_key == "rejected"
+    world.engine.call("DELETE", f"/torrents/{made.info_hash}")

@@ -211,6 +211,27 @@ async def _pause_resume_and_sweep(browser: Browser, world: World) -> None:
     await asyncio.to_thread(_wait, lambda: world.engine.log.count("event sweep_started") > sweeps)
 
 
+async def _choose_files(browser: Browser, world: World) -> None:
+    """Leave a file of a download out from the card: the engine skips it; then take it back."""
+    await _show(browser, "downloads")
+    half = next(t for t in world.engine.call("GET", "/torrents") if t["name"] == HALF)["hash"]
+    files = f"[...{CARD}.querySelectorAll('table.files tbody tr')]"
+    nfo = f"{files}.find(row => row.textContent.includes('movie.nfo')).querySelector('input')"
+    for keep in (False, True):
+        await browser.click(f"{CARD}.querySelector('[data-action=files][data-hash=\"{half}\"]')")
+        await browser.wait_for(f"{files}.length === 2")
+        assert await browser.evaluate(f"{nfo}.checked") is not keep
+        if not keep:
+            await browser.screenshot(ARTIFACTS / "files.png")
+        await browser.click(nfo)
+        await browser.click(f"{CARD}.querySelector('[data-action=save-files]')")
+        await browser.wait_for(f"!{CARD}.querySelector('dialog').open")
+        listed = await asyncio.to_thread(world.engine.call, "GET", f"/torrents/{half}/files")
+        assert {file["path"].rsplit("/", 1)[-1]: file["priority"] for file in listed} == {
+            "movie.mkv": 1, "movie.nfo": 1 if keep else 0,
+        }  # fmt: skip
+
+
 async def _edit_the_options(browser: Browser) -> None:
     """The visual editor shows HA's own form and reports a changed option."""
     changed = await browser.evaluate("""(async () => {
@@ -252,6 +273,7 @@ async def test_card_selects_and_grabs_a_release(world: World, tmp_path: Path) ->
         await _open_the_dialog_in_every_mode(browser)
         await _sort_choose_and_grab(browser, world)
         await _pause_resume_and_sweep(browser, world)
+        await _choose_files(browser, world)
         for name, width, height, dark in MODES:
             await browser.emulate(width, height, dark=dark)
             for view in ("downloads", "library", "requests"):

@@ -241,6 +241,7 @@ class HaulCard extends HTMLElement {
     this._library = null;
     this._unsubscribe = [];
     this._selection = null;
+    this._files = null;
     this.shadowRoot.addEventListener("click", (event) => this._onClick(event));
     this.shadowRoot.addEventListener("change", (event) => this._onChange(event));
   }
@@ -388,6 +389,7 @@ class HaulCard extends HTMLElement {
       </dialog>`;
     this.shadowRoot.querySelector("dialog").addEventListener("close", () => {
       this._selection = null;
+      this._files = null;
     });
     this._renderBody();
   }
@@ -474,6 +476,8 @@ class HaulCard extends HTMLElement {
             ↓ ${bytes(download.download_rate)}/s · ↑ ${bytes(download.upload_rate)}/s ·
             ETA ${eta(download)} · ${esc(DOWNLOAD_STATES[download.state] ?? download.state)}</div>
         </div>
+        <button class="icon-btn" data-action="files" data-hash="${esc(download.hash)}"
+          aria-label="Files" title="Files"><ha-icon icon="mdi:file-tree"></ha-icon></button>
         <button class="icon-btn" data-action="${action}" data-hash="${esc(download.hash)}"
           aria-label="${label}" title="${label}"><ha-icon icon="${icon}"></ha-icon></button>
       </li>`;
@@ -515,8 +519,7 @@ class HaulCard extends HTMLElement {
   async _openReleases(requestId) {
     const request = this._snapshot.requests.find((item) => item.id === requestId);
     this._selection = { request, candidates: null, chosen: null, sort: null };
-    const dialog = this.shadowRoot.querySelector("dialog");
-    dialog.querySelector("h2").textContent = `Select a release · ${request.title}`;
+    const dialog = this._dialog(`Select a release · ${request.title}`, "grab", "Grab");
     this._renderReleases();
     dialog.showModal();
     try {
@@ -541,7 +544,7 @@ class HaulCard extends HTMLElement {
     const selection = this._selection;
     const body = dialog.querySelector(".dialog-body");
     dialog.querySelector(".message").textContent = selection.error ?? "";
-    dialog.querySelector("[data-action=grab]").disabled = selection.chosen == null || selection.busy;
+    dialog.querySelector(".primary").disabled = selection.chosen == null || selection.busy;
     if (!selection.candidates) {
       body.innerHTML = `<div class="empty">${selection.error ? "" : "Loading releases…"}</div>`;
       return;
@@ -606,12 +609,103 @@ class HaulCard extends HTMLElement {
     this.shadowRoot.querySelector("dialog").close();
   }
 
+  // ----- the files dialog: which files of a download to fetch
+
+  _dialog(title, action, label) {
+    const dialog = this.shadowRoot.querySelector("dialog");
+    dialog.querySelector("h2").textContent = title;
+    const primary = dialog.querySelector(".primary");
+    primary.dataset.action = action;
+    primary.textContent = label;
+    return dialog;
+  }
+
+  async _openFiles(hash) {
+    const download = this._snapshot.downloads.find((item) => item.hash === hash);
+    this._files = { hash, name: download.name, files: null, chosen: new Set() };
+    const dialog = this._dialog(`Files · ${download.name}`, "save-files", "Save");
+    this._renderFiles();
+    dialog.showModal();
+    try {
+      const answer = await this._hass.callWS({
+        type: "haul/files",
+        info_hash: hash,
+        config_entry_id: this._entryId,
+      });
+      if (this._files?.hash !== hash) return;
+      this._files.files = answer.files;
+      this._files.chosen = new Set(
+        answer.files.filter((file) => file.priority > 0).map((file) => file.index),
+      );
+    } catch (err) {
+      this._files.error = err.message ?? String(err);
+    }
+    this._renderFiles();
+  }
+
+  _renderFiles() {
+    const dialog = this.shadowRoot.querySelector("dialog");
+    const state = this._files;
+    const body = dialog.querySelector(".dialog-body");
+    dialog.querySelector(".message").textContent =
+      state.error ?? (state.files && !state.chosen.size ? "Choose at least one file." : "");
+    dialog.querySelector(".primary").disabled = !state.files || !state.chosen.size || state.busy;
+    if (!state.files) {
+      body.innerHTML = `<div class="empty">${state.error ? "" : "Loading files…"}</div>`;
+      return;
+    }
+    if (!state.files.length) {
+      body.innerHTML = `<div class="empty">The files are known once the download has its metadata.</div>`;
+      return;
+    }
+    const folder = `${state.name}/`; // shown once, in the title
+    const rows = state.files.map(
+      (file) => `<tr data-file="${file.index}">
+        <td class="pick"><input type="checkbox" name="file" value="${file.index}"
+          aria-label="${esc(file.path)}" ${state.chosen.has(file.index) ? "checked" : ""}></td>
+        <td class="cell-title">${esc(file.path.startsWith(folder) ? file.path.slice(folder.length) : file.path)}</td>
+        <td class="num" data-label="Size">${bytes(file.size)}</td>
+        <td class="num" data-label="Done">${(file.progress * 100).toFixed(1)} %</td>
+      </tr>`,
+    );
+    body.innerHTML = `<table class="files"><thead><tr><th class="pick"></th><th>File</th>
+      <th class="num">Size</th><th class="num">Done</th></tr></thead>
+      <tbody>${rows.join("")}</tbody></table>`;
+  }
+
+  async _saveFiles() {
+    const state = this._files;
+    const was = new Set(state.files.filter((file) => file.priority > 0).map((file) => file.index));
+    const changes = [
+      ["skip", [...was].filter((index) => !state.chosen.has(index))],
+      ["normal", [...state.chosen].filter((index) => !was.has(index))],
+    ].filter(([, files]) => files.length);
+    state.busy = true;
+    this._renderFiles();
+    let done = true;
+    for (const [priority, files] of changes) {
+      done = done && (await this._call("set_file_priority", { info_hash: state.hash, files, priority }));
+    }
+    state.busy = false;
+    if (done) {
+      this._closeReleases();
+      this._notify(`Files of ${state.name} saved`);
+    } else {
+      this._renderFiles();
+    }
+  }
+
   // ----- events
 
   _onChange(event) {
     if (event.target.name === "candidate") {
       this._selection.chosen = Number(event.target.value);
       this._renderReleases();
+    } else if (event.target.name === "file") {
+      const index = Number(event.target.value);
+      if (event.target.checked) this._files.chosen.add(index);
+      else this._files.chosen.delete(index);
+      this._renderFiles();
     }
   }
 
@@ -635,6 +729,8 @@ class HaulCard extends HTMLElement {
       decline: () => this._call("decline_request", { request_id: Number(id) }),
       pause: () => this._call("pause_download", { info_hash: hash }),
       resume: () => this._call("resume_download", { info_hash: hash }),
+      files: () => this._openFiles(hash),
+      "save-files": () => this._saveFiles(),
       sweep: () => this._call("run_sweep", connector ? { connector_id: connector } : {}),
       sort: () => {
         const sort = this._selection.sort;
