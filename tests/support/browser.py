@@ -97,7 +97,8 @@ class HomeAssistantProcess:
         )
         (self.config_dir / "configuration.yaml").write_text(
             "homeassistant:\n  name: Haul test\n  time_zone: UTC\n"
-            "frontend:\nconfig:\nlogger:\n  default: warning\n"
+            # recorder as in every installation: the frontend asks it (recorder/info) at once
+            "frontend:\nconfig:\nrecorder:\nlogger:\n  default: warning\n"
         )
         # HTTP settings live in storage since 2026 (YAML ones are a trial to confirm in a dialog).
         (storage / "http").write_text(json.dumps(http_storage(self.port)))
@@ -331,12 +332,26 @@ def _page_error(method: str | None, params: dict[str, Any]) -> str | None:
     """What went wrong in the page, if a DevTools event says so."""
     if method == "Runtime.exceptionThrown":
         details = params["exceptionDetails"]
-        return str(details.get("exception", {}).get("description", details))
+        thrown = details.get("exception", {})
+        frames = details.get("stackTrace", {}).get("callFrames", [])
+        where = f" at {frames[0]['functionName']} {frames[0]['url']}" if frames else ""
+        return f"{details.get('text', '')} {_described(thrown)}{where}".strip()
     if method == "Log.entryAdded" and params["entry"]["level"] == "error":
         return f"{params['entry']['text']} {params['entry'].get('url', '')}"
     if method == "Runtime.consoleAPICalled" and params["type"] == "error":
-        return " ".join(str(arg.get("value", arg.get("description"))) for arg in params["args"])
+        frames = params.get("stackTrace", {}).get("callFrames", [])
+        where = f" at {frames[0]['functionName']} {frames[0]['url']}" if frames else ""
+        return " ".join(_described(arg) for arg in params["args"]) + where
     return None
+
+
+def _described(value: dict[str, Any]) -> str:
+    """A console argument as text; an object by its properties (DevTools' preview)."""
+    if "value" in value:
+        return str(value["value"])
+    preview = value.get("preview", {}).get("properties", [])
+    shown = ", ".join(f"{item['name']}: {item.get('value')}" for item in preview)
+    return f"{value.get('description')} {{{shown}}}" if preview else str(value.get("description"))
 
 
 async def _page_socket_url(session: aiohttp.ClientSession, base: str) -> str:
