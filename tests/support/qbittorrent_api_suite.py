@@ -45,6 +45,20 @@ class _Files(http.server.SimpleHTTPRequestHandler):
         """Stay quiet."""
 
 
+def mount_resources(resources: Path) -> None:
+    """Show the suite's files at /tmp/_resources, where its HTTPS test names its certificate.
+
+    qbittorrent-api's CI mounts them there for qBittorrent; here they are bound in the mount
+    namespace of `ip netns exec` (its own), so that the host's /tmp gains only an empty folder.
+    """
+    if Path("/proc/self/ns/mnt").readlink() == Path(f"/proc/{os.getppid()}/ns/mnt").readlink():
+        msg = "run inside `ip netns exec`: it gives the mount namespace /tmp/_resources is bound in"
+        raise SystemExit(msg)
+    target = Path("/tmp/_resources")  # noqa: S108 - the suite's own path
+    target.mkdir(exist_ok=True)
+    subprocess.run(["mount", "--bind", str(resources), str(target)], check=True)
+
+
 def main(sdist: Path, work: Path, report: Path) -> int:
     """Serve the torrent files, start the engine, run the suite, stop the engine."""
     resources = work / "qbittorrent-api" / "tests" / "_resources"
@@ -52,6 +66,7 @@ def main(sdist: Path, work: Path, report: Path) -> int:
     files = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=files.serve_forever, daemon=True).start()
     suite = prepare_suite(sdist, work, f"http://127.0.0.1:{files.server_address[1]}")
+    mount_resources(resources)
     env = engine_env(
         HAUL_QBITTORRENT_PASSWORD=PASSWORD,
         # the suite saves to its tmp_path, /tmp/… and its own folder: all under /tmp
@@ -64,10 +79,13 @@ def main(sdist: Path, work: Path, report: Path) -> int:
         )
         # qBittorrent's default, which the suite's 401 test relies on (Haul's is off)
         client.app_set_preferences({"web_ui_csrf_protection_enabled": True})
+        # A CA bundle named in the environment overrides a requests session's verify=False
+        # (psf/requests#3829), which the suite's HTTPS test relies on; it reaches only loopback.
         variables = {
             key: value
             for key, value in os.environ.items()
-            if not key.startswith(("HAUL_", "QBITTORRENTAPI", "PYTEST")) and key != "CI"
+            if not key.startswith(("HAUL_", "QBITTORRENTAPI", "PYTEST"))
+            and key not in {"CI", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"}
         }
         variables |= {
             "QBITTORRENTAPI_HOST": f"localhost:{PORT}",

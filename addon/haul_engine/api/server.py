@@ -13,15 +13,20 @@ from haul_engine import __version__
 from haul_engine.api.auth import bearer, token_matches
 from haul_engine.api.jsonio import error_response, json_response, loads
 from haul_engine.api.openapi import openapi_document
+from haul_engine.api.tls import DualProtocolSite
 from haul_engine.api.websocket import WebSocketHandler
 from haul_engine.errors import EngineError
 
 if TYPE_CHECKING:
+    import ssl
+    from collections.abc import Awaitable, Callable
+
     from haul_engine.commands import Command
     from haul_engine.engine import Engine
 
 _LOGGER = logging.getLogger(__name__)
 API_PREFIX = "/api/v1"
+WEBUI = "/api/v2"  # qBittorrent's WebAPI
 MAX_BODY = 16 * 1024 * 1024
 INDEX_PAGE = Path(__file__).parent / "static" / "index.html"
 Handler = Any
@@ -36,10 +41,12 @@ class ApiServer:
         self._runner: web.AppRunner | None = None
         self.websockets = WebSocketHandler(engine)
         self._index_page = INDEX_PAGE.read_bytes()
+        # the TLS connections' context while the WebUI's use_https is on (set by the torrents)
+        self.tls: ssl.SSLContext | None = None
 
     def build_app(self) -> web.Application:
         """Assemble every route."""
-        app = web.Application(client_max_size=MAX_BODY)
+        app = web.Application(client_max_size=MAX_BODY, middlewares=[self._https_redirect])
         app.router.add_get("/", self._index)
         app.router.add_get("/health", self._health)
         app.router.add_get(f"{API_PREFIX}/openapi.json", self._openapi)
@@ -56,7 +63,9 @@ class ApiServer:
         """Listen."""
         self._runner = web.AppRunner(self.build_app(), access_log=None, shutdown_timeout=2)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.engine.settings.host, self.engine.settings.port)
+        site = DualProtocolSite(
+            self._runner, self.engine.settings.host, self.engine.settings.port, lambda: self.tls
+        )
         await site.start()
         _LOGGER.info("listening on %s:%s", self.engine.settings.host, self.engine.settings.port)
 
@@ -65,6 +74,24 @@ class ApiServer:
         await self.websockets.close_all()
         if self._runner is not None:
             await self._runner.cleanup()
+
+    @web.middleware
+    async def _https_redirect(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        """While TLS is on, send browsers and qBittorrent clients on plain HTTP to https://.
+
+        Home Assistant's /api/v1 (and its WebSocket) and the watchdog's /health stay on both.
+        """
+        path = request.path
+        for_browsers = path in {"/", WEBUI} or path.startswith(f"{WEBUI}/")
+        if self.tls is not None and not request.secure and for_browsers:
+            try:
+                secure = request.url.with_scheme("https")
+            except ValueError:  # a Host header with a port that is none
+                raise web.HTTPBadRequest(text="Bad Host header") from None
+            raise web.HTTPTemporaryRedirect(secure)
+        return await handler(request)
 
     def authorized(self, request: web.Request) -> bool:
         """Whether the request carries the engine's bearer token."""

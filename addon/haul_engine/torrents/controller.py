@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from pydantic import Field, ValidationError
 from sqlalchemy import delete, select
 
+from haul_engine.api.tls import server_context
 from haul_engine.commands import api_command
 from haul_engine.controller import Controller
 from haul_engine.errors import Conflict, InvalidInput, NotFound
@@ -64,6 +65,7 @@ if TYPE_CHECKING:
     from haul_engine.torrents.session import QueueMove
 
 _LOGGER = logging.getLogger(__name__)
+HTTPS_PREFERENCES = {"use_https", "https_cert_path", "https_key_path"}
 TICK_SECONDS = 1.0
 RESUME_SAVE_SECONDS = 2.0
 SHARE_LIMIT_SECONDS = 10.0
@@ -104,6 +106,7 @@ class TorrentsController(Controller):
         self.stats: dict[str, int] = {}
         self.vpn_up = True
         self.disk_low = False
+        self.https_failed = ""  # why the WebUI's use_https could not apply at start
         self.webapi = QbittorrentApi(self)
         self._session: TorrentSession | None = None
         self._alert_pipe: tuple[int, int] | None = None
@@ -170,6 +173,7 @@ class TorrentsController(Controller):
         if self._scheduled is not None:  # at start the schedule decides, as in qBittorrent
             self.limits.alt_mode = self._scheduled
         self.preferences = Preferences.load(self.folder / "preferences.json", settings)
+        self._serve_https()
         self.totals = TransferTotals.load(self.folder / "totals.json")
         self.tags = set(_read_json(self.folder / "tags.json", []))
         read_fd, write_fd = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
@@ -318,6 +322,8 @@ class TorrentsController(Controller):
                 f"less than {self.engine.settings.min_free_space_mb} MiB free in "
                 f"{self.folders.downloads}: downloads are paused"
             )
+        if self.https_failed:
+            problems.append(self.https_failed)
         return problems
 
     def http_routes(self) -> list[web.RouteDef]:
@@ -781,14 +787,32 @@ class TorrentsController(Controller):
         await asyncio.to_thread(limits.save, self.folder / "transfer.json")
         self._apply_rates()
 
-    async def set_preferences(self, preferences: Preferences) -> None:
-        """Apply changed preferences to the session at once and keep them."""
+    async def set_preferences(
+        self, preferences: Preferences, *, reread_https: bool = False
+    ) -> None:
+        """Apply changed preferences to the session at once and keep them.
+
+        The WebUI's certificate and key are read when the HTTPS preferences change (or
+        reread_https: a client set them again, perhaps after renewing the files). InvalidInput,
+        with nothing changed, for an incomplete folder outside the roots or use_https with files
+        that cannot serve.
+        """
         if preferences.incomplete_folder:
             self.folders.confine(preferences.incomplete_folder)
+        https_before = self.preferences.model_dump(include=HTTPS_PREFERENCES)
+        https = reread_https or preferences.model_dump(include=HTTPS_PREFERENCES) != https_before
+        tls = None
+        if https and preferences.use_https:
+            tls = await asyncio.to_thread(
+                server_context, preferences.https_cert_path, preferences.https_key_path
+            )
         self.preferences = preferences
         await asyncio.to_thread(
             preferences.save, self.folder / "preferences.json", self.engine.settings
         )
+        if https:
+            self.engine.api.tls = tls
+            self.https_failed = ""
         self.session.configure(self._config())
         self.session.ban(preferences.banned_ips)
         self._applied_rates = None
@@ -1086,6 +1110,19 @@ class TorrentsController(Controller):
         if rates != self._applied_rates:
             self._applied_rates = rates
             self.session.set_rate_limits(*rates)
+
+    def _serve_https(self) -> None:
+        """Give the API server the WebUI's TLS context if use_https is on (else plain HTTP only)."""
+        preferences = self.preferences
+        if not preferences.use_https:
+            return
+        try:
+            self.engine.api.tls = server_context(
+                preferences.https_cert_path, preferences.https_key_path
+            )
+        except InvalidInput as err:  # the files changed since: HTTP only, said in /health
+            self.https_failed = str(err)
+            _LOGGER.warning("%s", err)
 
     def _vpn_present(self) -> bool:
         """Whether the VPN interface exists and is administratively up."""

@@ -53,6 +53,9 @@ class Preferences(BaseModel):
     ban_seconds: Seconds = 300
     session_seconds: Annotated[int, Field(ge=30, le=31_536_000)] = 3600
     csrf_protection: bool = False
+    use_https: bool = False  # the WebUI's TLS, on the engine's port beside plain HTTP
+    https_cert_path: str = ""
+    https_key_path: str = ""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Preferences:

@@ -25,15 +25,6 @@ if TYPE_CHECKING:
 
 REPOSITORY = Path(__file__).parents[3]
 PASSWORD = engine_env()["HAUL_QBITTORRENT_PASSWORD"]
-# Tests of the suite that fail against Haul on purpose, with the reason printed next to them.
-KNOWN_FAILURES = {
-    f"tests.test_request::test_both_https_http_not_working[{scheme}]": (
-        "switches the WebUI to HTTPS: Haul keeps its one port on plain HTTP for Home "
-        "Assistant, the add-on watchdog and the arrs (TLS is Home Assistant's ingress or a "
-        "reverse proxy)"
-    )
-    for scheme in ("http://", "https://")
-}
 
 
 @pytest.fixture
@@ -63,9 +54,7 @@ def test_qbittorrent_api_own_suite(tmp_path: Path, loopback_namespace: str) -> N
     assert report.exists(), run.stdout[-4000:] + run.stderr[-4000:]
     result = SuiteResult.read(report)
     print(result.summary())  # noqa: T201 - the figures are the point
-    for name, reason in KNOWN_FAILURES.items():
-        print(f"  known failure {name}: {reason}")  # noqa: T201
-    assert set(result.failed) == set(KNOWN_FAILURES), result.summary()
+    assert not result.failed, result.summary()
     assert len(result.passed) > 900, result.summary()
     logged = (work / "engine-engine.log").read_text()
     assert " ERROR " not in logged, logged[-4000:]  # nothing failed out of sight either

@@ -34,6 +34,7 @@ _ENCRYPTION = {"prefer": 0, "require": 1, "disable": 2}
 # qBittorrent's scheduler_days: every day, weekdays, weekends, then Monday (3) to Sunday (9)
 _DAY_SETS = {0: list(range(7)), 1: list(range(5)), 2: [5, 6]} | {3 + day: [day] for day in range(7)}
 _SIOCGIFADDR = 0x8915
+_HTTPS_KEYS = {"use_https", "web_ui_https_cert_path", "web_ui_https_key_path"}
 
 
 class AppApi(Scope):
@@ -200,7 +201,9 @@ class AppApi(Scope):
             "web_ui_clickjacking_protection_enabled": False,
             "bypass_local_auth": False,
             "bypass_auth_subnet_whitelist_enabled": False,
-            "use_https": False,
+            "use_https": preferences.use_https,
+            "web_ui_https_cert_path": preferences.https_cert_path,
+            "web_ui_https_key_path": preferences.https_key_path,
             "mail_notification_enabled": False,
             "rss_processing_enabled": False,
             "rss_auto_downloading_enabled": False,
@@ -235,8 +238,9 @@ class AppApi(Scope):
             except InvalidInput as err:
                 msg = f"'temp_path': {err}"
                 raise bad_params(msg) from None
-        if preferences != torrents.preferences:
-            await torrents.set_preferences(preferences)
+        reread_https = not _HTTPS_KEYS.isdisjoint(wanted)
+        if preferences != torrents.preferences or reread_https:
+            await torrents.set_preferences(preferences, reread_https=reread_https)
         if new_limits != torrents.limits:
             await torrents.set_limits(new_limits)
 
@@ -260,6 +264,9 @@ def _preference_changes(wanted: dict[str, Any], current: dict[str, Any]) -> dict
         "web_ui_ban_duration": "ban_seconds",
         "web_ui_session_timeout": "session_seconds",
         "web_ui_csrf_protection_enabled": "csrf_protection",
+        "use_https": "use_https",
+        "web_ui_https_cert_path": "https_cert_path",
+        "web_ui_https_key_path": "https_key_path",
     }
     changes = {field: wanted[key] for key, field in direct.items() if key in wanted}
     if wanted.get("listen_port") == 0:  # qBittorrent's "random port": Haul keeps its port

@@ -141,7 +141,12 @@ class QbittorrentApi:
         self.guard.succeeded(remote)
         response = web.Response(text="Ok.")
         response.set_cookie(
-            "SID", self.sessions.start(), path="/", httponly=True, samesite="Strict"
+            "SID",
+            self.sessions.start(),
+            path="/",
+            httponly=True,
+            samesite="Strict",
+            secure=request.secure,
         )
         return response
 
