@@ -30,6 +30,7 @@ from haul_engine.requests import candidates as offers
 from haul_engine.requests.arr import KIND_FOR_MEDIA, RequestArr
 from haul_engine.requests.models import MediaRequest, RequestCandidate, RequestEvent, RequestJob
 from haul_engine.requests.overseerr import (
+    WEBHOOK_PATH,
     Notification,
     OverseerrClient,
     from_details,
@@ -54,7 +55,6 @@ if TYPE_CHECKING:
     from haul_engine.engine import Engine
 
 _LOGGER = logging.getLogger(__name__)
-WEBHOOK_PATH = "/api/v1/webhooks/overseerr/{connector_id}"
 CATEGORY = "haul-requests"
 JOB_BATCH = 20
 MAX_BACKOFF = 300.0
