@@ -104,7 +104,7 @@ class ArrSettings(BaseModel):
         Field(
             title="Library sync schedule",
             description="When Haul reads the library from the app again, as a cron expression: "
-            "minute hour day month weekday (*/30 * * * * is every half hour).",
+            "minute hour day month weekday (`*/30 * * * *` is every half hour).",
         ),
     ] = "*/30 * * * *"
     sweep_schedule: Annotated[
@@ -112,7 +112,7 @@ class ArrSettings(BaseModel):
         Field(
             title="Sweep schedule",
             description="When Haul searches for missing and upgradable items, as a cron "
-            "expression: minute hour day month weekday (5 * * * * is hourly at :05).",
+            "expression: minute hour day month weekday (`5 * * * *` is hourly at :05).",
         ),
     ] = "5 * * * *"
     scheduled_sweeps: Annotated[

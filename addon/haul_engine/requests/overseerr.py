@@ -21,6 +21,11 @@ from haul_engine.errors import InvalidInput
 
 TEST_RETRY = RetryPolicy(attempts=1, timeout=10.0)
 WEBHOOK_PATH = "/api/v1/webhooks/overseerr/{connector_id}"
+# The notification types of Overseerr's webhook that KNOWN_TYPES reads, as Overseerr names them.
+WEBHOOK_EVENTS = (
+    "Request Pending Approval", "Request Automatically Approved", "Request Approved",
+    "Request Declined", "Request Available", "Request Processing Failed",
+)  # fmt: skip
 KNOWN_TYPES = frozenset(
     {
         "MEDIA_PENDING",
@@ -145,7 +150,7 @@ async def test_overseerr(config: ConnectorConfig) -> TestResult:
 register_kind(
     ConnectorKind(
         "overseerr", "request", OverseerrSettings, test_overseerr, title="Overseerr",
-        default_url="http://localhost:5055", webhook=Webhook(WEBHOOK_PATH),
+        default_url="http://localhost:5055", webhook=Webhook(WEBHOOK_PATH, events=WEBHOOK_EVENTS),
     )
 )  # fmt: skip
 
