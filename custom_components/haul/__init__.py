@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from homeassistant.const import CONF_TOKEN, CONF_URL, Platform
+from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
-from .api import HaulClient
+from .api import HaulClient, HaulError
 from .card import async_setup_card
 from .connectors import async_setup_connectors
 from .const import DOMAIN
@@ -19,6 +20,7 @@ from .entity import engine_device
 from .push import EventPump
 from .repairs import async_follow_issues, incompatible_issue
 from .services import async_setup_services
+from .subentry_flow import forget_subentry_types
 from .websocket_api import async_setup_websocket
 
 if TYPE_CHECKING:
@@ -54,7 +56,16 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaulConfigEntry) -> bool
     dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id, **engine_device(coordinator)
     )
-    entry.runtime_data = HaulRuntimeData(client=client, coordinator=coordinator)
+    try:
+        kinds = await client.kinds()
+    except HaulError as err:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="cannot_connect",
+            translation_placeholders={"error": str(err)},
+        ) from err
+    entry.runtime_data = HaulRuntimeData(client=client, coordinator=coordinator, kinds=kinds)
+    forget_subentry_types(entry)
     await async_setup_connectors(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     coordinator.start_push()
@@ -65,6 +76,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaulConfigEntry) -> bool
 async def async_unload_entry(hass: HomeAssistant, entry: HaulConfigEntry) -> bool:
     """Remove the entities and the entry's repair issues; the event task ends with the entry."""
     ir.async_delete_issue(hass, DOMAIN, incompatible_issue(entry.entry_id))
+    forget_subentry_types(entry)
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 

@@ -106,6 +106,35 @@ class SystemStatus:
 
 
 @dataclass(frozen=True, slots=True)
+class ConnectorKind:
+    """A connector kind the engine serves: what it is and its settings' JSON schema."""
+
+    name: str
+    title: str
+    category: str
+    requires_api_key: bool
+    default_url: str
+    webhook_path: str | None  # where the app sends its webhook, with {connector_id}
+    webhook_secret: str | None  # the setting holding the webhook's secret
+    settings_schema: dict[str, Any]
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Self:
+        """Parse one `KindView` of `connectors/kinds`."""
+        webhook = data["webhook"]
+        return cls(
+            name=data["name"],
+            title=data["title"],
+            category=data["category"],
+            requires_api_key=data["requires_api_key"],
+            default_url=data["default_url"],
+            webhook_path=webhook["path"] if webhook else None,
+            webhook_secret=webhook["secret_setting"] if webhook else None,
+            settings_schema=data["settings_schema"],
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class HaulEvent:
     """One event pushed by the engine."""
 
@@ -187,6 +216,11 @@ class HaulClient:
     async def system(self) -> SystemStatus:
         """Read the engine's status."""
         return SystemStatus.from_dict(await self.request("GET", "/system"))
+
+    async def kinds(self) -> dict[str, ConnectorKind]:
+        """Read the connector kinds the engine serves, by name."""
+        kinds = map(ConnectorKind.from_dict, await self.request("GET", "/connectors/kinds"))
+        return {kind.name: kind for kind in kinds}
 
     @contextlib.asynccontextmanager
     async def events(self) -> AsyncIterator[EventStream]:

@@ -13,7 +13,8 @@ from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 
 from .api import HaulCommandError, HaulError
 from .const import DOMAIN, LOGGER
-from .subentry_flow import CONF_CONNECTOR_ID, CONF_SETTINGS, KINDS
+from .settings_form import known_settings
+from .subentry_flow import CONF_CONNECTOR_ID, CONF_SETTINGS
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -25,8 +26,14 @@ if TYPE_CHECKING:
 
 
 def connector_subentries(entry: HaulConfigEntry) -> list[ConfigSubentry]:
-    """List the entry's connector subentries."""
-    return [sub for sub in entry.subentries.values() if sub.subentry_type in KINDS]
+    """List the entry's connector subentries (every subentry of Haul is a connector)."""
+    return list(entry.subentries.values())
+
+
+def connector_category(entry: HaulConfigEntry, subentry: ConfigSubentry) -> str | None:
+    """Say which kind of service a subentry's connector is (None: a kind the engine lost)."""
+    kind = entry.runtime_data.kinds.get(subentry.subentry_type)
+    return kind.category if kind else None
 
 
 def connector_device_key(coordinator: HaulCoordinator, subentry: ConfigSubentry) -> str:
@@ -36,7 +43,8 @@ def connector_device_key(coordinator: HaulCoordinator, subentry: ConfigSubentry)
 
 def connector_device(coordinator: HaulCoordinator, subentry: ConfigSubentry) -> DeviceInfo:
     """Describe a connector's device: the app as it names itself, a service behind the engine."""
-    kind = KINDS[subentry.subentry_type].title
+    known = coordinator.config_entry.runtime_data.kinds.get(subentry.subentry_type)
+    kind = known.title if known else subentry.subentry_type
     connector = coordinator.data.views.connectors.get(subentry.data[CONF_CONNECTOR_ID])
     return DeviceInfo(
         identifiers={(DOMAIN, connector_device_key(coordinator, subentry))},
@@ -66,7 +74,7 @@ def _adopt_engine_connectors(entry: HaulConfigEntry) -> None:
     runtime = entry.runtime_data
     listed = {subentry.data[CONF_CONNECTOR_ID] for subentry in connector_subentries(entry)}
     for connector in runtime.coordinator.data.views.connectors.values():
-        if connector.id in listed or connector.kind not in KINDS:
+        if connector.id in listed or connector.kind not in runtime.kinds:
             continue
         if connector.name in runtime.creating:
             continue
@@ -135,7 +143,8 @@ async def async_setup_connectors(hass: HomeAssistant, entry: HaulConfigEntry) ->
     client = entry.runtime_data.client
     known = entry.runtime_data.coordinator.data.views.connectors
     for subentry in connector_subentries(entry):
-        if subentry.data[CONF_CONNECTOR_ID] in known:
+        kind = entry.runtime_data.kinds.get(subentry.subentry_type)
+        if subentry.data[CONF_CONNECTOR_ID] in known or kind is None:
             continue
         body: dict[str, Any] = {
             "kind": subentry.subentry_type,
@@ -143,7 +152,7 @@ async def async_setup_connectors(hass: HomeAssistant, entry: HaulConfigEntry) ->
             "url": subentry.data[CONF_URL],
             "api_key": subentry.data[CONF_API_KEY],
             "verify_tls": subentry.data[CONF_VERIFY_SSL],
-            "settings": subentry.data[CONF_SETTINGS],
+            "settings": known_settings(kind, subentry.data[CONF_SETTINGS]),
         }
         try:
             created = await client.request("POST", "/connectors", body)

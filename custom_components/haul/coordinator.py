@@ -13,6 +13,7 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from .api import (
+    ConnectorKind,
     EngineInfo,
     HaulAuthError,
     HaulClient,
@@ -58,6 +59,8 @@ class HaulRuntimeData:
 
     client: HaulClient
     coordinator: HaulCoordinator
+    # The connector kinds the engine serves, read at setup: one subentry type each.
+    kinds: dict[str, ConnectorKind]
     # Names of connectors a subentry flow created: not to be adopted as the engine's own.
     creating: set[str] = field(default_factory=set)
     # What the entities show of each connector subentry; a change of it reloads the entry.

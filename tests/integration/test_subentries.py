@@ -5,13 +5,15 @@ from __future__ import annotations
 import base64
 from typing import TYPE_CHECKING, Any
 
+import probatio
 import pytest
 import pytest_socket
 from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER
 from homeassistant.const import STATE_OFF, STATE_ON, EntityCategory
-from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.data_entry_flow import FlowResultType, section
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.selector import ObjectSelector, SelectSelector
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
@@ -98,6 +100,28 @@ async def add(
     )
 
 
+def shown(schema: probatio.Schema) -> dict[str, Any]:
+    """What a form shows in each field, as the frontend fills it in: suggestion, else default."""
+    values: dict[str, Any] = {}
+    for marker, field in schema.schema.items():
+        suggested = (marker.description or {}).get("suggested_value")
+        if isinstance(field, section):
+            values[marker.schema] = shown(field.schema)
+        elif suggested is not None:
+            values[marker.schema] = suggested
+        elif marker.default is not probatio.UNDEFINED:
+            values[marker.schema] = marker.default()
+    return values
+
+
+def selectors(schema: probatio.Schema) -> dict[str, Any]:
+    """Each field's selector by name (a section's fields under the section's name)."""
+    return {
+        marker.schema: selectors(field.schema) if isinstance(field, section) else field
+        for marker, field in schema.schema.items()
+    }
+
+
 async def _use_the_controls(
     hass: HomeAssistant, engine: EngineProcess, connector_id: str, device_id: str
 ) -> None:
@@ -158,20 +182,52 @@ async def _connector_device(
     return device
 
 
-async def test_sonarr_create_reconfigure_remove(
-    hass: HomeAssistant,
-    module_engine: EngineProcess,
-    entry: MockConfigEntry,
-    fakes: dict[str, Any],
-) -> None:
-    form = {"name": "Sonarr", "url": fakes["sonarr"].url, "api_key": "wrong", "verify_ssl": True,
-            "search_upgrades": False, "upgrades_first": False, "throttle": "conservative",
-            "queue_limit": 5}  # fmt: skip
-    result = await add(hass, entry, "sonarr", form)
+async def _add_sonarr(
+    hass: HomeAssistant, engine: EngineProcess, entry: MockConfigEntry, url: str
+) -> tuple[dict[str, Any], str]:
+    """Add Sonarr through the engine's form, the engine refusing a schedule first; the form used.
+
+    Returns the form and the webhook secret.
+    """
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, "sonarr"), context={"source": SOURCE_USER}
+    )
+    # The form is the engine's: its defaults, its season settings, the custom pace as a section.
+    defaults = shown(result["data_schema"])
+    assert defaults == {
+        "name": "Sonarr", "url": "http://localhost:8989", "verify_ssl": True,
+        "sync_schedule": "*/30 * * * *", "sweep_schedule": "5 * * * *", "scheduled_sweeps": True,
+        "search_upgrades": True, "upgrades_first": False, "throttle": "moderate",
+        "custom_throttle": {"searches_per_minute": 2, "searches_per_day": 200, "batch_size": 5,
+                            "cooldown_minutes": 360, "max_attempts": 6},
+        "queue_limit": 20, "season_search_ratio": 0.5, "episode_search_max": 4,
+        "series_search_min_seasons": 3,
+    }  # fmt: skip
+    throttle = selectors(result["data_schema"])["throttle"]
+    assert isinstance(throttle, SelectSelector)
+    assert throttle.config["translation_key"] == "settings_throttle"
+    assert [option["value"] for option in throttle.config["options"]] == [
+        "conservative", "moderate", "aggressive", "custom",
+    ]  # fmt: skip
+    form = defaults | {
+        "url": url, "api_key": "wrong", "search_upgrades": False,
+        "throttle": "custom", "queue_limit": 5, "sync_schedule": "0 * * * *",
+        "sweep_schedule": "61 * * * *", "season_search_ratio": 0.75, "episode_search_max": 6,
+        "series_search_min_seasons": 2,
+        "custom_throttle": {**defaults["custom_throttle"], "batch_size": 7, "searches_per_day": 40},
+    }  # fmt: skip
+    # A schedule the engine refuses is shown with the engine's words.
+    result = dict(await hass.config_entries.subentries.async_configure(result["flow_id"], form))
+    assert result["errors"] == {"base": "invalid_settings"}
+    assert "settings.sweep_schedule" in result["description_placeholders"]["error"]
+    assert "minute field" in result["description_placeholders"]["error"]
+    assert shown(result["data_schema"])["sweep_schedule"] == "61 * * * *"  # kept to correct
+    form["sweep_schedule"] = "15 */6 * * *"
+    result = dict(await hass.config_entries.subentries.async_configure(result["flow_id"], form))
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "test_failed"}
     assert result["description_placeholders"]["error"]
-    assert connectors(module_engine) == {}
+    assert connectors(engine) == {}
 
     result = dict(
         await hass.config_entries.subentries.async_configure(
@@ -180,25 +236,40 @@ async def test_sonarr_create_reconfigure_remove(
     )
     # Sonarr's webhook (Basic credentials, the secret as password) makes syncs follow imports.
     assert result["step_id"] == "webhook"
-    url, secret = (result["description_placeholders"][key] for key in ("url", "secret"))
-    (connector,) = connectors(module_engine).values()
-    assert url == f"{module_engine.url}/api/v1/webhooks/arr/{connector['id']}"
+    hook, secret = (result["description_placeholders"][key] for key in ("url", "secret"))
+    (connector,) = connectors(engine).values()
+    assert hook == f"{engine.url}/api/v1/webhooks/arr/{connector['id']}"
     assert connector["secrets_set"] == ["webhook_secret"]
     basic = "Basic " + base64.b64encode(f"haul:{secret}".encode()).decode()
-    assert send_webhook(url, {"eventType": "Test"}, basic)[0] == 200
-    assert send_webhook(url, {"eventType": "Test"}, "wrong")[0] == 401
+    assert send_webhook(hook, {"eventType": "Test"}, basic)[0] == 200
+    assert send_webhook(hook, {"eventType": "Test"}, "wrong")[0] == 401
     result = dict(await hass.config_entries.subentries.async_configure(result["flow_id"], {}))
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
+    return form, secret
+
+
+async def test_sonarr_create_reconfigure_remove(
+    hass: HomeAssistant,
+    module_engine: EngineProcess,
+    entry: MockConfigEntry,
+    fakes: dict[str, Any],
+) -> None:
+    form, secret = await _add_sonarr(hass, module_engine, entry, fakes["sonarr"].url)
     (connector,) = connectors(module_engine).values()
     assert (connector["kind"], connector["name"], connector["has_api_key"]) == (
         "sonarr",
         "Sonarr",
         True,
     )
-    assert connector["settings"]["throttle"] == "conservative"
-    assert connector["settings"]["queue_limit"] == 5
-    assert connector["settings"]["search_upgrades"] is False
+    assert connector["settings"] == {
+        "sync_schedule": "0 * * * *", "sweep_schedule": "15 */6 * * *", "scheduled_sweeps": True,
+        "search_upgrades": False, "upgrades_first": False, "throttle": "custom",
+        "custom_throttle": {"searches_per_minute": 2, "searches_per_day": 40, "batch_size": 7,
+                            "cooldown_minutes": 360, "max_attempts": 6},
+        "queue_limit": 5, "season_search_ratio": 0.75, "episode_search_max": 6,
+        "series_search_min_seasons": 2,
+    }  # fmt: skip
     (subentry,) = entry.subentries.values()
     assert subentry.unique_id == connector["id"]
 
@@ -212,7 +283,8 @@ async def test_sonarr_create_reconfigure_remove(
     }  # fmt: skip
     await _use_the_controls(hass, module_engine, connector["id"], device.id)
 
-    # Reconfigure: a new name and pace; the empty API key keeps the stored one.
+    # Reconfigure shows what the engine has now (the switch turned sweeps off), never a secret;
+    # one nested value and the name change, the empty API key and secret keep the stored ones.
     result = dict(
         await hass.config_entries.subentries.async_init(
             (entry.entry_id, "sonarr"),
@@ -220,19 +292,35 @@ async def test_sonarr_create_reconfigure_remove(
         )
     )
     assert result["step_id"] == "reconfigure"
+    current = shown(result["data_schema"])
+    assert current == {
+        "name": "Sonarr", "url": fakes["sonarr"].url, "verify_ssl": True,
+        **{key: value for key, value in form.items() if key not in {"name", "url", "api_key"}},
+        "sweep_schedule": "15 */6 * * *", "scheduled_sweeps": False,
+    }  # fmt: skip
+    changed_pace = {**current["custom_throttle"], "batch_size": 9}
     result = dict(
         await hass.config_entries.subentries.async_configure(
             result["flow_id"],
-            user_input=form | {"name": "TV", "api_key": "", "throttle": "aggressive"},
+            user_input=current | {"name": "TV", "api_key": "", "custom_throttle": changed_pace},
         )
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
     await hass.async_block_till_done()
     changed = connectors(module_engine)[connector["id"]]
-    assert (changed["name"], changed["settings"]["throttle"]) == ("TV", "aggressive")
+    assert changed["name"] == "TV"
+    assert changed["settings"] == connector["settings"] | {
+        "custom_throttle": connector["settings"]["custom_throttle"] | {"batch_size": 9},
+        "scheduled_sweeps": False,
+    }
+    assert changed["secrets_set"] == ["webhook_secret"]
     assert changed["health"] != "unhealthy"
+    hook = f"{module_engine.url}/api/v1/webhooks/arr/{connector['id']}"
+    basic = "Basic " + base64.b64encode(f"haul:{secret}".encode()).decode()
+    assert send_webhook(hook, {"eventType": "Test"}, basic)[0] == 200  # the same secret
     assert entry.subentries[subentry.subentry_id].title == "TV"
+    assert entry.subentries[subentry.subentry_id].data["settings"]["webhook_secret"] == secret
 
     # Removing the subentry removes the connector and its device.
     assert hass.config_entries.async_remove_subentry(entry, subentry.subentry_id)
@@ -248,9 +336,20 @@ async def test_overseerr_shows_its_webhook(
     entry: MockConfigEntry,
     fakes: dict[str, Any],
 ) -> None:
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, "overseerr"), context={"source": SOURCE_USER}
+    )
+    # The ranking profile is one of the engine's quality profiles, by name.
+    profiles = module_engine.call("GET", "/releases/profiles")
+    ranking = selectors(result["data_schema"])["ranking_profile"]
+    assert isinstance(ranking, SelectSelector)
+    assert ranking.config["options"] == [{"value": p["id"], "label": p["name"]} for p in profiles]
+    assert "translation_key" not in ranking.config
     form = {"name": "Overseerr", "url": fakes["overseerr"].url, "api_key": OVERSEERR_KEY,
-            "verify_ssl": True, "reconcile": False, "auto_pick_users": "carol, dave"}  # fmt: skip
-    result = await add(hass, entry, "overseerr", form)
+            "verify_ssl": True, "reconcile": False, "auto_pick_users": [" carol", "dave", ""],
+            "ranking_profile": "1080p-compact",
+            "availability_job": "availability-sync"}  # fmt: skip
+    result = dict(await hass.config_entries.subentries.async_configure(result["flow_id"], form))
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "webhook"
     url, secret = (
@@ -260,7 +359,10 @@ async def test_overseerr_shows_its_webhook(
     (connector,) = connectors(module_engine).values()
     assert url == f"{module_engine.url}/api/v1/webhooks/overseerr/{connector['id']}"
     assert connector["secrets_set"] == ["webhook_secret"]
-    assert connector["settings"]["auto_pick_users"] == ["carol", "dave"]
+    assert connector["settings"] == {
+        "reconcile": False, "auto_pick_users": ["carol", "dave"],
+        "ranking_profile": "1080p-compact", "availability_job": "availability-sync",
+    }  # fmt: skip
     result = dict(await hass.config_entries.subentries.async_configure(result["flow_id"], {}))
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
@@ -280,28 +382,59 @@ async def test_overseerr_shows_its_webhook(
         redacted, redacted,
     )  # fmt: skip
 
+    # A new webhook secret (typed in on reconfigure) is shown to paste; emptied, the profile is
+    # the engine's default again.
     (subentry,) = entry.subentries.values()
+    result = dict(
+        await hass.config_entries.subentries.async_init(
+            (entry.entry_id, "overseerr"),
+            context={"source": SOURCE_RECONFIGURE, "subentry_id": subentry.subentry_id},
+        )
+    )
+    current = shown(result["data_schema"])
+    assert current["ranking_profile"] == "1080p-compact"
+    assert "webhook_secret" not in current
+    del current["ranking_profile"]
+    result = dict(
+        await hass.config_entries.subentries.async_configure(
+            result["flow_id"], current | {"webhook_secret": "a-secret-of-my-own"}
+        )
+    )
+    assert result["step_id"] == "webhook"
+    assert result["description_placeholders"] == {"url": url, "secret": "a-secret-of-my-own"}
+    result = dict(await hass.config_entries.subentries.async_configure(result["flow_id"], {}))
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    assert connectors(module_engine)[connector["id"]]["settings"]["ranking_profile"] is None
+    assert send_webhook(url, body, secret)[0] == 401
+    assert send_webhook(url, body, "a-secret-of-my-own")[0] == 200
+
     hass.config_entries.async_remove_subentry(entry, subentry.subentry_id)
     await hass.async_block_till_done()
     await wait_for(lambda: connectors(module_engine) == {})
 
 
-async def test_other_kinds_and_errors(
-    hass: HomeAssistant,
-    module_engine: EngineProcess,
-    entry: MockConfigEntry,
-    fakes: dict[str, Any],
-) -> None:
-    torznab = {"name": "Indexer", "url": f"{fakes['torznab'].url}/api", "api_key": TORZNAB_KEY,
-               "verify_ssl": True, "timeout": 10, "concurrency": 3}  # fmt: skip
-    result = await add(hass, entry, "torznab", torznab)
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    await hass.async_block_till_done()  # the entry reloads to show the connector
-    jellyfin = {"name": "Indexer", "url": fakes["jellyfin"].url, "api_key": JELLYFIN_KEY,
-                "verify_ssl": True}  # fmt: skip
+async def _add_jellyfin(hass: HomeAssistant, entry: MockConfigEntry, url: str) -> list[Any]:
+    """Add Jellyfin with a path map after the form's and the engine's refusals; the map."""
+    # A path map is a list of folder pairs, each pair labelled by the engine's titles.
+    path_map = [{"key": "/data/media", "value": "/media"}, {"key": "/downloads", "value": "/dl"}]
+    jellyfin = {"name": "Indexer", "url": url, "api_key": JELLYFIN_KEY,
+                "verify_ssl": True, "path_map": path_map}  # fmt: skip
     result = await add(hass, entry, "jellyfin", jellyfin | {"url": "ftp://jellyfin.local"})
     assert result["errors"] == {"base": "invalid_settings"}
     assert "http(s)" in result["description_placeholders"]["error"]
+    pairs = selectors(result["data_schema"])["path_map"]
+    assert isinstance(pairs, ObjectSelector)
+    assert pairs.config["multiple"] is True
+    assert pairs.config["translation_key"] == "settings_path_map"
+    twice = [*path_map, {"key": "/downloads", "value": "/elsewhere"}]
+    result = dict(
+        await hass.config_entries.subentries.async_configure(
+            result["flow_id"], user_input=jellyfin | {"path_map": twice}
+        )
+    )
+    assert result["errors"] == {"base": "invalid_settings"}
+    assert result["description_placeholders"]["error"] == "path_map: '/downloads' is given twice"
     result = dict(
         await hass.config_entries.subentries.async_configure(result["flow_id"], user_input=jellyfin)
     )
@@ -313,9 +446,40 @@ async def test_other_kinds_and_errors(
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
+    return path_map
+
+
+async def test_other_kinds_and_errors(
+    hass: HomeAssistant,
+    module_engine: EngineProcess,
+    entry: MockConfigEntry,
+    fakes: dict[str, Any],
+) -> None:
+    torznab = {"name": "Indexer", "url": f"{fakes['torznab'].url}/api", "api_key": TORZNAB_KEY,
+               "verify_ssl": True, "timeout": 10, "concurrency": 3,
+               "categories": ["2000", " 5000 "]}  # fmt: skip
+    result = await add(hass, entry, "torznab", torznab)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()  # the entry reloads to show the connector
+    path_map = await _add_jellyfin(hass, entry, fakes["jellyfin"].url)
     kinds = {c["kind"]: c for c in connectors(module_engine).values()}
     assert set(kinds) == {"torznab", "jellyfin"}
-    assert kinds["torznab"]["settings"]["concurrency"] == 3
+    assert kinds["torznab"]["settings"] == {
+        "timeout": 10.0, "concurrency": 3, "categories": [2000, 5000], "max_pages": 1,
+    }  # fmt: skip
+    assert kinds["jellyfin"]["settings"] == {
+        "path_map": {pair["key"]: pair["value"] for pair in path_map}
+    }
+    # Reconfigure shows the map as it is stored.
+    subentry = next(s for s in entry.subentries.values() if s.subentry_type == "jellyfin")
+    result = dict(
+        await hass.config_entries.subentries.async_init(
+            (entry.entry_id, "jellyfin"),
+            context={"source": SOURCE_RECONFIGURE, "subentry_id": subentry.subentry_id},
+        )
+    )
+    assert shown(result["data_schema"])["path_map"] == path_map
+    hass.config_entries.subentries.async_abort(result["flow_id"])
     assert hass.states.get("sensor.indexer_failures") is not None
     # A search through the engine shows how long the indexer took to answer.
     assert state(hass, "sensor.indexer_last_response_time") == "unknown"
@@ -345,6 +509,7 @@ async def test_other_kinds_and_errors(
     await hass.async_block_till_done()
     again = {c["kind"]: c for c in connectors(module_engine).values()}
     assert set(again) == {"torznab", "jellyfin"}
+    assert [again[kind]["settings"] for kind in kinds] == [c["settings"] for c in kinds.values()]
     assert again["jellyfin"]["has_api_key"] is True
     assert {s.data["connector_id"] for s in entry.subentries.values()} == {
         c["id"] for c in again.values()
@@ -396,3 +561,23 @@ async def test_connectors_made_elsewhere_appear_as_devices(
     await hass.async_block_till_done()
     assert hass.states.get("sensor.elsewhere_failures") is None
     assert setups == [again.entry_id]  # its setup above; the removal reloaded nothing
+
+
+async def test_the_add_buttons_follow_the_engines_kinds(
+    hass: HomeAssistant, own_engine: EngineProcess
+) -> None:
+    """One subentry type per kind the engine serves; none while the engine is away."""
+    served = {kind["name"] for kind in own_engine.call("GET", "/connectors/kinds")}
+    loaded = await load(hass, entry_for(own_engine))
+    assert set(loaded.supported_subentry_types) == served
+    assert all(kind["supports_reconfigure"] for kind in loaded.supported_subentry_types.values())
+    assert await hass.config_entries.async_unload(loaded.entry_id)
+    assert loaded.supported_subentry_types == {}
+
+    # Asked while the engine is down (Home Assistant keeps that answer), then the engine returns.
+    await hass.async_add_executor_job(own_engine.stop)
+    assert not await hass.config_entries.async_setup(loaded.entry_id)
+    assert loaded.supported_subentry_types == {}
+    await hass.async_add_executor_job(own_engine.start)
+    assert await hass.config_entries.async_reload(loaded.entry_id)
+    assert set(loaded.supported_subentry_types) == served
