@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from homeassistant.data_entry_flow import section
 from homeassistant.helpers.selector import ObjectSelector, SelectSelector
 from homeassistant.helpers.translation import async_get_translations
+from homeassistant.setup import async_setup_component
 
 from custom_components.haul.api import ConnectorKind
 from custom_components.haul.const import DOMAIN
@@ -16,6 +17,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from homeassistant.core import HomeAssistant
+    from pytest_homeassistant_custom_component.common import MockConfigEntry
+    from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
     from tests.support.engine import EngineProcess
 
@@ -80,3 +83,40 @@ async def test_every_served_setting_has_a_label(hass: HomeAssistant, engine: Eng
     fields = {marker.schema: field for marker, field in form_fields(overseerr, {}).items()}
     assert "translation_key" not in fields["ranking_profile"].config
     assert {option["label"] for option in fields["ranking_profile"].config["options"]} >= {"Any"}
+
+
+async def test_the_frontend_gets_every_form(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    engine: EngineProcess,
+    loaded_entry: MockConfigEntry,
+) -> None:
+    """Each kind's form as Home Assistant's REST API sends it to the frontend (serialised)."""
+    assert await async_setup_component(hass, "config", {})
+    client = await hass_client()
+    flows = "/api/config/config_entries/subentries/flow"
+    forms: dict[str, dict[str, Any]] = {}
+    for kind in engine.call("GET", "/connectors/kinds"):
+        answer = await client.post(flows, json={"handler": [loaded_entry.entry_id, kind["name"]]})
+        assert answer.status == 200, await answer.text()
+        shown = await answer.json()
+        forms[kind["name"]] = {field["name"]: field for field in shown["data_schema"]}
+        assert (await client.delete(f"{flows}/{shown['flow_id']}")).status == 200
+    sonarr, jellyfin = forms["sonarr"], forms["jellyfin"]
+    pace = sonarr["custom_throttle"]
+    assert (pace["type"], pace["expanded"]) == ("expandable", False)
+    batch = next(field for field in pace["schema"] if field["name"] == "batch_size")
+    assert (
+        batch["selector"]["number"] | {"min": 1, "max": 50, "step": 1}
+        == batch["selector"]["number"]
+    )
+    assert batch["default"] == 5
+    assert sonarr["throttle"]["selector"]["select"]["translation_key"] == "settings_throttle"
+    assert sonarr["webhook_secret"]["selector"] == {"text": {"type": "password", "multiline": False,
+                                                             "multiple": False}}  # fmt: skip
+    assert "season_search_ratio" in sonarr
+    assert "season_search_ratio" not in forms["radarr"]
+    pairs = jellyfin["path_map"]["selector"]["object"]
+    assert (pairs["multiple"], set(pairs["fields"])) == (True, {"key", "value"})
+    assert jellyfin["path_map"]["default"] == []
+    assert forms["torznab"]["categories"]["selector"]["text"]["multiple"] is True
