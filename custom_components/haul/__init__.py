@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from homeassistant.const import CONF_TOKEN, CONF_URL, Platform
-from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
-from .api import HaulClient, HaulError
+from .api import HaulClient
 from .card import async_setup_card
 from .connectors import async_setup_connectors
 from .const import DOMAIN
@@ -56,15 +55,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaulConfigEntry) -> bool
     dr.async_get(hass).async_get_or_create(
         config_entry_id=entry.entry_id, **engine_device(coordinator)
     )
-    try:
-        kinds = await client.kinds()
-    except HaulError as err:
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN,
-            translation_key="cannot_connect",
-            translation_placeholders={"error": str(err)},
-        ) from err
-    entry.runtime_data = HaulRuntimeData(client=client, coordinator=coordinator, kinds=kinds)
+    entry.runtime_data = HaulRuntimeData(client=client, coordinator=coordinator)
     forget_subentry_types(entry)
     await async_setup_connectors(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)

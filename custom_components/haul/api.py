@@ -121,16 +121,12 @@ class ConnectorKind:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Self:
         """Parse one `KindView` of `connectors/kinds`."""
-        webhook = data["webhook"]
+        webhook = data["webhook"] or {}
+        same = ("name", "title", "category", "requires_api_key", "default_url", "settings_schema")
         return cls(
-            name=data["name"],
-            title=data["title"],
-            category=data["category"],
-            requires_api_key=data["requires_api_key"],
-            default_url=data["default_url"],
-            webhook_path=webhook["path"] if webhook else None,
-            webhook_secret=webhook["secret_setting"] if webhook else None,
-            settings_schema=data["settings_schema"],
+            **{key: data[key] for key in same},
+            webhook_path=webhook.get("path"),
+            webhook_secret=webhook.get("secret_setting"),
         )
 
 

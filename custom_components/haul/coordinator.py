@@ -42,6 +42,8 @@ class HaulData:
     info: EngineInfo
     system: SystemStatus
     views: HaulViews = field(default_factory=HaulViews)
+    # The connector kinds the engine serves: one subentry type each.
+    kinds: dict[str, ConnectorKind] = field(default_factory=dict)
 
 
 def _on_heartbeat(data: HaulData, event: HaulEvent) -> HaulData:
@@ -59,14 +61,17 @@ class HaulRuntimeData:
 
     client: HaulClient
     coordinator: HaulCoordinator
-    # The connector kinds the engine serves, read at setup: one subentry type each.
-    kinds: dict[str, ConnectorKind]
     # Names of connectors a subentry flow created: not to be adopted as the engine's own.
     creating: set[str] = field(default_factory=set)
     # What the entities show of each connector subentry; a change of it reloads the entry.
     shown: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
     # One per platform: adds a new connector subentry's entities without a reload.
     connector_entity_adders: list[Callable[[ConfigSubentry], None]] = field(default_factory=list)
+
+    @property
+    def kinds(self) -> dict[str, ConnectorKind]:
+        """The connector kinds the engine served when it last connected."""
+        return self.coordinator.data.kinds
 
 
 type HaulConfigEntry = ConfigEntry[HaulRuntimeData]
@@ -91,6 +96,7 @@ class HaulCoordinator(DataUpdateCoordinator[HaulData]):
                 info=info,
                 system=await self.client.system(),
                 views=await read_views(self.client, info.features),
+                kinds=await self.client.kinds(),
             )
         except HaulAuthError as err:
             raise ConfigEntryAuthFailed(

@@ -262,14 +262,10 @@ async def test_sonarr_create_reconfigure_remove(
         "Sonarr",
         True,
     )
-    assert connector["settings"] == {
-        "sync_schedule": "0 * * * *", "sweep_schedule": "15 */6 * * *", "scheduled_sweeps": True,
-        "search_upgrades": False, "upgrades_first": False, "throttle": "custom",
-        "custom_throttle": {"searches_per_minute": 2, "searches_per_day": 40, "batch_size": 7,
-                            "cooldown_minutes": 360, "max_attempts": 6},
-        "queue_limit": 5, "season_search_ratio": 0.75, "episode_search_max": 6,
-        "series_search_min_seasons": 2,
-    }  # fmt: skip
+    # The engine keeps every setting as the form gave it.
+    connection = {"name", "url", "api_key", "verify_ssl"}
+    assert connector["settings"] == {k: v for k, v in form.items() if k not in connection}
+    assert connector["settings"]["custom_throttle"]["batch_size"] == 7
     (subentry,) = entry.subentries.values()
     assert subentry.unique_id == connector["id"]
 

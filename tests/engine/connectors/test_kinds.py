@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import aiohttp
 import jsonschema
 
 if TYPE_CHECKING:
@@ -187,12 +186,5 @@ def test_ranking_profiles_are_the_engines(engine: EngineProcess) -> None:
 async def test_kinds_on_the_websocket_and_in_the_openapi_document(engine: EngineProcess) -> None:
     document = engine.call("GET", "/openapi.json")
     assert "get" in document["paths"]["/api/v1/connectors/kinds"]
-    async with (
-        aiohttp.ClientSession() as session,
-        session.ws_connect(f"{engine.url}/api/v1/ws") as ws,
-    ):
-        await ws.send_json({"type": "auth", "token": engine.token})
-        assert (await ws.receive_json())["type"] == "auth_ok"
-        await ws.send_json({"id": 1, "command": "connectors/kinds"})
-        reply = await ws.receive_json()
+    reply = await engine.ws_call("connectors/kinds")
     assert reply["result"] == engine.call("GET", "/connectors/kinds")
