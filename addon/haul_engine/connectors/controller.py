@@ -215,8 +215,7 @@ class ConnectorsController(Controller):
         model = _validate_settings(kind, values)
         for setting, source in kind.choice_fields().items():
             value = getattr(model, setting)
-            choices = await self._choices(source)
-            if value is not None and value not in choices:
+            if value is not None and value not in (choices := await self._choices(source)):
                 msg = f"settings.{setting}: {value!r} is not one of {', '.join(choices)}"
                 raise InvalidInput(msg)
         return model
