@@ -162,7 +162,9 @@ class ConnectorSubentryFlow(ConfigSubentryFlow):
                 **form_fields(kind, values),
             }
         )
-        shown = {key: value for key, value in (user_input or {}).items() if key != CONF_API_KEY}
+        # What was typed is shown again after an error, never a key or secret.
+        hidden = {CONF_API_KEY, *_secrets(kind, user_input or {})}
+        shown = {key: value for key, value in (user_input or {}).items() if key not in hidden}
         return self.async_show_form(
             step_id="reconfigure" if reconfiguring else "user",
             data_schema=self.add_suggested_values_to_schema(schema, shown),

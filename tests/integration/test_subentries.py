@@ -217,11 +217,15 @@ async def _add_sonarr(
         "custom_throttle": {**defaults["custom_throttle"], "batch_size": 7, "searches_per_day": 40},
     }  # fmt: skip
     # A schedule the engine refuses is shown with the engine's words.
-    result = dict(await hass.config_entries.subentries.async_configure(result["flow_id"], form))
+    typed = form | {"webhook_secret": "typed-secret"}
+    result = dict(await hass.config_entries.subentries.async_configure(result["flow_id"], typed))
     assert result["errors"] == {"base": "invalid_settings"}
     assert "settings.sweep_schedule" in result["description_placeholders"]["error"]
     assert "minute field" in result["description_placeholders"]["error"]
-    assert shown(result["data_schema"])["sweep_schedule"] == "61 * * * *"  # kept to correct
+    again = shown(result["data_schema"])
+    assert again["sweep_schedule"] == "61 * * * *"  # kept to correct
+    assert "api_key" not in again
+    assert "webhook_secret" not in again
     form["sweep_schedule"] = "15 */6 * * *"
     result = dict(await hass.config_entries.subentries.async_configure(result["flow_id"], form))
     assert result["type"] is FlowResultType.FORM
