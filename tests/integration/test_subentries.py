@@ -395,6 +395,7 @@ async def test_overseerr_shows_its_webhook(
     assert current["ranking_profile"] == "1080p-compact"
     assert "webhook_secret" not in current
     del current["ranking_profile"]
+    tested = len(fakes["overseerr"].requests)
     result = dict(
         await hass.config_entries.subentries.async_configure(
             result["flow_id"], current | {"webhook_secret": "a-secret-of-my-own"}
@@ -408,6 +409,12 @@ async def test_overseerr_shows_its_webhook(
     assert connectors(module_engine)[connector["id"]]["settings"]["ranking_profile"] is None
     assert send_webhook(url, body, secret)[0] == 401
     assert send_webhook(url, body, "a-secret-of-my-own")[0] == 200
+
+    # The engine tested the app, then asks it who it is in the background once it is saved.
+    def asked() -> int:
+        return sum("/status" in request["path"] for request in fakes["overseerr"].requests[tested:])
+
+    await wait_for(lambda: asked() >= 2)
 
     hass.config_entries.async_remove_subentry(entry, subentry.subentry_id)
     await hass.async_block_till_done()
@@ -509,6 +516,13 @@ async def test_other_kinds_and_errors(
     await hass.async_block_till_done()
     again = {c["kind"]: c for c in connectors(module_engine).values()}
     assert set(again) == {"torznab", "jellyfin"}
+    # The engine asks each app again who it is (and checks the media server) in the background.
+    await wait_for(
+        lambda: (
+            all(c["app"] for c in connectors(module_engine).values())
+            and connectors(module_engine)[again["jellyfin"]["id"]]["health"] == "healthy"
+        )
+    )
     assert [again[kind]["settings"] for kind in kinds] == [c["settings"] for c in kinds.values()]
     assert again["jellyfin"]["has_api_key"] is True
     assert {s.data["connector_id"] for s in entry.subentries.values()} == {
