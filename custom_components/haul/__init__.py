@@ -19,6 +19,7 @@ from .entity import engine_device
 from .push import EventPump
 from .repairs import async_follow_issues, incompatible_issue
 from .services import async_setup_services
+from .subentry_flow import forget_subentry_types
 from .websocket_api import async_setup_websocket
 
 if TYPE_CHECKING:
@@ -55,6 +56,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaulConfigEntry) -> bool
         config_entry_id=entry.entry_id, **engine_device(coordinator)
     )
     entry.runtime_data = HaulRuntimeData(client=client, coordinator=coordinator)
+    forget_subentry_types(entry)
     await async_setup_connectors(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     coordinator.start_push()
@@ -65,6 +67,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaulConfigEntry) -> bool
 async def async_unload_entry(hass: HomeAssistant, entry: HaulConfigEntry) -> bool:
     """Remove the entities and the entry's repair issues; the event task ends with the entry."""
     ir.async_delete_issue(hass, DOMAIN, incompatible_issue(entry.entry_id))
+    forget_subentry_types(entry)
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 

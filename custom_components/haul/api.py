@@ -106,6 +106,31 @@ class SystemStatus:
 
 
 @dataclass(frozen=True, slots=True)
+class ConnectorKind:
+    """A connector kind the engine serves: what it is and its settings' JSON schema."""
+
+    name: str
+    title: str
+    category: str
+    requires_api_key: bool
+    default_url: str
+    webhook_path: str | None  # where the app sends its webhook, with {connector_id}
+    webhook_secret: str | None  # the setting holding the webhook's secret
+    settings_schema: dict[str, Any]
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Self:
+        """Parse one `KindView` of `connectors/kinds`."""
+        webhook = data["webhook"] or {}
+        same = ("name", "title", "category", "requires_api_key", "default_url", "settings_schema")
+        return cls(
+            **{key: data[key] for key in same},
+            webhook_path=webhook.get("path"),
+            webhook_secret=webhook.get("secret_setting"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class HaulEvent:
     """One event pushed by the engine."""
 
@@ -198,6 +223,11 @@ class HaulClient:
     async def system(self) -> SystemStatus:
         """Read the engine's status."""
         return SystemStatus.from_dict(await self.request("GET", "/system"))
+
+    async def kinds(self) -> dict[str, ConnectorKind]:
+        """Read the connector kinds the engine serves, by name."""
+        kinds = map(ConnectorKind.from_dict, await self.request("GET", "/connectors/kinds"))
+        return {kind.name: kind for kind in kinds}
 
     @contextlib.asynccontextmanager
     async def events(self) -> AsyncIterator[EventStream]:

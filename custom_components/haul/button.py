@@ -11,7 +11,6 @@ from .connector_entities import BUTTONS as CONNECTOR_BUTTONS
 from .connector_entities import HaulConnectorButton, add_connector_entities
 from .entity import HaulEntity
 from .errors import call_engine
-from .views import ARR_KINDS
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -34,7 +33,7 @@ class HaulButtonEntityDescription(ButtonEntityDescription):
 
 async def _sweep_all(coordinator: HaulCoordinator) -> None:
     for connector in coordinator.data.views.connectors.values():
-        if connector.kind in ARR_KINDS and connector.enabled:
+        if connector.category == "arr" and connector.enabled:
             await call_engine(coordinator.client, "POST", f"/connectors/{connector.id}/sweep")
 
 

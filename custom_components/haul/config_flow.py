@@ -30,7 +30,7 @@ from .api import (
 )
 from .const import DOMAIN, LOGGER
 from .options_flow import HaulOptionsFlow
-from .subentry_flow import SUBENTRY_FLOWS
+from .subentry_flow import subentry_flows
 
 if TYPE_CHECKING:  # pragma: no cover - 100 % of this module is under test
     from collections.abc import Mapping
@@ -60,11 +60,10 @@ class HaulConfigFlow(ConfigFlow, domain=DOMAIN):
     @classmethod
     @callback
     def async_get_supported_subentry_types(
-        cls,
-        config_entry: HaulConfigEntry,  # noqa: ARG003 - HA signature
+        cls, config_entry: HaulConfigEntry
     ) -> dict[str, type[ConfigSubentryFlow]]:
-        """One subentry type per connector kind of the engine."""
-        return SUBENTRY_FLOWS
+        """One subentry type per connector kind the engine serves."""
+        return subentry_flows(config_entry)
 
     @staticmethod
     @callback

@@ -21,11 +21,15 @@ from homeassistant.components.switch import SwitchEntity, SwitchEntityDescriptio
 from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfTime
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .connectors import connector_device, connector_device_key, connector_subentries
+from .connectors import (
+    connector_category,
+    connector_device,
+    connector_device_key,
+    connector_subentries,
+)
 from .coordinator import HaulCoordinator
 from .errors import call_engine
-from .subentry_flow import CONF_CONNECTOR_ID, KINDS
-from .views import ARR_KINDS
+from .subentry_flow import CONF_CONNECTOR_ID
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -38,32 +42,33 @@ if TYPE_CHECKING:
     from .coordinator import HaulConfigEntry, HaulData
     from .views import Connector
 
-INDEXER_KINDS = frozenset({"prowlarr", "torznab"})
+# The engine's categories of connector kinds.
+ARRS, INDEXERS, REQUEST_APPS = frozenset({"arr"}), frozenset({"indexer"}), frozenset({"request"})
 PROBLEMS = frozenset({"degraded", "unhealthy", "offline"})
 
 
 @dataclass(frozen=True, kw_only=True)
 class ConnectorSensorDescription(SensorEntityDescription):
-    """A sensor of the connectors of some kinds, and how to read it."""
+    """A sensor of the connectors of some categories, and how to read it."""
 
-    kinds: frozenset[str]
+    categories: frozenset[str]
     value_fn: Callable[[HaulData, str], str | int | float | datetime | None]
 
 
 @dataclass(frozen=True, kw_only=True)
 class ConnectorSwitchDescription(SwitchEntityDescription):
-    """A switch of the connectors of some kinds: what it reads and the change it sends."""
+    """A switch of the connectors of some categories (None: all): what it reads, what it sends."""
 
-    kinds: frozenset[str]
+    categories: frozenset[str] | None
     is_on_fn: Callable[[Connector], bool]
     body_fn: Callable[[bool], dict[str, Any]]
 
 
 @dataclass(frozen=True, kw_only=True)
 class ConnectorButtonDescription(ButtonEntityDescription):
-    """A button of the connectors of some kinds: the engine command it runs."""
+    """A button of the connectors of some categories: the engine command it runs."""
 
-    kinds: frozenset[str]
+    categories: frozenset[str]
     command: str
 
 
@@ -103,21 +108,21 @@ SENSORS = (
     ConnectorSensorDescription(
         key="missing",
         translation_key="missing",
-        kinds=ARR_KINDS,
+        categories=ARRS,
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=_library("missing"),
     ),
     ConnectorSensorDescription(
         key="cutoff_unmet",
         translation_key="cutoff_unmet",
-        kinds=ARR_KINDS,
+        categories=ARRS,
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=_library("cutoff_unmet"),
     ),
     ConnectorSensorDescription(
         key="completion",
         translation_key="completion",
-        kinds=ARR_KINDS,
+        categories=ARRS,
         native_unit_of_measurement=PERCENTAGE,
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=1,
@@ -126,7 +131,7 @@ SENSORS = (
     ConnectorSensorDescription(
         key="last_sync",
         translation_key="last_sync",
-        kinds=ARR_KINDS,
+        categories=ARRS,
         device_class=SensorDeviceClass.TIMESTAMP,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=_last_sync,
@@ -134,14 +139,14 @@ SENSORS = (
     ConnectorSensorDescription(
         key="pending_requests",
         translation_key="pending_requests",
-        kinds=frozenset({"overseerr"}),
+        categories=REQUEST_APPS,
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=_pending,
     ),
     ConnectorSensorDescription(
         key="last_success",
         translation_key="last_success",
-        kinds=INDEXER_KINDS,
+        categories=INDEXERS,
         device_class=SensorDeviceClass.TIMESTAMP,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=_last_success,
@@ -149,7 +154,7 @@ SENSORS = (
     ConnectorSensorDescription(
         key="failures",
         translation_key="failures",
-        kinds=INDEXER_KINDS,
+        categories=INDEXERS,
         state_class=SensorStateClass.MEASUREMENT,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=_failures,
@@ -157,7 +162,7 @@ SENSORS = (
     ConnectorSensorDescription(
         key="response_time",
         translation_key="response_time",
-        kinds=INDEXER_KINDS,
+        categories=INDEXERS,
         device_class=SensorDeviceClass.DURATION,
         native_unit_of_measurement=UnitOfTime.MILLISECONDS,
         state_class=SensorStateClass.MEASUREMENT,
@@ -175,22 +180,22 @@ SWITCHES = (
         key="enabled",
         translation_key="connector_enabled",
         entity_category=EntityCategory.CONFIG,
-        kinds=frozenset(KINDS),
+        categories=None,
         is_on_fn=lambda connector: connector.enabled,
         body_fn=lambda on: {"enabled": on},
     ),
     ConnectorSwitchDescription(
         key="scheduled_sweeps",
         translation_key="scheduled_sweeps",
-        kinds=ARR_KINDS,
+        categories=ARRS,
         is_on_fn=lambda connector: bool(connector.settings.get("scheduled_sweeps", True)),
         body_fn=lambda on: {"settings": {"scheduled_sweeps": on}},
     ),
 )
 BUTTONS = (
-    ConnectorButtonDescription(key="sync", translation_key="sync", kinds=ARR_KINDS, command="sync"),
+    ConnectorButtonDescription(key="sync", translation_key="sync", categories=ARRS, command="sync"),
     ConnectorButtonDescription(
-        key="sweep", translation_key="sweep", kinds=ARR_KINDS, command="sweep"
+        key="sweep", translation_key="sweep", categories=ARRS, command="sweep"
     ),
 )
 
@@ -294,15 +299,16 @@ def add_connector_entities[D: EntityDescription](
     descriptions: tuple[D, ...],
     entity: Callable[[HaulCoordinator, ConfigSubentry, D], HaulConnectorEntity],
 ) -> None:
-    """Add the entities each connector subentry's kind has, to the subentry; later ones too."""
+    """Add the entities of each connector subentry's category, to the subentry; later ones too."""
     coordinator = entry.runtime_data.coordinator
 
     def add(subentry: ConfigSubentry) -> None:
+        category = connector_category(entry, subentry)
         async_add_entities(
             (
                 entity(coordinator, subentry, description)
                 for description in descriptions
-                if subentry.subentry_type in getattr(description, "kinds", KINDS)
+                if _offered(description, category)
             ),
             config_subentry_id=subentry.subentry_id,
         )
@@ -310,3 +316,9 @@ def add_connector_entities[D: EntityDescription](
     for subentry in connector_subentries(entry):
         add(subentry)
     entry.runtime_data.connector_entity_adders.append(add)
+
+
+def _offered(description: EntityDescription, category: str | None) -> bool:
+    """Whether connectors of the category have the entity (descriptions without categories: all)."""
+    categories: frozenset[str] | None = getattr(description, "categories", None)
+    return categories is None or category in categories

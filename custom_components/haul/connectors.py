@@ -14,7 +14,8 @@ from homeassistant.helpers.storage import Store
 
 from .api import HaulCommandError, HaulError
 from .const import DOMAIN, LOGGER
-from .subentry_flow import CONF_CONNECTOR_ID, CONF_SETTINGS, KINDS
+from .settings_form import known_settings
+from .subentry_flow import CONF_CONNECTOR_ID, CONF_SETTINGS
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -26,8 +27,14 @@ if TYPE_CHECKING:
 
 
 def connector_subentries(entry: HaulConfigEntry) -> list[ConfigSubentry]:
-    """List the entry's connector subentries."""
-    return [sub for sub in entry.subentries.values() if sub.subentry_type in KINDS]
+    """List the entry's connector subentries (every subentry of Haul is a connector)."""
+    return list(entry.subentries.values())
+
+
+def connector_category(entry: HaulConfigEntry, subentry: ConfigSubentry) -> str | None:
+    """Say which kind of service a subentry's connector is (None: a kind the engine lost)."""
+    kind = entry.runtime_data.kinds.get(subentry.subentry_type)
+    return kind.category if kind else None
 
 
 def connector_device_key(coordinator: HaulCoordinator, subentry: ConfigSubentry) -> str:
@@ -37,7 +44,8 @@ def connector_device_key(coordinator: HaulCoordinator, subentry: ConfigSubentry)
 
 def connector_device(coordinator: HaulCoordinator, subentry: ConfigSubentry) -> DeviceInfo:
     """Describe a connector's device: the app as it names itself, a service behind the engine."""
-    kind = KINDS[subentry.subentry_type].title
+    known = coordinator.config_entry.runtime_data.kinds.get(subentry.subentry_type)
+    kind = known.title if known else subentry.subentry_type
     connector = coordinator.data.views.connectors.get(subentry.data[CONF_CONNECTOR_ID])
     return DeviceInfo(
         identifiers={(DOMAIN, connector_device_key(coordinator, subentry))},
@@ -70,7 +78,7 @@ def _adopt_engine_connectors(entry: HaulConfigEntry) -> None:
         if (
             connector.id in listed
             or connector.id in runtime.removing
-            or connector.kind not in KINDS
+            or connector.kind not in runtime.kinds
         ):
             continue
         if connector.name in runtime.creating:
@@ -172,7 +180,8 @@ async def async_setup_connectors(hass: HomeAssistant, entry: HaulConfigEntry) ->
     entry.runtime_data.removing = await _remove_connectors(hass, entry, client, set())
     known = entry.runtime_data.coordinator.data.views.connectors
     for subentry in connector_subentries(entry):
-        if subentry.data[CONF_CONNECTOR_ID] in known:
+        kind = entry.runtime_data.kinds.get(subentry.subentry_type)
+        if subentry.data[CONF_CONNECTOR_ID] in known or kind is None:
             continue
         body: dict[str, Any] = {
             "kind": subentry.subentry_type,
@@ -180,7 +189,7 @@ async def async_setup_connectors(hass: HomeAssistant, entry: HaulConfigEntry) ->
             "url": subentry.data[CONF_URL],
             "api_key": subentry.data[CONF_API_KEY],
             "verify_tls": subentry.data[CONF_VERIFY_SSL],
-            "settings": subentry.data[CONF_SETTINGS],
+            "settings": known_settings(kind, subentry.data[CONF_SETTINGS]),
         }
         try:
             created = await client.request("POST", "/connectors", body)

@@ -13,6 +13,7 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 
 from .api import (
+    ConnectorKind,
     EngineInfo,
     HaulAuthError,
     HaulClient,
@@ -41,6 +42,8 @@ class HaulData:
     info: EngineInfo
     system: SystemStatus
     views: HaulViews = field(default_factory=HaulViews)
+    # The connector kinds the engine serves: one subentry type each.
+    kinds: dict[str, ConnectorKind] = field(default_factory=dict)
 
 
 def _on_heartbeat(data: HaulData, event: HaulEvent) -> HaulData:
@@ -67,6 +70,11 @@ class HaulRuntimeData:
     # One per platform: adds a new connector subentry's entities without a reload.
     connector_entity_adders: list[Callable[[ConfigSubentry], None]] = field(default_factory=list)
 
+    @property
+    def kinds(self) -> dict[str, ConnectorKind]:
+        """The connector kinds the engine served when it last connected."""
+        return self.coordinator.data.kinds
+
 
 type HaulConfigEntry = ConfigEntry[HaulRuntimeData]
 
@@ -90,6 +98,7 @@ class HaulCoordinator(DataUpdateCoordinator[HaulData]):
                 info=info,
                 system=await self.client.system(),
                 views=await read_views(self.client, info.features),
+                kinds=await self.client.kinds(),
             )
         except HaulAuthError as err:
             raise ConfigEntryAuthFailed(

@@ -14,7 +14,6 @@ from homeassistant.helpers import config_validation as cv
 
 from .const import DOMAIN
 from .errors import call_engine
-from .views import ARR_KINDS
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Coroutine
@@ -142,7 +141,7 @@ def _connector_command(command: str) -> Callable[..., Awaitable[dict[str, Any]]]
             targets = [data["connector_id"]]
         else:
             views = entry.runtime_data.coordinator.data.views
-            targets = [c.id for c in views.connectors.values() if c.kind in ARR_KINDS and c.enabled]
+            targets = [c.id for c in views.connectors.values() if c.category == "arr" and c.enabled]
         return {
             "connectors": {
                 target: await _call(entry, "POST", f"/connectors/{quote(target)}/{command}")

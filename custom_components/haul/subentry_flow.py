@@ -1,21 +1,21 @@
-"""Config subentries: one per engine connector (an *arr, an indexer, Overseerr, a media server)."""
+"""Config subentries: one per engine connector, of the kinds the engine serves.
+
+The engine describes each kind (`GET /connectors/kinds`): its title, default address, webhook and
+settings as JSON schema. The forms are built from that (`settings_form.py`); their labels come from
+the translations `python -m haul_engine.connectors.translations` writes from the same description.
+"""
 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import probatio
-from homeassistant.config_entries import ConfigEntryState, ConfigSubentryFlow
+from homeassistant.config_entries import SOURCE_RECONFIGURE, ConfigEntryState, ConfigSubentryFlow
 from homeassistant.const import CONF_API_KEY, CONF_NAME, CONF_URL, CONF_VERIFY_SSL
 from homeassistant.helpers.selector import (
     BooleanSelector,
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
-    SelectSelector,
-    SelectSelectorConfig,
     TextSelector,
     TextSelectorConfig,
     TextSelectorType,
@@ -23,109 +23,59 @@ from homeassistant.helpers.selector import (
 
 from .api import HaulClient, HaulCommandError, HaulError
 from .const import LOGGER
+from .settings_form import (
+    PASSWORD,
+    SECRET,
+    SettingsFormError,
+    form_defaults,
+    form_fields,
+    form_settings,
+    form_values,
+)
 
 if TYPE_CHECKING:
-    from homeassistant.config_entries import ConfigSubentry, SubentryFlowResult
+    from homeassistant.config_entries import ConfigEntry, ConfigSubentry, SubentryFlowResult
 
+    from .api import ConnectorKind
     from .coordinator import HaulConfigEntry, HaulRuntimeData
 
 CONF_CONNECTOR_ID = "connector_id"
 CONF_SETTINGS = "settings"
 CONF_WEBHOOK_SECRET = "webhook_secret"  # noqa: S105 - a setting's name
-CONF_AUTO_PICK_USERS = "auto_pick_users"
 URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
-PASSWORD_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
-ARR_WEBHOOK = "/api/v1/webhooks/arr/{connector_id}"
-OVERSEERR_WEBHOOK = "/api/v1/webhooks/overseerr/{connector_id}"
 
 
-def _number(low: float, high: float, step: float = 1) -> NumberSelector:
-    return NumberSelector(
-        NumberSelectorConfig(min=low, max=high, step=step, mode=NumberSelectorMode.BOX)
-    )
+def subentry_flows(entry: ConfigEntry[Any]) -> dict[str, type[ConfigSubentryFlow]]:
+    """One flow per connector kind the loaded entry's engine serves; none while not loaded."""
+    runtime: HaulRuntimeData | None = getattr(entry, "runtime_data", None)
+    if entry.state is not ConfigEntryState.LOADED or runtime is None:
+        return {}
+    return {name: _flow(name) for name in runtime.kinds}
 
 
-ARR_OPTIONS: dict[str, tuple[Any, Any]] = {
-    "search_upgrades": (True, BooleanSelector()),
-    "upgrades_first": (False, BooleanSelector()),
-    "throttle": (
-        "moderate",
-        SelectSelector(
-            SelectSelectorConfig(
-                options=["conservative", "moderate", "aggressive"], translation_key="throttle"
-            )
-        ),
-    ),
-    "queue_limit": (20, _number(0, 1000)),
-}
-INDEXER_OPTIONS: dict[str, tuple[Any, Any]] = {
-    "timeout": (15, _number(1, 120)),
-    "concurrency": (2, _number(1, 16)),
-}
-OVERSEERR_OPTIONS: dict[str, tuple[Any, Any]] = {
-    "reconcile": (True, BooleanSelector()),
-    CONF_AUTO_PICK_USERS: ("", TextSelector()),
-}
+def forget_subentry_types(entry: HaulConfigEntry) -> None:
+    """Make Home Assistant ask for the subentry types again (they follow the engine's kinds).
+
+    Home Assistant keeps the first answer of async_get_supported_subentry_types for the entry's
+    lifetime (it lists the "Add" buttons); asked while the engine was away, that answer is empty.
+    """
+    entry._supported_subentry_types = None  # noqa: SLF001 - no public way to say they changed
 
 
-@dataclass(frozen=True, slots=True)
-class Kind:
-    """What a connector kind needs: its default address, its own options, its webhook path."""
-
-    title: str
-    url: str
-    options: dict[str, tuple[Any, Any]]
-    webhook: str = ""  # the engine's path for the app's webhook, if it sends one
-
-
-KINDS = {
-    "sonarr": Kind("Sonarr", "http://localhost:8989", ARR_OPTIONS, ARR_WEBHOOK),
-    "radarr": Kind("Radarr", "http://localhost:7878", ARR_OPTIONS, ARR_WEBHOOK),
-    "whisparr": Kind("Whisparr", "http://localhost:6969", ARR_OPTIONS, ARR_WEBHOOK),
-    "lidarr": Kind("Lidarr", "http://localhost:8686", ARR_OPTIONS, ARR_WEBHOOK),
-    "prowlarr": Kind("Prowlarr", "http://localhost:9696", INDEXER_OPTIONS),
-    "torznab": Kind("Torznab", "http://localhost:9117/api", INDEXER_OPTIONS),
-    "overseerr": Kind("Overseerr", "http://localhost:5055", OVERSEERR_OPTIONS, OVERSEERR_WEBHOOK),
-    "jellyfin": Kind("Jellyfin", "http://localhost:8096", {}),
-    "emby": Kind("Emby", "http://localhost:8096", {}),
-    "plex": Kind("Plex", "http://localhost:32400", {}),
-}
-
-
-def _schema(kind: Kind, *, reconfigure: bool) -> probatio.Schema:
-    """Build the form: name, address, key and TLS check, then the kind's options."""
-    fields: dict[probatio.Marker, Any] = {
-        probatio.Required(CONF_NAME, default=kind.title): TextSelector(),
-        probatio.Required(CONF_URL, default=kind.url): URL_SELECTOR,
-        # On reconfigure an empty key keeps the stored one.
-        (probatio.Optional if reconfigure else probatio.Required)(CONF_API_KEY): PASSWORD_SELECTOR,
-        probatio.Required(CONF_VERIFY_SSL, default=True): BooleanSelector(),
-    }
-    for key, (default, selector) in kind.options.items():
-        fields[probatio.Required(key, default=default)] = selector
-    return probatio.Schema(fields)
-
-
-def _settings(kind: Kind, user_input: dict[str, Any]) -> dict[str, Any]:
-    """Turn the kind's options into the engine's settings."""
-    settings = {key: user_input[key] for key in kind.options if key in user_input}
-    if isinstance(settings.get(CONF_AUTO_PICK_USERS), str):
-        users = settings[CONF_AUTO_PICK_USERS].split(",")
-        settings[CONF_AUTO_PICK_USERS] = [user.strip() for user in users if user.strip()]
-    for key in ("queue_limit", "concurrency"):
-        if key in settings:
-            settings[key] = int(settings[key])
-    return settings
+@cache
+def _flow(kind: str) -> type[ConnectorSubentryFlow]:
+    return type(f"{kind.title()}SubentryFlow", (ConnectorSubentryFlow,), {"kind_name": kind})
 
 
 class ConnectorSubentryFlow(ConfigSubentryFlow):
     """Add or change one connector of the engine, tested by the engine first."""
 
-    kind: ClassVar[str]
+    kind_name: ClassVar[str]
 
     def __init__(self) -> None:
         """Nothing created yet."""
         self._created: dict[str, Any] = {}
+        self._kind: ConnectorKind | None = None
 
     @property
     def _runtime(self) -> HaulRuntimeData:
@@ -136,14 +86,23 @@ class ConnectorSubentryFlow(ConfigSubentryFlow):
     def _client(self) -> HaulClient:
         return self._runtime.client
 
+    async def _connector_kind(self) -> ConnectorKind:
+        """Read the kind as the engine describes it now (the profiles it lists change), once."""
+        if self._kind is None:
+            try:
+                self._kind = (await self._client.kinds()).get(self.kind_name)
+            except HaulError as err:
+                LOGGER.debug("kinds not read again, using those read at setup: %s", err)
+            self._kind = self._kind or self._runtime.kinds[self.kind_name]
+        return self._kind
+
     async def _save(
-        self, user_input: dict[str, Any], connector_id: str | None, extra: dict[str, Any]
+        self, kind: ConnectorKind, user_input: dict[str, Any], settings: dict[str, Any]
     ) -> tuple[dict[str, Any] | None, dict[str, str], dict[str, str]]:
         """Test the connector, then create or update it; the connector or the form's errors."""
-        kind = KINDS[self.kind]
-        settings = _settings(kind, user_input) | extra
+        reconfiguring = self.source == SOURCE_RECONFIGURE
         body: dict[str, Any] = {
-            "kind": self.kind,
+            "kind": kind.name,
             "name": user_input[CONF_NAME],
             "url": user_input[CONF_URL],
             "verify_tls": user_input[CONF_VERIFY_SSL],
@@ -151,18 +110,19 @@ class ConnectorSubentryFlow(ConfigSubentryFlow):
         }
         if user_input.get(CONF_API_KEY):
             body["api_key"] = user_input[CONF_API_KEY]
-        elif connector_id is not None:
+        elif reconfiguring:
             body["api_key"] = self._get_reconfigure_subentry().data[CONF_API_KEY]
         try:
             result = await self._client.request("POST", "/connectors/test", body)
             if not result["ok"]:
                 return None, {"base": "test_failed"}, {"error": str(result["error"])}
-            if connector_id is None:
+            if not reconfiguring:
                 # Not the engine's own: this flow adds its subentry (kept until the next reload, as
                 # a flow left at the webhook step never does).
                 self._runtime.creating.add(body["name"].strip())
                 return await self._client.request("POST", "/connectors", body), {}, {}
             body.pop("kind")
+            connector_id = self._get_reconfigure_subentry().data[CONF_CONNECTOR_ID]
             return await self._client.request("PATCH", f"/connectors/{connector_id}", body), {}, {}
         except HaulCommandError as err:
             self._runtime.creating.discard(body["name"].strip())
@@ -179,41 +139,67 @@ class ConnectorSubentryFlow(ConfigSubentryFlow):
 
     def _form(
         self,
-        step_id: str,
+        kind: ConnectorKind,
+        values: dict[str, Any],
         user_input: dict[str, Any] | None,
         errors: dict[str, str],
         placeholders: dict[str, str],
     ) -> SubentryFlowResult:
-        schema = _schema(KINDS[self.kind], reconfigure=step_id == "reconfigure")
-        shown = {key: value for key, value in (user_input or {}).items() if key != CONF_API_KEY}
+        """Name, address, key and TLS check, then the kind's settings; values are the defaults."""
+        reconfiguring = self.source == SOURCE_RECONFIGURE
+        # A new connector needs its key; on reconfigure an empty key keeps the stored one.
+        key_marker = (
+            probatio.Required if kind.requires_api_key and not reconfiguring else probatio.Optional
+        )
+        schema = probatio.Schema(
+            {
+                probatio.Required(CONF_NAME, default=values[CONF_NAME]): TextSelector(),
+                probatio.Required(CONF_URL, default=values[CONF_URL]): URL_SELECTOR,
+                key_marker(CONF_API_KEY): PASSWORD,
+                probatio.Required(
+                    CONF_VERIFY_SSL, default=values[CONF_VERIFY_SSL]
+                ): BooleanSelector(),
+                **form_fields(kind, values),
+            }
+        )
+        # What was typed is shown again after an error, never a key or secret.
+        hidden = {CONF_API_KEY, *_secrets(kind, user_input or {})}
+        shown = {key: value for key, value in (user_input or {}).items() if key not in hidden}
         return self.async_show_form(
-            step_id=step_id,
+            step_id="reconfigure" if reconfiguring else "user",
             data_schema=self.add_suggested_values_to_schema(schema, shown),
             errors=errors,
-            description_placeholders={
-                "kind": KINDS[self.kind].title,
-                "error": "",
-                "name": "",
-                **placeholders,
-            },
+            description_placeholders={"kind": kind.title, "error": "", "name": "", **placeholders},
         )
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
-        """Ask for the connector's address, key and options."""
+        """Ask for the connector's address, key and settings."""
         if self._get_entry().state is not ConfigEntryState.LOADED:
             return self.async_abort(reason="engine_not_loaded")
+        kind = await self._connector_kind()
         errors: dict[str, str] = {}
         placeholders: dict[str, str] = {}
         if user_input is not None:
-            sends_webhooks = bool(KINDS[self.kind].webhook)
-            extra = {CONF_WEBHOOK_SECRET: secrets.token_urlsafe(24)} if sends_webhooks else {}
-            connector, errors, placeholders = await self._save(user_input, None, extra)
-            if connector is not None:
-                self._created = _data(connector, user_input, extra)
-                if sends_webhooks:
-                    return await self.async_step_webhook()
-                return self._finish()
-        return self._form("user", user_input, errors, placeholders)
+            try:
+                settings = form_settings(kind, user_input)
+            except SettingsFormError as err:
+                errors, placeholders = {"base": "invalid_settings"}, {"error": str(err)}
+            else:
+                if kind.webhook_secret and not settings.get(kind.webhook_secret):
+                    settings[kind.webhook_secret] = secrets.token_urlsafe(24)
+                connector, errors, placeholders = await self._save(kind, user_input, settings)
+                if connector is not None:
+                    self._created = _data(connector, user_input, _secrets(kind, settings))
+                    if kind.webhook_path:
+                        return await self.async_step_webhook()
+                    return self._finish()
+        values = {
+            CONF_NAME: kind.title,
+            CONF_URL: kind.default_url,
+            CONF_VERIFY_SSL: True,
+            **form_defaults(kind),
+        }
+        return self._form(kind, values, user_input, errors, placeholders)
 
     async def async_step_webhook(
         self, user_input: dict[str, Any] | None = None
@@ -221,10 +207,16 @@ class ConnectorSubentryFlow(ConfigSubentryFlow):
         """Show the webhook address and secret to paste into the app."""
         if user_input is not None:
             return self._finish()
-        placeholders = webhook(self._client, self.kind, self._created)
+        kind = await self._connector_kind()
+        placeholders = _webhook(self._client, kind, self._created)
         return self.async_show_form(step_id="webhook", description_placeholders=placeholders)
 
     def _finish(self) -> SubentryFlowResult:
+        if self.source == SOURCE_RECONFIGURE:
+            subentry = self._get_reconfigure_subentry()
+            return self.async_update_and_abort(
+                self._get_entry(), subentry, title=self._created[CONF_NAME], data=self._created
+            )
         return self.async_create_entry(
             title=self._created[CONF_NAME],
             data=self._created,
@@ -234,29 +226,62 @@ class ConnectorSubentryFlow(ConfigSubentryFlow):
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> SubentryFlowResult:
-        """Change the connector; an empty API key keeps the current one."""
+        """Change the connector, showing its current settings; empty secrets keep theirs."""
         if self._get_entry().state is not ConfigEntryState.LOADED:
             return self.async_abort(reason="engine_not_loaded")
+        kind = await self._connector_kind()
         subentry = self._get_reconfigure_subentry()
         errors: dict[str, str] = {}
         placeholders: dict[str, str] = {}
         if user_input is not None:
-            stored = subentry.data[CONF_SETTINGS]
-            kept = {key: stored[key] for key in (CONF_WEBHOOK_SECRET,) if key in stored}
-            connector, errors, placeholders = await self._save(
-                user_input, subentry.data[CONF_CONNECTOR_ID], kept
+            try:
+                settings = form_settings(kind, user_input)
+            except SettingsFormError as err:
+                errors, placeholders = {"base": "invalid_settings"}, {"error": str(err)}
+            else:
+                connector, errors, placeholders = await self._save(kind, user_input, settings)
+                if connector is not None:
+                    key = user_input.get(CONF_API_KEY) or subentry.data[CONF_API_KEY]
+                    kept = _secrets(kind, subentry.data[CONF_SETTINGS]) | _secrets(kind, settings)
+                    self._created = _data(connector, user_input | {CONF_API_KEY: key}, kept)
+                    if kind.webhook_secret and settings.get(kind.webhook_secret):
+                        return await self.async_step_webhook()  # a new secret to paste
+                    return self._finish()
+        return self._form(kind, self._current(kind, subentry), user_input, errors, placeholders)
+
+    def _current(self, kind: ConnectorKind, subentry: ConfigSubentry) -> dict[str, Any]:
+        """Show the connector as the engine has it now (switches change it), else as stored."""
+        connector = self._runtime.coordinator.data.views.connectors.get(
+            subentry.data[CONF_CONNECTOR_ID]
+        )
+        if connector is None:
+            name, url, verify = (
+                subentry.data[key] for key in (CONF_NAME, CONF_URL, CONF_VERIFY_SSL)
             )
-            if connector is not None:
-                key = user_input.get(CONF_API_KEY) or subentry.data[CONF_API_KEY]
-                data = _data(connector, user_input | {CONF_API_KEY: key}, kept)
-                return self.async_update_and_abort(
-                    self._get_entry(), subentry, title=data[CONF_NAME], data=data
-                )
-        return self._form("reconfigure", user_input or _form_values(subentry), errors, placeholders)
+            settings = subentry.data[CONF_SETTINGS]
+        else:
+            name, url, verify = connector.name, connector.url, connector.verify_tls
+            settings = connector.settings
+        return {
+            CONF_NAME: name,
+            CONF_URL: url,
+            CONF_VERIFY_SSL: verify,
+            **form_values(kind, settings),
+        }
+
+
+def _secrets(kind: ConnectorKind, settings: dict[str, Any]) -> dict[str, Any]:
+    """Pick the secrets among settings (the engine never shows them again)."""
+    properties = kind.settings_schema["properties"]
+    return {
+        key: value
+        for key, value in settings.items()
+        if value and properties.get(key, {}).get(SECRET)
+    }
 
 
 def _data(
-    connector: dict[str, Any], user_input: dict[str, Any], extra: dict[str, Any]
+    connector: dict[str, Any], user_input: dict[str, Any], secret_settings: dict[str, Any]
 ) -> dict[str, Any]:
     """Keep enough in the subentry to create the connector again in a reset engine."""
     return {
@@ -265,30 +290,12 @@ def _data(
         CONF_URL: connector["url"],
         CONF_API_KEY: user_input.get(CONF_API_KEY, ""),
         CONF_VERIFY_SSL: connector["verify_tls"],
-        CONF_SETTINGS: connector["settings"] | extra,
+        CONF_SETTINGS: connector["settings"] | secret_settings,
     }
 
 
-def _form_values(subentry: ConfigSubentry) -> dict[str, Any]:
-    """Fill the form in from the subentry (never the API key)."""
-    settings = dict(subentry.data[CONF_SETTINGS])
-    if isinstance(settings.get(CONF_AUTO_PICK_USERS), list):
-        settings[CONF_AUTO_PICK_USERS] = ", ".join(settings[CONF_AUTO_PICK_USERS])
-    return {
-        CONF_NAME: subentry.data[CONF_NAME],
-        CONF_URL: subentry.data[CONF_URL],
-        CONF_VERIFY_SSL: subentry.data[CONF_VERIFY_SSL],
-        **settings,
-    }
-
-
-def webhook(client: HaulClient, kind: str, data: dict[str, Any]) -> dict[str, str]:
+def _webhook(client: HaulClient, kind: ConnectorKind, data: dict[str, Any]) -> dict[str, str]:
     """Give the webhook address and secret of a connector whose app sends webhooks."""
-    path = KINDS[kind].webhook.format(connector_id=data[CONF_CONNECTOR_ID])
-    return {"url": f"{client.url}{path}", "secret": data[CONF_SETTINGS][CONF_WEBHOOK_SECRET]}
-
-
-SUBENTRY_FLOWS: dict[str, type[ConfigSubentryFlow]] = {
-    kind: type(f"{spec.title}SubentryFlow", (ConnectorSubentryFlow,), {"kind": kind})
-    for kind, spec in KINDS.items()
-}
+    path = (kind.webhook_path or "").format(connector_id=data[CONF_CONNECTOR_ID])
+    secret = data[CONF_SETTINGS].get(kind.webhook_secret or "", "")
+    return {"url": f"{client.url}{path}", "secret": secret}

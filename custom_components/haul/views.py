@@ -23,7 +23,6 @@ OPEN_REQUEST_STATES = frozenset(
         "importing",
     }
 )
-ARR_KINDS = frozenset({"sonarr", "radarr", "whisparr", "lidarr"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +108,7 @@ class Connector:
 
     id: str
     kind: str
+    category: str | None  # the engine's: arr, indexer, request, mediaserver
     name: str
     url: str
     enabled: bool
@@ -125,6 +125,7 @@ class Connector:
         return cls(
             id=data["id"],
             kind=data["kind"],
+            category=data.get("category"),
             name=data["name"],
             url=data["url"],
             enabled=data["enabled"],

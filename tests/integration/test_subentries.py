@@ -6,20 +6,15 @@ import base64
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+import probatio
 import pytest
 import pytest_socket
-from homeassistant.config_entries import (
-    SOURCE_RECONFIGURE,
-    SOURCE_USER,
-    ConfigEntryState,
-    ConfigSubentry,
-    ConfigSubentryData,
-)
-from homeassistant.const import CONF_TOKEN, CONF_URL, STATE_OFF, STATE_ON, EntityCategory
-from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER, ConfigSubentry
+from homeassistant.const import STATE_OFF, STATE_ON, EntityCategory
+from homeassistant.data_entry_flow import FlowResultType, section
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from homeassistant.helpers.selector import ObjectSelector, SelectSelector
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
@@ -34,13 +29,13 @@ from tests.fakes.torznab import API_KEY as TORZNAB_KEY
 from tests.fakes.torznab import FakeTorznab
 from tests.integration.conftest import entry_for, load, wait_for
 from tests.support.engine import EngineProcess
-from tests.support.programs import free_port
 from tests.support.webhooks import send_webhook
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from homeassistant.core import HomeAssistant
+    from pytest_homeassistant_custom_component.common import MockConfigEntry
     from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 
@@ -106,24 +101,25 @@ async def add(
     )
 
 
-async def reconfigure(
-    hass: HomeAssistant, entry: MockConfigEntry, subentry: ConfigSubentry
-) -> dict[str, Any]:
-    """Open a subentry's reconfigure flow."""
-    return dict(
-        await hass.config_entries.subentries.async_init(
-            (entry.entry_id, subentry.subentry_type),
-            context={"source": SOURCE_RECONFIGURE, "subentry_id": subentry.subentry_id},
-        )
-    )
+def shown(schema: probatio.Schema) -> dict[str, Any]:
+    """What a form shows in each field, as the frontend fills it in: suggestion, else default."""
+    values: dict[str, Any] = {}
+    for marker, field in schema.schema.items():
+        suggested = (marker.description or {}).get("suggested_value")
+        if isinstance(field, section):
+            values[marker.schema] = shown(field.schema)
+        elif suggested is not None:
+            values[marker.schema] = suggested
+        elif marker.default is not probatio.UNDEFINED:
+            values[marker.schema] = marker.default()
+    return values
 
 
-def suggested(form: dict[str, Any]) -> dict[str, Any]:
-    """The values a form is filled in with."""
+def selectors(schema: probatio.Schema) -> dict[str, Any]:
+    """Each field's selector by name (a section's fields under the section's name)."""
     return {
-        str(key): key.description["suggested_value"]
-        for key in form["data_schema"].schema
-        if key.description
+        marker.schema: selectors(field.schema) if isinstance(field, section) else field
+        for marker, field in schema.schema.items()
     }
 
 
@@ -187,20 +183,56 @@ async def _connector_device(
     return device
 
 
-async def test_sonarr_create_reconfigure_remove(
-    hass: HomeAssistant,
-    module_engine: EngineProcess,
-    entry: MockConfigEntry,
-    fakes: dict[str, Any],
-) -> None:
-    form = {"name": "Sonarr", "url": fakes["sonarr"].url, "api_key": "wrong", "verify_ssl": True,
-            "search_upgrades": False, "upgrades_first": False, "throttle": "conservative",
-            "queue_limit": 5}  # fmt: skip
-    result = await add(hass, entry, "sonarr", form)
+async def _add_sonarr(
+    hass: HomeAssistant, engine: EngineProcess, entry: MockConfigEntry, url: str
+) -> tuple[dict[str, Any], str]:
+    """Add Sonarr through the engine's form, the engine refusing a schedule first; the form used.
+
+    Returns the form and the webhook secret.
+    """
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, "sonarr"), context={"source": SOURCE_USER}
+    )
+    # The form is the engine's: its defaults, its season settings, the custom pace as a section.
+    defaults = shown(result["data_schema"])
+    assert defaults == {
+        "name": "Sonarr", "url": "http://localhost:8989", "verify_ssl": True,
+        "sync_schedule": "*/30 * * * *", "sweep_schedule": "5 * * * *", "scheduled_sweeps": True,
+        "search_upgrades": True, "upgrades_first": False, "throttle": "moderate",
+        "custom_throttle": {"searches_per_minute": 2, "searches_per_day": 200, "batch_size": 5,
+                            "cooldown_minutes": 360, "max_attempts": 6},
+        "queue_limit": 20, "season_search_ratio": 0.5, "episode_search_max": 4,
+        "series_search_min_seasons": 3,
+    }  # fmt: skip
+    throttle = selectors(result["data_schema"])["throttle"]
+    assert isinstance(throttle, SelectSelector)
+    assert throttle.config["translation_key"] == "settings_throttle"
+    assert [option["value"] for option in throttle.config["options"]] == [
+        "conservative", "moderate", "aggressive", "custom",
+    ]  # fmt: skip
+    form = defaults | {
+        "url": url, "api_key": "wrong", "search_upgrades": False,
+        "throttle": "custom", "queue_limit": 5, "sync_schedule": "0 * * * *",
+        "sweep_schedule": "61 * * * *", "season_search_ratio": 0.75, "episode_search_max": 6,
+        "series_search_min_seasons": 2,
+        "custom_throttle": {**defaults["custom_throttle"], "batch_size": 7, "searches_per_day": 40},
+    }  # fmt: skip
+    # A schedule the engine refuses is shown with the engine's words.
+    typed = form | {"webhook_secret": "typed-secret"}
+    result = dict(await hass.config_entries.subentries.async_configure(result["flow_id"], typed))
+    assert result["errors"] == {"base": "invalid_settings"}
+    assert "settings.sweep_schedule" in result["description_placeholders"]["error"]
+    assert "minute field" in result["description_placeholders"]["error"]
+    again = shown(result["data_schema"])
+    assert again["sweep_schedule"] == "61 * * * *"  # kept to correct
+    assert "api_key" not in again
+    assert "webhook_secret" not in again
+    form["sweep_schedule"] = "15 */6 * * *"
+    result = dict(await hass.config_entries.subentries.async_configure(result["flow_id"], form))
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "test_failed"}
     assert result["description_placeholders"]["error"]
-    assert connectors(module_engine) == {}
+    assert connectors(engine) == {}
 
     result = dict(
         await hass.config_entries.subentries.async_configure(
@@ -209,25 +241,36 @@ async def test_sonarr_create_reconfigure_remove(
     )
     # Sonarr's webhook (Basic credentials, the secret as password) makes syncs follow imports.
     assert result["step_id"] == "webhook"
-    url, secret = (result["description_placeholders"][key] for key in ("url", "secret"))
-    (connector,) = connectors(module_engine).values()
-    assert url == f"{module_engine.url}/api/v1/webhooks/arr/{connector['id']}"
+    hook, secret = (result["description_placeholders"][key] for key in ("url", "secret"))
+    (connector,) = connectors(engine).values()
+    assert hook == f"{engine.url}/api/v1/webhooks/arr/{connector['id']}"
     assert connector["secrets_set"] == ["webhook_secret"]
     basic = "Basic " + base64.b64encode(f"haul:{secret}".encode()).decode()
-    assert send_webhook(url, {"eventType": "Test"}, basic)[0] == 200
-    assert send_webhook(url, {"eventType": "Test"}, "wrong")[0] == 401
+    assert send_webhook(hook, {"eventType": "Test"}, basic)[0] == 200
+    assert send_webhook(hook, {"eventType": "Test"}, "wrong")[0] == 401
     result = dict(await hass.config_entries.subentries.async_configure(result["flow_id"], {}))
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
+    return form, secret
+
+
+async def test_sonarr_create_reconfigure_remove(
+    hass: HomeAssistant,
+    module_engine: EngineProcess,
+    entry: MockConfigEntry,
+    fakes: dict[str, Any],
+) -> None:
+    form, secret = await _add_sonarr(hass, module_engine, entry, fakes["sonarr"].url)
     (connector,) = connectors(module_engine).values()
     assert (connector["kind"], connector["name"], connector["has_api_key"]) == (
         "sonarr",
         "Sonarr",
         True,
     )
-    assert connector["settings"]["throttle"] == "conservative"
-    assert connector["settings"]["queue_limit"] == 5
-    assert connector["settings"]["search_upgrades"] is False
+    # The engine keeps every setting as the form gave it.
+    connection = {"name", "url", "api_key", "verify_ssl"}
+    assert connector["settings"] == {k: v for k, v in form.items() if k not in connection}
+    assert connector["settings"]["custom_throttle"]["batch_size"] == 7
     (subentry,) = entry.subentries.values()
     assert subentry.unique_id == connector["id"]
 
@@ -241,28 +284,57 @@ async def test_sonarr_create_reconfigure_remove(
     }  # fmt: skip
     await _use_the_controls(hass, module_engine, connector["id"], device.id)
 
-    # Reconfigure: a new name and pace; the empty API key keeps the stored one.
-    result = await reconfigure(hass, entry, subentry)
+    # Reconfigure shows what the engine has now (the switch turned sweeps off), never a secret;
+    # one nested value and the name change, the empty API key and secret keep the stored ones.
+    result = dict(
+        await hass.config_entries.subentries.async_init(
+            (entry.entry_id, "sonarr"),
+            context={"source": SOURCE_RECONFIGURE, "subentry_id": subentry.subentry_id},
+        )
+    )
     assert result["step_id"] == "reconfigure"
+    current = shown(result["data_schema"])
+    assert current == {
+        "name": "Sonarr", "url": fakes["sonarr"].url, "verify_ssl": True,
+        **{key: value for key, value in form.items() if key not in {"name", "url", "api_key"}},
+        "sweep_schedule": "15 */6 * * *", "scheduled_sweeps": False,
+    }  # fmt: skip
+    changed_pace = {**current["custom_throttle"], "batch_size": 9}
     result = dict(
         await hass.config_entries.subentries.async_configure(
             result["flow_id"],
-            user_input=form | {"name": "TV", "api_key": "", "throttle": "aggressive"},
+            user_input=current | {"name": "TV", "api_key": "", "custom_throttle": changed_pace},
         )
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
     await hass.async_block_till_done()
     changed = connectors(module_engine)[connector["id"]]
-    assert (changed["name"], changed["settings"]["throttle"]) == ("TV", "aggressive")
+    assert changed["name"] == "TV"
+    assert changed["settings"] == connector["settings"] | {
+        "custom_throttle": connector["settings"]["custom_throttle"] | {"batch_size": 9},
+        "scheduled_sweeps": False,
+    }
+    assert changed["secrets_set"] == ["webhook_secret"]
     assert changed["health"] != "unhealthy"
+    hook = f"{module_engine.url}/api/v1/webhooks/arr/{connector['id']}"
+    basic = "Basic " + base64.b64encode(f"haul:{secret}".encode()).decode()
+    assert send_webhook(hook, {"eventType": "Test"}, basic)[0] == 200  # the same secret
     assert entry.subentries[subentry.subentry_id].title == "TV"
+    assert entry.subentries[subentry.subentry_id].data["settings"]["webhook_secret"] == secret
 
     # Removing the subentry removes the connector and its device.
     assert hass.config_entries.async_remove_subentry(entry, subentry.subentry_id)
     await hass.async_block_till_done()
     await wait_for(lambda: connectors(module_engine) == {})
     assert dr.async_get(hass).async_get(device.id) is None
+
+
+async def _not_adopted_while_the_flow_runs(entry: MockConfigEntry, connector_id: str) -> None:
+    """While a flow shows the webhook, the engine's new connector is the flow's to add."""
+    coordinator = entry.runtime_data.coordinator
+    await wait_for(lambda: connector_id in coordinator.data.views.connectors)
+    assert not entry.subentries
 
 
 async def test_overseerr_shows_its_webhook(
@@ -272,9 +344,20 @@ async def test_overseerr_shows_its_webhook(
     entry: MockConfigEntry,
     fakes: dict[str, Any],
 ) -> None:
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, "overseerr"), context={"source": SOURCE_USER}
+    )
+    # The ranking profile is one of the engine's quality profiles, by name.
+    profiles = module_engine.call("GET", "/releases/profiles")
+    ranking = selectors(result["data_schema"])["ranking_profile"]
+    assert isinstance(ranking, SelectSelector)
+    assert ranking.config["options"] == [{"value": p["id"], "label": p["name"]} for p in profiles]
+    assert "translation_key" not in ranking.config
     form = {"name": "Overseerr", "url": fakes["overseerr"].url, "api_key": OVERSEERR_KEY,
-            "verify_ssl": True, "reconcile": False, "auto_pick_users": "carol, dave"}  # fmt: skip
-    result = await add(hass, entry, "overseerr", form)
+            "verify_ssl": True, "reconcile": False, "auto_pick_users": [" carol", "dave", ""],
+            "ranking_profile": "1080p-compact",
+            "availability_job": "availability-sync"}  # fmt: skip
+    result = dict(await hass.config_entries.subentries.async_configure(result["flow_id"], form))
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "webhook"
     url, secret = (
@@ -284,11 +367,11 @@ async def test_overseerr_shows_its_webhook(
     (connector,) = connectors(module_engine).values()
     assert url == f"{module_engine.url}/api/v1/webhooks/overseerr/{connector['id']}"
     assert connector["secrets_set"] == ["webhook_secret"]
-    assert connector["settings"]["auto_pick_users"] == ["carol", "dave"]
-    # While the flow shows the webhook, the engine's new connector is the flow's, not one to adopt.
-    coordinator = entry.runtime_data.coordinator
-    await wait_for(lambda: connector["id"] in coordinator.data.views.connectors)
-    assert not entry.subentries
+    assert connector["settings"] == {
+        "reconcile": False, "auto_pick_users": ["carol", "dave"],
+        "ranking_profile": "1080p-compact", "availability_job": "availability-sync",
+    }  # fmt: skip
+    await _not_adopted_while_the_flow_runs(entry, connector["id"])
     result = dict(await hass.config_entries.subentries.async_configure(result["flow_id"], {}))
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
@@ -308,45 +391,66 @@ async def test_overseerr_shows_its_webhook(
         redacted, redacted,
     )  # fmt: skip
 
-    # Reconfigure shows the users as they were typed; the app keeps the webhook secret it has.
+    # A new webhook secret (typed in on reconfigure) is shown to paste; emptied, the profile is
+    # the engine's default again.
     (subentry,) = entry.subentries.values()
-    result = await reconfigure(hass, entry, subentry)
-    assert suggested(result)["auto_pick_users"] == "carol, dave"
     result = dict(
-        await hass.config_entries.subentries.async_configure(
-            result["flow_id"], user_input=form | {"api_key": "", "auto_pick_users": "carol"}
+        await hass.config_entries.subentries.async_init(
+            (entry.entry_id, "overseerr"),
+            context={"source": SOURCE_RECONFIGURE, "subentry_id": subentry.subentry_id},
         )
     )
+    current = shown(result["data_schema"])
+    assert current["ranking_profile"] == "1080p-compact"
+    assert "webhook_secret" not in current
+    del current["ranking_profile"]
+    tested = len(fakes["overseerr"].requests)
+    result = dict(
+        await hass.config_entries.subentries.async_configure(
+            result["flow_id"], current | {"webhook_secret": "a-secret-of-my-own"}
+        )
+    )
+    assert result["step_id"] == "webhook"
+    assert result["description_placeholders"] == {"url": url, "secret": "a-secret-of-my-own"}
+    result = dict(await hass.config_entries.subentries.async_configure(result["flow_id"], {}))
     assert result["reason"] == "reconfigure_successful"
     await hass.async_block_till_done()
-    (connector,) = connectors(module_engine).values()
-    assert connector["settings"]["auto_pick_users"] == ["carol"]
-    ronin = OverseerrRequest(id=6, media_type="movie", title="Ronin", year=1998, tmdb_id=8195)
-    body = fakes["overseerr"].add(ronin).webhook("MEDIA_PENDING")
-    assert send_webhook(url, body, secret)[0] == 200
-    await wait_for(lambda: state(hass, "sensor.overseerr_pending_requests") == "2")
+    assert connectors(module_engine)[connector["id"]]["settings"]["ranking_profile"] is None
+    assert send_webhook(url, body, secret)[0] == 401
+    assert send_webhook(url, body, "a-secret-of-my-own")[0] == 200
+
+    # The engine tested the app, then asks it who it is in the background once it is saved.
+    def asked() -> int:
+        return sum("/status" in request["path"] for request in fakes["overseerr"].requests[tested:])
+
+    await wait_for(lambda: asked() >= 2)
 
     hass.config_entries.async_remove_subentry(entry, subentry.subentry_id)
     await hass.async_block_till_done()
     await wait_for(lambda: connectors(module_engine) == {})
 
 
-async def test_other_kinds_and_errors(
-    hass: HomeAssistant,
-    module_engine: EngineProcess,
-    entry: MockConfigEntry,
-    fakes: dict[str, Any],
-) -> None:
-    torznab = {"name": "Indexer", "url": f"{fakes['torznab'].url}/api", "api_key": TORZNAB_KEY,
-               "verify_ssl": True, "timeout": 10, "concurrency": 3}  # fmt: skip
-    result = await add(hass, entry, "torznab", torznab)
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    await hass.async_block_till_done()  # the entry reloads to show the connector
-    jellyfin = {"name": "Indexer", "url": fakes["jellyfin"].url, "api_key": JELLYFIN_KEY,
-                "verify_ssl": True}  # fmt: skip
+async def _add_jellyfin(hass: HomeAssistant, entry: MockConfigEntry, url: str) -> list[Any]:
+    """Add Jellyfin with a path map after the form's and the engine's refusals; the map."""
+    # A path map is a list of folder pairs, each pair labelled by the engine's titles.
+    path_map = [{"key": "/data/media", "value": "/media"}, {"key": "/downloads", "value": "/dl"}]
+    jellyfin = {"name": "Indexer", "url": url, "api_key": JELLYFIN_KEY,
+                "verify_ssl": True, "path_map": path_map}  # fmt: skip
     result = await add(hass, entry, "jellyfin", jellyfin | {"url": "ftp://jellyfin.local"})
     assert result["errors"] == {"base": "invalid_settings"}
     assert "http(s)" in result["description_placeholders"]["error"]
+    pairs = selectors(result["data_schema"])["path_map"]
+    assert isinstance(pairs, ObjectSelector)
+    assert pairs.config["multiple"] is True
+    assert pairs.config["translation_key"] == "settings_path_map"
+    twice = [*path_map, {"key": "/downloads", "value": "/elsewhere"}]
+    result = dict(
+        await hass.config_entries.subentries.async_configure(
+            result["flow_id"], user_input=jellyfin | {"path_map": twice}
+        )
+    )
+    assert result["errors"] == {"base": "invalid_settings"}
+    assert result["description_placeholders"]["error"] == "path_map: '/downloads' is given twice"
     result = dict(
         await hass.config_entries.subentries.async_configure(result["flow_id"], user_input=jellyfin)
     )
@@ -358,9 +462,40 @@ async def test_other_kinds_and_errors(
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
+    return path_map
+
+
+async def test_other_kinds_and_errors(
+    hass: HomeAssistant,
+    module_engine: EngineProcess,
+    entry: MockConfigEntry,
+    fakes: dict[str, Any],
+) -> None:
+    torznab = {"name": "Indexer", "url": f"{fakes['torznab'].url}/api", "api_key": TORZNAB_KEY,
+               "verify_ssl": True, "timeout": 10, "concurrency": 3,
+               "categories": ["2000", " 5000 "]}  # fmt: skip
+    result = await add(hass, entry, "torznab", torznab)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()  # the entry reloads to show the connector
+    path_map = await _add_jellyfin(hass, entry, fakes["jellyfin"].url)
     kinds = {c["kind"]: c for c in connectors(module_engine).values()}
     assert set(kinds) == {"torznab", "jellyfin"}
-    assert kinds["torznab"]["settings"]["concurrency"] == 3
+    assert kinds["torznab"]["settings"] == {
+        "timeout": 10.0, "concurrency": 3, "categories": [2000, 5000], "max_pages": 1,
+    }  # fmt: skip
+    assert kinds["jellyfin"]["settings"] == {
+        "path_map": {pair["key"]: pair["value"] for pair in path_map}
+    }
+    # Reconfigure shows the map as it is stored.
+    subentry = next(s for s in entry.subentries.values() if s.subentry_type == "jellyfin")
+    result = dict(
+        await hass.config_entries.subentries.async_init(
+            (entry.entry_id, "jellyfin"),
+            context={"source": SOURCE_RECONFIGURE, "subentry_id": subentry.subentry_id},
+        )
+    )
+    assert shown(result["data_schema"])["path_map"] == path_map
+    hass.config_entries.subentries.async_abort(result["flow_id"])
     assert hass.states.get("sensor.indexer_failures") is not None
     # A search through the engine shows how long the indexer took to answer.
     assert state(hass, "sensor.indexer_last_response_time") == "unknown"
@@ -390,6 +525,14 @@ async def test_other_kinds_and_errors(
     await hass.async_block_till_done()
     again = {c["kind"]: c for c in connectors(module_engine).values()}
     assert set(again) == {"torznab", "jellyfin"}
+    # The engine asks each app again who it is (and checks the media server) in the background.
+    await wait_for(
+        lambda: (
+            all(c["app"] for c in connectors(module_engine).values())
+            and connectors(module_engine)[again["jellyfin"]["id"]]["health"] == "healthy"
+        )
+    )
+    assert [again[kind]["settings"] for kind in kinds] == [c["settings"] for c in kinds.values()]
     assert again["jellyfin"]["has_api_key"] is True
     assert {s.data["connector_id"] for s in entry.subentries.values()} == {
         c["id"] for c in again.values()
@@ -443,6 +586,26 @@ async def test_connectors_made_elsewhere_appear_as_devices(
     assert setups == [again.entry_id]  # its setup above; the removal reloaded nothing
 
 
+async def test_the_add_buttons_follow_the_engines_kinds(
+    hass: HomeAssistant, own_engine: EngineProcess
+) -> None:
+    """One subentry type per kind the engine serves; none while the engine is away."""
+    served = {kind["name"] for kind in own_engine.call("GET", "/connectors/kinds")}
+    loaded = await load(hass, entry_for(own_engine))
+    assert set(loaded.supported_subentry_types) == served
+    assert all(kind["supports_reconfigure"] for kind in loaded.supported_subentry_types.values())
+    assert await hass.config_entries.async_unload(loaded.entry_id)
+    assert loaded.supported_subentry_types == {}
+
+    # Asked while the engine is down (Home Assistant keeps that answer), then the engine returns.
+    await hass.async_add_executor_job(own_engine.stop)
+    assert not await hass.config_entries.async_setup(loaded.entry_id)
+    assert loaded.supported_subentry_types == {}
+    await hass.async_add_executor_job(own_engine.start)
+    assert await hass.config_entries.async_reload(loaded.entry_id)
+    assert set(loaded.supported_subentry_types) == served
+
+
 async def test_a_connector_added_while_the_engine_is_down_is_added_once_it_is_back(
     hass: HomeAssistant, own_engine: EngineProcess, fakes: dict[str, Any]
 ) -> None:
@@ -461,29 +624,6 @@ async def test_a_connector_added_while_the_engine_is_down_is_added_once_it_is_ba
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
     assert [connector["name"] for connector in connectors(own_engine).values()] == ["Indexer"]
-
-
-async def test_connector_flows_wait_for_the_engine_to_be_connected(hass: HomeAssistant) -> None:
-    indexer = ConfigSubentryData(
-        data={"connector_id": "c1", "name": "Indexer", "url": "http://127.0.0.1:9117/api",
-              "api_key": TORZNAB_KEY, "verify_ssl": True, "settings": {}},
-        subentry_type="torznab", title="Indexer", unique_id="c1",
-    )  # fmt: skip
-    entry = MockConfigEntry(
-        domain=DOMAIN, title="Haul", unique_id="away", subentries_data=[indexer],
-        data={CONF_URL: f"http://127.0.0.1:{free_port()}", CONF_TOKEN: "token"},
-    )  # fmt: skip
-    entry.add_to_hass(hass)
-    assert not await hass.config_entries.async_setup(entry.entry_id)  # the engine is away
-    assert entry.state is ConfigEntryState.SETUP_RETRY
-
-    result = await hass.config_entries.subentries.async_init(
-        (entry.entry_id, "torznab"), context={"source": SOURCE_USER}
-    )
-    assert (result["type"], result["reason"]) == (FlowResultType.ABORT, "engine_not_loaded")
-    (subentry,) = entry.subentries.values()
-    result = await reconfigure(hass, entry, subentry)
-    assert (result["type"], result["reason"]) == (FlowResultType.ABORT, "engine_not_loaded")
 
 
 async def test_a_connector_removed_while_the_engine_is_down_stays_removed(

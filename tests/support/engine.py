@@ -14,6 +14,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+import aiohttp
+
 from tests.support.programs import allow_loopback_sockets, free_port
 
 # The engine runs on its own Python (3.13, with libtorrent), also under Home Assistant's tests.
@@ -136,6 +138,17 @@ class EngineProcess:
         label = name or f"{kind.title()} {urllib.parse.urlsplit(url).port}"
         body = {"kind": kind, "name": label, "url": url, "api_key": api_key, "settings": settings}
         return str(self.call("POST", "/connectors", body)["id"])
+
+    async def ws_call(self, command: str, args: dict[str, Any] | None = None) -> Any:  # noqa: ANN401 - JSON
+        """Run one command over an authenticated WebSocket and return the reply."""
+        async with (
+            aiohttp.ClientSession() as session,
+            session.ws_connect(f"{self.url}/api/v1/ws") as socket,
+        ):
+            await socket.send_json({"type": "auth", "token": self.token})
+            assert (await socket.receive_json())["type"] == "auth_ok"
+            await socket.send_json({"id": 1, "command": command, "args": args or {}})
+            return await socket.receive_json()
 
     def request(
         self, method: str, path: str, body: object = None, *, token: str | None = None

@@ -56,6 +56,8 @@ class App:
     kind: str
     title: str
     versions: dict[int, Library]
+    default_url: str  # where the app listens when installed with its defaults
+    webhook_events: tuple[str, ...]  # the webhook triggers Haul follows, as the app names them
     api_base: str = "/api/v3"
 
     def library(self, info: AppInfo, name: str) -> Library:

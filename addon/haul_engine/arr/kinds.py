@@ -8,12 +8,28 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr
 
 from haul_engine.arr.apps import APPS, AppClient
 from haul_engine.arr.client import ArrError, RetryPolicy
-from haul_engine.connectors.kinds import ConnectorConfig, ConnectorKind, TestResult, register_kind
+from haul_engine.connectors.kinds import (
+    ConnectorConfig,
+    ConnectorKind,
+    TestResult,
+    Webhook,
+    register_kind,
+    titled_choices,
+)
 from haul_engine.library.cron import validate_cron
 
-CronExpression = Annotated[str, AfterValidator(validate_cron)]
+# Five fields of digits, `*`, `,`, `-` and `/`; validate_cron checks each field's range.
+CRON_PATTERN = r"^\s*[0-9*,/-]+(\s+[0-9*,/-]+){4}\s*$"
+CronExpression = Annotated[
+    str, AfterValidator(validate_cron), Field(json_schema_extra={"pattern": CRON_PATTERN})
+]
 Positive = Annotated[int, Field(ge=1)]
 TEST_RETRY = RetryPolicy(attempts=1, timeout=10.0)
+WEBHOOK_PATH = "/api/v1/webhooks/arr/{connector_id}"
+# The batching thresholds of series-like libraries (season and series searches).
+SERIES_SETTINGS = frozenset(
+    {"season_search_ratio", "episode_search_max", "series_search_min_seasons"}
+)
 
 
 class ThrottleLimits(BaseModel):
@@ -21,11 +37,40 @@ class ThrottleLimits(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    searches_per_minute: Positive = 2
-    searches_per_day: Positive = 200
-    batch_size: Annotated[int, Field(ge=1, le=50)] = 5
-    cooldown_minutes: Positive = 360
-    max_attempts: Positive = 6
+    searches_per_minute: Annotated[
+        Positive,
+        Field(
+            title="Searches a minute", description="At most this many searches start in a minute."
+        ),
+    ] = 2
+    searches_per_day: Annotated[
+        Positive,
+        Field(title="Searches a day", description="At most this many searches in a day (UTC)."),
+    ] = 200
+    batch_size: Annotated[
+        int,
+        Field(
+            ge=1,
+            le=50,
+            title="Items per search",
+            description="How many missing or upgradable items one search asks the app for.",
+        ),
+    ] = 5
+    cooldown_minutes: Annotated[
+        Positive,
+        Field(
+            title="Cooldown (minutes)",
+            description="How long an item waits after a search that found nothing before the next "
+            "one; doubled after each further attempt.",
+        ),
+    ] = 360
+    max_attempts: Annotated[
+        Positive,
+        Field(
+            title="Attempts per item",
+            description="After this many searches that found nothing, an item is left alone.",
+        ),
+    ] = 6
 
 
 THROTTLE_PROFILES = {
@@ -39,6 +84,14 @@ THROTTLE_PROFILES = {
         max_attempts=10,
     ),
 }  # fmt: skip
+THROTTLE_TITLES = {
+    **{
+        name: f"{name.title()}: {limits.searches_per_minute} a minute, "
+        f"{limits.searches_per_day} a day"
+        for name, limits in THROTTLE_PROFILES.items()
+    },
+    "custom": "Custom: the limits of the custom search pace",
+}
 
 
 class ArrSettings(BaseModel):
@@ -46,18 +99,96 @@ class ArrSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    sync_schedule: CronExpression = "*/30 * * * *"
-    sweep_schedule: CronExpression = "5 * * * *"
-    scheduled_sweeps: bool = True  # False: sweep only when asked (POST /connectors/{id}/sweep)
-    search_upgrades: bool = True
-    upgrades_first: bool = False
-    throttle: Literal["conservative", "moderate", "aggressive", "custom"] = "moderate"
-    custom_throttle: ThrottleLimits = ThrottleLimits()
-    queue_limit: Annotated[int, Field(ge=0)] = 20
-    season_search_ratio: Annotated[float, Field(gt=0, le=1)] = 0.5
-    episode_search_max: Positive = 4
-    series_search_min_seasons: Annotated[int, Field(ge=2)] = 3
-    webhook_secret: SecretStr | None = None
+    sync_schedule: Annotated[
+        CronExpression,
+        Field(
+            title="Library sync schedule",
+            description="When Haul reads the library from the app again, as a cron expression: "
+            "minute hour day month weekday (`*/30 * * * *` is every half hour).",
+        ),
+    ] = "*/30 * * * *"
+    sweep_schedule: Annotated[
+        CronExpression,
+        Field(
+            title="Sweep schedule",
+            description="When Haul searches for missing and upgradable items, as a cron "
+            "expression: minute hour day month weekday (`5 * * * *` is hourly at :05).",
+        ),
+    ] = "5 * * * *"
+    scheduled_sweeps: Annotated[
+        bool,
+        Field(
+            title="Scheduled sweeps",
+            description="Off: Haul sweeps only when asked (the Sweep now button or the "
+            "run_sweep action).",
+        ),
+    ] = True
+    search_upgrades: Annotated[
+        bool,
+        Field(
+            title="Search upgrades", description="Also search for items below the quality cutoff."
+        ),
+    ] = True
+    upgrades_first: Annotated[
+        bool,
+        Field(title="Upgrades first", description="Search for upgrades before missing items."),
+    ] = False
+    throttle: Annotated[
+        Literal["conservative", "moderate", "aggressive", "custom"],
+        Field(
+            title="Search pace",
+            description="How hard sweeps use the app and its indexers: a preset, or Custom for "
+            "the limits of the custom search pace.",
+            json_schema_extra=titled_choices(THROTTLE_TITLES),
+        ),
+    ] = "moderate"
+    custom_throttle: Annotated[
+        ThrottleLimits,
+        Field(title="Custom search pace", description="The limits a Custom search pace uses."),
+    ] = ThrottleLimits()
+    queue_limit: Annotated[
+        int,
+        Field(
+            ge=0,
+            title="Queue limit",
+            description="Sweeps wait while the app's download queue holds more than this many "
+            "items.",
+        ),
+    ] = 20
+    season_search_ratio: Annotated[
+        float,
+        Field(
+            gt=0,
+            le=1,
+            title="Season search share",
+            description="Search a whole aired season at once when at least this share of its "
+            "episodes is wanted (0.5: half of them).",
+        ),
+    ] = 0.5
+    episode_search_max: Annotated[
+        Positive,
+        Field(
+            title="Episodes per search",
+            description="At most this many episodes in one episode search.",
+        ),
+    ] = 4
+    series_search_min_seasons: Annotated[
+        int,
+        Field(
+            ge=2,
+            title="Seasons for a series search",
+            description="Search the whole series at once when at least this many of its seasons "
+            "would be searched whole.",
+        ),
+    ] = 3
+    webhook_secret: Annotated[
+        SecretStr | None,
+        Field(
+            title="Webhook secret",
+            description="The password the app sends with its webhook (user name haul). Empty "
+            "when adding: Haul makes one; empty when changing: the current one stays.",
+        ),
+    ] = None
 
     @property
     def limits(self) -> ThrottleLimits:
@@ -85,5 +216,13 @@ async def test_arr(config: ConnectorConfig) -> TestResult:
 
 
 ARR_KINDS = frozenset(APPS)
-for _name in ARR_KINDS:
-    register_kind(ConnectorKind(_name, "arr", ArrSettings, test_arr))
+for _app in APPS.values():
+    _series_like = any(library.flavor == "series" for library in _app.versions.values())
+    register_kind(
+        ConnectorKind(
+            _app.kind, "arr", ArrSettings, test_arr, title=_app.title,
+            default_url=_app.default_url,
+            webhook=Webhook(WEBHOOK_PATH, events=_app.webhook_events),
+            unused_settings=frozenset() if _series_like else SERIES_SETTINGS,
+        )
+    )  # fmt: skip

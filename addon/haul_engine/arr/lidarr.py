@@ -3,4 +3,9 @@
 from haul_engine.arr.app import App, Library, Searches
 
 LIBRARY = Library("music", "/album", Searches("AlbumSearch", "albumIds"), containers="/artist")
-LIDARR = App("lidarr", "Lidarr", {1: LIBRARY, 2: LIBRARY}, api_base="/api/v1")
+LIDARR = App(
+    "lidarr", "Lidarr", {1: LIBRARY, 2: LIBRARY}, "http://localhost:8686",
+    ("On Release Import", "On Upgrade", "On Artist Add", "On Artist Delete", "On Album Delete",
+     "On Health Issue"),
+    api_base="/api/v1",
+)  # fmt: skip

@@ -3,4 +3,8 @@
 from haul_engine.arr.app import App, Library, Searches
 
 LIBRARY = Library("movie", "/movie", Searches("MoviesSearch", "movieIds"))
-RADARR = App("radarr", "Radarr", {3: LIBRARY, 4: LIBRARY, 5: LIBRARY})
+RADARR = App(
+    "radarr", "Radarr", {3: LIBRARY, 4: LIBRARY, 5: LIBRARY}, "http://localhost:7878",
+    ("On Import", "On Upgrade", "On Movie Added", "On Movie Delete", "On Movie File Delete",
+     "On Health Issue"),
+)  # fmt: skip

@@ -6,4 +6,8 @@ LIBRARY = Library(
     "series", "/episode", Searches("EpisodeSearch", "episodeIds", "SeasonSearch", "SeriesSearch"),
     containers="/series", files="/episodefile",
 )  # fmt: skip
-SONARR = App("sonarr", "Sonarr", {3: LIBRARY, 4: LIBRARY})
+SONARR = App(
+    "sonarr", "Sonarr", {3: LIBRARY, 4: LIBRARY}, "http://localhost:8989",
+    ("On Import", "On Upgrade", "On Series Add", "On Series Delete", "On Episode File Delete",
+     "On Health Issue"),
+)  # fmt: skip

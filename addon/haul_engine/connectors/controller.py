@@ -18,6 +18,7 @@ from haul_engine.connectors.kinds import (
     ConnectorConfig,
     ConnectorKind,
     HealthStatus,
+    KindView,
     TestResult,
     get_kind,
     registered_kinds,
@@ -187,6 +188,38 @@ class ConnectorsController(Controller):
                  "error": error},
             )  # fmt: skip
 
+    @api_command("connectors/kinds", path="/connectors/kinds")
+    async def list_kinds(self) -> list[KindView]:
+        """Every connector kind: what it is, its address and webhook, its settings' JSON schema."""
+        views = []
+        for name in registered_kinds():
+            kind = _kind(name)
+            view = kind.view()
+            for setting, source in kind.choice_fields().items():
+                _offer(view.settings_schema["properties"][setting], await self._choices(source))
+            views.append(view)
+        return views
+
+    async def _choices(self, source: str) -> dict[str, str]:
+        """List the values a command lists (each item's id) with their titles (its name)."""
+        listed = await self.engine.commands.call(source, {})
+        return {str(item["id"]): str(item.get("name") or item["id"]) for item in listed}
+
+    async def _valid_settings(self, kind: ConnectorKind, values: dict[str, Any]) -> BaseModel:
+        """Validate settings by the kind's model, then the values other commands list."""
+        if unused := sorted(kind.unused_settings & values.keys()):
+            msg = "; ".join(
+                f"settings.{name}: not a setting of {kind.name} connectors" for name in unused
+            )
+            raise InvalidInput(msg)
+        model = _validate_settings(kind, values)
+        for setting, source in kind.choice_fields().items():
+            value = getattr(model, setting)
+            if value is not None and value not in (choices := await self._choices(source)):
+                msg = f"settings.{setting}: {value!r} is not one of {', '.join(choices)}"
+                raise InvalidInput(msg)
+        return model
+
     @api_command("connectors/list", path="/connectors")
     async def list_connectors(self, kind: str | None = None) -> list[ConnectorView]:
         """Every connector, optionally of one kind."""
@@ -221,7 +254,9 @@ class ConnectorsController(Controller):
             api_key=api_key, enabled=enabled, verify_tls=verify_tls, health="unknown",
         )  # fmt: skip
         _check_api_key(connector_kind, api_key)
-        _store_settings(row, connector_kind, settings or {})
+        _store_settings(
+            row, connector_kind, await self._valid_settings(connector_kind, settings or {})
+        )
         row.created_at = row.updated_at = utcnow()
         async with self.engine.database.session() as session:
             session.add(row)
@@ -257,7 +292,12 @@ class ConnectorsController(Controller):
                 _check_api_key(connector_kind, api_key)
                 row.api_key = api_key
             if settings is not None:
-                _store_settings(row, connector_kind, {**row.settings, **row.secrets, **settings})
+                stored = {**row.settings, **row.secrets}
+                kept = {key: stored[key] for key in stored.keys() - connector_kind.unused_settings}
+                merged = kept | settings
+                _store_settings(
+                    row, connector_kind, await self._valid_settings(connector_kind, merged)
+                )
             if enabled is not None:
                 row.enabled = enabled
             if verify_tls is not None:
@@ -302,7 +342,7 @@ class ConnectorsController(Controller):
         _check_api_key(connector_kind, api_key)
         config = ConnectorConfig(
             id="", kind=kind, name=name, url=_clean_url(url), api_key=api_key,
-            settings=_validate_settings(connector_kind, settings or {}), enabled=enabled,
+            settings=await self._valid_settings(connector_kind, settings or {}), enabled=enabled,
             verify_tls=verify_tls,
         )  # fmt: skip
         SecretFilter.register(api_key)
@@ -387,11 +427,17 @@ def _validate_settings(kind: ConnectorKind, values: dict[str, Any]) -> BaseModel
         raise InvalidInput("; ".join(problems)) from None
 
 
-def _store_settings(row: Connector, kind: ConnectorKind, values: dict[str, Any]) -> None:
-    """Validate, then keep secret fields apart from the returnable settings."""
-    model = _validate_settings(kind, values)
+def _offer(schema: dict[str, Any], choices: dict[str, str]) -> None:
+    """List the allowed values, each with its title, in a setting's string schema."""
+    for branch in schema.get("anyOf", [schema]):
+        if branch.get("type") == "string" and choices:
+            branch["oneOf"] = [{"const": value, "title": title} for value, title in choices.items()]
+
+
+def _store_settings(row: Connector, kind: ConnectorKind, model: BaseModel) -> None:
+    """Store returnable settings and secrets apart; drop the settings the kind does not use."""
     secret_fields = kind.secret_fields()
-    row.settings = model.model_dump(mode="json", exclude=secret_fields)
+    row.settings = model.model_dump(mode="json", exclude=secret_fields | kind.unused_settings)
     revealed = {name: reveal(model, name) for name in secret_fields}
     row.secrets = {name: value for name, value in revealed.items() if value is not None}
 

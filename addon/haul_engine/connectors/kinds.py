@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, SecretStr
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
+    from collections.abc import Awaitable, Callable, Mapping
 
 Category = Literal["arr", "indexer", "request", "mediaserver"]
 HealthStatus = Literal["unknown", "healthy", "degraded", "unhealthy", "offline"]
+SECRET = "x-secret"  # noqa: S105 - marks a write-only setting in the schema
+CHOICES = "x-choices"  # names the command that lists a setting's allowed values
 
 
 class NoSettings(BaseModel):
@@ -55,23 +57,90 @@ def reveal(settings: BaseModel, name: str) -> Any:  # noqa: ANN401 - each kind h
     return value.get_secret_value() if isinstance(value, SecretStr) else value
 
 
+class WebhookView(BaseModel):
+    """Where an app sends its webhook, the setting holding its secret, what to choose in the app."""
+
+    path: str
+    secret_setting: str
+    events: list[str]
+
+
+class KindView(BaseModel):
+    """A connector kind as clients build their forms from it."""
+
+    name: str
+    title: str
+    category: Category
+    requires_api_key: bool
+    default_url: str
+    webhook: WebhookView | None
+    settings_schema: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Webhook:
+    """The engine's address for the webhook an app sends, and the setting holding its secret."""
+
+    path: str  # under the engine's URL, with {connector_id}
+    secret_setting: str = "webhook_secret"  # noqa: S105 - a setting's name
+    events: tuple[str, ...] = ()  # what to choose in the app, in its own words
+
+
 @dataclass(frozen=True, slots=True)
 class ConnectorKind:
-    """One kind of connector: its name, category, settings schema and connection test."""
+    """One kind of connector: what it is, its settings schema and its connection test."""
 
     name: str
     category: Category
     settings_model: type[BaseModel]
     test: Callable[[ConnectorConfig], Awaitable[TestResult]]
+    title: str  # the app's name as people write it
+    default_url: str  # where the app listens when installed with its defaults
     requires_api_key: bool = True
+    webhook: Webhook | None = None
+    # Settings the model shares with kinds where they matter, offered only there.
+    unused_settings: frozenset[str] = field(default_factory=frozenset)
+
+    def view(self) -> KindView:
+        """Describe the kind for clients; values listed by other commands are not filled in."""
+        webhook = self.webhook
+        return KindView(
+            name=self.name, title=self.title, category=self.category,
+            requires_api_key=self.requires_api_key, default_url=self.default_url,
+            webhook=WebhookView(
+                path=webhook.path, secret_setting=webhook.secret_setting,
+                events=list(webhook.events),
+            ) if webhook else None,
+            settings_schema=self.settings_schema(),
+        )  # fmt: skip
 
     def secret_fields(self) -> set[str]:
         """Name the settings fields typed SecretStr: stored apart and never returned."""
         return {
             name
-            for name, field in self.settings_model.model_fields.items()
-            if field.annotation in (SecretStr, SecretStr | None)
+            for name, info in self.settings_model.model_fields.items()
+            if info.annotation in (SecretStr, SecretStr | None)
         }
+
+    def choice_fields(self) -> dict[str, str]:
+        """Name the settings whose values another command lists, and that command."""
+        return {
+            name: source
+            for name, info in self.settings_model.model_fields.items()
+            if isinstance(info.json_schema_extra, dict)
+            and isinstance(source := info.json_schema_extra.get(CHOICES), str)
+        }
+
+    def settings_schema(self) -> dict[str, Any]:
+        """Describe the settings as one JSON schema: nested models inline, secrets marked."""
+        generated = self.settings_model.model_json_schema()
+        schema: dict[str, Any] = _inline(generated, generated.pop("$defs", {}))
+        properties: dict[str, Any] = schema["properties"]
+        for name in self.unused_settings:
+            del properties[name]
+        for name in self.secret_fields():
+            properties[name][SECRET] = True
+        return schema
 
 
 _KINDS: dict[str, ConnectorKind] = {}
@@ -95,3 +164,39 @@ def get_kind(name: str) -> ConnectorKind | None:
 def registered_kinds() -> list[str]:
     """Return the names of every registered kind, sorted."""
     return sorted(_KINDS)
+
+
+def titled_choices(titles: Mapping[str, str]) -> Callable[[dict[str, Any]], None]:
+    """Describe a Literal setting's values as `oneOf` consts, each with its title."""
+
+    def describe(schema: dict[str, Any]) -> None:
+        values = schema.pop("enum")
+        if set(values) != set(titles):
+            msg = f"titles {sorted(titles)} do not name the values {sorted(values)}"
+            raise ValueError(msg)
+        schema["oneOf"] = [{"const": value, "title": titles[value]} for value in values]
+
+    return describe
+
+
+def titled_map(key: str, value: str) -> Callable[[dict[str, Any]], None]:
+    """Give a dict setting's keys and values a title each (pydantic keeps none for them)."""
+
+    def describe(schema: dict[str, Any]) -> None:
+        schema.setdefault("propertyNames", {})["title"] = key
+        schema["additionalProperties"]["title"] = value
+
+    return describe
+
+
+def _inline(schema: Any, definitions: dict[str, Any]) -> Any:  # noqa: ANN401 - any JSON value
+    """Replace each $ref by its definition; the referring schema's own keys win."""
+    if isinstance(schema, list):
+        return [_inline(item, definitions) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    if "$ref" in schema:
+        own = {key: value for key, value in schema.items() if key != "$ref"}
+        target = definitions[schema["$ref"].rsplit("/", 1)[-1]]
+        schema = {**target, **own}
+    return {key: _inline(value, definitions) for key, value in schema.items()}

@@ -46,10 +46,41 @@ class IndexerOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    timeout: Annotated[float, Field(gt=0, le=120)] = 15.0
-    concurrency: Annotated[int, Field(ge=1, le=16)] = 2
-    categories: list[Annotated[int, Field(ge=0)]] = Field(default_factory=list)
-    max_pages: Annotated[int, Field(ge=1, le=30)] = 1
+    timeout: Annotated[
+        float,
+        Field(
+            gt=0,
+            le=120,
+            title="Timeout (seconds)",
+            description="How long Haul waits for one answer of the indexer.",
+        ),
+    ] = 15.0
+    concurrency: Annotated[
+        int,
+        Field(
+            ge=1,
+            le=16,
+            title="Parallel searches",
+            description="How many searches Haul sends to this indexer at the same time.",
+        ),
+    ] = 2
+    categories: Annotated[
+        list[Annotated[int, Field(ge=0)]],
+        Field(
+            title="Categories",
+            description="Newznab category numbers to search (2000 films, 5000 TV, 3000 music); "
+            "empty: the category of each search's kind.",
+        ),
+    ] = []
+    max_pages: Annotated[
+        int,
+        Field(
+            ge=1,
+            le=30,
+            title="Pages per search",
+            description="How many pages of results Haul reads for one search.",
+        ),
+    ] = 1
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,5 +47,15 @@ async def test_indexer(config: ConnectorConfig) -> TestResult:
         return await identify(make_client(config, session))
 
 
-register_kind(ConnectorKind("torznab", "indexer", IndexerOptions, test_indexer))
-register_kind(ConnectorKind("prowlarr", "indexer", ProwlarrOptions, test_indexer))
+register_kind(
+    ConnectorKind(
+        "torznab", "indexer", IndexerOptions, test_indexer, title="Torznab indexer",
+        default_url="http://localhost:9117/api",
+    )
+)  # fmt: skip
+register_kind(
+    ConnectorKind(
+        "prowlarr", "indexer", ProwlarrOptions, test_indexer, title="Prowlarr",
+        default_url="http://localhost:9696",
+    )
+)  # fmt: skip

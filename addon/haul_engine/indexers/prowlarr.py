@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import orjson
 from pydantic import Field
@@ -32,7 +32,13 @@ DOWNLOAD_FACTORS = {"freeleech": 0.0, "neutralleech": 0.0, "halfleech": 0.5, "fr
 class ProwlarrOptions(IndexerOptions):
     """Options of a Prowlarr connector: also which of Prowlarr's indexers to use (all if empty)."""
 
-    indexer_ids: list[int] = Field(default_factory=list)
+    indexer_ids: Annotated[
+        list[int],
+        Field(
+            title="Prowlarr indexers",
+            description="The ids of the Prowlarr indexers to search; empty: all of them.",
+        ),
+    ] = Field(default=[])
 
 
 class ProwlarrClient(IndexerClient):

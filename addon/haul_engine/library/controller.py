@@ -18,7 +18,7 @@ from haul_engine.api.auth import webhook_secret_matches
 from haul_engine.api.jsonio import error_response, json_response, loads
 from haul_engine.arr.apps import AppClient
 from haul_engine.arr.client import ArrError, ArrOfflineError
-from haul_engine.arr.kinds import ARR_KINDS, ArrSettings
+from haul_engine.arr.kinds import ARR_KINDS, WEBHOOK_PATH, ArrSettings
 from haul_engine.commands import api_command
 from haul_engine.connectors.controller import ConnectorOwner
 from haul_engine.controller import Controller
@@ -46,7 +46,6 @@ HISTORY_KEPT = timedelta(days=90)  # a Pi's database should not grow with every 
 GAPS_PAGE_SIZE = 100
 PAUSED_KEY = "library_paused"
 SEARCHABLE = ("pending", "queued", "searching")
-WEBHOOK_PATH = "/api/v1/webhooks/arr/{connector_id}"
 # an *arr sends one event per imported file: a season pack is a burst, synced once it settles
 WEBHOOK_SETTLE_SECONDS = 5.0
 LIBRARY_EVENTS = frozenset({

@@ -46,7 +46,9 @@ class ServerInfo:
 class MediaServerClient:
     """Calls to one media server over a shared aiohttp session; subclasses speak each API."""
 
-    app: ClassVar[str]
+    app: ClassVar[str]  # the name the server gives itself
+    title: ClassVar[str]  # the name people call it
+    default_url: ClassVar[str]  # where it listens when installed with its defaults
 
     def __init__(self, config: ConnectorConfig, session: aiohttp.ClientSession) -> None:
         """Bind to a connector and a session."""
@@ -143,7 +145,8 @@ class MediaBrowserClient(MediaServerClient):
 class JellyfinClient(MediaBrowserClient):
     """Jellyfin: the key goes in the MediaBrowser Authorization header (Jellyfin 12 needs it)."""
 
-    app = "Jellyfin"
+    app = title = "Jellyfin"
+    default_url = "http://localhost:8096"
 
     def auth_headers(self) -> dict[str, str]:
         """Send the key as Authorization: MediaBrowser Token="<key>"."""
@@ -153,7 +156,8 @@ class JellyfinClient(MediaBrowserClient):
 class EmbyClient(MediaBrowserClient):
     """Emby: the key goes in X-Emby-Token."""
 
-    app = "Emby"
+    app = title = "Emby"
+    default_url = "http://localhost:8096"
 
     def auth_headers(self) -> dict[str, str]:
         """Send the key as X-Emby-Token."""
@@ -164,6 +168,8 @@ class PlexClient(MediaServerClient):
     """Plex Media Server: library sections by location, partial scans by folder."""
 
     app = "Plex Media Server"
+    title = "Plex"
+    default_url = "http://localhost:32400"
 
     def auth_headers(self) -> dict[str, str]:
         """Send the key as X-Plex-Token and ask for JSON instead of Plex's default XML."""

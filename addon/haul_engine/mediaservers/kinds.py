@@ -8,7 +8,13 @@ import aiohttp
 from pydantic import BaseModel, ConfigDict, Field
 
 from haul_engine.arr.client import USER_AGENT
-from haul_engine.connectors.kinds import ConnectorConfig, ConnectorKind, TestResult, register_kind
+from haul_engine.connectors.kinds import (
+    ConnectorConfig,
+    ConnectorKind,
+    TestResult,
+    register_kind,
+    titled_map,
+)
 from haul_engine.mediaservers.clients import CLIENTS, MediaServerError, is_under, make_client
 
 MEDIA_SERVER_KINDS = frozenset(CLIENTS)
@@ -19,8 +25,17 @@ class MediaServerSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    path_map: dict[Annotated[str, Field(min_length=1)], str] = {}
-    """Folder prefixes as Haul and the *arrs see them → the same folders as the server sees them."""
+    path_map: Annotated[
+        dict[Annotated[str, Field(min_length=1)], str],
+        Field(
+            title="Path map",
+            description="Folders the media server sees under another path than Haul and the "
+            "apps do (other containers or machines); the longest matching folder is rewritten.",
+            json_schema_extra=titled_map(
+                "Folder as Haul and the apps see it", "The same folder as the server sees it"
+            ),
+        ),
+    ] = {}
 
     def server_path(self, path: str) -> str:
         """Rewrite path with the longest matching path_map prefix (unchanged when none matches)."""
@@ -46,5 +61,10 @@ async def test_media_server(config: ConnectorConfig) -> TestResult:
     return TestResult(ok=True, app=info.app, version=info.version)
 
 
-for _name in sorted(MEDIA_SERVER_KINDS):
-    register_kind(ConnectorKind(_name, "mediaserver", MediaServerSettings, test_media_server))
+for _name, _client in CLIENTS.items():
+    register_kind(
+        ConnectorKind(
+            _name, "mediaserver", MediaServerSettings, test_media_server, title=_client.title,
+            default_url=_client.default_url,
+        )
+    )  # fmt: skip

@@ -61,11 +61,14 @@ def summary(candidate: RequestCandidate) -> str:
 
 
 async def from_arr(
-    releases: list[dict[str, Any]], ranker: ReleasesController, media_type: str
+    releases: list[dict[str, Any]],
+    ranker: ReleasesController,
+    media_type: str,
+    profile: str | None = None,
 ) -> list[RequestCandidate]:
     """Torrent releases of an interactive search, the arr's verdict first, Haul's score next."""
     torrents = [r for r in releases if r.get("protocol", "torrent") == "torrent" and r.get("title")]
-    ranked = await _rank(ranker, torrents, media_type)
+    ranked = await _rank(ranker, torrents, media_type, profile)
     rows = []
     for release in torrents:
         mine = ranked.get(release["title"])
@@ -145,7 +148,10 @@ def _numbered(rows: list[RequestCandidate]) -> list[RequestCandidate]:
 
 
 async def _rank(
-    ranker: ReleasesController, releases: list[dict[str, Any]], media_type: str
+    ranker: ReleasesController,
+    releases: list[dict[str, Any]],
+    media_type: str,
+    profile: str | None,
 ) -> dict[str, RankedRelease]:
     if not releases:
         return {}
@@ -160,6 +166,7 @@ async def _rank(
             )
             for release in releases
         ],
+        profile=profile,
         type="movie" if media_type == "movie" else "tv",
     )
     return {release.title: release for release in ranked}

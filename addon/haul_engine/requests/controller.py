@@ -30,6 +30,7 @@ from haul_engine.requests import candidates as offers
 from haul_engine.requests.arr import KIND_FOR_MEDIA, RequestArr
 from haul_engine.requests.models import MediaRequest, RequestCandidate, RequestEvent, RequestJob
 from haul_engine.requests.overseerr import (
+    WEBHOOK_PATH,
     Notification,
     OverseerrClient,
     from_details,
@@ -54,7 +55,6 @@ if TYPE_CHECKING:
     from haul_engine.engine import Engine
 
 _LOGGER = logging.getLogger(__name__)
-WEBHOOK_PATH = "/api/v1/webhooks/overseerr/{connector_id}"
 CATEGORY = "haul-requests"
 JOB_BATCH = 20
 MAX_BACKOFF = 300.0
@@ -643,7 +643,9 @@ class RequestsController(Controller, ConnectorOwner):
                 releases += await arr.releases(row.arr_item_id, season)
         finally:
             await arr.close()
-        return await offers.from_arr(releases, self.engine.releases, row.media_type)
+        return await offers.from_arr(
+            releases, self.engine.releases, row.media_type, await self._ranking_profile(row)
+        )
 
     async def _indexer_candidates(self, row: MediaRequest) -> list[RequestCandidate]:
         if not self.engine.indexers.enabled_clients():
@@ -655,8 +657,23 @@ class RequestsController(Controller, ConnectorOwner):
             tvdb_id=row.tvdb_id if row.media_type == "tv" else None,
             season=row.seasons[0] if len(row.seasons) == 1 else None,
             year=row.year,
+            profile=await self._ranking_profile(row),
         )
         return offers.from_ranking(answer.results)
+
+    async def _ranking_profile(self, row: MediaRequest) -> str | None:
+        """Name the request's Overseerr's ranking profile; None (the default) when it is gone."""
+        config = self.overseerrs.get(row.connector_id or "")
+        profile: str | None = config.setting("ranking_profile") if config is not None else None
+        if profile is None:
+            return None
+        try:
+            return (await self.engine.releases.profiles.get(profile)).id
+        except NotFound:
+            _LOGGER.warning(
+                "request %s: ranking profile %r is gone; ranking with the default", row.id, profile
+            )
+            return None
 
     # ----- awaiting_selection → grabbed
 

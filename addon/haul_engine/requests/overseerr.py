@@ -9,10 +9,23 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from haul_engine.arr.client import ArrClient, ArrError, RetryPolicy
-from haul_engine.connectors.kinds import ConnectorConfig, ConnectorKind, TestResult, register_kind
+from haul_engine.connectors.kinds import (
+    CHOICES,
+    ConnectorConfig,
+    ConnectorKind,
+    TestResult,
+    Webhook,
+    register_kind,
+)
 from haul_engine.errors import InvalidInput
 
 TEST_RETRY = RetryPolicy(attempts=1, timeout=10.0)
+WEBHOOK_PATH = "/api/v1/webhooks/overseerr/{connector_id}"
+# The notification types of Overseerr's webhook that KNOWN_TYPES reads, as Overseerr names them.
+WEBHOOK_EVENTS = (
+    "Request Pending Approval", "Request Automatically Approved", "Request Approved",
+    "Request Declined", "Request Available", "Request Processing Failed",
+)  # fmt: skip
 KNOWN_TYPES = frozenset(
     {
         "MEDIA_PENDING",
@@ -35,10 +48,49 @@ class OverseerrSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    webhook_secret: SecretStr | None = None
-    reconcile: bool = True
-    auto_pick_users: list[str] = []
-    availability_job: Annotated[str, Field(pattern=r"^[a-z0-9-]*$", max_length=64)] = ""
+    webhook_secret: Annotated[
+        SecretStr | None,
+        Field(
+            title="Webhook secret",
+            description="What Overseerr sends as the Authorization header of its webhook. Empty "
+            "when adding: Haul makes one; empty when changing: the current one stays.",
+        ),
+    ] = None
+    reconcile: Annotated[
+        bool,
+        Field(
+            title="Read back pending requests",
+            description="When the connector starts, read the pending and approved requests "
+            "Haul missed (while it was stopped, say).",
+        ),
+    ] = True
+    auto_pick_users: Annotated[
+        list[Annotated[str, Field(min_length=1, max_length=255)]],
+        Field(
+            title="Auto-pick for these users",
+            description="Requests of these Overseerr users get the best release at once, "
+            "without waiting for someone to choose.",
+        ),
+    ] = []
+    ranking_profile: Annotated[
+        str | None,
+        Field(
+            title="Ranking profile",
+            description="The quality profile Haul ranks this server's requests against; empty: "
+            "the engine's default profile.",
+            json_schema_extra={CHOICES: "releases/profiles"},
+        ),
+    ] = None
+    availability_job: Annotated[
+        str,
+        Field(
+            pattern=r"^[a-z0-9-]*$",
+            max_length=64,
+            title="Availability job",
+            description="The Seerr job Haul starts after an import, so the request shows as "
+            "available at once (availability-sync); empty: none.",
+        ),
+    ] = ""
 
 
 class OverseerrClient(ArrClient):
@@ -95,7 +147,12 @@ async def test_overseerr(config: ConnectorConfig) -> TestResult:
     return TestResult(ok=True, app="Overseerr", version=version)
 
 
-register_kind(ConnectorKind("overseerr", "request", OverseerrSettings, test_overseerr))
+register_kind(
+    ConnectorKind(
+        "overseerr", "request", OverseerrSettings, test_overseerr, title="Overseerr",
+        default_url="http://localhost:5055", webhook=Webhook(WEBHOOK_PATH, events=WEBHOOK_EVENTS),
+    )
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from tests.engine.requests.conftest import (
     wait_for_request,
 )
 from tests.fakes.arr import API_KEY as ARR_KEY
+from tests.fakes.arr import NOW, QUALITIES
 from tests.fakes.arr_releases import Offer, ReleaseArr
 from tests.fakes.overseerr import OverseerrRequest
 from tests.fakes.torznab import FakeRelease, FakeTorznab
@@ -214,3 +215,34 @@ def test_when_the_arr_finds_nothing_indexer_releases_are_pushed_to_it(
     assert radarr.grabbed == [release.title]
     downloading = wait_for_request(engine, request["id"], "downloading")
     assert downloading["download_id"] == release.info_hash
+
+
+def test_an_overseerrs_ranking_profile_ranks_its_requests(
+    engine: EngineProcess, radarr: ReleaseArr, overseerr: FakeOverseerr
+) -> None:
+    """The connector's ranking profile, not the default one; one removed since: the default."""
+    radarr.library.movies[1] = {
+        "id": 1, "title": "The Matrix", "year": 1999, "monitored": True, "hasFile": False,
+        "isAvailable": True, "tmdbId": 603, "quality": QUALITIES[1], "cutoffNotMet": False,
+        "released": NOW,
+    }  # fmt: skip
+    radarr.offers[1] = [OFFER]
+    rules = {"min_resolution": 2160}
+    uhd = engine.call("POST", "/releases/profiles", {"name": "UHD only", "rules": rules})
+    connector = add_overseerr(engine, overseerr, reconcile=False, ranking_profile=uhd["id"])
+    request = overseerr.add(OverseerrRequest(
+        id=5, media_type="movie", title="The Matrix", year=1999, tmdb_id=603, status=2,
+    ))  # fmt: skip
+    url = f"{engine.url}/api/v1/webhooks/overseerr/{connector}"
+    assert send_webhook(url, request.webhook("MEDIA_APPROVED"), WEBHOOK_SECRET)[0] == 200
+    request_id = only_request(engine)["id"]
+    (candidate,) = wait_for_request(engine, request_id, "awaiting_selection")["candidates"]
+    assert candidate["haul_accepted"] is False
+    assert any("2160" in rejection for rejection in candidate["haul_rejections"]), candidate
+
+    engine.call("DELETE", f"/releases/profiles/{uhd['id']}")
+    engine.call("POST", f"/requests/{request_id}/search")
+    wait_for_request(engine, request_id, "searching")
+    (candidate,) = wait_for_request(engine, request_id, "awaiting_selection")["candidates"]
+    assert candidate["haul_accepted"] is True, candidate
+    assert "ranking profile 'uhd-only' is gone" in engine.log

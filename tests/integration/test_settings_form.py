@@ -1,0 +1,122 @@
+"""Every connector form the engine's kinds make is labelled in the translations HA loads."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.data_entry_flow import section
+from homeassistant.helpers.selector import ObjectSelector, SelectSelector
+from homeassistant.helpers.translation import async_get_translations
+from homeassistant.setup import async_setup_component
+
+from custom_components.haul.api import ConnectorKind
+from custom_components.haul.const import DOMAIN
+from custom_components.haul.settings_form import form_defaults, form_fields
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from homeassistant.core import HomeAssistant
+    from pytest_homeassistant_custom_component.common import MockConfigEntry
+    from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+    from tests.support.engine import EngineProcess
+
+CONNECTION = ("name", "url", "api_key", "verify_ssl")
+
+
+def labels_needed(kind: ConnectorKind) -> Iterator[tuple[str, str]]:
+    """(translation category, key) of every label the kind's form shows, as the frontend asks."""
+    flow = f"component.{DOMAIN}.config_subentries.{kind.name}"
+    yield "config_subentries", f"{flow}.initiate_flow.user"
+    yield "config_subentries", f"{flow}.entry_type"
+    if kind.webhook_path:
+        yield "config_subentries", f"{flow}.step.webhook.description"
+    for step in ("user", "reconfigure"):
+        yield "config_subentries", f"{flow}.step.{step}.title"
+        for name in CONNECTION:
+            yield "config_subentries", f"{flow}.step.{step}.data.{name}"
+        for marker, field in form_fields(kind, form_defaults(kind)).items():
+            if isinstance(field, section):
+                where = f"{flow}.step.{step}.sections.{marker.schema}"
+                yield "config_subentries", f"{where}.name"
+                inner = field.schema.schema.items()
+            else:
+                where = f"{flow}.step.{step}"
+                inner = [(marker, field)]
+            for name, selector in inner:
+                yield "config_subentries", f"{where}.data.{name}"
+                yield "config_subentries", f"{where}.data_description.{name}"
+                yield from selector_labels(selector)
+
+
+def selector_labels(selector: Any) -> Iterator[tuple[str, str]]:  # noqa: ANN401 - any selector
+    """The selector translations a field needs: its options, or its object's fields."""
+    key = getattr(selector, "config", {}).get("translation_key")
+    if key is None:
+        return
+    where = f"component.{DOMAIN}.selector.{key}"
+    if isinstance(selector, SelectSelector):
+        for option in selector.config["options"]:
+            yield "selector", f"{where}.options.{option['value']}"
+    if isinstance(selector, ObjectSelector):
+        for name in selector.config["fields"]:
+            yield "selector", f"{where}.fields.{name}.name"
+
+
+async def test_every_served_setting_has_a_label(hass: HomeAssistant, engine: EngineProcess) -> None:
+    kinds = [ConnectorKind.from_dict(kind) for kind in engine.call("GET", "/connectors/kinds")]
+    loaded = {
+        category: await async_get_translations(hass, "en", category, [DOMAIN])
+        for category in ("config_subentries", "selector")
+    }
+    needed = [(kind.name, *label) for kind in kinds for label in labels_needed(kind)]
+    missing = [(name, key) for name, category, key in needed if not loaded[category].get(key)]
+    assert len(needed) > 400
+    assert missing == []
+    batch = "sonarr.step.reconfigure.sections.custom_throttle.data.batch_size"
+    assert loaded["config_subentries"][f"component.{DOMAIN}.config_subentries.{batch}"] == (
+        "Items per search"
+    )
+    # Values another command lists (the engine's quality profiles) are named by the engine.
+    overseerr = next(kind for kind in kinds if kind.name == "overseerr")
+    fields = {marker.schema: field for marker, field in form_fields(overseerr, {}).items()}
+    assert "translation_key" not in fields["ranking_profile"].config
+    assert {option["label"] for option in fields["ranking_profile"].config["options"]} >= {"Any"}
+
+
+async def test_the_frontend_gets_every_form(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    engine: EngineProcess,
+    loaded_entry: MockConfigEntry,
+) -> None:
+    """Each kind's form as Home Assistant's REST API sends it to the frontend (serialised)."""
+    assert await async_setup_component(hass, "config", {})
+    client = await hass_client()
+    flows = "/api/config/config_entries/subentries/flow"
+    forms: dict[str, dict[str, Any]] = {}
+    for kind in engine.call("GET", "/connectors/kinds"):
+        answer = await client.post(flows, json={"handler": [loaded_entry.entry_id, kind["name"]]})
+        assert answer.status == 200, await answer.text()
+        shown = await answer.json()
+        forms[kind["name"]] = {field["name"]: field for field in shown["data_schema"]}
+        assert (await client.delete(f"{flows}/{shown['flow_id']}")).status == 200
+    sonarr, jellyfin = forms["sonarr"], forms["jellyfin"]
+    pace = sonarr["custom_throttle"]
+    assert (pace["type"], pace["expanded"]) == ("expandable", False)
+    batch = next(field for field in pace["schema"] if field["name"] == "batch_size")
+    assert (
+        batch["selector"]["number"] | {"min": 1, "max": 50, "step": 1}
+        == batch["selector"]["number"]
+    )
+    assert batch["default"] == 5
+    assert sonarr["throttle"]["selector"]["select"]["translation_key"] == "settings_throttle"
+    assert sonarr["webhook_secret"]["selector"] == {"text": {"type": "password", "multiline": False,
+                                                             "multiple": False}}  # fmt: skip
+    assert "season_search_ratio" in sonarr
+    assert "season_search_ratio" not in forms["radarr"]
+    pairs = jellyfin["path_map"]["selector"]["object"]
+    assert (pairs["multiple"], set(pairs["fields"])) == (True, {"key", "value"})
+    assert jellyfin["path_map"]["default"] == []
+    assert forms["torznab"]["categories"]["selector"]["text"]["multiple"] is True
