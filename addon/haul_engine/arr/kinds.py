@@ -9,7 +9,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr
 from haul_engine.arr.apps import APPS, AppClient
 from haul_engine.arr.client import ArrError, RetryPolicy
 from haul_engine.connectors.kinds import ConnectorConfig, ConnectorKind, TestResult, register_kind
-from haul_engine.library.cron import validate_cron
+from haul_engine.cron import validate_cron
 
 CronExpression = Annotated[str, AfterValidator(validate_cron)]
 Positive = Annotated[int, Field(ge=1)]

@@ -22,11 +22,11 @@ from haul_engine.arr.kinds import ARR_KINDS, ArrSettings
 from haul_engine.commands import api_command
 from haul_engine.connectors.controller import ConnectorOwner
 from haul_engine.controller import Controller
+from haul_engine.cron import Cron
 from haul_engine.db.models import EngineMeta
 from haul_engine.errors import Conflict, NotFound, Unavailable
 from haul_engine.events import EventName
 from haul_engine.library import registry
-from haul_engine.library.cron import Cron
 from haul_engine.library.dispatch import Clock, Dispatcher
 from haul_engine.library.models import Item, Search, SearchHistory, Series, SyncState
 from haul_engine.library.planner import spent_today
