@@ -1,0 +1,128 @@
+"""The quality profiles kept in the database, beside the built-in presets."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from haul_engine.db.database import commit_unique, get_or_not_found
+from haul_engine.db.models import utcnow
+from haul_engine.errors import Conflict, InvalidInput, NotFound
+from haul_engine.releases.models import QualityProfileRow
+from haul_engine.releases.profiles import PRESETS, Profile, ProfileRules
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from haul_engine.db.database import Database
+
+
+class ProfileStore:
+    """The built-in presets plus the custom profiles kept in the database."""
+
+    def __init__(self, database: Database) -> None:
+        """Use the engine's database."""
+        self.database = database
+
+    async def all(self) -> list[Profile]:
+        """Presets first, then custom profiles by name."""
+        async with self.database.session() as session:
+            rows = await session.scalars(select(QualityProfileRow).order_by(QualityProfileRow.name))
+            return [*PRESETS.values(), *(_profile(row) for row in rows)]
+
+    async def get(self, id_or_name: str) -> Profile:
+        """Find a profile by id or (case-insensitive) name."""
+        if id_or_name in PRESETS:
+            return PRESETS[id_or_name]
+        for profile in await self.all():
+            if (
+                id_or_name in {profile.id, profile.name}
+                or profile.name.lower() == id_or_name.lower()
+            ):
+                return profile
+        msg = f"no quality profile {id_or_name!r}"
+        raise NotFound(msg)
+
+    async def create(self, name: str, rules: ProfileRules) -> Profile:
+        """Store a new custom profile; its id is derived from the name."""
+        name = name.strip()
+        await self._check_name_free(name, None)
+        profile_id = await self._free_id(_slug(name))
+        row = QualityProfileRow(id=profile_id, name=name, rules=rules.model_dump(mode="json"))
+        row.created_at = row.updated_at = utcnow()
+        async with self.database.session() as session:
+            session.add(row)
+            await _commit(session, name)
+        return _profile(row)
+
+    async def update(
+        self, profile_id: str, name: str | None, rules: ProfileRules | None
+    ) -> Profile:
+        """Rename a custom profile or replace its rules."""
+        _refuse_preset(profile_id)
+        async with self.database.session() as session:
+            row = await _row(session, profile_id)
+            if name is not None:
+                await self._check_name_free(name.strip(), profile_id)
+                row.name = name.strip()
+            if rules is not None:
+                row.rules = rules.model_dump(mode="json")
+            row.updated_at = utcnow()
+            await _commit(session, row.name)
+        return _profile(row)
+
+    async def delete(self, profile_id: str) -> None:
+        """Remove a custom profile."""
+        _refuse_preset(profile_id)
+        async with self.database.session() as session, session.begin():
+            await session.delete(await _row(session, profile_id))
+
+    async def _check_name_free(self, name: str, own_id: str | None) -> None:
+        if not name:
+            msg = "name: must not be empty"
+            raise InvalidInput(msg)
+        for profile in await self.all():
+            if profile.name.lower() == name.lower() and profile.id != own_id:
+                msg = f"a quality profile named {profile.name!r} already exists"
+                raise Conflict(msg)
+
+    async def _free_id(self, base: str) -> str:
+        taken = {profile.id for profile in await self.all()}
+        candidate, number = base, 1
+        while candidate in taken:
+            number += 1
+            candidate = f"{base}-{number}"
+        return candidate
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:50] or "profile"
+
+
+def _refuse_preset(profile_id: str) -> None:
+    if profile_id in PRESETS:
+        msg = f"{profile_id!r} is a built-in profile; create a custom one with its rules instead"
+        raise Conflict(msg)
+
+
+async def _row(session: AsyncSession, profile_id: str) -> QualityProfileRow:
+    return await get_or_not_found(
+        session, QualityProfileRow, profile_id, f"no custom quality profile with id {profile_id!r}"
+    )
+
+
+async def _commit(session: AsyncSession, name: str) -> None:
+    await commit_unique(session, f"a quality profile named {name!r} already exists")
+
+
+def _profile(row: QualityProfileRow) -> Profile:
+    return Profile(
+        id=row.id,
+        name=row.name,
+        builtin=False,
+        rules=ProfileRules.model_validate(row.rules),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
