@@ -77,7 +77,7 @@ class Engine:
         await self.api.start()
 
     async def close(self) -> None:
-        """Stop taking work, then close controllers in reverse order, then the database."""
+        """Stop taking work, close controllers (last first), their listeners, the database."""
         await self.api.stop()
         while self._started:
             controller = self._started.pop()
@@ -85,6 +85,7 @@ class Engine:
                 await controller.close()
             except Exception:
                 _LOGGER.exception("closing %s failed", controller.feature)
+        await self.events.close()
         await self.database.close()
 
     def problems(self) -> list[str]:
