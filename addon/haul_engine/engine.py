@@ -11,6 +11,7 @@ from haul_engine.commands import CommandRegistry
 from haul_engine.connectors.controller import ConnectorsController
 from haul_engine.db.database import Database
 from haul_engine.events import EventBus
+from haul_engine.http import Http
 from haul_engine.indexers.controller import IndexersController
 from haul_engine.library.controller import LibraryController
 from haul_engine.mediaservers.controller import MediaServersController
@@ -36,6 +37,7 @@ class Engine:
         """Build every part; nothing runs until setup."""
         self.settings = settings
         self.events = EventBus()
+        self.http = Http()
         self.commands = CommandRegistry()
         self.database = Database(settings.effective_database_url)
         self.system = SystemController(self)
@@ -69,6 +71,7 @@ class Engine:
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.settings.effective_download_dir.mkdir(parents=True, exist_ok=True)
         self.token = load_or_create_token(self.settings.data_dir)
+        await self.http.setup()
         await self.database.setup()
         self.server_id = await self.database.meta_value("server_id", lambda: uuid.uuid4().hex)
         for controller in self.controllers:
@@ -86,6 +89,7 @@ class Engine:
             except Exception:
                 _LOGGER.exception("closing %s failed", controller.feature)
         await self.events.close()
+        await self.http.close()
         await self.database.close()
 
     def problems(self) -> list[str]:

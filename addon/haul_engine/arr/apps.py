@@ -11,6 +11,8 @@ from haul_engine.arr.sonarr import SONARR
 from haul_engine.arr.whisparr import WHISPARR
 
 if TYPE_CHECKING:
+    import aiohttp
+
     from haul_engine.arr.app import Library, Searches
     from haul_engine.arr.client import AppInfo, Flavor
     from haul_engine.connectors.kinds import ConnectorConfig
@@ -25,9 +27,15 @@ SEARCHES: dict[Flavor, Searches] = {
 class AppClient(ArrClient):
     """A client for one of APPS; detect() learns the library layout of the other end."""
 
-    def __init__(self, config: ConnectorConfig, retry: RetryPolicy | None = None) -> None:
+    def __init__(
+        self,
+        config: ConnectorConfig,
+        *,
+        session: aiohttp.ClientSession | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> None:
         """Use the app's API base."""
-        super().__init__(config, retry=retry)
+        super().__init__(config, session=session, retry=retry)
         self.app = APPS[config.kind]
         self.api_base = self.app.api_base
         self.info: AppInfo | None = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr
 
@@ -10,6 +10,9 @@ from haul_engine.arr.apps import APPS, AppClient
 from haul_engine.arr.client import ArrError, RetryPolicy
 from haul_engine.connectors.kinds import ConnectorConfig, ConnectorKind, TestResult, register_kind
 from haul_engine.cron import validate_cron
+
+if TYPE_CHECKING:
+    import aiohttp
 
 CronExpression = Annotated[str, AfterValidator(validate_cron)]
 Positive = Annotated[int, Field(ge=1)]
@@ -67,16 +70,14 @@ class ArrSettings(BaseModel):
         )
 
 
-async def test_arr(config: ConnectorConfig) -> TestResult:
+async def test_arr(config: ConnectorConfig, session: aiohttp.ClientSession) -> TestResult:
     """Reach system/status and check the app and version are ones Haul supports."""
-    client = AppClient(config, retry=TEST_RETRY)
+    client = AppClient(config, session=session, retry=TEST_RETRY)
     error = None
     try:
         await client.detect()
     except ArrError as err:
         error = str(err)
-    finally:
-        await client.close()
     info = client.info
     return TestResult(
         ok=error is None, app=info.app if info else None, version=info.version if info else None,

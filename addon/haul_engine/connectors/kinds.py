@@ -10,6 +10,8 @@ from pydantic import BaseModel, ConfigDict, SecretStr
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
+    import aiohttp
+
 Category = Literal["arr", "indexer", "request", "mediaserver"]
 HealthStatus = Literal["unknown", "healthy", "degraded", "unhealthy", "offline"]
 
@@ -57,12 +59,15 @@ def reveal(settings: BaseModel, name: str) -> Any:  # noqa: ANN401 - each kind h
 
 @dataclass(frozen=True, slots=True)
 class ConnectorKind:
-    """One kind of connector: its name, category, settings schema and connection test."""
+    """One kind of connector: its name, category, settings schema and connection test.
+
+    The test reaches the connector over the engine's HTTP session (given as its second argument).
+    """
 
     name: str
     category: Category
     settings_model: type[BaseModel]
-    test: Callable[[ConnectorConfig], Awaitable[TestResult]]
+    test: Callable[[ConnectorConfig, aiohttp.ClientSession], Awaitable[TestResult]]
     requires_api_key: bool = True
 
     def secret_fields(self) -> set[str]:

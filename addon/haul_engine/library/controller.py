@@ -180,7 +180,7 @@ class LibraryController(Controller, ConnectorOwner):
         await self._stop(connector.id)
         if not connector.enabled:
             return
-        runtime = Runtime(connector, AppClient(connector))
+        runtime = Runtime(connector, AppClient(connector, session=self.engine.http.session))
         self.runtimes[connector.id] = runtime
         runtime.task = asyncio.create_task(self._work(runtime), name=f"library {connector.name}")
 
@@ -350,7 +350,6 @@ class LibraryController(Controller, ConnectorOwner):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-        await runtime.client.close()
 
     async def _work(self, runtime: Runtime) -> None:
         """Check health, recover, then sync and sweep on schedule until stopped."""

@@ -417,7 +417,7 @@ class RequestsController(Controller, ConnectorOwner):
 
     async def _details(self, config: ConnectorConfig, note: Notification) -> Notification:
         """Fill what a custom template left out from GET /request/{id}."""
-        client = OverseerrClient(config)
+        client = OverseerrClient(config, session=self.engine.http.session)
         try:
             details = from_details(note.kind, await client.request_details(note.request_id))
         finally:
@@ -439,7 +439,7 @@ class RequestsController(Controller, ConnectorOwner):
         config = self.overseerrs.get(connector_id)
         if config is None:
             return
-        client = OverseerrClient(config)
+        client = OverseerrClient(config, session=self.engine.http.session)
         try:
             found = await client.pending()
         finally:
@@ -457,7 +457,7 @@ class RequestsController(Controller, ConnectorOwner):
         if config is None:
             msg = f"the overseerr connector of request {row.id} is gone"
             raise Unavailable(msg)
-        client = OverseerrClient(config)
+        client = OverseerrClient(config, session=self.engine.http.session)
         try:
             await client.decide(row.external_id, verdict)
         finally:
@@ -842,7 +842,7 @@ class RequestsController(Controller, ConnectorOwner):
         job = config.setting("availability_job") if config is not None else ""
         if config is None or not job:
             return
-        client = OverseerrClient(config)
+        client = OverseerrClient(config, session=self.engine.http.session)
         try:
             await client.run_job(job)
         except ArrError as err:
@@ -905,7 +905,7 @@ class RequestsController(Controller, ConnectorOwner):
         chosen = next((c for c in configs if c.id == connector_id), None) or next(
             iter(configs), None
         )
-        return RequestArr(chosen) if chosen is not None else None
+        return RequestArr(chosen, session=self.engine.http.session) if chosen is not None else None
 
     async def _lookup_and_add(
         self,

@@ -7,6 +7,7 @@ from urllib.parse import urljoin
 import aiohttp
 
 from haul_engine.errors import InvalidInput
+from haul_engine.http import borrow_session
 from haul_engine.logs import redact
 
 MAX_TORRENT_BYTES = 10 * 1024 * 1024
@@ -17,7 +18,7 @@ _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 async def fetch_torrent(url: str) -> str | bytes:
     """Return the magnet a redirect points to, or the .torrent body (at most MAX_TORRENT_BYTES)."""
-    async with aiohttp.ClientSession(timeout=_TIMEOUT) as client:
+    async with borrow_session() as client:
         for _ in range(MAX_REDIRECTS + 1):
             if not url.startswith(("http://", "https://")):
                 msg = (
@@ -25,7 +26,7 @@ async def fetch_torrent(url: str) -> str | bytes:
                 )
                 raise InvalidInput(msg)
             try:
-                async with client.get(url, allow_redirects=False) as answer:
+                async with client.get(url, allow_redirects=False, timeout=_TIMEOUT) as answer:
                     if answer.status in _REDIRECTS:
                         url = urljoin(url, answer.headers.get("Location", ""))
                         if url.startswith("magnet:"):
