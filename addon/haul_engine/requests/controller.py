@@ -7,14 +7,13 @@ import contextlib
 import json
 import logging
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import aiohttp
 from aiohttp import web
 from pydantic import Field
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
 
 from haul_engine.api.auth import webhook_secret_matches
 from haul_engine.api.jsonio import error_response, json_response
@@ -23,12 +22,13 @@ from haul_engine.commands import api_command
 from haul_engine.connectors.controller import ConnectorOwner
 from haul_engine.controller import Controller
 from haul_engine.db.database import get_or_not_found
+from haul_engine.db.jobs import Job, JobQueue
 from haul_engine.db.models import utcnow
 from haul_engine.errors import Conflict, EngineError, InvalidInput, NotFound, Unavailable
 from haul_engine.events import EventName
 from haul_engine.requests import candidates as offers
 from haul_engine.requests.arr import KIND_FOR_MEDIA, RequestArr
-from haul_engine.requests.models import MediaRequest, RequestCandidate, RequestEvent, RequestJob
+from haul_engine.requests.models import MediaRequest, RequestCandidate, RequestEvent
 from haul_engine.requests.overseerr import (
     Notification,
     OverseerrClient,
@@ -56,8 +56,8 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 WEBHOOK_PATH = "/api/v1/webhooks/overseerr/{connector_id}"
 CATEGORY = "haul-requests"
-JOB_BATCH = 20
 MAX_BACKOFF = 300.0
+RETRY_ON = (EngineError, aiohttp.ClientError, TimeoutError, KeyError, ValueError)
 TOP_OFFERS = 3
 IMPORT_EVENTS = frozenset({"downloadFolderImported", "movieFileImported", "episodeFileImported"})
 IMPORT_PROBLEMS = frozenset({"importFailed", "importBlocked", "failedPending"})
@@ -75,13 +75,13 @@ SeasonNumber = Annotated[int, Field(ge=0, le=1000)]
 class Change:
     """A locked, transactional change to a request: moves, audit lines, events, next step."""
 
-    def __init__(self, session: AsyncSession, row: MediaRequest) -> None:
+    def __init__(self, session: AsyncSession, row: MediaRequest, jobs: JobQueue) -> None:
         """Collect events to publish once the change is committed."""
         self.session = session
         self.row = row
+        self.jobs = jobs
         self.events: list[tuple[EventName, dict[str, Any]]] = []
         self.memory: dict[str, Any] = {}
-        self.scheduled = False
 
     def move(self, target: State, actor: str, origin: str, message: str = "") -> None:
         """Move to target if the lifecycle allows it, recording who, when and from where."""
@@ -112,8 +112,7 @@ class Change:
     async def schedule(self, seconds: float, **memory: Any) -> None:  # noqa: ANN401 - JSON values
         """Run this request's next step after seconds, remembering memory until then."""
         payload = {"id": self.row.id, **memory}
-        self.scheduled = True
-        await _put_job(self.session, f"step:{self.row.id}", "step", payload, seconds)
+        await self.jobs.put(self.session, f"step:{self.row.id}", "step", payload, seconds)
 
 
 class RequestsController(Controller, ConnectorOwner):
@@ -126,35 +125,29 @@ class RequestsController(Controller, ConnectorOwner):
         super().__init__(engine)
         self.overseerrs: dict[str, ConnectorConfig] = {}
         self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
-        self._wake = asyncio.Event()
-        self._worker: asyncio.Task[None] | None = None
-        self._problem: str | None = None
+        poll = engine.settings.request_poll_interval
+        self.jobs = JobQueue(
+            engine.database, "request", self._run_job, retry_on=RETRY_ON, backoff=poll,
+            max_backoff=MAX_BACKOFF, idle=poll * 20,
+        )  # fmt: skip
 
     async def setup(self) -> None:
         """Take the overseerr connectors and start the job worker (it resumes stored jobs)."""
         await self.engine.connectors.attach(self, {"overseerr"})
-        self._worker = asyncio.create_task(self._work(), name="request jobs")
+        await self.jobs.start()
 
     async def close(self) -> None:
         """Stop the worker; unfinished jobs stay in the table for the next start."""
-        if self._worker is not None:
-            self._worker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._worker
+        await self.jobs.close()
 
     async def connector_saved(self, connector: ConnectorConfig) -> None:
         """Remember the connector and read its open requests back, in case Haul missed some."""
         self.overseerrs[connector.id] = connector
         if connector.enabled and connector.setting("reconcile"):
             async with self.engine.database.session() as session, session.begin():
-                await _put_job(
-                    session,
-                    f"reconcile:{connector.id}",
-                    "reconcile",
-                    {"connector_id": connector.id},
-                    0,
-                )
-            self._wake.set()
+                key = f"reconcile:{connector.id}"
+                await self.jobs.put(session, key, "reconcile", {"connector_id": connector.id})
+            self.jobs.wake()
 
     async def connector_removed(self, connector_id: str) -> None:
         """Forget the connector; its requests stay."""
@@ -162,7 +155,7 @@ class RequestsController(Controller, ConnectorOwner):
 
     def problems(self) -> list[str]:
         """Report the last failure of the job worker, if it keeps failing."""
-        return [self._problem] if self._problem else []
+        return [self.jobs.problem] if self.jobs.problem else []
 
     def http_routes(self) -> list[web.RouteDef]:
         """Serve the Overseerr webhook (checked by its own secret, not the bearer token)."""
@@ -242,7 +235,7 @@ class RequestsController(Controller, ConnectorOwner):
         async with self.engine.database.session() as session, session.begin():
             session.add(row)
             await session.flush()
-            change = Change(session, row)
+            change = Change(session, row, self.jobs)
             session.add(
                 RequestEvent(
                     request_id=row.id,
@@ -278,7 +271,7 @@ class RequestsController(Controller, ConnectorOwner):
             check_transition(request_id, change.row.state, State.DECLINED)
             await self._tell_overseerr(change.row, "decline")
             change.move(State.DECLINED, actor, "api", reason)
-            await _drop_job(change.session, request_id)
+            await self.jobs.drop(change.session, f"step:{request_id}")
         return request_view(change.row)
 
     @api_command("requests/select", method="POST", path="/requests/{request_id}/select")
@@ -312,7 +305,7 @@ class RequestsController(Controller, ConnectorOwner):
         """Stop following a request; what the arr already has stays there."""
         async with self._change(request_id) as change:
             change.move(State.CANCELLED, actor, "api")
-            await _drop_job(change.session, request_id)
+            await self.jobs.drop(change.session, f"step:{request_id}")
         return request_view(change.row)
 
     # ----- intake
@@ -337,15 +330,10 @@ class RequestsController(Controller, ConnectorOwner):
             return json_response({"ok": True, "queued": False})
         key = f"webhook:{config.id}:{notification.request_id}:{notification.kind}"
         async with self.engine.database.session() as session, session.begin():
-            queued = await _put_job(
-                session,
-                key,
-                "webhook",
-                {"connector_id": config.id, "body": body},
-                0,
-                replace=False,
+            queued = await self.jobs.put(
+                session, key, "webhook", {"connector_id": config.id, "body": body}, replace=False
             )
-        self._wake.set()
+        self.jobs.wake()
         return json_response({"ok": True, "queued": queued})
 
     async def _take(self, connector_id: str, note: Notification, origin: str) -> None:
@@ -413,7 +401,7 @@ class RequestsController(Controller, ConnectorOwner):
                 if target == State.APPROVED:
                     await change.schedule(0)
                 else:
-                    await _drop_job(change.session, row.id)
+                    await self.jobs.drop(change.session, f"step:{row.id}")
 
     async def _details(self, config: ConnectorConfig, note: Notification) -> Notification:
         """Fill what a custom template left out from GET /request/{id}."""
@@ -463,83 +451,24 @@ class RequestsController(Controller, ConnectorOwner):
         finally:
             await client.close()
 
-    # ----- the job worker
+    # ----- the jobs
 
-    async def _work(self) -> None:
-        """Run due jobs; sleep until the next one is due or something wakes the worker."""
-        while True:
-            self._wake.clear()
-            try:
-                wait = await self._run_due()
-                self._problem = None
-            except Exception as err:
-                _LOGGER.exception("request job worker failed")
-                self._problem = f"request jobs: {err}"
-                wait = MAX_BACKOFF / 10
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), wait)
+    async def _run_job(self, job: Job) -> None:
+        """Digest a webhook, read Overseerr back, or advance a request by one step."""
+        if job.kind == "webhook":
+            body = job.payload["body"]
+            await self._take(job.payload["connector_id"], parse_webhook(body), "webhook")
+        elif job.kind == "reconcile":
+            await self._reconcile(job.payload["connector_id"])
+        else:
+            await self._step(job)
 
-    async def _run_due(self) -> float:
-        """Run every due job once; return the seconds until the next one."""
-        poll = self.engine.settings.request_poll_interval
-        async with self.engine.database.session() as session:
-            due = list(
-                await session.scalars(
-                    select(RequestJob)
-                    .where(RequestJob.run_at <= utcnow())
-                    .order_by(RequestJob.run_at)
-                    .limit(JOB_BATCH)
-                )
-            )
-        for job in due:
-            await self._run(job)
-        async with self.engine.database.session() as session:
-            upcoming = await session.scalar(select(RequestJob.run_at).order_by(RequestJob.run_at))
-        if upcoming is None:
-            return poll * 20
-        return min(max((upcoming - utcnow()).total_seconds(), 0.0), poll * 20)
-
-    async def _run(self, job: RequestJob) -> None:
-        """Run one job; remove it when done, retry it later with back-off when it fails."""
-        try:
-            if job.kind == "webhook":
-                body = job.payload["body"]
-                await self._take(job.payload["connector_id"], parse_webhook(body), "webhook")
-            elif job.kind == "reconcile":
-                await self._reconcile(job.payload["connector_id"])
-            else:
-                await self._step(job)
-                return
-        except (EngineError, aiohttp.ClientError, TimeoutError, KeyError, ValueError) as err:
-            await self._retry_later(job, str(err))
-            return
-        async with self.engine.database.session() as session, session.begin():
-            await session.execute(delete(RequestJob).where(RequestJob.id == job.id))
-
-    async def _retry_later(self, job: RequestJob, error: str) -> None:
-        delay = min(
-            self.engine.settings.request_poll_interval * 2 ** min(job.attempts, 10), MAX_BACKOFF
-        )
-        _LOGGER.warning("request job %s failed (retry in %.0f s): %s", job.key, delay, error)
-        async with self.engine.database.session() as session, session.begin():
-            stored = await session.get(RequestJob, job.id)
-            if stored is not None:
-                stored.attempts += 1
-                stored.last_error = error
-                stored.run_at = utcnow() + timedelta(seconds=delay)
-
-    async def _step(self, job: RequestJob) -> None:
-        """Advance a request by one step of its lifecycle."""
-        try:
+    async def _step(self, job: Job) -> None:
+        """Advance a request by one step of its lifecycle (a request deleted since is forgotten)."""
+        with contextlib.suppress(NotFound):
             async with self._change(int(job.payload["id"])) as change:
                 change.memory = job.payload
                 await self._advance(change)
-                stored = await change.session.get(RequestJob, job.id)
-                if not change.scheduled and stored is not None:
-                    await change.session.delete(stored)
-        except NotFound:
-            async with self.engine.database.session() as session, session.begin():
-                await session.execute(delete(RequestJob).where(RequestJob.id == job.id))
 
     async def _advance(self, change: Change) -> None:
         """Do what the current state waits for, and move on when it is done."""
@@ -945,10 +874,10 @@ class RequestsController(Controller, ConnectorOwner):
             async with self.engine.database.session() as session, session.begin():
                 # writes wait for the commit: the arrs call back into the engine while we wait
                 with session.no_autoflush:
-                    change = Change(session, await _request(session, request_id))
+                    change = Change(session, await _request(session, request_id), self.jobs)
                     yield change
             self._publish(change)
-        self._wake.set()
+        self.jobs.wake()
 
     def _publish(self, change: Change) -> None:
         for name, data in change.events:
@@ -988,32 +917,3 @@ async def _candidates(session: AsyncSession, request_id: int) -> list[RequestCan
             .order_by(RequestCandidate.failed.is_not(None), RequestCandidate.position)
         )
     )
-
-
-async def _put_job(  # noqa: PLR0913 - a job's fields
-    session: AsyncSession,
-    key: str,
-    kind: str,
-    payload: dict[str, Any],
-    seconds: float,
-    *,
-    replace: bool = True,
-) -> bool:
-    """Store a job due in seconds; with replace=False an existing job of that key wins."""
-    job = await session.scalar(select(RequestJob).where(RequestJob.key == key))
-    run_at = datetime.now(UTC) + timedelta(seconds=seconds)
-    if job is not None:
-        if replace:
-            job.payload, job.run_at, job.attempts, job.last_error = payload, run_at, 0, None
-        return replace
-    try:
-        async with session.begin_nested():
-            session.add(RequestJob(key=key, kind=kind, payload=payload, run_at=run_at, attempts=0))
-    except IntegrityError:
-        return False
-    return True
-
-
-async def _drop_job(session: AsyncSession, request_id: int) -> None:
-    """Forget a request's planned step."""
-    await session.execute(delete(RequestJob).where(RequestJob.key == f"step:{request_id}"))
