@@ -47,16 +47,18 @@ class Engine:
         self.indexers = IndexersController(self)
         self.releases = ReleasesController(self)
         self.mediaservers = MediaServersController(self)
+        self.library = LibraryController(self)
+        self.requests = RequestsController(self)
         self.controllers: list[Controller] = [
             self.system,
             self.options,
             self.connectors,
-            LibraryController(self),
+            self.library,
             self.torrents,
             self.indexers,
             self.releases,
             self.mediaservers,
-            RequestsController(self),
+            self.requests,
             WidgetController(self),
         ]
         for controller in self.controllers:

@@ -9,13 +9,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal, cast
 
-import orjson
-from aiohttp import web
 from pydantic import BaseModel, Field
 from sqlalchemy import and_, func, select
 
-from haul_engine.api.auth import webhook_secret_matches
-from haul_engine.api.jsonio import error_response, json_response, loads
 from haul_engine.arr.apps import AppClient
 from haul_engine.arr.client import ArrError, ArrOfflineError
 from haul_engine.arr.kinds import ARR_KINDS, ArrSettings
@@ -24,7 +20,7 @@ from haul_engine.connectors.controller import ConnectorOwner
 from haul_engine.controller import Controller
 from haul_engine.cron import Cron
 from haul_engine.db.models import EngineMeta
-from haul_engine.errors import Conflict, NotFound, Unavailable
+from haul_engine.errors import Conflict, InvalidInput, NotFound, Unavailable
 from haul_engine.events import EventName
 from haul_engine.library import registry
 from haul_engine.library.dispatch import Clock, Dispatcher
@@ -46,7 +42,6 @@ HISTORY_KEPT = timedelta(days=90)  # a Pi's database should not grow with every 
 GAPS_PAGE_SIZE = 100
 PAUSED_KEY = "library_paused"
 SEARCHABLE = ("pending", "queued", "searching")
-WEBHOOK_PATH = "/api/v1/webhooks/arr/{connector_id}"
 # an *arr sends one event per imported file: a season pack is a burst, synced once it settles
 WEBHOOK_SETTLE_SECONDS = 5.0
 LIBRARY_EVENTS = frozenset({
@@ -210,26 +205,25 @@ class LibraryController(Controller, ConnectorOwner):
                 totals[key] += counts.get(key, 0)
         return totals
 
-    def http_routes(self) -> list[web.RouteDef]:
-        """Serve the *arrs' webhook (checked by the connector's own secret, not the token)."""
-        return [web.post(WEBHOOK_PATH, self._webhook)]
-
-    async def _webhook(self, request: web.Request) -> web.Response:
-        """Sync soon after the library changed, check health after a health event."""
-        runtime = self.runtimes.get(request.match_info["connector_id"])
+    def webhook_secret(self, connector_id: str) -> str | None:
+        """Return the secret the *arr's webhook must carry for this connector."""
+        runtime = self.runtimes.get(connector_id)
         if runtime is None:
-            return error_response(404, "not_found", "no enabled *arr connector with this id")
-        header = request.headers.get("Authorization")
-        if not webhook_secret_matches(header, runtime.config.setting("webhook_secret")):
-            return error_response(401, "unauthorized", "wrong or missing webhook secret")
-        try:
-            body = loads(await request.read())
-        except orjson.JSONDecodeError:
-            return error_response(400, "invalid_input", "body is not valid JSON")
+            msg = "no enabled *arr connector with this id"
+            raise NotFound(msg)
+        secret: str | None = runtime.config.setting("webhook_secret")
+        return secret
+
+    async def receive_webhook(self, connector_id: str, body: Any) -> dict[str, Any]:  # noqa: ANN401 - any JSON
+        """Sync soon after the library changed, check health after a health event."""
+        runtime = self.runtimes.get(connector_id)
+        if runtime is None:
+            msg = "no enabled *arr connector with this id"
+            raise NotFound(msg)
         event = body.get("eventType") if isinstance(body, dict) else None
         if not isinstance(event, str):
             msg = "the body must be a JSON object with an eventType"
-            return error_response(400, "invalid_input", msg)
+            raise InvalidInput(msg)
         action = "none"
         if event in LIBRARY_EVENTS:
             action = "sync"
@@ -240,7 +234,7 @@ class LibraryController(Controller, ConnectorOwner):
             action = "health"
             runtime.wake.set()
         _LOGGER.info("webhook %r from %s: %s", event[:40], runtime.config.name, action)
-        return json_response({"ok": True, "event": event, "action": action})
+        return {"ok": True, "event": event, "action": action}
 
     def problems(self) -> list[str]:
         """Connectors that are offline or unhealthy."""

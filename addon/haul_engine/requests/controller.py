@@ -6,22 +6,18 @@ The work is done by the rooms it wires together: `intake.Intake` (requests comin
 
 from __future__ import annotations
 
-import json
 import logging
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import aiohttp
-from aiohttp import web
 from pydantic import Field
 from sqlalchemy import select
 
-from haul_engine.api.auth import webhook_secret_matches
-from haul_engine.api.jsonio import error_response, json_response
 from haul_engine.commands import api_command
 from haul_engine.connectors.controller import ConnectorOwner
 from haul_engine.controller import Controller
 from haul_engine.db.jobs import Job, JobQueue
-from haul_engine.errors import Conflict, EngineError, InvalidInput, NotFound
+from haul_engine.errors import Conflict, EngineError, NotFound
 from haul_engine.requests.intake import Intake
 from haul_engine.requests.lifecycle import Lifecycle, candidate_rows, request_row
 from haul_engine.requests.models import MediaRequest, RequestCandidate, RequestEvent
@@ -34,7 +30,6 @@ if TYPE_CHECKING:
     from haul_engine.engine import Engine
 
 _LOGGER = logging.getLogger(__name__)
-WEBHOOK_PATH = "/api/v1/webhooks/overseerr/{connector_id}"
 MAX_BACKOFF = 300.0
 RETRY_ON = (EngineError, aiohttp.ClientError, TimeoutError, KeyError, ValueError)
 MediaType = Literal["movie", "tv"]
@@ -82,9 +77,23 @@ class RequestsController(Controller, ConnectorOwner):
         """Report the last failure of the job worker, if it keeps failing."""
         return [self.jobs.problem] if self.jobs.problem else []
 
-    def http_routes(self) -> list[web.RouteDef]:
-        """Serve the Overseerr webhook (checked by its own secret, not the bearer token)."""
-        return [web.post(WEBHOOK_PATH, self._webhook)]
+    def webhook_secret(self, connector_id: str) -> str | None:
+        """Return the secret Overseerr's webhook must carry for this connector."""
+        config = self.overseerrs.get(connector_id)
+        if config is None or not config.enabled:
+            msg = "no enabled overseerr connector with this id"
+            raise NotFound(msg)
+        secret: str | None = config.setting("webhook_secret")
+        return secret
+
+    async def receive_webhook(self, connector_id: str, body: Any) -> dict[str, Any]:  # noqa: ANN401 - any JSON
+        """Keep a notification as a job and answer at once (repeats are harmless)."""
+        notification = parse_webhook(body)
+        if notification.kind == "TEST_NOTIFICATION":
+            _LOGGER.info("test notification from %s", self.overseerrs[connector_id].name)
+            return {"ok": True, "queued": False}
+        queued = await self.intake.queue_notification(connector_id, notification, body)
+        return {"ok": True, "queued": queued}
 
     async def _run_job(self, job: Job) -> None:
         """Digest a webhook, read Overseerr back, or advance a request by one step."""
@@ -193,26 +202,3 @@ class RequestsController(Controller, ConnectorOwner):
             change.move(State.CANCELLED, actor, "api")
             await change.unschedule()
         return request_view(change.row)
-
-    # ----- the webhook
-
-    async def _webhook(self, request: web.Request) -> web.Response:
-        """Check the secret, queue the notification durably, answer at once."""
-        config = self.overseerrs.get(request.match_info["connector_id"])
-        if config is None or not config.enabled:
-            return error_response(404, "not_found", "no enabled overseerr connector with this id")
-        header = request.headers.get("Authorization")
-        if not webhook_secret_matches(header, config.setting("webhook_secret")):
-            return error_response(401, "unauthorized", "wrong or missing webhook secret")
-        try:
-            body = json.loads(await request.read())
-            notification = parse_webhook(body)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return error_response(400, "invalid_input", "body is not valid JSON")
-        except InvalidInput as err:
-            return error_response(400, err.code, str(err))
-        if notification.kind == "TEST_NOTIFICATION":
-            _LOGGER.info("test notification from %s", config.name)
-            return json_response({"ok": True, "queued": False})
-        queued = await self.intake.queue_notification(config.id, notification, body)
-        return json_response({"ok": True, "queued": queued})
