@@ -19,6 +19,7 @@ from haul_engine.commands import api_command
 from haul_engine.connectors.controller import ConnectorOwner
 from haul_engine.controller import Controller
 from haul_engine.cron import Cron
+from haul_engine.db.jobs import Job, JobQueue
 from haul_engine.db.models import EngineMeta
 from haul_engine.errors import Conflict, InvalidInput, NotFound, Unavailable
 from haul_engine.events import EventName
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 
 _LOGGER = logging.getLogger(__name__)
 TICK_SECONDS = 60.0
+MAX_BACKOFF = 3600.0  # a webhook's sync is retried while its *arr does not answer, at most hourly
 FULL_SYNC_EVERY = timedelta(hours=24)
 HISTORY_KEPT = timedelta(days=90)  # a Pi's database should not grow with every search forever
 GAPS_PAGE_SIZE = 100
@@ -126,7 +128,6 @@ class Runtime:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     sweep_requested: bool = False
-    settling: asyncio.TimerHandle | None = None
     sweep: asyncio.Task[SweepReport] | None = None
     next_sync: datetime | None = None
     next_sweep: datetime | None = None
@@ -156,15 +157,21 @@ class LibraryController(Controller, ConnectorOwner):
         self.paused = False
         self._counts: dict[str, dict[str, int]] = {}
         self._followers: set[asyncio.Task[str]] = set()
+        self.jobs = JobQueue(
+            engine.database, "library", self._run_job, retry_on=(Unavailable,),
+            backoff=TICK_SECONDS, max_backoff=MAX_BACKOFF, idle=MAX_BACKOFF,
+        )  # fmt: skip
 
     async def setup(self) -> None:
-        """Read the global pause, then attach to the *arr connector kinds."""
+        """Read the global pause, attach to the *arr connector kinds, then run stored jobs."""
         async with self.engine.database.session() as session:
             self.paused = await session.get(EngineMeta, PAUSED_KEY) is not None
         await self.engine.connectors.attach(self, ARR_KINDS)
+        await self.jobs.start()
 
     async def close(self) -> None:
         """Stop every connector's work; unsent plans go back to pending at the next start."""
+        await self.jobs.close()
         for connector_id in list(self.runtimes):
             await self._stop(connector_id)
         for follower in list(self._followers):
@@ -227,9 +234,12 @@ class LibraryController(Controller, ConnectorOwner):
         action = "none"
         if event in LIBRARY_EVENTS:
             action = "sync"
-            if runtime.settling is None:  # the first event of a burst
-                loop = asyncio.get_running_loop()
-                runtime.settling = loop.call_later(WEBHOOK_SETTLE_SECONDS, _settled, runtime)
+            async with self.engine.database.session() as session, session.begin():
+                await self.jobs.put(  # the first event of a burst plans the sync; the rest join it
+                    session, f"sync:{connector_id}", "sync", {"connector_id": connector_id},
+                    WEBHOOK_SETTLE_SECONDS, replace=False,
+                )  # fmt: skip
+            self.jobs.wake()
         elif event in HEALTH_EVENTS:
             action = "health"
             runtime.wake.set()
@@ -237,12 +247,18 @@ class LibraryController(Controller, ConnectorOwner):
         return {"ok": True, "event": event, "action": action}
 
     def problems(self) -> list[str]:
-        """Connectors that are offline or unhealthy."""
+        """Connectors that are offline or unhealthy, and a failing job worker."""
         return [
             f"{runtime.config.name} is {runtime.health}"
             for runtime in self.runtimes.values()
             if runtime.health in {"offline", "unhealthy"}
-        ]
+        ] + ([self.jobs.problem] if self.jobs.problem else [])
+
+    async def _run_job(self, job: Job) -> None:
+        """Sync a mirror after its *arr said the library changed (incremental unless one is due)."""
+        runtime = self.runtimes.get(job.payload["connector_id"])
+        if runtime is not None:  # else disabled or removed since
+            await self._sync(runtime, full=await self._full_sync_due(runtime, self.clock.now()))
 
     @api_command("library/summary", path="/library/summary")
     async def summary(self) -> LibrarySummary:
@@ -337,8 +353,6 @@ class LibraryController(Controller, ConnectorOwner):
         runtime = self.runtimes.pop(connector_id, None)
         if runtime is None:
             return
-        if runtime.settling is not None:
-            runtime.settling.cancel()
         for task in (runtime.task, runtime.sweep):
             if task is not None:
                 task.cancel()
@@ -514,13 +528,6 @@ class LibraryController(Controller, ConnectorOwner):
             queued=queued, searches_today=spent_today(spent, now),
             last_sync=state.last_sync_at if state else None,
         )  # fmt: skip
-
-
-def _settled(runtime: Runtime) -> None:
-    """Sync now (incrementally unless a full one is due): a burst of webhook events is over."""
-    runtime.settling = None
-    runtime.next_sync = None
-    runtime.wake.set()
 
 
 async def _count(session: Any, table: Any, *conditions: Any) -> int:  # noqa: ANN401
