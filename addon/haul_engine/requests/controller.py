@@ -18,6 +18,7 @@ from haul_engine.connectors.controller import ConnectorOwner
 from haul_engine.controller import Controller
 from haul_engine.db.jobs import Job, JobQueue
 from haul_engine.errors import Conflict, EngineError, NotFound
+from haul_engine.events import EventName
 from haul_engine.requests.intake import Intake
 from haul_engine.requests.lifecycle import Lifecycle, candidate_rows, request_row
 from haul_engine.requests.models import MediaRequest, RequestCandidate, RequestEvent
@@ -26,12 +27,16 @@ from haul_engine.requests.states import State, check_transition
 from haul_engine.requests.views import RequestDetail, RequestView, detail_view, request_view
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from haul_engine.connectors.kinds import ConnectorConfig
     from haul_engine.engine import Engine
 
 _LOGGER = logging.getLogger(__name__)
 MAX_BACKOFF = 300.0
 RETRY_ON = (EngineError, aiohttp.ClientError, TimeoutError, KeyError, ValueError)
+# what the steps of grabbed and downloading requests wait for
+TORRENT_NEWS = (EventName.TORRENT_ADDED, EventName.TORRENT_COMPLETED, EventName.TORRENT_REMOVED)
 MediaType = Literal["movie", "tv"]
 Actor = Annotated[str, Field(min_length=1, max_length=200)]
 SeasonNumber = Annotated[int, Field(ge=0, le=1000)]
@@ -53,14 +58,24 @@ class RequestsController(Controller, ConnectorOwner):
         )  # fmt: skip
         self.lifecycle = Lifecycle(engine, self.jobs, self.overseerrs)
         self.intake = Intake(engine, self.jobs, self.lifecycle, self.overseerrs)
+        self._unsubscribe: Callable[[], None] | None = None
 
     async def setup(self) -> None:
-        """Take the overseerr connectors and start the job worker (it resumes stored jobs)."""
+        """Take the overseerr connectors, start the job worker, follow the torrents.
+
+        The worker resumes stored jobs; a download's end moves its request at once, not at the
+        next poll.
+        """
         await self.engine.connectors.attach(self, {"overseerr"})
         await self.jobs.start()
+        self._unsubscribe = self.engine.events.subscribe(
+            self.lifecycle.follow_torrent, TORRENT_NEWS
+        )
 
     async def close(self) -> None:
-        """Stop the worker; unfinished jobs stay in the table for the next start."""
+        """Stop following; unfinished jobs stay in the table for the next start."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
         await self.jobs.close()
 
     async def connector_saved(self, connector: ConnectorConfig) -> None:

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from haul_engine.connectors.kinds import ConnectorConfig
     from haul_engine.db.jobs import Job, JobQueue
     from haul_engine.engine import Engine
+    from haul_engine.events import Event
 
 _LOGGER = logging.getLogger(__name__)
 CATEGORY = "haul-requests"
@@ -116,6 +117,24 @@ class Lifecycle:
             async with self.change(int(job.payload["id"])) as change:
                 change.memory = job.payload
                 await self._advance(change)
+
+    async def follow_torrent(self, event: Event) -> None:
+        """Take the step that waits on a torrent now rather than at the next poll.
+
+        A torrent added may be the download a grab through the arr started; a torrent completed
+        or removed ends a request's download.
+        """
+        waiting = select(MediaRequest.id)
+        if event.name == EventName.TORRENT_ADDED:
+            waiting = waiting.where(MediaRequest.state == State.GRABBED)
+        else:
+            info_hash = str(event.data.get("hash") or "").lower()
+            waiting = waiting.where(
+                MediaRequest.state == State.DOWNLOADING, MediaRequest.download_id == info_hash
+            )
+        async with self.engine.database.session() as session:
+            found = list(await session.scalars(waiting))
+        self.jobs.hurry(step_key(request_id) for request_id in found)
 
     async def _advance(self, change: Change) -> None:
         """Do what the current state waits for, and move on when it is done."""
