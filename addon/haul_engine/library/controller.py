@@ -235,9 +235,9 @@ class LibraryController(Controller, ConnectorOwner):
         if event in LIBRARY_EVENTS:
             action = "sync"
             async with self.engine.database.session() as session, session.begin():
-                await self.jobs.put(  # the first event of a burst plans the sync; the rest join it
+                await self.jobs.put(  # each event of a burst moves the sync after it
                     session, f"sync:{connector_id}", "sync", {"connector_id": connector_id},
-                    WEBHOOK_SETTLE_SECONDS, replace=False,
+                    WEBHOOK_SETTLE_SECONDS,
                 )  # fmt: skip
             self.jobs.wake()
         elif event in HEALTH_EVENTS:
