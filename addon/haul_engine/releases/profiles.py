@@ -1,96 +1,24 @@
-"""Quality profiles: what a release must be and what earns it points, and the built-in presets."""
+"""Quality profiles: the built-in presets and the custom profiles kept in the database."""
 
 from __future__ import annotations
 
-from datetime import datetime  # noqa: TC003 - pydantic reads the annotations at runtime
-from typing import Annotated, Literal, Self
+import re
+from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from sqlalchemy import select
 
-# The parser's vocabulary (releases.parser), repeated as runtime Literals for validation.
-type Resolution = Literal[480, 576, 720, 1080, 2160]
-type Source = Literal[
-    "cam", "telesync", "telecine", "workprint", "dvd", "tv", "webrip", "webdl", "bluray"
-]
-type Codec = Literal["x264", "x265", "av1", "xvid", "mpeg2", "vc1"]
-type AudioFormat = Literal[
-    "flac", "alac", "mp3", "aac", "vorbis", "opus", "ape", "wavpack", "wma", "wav"
-]
-SOURCE_ORDER: tuple[str, ...] = (
-    "cam",
-    "telesync",
-    "telecine",
-    "workprint",
-    "dvd",
-    "tv",
-    "webrip",
-    "webdl",
-    "bluray",
-)
-Word = Annotated[str, Field(min_length=1, max_length=100)]
-Language = Annotated[str, Field(pattern=r"^[a-z]{2}$")]
-MbPerMinute = Annotated[float, Field(gt=0, le=10_000)]
+from haul_engine.db.database import commit_unique, get_or_not_found
+from haul_engine.db.models import utcnow
+from haul_engine.errors import Conflict, InvalidInput, NotFound
+from haul_engine.releases.models import QualityProfileRow
+from haul_engine.releases.rules import Profile, ProfileRules
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from haul_engine.db.database import Database
+
 DEFAULT_PROFILE = "any"
-
-
-class ProfileRules(BaseModel):
-    """What a release must be (hard rules) and what earns it points (preferences)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    media: Literal["any", "video", "music"] = "any"
-    min_resolution: Resolution = 480
-    max_resolution: Resolution = 2160
-    min_source: Source = "dvd"
-    max_source: Source = "bluray"
-    allow_remux: bool = True
-    preferred_codecs: list[Codec] = Field(default_factory=list, max_length=6)
-    hdr: Literal["required", "wanted", "allowed", "refused"] = "allowed"
-    preferred_audio: list[Word] = Field(default_factory=list, max_length=20)
-    audio_formats: list[AudioFormat] = Field(default_factory=list)
-    min_bitrate: Annotated[int, Field(ge=0, le=10_000)] = 0
-    min_mb_per_minute: MbPerMinute | None = None
-    max_mb_per_minute: MbPerMinute | None = None
-    preferred_mb_per_minute: MbPerMinute | None = None
-    min_seeders: Annotated[int, Field(ge=0, le=100_000)] = 1
-    required_words: list[Word] = Field(default_factory=list, max_length=100)
-    blocked_words: list[Word] = Field(default_factory=list, max_length=100)
-    group_tiers: list[list[Word]] = Field(default_factory=list, max_length=5)
-    blocked_groups: list[Word] = Field(default_factory=list, max_length=500)
-    languages: list[Language] = Field(default_factory=list)
-    prefer_freeleech: bool = True
-
-    @model_validator(mode="after")
-    def _bounds_in_order(self) -> Self:
-        if self.min_resolution > self.max_resolution:
-            msg = "min_resolution is above max_resolution"
-            raise ValueError(msg)
-        if SOURCE_ORDER.index(self.min_source) > SOURCE_ORDER.index(self.max_source):
-            msg = "min_source is above max_source"
-            raise ValueError(msg)
-        low, high, preferred = (
-            self.min_mb_per_minute,
-            self.max_mb_per_minute,
-            self.preferred_mb_per_minute,
-        )
-        if low is not None and high is not None and low > high:
-            msg = "min_mb_per_minute is above max_mb_per_minute"
-            raise ValueError(msg)
-        if preferred is not None and not (low or 0) <= preferred <= (high or preferred):
-            msg = "preferred_mb_per_minute is outside the min/max bounds"
-            raise ValueError(msg)
-        return self
-
-
-class Profile(BaseModel):
-    """A quality profile as the API shows it."""
-
-    id: str
-    name: str
-    builtin: bool
-    rules: ProfileRules
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
 
 
 PRESETS: dict[str, Profile] = {
@@ -147,3 +75,112 @@ PRESETS: dict[str, Profile] = {
         ),
     )
 }
+
+
+class ProfileStore:
+    """The built-in presets plus the custom profiles kept in the database."""
+
+    def __init__(self, database: Database) -> None:
+        """Use the engine's database."""
+        self.database = database
+
+    async def all(self) -> list[Profile]:
+        """Presets first, then custom profiles by name."""
+        async with self.database.session() as session:
+            rows = await session.scalars(select(QualityProfileRow).order_by(QualityProfileRow.name))
+            return [*PRESETS.values(), *(_profile(row) for row in rows)]
+
+    async def get(self, id_or_name: str) -> Profile:
+        """Find a profile by id or (case-insensitive) name."""
+        if id_or_name in PRESETS:
+            return PRESETS[id_or_name]
+        for profile in await self.all():
+            if (
+                id_or_name in {profile.id, profile.name}
+                or profile.name.lower() == id_or_name.lower()
+            ):
+                return profile
+        msg = f"no quality profile {id_or_name!r}"
+        raise NotFound(msg)
+
+    async def create(self, name: str, rules: ProfileRules) -> Profile:
+        """Store a new custom profile; its id is derived from the name."""
+        name = name.strip()
+        await self._check_name_free(name, None)
+        profile_id = await self._free_id(_slug(name))
+        row = QualityProfileRow(id=profile_id, name=name, rules=rules.model_dump(mode="json"))
+        row.created_at = row.updated_at = utcnow()
+        async with self.database.session() as session:
+            session.add(row)
+            await _commit(session, name)
+        return _profile(row)
+
+    async def update(
+        self, profile_id: str, name: str | None, rules: ProfileRules | None
+    ) -> Profile:
+        """Rename a custom profile or replace its rules."""
+        _refuse_preset(profile_id)
+        async with self.database.session() as session:
+            row = await _row(session, profile_id)
+            if name is not None:
+                await self._check_name_free(name.strip(), profile_id)
+                row.name = name.strip()
+            if rules is not None:
+                row.rules = rules.model_dump(mode="json")
+            row.updated_at = utcnow()
+            await _commit(session, row.name)
+        return _profile(row)
+
+    async def delete(self, profile_id: str) -> None:
+        """Remove a custom profile."""
+        _refuse_preset(profile_id)
+        async with self.database.session() as session, session.begin():
+            await session.delete(await _row(session, profile_id))
+
+    async def _check_name_free(self, name: str, own_id: str | None) -> None:
+        if not name:
+            msg = "name: must not be empty"
+            raise InvalidInput(msg)
+        for profile in await self.all():
+            if profile.name.lower() == name.lower() and profile.id != own_id:
+                msg = f"a quality profile named {profile.name!r} already exists"
+                raise Conflict(msg)
+
+    async def _free_id(self, base: str) -> str:
+        taken = {profile.id for profile in await self.all()}
+        candidate, number = base, 1
+        while candidate in taken:
+            number += 1
+            candidate = f"{base}-{number}"
+        return candidate
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:50] or "profile"
+
+
+def _refuse_preset(profile_id: str) -> None:
+    if profile_id in PRESETS:
+        msg = f"{profile_id!r} is a built-in profile; create a custom one with its rules instead"
+        raise Conflict(msg)
+
+
+async def _row(session: AsyncSession, profile_id: str) -> QualityProfileRow:
+    return await get_or_not_found(
+        session, QualityProfileRow, profile_id, f"no custom quality profile with id {profile_id!r}"
+    )
+
+
+async def _commit(session: AsyncSession, name: str) -> None:
+    await commit_unique(session, f"a quality profile named {name!r} already exists")
+
+
+def _profile(row: QualityProfileRow) -> Profile:
+    return Profile(
+        id=row.id,
+        name=row.name,
+        builtin=False,
+        rules=ProfileRules.model_validate(row.rules),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
