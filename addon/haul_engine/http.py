@@ -41,31 +41,21 @@ class Http:
 
     # the running engine's, for code that no engine reaches (one engine runs per process)
     running: ClassVar[Http | None] = None
-
-    def __init__(self) -> None:
-        """Nothing is open until setup."""
-        self._session: aiohttp.ClientSession | None = None
+    # from setup on: keep-alive connections are reused from one call to the next
+    session: aiohttp.ClientSession
 
     async def setup(self) -> None:
         """Open the session."""
-        self._session = new_session()
+        self.session = new_session()
         Http.running = self
 
-    @property
-    def session(self) -> aiohttp.ClientSession:
-        """The open session: keep-alive connections are reused from one call to the next."""
-        if self._session is None:
-            msg = "the engine's HTTP session is not open"
-            raise RuntimeError(msg)
-        return self._session
-
     async def close(self) -> None:
-        """Close every connection."""
+        """Close every connection (nothing to do if the session was never opened)."""
         if Http.running is self:
             Http.running = None
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        opened: aiohttp.ClientSession | None = getattr(self, "session", None)
+        if opened is not None:
+            await opened.close()
 
 
 def borrow_session() -> AbstractAsyncContextManager[aiohttp.ClientSession]:

@@ -15,10 +15,15 @@ from haul_engine.arr.client import ArrOfflineError, RetryPolicy
 from haul_engine.arr.kinds import ArrSettings
 from haul_engine.connectors.kinds import ConnectorConfig
 from haul_engine.http import USER_AGENT, Http, borrow_session
-from tests.engine.requests.conftest import FAST, wait_for_request
+from tests.engine.requests.conftest import (
+    FAST,
+    MATRIX_LOOKUP,
+    OFFER,
+    start_with_arr,
+    wait_for_request,
+)
 from tests.fakes.arr import API_KEY, FakeArr
-from tests.fakes.arr_releases import Offer, ReleaseArr
-from tests.support.peers import engine_env
+from tests.fakes.arr_releases import ReleaseArr
 from tests.support.programs import free_port, require_program
 
 if TYPE_CHECKING:
@@ -28,14 +33,6 @@ if TYPE_CHECKING:
     from tests.support.engine import EngineProcess
 
 STATUS = {"appName": "Sonarr", "version": "4.0.14.2939"}
-MATRIX = {
-    "title": "The Matrix", "year": 1999, "tmdbId": 603, "titleSlug": "the-matrix-603",
-    "images": [], "monitored": False, "hasFile": False, "isAvailable": True,
-}  # fmt: skip
-NOBODY_SEEDS = Offer(
-    title="The.Matrix.1999.1080p.BluRay.x264-GRP", quality="Bluray-1080p", size=8 * 10**9,
-    magnet="magnet:?xt=urn:btih:" + "cd" * 20, info_hash="cd" * 20,
-)  # fmt: skip
 
 
 @pytest.fixture
@@ -166,8 +163,8 @@ async def test_each_call_keeps_its_own_timeout_on_the_shared_session(
 @pytest.fixture
 def radarr(tmp_path: Path) -> Iterator[ReleaseArr]:
     with ReleaseArr("radarr", tmp_path / "library") as server:
-        server.metadata.append(MATRIX)
-        server.offers[1] = [NOBODY_SEEDS]
+        server.metadata.append(MATRIX_LOOKUP)
+        server.offers[1] = [OFFER]
         yield server
 
 
@@ -175,10 +172,7 @@ def test_a_request_s_steps_reuse_the_engine_s_connections(
     engine_factory: Callable[..., EngineProcess], radarr: ReleaseArr
 ) -> None:
     """Lookup, add, search, grab and the queue share a few connections with the library's calls."""
-    env = engine_env(HAUL_REQUEST_STALL_MINUTES="60", **FAST)
-    engine = engine_factory(env=env).start()
-    radarr.use_client(engine.url, "admin", env["HAUL_QBITTORRENT_PASSWORD"])
-    engine.add_connector("radarr", radarr.url, API_KEY)
+    engine = start_with_arr(engine_factory, radarr, HAUL_REQUEST_STALL_MINUTES="60", **FAST)
     status, request = engine.request(
         "POST", "/api/v1/requests", {"media_type": "movie", "query": "matrix"}
     )

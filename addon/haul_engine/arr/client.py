@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, Unpack
 
 import aiohttp
 import msgspec
@@ -69,22 +69,23 @@ class AppInfo:
         return int(head) if head.isdigit() else 0
 
 
+class ClientOptions(TypedDict, total=False):
+    """How a client reaches its *arr: over which session, with what retries and timeout."""
+
+    session: aiohttp.ClientSession | None
+    retry: RetryPolicy | None
+
+
 class ArrClient:
     """JSON over HTTP to one *arr, on the engine's session (or on one of its own)."""
 
     api_base = "/api/v3"
 
-    def __init__(
-        self,
-        config: ConnectorConfig,
-        *,
-        session: aiohttp.ClientSession | None = None,
-        retry: RetryPolicy | None = None,
-    ) -> None:
+    def __init__(self, config: ConnectorConfig, **options: Unpack[ClientOptions]) -> None:
         """Use the given session; without one, a session of its own opens on first use."""
         self.config = config
-        self.retry = retry or RetryPolicy()
-        self._session = session
+        self.retry = options.get("retry") or RetryPolicy()
+        self._session = options.get("session")
         self._own_session: aiohttp.ClientSession | None = None
         self._timeout = aiohttp.ClientTimeout(total=self.retry.timeout)
         self._headers = {"X-Api-Key": config.api_key}

@@ -138,19 +138,17 @@ class Lifecycle:
 
     async def _advance(self, change: Change) -> None:
         """Do what the current state waits for, and move on when it is done."""
-        state = State(change.row.state)
-        if state == State.APPROVED:
-            await self._find_in_arr(change)
-        elif state == State.SEARCHING:
-            await self._search(change)
-        elif state == State.AWAITING_SELECTION:
-            await self._auto_pick_when_due(change)
-        elif state == State.GRABBED:
-            await self._find_download(change)
-        elif state == State.DOWNLOADING:
-            await self._follow_download(change)
-        elif state == State.IMPORTING:
-            await self._follow_import(change)
+        steps = {
+            State.APPROVED: self._find_in_arr,
+            State.SEARCHING: self._search,
+            State.AWAITING_SELECTION: self._auto_pick_when_due,
+            State.GRABBED: self._find_download,
+            State.DOWNLOADING: self._follow_download,
+            State.IMPORTING: self._follow_import,
+        }
+        step = steps.get(State(change.row.state))  # the final states wait for nothing
+        if step is not None:
+            await step(change)
 
     # ----- approved → searching
 

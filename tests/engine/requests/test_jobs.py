@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from tests.engine.requests.conftest import FAST, wait_for_request
+from tests.engine.requests.conftest import FAST, MATRIX_LOOKUP, OFFER, wait_for_request
 from tests.fakes.arr import API_KEY as ARR_KEY
-from tests.fakes.arr_releases import Offer, ReleaseArr
+from tests.fakes.arr_releases import ReleaseArr
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -15,14 +15,6 @@ if TYPE_CHECKING:
 
     from tests.support.engine import EngineProcess
 
-MATRIX = {
-    "title": "The Matrix", "year": 1999, "tmdbId": 603, "titleSlug": "the-matrix-603",
-    "images": [], "monitored": False, "hasFile": False, "isAvailable": True,
-}  # fmt: skip
-OFFER = Offer(
-    title="The.Matrix.1999.1080p.BluRay.x264-GRP", quality="Bluray-1080p", size=8 * 10**9,
-    magnet="magnet:?xt=urn:btih:" + "ab" * 20, info_hash="ab" * 20,
-)  # fmt: skip
 SEARCH = ("GET", "/api/v3/release?movieId=1")
 
 
@@ -31,7 +23,7 @@ def test_a_search_cut_off_by_a_kill_runs_again_after_the_restart(
 ) -> None:
     """Killed while Radarr's interactive search is under way, the request searches again."""
     with ReleaseArr("radarr", tmp_path / "library") as radarr:
-        radarr.metadata.append(MATRIX)
+        radarr.metadata.append(MATRIX_LOOKUP)
         radarr.offers[1] = [OFFER]
         radarr.hang_seconds = 5.0  # longer than the kill takes; shorter than stopping waits
         radarr.fail_next("hang", path="/release")  # the search's answer never comes in time
