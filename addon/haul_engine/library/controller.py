@@ -44,7 +44,7 @@ HISTORY_KEPT = timedelta(days=90)  # a Pi's database should not grow with every 
 GAPS_PAGE_SIZE = 100
 PAUSED_KEY = "library_paused"
 SEARCHABLE = ("pending", "queued", "searching")
-# an *arr sends one event per imported file: a season pack is a burst, synced once it settles
+# an *arr sends one event per imported file: a season pack is a burst, synced 5 s after its last
 WEBHOOK_SETTLE_SECONDS = 5.0
 LIBRARY_EVENTS = frozenset({
     "Download", "EpisodeFileDelete", "SeriesAdd", "SeriesDelete",  # Sonarr, Whisparr v2
@@ -214,19 +214,13 @@ class LibraryController(Controller, ConnectorOwner):
 
     def webhook_secret(self, connector_id: str) -> str | None:
         """Return the secret the *arr's webhook must carry for this connector."""
-        runtime = self.runtimes.get(connector_id)
-        if runtime is None:
-            msg = "no enabled *arr connector with this id"
-            raise NotFound(msg)
-        secret: str | None = runtime.config.setting("webhook_secret")
+        config = self._runtime(connector_id, webhook=True).config
+        secret: str | None = config.setting("webhook_secret")
         return secret
 
     async def receive_webhook(self, connector_id: str, body: Any) -> dict[str, Any]:  # noqa: ANN401 - any JSON
         """Sync soon after the library changed, check health after a health event."""
-        runtime = self.runtimes.get(connector_id)
-        if runtime is None:
-            msg = "no enabled *arr connector with this id"
-            raise NotFound(msg)
+        runtime = self._runtime(connector_id, webhook=True)
         event = body.get("eventType") if isinstance(body, dict) else None
         if not isinstance(event, str):
             msg = "the body must be a JSON object with an eventType"
@@ -342,8 +336,12 @@ class LibraryController(Controller, ConnectorOwner):
             elif not paused and row is not None:
                 await session.delete(row)
 
-    def _runtime(self, connector_id: str) -> Runtime:
+    def _runtime(self, connector_id: str, *, webhook: bool = False) -> Runtime:
+        """Return the running connector; a disabled one is a 409, or a 404 to its webhook."""
         runtime = self.runtimes.get(connector_id)
+        if runtime is None and webhook:
+            msg = "no enabled *arr connector with this id"
+            raise NotFound(msg)
         if runtime is None:
             msg = "the connector is disabled"
             raise Conflict(msg)
