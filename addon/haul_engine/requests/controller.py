@@ -94,21 +94,26 @@ class RequestsController(Controller, ConnectorOwner):
 
     def webhook_secret(self, connector_id: str) -> str | None:
         """Return the secret Overseerr's webhook must carry for this connector."""
-        config = self.overseerrs.get(connector_id)
-        if config is None or not config.enabled:
-            msg = "no enabled overseerr connector with this id"
-            raise NotFound(msg)
-        secret: str | None = config.setting("webhook_secret")
+        secret: str | None = self._receiver(connector_id).setting("webhook_secret")
         return secret
 
     async def receive_webhook(self, connector_id: str, body: Any) -> dict[str, Any]:  # noqa: ANN401 - any JSON
         """Keep a notification as a job and answer at once (repeats are harmless)."""
+        config = self._receiver(connector_id)
         notification = parse_webhook(body)
         if notification.kind == "TEST_NOTIFICATION":
-            _LOGGER.info("test notification from %s", self.overseerrs[connector_id].name)
+            _LOGGER.info("test notification from %s", config.name)
             return {"ok": True, "queued": False}
         queued = await self.intake.queue_notification(connector_id, notification, body)
         return {"ok": True, "queued": queued}
+
+    def _receiver(self, connector_id: str) -> ConnectorConfig:
+        """Return the enabled connector a webhook is for (NotFound: the webhook answers 404)."""
+        config = self.overseerrs.get(connector_id)
+        if config is None or not config.enabled:
+            msg = "no enabled overseerr connector with this id"
+            raise NotFound(msg)
+        return config
 
     async def _run_job(self, job: Job) -> None:
         """Digest a webhook, read Overseerr back, or advance a request by one step."""
