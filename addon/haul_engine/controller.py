@@ -34,5 +34,5 @@ class Controller:
         return []
 
     def http_routes(self) -> list[web.RouteDef]:
-        """Routes outside the command registry (compatibility layers, webhooks)."""
+        """Routes outside the command registry (the qBittorrent-compatible API)."""
         return []

@@ -11,6 +11,7 @@ from haul_engine.commands import CommandRegistry
 from haul_engine.connectors.controller import ConnectorsController
 from haul_engine.db.database import Database
 from haul_engine.events import EventBus
+from haul_engine.http import Http
 from haul_engine.indexers.controller import IndexersController
 from haul_engine.library.controller import LibraryController
 from haul_engine.mediaservers.controller import MediaServersController
@@ -36,6 +37,7 @@ class Engine:
         """Build every part; nothing runs until setup."""
         self.settings = settings
         self.events = EventBus()
+        self.http = Http()
         self.commands = CommandRegistry()
         self.database = Database(settings.effective_database_url)
         self.system = SystemController(self)
@@ -45,16 +47,18 @@ class Engine:
         self.indexers = IndexersController(self)
         self.releases = ReleasesController(self)
         self.mediaservers = MediaServersController(self)
+        self.library = LibraryController(self)
+        self.requests = RequestsController(self)
         self.controllers: list[Controller] = [
             self.system,
             self.options,
             self.connectors,
-            LibraryController(self),
+            self.library,
             self.torrents,
             self.indexers,
             self.releases,
             self.mediaservers,
-            RequestsController(self),
+            self.requests,
             WidgetController(self),
         ]
         for controller in self.controllers:
@@ -69,6 +73,7 @@ class Engine:
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.settings.effective_download_dir.mkdir(parents=True, exist_ok=True)
         self.token = load_or_create_token(self.settings.data_dir)
+        await self.http.setup()
         await self.database.setup()
         self.server_id = await self.database.meta_value("server_id", lambda: uuid.uuid4().hex)
         for controller in self.controllers:
@@ -77,7 +82,7 @@ class Engine:
         await self.api.start()
 
     async def close(self) -> None:
-        """Stop taking work, then close controllers in reverse order, then the database."""
+        """Stop taking work, close controllers (last first), their listeners, the database."""
         await self.api.stop()
         while self._started:
             controller = self._started.pop()
@@ -85,6 +90,8 @@ class Engine:
                 await controller.close()
             except Exception:
                 _LOGGER.exception("closing %s failed", controller.feature)
+        await self.events.close()
+        await self.http.close()
         await self.database.close()
 
     def problems(self) -> list[str]:

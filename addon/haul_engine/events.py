@@ -1,13 +1,17 @@
-"""The engine's event bus: controllers publish, subscribers (WebSocket clients) receive."""
+"""The engine's event bus: controllers publish; other controllers and WebSocket clients follow."""
 
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Iterable
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -67,8 +71,19 @@ class Event:
         }
 
 
-class Subscription:
-    """A bounded queue of events; overflowing it ends the subscription instead of blocking."""
+type Listener = Callable[[Event], Awaitable[None] | None]
+
+
+@dataclass(eq=False, slots=True)
+class _Subscription:
+    """A listener and the names it follows (None: every event)."""
+
+    callback: Listener
+    names: frozenset[EventName] | None
+
+
+class EventStream:
+    """A bounded queue of events; overflowing it ends the stream instead of blocking."""
 
     def __init__(self, bus: EventBus, maxsize: int) -> None:
         """Attach to the bus."""
@@ -77,7 +92,7 @@ class Subscription:
         self.overflowed = False
 
     def offer(self, event: Event) -> None:
-        """Queue an event, or end the subscription if the reader has fallen behind."""
+        """Queue an event, or end the stream if the reader has fallen behind."""
         try:
             self._queue.put_nowait(event)
         except asyncio.QueueFull:
@@ -87,35 +102,85 @@ class Subscription:
             self._queue.put_nowait(None)
 
     async def next(self) -> Event | None:
-        """Wait for the next event; None once the subscription has ended."""
+        """Wait for the next event; None once the stream has ended."""
         return await self._queue.get()
 
     def close(self) -> None:
         """Detach from the bus."""
-        self._bus.unsubscribe(self)
+        self._bus.close_stream(self)
 
 
 class EventBus:
-    """Fan-out of events to subscribers; publishing never waits on anyone."""
+    """Fan-out of events to listeners and streams; publishing never waits on anyone."""
 
     def __init__(self) -> None:
-        """Start with no subscribers."""
-        self._subscriptions: set[Subscription] = set()
+        """Start with no listeners and no streams."""
+        self._subscriptions: list[_Subscription] = []
+        self._streams: set[EventStream] = set()
+        self._running: set[asyncio.Task[None]] = set()
 
-    def subscribe(self, maxsize: int = 512) -> Subscription:
-        """Open a subscription holding at most maxsize unread events."""
-        subscription = Subscription(self, maxsize)
-        self._subscriptions.add(subscription)
-        return subscription
+    def subscribe(
+        self, callback: Listener, names: Iterable[EventName] | None = None
+    ) -> Callable[[], None]:
+        """Call callback with every event of these names (every event when None).
 
-    def unsubscribe(self, subscription: Subscription) -> None:
-        """Stop delivering to a subscription."""
-        self._subscriptions.discard(subscription)
+        A plain callback runs inside publish() and must not block; a coroutine function runs as
+        a task of its own. A callback that raises is logged and changes nothing for the others.
+        Returns the function that unsubscribes.
+        """
+        subscription = _Subscription(callback, None if names is None else frozenset(names))
+        self._subscriptions = [*self._subscriptions, subscription]  # publish() may be iterating
+
+        def unsubscribe() -> None:
+            self._subscriptions = [s for s in self._subscriptions if s is not subscription]
+
+        return unsubscribe
+
+    def stream(self, maxsize: int = 512) -> EventStream:
+        """Open a stream of at most maxsize unread events, for a reader such as a WebSocket."""
+        stream = EventStream(self, maxsize)
+        self._streams.add(stream)
+        return stream
+
+    def close_stream(self, stream: EventStream) -> None:
+        """Stop delivering to a stream."""
+        self._streams.discard(stream)
 
     def publish(self, name: EventName, data: dict[str, Any]) -> Event:
-        """Deliver an event to every subscriber."""
+        """Deliver an event to every stream and to every listener of its name."""
         event = Event(name, data)
-        for subscription in list(self._subscriptions):
-            subscription.offer(event)
+        for stream in list(self._streams):
+            stream.offer(event)
+        for subscription in self._subscriptions:
+            if subscription.names is None or name in subscription.names:
+                self._call(subscription.callback, event)
         _LOGGER.debug("event %s", name)
         return event
+
+    async def close(self) -> None:
+        """Cancel the listeners still running (at engine shutdown)."""
+        running = list(self._running)
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
+
+    def _call(self, callback: Listener, event: Event) -> None:
+        try:
+            result = callback(event)
+        except Exception:
+            _LOGGER.exception("listener %s failed on %s", _named(callback), event.name)
+            return
+        if inspect.isawaitable(result):
+            task = asyncio.ensure_future(result)
+            task.set_name(f"{_named(callback)} on {event.name}")
+            self._running.add(task)
+            task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._running.discard(task)
+        if not task.cancelled() and (error := task.exception()) is not None:
+            _LOGGER.error("listener %s failed", task.get_name(), exc_info=error)
+
+
+def _named(callback: Listener) -> str:
+    return getattr(callback, "__qualname__", repr(callback))

@@ -24,11 +24,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "addon"))
 
 from haul_engine.indexers.base import IndexerResult
 from haul_engine.releases.parser import parse_release
-from haul_engine.releases.profiles import PRESETS, ProfileRules
+from haul_engine.releases.profiles import PRESETS
 from haul_engine.releases.ranking import RankedRelease, Ranker, read_title
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    from haul_engine.releases.rules import ProfileRules
 
 RESOLUTIONS = ["480p", "720p", "1080p", "2160p"]
 SOURCES = ["WEB-DL", "WEBRip", "BluRay", "HDTV", "BluRay.REMUX", "CAM", "DVDRip"]

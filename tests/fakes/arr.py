@@ -161,6 +161,7 @@ class FakeArr:
         self.requests: list[tuple[str, str]] = []
         self.commands: list[dict[str, Any]] = []
         self.user_agents: set[str] = set()
+        self.connections: set[object] = set()  # the (host, port) of each client connection seen
         self.failures: list[tuple[Failure, str]] = []
         self.health_checks: list[dict[str, Any]] = []
         self.hang_seconds = 5.0
@@ -257,6 +258,8 @@ class FakeArr:
     async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:  # noqa: ANN401
         self.requests.append((request.method, request.path_qs))
         self.user_agents.add(request.headers.get("User-Agent", ""))
+        if request.transport is not None:
+            self.connections.add(request.transport.get_extra_info("peername"))
         if request.path != "/ping" and request.headers.get("X-Api-Key") != self.api_key:
             return web.json_response({"message": "Unauthorized"}, status=401)
         failure: Failure | None = None

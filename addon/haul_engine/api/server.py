@@ -14,6 +14,7 @@ from haul_engine.api.auth import bearer, token_matches
 from haul_engine.api.jsonio import error_response, json_response, loads
 from haul_engine.api.openapi import openapi_document
 from haul_engine.api.tls import DualProtocolSite
+from haul_engine.api.webhooks import webhook_routes
 from haul_engine.api.websocket import WebSocketHandler
 from haul_engine.errors import EngineError
 
@@ -55,6 +56,7 @@ class ApiServer:
             app.router.add_route(
                 command.spec.method, API_PREFIX + command.spec.path, self._rest_handler(command)
             )
+        app.router.add_routes(webhook_routes(self.engine))
         for controller in self.engine.controllers:
             app.router.add_routes(controller.http_routes())
         return app

@@ -17,7 +17,7 @@ from haul_engine.errors import EngineError
 
 if TYPE_CHECKING:
     from haul_engine.engine import Engine
-    from haul_engine.events import Subscription
+    from haul_engine.events import EventStream
 
 _LOGGER = logging.getLogger(__name__)
 AUTH_TIMEOUT = 10.0
@@ -61,7 +61,7 @@ class WebSocketClient:
         self.engine = engine
         self.socket = socket
         self._outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue(OUTBOX_SIZE)
-        self._subscription: Subscription | None = None
+        self._events: EventStream | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def serve(self) -> None:
@@ -78,8 +78,8 @@ class WebSocketClient:
             writer.cancel()
             for task in self._tasks:
                 task.cancel()
-            if self._subscription is not None:
-                self._subscription.close()
+            if self._events is not None:
+                self._events.close()
             with contextlib.suppress(asyncio.CancelledError):
                 await writer
 
@@ -151,17 +151,17 @@ class WebSocketClient:
 
     def _subscribe(self, _args: object) -> dict[str, bool]:
         """Start forwarding every event to this client."""
-        if self._subscription is None:
-            self._subscription = self.engine.events.subscribe()
-            task = asyncio.create_task(self._forward(self._subscription), name="ws events")
+        if self._events is None:
+            self._events = self.engine.events.stream()
+            task = asyncio.create_task(self._forward(self._events), name="ws events")
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         return {"subscribed": True}
 
-    async def _forward(self, subscription: Subscription) -> None:
-        while (event := await subscription.next()) is not None:
+    async def _forward(self, events: EventStream) -> None:
+        while (event := await events.next()) is not None:
             self.send(event.as_message())
-        if subscription.overflowed:
+        if events.overflowed:
             await self._drop("too slow to read events")
 
     def send(self, message: dict[str, Any]) -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Unpack
 
-from haul_engine.arr.client import ArrClient, ArrError, RetryPolicy
+from haul_engine.arr.client import ArrClient, ArrError
 from haul_engine.arr.lidarr import LIDARR
 from haul_engine.arr.radarr import RADARR
 from haul_engine.arr.sonarr import SONARR
@@ -12,7 +12,7 @@ from haul_engine.arr.whisparr import WHISPARR
 
 if TYPE_CHECKING:
     from haul_engine.arr.app import Library, Searches
-    from haul_engine.arr.client import AppInfo, Flavor
+    from haul_engine.arr.client import AppInfo, ClientOptions, Flavor
     from haul_engine.connectors.kinds import ConnectorConfig
 
 APPS = {app.kind: app for app in (SONARR, RADARR, WHISPARR, LIDARR)}
@@ -25,9 +25,9 @@ SEARCHES: dict[Flavor, Searches] = {
 class AppClient(ArrClient):
     """A client for one of APPS; detect() learns the library layout of the other end."""
 
-    def __init__(self, config: ConnectorConfig, retry: RetryPolicy | None = None) -> None:
+    def __init__(self, config: ConnectorConfig, **options: Unpack[ClientOptions]) -> None:
         """Use the app's API base."""
-        super().__init__(config, retry=retry)
+        super().__init__(config, **options)
         self.app = APPS[config.kind]
         self.api_base = self.app.api_base
         self.info: AppInfo | None = None

@@ -1,18 +1,18 @@
-"""The base *arr HTTP client: API key header, User-Agent, timeouts, retries with backoff, 429."""
+"""The base *arr HTTP client: API key header, timeouts, retries with backoff, 429."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, Unpack
 
 import aiohttp
 import msgspec
 import orjson
 
-from haul_engine import __version__
 from haul_engine.errors import Unavailable
+from haul_engine.http import new_session
 from haul_engine.logs import SecretFilter, redact
 from haul_engine.politeness import retry_after_seconds
 
@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from haul_engine.connectors.kinds import ConnectorConfig
 
 _LOGGER = logging.getLogger(__name__)
-USER_AGENT = f"Haul/{__version__} (+https://github.com/haul-media/haul)"
 PAGE_SIZE = 1000
 RETRY_AFTER_CAP = 60.0
 HTTP_TOO_MANY = 429
@@ -70,36 +69,38 @@ class AppInfo:
         return int(head) if head.isdigit() else 0
 
 
+class ClientOptions(TypedDict, total=False):
+    """How a client reaches its *arr: over which session, with what retries and timeout."""
+
+    session: aiohttp.ClientSession | None
+    retry: RetryPolicy | None
+
+
 class ArrClient:
-    """JSON over HTTP to one *arr; one aiohttp session per client."""
+    """JSON over HTTP to one *arr, on the engine's session (or on one of its own)."""
 
     api_base = "/api/v3"
 
-    def __init__(
-        self,
-        config: ConnectorConfig,
-        *,
-        retry: RetryPolicy | None = None,
-    ) -> None:
-        """Prepare; the session opens on first use."""
+    def __init__(self, config: ConnectorConfig, **options: Unpack[ClientOptions]) -> None:
+        """Use the given session; without one, a session of its own opens on first use."""
         self.config = config
-        self.retry = retry or RetryPolicy()
-        self._session: aiohttp.ClientSession | None = None
+        self.retry = options.get("retry") or RetryPolicy()
+        self._session = options.get("session")
+        self._own_session: aiohttp.ClientSession | None = None
+        self._timeout = aiohttp.ClientTimeout(total=self.retry.timeout)
+        self._headers = {"X-Api-Key": config.api_key}
+        self._json_headers = {**self._headers, "Content-Type": "application/json"}
         SecretFilter.register(config.api_key)
 
     async def close(self) -> None:
-        """Close the HTTP session."""
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        """Close the session this client opened itself; a given one stays open."""
+        if self._own_session is not None:
+            await self._own_session.close()
+            self._own_session = self._session = None
 
     def _open(self) -> aiohttp.ClientSession:
         if self._session is None:
-            self._session = aiohttp.ClientSession(
-                headers={"X-Api-Key": self.config.api_key, "User-Agent": USER_AGENT},
-                timeout=aiohttp.ClientTimeout(total=self.retry.timeout),
-                connector=aiohttp.TCPConnector(ssl=self.config.verify_tls),
-            )
+            self._session = self._own_session = new_session()
         return self._session
 
     async def request(
@@ -127,15 +128,16 @@ class ArrClient:
         """Send one request, retrying transient failures; return the successful answer's body."""
         url = self.config.url + (self.api_base if api else "") + path
         data = None if body is None else orjson.dumps(body)
-        headers = {"Content-Type": "application/json"} if data is not None else None
+        headers = self._headers if data is None else self._json_headers
         last_error = ""
         repeatable = method == "GET"  # a command is never sent twice
         for attempt in range(1, self.retry.attempts + 1):
             delay = self.retry.backoff * 2 ** (attempt - 1)
             try:
                 async with self._open().request(
-                    method, url, params=params, data=data, headers=headers
-                ) as answer:
+                    method, url, params=params, data=data, headers=headers,
+                    timeout=self._timeout, ssl=self.config.verify_tls,
+                ) as answer:  # fmt: skip
                     raw = await answer.read()
                     if answer.status in HTTP_UNAUTHORIZED:
                         msg = f"{self.config.name}: the API key was refused (HTTP {answer.status})"

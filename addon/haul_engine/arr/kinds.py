@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr
 
@@ -16,7 +16,10 @@ from haul_engine.connectors.kinds import (
     register_kind,
     titled_choices,
 )
-from haul_engine.library.cron import validate_cron
+from haul_engine.cron import validate_cron
+
+if TYPE_CHECKING:
+    import aiohttp
 
 # Five fields of digits, `*`, `,`, `-` and `/`; validate_cron checks each field's range.
 CRON_PATTERN = r"^\s*[0-9*,/-]+(\s+[0-9*,/-]+){4}\s*$"
@@ -198,16 +201,14 @@ class ArrSettings(BaseModel):
         )
 
 
-async def test_arr(config: ConnectorConfig) -> TestResult:
+async def test_arr(config: ConnectorConfig, session: aiohttp.ClientSession) -> TestResult:
     """Reach system/status and check the app and version are ones Haul supports."""
-    client = AppClient(config, retry=TEST_RETRY)
+    client = AppClient(config, session=session, retry=TEST_RETRY)
     error = None
     try:
         await client.detect()
     except ArrError as err:
         error = str(err)
-    finally:
-        await client.close()
     info = client.info
     return TestResult(
         ok=error is None, app=info.app if info else None, version=info.version if info else None,

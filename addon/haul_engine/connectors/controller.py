@@ -158,7 +158,7 @@ class ConnectorsController(Controller):
     async def _identify(self, config: ConnectorConfig) -> None:
         """Record the app and version its connection test finds; health stays the owner's."""
         try:
-            found = await _kind(config.kind).test(config)
+            found = await _kind(config.kind).test(config, self.engine.http.session)
         except EngineError as err:
             found = TestResult(ok=False, error=str(err))
         if not found.ok or not found.app:
@@ -347,7 +347,7 @@ class ConnectorsController(Controller):
         )  # fmt: skip
         SecretFilter.register(api_key)
         try:
-            return await connector_kind.test(config)
+            return await connector_kind.test(config, self.engine.http.session)
         except EngineError as err:
             return TestResult(ok=False, error=str(err))
 

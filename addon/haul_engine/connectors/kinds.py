@@ -10,6 +10,8 @@ from pydantic import BaseModel, ConfigDict, SecretStr
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Mapping
 
+    import aiohttp
+
 Category = Literal["arr", "indexer", "request", "mediaserver"]
 HealthStatus = Literal["unknown", "healthy", "degraded", "unhealthy", "offline"]
 SECRET = "x-secret"  # noqa: S105 - marks a write-only setting in the schema
@@ -88,12 +90,15 @@ class Webhook:
 
 @dataclass(frozen=True, slots=True)
 class ConnectorKind:
-    """One kind of connector: what it is, its settings schema and its connection test."""
+    """One kind of connector: what it is, its settings schema and its connection test.
+
+    The test reaches the connector over the engine's HTTP session (given as its second argument).
+    """
 
     name: str
     category: Category
     settings_model: type[BaseModel]
-    test: Callable[[ConnectorConfig], Awaitable[TestResult]]
+    test: Callable[[ConnectorConfig, aiohttp.ClientSession], Awaitable[TestResult]]
     title: str  # the app's name as people write it
     default_url: str  # where the app listens when installed with its defaults
     requires_api_key: bool = True

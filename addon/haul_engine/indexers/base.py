@@ -16,13 +16,11 @@ from urllib.parse import urljoin
 import aiohttp
 from pydantic import BaseModel, ConfigDict, Field
 
-from haul_engine import __version__
 from haul_engine.logs import REDACTED, SecretFilter, redact
 from haul_engine.politeness import retry_after_seconds
 
 _LOGGER = logging.getLogger(__name__)
 
-USER_AGENT = f"Haul/{__version__} (+https://github.com/haul)"
 FAILURES_BEFORE_BACKOFF = 3
 BACKOFF_BASE_SECONDS = 60.0
 BACKOFF_MAX_SECONDS = 3600.0
@@ -265,7 +263,7 @@ class IndexerClient:
             async with self.session.get(
                 url,
                 params=params,
-                headers={"User-Agent": USER_AGENT, **(headers or {})},
+                headers=headers,
                 timeout=aiohttp.ClientTimeout(total=self.options.timeout),
                 allow_redirects=False,
                 ssl=self._ssl,
@@ -330,7 +328,6 @@ class IndexerClient:
                 self._slots,
                 self.session.get(
                     url,
-                    headers={"User-Agent": USER_AGENT},
                     timeout=aiohttp.ClientTimeout(total=self.options.timeout),
                     allow_redirects=False,
                     ssl=self._ssl,

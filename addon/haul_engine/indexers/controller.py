@@ -6,7 +6,6 @@ import logging
 from datetime import datetime  # noqa: TC003 - pydantic reads the annotations at runtime
 from typing import TYPE_CHECKING, Any
 
-import aiohttp
 from pydantic import BaseModel
 
 from haul_engine.commands import api_command
@@ -24,7 +23,6 @@ if TYPE_CHECKING:
     from haul_engine.indexers.search import OnResults
 
 _LOGGER = logging.getLogger(__name__)
-HTTP_CONNECTIONS = 50
 
 
 class IndexerStatus(BaseModel):
@@ -54,25 +52,14 @@ class IndexersController(Controller, ConnectorOwner):
         self.configs: dict[str, ConnectorConfig] = {}
         self._reported: dict[str, tuple[HealthStatus, str | None]] = {}
         self.response_ms: dict[str, int] = {}
-        self._session: aiohttp.ClientSession | None = None
 
     async def setup(self) -> None:
-        """Open the HTTP session and take over every indexer connector."""
-        self._session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=HTTP_CONNECTIONS)
-        )
+        """Take over every indexer connector."""
         await self.engine.connectors.attach(self, CLIENTS)
-
-    async def close(self) -> None:
-        """Close the HTTP session."""
-        if self._session is not None:
-            await self._session.close()
 
     async def connector_saved(self, connector: ConnectorConfig) -> None:
         """Build (or rebuild) the client of a created or changed connector."""
-        if self._session is None:
-            return
-        self.clients[connector.id] = make_client(connector, self._session)
+        self.clients[connector.id] = make_client(connector, self.engine.http.session)
         self.configs[connector.id] = connector
 
     async def connector_removed(self, connector_id: str) -> None:

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import aiohttp
-
 from haul_engine.connectors.kinds import ConnectorConfig, ConnectorKind, TestResult, register_kind
 from haul_engine.indexers.base import IndexerClient, IndexerError, IndexerOptions
 from haul_engine.indexers.prowlarr import ProwlarrClient, ProwlarrOptions
 from haul_engine.indexers.torznab import TorznabClient
 
 if TYPE_CHECKING:
+    import aiohttp
     from pydantic import BaseModel
 
 CLIENTS: dict[str, type[IndexerClient]] = {"torznab": TorznabClient, "prowlarr": ProwlarrClient}
 OPTIONS: dict[str, type[IndexerOptions]] = {"torznab": IndexerOptions, "prowlarr": ProwlarrOptions}
-TEST_TIMEOUT = aiohttp.ClientTimeout(total=15)
 
 
 def make_client(config: ConnectorConfig, session: aiohttp.ClientSession) -> IndexerClient:
@@ -41,10 +39,9 @@ async def identify(client: IndexerClient) -> TestResult:
     return TestResult(ok=True, app=app, version=version)
 
 
-async def test_indexer(config: ConnectorConfig) -> TestResult:
-    """Test a connector before it is saved, on its own HTTP session."""
-    async with aiohttp.ClientSession(timeout=TEST_TIMEOUT) as session:
-        return await identify(make_client(config, session))
+async def test_indexer(config: ConnectorConfig, session: aiohttp.ClientSession) -> TestResult:
+    """Test a connector before it is saved (each call within the connector's own timeout)."""
+    return await identify(make_client(config, session))
 
 
 register_kind(

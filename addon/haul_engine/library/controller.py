@@ -9,24 +9,21 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal, cast
 
-import orjson
-from aiohttp import web
 from pydantic import BaseModel, Field
 from sqlalchemy import and_, func, select
 
-from haul_engine.api.auth import webhook_secret_matches
-from haul_engine.api.jsonio import error_response, json_response, loads
 from haul_engine.arr.apps import AppClient
 from haul_engine.arr.client import ArrError, ArrOfflineError
-from haul_engine.arr.kinds import ARR_KINDS, WEBHOOK_PATH, ArrSettings
+from haul_engine.arr.kinds import ARR_KINDS, ArrSettings
 from haul_engine.commands import api_command
 from haul_engine.connectors.controller import ConnectorOwner
 from haul_engine.controller import Controller
+from haul_engine.cron import Cron
+from haul_engine.db.jobs import Job, JobQueue
 from haul_engine.db.models import EngineMeta
-from haul_engine.errors import Conflict, NotFound, Unavailable
+from haul_engine.errors import Conflict, InvalidInput, NotFound, Unavailable
 from haul_engine.events import EventName
 from haul_engine.library import registry
-from haul_engine.library.cron import Cron
 from haul_engine.library.dispatch import Clock, Dispatcher
 from haul_engine.library.models import Item, Search, SearchHistory, Series, SyncState
 from haul_engine.library.planner import spent_today
@@ -41,12 +38,13 @@ if TYPE_CHECKING:
 
 _LOGGER = logging.getLogger(__name__)
 TICK_SECONDS = 60.0
+MAX_BACKOFF = 3600.0  # a webhook's sync is retried while its *arr does not answer, at most hourly
 FULL_SYNC_EVERY = timedelta(hours=24)
 HISTORY_KEPT = timedelta(days=90)  # a Pi's database should not grow with every search forever
 GAPS_PAGE_SIZE = 100
 PAUSED_KEY = "library_paused"
 SEARCHABLE = ("pending", "queued", "searching")
-# an *arr sends one event per imported file: a season pack is a burst, synced once it settles
+# an *arr sends one event per imported file: a season pack is a burst, synced 5 s after its last
 WEBHOOK_SETTLE_SECONDS = 5.0
 LIBRARY_EVENTS = frozenset({
     "Download", "EpisodeFileDelete", "SeriesAdd", "SeriesDelete",  # Sonarr, Whisparr v2
@@ -130,7 +128,6 @@ class Runtime:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     sweep_requested: bool = False
-    settling: asyncio.TimerHandle | None = None
     sweep: asyncio.Task[SweepReport] | None = None
     next_sync: datetime | None = None
     next_sweep: datetime | None = None
@@ -160,15 +157,21 @@ class LibraryController(Controller, ConnectorOwner):
         self.paused = False
         self._counts: dict[str, dict[str, int]] = {}
         self._followers: set[asyncio.Task[str]] = set()
+        self.jobs = JobQueue(
+            engine.database, "library", self._run_job, retry_on=(Unavailable,),
+            backoff=TICK_SECONDS, max_backoff=MAX_BACKOFF, idle=MAX_BACKOFF,
+        )  # fmt: skip
 
     async def setup(self) -> None:
-        """Read the global pause, then attach to the *arr connector kinds."""
+        """Read the global pause, attach to the *arr connector kinds, then run stored jobs."""
         async with self.engine.database.session() as session:
             self.paused = await session.get(EngineMeta, PAUSED_KEY) is not None
         await self.engine.connectors.attach(self, ARR_KINDS)
+        await self.jobs.start()
 
     async def close(self) -> None:
         """Stop every connector's work; unsent plans go back to pending at the next start."""
+        await self.jobs.close()
         for connector_id in list(self.runtimes):
             await self._stop(connector_id)
         for follower in list(self._followers):
@@ -179,7 +182,7 @@ class LibraryController(Controller, ConnectorOwner):
         await self._stop(connector.id)
         if not connector.enabled:
             return
-        runtime = Runtime(connector, AppClient(connector))
+        runtime = Runtime(connector, AppClient(connector, session=self.engine.http.session))
         self.runtimes[connector.id] = runtime
         runtime.task = asyncio.create_task(self._work(runtime), name=f"library {connector.name}")
 
@@ -209,45 +212,47 @@ class LibraryController(Controller, ConnectorOwner):
                 totals[key] += counts.get(key, 0)
         return totals
 
-    def http_routes(self) -> list[web.RouteDef]:
-        """Serve the *arrs' webhook (checked by the connector's own secret, not the token)."""
-        return [web.post(WEBHOOK_PATH, self._webhook)]
+    def webhook_secret(self, connector_id: str) -> str | None:
+        """Return the secret the *arr's webhook must carry for this connector."""
+        config = self._runtime(connector_id, webhook=True).config
+        secret: str | None = config.setting("webhook_secret")
+        return secret
 
-    async def _webhook(self, request: web.Request) -> web.Response:
+    async def receive_webhook(self, connector_id: str, body: Any) -> dict[str, Any]:  # noqa: ANN401 - any JSON
         """Sync soon after the library changed, check health after a health event."""
-        runtime = self.runtimes.get(request.match_info["connector_id"])
-        if runtime is None:
-            return error_response(404, "not_found", "no enabled *arr connector with this id")
-        header = request.headers.get("Authorization")
-        if not webhook_secret_matches(header, runtime.config.setting("webhook_secret")):
-            return error_response(401, "unauthorized", "wrong or missing webhook secret")
-        try:
-            body = loads(await request.read())
-        except orjson.JSONDecodeError:
-            return error_response(400, "invalid_input", "body is not valid JSON")
+        runtime = self._runtime(connector_id, webhook=True)
         event = body.get("eventType") if isinstance(body, dict) else None
         if not isinstance(event, str):
             msg = "the body must be a JSON object with an eventType"
-            return error_response(400, "invalid_input", msg)
+            raise InvalidInput(msg)
         action = "none"
         if event in LIBRARY_EVENTS:
             action = "sync"
-            if runtime.settling is None:  # the first event of a burst
-                loop = asyncio.get_running_loop()
-                runtime.settling = loop.call_later(WEBHOOK_SETTLE_SECONDS, _settled, runtime)
+            async with self.engine.database.session() as session, session.begin():
+                await self.jobs.put(  # each event of a burst moves the sync after it
+                    session, f"sync:{connector_id}", "sync", {"connector_id": connector_id},
+                    WEBHOOK_SETTLE_SECONDS,
+                )  # fmt: skip
+            self.jobs.wake()
         elif event in HEALTH_EVENTS:
             action = "health"
             runtime.wake.set()
         _LOGGER.info("webhook %r from %s: %s", event[:40], runtime.config.name, action)
-        return json_response({"ok": True, "event": event, "action": action})
+        return {"ok": True, "event": event, "action": action}
 
     def problems(self) -> list[str]:
-        """Connectors that are offline or unhealthy."""
+        """Connectors that are offline or unhealthy, and a failing job worker."""
         return [
             f"{runtime.config.name} is {runtime.health}"
             for runtime in self.runtimes.values()
             if runtime.health in {"offline", "unhealthy"}
-        ]
+        ] + ([self.jobs.problem] if self.jobs.problem else [])
+
+    async def _run_job(self, job: Job) -> None:
+        """Sync a mirror after its *arr said the library changed (incremental unless one is due)."""
+        runtime = self.runtimes.get(job.payload["connector_id"])
+        if runtime is not None:  # else disabled or removed since
+            await self._sync(runtime, full=await self._full_sync_due(runtime, self.clock.now()))
 
     @api_command("library/summary", path="/library/summary")
     async def summary(self) -> LibrarySummary:
@@ -331,8 +336,12 @@ class LibraryController(Controller, ConnectorOwner):
             elif not paused and row is not None:
                 await session.delete(row)
 
-    def _runtime(self, connector_id: str) -> Runtime:
+    def _runtime(self, connector_id: str, *, webhook: bool = False) -> Runtime:
+        """Return the running connector; a disabled one is a 409, or a 404 to its webhook."""
         runtime = self.runtimes.get(connector_id)
+        if runtime is None and webhook:
+            msg = "no enabled *arr connector with this id"
+            raise NotFound(msg)
         if runtime is None:
             msg = "the connector is disabled"
             raise Conflict(msg)
@@ -342,14 +351,11 @@ class LibraryController(Controller, ConnectorOwner):
         runtime = self.runtimes.pop(connector_id, None)
         if runtime is None:
             return
-        if runtime.settling is not None:
-            runtime.settling.cancel()
         for task in (runtime.task, runtime.sweep):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-        await runtime.client.close()
 
     async def _work(self, runtime: Runtime) -> None:
         """Check health, recover, then sync and sweep on schedule until stopped."""
@@ -520,13 +526,6 @@ class LibraryController(Controller, ConnectorOwner):
             queued=queued, searches_today=spent_today(spent, now),
             last_sync=state.last_sync_at if state else None,
         )  # fmt: skip
-
-
-def _settled(runtime: Runtime) -> None:
-    """Sync now (incrementally unless a full one is due): a burst of webhook events is over."""
-    runtime.settling = None
-    runtime.next_sync = None
-    runtime.wake.set()
 
 
 async def _count(session: Any, table: Any, *conditions: Any) -> int:  # noqa: ANN401

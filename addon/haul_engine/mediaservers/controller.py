@@ -13,12 +13,10 @@ from haul_engine.connectors.controller import ConnectorOwner
 from haul_engine.controller import Controller
 from haul_engine.events import EventName
 from haul_engine.mediaservers.clients import MediaServerClient, MediaServerError, make_client
-from haul_engine.mediaservers.kinds import MEDIA_SERVER_KINDS, MediaServerSettings, new_session
+from haul_engine.mediaservers.kinds import MEDIA_SERVER_KINDS, MediaServerSettings
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine
-
-    import aiohttp
 
     from haul_engine.connectors.kinds import ConnectorConfig, HealthStatus
     from haul_engine.engine import Engine
@@ -51,7 +49,6 @@ class MediaServersController(Controller, ConnectorOwner):
         super().__init__(engine)
         self.servers: dict[str, ConnectorConfig] = {}
         self.health: dict[str, tuple[HealthStatus, str | None]] = {}
-        self._session: aiohttp.ClientSession | None = None
         self._tasks: set[asyncio.Task[object]] = set()
 
     async def setup(self) -> None:
@@ -60,13 +57,11 @@ class MediaServersController(Controller, ConnectorOwner):
         self._spawn(self._check_regularly(), "media server checks")
 
     async def close(self) -> None:
-        """Stop background checks and full scans, then close the session."""
+        """Stop background checks and full scans."""
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        if self._session is not None:
-            await self._session.close()
 
     async def connector_saved(self, connector: ConnectorConfig) -> None:
         """Remember the server and check it in the background."""
@@ -116,7 +111,7 @@ class MediaServersController(Controller, ConnectorOwner):
             path=_settings(config).server_path(path), mode="none", ok=False,
         )  # fmt: skip
         try:
-            return await self._refresh_server(make_client(config, self._open()), outcome)
+            return await self._refresh_server(self._client(config), outcome)
         except Exception:  # one server's bug must not stop the others
             _LOGGER.exception("refreshing %s failed", config.name)
             return outcome.model_copy(update={"error": f"{config.name}: internal error"})
@@ -168,7 +163,7 @@ class MediaServersController(Controller, ConnectorOwner):
     async def _check(self, config: ConnectorConfig) -> None:
         """Test the key and record the health it shows."""
         try:
-            info = await make_client(config, self._open()).identify()
+            info = await self._client(config).identify()
         except MediaServerError as err:
             if self.health.get(config.id, ("unknown", None))[0] != err.health:
                 _LOGGER.warning("%s", err)  # once, not at every regular check
@@ -185,11 +180,8 @@ class MediaServersController(Controller, ConnectorOwner):
         self.health[config.id] = (health, error)
         await self.engine.connectors.set_health(config.id, health, error)
 
-    def _open(self) -> aiohttp.ClientSession:
-        """Return the HTTP session, opened on first use."""
-        if self._session is None:
-            self._session = new_session()
-        return self._session
+    def _client(self, config: ConnectorConfig) -> MediaServerClient:
+        return make_client(config, self.engine.http.session)
 
     def _spawn[T](self, work: Coroutine[object, object, T], name: str) -> asyncio.Task[T]:
         task = asyncio.create_task(work, name=name)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import aiohttp
 from pydantic import BaseModel, ConfigDict, Field
 
-from haul_engine.arr.client import USER_AGENT
 from haul_engine.connectors.kinds import (
     ConnectorConfig,
     ConnectorKind,
@@ -16,6 +14,9 @@ from haul_engine.connectors.kinds import (
     titled_map,
 )
 from haul_engine.mediaservers.clients import CLIENTS, MediaServerError, is_under, make_client
+
+if TYPE_CHECKING:
+    import aiohttp
 
 MEDIA_SERVER_KINDS = frozenset(CLIENTS)
 
@@ -46,18 +47,12 @@ class MediaServerSettings(BaseModel):
         return self.path_map[prefix].rstrip("/\\") + path[len(prefix.rstrip("/\\")) :]
 
 
-def new_session() -> aiohttp.ClientSession:
-    """Open an HTTP session for media-server calls (each call sets its own timeout and key)."""
-    return aiohttp.ClientSession(headers={"User-Agent": USER_AGENT})
-
-
-async def test_media_server(config: ConnectorConfig) -> TestResult:
+async def test_media_server(config: ConnectorConfig, session: aiohttp.ClientSession) -> TestResult:
     """Check the key with an authenticated call and report the app and its version."""
-    async with new_session() as session:
-        try:
-            info = await make_client(config, session).identify()
-        except MediaServerError as err:
-            return TestResult(ok=False, error=str(err))
+    try:
+        info = await make_client(config, session).identify()
+    except MediaServerError as err:
+        return TestResult(ok=False, error=str(err))
     return TestResult(ok=True, app=info.app, version=info.version)
 
 

@@ -19,7 +19,7 @@ from haul_engine.errors import Conflict, InvalidInput, NotFound, Unavailable
 from haul_engine.indexers.base import IndexerError, IndexerResult, SearchQuery, info_hash_of
 from haul_engine.indexers.search import IndexerReport  # noqa: TC001 - pydantic reads it at runtime
 from haul_engine.logs import redact
-from haul_engine.releases.profiles import PRESETS, Profile, ProfileRules, ProfileStore
+from haul_engine.releases.profiles import PRESETS, ProfileStore
 from haul_engine.releases.ranking import (
     Expectation,
     RankedRelease,
@@ -27,6 +27,7 @@ from haul_engine.releases.ranking import (
     read_title,
     result_id,
 )
+from haul_engine.releases.rules import Profile, ProfileRules  # noqa: TC001 - commands read hints
 from haul_engine.torrents.views import AddOptions
 
 if TYPE_CHECKING:

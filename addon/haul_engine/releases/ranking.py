@@ -12,14 +12,14 @@ from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
 from haul_engine.releases.parser import ParsedRelease, parse_release
-from haul_engine.releases.profiles import SOURCE_ORDER
+from haul_engine.releases.rules import SOURCE_ORDER
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
     from haul_engine.indexers.base import IndexerResult
     from haul_engine.releases.parser import MediaType
-    from haul_engine.releases.profiles import ProfileRules
+    from haul_engine.releases.rules import ProfileRules
 
 type Parse = Callable[[str, MediaType | None], ParsedRelease]
 MIB = 1024 * 1024

@@ -1,16 +1,14 @@
-"""Requests, their candidates, their audit trail and the durable job table."""
+"""Requests, their candidates and their audit trail."""
 
 from __future__ import annotations
 
 from datetime import datetime  # noqa: TC003 - SQLAlchemy reads the annotations at runtime
-from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
     Float,
-    Index,
     Integer,
     String,
     Text,
@@ -98,18 +96,3 @@ class RequestEvent(Base):
     actor: Mapped[str] = mapped_column(Text)
     origin: Mapped[str] = mapped_column(String(16))
     message: Mapped[str] = mapped_column(Text, default="")
-
-
-class RequestJob(Base):
-    """Durable work: a webhook to digest or a request to advance, run when due, kept until done."""
-
-    __tablename__ = "request_jobs"
-    __table_args__ = (Index("ix_request_jobs_due", "run_at"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))
-    key: Mapped[str] = mapped_column(String(128), unique=True)
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    run_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    last_error: Mapped[str | None] = mapped_column(Text, default=None)

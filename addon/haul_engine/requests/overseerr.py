@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
@@ -18,6 +18,9 @@ from haul_engine.connectors.kinds import (
     register_kind,
 )
 from haul_engine.errors import InvalidInput
+
+if TYPE_CHECKING:
+    import aiohttp
 
 TEST_RETRY = RetryPolicy(attempts=1, timeout=10.0)
 WEBHOOK_PATH = "/api/v1/webhooks/overseerr/{connector_id}"
@@ -134,16 +137,14 @@ class OverseerrClient(ArrClient):
         return found
 
 
-async def test_overseerr(config: ConnectorConfig) -> TestResult:
+async def test_overseerr(config: ConnectorConfig, session: aiohttp.ClientSession) -> TestResult:
     """Reach /status with the API key."""
-    client = OverseerrClient(config, retry=TEST_RETRY)
+    client = OverseerrClient(config, session=session, retry=TEST_RETRY)
     try:
         version = await client.version()
         await client.get("/request/count")
     except ArrError as err:
         return TestResult(ok=False, error=str(err))
-    finally:
-        await client.close()
     return TestResult(ok=True, app="Overseerr", version=version)
 
 

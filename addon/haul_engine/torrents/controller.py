@@ -373,7 +373,7 @@ class TorrentsController(Controller):
         """
         options = options or AddOptions()
         if isinstance(source, str) and source.startswith(("http://", "https://")):
-            source = await fetch_torrent(source)
+            source = await fetch_torrent(self.engine.http.session, source)
         if isinstance(source, bytes) and len(source) > MAX_TORRENT_BYTES:
             msg = f"the .torrent file is larger than {MAX_TORRENT_BYTES // 1024 // 1024} MiB"
             raise InvalidInput(msg)

@@ -15,29 +15,26 @@ _TIMEOUT = aiohttp.ClientTimeout(total=30, sock_connect=10)
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
-async def fetch_torrent(url: str) -> str | bytes:
+async def fetch_torrent(client: aiohttp.ClientSession, url: str) -> str | bytes:
     """Return the magnet a redirect points to, or the .torrent body (at most MAX_TORRENT_BYTES)."""
-    async with aiohttp.ClientSession(timeout=_TIMEOUT) as client:
-        for _ in range(MAX_REDIRECTS + 1):
-            if not url.startswith(("http://", "https://")):
-                msg = (
-                    f"cannot fetch {redact(url)!r}: only http(s) URLs and magnet links are accepted"
-                )
-                raise InvalidInput(msg)
-            try:
-                async with client.get(url, allow_redirects=False) as answer:
-                    if answer.status in _REDIRECTS:
-                        url = urljoin(url, answer.headers.get("Location", ""))
-                        if url.startswith("magnet:"):
-                            return url
-                        continue
-                    if answer.status != 200:  # noqa: PLR2004 - HTTP OK
-                        msg = f"{redact(url)} answered HTTP {answer.status}"
-                        raise InvalidInput(msg)
-                    return await _read_capped(answer)
-            except (aiohttp.ClientError, TimeoutError) as err:
-                msg = f"cannot fetch {redact(url)}: {err or type(err).__name__}"
-                raise InvalidInput(msg) from None
+    for _ in range(MAX_REDIRECTS + 1):
+        if not url.startswith(("http://", "https://")):
+            msg = f"cannot fetch {redact(url)!r}: only http(s) URLs and magnet links are accepted"
+            raise InvalidInput(msg)
+        try:
+            async with client.get(url, allow_redirects=False, timeout=_TIMEOUT) as answer:
+                if answer.status in _REDIRECTS:
+                    url = urljoin(url, answer.headers.get("Location", ""))
+                    if url.startswith("magnet:"):
+                        return url
+                    continue
+                if answer.status != 200:  # noqa: PLR2004 - HTTP OK
+                    msg = f"{redact(url)} answered HTTP {answer.status}"
+                    raise InvalidInput(msg)
+                return await _read_capped(answer)
+        except (aiohttp.ClientError, TimeoutError) as err:
+            msg = f"cannot fetch {redact(url)}: {err or type(err).__name__}"
+            raise InvalidInput(msg) from None
     msg = f"more than {MAX_REDIRECTS} redirects from {redact(url)}"
     raise InvalidInput(msg)
 

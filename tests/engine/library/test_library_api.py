@@ -211,3 +211,20 @@ def test_arr_webhooks_sync_a_burst_of_imports_once(engine: EngineProcess, radarr
     assert answer["action"] == "health"
     wait_for(lambda: radarr.requests.count(("GET", "/api/v3/health")) > health_checks)
     assert secret not in engine.log
+
+
+def test_a_webhook_s_sync_outlives_a_kill(engine: EngineProcess, radarr: FakeArr) -> None:
+    """The sync a webhook plans is a durable job: a kill -9 before it runs loses nothing."""
+    secret = "arr-webhook-secret-0123456789"  # noqa: S105 - a test's secret
+    connector_id = add(engine, radarr, webhook_secret=secret, sync_schedule="0 0 1 1 *")
+    synced(engine)
+    hook = f"{engine.url}/api/v1/webhooks/arr/{connector_id}"
+    event = {"eventType": "Download", "movie": {"id": 1, "title": "Movie 1"}, "isUpgrade": False}
+    assert send_webhook(hook, event, secret)[1]["action"] == "sync"
+    engine.kill()  # within the 5 s a burst of events is given to settle
+    syncs = radarr.requests.count(("GET", "/api/v3/movie"))
+    engine.start()
+    # the sync every start makes, then the webhook's
+    wait_for(lambda: radarr.requests.count(("GET", "/api/v3/movie")) == syncs + 2)
+    time.sleep(1)
+    assert radarr.requests.count(("GET", "/api/v3/movie")) == syncs + 2

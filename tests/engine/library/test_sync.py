@@ -14,6 +14,7 @@ from sqlalchemy import func, select, text
 from haul_engine.arr.client import ArrAuthError, ArrError
 from haul_engine.arr.kinds import ArrSettings
 from haul_engine.arr.records import EPISODES
+from haul_engine.db.bulk import statement_sizes
 from haul_engine.db.database import Database
 from haul_engine.library import registry
 from haul_engine.library.dispatch import Dispatcher
@@ -23,7 +24,6 @@ from haul_engine.library.sync import (
     COLLECTOR_PAUSE,
     LibrarySync,
     episode_row,
-    statement_sizes,
 )
 from tests.engine.library.conftest import FakeClock, add_connector, arr_config
 from tests.fakes.arr import FakeArr, Library

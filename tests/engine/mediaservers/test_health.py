@@ -7,6 +7,7 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, cast
 
 from haul_engine.connectors.kinds import ConnectorConfig
+from haul_engine.http import Http
 from haul_engine.mediaservers import controller as module
 from haul_engine.mediaservers.controller import MediaServersController
 from haul_engine.mediaservers.kinds import MediaServerSettings
@@ -37,7 +38,11 @@ async def test_servers_are_checked_until_they_recover(
     async def set_health(connector_id: str, health: str, error: str | None) -> None:
         seen.put_nowait((connector_id, health, error))
 
-    engine = SimpleNamespace(connectors=SimpleNamespace(attach=attach, set_health=set_health))
+    http = Http()
+    await http.setup()
+    engine = SimpleNamespace(
+        connectors=SimpleNamespace(attach=attach, set_health=set_health), http=http
+    )
     controller = MediaServersController(cast("Engine", engine))
     await controller.setup()
     try:
@@ -52,4 +57,5 @@ async def test_servers_are_checked_until_they_recover(
         assert controller.problems() == []
     finally:
         await controller.close()
+        await http.close()
     assert len(jellyfin.calls("GET", "/System/Info")) >= 3

@@ -13,8 +13,9 @@ from pydantic import ValidationError
 
 from haul_engine.indexers.base import IndexerResult
 from haul_engine.releases.parser import ParsedRelease
-from haul_engine.releases.profiles import PRESETS, ProfileRules
+from haul_engine.releases.profiles import PRESETS
 from haul_engine.releases.ranking import Expectation, RankedRelease, rank
+from haul_engine.releases.rules import ProfileRules
 
 GB = 1024**3
 BASE = ParsedRelease(title="Movie Title", year=2020, resolution=1080, source="webdl", codec="x264")

@@ -9,9 +9,15 @@ from typing import TYPE_CHECKING, Any, Self
 
 import aiohttp
 
+from tests.fakes.arr import API_KEY as ARR_KEY
+from tests.fakes.arr_releases import Offer
 from tests.fakes.overseerr import API_KEY, FakeOverseerr
+from tests.support.peers import engine_env
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from tests.fakes.arr_releases import ReleaseArr
     from tests.support.engine import EngineProcess
 
 WEBHOOK_SECRET = "hook-secret-7d1e0c9b"  # noqa: S105 - a test value
@@ -19,6 +25,16 @@ FAST = {
     "HAUL_REQUEST_POLL_INTERVAL": "0.2",
     "HAUL_REQUEST_SEARCH_RETRY_MINUTES": "0.005",
 }
+# what Radarr's metadata source says of The Matrix, and a release of it (nobody seeds it)
+MATRIX_LOOKUP = {
+    "title": "The Matrix", "year": 1999, "tmdbId": 603, "imdbId": "tt0133093",
+    "titleSlug": "the-matrix-603", "images": [], "runtime": 136, "monitored": False,
+    "hasFile": False, "isAvailable": True, "minimumAvailability": "released",
+}  # fmt: skip
+OFFER = Offer(
+    title="The.Matrix.1999.1080p.BluRay.x264-GRP", quality="Bluray-1080p", size=8 * 10**9,
+    magnet="magnet:?xt=urn:btih:" + "ab" * 20, info_hash="ab" * 20,
+)  # fmt: skip
 
 
 def add_overseerr(engine: EngineProcess, overseerr: FakeOverseerr, **settings: Any) -> str:  # noqa: ANN401
@@ -26,6 +42,17 @@ def add_overseerr(engine: EngineProcess, overseerr: FakeOverseerr, **settings: A
     return engine.add_connector(
         "overseerr", overseerr.url, API_KEY, webhook_secret=WEBHOOK_SECRET, **settings
     )
+
+
+def start_with_arr(
+    engine_factory: Callable[..., EngineProcess], arr: ReleaseArr, **env: str
+) -> EngineProcess:
+    """Start an engine with the arr as a connector and the engine as the arr's download client."""
+    settings = engine_env(**env)
+    engine = engine_factory(env=settings).start()
+    arr.use_client(engine.url, "admin", settings["HAUL_QBITTORRENT_PASSWORD"])
+    engine.add_connector(arr.kind, arr.url, ARR_KEY)
+    return engine
 
 
 def wait_for_request(

@@ -8,6 +8,8 @@ import pytest
 
 from tests.engine.requests.conftest import (
     FAST,
+    MATRIX_LOOKUP,
+    OFFER,
     WEBHOOK_SECRET,
     add_overseerr,
     only_request,
@@ -27,16 +29,6 @@ if TYPE_CHECKING:
 
     from tests.fakes.overseerr import FakeOverseerr
     from tests.support.engine import EngineProcess
-
-MATRIX_LOOKUP = {
-    "title": "The Matrix", "year": 1999, "tmdbId": 603, "imdbId": "tt0133093",
-    "titleSlug": "the-matrix-603", "images": [], "runtime": 136, "monitored": False,
-    "hasFile": False, "isAvailable": True, "minimumAvailability": "released",
-}  # fmt: skip
-OFFER = Offer(
-    title="The.Matrix.1999.1080p.BluRay.x264-GRP", quality="Bluray-1080p", size=8 * 10**9,
-    magnet="magnet:?xt=urn:btih:" + "ab" * 20, info_hash="ab" * 20,
-)  # fmt: skip
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from haul_engine.library.cron import Cron, CronError
+from haul_engine.cron import Cron, CronError
 
 START = datetime(2026, 11, 21, 6, 32, tzinfo=UTC)  # a Saturday
 

@@ -1,0 +1,551 @@
+"""A request's way from approved to available: one step at a time, each a durable job."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import defaultdict
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete, select
+
+from haul_engine.arr.client import ArrError
+from haul_engine.db.database import get_or_not_found
+from haul_engine.db.models import utcnow
+from haul_engine.errors import Conflict, NotFound
+from haul_engine.events import EventName
+from haul_engine.requests import candidates as offers
+from haul_engine.requests.arr import KIND_FOR_MEDIA, RequestArr
+from haul_engine.requests.models import MediaRequest, RequestCandidate, RequestEvent
+from haul_engine.requests.overseerr import OverseerrClient
+from haul_engine.requests.states import State, check_transition
+from haul_engine.requests.views import candidate_view
+from haul_engine.torrents.views import AddOptions
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Mapping
+
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from haul_engine.connectors.kinds import ConnectorConfig
+    from haul_engine.db.jobs import Job, JobQueue
+    from haul_engine.engine import Engine
+    from haul_engine.events import Event
+
+_LOGGER = logging.getLogger(__name__)
+CATEGORY = "haul-requests"
+TOP_OFFERS = 3
+IMPORT_EVENTS = frozenset({"downloadFolderImported", "movieFileImported", "episodeFileImported"})
+IMPORT_PROBLEMS = frozenset({"importFailed", "importBlocked", "failedPending"})
+STATE_EVENTS = {
+    State.APPROVED: EventName.REQUEST_APPROVED,
+    State.DECLINED: EventName.REQUEST_DECLINED,
+    State.AVAILABLE: EventName.REQUEST_AVAILABLE,
+    State.FAILED: EventName.REQUEST_FAILED,
+}
+
+
+def step_key(request_id: int) -> str:
+    """Name the job that takes a request's next step."""
+    return f"step:{request_id}"
+
+
+class Change:
+    """A locked, transactional change to a request: moves, audit lines, events, next step."""
+
+    def __init__(self, session: AsyncSession, row: MediaRequest, jobs: JobQueue) -> None:
+        """Collect events to publish once the change is committed."""
+        self.session = session
+        self.row = row
+        self.jobs = jobs
+        self.events: list[tuple[EventName, dict[str, Any]]] = []
+        self.memory: dict[str, Any] = {}
+
+    def move(self, target: State, actor: str, origin: str, message: str = "") -> None:
+        """Move to target if the lifecycle allows it, recording who, when and from where."""
+        row = self.row
+        check_transition(row.id, row.state, target)
+        self.session.add(
+            RequestEvent(
+                request_id=row.id,
+                from_state=row.state,
+                to_state=target,
+                actor=actor,
+                origin=origin,
+                message=message,
+                at=utcnow(),
+            )
+        )
+        _LOGGER.info("request %s: %s -> %s (%s via %s)", row.id, row.state, target, actor, origin)
+        row.state = target
+        row.updated_at = row.step_started_at = utcnow()
+        row.reason = message if target in {State.FAILED, State.DECLINED} else None
+        if target in STATE_EVENTS:
+            self.emit(STATE_EVENTS[target], message=message)
+
+    def emit(self, name: EventName, **extra: Any) -> None:  # noqa: ANN401 - event fields
+        """Publish an event about this request after commit."""
+        self.events.append((name, {**event_data(self.row), **extra}))
+
+    async def schedule(self, seconds: float, **memory: Any) -> None:  # noqa: ANN401 - JSON values
+        """Run this request's next step after seconds, remembering memory until then."""
+        payload = {"id": self.row.id, **memory}
+        await self.jobs.put(self.session, step_key(self.row.id), "step", payload, seconds)
+
+    async def unschedule(self) -> None:
+        """Plan no further step (the request was declined or cancelled)."""
+        await self.jobs.drop(self.session, step_key(self.row.id))
+
+
+class Lifecycle:
+    """Moves requests along: the steps the job worker runs, and the moves the commands make."""
+
+    def __init__(
+        self, engine: Engine, jobs: JobQueue, overseerrs: Mapping[str, ConnectorConfig]
+    ) -> None:
+        """Take steps as jobs of `jobs`; `overseerrs` are the request connectors by id."""
+        self.engine = engine
+        self.jobs = jobs
+        self.overseerrs = overseerrs
+        self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    async def step(self, job: Job) -> None:
+        """Advance a request by one step of its lifecycle (a request deleted since is forgotten)."""
+        with contextlib.suppress(NotFound):
+            async with self.change(int(job.payload["id"])) as change:
+                change.memory = job.payload
+                await self._advance(change)
+
+    async def follow_torrent(self, event: Event) -> None:
+        """Take the step that waits on a torrent now rather than at the next poll.
+
+        A torrent added may be the download a grab through the arr started; a torrent completed
+        or removed ends a request's download.
+        """
+        waiting = select(MediaRequest.id)
+        if event.name == EventName.TORRENT_ADDED:
+            waiting = waiting.where(MediaRequest.state == State.GRABBED)
+        else:
+            info_hash = str(event.data.get("hash") or "").lower()
+            waiting = waiting.where(
+                MediaRequest.state == State.DOWNLOADING, MediaRequest.download_id == info_hash
+            )
+        async with self.engine.database.session() as session:
+            found = list(await session.scalars(waiting))
+        self.jobs.hurry(step_key(request_id) for request_id in found)
+
+    async def _advance(self, change: Change) -> None:
+        """Do what the current state waits for, and move on when it is done."""
+        steps = {
+            State.APPROVED: self._find_in_arr,
+            State.SEARCHING: self._search,
+            State.AWAITING_SELECTION: self._auto_pick_when_due,
+            State.GRABBED: self._find_download,
+            State.DOWNLOADING: self._follow_download,
+            State.IMPORTING: self._follow_import,
+        }
+        step = steps.get(State(change.row.state))  # the final states wait for nothing
+        if step is not None:
+            await step(change)
+
+    # ----- approved → searching
+
+    async def _find_in_arr(self, change: Change) -> None:
+        """Wait (bounded) until Overseerr's add reached the arr; without an arr go straight on."""
+        row = change.row
+        arr = await self.arr(row.media_type, row.arr_connector_id)
+        if arr is None:
+            change.move(State.SEARCHING, "haul", "worker", "no arr: searching the indexers")
+            await change.schedule(0)
+            return
+        item = await arr.find(row.tmdb_id, row.tvdb_id)
+        if item is not None:
+            row.arr_connector_id, row.arr_item_id = arr.config.id, int(item["id"])
+            row.title = row.title or str(item.get("title") or "")
+            row.year = row.year or item.get("year") or None
+            change.move(State.SEARCHING, "haul", "worker", f"found in {arr.config.name}")
+            await change.schedule(0)
+        elif self._overdue(row, self.engine.settings.request_arr_wait_minutes):
+            change.move(
+                State.FAILED, "haul", "worker", f"the title never appeared in {arr.config.name}"
+            )
+        else:
+            await change.schedule(self.engine.settings.request_poll_interval)
+
+    # ----- searching → awaiting_selection
+
+    async def _search(self, change: Change) -> None:
+        """Run the arr's interactive search, Haul's as fallback; retry on a schedule."""
+        row = change.row
+        found = await self._arr_candidates(row) or await self._indexer_candidates(row)
+        failed = {c.title for c in await candidate_rows(change.session, row.id) if c.failed}
+        found = [candidate for candidate in found if candidate.title not in failed]
+        if not found:
+            row.search_attempts += 1
+            settings = self.engine.settings
+            if row.search_attempts >= settings.request_search_attempts:
+                change.move(
+                    State.FAILED,
+                    "haul",
+                    "worker",
+                    f"nothing found after {row.search_attempts} searches",
+                )
+            else:
+                await change.schedule(settings.request_search_retry_minutes * 60)
+            return
+        await change.session.execute(
+            delete(RequestCandidate).where(
+                RequestCandidate.request_id == row.id, RequestCandidate.failed.is_(None)
+            )
+        )
+        for candidate in found:
+            candidate.request_id = row.id
+            change.session.add(candidate)
+        await change.session.flush()
+        await self._offer(change, found, "worker")
+
+    async def _offer(self, change: Change, found: list[RequestCandidate], origin: str) -> None:
+        """Enter awaiting_selection with the top candidates; plan the auto-pick."""
+        row = change.row
+        change.move(State.AWAITING_SELECTION, "haul", origin, f"{len(found)} candidates")
+        top = [
+            candidate_view(c).model_dump(mode="json")
+            for c in sorted(found, key=lambda c: c.position)
+            if not c.failed
+        ][:TOP_OFFERS]
+        change.emit(EventName.REQUEST_AWAITING_SELECTION, candidates=top)
+        hours = self.engine.options.current.auto_pick_hours
+        if self._auto_pick_now(row):
+            await change.schedule(0)
+        elif hours > 0:
+            await change.schedule(hours * 3600)
+
+    async def _arr_candidates(self, row: MediaRequest) -> list[RequestCandidate]:
+        arr = await self.arr(row.media_type, row.arr_connector_id)
+        if arr is None or row.arr_item_id is None:
+            return []
+        releases: list[dict[str, Any]] = []
+        seasons: list[int | None] = [*row.seasons] or [None]
+        for season in seasons:
+            releases += await arr.releases(row.arr_item_id, season)
+        return await offers.from_arr(
+            releases, self.engine.releases, row.media_type, await self._ranking_profile(row)
+        )
+
+    async def _indexer_candidates(self, row: MediaRequest) -> list[RequestCandidate]:
+        if not self.engine.indexers.enabled_clients():
+            return []
+        answer = await self.engine.releases.search(
+            query=row.title if not (row.tmdb_id or row.tvdb_id) else "",
+            type="movie" if row.media_type == "movie" else "tv",
+            tmdb_id=row.tmdb_id if row.media_type == "movie" else None,
+            tvdb_id=row.tvdb_id if row.media_type == "tv" else None,
+            season=row.seasons[0] if len(row.seasons) == 1 else None,
+            year=row.year,
+            profile=await self._ranking_profile(row),
+        )
+        return offers.from_ranking(answer.results)
+
+    async def _ranking_profile(self, row: MediaRequest) -> str | None:
+        """Name the request's Overseerr's ranking profile; None (the default) when it is gone."""
+        config = self.overseerrs.get(row.connector_id or "")
+        profile: str | None = config.setting("ranking_profile") if config is not None else None
+        if profile is None:
+            return None
+        try:
+            return (await self.engine.releases.profiles.get(profile)).id
+        except NotFound:
+            _LOGGER.warning(
+                "request %s: ranking profile %r is gone; ranking with the default", row.id, profile
+            )
+            return None
+
+    # ----- awaiting_selection → grabbed
+
+    def _auto_pick_now(self, row: MediaRequest) -> bool:
+        config = self.overseerrs.get(row.connector_id or "")
+        if config is None or not row.requested_by:
+            return False
+        chosen = {user.casefold() for user in config.setting("auto_pick_users")}
+        return row.requested_by.casefold() in chosen
+
+    async def _auto_pick_when_due(self, change: Change) -> None:
+        hours = self.engine.options.current.auto_pick_hours
+        if self._auto_pick_now(change.row):
+            await self._auto_pick(change, "auto-pick for this requester")
+        elif hours <= 0:
+            return
+        elif self._overdue(change.row, hours * 60):
+            await self._auto_pick(change, f"no choice within {hours:g} h")
+        else:
+            waited = (utcnow() - change.row.step_started_at).total_seconds()
+            await change.schedule(max(hours * 3600 - waited, 0))
+
+    async def _auto_pick(self, change: Change, why: str) -> None:
+        found = await candidate_rows(change.session, change.row.id)
+        best = next((c for c in found if offers.acceptable(c)), None)
+        if best is None:
+            _LOGGER.info("request %s: no acceptable candidate to auto-pick", change.row.id)
+            return
+        await self.grab(change, best, "auto-pick", "worker")
+        _LOGGER.info("request %s: auto-picked %s (%s)", change.row.id, best.title, why)
+
+    async def grab(
+        self, change: Change, candidate: RequestCandidate, actor: str, origin: str
+    ) -> None:
+        """Grab through the arr (its search, or a push), else into Haul's own client."""
+        row = change.row
+        row.download_id = None
+        arr = await self.arr(row.media_type, row.arr_connector_id)
+        if arr is not None and candidate.origin == "arr" and candidate.indexer_id is not None:
+            await self._grab_from_arr(arr, row, candidate)
+        elif arr is not None:
+            await arr.push(candidate.title, await self._link(candidate), utcnow().isoformat())
+        else:
+            added = await self.engine.torrents.add_torrent(
+                await self._link(candidate),
+                AddOptions(category=CATEGORY, request_id=str(row.id)),
+            )
+            row.download_id = added.hash
+        row.selected_candidate_id = candidate.id
+        change.move(State.GRABBED, actor, origin, candidate.title)
+        change.emit(
+            EventName.RELEASE_GRABBED, candidate=candidate_view(candidate).model_dump(mode="json")
+        )
+        await change.schedule(0)
+
+    async def _grab_from_arr(
+        self, arr: RequestArr, row: MediaRequest, candidate: RequestCandidate
+    ) -> None:
+        """POST release; when the arr's 30-minute search cache expired, search again and retry."""
+        indexer_id = candidate.indexer_id or 0
+        try:
+            await arr.grab(candidate.guid, indexer_id)
+        except ArrError as err:
+            if row.arr_item_id is None or "unreachable" in str(err):
+                raise
+            await arr.releases(row.arr_item_id, candidate.season)
+            await arr.grab(candidate.guid, indexer_id)
+
+    async def _link(self, candidate: RequestCandidate) -> str:
+        """Return a magnet (or .torrent URL) for a candidate from Haul's own search."""
+        if candidate.magnet:
+            return candidate.magnet
+        if candidate.result_key:
+            grab = await self.engine.releases.resolve_result(candidate.result_key)
+            if grab.magnet:
+                return grab.magnet
+        if candidate.download_url:
+            return candidate.download_url
+        msg = f"candidate {candidate.id} has no link (search again)"
+        raise Conflict(msg)
+
+    # ----- grabbed → downloading → importing → available
+
+    async def _find_download(self, change: Change) -> None:
+        """Learn the arr's download id (the info-hash) from its queue."""
+        row = change.row
+        if row.download_id is None:
+            record = await self._queue_record(row)
+            if record is None:
+                if self._overdue(row, self.engine.settings.request_arr_wait_minutes):
+                    await self._drop_candidate(change, "the arr never started the download")
+                else:
+                    await change.schedule(self.engine.settings.request_poll_interval)
+                return
+            row.download_id = str(record["downloadId"]).lower()
+        change.move(State.DOWNLOADING, "haul", "worker", row.download_id)
+        await change.schedule(0)
+
+    async def _follow_download(self, change: Change) -> None:
+        """Watch the torrent in Haul's client (or the arr's queue) until it completes or stalls."""
+        row = change.row
+        download_id = row.download_id or ""
+        progress, done = await self._progress(row, download_id)
+        if done:
+            change.emit(EventName.DOWNLOAD_COMPLETED, download_id=download_id)
+            if row.arr_connector_id is None:
+                await self._finish(change, self._content_path(download_id))
+                return
+            change.move(State.IMPORTING, "haul", "worker")
+            await change.schedule(0)
+            return
+        poll = self.engine.settings.request_poll_interval
+        now = utcnow().timestamp()
+        best = float(change.memory.get("progress", -1.0))
+        # stalled time counts checks while the engine runs, not the hours it was down
+        waited = min(now - float(change.memory.get("checked", now)), 2 * poll)
+        stalled = float(change.memory.get("stalled", 0.0)) + waited if progress <= best else 0.0
+        if stalled > self.engine.settings.request_stall_minutes * 60:
+            await self._drop_candidate(change, "the download stalled")
+            return
+        await change.schedule(poll, progress=max(progress, best), stalled=stalled, checked=now)
+
+    async def _progress(self, row: MediaRequest, download_id: str) -> tuple[float, bool]:
+        with contextlib.suppress(NotFound):
+            view = self.engine.torrents.view(download_id)
+            return view.status.progress, view.status.finished
+        record = await self._queue_record(row)
+        if record is None:
+            return 1.0, True  # gone from the queue: the arr took it over
+        size = float(record.get("size") or 0)
+        left = float(record.get("sizeleft") or 0)
+        progress = 1.0 - left / size if size else 0.0
+        return progress, record.get("status") == "completed" or (size > 0 and left <= 0)
+
+    async def _follow_import(self, change: Change) -> None:
+        """Wait for the arr's import (history), report its import errors, then finish."""
+        row = change.row
+        arr = await self.arr(row.media_type, row.arr_connector_id)
+        if arr is None:
+            change.move(State.FAILED, "haul", "worker", "the arr connector is gone")
+            return
+        history = await arr.history((row.download_id or "").upper())
+        imported = next((h for h in history if h.get("eventType") in IMPORT_EVENTS), None)
+        if imported is not None:
+            data = imported.get("data") or {}
+            path = str(data.get("importedPath") or data.get("path") or "")
+            change.emit(EventName.IMPORT_COMPLETED, path=path)
+            await self._finish(change, path)
+            return
+        if any(h.get("eventType") == "downloadFailed" for h in history):
+            await self._drop_candidate(change, "the arr reported the download failed")
+            return
+        record = await self._queue_record(row)
+        if record is not None and record.get("trackedDownloadState") in IMPORT_PROBLEMS:
+            change.move(State.FAILED, "haul", "worker", "import failed: " + _arr_messages(record))
+            return
+        if self._overdue(row, self.engine.settings.request_arr_wait_minutes):
+            change.move(State.FAILED, "haul", "worker", "the arr did not import the download")
+            return
+        await change.schedule(self.engine.settings.request_poll_interval)
+
+    async def _finish(self, change: Change, path: str) -> None:
+        """Refresh the media servers on the imported path, then mark available."""
+        change.row.imported_path = path or None
+        if path:
+            outcomes = await self.engine.mediaservers.refresh(path)
+            refreshed = ", ".join(f"{o.name}: {o.mode}" for o in outcomes if o.ok)
+        else:
+            refreshed = ""
+        await self._run_availability_job(change.row)
+        change.move(State.AVAILABLE, "haul", "worker", refreshed)
+
+    async def _run_availability_job(self, row: MediaRequest) -> None:
+        """Let Seerr notice the new file now rather than at its next scheduled scan."""
+        config = self.overseerrs.get(row.connector_id or "")
+        job = config.setting("availability_job") if config is not None else ""
+        if config is None or not job:
+            return
+        client = OverseerrClient(config, session=self.engine.http.session)
+        try:
+            await client.run_job(job)
+        except ArrError as err:
+            _LOGGER.warning("request %s: %s job not started: %s", row.id, job, err)
+
+    async def _drop_candidate(self, change: Change, why: str) -> None:
+        """Blocklist the chosen release in the arr and offer the remaining candidates."""
+        row = change.row
+        record = await self._queue_record(row) if row.arr_connector_id else None
+        arr = await self.arr(row.media_type, row.arr_connector_id)
+        if record is not None and arr is not None:
+            await arr.blocklist(int(record["id"]))
+        if arr is None and row.download_id:
+            with contextlib.suppress(NotFound):
+                await self.engine.torrents.remove([row.download_id], delete_files=True)
+        chosen = await change.session.get(RequestCandidate, row.selected_candidate_id or 0)
+        if chosen is not None:
+            chosen.failed = why
+        row.download_id = row.selected_candidate_id = None
+        left = [c for c in await candidate_rows(change.session, row.id) if not c.failed]
+        if not left:
+            change.move(State.FAILED, "haul", "worker", f"{why}; no candidate left")
+            return
+        await self._offer(change, left, "worker")
+
+    async def _queue_record(self, row: MediaRequest) -> dict[str, Any] | None:
+        """Find the arr's queue record of this request's download (by id, else by item)."""
+        arr = await self.arr(row.media_type, row.arr_connector_id)
+        if arr is None:
+            return None
+        records = await arr.queue_records()
+        key = "movieId" if row.media_type == "movie" else "seriesId"
+        if row.download_id:
+            return next(
+                (r for r in records if str(r.get("downloadId", "")).lower() == row.download_id),
+                None,
+            )
+        return next((r for r in records if r.get(key) == row.arr_item_id), None)
+
+    def _content_path(self, download_id: str) -> str:
+        with contextlib.suppress(NotFound):
+            return self.engine.torrents.view(download_id).content_path
+        return ""
+
+    async def arr(self, media_type: str, connector_id: str | None) -> RequestArr | None:
+        """Open a client of the request's arr, else of the first enabled arr for the media type."""
+        kind = KIND_FOR_MEDIA.get(media_type, "")
+        configs = [c for c in await self.engine.connectors.configs({kind}) if c.enabled]
+        chosen = next((c for c in configs if c.id == connector_id), None) or next(
+            iter(configs), None
+        )
+        return RequestArr(chosen, session=self.engine.http.session) if chosen is not None else None
+
+    def _overdue(self, row: MediaRequest, minutes: float) -> bool:
+        return utcnow() - row.step_started_at > timedelta(minutes=minutes)
+
+    @contextlib.asynccontextmanager
+    async def change(self, request_id: int) -> AsyncIterator[Change]:
+        """Lock the request, change it in one transaction, then publish and wake the worker."""
+        async with self._locks[request_id]:
+            async with self.engine.database.session() as session, session.begin():
+                # writes wait for the commit: the arrs call back into the engine while we wait
+                with session.no_autoflush:
+                    change = Change(session, await request_row(session, request_id), self.jobs)
+                    yield change
+            self.publish(change)
+        self.jobs.wake()
+
+    def publish(self, change: Change) -> None:
+        """Publish the events of a committed change."""
+        for name, data in change.events:
+            self.engine.events.publish(name, data)
+
+
+def event_data(row: MediaRequest) -> dict[str, Any]:
+    """Describe the request the way every request event does."""
+    return {
+        "request_id": row.id, "title": row.title, "media_type": row.media_type,
+        "state": row.state, "requested_by": row.requested_by, "poster_url": row.poster_url,
+    }  # fmt: skip
+
+
+def _arr_messages(record: dict[str, Any]) -> str:
+    """Quote the arr's own words about a download's problem."""
+    lines = [
+        message
+        for status in record.get("statusMessages") or []
+        for message in status.get("messages") or [status.get("title", "")]
+        if message
+    ]
+    return "; ".join(lines) or str(record.get("errorMessage") or record.get("status") or "unknown")
+
+
+async def request_row(session: AsyncSession, request_id: int) -> MediaRequest:
+    """Load a request, or raise NotFound naming it."""
+    return await get_or_not_found(
+        session, MediaRequest, request_id, f"no request with id {request_id}"
+    )
+
+
+async def candidate_rows(session: AsyncSession, request_id: int) -> list[RequestCandidate]:
+    """Load a request's candidates: the live ones by position, then the failed ones."""
+    return list(
+        await session.scalars(
+            select(RequestCandidate)
+            .where(RequestCandidate.request_id == request_id)
+            .order_by(RequestCandidate.failed.is_not(None), RequestCandidate.position)
+        )
+    )
