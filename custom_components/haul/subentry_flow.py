@@ -112,17 +112,21 @@ class ConnectorSubentryFlow(ConfigSubentryFlow):
             body["api_key"] = user_input[CONF_API_KEY]
         elif reconfiguring:
             body["api_key"] = self._get_reconfigure_subentry().data[CONF_API_KEY]
+        connector_id = (
+            self._get_reconfigure_subentry().data[CONF_CONNECTOR_ID] if reconfiguring else None
+        )
         try:
             result = await self._client.request("POST", "/connectors/test", body)
             if not result["ok"]:
                 return None, {"base": "test_failed"}, {"error": str(result["error"])}
-            if not reconfiguring:
+            # A subentry whose connector the engine lost (a reset engine, its name taken since)
+            # has it made again.
+            if connector_id not in self._runtime.coordinator.data.views.connectors:
                 # Not the engine's own: this flow adds its subentry (kept until the next reload, as
                 # a flow left at the webhook step never does).
                 self._runtime.creating.add(body["name"].strip())
                 return await self._client.request("POST", "/connectors", body), {}, {}
             body.pop("kind")
-            connector_id = self._get_reconfigure_subentry().data[CONF_CONNECTOR_ID]
             return await self._client.request("PATCH", f"/connectors/{connector_id}", body), {}, {}
         except HaulCommandError as err:
             self._runtime.creating.discard(body["name"].strip())
@@ -215,7 +219,11 @@ class ConnectorSubentryFlow(ConfigSubentryFlow):
         if self.source == SOURCE_RECONFIGURE:
             subentry = self._get_reconfigure_subentry()
             return self.async_update_and_abort(
-                self._get_entry(), subentry, title=self._created[CONF_NAME], data=self._created
+                self._get_entry(),
+                subentry,
+                title=self._created[CONF_NAME],
+                data=self._created,
+                unique_id=self._created[CONF_CONNECTOR_ID],
             )
         return self.async_create_entry(
             title=self._created[CONF_NAME],

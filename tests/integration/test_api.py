@@ -208,3 +208,39 @@ async def test_a_connection_lost_while_the_consumer_is_busy_ends_the_stream(
     with pytest.raises(HaulConnectionError, match="broke"):
         await follow(session, ping_and_vanish, received)
     assert received == ["torrent_added"]
+
+
+async def test_messages_between_events_that_are_no_events_are_skipped(
+    session: aiohttp.ClientSession,
+) -> None:
+    async def interleave(socket: web.WebSocketResponse) -> None:
+        other = EVENT | {"event": "torrent_removed"}
+        await subscribe(socket, SUBSCRIBED, EVENT, {"id": 7, "result": None}, {"type": "x"}, other)
+
+    received: list[str] = []
+    with pytest.raises(HaulConnectionError):  # the engine vanishes after its last event
+        await follow(session, interleave, received)
+    assert received == ["torrent_added", "torrent_removed"]
+
+
+@pytest.mark.parametrize(
+    "unreadable",
+    [
+        {key: value for key, value in EVENT.items() if key != "at"},
+        EVENT | {"at": "yesterday"},
+        EVENT | {"data": None},
+        EVENT | {"data": ["not an object"]},
+    ],
+    ids=["no time", "a time that is no date", "no data", "data that is no object"],
+)
+async def test_an_event_haul_cannot_read_breaks_the_connection(
+    session: aiohttp.ClientSession, unreadable: dict[str, Any]
+) -> None:
+    async def lie(socket: web.WebSocketResponse) -> None:
+        await subscribe(socket, SUBSCRIBED, EVENT, unreadable)
+
+    received: list[str] = []
+    # A connection error: the integration reconnects, reading the engine's state afresh.
+    with pytest.raises(HaulConnectionError, match="an event Haul cannot read"):
+        await follow(session, lie, received)
+    assert received == ["torrent_added"]

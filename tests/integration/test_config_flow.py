@@ -79,7 +79,10 @@ async def test_user_flow_errors_then_recovers(
 
 
 async def test_user_flow_incompatible_and_unknown(
-    hass: HomeAssistant, engine: EngineProcess, monkeypatch: pytest.MonkeyPatch
+    hass: HomeAssistant,
+    engine: EngineProcess,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     user_input = {CONF_URL: engine.url, CONF_TOKEN: engine.token}
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
@@ -88,15 +91,21 @@ async def test_user_flow_incompatible_and_unknown(
         result = await hass.config_entries.flow.async_configure(result["flow_id"], user_input)
     assert result["errors"] == {"base": "incompatible"}
 
-    # The address of another web app, which answers every path with its page.
+    # The address of another web app, which answers every path with its page, or with JSON of
+    # its own (no Haul engine's identity in it).
     async def page(_request: web.Request) -> web.Response:
         return web.Response(text="<!doctype html><title>Sonarr</title>", content_type="text/html")
 
-    async with lying_engine({"/{path:.*}": page}) as url:
-        result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], {CONF_URL: url, CONF_TOKEN: engine.token}
-        )
-    assert result["errors"] == {"base": "unknown"}
+    async def other_json(_request: web.Request) -> web.Response:
+        return web.json_response({"appName": "Sonarr", "version": "4.0.15"})
+
+    for other_app in (page, other_json):
+        async with lying_engine({"/{path:.*}": other_app}) as url:
+            result = await hass.config_entries.flow.async_configure(
+                result["flow_id"], {CONF_URL: url, CONF_TOKEN: engine.token}
+            )
+        assert result["errors"] == {"base": "unknown"}, other_app.__name__
+    assert f"{url} does not answer as a Haul engine (KeyError('schema_version'))" in caplog.text
     result = await hass.config_entries.flow.async_configure(result["flow_id"], user_input)
     assert result["type"] is FlowResultType.CREATE_ENTRY
 

@@ -283,11 +283,33 @@ async def test_without_an_engine_the_card_hears_so_and_system_health_counts_none
     assert await async_setup_component(hass, DOMAIN, {})
     assert await get_system_health_info(hass, DOMAIN) == {"engines": 0}
     client = await hass_ws_client(hass)
-    for command in ("haul/requests", "haul/downloads", "haul/subscribe"):
-        await client.send_json_auto_id({"type": command})
+    for command in (
+        {"type": "haul/requests"},
+        {"type": "haul/downloads"},
+        {"type": "haul/subscribe"},
+        {"type": "haul/candidates", "request_id": 1},
+        {"type": "haul/files", "info_hash": "a" * 40},
+    ):
+        await client.send_json_auto_id(command)
         assert (await client.receive_json())["error"]["code"] == "not_found", command
-    await client.send_json_auto_id({"type": "haul/candidates", "request_id": 1})
-    assert (await client.receive_json())["error"]["code"] == "not_found"
+
+
+async def test_the_card_hears_why_the_files_of_a_download_cannot_be_listed(
+    hass: HomeAssistant, hass_ws_client: WebSocketGenerator, own_engine: EngineProcess
+) -> None:
+    await load(hass, entry_for(own_engine))
+    client = await hass_ws_client(hass)
+    unknown = {"type": "haul/files", "info_hash": "d" * 40}
+    await client.send_json_auto_id(unknown)
+    refused = (await client.receive_json())["error"]
+    assert (refused["code"], refused["message"]) == (
+        "home_assistant_error", f"not_found: no torrent with hash {'d' * 40}",
+    )  # fmt: skip
+    await hass.async_add_executor_job(own_engine.stop)
+    await client.send_json_auto_id(unknown)
+    unreachable = (await client.receive_json())["error"]
+    assert unreachable["code"] == "home_assistant_error"
+    assert unreachable["message"].startswith(f"cannot connect to {own_engine.url}")
 
 
 async def test_options_flow_sets_the_engines_limits(
@@ -375,6 +397,38 @@ async def test_options_flow_without_the_engine(
     assert await hass.config_entries.async_unload(loaded.entry_id)
     result = await hass.config_entries.options.async_init(loaded.entry_id)
     assert (result["type"], result["reason"]) == ("abort", "engine_not_loaded")
+
+
+async def test_options_flow_when_the_engine_stops_as_the_form_is_saved(
+    hass: HomeAssistant, own_engine: EngineProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loaded = await load(hass, entry_for(own_engine))
+    client = loaded.runtime_data.client
+    result = await hass.config_entries.options.async_init(loaded.entry_id)
+    chosen = {"download_limit": 0, "upload_limit": 0, "alt_download_limit": 0,
+              "alt_upload_limit": 0, "schedule_enabled": False, "schedule_start": "01:00:00",
+              "schedule_end": "07:00:00", "schedule_days": ["0"], "auto_pick_hours": 3}  # fmt: skip
+    # Saving reads the engine's settings again, then writes: the engine must stop between the
+    # two, which no timing from outside hits at will; it is stopped at the first write.
+    read_and_write = client.request
+
+    async def stop_at_the_first_write(method: str, path: str, body: Any = None) -> Any:  # noqa: ANN401 - JSON
+        if method == "PUT":
+            await hass.async_add_executor_job(own_engine.stop)
+        return await read_and_write(method, path, body)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(client, "request", stop_at_the_first_write)
+        result = await hass.config_entries.options.async_configure(result["flow_id"], chosen)
+    assert (result["type"], result["errors"]) == ("form", {"base": "cannot_connect"})
+    assert f"cannot connect to {own_engine.url}" in result["description_placeholders"]["error"]
+
+    # Nothing was saved; once the engine is back, the same form saves.
+    await hass.async_add_executor_job(own_engine.start)
+    assert own_engine.call("GET", "/options")["auto_pick_hours"] == 0.0
+    result = await hass.config_entries.options.async_configure(result["flow_id"], chosen)
+    assert result["type"] == "create_entry"
+    assert own_engine.call("GET", "/options")["auto_pick_hours"] == 3.0
 
 
 async def test_options_flow_on_an_engine_whose_disk_is_full(

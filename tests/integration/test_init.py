@@ -8,11 +8,14 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 import pytest
+from aiohttp import web
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import CONF_TOKEN, CONF_URL, STATE_OFF, STATE_ON, STATE_UNAVAILABLE
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.event import async_track_state_change_event
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
@@ -21,6 +24,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from custom_components.haul import api
 from custom_components.haul.const import DOMAIN
 from tests.integration.conftest import entry_for, load, wait_for
+from tests.integration.test_api import EVENT, SUBSCRIBED, lying_engine, subscribe
 from tests.support.programs import free_port
 
 if TYPE_CHECKING:
@@ -132,6 +136,49 @@ async def test_engine_outage_and_return(
     assert caplog.text.count("is back") == 1
     assert loaded_entry.state is ConfigEntryState.LOADED
     assert devices.async_get(device.id).sw_version == "0.1.0"  # type: ignore[union-attr]
+
+
+async def test_an_engine_sending_what_haul_cannot_use_is_followed_again(
+    hass: HomeAssistant, engine: EngineProcess, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A heartbeat without the engine's status ends that subscription, never the event task."""
+    caplog.set_level(logging.INFO, logger="custom_components.haul")
+    status = await hass.async_add_executor_job(system, engine)
+    heartbeats = [{"status": "ok"}, status]  # the first lies: most of the status is missing
+
+    async def events(request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        data = heartbeats.pop(0) if heartbeats else status
+        await subscribe(socket, SUBSCRIBED, EVENT | {"event": "system_heartbeat", "data": data})
+        async for _message in socket:  # until Home Assistant leaves
+            pass
+        return socket
+
+    async def rest(request: web.Request) -> web.Response:
+        """The engine's own answers (only its WebSocket lies)."""
+        token = {"Authorization": request.headers["Authorization"]}
+        async with session.get(engine.url + request.path_qs, headers=token) as answer:
+            return web.Response(status=answer.status, body=await answer.read(),
+                                content_type=answer.content_type)  # fmt: skip
+
+    connected: list[str] = []
+    async_track_state_change_event(
+        hass, CONNECTED, lambda event: connected.append(event.data["new_state"].state)
+    )
+    async with (
+        aiohttp.ClientSession() as session,
+        lying_engine({"/api/v1/ws": events, "/{path:.*}": rest}) as url,
+    ):
+        entry = entry_for(engine)
+        entry.add_to_hass(hass)
+        hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_URL: url})
+        await load(hass, entry)
+        await wait_for(lambda: len(connected) >= 3)
+        assert connected == [STATE_ON, STATE_OFF, STATE_ON]
+        assert caplog.text.count("Unexpected answer from the Haul engine") == 1
+        assert caplog.text.count("is back") == 1
+        assert await hass.config_entries.async_unload(entry.entry_id)
 
 
 async def test_new_token_while_running_asks_for_reauth(

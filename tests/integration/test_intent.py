@@ -179,10 +179,19 @@ async def test_how_long_a_download_has_left_by_voice(
     hass: HomeAssistant, tmp_path: Path, engine_factory: Callable[..., EngineProcess]
 ) -> None:
     peer, made = await asyncio.to_thread(seeding, engine_factory, tmp_path)
-    engine = engine_factory(env=engine_env(HAUL_DOWNLOAD_LIMIT="512")).start()  # KiB/s
+    engine = engine_factory(env=engine_env(HAUL_DOWNLOAD_LIMIT="1")).start()  # KiB/s
     await converse_with(hass, engine, tmp_path)
     engine.call("POST", "/torrents", {"torrent_base64": made.base64})
     engine.call("POST", f"/torrents/{made.info_hash}/peers", {"peers": [peer]})
+    # A trickle: the download takes hours.
+    await asyncio.to_thread(
+        wait_for_torrent, engine, made.info_hash, lambda torrent: 3600 <= torrent["eta"] < 86400
+    )
+    answer = await _say(hass, "how long until Ready is done")
+    assert re.fullmatch(r"Ready is \d+ percent done, about \d+ hours? left\.", answer), answer
+
+    limits = engine.call("GET", "/transfer")["limits"] | {"download_limit": 512}
+    engine.call("PUT", "/transfer", {"limits": limits})
     await asyncio.to_thread(
         wait_for_torrent, engine, made.info_hash, lambda torrent: 0 < torrent["eta"] < 80
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import probatio
 from homeassistant.data_entry_flow import section
 from homeassistant.helpers.selector import ObjectSelector, SelectSelector
 from homeassistant.helpers.translation import async_get_translations
@@ -11,7 +12,7 @@ from homeassistant.setup import async_setup_component
 
 from custom_components.haul.api import ConnectorKind
 from custom_components.haul.const import DOMAIN
-from custom_components.haul.settings_form import form_defaults, form_fields
+from custom_components.haul.settings_form import form_defaults, form_fields, form_settings
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -120,3 +121,41 @@ async def test_the_frontend_gets_every_form(
     assert (pairs["multiple"], set(pairs["fields"])) == (True, {"key", "value"})
     assert jellyfin["path_map"]["default"] == []
     assert forms["torznab"]["categories"]["selector"]["text"]["multiple"] is True
+
+
+def test_settings_of_shapes_a_newer_engine_may_serve_still_make_a_form() -> None:
+    """No kind of today's engine has these; an engine newer than the integration may serve them.
+
+    A list of choices is a multiple dropdown, a setting without default must be answered, and a
+    union the form cannot take apart is edited as YAML; the answers reach the engine as given.
+    """
+    choices = [{"const": "hd", "title": "HD"}, {"const": "uhd", "title": "4K"}]
+    newer = ConnectorKind.from_dict({
+        "name": "newer", "title": "Newer app", "category": "arr", "requires_api_key": True,
+        "default_url": "http://localhost:7878", "webhook": None,
+        "settings_schema": {"type": "object", "properties": {
+            "qualities": {"type": "array", "default": ["hd"],
+                          "items": {"type": "string", "oneOf": choices}},
+            "retries": {"type": "integer", "minimum": 0},
+            "limit": {"anyOf": [{"type": "integer"}, {"type": "string"}], "default": 5},
+        }},
+    })  # fmt: skip
+    fields = {
+        marker.schema: (marker, selector)
+        for marker, selector in form_fields(newer, form_defaults(newer)).items()
+    }
+    marker, qualities = fields["qualities"]
+    assert isinstance(qualities, SelectSelector)
+    assert (qualities.config["multiple"], qualities.config["translation_key"]) == (
+        True, "settings_qualities",
+    )  # fmt: skip
+    assert [option["value"] for option in qualities.config["options"]] == ["hd", "uhd"]
+    assert marker.default() == ["hd"]
+    marker, _ = fields["retries"]
+    assert isinstance(marker, probatio.Required)
+    assert marker.default is probatio.UNDEFINED
+    marker, limit = fields["limit"]
+    assert isinstance(limit, ObjectSelector)
+    assert marker.default() == 5
+    answers = {"qualities": ["uhd"], "retries": "3", "limit": "unlimited"}
+    assert form_settings(newer, answers) == answers | {"retries": 3}
