@@ -108,3 +108,10 @@ async def test_the_brand_icon_is_served_by_home_assistant(
         answer = await client.get(f"/api/brands/integration/haul/{image}")
         assert answer.status == 200, image
         assert await answer.read() == icon, image
+
+
+def test_units_are_the_2026_enums() -> None:
+    # Home Assistant 2026.7 deprecated the bare PERCENTAGE constant for UnitOfRatio.PERCENTAGE.
+    sources = "".join(path.read_text("utf-8") for path in INTEGRATION.glob("*.py"))
+    assert "import PERCENTAGE" not in sources
+    assert " PERCENTAGE," not in sources
