@@ -429,6 +429,33 @@ WILD: list[tuple[str, str | None, dict[str, object]]] = [
     ("Quiet.Harbor.S08E03.720p.WEB.DL.AAC2.0.H.264.KCRT", None, {"release_group": "KCRT"}),
     ("Quiet Harbor S04E07 [H264 - Ita Aac] HDTVMux by Grp", None, {"release_group": "Grp"}),
     ("Quiet Harbor S01E02 720p HDTV x264 GRP", None, {"release_group": None}),
+    # A site's or uploader's tag after a complete group is not the group (a posting group is).
+    ("Iron.Meridian.2019.1080p.BluRay.x264-GRP[Uploader]", "movie", {"release_group": "GRP"}),
+    ("Quiet.Harbor.S02E05.720p.HDTV.x264-GRP [SiteTag].mkv", "tv", {"release_group": "GRP"}),
+    ("Quiet.Harbor.S02E05.1080p.WEB-DL.x265-Member[UTR]", "tv", {"release_group": "UTR"}),
+    ("Quiet Harbor - S01E01 - Pilot [HDTV-720p]", "tv", {"release_group": None}),
+    # The last of several tags before a dotted group's name, channels glued or not, "_" too.
+    ("Iron.Meridian.2019.1080p.BluRay.x264.AC3.Hindi.Eng.GRP", "movie", {"release_group": "GRP"}),
+    ("Iron.Meridian.2019.HDTV.H264.AC3.DD2.0.Grp1869", "movie", {"release_group": "Grp1869"}),
+    ("Iron.Meridian.2019.BDRip.1080p.x264_Grp.mkv", "movie", {"release_group": "Grp"}),
+    ("Iron Meridian.2019.FRENCH.1080p.h264.AVC.Grp.mkv", "movie", {"release_group": "Grp"}),
+    ("Quiet.Harbor.S01E02.480p.BDRip-AVC.Ukr.grp", "tv", {"release_group": "grp"}),
+    # A quality tag as the first part of two ("1080-x264-Grp"), rarer quality words.
+    ("Iron.Meridian.2019.1080-x264-Grp.mkv", "movie", {"release_group": "Grp"}),
+    ("Quiet.Harbor.s01e02.WEBDLRip.-grp.avi", "tv", {"release_group": "grp"}),
+    ("Iron.Meridian.DVDivX-GRP.avi", None, {"release_group": "GRP"}),
+    # Signed by a name posting for a crew; brackets that name no one (a date, a CRC).
+    (
+        "Iron Meridian (2019) - 720p H264 Ita Eng AC3 Sub Ita by Someone Crew",
+        "movie",
+        {"release_group": "Someone"},
+    ),
+    (
+        "Quiet Harbor - S01E02 - HDTV-720p - x264 AC3 - GRP - [2011-09-19].mkv",
+        "tv",
+        {"release_group": "GRP"},
+    ),
+    ("Starlit_Garden_-_T1_-_Trailer_-_[Grp](a1b2c3d4).mkv", None, {"release_group": "Grp"}),
 ]
 
 
