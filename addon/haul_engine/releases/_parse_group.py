@@ -29,6 +29,8 @@ TAG_AFTER_GROUP: Final = re.compile(r"(?<=\w)\s?\[[^\[\]]{1,30}\]\s*$")
 NAMELESS_BRACKETS: Final = re.compile(
     r"(?:[-_. ]*(?:\([0-9a-f]{8}\)|\[[^\[\]a-z]{1,20}\]))+[-_. ]*$", _I
 )
+# Quality in parentheses after a bracket: "Title [Group] (1080p)".
+QUALITY_AFTER_BRACKET: Final = re.compile(r"(?<=\])\s*\((?P<tags>[^()]{1,40})\)\s*$")
 # Dub and subtitle words after the group: "x264-Belex.-.Dual.Audio.-.Dublado".
 TRAILING_LANGUAGE: Final = re.compile(
     r"(?<=[a-z0-9])(?:[ ._+-]+(?:english|french|german|ita|spa|dual|audio|dublado|legendado"
@@ -48,7 +50,7 @@ NOT_A_GROUP: Final = re.compile(
     r"|hd(?:tv)?[-. ]?[0-9]{3,4}p"
     r"|[a-f0-9]{8}|ma|es|x|complete|batch|season|english|eng|german|french|softsubs|raw|nf|amzn|uhd"
     r"|dub|dubbed|sub|subbed|rip|lossless|log|cue|cd|[0-9]cd|vbr|cbr|mkv|m4a|kbps|[0-9]{4}|sdtv"
-    r"|hdtv|tv|[a-z]|truefrench|vff|vostfr|ita|italian|spanish|nordic|swedish|hindi)$",
+    r"|hdtv|tv|[a-z]|truefrench|vff|vostfr|ita|italian|spanish|nordic|swedish|hindi|big5|gbk?|ch[st])$",
     _I,
 )
 # "Show.S01E02.HDTV.XviD.Etc-Group": a dotted word before the dash belongs to the group.
@@ -87,6 +89,10 @@ def release_group(text: str, leading_group: str | None) -> str | None:
     if leading_group:
         return leading_group
     text = NAMELESS_BRACKETS.sub("", TRAILING_LANGUAGE.sub("", text[-200:]))
+    if (quality := QUALITY_AFTER_BRACKET.search(text)) and all(
+        QUALITY_HINT.fullmatch(tag) for tag in quality.group("tags").split()
+    ):
+        text = text[: quality.start()]
     if group := _known_or_tagged_group(text):
         return group
     if TRAILING_BRACKET.search(text):

@@ -185,6 +185,11 @@ def _episode_words(work: str, zone_end: int, media: MediaType | None) -> Structu
     if match.start() == 0 and zone_end < len(work) and _TITLE_AFTER.match(work, match.end()):
         # "Episode 14 Show Title VOSTFR": the title follows ("Episode 4 - Name" names the episode)
         structure.title_start, structure.title_end = match.end(), zone_end
+        if season := s.FULL_SEASON.search(work, match.end(), zone_end):  # "Title (Season 2)"
+            number = season.group("season") or season.group("season_word")
+            number = number or season.group("season_first")
+            structure.title_end, structure.seasons = season.start(), [int(number)]
+            structure.episodes, structure.absolute_episodes = structure.absolute_episodes, []
     return structure
 
 
@@ -276,6 +281,8 @@ def _date(year: int, month: str, day: str) -> date | None:
 def _seasons(work: str, zone_end: int, _media: MediaType | None) -> Structure | None:
     """Season packs: `S02`, `Season 4`, `2nd Season`, `S01-S09`, `Seasons 1, 2 & 3`, `1ª a 8ª`."""
     match = s.FULL_SEASON.search(work)
+    if match and s.EPISODE_IN_WORDS.match(work):
+        return None  # "Episode 14 Title (Season 2)": read with its leading episode word
     if match and match.group("season_first") and not _ORDINAL_MARK.search(match.group(0)):
         # "24 Season 1-8", "Apollo 18 Temporada 2": a season word and its number come first.
         word = s.FULL_SEASON.search(work, match.end("season_first") + 1)
@@ -389,8 +396,10 @@ def _absolute(
     numbered = [m for m in dashed if not _WORD_AFTER.match(work, m.end())] or dashed
     match = ranged[0] if ranged else numbered[0] if numbered else candidates[-1]
     number = match.group("episode")
-    if "." in number:
-        return Structure(title_end=match.start())
+    if "." in number:  # "Evangelion 3.33", "Evangelion 3.0 You Can (Not) Redo": a title's number
+        return Structure(
+            title_end=zone_end if _WORD_AFTER.match(work, match.end()) else match.start()
+        )
     first = int(number)
     last = int(_DIGITS.findall(match.group("range"))[-1]) if match.group("range") else first
     version = match.group("version")
@@ -496,6 +505,15 @@ def _special(work: str, zone_end: int, media: MediaType | None) -> Structure | N
     return Structure(title_end=match.start(), seasons=[0], full_season=pack)
 
 
+def _anime_extra(work: str, zone_end: int, _media: MediaType | None) -> Structure | None:
+    """Read an anime's extras as season 0: `EX01` its episode 1; `ED2`, `NCOP`, `PV` no episode."""
+    match = s.ANIME_EXTRA.search(work, 1, zone_end + 8)
+    if match is None or match.start() > zone_end or not work[: match.start()].strip(s.TITLE_TRIM):
+        return None
+    episodes = [int(match.group("episode"))] if match.group("episode") else []
+    return Structure(title_end=match.start(), seasons=[0], episodes=episodes)
+
+
 def _leading_number(work: str, zone_end: int, media: MediaType | None) -> Structure | None:
     """`01 - Title`, `003. Title - Name`, `102 - Name`: the number leads, the title follows."""
     match = s.LEADING_NUMBER.match(work)
@@ -594,6 +612,7 @@ _ANIME_FINDERS = (
     _episode_words,
     _leading_number,
     _special,
+    _anime_extra,
     _anime,
     _packed,
     _mini_series,

@@ -456,6 +456,60 @@ WILD: list[tuple[str, str | None, dict[str, object]]] = [
         {"release_group": "GRP"},
     ),
     ("Starlit_Garden_-_T1_-_Trailer_-_[Grp](a1b2c3d4).mkv", None, {"release_group": "Grp"}),
+    # An anime's extras are season 0 and leave the title: openings, endings, promotional videos
+    # (no episode), extra episodes (EX02), decimal OVAs.
+    (
+        "[Hoshi]_Starlit_Garden_ED2_(1280x720_BD_FLAC)_[A1B2C3D4].mkv",
+        None,
+        {"title": "Starlit Garden", "seasons": [0], "episodes": [], "absolute_episodes": []},
+    ),
+    ("[Hoshi] Starlit Garden - NCOP [BD 1080p]", None, {"title": "Starlit Garden", "seasons": [0]}),
+    ("[Hoshi] Starlit Garden 2 - PV [A1B2C3D4].mkv", None, {"title": "Starlit Garden 2"}),
+    ("[Hoshi]_Starlit_Garden_-_EX02_[BD][720p].mkv", None, {"seasons": [0], "episodes": [2]}),
+    (
+        "[Hoshi]_Starlit_Garden_OVA2.5_(1280x720_BD)_[A1B2C3D4].mkv",
+        None,
+        {"title": "Starlit Garden", "seasons": [0], "absolute_episodes": []},
+    ),
+    # A title's own numbers: "No.6", volumes, a decimal followed by more of the title.
+    ("[Hoshi] Ocean Station No.6 (DVD, Dual Audio)", None, {"absolute_episodes": []}),
+    ("[Hoshi] Starlit Garden Vol. 1 & Vol. 2 (BD 1280x720)", None, {"title": "Starlit Garden"}),
+    ("[Hoshi][Starlit 2.0 The Return][480P].mp4", None, {"absolute_episodes": [], "seasons": []}),
+    # Names of brackets only: the title is the bracket before the number, or of several words.
+    (
+        "[Subgrp][Starlit Garden Returns] 07 [BIG5][720P].mp4",
+        None,
+        {"title": "Starlit Garden Returns", "absolute_episodes": [7], "release_group": "Subgrp"},
+    ),
+    (
+        "[Starlit Garden HD][07][Big5][720p]",
+        None,
+        {"title": "Starlit Garden HD", "absolute_episodes": [7], "release_group": None},
+    ),
+    (
+        "[Grp1&Grp2][Iron_Meridian_The_Return][BDRIP][1280x720].mp4",
+        None,
+        {"title": "Iron Meridian The Return", "release_group": "Grp1&Grp2"},
+    ),
+    ("[Iron Meridian 2019] [BDRemux].mkv", None, {"title": "Iron Meridian", "year": 2019}),
+    ("[Hoshi] 42 - 03 [1080p].mkv", None, {"title": "42", "absolute_episodes": [3]}),
+    # A group's bracket after the title, quality brackets before it, "[5.01]" numbering.
+    (
+        "Starlit Garden [Hoshi] (1080p)",
+        None,
+        {"title": "Starlit Garden", "release_group": "Hoshi"},
+    ),
+    (
+        "[DVDRip-ITA]Iron Meridian [Grp-Tt]",
+        None,
+        {"title": "Iron Meridian", "release_group": "Grp-Tt", "source": "dvd"},
+    ),
+    ("[5.01] Night Shift.avi", None, {"seasons": [5], "episodes": [1], "release_group": None}),
+    (
+        "Episode 14 Starlit Garden (saison 2) VOSTFR",
+        None,
+        {"title": "Starlit Garden", "seasons": [2], "episodes": [14]},
+    ),
 ]
 
 
