@@ -250,7 +250,9 @@ ANIME_TRAILING_NUMBER: Final = re.compile(
 )
 ANIME_SEASON_THEN_NUMBER: Final = re.compile(
     r"(?:[-_. ]{1,3}\((?P<year>(?:19|20)[0-9]{2})\))?"  # "Show S2 (2019) - 11"
-    r"(?:[-_. ]{1,3}-[-_. ]{0,3}(?P<dashed>[0-9]{2,4})(?:\s?[-~]\s?(?P<last>[0-9]{2,4}))?"
+    r"(?P<part>[-_. ]{1,3}-[-_. ]{0,3}Part[-_. ]?[0-9]{1,2})?"  # "Show - S03 - Part 1 - 13"
+    r"(?:(?:[-_. ]{1,3}-[-_. ]{0,3}|[-_. ]{1,3}\((?!(?:19|20)[0-9]{2}\)))"  # "- 12", "(01 - 12)"
+    r"(?P<dashed>[0-9]{2,4})(?:\s?[-~]\s?(?P<last>[0-9]{2,4}))?"
     r"|[-_. ]{1,3}(?!(?:19|20)[0-9]{2}|(?:480|576|720|1080|2160)(?![0-9]))(?P<bare>[0-9]{3,4})"
     r"|[-_. ]{0,3}\[(?P<bracketed>[0-9]{1,4})\])(?![0-9]|x|p)",
     _I,
@@ -410,6 +412,8 @@ def _latin_alternative(title: str) -> str:
         title = _PARENTHETICAL.sub("", title)  # "(Director / Director)" is no alternative title
     parts = [part for part in TITLE_ALTERNATIVES.split(title) if part] or [title]
     latin = [part for part in parts if not NATIVE_SCRIPT.search(part)]
+    if not latin and (spaced := _NATIVE_THEN_LATIN.match(parts[-1])):
+        return spaced.group("latin")  # "劇場版 ペンギン Penguin Highway": native words, then Latin
     return latin[-1] if latin else parts[-1]
 
 
@@ -427,6 +431,11 @@ _LATIN_IN_PARENTHESES = re.compile(
     r"\((?P<latin>[^()\u0400-\u04ff\u3040-\u9fff]*[a-z][^()\u0400-\u04ff\u3040-\u9fff]*)\)\s*$", _I
 )
 _PARENTHETICAL = re.compile(r"\s*\([^()]*\)")
+_NATIVE_THEN_LATIN = re.compile(
+    r"^[^a-z]*[\u0400-\u04ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af][^a-z]*\s"
+    r"(?P<latin>[a-z][^\u0400-\u04ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]*)$",
+    _I,
+)
 _ACRONYM_THEN_WORD = re.compile(r"(?<=[A-Z]\0)(?=[A-Za-z0-9]{2})")
 _DOT_BETWEEN_WORDS = re.compile(r"\.(?=\S)|(?<=\S)\.(?=\s|$)")
 _TITLE_END_TRIM = " -_/|:,;+~[{"

@@ -13,6 +13,7 @@ from haul_engine.releases._parse_group import NOT_A_GROUP, QUALITY_HINT, release
 from haul_engine.releases._parse_music import parse_music
 from haul_engine.releases._parse_numbering import (
     Structure,
+    find_date,
     find_structure,
     has_episode,
     title_zone_end,
@@ -507,6 +508,8 @@ def _year(work: str, structure: Structure) -> int | None:
 def _movie_title_and_year(work: str, structure: Structure) -> int | None:
     """Read a movie year the Radarr way: the title ends at the (last of a run of) year(s)."""
     match = s.YEAR.search(work, 1)
+    if match is None and (dated := find_date(work, "movie", structure.title_end)):
+        structure.title_end = dated[0]  # "Title 2019 10 25 Guest 480p": no title after a date
     if match is None or not work[: match.start()].strip(s.TITLE_TRIM):
         return None
     if any(

@@ -510,6 +510,44 @@ WILD: list[tuple[str, str | None, dict[str, object]]] = [
         None,
         {"title": "Starlit Garden", "seasons": [2], "episodes": [14]},
     ),
+    # Leading numbers: zero-padded, a season and its padded episode ("2-06"), a range ("01-06").
+    ("02 Night Shift.mp4", None, {"title": "Night Shift", "absolute_episodes": [2]}),
+    (
+        "2-06. Ночная смена.mkv",
+        None,
+        {"title": "Ночная смена", "seasons": [2], "episodes": [6], "absolute_episodes": []},
+    ),
+    ("01-06. Night Shift.mkv", "tv", {"absolute_episodes": list(range(1, 7)), "seasons": []}),
+    # A date is no range ("1-09-70"); a season's part or parenthesised batch before the number.
+    (
+        "Quiet Harbor - 516 - Night Shift - 1-09-70.divx",
+        None,
+        {"title": "Quiet Harbor", "absolute_episodes": [516]},
+    ),
+    (
+        "[Hoshi] Starlit Garden - S03 - Part 1 - 13 [BDRip.1080p.x265]",
+        None,
+        {"title": "Starlit Garden", "seasons": [3], "absolute_episodes": [13]},
+    ),
+    (
+        "[Hoshi] Starlit Garden S01 (01 - 12) [1080p x265]",
+        None,
+        {"seasons": [1], "absolute_episodes": list(range(1, 13))},
+    ),
+    ("Quiet Harbor S01 (2019) 1080p", "tv", {"seasons": [1], "absolute_episodes": []}),
+    # Tags in brackets end a title before its numbering; a film's title ends at a date too.
+    ("Quiet.Harbor.[Uncut].S01.1080p.x264-GRP", "tv", {"title": "Quiet Harbor", "seasons": [1]}),
+    (
+        "The Evening Desk 2019 10 25 Guest Name 480p x264-GRP",
+        "movie",
+        {"title": "The Evening Desk"},
+    ),
+    # Native words before the Latin title, without a slash.
+    (
+        "[Grp] 劇場版 静港 Quiet Harbor The Movie (BD 1280x720 AVC).mp4",
+        None,
+        {"title": "Quiet Harbor The Movie"},
+    ),
 ]
 
 
