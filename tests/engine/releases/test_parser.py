@@ -188,6 +188,11 @@ CASES: list[tuple[str, str | None, dict[str, object]]] = [
         {"artist": "Glass Tide", "album": "Low Orbit", "repack": True, "version": 3},
     ),
     ("Glass_Tide-Discography_2001_-_2021-CD-FLAC-GRP", "music", {"artist": "Glass Tide"}),
+    (
+        "Glass.Tide.(320kbps)-GRP",
+        "music",
+        {"artist": "Glass Tide", "album": None, "bitrate": 320, "release_group": "GRP"},
+    ),
     ("[Hoshi] Starlit Garden - 04v3 [720p]", "music", {"version": 3}),
     ("[TR24][OF] Glass Tide - Low Orbit - 2021", "music", {"bit_depth": 24, "release_group": None}),
     (
