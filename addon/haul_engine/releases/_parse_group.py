@@ -11,7 +11,7 @@ _I = re.IGNORECASE
 
 # Groups whose names hold separators or that sign without a dash (facts about the scene).
 KNOWN_GROUPS: Final = re.compile(
-    r"(?:^|[-_. \[(])(?P<group>E\.N\.D|BEN[. ]THE[. ]MEN|D-Z0N3|Fight-BB|-ZR-|[A-Za-z]+ HDTeam"
+    r"(?:^|[-_. \[(])(?P<group>E\.N\.D|BEN[. ]THE[. ]MEN|D[- ]Z0N3|Fight-BB|-ZR-|[A-Za-z]+ HDTeam"
     r"|YTS\.(?:MX|LT|AG|AM)|YIFY|YTS|QxR|TAoE|UTR|KRaLiMaRKo|BluDragon|KCRT|HQMUX|NTb|Goki)"
     r"[)\]]{0,2}\s*$",
 )
@@ -50,7 +50,8 @@ NOT_A_GROUP: Final = re.compile(
     r"|hd(?:tv)?[-. ]?[0-9]{3,4}p"
     r"|[a-f0-9]{8}|ma|es|x|complete|batch|season|english|eng|german|french|softsubs|raw|nf|amzn|uhd"
     r"|dub|dubbed|sub|subbed|rip|lossless|log|cue|cd|[0-9]cd|vbr|cbr|mkv|m4a|kbps|[0-9]{4}|sdtv"
-    r"|hdtv|tv|[a-z]|truefrench|vff|vostfr|ita|italian|spanish|nordic|swedish|hindi|big5|gbk?|ch[st])$",
+    r"|hdtv|tv|[a-z]|truefrench|vff|vostfr|ita|italian|spanish|nordic|swedish|hindi|big5|gbk?"
+    r"|ch[st]|[em]subs?)$",
     _I,
 )
 # "Show.S01E02.HDTV.XviD.Etc-Group": a dotted word before the dash belongs to the group.

@@ -449,6 +449,13 @@ WILD: list[tuple[str, str | None, dict[str, object]]] = [
     ("Iron.Meridian.2019.1080-x264-Grp.mkv", "movie", {"release_group": "Grp"}),
     ("Quiet.Harbor.s01e02.WEBDLRip.-grp.avi", "tv", {"release_group": "grp"}),
     ("Iron.Meridian.DVDivX-GRP.avi", None, {"release_group": "GRP"}),
+    # Subtitle tags are no groups; a known group written with a space for its dash.
+    (
+        "Iron Meridian (2019) HDRip - 400MB - x264 - AAC - ESub.mkv",
+        "movie",
+        {"release_group": None},
+    ),
+    ("Iron.Meridian.2010.1080p.BluRay.DTS.x264.D Z0N3.mkv", "movie", {"release_group": "D Z0N3"}),
     # Signed by a name posting for a crew; brackets that name no one (a date, a CRC).
     (
         "Iron Meridian (2019) - 720p H264 Ita Eng AC3 Sub Ita by Someone Crew",
