@@ -530,7 +530,12 @@ WILD: list[tuple[str, str | None, dict[str, object]]] = [
         {"title": "Ночная смена", "seasons": [2], "episodes": [6], "absolute_episodes": []},
     ),
     ("01-06. Night Shift.mkv", "tv", {"absolute_episodes": list(range(1, 7)), "seasons": []}),
-    # A date is no range ("1-09-70"); a season's part or parenthesised batch before the number.
+    # A list of episodes; a date is no range ("1-09-70"); a season's part or batch before them.
+    (
+        "Quiet Harbor - 103, 104 - Night Shift - Day Shift.mkv",
+        None,
+        {"title": "Quiet Harbor", "absolute_episodes": [103, 104]},
+    ),
     (
         "Quiet Harbor - 516 - Night Shift - 1-09-70.divx",
         None,
