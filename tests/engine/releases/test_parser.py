@@ -546,11 +546,7 @@ WILD: list[tuple[str, str | None, dict[str, object]]] = [
         None,
         {"title": "Starlit Garden", "seasons": [3], "absolute_episodes": [13]},
     ),
-    (
-        "[Hoshi] Starlit Garden S01 (01 - 12) [1080p x265]",
-        None,
-        {"seasons": [1], "absolute_episodes": list(range(1, 13))},
-    ),
+    ("[Hoshi] Starlit S01 (01 - 12) [1080p]", None, {"absolute_episodes": list(range(1, 13))}),
     ("Quiet Harbor S01 (2019) 1080p", "tv", {"seasons": [1], "absolute_episodes": []}),
     # Tags in brackets end a title before its numbering; a film's title ends at a date too.
     ("Quiet.Harbor.[Uncut].S01.1080p.x264-GRP", "tv", {"title": "Quiet Harbor", "seasons": [1]}),
