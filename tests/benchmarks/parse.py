@@ -15,10 +15,30 @@ Scoring (per field, only on rows whose expectation has that field):
   with the type their expectation states (`episode`, `movie`), else with none;
 - titles, artists, albums and editions compare after Unicode NFKC + casefold, apostrophes
   dropped and every other run of non-letters/digits made one space (`R.I.P.D.` == `R I P D`,
-  `Show!!` == `Show`); nothing else is forgiven (no word removal, no fuzzy matching), except that
-  where a non-arr corpus sets a series' year or country apart (`Doctor Who`, year 2005) the
-  title may keep it, as Sonarr's titles do (`Doctor Who 2005`), and so may a series title
-  followed by a year in the name;
+  `Show!!` == `Show`); nothing else is forgiven (no word removal, no fuzzy matching).
+
+Where another corpus writes the same fact in other words than the arrs, its expectation is
+translated into the arrs' words (Haul compares titles with the arr's series or movie title and
+groups with rules written for the arrs), never loosened to pass a wrong answer:
+- a series' title may keep what Sonarr's series titles keep and other corpora set apart: a year
+  or country they state (`Doctor Who`, year 2005: `Doctor Who 2005`), or a year, a country code
+  (`US`, `UK`, `AU`, `NZ`, `CA`) or an anime's ordinal season (`Kingdom 3rd Season - 02`, Sonarr's
+  `Series 2nd Season`) that follows the title in the name; a row is a series' when its expectation
+  has a season or episode or says `episode`, or its name has an `S01E02` or `1x02` marker;
+- Lidarr's `title` is Lidarr's artist name (`ArtistName`): the artist found, or for a name that
+  is no music (its hashed-release rows are shows' folders) the title;
+- posting groups: `(… x265 Tigole) [QxR]`, `-TheSickle[TAoE]`, `-Qman[UTR]` name an encoder and the
+  group that posts its members' encodes under its own tag (QxR, TAoE, UTR); Sonarr's and Radarr's
+  fixtures name the posting group, Lidarr's older copies of the same rows, parse-torrent-title's
+  `encoder` (it calls the group its `site`) and guessit name the encoder, so there the expected
+  group is the posting group that signs the name;
+- guessit glues a site's tag to the group (`LOL[ettv]`, `0SEC [GloDLS]`); the arrs name the group
+  before it (Sonarr: `-LOL[www.site.com]` is `LOL`), so the part before the bracket is expected;
+- anitomy keeps an anime's extra type in the title (`Toradora ED`, `Title - SP`, `Title OVA`);
+  Sonarr reads it as the special's marker (`Series - NCOP` is the series' title), so a trailing
+  `OVA`, `ONA`, `OAD`, `SP`, `EX`, `OP`, `ED`, `NCOP`, `NCED`, `PV` or `CM` leaves anitomy's title;
+- PTT keeps the Spanish trackers' packed `Cap.1905` as episode 1905; the name's own `Temporada 19`
+  and the arrs read season 19, episode 5, so such a number is expected as its last two digits;
 - `source: unknown` and `year: 0` mean None; language names map to ISO 639-1 (`Unknown` = none)
   and, as in the arr tests (`Should().Contain`), must be among the languages found;
 - `proper` is the arrs' "is a revision" flag (PROPER, REPACK and RERIP all set it);
@@ -119,12 +139,25 @@ PTN_SOURCES = {
     "camrip": "cam", "ts": "telesync", "hdts": "telesync", "telesync": "telesync",
 }  # fmt: skip
 RESOLUTIONS = {480, 576, 720, 1080, 2160}
+# What a series title may keep after it (see the module docstring).
+SERIES_SUFFIX = re.compile(
+    r"(?<![0-9])(?:19|20)[0-9]{2}(?![0-9])|(?<![A-Za-z])(?:US|UK|AU|NZ|CA)(?![A-Za-z])"
+    r"|[0-9]{1,2}(?:st|nd|rd|th) Season",
+)
+EPISODE_MARKER = re.compile(
+    r"(?<![a-z0-9])(?:S[0-9]{1,2}E[0-9]{1,3}|[0-9]{1,2}x[0-9]{2})", re.IGNORECASE
+)
+POSTING_GROUP = re.compile(r"[-\[( ](?P<group>QxR|TAoE|UTR)[\])]*$")
+GLUED_TAG = re.compile(r"^(?P<group>[^\[\]]+?)\s?\[[^\[\]]+\]$")
+ANIME_EXTRA_TYPE = re.compile(r"[\s-]+(?:OVA|ONA|OAD|SP|EX|OP|ED|NCOP|NCED|PV|CM)$")
+SPANISH_CHAPTER = re.compile(
+    r"Cap\.?\s?(?P<packed>(?P<season>[0-9]{1,2})(?P<episode>[0-9]{2}))(?![0-9])", re.IGNORECASE
+)
 NON_WORD = re.compile(r"[\W_]+")
-YEARS = re.compile(r"(?<![0-9])(?:19|20)[0-9]{2}(?![0-9])")
 RESOLUTION_TEXT = re.compile(r"^(?:[0-9]{3,4}\s*x\s*)?(?P<height>[0-9]{3,4})[pi]?$", re.IGNORECASE)
 # The issue's six fields, each made of the per-source fields that assert it.
 SUMMARY = {
-    "title": ("title", "title_any"),
+    "title": ("title", "title_any", "artist_name"),
     "seasons": ("season", "seasons"),
     "episodes": ("episode", "absolute_episode", "number"),
     "resolution": ("resolution",),
@@ -193,6 +226,7 @@ FIELDS: dict[str, Callable[[Any, Parsed], bool]] = {
     "languages": lambda exp, got: same_languages(exp, got["languages"]),
     "edition": lambda exp, got: norm(exp) == norm(got["edition"]),
     "artist": lambda exp, got: norm(exp) == norm(got["artist"]),
+    "artist_name": lambda exp, got: norm(exp) == norm(got["artist"] or got["title"]),
     "album": lambda exp, got: norm(exp) == norm(got["album"]),
     "format": lambda exp, got: (
         (exp.lower() if isinstance(exp, str) else exp) == got["audio_format"]
@@ -263,8 +297,26 @@ def arr_rows(path: Path, kind: str) -> list[Row]:
         row = json.loads(line)
         skipped = row["fixture"] in SKIPPED_FIXTURES or row["method"] in SKIPPED_METHODS
         if not skipped and row["name"].strip():
+            if kind == "music":
+                row["expected"] = lidarr_expected(row["name"], row["expected"])
             rows.append({**row, "kind": kind, "arr": True})
     return rows
+
+
+def lidarr_expected(name: str, expected: dict[str, Any]) -> dict[str, Any]:
+    """Lidarr's `title` is its artist name; a posting group's tag names the group."""
+    expected = dict(expected)
+    if "title" in expected:
+        expected["artist_name"] = expected.pop("title")
+    return with_posting_group(name, expected)
+
+
+def with_posting_group(name: str, expected: dict[str, Any]) -> dict[str, Any]:
+    """Expect the posting group that signs a name (`… Tigole) [QxR]`), as Sonarr and Radarr do."""
+    signed = POSTING_GROUP.search(re.sub(r"\.[a-z0-9]{2,4}$", "", name.strip()))
+    if signed and expected.get("release_group"):
+        return {**expected, "release_group": signed.group("group")}
+    return expected
 
 
 def sdist_members(package: str, version: str, suffixes: tuple[str, ...]) -> dict[str, bytes]:
@@ -311,8 +363,8 @@ def guessit_expected(name: str, raw: dict[str, Any], *, rips_known: bool) -> dic
     """Translate guessit's vocabulary into the fields scored here."""
     expected = guessit_titles(raw)
     numbered = "season" in raw or "episode" in raw
-    if numbered and "title_any" in expected:
-        expected["title_any"] = with_series_year(name, expected["title_any"])
+    if "title_any" in expected and is_series(name, raw):
+        expected["title_any"] = with_series_suffix(name, expected["title_any"])
     if isinstance(raw.get("year"), int) and not numbered:
         expected["year"] = raw["year"]
     if "season" in raw:
@@ -328,8 +380,9 @@ def guessit_expected(name: str, raw: dict[str, Any], *, rips_known: bool) -> dic
     if sources := guessit_sources(raw, rips_known=rips_known):
         expected["sources"] = sources
     if isinstance(raw.get("release_group"), str):
-        expected["release_group"] = raw["release_group"]
-    return expected
+        glued = GLUED_TAG.match(raw["release_group"])
+        expected["release_group"] = glued.group("group") if glued else raw["release_group"]
+    return with_posting_group(name, expected)
 
 
 def guessit_titles(raw: dict[str, Any]) -> dict[str, Any]:
@@ -344,12 +397,22 @@ def guessit_titles(raw: dict[str, Any]) -> dict[str, Any]:
     return {"title_any": sorted(titles)}
 
 
-def with_series_year(name: str, titles: list[str]) -> list[str]:
-    """Also accept a series title with the year that follows it in the name (Sonarr keeps it)."""
+def is_series(name: str, raw: dict[str, Any]) -> bool:
+    """Tell a series' row: its expectation numbers it or says so, or its name has an episode."""
+    stated = "season" in raw or "episode" in raw or raw.get("type") == "episode"
+    return stated or bool(EPISODE_MARKER.search(name))
+
+
+def with_series_suffix(name: str, titles: list[str]) -> list[str]:
+    """Also accept a series title with a year, country or ordinal season that follows it."""
     words = f" {norm(name)} "
     found = set(titles)
     for title in titles:
-        found |= {f"{title} {y}" for y in YEARS.findall(name) if f" {norm(title)} {y} " in words}
+        found |= {
+            f"{title} {suffix}"
+            for suffix in SERIES_SUFFIX.findall(name)
+            if f" {norm(title)} {norm(suffix)} " in words
+        }
     return sorted(found)
 
 
@@ -397,16 +460,50 @@ def guessit_rows() -> dict[str, list[Row]]:
     sources["guessit"] = rows
     for source, stem in CROSS_PARSER.items():
         entries = json.loads(by_name[f"cross_parser/{stem}.json"])["entries"]
+        translate = CROSS_PARSER_WORDS.get(source, as_stated)
         sources[source] = [
             external_row(
                 source,
                 entry["release_name"],
                 guessit_kind(entry["expected"]),
-                guessit_expected(entry["release_name"], entry["expected"], rips_known=False),
+                translate(
+                    entry["release_name"],
+                    guessit_expected(entry["release_name"], entry["expected"], rips_known=False),
+                ),
             )
             for entry in entries
         ]
     return sources
+
+
+def as_stated(_name: str, expected: dict[str, Any]) -> dict[str, Any]:
+    """A cross-parser file whose words need no translation."""
+    return expected
+
+
+def anitomy_expected(_name: str, expected: dict[str, Any]) -> dict[str, Any]:
+    """anitomy's titles without the extra's type they keep (`Toradora ED` is `Toradora`)."""
+    if "title_any" in expected:
+        titles = {ANIME_EXTRA_TYPE.sub("", title) for title in expected["title_any"]}
+        expected = {**expected, "title_any": sorted(titles)}
+    return expected
+
+
+def ptt_expected(name: str, expected: dict[str, Any]) -> dict[str, Any]:
+    """PTT's packed Spanish `Cap.1905` is episode 5 of season 19, as the arrs read it."""
+    chapter = SPANISH_CHAPTER.search(name)
+    if chapter is None or expected.get("number") != int(chapter.group("packed")):
+        return expected
+    season = int(chapter.group("season"))
+    if not re.search(rf"(?<![a-z])temp\w*\.?\s?0*{season}(?![0-9])", name, re.IGNORECASE):
+        return expected  # the name does not confirm the season
+    return {**expected, "number": int(chapter.group("episode"))}
+
+
+CROSS_PARSER_WORDS: dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]] = {
+    "anitomy": anitomy_expected,
+    "ptt": ptt_expected,
+}
 
 
 def parse_torrent_title_rows() -> list[Row]:
@@ -424,8 +521,8 @@ def parse_torrent_title_rows() -> list[Row]:
             expected["number"] = raw["episode"]
         if "year" in raw and "season" not in raw:
             expected["year"] = raw["year"]
-        if "season" in raw or "episode" in raw:  # a series' year may stay in its title
-            expected = {"title_any": with_series_year(name, [raw["title"]]), **expected}
+        if is_series(name, raw):  # a series' title may keep a year, country or season after it
+            expected = {"title_any": with_series_suffix(name, [raw["title"]]), **expected}
             del expected["title"]
         if (height := resolution(raw.get("resolution"))) is not None:
             expected["resolution"] = height
@@ -434,6 +531,7 @@ def parse_torrent_title_rows() -> list[Row]:
             expected["sources"] = [PTN_SOURCES[quality]]
         if "encoder" in raw:
             expected["release_group"] = raw["encoder"]
+        expected = with_posting_group(name, expected)
         rows.append(external_row("parse-torrent-title", name, "", expected))
     return rows
 

@@ -11,8 +11,8 @@ _I = re.IGNORECASE
 
 # Groups whose names hold separators or that sign without a dash (facts about the scene).
 KNOWN_GROUPS: Final = re.compile(
-    r"(?:^|[-_. \[(])(?P<group>E\.N\.D|BEN[. ]THE[. ]MEN|D-Z0N3|Fight-BB|-ZR-|[A-Za-z]+ HDTeam"
-    r"|YTS\.(?:MX|LT|AG|AM)|YIFY|YTS|QxR|TAoE|KRaLiMaRKo|BluDragon|KCRT|HQMUX|NTb|Goki)"
+    r"(?:^|[-_. \[(])(?P<group>E\.N\.D|BEN[. ]THE[. ]MEN|D[- ]Z0N3|Fight-BB|-ZR-|[A-Za-z]+ HDTeam"
+    r"|YTS\.(?:MX|LT|AG|AM)|YIFY|YTS|QxR|TAoE|UTR|KRaLiMaRKo|BluDragon|KCRT|HQMUX|NTb|Goki)"
     r"[)\]]{0,2}\s*$",
 )
 # Suffix forms, tried in order on a name that ends with the group.
@@ -23,6 +23,14 @@ DASH_GROUP: Final = re.compile(
 )
 SOFTSUBS: Final = re.compile(r"^softsubs \((?P<group>[^()]+)\)$", _I)
 TRAILING_BRACKET: Final = re.compile(r"\[(?P<group>[^\[\]]{2,30})\]\s*$")
+# An uploader's or indexer's tag right after a complete `-GROUP` or `by Name`: "x264-GRP[site]".
+TAG_AFTER_GROUP: Final = re.compile(r"(?<=\w)\s?\[[^\[\]]{1,30}\]\s*$")
+# Brackets that name no one: a CRC, a date or a number ("[2011-09-19]", "(dae8173e)").
+NAMELESS_BRACKETS: Final = re.compile(
+    r"(?:[-_. ]*(?:\([0-9a-f]{8}\)|\[[^\[\]a-z]{1,20}\]))+[-_. ]*$", _I
+)
+# Quality in parentheses after a bracket: "Title [Group] (1080p)".
+QUALITY_AFTER_BRACKET: Final = re.compile(r"(?<=\])\s*\((?P<tags>[^()]{1,40})\)\s*$")
 # Dub and subtitle words after the group: "x264-Belex.-.Dual.Audio.-.Dublado".
 TRAILING_LANGUAGE: Final = re.compile(
     r"(?<=[a-z0-9])(?:[ ._+-]+(?:english|french|german|ita|spa|dual|audio|dublado|legendado"
@@ -42,7 +50,8 @@ NOT_A_GROUP: Final = re.compile(
     r"|hd(?:tv)?[-. ]?[0-9]{3,4}p"
     r"|[a-f0-9]{8}|ma|es|x|complete|batch|season|english|eng|german|french|softsubs|raw|nf|amzn|uhd"
     r"|dub|dubbed|sub|subbed|rip|lossless|log|cue|cd|[0-9]cd|vbr|cbr|mkv|m4a|kbps|[0-9]{4}|sdtv"
-    r"|hdtv|tv|[a-z]|truefrench|vff|vostfr|ita|italian|spanish|nordic|swedish|hindi)$",
+    r"|hdtv|tv|[a-z]|truefrench|vff|vostfr|ita|italian|spanish|nordic|swedish|hindi|big5|gbk?"
+    r"|ch[st]|[em]subs?)$",
     _I,
 )
 # "Show.S01E02.HDTV.XviD.Etc-Group": a dotted word before the dash belongs to the group.
@@ -52,14 +61,22 @@ DOTTED_PREFIX: Final = re.compile(
 )
 TAG_WORDS: Final = frozenset({"preair", "esub", "esubs", "hebsubs", "vision", "dolby", "proof"})
 # "Show.S01E02.720p.WEB.DL.AAC2.0.H.264.KCRT", "DLMux by UBi": a group named after the tags.
-DOTTED_LAST: Final = re.compile(r"(?<=[a-z0-9])\.(?P<group>[a-z][a-z0-9]{1,19})$", _I)
+DOTTED_LAST: Final = re.compile(r"(?<=[a-z0-9])[._](?P<group>[a-z][a-z0-9]{1,19})$", _I)
 _SKIPPED_TAG: Final = re.compile(
-    r"eng|ita|fre|ger|spa|rus|jap|hindi|multi|dub|sub|audio|[0-9]ch|b&w|dolby|atmos|[0-9]", _I
+    r"eng|ita|fre|ger|spa|rus|ukr|pol|cze|hun|jap|kor|chi|hindi|multi|dub|sub|audio|[0-9]ch|b&w"
+    r"|dolby|atmos|[0-9]",
+    _I,
 )
+_DOTTED_TAGS = 6
+_TAG_SEPARATORS = re.compile(r"[._]")
 SIGNED_BY: Final = re.compile(r"(?<![a-z])by (?P<group>[^\W_][\w&@]{1,30})$", _I)
+# "by Name Crew" after the tags: the name that signs, then the crew it posts for.
+SIGNED_BY_FOR: Final = re.compile(
+    r"(?<![a-z])by (?P<group>[^\W_][\w&@]{1,30}) [^\W_][\w&@]{1,30}$", _I
+)
 QUALITY_HINT: Final = re.compile(
     r"(?<![a-z0-9])(?:[0-9]{3,4}[pi]|[xh][-_. ]?26[45]|hevc|avc|xvid|divx|web|web-?dl|webrip|hdtv"
-    r"|pdtv"
+    r"|pdtv|web-?dlrip|dvdivx"
     r"|dvd(?:rip|r)?|blu-?ray|bdrip|brrip|remux|aac|ac3|dts|ddp?|truehd|flac|mp3|dsr|2hd|mpeg2"
     r"|vc-?1|hdrip"
     r"|bdmux|webmux|bd|uhd|[0-9]{2,3}kbps|hdtvrip|[0-9]{3,4}x[0-9]{3,4}|dvb|hdts|hdcam|camrip"
@@ -72,9 +89,13 @@ def release_group(text: str, leading_group: str | None) -> str | None:
     """Return the group that released `text` (junk suffixes and extension already removed)."""
     if leading_group:
         return leading_group
-    text = TRAILING_LANGUAGE.sub("", text[-200:])
-    if (match := KNOWN_GROUPS.search(text)) and QUALITY_HINT.search(text, 0, match.start()):
-        return match.group("group")
+    text = NAMELESS_BRACKETS.sub("", TRAILING_LANGUAGE.sub("", text[-200:]))
+    if (quality := QUALITY_AFTER_BRACKET.search(text)) and all(
+        QUALITY_HINT.fullmatch(tag) for tag in quality.group("tags").split()
+    ):
+        text = text[: quality.start()]
+    if group := _known_or_tagged_group(text):
+        return group
     if TRAILING_BRACKET.search(text):
         return _bracketed_group(text)
     if group := _dash_group(text) or _dash_group(TRAILING_PARENTHETICAL.sub("", text)):
@@ -84,31 +105,59 @@ def release_group(text: str, leading_group: str | None) -> str | None:
     return _undashed_group(text)
 
 
-def _undashed_group(text: str) -> str | None:
-    """Return a group signed `by Name`, or ending a dotted name after its tags (`H.264.KCRT`)."""
+def _known_or_tagged_group(text: str) -> str | None:
+    """Return a known group signing the name, or the group before a site's tag (`-GRP[site]`)."""
+    if (match := KNOWN_GROUPS.search(text)) and QUALITY_HINT.search(text, 0, match.start()):
+        return match.group("group")
+    if tag := TAG_AFTER_GROUP.search(text):  # the site or uploader only posted it
+        before = text[: tag.start()]
+        return _dash_group(before) or _signed(before)
+    return None
+
+
+def _signed(text: str) -> str | None:
+    """Return the name of `by Name`, or of `by Name Crew` after quality tags."""
     if signed := SIGNED_BY.search(text):
         return signed.group("group")
+    signed = SIGNED_BY_FOR.search(text)
+    if signed and QUALITY_HINT.search(text, 0, signed.start()):
+        return signed.group("group")
+    return None
+
+
+def _undashed_group(text: str) -> str | None:
+    """Return a group signed `by Name`, or ending a dotted name after its tags (`H.264.KCRT`)."""
+    if signed := _signed(text):
+        return signed
     match = DOTTED_LAST.search(text)
-    if match is None or " " in text:
+    if match is None:
         return None
     group = match.group("group")
     if NOT_A_GROUP.match(group) or QUALITY_HINT.fullmatch(group) or s.TITLE_END.fullmatch(group):
         return None
     # Languages and channel digits may come between: "Xvid.Eng.ETRG", "Dolby.2.0.KTM3".
-    tags = text[: match.start()].split(".")[-6:]
+    tags = _TAG_SEPARATORS.split(text[: match.start()])[-_DOTTED_TAGS:]
+    if any(" " in tag for tag in tags[-3:]):
+        return None  # "Show S01E02 x264 GRP": words after spaces are no dotted name
     while tags and _SKIPPED_TAG.fullmatch(tags[-1]):
         tags.pop()
     last = ".".join(tags[-2:])  # "H.264"
-    hint = next(QUALITY_HINT.finditer(last, max(0, len(last) - 8)), None)
-    return group if hint and hint.end() == len(last) else None
+    hints = list(QUALITY_HINT.finditer(last, max(0, len(last) - 8)))
+    # The last tag is quality, maybe with its channels glued on ("DD2.0", "AAC2.0").
+    glued = last[hints[-1].end() :] if hints else "-"
+    return group if not glued or glued.isdigit() else None
 
 
 def _dash_group(text: str) -> str | None:
     """Return the `-GROUP` (or `-TWO-PART` group) ending a name when quality tags come before it."""
     match = DASH_GROUP.search(text)
-    if match is None or not QUALITY_HINT.search(text, 0, match.start()):
+    if match is None:
         return None
     first, _, second = match.group("group").partition("-")
+    # ("1080-x264-Grp": a quality tag may be the first part.)
+    before = text[: match.start("group") + len(first)] if second else text[: match.start()]
+    if not QUALITY_HINT.search(before):
+        return None
     if not second and (prefix := DOTTED_PREFIX.search(text, 0, match.start())):
         word = prefix.group("prefix")  # "XViD.Etc-Group"
         tag = word.lower() in TAG_WORDS or word.isupper() or s.TITLE_END.fullmatch(word)

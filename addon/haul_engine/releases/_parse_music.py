@@ -87,6 +87,8 @@ def _artist_album(body: str) -> tuple[str | None, str | None, int]:
         artist, album_start, album_limit = match.group("artist"), match.start("album"), len(spaced)
     elif " - " not in spaced and len(segments := list(_SCENE_SEGMENT.finditer(spaced))) > 1:
         artist = segments[0].group(0)
+        if tagged := _QUALITY_TAG.search(artist):  # "Artist (256kbps)-Group": no album named
+            return s.SPACES.sub(" ", artist[: tagged.start()]).strip(" -") or None, None, 0
         album = next((seg for seg in segments[1:] if not s.is_year(seg.group(0).strip())), None)
         album_start, album_limit = (album.start(), album.end()) if album else (len(spaced),) * 2
     else:
@@ -98,6 +100,9 @@ def _artist_album(body: str) -> tuple[str | None, str | None, int]:
 
 
 _SCENE_SEGMENT = re.compile(r"[^-]+")
+_QUALITY_TAG = re.compile(
+    r"\s*[(\[](?:[0-9]{2,3}\s?kbps|flac|mp3|aac|lossless)[)\]]", re.IGNORECASE
+)
 
 
 def _discography_artist(before: str) -> str | None:

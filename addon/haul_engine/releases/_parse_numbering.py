@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 _MONTHS = 12
 _MIN_ABSOLUTE_DIGITS = 2  # "- 07": a single digit after a dash is too often part of a title
+_PADDED_DIGITS = 2  # "02 Name", "2-06": a zero before one digit
 _ABSOLUTE_DIGITS = 3
 _NOT_EPISODES = frozenset({"480", "576", "720", "1080", "264", "265"})
 _MAX_RUN = 500  # longer "ranges" are two unrelated numbers
@@ -53,8 +54,20 @@ def find_structure(work: str, media_type: MediaType | None, *, anime_like: bool)
         if found is not None:
             if anime_like and found.episodes:
                 _split_absolute_from_title(work, found)
+            if tags := _tags_bracket(work, found.title_start, found.title_end):
+                found.title_end = tags.start()  # "Show.[Uncut].S01": tags end the title
             return found
     return Structure(title_end=zone_end)
+
+
+def _tags_bracket(work: str, start: int, end: int) -> re.Match[str] | None:
+    """Find a bracket of tags (`[Uncut]`, `(1080p)`) inside a title's span, after some title."""
+    for bracket in _BRACKET.finditer(work, start + 1, end):
+        words = _TAG_WORDS_APART.split(bracket.group("inner").strip())
+        tags = all(s.TITLE_END.fullmatch(w) and w.lower() not in s.WEAK_TITLE_END for w in words)
+        if tags and work[start : bracket.start()].strip(s.TITLE_TRIM):
+            return bracket
+    return None
 
 
 def _split_absolute_from_title(work: str, structure: Structure) -> None:
@@ -109,7 +122,7 @@ def _season_episode(work: str, _zone_end: int, _media: MediaType | None) -> Stru
     episodes = _episode_run(int(match.group("episode")), more)
     structure = Structure(title_end=match.start(), seasons=[int(season)], episodes=episodes)
     # "Show 2016 02 25 S20E142": a date before the episode is not part of the title.
-    if dated := _find_date(work, None, match.start()):
+    if dated := find_date(work, None, match.start()):
         structure.title_end, structure.air_date = dated
     if absolute := s.ANIME_ABSOLUTE.match(work, match.end()):  # "S01E01-02 - 001-002"
         number = absolute.group("episode")
@@ -185,6 +198,11 @@ def _episode_words(work: str, zone_end: int, media: MediaType | None) -> Structu
     if match.start() == 0 and zone_end < len(work) and _TITLE_AFTER.match(work, match.end()):
         # "Episode 14 Show Title VOSTFR": the title follows ("Episode 4 - Name" names the episode)
         structure.title_start, structure.title_end = match.end(), zone_end
+        if season := s.FULL_SEASON.search(work, match.end(), zone_end):  # "Title (Season 2)"
+            number = season.group("season") or season.group("season_word")
+            number = number or season.group("season_first")
+            structure.title_end, structure.seasons = season.start(), [int(number)]
+            structure.episodes, structure.absolute_episodes = structure.absolute_episodes, []
     return structure
 
 
@@ -210,14 +228,14 @@ def _dated(work: str, _zone_end: int, media: MediaType | None) -> Structure | No
         first = int(match.group("episode"))
         episodes = _number_range(first, int(match.group("last") or first))
         return Structure(title_end=match.start(), seasons=[1], episodes=episodes, air_date=air)
-    found = _find_date(work, media)
+    found = find_date(work, media)
     if found is None:
         return None
     start, air = found
     return Structure(title_end=start, air_date=air)
 
 
-def _find_date(
+def find_date(
     work: str, media: MediaType | None, end: int | None = None
 ) -> tuple[int, date] | None:
     """Find the first unambiguous calendar date in a name and where it starts."""
@@ -276,6 +294,8 @@ def _date(year: int, month: str, day: str) -> date | None:
 def _seasons(work: str, zone_end: int, _media: MediaType | None) -> Structure | None:
     """Season packs: `S02`, `Season 4`, `2nd Season`, `S01-S09`, `Seasons 1, 2 & 3`, `1ª a 8ª`."""
     match = s.FULL_SEASON.search(work)
+    if match and s.EPISODE_IN_WORDS.match(work):
+        return None  # "Episode 14 Title (Season 2)": read with its leading episode word
     if match and match.group("season_first") and not _ORDINAL_MARK.search(match.group(0)):
         # "24 Season 1-8", "Apollo 18 Temporada 2": a season word and its number come first.
         word = s.FULL_SEASON.search(work, match.end("season_first") + 1)
@@ -298,7 +318,7 @@ def _numbered_in_season(work: str, match: re.Match[str], first: int) -> Structur
         # "Show Season 3 - 12" keeps its title without the season words.
         number = absolute.group("dashed") or absolute.group("bare") or absolute.group("bracketed")
         title_end = absolute.start("dashed") if absolute.group("dashed") else absolute.start()
-        if match.group("season_word") or absolute.group("year"):
+        if match.group("season_word") or absolute.group("year") or absolute.group("part"):
             title_end = match.start()  # "Show S2 (2019) - 11": the season stands apart
         last = int(absolute.group("last") or number)
         return Structure(
@@ -389,8 +409,10 @@ def _absolute(
     numbered = [m for m in dashed if not _WORD_AFTER.match(work, m.end())] or dashed
     match = ranged[0] if ranged else numbered[0] if numbered else candidates[-1]
     number = match.group("episode")
-    if "." in number:
-        return Structure(title_end=match.start())
+    if "." in number:  # "Evangelion 3.33", "Evangelion 3.0 You Can (Not) Redo": a title's number
+        return Structure(
+            title_end=zone_end if _WORD_AFTER.match(work, match.end()) else match.start()
+        )
     first = int(number)
     last = int(_DIGITS.findall(match.group("range"))[-1]) if match.group("range") else first
     version = match.group("version")
@@ -402,12 +424,18 @@ def _absolute(
 
 
 _DIGITS = re.compile(r"[0-9]+")
+_BRACKET = re.compile(r"[\[(](?P<inner>[^\[\]()]{1,40})[\])]")
+_TAG_WORDS_APART = re.compile(r"[-_. ]+")
+_RANGE_ENDS = 2
 _BRACKET_TAGS = re.compile(r" \[[^\]0-9][^\]]{0,30}\] ?\[")
 
 
 def _ascending(match: re.Match[str]) -> bool:
-    """Tell a range (`01-12`) from two numbers that are not one (`5-2`)."""
-    return int(_DIGITS.findall(match.group("range"))[-1]) > int(match.group("episode"))
+    """Tell a range (`01-12`, `001-002-003`) from numbers that are not one (`5-2`, `1-09-70`)."""
+    numbers = [int(match.group("episode")), *map(int, _DIGITS.findall(match.group("range")))]
+    if len(numbers) > _RANGE_ENDS:
+        return numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+    return numbers[-1] > numbers[0]
 
 
 _TITLE_AFTER = re.compile(r" (?!- )[^\W0-9_]")
@@ -496,20 +524,38 @@ def _special(work: str, zone_end: int, media: MediaType | None) -> Structure | N
     return Structure(title_end=match.start(), seasons=[0], full_season=pack)
 
 
+def _anime_extra(work: str, zone_end: int, _media: MediaType | None) -> Structure | None:
+    """Read an anime's extras as season 0: `EX01` its episode 1; `ED2`, `NCOP`, `PV` no episode."""
+    match = s.ANIME_EXTRA.search(work, 1, zone_end + 8)
+    if match is None or match.start() > zone_end or not work[: match.start()].strip(s.TITLE_TRIM):
+        return None
+    episodes = [int(match.group("episode"))] if match.group("episode") else []
+    return Structure(title_end=match.start(), seasons=[0], episodes=episodes)
+
+
 def _leading_number(work: str, zone_end: int, media: MediaType | None) -> Structure | None:
     """`01 - Title`, `003. Title - Name`, `102 - Name`: the number leads, the title follows."""
     match = s.LEADING_NUMBER.match(work)
     if match is None or media == "movie" or s.is_year(match.group("episode")):
         return None
-    if media is None and match.group("separator") in {" ", "-"}:
+    padded = len(match.group("episode")) == _PADDED_DIGITS and match.group("episode")[0] == "0"
+    if media is None and match.group("separator") in {" ", "-"} and not padded:
         return None  # "12 Angry Men": a title may start with a number when nothing says "show"
-    first = int(match.group("episode"))
+    first, last = int(match.group("episode")), match.group("last")
     title_end = work.find(" - ", match.end(), zone_end)
-    return Structure(
+    structure = Structure(
         title_start=match.end(),
         title_end=title_end if title_end > 0 else zone_end,
-        absolute_episodes=_number_range(first, int(match.group("last") or first)),
+        absolute_episodes=_number_range(first, int(last or first)),
     )
+    if last and len(match.group("episode")) == 1 and last[0] == "0" and len(last) == _PADDED_DIGITS:
+        # "2-06. Name": a range writes its ends alike ("01-06"); this is season 2, episode 6.
+        structure.seasons, structure.episodes, structure.absolute_episodes = (
+            [first],
+            [int(last)],
+            [],
+        )
+    return structure
 
 
 def _bare_number(work: str, zone_end: int, media: MediaType | None) -> Structure | None:
@@ -594,6 +640,7 @@ _ANIME_FINDERS = (
     _episode_words,
     _leading_number,
     _special,
+    _anime_extra,
     _anime,
     _packed,
     _mini_series,

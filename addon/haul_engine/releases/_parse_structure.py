@@ -63,6 +63,18 @@ CHINESE_ANIME: Final = re.compile(
     r"[\[【]第?(?P<episode>[0-9]{1,4}(?:-[0-9]{1,4})?)[话話集]?\s?(?:END|完|Fin)?[\]】]",
     _I,
 )
+# A name of brackets with nothing but numbering and separators between them, and its parts:
+# "[Group][Title][07][1080p]", "[Title].148.[XviD]", "[Title 1998] [BDRemux]".
+BRACKETS_ONLY: Final = re.compile(
+    r"(?:[-_. ★]*(?:[\[【][^\[\]【】]{1,120}[\]】]|第?(?<![0-9])[0-9]{1,4}(?:v[0-9])?(?![0-9])))+"
+    r"[-_. ★]*"
+)
+BRACKET_BLOCK: Final = re.compile(r"[\[【](?P<inner>[^\[\]【】]{1,120})[\]】]")
+BLOCK_NUMBER: Final = re.compile(
+    r"(?:(?<=[-_. \]】])|^)(?:[\[【]\s*)?第?(?P<number>[0-9]{1,4})(?:v[0-9])?"
+    r"\s*(?:[\uff08(]?END[\uff09)]?|完|[话話集])?\s*(?:[\]】]|(?=[-_. \[【]|$))",
+    _I,
+)
 # Scripts of native titles that precede a Latin one ("影宅 / Title", "Босх / Series").
 NATIVE_SCRIPT: Final = re.compile(
     r"[\u0400-\u04ff\u0590-\u06ff\u0e00-\u0e7f\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]"
@@ -213,10 +225,12 @@ SEASON_LIST_ITEM: Final = re.compile(
 SPECIAL_SEASON_PART: Final = re.compile(r"^[-_. ]*(?:part|vol|p)[-_. ]?[0-9]", _I)
 ANIME_ABSOLUTE: Final = re.compile(
     r"(?<!movie)(?<!film)(?<!part)(?P<lead>[-_. ]{0,3}-[-_. ]{0,3}|[-_ ]{1,3}|[-_. ]#?|\[|\(|第)"
-    r"(?<![ _][0-9]\.)(?P<padded>(?=0))?(?P<episode>[0-9]{1,4}(?:\.[0-9])?)(?!\.[0-9]{2}(?![0-9]))"
-    # "01-25", "01~10", "001-002-003"; spaced "01 - 119" only after a zero-padded number
+    r"(?<![ _][0-9]\.)(?<![^a-z]no\.)"  # "No.6" is a title's number
+    r"(?P<padded>(?=0))?(?P<episode>[0-9]{1,4}(?:\.[0-9])?)(?!\.[0-9]{2}(?![0-9]))"
+    # "01-25", "01~10", "001-002-003", "103, 104"; spaced "01 - 119" only after a zero-padded number
     # ("Show 2 - 05" is episode 5 of "Show 2").
-    r"(?P<range>(?:v[0-9])?(?:[-~+]|\s~\s|(?(padded)\s-\s|(?!)))[0-9]{1,4}(?:-[0-9]{1,4})*)?"
+    r"(?P<range>(?:v[0-9])?(?:[-~+]|\s~\s|,\s?(?=[0-9]{2})|(?(padded)\s-\s|(?!)))[0-9]{1,4}"
+    r"(?:-[0-9]{1,4})*)?"
     r"(?![-_. ](?:19|20)[0-9]{2}(?![0-9x]))(?:v(?P<version>[0-9]))?"
     r"(?:[话話集]|END|完|[abc](?=[-_ .]))?"
     r"(?=$|[-_ .]|\]|\)|\[|\(|v[0-9])",
@@ -237,7 +251,9 @@ ANIME_TRAILING_NUMBER: Final = re.compile(
 )
 ANIME_SEASON_THEN_NUMBER: Final = re.compile(
     r"(?:[-_. ]{1,3}\((?P<year>(?:19|20)[0-9]{2})\))?"  # "Show S2 (2019) - 11"
-    r"(?:[-_. ]{1,3}-[-_. ]{0,3}(?P<dashed>[0-9]{2,4})(?:\s?[-~]\s?(?P<last>[0-9]{2,4}))?"
+    r"(?P<part>[-_. ]{1,3}-[-_. ]{0,3}Part[-_. ]?[0-9]{1,2})?"  # "Show - S03 - Part 1 - 13"
+    r"(?:(?:[-_. ]{1,3}-[-_. ]{0,3}|[-_. ]{1,3}\((?!(?:19|20)[0-9]{2}\)))"  # "- 12", "(01 - 12)"
+    r"(?P<dashed>[0-9]{2,4})(?:\s?[-~]\s?(?P<last>[0-9]{2,4}))?"
     r"|[-_. ]{1,3}(?!(?:19|20)[0-9]{2}|(?:480|576|720|1080|2160)(?![0-9]))(?P<bare>[0-9]{3,4})"
     r"|[-_. ]{0,3}\[(?P<bracketed>[0-9]{1,4})\])(?![0-9]|x|p)",
     _I,
@@ -258,8 +274,14 @@ PACKED_MORE: Final = re.compile(
 SPECIAL: Final = re.compile(
     r"(?<![a-z0-9])(?:(?:SP|OVA|OAD|ONA|Special)(?:[-_. ]?|\s-\s)(?P<episode>[0-9]{1,3})"
     r"(?![0-9]|\.[0-9])"
-    r"|(?P<word>OVA|OAD|ONA|Specials))(?![a-z0-9])",
+    r"|(?P<word>OVA|OAD|ONA|Specials)(?:[-_. ]?[0-9]{1,3}\.[0-9])?)(?![a-z0-9])",  # "OVA3.5"
     _I,
+)
+# An anime's extras, in capitals: openings and endings ("ED2", "NCOP", "OP4a"), promotional
+# videos and commercials ("- PV"), and extra episodes ("EX01").
+ANIME_EXTRA: Final = re.compile(
+    r"(?<![A-Za-z0-9])(?:EX(?P<episode>[0-9]{1,2})|(?:NC)?(?:OP|ED)(?:[0-9]{1,2}[a-z]?)?|PV|CM)"
+    r"(?![A-Za-z0-9])"
 )
 # Chinese and Japanese numbering: seasons "第二季", "2期", "シーズン2"; episodes "第3集", "第19話".
 _CJK_NUMBER = r"[0-9]{1,4}|[一二三四五六七八九十百]{1,5}"
@@ -313,7 +335,7 @@ TITLE_END: Final = re.compile(
     r"|dubbed|subbed|multi|dual[-_. ]audio|german|french|truefrench|vostfr|vff|italian|spanish"
     r"|latino|russian|polish|japanese|korean|hindi|dutch|swedish|nordic|english"
     r"|amzn|nf|dsnp|hmax|atvp|hulu"
-    r"|(?:bd|br|bdrip|brrip|dl|hdtv|web-?dl|web)mux|vol(?:ume)?(?=[-_. ]?[0-9])"
+    r"|(?:bd|br|bdrip|brrip|dl|hdtv|web-?dl|web)mux|vol(?:ume)?(?=[-_. ]{0,2}[0-9])"
     r"|vr[-_. ]?(?:360|180)|360[-_. ]?vr"
     r")(?![a-z0-9])",
     _I,
@@ -391,6 +413,8 @@ def _latin_alternative(title: str) -> str:
         title = _PARENTHETICAL.sub("", title)  # "(Director / Director)" is no alternative title
     parts = [part for part in TITLE_ALTERNATIVES.split(title) if part] or [title]
     latin = [part for part in parts if not NATIVE_SCRIPT.search(part)]
+    if not latin and (spaced := _NATIVE_THEN_LATIN.match(parts[-1])):
+        return spaced.group("latin")  # "劇場版 ペンギン Penguin Highway": native words, then Latin
     return latin[-1] if latin else parts[-1]
 
 
@@ -408,6 +432,11 @@ _LATIN_IN_PARENTHESES = re.compile(
     r"\((?P<latin>[^()\u0400-\u04ff\u3040-\u9fff]*[a-z][^()\u0400-\u04ff\u3040-\u9fff]*)\)\s*$", _I
 )
 _PARENTHETICAL = re.compile(r"\s*\([^()]*\)")
+_NATIVE_THEN_LATIN = re.compile(
+    r"^[^a-z]*[\u0400-\u04ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af][^a-z]*\s"
+    r"(?P<latin>[a-z][^\u0400-\u04ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]*)$",
+    _I,
+)
 _ACRONYM_THEN_WORD = re.compile(r"(?<=[A-Z]\0)(?=[A-Za-z0-9]{2})")
 _DOT_BETWEEN_WORDS = re.compile(r"\.(?=\S)|(?<=\S)\.(?=\s|$)")
 _TITLE_END_TRIM = " -_/|:,;+~[{"

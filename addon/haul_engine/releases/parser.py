@@ -9,10 +9,11 @@ from typing import Literal, NamedTuple
 
 from haul_engine.releases import _parse_quality as q
 from haul_engine.releases import _parse_structure as s
-from haul_engine.releases._parse_group import QUALITY_HINT, release_group
+from haul_engine.releases._parse_group import NOT_A_GROUP, QUALITY_HINT, release_group
 from haul_engine.releases._parse_music import parse_music
 from haul_engine.releases._parse_numbering import (
     Structure,
+    find_date,
     find_structure,
     has_episode,
     title_zone_end,
@@ -281,6 +282,9 @@ def _parse_name(name: str, media_type: MediaType | None) -> tuple[ParsedRelease,
     tokens = q.TOKEN.findall(tail)
     lowered = [token.lower() for token in tokens]
     title = s.clean_title(work[structure.title_start : structure.title_end])
+    group = release_group(text, leading_group)
+    if group and title.endswith(f"[{group}]"):  # "Title [Group] (1080p)"
+        title = title[: -len(group) - 2].rstrip(s.TITLE_TRIM)
     resolution, source, modifier = video_quality(tail, extension, media_type)
     glued = s.NUMBER_VERSION.search(work, 0, structure.title_end + 12)
     anime_version = int(glued.group("version")) if glued else structure.anime_version
@@ -300,7 +304,7 @@ def _parse_name(name: str, media_type: MediaType | None) -> tuple[ParsedRelease,
         hdr=hdr(tail),
         audio=audio(tail),
         audio_channels=channels(tail),
-        release_group=release_group(text, leading_group),
+        release_group=group,
         proper=proper,
         repack=repack,
         version=version,
@@ -368,7 +372,59 @@ def _prepare(name: str) -> tuple[str, str]:
     if match := s.CHINESE_ANIME.match(text):
         title, episode = match.group("title").strip(), match.group("episode")
         text = f"[{_leading_bracket(text)}] {title} - {episode} {text[match.end() :]}"
+    elif s.BRACKETS_ONLY.fullmatch(text):
+        text = _unbracketed(text)
     return text, extension
+
+
+def _unbracketed(text: str) -> str:
+    """Take the title out of its bracket when a name holds nothing else but numbers and tags.
+
+    `[Group][Title][07][1080p]`, `[Group][Title] 07 [1080p]`, `[Title 1998] [BDRemux]`: the
+    title is the bracket before the number, else the first one of several words that is not
+    tags; a first bracket before it is the group.
+    """
+    blocks = list(s.BRACKET_BLOCK.finditer(text))
+    number = next((m for m in s.BLOCK_NUMBER.finditer(text) if not _inside(m, blocks)), None)
+    before = [b for b in blocks if number is None or b.end() <= number.start()]
+    named = [b for b in before if not _tag_block(b.group("inner"))]
+    title: re.Match[str] | None
+    if number is not None and named:
+        title = named[-1]
+        if title.start() == 0 and not number.group(0).startswith(("[", "【")):
+            return text  # "[Group] 86 - 01": a number outside brackets may be the title itself
+    else:
+        title = next((b for b in named if _WORDS_APART.search(b.group("inner").strip())), None)
+    if title is None:
+        return text
+    group = f"[{blocks[0].group('inner')}] " if blocks[0].start() < title.start() else ""
+    episode = f" - {number.group('number')}" if number is not None else ""
+    rest = text[(number or title).end() :]
+    return f"{group}{title.group('inner').strip()}{episode} {rest}"
+
+
+def _inside(match: re.Match[str], blocks: list[re.Match[str]]) -> bool:
+    """Tell whether a number is a whole bracket's content (`[07]`) or stands outside brackets."""
+    return any(b.start() < match.start() < b.end() for b in blocks) and not (
+        match.group(0).startswith(("[", "【"))
+    )
+
+
+def _is_tag(word: str) -> bool:
+    """Tell whether one word is a quality, language or packaging tag (`K`, `Q` are groups)."""
+    tag = s.TITLE_END.fullmatch(word) or QUALITY_HINT.fullmatch(word) or NOT_A_GROUP.match(word)
+    return len(word) > 1 and bool(tag)
+
+
+def _tag_block(inner: str) -> bool:
+    """Tell a bracket of quality or packaging tags from one holding a title or a group."""
+    return bool(
+        QUALITY_HINT.search(inner) or s.TITLE_END.search(inner) or s.HASH.fullmatch(f"[{inner}]")
+    )
+
+
+_WORDS_APART = re.compile(r"\S[ _.]+\S")
+_TAGS_APART = re.compile(r"[-_. ]+")
 
 
 def _unreversed(text: str) -> str:
@@ -424,13 +480,14 @@ def _split_leading_group(text: str) -> tuple[str, str | None]:
         return text, None
     group = (match.group("g1") or match.group("g2") or "").strip()
     rest = text[match.end() :]
-    if rest.strip() and q.RESOLUTION.fullmatch(group):
-        return f"{rest} [{group}]", None  # "[720p] Title": the quality moves behind the title
+    if rest.strip() and all(map(_is_tag, _TAGS_APART.split(group))):
+        return f"{rest} [{group}]", None  # "[720p] Title", "[DVDRip-ITA]Title": tags move behind
     if (
         not group
         or q.RESOLUTION.fullmatch(group)
         or s.TITLE_END.fullmatch(group)
         or (has_episode(group) and not group.startswith("0x"))  # "[04x01]", not "[0x539]"
+        or s.SEASON_EPISODE_OTHER.fullmatch(f"[{group}]")  # "[5.01] Name"
         or "www." in group
     ):
         return text, None
@@ -451,6 +508,8 @@ def _year(work: str, structure: Structure) -> int | None:
 def _movie_title_and_year(work: str, structure: Structure) -> int | None:
     """Read a movie year the Radarr way: the title ends at the (last of a run of) year(s)."""
     match = s.YEAR.search(work, 1)
+    if match is None and (dated := find_date(work, "movie", structure.title_end)):
+        structure.title_end = dated[0]  # "Title 2019 10 25 Guest 480p": no title after a date
     if match is None or not work[: match.start()].strip(s.TITLE_TRIM):
         return None
     if any(

@@ -188,6 +188,11 @@ CASES: list[tuple[str, str | None, dict[str, object]]] = [
         {"artist": "Glass Tide", "album": "Low Orbit", "repack": True, "version": 3},
     ),
     ("Glass_Tide-Discography_2001_-_2021-CD-FLAC-GRP", "music", {"artist": "Glass Tide"}),
+    (
+        "Glass.Tide.(320kbps)-GRP",
+        "music",
+        {"artist": "Glass Tide", "album": None, "bitrate": 320, "release_group": "GRP"},
+    ),
     ("[Hoshi] Starlit Garden - 04v3 [720p]", "music", {"version": 3}),
     ("[TR24][OF] Glass Tide - Low Orbit - 2021", "music", {"bit_depth": 24, "release_group": None}),
     (
@@ -429,6 +434,133 @@ WILD: list[tuple[str, str | None, dict[str, object]]] = [
     ("Quiet.Harbor.S08E03.720p.WEB.DL.AAC2.0.H.264.KCRT", None, {"release_group": "KCRT"}),
     ("Quiet Harbor S04E07 [H264 - Ita Aac] HDTVMux by Grp", None, {"release_group": "Grp"}),
     ("Quiet Harbor S01E02 720p HDTV x264 GRP", None, {"release_group": None}),
+    # A site's or uploader's tag after a complete group is not the group (a posting group is).
+    ("Iron.Meridian.2019.1080p.BluRay.x264-GRP[Uploader]", "movie", {"release_group": "GRP"}),
+    ("Quiet.Harbor.S02E05.720p.HDTV.x264-GRP [SiteTag].mkv", "tv", {"release_group": "GRP"}),
+    ("Quiet.Harbor.S02E05.1080p.WEB-DL.x265-Member[UTR]", "tv", {"release_group": "UTR"}),
+    ("Quiet Harbor - S01E01 - Pilot [HDTV-720p]", "tv", {"release_group": None}),
+    # The last of several tags before a dotted group's name, channels glued or not, "_" too.
+    ("Iron.Meridian.2019.1080p.BluRay.x264.AC3.Hindi.Eng.GRP", "movie", {"release_group": "GRP"}),
+    ("Iron.Meridian.2019.HDTV.H264.AC3.DD2.0.Grp1869", "movie", {"release_group": "Grp1869"}),
+    ("Iron.Meridian.2019.BDRip.1080p.x264_Grp.mkv", "movie", {"release_group": "Grp"}),
+    ("Iron Meridian.2019.FRENCH.1080p.h264.AVC.Grp.mkv", "movie", {"release_group": "Grp"}),
+    ("Quiet.Harbor.S01E02.480p.BDRip-AVC.Ukr.grp", "tv", {"release_group": "grp"}),
+    # A quality tag as the first part of two ("1080-x264-Grp"), rarer quality words.
+    ("Iron.Meridian.2019.1080-x264-Grp.mkv", "movie", {"release_group": "Grp"}),
+    ("Quiet.Harbor.s01e02.WEBDLRip.-grp.avi", "tv", {"release_group": "grp"}),
+    ("Iron.Meridian.DVDivX-GRP.avi", None, {"release_group": "GRP"}),
+    # Subtitle tags are no groups; a known group written with a space for its dash.
+    (
+        "Iron Meridian (2019) HDRip - 400MB - x264 - AAC - ESub.mkv",
+        "movie",
+        {"release_group": None},
+    ),
+    ("Iron.Meridian.2010.1080p.BluRay.DTS.x264.D Z0N3.mkv", "movie", {"release_group": "D Z0N3"}),
+    # Signed by a name posting for a crew; brackets that name no one (a date, a CRC).
+    (
+        "Iron Meridian (2019) - 720p H264 Ita Eng AC3 Sub Ita by Someone Crew",
+        "movie",
+        {"release_group": "Someone"},
+    ),
+    (
+        "Quiet Harbor - S01E02 - HDTV-720p - x264 AC3 - GRP - [2011-09-19].mkv",
+        "tv",
+        {"release_group": "GRP"},
+    ),
+    ("Starlit_Garden_-_T1_-_Trailer_-_[Grp](a1b2c3d4).mkv", None, {"release_group": "Grp"}),
+    # An anime's extras are season 0 and leave the title: openings, endings, promotional videos
+    # (no episode), extra episodes (EX02), decimal OVAs.
+    (
+        "[Hoshi]_Starlit_Garden_ED2_(1280x720_BD_FLAC)_[A1B2C3D4].mkv",
+        None,
+        {"title": "Starlit Garden", "seasons": [0], "episodes": [], "absolute_episodes": []},
+    ),
+    ("[Hoshi] Starlit Garden - NCOP [BD 1080p]", None, {"title": "Starlit Garden", "seasons": [0]}),
+    ("[Hoshi] Starlit Garden 2 - PV [A1B2C3D4].mkv", None, {"title": "Starlit Garden 2"}),
+    ("[Hoshi]_Starlit_Garden_-_EX02_[BD][720p].mkv", None, {"seasons": [0], "episodes": [2]}),
+    (
+        "[Hoshi]_Starlit_Garden_OVA2.5_(1280x720_BD)_[A1B2C3D4].mkv",
+        None,
+        {"title": "Starlit Garden", "seasons": [0], "absolute_episodes": []},
+    ),
+    # A title's own numbers: "No.6", volumes, a decimal followed by more of the title.
+    ("[Hoshi] Ocean Station No.6 (DVD, Dual Audio)", None, {"absolute_episodes": []}),
+    ("[Hoshi] Starlit Garden Vol. 1 & Vol. 2 (BD 1280x720)", None, {"title": "Starlit Garden"}),
+    ("[Hoshi][Starlit 2.0 The Return][480P].mp4", None, {"absolute_episodes": [], "seasons": []}),
+    # Names of brackets only: the title is the bracket before the number, or of several words.
+    (
+        "[Subgrp][Starlit Garden Returns] 07 [BIG5][720P].mp4",
+        None,
+        {"title": "Starlit Garden Returns", "absolute_episodes": [7], "release_group": "Subgrp"},
+    ),
+    (
+        "[Starlit Garden HD][07][Big5][720p]",
+        None,
+        {"title": "Starlit Garden HD", "absolute_episodes": [7], "release_group": None},
+    ),
+    (
+        "[Grp1&Grp2][Iron_Meridian_The_Return][BDRIP][1280x720].mp4",
+        None,
+        {"title": "Iron Meridian The Return", "release_group": "Grp1&Grp2"},
+    ),
+    ("[Iron Meridian 2019] [BDRemux].mkv", None, {"title": "Iron Meridian", "year": 2019}),
+    ("[Hoshi] 42 - 03 [1080p].mkv", None, {"title": "42", "absolute_episodes": [3]}),
+    # A group's bracket after the title, quality brackets before it, "[5.01]" numbering.
+    (
+        "Starlit Garden [Hoshi] (1080p)",
+        None,
+        {"title": "Starlit Garden", "release_group": "Hoshi"},
+    ),
+    (
+        "[DVDRip-ITA]Iron Meridian [Grp-Tt]",
+        None,
+        {"title": "Iron Meridian", "release_group": "Grp-Tt", "source": "dvd"},
+    ),
+    ("[5.01] Night Shift.avi", None, {"seasons": [5], "episodes": [1], "release_group": None}),
+    (
+        "Episode 14 Starlit Garden (saison 2) VOSTFR",
+        None,
+        {"title": "Starlit Garden", "seasons": [2], "episodes": [14]},
+    ),
+    # Leading numbers: zero-padded, a season and its padded episode ("2-06"), a range ("01-06").
+    ("02 Night Shift.mp4", None, {"title": "Night Shift", "absolute_episodes": [2]}),
+    (
+        "2-06. Ночная смена.mkv",
+        None,
+        {"title": "Ночная смена", "seasons": [2], "episodes": [6], "absolute_episodes": []},
+    ),
+    ("01-06. Night Shift.mkv", "tv", {"absolute_episodes": list(range(1, 7)), "seasons": []}),
+    # A list of episodes; a date is no range ("1-09-70"); a season's part or batch before them.
+    (
+        "Quiet Harbor - 103, 104 - Night Shift - Day Shift.mkv",
+        None,
+        {"title": "Quiet Harbor", "absolute_episodes": [103, 104]},
+    ),
+    (
+        "Quiet Harbor - 516 - Night Shift - 1-09-70.divx",
+        None,
+        {"title": "Quiet Harbor", "absolute_episodes": [516]},
+    ),
+    (
+        "[Hoshi] Starlit Garden - S03 - Part 1 - 13 [BDRip.1080p.x265]",
+        None,
+        {"title": "Starlit Garden", "seasons": [3], "absolute_episodes": [13]},
+    ),
+    ("[Hoshi] Starlit S01 (01 - 12) [1080p]", None, {"absolute_episodes": list(range(1, 13))}),
+    ("Quiet Harbor S01 (2019) 1080p", "tv", {"seasons": [1], "absolute_episodes": []}),
+    # Tags in brackets end a title before its numbering; a film's title ends at a date too.
+    ("Quiet.Harbor.[Uncut].S01.1080p.x264-GRP", "tv", {"title": "Quiet Harbor", "seasons": [1]}),
+    (
+        "The Evening Desk 2019 10 25 Guest Name 480p x264-GRP",
+        "movie",
+        {"title": "The Evening Desk"},
+    ),
+    # Native words before the Latin title, without a slash.
+    (
+        "[Grp] 劇場版 静港 Quiet Harbor The Movie (BD 1280x720 AVC).mp4",
+        None,
+        {"title": "Quiet Harbor The Movie"},
+    ),
 ]
 
 
