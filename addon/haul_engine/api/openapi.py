@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 
 from haul_engine import __version__
+from haul_engine.commands import INT64
 
 if TYPE_CHECKING:
     from pydantic_core import core_schema
@@ -14,6 +15,12 @@ if TYPE_CHECKING:
     from haul_engine.commands import Command, CommandRegistry
 
 BODY_METHODS = {"POST", "PUT", "PATCH"}
+NO_NUL = "^[^\\x00]*$"
+# HH:MM[:SS[.fraction]] with an optional offset: what pydantic reads as a time of day
+TIME_OF_DAY = (
+    r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.,][0-9]+)?)?"
+    r"([Zz]|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?$"
+)
 REF_TEMPLATE = "#/components/schemas/{model}"
 ERROR_SCHEMA = {
     "type": "object",
@@ -29,11 +36,32 @@ ERROR_SCHEMA = {
 
 
 class _Schemas(GenerateJsonSchema):
-    """Pydantic's JSON Schemas, with times described as they are written."""
+    """Pydantic's JSON Schemas, saying what the engine refuses beyond a field's own rules.
+
+    Every argument's integer holds in 64 bits and its text has no NUL (what any database
+    column holds; `commands` refuses the rest), and times read as pydantic reads them.
+    """
+
+    def int_schema(self, schema: core_schema.IntSchema) -> JsonSchemaValue:
+        """Describe an integer; an argument's holds in 64 bits."""
+        json_schema = super().int_schema(schema)
+        if self.mode == "validation":
+            if not {"minimum", "exclusiveMinimum"} & json_schema.keys():
+                json_schema["minimum"] = INT64.start
+            if not {"maximum", "exclusiveMaximum"} & json_schema.keys():
+                json_schema["maximum"] = INT64.stop - 1
+        return json_schema
+
+    def str_schema(self, schema: core_schema.StringSchema) -> JsonSchemaValue:
+        """Describe a string; an argument's has no NUL (a pattern of its own must refuse it)."""
+        json_schema = super().str_schema(schema)
+        if self.mode == "validation" and "pattern" not in json_schema:
+            json_schema["pattern"] = NO_NUL
+        return json_schema
 
     def time_schema(self, schema: core_schema.TimeSchema) -> JsonSchemaValue:  # noqa: ARG002
         """Describe a time of day by pattern: format "time" demands an offset naive times lack."""
-        return {"type": "string", "pattern": r"^\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$"}
+        return {"type": "string", "pattern": TIME_OF_DAY}
 
 
 def openapi_document(registry: CommandRegistry, prefix: str) -> dict[str, Any]:

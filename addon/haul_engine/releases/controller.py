@@ -142,7 +142,7 @@ class ReleasesController(Controller):
         indexers = self.engine.indexers
         if not indexers.enabled_clients():
             msg = "no indexer is configured: add a prowlarr or torznab connector"
-            raise Unavailable(msg)
+            raise Conflict(msg)
         started = time.monotonic()
         search_query = SearchQuery(
             kind=type,

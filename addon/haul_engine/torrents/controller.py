@@ -782,9 +782,9 @@ class TorrentsController(Controller):
             self.session.reannounce(found)
 
     async def set_limits(self, limits: TransferLimits) -> None:
-        """Change the global limits and the alternative mode; persisted."""
-        self.limits = limits
+        """Change the global limits and the alternative mode; kept first, then applied."""
         await asyncio.to_thread(limits.save, self.folder / "transfer.json")
+        self.limits = limits
         self._apply_rates()
 
     async def set_preferences(
@@ -806,10 +806,10 @@ class TorrentsController(Controller):
             tls = await asyncio.to_thread(
                 server_context, preferences.https_cert_path, preferences.https_key_path
             )
-        self.preferences = preferences
         await asyncio.to_thread(
             preferences.save, self.folder / "preferences.json", self.engine.settings
         )
+        self.preferences = preferences
         if https:
             self.engine.api.tls = tls
             self.https_failed = ""
