@@ -9,7 +9,6 @@ import itertools
 import json
 import logging
 import os
-import shutil
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -29,7 +28,8 @@ from haul_engine.files import write_atomic
 from haul_engine.logs import SecretFilter
 from haul_engine.torrents.fetch import MAX_TORRENT_BYTES, fetch_torrent
 from haul_engine.torrents.folders import Category, Folders
-from haul_engine.torrents.models import GLOBAL_LIMIT, NO_LIMIT, CategoryRecord, TorrentRecord
+from haul_engine.torrents.guards import DiskGuard, VpnGuard, share_limits, share_limits_reached
+from haul_engine.torrents.models import GLOBAL_LIMIT, CategoryRecord, TorrentRecord
 from haul_engine.torrents.preferences import Preferences
 from haul_engine.torrents.session import (
     AddRequest,
@@ -93,7 +93,6 @@ class TorrentsController(Controller):
         self.categories: dict[str, Category] = {}
         self.tags: set[str] = set()
         self.snapshots: dict[str, Snapshot] = {}
-        self.held: set[str] = set()
         self.paths: dict[str, list[str]] = {}
         self.refused: dict[str, str] = {}
         # a torrent's revision changes with its record: from one counter, so that a torrent
@@ -104,8 +103,8 @@ class TorrentsController(Controller):
         self.preferences = Preferences.from_settings(settings)
         self.totals = TransferTotals()
         self.stats: dict[str, int] = {}
-        self.vpn_up = True
-        self.disk_low = False
+        self.vpn = VpnGuard(self)
+        self.disk = DiskGuard(self)
         self.https_failed = ""  # why the WebUI's use_https could not apply at start
         self.webapi = QbittorrentApi(self)
         self._session: TorrentSession | None = None
@@ -181,8 +180,7 @@ class TorrentsController(Controller):
         self._session = TorrentSession(self._config(), write_fd)
         self.session.ban(self.preferences.banned_ips)
         asyncio.get_running_loop().add_reader(read_fd, self._on_alert_signal)
-        if settings.vpn_interface and not self._vpn_present():
-            self._vpn_lost()
+        self.vpn.watch()
         async with self.engine.database.session() as db:
             self.categories = {
                 row.name: Category(row.save_path, row.download_path_enabled, row.download_path)
@@ -311,20 +309,9 @@ class TorrentsController(Controller):
         }
 
     def problems(self) -> list[str]:
-        """VPN down or disk low."""
-        problems = []
-        if not self.vpn_up:
-            problems.append(
-                f"VPN interface {self.engine.settings.vpn_interface} is down: torrents are paused"
-            )
-        if self.disk_low:
-            problems.append(
-                f"less than {self.engine.settings.min_free_space_mb} MiB free in "
-                f"{self.folders.downloads}: downloads are paused"
-            )
-        if self.https_failed:
-            problems.append(self.https_failed)
-        return problems
+        """VPN down, disk low, or the WebUI's HTTPS files unusable."""
+        https = [self.https_failed] if self.https_failed else []
+        return [*self.vpn.problems(), *self.disk.problems(), *https]
 
     def http_routes(self) -> list[web.RouteDef]:
         """Return the qBittorrent WebAPI v2 compatibility layer."""
@@ -338,12 +325,12 @@ class TorrentsController(Controller):
 
     def _view(self, info_hash: str) -> TorrentView:
         status = self.snapshots[info_hash]
-        if not self.vpn_up:  # a paused session stops updating rates: they would stay frozen
+        if not self.vpn.up:  # a paused session stops updating rates: they would stay frozen
             status = replace(status, download_rate=0, upload_rate=0)
         return TorrentView(
             self.records[info_hash],
             status,
-            info_hash in self.held,
+            info_hash in self.disk.held,
             self.paths[info_hash],
             self.refused.get(info_hash, ""),
         )
@@ -429,8 +416,8 @@ class TorrentsController(Controller):
         self._track(record, info_hash)
         if self.paths[info_hash]:
             self.session.release(info_hash)
-        if not self._may_run(info_hash) and not stopped:
-            self._hold(info_hash)
+        if not self.disk.may_run(info_hash) and not stopped:
+            self.disk.hold(info_hash)
         # published before anything awaits, so that no other event of this torrent precedes it
         self._publish(EventName.TORRENT_ADDED, self._view(info_hash))
         await self._store(record)
@@ -591,9 +578,9 @@ class TorrentsController(Controller):
         before = self._states(hashes)
         for info_hash in hashes:
             self.session.stop(info_hash)
-            self.held.discard(info_hash)
+            self.disk.held.discard(info_hash)
         await self.update(hashes, stopped=True)
-        self._refresh(hashes)
+        self.refresh(hashes)
         self._publish_states(before)
 
     async def start(self, hashes: list[str], *, forced: bool = False) -> None:
@@ -604,11 +591,11 @@ class TorrentsController(Controller):
         for info_hash in hashes:
             if info_hash in self.refused:
                 continue
-            if self._may_run(info_hash):
+            if self.disk.may_run(info_hash):
                 self.session.start(info_hash, forced=forced)
             else:
-                self._hold(info_hash)
-        self._refresh(hashes)
+                self.disk.hold(info_hash)
+        self.refresh(hashes)
         self._publish_states(before)
 
     async def remove(self, hashes: list[str], *, delete_files: bool) -> None:
@@ -619,7 +606,7 @@ class TorrentsController(Controller):
             self.session.remove(info_hash, delete_files=delete_files)
             del self.records[info_hash], self.snapshots[info_hash], self.paths[info_hash]
             self.revisions.pop(info_hash, None)
-            self.held.discard(info_hash)
+            self.disk.held.discard(info_hash)
             self.refused.pop(info_hash, None)
             self._progress_sent.pop(info_hash, None)
             resume_path = self.resume_folder / f"{info_hash}.fastresume"
@@ -650,7 +637,7 @@ class TorrentsController(Controller):
         )
         for info_hash in found:
             self.session.queue(info_hash, move)
-        self._refresh(found)
+        self.refresh(found)
 
     def connect_peers(self, info_hash: str, peers: list[str]) -> int:
         """Connect a torrent to peers given as ip:port; return how many were accepted."""
@@ -720,7 +707,7 @@ class TorrentsController(Controller):
         self.folders.check_files(target, self.paths[info_hash])
         Path(target).mkdir(parents=True, exist_ok=True)
         self.session.move(info_hash, Path(target))
-        self._refresh([info_hash])
+        self.refresh([info_hash])
 
     def set_file_priorities(self, info_hash: str, indexes: list[int], priority: int) -> None:
         """Give files (by index, pad files not counted) a priority: 0 skips them."""
@@ -734,7 +721,7 @@ class TorrentsController(Controller):
         self.session.set_file_priorities(found, dict.fromkeys(indexes, priority))
         if self.records[found].first_last_piece:
             self.session.prioritize_first_last(found, enabled=True)
-        self._refresh([found])
+        self.refresh([found])
 
     def rename_path(self, info_hash: str, old: str, new: str, *, folder: bool) -> None:
         """Rename a file (folder=False) or every file under a folder, as qBittorrent does."""
@@ -1054,7 +1041,7 @@ class TorrentsController(Controller):
         _LOGGER.warning("torrent %s stopped: %s", info_hash, problem)
         self.refused[info_hash] = problem
         self.session.stop(info_hash)
-        self._refresh([info_hash])
+        self.refresh([info_hash])
         self._publish(EventName.TORRENT_ERROR, self._view(info_hash), message=problem)
 
     def _on_finished(self, info_hash: str) -> None:
@@ -1080,16 +1067,19 @@ class TorrentsController(Controller):
             try:
                 self.session.post_updates()
                 self.session.post_stats()
-                self._watch_vpn()
+                self.vpn.watch()
                 await self._follow_schedule()
                 self._apply_rates()
                 if ticks % int(RESUME_SAVE_SECONDS / TICK_SECONDS) == 0:
                     for info_hash in self.records:
                         self.session.request_resume_data(info_hash, only_if_modified=True)
                 if ticks % int(SHARE_LIMIT_SECONDS / TICK_SECONDS) == 0:
-                    await self._enforce_share_limits()
+                    reached = share_limits_reached(self.views(), self.preferences)
+                    if reached:
+                        _LOGGER.info("share limits reached, stopping %s", ", ".join(reached))
+                        await self.stop(reached)
                 if ticks % int(DISK_CHECK_SECONDS / TICK_SECONDS) == 1:
-                    await self._watch_disk()
+                    await self.disk.watch()
                 if ticks % int(TOTALS_SAVE_SECONDS / TICK_SECONDS) == 0:
                     await asyncio.to_thread(
                         self.totals.save, self.folder / "totals.json", dict(self.stats)
@@ -1124,106 +1114,15 @@ class TorrentsController(Controller):
             self.https_failed = str(err)
             _LOGGER.warning("%s", err)
 
-    def _vpn_present(self) -> bool:
-        """Whether the VPN interface exists and is administratively up."""
-        flags = Path("/sys/class/net") / self.engine.settings.vpn_interface / "flags"
-        try:
-            return bool(int(flags.read_text(), 16) & 1)
-        except (OSError, ValueError):
-            return False
-
-    def _watch_vpn(self) -> None:
-        if not self.engine.settings.vpn_interface:
-            return
-        present = self._vpn_present()
-        if present and not self.vpn_up:
-            self.vpn_up = True
-            self.session.resume_all(reopen_sockets=True)
-            _LOGGER.info(
-                "VPN interface %s is back: torrents resume", self.engine.settings.vpn_interface
-            )
-            self.engine.events.publish(
-                EventName.TORRENTS_VPN_UP, {"interface": self.engine.settings.vpn_interface}
-            )
-        elif not present and self.vpn_up:
-            self._vpn_lost()
-
-    def _vpn_lost(self) -> None:
-        self.vpn_up = False
-        self.session.pause_all()
-        interface = self.engine.settings.vpn_interface
-        _LOGGER.warning("VPN interface %s is gone: every torrent is paused", interface)
-        self.engine.events.publish(EventName.TORRENTS_VPN_DOWN, {"interface": interface})
-
-    async def _watch_disk(self) -> None:
-        usage = await asyncio.to_thread(shutil.disk_usage, self.folders.downloads)
-        threshold = self.engine.settings.min_free_space_mb * 1024 * 1024
-        low = usage.free < threshold
-        if low == self.disk_low:
-            return
-        self.disk_low = low
-        data = {
-            "free_bytes": usage.free,
-            "threshold_bytes": threshold,
-            "folder": str(self.folders.downloads),
-        }
-        if low:
-            for info_hash in self.records:
-                if not self.records[info_hash].stopped and not self.snapshots[info_hash].finished:
-                    self._hold(info_hash)
-            _LOGGER.warning(
-                "free space below %d MiB: downloads paused", self.engine.settings.min_free_space_mb
-            )
-            self.engine.events.publish(EventName.TORRENTS_DISK_LOW, data)
-        else:
-            for info_hash in list(self.held):
-                self.held.discard(info_hash)
-                record = self.records.get(info_hash)
-                if record is not None and not record.stopped and info_hash not in self.refused:
-                    self.session.start(info_hash, forced=record.forced)
-            _LOGGER.info("free space is back: downloads resume")
-            self.engine.events.publish(EventName.TORRENTS_DISK_OK, data)
-        self._refresh(list(self.records))
-
-    def _may_run(self, info_hash: str) -> bool:
-        return not self.disk_low or self.snapshots[info_hash].finished
-
-    def _hold(self, info_hash: str) -> None:
-        """Pause a torrent for a guard (not the user's stop: it resumes by itself)."""
-        self.held.add(info_hash)
-        self.session.stop(info_hash)
-
-    async def _enforce_share_limits(self) -> None:
-        """Stop seeding torrents that reached their ratio, seeding time or inactive time limit."""
-        now = int(time.time())
-        reached = []
-        for view in self.views():
-            record, status = view.record, view.status
-            if record.stopped or not status.finished:
-                continue
-            ratio, minutes, inactive = self.share_limits(record)
-            if (
-                (ratio != NO_LIMIT and view.ratio >= ratio)
-                or (minutes != NO_LIMIT and status.seeding_seconds >= minutes * 60)
-                or (inactive != NO_LIMIT and now - status.last_activity >= inactive * 60)
-            ):
-                reached.append(record.info_hash)
-        if reached:
-            _LOGGER.info("share limits reached, stopping %s", ", ".join(reached))
-            await self.stop(reached)
-
     def share_limits(self, record: TorrentRecord) -> tuple[float, int, int]:
         """Return the ratio, seeding minutes and inactive minutes that apply (-1 = none)."""
-        preferences = self.preferences
-        return (
-            preferences.max_ratio if record.ratio_limit == GLOBAL_LIMIT else record.ratio_limit,
-            preferences.max_seeding_time
-            if record.seeding_time_limit == GLOBAL_LIMIT
-            else record.seeding_time_limit,
-            preferences.max_inactive_seeding_time
-            if record.inactive_seeding_time_limit == GLOBAL_LIMIT
-            else record.inactive_seeding_time_limit,
-        )
+        return share_limits(record, self.preferences)
+
+    def resume_held(self, info_hash: str) -> None:
+        """Start a torrent a guard held, unless its user stopped it or it was refused."""
+        record = self.records.get(info_hash)
+        if record is not None and not record.stopped and info_hash not in self.refused:
+            self.session.start(info_hash, forced=record.forced)
 
     # ----- helpers
 
@@ -1236,7 +1135,8 @@ class TorrentsController(Controller):
             if info_hash in self.records and (view := self._view(info_hash)).state != previous:
                 self._publish(EventName.TORRENT_STATE, view, previous=previous)
 
-    def _refresh(self, hashes: list[str]) -> None:
+    def refresh(self, hashes: list[str]) -> None:
+        """Read these torrents' status now, publishing what changed."""
         for info_hash in hashes:
             if info_hash in self.records:
                 self._update_snapshot(self.session.snapshot(info_hash))

@@ -21,7 +21,7 @@ def server_state(torrents: TorrentsController) -> dict[str, Any]:
     download, upload = transfer.limits.effective()
     stats = torrents.stats
     alltime_dl, alltime_ul = torrents.totals.all_time(stats)
-    if not torrents.vpn_up or not torrents.session.listening():
+    if not torrents.vpn.up or not torrents.session.listening():
         connection = "disconnected"
     else:
         connection = "connected" if stats.get("net.has_incoming_connections") else "firewalled"
