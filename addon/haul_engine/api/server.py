@@ -13,6 +13,7 @@ from haul_engine import __version__
 from haul_engine.api.auth import bearer, token_matches
 from haul_engine.api.jsonio import error_response, json_response, read_json, text_value
 from haul_engine.api.openapi import openapi_document
+from haul_engine.api.qbittorrent import QbittorrentApi
 from haul_engine.api.tls import DualProtocolSite
 from haul_engine.api.webhooks import webhook_routes
 from haul_engine.api.websocket import WebSocketHandler
@@ -48,9 +49,8 @@ class ApiServer:
         self.engine = engine
         self._runner: web.AppRunner | None = None
         self.websockets = WebSocketHandler(engine)
+        self.qbittorrent = QbittorrentApi(engine)
         self._index_page = INDEX_PAGE.read_bytes()
-        # the TLS connections' context while the WebUI's use_https is on (set by the torrents)
-        self.tls: ssl.SSLContext | None = None
 
     def build_app(self) -> web.Application:
         """Assemble every route."""
@@ -66,8 +66,7 @@ class ApiServer:
                 command.spec.method, API_PREFIX + command.spec.path, self._rest_handler(command)
             )
         app.router.add_routes(webhook_routes(self.engine))
-        for controller in self.engine.controllers:
-            app.router.add_routes(controller.http_routes())
+        app.router.add_routes(self.qbittorrent.routes())
         return app
 
     async def start(self) -> None:
@@ -75,7 +74,7 @@ class ApiServer:
         self._runner = web.AppRunner(self.build_app(), access_log=None, shutdown_timeout=2)
         await self._runner.setup()
         site = DualProtocolSite(
-            self._runner, self.engine.settings.host, self.engine.settings.port, lambda: self.tls
+            self._runner, self.engine.settings.host, self.engine.settings.port, self.tls
         )
         await site.start()
         _LOGGER.info("listening on %s:%s", self.engine.settings.host, self.engine.settings.port)
@@ -86,6 +85,10 @@ class ApiServer:
         if self._runner is not None:
             await self._runner.cleanup()
 
+    def tls(self) -> ssl.SSLContext | None:
+        """Return the context of TLS connections (while the WebUI's use_https is on)."""
+        return self.engine.torrents.tls
+
     @web.middleware
     async def _https_redirect(
         self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -94,7 +97,7 @@ class ApiServer:
 
         Home Assistant's /api/v1 (and its WebSocket) and the watchdog's /health stay on both.
         """
-        if self.tls is not None and not request.secure and _for_browsers(request.path):
+        if self.tls() is not None and not request.secure and _for_browsers(request.path):
             try:
                 secure = request.url.with_scheme("https")
             except ValueError:  # a Host header with a port that is none

@@ -14,37 +14,44 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, ValidationError
 from sqlalchemy import delete, select
 
-from haul_engine.api.tls import server_context
 from haul_engine.commands import api_command
 from haul_engine.controller import Controller
 from haul_engine.errors import Conflict, InvalidInput, NotFound
 from haul_engine.events import EventName
 from haul_engine.files import write_atomic
-from haul_engine.logs import SecretFilter
 from haul_engine.torrents.fetch import MAX_TORRENT_BYTES, fetch_torrent
 from haul_engine.torrents.folders import Category, Folders
 from haul_engine.torrents.guards import DiskGuard, VpnGuard, share_limits, share_limits_reached
 from haul_engine.torrents.models import GLOBAL_LIMIT, CategoryRecord, TorrentRecord
-from haul_engine.torrents.preferences import Preferences
+from haul_engine.torrents.preferences import Preferences, server_context
 from haul_engine.torrents.session import (
     AddRequest,
+    FileEntry,
+    PeerEntry,
     SessionConfig,
     Snapshot,
     TorrentAlert,
     TorrentDataError,
+    TorrentMeta,
     TorrentSession,
+    TrackerEntry,
     laid_out,
-    parse_peer,
     read_magnet,
     read_torrent,
     root_folder,
 )
-from haul_engine.torrents.transfer import AltSchedule, TransferInfo, TransferLimits, TransferTotals
+from haul_engine.torrents.transfer import (
+    AltSchedule,
+    SessionStatistics,
+    TransferInfo,
+    TransferLimits,
+    TransferTotals,
+)
 from haul_engine.torrents.views import (
     COMPLETED_STATES,
     DOWNLOADING_STATES,
@@ -55,11 +62,12 @@ from haul_engine.torrents.views import (
     FilePriority,
     TorrentInfo,
     TorrentView,
+    parse_peer,
 )
-from haul_engine.torrents.webapi import QbittorrentApi
 
 if TYPE_CHECKING:
-    from aiohttp import web
+    import ssl
+    from collections.abc import Mapping
 
     from haul_engine.engine import Engine
     from haul_engine.torrents.session import QueueMove
@@ -88,9 +96,9 @@ class TorrentsController(Controller):
         settings = engine.settings
         self.folder = settings.data_dir / "torrents"
         self.resume_folder = self.folder / "resume"
-        self.folders = Folders(settings.download_roots)
+        self._folders = Folders(settings.download_roots)
         self.records: dict[str, TorrentRecord] = {}
-        self.categories: dict[str, Category] = {}
+        self._categories: dict[str, Category] = {}
         self.tags: set[str] = set()
         self.snapshots: dict[str, Snapshot] = {}
         self.paths: dict[str, list[str]] = {}
@@ -99,14 +107,14 @@ class TorrentsController(Controller):
         # removed and added again never meets what was kept of its former self
         self.revisions: dict[str, int] = {}
         self._revision = itertools.count(1)
-        self.limits = TransferLimits()
-        self.preferences = Preferences.from_settings(settings)
+        self._limits = TransferLimits()
+        self._preferences = Preferences.from_settings(settings)
         self.totals = TransferTotals()
         self.stats: dict[str, int] = {}
         self.vpn = VpnGuard(self)
         self.disk = DiskGuard(self)
+        self._tls: ssl.SSLContext | None = None  # while the WebUI's use_https is on
         self.https_failed = ""  # why the WebUI's use_https could not apply at start
-        self.webapi = QbittorrentApi(self)
         self._session: TorrentSession | None = None
         self._alert_pipe: tuple[int, int] | None = None
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="resume-writer")
@@ -118,8 +126,6 @@ class TorrentsController(Controller):
         self._ticker: asyncio.Task[None] | None = None
         self._applied_rates: tuple[int, int] | None = None
         self._scheduled: bool | None = None  # what the schedule wanted at the last look
-        if settings.qbittorrent_password:
-            SecretFilter.register(settings.qbittorrent_password)
 
     # ----- life cycle
 
@@ -135,6 +141,31 @@ class TorrentsController(Controller):
     def roots(self) -> list[Path]:
         """Every folder torrents may write to, the download folder first."""
         return self.folders.roots
+
+    @property
+    def folders(self) -> Folders:
+        """The folders torrents may write to, and the check every path goes through."""
+        return self._folders
+
+    @property
+    def preferences(self) -> Preferences:
+        """What a client changed at run time (over the add-on's options), in force now."""
+        return self._preferences
+
+    @property
+    def limits(self) -> TransferLimits:
+        """The global and alternative limits, the alternative mode and its schedule."""
+        return self._limits
+
+    @property
+    def categories(self) -> Mapping[str, Category]:
+        """Every category by name."""
+        return self._categories
+
+    @property
+    def tls(self) -> ssl.SSLContext | None:
+        """The TLS context the API server serves the WebUI with while use_https is on."""
+        return self._tls
 
     def _config(self) -> SessionConfig:
         settings = self.engine.settings
@@ -165,13 +196,13 @@ class TorrentsController(Controller):
         clean_marker = self.folder / "clean-shutdown"
         clean = clean_marker.exists()
         clean_marker.unlink(missing_ok=True)
-        self.limits = TransferLimits.load(self.folder / "transfer.json", settings)
+        self._limits = TransferLimits.load(self.folder / "transfer.json", settings)
         if settings.alt_schedule:
             self.limits.alt_schedule = AltSchedule.from_settings(settings)
         self._scheduled = self.limits.scheduled(datetime.now().astimezone())
         if self._scheduled is not None:  # at start the schedule decides, as in qBittorrent
             self.limits.alt_mode = self._scheduled
-        self.preferences = Preferences.load(self.folder / "preferences.json", settings)
+        self._preferences = Preferences.load(self.folder / "preferences.json", settings)
         self._serve_https()
         self.totals = TransferTotals.load(self.folder / "totals.json")
         self.tags = set(_read_json(self.folder / "tags.json", []))
@@ -182,7 +213,7 @@ class TorrentsController(Controller):
         asyncio.get_running_loop().add_reader(read_fd, self._on_alert_signal)
         self.vpn.watch()
         async with self.engine.database.session() as db:
-            self.categories = {
+            self._categories = {
                 row.name: Category(row.save_path, row.download_path_enabled, row.download_path)
                 for row in await db.scalars(select(CategoryRecord))
             }
@@ -313,10 +344,6 @@ class TorrentsController(Controller):
         https = [self.https_failed] if self.https_failed else []
         return [*self.vpn.problems(), *self.disk.problems(), *https]
 
-    def http_routes(self) -> list[web.RouteDef]:
-        """Return the qBittorrent WebAPI v2 compatibility layer."""
-        return self.webapi.routes()
-
     # ----- reading
 
     def views(self) -> list[TorrentView]:
@@ -335,10 +362,19 @@ class TorrentsController(Controller):
             self.refused.get(info_hash, ""),
         )
 
+    def hashes(self) -> list[str]:
+        """Every torrent's hash, in the order they were added."""
+        return list(self.records)
+
+    def resolve(self, spelling: str) -> str | None:
+        """Return the canonical hash of a torrent for any spelling of its hash, else None."""
+        found = self._session.resolve(spelling) if self._session else None
+        return found if found in self.records else None
+
     def find(self, info_hash: str) -> str:
         """Return the canonical hash for any spelling, or NotFound."""
-        found = self._session.resolve(info_hash) if self._session else None
-        if found is None or found not in self.records:
+        found = self.resolve(info_hash)
+        if found is None:
             msg = f"no torrent with hash {info_hash}"
             raise NotFound(msg)
         return found
@@ -348,6 +384,91 @@ class TorrentsController(Controller):
         found = self.find(info_hash)
         self.snapshots[found] = self.session.snapshot(found)
         return self._view(found)
+
+    def record(self, info_hash: str) -> TorrentRecord:
+        """Return a torrent's stored options, to read (update, stop, start... change them)."""
+        return self.records[info_hash]
+
+    def revision(self, info_hash: str) -> int:
+        """Return a number that changes with the torrent's record or trackers (0: none yet)."""
+        return self.revisions.get(info_hash, 0)
+
+    def finished(self, info_hash: str) -> bool:
+        """Whether the torrent has every piece it wants, as of its latest status."""
+        return self.snapshots[info_hash].finished
+
+    def known_tags(self) -> list[str]:
+        """Every tag created or given to a torrent, sorted."""
+        return sorted(self.tags)
+
+    def statistics(self) -> SessionStatistics:
+        """Say what the session moved, this run and in all, its DHT nodes, peers, connection."""
+        stats = self.stats
+        all_time_downloaded, all_time_uploaded = self.totals.all_time(stats)
+        if not self.vpn.up or not self.session.listening():
+            connection: Literal["connected", "firewalled", "disconnected"] = "disconnected"
+        else:
+            connection = "connected" if stats.get("net.has_incoming_connections") else "firewalled"
+        return SessionStatistics(
+            downloaded=stats.get("net.recv_payload_bytes", 0),
+            uploaded=stats.get("net.sent_payload_bytes", 0),
+            all_time_downloaded=all_time_downloaded,
+            all_time_uploaded=all_time_uploaded,
+            dht_nodes=stats.get("dht.dht_nodes", 0),
+            peers=stats.get("peer.num_peers_connected", 0),
+            connection=connection,
+        )
+
+    # ----- what libtorrent knows of one torrent (by its canonical hash)
+
+    def metadata(self, info_hash: str) -> TorrentMeta:
+        """Its info-hashes, size, pieces, creator, comment and private flag."""
+        return self.session.metadata(info_hash)
+
+    def magnet(self, info_hash: str) -> str:
+        """Its magnet link, with its trackers."""
+        return self.session.magnet(info_hash)
+
+    def trackers(self, info_hash: str) -> list[TrackerEntry]:
+        """Its trackers with their tiers and what each answered."""
+        return self.session.trackers(info_hash)
+
+    def web_seeds(self, info_hash: str) -> list[str]:
+        """Its web seeds' URLs."""
+        return self.session.web_seeds(info_hash)
+
+    def files(self, info_hash: str) -> list[FileEntry]:
+        """Its files (pad files left out) with progress, priority and pieces."""
+        return self.session.files(info_hash)
+
+    def piece_hashes(self, info_hash: str) -> list[str]:
+        """Each piece's hash in hex."""
+        return self.session.piece_hashes(info_hash)
+
+    def piece_states(self, info_hash: str) -> list[int]:
+        """Each piece: 0 missing, 1 downloading, 2 have."""
+        return self.session.piece_states(info_hash)
+
+    def export(self, info_hash: str) -> bytes | None:
+        """Its .torrent file (None until the metadata is there)."""
+        return self.session.export(info_hash)
+
+    def peers(self, info_hash: str) -> list[PeerEntry]:
+        """List the peers it is connected to."""
+        return self.session.peers(info_hash)
+
+    def connect_peer(self, info_hash: str, host: str, port: int) -> bool:
+        """Connect it to a peer by IP address and port; whether libtorrent took it."""
+        return self.session.connect_peer(info_hash, host, port)
+
+    @staticmethod
+    def is_torrent_file(data: bytes) -> bool:
+        """Whether data is a .torrent file libtorrent can read."""
+        try:
+            read_torrent(data)
+        except TorrentDataError:
+            return False
+        return True
 
     # ----- adding
 
@@ -498,7 +619,7 @@ class TorrentsController(Controller):
                     download_path=download_path,
                 )
             )
-        self.categories[name] = Category(save_path, download_path_enabled, download_path)
+        self._categories[name] = Category(save_path, download_path_enabled, download_path)
         for info_hash, record in self.records.items():
             if record.auto_tmm and record.category == name:
                 await self._follow_category(info_hash)
@@ -508,7 +629,7 @@ class TorrentsController(Controller):
         async with self.engine.database.session() as db, db.begin():
             await db.execute(delete(CategoryRecord).where(CategoryRecord.name.in_(names)))
         for name in names:
-            self.categories.pop(name, None)
+            self._categories.pop(name, None)
         for record in self.records.values():
             if record.category in names:
                 record.category = ""
@@ -647,7 +768,7 @@ class TorrentsController(Controller):
             if address is None:
                 msg = f"invalid peer {peer!r}: expected ip:port"
                 raise InvalidInput(msg)
-            added += self.session.connect_peer(info_hash, *address)
+            added += self.connect_peer(info_hash, *address)
         return added
 
     async def rename(self, info_hash: str, name: str) -> None:
@@ -771,7 +892,7 @@ class TorrentsController(Controller):
     async def set_limits(self, limits: TransferLimits) -> None:
         """Change the global limits and the alternative mode; kept first, then applied."""
         await asyncio.to_thread(limits.save, self.folder / "transfer.json")
-        self.limits = limits
+        self._limits = limits
         self._apply_rates()
 
     async def set_preferences(
@@ -796,9 +917,9 @@ class TorrentsController(Controller):
         await asyncio.to_thread(
             preferences.save, self.folder / "preferences.json", self.engine.settings
         )
-        self.preferences = preferences
+        self._preferences = preferences
         if https:
-            self.engine.api.tls = tls
+            self._tls = tls
             self.https_failed = ""
         self.session.configure(self._config())
         self.session.ban(preferences.banned_ips)
@@ -921,7 +1042,7 @@ class TorrentsController(Controller):
     @api_command("torrents/files", path="/torrents/{info_hash}/files")
     async def files_command(self, info_hash: InfoHash) -> list[FileInfo]:
         """List a torrent's files with their progress and priority (none until metadata)."""
-        return [FileInfo.of(entry) for entry in self.session.files(self.find(info_hash))]
+        return [FileInfo.of(entry) for entry in self.files(self.find(info_hash))]
 
     @api_command("torrents/file_priority", method="POST", path="/torrents/{info_hash}/files")
     async def file_priority_command(
@@ -1107,9 +1228,7 @@ class TorrentsController(Controller):
         if not preferences.use_https:
             return
         try:
-            self.engine.api.tls = server_context(
-                preferences.https_cert_path, preferences.https_key_path
-            )
+            self._tls = server_context(preferences.https_cert_path, preferences.https_key_path)
         except InvalidInput as err:  # the files changed since: HTTP only, said in /health
             self.https_failed = str(err)
             _LOGGER.warning("%s", err)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from datetime import datetime  # noqa: TC003 - pydantic reads the annotations at runtime
 from typing import TYPE_CHECKING, Annotated, Literal
@@ -234,3 +235,20 @@ class TorrentView:
             completed_on=record.completed_on,
             error=self.error,
         )
+
+
+def parse_peer(text: str) -> tuple[str, int] | None:
+    """Read `ip:port` or `[ipv6]:port` as qBittorrent does (no host names), else None."""
+    host, separator, port = text.strip().rpartition(":")
+    if not separator or not port.isascii() or not port.isdigit():
+        return None
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    elif ":" in host:
+        return None
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    number = int(port)
+    return (str(address), number) if 0 < number < 65536 else None  # noqa: PLR2004 - TCP ports

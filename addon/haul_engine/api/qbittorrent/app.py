@@ -17,9 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from haul_engine.errors import InvalidInput
-from haul_engine.torrents.transfer import AltSchedule
-from haul_engine.torrents.webapi.params import (
+from haul_engine.api.qbittorrent.params import (
     ApiError,
     Params,
     Scope,
@@ -27,6 +25,8 @@ from haul_engine.torrents.webapi.params import (
     bad_params,
     invalid,
 )
+from haul_engine.errors import InvalidInput
+from haul_engine.torrents.transfer import AltSchedule
 
 APP_VERSION = "v5.0.0"
 WEBAPI_VERSION = "2.11.2"
@@ -130,8 +130,7 @@ class AppApi(Scope):
     @action("preferences")
     async def preferences(self, _params: Params) -> dict[str, Any]:
         """Return the preferences: Haul's own values, fixed ones for what Haul does not have."""
-        torrents = self.torrents
-        settings = torrents.engine.settings
+        torrents, settings = self.torrents, self.settings
         preferences = torrents.preferences
         limits = torrents.limits
         schedule = limits.alt_schedule

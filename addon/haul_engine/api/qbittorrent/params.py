@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
     from multidict import MultiDict
 
+    from haul_engine.settings import Settings
     from haul_engine.torrents.controller import TorrentsController
 
 type Handler = Callable[[Params], Awaitable[object]]
@@ -129,9 +130,10 @@ def action[F: Callable[..., Any]](*names: str, changes: bool = False) -> Callabl
 class Scope:
     """One part of the WebAPI (app/, torrents/, ...) serving the torrents controller."""
 
-    def __init__(self, torrents: TorrentsController) -> None:
-        """Serve the given controller."""
+    def __init__(self, torrents: TorrentsController, settings: Settings) -> None:
+        """Serve the given controller, with the engine's settings."""
         self.torrents = torrents
+        self.settings = settings
 
     def endpoints(self) -> Endpoints:
         """Every action of the scope with its handler."""
