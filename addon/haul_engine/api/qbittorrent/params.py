@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 type Handler = Callable[[Params], Awaitable[object]]
 type Endpoints = dict[str, tuple[Handler, bool]]  # action -> (handler, changes something)
 
-_INTEGER = re.compile(r"^[+-]?\d{1,19}$")
+_INTEGER = re.compile(r"^[+-]?[0-9]{1,19}$")
 INT32 = 2**31 - 1
 
 
@@ -102,8 +102,17 @@ class Params:
         raw = self.text(key).strip()
         if not raw:
             return default
-        if not _INTEGER.match(raw) or not low <= int(raw) <= high:
+        number = self.whole_number(raw)
+        if number is None or not low <= number <= high:
             raise invalid(key)
+        return number
+
+    @staticmethod
+    def whole_number(text: str) -> int | None:
+        """Read text as Qt's toInt does (ASCII digits, a sign, 32 bits), else None."""
+        raw = text.strip()
+        if not _INTEGER.match(raw) or not -INT32 - 1 <= int(raw) <= INT32:
+            return None
         return int(raw)
 
     def ids(self, key: str) -> list[str]:

@@ -223,13 +223,14 @@ class TorrentsApi(Scope):
         if "indexes" in params:
             indexes = []
             for text in params.text("indexes").split("|"):
-                if not text.strip().isdigit():
+                index = params.whole_number(text)
+                if index is None or index < 0:
                     msg = f'"{text}" is not a valid file index.'
                     raise conflict(msg)
-                if int(text) >= len(entries):
+                if index >= len(entries):
                     msg = f"Index {text} is out of bounds."
                     raise conflict(msg)
-                indexes.append(int(text))
+                indexes.append(index)
         finished = self.torrents.finished(info_hash)
         files = []
         for index in indexes:

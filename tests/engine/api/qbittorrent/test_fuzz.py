@@ -53,6 +53,8 @@ HOSTILE = [
     "../../etc", "/etc", "/etc/passwd", "tv", "a|b|", "|", "\n", "🙂", "\ud800", "%00",
     "127.0.0.1:\u00b2", "999.999.1.1:80", "[zz]:80", "[::1]:6881", "127.0.0.1:6881",
     '{"dht": "x"}', '{"listen_port": 99999999}', '{"temp_path": "/etc"}', "[]", "{", "null",
+    '{"scheduler_days": [1]}', '{"encryption": {}}', "[" * 2000, "7" * 5000, "\u00b2",
+    '{"schedule_from_hour": 1e20, "schedule_from_min": 0}',
     "magnet:?xt=urn:btih:zz", f"magnet:?xt=urn:btih:{HASH}", "http://127.0.0.1:9/x",
     "Original", "NoSubfolder", "x" * 5000,
 ]  # fmt: skip
