@@ -103,6 +103,7 @@ class TorrentsController(Controller):
         self.snapshots: dict[str, Snapshot] = {}
         self.paths: dict[str, list[str]] = {}
         self.refused: dict[str, str] = {}
+        self._resumed: set[str] = set()  # restored at start: libtorrent checks their resume data
         # a torrent's revision changes with its record: from one counter, so that a torrent
         # removed and added again never meets what was kept of its former self
         self.revisions: dict[str, int] = {}
@@ -262,6 +263,7 @@ class TorrentsController(Controller):
             request.recheck = True
             info_hash = self.session.add(request, check)
         self._track(record, info_hash)
+        self._resumed.add(info_hash)
         if problem:
             self._refuse(info_hash, problem)
         elif self.paths[info_hash]:
@@ -360,6 +362,7 @@ class TorrentsController(Controller):
             info_hash in self.disk.held,
             self.paths[info_hash],
             self.refused.get(info_hash, ""),
+            resumed=info_hash in self._resumed,
         )
 
     def hashes(self) -> list[str]:
@@ -729,6 +732,7 @@ class TorrentsController(Controller):
             self.revisions.pop(info_hash, None)
             self.disk.held.discard(info_hash)
             self.refused.pop(info_hash, None)
+            self._resumed.discard(info_hash)
             self._progress_sent.pop(info_hash, None)
             resume_path = self.resume_folder / f"{info_hash}.fastresume"
             self._writer.submit(resume_path.unlink, missing_ok=True)

@@ -118,6 +118,7 @@ class TorrentView:
     held: bool
     paths: list[str]
     problem: str = ""
+    resumed: bool = False  # restored at start, not added in this run
 
     @property
     def name(self) -> str:
@@ -129,7 +130,9 @@ class TorrentView:
     def state(self) -> str:  # noqa: PLR0911 - qBittorrent's state table, in its order
         """The qBittorrent state string (see the contract's state table)."""
         status = self.status
-        if status.state == "checking_resume_data":
+        # libtorrent's first status of every new handle; qBittorrent lists a torrent only once it
+        # is loaded, so only one resumed at start is seen so
+        if status.state == "checking_resume_data" and self.resumed:
             return "checkingResumeData"
         if status.moving:
             return "moving"
