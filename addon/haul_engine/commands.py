@@ -28,6 +28,28 @@ _JSON_TYPES = {
 
 
 @dataclass(frozen=True, slots=True)
+class ExactlyOne:
+    """A rule across arguments: exactly one of them is given (present and not null)."""
+
+    names: tuple[str, ...]
+
+    def problem(self, values: Mapping[str, Any]) -> str | None:
+        """Say how the validated arguments break the rule, or None."""
+        if sum(values.get(name) is not None for name in self.names) == 1:
+            return None
+        return f"give exactly one of {', '.join(self.names[:-1])} or {self.names[-1]}"
+
+    def schema(self) -> dict[str, Any]:
+        """State the rule in JSON Schema, for the request body."""
+        return {
+            "oneOf": [
+                {"required": [name], "properties": {name: {"not": {"type": "null"}}}}
+                for name in self.names
+            ]
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class CommandSpec:
     """How a command is reached: its WebSocket name and its REST method and path."""
 
@@ -35,15 +57,25 @@ class CommandSpec:
     method: HttpMethod
     path: str
     auth: bool = True
+    rules: tuple[ExactlyOne, ...] = ()
 
 
 def api_command[F: Callable[..., Awaitable[Any]]](
-    name: str, *, method: HttpMethod = "GET", path: str | None = None, auth: bool = True
+    name: str,
+    *,
+    method: HttpMethod = "GET",
+    path: str | None = None,
+    auth: bool = True,
+    rules: tuple[ExactlyOne, ...] = (),
 ) -> Callable[[F], F]:
-    """Mark a controller method as a command; path is relative to /api/v1."""
+    """Mark a controller method as a command; path is relative to /api/v1.
+
+    rules are checked across the arguments (after each is valid) and stated in the OpenAPI
+    document's request body.
+    """
 
     def mark(function: F) -> F:
-        setattr(function, _MARK, CommandSpec(name, method, path or f"/{name}", auth))
+        setattr(function, _MARK, CommandSpec(name, method, path or f"/{name}", auth, rules))
         return function
 
     return mark
@@ -58,6 +90,7 @@ class Command:
     args_model: type[BaseModel]
     result: TypeAdapter[Any]
     summary: str
+    description: str  # the rest of the docstring: what the schema cannot say
     arg_types: Mapping[str, frozenset[str]]  # the JSON types each argument takes
 
     @property
@@ -94,6 +127,9 @@ class Command:
             if problem:
                 msg = f"{name}: {problem}"
                 raise InvalidInput(msg)
+        for rule in self.spec.rules:
+            if problem := rule.problem(values):
+                raise InvalidInput(problem)
         result = await self.handler(**values)
         return self.result.dump_python(result, mode="json")
 
@@ -124,14 +160,16 @@ class CommandRegistry:
             fields[name] = (hints[name], default)
         model_name = "".join(part.title() for part in re.split(r"[/_]", spec.name)) + "Args"
         args_model = create_model(model_name, __config__=ConfigDict(extra="forbid"), **fields)
-        summary = (inspect.getdoc(handler) or spec.name).splitlines()[0]
+        summary, _, description = (inspect.getdoc(handler) or spec.name).partition("\n")
         result = TypeAdapter(hints.get("return", Any))
         schema = args_model.model_json_schema()
         arg_types = {
             name: _json_types(field, schema.get("$defs", {}))
             for name, field in schema["properties"].items()
         }
-        self.commands[spec.name] = Command(spec, handler, args_model, result, summary, arg_types)
+        self.commands[spec.name] = Command(
+            spec, handler, args_model, result, summary, description.strip(), arg_types
+        )
 
     async def call(self, name: str, args: Mapping[str, Any]) -> Any:  # noqa: ANN401 - any JSON value
         """Run a command by name."""

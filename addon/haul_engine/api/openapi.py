@@ -93,15 +93,18 @@ def openapi_document(registry: CommandRegistry, prefix: str) -> dict[str, Any]:
 
 
 def _operation(command: Command, schemas: dict[str, Any]) -> dict[str, Any]:
-    """One operation object; nested models are hoisted into components.schemas."""
-    args = _hoist(
-        command.args_model.model_json_schema(ref_template=REF_TEMPLATE, schema_generator=_Schemas),
-        schemas,
-    )
+    """One operation object; nested models are hoisted into components.schemas.
+
+    A model both read and answered is described as it is read (what an answer holds obeys it too).
+    """
     result = _hoist(
         command.result.json_schema(
             mode="serialization", ref_template=REF_TEMPLATE, schema_generator=_Schemas
         ),
+        schemas,
+    )
+    args = _hoist(
+        command.args_model.model_json_schema(ref_template=REF_TEMPLATE, schema_generator=_Schemas),
         schemas,
     )
     properties: dict[str, Any] = args.get("properties", {})
@@ -116,6 +119,7 @@ def _operation(command: Command, schemas: dict[str, Any]) -> dict[str, Any]:
     operation: dict[str, Any] = {
         "operationId": command.spec.name.replace("/", "_"),
         "summary": command.summary,
+        **({"description": command.description} if command.description else {}),
         "x-websocket-command": command.spec.name,
         "responses": {
             "200": {"description": "OK", "content": {"application/json": {"schema": result}}},
@@ -131,8 +135,10 @@ def _operation(command: Command, schemas: dict[str, Any]) -> dict[str, Any]:
             "required": sorted(required & rest.keys()),
             "additionalProperties": False,
         }
+        if command.spec.rules:
+            body["allOf"] = [rule.schema() for rule in command.spec.rules]
         operation["requestBody"] = {
-            "required": bool(required & rest.keys()),
+            "required": bool(required & rest.keys() or command.spec.rules),
             "content": {"application/json": {"schema": body}},
         }
     else:

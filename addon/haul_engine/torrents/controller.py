@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import Field, ValidationError
 from sqlalchemy import delete, select
 
-from haul_engine.commands import api_command
+from haul_engine.commands import ExactlyOne, api_command
 from haul_engine.controller import Controller
 from haul_engine.errors import Conflict, InvalidInput, NotFound
 from haul_engine.events import EventName
@@ -82,7 +82,8 @@ TOTALS_SAVE_SECONDS = 60.0
 PROGRESS_EVENT_SECONDS = 2.0
 SHUTDOWN_SAVE_SECONDS = 5.0
 InfoHash = Annotated[str, Field(pattern=r"^[0-9a-fA-F]{40}([0-9a-fA-F]{24})?$")]
-PeerAddress = Annotated[str, Field(pattern=r"^[^\s:]+:\d{1,5}$")]
+PeerAddress = Annotated[str, Field(pattern=r"^[^ \t\n\r\f\v:\x00]+:[0-9]{1,5}$")]
+Source = Annotated[str, Field(min_length=1)]
 
 
 class TorrentsController(Controller):
@@ -953,13 +954,18 @@ class TorrentsController(Controller):
             if category is None or view.record.category == category
         ]
 
-    @api_command("torrents/add", method="POST", path="/torrents")
+    @api_command(
+        "torrents/add",
+        method="POST",
+        path="/torrents",
+        rules=(ExactlyOne(("magnet", "url", "torrent_base64")),),
+    )
     async def add_command(  # noqa: PLR0913 - every parameter is a field of the API
         self,
         *,
-        magnet: str = "",
-        url: str = "",
-        torrent_base64: str = "",
+        magnet: Source | None = None,
+        url: Source | None = None,
+        torrent_base64: Source | None = None,
         category: str = "",
         tags: list[str] | None = None,
         save_path: str = "",
@@ -972,11 +978,7 @@ class TorrentsController(Controller):
         request_id: str | None = None,
     ) -> TorrentInfo:
         """Add a torrent from exactly one of magnet, url or torrent_base64 (a .torrent file)."""
-        given = [source for source in (magnet, url, torrent_base64) if source]
-        if len(given) != 1:
-            msg = "give exactly one of magnet, url or torrent_base64"
-            raise InvalidInput(msg)
-        source: str | bytes = magnet or url
+        source: str | bytes = magnet or url or ""
         if torrent_base64:
             if len(torrent_base64) > MAX_TORRENT_BYTES * 4 // 3 + 4:
                 msg = f"the .torrent file is larger than {MAX_TORRENT_BYTES // 1024 // 1024} MiB"
@@ -1040,7 +1042,10 @@ class TorrentsController(Controller):
 
     @api_command("torrents/peers", method="POST", path="/torrents/{info_hash}/peers")
     async def peers_command(self, info_hash: InfoHash, peers: list[PeerAddress]) -> None:
-        """Connect a torrent to peers (ip:port), for swarms without trackers or DHT."""
+        """Connect a torrent to peers, for swarms without trackers or DHT.
+
+        Each peer is an IP address with its port: `1.2.3.4:6881` or `[::1]:6881` (else 400).
+        """
         self.connect_peers(self.find(info_hash), peers)
 
     @api_command("torrents/files", path="/torrents/{info_hash}/files")
