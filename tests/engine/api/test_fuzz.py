@@ -53,7 +53,8 @@ SEMANTIC_400 = {
 PORT = free_port()
 TOKEN = secrets.token_urlsafe(32)
 # Bounded for two busy cores: a fixed number of examples per operation, no shrinking, a fixed
-# seed. The stateful phase is off: its chains mostly repeat what the phases before covered.
+# seed. The stateful phase is off: the document declares no links between operations (the CLI
+# infers some from answers; `schemathesis run` over the served document covers it).
 CONFIG = SchemathesisConfig.from_dict(
     {
         "seed": 20261121,
