@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
-    from aiohttp import web
-
     from haul_engine.engine import Engine
 
 
@@ -31,8 +29,4 @@ class Controller:
 
     def problems(self) -> list[str]:
         """Say what makes the engine degraded right now."""
-        return []
-
-    def http_routes(self) -> list[web.RouteDef]:
-        """Routes outside the command registry (the qBittorrent-compatible API)."""
         return []

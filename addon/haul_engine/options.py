@@ -61,7 +61,11 @@ class OptionsController(Controller):
     async def set(
         self, auto_pick_hours: Hours | None = None, default_profile: str | None = None
     ) -> EngineOptions:
-        """Change the options given; the default profile must exist (stored by its id)."""
+        """Change the options given.
+
+        default_profile names an existing quality profile, by id or name (else 400); it is
+        stored by its id.
+        """
         changes: dict[str, float | str] = {}
         if auto_pick_hours is not None:
             changes["auto_pick_hours"] = auto_pick_hours

@@ -14,7 +14,8 @@ if TYPE_CHECKING:
 
 # engine error codes that mean the caller asked for something wrong, not that something broke
 CALLER_ERRORS = {"not_found": "not_found", "invalid_input": "rejected", "conflict": "rejected"}
-MISSING_ROUTE = "404"
+# the engine lacks the command: no such route or method (an older engine answered a bare 404)
+MISSING_ROUTE = {"unknown_route", "method_not_allowed", "404"}
 
 
 async def call_engine(
@@ -25,7 +26,7 @@ async def call_engine(
         return await client.request(method, path, body)
     except HaulCommandError as err:
         placeholders = {"error": str(err).split(": ", 1)[-1], "command": f"{method} {path}"}
-        if err.code == MISSING_ROUTE:
+        if err.code in MISSING_ROUTE:
             raise HomeAssistantError(
                 translation_domain=DOMAIN,
                 translation_key="unsupported",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import inspect
 import json
 import subprocess
 import sys
@@ -10,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from haul_engine.torrents.controller import TorrentsController
+
 ENGINE = Path(__file__).resolve().parents[2] / "addon" / "haul_engine"
-# capabilities that know no web layer (the torrents package's qBittorrent layer is still its own)
+# capabilities that know no web layer
 CONTROLLER_PACKAGES = (
     "arr",
     "connectors",
@@ -20,23 +23,33 @@ CONTROLLER_PACKAGES = (
     "mediaservers",
     "releases",
     "requests",
+    "torrents",
 )
+QBITTORRENT_ADAPTER = ENGINE / "api" / "qbittorrent"
 CONNECTOR_KINDS = (
     "haul_engine.arr.kinds", "haul_engine.indexers.kinds", "haul_engine.mediaservers.kinds",
     "haul_engine.requests.overseerr",
 )  # fmt: skip
 
 
-def _imports(path: Path) -> set[str]:
-    """Every module a file imports (at run time or for typing)."""
+def _imports(path: Path, *, typing: bool = True) -> set[str]:
+    """Every module a file imports at run time, and for typing unless typing is False."""
+    tree = ast.parse(path.read_text())
+    if not typing:
+        tree.body = [node for node in tree.body if not _typing_only(node)]
     names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+    for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:
             names.add(node.module)
             names.update(f"{node.module}.{alias.name}" for alias in node.names)
     return names
+
+
+def _typing_only(node: ast.stmt) -> bool:
+    """Whether a statement is an `if TYPE_CHECKING:` block."""
+    return isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING"
 
 
 def _loaded_by(module: str) -> set[str]:
@@ -78,7 +91,7 @@ def test_only_the_engine_opens_http_sessions() -> None:
     """Every outbound client uses the Engine's session (haul_engine/http.py makes it)."""
     makers = []
     for path in sorted(ENGINE.rglob("*.py")):
-        if path.name == "http.py" or "torrents" in path.parts:
+        if path.name == "http.py":
             continue
         for node in ast.walk(ast.parse(path.read_text())):
             called = node.func if isinstance(node, ast.Call) else None
@@ -86,3 +99,27 @@ def test_only_the_engine_opens_http_sessions() -> None:
             if name in {"ClientSession", "TCPConnector"}:
                 makers.append(f"{path.relative_to(ENGINE)}:{node.lineno}")
     assert makers == []
+
+
+def test_the_qbittorrent_adapter_reaches_torrents_through_methods() -> None:
+    """api/qbittorrent calls the controller's methods and properties: no state, no libtorrent."""
+    public = {
+        name
+        for name, member in inspect.getmembers(TorrentsController)
+        if not name.startswith("_") and (callable(member) or isinstance(member, property))
+    }
+    reached = set()
+    for path in sorted(QBITTORRENT_ADAPTER.rglob("*.py")):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            owner = node.value if isinstance(node, ast.Attribute) else None
+            if getattr(owner, "id", getattr(owner, "attr", None)) == "torrents":
+                reached.add(node.attr)  # type: ignore[union-attr]
+        session = {
+            name
+            for name in _imports(path, typing=False)
+            if name.startswith("haul_engine.torrents.session")
+        }
+        assert not session, f"{path.relative_to(ENGINE)} imports {sorted(session)}"
+    assert reached, "no call of the controller found"
+    assert reached <= public, sorted(reached - public)

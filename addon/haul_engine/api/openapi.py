@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 
 from haul_engine import __version__
+from haul_engine.commands import INT64
 
 if TYPE_CHECKING:
     from pydantic_core import core_schema
@@ -14,6 +15,12 @@ if TYPE_CHECKING:
     from haul_engine.commands import Command, CommandRegistry
 
 BODY_METHODS = {"POST", "PUT", "PATCH"}
+NO_NUL = "^[^\\x00]*$"
+# HH:MM[:SS[.fraction]] with an optional offset: what pydantic reads as a time of day
+TIME_OF_DAY = (
+    r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.,][0-9]+)?)?"
+    r"([Zz]|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?$"
+)
 REF_TEMPLATE = "#/components/schemas/{model}"
 ERROR_SCHEMA = {
     "type": "object",
@@ -29,11 +36,32 @@ ERROR_SCHEMA = {
 
 
 class _Schemas(GenerateJsonSchema):
-    """Pydantic's JSON Schemas, with times described as they are written."""
+    """Pydantic's JSON Schemas, saying what the engine refuses beyond a field's own rules.
+
+    Every argument's integer holds in 64 bits and its text has no NUL (what any database
+    column holds; `commands` refuses the rest), and times read as pydantic reads them.
+    """
+
+    def int_schema(self, schema: core_schema.IntSchema) -> JsonSchemaValue:
+        """Describe an integer; an argument's holds in 64 bits."""
+        json_schema = super().int_schema(schema)
+        if self.mode == "validation":
+            if not {"minimum", "exclusiveMinimum"} & json_schema.keys():
+                json_schema["minimum"] = INT64.start
+            if not {"maximum", "exclusiveMaximum"} & json_schema.keys():
+                json_schema["maximum"] = INT64.stop - 1
+        return json_schema
+
+    def str_schema(self, schema: core_schema.StringSchema) -> JsonSchemaValue:
+        """Describe a string; an argument's has no NUL (a pattern of its own must refuse it)."""
+        json_schema = super().str_schema(schema)
+        if self.mode == "validation" and "pattern" not in json_schema:
+            json_schema["pattern"] = NO_NUL
+        return json_schema
 
     def time_schema(self, schema: core_schema.TimeSchema) -> JsonSchemaValue:  # noqa: ARG002
         """Describe a time of day by pattern: format "time" demands an offset naive times lack."""
-        return {"type": "string", "pattern": r"^\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$"}
+        return {"type": "string", "pattern": TIME_OF_DAY}
 
 
 def openapi_document(registry: CommandRegistry, prefix: str) -> dict[str, Any]:
@@ -65,15 +93,18 @@ def openapi_document(registry: CommandRegistry, prefix: str) -> dict[str, Any]:
 
 
 def _operation(command: Command, schemas: dict[str, Any]) -> dict[str, Any]:
-    """One operation object; nested models are hoisted into components.schemas."""
-    args = _hoist(
-        command.args_model.model_json_schema(ref_template=REF_TEMPLATE, schema_generator=_Schemas),
-        schemas,
-    )
+    """One operation object; nested models are hoisted into components.schemas.
+
+    A model both read and answered is described as it is read (what an answer holds obeys it too).
+    """
     result = _hoist(
         command.result.json_schema(
             mode="serialization", ref_template=REF_TEMPLATE, schema_generator=_Schemas
         ),
+        schemas,
+    )
+    args = _hoist(
+        command.args_model.model_json_schema(ref_template=REF_TEMPLATE, schema_generator=_Schemas),
         schemas,
     )
     properties: dict[str, Any] = args.get("properties", {})
@@ -88,6 +119,7 @@ def _operation(command: Command, schemas: dict[str, Any]) -> dict[str, Any]:
     operation: dict[str, Any] = {
         "operationId": command.spec.name.replace("/", "_"),
         "summary": command.summary,
+        **({"description": command.description} if command.description else {}),
         "x-websocket-command": command.spec.name,
         "responses": {
             "200": {"description": "OK", "content": {"application/json": {"schema": result}}},
@@ -103,8 +135,10 @@ def _operation(command: Command, schemas: dict[str, Any]) -> dict[str, Any]:
             "required": sorted(required & rest.keys()),
             "additionalProperties": False,
         }
+        if command.spec.rules:
+            body["allOf"] = [rule.schema() for rule in command.spec.rules]
         operation["requestBody"] = {
-            "required": bool(required & rest.keys()),
+            "required": bool(required & rest.keys() or command.spec.rules),
             "content": {"application/json": {"schema": body}},
         }
     else:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import logging
+from http import HTTPStatus
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -11,12 +11,13 @@ from aiohttp import web
 
 from haul_engine import __version__
 from haul_engine.api.auth import bearer, token_matches
-from haul_engine.api.jsonio import error_response, json_response, loads
+from haul_engine.api.jsonio import error_response, json_response, read_json, text_value
 from haul_engine.api.openapi import openapi_document
+from haul_engine.api.qbittorrent import QbittorrentApi
 from haul_engine.api.tls import DualProtocolSite
 from haul_engine.api.webhooks import webhook_routes
 from haul_engine.api.websocket import WebSocketHandler
-from haul_engine.errors import EngineError
+from haul_engine.errors import EngineError, InvalidInput
 
 if TYPE_CHECKING:
     import ssl
@@ -30,6 +31,13 @@ API_PREFIX = "/api/v1"
 WEBUI = "/api/v2"  # qBittorrent's WebAPI
 MAX_BODY = 16 * 1024 * 1024
 INDEX_PAGE = Path(__file__).parent / "static" / "index.html"
+# the codes of aiohttp's own errors (a route or method the engine lacks: Home Assistant tells
+# an engine too old for a command apart from a missing object)
+HTTP_ERROR_CODES: dict[int, str] = {
+    HTTPStatus.NOT_FOUND: "unknown_route",
+    HTTPStatus.METHOD_NOT_ALLOWED: "method_not_allowed",
+    HTTPStatus.REQUEST_ENTITY_TOO_LARGE: "too_large",
+}
 Handler = Any
 
 
@@ -41,13 +49,14 @@ class ApiServer:
         self.engine = engine
         self._runner: web.AppRunner | None = None
         self.websockets = WebSocketHandler(engine)
+        self.qbittorrent = QbittorrentApi(engine)
         self._index_page = INDEX_PAGE.read_bytes()
-        # the TLS connections' context while the WebUI's use_https is on (set by the torrents)
-        self.tls: ssl.SSLContext | None = None
 
     def build_app(self) -> web.Application:
         """Assemble every route."""
-        app = web.Application(client_max_size=MAX_BODY, middlewares=[self._https_redirect])
+        app = web.Application(
+            client_max_size=MAX_BODY, middlewares=[json_errors, self._https_redirect]
+        )
         app.router.add_get("/", self._index)
         app.router.add_get("/health", self._health)
         app.router.add_get(f"{API_PREFIX}/openapi.json", self._openapi)
@@ -57,8 +66,7 @@ class ApiServer:
                 command.spec.method, API_PREFIX + command.spec.path, self._rest_handler(command)
             )
         app.router.add_routes(webhook_routes(self.engine))
-        for controller in self.engine.controllers:
-            app.router.add_routes(controller.http_routes())
+        app.router.add_routes(self.qbittorrent.routes())
         return app
 
     async def start(self) -> None:
@@ -66,7 +74,7 @@ class ApiServer:
         self._runner = web.AppRunner(self.build_app(), access_log=None, shutdown_timeout=2)
         await self._runner.setup()
         site = DualProtocolSite(
-            self._runner, self.engine.settings.host, self.engine.settings.port, lambda: self.tls
+            self._runner, self.engine.settings.host, self.engine.settings.port, self.tls
         )
         await site.start()
         _LOGGER.info("listening on %s:%s", self.engine.settings.host, self.engine.settings.port)
@@ -77,6 +85,10 @@ class ApiServer:
         if self._runner is not None:
             await self._runner.cleanup()
 
+    def tls(self) -> ssl.SSLContext | None:
+        """Return the context of TLS connections (while the WebUI's use_https is on)."""
+        return self.engine.torrents.tls
+
     @web.middleware
     async def _https_redirect(
         self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -85,9 +97,7 @@ class ApiServer:
 
         Home Assistant's /api/v1 (and its WebSocket) and the watchdog's /health stay on both.
         """
-        path = request.path
-        for_browsers = path in {"/", WEBUI} or path.startswith(f"{WEBUI}/")
-        if self.tls is not None and not request.secure and for_browsers:
+        if self.tls() is not None and not request.secure and _for_browsers(request.path):
             try:
                 secure = request.url.with_scheme("https")
             except ValueError:  # a Host header with a port that is none
@@ -124,24 +134,79 @@ class ApiServer:
                 return _unauthorized()
             args: dict[str, Any] = {}
             for key in request.query:
-                values = request.query.getall(key)
-                args[key] = values if len(values) > 1 else values[0]
-            if request.body_exists:
-                try:
-                    body = await request.json(loads=loads)
-                except (json.JSONDecodeError, UnicodeDecodeError):
-                    return error_response(400, "invalid_input", "body is not valid JSON")
-                if not isinstance(body, dict):
-                    return error_response(400, "invalid_input", "body must be a JSON object")
-                args.update(body)
-            args.update(request.match_info)
+                values = [_argument(command, key, text) for text in request.query.getall(key)]
+                args[key] = values if len(values) > 1 or command.takes_list(key) else values[0]
             try:
+                if request.body_exists:
+                    body = await read_json(request)
+                    if not isinstance(body, dict):
+                        msg = "body must be a JSON object"
+                        raise InvalidInput(msg)
+                    args.update(body)
+                args.update(
+                    (key, _argument(command, key, text)) for key, text in request.match_info.items()
+                )
                 result = await command.call(args)
             except EngineError as err:
                 return error_response(err.status, err.code, str(err))
             return json_response(result)
 
         return handle
+
+
+@web.middleware
+async def json_errors(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """Answer every error of the engine's API in the one JSON error shape.
+
+    That is aiohttp's own (no such route, a method the route lacks, a body too large) and an
+    unexpected exception, which is logged with its traceback. The page and qBittorrent's /api/v2
+    answer as browsers and qBittorrent clients expect.
+    """
+    if _for_browsers(request.path):
+        return await handler(request)
+    try:
+        return await handler(request)
+    except web.HTTPException as err:
+        if err.status < HTTPStatus.BAD_REQUEST:
+            raise
+        fallback = (
+            "internal_error" if err.status >= HTTPStatus.INTERNAL_SERVER_ERROR else "invalid_input"
+        )
+        code = HTTP_ERROR_CODES.get(err.status, fallback)
+        message = f"{request.method} {request.path}: {err.reason.lower()}"
+        answer = error_response(err.status, code, message)
+        if isinstance(err, web.HTTPMethodNotAllowed):
+            answer.headers["Allow"] = ",".join(sorted(_allowed(request, err.allowed_methods)))
+        return answer
+    except Exception:
+        _LOGGER.exception("%s %s failed", request.method, request.path)
+        return error_response(500, "internal_error", "the engine failed unexpectedly: see its log")
+
+
+def _for_browsers(path: str) -> bool:
+    """Whether a path is the add-on's page or qBittorrent's WebAPI (not the engine's own API)."""
+    return path in {"/", WEBUI} or path.startswith(f"{WEBUI}/")
+
+
+def _allowed(request: web.Request, matched: set[str]) -> set[str]:
+    """Return the methods of the routes written as this very path, else of every match.
+
+    /connectors/test is a route of its own, though /connectors/{connector_id} matches it too.
+    """
+    written = {
+        route.method
+        for resource in request.app.router.resources()
+        if isinstance(resource, web.PlainResource) and resource.canonical == request.path
+        for route in resource
+    }
+    return written or matched
+
+
+def _argument(command: Command, name: str, text: str) -> Any:  # noqa: ANN401 - any JSON value
+    """Read a query or path value as the JSON its argument takes: `true`, `12`; text stays text."""
+    return text if command.takes_text(name) else text_value(text)
 
 
 def _unauthorized() -> web.Response:

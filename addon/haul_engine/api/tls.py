@@ -5,15 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-import ssl
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from haul_engine.errors import InvalidInput
-
 if TYPE_CHECKING:
+    import ssl
     from collections.abc import Callable, Coroutine
 
 _LOGGER = logging.getLogger(__name__)
@@ -21,34 +18,6 @@ TLS_HANDSHAKE = b"\x16"  # the record type every TLS connection opens with (its 
 FIRST_BYTE_TIMEOUT = 60.0  # what asyncio allows a TLS handshake
 ACCEPT_PAUSE = 1.0  # after a failed accept (out of file descriptors): let connections close
 BACKLOG = 128
-
-
-def server_context(cert_path: str, key_path: str) -> ssl.SSLContext:
-    """Return a TLS server context with the PEM certificate (or chain) and key at the paths.
-
-    InvalidInput, saying what is wrong with which file, when they cannot serve.
-    """
-    for what, path in (("certificate", cert_path), ("key", key_path)):
-        if not Path(path).is_file():
-            msg = f"HTTPS stays off: the {what} {path or '(no path)'} is not a file"
-            raise InvalidInput(msg)
-        try:
-            Path(path).open("rb").close()
-        except OSError as err:
-            msg = f"HTTPS stays off: cannot read the {what} {path}: {err.strerror}"
-            raise InvalidInput(msg) from None
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    try:  # an encrypted key gets the empty password (OpenSSL would prompt on a terminal)
-        context.load_cert_chain(cert_path, key_path, password=lambda: b"")
-    except ssl.SSLError as err:
-        problem = (
-            "the key does not belong to the certificate"
-            if err.reason == "KEY_VALUES_MISMATCH"
-            else "they are not a PEM certificate and its unencrypted private key"
-        )
-        msg = f"HTTPS stays off: {cert_path} and {key_path}: {problem}"
-        raise InvalidInput(msg) from None
-    return context
 
 
 class DualProtocolSite(web.BaseSite):

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any, Protocol
 
 from aiohttp import web
 
 from haul_engine.api.auth import webhook_secret_matches
-from haul_engine.api.jsonio import error_response, json_response, loads
+from haul_engine.api.jsonio import error_response, json_response, read_json
 from haul_engine.arr.kinds import WEBHOOK_PATH as ARR_PATH
-from haul_engine.errors import InvalidInput, NotFound
+from haul_engine.errors import EngineError, NotFound
 from haul_engine.requests.overseerr import WEBHOOK_PATH as OVERSEERR_PATH
 
 if TYPE_CHECKING:
@@ -48,12 +47,8 @@ def _handler(receiver: WebhookReceiver) -> Handler:
         if not webhook_secret_matches(request.headers.get("Authorization"), secret):
             return error_response(401, "unauthorized", "wrong or missing webhook secret")
         try:
-            body = loads(await request.read())
-        except json.JSONDecodeError:
-            return error_response(400, "invalid_input", "body is not valid JSON")
-        try:
-            answer = await receiver.receive_webhook(connector_id, body)
-        except (InvalidInput, NotFound) as err:
+            answer = await receiver.receive_webhook(connector_id, await read_json(request))
+        except EngineError as err:  # InvalidInput: nothing usable in it; DiskFull, ...
             return error_response(err.status, err.code, str(err))
         return json_response(answer)
 

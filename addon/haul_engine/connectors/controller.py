@@ -18,6 +18,7 @@ from haul_engine.connectors.kinds import (
     ConnectorConfig,
     ConnectorKind,
     HealthStatus,
+    KindName,
     KindView,
     TestResult,
     get_kind,
@@ -239,7 +240,7 @@ class ConnectorsController(Controller):
     async def create_connector(  # noqa: PLR0913 - the create body's fields
         self,
         *,
-        kind: str,
+        kind: KindName,
         name: Name,
         url: str,
         api_key: str = "",
@@ -247,7 +248,12 @@ class ConnectorsController(Controller):
         enabled: bool = True,
         verify_tls: bool = True,
     ) -> ConnectorView:
-        """Add a connector; its settings are validated by the schema of its kind."""
+        """Add a connector; its settings are validated by the schema of its kind.
+
+        url is http(s)://host[:port][/path] without credentials or query; kinds that need an
+        API key refuse an empty one; settings follow the kind's schema (GET /connectors/kinds:
+        choices list what the engine has now). A 400 says which.
+        """
         connector_kind = _kind(kind)
         row = Connector(
             id=uuid.uuid4().hex, kind=kind, name=name.strip(), url=_clean_url(url),
@@ -280,7 +286,10 @@ class ConnectorsController(Controller):
         enabled: bool | None = None,
         verify_tls: bool | None = None,
     ) -> ConnectorView:
-        """Change some fields; settings are merged into the stored ones and validated again."""
+        """Change some fields; settings are merged into the stored ones and validated again.
+
+        The same rules as for a new connector apply to the merged result (a 400 says which).
+        """
         async with self.engine.database.session() as session:
             row = await _row(session, connector_id)
             connector_kind = _kind(row.kind)
@@ -329,7 +338,7 @@ class ConnectorsController(Controller):
     async def test_connector(  # noqa: PLR0913 - the create body's fields
         self,
         *,
-        kind: str,
+        kind: KindName,
         name: Name,
         url: str,
         api_key: str = "",
@@ -337,7 +346,7 @@ class ConnectorsController(Controller):
         enabled: bool = True,
         verify_tls: bool = True,
     ) -> TestResult:
-        """Try a connector before saving it (same body as create); nothing is stored."""
+        """Try a connector before saving it (same body and rules as create); nothing is stored."""
         connector_kind = _kind(kind)
         _check_api_key(connector_kind, api_key)
         config = ConnectorConfig(

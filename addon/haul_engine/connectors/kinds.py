@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Mapping
@@ -169,6 +169,15 @@ def get_kind(name: str) -> ConnectorKind | None:
 def registered_kinds() -> list[str]:
     """Return the names of every registered kind, sorted."""
     return sorted(_KINDS)
+
+
+def _list_kinds(schema: dict[str, Any]) -> None:
+    """Name the registered kinds in a JSON Schema (when it is made: every kind is known then)."""
+    schema["enum"] = registered_kinds()
+
+
+# A connector kind's name, as an argument: its schema lists the kinds, the commands refuse others.
+KindName = Annotated[str, Field(json_schema_extra=_list_kinds)]
 
 
 def titled_choices(titles: Mapping[str, str]) -> Callable[[dict[str, Any]], None]:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from haul_engine.commands import api_command
+from haul_engine.commands import ExactlyOne, api_command
 from haul_engine.controller import Controller
 from haul_engine.errors import Conflict, InvalidInput, NotFound, Unavailable
 from haul_engine.indexers.base import IndexerError, IndexerResult, SearchQuery, info_hash_of
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 RESULT_CACHE_SIZE = 5000
 RESULT_CACHE_SECONDS = 3600.0
-ImdbId = Annotated[str, Field(pattern=r"^tt\d{5,10}$")]
+ImdbId = Annotated[str, Field(pattern=r"^tt[0-9]{5,10}$")]
 PositiveId = Annotated[int, Field(ge=1)]
 Number = Annotated[int, Field(ge=0, le=100_000)]
 ReleaseName = Annotated[str, Field(min_length=1, max_length=1000)]
@@ -132,7 +132,10 @@ class ReleasesController(Controller):
         runtime: Annotated[float, Field(gt=0, le=100_000)] | None = None,
         limit: Annotated[int, Field(ge=1, le=1000)] = 100,
     ) -> SearchAnswer:
-        """Search every enabled indexer and rank the results against a quality profile."""
+        """Search every enabled indexer and rank the results against a quality profile.
+
+        Give words to search for, or an imdb_id, tmdb_id, tvdb_id, artist or album (else 400).
+        """
         if not (query.strip() or imdb_id or tmdb_id or tvdb_id or artist or album):
             msg = (
                 "query: give words to search for, or an imdb_id, tmdb_id, tvdb_id, artist or album"
@@ -142,7 +145,7 @@ class ReleasesController(Controller):
         indexers = self.engine.indexers
         if not indexers.enabled_clients():
             msg = "no indexer is configured: add a prowlarr or torznab connector"
-            raise Unavailable(msg)
+            raise Conflict(msg)
         started = time.monotonic()
         search_query = SearchQuery(
             kind=type,
@@ -218,7 +221,12 @@ class ReleasesController(Controller):
         ranker = Ranker(chosen.rules, media_type=media, expect=expect, runtime_minutes=runtime)
         return await asyncio.to_thread(ranker.rank, results)
 
-    @api_command("releases/grab", method="POST", path="/releases/grab")
+    @api_command(
+        "releases/grab",
+        method="POST",
+        path="/releases/grab",
+        rules=(ExactlyOne(("id", "magnet", "url")),),
+    )
     async def grab(
         self,
         id: str | None = None,  # noqa: A002 - the API's field name
@@ -227,9 +235,6 @@ class ReleasesController(Controller):
         category: Annotated[str, Field(max_length=255)] = "",
     ) -> GrabAnswer:
         """Hand a search result (by id), a magnet link or a .torrent URL to the torrent client."""
-        if sum(value is not None for value in (id, magnet, url)) != 1:
-            msg = "give exactly one of id, magnet or url"
-            raise InvalidInput(msg)
         source: str | bytes
         if id is not None:
             source = (await self.resolve_result(id)).source

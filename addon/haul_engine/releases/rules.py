@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime  # noqa: TC003 - pydantic reads the annotations at runtime
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -32,10 +32,39 @@ Language = Annotated[str, Field(pattern=r"^[a-z]{2}$")]
 MbPerMinute = Annotated[float, Field(gt=0, le=10_000)]
 
 
-class ProfileRules(BaseModel):
-    """What a release must be (hard rules) and what earns it points (preferences)."""
+def _orders(schema: dict[str, Any]) -> None:
+    """State in JSON Schema what `_bounds_in_order` checks of the ordered choices.
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    Each minimum (given, or its default when left out) allows only maxima at or above it; a left
+    out maximum is the highest, as its default is.
+    """
+    properties = schema["properties"]
+    rules = []
+    for low, high, order in (
+        ("min_resolution", "max_resolution", get_args(Resolution.__value__)),
+        ("min_source", "max_source", SOURCE_ORDER),
+    ):
+        pairs = [
+            {
+                "required": [low],
+                "properties": {low: {"const": value}, high: {"enum": list(order[index:])}},
+            }
+            for index, value in enumerate(order)
+        ]
+        least = order.index(properties[low]["default"])
+        pairs.append({"properties": {low: False, high: {"enum": list(order[least:])}}})
+        rules.append({"anyOf": pairs})
+    schema["allOf"] = rules
+
+
+class ProfileRules(BaseModel):
+    """What a release must be (hard rules) and what earns it points (preferences).
+
+    Each minimum is at most its maximum, and min_mb_per_minute <= preferred_mb_per_minute <=
+    max_mb_per_minute where given (else 400).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_orders)
 
     media: Literal["any", "video", "music"] = "any"
     min_resolution: Resolution = 480

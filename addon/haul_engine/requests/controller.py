@@ -160,7 +160,10 @@ class RequestsController(Controller, ConnectorOwner):
         seasons: list[SeasonNumber] | None = None,
         requested_by: Actor = "home assistant",
     ) -> RequestView:
-        """Request a title: looked up and added to the arr unsearched; an open request is reused."""
+        """Request a title: looked up and added to the arr unsearched; an open request is reused.
+
+        Give a query, or a tmdb_id (movie) or tvdb_id (tv), else 400.
+        """
         row = await self.intake.create(
             media_type=media_type, query=query, tmdb_id=tmdb_id, tvdb_id=tvdb_id,
             seasons=seasons, requested_by=requested_by,

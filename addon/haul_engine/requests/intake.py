@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from haul_engine.db.models import utcnow
-from haul_engine.errors import InvalidInput, NotFound, Unavailable
+from haul_engine.errors import Conflict, InvalidInput, NotFound, Unavailable
 from haul_engine.events import EventName
 from haul_engine.requests.arr import KIND_FOR_MEDIA, RequestArr
 from haul_engine.requests.lifecycle import Change, event_data
@@ -157,7 +157,7 @@ class Intake:
         arr = await self.lifecycle.arr(media_type, None)
         if arr is None:
             msg = f"no enabled {KIND_FOR_MEDIA[media_type]} connector to add the title to"
-            raise Unavailable(msg)
+            raise Conflict(msg)
         item = await _lookup_and_add(arr, query, tmdb_id, tvdb_id, seasons)
         async with self.engine.database.session() as session:
             open_request = await session.scalar(

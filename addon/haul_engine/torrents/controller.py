@@ -9,42 +9,49 @@ import itertools
 import json
 import logging
 import os
-import shutil
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, ValidationError
 from sqlalchemy import delete, select
 
-from haul_engine.api.tls import server_context
-from haul_engine.commands import api_command
+from haul_engine.commands import ExactlyOne, api_command
 from haul_engine.controller import Controller
 from haul_engine.errors import Conflict, InvalidInput, NotFound
 from haul_engine.events import EventName
 from haul_engine.files import write_atomic
-from haul_engine.logs import SecretFilter
 from haul_engine.torrents.fetch import MAX_TORRENT_BYTES, fetch_torrent
 from haul_engine.torrents.folders import Category, Folders
-from haul_engine.torrents.models import GLOBAL_LIMIT, NO_LIMIT, CategoryRecord, TorrentRecord
-from haul_engine.torrents.preferences import Preferences
+from haul_engine.torrents.guards import DiskGuard, VpnGuard, share_limits, share_limits_reached
+from haul_engine.torrents.models import GLOBAL_LIMIT, CategoryRecord, TorrentRecord
+from haul_engine.torrents.preferences import Preferences, server_context
 from haul_engine.torrents.session import (
     AddRequest,
+    FileEntry,
+    PeerEntry,
     SessionConfig,
     Snapshot,
     TorrentAlert,
     TorrentDataError,
+    TorrentMeta,
     TorrentSession,
+    TrackerEntry,
     laid_out,
-    parse_peer,
     read_magnet,
     read_torrent,
     root_folder,
 )
-from haul_engine.torrents.transfer import AltSchedule, TransferInfo, TransferLimits, TransferTotals
+from haul_engine.torrents.transfer import (
+    AltSchedule,
+    SessionStatistics,
+    TransferInfo,
+    TransferLimits,
+    TransferTotals,
+)
 from haul_engine.torrents.views import (
     COMPLETED_STATES,
     DOWNLOADING_STATES,
@@ -55,11 +62,12 @@ from haul_engine.torrents.views import (
     FilePriority,
     TorrentInfo,
     TorrentView,
+    parse_peer,
 )
-from haul_engine.torrents.webapi import QbittorrentApi
 
 if TYPE_CHECKING:
-    from aiohttp import web
+    import ssl
+    from collections.abc import Mapping
 
     from haul_engine.engine import Engine
     from haul_engine.torrents.session import QueueMove
@@ -74,7 +82,8 @@ TOTALS_SAVE_SECONDS = 60.0
 PROGRESS_EVENT_SECONDS = 2.0
 SHUTDOWN_SAVE_SECONDS = 5.0
 InfoHash = Annotated[str, Field(pattern=r"^[0-9a-fA-F]{40}([0-9a-fA-F]{24})?$")]
-PeerAddress = Annotated[str, Field(pattern=r"^[^\s:]+:\d{1,5}$")]
+PeerAddress = Annotated[str, Field(pattern=r"^[^ \t\n\r\f\v:\x00]+:[0-9]{1,5}$")]
+Source = Annotated[str, Field(min_length=1)]
 
 
 class TorrentsController(Controller):
@@ -88,26 +97,26 @@ class TorrentsController(Controller):
         settings = engine.settings
         self.folder = settings.data_dir / "torrents"
         self.resume_folder = self.folder / "resume"
-        self.folders = Folders(settings.download_roots)
+        self._folders = Folders(settings.download_roots)
         self.records: dict[str, TorrentRecord] = {}
-        self.categories: dict[str, Category] = {}
+        self._categories: dict[str, Category] = {}
         self.tags: set[str] = set()
         self.snapshots: dict[str, Snapshot] = {}
-        self.held: set[str] = set()
         self.paths: dict[str, list[str]] = {}
         self.refused: dict[str, str] = {}
+        self._resumed: set[str] = set()  # restored at start: libtorrent checks their resume data
         # a torrent's revision changes with its record: from one counter, so that a torrent
         # removed and added again never meets what was kept of its former self
         self.revisions: dict[str, int] = {}
         self._revision = itertools.count(1)
-        self.limits = TransferLimits()
-        self.preferences = Preferences.from_settings(settings)
+        self._limits = TransferLimits()
+        self._preferences = Preferences.from_settings(settings)
         self.totals = TransferTotals()
         self.stats: dict[str, int] = {}
-        self.vpn_up = True
-        self.disk_low = False
+        self.vpn = VpnGuard(self)
+        self.disk = DiskGuard(self)
+        self._tls: ssl.SSLContext | None = None  # while the WebUI's use_https is on
         self.https_failed = ""  # why the WebUI's use_https could not apply at start
-        self.webapi = QbittorrentApi(self)
         self._session: TorrentSession | None = None
         self._alert_pipe: tuple[int, int] | None = None
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="resume-writer")
@@ -119,8 +128,6 @@ class TorrentsController(Controller):
         self._ticker: asyncio.Task[None] | None = None
         self._applied_rates: tuple[int, int] | None = None
         self._scheduled: bool | None = None  # what the schedule wanted at the last look
-        if settings.qbittorrent_password:
-            SecretFilter.register(settings.qbittorrent_password)
 
     # ----- life cycle
 
@@ -136,6 +143,31 @@ class TorrentsController(Controller):
     def roots(self) -> list[Path]:
         """Every folder torrents may write to, the download folder first."""
         return self.folders.roots
+
+    @property
+    def folders(self) -> Folders:
+        """The folders torrents may write to, and the check every path goes through."""
+        return self._folders
+
+    @property
+    def preferences(self) -> Preferences:
+        """What a client changed at run time (over the add-on's options), in force now."""
+        return self._preferences
+
+    @property
+    def limits(self) -> TransferLimits:
+        """The global and alternative limits, the alternative mode and its schedule."""
+        return self._limits
+
+    @property
+    def categories(self) -> Mapping[str, Category]:
+        """Every category by name."""
+        return self._categories
+
+    @property
+    def tls(self) -> ssl.SSLContext | None:
+        """The TLS context the API server serves the WebUI with while use_https is on."""
+        return self._tls
 
     def _config(self) -> SessionConfig:
         settings = self.engine.settings
@@ -166,13 +198,13 @@ class TorrentsController(Controller):
         clean_marker = self.folder / "clean-shutdown"
         clean = clean_marker.exists()
         clean_marker.unlink(missing_ok=True)
-        self.limits = TransferLimits.load(self.folder / "transfer.json", settings)
+        self._limits = TransferLimits.load(self.folder / "transfer.json", settings)
         if settings.alt_schedule:
             self.limits.alt_schedule = AltSchedule.from_settings(settings)
         self._scheduled = self.limits.scheduled(datetime.now().astimezone())
         if self._scheduled is not None:  # at start the schedule decides, as in qBittorrent
             self.limits.alt_mode = self._scheduled
-        self.preferences = Preferences.load(self.folder / "preferences.json", settings)
+        self._preferences = Preferences.load(self.folder / "preferences.json", settings)
         self._serve_https()
         self.totals = TransferTotals.load(self.folder / "totals.json")
         self.tags = set(_read_json(self.folder / "tags.json", []))
@@ -181,10 +213,9 @@ class TorrentsController(Controller):
         self._session = TorrentSession(self._config(), write_fd)
         self.session.ban(self.preferences.banned_ips)
         asyncio.get_running_loop().add_reader(read_fd, self._on_alert_signal)
-        if settings.vpn_interface and not self._vpn_present():
-            self._vpn_lost()
+        self.vpn.watch()
         async with self.engine.database.session() as db:
-            self.categories = {
+            self._categories = {
                 row.name: Category(row.save_path, row.download_path_enabled, row.download_path)
                 for row in await db.scalars(select(CategoryRecord))
             }
@@ -233,6 +264,7 @@ class TorrentsController(Controller):
             request.recheck = True
             info_hash = self.session.add(request, check)
         self._track(record, info_hash)
+        self._resumed.add(info_hash)
         if problem:
             self._refuse(info_hash, problem)
         elif self.paths[info_hash]:
@@ -311,24 +343,9 @@ class TorrentsController(Controller):
         }
 
     def problems(self) -> list[str]:
-        """VPN down or disk low."""
-        problems = []
-        if not self.vpn_up:
-            problems.append(
-                f"VPN interface {self.engine.settings.vpn_interface} is down: torrents are paused"
-            )
-        if self.disk_low:
-            problems.append(
-                f"less than {self.engine.settings.min_free_space_mb} MiB free in "
-                f"{self.folders.downloads}: downloads are paused"
-            )
-        if self.https_failed:
-            problems.append(self.https_failed)
-        return problems
-
-    def http_routes(self) -> list[web.RouteDef]:
-        """Return the qBittorrent WebAPI v2 compatibility layer."""
-        return self.webapi.routes()
+        """VPN down, disk low, or the WebUI's HTTPS files unusable."""
+        https = [self.https_failed] if self.https_failed else []
+        return [*self.vpn.problems(), *self.disk.problems(), *https]
 
     # ----- reading
 
@@ -338,20 +355,30 @@ class TorrentsController(Controller):
 
     def _view(self, info_hash: str) -> TorrentView:
         status = self.snapshots[info_hash]
-        if not self.vpn_up:  # a paused session stops updating rates: they would stay frozen
+        if not self.vpn.up:  # a paused session stops updating rates: they would stay frozen
             status = replace(status, download_rate=0, upload_rate=0)
         return TorrentView(
             self.records[info_hash],
             status,
-            info_hash in self.held,
+            info_hash in self.disk.held,
             self.paths[info_hash],
             self.refused.get(info_hash, ""),
+            resumed=info_hash in self._resumed,
         )
+
+    def hashes(self) -> list[str]:
+        """Every torrent's hash, in the order they were added."""
+        return list(self.records)
+
+    def resolve(self, spelling: str) -> str | None:
+        """Return the canonical hash of a torrent for any spelling of its hash, else None."""
+        found = self._session.resolve(spelling) if self._session else None
+        return found if found in self.records else None
 
     def find(self, info_hash: str) -> str:
         """Return the canonical hash for any spelling, or NotFound."""
-        found = self._session.resolve(info_hash) if self._session else None
-        if found is None or found not in self.records:
+        found = self.resolve(info_hash)
+        if found is None:
             msg = f"no torrent with hash {info_hash}"
             raise NotFound(msg)
         return found
@@ -361,6 +388,91 @@ class TorrentsController(Controller):
         found = self.find(info_hash)
         self.snapshots[found] = self.session.snapshot(found)
         return self._view(found)
+
+    def record(self, info_hash: str) -> TorrentRecord:
+        """Return a torrent's stored options, to read (update, stop, start... change them)."""
+        return self.records[info_hash]
+
+    def revision(self, info_hash: str) -> int:
+        """Return a number that changes with the torrent's record or trackers (0: none yet)."""
+        return self.revisions.get(info_hash, 0)
+
+    def finished(self, info_hash: str) -> bool:
+        """Whether the torrent has every piece it wants, as of its latest status."""
+        return self.snapshots[info_hash].finished
+
+    def known_tags(self) -> list[str]:
+        """Every tag created or given to a torrent, sorted."""
+        return sorted(self.tags)
+
+    def statistics(self) -> SessionStatistics:
+        """Say what the session moved, this run and in all, its DHT nodes, peers, connection."""
+        stats = self.stats
+        all_time_downloaded, all_time_uploaded = self.totals.all_time(stats)
+        if not self.vpn.up or not self.session.listening():
+            connection: Literal["connected", "firewalled", "disconnected"] = "disconnected"
+        else:
+            connection = "connected" if stats.get("net.has_incoming_connections") else "firewalled"
+        return SessionStatistics(
+            downloaded=stats.get("net.recv_payload_bytes", 0),
+            uploaded=stats.get("net.sent_payload_bytes", 0),
+            all_time_downloaded=all_time_downloaded,
+            all_time_uploaded=all_time_uploaded,
+            dht_nodes=stats.get("dht.dht_nodes", 0),
+            peers=stats.get("peer.num_peers_connected", 0),
+            connection=connection,
+        )
+
+    # ----- what libtorrent knows of one torrent (by its canonical hash)
+
+    def metadata(self, info_hash: str) -> TorrentMeta:
+        """Its info-hashes, size, pieces, creator, comment and private flag."""
+        return self.session.metadata(info_hash)
+
+    def magnet(self, info_hash: str) -> str:
+        """Its magnet link, with its trackers."""
+        return self.session.magnet(info_hash)
+
+    def trackers(self, info_hash: str) -> list[TrackerEntry]:
+        """Its trackers with their tiers and what each answered."""
+        return self.session.trackers(info_hash)
+
+    def web_seeds(self, info_hash: str) -> list[str]:
+        """Its web seeds' URLs."""
+        return self.session.web_seeds(info_hash)
+
+    def files(self, info_hash: str) -> list[FileEntry]:
+        """Its files (pad files left out) with progress, priority and pieces."""
+        return self.session.files(info_hash)
+
+    def piece_hashes(self, info_hash: str) -> list[str]:
+        """Each piece's hash in hex."""
+        return self.session.piece_hashes(info_hash)
+
+    def piece_states(self, info_hash: str) -> list[int]:
+        """Each piece: 0 missing, 1 downloading, 2 have."""
+        return self.session.piece_states(info_hash)
+
+    def export(self, info_hash: str) -> bytes | None:
+        """Its .torrent file (None until the metadata is there)."""
+        return self.session.export(info_hash)
+
+    def peers(self, info_hash: str) -> list[PeerEntry]:
+        """List the peers it is connected to."""
+        return self.session.peers(info_hash)
+
+    def connect_peer(self, info_hash: str, host: str, port: int) -> bool:
+        """Connect it to a peer by IP address and port; whether libtorrent took it."""
+        return self.session.connect_peer(info_hash, host, port)
+
+    @staticmethod
+    def is_torrent_file(data: bytes) -> bool:
+        """Whether data is a .torrent file libtorrent can read."""
+        try:
+            read_torrent(data)
+        except TorrentDataError:
+            return False
+        return True
 
     # ----- adding
 
@@ -429,8 +541,8 @@ class TorrentsController(Controller):
         self._track(record, info_hash)
         if self.paths[info_hash]:
             self.session.release(info_hash)
-        if not self._may_run(info_hash) and not stopped:
-            self._hold(info_hash)
+        if not self.disk.may_run(info_hash) and not stopped:
+            self.disk.hold(info_hash)
         # published before anything awaits, so that no other event of this torrent precedes it
         self._publish(EventName.TORRENT_ADDED, self._view(info_hash))
         await self._store(record)
@@ -511,7 +623,7 @@ class TorrentsController(Controller):
                     download_path=download_path,
                 )
             )
-        self.categories[name] = Category(save_path, download_path_enabled, download_path)
+        self._categories[name] = Category(save_path, download_path_enabled, download_path)
         for info_hash, record in self.records.items():
             if record.auto_tmm and record.category == name:
                 await self._follow_category(info_hash)
@@ -521,7 +633,7 @@ class TorrentsController(Controller):
         async with self.engine.database.session() as db, db.begin():
             await db.execute(delete(CategoryRecord).where(CategoryRecord.name.in_(names)))
         for name in names:
-            self.categories.pop(name, None)
+            self._categories.pop(name, None)
         for record in self.records.values():
             if record.category in names:
                 record.category = ""
@@ -591,9 +703,9 @@ class TorrentsController(Controller):
         before = self._states(hashes)
         for info_hash in hashes:
             self.session.stop(info_hash)
-            self.held.discard(info_hash)
+            self.disk.held.discard(info_hash)
         await self.update(hashes, stopped=True)
-        self._refresh(hashes)
+        self.refresh(hashes)
         self._publish_states(before)
 
     async def start(self, hashes: list[str], *, forced: bool = False) -> None:
@@ -604,11 +716,11 @@ class TorrentsController(Controller):
         for info_hash in hashes:
             if info_hash in self.refused:
                 continue
-            if self._may_run(info_hash):
+            if self.disk.may_run(info_hash):
                 self.session.start(info_hash, forced=forced)
             else:
-                self._hold(info_hash)
-        self._refresh(hashes)
+                self.disk.hold(info_hash)
+        self.refresh(hashes)
         self._publish_states(before)
 
     async def remove(self, hashes: list[str], *, delete_files: bool) -> None:
@@ -619,8 +731,9 @@ class TorrentsController(Controller):
             self.session.remove(info_hash, delete_files=delete_files)
             del self.records[info_hash], self.snapshots[info_hash], self.paths[info_hash]
             self.revisions.pop(info_hash, None)
-            self.held.discard(info_hash)
+            self.disk.held.discard(info_hash)
             self.refused.pop(info_hash, None)
+            self._resumed.discard(info_hash)
             self._progress_sent.pop(info_hash, None)
             resume_path = self.resume_folder / f"{info_hash}.fastresume"
             self._writer.submit(resume_path.unlink, missing_ok=True)
@@ -650,7 +763,7 @@ class TorrentsController(Controller):
         )
         for info_hash in found:
             self.session.queue(info_hash, move)
-        self._refresh(found)
+        self.refresh(found)
 
     def connect_peers(self, info_hash: str, peers: list[str]) -> int:
         """Connect a torrent to peers given as ip:port; return how many were accepted."""
@@ -660,7 +773,7 @@ class TorrentsController(Controller):
             if address is None:
                 msg = f"invalid peer {peer!r}: expected ip:port"
                 raise InvalidInput(msg)
-            added += self.session.connect_peer(info_hash, *address)
+            added += self.connect_peer(info_hash, *address)
         return added
 
     async def rename(self, info_hash: str, name: str) -> None:
@@ -720,7 +833,7 @@ class TorrentsController(Controller):
         self.folders.check_files(target, self.paths[info_hash])
         Path(target).mkdir(parents=True, exist_ok=True)
         self.session.move(info_hash, Path(target))
-        self._refresh([info_hash])
+        self.refresh([info_hash])
 
     def set_file_priorities(self, info_hash: str, indexes: list[int], priority: int) -> None:
         """Give files (by index, pad files not counted) a priority: 0 skips them."""
@@ -734,7 +847,7 @@ class TorrentsController(Controller):
         self.session.set_file_priorities(found, dict.fromkeys(indexes, priority))
         if self.records[found].first_last_piece:
             self.session.prioritize_first_last(found, enabled=True)
-        self._refresh([found])
+        self.refresh([found])
 
     def rename_path(self, info_hash: str, old: str, new: str, *, folder: bool) -> None:
         """Rename a file (folder=False) or every file under a folder, as qBittorrent does."""
@@ -782,9 +895,9 @@ class TorrentsController(Controller):
             self.session.reannounce(found)
 
     async def set_limits(self, limits: TransferLimits) -> None:
-        """Change the global limits and the alternative mode; persisted."""
-        self.limits = limits
+        """Change the global limits and the alternative mode; kept first, then applied."""
         await asyncio.to_thread(limits.save, self.folder / "transfer.json")
+        self._limits = limits
         self._apply_rates()
 
     async def set_preferences(
@@ -806,12 +919,12 @@ class TorrentsController(Controller):
             tls = await asyncio.to_thread(
                 server_context, preferences.https_cert_path, preferences.https_key_path
             )
-        self.preferences = preferences
         await asyncio.to_thread(
             preferences.save, self.folder / "preferences.json", self.engine.settings
         )
+        self._preferences = preferences
         if https:
-            self.engine.api.tls = tls
+            self._tls = tls
             self.https_failed = ""
         self.session.configure(self._config())
         self.session.ban(preferences.banned_ips)
@@ -841,13 +954,18 @@ class TorrentsController(Controller):
             if category is None or view.record.category == category
         ]
 
-    @api_command("torrents/add", method="POST", path="/torrents")
+    @api_command(
+        "torrents/add",
+        method="POST",
+        path="/torrents",
+        rules=(ExactlyOne(("magnet", "url", "torrent_base64")),),
+    )
     async def add_command(  # noqa: PLR0913 - every parameter is a field of the API
         self,
         *,
-        magnet: str = "",
-        url: str = "",
-        torrent_base64: str = "",
+        magnet: Source | None = None,
+        url: Source | None = None,
+        torrent_base64: Source | None = None,
         category: str = "",
         tags: list[str] | None = None,
         save_path: str = "",
@@ -860,11 +978,7 @@ class TorrentsController(Controller):
         request_id: str | None = None,
     ) -> TorrentInfo:
         """Add a torrent from exactly one of magnet, url or torrent_base64 (a .torrent file)."""
-        given = [source for source in (magnet, url, torrent_base64) if source]
-        if len(given) != 1:
-            msg = "give exactly one of magnet, url or torrent_base64"
-            raise InvalidInput(msg)
-        source: str | bytes = magnet or url
+        source: str | bytes = magnet or url or ""
         if torrent_base64:
             if len(torrent_base64) > MAX_TORRENT_BYTES * 4 // 3 + 4:
                 msg = f"the .torrent file is larger than {MAX_TORRENT_BYTES // 1024 // 1024} MiB"
@@ -928,13 +1042,16 @@ class TorrentsController(Controller):
 
     @api_command("torrents/peers", method="POST", path="/torrents/{info_hash}/peers")
     async def peers_command(self, info_hash: InfoHash, peers: list[PeerAddress]) -> None:
-        """Connect a torrent to peers (ip:port), for swarms without trackers or DHT."""
+        """Connect a torrent to peers, for swarms without trackers or DHT.
+
+        Each peer is an IP address with its port: `1.2.3.4:6881` or `[::1]:6881` (else 400).
+        """
         self.connect_peers(self.find(info_hash), peers)
 
     @api_command("torrents/files", path="/torrents/{info_hash}/files")
     async def files_command(self, info_hash: InfoHash) -> list[FileInfo]:
         """List a torrent's files with their progress and priority (none until metadata)."""
-        return [FileInfo.of(entry) for entry in self.session.files(self.find(info_hash))]
+        return [FileInfo.of(entry) for entry in self.files(self.find(info_hash))]
 
     @api_command("torrents/file_priority", method="POST", path="/torrents/{info_hash}/files")
     async def file_priority_command(
@@ -1054,7 +1171,7 @@ class TorrentsController(Controller):
         _LOGGER.warning("torrent %s stopped: %s", info_hash, problem)
         self.refused[info_hash] = problem
         self.session.stop(info_hash)
-        self._refresh([info_hash])
+        self.refresh([info_hash])
         self._publish(EventName.TORRENT_ERROR, self._view(info_hash), message=problem)
 
     def _on_finished(self, info_hash: str) -> None:
@@ -1080,16 +1197,19 @@ class TorrentsController(Controller):
             try:
                 self.session.post_updates()
                 self.session.post_stats()
-                self._watch_vpn()
+                self.vpn.watch()
                 await self._follow_schedule()
                 self._apply_rates()
                 if ticks % int(RESUME_SAVE_SECONDS / TICK_SECONDS) == 0:
                     for info_hash in self.records:
                         self.session.request_resume_data(info_hash, only_if_modified=True)
                 if ticks % int(SHARE_LIMIT_SECONDS / TICK_SECONDS) == 0:
-                    await self._enforce_share_limits()
+                    reached = share_limits_reached(self.views(), self.preferences)
+                    if reached:
+                        _LOGGER.info("share limits reached, stopping %s", ", ".join(reached))
+                        await self.stop(reached)
                 if ticks % int(DISK_CHECK_SECONDS / TICK_SECONDS) == 1:
-                    await self._watch_disk()
+                    await self.disk.watch()
                 if ticks % int(TOTALS_SAVE_SECONDS / TICK_SECONDS) == 0:
                     await asyncio.to_thread(
                         self.totals.save, self.folder / "totals.json", dict(self.stats)
@@ -1117,113 +1237,20 @@ class TorrentsController(Controller):
         if not preferences.use_https:
             return
         try:
-            self.engine.api.tls = server_context(
-                preferences.https_cert_path, preferences.https_key_path
-            )
+            self._tls = server_context(preferences.https_cert_path, preferences.https_key_path)
         except InvalidInput as err:  # the files changed since: HTTP only, said in /health
             self.https_failed = str(err)
             _LOGGER.warning("%s", err)
 
-    def _vpn_present(self) -> bool:
-        """Whether the VPN interface exists and is administratively up."""
-        flags = Path("/sys/class/net") / self.engine.settings.vpn_interface / "flags"
-        try:
-            return bool(int(flags.read_text(), 16) & 1)
-        except (OSError, ValueError):
-            return False
-
-    def _watch_vpn(self) -> None:
-        if not self.engine.settings.vpn_interface:
-            return
-        present = self._vpn_present()
-        if present and not self.vpn_up:
-            self.vpn_up = True
-            self.session.resume_all(reopen_sockets=True)
-            _LOGGER.info(
-                "VPN interface %s is back: torrents resume", self.engine.settings.vpn_interface
-            )
-            self.engine.events.publish(
-                EventName.TORRENTS_VPN_UP, {"interface": self.engine.settings.vpn_interface}
-            )
-        elif not present and self.vpn_up:
-            self._vpn_lost()
-
-    def _vpn_lost(self) -> None:
-        self.vpn_up = False
-        self.session.pause_all()
-        interface = self.engine.settings.vpn_interface
-        _LOGGER.warning("VPN interface %s is gone: every torrent is paused", interface)
-        self.engine.events.publish(EventName.TORRENTS_VPN_DOWN, {"interface": interface})
-
-    async def _watch_disk(self) -> None:
-        usage = await asyncio.to_thread(shutil.disk_usage, self.folders.downloads)
-        threshold = self.engine.settings.min_free_space_mb * 1024 * 1024
-        low = usage.free < threshold
-        if low == self.disk_low:
-            return
-        self.disk_low = low
-        data = {
-            "free_bytes": usage.free,
-            "threshold_bytes": threshold,
-            "folder": str(self.folders.downloads),
-        }
-        if low:
-            for info_hash in self.records:
-                if not self.records[info_hash].stopped and not self.snapshots[info_hash].finished:
-                    self._hold(info_hash)
-            _LOGGER.warning(
-                "free space below %d MiB: downloads paused", self.engine.settings.min_free_space_mb
-            )
-            self.engine.events.publish(EventName.TORRENTS_DISK_LOW, data)
-        else:
-            for info_hash in list(self.held):
-                self.held.discard(info_hash)
-                record = self.records.get(info_hash)
-                if record is not None and not record.stopped and info_hash not in self.refused:
-                    self.session.start(info_hash, forced=record.forced)
-            _LOGGER.info("free space is back: downloads resume")
-            self.engine.events.publish(EventName.TORRENTS_DISK_OK, data)
-        self._refresh(list(self.records))
-
-    def _may_run(self, info_hash: str) -> bool:
-        return not self.disk_low or self.snapshots[info_hash].finished
-
-    def _hold(self, info_hash: str) -> None:
-        """Pause a torrent for a guard (not the user's stop: it resumes by itself)."""
-        self.held.add(info_hash)
-        self.session.stop(info_hash)
-
-    async def _enforce_share_limits(self) -> None:
-        """Stop seeding torrents that reached their ratio, seeding time or inactive time limit."""
-        now = int(time.time())
-        reached = []
-        for view in self.views():
-            record, status = view.record, view.status
-            if record.stopped or not status.finished:
-                continue
-            ratio, minutes, inactive = self.share_limits(record)
-            if (
-                (ratio != NO_LIMIT and view.ratio >= ratio)
-                or (minutes != NO_LIMIT and status.seeding_seconds >= minutes * 60)
-                or (inactive != NO_LIMIT and now - status.last_activity >= inactive * 60)
-            ):
-                reached.append(record.info_hash)
-        if reached:
-            _LOGGER.info("share limits reached, stopping %s", ", ".join(reached))
-            await self.stop(reached)
-
     def share_limits(self, record: TorrentRecord) -> tuple[float, int, int]:
         """Return the ratio, seeding minutes and inactive minutes that apply (-1 = none)."""
-        preferences = self.preferences
-        return (
-            preferences.max_ratio if record.ratio_limit == GLOBAL_LIMIT else record.ratio_limit,
-            preferences.max_seeding_time
-            if record.seeding_time_limit == GLOBAL_LIMIT
-            else record.seeding_time_limit,
-            preferences.max_inactive_seeding_time
-            if record.inactive_seeding_time_limit == GLOBAL_LIMIT
-            else record.inactive_seeding_time_limit,
-        )
+        return share_limits(record, self.preferences)
+
+    def resume_held(self, info_hash: str) -> None:
+        """Start a torrent a guard held, unless its user stopped it or it was refused."""
+        record = self.records.get(info_hash)
+        if record is not None and not record.stopped and info_hash not in self.refused:
+            self.session.start(info_hash, forced=record.forced)
 
     # ----- helpers
 
@@ -1236,7 +1263,8 @@ class TorrentsController(Controller):
             if info_hash in self.records and (view := self._view(info_hash)).state != previous:
                 self._publish(EventName.TORRENT_STATE, view, previous=previous)
 
-    def _refresh(self, hashes: list[str]) -> None:
+    def refresh(self, hashes: list[str]) -> None:
+        """Read these torrents' status now, publishing what changed."""
         for info_hash in hashes:
             if info_hash in self.records:
                 self._update_snapshot(self.session.snapshot(info_hash))

@@ -2,22 +2,24 @@
 
 They start from the add-on options; a change made through the API is kept in
 `<data>/torrents/preferences.json` with the option value it replaced, so that whichever was
-changed last wins: a later change of the add-on option drops the API's value.
+changed last wins: a later change of the add-on option drops the API's value. `server_context`
+reads the certificate and key the WebUI's `use_https` names.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import ssl
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
+from haul_engine.errors import InvalidInput
 from haul_engine.files import write_atomic
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from haul_engine.settings import Settings
 
 _LOGGER = logging.getLogger(__name__)
@@ -108,3 +110,31 @@ class Preferences(BaseModel):
         replaced = {key: defaults[key] for key in changed}
         document: dict[str, Any] = {"values": changed, "replaced": replaced}
         write_atomic(path, json.dumps(document, indent=2).encode())
+
+
+def server_context(cert_path: str, key_path: str) -> ssl.SSLContext:
+    """Return a TLS server context with the PEM certificate (or chain) and key at the paths.
+
+    InvalidInput, saying what is wrong with which file, when they cannot serve.
+    """
+    for what, path in (("certificate", cert_path), ("key", key_path)):
+        if not Path(path).is_file():
+            msg = f"HTTPS stays off: the {what} {path or '(no path)'} is not a file"
+            raise InvalidInput(msg)
+        try:
+            Path(path).open("rb").close()
+        except OSError as err:
+            msg = f"HTTPS stays off: cannot read the {what} {path}: {err.strerror}"
+            raise InvalidInput(msg) from None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    try:  # an encrypted key gets the empty password (OpenSSL would prompt on a terminal)
+        context.load_cert_chain(cert_path, key_path, password=lambda: b"")
+    except ssl.SSLError as err:
+        problem = (
+            "the key does not belong to the certificate"
+            if err.reason == "KEY_VALUES_MISMATCH"
+            else "they are not a PEM certificate and its unencrypted private key"
+        )
+        msg = f"HTTPS stays off: {cert_path} and {key_path}: {problem}"
+        raise InvalidInput(msg) from None
+    return context

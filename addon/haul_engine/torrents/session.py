@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import time
 from dataclasses import dataclass, field
@@ -234,23 +233,6 @@ class AddRequest:
     download_limit: int = 0
     upload_limit: int = 0
     recheck: bool = False
-
-
-def parse_peer(text: str) -> tuple[str, int] | None:
-    """Read `ip:port` or `[ipv6]:port` as qBittorrent does (no host names), else None."""
-    host, separator, port = text.strip().rpartition(":")
-    if not separator or not port.isascii() or not port.isdigit():
-        return None
-    if host.startswith("[") and host.endswith("]"):
-        host = host[1:-1]
-    elif ":" in host:
-        return None
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return None
-    number = int(port)
-    return (str(address), number) if 0 < number < 65536 else None  # noqa: PLR2004 - TCP ports
 
 
 def read_magnet(uri: str) -> Metadata:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, time
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -100,6 +101,19 @@ class TransferInfo(BaseModel):
     uploaded: int
     alt_active: bool
     limits: TransferLimits
+
+
+@dataclass(frozen=True, slots=True)
+class SessionStatistics:
+    """What the session moved (payload bytes, this run and all runs) and how it is connected."""
+
+    downloaded: int
+    uploaded: int
+    all_time_downloaded: int
+    all_time_uploaded: int
+    dht_nodes: int
+    peers: int
+    connection: Literal["connected", "firewalled", "disconnected"]
 
 
 class TransferTotals(BaseModel):

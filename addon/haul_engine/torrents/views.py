@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from datetime import datetime  # noqa: TC003 - pydantic reads the annotations at runtime
 from typing import TYPE_CHECKING, Annotated, Literal
@@ -117,6 +118,7 @@ class TorrentView:
     held: bool
     paths: list[str]
     problem: str = ""
+    resumed: bool = False  # restored at start, not added in this run
 
     @property
     def name(self) -> str:
@@ -128,7 +130,9 @@ class TorrentView:
     def state(self) -> str:  # noqa: PLR0911 - qBittorrent's state table, in its order
         """The qBittorrent state string (see the contract's state table)."""
         status = self.status
-        if status.state == "checking_resume_data":
+        # libtorrent's first status of every new handle; qBittorrent lists a torrent only once it
+        # is loaded, so only one resumed at start is seen so
+        if status.state == "checking_resume_data" and self.resumed:
             return "checkingResumeData"
         if status.moving:
             return "moving"
@@ -234,3 +238,20 @@ class TorrentView:
             completed_on=record.completed_on,
             error=self.error,
         )
+
+
+def parse_peer(text: str) -> tuple[str, int] | None:
+    """Read `ip:port` or `[ipv6]:port` as qBittorrent does (no host names), else None."""
+    host, separator, port = text.strip().rpartition(":")
+    if not separator or not port.isascii() or not port.isdigit():
+        return None
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    elif ":" in host:
+        return None
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    number = int(port)
+    return (str(address), number) if 0 < number < 65536 else None  # noqa: PLR2004 - TCP ports

@@ -39,8 +39,7 @@ def test_unreadable_bodies_are_a_clear_400_on_both_webhooks(
     radarr_id = engine.add_connector("radarr", radarr.url, API_KEY, webhook_secret=WEBHOOK_SECRET)
     for hook in (f"overseerr/{overseerr_id}", f"arr/{radarr_id}"):
         status, answer = send_webhook(f"{engine.url}/api/v1/webhooks/{hook}", body, WEBHOOK_SECRET)
-        assert (status, answer["error"]) == (
-            400, {"code": "invalid_input", "message": "body is not valid JSON"},
-        ), hook  # fmt: skip
+        assert (status, answer["error"]["code"]) == (400, "invalid_input"), hook
+        assert answer["error"]["message"].startswith("body is not valid JSON: "), hook
     assert engine.request("GET", "/health")[1]["status"] == "ok"
     assert "Traceback" not in engine.log

@@ -63,7 +63,7 @@ def test_search_ranks_across_indexers_and_grabs(
     torznab, prowlarr = feeds
     engine = quiet_engine
     status, error = search(engine, query="Movie Title")
-    assert (status, error["error"]["code"]) == (503, "unavailable")
+    assert (status, error["error"]["code"]) == (409, "conflict")
     add_connector(engine, "torznab", "feed", torznab.url, torznab.api_key)
     prowlarr_connector = add_connector(
         engine, "prowlarr", "prowlarr", prowlarr.url, prowlarr.api_key

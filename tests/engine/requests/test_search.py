@@ -86,7 +86,7 @@ def test_a_request_made_in_haul_is_added_to_the_arr_without_searching(
     assert status == 404
     assert "no title" in answer["error"]["message"]
     status, answer = engine.request("POST", "/api/v1/requests", {"media_type": "tv", "tvdb_id": 1})
-    assert status == 503
+    assert status == 409
     assert "sonarr" in answer["error"]["message"]
     assert (
         engine.request("POST", "/api/v1/requests", {"media_type": "book", "query": "x"})[0] == 400

@@ -212,3 +212,49 @@ def test_content_layouts(tmp_path: Path, torrent_engine: EngineProcess) -> None:
     assert status == 200, added
     # without its root folder a multi-file torrent's content path is the save path (qBittorrent)
     assert added["content_path"] == added["save_path"]
+
+
+async def test_a_torrent_added_stopped_is_stopped_from_the_start(
+    tmp_path: Path, torrent_engine: EngineProcess
+) -> None:
+    """No new torrent reads checkingResumeData (libtorrent's first status of a new handle).
+
+    qBittorrent lists a torrent only once it is loaded, so that state belongs to torrents
+    resumed at start; a client that adds a torrent stopped (@ctrl/qbittorrent's
+    normalizedAddTorrent with startPaused) reads it stopped at once, in every answer and event.
+    """
+    headers = {"Authorization": f"Bearer {torrent_engine.token}"}
+    states: list[tuple[str, str]] = []
+    async with (
+        aiohttp.ClientSession(headers=headers) as session,
+        session.ws_connect(f"{torrent_engine.url}/api/v1/ws") as ws,
+    ):
+        await ws.send_json({"type": "auth", "token": torrent_engine.token})
+        assert (await ws.receive_json())["type"] == "auth_ok"
+        await ws.send_json({"id": 1, "command": "subscribe"})
+        hashes = []
+        for number in range(40):
+            made = make_torrent(tmp_path, f"Stopped {number}", {"a.bin": 20_000 + number})
+            form = aiohttp.FormData({"stopped": "true", "paused": "true"})
+            if number % 2:
+                form.add_field("urls", made.magnet)
+            else:
+                form.add_field("torrents", made.data, filename=f"{number}.torrent")
+            url = f"{torrent_engine.url}/api/v2/torrents/add"
+            async with session.post(url, data=form) as answer:
+                assert (answer.status, await answer.text()) == (200, "Ok.")
+            url = f"{torrent_engine.url}/api/v2/torrents/info?hashes={made.info_hash}"
+            async with session.get(url) as answer:
+                [listed] = await answer.json()
+            url = f"{torrent_engine.url}/api/v1/torrents/{made.info_hash}"
+            async with session.get(url) as answer:
+                engine_view = await answer.json()
+            states += [("info", listed["state"]), ("engine", engine_view["state"])]
+            hashes.append(made.info_hash)
+        while (message := await ws.receive_json(timeout=2)).get("event") != "torrent_added" or (
+            message["data"]["hash"] != hashes[-1]
+        ):
+            if message.get("event") in {"torrent_added", "torrent_state"}:
+                states.append((message["event"], message["data"]["state"]))
+        states.append(("torrent_added", message["data"]["state"]))
+    assert {state for _where, state in states} == {"stoppedDL"}, sorted(set(states))

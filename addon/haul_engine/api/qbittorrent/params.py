@@ -14,12 +14,13 @@ if TYPE_CHECKING:
 
     from multidict import MultiDict
 
+    from haul_engine.settings import Settings
     from haul_engine.torrents.controller import TorrentsController
 
 type Handler = Callable[[Params], Awaitable[object]]
 type Endpoints = dict[str, tuple[Handler, bool]]  # action -> (handler, changes something)
 
-_INTEGER = re.compile(r"^[+-]?\d{1,19}$")
+_INTEGER = re.compile(r"^[+-]?[0-9]{1,19}$")
 INT32 = 2**31 - 1
 
 
@@ -101,8 +102,17 @@ class Params:
         raw = self.text(key).strip()
         if not raw:
             return default
-        if not _INTEGER.match(raw) or not low <= int(raw) <= high:
+        number = self.whole_number(raw)
+        if number is None or not low <= number <= high:
             raise invalid(key)
+        return number
+
+    @staticmethod
+    def whole_number(text: str) -> int | None:
+        """Read text as Qt's toInt does (ASCII digits, a sign, 32 bits), else None."""
+        raw = text.strip()
+        if not _INTEGER.match(raw) or not -INT32 - 1 <= int(raw) <= INT32:
+            return None
         return int(raw)
 
     def ids(self, key: str) -> list[str]:
@@ -129,9 +139,10 @@ def action[F: Callable[..., Any]](*names: str, changes: bool = False) -> Callabl
 class Scope:
     """One part of the WebAPI (app/, torrents/, ...) serving the torrents controller."""
 
-    def __init__(self, torrents: TorrentsController) -> None:
-        """Serve the given controller."""
+    def __init__(self, torrents: TorrentsController, settings: Settings) -> None:
+        """Serve the given controller, with the engine's settings."""
         self.torrents = torrents
+        self.settings = settings
 
     def endpoints(self) -> Endpoints:
         """Every action of the scope with its handler."""

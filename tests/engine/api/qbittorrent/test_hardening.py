@@ -124,6 +124,55 @@ def test_paths_with_a_nul_are_refused(torrent_engine: EngineProcess) -> None:
     assert webapi_call(torrent_engine, "GET", "torrents/categories", **auth) == (200, b"{}")
 
 
+def test_file_indexes_qbittorrent_cannot_read_are_refused(
+    torrent_engine: EngineProcess, tmp_path: Path
+) -> None:
+    made = make_torrent(tmp_path / "made", "Pack", {"a.bin": 40_000, "b.bin": 20_000})
+    body = {"torrent_base64": base64.b64encode(made.data).decode(), "stopped": True}
+    assert torrent_engine.request("POST", "/api/v1/torrents", body)[0] == 200
+    auth = bearer(torrent_engine)
+
+    def files(indexes: str) -> tuple[int, bytes]:
+        query = urllib.parse.urlencode({"hash": made.info_hash, "indexes": indexes})
+        return webapi_call(torrent_engine, "GET", f"torrents/files?{query}", **auth)
+
+    for text in ("\u00b2", "7" * 5000, "-1", "2147483648", "\u0663", "x"):
+        assert files(text) == (409, f'"{text}" is not a valid file index.'.encode()), text[:20]
+    assert files("2") == (409, b"Index 2 is out of bounds.")
+    status, answer = files(" 1 ")
+    assert status == 200, answer
+    assert [item["index"] for item in json.loads(answer)] == [1]
+    assert "Traceback" not in torrent_engine.log
+
+
+def test_preferences_that_are_no_json_qbittorrent_takes_are_refused(
+    torrent_engine: EngineProcess,
+) -> None:
+    auth = bearer(torrent_engine)
+    before = webapi_call(torrent_engine, "GET", "app/preferences", **auth)
+    deep = "[" * 100_000 + "]" * 100_000
+    for text, named in [
+        (deep, "json"),
+        ("[]", "json"),
+        ('{"listen_port": 1e999}', "json"),
+        (f'{{"dl_limit": {"7" * 5000}}}', "json"),
+        ('{"scheduler_days": [1]}', "scheduler_days"),
+        ('{"encryption": [1]}', "encryption"),
+        ('{"bittorrent_protocol": {}}', "bittorrent_protocol"),
+        (
+            '{"schedule_from_hour": 100000000000000000000, "schedule_from_min": 0}',
+            "schedule_from_hour",
+        ),
+        ('{"schedule_from_hour": true, "schedule_from_min": 0}', "schedule_from_hour"),
+    ]:
+        status, body = webapi_call(
+            torrent_engine, "POST", "app/setPreferences", {"json": text}, **auth
+        )
+        assert (status, body) == (400, f"'{named}': invalid argument".encode()), text[:40]
+    assert webapi_call(torrent_engine, "GET", "app/preferences", **auth) == before
+    assert "Traceback" not in torrent_engine.log
+
+
 def basic(password: str) -> dict[str, str]:
     return {"Authorization": "Basic " + base64.b64encode(f"admin:{password}".encode()).decode()}
 

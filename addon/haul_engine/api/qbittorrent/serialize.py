@@ -72,12 +72,12 @@ class Serializer:
     def _part(self, view: TorrentView) -> dict[str, Any]:
         """Return the fields that change only with the record or when metadata arrives."""
         record = view.record
-        key = (self.torrents.revisions.get(record.info_hash, 0), view.status.has_metadata)
+        key = (self.torrents.revision(record.info_hash), view.status.has_metadata)
         cached = self._parts.get(record.info_hash)
         if cached is not None and cached[0] == key:
             return cached[1]
-        session = self.torrents.session
-        meta = session.metadata(record.info_hash)
+        torrents = self.torrents
+        meta = torrents.metadata(record.info_hash)
         part = {
             "added_on": int(record.added_on.timestamp()),
             "auto_tmm": record.auto_tmm,
@@ -92,23 +92,24 @@ class Serializer:
             "inactive_seeding_time_limit": record.inactive_seeding_time_limit,
             "infohash_v1": meta.v1,
             "infohash_v2": meta.v2,
-            "magnet_uri": session.magnet(record.info_hash),
+            "magnet_uri": torrents.magnet(record.info_hash),
             "private": meta.private,
             "ratio_limit": record.ratio_limit,
             "seeding_time_limit": record.seeding_time_limit,
             "tags": ", ".join(record.tags),
-            "trackers_count": len(session.trackers(record.info_hash)),
+            "trackers_count": len(torrents.trackers(record.info_hash)),
             "up_limit": record.upload_limit or -1,
         }
         self._parts[record.info_hash] = (key, part)
-        if len(self._parts) > 2 * len(self.torrents.records):  # forget removed torrents
-            self._parts = {h: kept for h, kept in self._parts.items() if h in self.torrents.records}
+        hashes = torrents.hashes()
+        if len(self._parts) > 2 * len(hashes):  # forget removed torrents
+            self._parts = {h: kept for h, kept in self._parts.items() if h in set(hashes)}
         return part
 
     def properties(self, view: TorrentView) -> dict[str, Any]:
         """torrents/properties."""
         record, status = view.record, view.status
-        meta = self.torrents.session.metadata(record.info_hash)
+        meta = self.torrents.metadata(record.info_hash)
         downloading_seconds = status.active_seconds - status.seeding_seconds
         ratio = view.ratio
         return {

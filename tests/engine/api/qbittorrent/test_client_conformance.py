@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from tests.support.engine import EngineProcess
     from tests.support.peers import QbittorrentPeer
 
-REPOSITORY = Path(__file__).parents[3]
+REPOSITORY = Path(__file__).parents[4]
 PASSWORD = engine_env()["HAUL_QBITTORRENT_PASSWORD"]
 
 
@@ -83,7 +83,7 @@ def test_ctrl_qbittorrent_calls(
     seeder.seed(made)
     magnet = "magnet:?xt=urn:btih:" + "ab" * 20 + "&dn=Waiting"
     script = package / "ctrl_qbittorrent.mjs"
-    shutil.copyfile(Path(__file__).parents[2] / "support" / "ctrl_qbittorrent.mjs", script)
+    shutil.copyfile(REPOSITORY / "tests" / "support" / "ctrl_qbittorrent.mjs", script)
     location = torrent_engine.data_dir / "downloads" / "moved"
     config = {
         "baseUrl": torrent_engine.url,

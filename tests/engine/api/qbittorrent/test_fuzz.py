@@ -10,6 +10,7 @@ stops the engine, as asked. Bounded for two busy cores: a fixed number of exampl
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -17,9 +18,8 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from haul_engine.torrents.webapi.app import AppApi
-from haul_engine.torrents.webapi.torrents import TorrentsApi
-from haul_engine.torrents.webapi.transfer import SyncApi, TransferApi
+from haul_engine.engine import Engine
+from haul_engine.settings import Settings
 from tests.support.engine import EngineProcess
 from tests.support.peers import bencode, engine_env, make_torrent
 
@@ -27,11 +27,14 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 HASH = "ab" * 20
+QBITTORRENT = Engine(Settings(data_dir=Path("/nonexistent"))).api.qbittorrent
 ENDPOINTS = sorted(
-    [f"app/{action}" for action in AppApi(None).endpoints() if action != "shutdown"]  # type: ignore[arg-type]
-    + [f"torrents/{action}" for action in TorrentsApi(None).endpoints()]  # type: ignore[arg-type]
-    + [f"transfer/{action}" for action in TransferApi(None).endpoints()]  # type: ignore[arg-type]
-    + [f"sync/{action}" for action in SyncApi(None, None).endpoints()]  # type: ignore[arg-type]
+    [
+        f"{scope}/{action}"
+        for scope, endpoints in QBITTORRENT.groups.items()
+        for action in endpoints
+        if f"{scope}/{action}" != "app/shutdown"
+    ]
     + ["auth/login", "auth/logout"]
 )
 NAMES = [
@@ -50,6 +53,8 @@ HOSTILE = [
     "../../etc", "/etc", "/etc/passwd", "tv", "a|b|", "|", "\n", "🙂", "\ud800", "%00",
     "127.0.0.1:\u00b2", "999.999.1.1:80", "[zz]:80", "[::1]:6881", "127.0.0.1:6881",
     '{"dht": "x"}', '{"listen_port": 99999999}', '{"temp_path": "/etc"}', "[]", "{", "null",
+    '{"scheduler_days": [1]}', '{"encryption": {}}', "[" * 2000, "7" * 5000, "\u00b2",
+    '{"schedule_from_hour": 1e20, "schedule_from_min": 0}',
     "magnet:?xt=urn:btih:zz", f"magnet:?xt=urn:btih:{HASH}", "http://127.0.0.1:9/x",
     "Original", "NoSubfolder", "x" * 5000,
 ]  # fmt: skip

@@ -5,12 +5,12 @@ from __future__ import annotations
 import shutil
 from typing import TYPE_CHECKING, Any
 
-from haul_engine.torrents.session import parse_peer
-from haul_engine.torrents.webapi.params import INT32, Params, Scope, action, not_found
+from haul_engine.api.qbittorrent.params import INT32, Params, Scope, action, not_found
+from haul_engine.torrents.views import parse_peer
 
 if TYPE_CHECKING:
+    from haul_engine.api.qbittorrent.torrents import TorrentsApi
     from haul_engine.torrents.controller import TorrentsController
-    from haul_engine.torrents.webapi.torrents import TorrentsApi
 
 REFRESH_MILLISECONDS = 1500
 
@@ -19,28 +19,24 @@ def server_state(torrents: TorrentsController) -> dict[str, Any]:
     """QBittorrent's transfer info and server_state (sync/maindata adds the free space)."""
     transfer = torrents.transfer()
     download, upload = transfer.limits.effective()
-    stats = torrents.stats
-    alltime_dl, alltime_ul = torrents.totals.all_time(stats)
-    if not torrents.vpn_up or not torrents.session.listening():
-        connection = "disconnected"
-    else:
-        connection = "connected" if stats.get("net.has_incoming_connections") else "firewalled"
+    moved = torrents.statistics()
+    alltime_dl, alltime_ul = moved.all_time_downloaded, moved.all_time_uploaded
     # qBittorrent writes "-" while nothing moved; 0.00 keeps the value numeric for dashboards
     ratio = f"{alltime_ul / alltime_dl:.2f}" if alltime_dl else "0.00"
     return {
         "dl_info_speed": transfer.download_rate,
-        "dl_info_data": stats.get("net.recv_payload_bytes", 0),
+        "dl_info_data": moved.downloaded,
         "up_info_speed": transfer.upload_rate,
-        "up_info_data": stats.get("net.sent_payload_bytes", 0),
+        "up_info_data": moved.uploaded,
         "dl_rate_limit": download,
         "up_rate_limit": upload,
-        "dht_nodes": stats.get("dht.dht_nodes", 0),
-        "connection_status": connection,
+        "dht_nodes": moved.dht_nodes,
+        "connection_status": moved.connection,
         "alltime_dl": alltime_dl,
         "alltime_ul": alltime_ul,
         "global_ratio": ratio,
         "total_wasted_session": 0,
-        "total_peer_connections": stats.get("peer.num_peers_connected", 0),
+        "total_peer_connections": moved.peers,
         "total_buffers_size": 0,
         "total_queued_size": 0,
         "queued_io_jobs": 0,
@@ -133,9 +129,9 @@ class TransferApi(Scope):
 class SyncApi(Scope):
     """The sync/ scope: always full updates (which every client handles), rid counted."""
 
-    def __init__(self, torrents: TorrentsController, listing: TorrentsApi) -> None:
-        """Serve the given controller; torrents and categories are listed as torrents/ does."""
-        super().__init__(torrents)
+    def __init__(self, listing: TorrentsApi) -> None:
+        """Serve listing's controller; torrents and categories are listed as torrents/ does."""
+        super().__init__(listing.torrents, listing.settings)
         self.listing = listing
         self.rid = 0
 
@@ -159,7 +155,7 @@ class SyncApi(Scope):
             "full_update": True,
             "torrents": items,
             "categories": await self.listing.categories(params),
-            "tags": sorted(torrents.tags),
+            "tags": torrents.known_tags(),
             "trackers": {},
             "server_state": state,
         }
@@ -167,8 +163,8 @@ class SyncApi(Scope):
     @action("torrentPeers")
     async def torrent_peers(self, params: Params) -> dict[str, Any]:
         """List the peers of one torrent, keyed ip:port (404 for an unknown hash)."""
-        resolved = self.torrents.session.resolve(params.text("hash").strip())
-        if resolved is None or resolved not in self.torrents.records:
+        resolved = self.torrents.resolve(params.text("hash").strip())
+        if resolved is None:
             raise not_found()
         peers = {
             peer.address: {
@@ -187,7 +183,7 @@ class SyncApi(Scope):
                 "relevance": 0,
                 "files": "\n".join(peer.files),
             }
-            for peer in self.torrents.session.peers(resolved)
+            for peer in self.torrents.peers(resolved)
         }
         return {
             "rid": self._next_rid(params),

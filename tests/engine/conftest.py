@@ -1,4 +1,4 @@
-"""Fixtures of the torrent tests: qbittorrent-nox peers, stopped after each test."""
+"""Fixtures of the tests that move torrents (client and qBittorrent API): qbittorrent-nox peers."""
 
 from __future__ import annotations
 

@@ -6,20 +6,18 @@ import asyncio
 import contextlib
 import fcntl
 import ipaddress
-import json
 import os
 import signal
 import socket
 import struct
 from datetime import time
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from pydantic import ValidationError
 
-from haul_engine.errors import InvalidInput
-from haul_engine.torrents.transfer import AltSchedule
-from haul_engine.torrents.webapi.params import (
+from haul_engine.api.jsonio import loads
+from haul_engine.api.qbittorrent.params import (
     ApiError,
     Params,
     Scope,
@@ -27,6 +25,8 @@ from haul_engine.torrents.webapi.params import (
     bad_params,
     invalid,
 )
+from haul_engine.errors import InvalidInput
+from haul_engine.torrents.transfer import AltSchedule
 
 APP_VERSION = "v5.0.0"
 WEBAPI_VERSION = "2.11.2"
@@ -130,8 +130,7 @@ class AppApi(Scope):
     @action("preferences")
     async def preferences(self, _params: Params) -> dict[str, Any]:
         """Return the preferences: Haul's own values, fixed ones for what Haul does not have."""
-        torrents = self.torrents
-        settings = torrents.engine.settings
+        torrents, settings = self.torrents, self.settings
         preferences = torrents.preferences
         limits = torrents.limits
         schedule = limits.alt_schedule
@@ -214,8 +213,8 @@ class AppApi(Scope):
         """Apply the keys Haul has (at once, kept across restarts); others change nothing."""
         params.require("json")
         try:
-            wanted = json.loads(params.text("json"))
-        except ValueError:
+            wanted = loads(params.text("json"))
+        except ValueError:  # orjson's JSONDecodeError: not JSON, too deep, a number out of range
             msg = "json"
             raise invalid(msg) from None
         if not isinstance(wanted, dict):
@@ -273,9 +272,15 @@ def _preference_changes(wanted: dict[str, Any], current: dict[str, Any]) -> dict
         changes.pop("listen_port")
     if "encryption" in wanted:
         names = {number: name for name, number in _ENCRYPTION.items()}
-        changes["encryption"] = names.get(wanted["encryption"], wanted["encryption"])
-    if wanted.get("bittorrent_protocol") in {0, 1}:  # 2 (uTP only) Haul does not offer
-        changes["utp"] = wanted["bittorrent_protocol"] == 0
+        given = wanted["encryption"]
+        changes["encryption"] = names.get(given, given) if _whole(given) else given
+    if "bittorrent_protocol" in wanted:
+        protocol = wanted["bittorrent_protocol"]
+        if not _whole(protocol):
+            msg = "bittorrent_protocol"
+            raise invalid(msg)
+        if protocol in {0, 1}:  # 2 (uTP only) Haul does not offer
+            changes["utp"] = protocol == 0
     for enabled, value, field in (
         ("max_ratio_enabled", "max_ratio", "max_ratio"),
         ("max_seeding_time_enabled", "max_seeding_time", "max_seeding_time"),
@@ -309,22 +314,29 @@ def _limit_changes(wanted: dict[str, Any], limits: dict[str, Any]) -> dict[str, 
         schedule["enabled"] = wanted["scheduler_enabled"]
     for prefix, field in (("schedule_from", "start"), ("schedule_to", "end")):
         if f"{prefix}_hour" in wanted and f"{prefix}_min" in wanted:
-            try:
-                schedule[field] = time(wanted[f"{prefix}_hour"], wanted[f"{prefix}_min"])
-            except (TypeError, ValueError):
+            hour, minute = wanted[f"{prefix}_hour"], wanted[f"{prefix}_min"]
+            if not (_whole(hour) and _whole(minute) and 0 <= hour < 24 and 0 <= minute < 60):  # noqa: PLR2004 - a clock's
                 msg = f"{prefix}_hour"
-                raise invalid(msg) from None
+                raise invalid(msg)
+            schedule[field] = time(hour, minute)
     if "scheduler_days" in wanted:
-        schedule["days"] = _DAY_SETS.get(wanted["scheduler_days"], schedule["days"])
+        days = wanted["scheduler_days"]
+        if not _whole(days):
+            msg = "scheduler_days"
+            raise invalid(msg)
+        schedule["days"] = _DAY_SETS.get(days, schedule["days"])
     limits["alt_schedule"] = AltSchedule.model_validate(schedule)
     return limits
 
 
 def _kib(value: object) -> object:
     """bytes/s to whole KiB/s, rounded up (0 and below mean no limit); others left to validation."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return max(-(-value // 1024), 0)
-    return value
+    return max(-(-value // 1024), 0) if _whole(value) else value
+
+
+def _whole(value: object) -> TypeGuard[int]:
+    """Whether a JSON value is a whole number (not a boolean)."""
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _ip(text: str) -> str:

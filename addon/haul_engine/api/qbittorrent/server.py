@@ -13,18 +13,19 @@ from multidict import MultiDict
 
 from haul_engine.api.auth import bearer, token_matches
 from haul_engine.api.jsonio import json_response
+from haul_engine.api.qbittorrent.app import AppApi
+from haul_engine.api.qbittorrent.auth import BANNED, Credentials, LoginGuard, LoginSessions
+from haul_engine.api.qbittorrent.params import ApiError, Params, bad_params
+from haul_engine.api.qbittorrent.torrents import TorrentsApi
+from haul_engine.api.qbittorrent.transfer import SyncApi, TransferApi
 from haul_engine.errors import EngineError, NotFound
-from haul_engine.torrents.webapi.app import AppApi
-from haul_engine.torrents.webapi.auth import BANNED, Credentials, LoginGuard, LoginSessions
-from haul_engine.torrents.webapi.params import ApiError, Params, bad_params
-from haul_engine.torrents.webapi.torrents import TorrentsApi
-from haul_engine.torrents.webapi.transfer import SyncApi, TransferApi
+from haul_engine.logs import SecretFilter
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
-    from haul_engine.torrents.controller import TorrentsController
-    from haul_engine.torrents.webapi.params import Endpoints
+    from haul_engine.api.qbittorrent.params import Endpoints
+    from haul_engine.engine import Engine
 
 _LOGGER = logging.getLogger(__name__)
 PREFIX = "/api/v2"
@@ -33,10 +34,13 @@ PREFIX = "/api/v2"
 class QbittorrentApi:
     """The routes, login sessions and failed-login counts of the compatibility layer."""
 
-    def __init__(self, torrents: TorrentsController) -> None:
-        """Serve the given controller."""
-        self.torrents = torrents
-        self.settings = torrents.engine.settings
+    def __init__(self, engine: Engine) -> None:
+        """Serve the engine's torrents with the credentials of its settings (and its token)."""
+        self.engine = engine
+        self.torrents = torrents = engine.torrents
+        self.settings = engine.settings
+        if self.settings.qbittorrent_password:
+            SecretFilter.register(self.settings.qbittorrent_password)
         self.sessions = LoginSessions(lambda: torrents.preferences.session_seconds)
         self.credentials = Credentials(
             self.settings.qbittorrent_username,
@@ -47,12 +51,12 @@ class QbittorrentApi:
             lambda: torrents.preferences.max_auth_failures,
             lambda: torrents.preferences.ban_seconds,
         )
-        listing = TorrentsApi(torrents)
+        listing = TorrentsApi(torrents, self.settings)
         self.groups: dict[str, Endpoints] = {
-            "app": AppApi(torrents).endpoints(),
+            "app": AppApi(torrents, self.settings).endpoints(),
             "torrents": listing.endpoints(),
-            "transfer": TransferApi(torrents).endpoints(),
-            "sync": SyncApi(torrents, listing).endpoints(),
+            "transfer": TransferApi(torrents, self.settings).endpoints(),
+            "sync": SyncApi(listing).endpoints(),
         }
 
     def routes(self) -> list[web.RouteDef]:
@@ -93,7 +97,7 @@ class QbittorrentApi:
             username, _, password = decoded.partition(":")
             accepted = await self.credentials.match_remembered(username, password)
         else:
-            accepted = token_matches(bearer(header), self.torrents.engine.token)
+            accepted = token_matches(bearer(header), self.engine.token)
         if accepted:
             self.guard.succeeded(remote)
             return None

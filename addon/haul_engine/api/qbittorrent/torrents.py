@@ -11,11 +11,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 from pydantic import ValidationError
 
-from haul_engine.errors import InvalidInput
-from haul_engine.torrents.models import GLOBAL_LIMIT
-from haul_engine.torrents.session import TorrentDataError, parse_peer, read_torrent
-from haul_engine.torrents.views import DOWNLOADING_STATES, AddOptions
-from haul_engine.torrents.webapi.params import (
+from haul_engine.api.qbittorrent.params import (
     INT32,
     ApiError,
     Params,
@@ -26,15 +22,19 @@ from haul_engine.torrents.webapi.params import (
     invalid,
     not_found,
 )
-from haul_engine.torrents.webapi.serialize import Serializer
+from haul_engine.api.qbittorrent.serialize import Serializer
+from haul_engine.errors import InvalidInput
+from haul_engine.torrents.models import GLOBAL_LIMIT
+from haul_engine.torrents.views import DOWNLOADING_STATES, AddOptions, parse_peer
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from haul_engine.api.qbittorrent.params import Endpoints
+    from haul_engine.settings import Settings
     from haul_engine.torrents.controller import TorrentsController
     from haul_engine.torrents.session import QueueMove
     from haul_engine.torrents.views import TorrentView
-    from haul_engine.torrents.webapi.params import Endpoints
 
 _LOGGER = logging.getLogger(__name__)
 _LAYOUTS = {"original": "Original", "subfolder": "Subfolder", "nosubfolder": "NoSubfolder"}
@@ -68,9 +68,9 @@ _VALID_PRIORITIES = {0, 1, 6, 7}
 class TorrentsApi(Scope):
     """The torrents/ scope."""
 
-    def __init__(self, torrents: TorrentsController) -> None:
-        """Serve the given controller."""
-        super().__init__(torrents)
+    def __init__(self, torrents: TorrentsController, settings: Settings) -> None:
+        """Serve the given controller, with the engine's settings."""
+        super().__init__(torrents, settings)
         self.serializer = Serializer(torrents)
 
     def endpoints(self) -> Endpoints:
@@ -92,11 +92,11 @@ class TorrentsApi(Scope):
         params.require(key)
         spellings = params.ids(key)
         if spellings == ["all"]:
-            return list(self.torrents.records)
+            return self.torrents.hashes()
         found = []
         for spelling in spellings:
-            resolved = self.torrents.session.resolve(spelling)
-            if resolved is not None and resolved in self.torrents.records and resolved not in found:
+            resolved = self.torrents.resolve(spelling)
+            if resolved is not None and resolved not in found:
                 found.append(resolved)
         return found
 
@@ -108,8 +108,8 @@ class TorrentsApi(Scope):
     def _one(self, params: Params) -> str:
         """Return the torrent named by `hash`: 404 when there is none."""
         params.require("hash")
-        resolved = self.torrents.session.resolve(params.text("hash").strip())
-        if resolved is None or resolved not in self.torrents.records:
+        resolved = self.torrents.resolve(params.text("hash").strip())
+        if resolved is None:
             raise not_found()
         return resolved
 
@@ -121,7 +121,7 @@ class TorrentsApi(Scope):
     @action("count")
     async def count(self, _params: Params) -> str:
         """How many torrents there are."""
-        return str(len(self.torrents.records))
+        return str(len(self.torrents.hashes()))
 
     @action("info")
     async def info(self, params: Params) -> list[dict[str, Any]]:
@@ -175,7 +175,7 @@ class TorrentsApi(Scope):
         """List the DHT, PeX and LSD rows qBittorrent always shows, then the trackers."""
         info_hash = self._one(params)
         preferences = self.torrents.preferences
-        private = bool(self.torrents.session.metadata(info_hash).private)
+        private = bool(self.torrents.metadata(info_hash).private)
         message = "This torrent is private" if private else ""
         rows: list[dict[str, Any]] = [
             {
@@ -205,32 +205,33 @@ class TorrentsApi(Scope):
                 "num_leeches": entry.leeches,
                 "num_downloaded": entry.downloaded,
             }
-            for entry in self.torrents.session.trackers(info_hash)
+            for entry in self.torrents.trackers(info_hash)
         ]
         return rows
 
     @action("webseeds")
     async def webseeds(self, params: Params) -> list[dict[str, str]]:
         """List the torrent's web seeds."""
-        return [{"url": url} for url in self.torrents.session.web_seeds(self._one(params))]
+        return [{"url": url} for url in self.torrents.web_seeds(self._one(params))]
 
     @action("files")
     async def files(self, params: Params) -> list[dict[str, Any]]:
         """torrents/files (pad files left out), optionally only the `indexes` asked for."""
         info_hash = self._one(params)
-        entries = self.torrents.session.files(info_hash)
+        entries = self.torrents.files(info_hash)
         indexes = list(range(len(entries)))
         if "indexes" in params:
             indexes = []
             for text in params.text("indexes").split("|"):
-                if not text.strip().isdigit():
+                index = params.whole_number(text)
+                if index is None or index < 0:
                     msg = f'"{text}" is not a valid file index.'
                     raise conflict(msg)
-                if int(text) >= len(entries):
+                if index >= len(entries):
                     msg = f"Index {text} is out of bounds."
                     raise conflict(msg)
-                indexes.append(int(text))
-        finished = self.torrents.snapshots[info_hash].finished
+                indexes.append(index)
+        finished = self.torrents.finished(info_hash)
         files = []
         for index in indexes:
             entry = entries[index]
@@ -251,12 +252,12 @@ class TorrentsApi(Scope):
     @action("pieceHashes")
     async def piece_hashes(self, params: Params) -> list[str]:
         """Each piece's hash in hex."""
-        return self.torrents.session.piece_hashes(self._one(params))
+        return self.torrents.piece_hashes(self._one(params))
 
     @action("pieceStates")
     async def piece_states(self, params: Params) -> list[int]:
         """0 missing, 1 downloading, 2 have, per piece."""
-        return self.torrents.session.piece_states(self._one(params))
+        return self.torrents.piece_states(self._one(params))
 
     @action("categories")
     async def categories(self, _params: Params) -> dict[str, Any]:
@@ -278,32 +279,31 @@ class TorrentsApi(Scope):
     @action("tags")
     async def tags(self, _params: Params) -> list[str]:
         """Every tag created or in use."""
-        return sorted(self.torrents.tags)
+        return self.torrents.known_tags()
 
     @action("downloadLimit")
     async def download_limits(self, params: Params) -> dict[str, int]:
         """{hash: bytes/s} (-1 = none or unknown torrent)."""
-        return self._limits(params, lambda h: self.torrents.records[h].download_limit)
+        return self._limits(params, lambda h: self.torrents.record(h).download_limit)
 
     @action("uploadLimit")
     async def upload_limits(self, params: Params) -> dict[str, int]:
         """{hash: bytes/s} (-1 = none or unknown torrent)."""
-        return self._limits(params, lambda h: self.torrents.records[h].upload_limit)
+        return self._limits(params, lambda h: self.torrents.record(h).upload_limit)
 
     def _limits(self, params: Params, read: Callable[[str], int]) -> dict[str, int]:
         params.require("hashes")
         answer = {}
         for spelling in params.ids("hashes"):
-            resolved = self.torrents.session.resolve(spelling)
-            known = resolved is not None and resolved in self.torrents.records
-            answer[spelling] = (read(resolved) or -1) if known and resolved else -1
+            resolved = self.torrents.resolve(spelling)
+            answer[spelling] = (read(resolved) or -1) if resolved else -1
         return answer
 
     @action("export")
     async def export(self, params: Params) -> web.Response:
         """Send the torrent as a .torrent file (409 until its metadata is there)."""
         info_hash = self._one(params)
-        data = self.torrents.session.export(info_hash)
+        data = self.torrents.export(info_hash)
         if data is None:
             msg = "Unable to export torrent file. Error: no metadata"
             raise conflict(msg)
@@ -316,7 +316,7 @@ class TorrentsApi(Scope):
     @action("SSLParameters")
     async def ssl_parameters(self, params: Params) -> dict[str, str]:
         """Return the SSL torrent certificate, key and DH parameters ("" when none)."""
-        stored = self.torrents.records[self._one(params)].ssl_parameters or {}
+        stored = self.torrents.record(self._one(params)).ssl_parameters or {}
         return {
             key: stored.get(key, "")
             for key in ("ssl_certificate", "ssl_private_key", "ssl_dh_params")
@@ -337,12 +337,8 @@ class TorrentsApi(Scope):
         ]
         for part in params.files():
             data = part.file.read()
-            try:
-                read_torrent(data)
-            except TorrentDataError:
-                raise ApiError(
-                    415, f"Error: '{part.filename}' is not a valid torrent file."
-                ) from None
+            if not self.torrents.is_torrent_file(data):
+                raise ApiError(415, f"Error: '{part.filename}' is not a valid torrent file.")
             sources.append(data)
         added = 0
         for source in sources:
@@ -604,7 +600,7 @@ class TorrentsApi(Scope):
         params.require("hashes", "tags")
         tags = self._tag_list(params)
         for info_hash in self._hashes(params):
-            merged = list(dict.fromkeys([*self.torrents.records[info_hash].tags, *tags]))
+            merged = list(dict.fromkeys([*self.torrents.record(info_hash).tags, *tags]))
             await self.torrents.update([info_hash], tags=merged)
         await self.torrents.create_tags(tags)
 
@@ -614,9 +610,7 @@ class TorrentsApi(Scope):
         params.require("hashes")
         tags = set(self._tag_list(params))
         for info_hash in self._hashes(params):
-            kept = [
-                tag for tag in self.torrents.records[info_hash].tags if tags and tag not in tags
-            ]
+            kept = [tag for tag in self.torrents.record(info_hash).tags if tags and tag not in tags]
             await self.torrents.update([info_hash], tags=kept)
 
     @action("createTags", changes=True)
@@ -638,7 +632,7 @@ class TorrentsApi(Scope):
         """Add trackers (one URL a line; an empty line starts the next tier)."""
         params.require("hash", "urls")
         info_hash = self._one(params)
-        current = [(entry.url, entry.tier) for entry in self.torrents.session.trackers(info_hash)]
+        current = [(entry.url, entry.tier) for entry in self.torrents.trackers(info_hash)]
         known = {url for url, _tier in current}
         tier = max((tier for _url, tier in current), default=-1) + 1
         for line in params.text("urls").split("\n"):
@@ -662,7 +656,7 @@ class TorrentsApi(Scope):
         if not replacement.strip():
             msg = "New tracker URL is invalid"
             raise bad_params(msg)
-        current = [(entry.url, entry.tier) for entry in self.torrents.session.trackers(info_hash)]
+        current = [(entry.url, entry.tier) for entry in self.torrents.trackers(info_hash)]
         if any(url == replacement for url, _tier in current):
             msg = "New tracker URL already exists"
             raise conflict(msg)
@@ -679,7 +673,7 @@ class TorrentsApi(Scope):
         params.require("hash", "urls")
         info_hash = self._one(params)
         gone = set(params.ids("urls"))
-        current = [(entry.url, entry.tier) for entry in self.torrents.session.trackers(info_hash)]
+        current = [(entry.url, entry.tier) for entry in self.torrents.trackers(info_hash)]
         kept = [(url, tier) for url, tier in current if url not in gone]
         if len(kept) != len(current):
             self.torrents.set_trackers(info_hash, kept)
@@ -698,9 +692,7 @@ class TorrentsApi(Scope):
             raise bad_params(msg)
         results = {}
         for info_hash in self._hashes(params):
-            added = sum(
-                self.torrents.session.connect_peer(info_hash, *address) for address in addresses
-            )
+            added = sum(self.torrents.connect_peer(info_hash, *address) for address in addresses)
             results[info_hash] = {"added": added, "failed": len(given) - added}
         return results
 
@@ -749,14 +741,14 @@ class TorrentsApi(Scope):
     async def toggle_sequential(self, params: Params) -> None:
         """torrents/toggleSequentialDownload."""
         for info_hash in self._hashes(params):
-            record = self.torrents.records[info_hash]
+            record = self.torrents.record(info_hash)
             await self.torrents.update([info_hash], sequential=not record.sequential)
 
     @action("toggleFirstLastPiecePrio", changes=True)
     async def toggle_first_last(self, params: Params) -> None:
         """torrents/toggleFirstLastPiecePrio."""
         for info_hash in self._hashes(params):
-            record = self.torrents.records[info_hash]
+            record = self.torrents.record(info_hash)
             await self.torrents.update([info_hash], first_last_piece=not record.first_last_piece)
 
     @action("setSSLParameters", changes=True)
