@@ -114,6 +114,8 @@ class TorrentsController(Controller):
         self._awaiting_resume: set[str] = set()
         self._resume_drained = asyncio.Event()
         self._progress_sent: dict[str, float] = {}
+        self._transfer_sent: tuple[int, int, TransferLimits] | None = None
+        self._transfer_sent_at = 0.0
         self._background: set[asyncio.Task[Any]] = set()
         self._store_lock = asyncio.Lock()  # merges of one new record must not both INSERT it
         self._ticker: asyncio.Task[None] | None = None
@@ -346,6 +348,7 @@ class TorrentsController(Controller):
             info_hash in self.held,
             self.paths[info_hash],
             self.refused.get(info_hash, ""),
+            self.engine.events.revision("torrent", info_hash),
         )
 
     def find(self, info_hash: str) -> str:
@@ -786,6 +789,7 @@ class TorrentsController(Controller):
         self.limits = limits
         await asyncio.to_thread(limits.save, self.folder / "transfer.json")
         self._apply_rates()
+        self._publish_transfer()
 
     async def set_preferences(
         self, preferences: Preferences, *, reread_https: bool = False
@@ -828,6 +832,7 @@ class TorrentsController(Controller):
             uploaded=sum(item.uploaded for item in snapshots),
             alt_active=self.limits.alt_mode,
             limits=self.limits,
+            revision=self.engine.events.revision("transfer"),
         )
 
     # ----- engine API commands
@@ -1083,6 +1088,7 @@ class TorrentsController(Controller):
                 self._watch_vpn()
                 await self._follow_schedule()
                 self._apply_rates()
+                self._publish_transfer()
                 if ticks % int(RESUME_SAVE_SECONDS / TICK_SECONDS) == 0:
                     for info_hash in self.records:
                         self.session.request_resume_data(info_hash, only_if_modified=True)
@@ -1253,16 +1259,21 @@ class TorrentsController(Controller):
         task.add_done_callback(self._background.discard)
 
     def _publish(self, name: EventName, view: TorrentView, **extra: Any) -> None:  # noqa: ANN401
-        data = {
-            "hash": view.record.info_hash,
-            "name": view.name,
-            "state": view.state,
-            "progress": round(view.status.progress, 4),
-            "category": view.record.category,
-            "request_id": view.record.request_id,
-            **extra,
-        }
-        self.engine.events.publish(name, data)
+        """Publish an event carrying the torrent's view (and what else the event tells)."""
+        data = {**view.info().model_dump(mode="json"), **extra}
+        self.engine.events.publish(name, data, view.record.info_hash)
+
+    def _publish_transfer(self) -> None:
+        """Publish transfer_updated: a change of the limits at once, of the speeds every 2 s."""
+        transfer = self.transfer()
+        shown = (transfer.download_rate, transfer.upload_rate, transfer.limits)
+        sent = self._transfer_sent
+        now = time.monotonic()
+        due = now - self._transfer_sent_at >= PROGRESS_EVENT_SECONDS
+        if shown == sent or not (due or sent is None or sent[2] != transfer.limits):
+            return
+        self._transfer_sent, self._transfer_sent_at = shown, now
+        self.engine.events.publish(EventName.TRANSFER_UPDATED, transfer.model_dump(mode="json"))
 
 
 def _content_name(paths: list[str], layout: str, name: str) -> str:

@@ -100,6 +100,16 @@ class TransferInfo(BaseModel):
     uploaded: int
     alt_active: bool
     limits: TransferLimits
+    revision: int = Field(description="of the latest transfer_updated event (0: none yet)")
+
+
+class SchedulePatch(BaseModel):
+    """The parts of the alternative limits' schedule to change (left out: kept)."""
+
+    enabled: bool | None = None
+    start: time | None = None
+    end: time | None = None
+    days: list[Annotated[int, Field(ge=0, le=6)]] | None = Field(None, description="0 = Monday")
 
 
 class TransferTotals(BaseModel):

@@ -83,6 +83,7 @@ class TorrentInfo(BaseModel):
     added_on: datetime
     completed_on: datetime | None
     error: str
+    revision: int = Field(description="of the torrent's latest event (0: none since the start)")
 
 
 class FileInfo(BaseModel):
@@ -117,6 +118,7 @@ class TorrentView:
     held: bool
     paths: list[str]
     problem: str = ""
+    revision: int = 0  # of the torrent's latest event
 
     @property
     def name(self) -> str:
@@ -233,4 +235,5 @@ class TorrentView:
             added_on=record.added_on,
             completed_on=record.completed_on,
             error=self.error,
+            revision=self.revision,
         )
