@@ -44,7 +44,14 @@ from haul_engine.torrents.session import (
     read_torrent,
     root_folder,
 )
-from haul_engine.torrents.transfer import AltSchedule, TransferInfo, TransferLimits, TransferTotals
+from haul_engine.torrents.transfer import (
+    AltSchedule,
+    KiBs,
+    SchedulePatch,
+    TransferInfo,
+    TransferLimits,
+    TransferTotals,
+)
 from haul_engine.torrents.views import (
     COMPLETED_STATES,
     DOWNLOADING_STATES,
@@ -924,6 +931,24 @@ class TorrentsController(Controller):
         await self.start([found])
         return self._view(found).info()
 
+    @api_command("torrents/pause_all", method="POST", path="/torrents/pause")
+    async def pause_all_command(self, hashes: list[InfoHash] | None = None) -> list[TorrentInfo]:
+        """Stop the given torrents (every torrent when none are given) until they are resumed."""
+        found = self._each(hashes)
+        await self.stop([info_hash for info_hash in found if not self.records[info_hash].stopped])
+        return [self._view(info_hash).info() for info_hash in found]
+
+    @api_command("torrents/resume_all", method="POST", path="/torrents/resume")
+    async def resume_all_command(self, hashes: list[InfoHash] | None = None) -> list[TorrentInfo]:
+        """Start the given stopped torrents (every stopped torrent when none are given)."""
+        found = self._each(hashes)
+        await self.start([info_hash for info_hash in found if self.records[info_hash].stopped])
+        return [self._view(info_hash).info() for info_hash in found]
+
+    def _each(self, hashes: list[str] | None) -> list[str]:
+        """Resolve the hashes given (NotFound for an unknown one), or every torrent for None."""
+        return list(self.records) if hashes is None else [self.find(h) for h in hashes]
+
     @api_command("torrents/recheck", method="POST", path="/torrents/{info_hash}/recheck")
     async def recheck_command(self, info_hash: InfoHash) -> TorrentInfo:
         """Verify a torrent's data on disk again."""
@@ -961,6 +986,35 @@ class TorrentsController(Controller):
     async def set_transfer_command(self, limits: TransferLimits) -> TransferInfo:
         """Change the global limits (KiB/s), the alternative mode and its schedule."""
         await self.set_limits(limits)
+        return self.transfer()
+
+    @api_command("transfer/update", method="PATCH", path="/transfer")
+    async def update_transfer_command(  # noqa: PLR0913 - each limit is a field of the API
+        self,
+        *,
+        download_limit: KiBs | None = None,
+        upload_limit: KiBs | None = None,
+        alt_download_limit: KiBs | None = None,
+        alt_upload_limit: KiBs | None = None,
+        alt_mode: bool | None = None,
+        alt_schedule: SchedulePatch | None = None,
+    ) -> TransferInfo:
+        """Change only the limits given (KiB/s), the alternative mode or parts of its schedule."""
+        given: dict[str, Any] = {
+            name: value
+            for name, value in (
+                ("download_limit", download_limit),
+                ("upload_limit", upload_limit),
+                ("alt_download_limit", alt_download_limit),
+                ("alt_upload_limit", alt_upload_limit),
+                ("alt_mode", alt_mode),
+            )
+            if value is not None
+        }
+        if alt_schedule is not None:
+            changes = alt_schedule.model_dump(exclude_none=True)
+            given["alt_schedule"] = self.limits.alt_schedule.model_copy(update=changes)
+        await self.set_limits(self.limits.model_copy(update=given))
         return self.transfer()
 
     # ----- alerts
