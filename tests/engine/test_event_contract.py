@@ -47,7 +47,7 @@ def test_each_object_event_carries_its_view_and_a_rising_revision(
     engine.call("POST", "/torrents/pause")
     engine.call("POST", "/torrents/resume", {"hashes": [second]})
     before = engine.call("GET", "/transfer")["limits"]
-    transfer = engine.call("PATCH", "/transfer", {"download_limit": 500})
+    transfer = engine.call("PATCH", "/transfer", {"limits": {"download_limit": 500}})
     with FakeTorznab() as torznab:
         feed = engine.add_connector("torznab", torznab.url, torznab.api_key)
         engine.call("POST", f"/connectors/{feed}/sync")
@@ -120,10 +120,10 @@ def test_pause_and_resume_all_and_partial_limits_are_one_call_each(engine: Engin
 
     before = engine.call("GET", "/transfer")["limits"]
     changes = {"upload_limit": 70, "alt_mode": True, "alt_schedule": {"days": [5, 6]}}
-    limits = engine.call("PATCH", "/transfer", changes)["limits"]  # only what is given changes
+    limits = engine.call("PATCH", "/transfer", {"limits": changes})["limits"]  # only those
     assert limits == before | changes | {"alt_schedule": before["alt_schedule"] | {"days": [5, 6]}}
     assert engine.call("GET", "/transfer")["limits"] == limits  # kept
-    status, answer = engine.request("PATCH", "/api/v1/transfer", {"upload_limit": -1})
+    status, answer = engine.request("PATCH", "/api/v1/transfer", {"limits": {"upload_limit": -1}})
     assert (status, answer["error"]["code"]) == (400, "invalid_input")
     assert engine.call("GET", "/transfer")["limits"] == limits
     for info_hash in (first, second):

@@ -46,8 +46,7 @@ from haul_engine.torrents.session import (
 )
 from haul_engine.torrents.transfer import (
     AltSchedule,
-    KiBs,
-    SchedulePatch,
+    LimitsPatch,
     TransferInfo,
     TransferLimits,
     TransferTotals,
@@ -989,32 +988,9 @@ class TorrentsController(Controller):
         return self.transfer()
 
     @api_command("transfer/update", method="PATCH", path="/transfer")
-    async def update_transfer_command(  # noqa: PLR0913 - each limit is a field of the API
-        self,
-        *,
-        download_limit: KiBs | None = None,
-        upload_limit: KiBs | None = None,
-        alt_download_limit: KiBs | None = None,
-        alt_upload_limit: KiBs | None = None,
-        alt_mode: bool | None = None,
-        alt_schedule: SchedulePatch | None = None,
-    ) -> TransferInfo:
+    async def update_transfer_command(self, limits: LimitsPatch) -> TransferInfo:
         """Change only the limits given (KiB/s), the alternative mode or parts of its schedule."""
-        given: dict[str, Any] = {
-            name: value
-            for name, value in (
-                ("download_limit", download_limit),
-                ("upload_limit", upload_limit),
-                ("alt_download_limit", alt_download_limit),
-                ("alt_upload_limit", alt_upload_limit),
-                ("alt_mode", alt_mode),
-            )
-            if value is not None
-        }
-        if alt_schedule is not None:
-            changes = alt_schedule.model_dump(exclude_none=True)
-            given["alt_schedule"] = self.limits.alt_schedule.model_copy(update=changes)
-        await self.set_limits(self.limits.model_copy(update=given))
+        await self.set_limits(limits.applied(self.limits))
         return self.transfer()
 
     # ----- alerts

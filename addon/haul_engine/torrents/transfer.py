@@ -112,6 +112,25 @@ class SchedulePatch(BaseModel):
     days: list[Annotated[int, Field(ge=0, le=6)]] | None = Field(None, description="0 = Monday")
 
 
+class LimitsPatch(BaseModel):
+    """The limits to change (left out: kept)."""
+
+    download_limit: KiBs | None = None
+    upload_limit: KiBs | None = None
+    alt_download_limit: KiBs | None = None
+    alt_upload_limit: KiBs | None = None
+    alt_mode: bool | None = None
+    alt_schedule: SchedulePatch | None = None
+
+    def applied(self, limits: TransferLimits) -> TransferLimits:
+        """Return limits with the given parts changed."""
+        changes: dict[str, object] = self.model_dump(exclude_none=True, exclude={"alt_schedule"})
+        if self.alt_schedule is not None:
+            schedule = self.alt_schedule.model_dump(exclude_none=True)
+            changes["alt_schedule"] = limits.alt_schedule.model_copy(update=schedule)
+        return limits.model_copy(update=changes)
+
+
 class TransferTotals(BaseModel):
     """Payload bytes moved by earlier runs (`<data>/torrents/totals.json`).
 
