@@ -126,7 +126,7 @@ class SearchRecord(BaseModel):
     connector_id: str
     command: str
     body: dict[str, Any]
-    items: int
+    item_ids: list[int]
     cost: int
     status: str
     message: str | None
@@ -376,21 +376,7 @@ class LibraryController(Controller, ConnectorOwner):
                 .offset((page - 1) * GAPS_PAGE_SIZE)
                 .limit(GAPS_PAGE_SIZE)
             )
-            records = [
-                SearchRecord(
-                    id=row.id,
-                    connector_id=row.connector_id,
-                    command=row.command,
-                    body=row.body,
-                    items=len(row.item_ids),
-                    cost=row.cost,
-                    status=row.status,
-                    message=row.message,
-                    started_at=row.started_at,
-                    ended_at=row.ended_at,
-                )
-                for row in rows
-            ]
+            records = [SearchRecord.model_validate(row, from_attributes=True) for row in rows]
         return SearchPage(page=page, page_size=GAPS_PAGE_SIZE, total=total, records=records)
 
     async def _set_paused(self, *, paused: bool) -> None:

@@ -68,15 +68,8 @@ class Change:
         self.jobs = jobs
         self.events: list[tuple[EventName, dict[str, Any]]] = []
         self.memory: dict[str, Any] = {}
-        self._view: RequestView | None = None
-
-    @property
-    def view(self) -> RequestView:
-        """The request as committed, with its best candidates and its latest revision."""
-        if self._view is None:
-            msg = f"request {self.row.id}: describe() the change before its commit"
-            raise RuntimeError(msg)
-        return self._view
+        # what the commands answer: the request as committed, once described before the commit
+        self.view = request_view(row, [], 0)
 
     def move(self, target: State, actor: str, origin: str, message: str = "") -> None:
         """Move to target if the lifecycle allows it, recording who, when and from where."""
@@ -107,7 +100,7 @@ class Change:
     async def describe(self) -> None:
         """Show the request as changed, with its best candidates (before the commit)."""
         top = await top_candidates(self.session, [self.row.id])
-        self._view = request_view(self.row, top[self.row.id], 0)  # revised when published
+        self.view = request_view(self.row, top[self.row.id], 0)  # revised when published
 
     async def schedule(self, seconds: float, **memory: Any) -> None:  # noqa: ANN401 - JSON values
         """Run this request's next step after seconds, remembering memory until then."""
