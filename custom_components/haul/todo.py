@@ -65,7 +65,7 @@ class HaulRequestsList(HaulEntity, TodoListEntity):
         return [_item(request) for state in LISTED_STATES for request in views.requests_in(state)]
 
     def _request(self, uid: str | None) -> MediaRequest:
-        for request in self.coordinator.data.views.requests:
+        for request in self.coordinator.data.views.requests.values():
             if str(request.id) == uid and request.state in LISTED_STATES:
                 return request
         raise ServiceValidationError(
