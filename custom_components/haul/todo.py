@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.todo import TodoItem, TodoListEntity
 from homeassistant.components.todo.const import TodoItemStatus, TodoListEntityFeature
@@ -57,6 +57,10 @@ class HaulRequestsList(HaulEntity, TodoListEntity):
     _attr_supported_features = (
         TodoListEntityFeature.UPDATE_TODO_ITEM | TodoListEntityFeature.DELETE_TODO_ITEM
     )
+
+    def shown(self) -> tuple[Any, ...]:
+        """Return what the list shows, its items too (a rename keeps their number)."""
+        return (*super().shown(), tuple(self.todo_items))
 
     @property
     def todo_items(self) -> list[TodoItem]:
