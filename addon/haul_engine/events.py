@@ -1,9 +1,16 @@
-"""The engine's event bus: controllers publish; other controllers and WebSocket clients follow."""
+"""The engine's event bus: controllers publish; other controllers and WebSocket clients follow.
+
+An event about an object (a torrent, a request, a connector...) carries that object's whole view as
+it is now, and a revision: one counter over every object, so each object's revisions rise and a
+reader holding a newer view of the object drops the event. Notices (the VPN went down, a media
+server refreshed) are about no object.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import inspect
+import itertools
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,6 +27,7 @@ class EventName(StrEnum):
     """Every event the engine publishes."""
 
     SYSTEM_HEARTBEAT = "system_heartbeat"
+    SYSTEM_UPDATED = "system_updated"
     TORRENT_ADDED = "torrent_added"
     TORRENT_METADATA = "torrent_metadata"
     TORRENT_PROGRESS = "torrent_progress"
@@ -27,6 +35,7 @@ class EventName(StrEnum):
     TORRENT_ERROR = "torrent_error"
     TORRENT_REMOVED = "torrent_removed"
     TORRENT_STATE = "torrent_state"
+    TRANSFER_UPDATED = "transfer_updated"
     TORRENTS_VPN_DOWN = "torrents_vpn_down"
     TORRENTS_VPN_UP = "torrents_vpn_up"
     TORRENTS_DISK_LOW = "torrents_disk_low"
@@ -39,33 +48,88 @@ class EventName(StrEnum):
     SWEEP_STARTED = "sweep_started"
     SWEEP_COMPLETED = "sweep_completed"
     SEARCH_DISPATCHED = "search_dispatched"
-    INDEXERS_SEARCHED = "indexers_searched"
     ITEM_ACQUIRED = "item_acquired"
+    QUEUE_PAUSED = "queue_paused"
+    QUEUE_RESUMED = "queue_resumed"
+    INDEXER_UPDATED = "indexer_updated"
     MEDIA_SERVER_REFRESHED = "media_server_refreshed"
     REQUEST_RECEIVED = "request_received"
     REQUEST_APPROVED = "request_approved"
     REQUEST_DECLINED = "request_declined"
+    REQUEST_SEARCHING = "request_searching"
     REQUEST_AWAITING_SELECTION = "request_awaiting_selection"
     RELEASE_GRABBED = "release_grabbed"
+    REQUEST_DOWNLOADING = "request_downloading"
     DOWNLOAD_COMPLETED = "download_completed"
+    REQUEST_IMPORTING = "request_importing"
     IMPORT_COMPLETED = "import_completed"
     REQUEST_AVAILABLE = "request_available"
     REQUEST_FAILED = "request_failed"
+    REQUEST_CANCELLED = "request_cancelled"
+    REQUEST_UPDATED = "request_updated"
+
+
+# event -> the kind of object whose view its data is (None: a notice, about no object)
+SUBJECTS: dict[EventName, str | None] = {
+    **dict.fromkeys((EventName.SYSTEM_HEARTBEAT, EventName.SYSTEM_UPDATED), "system"),
+    **{name: "torrent" for name in EventName if name.startswith("torrent_")},
+    EventName.TRANSFER_UPDATED: "transfer",
+    **{name: "connector" for name in EventName if name.startswith("connector_")},
+    **dict.fromkeys(
+        (
+            EventName.SYNC_COMPLETED,
+            EventName.SWEEP_STARTED,
+            EventName.SWEEP_COMPLETED,
+            EventName.SEARCH_DISPATCHED,
+            EventName.ITEM_ACQUIRED,
+        ),
+        "library",
+    ),
+    **dict.fromkeys((EventName.QUEUE_PAUSED, EventName.QUEUE_RESUMED), "queue"),
+    EventName.INDEXER_UPDATED: "indexer",
+    **{
+        name: "request"
+        for name in EventName
+        if name.startswith(("request_", "release_", "download_", "import_"))
+    },
+    **dict.fromkeys(
+        (
+            EventName.TORRENTS_VPN_DOWN,
+            EventName.TORRENTS_VPN_UP,
+            EventName.TORRENTS_DISK_LOW,
+            EventName.TORRENTS_DISK_OK,
+            EventName.MEDIA_SERVER_REFRESHED,
+        ),
+        None,
+    ),
+}
+type ObjectId = str | int | None  # None: the one object of its kind (the system, the transfer)
 
 
 @dataclass(frozen=True, slots=True)
 class Event:
-    """One published event."""
+    """One published event: what happened, the view of the object it is about, its revision."""
 
     name: EventName
     data: dict[str, Any]
+    object_id: ObjectId = None
+    revision: int = 0
     at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
+    @property
+    def kind(self) -> str | None:
+        """The kind of object the event is about (None: a notice)."""
+        return SUBJECTS[self.name]
+
     def as_message(self) -> dict[str, Any]:
-        """Render as the WebSocket message shape."""
+        """Render as the WebSocket message shape (the envelope)."""
+        kind = self.kind
         return {
             "type": "event",
             "event": self.name.value,
+            "object": None
+            if kind is None
+            else {"kind": kind, "id": self.object_id, "revision": self.revision},
             "data": self.data,
             "at": self.at.isoformat(),
         }
@@ -118,6 +182,8 @@ class EventBus:
         self._subscriptions: list[_Subscription] = []
         self._streams: set[EventStream] = set()
         self._running: set[asyncio.Task[None]] = set()
+        self._counter = itertools.count(1)
+        self._revisions: dict[tuple[str, ObjectId], int] = {}
 
     def subscribe(
         self, callback: Listener, names: Iterable[EventName] | None = None
@@ -146,9 +212,22 @@ class EventBus:
         """Stop delivering to a stream."""
         self._streams.discard(stream)
 
-    def publish(self, name: EventName, data: dict[str, Any]) -> Event:
-        """Deliver an event to every stream and to every listener of its name."""
-        event = Event(name, data)
+    def revision(self, kind: str, object_id: ObjectId = None) -> int:
+        """Return the revision of an object's latest event (0: none since the engine started)."""
+        return self._revisions.get((kind, object_id), 0)
+
+    def publish(self, name: EventName, data: dict[str, Any], object_id: ObjectId = None) -> Event:
+        """Deliver an event to every stream and to every listener of its name.
+
+        An event about an object (see SUBJECTS) takes the object's next revision, also written
+        into its data: the data is the object's view as of that revision.
+        """
+        kind = SUBJECTS[name]
+        if kind is None:
+            event = Event(name, data)
+        else:
+            revision = self._revisions[kind, object_id] = next(self._counter)
+            event = Event(name, {**data, "revision": revision}, object_id, revision)
         for stream in list(self._streams):
             stream.offer(event)
         for subscription in self._subscriptions:

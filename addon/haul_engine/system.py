@@ -1,14 +1,15 @@
-"""The system capability: engine identity, health summary and the heartbeat event."""
+"""The system capability: engine identity, health summary, its changes and the heartbeat."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import shutil
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from haul_engine import __version__
 from haul_engine.commands import api_command
@@ -16,10 +17,25 @@ from haul_engine.controller import Controller
 from haul_engine.events import EventName
 
 if TYPE_CHECKING:
-    from haul_engine.engine import Engine
+    from collections.abc import Callable
 
-API_SCHEMA_VERSION = 1
-MIN_API_SCHEMA_VERSION = 1
+    from haul_engine.engine import Engine
+    from haul_engine.events import Event
+
+_LOGGER = logging.getLogger(__name__)
+API_SCHEMA_VERSION = 2
+MIN_API_SCHEMA_VERSION = 2
+# a burst of events (twenty torrents added) is one look at the counts, this long after its first
+SETTLE_SECONDS = 0.25
+# events that change no count and no problem: their own objects' readers follow them
+UNCOUNTED = frozenset(
+    {
+        EventName.SYSTEM_HEARTBEAT,
+        EventName.SYSTEM_UPDATED,
+        EventName.TORRENT_PROGRESS,
+        EventName.TRANSFER_UPDATED,
+    }
+)
 
 
 class EngineInfo(BaseModel):
@@ -44,10 +60,15 @@ class SystemStatus(BaseModel):
     disk_free_bytes: int
     disk_total_bytes: int
     counts: dict[str, int]
+    revision: int = Field(description="of the latest system event (0: none yet)")
 
 
 class SystemController(Controller):
-    """Serves /info and /system and publishes the heartbeat."""
+    """Serves /info and /system; publishes system_updated when counts or problems change.
+
+    It follows every other event to know when to look (a torrent added, a request moved, a
+    connector failing), and beats every heartbeat interval with the whole status (uptime, space).
+    """
 
     feature = "system"
 
@@ -55,18 +76,58 @@ class SystemController(Controller):
         """Record the start time."""
         super().__init__(engine)
         self.started_at = datetime.now(UTC)
-        self._heartbeat: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._looking: asyncio.Task[None] | None = None
+        self._shown: tuple[str, list[str], dict[str, int]] | None = None
+        self._unsubscribe: Callable[[], None] | None = None
 
     async def setup(self) -> None:
-        """Start the heartbeat."""
-        self._heartbeat = asyncio.create_task(self._beat(), name="system heartbeat")
+        """Start the heartbeat and follow the other controllers' events."""
+        self._spawn(self._beat(), "system heartbeat")
+        self._unsubscribe = self.engine.events.subscribe(self._look_soon)
 
     async def close(self) -> None:
-        """Stop the heartbeat."""
-        if self._heartbeat is not None:
-            self._heartbeat.cancel()
+        """Stop following, the heartbeat and the look at the counts under way."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        for task in list(self._tasks):
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._heartbeat
+                await task
+
+    def _spawn(self, work: Any, name: str) -> asyncio.Task[None]:  # noqa: ANN401 - a coroutine
+        task = asyncio.create_task(work, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    def _look_soon(self, event: Event) -> None:
+        """Look at the counts and problems shortly after an event that may have changed them."""
+        if event.name in UNCOUNTED or (self._looking is not None and not self._looking.done()):
+            return
+        self._looking = self._spawn(self._look(), "system counts")
+
+    async def _look(self) -> None:
+        await asyncio.sleep(SETTLE_SECONDS)
+        problems = self.engine.problems()
+        shown = ("degraded" if problems else "ok", problems, self.counts_of_all())
+        if shown != self._shown:
+            await self._publish(EventName.SYSTEM_UPDATED)
+
+    async def _publish(self, name: EventName) -> None:
+        status = await self.status()
+        self._shown = (status.status, status.problems, status.counts)
+        self.engine.events.publish(name, status.model_dump(mode="json"))
+
+    def counts_of_all(self) -> dict[str, int]:
+        """Every controller's counts; one that fails is left out (and logged at debug)."""
+        counts: dict[str, int] = {}
+        for controller in self.engine.controllers:
+            try:
+                counts.update(controller.counts())
+            except Exception:  # the summary shows what it can
+                _LOGGER.debug("%s has no counts", controller.feature, exc_info=True)
+        return counts
 
     @api_command("system/info", path="/info")
     async def info(self) -> EngineInfo:
@@ -84,9 +145,7 @@ class SystemController(Controller):
         """Uptime, free space of the download folder, counts and problems."""
         download_dir = self.engine.settings.effective_download_dir
         usage = await asyncio.to_thread(shutil.disk_usage, download_dir)
-        counts: dict[str, int] = {}
-        for controller in self.engine.controllers:
-            counts.update(controller.counts())
+        counts = self.counts_of_all()
         problems = self.engine.problems()
         now = datetime.now(UTC)
         return SystemStatus(
@@ -99,11 +158,11 @@ class SystemController(Controller):
             disk_free_bytes=usage.free,
             disk_total_bytes=usage.total,
             counts=counts,
+            revision=self.engine.events.revision("system"),
         )
 
     async def _beat(self) -> None:
-        """Publish the system status every heartbeat interval."""
+        """Publish the whole system status every heartbeat interval."""
         while True:
             await asyncio.sleep(self.engine.settings.heartbeat_interval)
-            status = await self.status()
-            self.engine.events.publish(EventName.SYSTEM_HEARTBEAT, status.model_dump(mode="json"))
+            await self._publish(EventName.SYSTEM_HEARTBEAT)

@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import shutil
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
 
 from haul_engine.commands import api_command
 from haul_engine.controller import Controller
+from haul_engine.events import EventName
 
-_LOGGER = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
-# widget field -> the controllers' counts() key it shows
+    from haul_engine.engine import Engine
+    from haul_engine.events import Event
+
+# widget field -> the system status' counts key it shows
 COUNT_KEYS = {
     "active_downloads": "torrents_active",
     "queued_downloads": "torrents_queued",
     "seeding": "torrents_seeding",
     "torrents": "torrents",
+    "pending_requests": "requests_pending",
+    "awaiting_selection": "requests_awaiting_selection",
     "missing": "missing",
     "upgrades": "upgradable",
     "search_queue": "search_queue",
@@ -27,8 +31,7 @@ COUNT_KEYS = {
     "indexers": "indexers",
     "media_servers": "media_servers",
 }
-# widget field -> the request state it counts, through the requests/list command
-REQUEST_STATES = {"pending_requests": "pending", "awaiting_selection": "awaiting_selection"}
+FOLLOWED = (EventName.SYSTEM_HEARTBEAT, EventName.SYSTEM_UPDATED, EventName.TRANSFER_UPDATED)
 
 
 class Widget(BaseModel):
@@ -54,62 +57,51 @@ class Widget(BaseModel):
 
 
 class WidgetController(Controller):
-    """Serves GET /api/v1/widget, gathered defensively from the other controllers."""
+    """Serves GET /api/v1/widget from the latest system status and transfer it heard of.
+
+    Nothing is counted on a request: the system publishes its status whenever a count changes
+    (and at every heartbeat), the torrents their speeds every two seconds while they move.
+    """
 
     feature = "widget"
+
+    def __init__(self, engine: Engine) -> None:
+        """Nothing heard yet."""
+        super().__init__(engine)
+        self._status: dict[str, Any] = {}
+        self._transfer: dict[str, Any] = {}
+        self._unsubscribe: Callable[[], None] | None = None
+
+    async def setup(self) -> None:
+        """Start from the status and transfer now, then follow their events."""
+        self._status = (await self.engine.system.status()).model_dump(mode="json")
+        self._transfer = self.engine.torrents.transfer().model_dump(mode="json")
+        self._unsubscribe = self.engine.events.subscribe(self._follow, FOLLOWED)
+
+    async def close(self) -> None:
+        """Stop following."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+
+    def _follow(self, event: Event) -> None:
+        if event.name == EventName.TRANSFER_UPDATED:
+            self._transfer = event.data
+        else:
+            self._status = event.data
 
     @api_command("widget", path="/widget")
     async def widget(self) -> Widget:
         """Active downloads, speeds (bytes/s), requests, gaps and upgrades as one flat object."""
-        counts: dict[str, int] = {}
-        problems = 0
-        for controller in self.engine.controllers:
-            try:
-                counts.update(controller.counts())
-                problems += len(controller.problems())
-            except Exception:  # the widget shows what it can
-                _LOGGER.debug("%s has no numbers for the widget", controller.feature, exc_info=True)
-        download_speed, upload_speed = self._speeds()
+        status, counts = self._status, self._status.get("counts", {})
+        problems = len(status.get("problems", []))
         return Widget(
             status="degraded" if problems else "ok",
             problems=problems,
-            download_speed=download_speed,
-            upload_speed=upload_speed,
-            disk_free=await self._disk_free(),
+            download_speed=_number(self._transfer.get("download_rate")),
+            upload_speed=_number(self._transfer.get("upload_rate")),
+            disk_free=_number(status.get("disk_free_bytes")),
             **{field: _number(counts.get(key)) for field, key in COUNT_KEYS.items()},
-            **{field: await self._requests_in(state) for field, state in REQUEST_STATES.items()},
         )
-
-    def _speeds(self) -> tuple[int, int]:
-        """Download and upload rates from the torrents controller's transfer(), when it has one."""
-        transfer = getattr(getattr(self.engine, "torrents", None), "transfer", None)
-        if not callable(transfer):
-            return 0, 0
-        try:
-            info = transfer()
-        except Exception:  # the widget shows what it can
-            _LOGGER.debug("no transfer speeds for the widget", exc_info=True)
-            return 0, 0
-        return _number(getattr(info, "download_rate", 0)), _number(getattr(info, "upload_rate", 0))
-
-    async def _requests_in(self, state: str) -> int:
-        """How many requests are in a state (0 when this engine has no requests capability)."""
-        try:
-            listed = await self.engine.commands.call("requests/list", {"state": state})
-        except Exception:  # the widget shows what it can
-            _LOGGER.debug("no request counts for the widget", exc_info=True)
-            return 0
-        return len(listed) if isinstance(listed, list) else 0
-
-    async def _disk_free(self) -> int:
-        """Free bytes in the download folder."""
-        try:
-            usage = await asyncio.to_thread(
-                shutil.disk_usage, self.engine.settings.effective_download_dir
-            )
-        except OSError:
-            return 0
-        return usage.free
 
 
 def _number(value: object) -> int:

@@ -16,7 +16,7 @@ from .connectors import async_setup_connectors, removals
 from .const import DOMAIN
 from .coordinator import HaulConfigEntry, HaulCoordinator, HaulRuntimeData
 from .entity import engine_device
-from .push import EventPump
+from .push import async_follow_bus_events
 from .repairs import async_follow_issues, incompatible_issue
 from .services import async_setup_services
 from .subentry_flow import forget_subentry_types
@@ -49,7 +49,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaulConfigEntry) -> bool
     """Connect to the engine, add its entities, then follow its events."""
     client = HaulClient(entry.data[CONF_URL], entry.data[CONF_TOKEN], async_get_clientsession(hass))
     coordinator = HaulCoordinator(hass, entry, client)
-    pump = EventPump(hass, coordinator)
+    async_follow_bus_events(hass, coordinator)
     async_follow_issues(hass, coordinator)
     await coordinator.async_config_entry_first_refresh()
     dr.async_get(hass).async_get_or_create(
@@ -60,7 +60,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: HaulConfigEntry) -> bool
     await async_setup_connectors(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     coordinator.start_push()
-    pump.start()
     return True
 
 

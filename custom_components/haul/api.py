@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,7 +12,7 @@ import aiohttp
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 REQUEST_TIMEOUT = 10.0
 # The engine pings every 30 s: a socket silent for longer than this is gone (no aiohttp heartbeat,
 # whose timer aiohttp 3.14 can leave behind after a close).
@@ -132,11 +131,30 @@ class ConnectorKind:
 
 @dataclass(frozen=True, slots=True)
 class HaulEvent:
-    """One event pushed by the engine."""
+    """One event pushed by the engine: its data is the view of its object (kind, id) as of revision.
+
+    A notice (the VPN went down) is about no object: kind None, revision 0.
+    """
 
     name: str
     data: dict[str, Any]
     at: datetime
+    kind: str | None = None
+    object_id: str | int | None = None
+    revision: int = 0
+
+    @classmethod
+    def from_message(cls, message: dict[str, Any]) -> Self:
+        """Parse the engine's event envelope."""
+        about = message["object"]
+        return cls(
+            name=str(message["event"]),
+            data=dict(message["data"]),
+            at=datetime.fromisoformat(message["at"]),
+            kind=None if about is None else str(about["kind"]),
+            object_id=None if about is None else about["id"],
+            revision=0 if about is None else int(about["revision"]),
+        )
 
 
 class EventStream:
@@ -153,15 +171,15 @@ class EventStream:
             if message.get("type") != "event":
                 continue
             try:
-                event = HaulEvent(
-                    name=str(message["event"]),
-                    data=dict(message["data"]),
-                    at=datetime.fromisoformat(message["at"]),
-                )
+                event = HaulEvent.from_message(message)
             except (KeyError, TypeError, ValueError) as err:
                 msg = f"the engine sent an event Haul cannot read: {err!r}"
                 raise HaulConnectionError(msg) from err
             yield event
+
+    async def close(self) -> None:
+        """Close the WebSocket."""
+        await self._socket.close()
 
 
 class HaulClient:
@@ -220,18 +238,13 @@ class HaulClient:
             raise HaulIncompatibleError(msg)
         return info
 
-    async def system(self) -> SystemStatus:
-        """Read the engine's status."""
-        return SystemStatus.from_dict(await self.request("GET", "/system"))
-
     async def kinds(self) -> dict[str, ConnectorKind]:
         """Read the connector kinds the engine serves, by name."""
         kinds = map(ConnectorKind.from_dict, await self.request("GET", "/connectors/kinds"))
         return {kind.name: kind for kind in kinds}
 
-    @contextlib.asynccontextmanager
-    async def events(self) -> AsyncIterator[EventStream]:
-        """Open the WebSocket, authenticate and subscribe; closed on exit."""
+    async def subscribe(self) -> EventStream:
+        """Open the WebSocket, authenticate and subscribe; the caller closes the stream."""
         try:
             socket = await self._session.ws_connect(
                 f"{self.url}/api/v1/ws",
@@ -241,19 +254,24 @@ class HaulClient:
             msg = f"cannot connect to {self.url}: {err}"
             raise HaulConnectionError(msg) from err
         try:
-            await _send_json(socket, {"type": "auth", "token": self._token})
-            if (await _receive_json(socket)).get("type") != "auth_ok":
-                msg = "the engine refused the token"
-                raise HaulAuthError(msg)
-            await _send_json(socket, {"id": 1, "command": "subscribe"})
-            while (reply := await _receive_json(socket)).get("id") != 1:
-                pass
-            if "error" in reply:
-                error = reply["error"] if isinstance(reply["error"], dict) else {}
-                raise HaulCommandError(str(error.get("code")), str(error.get("message")))
-            yield EventStream(socket)
-        finally:
+            await self._handshake(socket)
+        except BaseException:
             await socket.close()
+            raise
+        return EventStream(socket)
+
+    async def _handshake(self, socket: aiohttp.ClientWebSocketResponse) -> None:
+        """Authenticate and subscribe."""
+        await _send_json(socket, {"type": "auth", "token": self._token})
+        if (await _receive_json(socket)).get("type") != "auth_ok":
+            msg = "the engine refused the token"
+            raise HaulAuthError(msg)
+        await _send_json(socket, {"id": 1, "command": "subscribe"})
+        while (reply := await _receive_json(socket)).get("id") != 1:
+            pass
+        if "error" in reply:
+            error = reply["error"] if isinstance(reply["error"], dict) else {}
+            raise HaulCommandError(str(error.get("code")), str(error.get("message")))
 
 
 async def _send_json(socket: aiohttp.ClientWebSocketResponse, message: dict[str, Any]) -> None:

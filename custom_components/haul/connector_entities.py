@@ -19,7 +19,6 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
 from homeassistant.const import EntityCategory, UnitOfRatio, UnitOfTime
-from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .connectors import (
     connector_category,
@@ -27,7 +26,7 @@ from .connectors import (
     connector_device_key,
     connector_subentries,
 )
-from .coordinator import HaulCoordinator
+from .entity import HaulCoordinatorEntity
 from .errors import call_engine
 from .subentry_flow import CONF_CONNECTOR_ID
 
@@ -39,7 +38,7 @@ if TYPE_CHECKING:
     from homeassistant.helpers.entity import EntityDescription
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-    from .coordinator import HaulConfigEntry, HaulData
+    from .coordinator import HaulConfigEntry, HaulCoordinator, HaulData
     from .views import Connector
 
 # The engine's categories of connector kinds.
@@ -200,7 +199,7 @@ BUTTONS = (
 )
 
 
-class HaulConnectorEntity(CoordinatorEntity[HaulCoordinator]):
+class HaulConnectorEntity(HaulCoordinatorEntity):
     """An entity of one connector's device."""
 
     _attr_has_entity_name = True

@@ -1,4 +1,4 @@
-"""The coordinator: engine state pushed over the WebSocket, reconnecting with backoff."""
+"""The coordinator: the engine's snapshot, then its events applied; reconnecting with backoff."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
 
 from .api import (
     ConnectorKind,
     EngineInfo,
+    EventStream,
     HaulAuthError,
     HaulClient,
     HaulError,
@@ -23,7 +25,7 @@ from .api import (
     SystemStatus,
 )
 from .const import DOMAIN, LOGGER
-from .views import HaulViews, read_views
+from .views import APPLY, HaulViews, Revisions, read_views
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -46,13 +48,14 @@ class HaulData:
     kinds: dict[str, ConnectorKind] = field(default_factory=dict)
 
 
-def _on_heartbeat(data: HaulData, event: HaulEvent) -> HaulData:
-    return dataclasses.replace(data, system=SystemStatus.from_dict(event.data))
-
-
-EVENT_HANDLERS: dict[str, Callable[[HaulData, HaulEvent], HaulData]] = {
-    "system_heartbeat": _on_heartbeat,
-}
+def applied(data: HaulData, event: HaulEvent) -> HaulData:
+    """Return data with the event's object as the event shows it (the same data if unchanged)."""
+    if event.kind == "system":
+        system = SystemStatus.from_dict(event.data)
+        return data if system == data.system else dataclasses.replace(data, system=system)
+    apply = APPLY.get(event.kind or "")
+    views = apply(data.views, event) if apply else data.views
+    return data if views is data.views else dataclasses.replace(data, views=views)
 
 
 @dataclass(slots=True)
@@ -80,7 +83,12 @@ type HaulConfigEntry = ConfigEntry[HaulRuntimeData]
 
 
 class HaulCoordinator(DataUpdateCoordinator[HaulData]):
-    """Reads the engine once, then follows its events; never polls."""
+    """Subscribes to the engine, reads its snapshot, then applies its events; never polls.
+
+    Each event carries the whole view of one object with its revision: an event no newer than
+    the view held (one published before the snapshot was read) changes nothing, and an event
+    that changes nothing the entities show does not update them.
+    """
 
     config_entry: HaulConfigEntry
 
@@ -89,17 +97,15 @@ class HaulCoordinator(DataUpdateCoordinator[HaulData]):
         super().__init__(hass, LOGGER, config_entry=entry, name="Haul engine")
         self.client = client
         self.event_listeners: list[Callable[[HaulEvent], None]] = []
+        self.revisions: Revisions = {}
+        self._stream: EventStream | None = None
+        entry.async_on_unload(self._close_stream)
 
     async def _async_update_data(self) -> HaulData:
-        """Read identity and status over REST (setup and after every reconnect)."""
+        """Subscribe to the events, then read the snapshot (setup and every reconnect)."""
+        await self._close_stream()
         try:
-            info = self._same_engine(await self.client.info())
-            return HaulData(
-                info=info,
-                system=await self.client.system(),
-                views=await read_views(self.client, info.features),
-                kinds=await self.client.kinds(),
-            )
+            return await self._subscribe_and_read()
         except HaulAuthError as err:
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN, translation_key="invalid_auth"
@@ -116,6 +122,35 @@ class HaulCoordinator(DataUpdateCoordinator[HaulData]):
                 translation_key="cannot_connect",
                 translation_placeholders={"error": str(err)},
             ) from err
+
+    async def _subscribe_and_read(self) -> HaulData:
+        """Read the snapshot while subscribed, noting the revision of each object read.
+
+        Events published meanwhile wait in the subscription; those the snapshot already shows
+        are dropped by their revisions.
+        """
+        self._stream = await self.client.subscribe()
+        try:
+            info = self._same_engine(await self.client.info())
+            seen: Revisions = {}
+            system = await self.client.request("GET", "/system")
+            seen["system", None] = system["revision"]
+            data = HaulData(
+                info=info,
+                system=SystemStatus.from_dict(system),
+                views=await read_views(self.client, info.features, seen),
+                kinds=await self.client.kinds(),
+            )
+        except BaseException:
+            await self._close_stream()
+            raise
+        self.revisions = seen
+        return data
+
+    async def _close_stream(self) -> None:
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            await stream.close()
 
     def _same_engine(self, info: EngineInfo) -> EngineInfo:
         """Refuse another engine at the entry's URL (its data was replaced), not to mix entities."""
@@ -134,21 +169,23 @@ class HaulCoordinator(DataUpdateCoordinator[HaulData]):
         )
 
     async def _follow_events(self) -> None:
-        """Stay subscribed; on loss go unavailable and retry with exponential backoff."""
+        """Stay subscribed; on loss go unavailable and retry with exponential backoff.
+
+        The first round follows the subscription the setup's snapshot was read under.
+        """
         delay = RECONNECT_MIN
         while True:
             try:
-                async with self.client.events() as stream:
+                if self._stream is None:
                     recovered = not self.last_update_success
                     self._connected(await self._async_update_data())
                     if recovered:
                         LOGGER.info("Connection to the Haul engine at %s is back", self.client.url)
-                    delay = RECONNECT_MIN
+                stream = self._stream
+                delay = RECONNECT_MIN
+                if stream is not None:
                     async for event in stream:
-                        if handler := EVENT_HANDLERS.get(event.name):
-                            self.async_set_updated_data(handler(self.data, event))
-                        for listener in self.event_listeners:
-                            listener(event)
+                        self.take(event)
             except (HaulAuthError, ConfigEntryAuthFailed) as err:
                 self.async_set_update_error(err)
                 self.config_entry.async_start_reauth(self.hass)
@@ -158,8 +195,28 @@ class HaulCoordinator(DataUpdateCoordinator[HaulData]):
             except Exception as err:  # noqa: BLE001 - an engine that lies must not end this task
                 LOGGER.exception("Unexpected answer from the Haul engine at %s", self.client.url)
                 self.async_set_update_error(err)
+            await self._close_stream()
             await asyncio.sleep(delay)
             delay = min(delay * 2, RECONNECT_MAX)
+
+    def take(self, event: HaulEvent) -> None:
+        """Apply an event to the data, then tell the listeners (the `haul_event`s)."""
+        self._apply(event)
+        for listener in self.event_listeners:
+            listener(event)
+
+    def take_answer(self, event: str, kind: str, view: dict[str, Any]) -> None:
+        """Show the answer of a command on a one-of-its-kind object at once, as its event would."""
+        self._apply(HaulEvent(event, view, dt_util.utcnow(), kind, None, view["revision"]))
+
+    def _apply(self, event: HaulEvent) -> None:
+        """Apply an event newer than the view held of its object; update only on a change."""
+        key = (event.kind or "", event.object_id)
+        if event.kind is None or event.revision <= self.revisions.get(key, 0):
+            return
+        self.revisions[key] = event.revision
+        if (data := applied(self.data, event)) is not self.data:
+            self.async_set_updated_data(data)
 
     def _connected(self, data: HaulData) -> None:
         """Take fresh data; an engine upgrade shows on the device."""

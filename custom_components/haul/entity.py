@@ -1,9 +1,10 @@
-"""Base entity: one device for the engine."""
+"""Base entities: written only when what they show changed; one device for the engine."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
@@ -14,7 +15,38 @@ if TYPE_CHECKING:
     from homeassistant.helpers.entity import EntityDescription
 
 
-class HaulEntity(CoordinatorEntity[HaulCoordinator]):
+class HaulCoordinatorEntity(CoordinatorEntity[HaulCoordinator]):
+    """An entity of the engine's data, written only when what it shows changed.
+
+    The data changes with every event the engine pushes (a download's progress every two
+    seconds); most entities show none of it.
+    """
+
+    _shown: tuple[Any, ...] | None = None
+
+    def shown(self) -> tuple[Any, ...]:
+        """Return what the entity shows: availability, state and attributes."""
+        return (self.available, self.state, self.state_attributes, self.extra_state_attributes)
+
+    async def async_added_to_hass(self) -> None:
+        """Remember what the first state, written next, shows."""
+        await super().async_added_to_hass()
+        self._shown = self.shown()
+
+    @callback
+    def write_state(self) -> None:
+        """Write the state, remembering what it shows."""
+        self._shown = self.shown()
+        self.async_write_ha_state()
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """Write the state only when what it shows changed."""
+        if self.shown() != self._shown:
+            self.write_state()
+
+
+class HaulEntity(HaulCoordinatorEntity):
     """An entity of the Haul engine device."""
 
     _attr_has_entity_name = True

@@ -56,4 +56,4 @@ class HaulEvent(HaulEntity, EventEntity):
     def _on_event(self, entity: str, kind: str, data: dict[str, Any]) -> None:
         if entity == self.entity_description.key:
             self._trigger_event(kind, data)
-            self.async_write_ha_state()
+            self.write_state()

@@ -164,16 +164,17 @@ class PauseDownloadsIntent(HaulIntent):
     pause = True
 
     async def answer(self, client: HaulClient, slots: dict[str, Any]) -> str:  # noqa: ARG002
-        """Pause (or resume) each unfinished download that is not already so."""
-        changed = 0
-        for torrent in await client.request("GET", "/torrents"):
-            if torrent["progress"] < 1 and torrent["stopped"] != self.pause:
-                action = "pause" if self.pause else "resume"
-                await client.request("POST", f"/torrents/{torrent['hash']}/{action}")
-                changed += 1
-        if not changed:
+        """Pause (or resume) the unfinished downloads that are not already so, in one command."""
+        chosen = [
+            torrent["hash"]
+            for torrent in await client.request("GET", "/torrents")
+            if torrent["progress"] < 1 and torrent["stopped"] != self.pause
+        ]
+        if not chosen:
             return "Nothing was downloading." if self.pause else "No download was paused."
-        return f"{'Paused' if self.pause else 'Resumed'} {_count(changed, 'download')}."
+        action = "pause" if self.pause else "resume"
+        await client.request("POST", f"/torrents/{action}", {"hashes": chosen})
+        return f"{'Paused' if self.pause else 'Resumed'} {_count(len(chosen), 'download')}."
 
 
 class ResumeDownloadsIntent(PauseDownloadsIntent):

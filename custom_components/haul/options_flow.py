@@ -82,7 +82,7 @@ class HaulOptionsFlow(OptionsFlow):
             current, options, profiles = {}, {}, []
         if user_input is not None and not errors:
             try:
-                if await _save(client, current, user_input, errors):
+                if await _save(client, user_input, errors):
                     # The engine keeps these and pushes their effects: nothing to store or reload.
                     return self.async_create_entry(data={})
             except HaulCommandError as err:  # refused (a full disk, say): the engine says why
@@ -106,9 +106,7 @@ class HaulOptionsFlow(OptionsFlow):
         )
 
 
-async def _save(
-    client: HaulClient, current: dict[str, Any], user_input: dict[str, Any], errors: dict[str, str]
-) -> bool:
+async def _save(client: HaulClient, user_input: dict[str, Any], errors: dict[str, str]) -> bool:
     """Write the engine options, then the limits; False (with errors) when the engine refuses."""
     options = {name: user_input[name] for name in ENGINE_OPTIONS if name in user_input}
     if options:
@@ -119,12 +117,12 @@ async def _save(
                 raise
             errors["default_profile"] = "unknown_profile"
             return False
-    limits = current | {name: int(user_input[name]) for name in LIMITS}
+    limits: dict[str, Any] = {name: int(user_input[name]) for name in LIMITS}
     limits["alt_schedule"] = {
         "enabled": user_input["schedule_enabled"],
         "start": user_input["schedule_start"],
         "end": user_input["schedule_end"],
         "days": sorted(int(day) for day in user_input["schedule_days"]),
     }
-    await client.request("PUT", "/transfer", {"limits": limits})
+    await client.request("PATCH", "/transfer", {"limits": limits})  # alt_mode stays as it is
     return True

@@ -1,19 +1,16 @@
-"""What each pushed engine event does beyond the status: re-read views, fire `haul_event`."""
+"""The engine's events on Home Assistant's event bus: `haul_event`, and the event entities."""
 
 from __future__ import annotations
 
-import asyncio
-import dataclasses
 from typing import TYPE_CHECKING, Any
 
+from homeassistant.core import callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 
-from .api import HaulError
 from .connectors import connector_device_key, connector_subentries
-from .const import DOMAIN, LOGGER
+from .const import DOMAIN
 from .subentry_flow import CONF_CONNECTOR_ID
-from .views import REFRESH_ON, read_parts
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -23,6 +20,7 @@ if TYPE_CHECKING:
 
 BUS_EVENT = f"{DOMAIN}_event"
 TOP_CANDIDATES = 3
+CONNECTOR_OBJECTS = frozenset({"connector", "library"})  # kinds of objects a connector id names
 
 # engine event -> (`type` of the haul_event, the event entity that shows it)
 BUS_EVENTS: dict[str, tuple[str, str]] = {
@@ -61,105 +59,61 @@ def signal(entry: HaulConfigEntry) -> str:
     return f"{DOMAIN}_{entry.entry_id}_event"
 
 
-class EventPump:
-    """Takes the coordinator's events in order: re-reads what changed, then fires `haul_event`."""
+@callback
+def async_follow_bus_events(hass: HomeAssistant, coordinator: HaulCoordinator) -> None:
+    """Fire a `haul_event` (and show it on its event entity) for each engine event of BUS_EVENTS.
 
-    def __init__(self, hass: HomeAssistant, coordinator: HaulCoordinator) -> None:
-        """Queue events from the coordinator until started."""
-        self.hass = hass
-        self.coordinator = coordinator
-        self.entry = coordinator.config_entry
-        self._queue: asyncio.Queue[HaulEvent] = asyncio.Queue()
-        coordinator.event_listeners.append(self._queue.put_nowait)
+    What a notification needs comes with the event itself: nothing is read from the engine.
+    """
+    entry = coordinator.config_entry
 
-    def start(self) -> None:
-        """Work through the queue for as long as the entry is loaded."""
-        self.entry.async_create_background_task(
-            self.hass, self._run(), f"{DOMAIN} event pump {self.entry.entry_id}"
-        )
-
-    async def _run(self) -> None:
-        while True:
-            batch = [await self._queue.get()]
-            while not self._queue.empty():
-                batch.append(self._queue.get_nowait())
-            parts = frozenset[str]().union(*(REFRESH_ON.get(event.name, ()) for event in batch))
-            if parts:
-                try:
-                    await self._refresh(parts)
-                except HaulError as err:  # the coordinator reconnects and re-reads everything
-                    LOGGER.debug("re-reading %s failed: %s", sorted(parts), err)
-            for event in batch:
-                if event.name in BUS_EVENTS:
-                    await self._fire(event)
-
-    async def _refresh(self, parts: frozenset[str]) -> None:
-        """Re-read the changed parts, then hand the new state to the entities."""
-        client = self.coordinator.client
-        features = self.coordinator.data.info.features
-        if "system" in parts:
-            changes, system = await asyncio.gather(
-                read_parts(client, features, parts), client.system()
-            )
-        else:
-            changes, system = await read_parts(client, features, parts), None
-        data = self.coordinator.data
-        self.coordinator.async_set_updated_data(
-            dataclasses.replace(
-                data,
-                system=system or data.system,
-                views=dataclasses.replace(data.views, **changes),
-            )
-        )
-
-    async def _fire(self, event: HaulEvent) -> None:
+    def fire(event: HaulEvent) -> None:
+        if event.name not in BUS_EVENTS:
+            return
         kind, entity = BUS_EVENTS[event.name]
-        data = await self._describe(event)
-        device = dr.async_get(self.hass).async_get_device_by_identifier(
-            (DOMAIN, self._device_key(data)), self.entry.entry_id
+        data = describe(event)
+        device = dr.async_get(hass).async_get_device_by_identifier(
+            (DOMAIN, _device_key(entry, coordinator, event)), entry.entry_id
         )
-        self.hass.bus.async_fire(
+        hass.bus.async_fire(
             BUS_EVENT,
             {
                 "type": kind,
-                "config_entry_id": self.entry.entry_id,
+                "config_entry_id": entry.entry_id,
                 "device_id": device.id if device else None,
                 **data,
             },
         )
         if entity:
-            async_dispatcher_send(self.hass, signal(self.entry), entity, kind, data)
+            async_dispatcher_send(hass, signal(entry), entity, kind, data)
 
-    def _device_key(self, data: dict[str, Any]) -> str:
-        """Pick the device of the event's connector when a subentry has it, else the engine's."""
-        for subentry in connector_subentries(self.entry):
-            if subentry.data[CONF_CONNECTOR_ID] == data.get("connector_id"):
-                return connector_device_key(self.coordinator, subentry)
-        return self.coordinator.data.info.server_id
+    coordinator.event_listeners.append(fire)
 
-    async def _describe(self, event: HaulEvent) -> dict[str, Any]:
-        """Give the event's data the shape a notification needs."""
-        data = dict(event.data)
-        if "id" in data and event.name == "connector_health_changed":
-            data["connector_id"] = data.pop("id")
-        if event.name.startswith("torrent_"):
-            return {**data, "info_hash": data.get("hash"), "title": data.get("name")}
-        if "request_id" not in data:
-            return data
-        if "candidates" in data:
-            data["candidates"] = [
-                {"id": candidate.get("id"), "summary": candidate.get("summary")}
-                for candidate in data["candidates"][:TOP_CANDIDATES]
-            ]
-        try:
-            request = await self.coordinator.client.request(
-                "GET", f"/requests/{data['request_id']}"
-            )
-        except HaulError:
-            request = {}
-        return {
-            **data,
-            "year": request.get("year"),
-            "poster_url": data.get("poster_url"),
-            "requester": data.get("requested_by"),
-        }
+
+def _device_key(entry: HaulConfigEntry, coordinator: HaulCoordinator, event: HaulEvent) -> str:
+    """Pick the device of a connector's event when a subentry has it, else the engine's."""
+    if event.kind in CONNECTOR_OBJECTS:
+        for subentry in connector_subentries(entry):
+            if subentry.data[CONF_CONNECTOR_ID] == event.object_id:
+                return connector_device_key(coordinator, subentry)
+    return coordinator.data.info.server_id
+
+
+def describe(event: HaulEvent) -> dict[str, Any]:
+    """Give the event's data the shape a notification needs (the view it carries, renamed)."""
+    data = {key: value for key, value in event.data.items() if key != "revision"}
+    if event.kind == "torrent":
+        return {**data, "info_hash": data.get("hash"), "title": data.get("name")}
+    if event.kind in CONNECTOR_OBJECTS:
+        data["connector_id"] = data.pop("id", event.object_id)
+    if event.kind != "request":
+        return data
+    return {
+        **data,
+        "request_id": data.get("id"),
+        "requester": data.get("requested_by"),
+        "candidates": [
+            {"id": candidate.get("id"), "summary": candidate.get("summary")}
+            for candidate in data.get("candidates", [])[:TOP_CANDIDATES]
+        ],
+    }

@@ -130,9 +130,10 @@ async def _set_file_priority(
 async def _set_speed_limits(
     entry: HaulConfigEntry, data: dict[str, Any], _actor: str
 ) -> dict[str, Any]:
-    current = await _call(entry, "GET", "/transfer")
-    limits = current["limits"] | _given(data, *LIMITS, "alt_mode")
-    return {"transfer": await _call(entry, "PUT", "/transfer", {"limits": limits})}
+    limits = _given(data, *LIMITS, "alt_mode")
+    answer = await _call(entry, "PATCH", "/transfer", {"limits": limits})
+    entry.runtime_data.coordinator.take_answer("transfer_updated", "transfer", answer)
+    return {"transfer": answer}
 
 
 def _connector_command(command: str) -> Callable[..., Awaitable[dict[str, Any]]]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +11,6 @@ from .connector_entities import SWITCHES as CONNECTOR_SWITCHES
 from .connector_entities import HaulConnectorSwitch, add_connector_entities
 from .entity import HaulEntity
 from .errors import call_engine
-from .views import Transfer
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -36,30 +34,21 @@ class HaulSwitchEntityDescription(SwitchEntityDescription):
 
 
 async def _set_alt_mode(coordinator: HaulCoordinator, on: bool) -> None:  # noqa: FBT001
-    current = await call_engine(coordinator.client, "GET", "/transfer")
-    limits = current["limits"] | {"alt_mode": on}
-    answer = await call_engine(coordinator.client, "PUT", "/transfer", {"limits": limits})
-    _set_views(coordinator, transfer=Transfer.from_dict(answer))
+    answer = await call_engine(
+        coordinator.client, "PATCH", "/transfer", {"limits": {"alt_mode": on}}
+    )
+    coordinator.take_answer("transfer_updated", "transfer", answer)
 
 
 async def _pause_all(coordinator: HaulCoordinator, on: bool) -> None:  # noqa: FBT001
-    command = "pause" if on else "resume"
-    for torrent in coordinator.data.views.torrents.values():
-        if torrent.stopped != on:
-            await call_engine(coordinator.client, "POST", f"/torrents/{torrent.hash}/{command}")
+    """Stop or start every download in one command; their events follow."""
+    await call_engine(coordinator.client, "POST", "/torrents/pause" if on else "/torrents/resume")
 
 
 async def _sweeps(coordinator: HaulCoordinator, on: bool) -> None:  # noqa: FBT001
-    queue = await call_engine(coordinator.client, "POST", "/queue/resume" if on else "/queue/pause")
-    _set_views(coordinator, sweeps_paused=queue["paused"], search_queue=queue["depth"])
-
-
-def _set_views(coordinator: HaulCoordinator, **changes: Any) -> None:  # noqa: ANN401
-    """Show what the engine answered at once, without waiting for an event."""
-    data = coordinator.data
-    coordinator.async_set_updated_data(
-        dataclasses.replace(data, views=dataclasses.replace(data.views, **changes))
-    )
+    command = "resume" if on else "pause"
+    answer = await call_engine(coordinator.client, "POST", f"/queue/{command}")
+    coordinator.take_answer(f"queue_{command}d", "queue", answer)
 
 
 def _all_paused(data: HaulData) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.todo import TodoItem, TodoListEntity
 from homeassistant.components.todo.const import TodoItemStatus, TodoListEntityFeature
@@ -58,6 +58,10 @@ class HaulRequestsList(HaulEntity, TodoListEntity):
         TodoListEntityFeature.UPDATE_TODO_ITEM | TodoListEntityFeature.DELETE_TODO_ITEM
     )
 
+    def shown(self) -> tuple[Any, ...]:
+        """Return what the list shows, its items too (a rename keeps their number)."""
+        return (*super().shown(), tuple(self.todo_items))
+
     @property
     def todo_items(self) -> list[TodoItem]:
         """Pending requests first, then those awaiting a release."""
@@ -65,7 +69,7 @@ class HaulRequestsList(HaulEntity, TodoListEntity):
         return [_item(request) for state in LISTED_STATES for request in views.requests_in(state)]
 
     def _request(self, uid: str | None) -> MediaRequest:
-        for request in self.coordinator.data.views.requests:
+        for request in self.coordinator.data.views.requests.values():
             if str(request.id) == uid and request.state in LISTED_STATES:
                 return request
         raise ServiceValidationError(

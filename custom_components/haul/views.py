@@ -1,8 +1,13 @@
-"""What the engine shows beyond its status: transfer, torrents, requests, library, connectors."""
+"""What the engine shows beyond its status: transfer, torrents, requests, library, connectors.
+
+Read whole when the integration connects; then each engine event replaces the one object whose view
+it carries.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Self
@@ -10,8 +15,9 @@ from typing import TYPE_CHECKING, Any, Self
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Mapping
 
-    from .api import HaulClient
+    from .api import HaulClient, HaulEvent
 
+REQUESTS_PAGE = 500
 OPEN_REQUEST_STATES = frozenset(
     {
         "pending",
@@ -85,11 +91,12 @@ class MediaRequest:
     media_type: str
     state: str
     requested_by: str
+    poster_url: str | None
     created_at: datetime
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Self:
-        """Parse a `RequestView`."""
+        """Parse a `RequestView` (or a request event, which carries one)."""
         return cls(
             id=data["id"],
             connector_id=data["connector_id"],
@@ -98,6 +105,7 @@ class MediaRequest:
             media_type=data["media_type"],
             state=data["state"],
             requested_by=data["requested_by"],
+            poster_url=data["poster_url"],
             created_at=datetime.fromisoformat(data["created_at"]),
         )
 
@@ -188,128 +196,161 @@ class Indexer:
 
 @dataclass(frozen=True, slots=True)
 class HaulViews:
-    """The engine's parts that entities show; each re-read when an event says it changed."""
+    """The engine's parts that entities show; each event replaces the object it carries."""
 
     transfer: Transfer | None = None
     torrents: Mapping[str, Torrent] = field(default_factory=dict)
-    requests: tuple[MediaRequest, ...] = ()
+    requests: Mapping[int, MediaRequest] = field(default_factory=dict)  # those under way
     connectors: Mapping[str, Connector] = field(default_factory=dict)
     library: Mapping[str, ArrLibrary] = field(default_factory=dict)
     sweeps_paused: bool | None = None
-    search_queue: int = 0
     indexers: Mapping[str, Indexer] = field(default_factory=dict)
+
+    @property
+    def search_queue(self) -> int:
+        """How many gaps wait for a search, over every *arr."""
+        return sum(library.queued for library in self.library.values())
 
     def requests_in(self, state: str) -> list[MediaRequest]:
         """List the requests in one state, oldest first."""
         return sorted(
-            (request for request in self.requests if request.state == state), key=lambda r: r.id
+            (request for request in self.requests.values() if request.state == state),
+            key=lambda r: r.id,
         )
 
 
-async def _transfer(client: HaulClient) -> dict[str, Any]:
-    return {"transfer": Transfer.from_dict(await client.request("GET", "/transfer"))}
+# (kind of object, its id): the revision of the view held of it
+type Revisions = dict[tuple[str, str | int | None], int]
 
 
-async def _torrents(client: HaulClient) -> dict[str, Any]:
-    found = [Torrent.from_dict(item) for item in await client.request("GET", "/torrents")]
-    return {"torrents": {torrent.hash: torrent for torrent in found}}
+def _keyed[T](
+    items: list[dict[str, Any]], parse: Callable[[dict[str, Any]], T], kind: str, seen: Revisions
+) -> dict[Any, T]:
+    """Parse views keyed by their id, noting the revision of each."""
+    for item in items:
+        seen[kind, item["id"]] = item["revision"]
+    return {item["id"]: parse(item) for item in items}
 
 
-async def _requests(client: HaulClient) -> dict[str, Any]:
-    found = [MediaRequest.from_dict(item) for item in await client.request("GET", "/requests")]
-    return {"requests": tuple(r for r in found if r.state in OPEN_REQUEST_STATES)}
+async def _transfer(client: HaulClient, seen: Revisions) -> dict[str, Any]:
+    answer = await client.request("GET", "/transfer")
+    seen["transfer", None] = answer["revision"]
+    return {"transfer": Transfer.from_dict(answer)}
 
 
-async def _connectors(client: HaulClient) -> dict[str, Any]:
-    found = [Connector.from_dict(item) for item in await client.request("GET", "/connectors")]
-    return {"connectors": {connector.id: connector for connector in found}}
+async def _torrents(client: HaulClient, seen: Revisions) -> dict[str, Any]:
+    found = [{**item, "id": item["hash"]} for item in await client.request("GET", "/torrents")]
+    return {"torrents": _keyed(found, Torrent.from_dict, "torrent", seen)}
 
 
-async def _library(client: HaulClient) -> dict[str, Any]:
+async def _requests(client: HaulClient, seen: Revisions) -> dict[str, Any]:
+    """Read the requests under way, a page at a time (newest first)."""
+    found: list[dict[str, Any]] = []
+    while True:
+        after = f"&before={found[-1]['id']}" if found else ""
+        page = await client.request("GET", f"/requests?active=true&limit={REQUESTS_PAGE}{after}")
+        found += page
+        if len(page) < REQUESTS_PAGE:
+            return {"requests": _keyed(found, MediaRequest.from_dict, "request", seen)}
+
+
+async def _connectors(client: HaulClient, seen: Revisions) -> dict[str, Any]:
+    found = await client.request("GET", "/connectors")
+    return {"connectors": _keyed(found, Connector.from_dict, "connector", seen)}
+
+
+async def _library(client: HaulClient, seen: Revisions) -> dict[str, Any]:
     summary = await client.request("GET", "/library/summary")
     queue = await client.request("GET", "/queue")
+    seen["queue", None] = queue["revision"]
     return {
-        "library": {item["id"]: ArrLibrary.from_dict(item) for item in summary["connectors"]},
+        "library": _keyed(summary["connectors"], ArrLibrary.from_dict, "library", seen),
         "sweeps_paused": queue["paused"],
-        "search_queue": queue["depth"],
     }
 
 
-async def _indexers(client: HaulClient) -> dict[str, Any]:
+async def _indexers(client: HaulClient, seen: Revisions) -> dict[str, Any]:
     found = await client.request("GET", "/indexers")
-    return {"indexers": {item["id"]: Indexer.from_dict(item) for item in found}}
+    return {"indexers": _keyed(found, Indexer.from_dict, "indexer", seen)}
 
 
-# part -> (the engine feature serving it, its reader)
-PARTS: dict[str, tuple[str, Callable[[HaulClient], Awaitable[dict[str, Any]]]]] = {
-    "transfer": ("torrents", _transfer),
-    "torrents": ("torrents", _torrents),
-    "requests": ("requests", _requests),
-    "connectors": ("connectors", _connectors),
-    "library": ("library", _library),
-    "indexers": ("indexers", _indexers),
-}
-
-# engine event -> the parts it changes ("system" is the status itself)
-REFRESH_ON: dict[str, frozenset[str]] = {
-    "system_heartbeat": frozenset({"transfer"}),
-    **dict.fromkeys(
-        (
-            "torrent_added",
-            "torrent_metadata",
-            "torrent_progress",
-            "torrent_completed",
-            "torrent_error",
-            "torrent_removed",
-            "torrent_state",
-        ),
-        frozenset({"torrents", "transfer", "system"}),
-    ),
-    **dict.fromkeys(
-        (
-            "request_received",
-            "request_approved",
-            "request_declined",
-            "request_awaiting_selection",
-            "release_grabbed",
-            "download_completed",
-            "import_completed",
-            "request_available",
-            "request_failed",
-        ),
-        frozenset({"requests"}),
-    ),
-    **dict.fromkeys(
-        ("connector_created", "connector_updated", "connector_removed"),
-        frozenset({"connectors", "library", "indexers"}),
-    ),
-    "connector_health_changed": frozenset({"connectors", "indexers", "system"}),
-    "indexers_searched": frozenset({"indexers"}),
-    **dict.fromkeys(
-        ("torrents_vpn_down", "torrents_vpn_up", "torrents_disk_low", "torrents_disk_ok"),
-        frozenset({"system"}),
-    ),
-    **dict.fromkeys(
-        ("sync_completed", "sweep_started", "sweep_completed", "search_dispatched"),
-        frozenset({"library"}),
-    ),
-}
+# the engine feature serving each part, and its reader
+PARTS: tuple[tuple[str, Callable[[HaulClient, Revisions], Awaitable[dict[str, Any]]]], ...] = (
+    ("torrents", _transfer),
+    ("torrents", _torrents),
+    ("requests", _requests),
+    ("connectors", _connectors),
+    ("library", _library),
+    ("indexers", _indexers),
+)
 
 
-async def read_parts(
-    client: HaulClient, features: tuple[str, ...], parts: frozenset[str] | None = None
-) -> dict[str, Any]:
-    """Read the given parts (all by default) of the features the engine has, at once."""
+async def read_views(client: HaulClient, features: tuple[str, ...], seen: Revisions) -> HaulViews:
+    """Read every part the engine has at once, noting the revision of each object read."""
     found = await asyncio.gather(
-        *(
-            reader(client)
-            for part, (feature, reader) in PARTS.items()
-            if feature in features and (parts is None or part in parts)
-        )
+        *(reader(client, seen) for feature, reader in PARTS if feature in features)
     )
-    return {key: value for changes in found for key, value in changes.items()}
+    return HaulViews(**{key: value for changes in found for key, value in changes.items()})
 
 
-async def read_views(client: HaulClient, features: tuple[str, ...]) -> HaulViews:
-    """Read every part the engine has."""
-    return HaulViews(**await read_parts(client, features))
+def _put[K, T](objects: Mapping[K, T], key: K, value: T | None) -> Mapping[K, T]:
+    """Return objects with key set to value (None: without it); the same mapping if unchanged."""
+    if objects.get(key) == value:
+        return objects
+    changed = {other: item for other, item in objects.items() if other != key}
+    if value is not None:
+        changed[key] = value
+    return changed
+
+
+def _torrent(views: HaulViews, event: HaulEvent) -> HaulViews:
+    gone = event.name == "torrent_removed"
+    torrent = None if gone else Torrent.from_dict(event.data)
+    return _replaced(views, torrents=_put(views.torrents, str(event.object_id), torrent))
+
+
+def _request(views: HaulViews, event: HaulEvent) -> HaulViews:
+    request = MediaRequest.from_dict(event.data)
+    shown = request if request.state in OPEN_REQUEST_STATES else None
+    return _replaced(views, requests=_put(views.requests, request.id, shown))
+
+
+def _connector(views: HaulViews, event: HaulEvent) -> HaulViews:
+    if event.name != "connector_removed":
+        connector = Connector.from_dict(event.data)
+        return _replaced(views, connectors=_put(views.connectors, connector.id, connector))
+    gone = str(event.object_id)
+    return _replaced(
+        views,
+        connectors=_put(views.connectors, gone, None),
+        library=_put(views.library, gone, None),
+        indexers=_put(views.indexers, gone, None),
+    )
+
+
+def _library_event(views: HaulViews, event: HaulEvent) -> HaulViews:
+    library = ArrLibrary.from_dict(event.data)
+    return _replaced(views, library=_put(views.library, str(event.object_id), library))
+
+
+def _indexer(views: HaulViews, event: HaulEvent) -> HaulViews:
+    indexer = Indexer.from_dict(event.data)
+    return _replaced(views, indexers=_put(views.indexers, str(event.object_id), indexer))
+
+
+def _replaced(views: HaulViews, **changes: Any) -> HaulViews:  # noqa: ANN401
+    """Return views with the changed parts; the same views when nothing changed."""
+    changed = {key: value for key, value in changes.items() if getattr(views, key) != value}
+    return dataclasses.replace(views, **changed) if changed else views
+
+
+# the kind of object an event is about -> how its view changes the views
+APPLY: dict[str, Callable[[HaulViews, HaulEvent], HaulViews]] = {
+    "torrent": _torrent,
+    "transfer": lambda views, event: _replaced(views, transfer=Transfer.from_dict(event.data)),
+    "request": _request,
+    "connector": _connector,
+    "library": _library_event,
+    "queue": lambda views, event: _replaced(views, sweeps_paused=event.data["paused"]),
+    "indexer": _indexer,
+}

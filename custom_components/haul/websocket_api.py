@@ -45,10 +45,11 @@ def _entry(hass: HomeAssistant, msg: dict[str, Any]) -> HaulConfigEntry | None:
 
 
 def _snapshot(data: HaulData) -> dict[str, Any]:
-    """Gather what the card shows: requests still under way, downloads and speeds."""
+    """Gather what the card shows: requests still under way (newest first), downloads, speeds."""
     views = data.views
+    requests = sorted(views.requests.values(), key=lambda request: request.id, reverse=True)
     return {
-        "requests": [dataclasses.asdict(request) for request in views.requests],
+        "requests": [dataclasses.asdict(request) for request in requests],
         "downloads": [dataclasses.asdict(torrent) for torrent in views.torrents.values()],
         "transfer": dataclasses.asdict(views.transfer) if views.transfer else None,
     }

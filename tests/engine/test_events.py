@@ -1,4 +1,4 @@
-"""EventBus.subscribe: listeners inside the engine, beside the WebSocket streams."""
+"""The event bus: listeners inside the engine beside the WebSocket streams; revisions, envelope."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING
 
-from haul_engine.events import Event, EventBus, EventName
+from haul_engine.events import SUBJECTS, Event, EventBus, EventName
 
 if TYPE_CHECKING:
     import pytest
@@ -25,12 +25,12 @@ async def test_listeners_get_the_names_they_follow_until_they_unsubscribe() -> N
     everything: list[Event] = []
     unsubscribe = bus.subscribe(torrents.append, [ADDED, COMPLETED])
     bus.subscribe(everything.append)
-    bus.publish(ADDED, {"hash": "a"})
+    bus.publish(ADDED, {"hash": "a"}, "a")
     bus.publish(HEARTBEAT, {})
-    bus.publish(COMPLETED, {"hash": "a"})
+    bus.publish(COMPLETED, {"hash": "a"}, "a")
     assert [(e.name, e.data) for e in torrents] == [
-        (ADDED, {"hash": "a"}),
-        (COMPLETED, {"hash": "a"}),
+        (ADDED, {"hash": "a", "revision": 1}),
+        (COMPLETED, {"hash": "a", "revision": 3}),
     ]
     assert [e.name for e in everything] == [ADDED, HEARTBEAT, COMPLETED]
     unsubscribe()
@@ -136,3 +136,34 @@ async def test_a_stream_that_overflows_ends_without_blocking_the_bus() -> None:
     assert stream.overflowed
     assert (await stream.next()) is not None
     assert (await stream.next()) is None
+
+
+def test_every_event_names_its_object_kind_or_is_a_notice() -> None:
+    assert set(SUBJECTS) == set(EventName)
+    assert {kind for kind in SUBJECTS.values() if kind} == {
+        "torrent", "transfer", "system", "request", "connector", "library", "queue", "indexer",
+    }  # fmt: skip
+    assert SUBJECTS[EventName.TORRENTS_VPN_DOWN] is None
+    assert SUBJECTS[EventName.DOWNLOAD_COMPLETED] == "request"  # the torrent's is torrent_completed
+
+
+def test_revisions_rise_per_object_from_one_counter_and_ride_in_the_envelope() -> None:
+    bus = EventBus()
+    assert bus.revision("torrent", "a") == 0
+    first = bus.publish(ADDED, {"hash": "a"}, "a")
+    other = bus.publish(ADDED, {"hash": "b"}, "b")
+    status = bus.publish(HEARTBEAT, {"status": "ok"})
+    notice = bus.publish(EventName.TORRENTS_VPN_DOWN, {"interface": "wg0"})
+    again = bus.publish(COMPLETED, {"hash": "a"}, "a")
+    assert [first.revision, other.revision, status.revision, again.revision] == [1, 2, 3, 4]
+    assert (bus.revision("torrent", "a"), bus.revision("torrent", "b")) == (4, 2)
+    assert bus.revision("system") == 3
+    assert again.data == {"hash": "a", "revision": 4}  # the view as of its revision
+    message = again.as_message()
+    assert message | {
+        "type": "event", "event": "torrent_completed", "data": {"hash": "a", "revision": 4},
+        "object": {"kind": "torrent", "id": "a", "revision": 4},
+    } == message  # fmt: skip
+    assert status.as_message()["object"] == {"kind": "system", "id": None, "revision": 3}
+    assert notice.as_message()["object"] is None
+    assert (notice.revision, notice.data) == (0, {"interface": "wg0"})

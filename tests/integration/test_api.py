@@ -30,7 +30,8 @@ if TYPE_CHECKING:
     Script = Callable[[web.WebSocketResponse], Awaitable[Any]]
 
 SUBSCRIBED = {"id": 1, "result": {"subscribed": True}}
-EVENT = {"type": "event", "event": "torrent_added", "data": {}, "at": "2026-01-01T00:00:00+00:00"}
+EVENT = {"type": "event", "event": "torrent_added", "data": {}, "at": "2026-01-01T00:00:00+00:00",
+         "object": {"kind": "torrent", "id": "a" * 40, "revision": 1}}  # fmt: skip
 
 
 @pytest.fixture
@@ -58,10 +59,10 @@ async def test_info_and_system(engine: EngineProcess, session: aiohttp.ClientSes
     assert info.compatible
     assert info.version == "0.1.0"
     assert "system" in info.features
-    system = await client.system()
-    assert system.status == "ok"
-    assert system.disk_free_bytes > 0
-    assert system.download_dir == str(engine.data_dir / "downloads")
+    system = await client.request("GET", "/system")
+    assert system["status"] == "ok"
+    assert system["disk_free_bytes"] > 0
+    assert system["download_dir"] == str(engine.data_dir / "downloads")
 
 
 async def test_typed_errors(engine: EngineProcess, session: aiohttp.ClientSession) -> None:
@@ -82,25 +83,35 @@ async def test_incompatible_schema(
         await HaulClient(engine.url, engine.token, session).info()
 
 
+@contextlib.asynccontextmanager
+async def subscribed(client: HaulClient) -> AsyncIterator[api.EventStream]:
+    """The client's event stream, closed at the end."""
+    stream = await client.subscribe()
+    try:
+        yield stream
+    finally:
+        await stream.close()
+
+
 async def test_event_stream(engine: EngineProcess, session: aiohttp.ClientSession) -> None:
     client = HaulClient(engine.url, engine.token, session)
-    async with client.events() as stream:
+    async with subscribed(client) as stream:
         async for event in stream:
             assert event.name == "system_heartbeat"
             assert event.data["status"] == "ok"
+            assert (event.kind, event.object_id) == ("system", None)
+            assert event.revision == event.data["revision"] > 0
             break
     with pytest.raises(HaulAuthError):
-        async with HaulClient(engine.url, "wrong", session).events():
-            pass
+        await HaulClient(engine.url, "wrong", session).subscribe()
     with pytest.raises(HaulConnectionError):
-        async with HaulClient(f"http://127.0.0.1:{free_port()}", "x", session).events():
-            pass
+        await HaulClient(f"http://127.0.0.1:{free_port()}", "x", session).subscribe()
 
 
 async def test_event_stream_ends_when_the_engine_stops(
     own_engine: EngineProcess, session: aiohttp.ClientSession
 ) -> None:
-    async with HaulClient(own_engine.url, own_engine.token, session).events() as stream:
+    async with subscribed(HaulClient(own_engine.url, own_engine.token, session)) as stream:
         own_engine.stop()
         with pytest.raises(HaulConnectionError):
             async for _event in stream:
@@ -150,7 +161,7 @@ async def follow(session: aiohttp.ClientSession, script: Script, received: list[
 
     async with (
         lying_engine({"/api/v1/ws": websocket}) as url,
-        HaulClient(url, "token", session).events() as stream,
+        subscribed(HaulClient(url, "token", session)) as stream,
     ):
         async for event in stream:
             received.append(event.name)

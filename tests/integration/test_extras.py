@@ -13,7 +13,7 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import get_system_health_info
 
-from custom_components.haul import api
+from custom_components.haul import api, views
 from custom_components.haul.const import DOMAIN
 from tests.fakes.arr import FakeArr
 from tests.fakes.overseerr import API_KEY as OVERSEERR_KEY
@@ -130,7 +130,7 @@ async def test_incompatible_engine_raises_an_issue(
     assert not await hass.config_entries.async_setup(entry.entry_id)
     assert entry.state is ConfigEntryState.SETUP_RETRY
     assert issues(hass) == {f"incompatible_{entry.entry_id}": "incompatible"}
-    monkeypatch.setattr(api, "SCHEMA_VERSION", 1)
+    monkeypatch.setattr(api, "SCHEMA_VERSION", 2)
     await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
@@ -239,6 +239,11 @@ async def test_deleting_items_stops_at_one_handled_meanwhile(
             OverseerrRequest(id=33, media_type="movie", title="Alien 3", year=1992, tmdb_id=8077),
         )
     ]
+    # (Connecting again, Home Assistant reads the requests under way a page at a time.)
+    monkeypatch.setattr(views, "REQUESTS_PAGE", 1)
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert {aliens, alien3} <= set(waiting(entry).values())
     monkeypatch.setattr(overseerr, "decline_delay", 1.0)
     deleting = hass.async_create_task(hass.services.async_call(
         "todo", "remove_item", {"item": [str(aliens), str(alien3)]},
@@ -255,6 +260,19 @@ async def test_deleting_items_stops_at_one_handled_meanwhile(
     )  # fmt: skip
     assert engine.call("GET", f"/requests/{aliens}")["state"] == "declined"
     assert engine.call("GET", f"/requests/{alien3}")["state"] != "declined"
+
+
+async def test_a_request_cancelled_in_the_engine_leaves_the_list(
+    hass: HomeAssistant,
+    vpn_engine: tuple[EngineProcess, str],
+    entry: MockConfigEntry,
+    overseerr: FakeOverseerr,
+) -> None:
+    request = OverseerrRequest(id=34, media_type="movie", title="Prometheus", year=2012,
+                               tmdb_id=70981)  # fmt: skip
+    prometheus = await pending_request(hass, vpn_engine, entry, overseerr, request)
+    await hass.async_add_executor_job(vpn_engine[0].call, "POST", f"/requests/{prometheus}/cancel")
+    await wait_for(lambda: prometheus not in waiting(entry).values())
 
 
 async def test_the_card_hears_of_changes_only(

@@ -12,6 +12,7 @@ import pytest_socket
 from homeassistant.components.todo.const import DOMAIN as TODO_DOMAIN
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_OFF, STATE_ON
+from homeassistant.core import callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
@@ -135,6 +136,7 @@ def events(hass: HomeAssistant) -> list[dict[str, Any]]:
     """Collect every `haul_event` from now on."""
     fired: list[dict[str, Any]] = []
 
+    @callback
     def record(event: Event) -> None:
         fired.append(dict(event.data))
 
@@ -268,6 +270,58 @@ async def test_request_lifecycle_through_actions_events_and_todo(
     assert world.radarr.grabbed == [GOOD]
     await wait_for(lambda: bool(of_type(fired, "release_grabbed")))
     assert state(hass, "sensor.haul_requests_awaiting_selection") == "0"
+
+
+async def test_every_move_of_a_request_reaches_home_assistant(
+    hass: HomeAssistant,
+    world: World,
+    entry: MockConfigEntry,
+    engine_factory: Callable[..., EngineProcess],
+    tmp_path: Path,
+) -> None:
+    """Searching, a search again, downloading and importing show too, from the events alone."""
+    made = make_torrent(tmp_path, "Heat", {"Heat.1995.mkv": 300_000})
+    seeder = engine_factory("seeder", env=engine_env()).start()
+    place_content(made, seeder.data_dir / "downloads")
+    seeder.call("POST", "/torrents", {"torrent_base64": made.base64})
+    release = "Heat.1995.1080p.BluRay.x264-GRP"
+    world.radarr.offers[3] = [
+        Offer(title=release, magnet=made.magnet, size=300_000, info_hash=made.info_hash)
+    ]
+    movie = MATRIX_MOVIE | {"id": 3, "title": "Heat", "year": 1995, "tmdbId": 949}
+    world.radarr.call(world.radarr.library.movies.__setitem__, 3, movie)
+    coordinator = entry.runtime_data.coordinator
+    seen: list[str] = []
+
+    def note() -> None:
+        heat = [r for r in coordinator.data.views.requests.values() if r.title == "Heat (1995)"]
+        shown = heat[0].state if heat else "gone"
+        if seen[-1:] != [shown]:
+            seen.append(shown)
+
+    entry.async_on_unload(coordinator.async_add_listener(note))
+    fired = events(hass)
+    world.webhook("MEDIA_PENDING", OverseerrRequest(
+        id=24, media_type="movie", title="Heat", year=1995, tmdb_id=949))  # fmt: skip
+    await wait_for(lambda: "pending" in seen)
+    request_id = of_type(fired, "request_received")[0]["request_id"]
+    await act(hass, entry, "approve_request", request_id=request_id)
+    await wait_for(lambda: seen.count("awaiting_selection") == 1)
+    world.engine.call("POST", f"/requests/{request_id}/search")  # someone searches again
+    await wait_for(lambda: seen.count("awaiting_selection") == 2)
+    candidate = world.engine.call("GET", f"/requests/{request_id}")["candidates"][0]["id"]
+    await act(hass, entry, "select_release", request_id=request_id, candidate_id=candidate)
+    await wait_for(lambda: "downloading" in seen)
+    peers = {"peers": [f"127.0.0.1:{seeder.env['HAUL_LISTEN_PORT']}"]}
+    world.engine.call("POST", f"/torrents/{made.info_hash}/peers", peers)
+    await wait_for(lambda: seen[-1] == "gone")
+    assert seen[seen.index("pending") :] == [
+        "pending", "approved", "searching", "awaiting_selection", "searching",
+        "awaiting_selection", "grabbed", "downloading", "importing", "gone",
+    ]  # fmt: skip
+    available = of_type(fired, "request_available")[0]
+    assert (available["request_id"], available["year"]) == (request_id, 1995)  # from the event
+    assert world.engine.call("GET", f"/requests/{request_id}")["state"] == "available"
 
 
 async def test_decline_approve_and_pick_from_the_list(

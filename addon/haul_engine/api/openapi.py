@@ -8,6 +8,7 @@ from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 
 from haul_engine import __version__
 from haul_engine.commands import INT64
+from haul_engine.events import SUBJECTS
 
 if TYPE_CHECKING:
     from pydantic_core import core_schema
@@ -32,6 +33,17 @@ ERROR_SCHEMA = {
         }
     },
     "required": ["error"],
+}
+# the kind of object an event is about -> the schema of its view (a command's result as well)
+OBJECT_SCHEMAS = {
+    "torrent": "TorrentInfo",
+    "transfer": "TransferInfo",
+    "system": "SystemStatus",
+    "request": "RequestView",
+    "connector": "ConnectorView",
+    "library": "ConnectorSummary",
+    "queue": "SearchQueue",
+    "indexer": "IndexerStatus",
 }
 
 
@@ -72,11 +84,21 @@ def openapi_document(registry: CommandRegistry, prefix: str) -> dict[str, Any]:
         paths.setdefault(prefix + command.spec.path, {})[command.spec.method.lower()] = _operation(
             command, schemas
         )
+    schemas["Event"] = _event_schema()
     return {
         "openapi": "3.1.0",
         "info": {"title": "Haul engine", "version": __version__},
         "security": [{"bearer": []}],
         "paths": paths,
+        "x-events": {
+            name.value: {
+                "object": kind,
+                "data": {"$ref": REF_TEMPLATE.format(model=OBJECT_SCHEMAS[kind])}
+                if kind
+                else {"type": "object"},
+            }
+            for name, kind in SUBJECTS.items()
+        },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "responses": {
@@ -92,6 +114,36 @@ def openapi_document(registry: CommandRegistry, prefix: str) -> dict[str, Any]:
     }
 
 
+def _event_schema() -> dict[str, Any]:
+    """Describe the envelope of the events the WebSocket streams after `subscribe`."""
+    return {
+        "type": "object",
+        "description": "An event: `data` is the view of its object as of `object.revision` "
+        "(x-events names each event's object and data); a notice has no object.",
+        "properties": {
+            "type": {"const": "event"},
+            "event": {"enum": [name.value for name in SUBJECTS]},
+            "object": {
+                "oneOf": [
+                    {"type": "null"},
+                    {
+                        "type": "object",
+                        "properties": {
+                            "kind": {"enum": sorted(OBJECT_SCHEMAS)},
+                            "id": {"type": ["string", "integer", "null"]},
+                            "revision": {"type": "integer", "minimum": 1},
+                        },
+                        "required": ["kind", "id", "revision"],
+                    },
+                ]
+            },
+            "data": {"type": "object"},
+            "at": {"type": "string", "format": "date-time"},
+        },
+        "required": ["type", "event", "object", "data", "at"],
+    }
+
+
 def _operation(command: Command, schemas: dict[str, Any]) -> dict[str, Any]:
     """One operation object; nested models are hoisted into components.schemas.
 
@@ -103,6 +155,8 @@ def _operation(command: Command, schemas: dict[str, Any]) -> dict[str, Any]:
         ),
         schemas,
     )
+    if result.get("title") in OBJECT_SCHEMAS.values():  # an event's data: x-events names it
+        schemas.setdefault(result["title"], result)
     args = _hoist(
         command.args_model.model_json_schema(ref_template=REF_TEMPLATE, schema_generator=_Schemas),
         schemas,

@@ -64,6 +64,7 @@ class ConnectorView(BaseModel):
     app_version: str | None
     created_at: datetime
     updated_at: datetime
+    revision: int = Field(description="of the connector's latest event (0: none since the start)")
 
 
 class Removed(BaseModel):
@@ -171,23 +172,39 @@ class ConnectorsController(Controller):
             if row is None or (row.app, row.app_version) == (app, version):
                 return
             row.app, row.app_version = app, version
-        self.engine.events.publish(EventName.CONNECTOR_UPDATED, _view(row).model_dump(mode="json"))
+        self._publish(EventName.CONNECTOR_UPDATED, row)
 
     async def set_health(self, connector_id: str, health: HealthStatus, error: str | None) -> None:
-        """Record a connector's health; publish connector_health_changed when it changed."""
+        """Record a connector's health: connector_health_changed, or connector_updated (error)."""
         async with self.engine.database.session() as session, session.begin():
             row = await session.get(Connector, connector_id)
             if row is None:
                 return
-            previous = row.health
+            previous, previous_error = row.health, row.last_error
             row.health, row.last_error, row.health_checked_at = health, error, utcnow()
         if previous != health:
             _LOGGER.info("connector %s is %s (was %s)", row.name, health, previous)
-            self.engine.events.publish(
-                EventName.CONNECTOR_HEALTH_CHANGED,
-                {"id": connector_id, "name": row.name, "health": health, "previous": previous,
-                 "error": error},
-            )  # fmt: skip
+            self._publish(EventName.CONNECTOR_HEALTH_CHANGED, row, previous=previous, error=error)
+        elif previous_error != error:
+            self._publish(EventName.CONNECTOR_UPDATED, row)
+
+    def _view(self, row: Connector) -> ConnectorView:
+        kind = get_kind(row.kind)
+        return ConnectorView(
+            id=row.id, kind=row.kind, category=kind.category if kind else None, name=row.name,
+            url=row.url, enabled=row.enabled, verify_tls=row.verify_tls, settings=row.settings,
+            has_api_key=bool(row.api_key), secrets_set=sorted(row.secrets), health=row.health,
+            last_error=row.last_error, health_checked_at=row.health_checked_at, app=row.app,
+            app_version=row.app_version, created_at=row.created_at, updated_at=row.updated_at,
+            revision=self.engine.events.revision("connector", row.id),
+        )  # fmt: skip
+
+    def _publish(self, name: EventName, row: Connector, **extra: Any) -> ConnectorView:  # noqa: ANN401
+        """Publish an event with the connector's view (and what else it tells); return the view."""
+        view = self._view(row)
+        shown = view.model_dump(mode="json") | extra
+        view.revision = self.engine.events.publish(name, shown, row.id).revision
+        return view
 
     @api_command("connectors/kinds", path="/connectors/kinds")
     async def list_kinds(self) -> list[KindView]:
@@ -228,13 +245,13 @@ class ConnectorsController(Controller):
         if kind is not None:
             statement = statement.where(Connector.kind == kind)
         async with self.engine.database.session() as session:
-            return [_view(row) for row in await session.scalars(statement)]
+            return [self._view(row) for row in await session.scalars(statement)]
 
     @api_command("connectors/get", path="/connectors/{connector_id}")
     async def get_connector(self, connector_id: str) -> ConnectorView:
         """One connector."""
         async with self.engine.database.session() as session:
-            return _view(await _row(session, connector_id))
+            return self._view(await _row(session, connector_id))
 
     @api_command("connectors/create", method="POST", path="/connectors")
     async def create_connector(  # noqa: PLR0913 - the create body's fields
@@ -269,8 +286,7 @@ class ConnectorsController(Controller):
             await _commit_unique(session, row.name)
         _register_secrets(row)
         _LOGGER.info("connector %s (%s) created", row.name, row.kind)
-        view = _view(row)
-        self.engine.events.publish(EventName.CONNECTOR_CREATED, view.model_dump(mode="json"))
+        view = self._publish(EventName.CONNECTOR_CREATED, row)
         await self._tell_owner(row)
         return view
 
@@ -314,8 +330,7 @@ class ConnectorsController(Controller):
             row.updated_at = utcnow()
             await _commit_unique(session, row.name)
         _register_secrets(row)
-        view = _view(row)
-        self.engine.events.publish(EventName.CONNECTOR_UPDATED, view.model_dump(mode="json"))
+        view = self._publish(EventName.CONNECTOR_UPDATED, row)
         await self._tell_owner(row)
         return view
 
@@ -329,9 +344,7 @@ class ConnectorsController(Controller):
         if owner is not None:
             await owner.connector_removed(connector_id)
         _LOGGER.info("connector %s (%s) removed", row.name, row.kind)
-        self.engine.events.publish(
-            EventName.CONNECTOR_REMOVED, {"id": connector_id, "kind": row.kind, "name": row.name}
-        )
+        self._publish(EventName.CONNECTOR_REMOVED, row)
         return Removed(id=connector_id)
 
     @api_command("connectors/test", method="POST", path="/connectors/test")
@@ -468,14 +481,3 @@ def _config_or_none(row: Connector) -> ConnectorConfig | None:
 def _register_secrets(row: Connector) -> None:
     for secret in (row.api_key, *row.secrets.values()):
         SecretFilter.register(secret)
-
-
-def _view(row: Connector) -> ConnectorView:
-    kind = get_kind(row.kind)
-    return ConnectorView(
-        id=row.id, kind=row.kind, category=kind.category if kind else None, name=row.name,
-        url=row.url, enabled=row.enabled, verify_tls=row.verify_tls, settings=row.settings,
-        has_api_key=bool(row.api_key), secrets_set=sorted(row.secrets), health=row.health,
-        last_error=row.last_error, health_checked_at=row.health_checked_at, app=row.app,
-        app_version=row.app_version, created_at=row.created_at, updated_at=row.updated_at,
-    )  # fmt: skip

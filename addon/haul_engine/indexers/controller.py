@@ -6,7 +6,7 @@ import logging
 from datetime import datetime  # noqa: TC003 - pydantic reads the annotations at runtime
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from haul_engine.commands import api_command
 from haul_engine.connectors.controller import ConnectorOwner
@@ -38,6 +38,7 @@ class IndexerStatus(BaseModel):
     paused_until: datetime | None
     pause_reason: str | None
     last_response_ms: int | None
+    revision: int = Field(description="of the indexer's latest event (0: none since the start)")
 
 
 class IndexersController(Controller, ConnectorOwner):
@@ -77,6 +78,7 @@ class IndexersController(Controller, ConnectorOwner):
         if not checked.ok:
             client.health.failed(checked.error or "unreachable")
         await self._report_health(connector.id, client)
+        self._publish(connector.id)
         return checked.model_dump()
 
     def enabled_clients(self) -> list[IndexerClient]:
@@ -93,11 +95,14 @@ class IndexersController(Controller, ConnectorOwner):
             if report.ok:
                 self.response_ms[key] = report.elapsed_ms
             await self._report_health(key, self.clients[key])
-        self.engine.events.publish(
-            EventName.INDEXERS_SEARCHED,
-            {"indexers": [{"id": key, "response_ms": self.response_ms.get(key)} for key in asked]},
-        )
+            self._publish(key)
         return outcome
+
+    def _publish(self, key: str) -> None:
+        """Publish indexer_updated with the indexer's status (after a search or a check)."""
+        if key in self.clients:  # else removed meanwhile
+            status = self._status(key).model_dump(mode="json")
+            self.engine.events.publish(EventName.INDEXER_UPDATED, status, key)
 
     def client_named(self, name: str) -> IndexerClient | None:
         """Find the client whose results carry this name (Prowlarr: `server: indexer`)."""
@@ -132,18 +137,21 @@ class IndexersController(Controller, ConnectorOwner):
     @api_command("indexers/status", path="/indexers")
     async def status(self) -> list[IndexerStatus]:
         """Every indexer with its failures, back-off, last error and last response time."""
-        return [
-            IndexerStatus(
-                id=key,
-                name=client.name,
-                kind=self.configs[key].kind,
-                enabled=self.configs[key].enabled,
-                failures=client.health.failures,
-                last_error=client.health.last_error,
-                last_success=client.health.last_success,
-                paused_until=client.health.paused_until if client.health.waiting() else None,
-                pause_reason=client.health.pause_reason if client.health.waiting() else None,
-                last_response_ms=self.response_ms.get(key),
-            )
-            for key, client in self.clients.items()
-        ]
+        return [self._status(key) for key in self.clients]
+
+    def _status(self, key: str) -> IndexerStatus:
+        client = self.clients[key]
+        waiting = client.health.waiting() is not None
+        return IndexerStatus(
+            id=key,
+            name=client.name,
+            kind=self.configs[key].kind,
+            enabled=self.configs[key].enabled,
+            failures=client.health.failures,
+            last_error=client.health.last_error,
+            last_success=client.health.last_success,
+            paused_until=client.health.paused_until if waiting else None,
+            pause_reason=client.health.pause_reason if waiting else None,
+            last_response_ms=self.response_ms.get(key),
+            revision=self.engine.events.revision("indexer", key),
+        )

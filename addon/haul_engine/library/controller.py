@@ -68,6 +68,7 @@ class ConnectorSummary(BaseModel):
     queued: int
     searches_today: int
     last_sync: datetime | None
+    revision: int = Field(description="of the library's latest event (0: none since the start)")
 
 
 class LibrarySummary(BaseModel):
@@ -116,6 +117,31 @@ class SearchQueue(BaseModel):
     paused: bool
     depth: int
     searching: list[dict[str, Any]]
+    revision: int = Field(description="of the latest queue event (0: none since the start)")
+
+
+class SearchRecord(BaseModel):
+    """One search command sent to an *arr and how it ended."""
+
+    id: int
+    connector_id: str
+    command: str
+    body: dict[str, Any]
+    item_ids: list[int]
+    cost: int
+    status: str
+    message: str | None
+    started_at: datetime
+    ended_at: datetime | None
+
+
+class SearchPage(BaseModel):
+    """One page of the searches sent, newest first."""
+
+    page: int
+    page_size: int
+    total: int
+    records: list[SearchRecord]
 
 
 @dataclass
@@ -312,13 +338,16 @@ class LibraryController(Controller, ConnectorOwner):
                  "items": len(h.item_ids), "started_at": h.started_at.isoformat()}
                 for h in running
             ]  # fmt: skip
-        return SearchQueue(paused=self.paused, depth=int(depth or 0), searching=searching)
+        return SearchQueue(
+            paused=self.paused, depth=int(depth or 0), searching=searching,
+            revision=self.engine.events.revision("queue"),
+        )  # fmt: skip
 
     @api_command("library/queue/pause", method="POST", path="/queue/pause")
     async def pause(self) -> SearchQueue:
         """Stop sending searches on every connector (a search under way finishes)."""
         await self._set_paused(paused=True)
-        return await self.queue()
+        return await self._publish_queue(EventName.QUEUE_PAUSED)
 
     @api_command("library/queue/resume", method="POST", path="/queue/resume")
     async def resume(self) -> SearchQueue:
@@ -326,7 +355,30 @@ class LibraryController(Controller, ConnectorOwner):
         await self._set_paused(paused=False)
         for runtime in self.runtimes.values():
             runtime.wake.set()
-        return await self.queue()
+        return await self._publish_queue(EventName.QUEUE_RESUMED)
+
+    async def _publish_queue(self, name: EventName) -> SearchQueue:
+        queue = await self.queue()
+        queue.revision = self.engine.events.publish(name, queue.model_dump(mode="json")).revision
+        return queue
+
+    @api_command("library/history", path="/history")
+    async def history(
+        self, connector_id: str | None = None, page: int = Field(default=1, ge=1)
+    ) -> SearchPage:
+        """List the search commands sent to the *arrs (kept 90 days), newest first, 100 a page."""
+        scope = [SearchHistory.connector_id == connector_id] if connector_id else []
+        async with self.engine.database.session() as session:
+            total = await _count(session, SearchHistory, *scope)
+            rows = await session.scalars(
+                select(SearchHistory)
+                .where(*scope)
+                .order_by(SearchHistory.started_at.desc(), SearchHistory.id.desc())
+                .offset((page - 1) * GAPS_PAGE_SIZE)
+                .limit(GAPS_PAGE_SIZE)
+            )
+            records = [SearchRecord.model_validate(row, from_attributes=True) for row in rows]
+        return SearchPage(page=page, page_size=GAPS_PAGE_SIZE, total=total, records=records)
 
     async def _set_paused(self, *, paused: bool) -> None:
         self.paused = paused
@@ -447,15 +499,13 @@ class LibraryController(Controller, ConnectorOwner):
                 if full:
                     state.last_full_sync_at = now
                 titles = await _titles(session, report.acquired)
-        for item_id in report.acquired:
-            self.engine.events.publish(
-                EventName.ITEM_ACQUIRED,
-                {"connector_id": connector_id, "item_id": item_id, "title": titles.get(item_id)},
-            )
-        self.engine.events.publish(
-            EventName.SYNC_COMPLETED, {"connector_id": connector_id, **report.as_event()}
+        acquired = [
+            (EventName.ITEM_ACQUIRED, {"item": {"id": item_id, "title": titles.get(item_id)}})
+            for item_id in report.acquired
+        ]
+        await self._publish(
+            runtime.config, *acquired, (EventName.SYNC_COMPLETED, {"sync": report.as_event()})
         )
-        await self._refresh_counts(runtime.config)
         return report
 
     async def _recover(self, runtime: Runtime) -> None:
@@ -480,33 +530,36 @@ class LibraryController(Controller, ConnectorOwner):
         sweeper = Sweeper(
             self.engine.database, runtime.client, self._dispatcher(runtime), connector_id,
             flavor, self.clock, paused=lambda: self.paused or not runtime.usable,
-            on_dispatch=lambda batch: self._dispatched(connector_id, batch),
+            on_dispatch=lambda batch: self._dispatched(runtime.config, batch),
         )  # fmt: skip
-        self.engine.events.publish(EventName.SWEEP_STARTED, {"connector_id": connector_id})
+        await self._publish(runtime.config, (EventName.SWEEP_STARTED, {}))
         try:
             report = await sweeper.run(runtime.settings)
         except ArrError as err:
             _LOGGER.warning("sweep of %s stopped: %s", runtime.config.name, err)
             report = SweepReport(stopped="unreachable")
-        self.engine.events.publish(
-            EventName.SWEEP_COMPLETED, {"connector_id": connector_id, **report.as_event()}
+        await self._publish(
+            runtime.config, (EventName.SWEEP_COMPLETED, {"sweep": report.as_event()})
         )
-        await self._refresh_counts(runtime.config)
         return report
 
-    def _dispatched(self, connector_id: str, batch: Batch) -> None:
-        self.engine.events.publish(
-            EventName.SEARCH_DISPATCHED,
-            {"connector_id": connector_id, "command": batch.command, "body": batch.body,
-             "items": len(batch.item_ids), "cost": batch.cost, "reason": batch.reason},
-        )  # fmt: skip
+    async def _dispatched(self, config: ConnectorConfig, batch: Batch) -> None:
+        search = {"command": batch.command, "body": batch.body, "items": len(batch.item_ids),
+                  "cost": batch.cost, "reason": batch.reason}  # fmt: skip
+        await self._publish(config, (EventName.SEARCH_DISPATCHED, {"search": search}))
 
-    async def _refresh_counts(self, config: ConnectorConfig) -> None:
+    async def _publish(
+        self, config: ConnectorConfig, *events: tuple[EventName, dict[str, Any]]
+    ) -> None:
+        """Publish library events, each with the connector's counts as they are now; keep them."""
         summary = await self._summary(config)
         self._counts[config.id] = {
             "missing": summary.missing, "upgradable": summary.cutoff_unmet,
             "search_queue": summary.queued, "searches_today": summary.searches_today,
         }  # fmt: skip
+        shown = summary.model_dump(mode="json") | {"connector_id": config.id}
+        for name, extra in events:
+            self.engine.events.publish(name, shown | extra, config.id)
 
     async def _summary(self, config: ConnectorConfig) -> ConnectorSummary:
         now = self.clock.now()
@@ -526,6 +579,7 @@ class LibraryController(Controller, ConnectorOwner):
             cutoff_unmet=upgrades, completion=round(1 - missing / wanted, 4) if wanted else 1.0,
             queued=queued, searches_today=spent_today(spent, now),
             last_sync=state.last_sync_at if state else None,
+            revision=self.engine.events.revision("library", config.id),
         )  # fmt: skip
 
 

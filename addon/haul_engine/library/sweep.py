@@ -13,7 +13,7 @@ from haul_engine.library.models import Search
 from haul_engine.library.planner import MINUTE, allowance, plan, spent_today
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Awaitable, Callable
 
     from haul_engine.arr.apps import AppClient
     from haul_engine.arr.client import Flavor
@@ -58,7 +58,7 @@ class Sweeper:
     flavor: Flavor
     clock: Clock
     paused: Callable[[], bool] = lambda: False
-    on_dispatch: Callable[[Batch], None] = lambda _batch: None
+    on_dispatch: Callable[[Batch], Awaitable[None]] | None = None
 
     async def arr_queue(self) -> tuple[int, set[int]]:
         """Size of the *arr's download queue and the ids of the items in it."""
@@ -109,7 +109,8 @@ class Sweeper:
                 report.dispatched += 1
                 report.cost += batch.cost
                 report.commands[batch.command] = report.commands.get(batch.command, 0) + 1
-                self.on_dispatch(batch)
+                if self.on_dispatch is not None:
+                    await self.on_dispatch(batch)
                 status = await self.dispatcher.follow(
                     outcome.history_id, outcome.command_id, limits
                 )

@@ -18,25 +18,28 @@ from haul_engine.connectors.controller import ConnectorOwner
 from haul_engine.controller import Controller
 from haul_engine.db.jobs import Job, JobQueue
 from haul_engine.errors import Conflict, EngineError, NotFound
-from haul_engine.events import EventName
+from haul_engine.events import SUBJECTS, EventName
 from haul_engine.requests.intake import Intake
 from haul_engine.requests.lifecycle import Lifecycle, candidate_rows, request_row
 from haul_engine.requests.models import MediaRequest, RequestCandidate, RequestEvent
 from haul_engine.requests.overseerr import parse_webhook
-from haul_engine.requests.states import State, check_transition
-from haul_engine.requests.views import RequestDetail, RequestView, detail_view, request_view
+from haul_engine.requests.states import FINAL, State, check_transition
+from haul_engine.requests.views import RequestDetail, RequestView, detail_view
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from haul_engine.connectors.kinds import ConnectorConfig
     from haul_engine.engine import Engine
+    from haul_engine.events import Event
 
 _LOGGER = logging.getLogger(__name__)
 MAX_BACKOFF = 300.0
 RETRY_ON = (EngineError, aiohttp.ClientError, TimeoutError, KeyError, ValueError)
 # what the steps of grabbed and downloading requests wait for
 TORRENT_NEWS = (EventName.TORRENT_ADDED, EventName.TORRENT_COMPLETED, EventName.TORRENT_REMOVED)
+REQUEST_NEWS = tuple(name for name, kind in SUBJECTS.items() if kind == "request")
+PAGE_SIZE = 100
 MediaType = Literal["movie", "tv"]
 Actor = Annotated[str, Field(min_length=1, max_length=200)]
 SeasonNumber = Annotated[int, Field(ge=0, le=1000)]
@@ -58,25 +61,49 @@ class RequestsController(Controller, ConnectorOwner):
         )  # fmt: skip
         self.lifecycle = Lifecycle(engine, self.jobs, self.overseerrs)
         self.intake = Intake(engine, self.jobs, self.lifecycle, self.overseerrs)
-        self._unsubscribe: Callable[[], None] | None = None
+        self.open_states: dict[int, str] = {}  # the requests under way: id -> state
+        self._unsubscribe: list[Callable[[], None]] = []
 
     async def setup(self) -> None:
-        """Take the overseerr connectors, start the job worker, follow the torrents.
+        """Count the open requests, take the overseerr connectors, start the worker, follow.
 
         The worker resumes stored jobs; a download's end moves its request at once, not at the
-        next poll.
+        next poll; the counts follow the requests' own events.
         """
+        async with self.engine.database.session() as session:
+            found = await session.execute(
+                select(MediaRequest.id, MediaRequest.state).where(MediaRequest.state.not_in(FINAL))
+            )
+            self.open_states = dict(found.tuples().all())
+        events = self.engine.events
+        self._unsubscribe = [
+            events.subscribe(self._count, REQUEST_NEWS),
+            events.subscribe(self.lifecycle.follow_torrent, TORRENT_NEWS),
+        ]
         await self.engine.connectors.attach(self, {"overseerr"})
         await self.jobs.start()
-        self._unsubscribe = self.engine.events.subscribe(
-            self.lifecycle.follow_torrent, TORRENT_NEWS
-        )
 
     async def close(self) -> None:
         """Stop following; unfinished jobs stay in the table for the next start."""
-        if self._unsubscribe is not None:
-            self._unsubscribe()
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
         await self.jobs.close()
+
+    def _count(self, event: Event) -> None:
+        """Keep the state of each open request, from the requests' events."""
+        request_id, state = event.data["id"], event.data["state"]
+        if state in FINAL:
+            self.open_states.pop(request_id, None)
+        else:
+            self.open_states[request_id] = state
+
+    def counts(self) -> dict[str, int]:
+        """Count the requests waiting for approval and for a release to be picked."""
+        states = list(self.open_states.values())
+        return {
+            "requests_pending": states.count(State.PENDING),
+            "requests_awaiting_selection": states.count(State.AWAITING_SELECTION),
+        }
 
     async def connector_saved(self, connector: ConnectorConfig) -> None:
         """Remember the connector and read its open requests back, in case Haul missed some."""
@@ -128,17 +155,33 @@ class RequestsController(Controller, ConnectorOwner):
     # ----- commands
 
     @api_command("requests/list", path="/requests")
-    async def list_requests(self, state: State | None = None) -> list[RequestView]:
-        """Every request, newest first, optionally in one state."""
-        statement = select(MediaRequest).order_by(MediaRequest.id.desc())
+    async def list_requests(
+        self,
+        *,
+        state: State | None = None,
+        active: bool | None = None,
+        limit: Annotated[int, Field(ge=1, le=1000)] = PAGE_SIZE,
+        before: Annotated[int, Field(ge=1)] | None = None,
+    ) -> list[RequestView]:
+        """List requests newest first, a page at a time (the next: before=the last id).
+
+        Optionally only those in one state, or only those still under way (active=true) or
+        ended (active=false: available, declined, failed, cancelled).
+        """
+        statement = select(MediaRequest).order_by(MediaRequest.id.desc()).limit(limit)
         if state is not None:
             statement = statement.where(MediaRequest.state == state)
+        if active is not None:
+            ended = MediaRequest.state.in_(FINAL)
+            statement = statement.where(~ended if active else ended)
+        if before is not None:
+            statement = statement.where(MediaRequest.id < before)
         async with self.engine.database.session() as session:
-            return [request_view(row) for row in await session.scalars(statement)]
+            return await self.lifecycle.views(session, list(await session.scalars(statement)))
 
     @api_command("requests/get", path="/requests/{request_id}")
     async def get_request(self, request_id: int) -> RequestDetail:
-        """One request with its candidates and audit trail."""
+        """One request with all its candidates and its audit trail."""
         async with self.engine.database.session() as session:
             row = await request_row(session, request_id)
             found = await candidate_rows(session, request_id)
@@ -147,7 +190,8 @@ class RequestsController(Controller, ConnectorOwner):
                 .where(RequestEvent.request_id == request_id)
                 .order_by(RequestEvent.id)
             )
-            return detail_view(row, found, list(events))
+            revision = self.engine.events.revision("request", request_id)
+            return detail_view(row, found, list(events), revision)
 
     @api_command("requests/create", method="POST", path="/requests")
     async def create_request(  # noqa: PLR0913 - the create body's fields
@@ -164,11 +208,10 @@ class RequestsController(Controller, ConnectorOwner):
 
         Give a query, or a tmdb_id (movie) or tvdb_id (tv), else 400.
         """
-        row = await self.intake.create(
+        return await self.intake.create(
             media_type=media_type, query=query, tmdb_id=tmdb_id, tvdb_id=tvdb_id,
             seasons=seasons, requested_by=requested_by,
         )  # fmt: skip
-        return request_view(row)
 
     @api_command("requests/approve", method="POST", path="/requests/{request_id}/approve")
     async def approve(self, request_id: int, actor: Actor = "admin") -> RequestView:
@@ -178,7 +221,7 @@ class RequestsController(Controller, ConnectorOwner):
             await self.intake.tell_overseerr(change.row, "approve")
             change.move(State.APPROVED, actor, "api")
             await change.schedule(0)
-        return request_view(change.row)
+        return change.view
 
     @api_command("requests/decline", method="POST", path="/requests/{request_id}/decline")
     async def decline(
@@ -190,7 +233,7 @@ class RequestsController(Controller, ConnectorOwner):
             await self.intake.tell_overseerr(change.row, "decline")
             change.move(State.DECLINED, actor, "api", reason)
             await change.unschedule()
-        return request_view(change.row)
+        return change.view
 
     @api_command("requests/select", method="POST", path="/requests/{request_id}/select")
     async def select(
@@ -207,7 +250,7 @@ class RequestsController(Controller, ConnectorOwner):
                 msg = f"candidate {candidate_id} already failed: {candidate.failed}"
                 raise Conflict(msg)
             await self.lifecycle.grab(change, candidate, actor, "api")
-        return request_view(change.row)
+        return change.view
 
     @api_command("requests/search", method="POST", path="/requests/{request_id}/search")
     async def search(self, request_id: int, actor: Actor = "admin") -> RequestView:
@@ -216,7 +259,7 @@ class RequestsController(Controller, ConnectorOwner):
             change.move(State.SEARCHING, actor, "api", "search requested")
             change.row.search_attempts = 0
             await change.schedule(0)
-        return request_view(change.row)
+        return change.view
 
     @api_command("requests/cancel", method="POST", path="/requests/{request_id}/cancel")
     async def cancel(self, request_id: int, actor: Actor = "admin") -> RequestView:
@@ -224,4 +267,4 @@ class RequestsController(Controller, ConnectorOwner):
         async with self.lifecycle.change(request_id) as change:
             change.move(State.CANCELLED, actor, "api")
             await change.unschedule()
-        return request_view(change.row)
+        return change.view

@@ -11,7 +11,7 @@ from haul_engine.db.models import utcnow
 from haul_engine.errors import Conflict, InvalidInput, NotFound, Unavailable
 from haul_engine.events import EventName
 from haul_engine.requests.arr import KIND_FOR_MEDIA, RequestArr
-from haul_engine.requests.lifecycle import Change, event_data
+from haul_engine.requests.lifecycle import Change
 from haul_engine.requests.models import MediaRequest, RequestEvent
 from haul_engine.requests.overseerr import Notification, OverseerrClient, from_details
 from haul_engine.requests.states import FINAL, State, allowed
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from haul_engine.db.jobs import JobQueue
     from haul_engine.engine import Engine
     from haul_engine.requests.lifecycle import Lifecycle
+    from haul_engine.requests.views import RequestView
 
 _LOGGER = logging.getLogger(__name__)
 APPROVED = 2  # Overseerr's request status
@@ -83,7 +84,6 @@ class Intake:
                     MediaRequest.external_id == note.request_id,
                 )
             )
-            created = row is None
             if row is None:
                 row = MediaRequest(
                     source="overseerr", connector_id=connector_id, external_id=note.request_id,
@@ -105,10 +105,17 @@ class Intake:
                         at=utcnow(),
                     )
                 )
+                change = Change(session, row, self.jobs)
+                change.emit(EventName.REQUEST_RECEIVED)
             else:
-                row.poster_url = note.poster_url or row.poster_url
-        if created:
-            self.engine.events.publish(EventName.REQUEST_RECEIVED, event_data(row))
+                change = Change(session, row, self.jobs)
+                if note.poster_url and note.poster_url != row.poster_url:
+                    row.poster_url, row.updated_at = note.poster_url, utcnow()
+                    change.emit(EventName.REQUEST_UPDATED)
+            if change.events:
+                await change.describe()
+        if change.events:
+            self.lifecycle.publish(change)
         target = VERDICTS.get(note.kind)
         if target is None:
             return
@@ -152,7 +159,7 @@ class Intake:
         tvdb_id: int | None,
         seasons: list[int] | None,
         requested_by: str,
-    ) -> MediaRequest:
+    ) -> RequestView:
         """Look the title up, add it to the arr unsearched and approve it; an open one is reused."""
         arr = await self.lifecycle.arr(media_type, None)
         if arr is None:
@@ -167,8 +174,8 @@ class Intake:
                     MediaRequest.state.not_in(FINAL),
                 )
             )
-        if open_request is not None:
-            return open_request
+            if open_request is not None:
+                return (await self.lifecycle.views(session, [open_request]))[0]
         row = MediaRequest(
             source="haul", media_type=media_type, tmdb_id=item.get("tmdbId") or None,
             tvdb_id=item.get("tvdbId") or None, title=str(item.get("title") or ""),
@@ -194,9 +201,10 @@ class Intake:
             change.emit(EventName.REQUEST_RECEIVED)
             change.emit(EventName.REQUEST_APPROVED)
             await change.schedule(0)
-        self.lifecycle.publish(change)
+            await change.describe()
+        view = self.lifecycle.publish(change)
         self.jobs.wake()
-        return row
+        return view
 
     async def _details(self, config: ConnectorConfig, note: Notification) -> Notification:
         """Fill what a custom template left out from GET /request/{id}."""

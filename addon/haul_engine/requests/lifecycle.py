@@ -9,7 +9,8 @@ from collections import defaultdict
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import aliased
 
 from haul_engine.arr.client import ArrError
 from haul_engine.db.database import get_or_not_found
@@ -21,7 +22,7 @@ from haul_engine.requests.arr import KIND_FOR_MEDIA, RequestArr
 from haul_engine.requests.models import MediaRequest, RequestCandidate, RequestEvent
 from haul_engine.requests.overseerr import OverseerrClient
 from haul_engine.requests.states import State, check_transition
-from haul_engine.requests.views import candidate_view
+from haul_engine.requests.views import TOP_CANDIDATES, RequestView, candidate_view, request_view
 from haul_engine.torrents.views import AddOptions
 
 if TYPE_CHECKING:
@@ -36,14 +37,19 @@ if TYPE_CHECKING:
 
 _LOGGER = logging.getLogger(__name__)
 CATEGORY = "haul-requests"
-TOP_OFFERS = 3
 IMPORT_EVENTS = frozenset({"downloadFolderImported", "movieFileImported", "episodeFileImported"})
 IMPORT_PROBLEMS = frozenset({"importFailed", "importBlocked", "failedPending"})
+# what each move publishes (a new request is received; a grab tells which release it took)
 STATE_EVENTS = {
     State.APPROVED: EventName.REQUEST_APPROVED,
+    State.SEARCHING: EventName.REQUEST_SEARCHING,
+    State.AWAITING_SELECTION: EventName.REQUEST_AWAITING_SELECTION,
+    State.DOWNLOADING: EventName.REQUEST_DOWNLOADING,
+    State.IMPORTING: EventName.REQUEST_IMPORTING,
     State.DECLINED: EventName.REQUEST_DECLINED,
     State.AVAILABLE: EventName.REQUEST_AVAILABLE,
     State.FAILED: EventName.REQUEST_FAILED,
+    State.CANCELLED: EventName.REQUEST_CANCELLED,
 }
 
 
@@ -62,6 +68,8 @@ class Change:
         self.jobs = jobs
         self.events: list[tuple[EventName, dict[str, Any]]] = []
         self.memory: dict[str, Any] = {}
+        # what the commands answer: the request as committed, once described before the commit
+        self.view = request_view(row, [], 0)
 
     def move(self, target: State, actor: str, origin: str, message: str = "") -> None:
         """Move to target if the lifecycle allows it, recording who, when and from where."""
@@ -86,8 +94,13 @@ class Change:
             self.emit(STATE_EVENTS[target], message=message)
 
     def emit(self, name: EventName, **extra: Any) -> None:  # noqa: ANN401 - event fields
-        """Publish an event about this request after commit."""
-        self.events.append((name, {**event_data(self.row), **extra}))
+        """Publish an event about this request after commit, with what else it tells."""
+        self.events.append((name, extra))
+
+    async def describe(self) -> None:
+        """Show the request as changed, with its best candidates (before the commit)."""
+        top = await top_candidates(self.session, [self.row.id])
+        self.view = request_view(self.row, top[self.row.id], 0)  # revised when published
 
     async def schedule(self, seconds: float, **memory: Any) -> None:  # noqa: ANN401 - JSON values
         """Run this request's next step after seconds, remembering memory until then."""
@@ -207,15 +220,9 @@ class Lifecycle:
         await self._offer(change, found, "worker")
 
     async def _offer(self, change: Change, found: list[RequestCandidate], origin: str) -> None:
-        """Enter awaiting_selection with the top candidates; plan the auto-pick."""
+        """Enter awaiting_selection (its event shows the top candidates); plan the auto-pick."""
         row = change.row
         change.move(State.AWAITING_SELECTION, "haul", origin, f"{len(found)} candidates")
-        top = [
-            candidate_view(c).model_dump(mode="json")
-            for c in sorted(found, key=lambda c: c.position)
-            if not c.failed
-        ][:TOP_OFFERS]
-        change.emit(EventName.REQUEST_AWAITING_SELECTION, candidates=top)
         hours = self.engine.options.current.auto_pick_hours
         if self._auto_pick_now(row):
             await change.schedule(0)
@@ -498,28 +505,34 @@ class Lifecycle:
 
     @contextlib.asynccontextmanager
     async def change(self, request_id: int) -> AsyncIterator[Change]:
-        """Lock the request, change it in one transaction, then publish and wake the worker."""
+        """Lock the request, change it in one transaction, then publish and wake the worker.
+
+        The change's view (what the commands answer) is the request as committed.
+        """
         async with self._locks[request_id]:
             async with self.engine.database.session() as session, session.begin():
                 # writes wait for the commit: the arrs call back into the engine while we wait
                 with session.no_autoflush:
                     change = Change(session, await request_row(session, request_id), self.jobs)
                     yield change
+                await change.describe()
             self.publish(change)
         self.jobs.wake()
 
-    def publish(self, change: Change) -> None:
-        """Publish the events of a committed change."""
-        for name, data in change.events:
-            self.engine.events.publish(name, data)
+    async def views(self, session: AsyncSession, rows: list[MediaRequest]) -> list[RequestView]:
+        """Show requests with their best candidates and the revisions of their latest events."""
+        top = await top_candidates(session, [row.id for row in rows])
+        revision = self.engine.events.revision
+        return [request_view(row, top[row.id], revision("request", row.id)) for row in rows]
 
-
-def event_data(row: MediaRequest) -> dict[str, Any]:
-    """Describe the request the way every request event does."""
-    return {
-        "request_id": row.id, "title": row.title, "media_type": row.media_type,
-        "state": row.state, "requested_by": row.requested_by, "poster_url": row.poster_url,
-    }  # fmt: skip
+    def publish(self, change: Change) -> RequestView:
+        """Publish the events of a committed change, each with the request's view; return it."""
+        view, request_id = change.view, change.row.id
+        shown = view.model_dump(mode="json")
+        view.revision = self.engine.events.revision("request", request_id)
+        for name, extra in change.events:
+            view.revision = self.engine.events.publish(name, shown | extra, request_id).revision
+        return view
 
 
 def _arr_messages(record: dict[str, Any]) -> str:
@@ -538,6 +551,29 @@ async def request_row(session: AsyncSession, request_id: int) -> MediaRequest:
     return await get_or_not_found(
         session, MediaRequest, request_id, f"no request with id {request_id}"
     )
+
+
+async def top_candidates(
+    session: AsyncSession, request_ids: list[int]
+) -> defaultdict[int, list[RequestCandidate]]:
+    """Load the best candidates that did not fail of each request, by position (one query)."""
+    ranked = (
+        select(
+            RequestCandidate,
+            func.row_number()
+            .over(partition_by=RequestCandidate.request_id, order_by=RequestCandidate.position)
+            .label("rank"),
+        )
+        .where(RequestCandidate.request_id.in_(request_ids), RequestCandidate.failed.is_(None))
+        .subquery()
+    )
+    candidate = aliased(RequestCandidate, ranked)
+    found: defaultdict[int, list[RequestCandidate]] = defaultdict(list)
+    for row in await session.scalars(
+        select(candidate).where(ranked.c.rank <= TOP_CANDIDATES).order_by(ranked.c.position)
+    ):
+        found[row.request_id].append(row)
+    return found
 
 
 async def candidate_rows(session: AsyncSession, request_id: int) -> list[RequestCandidate]:

@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import datetime  # noqa: TC003 - pydantic reads the annotations at runtime
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from haul_engine.requests.candidates import summary
 
 if TYPE_CHECKING:
     from haul_engine.requests.models import MediaRequest, RequestCandidate, RequestEvent
+
+TOP_CANDIDATES = 3
+NOT_IN_ROW = frozenset({"candidates", "revision"})
 
 
 class CandidateView(BaseModel):
@@ -73,18 +76,32 @@ class RequestView(BaseModel):
     poster_url: str | None
     created_at: datetime
     updated_at: datetime
+    candidates: list[CandidateView] = Field(
+        description="the best three candidates that did not fail (in a request's detail: all)"
+    )
+    revision: int = Field(description="of the request's latest event (0: none since the start)")
 
 
 class RequestDetail(RequestView):
-    """A request with its candidates and audit trail."""
+    """A request with all its candidates (failed ones last) and its audit trail."""
 
-    candidates: list[CandidateView]
     history: list[AuditView]
 
 
-def request_view(row: MediaRequest) -> RequestView:
-    """Show a request as the API does."""
-    return RequestView.model_validate(row, from_attributes=True)
+def request_view(
+    row: MediaRequest, candidates: list[RequestCandidate], revision: int
+) -> RequestView:
+    """Show a request as the API and its events do: with its best candidates still open.
+
+    candidates are the request's, live ones by position first (as `candidate_rows` loads them).
+    """
+    return RequestView.model_validate(
+        {name: getattr(row, name) for name in RequestView.model_fields.keys() - NOT_IN_ROW}
+        | {
+            "candidates": [candidate_view(c) for c in candidates if not c.failed][:TOP_CANDIDATES],
+            "revision": revision,
+        }
+    )
 
 
 def candidate_view(row: RequestCandidate) -> CandidateView:
@@ -100,11 +117,14 @@ def candidate_view(row: RequestCandidate) -> CandidateView:
 
 
 def detail_view(
-    row: MediaRequest, candidates: list[RequestCandidate], events: list[RequestEvent]
+    row: MediaRequest,
+    candidates: list[RequestCandidate],
+    events: list[RequestEvent],
+    revision: int,
 ) -> RequestDetail:
-    """Show a request with its candidates and audit trail."""
+    """Show a request with all its candidates and its audit trail."""
     return RequestDetail(
-        **request_view(row).model_dump(),
+        **request_view(row, [], revision).model_dump(exclude={"candidates"}),
         candidates=[candidate_view(candidate) for candidate in candidates],
         history=[AuditView.model_validate(event, from_attributes=True) for event in events],
     )

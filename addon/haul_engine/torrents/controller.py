@@ -47,6 +47,7 @@ from haul_engine.torrents.session import (
 )
 from haul_engine.torrents.transfer import (
     AltSchedule,
+    LimitsPatch,
     SessionStatistics,
     TransferInfo,
     TransferLimits,
@@ -123,6 +124,8 @@ class TorrentsController(Controller):
         self._awaiting_resume: set[str] = set()
         self._resume_drained = asyncio.Event()
         self._progress_sent: dict[str, float] = {}
+        self._transfer_sent: tuple[int, int, TransferLimits] | None = None
+        self._transfer_sent_at = 0.0
         self._background: set[asyncio.Task[Any]] = set()
         self._store_lock = asyncio.Lock()  # merges of one new record must not both INSERT it
         self._ticker: asyncio.Task[None] | None = None
@@ -364,6 +367,7 @@ class TorrentsController(Controller):
             self.paths[info_hash],
             self.refused.get(info_hash, ""),
             resumed=info_hash in self._resumed,
+            revision=self.engine.events.revision("torrent", info_hash),
         )
 
     def hashes(self) -> list[str]:
@@ -899,6 +903,7 @@ class TorrentsController(Controller):
         await asyncio.to_thread(limits.save, self.folder / "transfer.json")
         self._limits = limits
         self._apply_rates()
+        self._publish_transfer()
 
     async def set_preferences(
         self, preferences: Preferences, *, reread_https: bool = False
@@ -941,6 +946,7 @@ class TorrentsController(Controller):
             uploaded=sum(item.uploaded for item in snapshots),
             alt_active=self.limits.alt_mode,
             limits=self.limits,
+            revision=self.engine.events.revision("transfer"),
         )
 
     # ----- engine API commands
@@ -1033,6 +1039,24 @@ class TorrentsController(Controller):
         await self.start([found])
         return self._view(found).info()
 
+    @api_command("torrents/pause_all", method="POST", path="/torrents/pause")
+    async def pause_all_command(self, hashes: list[InfoHash] | None = None) -> list[TorrentInfo]:
+        """Stop the given torrents (every torrent when none are given) until they are resumed."""
+        found = self._each(hashes)
+        await self.stop([info_hash for info_hash in found if not self.records[info_hash].stopped])
+        return [self._view(info_hash).info() for info_hash in found]
+
+    @api_command("torrents/resume_all", method="POST", path="/torrents/resume")
+    async def resume_all_command(self, hashes: list[InfoHash] | None = None) -> list[TorrentInfo]:
+        """Start the given stopped torrents (every stopped torrent when none are given)."""
+        found = self._each(hashes)
+        await self.start([info_hash for info_hash in found if self.records[info_hash].stopped])
+        return [self._view(info_hash).info() for info_hash in found]
+
+    def _each(self, hashes: list[str] | None) -> list[str]:
+        """Resolve the hashes given (NotFound for an unknown one), or every torrent for None."""
+        return list(self.records) if hashes is None else [self.find(h) for h in hashes]
+
     @api_command("torrents/recheck", method="POST", path="/torrents/{info_hash}/recheck")
     async def recheck_command(self, info_hash: InfoHash) -> TorrentInfo:
         """Verify a torrent's data on disk again."""
@@ -1073,6 +1097,12 @@ class TorrentsController(Controller):
     async def set_transfer_command(self, limits: TransferLimits) -> TransferInfo:
         """Change the global limits (KiB/s), the alternative mode and its schedule."""
         await self.set_limits(limits)
+        return self.transfer()
+
+    @api_command("transfer/update", method="PATCH", path="/transfer")
+    async def update_transfer_command(self, limits: LimitsPatch) -> TransferInfo:
+        """Change only the limits given (KiB/s), the alternative mode or parts of its schedule."""
+        await self.set_limits(limits.applied(self.limits))
         return self.transfer()
 
     # ----- alerts
@@ -1200,6 +1230,7 @@ class TorrentsController(Controller):
                 self.vpn.watch()
                 await self._follow_schedule()
                 self._apply_rates()
+                self._publish_transfer()
                 if ticks % int(RESUME_SAVE_SECONDS / TICK_SECONDS) == 0:
                     for info_hash in self.records:
                         self.session.request_resume_data(info_hash, only_if_modified=True)
@@ -1281,16 +1312,21 @@ class TorrentsController(Controller):
         task.add_done_callback(self._background.discard)
 
     def _publish(self, name: EventName, view: TorrentView, **extra: Any) -> None:  # noqa: ANN401
-        data = {
-            "hash": view.record.info_hash,
-            "name": view.name,
-            "state": view.state,
-            "progress": round(view.status.progress, 4),
-            "category": view.record.category,
-            "request_id": view.record.request_id,
-            **extra,
-        }
-        self.engine.events.publish(name, data)
+        """Publish an event carrying the torrent's view (and what else the event tells)."""
+        data = {**view.info().model_dump(mode="json"), **extra}
+        self.engine.events.publish(name, data, view.record.info_hash)
+
+    def _publish_transfer(self) -> None:
+        """Publish transfer_updated: a change of the limits at once, of the speeds every 2 s."""
+        transfer = self.transfer()
+        shown = (transfer.download_rate, transfer.upload_rate, transfer.limits)
+        sent = self._transfer_sent
+        now = time.monotonic()
+        due = now - self._transfer_sent_at >= PROGRESS_EVENT_SECONDS
+        if shown == sent or not (due or sent is None or sent[2] != transfer.limits):
+            return
+        self._transfer_sent, self._transfer_sent_at = shown, now
+        self.engine.events.publish(EventName.TRANSFER_UPDATED, transfer.model_dump(mode="json"))
 
 
 def _content_name(paths: list[str], layout: str, name: str) -> str:

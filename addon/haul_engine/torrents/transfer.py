@@ -101,6 +101,35 @@ class TransferInfo(BaseModel):
     uploaded: int
     alt_active: bool
     limits: TransferLimits
+    revision: int = Field(description="of the latest transfer_updated event (0: none yet)")
+
+
+class SchedulePatch(BaseModel):
+    """The parts of the alternative limits' schedule to change (left out: kept)."""
+
+    enabled: bool | None = None
+    start: time | None = None
+    end: time | None = None
+    days: list[Annotated[int, Field(ge=0, le=6)]] | None = Field(None, description="0 = Monday")
+
+
+class LimitsPatch(BaseModel):
+    """The limits to change (left out: kept)."""
+
+    download_limit: KiBs | None = None
+    upload_limit: KiBs | None = None
+    alt_download_limit: KiBs | None = None
+    alt_upload_limit: KiBs | None = None
+    alt_mode: bool | None = None
+    alt_schedule: SchedulePatch | None = None
+
+    def applied(self, limits: TransferLimits) -> TransferLimits:
+        """Return limits with the given parts changed."""
+        changes: dict[str, object] = self.model_dump(exclude_none=True, exclude={"alt_schedule"})
+        if self.alt_schedule is not None:
+            schedule = self.alt_schedule.model_dump(exclude_none=True)
+            changes["alt_schedule"] = limits.alt_schedule.model_copy(update=schedule)
+        return limits.model_copy(update=changes)
 
 
 @dataclass(frozen=True, slots=True)

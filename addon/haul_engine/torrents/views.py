@@ -84,6 +84,7 @@ class TorrentInfo(BaseModel):
     added_on: datetime
     completed_on: datetime | None
     error: str
+    revision: int = Field(description="of the torrent's latest event (0: none since the start)")
 
 
 class FileInfo(BaseModel):
@@ -119,6 +120,7 @@ class TorrentView:
     paths: list[str]
     problem: str = ""
     resumed: bool = False  # restored at start, not added in this run
+    revision: int = 0  # of the torrent's latest event
 
     @property
     def name(self) -> str:
@@ -237,6 +239,7 @@ class TorrentView:
             added_on=record.added_on,
             completed_on=record.completed_on,
             error=self.error,
+            revision=self.revision,
         )
 
 

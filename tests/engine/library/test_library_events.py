@@ -63,20 +63,33 @@ async def test_sync_sweep_and_acquired_events(engine: EngineProcess) -> None:
             assert (await client.event("connector_created"))["id"] == created["id"]
             health = await client.event("connector_health_changed")
             assert (health["previous"], health["health"]) == ("unknown", "healthy")
+            # each library event carries the connector's counts, and what happened beside them
             synced = await client.event("sync_completed")
-            assert (synced["mode"], synced["inserted"]) == ("full", 6)
+            assert (synced["sync"]["mode"], synced["sync"]["inserted"]) == ("full", 6)
+            assert (synced["id"], synced["items"], synced["missing"]) == (
+                created["id"], 6, len(gaps),
+            )  # fmt: skip
 
             await client.call("connectors/sweep", connector_id=created["id"])
-            assert (await client.event("sweep_started"))["connector_id"] == created["id"]
+            started = await client.event("sweep_started")
+            assert (started["connector_id"], started["queued"]) == (created["id"], len(gaps))
             dispatched = await client.event("search_dispatched")
-            assert (dispatched["command"], sorted(dispatched["body"]["movieIds"])) == (
+            search = dispatched["search"]
+            assert (search["command"], sorted(search["body"]["movieIds"])) == (
                 "MoviesSearch", gaps,
             )  # fmt: skip
+            assert dispatched["searches_today"] == len(gaps)
             done = await client.event("sweep_completed")
-            assert (done["dispatched"], done["completed"], done["cost"]) == (1, 1, len(gaps))
+            sweep = done["sweep"]
+            assert (sweep["dispatched"], sweep["completed"], sweep["cost"]) == (1, 1, len(gaps))
+            revisions = [e["revision"] for e in (synced, started, dispatched, done)]
+            assert revisions == sorted(set(revisions))
 
             library.movies[gaps[0]]["hasFile"] = True
             await client.call("connectors/sync", connector_id=created["id"])
             acquired = await client.event("item_acquired")
-            assert acquired["title"] == f"Movie {gaps[0]}"
+            assert acquired["item"] == {"id": acquired["item"]["id"], "title": f"Movie {gaps[0]}"}
+            assert acquired["missing"] == len(gaps) - 1
+            summary = await client.call("library/summary")
+            assert summary["connectors"][0]["revision"] > acquired["revision"]  # sync_completed
             await asyncio.wait_for(socket.close(), 5)

@@ -1,17 +1,21 @@
-"""GET /api/v1/widget: a flat object of numbers for Homepage's customapi widget."""
+"""GET /api/v1/widget: a flat object of numbers for Homepage's customapi widget, from events."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import time
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from haul_engine.commands import CommandRegistry, api_command
 from haul_engine.controller import Controller
+from haul_engine.events import EventBus, EventName
+from haul_engine.system import SystemController
 from haul_engine.widget import Widget, WidgetController
 from tests.engine.mediaservers.helpers import add
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
     from haul_engine.engine import Engine
     from tests.fakes.mediaservers import FakeJellyfin
     from tests.support.engine import EngineProcess
@@ -23,12 +27,24 @@ NUMBERS = {
 }  # fmt: skip
 
 
+def widget_when(
+    engine: EngineProcess, condition: Callable[[dict[str, Any]], bool]
+) -> dict[str, Any]:
+    """Read the widget until condition(widget) holds (the counts follow events within 0.25 s)."""
+    deadline = time.monotonic() + 10
+    while True:
+        status, widget = engine.request("GET", "/api/v1/widget")
+        assert status == 200, widget
+        if condition(widget) or time.monotonic() > deadline:
+            return dict(widget)
+        time.sleep(0.05)
+
+
 def test_widget_is_flat_numbers_behind_the_token(
     engine: EngineProcess, jellyfin: FakeJellyfin
 ) -> None:
     add(engine, jellyfin)
-    status, widget = engine.request("GET", "/api/v1/widget")
-    assert status == 200, widget
+    widget = widget_when(engine, lambda widget: widget["media_servers"] == 1)
     assert set(widget) == NUMBERS | {"status"}
     assert widget["status"] in {"ok", "degraded"}
     for key in NUMBERS:
@@ -37,8 +53,10 @@ def test_widget_is_flat_numbers_behind_the_token(
     assert widget["media_servers"] == 1
     assert widget["active_downloads"] == widget["torrents"] == 0
     assert widget["disk_free"] > 0
+    engine.call("POST", "/torrents", {"magnet": f"magnet:?xt=urn:btih:{'d' * 40}&dn=widget"})
+    widget = widget_when(engine, lambda widget: widget["torrents"] == 1)
+    assert widget["torrents"] == widget["active_downloads"] == 1  # waiting for metadata
     assert engine.request("GET", "/api/v1/widget", token="")[0] == 401
-    assert "no request counts" not in engine.log  # the real requests/list answered
     status, document = engine.request("GET", "/api/v1/openapi.json")
     assert status == 200
     assert "/api/v1/widget" in document["paths"]
@@ -57,40 +75,52 @@ class Counting(Controller):
             raise RuntimeError
         return self._counts
 
-    def problems(self) -> list[str]:
-        return ["one problem"] if self._counts and self._counts.get("missing") else []
+
+def status(counts: dict[str, Any], problems: list[str], disk_free: Any = 10) -> dict[str, Any]:  # noqa: ANN401
+    """A system status as its events carry it."""
+    return {"status": "degraded" if problems else "ok", "problems": problems,
+            "counts": counts, "disk_free_bytes": disk_free}  # fmt: skip
 
 
-class Requests:
-    """The requests/list command, as the requests capability serves it."""
+async def test_widget_shows_the_latest_status_and_transfer_it_heard_of() -> None:
+    bus = EventBus()
 
-    states: ClassVar = ["pending", "awaiting_selection", "pending", "available"]
+    async def now() -> SimpleNamespace:
+        return SimpleNamespace(model_dump=lambda **_: status({"torrents": 2}, []))
 
-    @api_command("requests/list", path="/requests")
-    async def list_requests(self, state: str | None = None) -> list[dict[str, str]]:
-        return [{"state": s} for s in self.states if state in {None, s}]
-
-
-async def test_widget_gathers_what_it_can_and_shows_zero_for_the_rest(tmp_path: Path) -> None:
-    commands = CommandRegistry()
-    commands.register(Requests())
-    torrents = SimpleNamespace(transfer=lambda: SimpleNamespace(download_rate=5_000_000))
     engine = SimpleNamespace(
-        controllers=[Counting(None), Counting({"missing": 7.0}), Counting({"upgradable": True})],
-        torrents=torrents,
-        commands=commands,
-        settings=SimpleNamespace(effective_download_dir=tmp_path / "missing-folder"),
+        events=bus,
+        system=SimpleNamespace(status=now),
+        torrents=SimpleNamespace(
+            transfer=lambda: SimpleNamespace(model_dump=lambda **_: {"download_rate": 7})
+        ),
     )
-    widget = await WidgetController(cast("Engine", engine)).widget()
-    assert widget == Widget.model_validate({
-        **dict.fromkeys(NUMBERS, 0), "status": "degraded", "problems": 1, "pending_requests": 2,
-        "awaiting_selection": 1, "missing": 7, "download_speed": 5_000_000,
-    })  # fmt: skip
+    controller = WidgetController(cast("Engine", engine))
+    await controller.setup()
+    widget = await controller.widget()
+    assert (widget.torrents, widget.download_speed, widget.status) == (2, 7, "ok")
 
-    engine.torrents = SimpleNamespace(transfer=Path.cwd)  # not a transfer report
-    engine.controllers = []
-    engine.commands = CommandRegistry()  # no requests capability
-    widget = await WidgetController(cast("Engine", engine)).widget()
-    assert widget.status == "ok"
-    assert widget.download_speed == widget.upload_speed == 0
-    assert widget.pending_requests == widget.awaiting_selection == 0
+    counts = {"requests_pending": 2, "requests_awaiting_selection": 1, "missing": 7.0,
+              "upgradable": True, "torrents_active": "many"}  # fmt: skip
+    bus.publish(EventName.SYSTEM_UPDATED, status(counts, ["one problem"], disk_free=None))
+    bus.publish(EventName.TRANSFER_UPDATED, {"download_rate": 5_000_000, "upload_rate": 1.5})
+    bus.publish(EventName.TORRENT_PROGRESS, {"hash": "a"}, "a")  # not followed
+    assert await controller.widget() == Widget.model_validate({
+        **dict.fromkeys(NUMBERS, 0), "status": "degraded", "problems": 1, "pending_requests": 2,
+        "awaiting_selection": 1, "missing": 7, "download_speed": 5_000_000, "upload_speed": 1,
+    })  # fmt: skip
+    await controller.close()
+    bus.publish(EventName.SYSTEM_HEARTBEAT, status({}, []))
+    assert (await controller.widget()).status == "degraded"  # no longer listening
+
+
+async def test_system_counts_leave_out_a_controller_that_fails(tmp_path: Path) -> None:
+    engine = SimpleNamespace(
+        controllers=[Counting(None), Counting({"missing": 7}), Counting({"indexers": 2})],
+        settings=SimpleNamespace(effective_download_dir=tmp_path),
+        events=EventBus(),
+        problems=list,
+    )
+    found = await SystemController(cast("Engine", engine)).status()
+    assert found.counts == {"missing": 7, "indexers": 2}
+    assert found.status == "ok"

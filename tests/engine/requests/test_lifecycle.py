@@ -225,7 +225,27 @@ def test_auto_pick_skips_a_dead_torrent_for_the_next_candidate(world: World) -> 
     assert len(events.named("request_received")) == len(events.named("request_approved")) == 1
     assert events.named("download_completed")[0]["download_id"] == world.torrent.info_hash
     assert events.named("import_completed")[0]["path"] == request["imported_path"]
-    assert events.named("request_available")[0]["request_id"] == request_id
+    assert events.named("request_available")[0]["id"] == request_id
+    # every change of the request is an event carrying the request as it then was
+    about = [e for e in events.events if (e["object"] or {}).get("kind") == "request"]
+    assert [e["event"] for e in about] == [
+        "request_received", "request_approved", "request_searching",
+        "request_awaiting_selection", "release_grabbed", "request_downloading",
+        "request_awaiting_selection", "release_grabbed", "request_downloading",
+        "download_completed", "request_importing", "import_completed", "request_available",
+    ]  # fmt: skip
+    revisions = [e["object"]["revision"] for e in about]
+    assert revisions == sorted(set(revisions))
+    assert all(e["object"]["id"] == e["data"]["id"] == request_id for e in about)
+    assert all(e["data"]["revision"] == e["object"]["revision"] for e in about)
+    assert [e["data"]["state"] for e in about][-4:] == [
+        "importing", "importing", "available", "available",  # a change's events: its end
+    ]  # fmt: skip
+    assert {e["data"]["requested_by"] for e in about} == {"carol"}
+    assert [e["data"]["year"] for e in about[1:3]] == [None, 1999]  # the arr told
+    second_offer = events.named("request_awaiting_selection")[1]
+    assert [c["title"] for c in second_offer["candidates"]] == [GOOD, CAM]  # not the dead one
+    assert engine.call("GET", f"/requests/{request_id}")["revision"] == revisions[-1]
 
 
 def test_import_failure_is_reported_with_the_arr_message(world: World) -> None:
