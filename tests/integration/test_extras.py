@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from pytest_homeassistant_custom_component.common import MockConfigEntry
     from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
-SECRET = "extras-hook-secret"  # noqa: S105 - a test value
+SECRET = "extras-hook-secret-60b1e9a4"  # noqa: S105 - a test value
 
 
 @pytest.fixture(scope="module")

@@ -231,7 +231,7 @@ async def _add_sonarr(
         "custom_throttle": {**defaults["custom_throttle"], "batch_size": 7, "searches_per_day": 40},
     }  # fmt: skip
     # A schedule the engine refuses is shown with the engine's words.
-    typed = form | {"webhook_secret": "typed-secret"}
+    typed = form | {"webhook_secret": "typed-secret-long-enough-1234"}
     result = dict(await hass.config_entries.subentries.async_configure(result["flow_id"], typed))
     assert result["errors"] == {"base": "invalid_settings"}
     assert "settings.sweep_schedule" in result["description_placeholders"]["error"]
@@ -409,17 +409,17 @@ async def test_overseerr_shows_its_webhook(
     tested = len(fakes["overseerr"].requests)
     result = dict(
         await hass.config_entries.subentries.async_configure(
-            result["flow_id"], current | {"webhook_secret": "a-secret-of-my-own"}
+            result["flow_id"], current | {"webhook_secret": "a-secret-of-my-own-that-is-long"}
         )
     )
     assert result["step_id"] == "webhook"
-    assert result["description_placeholders"] == {"url": url, "secret": "a-secret-of-my-own"}
+    assert result["description_placeholders"] == {"url": url, "secret": "a-secret-of-my-own-that-is-long"}
     result = dict(await hass.config_entries.subentries.async_configure(result["flow_id"], {}))
     assert result["reason"] == "reconfigure_successful"
     await hass.async_block_till_done()
     assert connectors(module_engine)[connector["id"]]["settings"]["ranking_profile"] is None
     assert send_webhook(url, body, secret)[0] == 401
-    assert send_webhook(url, body, "a-secret-of-my-own")[0] == 200
+    assert send_webhook(url, body, "a-secret-of-my-own-that-is-long")[0] == 200
 
     # The engine tested the app, then asks it who it is in the background once it is saved.
     def asked() -> int:

@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 
     from custom_components.haul.api import HaulEvent
 
-SECRET = "hook-secret-for-ha"  # noqa: S105 - a test value
+SECRET = "hook-secret-for-ha-81c0d2f7"  # noqa: S105 - a test value
 GOOD = "The.Matrix.1999.1080p.AMZN.WEB-DL.DDP5.1.H.264-FLUX"
 CAM = "The.Matrix.1999.CAM.x264-NOGRP"
 MATRIX_MOVIE = {

@@ -6,15 +6,17 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field
 
 from haul_engine.arr.client import ArrClient, ArrError, RetryPolicy
 from haul_engine.connectors.kinds import (
     CHOICES,
+    MIN_WEBHOOK_SECRET,
     ConnectorConfig,
     ConnectorKind,
     TestResult,
     Webhook,
+    WebhookSecret,
     register_kind,
 )
 from haul_engine.errors import InvalidInput
@@ -52,11 +54,12 @@ class OverseerrSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     webhook_secret: Annotated[
-        SecretStr | None,
+        WebhookSecret,
         Field(
             title="Webhook secret",
-            description="What Overseerr sends as the Authorization header of its webhook. Empty "
-            "when adding: Haul makes one; empty when changing: the current one stays.",
+            description="What Overseerr sends as the Authorization header of its webhook, at "
+            f"least {MIN_WEBHOOK_SECRET} characters. Empty when adding: Haul makes one; empty "
+            "when changing: the current one stays.",
         ),
     ] = None
     reconcile: Annotated[
