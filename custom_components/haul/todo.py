@@ -45,7 +45,7 @@ def _item(request: MediaRequest) -> TodoItem:
     )
     return TodoItem(
         uid=str(request.id),
-        summary=request.title,
+        summary=request.label,
         status=TodoItemStatus.NEEDS_ACTION,
         description=f"{request.media_type}, requested by {request.requested_by}: {state}",
     )
@@ -94,7 +94,7 @@ class HaulRequestsList(HaulEntity, TodoListEntity):
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
                 translation_key="no_candidate",
-                translation_placeholders={"title": request.title},
+                translation_placeholders={"title": request.label},
             )
         best = min(usable, key=lambda candidate: candidate["position"])
         body["candidate_id"] = best["id"]

@@ -93,6 +93,15 @@ class MediaRequest:
     requested_by: str
     poster_url: str | None
     created_at: datetime
+    overview: str | None
+    arr_connector_id: str | None  # the arr connector serving it
+    is4k: bool
+    season_states: dict[str, str]  # a series' state per season number
+
+    @property
+    def label(self) -> str:
+        """The title with its year, as lists and messages name the request."""
+        return f"{self.title} ({self.year})" if self.year else self.title
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Self:
@@ -107,6 +116,10 @@ class MediaRequest:
             requested_by=data["requested_by"],
             poster_url=data["poster_url"],
             created_at=datetime.fromisoformat(data["created_at"]),
+            overview=data["overview"],
+            arr_connector_id=data["arr_connector_id"],
+            is4k=data["is4k"],
+            season_states=data["season_states"],
         )
 
 

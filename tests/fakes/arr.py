@@ -363,7 +363,8 @@ class FakeArr:
                 "hasFile": movie["hasFile"], "isAvailable": movie["isAvailable"],
                 "minimumAvailability": "released", "status": "released",
                 "digitalRelease": _stamp(movie["released"]), "added": _stamp(NOW),
-                "sizeOnDisk": 0, "qualityProfileId": 1, "path": f"/movies/{movie['title']}",
+                "sizeOnDisk": 0, "qualityProfileId": movie.get("qualityProfileId", 1),
+                "path": movie.get("path", f"/movies/{movie['title']}"),
                 "statistics": {"movieFileCount": int(movie["hasFile"])}, "lastSearchTime": None,
             }  # fmt: skip
             if movie["hasFile"]:

@@ -103,6 +103,9 @@ class ReleaseArr(FakeArr):
         self.hold_imports = False
         self.client: tuple[str, str, str] | None = None
         self.downloads: dict[str, Download] = {}
+        self.quality_profiles = [{"id": 4, "name": "HD-1080p", "upgradeAllowed": True,
+                                  "cutoff": 7}]  # fmt: skip
+        self.root_folders = [str(root / ("movies" if kind == "radarr" else "tv"))]
         self._cache: dict[str, tuple[int, Offer]] = {}
         self._ids = itertools.count(1)
         self._session: aiohttp.ClientSession | None = None
@@ -325,13 +328,17 @@ class ReleaseArr(FakeArr):
 
     async def _add(self, request: web.Request) -> web.Response:
         body = await request.json()
+        problems = self._invalid(body)
+        if problems:
+            return web.json_response(problems, status=400)
         if self.kind == "radarr":
             movie_id = max(self.library.movies, default=0) + 1
             self.library.movies[movie_id] = {
                 "id": movie_id, "title": body["title"], "year": body["year"],
                 "monitored": body["monitored"], "hasFile": False, "isAvailable": True,
                 "tmdbId": body["tmdbId"], "quality": QUALITIES[1], "cutoffNotMet": False,
-                "released": NOW,
+                "released": NOW, "qualityProfileId": body["qualityProfileId"],
+                "path": f"{body['rootFolderPath']}/{body['title']} ({body['year']})",
             }  # fmt: skip
             self.commands.append({"added": body})
             return self._json({**body, "id": movie_id})
@@ -341,13 +348,31 @@ class ReleaseArr(FakeArr):
         self.commands.append({"added": body})
         return self._json({**body, "id": series_id})
 
+    def _invalid(self, body: dict[str, Any]) -> list[dict[str, Any]]:
+        """The arrs' validation failures of an add (a 400 with one entry per property)."""
+        problems = []
+        if body.get("qualityProfileId") not in {p["id"] for p in self.quality_profiles}:
+            problems.append({"propertyName": "QualityProfileId",
+                             "errorMessage": "'Quality Profile Id' must be greater than '0'.",
+                             "attemptedValue": body.get("qualityProfileId")})  # fmt: skip
+        if body.get("rootFolderPath") not in self.root_folders:
+            problems.append({"propertyName": "RootFolderPath",
+                             "errorMessage": "Root folder path does not exist",
+                             "attemptedValue": body.get("rootFolderPath")})  # fmt: skip
+        items = self.library.movies if self.kind == "radarr" else self.library.series
+        key = "tmdbId" if self.kind == "radarr" else "tvdbId"
+        if any(item.get(key) == body.get(key) for item in items.values()):
+            noun = "movie" if self.kind == "radarr" else "series"
+            problems.append({"propertyName": key[0].upper() + key[1:],
+                             "errorMessage": f"This {noun} has already been added"})  # fmt: skip
+        return problems
+
     async def _profiles(self, _request: web.Request) -> web.Response:
-        return self._json([{"id": 4, "name": "HD-1080p", "upgradeAllowed": True, "cutoff": 7}])
+        return self._json(self.quality_profiles)
 
     async def _root_folders(self, _request: web.Request) -> web.Response:
-        folder = "/movies" if self.kind == "radarr" else "/tv"
-        return self._json([{"id": 1, "path": str(self.root / folder.strip("/")),
-                            "accessible": True, "freeSpace": 10**12}])  # fmt: skip
+        return self._json([{"id": n, "path": path, "accessible": True, "freeSpace": 10**12}
+                           for n, path in enumerate(self.root_folders, 1)])  # fmt: skip
 
 
 def _copy(source: Path, target: Path) -> None:

@@ -167,8 +167,8 @@ async def test_card_websocket_and_todo_decline(
     while not update["requests"]:
         update = (await client.receive_json())["event"]
     (shown,) = update["requests"]
-    assert (shown["title"], shown["state"], shown["requested_by"]) == (
-        "Alien (1979)", "pending", "alice",
+    assert (shown["title"], shown["year"], shown["state"], shown["requested_by"]) == (
+        "Alien", 1979, "pending", "alice",
     )  # fmt: skip
 
     await client.send_json_auto_id({"type": "haul/requests", "config_entry_id": entry.entry_id})
@@ -207,7 +207,7 @@ async def test_card_websocket_and_todo_decline(
 def waiting(entry: MockConfigEntry) -> dict[str, int]:
     """The requests Home Assistant lists as waiting for approval: title → id."""
     views = entry.runtime_data.coordinator.data.views
-    return {request.title: request.id for request in views.requests_in("pending")}
+    return {request.label: request.id for request in views.requests_in("pending")}
 
 
 async def pending_request(

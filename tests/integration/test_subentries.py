@@ -215,7 +215,8 @@ async def _add_sonarr(
         "custom_throttle": {"searches_per_minute": 2, "searches_per_day": 200, "batch_size": 5,
                             "cooldown_minutes": 360, "max_attempts": 6},
         "queue_limit": 20, "season_search_ratio": 0.5, "episode_search_max": 4,
-        "series_search_min_seasons": 3,
+        "series_search_min_seasons": 3, "request_default": False, "request_4k": False,
+        "request_servers": [],
     }  # fmt: skip
     throttle = selectors(result["data_schema"])["throttle"]
     assert isinstance(throttle, SelectSelector)
@@ -280,9 +281,10 @@ async def test_sonarr_create_reconfigure_remove(
         "Sonarr",
         True,
     )
-    # The engine keeps every setting as the form gave it.
+    # The engine keeps every setting as the form gave it (the ones left empty: null).
     connection = {"name", "url", "api_key", "verify_ssl"}
-    assert connector["settings"] == {k: v for k, v in form.items() if k not in connection}
+    empty = {"request_quality_profile": None, "request_root_folder": None}
+    assert connector["settings"] == {k: v for k, v in form.items() if k not in connection} | empty
     assert connector["settings"]["custom_throttle"]["batch_size"] == 7
     (subentry,) = entry.subentries.values()
     assert subentry.unique_id == connector["id"]
@@ -413,7 +415,10 @@ async def test_overseerr_shows_its_webhook(
         )
     )
     assert result["step_id"] == "webhook"
-    assert result["description_placeholders"] == {"url": url, "secret": "a-secret-of-my-own-that-is-long"}
+    assert result["description_placeholders"] == {
+        "url": url,
+        "secret": "a-secret-of-my-own-that-is-long",
+    }
     result = dict(await hass.config_entries.subentries.async_configure(result["flow_id"], {}))
     assert result["reason"] == "reconfigure_successful"
     await hass.async_block_till_done()

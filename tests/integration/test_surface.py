@@ -224,9 +224,8 @@ async def test_request_lifecycle_through_actions_events_and_todo(
     )
     assert device is not None
     assert received | {"config_entry_id": entry.entry_id, "device_id": device.id,
-                       "title": "The Matrix (1999)", "requester": "alice",
+                       "title": "The Matrix", "year": 1999, "requester": "alice",
                        "media_type": "movie", "poster_url": POSTER} == received  # fmt: skip
-    assert "year" in received  # known once Radarr has the title
     request_id = received["request_id"]
     assert state(hass, "sensor.haul_pending_requests") == "1"
     assert state(hass, "event.haul_requests") != "unknown"
@@ -294,7 +293,7 @@ async def test_every_move_of_a_request_reaches_home_assistant(
     seen: list[str] = []
 
     def note() -> None:
-        heat = [r for r in coordinator.data.views.requests.values() if r.title == "Heat (1995)"]
+        heat = [r for r in coordinator.data.views.requests.values() if r.label == "Heat (1995)"]
         shown = heat[0].state if heat else "gone"
         if seen[-1:] != [shown]:
             seen.append(shown)
@@ -609,8 +608,7 @@ async def test_an_event_sent_just_before_the_engine_died_still_fires(
     assert (await hass.async_add_executor_job(send_webhook, hook, body, WEBHOOK_SECRET))[0] == 200
     await wait_for(lambda: bool(of_type(fired, "request_received")))
     (received,) = of_type(fired, "request_received")
-    assert (received["title"], received["requester"]) == ("Heat (1995)", "alice")
-    assert received["year"] is None  # only the engine could have told
+    assert (received["title"], received["year"], received["requester"]) == ("Heat", 1995, "alice")
     await wait_for(lambda: state(hass, "sensor.haul_pending_requests") == "unavailable")
 
 

@@ -87,12 +87,12 @@ def _handler(receiver: WebhookReceiver, attempts: FailedAttempts) -> Handler:
         except NotFound as err:
             return error_response(404, err.code, str(err))
         if wait := attempts.wait(connector_id):
-            answer = error_response(
+            refused = error_response(
                 HTTP_TOO_MANY, "too_many_requests",
                 "too many wrong webhook secrets for this connector; try again later",
             )  # fmt: skip
-            answer.headers["Retry-After"] = str(math.ceil(wait))
-            return answer
+            refused.headers["Retry-After"] = str(math.ceil(wait))
+            return refused
         if not webhook_secret_matches(request.headers.get("Authorization"), secret):
             attempts.fail(connector_id)
             return error_response(401, "unauthorized", "wrong or missing webhook secret")

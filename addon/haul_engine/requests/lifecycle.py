@@ -15,10 +15,16 @@ from sqlalchemy.orm import aliased
 from haul_engine.arr.client import ArrError
 from haul_engine.db.database import get_or_not_found
 from haul_engine.db.models import utcnow
-from haul_engine.errors import Conflict, NotFound
+from haul_engine.errors import Conflict, InvalidInput, NotFound
 from haul_engine.events import EventName
 from haul_engine.requests import candidates as offers
-from haul_engine.requests.arr import KIND_FOR_MEDIA, RequestArr
+from haul_engine.requests.arr import (
+    KIND_FOR_MEDIA,
+    Placement,
+    RequestArr,
+    lookup_and_add,
+    route,
+)
 from haul_engine.requests.models import MediaRequest, RequestCandidate, RequestEvent
 from haul_engine.requests.overseerr import OverseerrClient
 from haul_engine.requests.states import State, check_transition
@@ -166,14 +172,23 @@ class Lifecycle:
     # ----- approved → searching
 
     async def _find_in_arr(self, change: Change) -> None:
-        """Wait (bounded) until Overseerr's add reached the arr; without an arr go straight on."""
+        """Find the title in the arr serving the request, else add it there; without one go on.
+
+        Added where Overseerr asked (its profile, folder, language, tags); while it cannot be
+        added yet (Overseerr adding it, the lookup not knowing it), wait (bounded).
+        """
         row = change.row
-        arr = await self.arr(row.media_type, row.arr_connector_id)
+        try:
+            arr = await self.arr(row)
+        except Conflict as err:
+            change.move(State.FAILED, "haul", "worker", str(err))
+            return
         if arr is None:
             change.move(State.SEARCHING, "haul", "worker", "no arr: searching the indexers")
             await change.schedule(0)
             return
-        item = await arr.find(row.tmdb_id, row.tvdb_id)
+        row.arr_connector_id = arr.config.id
+        item = await arr.find(row.tmdb_id, row.tvdb_id) or await self._add_to_arr(arr, row)
         if item is not None:
             row.arr_connector_id, row.arr_item_id = arr.config.id, int(item["id"])
             row.title = row.title or str(item.get("title") or "")
@@ -186,6 +201,22 @@ class Lifecycle:
             )
         else:
             await change.schedule(self.engine.settings.request_poll_interval)
+
+    async def _add_to_arr(self, arr: RequestArr, row: MediaRequest) -> dict[str, Any] | None:
+        """Add the title with the request's profile, folder, language and tags; None: not yet."""
+        placement = Placement(
+            quality_profile_id=row.quality_profile_id, root_folder=row.root_folder,
+            language_profile_id=row.language_profile_id, tags=row.tags or [],
+        )  # fmt: skip
+        try:
+            return await lookup_and_add(
+                arr, query="", tmdb_id=row.tmdb_id, tvdb_id=row.tvdb_id, seasons=row.seasons,
+                placement=placement,
+            )  # fmt: skip
+        except (ArrError, NotFound, InvalidInput) as err:
+            # Overseerr may be adding it right now, or the lookup may not know it yet
+            _LOGGER.info("request %s: not added to %s yet: %s", row.id, arr.config.name, err)
+            return None
 
     # ----- searching → awaiting_selection
 
@@ -230,7 +261,7 @@ class Lifecycle:
             await change.schedule(hours * 3600)
 
     async def _arr_candidates(self, row: MediaRequest) -> list[RequestCandidate]:
-        arr = await self.arr(row.media_type, row.arr_connector_id)
+        arr = await self.arr(row)
         if arr is None or row.arr_item_id is None:
             return []
         releases: list[dict[str, Any]] = []
@@ -305,7 +336,7 @@ class Lifecycle:
         """Grab through the arr (its search, or a push), else into Haul's own client."""
         row = change.row
         row.download_id = None
-        arr = await self.arr(row.media_type, row.arr_connector_id)
+        arr = await self.arr(row)
         if arr is not None and candidate.origin == "arr" and candidate.indexer_id is not None:
             await self._grab_from_arr(arr, row, candidate)
         elif arr is not None:
@@ -405,7 +436,7 @@ class Lifecycle:
     async def _follow_import(self, change: Change) -> None:
         """Wait for the arr's import (history), report its import errors, then finish."""
         row = change.row
-        arr = await self.arr(row.media_type, row.arr_connector_id)
+        arr = await self.arr(row)
         if arr is None:
             change.move(State.FAILED, "haul", "worker", "the arr connector is gone")
             return
@@ -456,7 +487,7 @@ class Lifecycle:
         """Blocklist the chosen release in the arr and offer the remaining candidates."""
         row = change.row
         record = await self._queue_record(row) if row.arr_connector_id else None
-        arr = await self.arr(row.media_type, row.arr_connector_id)
+        arr = await self.arr(row)
         if record is not None and arr is not None:
             await arr.blocklist(int(record["id"]))
         if arr is None and row.download_id:
@@ -474,7 +505,7 @@ class Lifecycle:
 
     async def _queue_record(self, row: MediaRequest) -> dict[str, Any] | None:
         """Find the arr's queue record of this request's download (by id, else by item)."""
-        arr = await self.arr(row.media_type, row.arr_connector_id)
+        arr = await self.arr(row)
         if arr is None:
             return None
         records = await arr.queue_records()
@@ -491,14 +522,26 @@ class Lifecycle:
             return self.engine.torrents.view(download_id).content_path
         return ""
 
-    async def arr(self, media_type: str, connector_id: str | None) -> RequestArr | None:
-        """Open a client of the request's arr, else of the first enabled arr for the media type."""
-        kind = KIND_FOR_MEDIA.get(media_type, "")
-        configs = [c for c in await self.engine.connectors.configs({kind}) if c.enabled]
-        chosen = next((c for c in configs if c.id == connector_id), None) or next(
-            iter(configs), None
+    async def route(
+        self,
+        media_type: str,
+        connector_id: str | None = None,
+        *,
+        is4k: bool = False,
+        server_id: int | None = None,
+    ) -> RequestArr | None:
+        """Open a client of the arr that serves such a request (see `arr.route`); None: none."""
+        configs = await self.engine.connectors.configs({KIND_FOR_MEDIA.get(media_type, "")})
+        chosen = route(
+            configs, media_type, connector_id=connector_id, is4k=is4k, server_id=server_id
         )
         return RequestArr(chosen, session=self.engine.http.session) if chosen is not None else None
+
+    async def arr(self, row: MediaRequest) -> RequestArr | None:
+        """Open a client of the request's arr: the one it is bound to, else the one serving it."""
+        return await self.route(
+            row.media_type, row.arr_connector_id, is4k=bool(row.is4k), server_id=row.arr_server_id
+        )
 
     def _overdue(self, row: MediaRequest, minutes: float) -> bool:
         return utcnow() - row.step_started_at > timedelta(minutes=minutes)
