@@ -43,6 +43,7 @@ class Offer:
     custom_format_score: int = 0
     quality: str = "WEBDL-1080p"
     season: int | None = None
+    episode: int | None = None  # a single episode's release (None: the whole season)
     info_hash: str = ""
 
     def resource(self, kind: str, item_id: int, weight: int) -> dict[str, Any]:
@@ -66,8 +67,9 @@ class Offer:
         if kind == "radarr":
             resource["movieId"] = item_id
         else:
+            episodes = [] if self.episode is None else [self.episode]
             resource |= {"seriesId": item_id, "seasonNumber": self.season or 1,
-                         "fullSeason": True, "episodeNumbers": []}  # fmt: skip
+                         "fullSeason": not episodes, "episodeNumbers": episodes}  # fmt: skip
         return resource
 
 
@@ -79,6 +81,8 @@ class Download:
     item_id: int
     title: str
     record: dict[str, Any]
+    season: int | None = None
+    episode: int | None = None
 
 
 class ReleaseArr(FakeArr):
@@ -182,7 +186,9 @@ class ReleaseArr(FakeArr):
             "statusMessages": [], "downloadClient": "Haul", "indexer": offer.indexer,
             "quality": next(q for q in QUALITIES if q["quality"]["name"] == offer.quality),
         }  # fmt: skip
-        self.downloads[download_id] = Download(offer.info_hash, item_id, offer.title, record)
+        self.downloads[download_id] = Download(
+            offer.info_hash, item_id, offer.title, record, offer.season, offer.episode
+        )
         self.library.queue.append(record)
         self.grabbed.append(offer.title)
         self._record_history("grabbed", download_id, item_id, offer.title, {})
@@ -223,6 +229,11 @@ class ReleaseArr(FakeArr):
         self.library.queue.remove(record)
         if self.kind == "radarr":
             self.library.movies[download.item_id]["hasFile"] = True
+        else:  # the season pack's episodes, or the one episode
+            for episode in self.library.series_episodes(download.item_id):
+                if episode["seasonNumber"] == (download.season or 1) and download.episode in {
+                    None, episode["episodeNumber"]}:  # fmt: skip
+                    episode["hasFile"] = True
         data = {"importedPath": str(target), "droppedPath": str(source), "downloadClient": "Haul"}
         self._record_history(
             "downloadFolderImported", record["downloadId"], download.item_id, download.title, data

@@ -81,6 +81,7 @@ async def from_arr(
                 guid=str(release.get("guid") or ""),
                 indexer_id=release.get("indexerId"),
                 season=release.get("seasonNumber"),
+                full_season=release.get("fullSeason"),
                 size=release.get("size"),
                 seeders=release.get("seeders"),
                 leechers=release.get("leechers"),

@@ -18,6 +18,7 @@ from haul_engine.db.models import utcnow
 from haul_engine.errors import Conflict, InvalidInput, NotFound
 from haul_engine.events import EventName
 from haul_engine.requests import candidates as offers
+from haul_engine.requests import seasons
 from haul_engine.requests.arr import (
     KIND_FOR_MEDIA,
     Placement,
@@ -27,6 +28,7 @@ from haul_engine.requests.arr import (
 )
 from haul_engine.requests.models import MediaRequest, RequestCandidate, RequestEvent
 from haul_engine.requests.overseerr import OverseerrClient
+from haul_engine.requests.seasons import aired_seasons
 from haul_engine.requests.states import State, check_transition
 from haul_engine.requests.views import TOP_CANDIDATES, RequestView, candidate_view, request_view
 from haul_engine.torrents.views import AddOptions
@@ -193,6 +195,10 @@ class Lifecycle:
             row.arr_connector_id, row.arr_item_id = arr.config.id, int(item["id"])
             row.title = row.title or str(item.get("title") or "")
             row.year = row.year or item.get("year") or None
+            if row.media_type == "tv":
+                # none named: every monitored season that has aired (the arr says nothing: 1)
+                row.seasons = row.seasons or aired_seasons(item) or [1]
+                seasons.mark(row, row.seasons, State.SEARCHING)
             change.move(State.SEARCHING, "haul", "worker", f"found in {arr.config.name}")
             await change.schedule(0)
         elif self._overdue(row, self.engine.settings.request_arr_wait_minutes):
@@ -250,10 +256,20 @@ class Lifecycle:
         await change.session.flush()
         await self._offer(change, found, "worker")
 
-    async def _offer(self, change: Change, found: list[RequestCandidate], origin: str) -> None:
-        """Enter awaiting_selection (its event shows the top candidates); plan the auto-pick."""
+    async def _offer(
+        self, change: Change, found: list[RequestCandidate], origin: str, done: str = ""
+    ) -> None:
+        """Enter awaiting_selection (its event shows the top candidates); plan the auto-pick.
+
+        A series' seasons with candidates await a pick; those without wait for a search.
+        """
         row = change.row
-        change.move(State.AWAITING_SELECTION, "haul", origin, f"{len(found)} candidates")
+        offered = {candidate.season for candidate in found}
+        waiting = seasons.pending(row)
+        seasons.mark(row, [n for n in waiting if n not in offered], State.SEARCHING)
+        seasons.mark(row, [n for n in waiting if n in offered], State.AWAITING_SELECTION)
+        message = f"{done}; " if done else ""
+        change.move(State.AWAITING_SELECTION, "haul", origin, f"{message}{len(found)} candidates")
         hours = self.engine.options.current.auto_pick_hours
         if self._auto_pick_now(row):
             await change.schedule(0)
@@ -265,12 +281,13 @@ class Lifecycle:
         if arr is None or row.arr_item_id is None:
             return []
         releases: list[dict[str, Any]] = []
-        seasons: list[int | None] = [*row.seasons] or [None]
-        for season in seasons:
+        searched: list[int | None] = [*seasons.pending(row)] or [None]
+        for season in searched:
             releases += await arr.releases(row.arr_item_id, season)
-        return await offers.from_arr(
+        found = await offers.from_arr(
             releases, self.engine.releases, row.media_type, await self._ranking_profile(row)
         )
+        return seasons.packs_first(found) if row.media_type == "tv" else found
 
     async def _indexer_candidates(self, row: MediaRequest) -> list[RequestCandidate]:
         if not self.engine.indexers.enabled_clients():
@@ -348,6 +365,7 @@ class Lifecycle:
             )
             row.download_id = added.hash
         row.selected_candidate_id = candidate.id
+        seasons.mark(row, [candidate.season], State.GRABBED)
         change.move(State.GRABBED, actor, origin, candidate.title)
         change.emit(
             EventName.RELEASE_GRABBED, candidate=candidate_view(candidate).model_dump(mode="json")
@@ -394,6 +412,7 @@ class Lifecycle:
                     await change.schedule(self.engine.settings.request_poll_interval)
                 return
             row.download_id = str(record["downloadId"]).lower()
+        seasons.mark(row, [await self._season(change)], State.DOWNLOADING)
         change.move(State.DOWNLOADING, "haul", "worker", row.download_id)
         await change.schedule(0)
 
@@ -407,6 +426,7 @@ class Lifecycle:
             if row.arr_connector_id is None:
                 await self._finish(change, self._content_path(download_id))
                 return
+            seasons.mark(row, [await self._season(change)], State.IMPORTING)
             change.move(State.IMPORTING, "haul", "worker")
             await change.schedule(0)
             return
@@ -461,15 +481,67 @@ class Lifecycle:
         await change.schedule(self.engine.settings.request_poll_interval)
 
     async def _finish(self, change: Change, path: str) -> None:
-        """Refresh the media servers on the imported path, then mark available."""
+        """Refresh the media servers on the imported path, then mark available.
+
+        A series with seasons still to come goes on with them instead.
+        """
         change.row.imported_path = path or None
         if path:
             outcomes = await self.engine.mediaservers.refresh(path)
             refreshed = ", ".join(f"{o.name}: {o.mode}" for o in outcomes if o.ok)
         else:
             refreshed = ""
+        if change.row.media_type == "tv" and await self._next_season(change, refreshed):
+            return
         await self._run_availability_job(change.row)
         change.move(State.AVAILABLE, "haul", "worker", refreshed)
+
+    async def _next_season(self, change: Change, refreshed: str) -> bool:
+        """Record the season just imported; go on with the seasons left (False: none left).
+
+        A season is in when the arr has every aired episode of it (without a word from the arr:
+        when a season pack was imported); a single episode leaves its season waiting for more.
+        """
+        row, session = change.row, change.session
+        chosen = await session.get(RequestCandidate, row.selected_candidate_id or 0)
+        if chosen is None or chosen.season is None:
+            return False
+        arr = await self.arr(row)
+        series = await arr.find(row.tmdb_id, row.tvdb_id) if arr is not None else None
+        complete = seasons.season_complete(series, chosen.season) if series else None
+        if complete is None:
+            complete = chosen.full_season is not False
+        if complete:  # its candidates go with it
+            seasons.mark(row, [chosen.season], seasons.AVAILABLE)
+            await session.execute(
+                delete(RequestCandidate).where(
+                    RequestCandidate.request_id == row.id,
+                    RequestCandidate.season == chosen.season,
+                    RequestCandidate.failed.is_(None),
+                )
+            )
+        else:
+            await session.delete(chosen)
+        row.download_id = row.selected_candidate_id = None
+        if not seasons.pending(row):
+            return False
+        await session.flush()
+        row.search_attempts = 0
+        what = f"season {chosen.season} {'is in' if complete else 'has a new episode'}"
+        note = f"{what} ({refreshed})" if refreshed else what
+        left = [c for c in await candidate_rows(session, row.id) if not c.failed]
+        if left:
+            await self._offer(change, left, "worker", note)
+            return True
+        seasons.mark(row, seasons.pending(row), State.SEARCHING)
+        change.move(State.SEARCHING, "haul", "worker", f"{note}; searching the seasons left")
+        await change.schedule(0)
+        return True
+
+    async def _season(self, change: Change) -> int | None:
+        """Return the season of the release being fetched, if it is a series'."""
+        chosen = await change.session.get(RequestCandidate, change.row.selected_candidate_id or 0)
+        return chosen.season if chosen is not None else None
 
     async def _run_availability_job(self, row: MediaRequest) -> None:
         """Let Seerr notice the new file now rather than at its next scheduled scan."""
@@ -496,6 +568,7 @@ class Lifecycle:
         chosen = await change.session.get(RequestCandidate, row.selected_candidate_id or 0)
         if chosen is not None:
             chosen.failed = why
+            seasons.mark(row, [chosen.season], State.AWAITING_SELECTION)
         row.download_id = row.selected_candidate_id = None
         left = [c for c in await candidate_rows(change.session, row.id) if not c.failed]
         if not left:

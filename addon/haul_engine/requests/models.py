@@ -77,6 +77,7 @@ class RequestCandidate(Base):
     guid: Mapped[str] = mapped_column(Text, default="")
     indexer_id: Mapped[int | None] = mapped_column(Integer, default=None)
     season: Mapped[int | None] = mapped_column(Integer, default=None)
+    full_season: Mapped[bool | None] = mapped_column(Boolean, default=None)  # a season pack
     size: Mapped[int | None] = mapped_column(BigInteger, default=None)
     seeders: Mapped[int | None] = mapped_column(Integer, default=None)
     leechers: Mapped[int | None] = mapped_column(Integer, default=None)

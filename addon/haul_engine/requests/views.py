@@ -26,6 +26,7 @@ class CandidateView(BaseModel):
     summary: str
     indexer: str
     season: int | None
+    full_season: bool | None = Field(description="a season pack (false: single episodes)")
     size: int | None
     seeders: int | None
     leechers: int | None
