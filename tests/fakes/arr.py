@@ -376,7 +376,8 @@ class FakeArr:
         self._require("music")
         return self._json([
             {"id": artist["id"], "artistName": artist["artistName"],
-             "monitored": artist["monitored"], "foreignArtistId": f"mbid-{artist['id']}",
+             "monitored": artist["monitored"],
+             "foreignArtistId": artist.get("foreignArtistId", f"mbid-{artist['id']}"),
              "path": f"/music/{artist['artistName']}",
              "qualityProfileId": 1, "metadataProfileId": 1, "statistics": {"albumCount": 4}}
             for artist in self.library.artists.values()
@@ -447,7 +448,8 @@ def _album(album: dict[str, Any]) -> dict[str, Any]:
     tracks = album["trackCount"] if album["hasFile"] else 0
     return {
         "id": album["id"], "artistId": album["artistId"], "title": album["title"],
-        "foreignAlbumId": f"mbid-album-{album['id']}", "monitored": album["monitored"],
+        "foreignAlbumId": album.get("foreignAlbumId", f"mbid-album-{album['id']}"),
+        "monitored": album["monitored"],
         "albumType": "Album", "releaseDate": _stamp(album["released"]), "anyReleaseOk": True,
         "statistics": {"trackFileCount": tracks, "trackCount": album["trackCount"],
                        "totalTrackCount": album["trackCount"], "sizeOnDisk": tracks * 30_000_000,

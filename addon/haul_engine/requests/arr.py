@@ -16,7 +16,11 @@ if TYPE_CHECKING:
     from haul_engine.connectors.kinds import ConnectorConfig
 
 QUEUE_PAGE = 200
-KIND_FOR_MEDIA = {"movie": "radarr", "tv": "sonarr"}
+KIND_FOR_MEDIA = {"movie": "radarr", "tv": "sonarr", "album": "lidarr", "artist": "lidarr"}
+# how the arrs' releases, queue and history records name a request's item
+ITEM_KEYS = {"movie": "movieId", "tv": "seriesId", "album": "albumId", "artist": "artistId"}
+LOOKUPS = {"movie": "movie", "tv": "series", "album": "album", "artist": "artist"}
+MUSIC = frozenset({"album", "artist"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,29 +73,53 @@ def route(
     return next((c for c in chosen if c.setting("request_default")), chosen[0])
 
 
+@dataclass(frozen=True, slots=True)
+class Wanted:
+    """The title a request asks for, by the ids the arrs know it by."""
+
+    media_type: str
+    query: str = ""
+    tmdb_id: int | None = None
+    tvdb_id: int | None = None
+    foreign_id: str | None = None  # a MusicBrainz id: the artist's or the album's
+    seasons: list[int] = field(default_factory=list)
+
+
 class RequestArr(AppClient):
-    """An AppClient with the endpoints the request gate needs."""
+    """An AppClient with the endpoints the request gate needs (Radarr, Sonarr, Lidarr)."""
 
     @property
     def movies(self) -> bool:
-        """Whether this arr holds movies (Radarr) rather than series (Sonarr)."""
+        """Whether this arr holds movies (Radarr)."""
         return self.config.kind == "radarr"
 
-    async def find(self, tmdb_id: int | None, tvdb_id: int | None) -> dict[str, Any] | None:
-        """Return the library item with this id, if the arr has it."""
-        if self.movies and tmdb_id is not None:
-            key, wanted, answer = "tmdbId", tmdb_id, await self.get("/movie", tmdbId=tmdb_id)
-        elif not self.movies and tvdb_id is not None:
-            key, wanted, answer = "tvdbId", tvdb_id, await self.get("/series", tvdbId=tvdb_id)
-        else:
+    @property
+    def music(self) -> bool:
+        """Whether this arr holds music (Lidarr)."""
+        return self.config.kind == "lidarr"
+
+    async def find(self, wanted: Wanted) -> dict[str, Any] | None:
+        """Return the library item with the wanted id, if the arr has it."""
+        where: tuple[str, str, str, str | int] | None = None  # path, filter, item key, value
+        if self.movies and wanted.tmdb_id is not None:
+            where = ("/movie", "tmdbId", "tmdbId", wanted.tmdb_id)
+        elif self.music and wanted.foreign_id and wanted.media_type == "artist":
+            where = ("/artist", "mbId", "foreignArtistId", wanted.foreign_id)
+        elif self.music and wanted.foreign_id:
+            where = ("/album", "foreignAlbumId", "foreignAlbumId", wanted.foreign_id)
+        elif self.config.kind == "sonarr" and wanted.tvdb_id is not None:
+            where = ("/series", "tvdbId", "tvdbId", wanted.tvdb_id)
+        if where is None:
             return None
+        path, name, key, value = where
+        answer = await self.get(path, **{name: value})
         items: list[dict[str, Any]] = answer if isinstance(answer, list) else []
         # older versions ignore the filter and list the whole library
-        return next((item for item in items if item.get(key) == wanted), None)
+        return next((item for item in items if item.get(key) == value), None)
 
-    async def lookup(self, term: str) -> list[dict[str, Any]]:
-        """Titles the arr's metadata source knows for a search term (or tmdb:/tvdb: id)."""
-        answer = await self.get("/movie/lookup" if self.movies else "/series/lookup", term=term)
+    async def lookup(self, term: str, media_type: str) -> list[dict[str, Any]]:
+        """Titles the arr's metadata source knows for a search term (or tmdb:/tvdb:/lidarr: id)."""
+        answer = await self.get(f"/{LOOKUPS[media_type]}/lookup", term=term)
         return answer if isinstance(answer, list) else []
 
     async def quality_profiles(self) -> list[dict[str, Any]]:
@@ -125,7 +153,7 @@ class RequestArr(AppClient):
                 raise InvalidInput(msg)
 
     async def add(
-        self, item: dict[str, Any], seasons: list[int], placement: Placement
+        self, item: dict[str, Any], wanted: Wanted, placement: Placement
     ) -> dict[str, Any]:
         """Add a looked-up title to the arr, monitored, without searching, where it was asked."""
         profile = placement.quality_profile_id or self.config.setting("request_quality_profile")
@@ -139,7 +167,10 @@ class RequestArr(AppClient):
         if profile is None or folder is None:
             msg = f"{self.config.name}: needs a quality profile and a root folder to add titles"
             raise ArrError(msg)
-        body = {**item, "qualityProfileId": profile, "rootFolderPath": folder, "monitored": True}
+        where = {"qualityProfileId": profile, "rootFolderPath": folder, "monitored": True}
+        if self.music:
+            return await self._add_music(item, wanted, where)
+        body = {**item, **where}
         if placement.tags:
             body["tags"] = sorted({*(item.get("tags") or []), *placement.tags})
         if placement.language_profile_id is not None and not self.movies:
@@ -148,7 +179,10 @@ class RequestArr(AppClient):
             body["addOptions"] = {"searchForMovie": False, "monitor": "movieOnly"}
         else:
             body["seasons"] = [
-                {**season, "monitored": not seasons or season["seasonNumber"] in seasons}
+                {
+                    **season,
+                    "monitored": not wanted.seasons or season["seasonNumber"] in wanted.seasons,
+                }
                 for season in item.get("seasons") or []
             ]
             body["addOptions"] = {"searchForMissingEpisodes": False, "monitor": "none"}
@@ -157,12 +191,37 @@ class RequestArr(AppClient):
         )
         return added
 
-    async def releases(self, item_id: int, season: int | None) -> list[dict[str, Any]]:
+    async def _add_music(
+        self, item: dict[str, Any], wanted: Wanted, where: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Add an artist (its albums monitored, none searched) or one album (with its artist)."""
+        profiles = await self.get("/metadataprofile")
+        if not isinstance(profiles, list) or not profiles:
+            msg = f"{self.config.name}: needs a metadata profile to add music"
+            raise ArrError(msg)
+        where = {**where, "metadataProfileId": profiles[0]["id"]}
+        if wanted.media_type == "artist":
+            options = {"monitor": "all", "searchForMissingAlbums": False}
+            body = {**item, **where, "addOptions": options}
+            path = "/artist"
+        else:  # the album's artist comes along, watching nothing else
+            quiet = {"monitor": "none", "searchForMissingAlbums": False}
+            artist = {**(item.get("artist") or {}), **where, "monitorNewItems": "none",
+                      "addOptions": quiet}  # fmt: skip
+            body = {**item, "artist": artist, "monitored": True,
+                    "addOptions": {"searchForNewAlbum": False}}  # fmt: skip
+            path = "/album"
+        added: dict[str, Any] = await self.request("POST", path, body=body)
+        return added
+
+    async def releases(
+        self, media_type: str, item_id: int, season: int | None
+    ) -> list[dict[str, Any]]:
         """Run the arr's interactive search: every release with its own verdict."""
-        if self.movies:
-            answer = await self.get("/release", movieId=item_id)
-        else:
+        if media_type == "tv":
             answer = await self.get("/release", seriesId=item_id, seasonNumber=season or 1)
+        else:
+            answer = await self.get("/release", **{ITEM_KEYS[media_type]: item_id})
         return answer if isinstance(answer, list) else []
 
     async def grab(self, guid: str, indexer_id: int) -> None:
@@ -198,40 +257,56 @@ class RequestArr(AppClient):
         )
 
 
-async def lookup_and_add(  # noqa: PLR0913 - what is looked up and where it goes
-    arr: RequestArr,
-    *,
-    query: str,
-    tmdb_id: int | None,
-    tvdb_id: int | None,
-    seasons: list[int] | None,
-    placement: Placement,
-) -> dict[str, Any]:
+async def lookup_and_add(arr: RequestArr, wanted: Wanted, placement: Placement) -> dict[str, Any]:
     """Return the arr's item for the title: already there, else looked up and added."""
-    existing = await arr.find(tmdb_id, tvdb_id)
+    existing = await arr.find(wanted)
     if existing is not None:
         return existing
-    if arr.movies and tmdb_id is not None:
-        term = f"tmdb:{tmdb_id}"
-    elif not arr.movies and tvdb_id is not None:
-        term = f"tvdb:{tvdb_id}"
-    elif query.strip():
-        term = query.strip()
+    if arr.movies and wanted.tmdb_id is not None:
+        term = f"tmdb:{wanted.tmdb_id}"
+    elif arr.music and wanted.foreign_id:
+        term = f"lidarr:{wanted.foreign_id}"
+    elif not arr.movies and not arr.music and wanted.tvdb_id is not None:
+        term = f"tvdb:{wanted.tvdb_id}"
+    elif wanted.query.strip():
+        term = wanted.query.strip()
     else:
-        msg = "give a query, or a tmdb_id (movie) or tvdb_id (tv)"
+        msg = "give a query, or a tmdb_id (movie), tvdb_id (tv) or musicbrainz_id (album, artist)"
         raise InvalidInput(msg)
-    found = await arr.lookup(term)
+    found = await arr.lookup(term, wanted.media_type)
     if not found:
         msg = f"{arr.config.name} found no title for {term!r}"
         raise NotFound(msg)
     if found[0].get("id"):
         return found[0]
-    return await arr.add(found[0], seasons or [], placement)
+    return await arr.add(found[0], wanted, placement)
+
+
+def described(item: dict[str, Any], media_type: str) -> dict[str, Any]:
+    """Read what an arr's item tells of a request: title, year, ids, overview, poster."""
+    if media_type in MUSIC:
+        artist = item.get("artist") or {}
+        name = str(item.get("artistName") or artist.get("artistName") or "")
+        title = (
+            name
+            if media_type == "artist"
+            else " - ".join(part for part in (name, str(item.get("title") or "")) if part)
+        )
+        released = str(item.get("releaseDate") or "")
+        year = int(released[:4]) if released[:4].isdigit() else None
+        foreign = item.get("foreignArtistId" if media_type == "artist" else "foreignAlbumId")
+    else:
+        title, year, foreign = str(item.get("title") or ""), item.get("year") or None, None
+    return {
+        "title": title, "year": year, "tmdb_id": item.get("tmdbId") or None,
+        "tvdb_id": item.get("tvdbId") or None, "foreign_id": str(foreign) if foreign else None,
+        "overview": str(item.get("overview") or "") or None, "poster_url": poster(item),
+    }  # fmt: skip
 
 
 def poster(item: dict[str, Any]) -> str | None:
     """Return the poster an arr's item shows (its metadata source's URL), if it has one."""
     for image in item.get("images") or []:
-        if isinstance(image, dict) and image.get("coverType") == "poster":
+        if isinstance(image, dict) and image.get("coverType") in {"poster", "cover"}:
             return image_url(image.get("remoteUrl") or image.get("url"))
     return None

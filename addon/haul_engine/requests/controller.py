@@ -19,7 +19,7 @@ from haul_engine.controller import Controller
 from haul_engine.db.jobs import Job, JobQueue
 from haul_engine.errors import Conflict, EngineError, NotFound
 from haul_engine.events import SUBJECTS, EventName
-from haul_engine.requests.arr import KIND_FOR_MEDIA, Placement, RequestArr
+from haul_engine.requests.arr import KIND_FOR_MEDIA, Placement, RequestArr, Wanted
 from haul_engine.requests.intake import Intake
 from haul_engine.requests.lifecycle import Lifecycle, candidate_rows, request_row
 from haul_engine.requests.models import MediaRequest, RequestCandidate, RequestEvent
@@ -41,7 +41,9 @@ RETRY_ON = (EngineError, aiohttp.ClientError, TimeoutError, KeyError, ValueError
 TORRENT_NEWS = (EventName.TORRENT_ADDED, EventName.TORRENT_COMPLETED, EventName.TORRENT_REMOVED)
 REQUEST_NEWS = tuple(name for name, kind in SUBJECTS.items() if kind == "request")
 PAGE_SIZE = 100
-MediaType = Literal["movie", "tv"]
+MediaType = Literal["movie", "tv", "album", "artist"]
+# a MusicBrainz id (Lidarr's foreignAlbumId / foreignArtistId)
+MusicBrainzId = Annotated[str, Field(pattern=r"^[0-9A-Za-z-]{1,64}$")]
 Actor = Annotated[str, Field(min_length=1, max_length=200)]
 SeasonNumber = Annotated[int, Field(ge=0, le=1000)]
 ConnectorId = Annotated[str, Field(min_length=1, max_length=32)]
@@ -210,6 +212,7 @@ class RequestsController(Controller, ConnectorOwner):
         query: Annotated[str, Field(max_length=300)] = "",
         tmdb_id: Annotated[int, Field(ge=1)] | None = None,
         tvdb_id: Annotated[int, Field(ge=1)] | None = None,
+        musicbrainz_id: MusicBrainzId | None = None,
         seasons: list[SeasonNumber] | None = None,
         requested_by: Actor = "home assistant",
         connector_id: ConnectorId | None = None,
@@ -218,17 +221,20 @@ class RequestsController(Controller, ConnectorOwner):
     ) -> RequestView:
         """Request a title: looked up and added to the arr unsearched; an open request is reused.
 
-        Give a query, or a tmdb_id (movie) or tvdb_id (tv), else 400. connector_id names the
-        arr (else the connector that is the default for requests); quality_profile_id and
+        Give a query, or a tmdb_id (movie), tvdb_id (tv) or musicbrainz_id (album: its release
+        group, artist: the artist), else 400; albums and artists go to Lidarr. connector_id names
+        the arr (else the connector that is the default for requests); quality_profile_id and
         root_folder are the arr's (GET /requests/arr/{connector_id}/profiles and /folders; else
         the connector's defaults for requests, then the arr's first).
         """
+        wanted = Wanted(
+            media_type=media_type, query=query, tmdb_id=tmdb_id, tvdb_id=tvdb_id,
+            foreign_id=musicbrainz_id, seasons=seasons or [],
+        )  # fmt: skip
         placement = Placement(quality_profile_id=quality_profile_id, root_folder=root_folder)
         return await self.intake.create(
-            media_type=media_type, query=query, tmdb_id=tmdb_id, tvdb_id=tvdb_id,
-            seasons=seasons, requested_by=requested_by, connector_id=connector_id,
-            placement=placement,
-        )  # fmt: skip
+            wanted, requested_by=requested_by, connector_id=connector_id, placement=placement
+        )
 
     @api_command("requests/arr_profiles", path="/requests/arr/{connector_id}/profiles")
     async def arr_profiles(self, connector_id: ConnectorId) -> list[ArrChoice]:

@@ -11,7 +11,7 @@ from haul_engine.arr.client import ArrError
 from haul_engine.db.models import utcnow
 from haul_engine.errors import Conflict, InvalidInput, Unavailable
 from haul_engine.events import EventName
-from haul_engine.requests.arr import KIND_FOR_MEDIA, Placement, lookup_and_add, poster
+from haul_engine.requests.arr import KIND_FOR_MEDIA, Placement, Wanted, described, lookup_and_add
 from haul_engine.requests.lifecycle import Change
 from haul_engine.requests.models import MediaRequest, RequestEvent
 from haul_engine.requests.overseerr import (
@@ -149,14 +149,10 @@ class Intake:
             row.external_id, verdict
         )
 
-    async def create(  # noqa: PLR0913 - the create body's fields
+    async def create(
         self,
+        wanted: Wanted,
         *,
-        media_type: str,
-        query: str,
-        tmdb_id: int | None,
-        tvdb_id: int | None,
-        seasons: list[int] | None,
         requested_by: str,
         connector_id: str | None = None,
         placement: Placement | None = None,
@@ -166,6 +162,7 @@ class Intake:
         The arr is the one named, else the default for requests; the quality profile and root
         folder those named (checked against the arr's), else the connector's defaults.
         """
+        media_type = wanted.media_type
         kind = KIND_FOR_MEDIA[media_type]
         arr = await self.lifecycle.route(media_type, connector_id)
         if arr is None:
@@ -176,9 +173,7 @@ class Intake:
             raise InvalidInput(msg)
         placement = placement or Placement()
         await arr.check_placement(placement)
-        item = await lookup_and_add(
-            arr, query=query, tmdb_id=tmdb_id, tvdb_id=tvdb_id, seasons=seasons, placement=placement
-        )
+        item = await lookup_and_add(arr, wanted, placement)
         async with self.engine.database.session() as session:
             open_request = await session.scalar(
                 select(MediaRequest).where(
@@ -190,10 +185,8 @@ class Intake:
             if open_request is not None:
                 return (await self.lifecycle.views(session, [open_request]))[0]
         row = MediaRequest(
-            source="haul", media_type=media_type, tmdb_id=item.get("tmdbId") or None,
-            tvdb_id=item.get("tvdbId") or None, title=str(item.get("title") or ""),
-            year=item.get("year") or None, seasons=sorted(set(seasons or [])),
-            overview=str(item.get("overview") or "") or None, poster_url=poster(item),
+            source="haul", media_type=media_type, **described(item, media_type),
+            seasons=sorted(set(wanted.seasons)),
             quality_profile_id=placement.quality_profile_id, root_folder=placement.root_folder,
             requested_by=requested_by, state=State.APPROVED, arr_connector_id=arr.config.id,
             arr_item_id=item["id"], search_attempts=0, created_at=utcnow(), updated_at=utcnow(),

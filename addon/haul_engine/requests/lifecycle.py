@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections import defaultdict
 from datetime import timedelta
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, select
@@ -20,12 +21,15 @@ from haul_engine.events import EventName
 from haul_engine.requests import candidates as offers
 from haul_engine.requests import seasons
 from haul_engine.requests.arr import (
+    ITEM_KEYS,
     KIND_FOR_MEDIA,
     Placement,
     RequestArr,
+    Wanted,
     lookup_and_add,
     route,
 )
+from haul_engine.requests.candidates import search_kind
 from haul_engine.requests.models import MediaRequest, RequestCandidate, RequestEvent
 from haul_engine.requests.overseerr import OverseerrClient
 from haul_engine.requests.seasons import aired_seasons
@@ -45,7 +49,10 @@ if TYPE_CHECKING:
 
 _LOGGER = logging.getLogger(__name__)
 CATEGORY = "haul-requests"
-IMPORT_EVENTS = frozenset({"downloadFolderImported", "movieFileImported", "episodeFileImported"})
+IMPORT_EVENTS = frozenset({
+    "downloadFolderImported", "movieFileImported", "episodeFileImported",  # Radarr, Sonarr
+    "trackFileImported", "downloadImported",  # Lidarr: per track (with its path), per download
+})  # fmt: skip
 IMPORT_PROBLEMS = frozenset({"importFailed", "importBlocked", "failedPending"})
 # what each move publishes (a new request is received; a grab tells which release it took)
 STATE_EVENTS = {
@@ -190,7 +197,7 @@ class Lifecycle:
             await change.schedule(0)
             return
         row.arr_connector_id = arr.config.id
-        item = await arr.find(row.tmdb_id, row.tvdb_id) or await self._add_to_arr(arr, row)
+        item = await arr.find(wanted(row)) or await self._add_to_arr(arr, row)
         if item is not None:
             row.arr_connector_id, row.arr_item_id = arr.config.id, int(item["id"])
             row.title = row.title or str(item.get("title") or "")
@@ -215,10 +222,7 @@ class Lifecycle:
             language_profile_id=row.language_profile_id, tags=row.tags or [],
         )  # fmt: skip
         try:
-            return await lookup_and_add(
-                arr, query="", tmdb_id=row.tmdb_id, tvdb_id=row.tvdb_id, seasons=row.seasons,
-                placement=placement,
-            )  # fmt: skip
+            return await lookup_and_add(arr, wanted(row), placement)
         except (ArrError, NotFound, InvalidInput) as err:
             # Overseerr may be adding it right now, or the lookup may not know it yet
             _LOGGER.info("request %s: not added to %s yet: %s", row.id, arr.config.name, err)
@@ -283,7 +287,7 @@ class Lifecycle:
         releases: list[dict[str, Any]] = []
         searched: list[int | None] = [*seasons.pending(row)] or [None]
         for season in searched:
-            releases += await arr.releases(row.arr_item_id, season)
+            releases += await arr.releases(row.media_type, row.arr_item_id, season)
         found = await offers.from_arr(
             releases, self.engine.releases, row.media_type, await self._ranking_profile(row)
         )
@@ -294,7 +298,7 @@ class Lifecycle:
             return []
         answer = await self.engine.releases.search(
             query=row.title if not (row.tmdb_id or row.tvdb_id) else "",
-            type="movie" if row.media_type == "movie" else "tv",
+            type=search_kind(row.media_type),
             tmdb_id=row.tmdb_id if row.media_type == "movie" else None,
             tvdb_id=row.tvdb_id if row.media_type == "tv" else None,
             season=row.seasons[0] if len(row.seasons) == 1 else None,
@@ -382,7 +386,7 @@ class Lifecycle:
         except ArrError as err:
             if row.arr_item_id is None or "unreachable" in str(err):
                 raise
-            await arr.releases(row.arr_item_id, candidate.season)
+            await arr.releases(row.media_type, row.arr_item_id, candidate.season)
             await arr.grab(candidate.guid, indexer_id)
 
     async def _link(self, candidate: RequestCandidate) -> str:
@@ -461,10 +465,15 @@ class Lifecycle:
             change.move(State.FAILED, "haul", "worker", "the arr connector is gone")
             return
         history = await arr.history((row.download_id or "").upper())
-        imported = next((h for h in history if h.get("eventType") in IMPORT_EVENTS), None)
+        imports = [h for h in history if h.get("eventType") in IMPORT_EVENTS]
+        # the record that names the imported file, when there is one
+        imported = next((h for h in imports if (h.get("data") or {}).get("importedPath")), None)
+        imported = imported or next(iter(imports), None)
         if imported is not None:
             data = imported.get("data") or {}
             path = str(data.get("importedPath") or data.get("path") or "")
+            if path and imported.get("eventType") == "trackFileImported":
+                path = str(PurePath(path).parent)  # the album's folder holds every track
             change.emit(EventName.IMPORT_COMPLETED, path=path)
             await self._finish(change, path)
             return
@@ -507,7 +516,7 @@ class Lifecycle:
         if chosen is None or chosen.season is None:
             return False
         arr = await self.arr(row)
-        series = await arr.find(row.tmdb_id, row.tvdb_id) if arr is not None else None
+        series = await arr.find(wanted(row)) if arr is not None else None
         complete = seasons.season_complete(series, chosen.season) if series else None
         if complete is None:
             complete = chosen.full_season is not False
@@ -582,7 +591,7 @@ class Lifecycle:
         if arr is None:
             return None
         records = await arr.queue_records()
-        key = "movieId" if row.media_type == "movie" else "seriesId"
+        key = ITEM_KEYS[row.media_type]
         if row.download_id:
             return next(
                 (r for r in records if str(r.get("downloadId", "")).lower() == row.download_id),
@@ -649,6 +658,14 @@ class Lifecycle:
         for name, extra in change.events:
             view.revision = self.engine.events.publish(name, shown | extra, request_id).revision
         return view
+
+
+def wanted(row: MediaRequest) -> Wanted:
+    """Name the title a request asks for by its ids (the lifecycle looks up nothing by name)."""
+    return Wanted(
+        media_type=row.media_type, tmdb_id=row.tmdb_id, tvdb_id=row.tvdb_id,
+        foreign_id=row.foreign_id, seasons=row.seasons,
+    )  # fmt: skip
 
 
 def _arr_messages(record: dict[str, Any]) -> str:

@@ -78,7 +78,7 @@ def test_a_request_made_in_haul_is_added_to_the_arr_without_searching(
 
     status, answer = engine.request("POST", "/api/v1/requests", {"media_type": "movie"})
     assert (status, answer["error"]["message"]) == (
-        400, "give a query, or a tmdb_id (movie) or tvdb_id (tv)",
+        400, "give a query, or a tmdb_id (movie), tvdb_id (tv) or musicbrainz_id (album, artist)",
     )  # fmt: skip
     status, answer = engine.request(
         "POST", "/api/v1/requests", {"media_type": "movie", "query": "no such film"}
