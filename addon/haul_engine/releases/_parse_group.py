@@ -181,10 +181,8 @@ def _dash_group(text: str) -> str | None:
     # ("1080-x264-Grp": a quality tag may be the first part.)
     before = text[: match.start("group") + len(first)] if second else text[: match.start()]
     if not QUALITY_HINT.search(before):
-        name = second or first  # glued to the marker: "S01E02-GRP", not "S01E02-3_Words"
         glued = bool(second) or match.group(0).startswith("-")
-        marked = glued and EPISODE_BEFORE_DASH.search(before) and GLUED_NAME.fullmatch(name)
-        return name if marked and not NOT_A_GROUP.match(name) else None
+        return _glued_to_marker(before, second or first) if glued else None
     if not second and (prefix := DOTTED_PREFIX.search(text, 0, match.start())):
         word = prefix.group("prefix")  # "XViD.Etc-Group"
         tag = word.lower() in TAG_WORDS or word.isupper() or s.TITLE_END.fullmatch(word)
@@ -193,6 +191,15 @@ def _dash_group(text: str) -> str | None:
     if not NOT_A_GROUP.match(first):
         return _signer_before(before, match) or match.group("group")
     return second if second and not NOT_A_GROUP.match(second) else None
+
+
+def _glued_to_marker(before: str, name: str) -> str | None:
+    """Return a name glued to the episode marker after a title (`Show - S01E02-GRP`)."""
+    marker = EPISODE_BEFORE_DASH.search(before)
+    if marker is None or not before[: marker.start()].strip(" -._"):
+        return None  # "S01E02-Name" alone: the episode's title
+    # Not a number nor an episode title of several words ("S01E02-3_Words").
+    return name if GLUED_NAME.fullmatch(name) and not NOT_A_GROUP.match(name) else None
 
 
 def _signer_before(before: str, match: re.Match[str]) -> str | None:

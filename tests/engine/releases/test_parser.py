@@ -499,6 +499,7 @@ WILD: list[tuple[str, str | None, dict[str, object]]] = [
     ("Starlit Garden - S02E07-Hoshi[SiteTag]", None, {"episodes": [7], "release_group": "Hoshi"}),
     ("Quiet.Harbor.S02E07-Grp", "tv", {"release_group": "Grp"}),
     ("Quiet.Harbor-S02E07-2_Night_Shifts.mkv", "tv", {"release_group": None}),
+    ("S02E07-Nightfall.mkv", "tv", {"episodes": [7], "release_group": None}),
     # A group signing with its site's domain after the tags; a crew naming itself as one.
     ("Deep.Currents.1080p.HDTV.x265.AAC.DocGrp.org.mkv", None, {"release_group": "DocGrp.org"}),
     (
