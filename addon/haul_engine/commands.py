@@ -100,7 +100,7 @@ class Command:
 
     @property
     def route_path(self) -> str:
-        """The REST path for the router: a path argument with a pattern matches only it (a hash is not `pause`)."""
+        """The REST path for the router: a path argument with a pattern matches only its pattern."""
         properties = self.args_model.model_json_schema()["properties"]
 
         def constrained(found: re.Match[str]) -> str:

@@ -48,7 +48,7 @@ class OverseerrRequest:
     media_status: int = 2
     is4k: bool = False
     poster_path: str | None = None  # TMDB's, in GET /request/{id} when the server adds it
-    image: str = IMAGE  # the webhook's poster; a browser test gives the fake's own (no traffic off 127.0.0.1)
+    image: str = IMAGE  # the webhook's poster; a browser test gives the fake's own (127.0.0.1)
 
     def resource(self) -> dict[str, Any]:
         """GET /api/v1/request/{id}, as Overseerr's RequestResultsResponse items look."""
