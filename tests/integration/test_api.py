@@ -72,7 +72,7 @@ async def test_typed_errors(engine: EngineProcess, session: aiohttp.ClientSessio
         await HaulClient(f"http://127.0.0.1:{free_port()}", engine.token, session).info()
     with pytest.raises(HaulCommandError) as missing:
         await HaulClient(engine.url, engine.token, session).request("GET", "/nothing-here")
-    assert missing.value.code == "404"
+    assert missing.value.code == "unknown_route"
 
 
 async def test_incompatible_schema(

@@ -396,10 +396,10 @@ async def test_options_flow_without_the_engine(
     result = await hass.config_entries.options.async_init(loaded.entry_id)
     assert (result["type"], result["errors"]) == ("form", {})
     asked = {"config_entry_id": loaded.entry_id, "media_type": "movie", "tmdb_id": 603}
-    with pytest.raises(HomeAssistantError) as failed:  # no Radarr: the engine is unavailable
+    with pytest.raises(ServiceValidationError) as failed:  # no Radarr: the engine refuses
         await hass.services.async_call(DOMAIN, "request_media", asked, blocking=True,
                                        return_response=True)  # fmt: skip
-    assert failed.value.translation_key == "command_failed"
+    assert failed.value.translation_key == "rejected"
     await hass.async_add_executor_job(own_engine.stop)
     with pytest.raises(HomeAssistantError) as failed:
         await hass.services.async_call(DOMAIN, "request_media", asked, blocking=True,

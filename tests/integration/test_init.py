@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 from dataclasses import replace
@@ -145,12 +146,16 @@ async def test_an_engine_sending_what_haul_cannot_use_is_followed_again(
     caplog.set_level(logging.INFO, logger="custom_components.haul")
     status = await hass.async_add_executor_job(system, engine)
     heartbeats = [{"status": "ok"}, status]  # the first lies: most of the status is missing
+    revisions = itertools.count(1_000_000)
 
     async def events(request: web.Request) -> web.WebSocketResponse:
         socket = web.WebSocketResponse()
         await socket.prepare(request)
         data = heartbeats.pop(0) if heartbeats else status
-        await subscribe(socket, SUBSCRIBED, EVENT | {"event": "system_heartbeat", "data": data})
+        revision = next(revisions)  # newer than any the snapshot read
+        heartbeat = {"event": "system_heartbeat", "data": data,
+                     "object": {"kind": "system", "id": None, "revision": revision}}
+        await subscribe(socket, SUBSCRIBED, EVENT | heartbeat)
         async for _message in socket:  # until Home Assistant leaves
             pass
         return socket
