@@ -153,8 +153,11 @@ async def test_an_engine_sending_what_haul_cannot_use_is_followed_again(
         await socket.prepare(request)
         data = heartbeats.pop(0) if heartbeats else status
         revision = next(revisions)  # newer than any the snapshot read
-        heartbeat = {"event": "system_heartbeat", "data": data,
-                     "object": {"kind": "system", "id": None, "revision": revision}}
+        heartbeat = {
+            "event": "system_heartbeat",
+            "data": data,
+            "object": {"kind": "system", "id": None, "revision": revision},
+        }
         await subscribe(socket, SUBSCRIBED, EVENT | heartbeat)
         async for _message in socket:  # until Home Assistant leaves
             pass
