@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import logging
 import os
 from dataclasses import replace
@@ -39,6 +38,7 @@ STATUS = "sensor.haul_status"
 UPTIME = "sensor.haul_uptime"
 FREE = "sensor.haul_free_space"
 CONNECTED = "binary_sensor.haul_connected"
+SYSTEM = {"kind": "system", "id": None, "revision": 10**9}  # newer than any snapshot
 
 
 def state(hass: HomeAssistant, entity_id: str) -> str:
@@ -146,18 +146,12 @@ async def test_an_engine_sending_what_haul_cannot_use_is_followed_again(
     caplog.set_level(logging.INFO, logger="custom_components.haul")
     status = await hass.async_add_executor_job(system, engine)
     heartbeats = [{"status": "ok"}, status]  # the first lies: most of the status is missing
-    revisions = itertools.count(1_000_000)
 
     async def events(request: web.Request) -> web.WebSocketResponse:
         socket = web.WebSocketResponse()
         await socket.prepare(request)
         data = heartbeats.pop(0) if heartbeats else status
-        revision = next(revisions)  # newer than any the snapshot read
-        heartbeat = {
-            "event": "system_heartbeat",
-            "data": data,
-            "object": {"kind": "system", "id": None, "revision": revision},
-        }
+        heartbeat = {"event": "system_heartbeat", "data": data, "object": SYSTEM}
         await subscribe(socket, SUBSCRIBED, EVENT | heartbeat)
         async for _message in socket:  # until Home Assistant leaves
             pass
