@@ -96,6 +96,12 @@ function ago(iso, language) {
   return format.format(Math.round(seconds), "second");
 }
 
+// a title with its year, unless the title says it already ("Hackers (1995)" from Overseerr)
+function titled(item) {
+  const title = String(item.title ?? "");
+  return item.year && !title.endsWith(`(${item.year})`) ? `${title} (${item.year})` : title;
+}
+
 function rejections(candidate) {
   return [
     ...(candidate.failed ? [`failed: ${candidate.failed}`] : []),
@@ -442,7 +448,7 @@ class HaulCard extends HTMLElement {
       return `<li data-request="${request.id}">
         <div class="poster">${poster}</div>
         <div class="grow">
-          <div class="name">${esc(request.title)}</div>
+          <div class="name">${esc(titled(request))}</div>
           <div class="meta">${request.media_type === "tv" ? "Series" : "Movie"} ·
             ${esc(request.requested_by)} · ${esc(ago(request.created_at, language))}</div>
           <span class="badge" style="--badge: var(${color})">${esc(label)}</span>
