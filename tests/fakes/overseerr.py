@@ -173,6 +173,7 @@ class FakeOverseerr(ThreadedServer):
         self.decisions: list[tuple[int, str]] = []
         self.jobs_run: list[str] = []
         self.decline_delay = 0.0  # seconds a decline takes: an Overseerr slow to answer
+        self.tmdb_down = False  # TMDB unreachable: media details answer 500, as Overseerr's do
 
     def add(self, request: OverseerrRequest) -> OverseerrRequest:
         """Store a request (as a user making it would)."""
@@ -244,7 +245,7 @@ class FakeOverseerr(ThreadedServer):
 
     async def _media(self, request: web.Request) -> web.Response:
         kind, tmdb_id = request.match_info["kind"], request.match_info["tmdb_id"]
-        for item in self.store.values():
+        for item in self.store.values() if not self.tmdb_down else ():
             if item.media_type == kind and str(item.tmdb_id) == tmdb_id:
                 return web.json_response(item.details())
         name = "movie" if kind == "movie" else "series"

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from haul_engine.arr.apps import AppClient
 from haul_engine.arr.client import ArrError
 from haul_engine.errors import Conflict, InvalidInput, NotFound
-from haul_engine.requests.overseerr import image_url
+from haul_engine.requests.overseerr import read_poster
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -308,5 +308,5 @@ def poster(item: dict[str, Any]) -> str | None:
     """Return the poster an arr's item shows (its metadata source's URL), if it has one."""
     for image in item.get("images") or []:
         if isinstance(image, dict) and image.get("coverType") in {"poster", "cover"}:
-            return image_url(image.get("remoteUrl") or image.get("url"))
+            return read_poster(image.get("remoteUrl") or image.get("url"))
     return None

@@ -229,7 +229,7 @@ def parse_webhook(body: Any) -> Notification:  # noqa: ANN401 - any JSON body
         year=year,
         requested_by=str(requested_by),
         seasons=_requested_seasons(body.get("extra")),
-        poster_url=image_url(body.get("image")),
+        poster_url=read_poster(body.get("image")),
     )
 
 
@@ -250,7 +250,7 @@ def from_details(kind: str, details: dict[str, Any]) -> Notification:
             for season in details.get("seasons") or []
             if (number := _number(season.get("seasonNumber"))) is not None
         ),
-        poster_url=image_url(media.get("posterPath")),
+        poster_url=read_poster(media.get("posterPath")),
         routing=Routing(
             is4k=details.get("is4k") is True,
             server_id=_whole(details.get("serverId")),
@@ -272,7 +272,7 @@ def with_media(note: Notification, media: dict[str, Any]) -> Notification:
         title=note.title or title,
         year=note.year or _number(released[:4]),
         overview=note.overview or overview or None,
-        poster_url=note.poster_url or image_url(media.get("posterPath")),
+        poster_url=note.poster_url or read_poster(media.get("posterPath")),
     )
 
 
@@ -304,8 +304,8 @@ def _number(value: Any) -> int | None:  # noqa: ANN401 - a template value (every
     return int(text) if text.isdigit() and int(text) > 0 else None
 
 
-def image_url(value: Any) -> str | None:  # noqa: ANN401 - a template value
-    """Read an image URL, or a TMDB poster path as the API gives it; anything else is none."""
+def read_poster(value: Any) -> str | None:  # noqa: ANN401 - a template or lookup value
+    """Read an image URL, or a TMDB poster path as the API gives it; anything else is no poster."""
     text = str(value or "").strip()
     if text.startswith("/") and len(text) < MAX_URL:
         return TMDB_POSTERS + text

@@ -195,6 +195,23 @@ def test_a_read_back_request_has_its_title_and_poster_before_anyone_acts(
     assert ("GET", "/api/v1/movie/603") in [(r["method"], r["path"]) for r in overseerr.requests]
 
 
+def test_without_media_details_the_webhook_names_the_request(
+    engine_factory: Callable[..., EngineProcess], overseerr: FakeOverseerr
+) -> None:
+    """TMDB unreachable from Overseerr: the subject gives title and year, the image the poster."""
+    engine = engine_factory(env=FAST).start()
+    connector = add_overseerr(engine, overseerr, reconcile=False)
+    overseerr.tmdb_down = True
+    request = overseerr.add(matrix(id=33, status=1))
+    url = f"{engine.url}/api/v1/webhooks/overseerr/{connector}"
+    assert send_webhook(url, request.webhook("MEDIA_PENDING"), WEBHOOK_SECRET)[0] == 200
+    received = only_request(engine)
+    assert (received["title"], received["year"]) == ("The Matrix", 1999)
+    assert received["poster_url"] == f"{TMDB}{POSTER_PATH}"
+    assert received["overview"] is None
+    assert "no details of The Matrix" in engine.log
+
+
 def _config(name: str, **settings: Any) -> ConnectorConfig:  # noqa: ANN401
     return ConnectorConfig(
         id=name, kind="radarr", name=name, url="http://radarr", api_key="k",
