@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -84,10 +85,7 @@ class Intake:
         config = self.overseerrs.get(connector_id)
         if config is None:
             return
-        async with self.engine.database.session() as session:
-            known = await session.scalar(_by_external_id(connector_id, note.request_id))
-        if known is None:
-            note = await self._complete(config, note)
+        note = await self._read_back(config, note)
         async with self.engine.database.session() as session, session.begin():
             row = await session.scalar(_by_external_id(connector_id, note.request_id))
             if row is None:
@@ -214,6 +212,31 @@ class Intake:
         self.jobs.wake()
         return view
 
+    async def _read_back(self, config: ConnectorConfig, note: Notification) -> Notification:
+        """Read what a notification leaves out: all of a new request, where an approved one goes.
+
+        An admin may change the server, profile or folder when approving in Overseerr.
+        """
+        async with self.engine.database.session() as session:
+            known = await session.scalar(_by_external_id(config.id, note.request_id))
+        if known is None:
+            return await self._complete(config, note)
+        if known.arr_connector_id is None and VERDICTS.get(note.kind) == State.APPROVED:
+            return await self._reroute(config, note)
+        return note
+
+    async def _reroute(self, config: ConnectorConfig, note: Notification) -> Notification:
+        """Read again where Overseerr sends a request (an admin may change it when approving)."""
+        if note.routing is not None:
+            return note
+        client = OverseerrClient(config, session=self.engine.http.session)
+        try:
+            details = from_details(note.kind, await client.request_details(note.request_id))
+        except ArrError as err:
+            _LOGGER.warning("request %s of %s: %s", note.request_id, config.name, err)
+            return note
+        return replace(note, routing=details.routing)
+
     async def _complete(self, config: ConnectorConfig, note: Notification) -> Notification:
         """Fill a new request from Overseerr: where it goes, then what it is.
 
@@ -265,22 +288,38 @@ def _merged(note: Notification, details: Notification) -> Notification:
 
 def _new_request(connector_id: str, note: Notification) -> MediaRequest:
     """Make a request first seen in a notification: pending, routed where Overseerr sends it."""
-    routing = note.routing or Routing()
-    return MediaRequest(
+    row = MediaRequest(
         source="overseerr", connector_id=connector_id, external_id=note.request_id,
         media_type=note.media_type or "movie", tmdb_id=note.tmdb_id, tvdb_id=note.tvdb_id,
         title=note.title, year=note.year, overview=note.overview, seasons=note.seasons,
-        requested_by=note.requested_by, poster_url=note.poster_url, is4k=routing.is4k,
-        arr_server_id=routing.server_id, quality_profile_id=routing.profile_id,
-        root_folder=routing.root_folder, language_profile_id=routing.language_profile_id,
-        tags=routing.tags, state=State.PENDING, search_attempts=0, created_at=utcnow(),
-        updated_at=utcnow(), step_started_at=utcnow(),
+        requested_by=note.requested_by, poster_url=note.poster_url, state=State.PENDING,
+        search_attempts=0, created_at=utcnow(), updated_at=utcnow(), step_started_at=utcnow(),
     )  # fmt: skip
+    _route(row, note.routing or Routing())
+    return row
+
+
+def _route(row: MediaRequest, routing: Routing) -> bool:
+    """Keep where Overseerr sends a request; whether that changed."""
+    where = {
+        "is4k": routing.is4k, "arr_server_id": routing.server_id,
+        "quality_profile_id": routing.profile_id, "root_folder": routing.root_folder,
+        "language_profile_id": routing.language_profile_id, "tags": routing.tags,
+    }  # fmt: skip
+    changed = [name for name, value in where.items() if getattr(row, name) != value]
+    for name in changed:
+        setattr(row, name, where[name])
+    return bool(changed)
 
 
 def _fill(row: MediaRequest, note: Notification) -> bool:
-    """Take a later notification's poster, and the title and year a request still lacks."""
-    changed = False
+    """Take a later notification's poster, what a request still lacks, where Overseerr sends it.
+
+    Where it goes changes only while no arr has it yet.
+    """
+    changed = (
+        note.routing is not None and row.arr_connector_id is None and _route(row, note.routing)
+    )
     if note.poster_url and note.poster_url != row.poster_url:
         row.poster_url, changed = note.poster_url, True
     if note.title and not row.title:

@@ -133,6 +133,27 @@ def test_an_hd_request_goes_to_the_default_radarr_on_its_server(
     assert _added(household.uhd) == []
 
 
+def test_where_an_admin_sends_a_request_when_approving_counts(
+    household: Household, overseerr: FakeOverseerr, tmp_path: Path
+) -> None:
+    """Pending for the HD server, approved for the 4K one: the request follows the approval."""
+    engine = household.engine
+    request = overseerr.add(matrix(id=34, status=1))
+    url = f"{engine.url}/api/v1/webhooks/overseerr/{household.overseerr_id}"
+    assert send_webhook(url, request.webhook("MEDIA_PENDING"), WEBHOOK_SECRET)[0] == 200
+    pending = only_request(engine)
+    assert (pending["state"], pending["is4k"]) == ("pending", False)
+    folder = str(tmp_path / "uhd" / "movies-4k")
+    overseerr.store[34] = dataclasses.replace(
+        request, status=2, is4k=True, server_id=1, profile_id=7, root_folder=folder
+    )
+    assert send_webhook(url, request.webhook("MEDIA_APPROVED"), WEBHOOK_SECRET)[0] == 200
+    detail = wait_for_request(engine, pending["id"], "searching")
+    assert (detail["arr_connector_id"], detail["root_folder"]) == (household.uhd_id, folder)
+    assert [a["rootFolderPath"] for a in _added(household.uhd)] == [folder]
+    assert _added(household.hd) == []
+
+
 def test_a_request_made_in_haul_names_its_arr_profile_and_folder(
     household: Household, tmp_path: Path
 ) -> None:
