@@ -508,18 +508,18 @@ class Lifecycle:
     async def _next_season(self, change: Change, refreshed: str) -> bool:
         """Record the season just imported; go on with the seasons left (False: none left).
 
-        A season is in when the arr has every aired episode of it (without a word from the arr:
-        when a season pack was imported); a single episode leaves its season waiting for more.
+        A season pack brings its season in; a single episode does once the arr has every aired
+        episode of the season, else the season waits for its other episodes.
         """
         row, session = change.row, change.session
         chosen = await session.get(RequestCandidate, row.selected_candidate_id or 0)
         if chosen is None or chosen.season is None:
             return False
-        arr = await self.arr(row)
-        series = await arr.find(wanted(row)) if arr is not None else None
-        complete = seasons.season_complete(series, chosen.season) if series else None
-        if complete is None:
-            complete = chosen.full_season is not False
+        complete = True  # a season pack (the arr imports its episodes one by one: trust it)
+        if chosen.full_season is False:  # one episode: in once the arr has every aired one
+            arr = await self.arr(row)
+            series = await arr.find(wanted(row)) if arr is not None else None
+            complete = bool(series and seasons.season_complete(series, chosen.season))
         if complete:  # its candidates go with it
             seasons.mark(row, [chosen.season], seasons.AVAILABLE)
             await session.execute(
