@@ -130,7 +130,7 @@ async def test_incompatible_engine_raises_an_issue(
     assert not await hass.config_entries.async_setup(entry.entry_id)
     assert entry.state is ConfigEntryState.SETUP_RETRY
     assert issues(hass) == {f"incompatible_{entry.entry_id}": "incompatible"}
-    monkeypatch.setattr(api, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(api, "SCHEMA_VERSION", 3)
     await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
