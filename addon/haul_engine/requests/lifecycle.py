@@ -197,7 +197,14 @@ class Lifecycle:
             await change.schedule(0)
             return
         row.arr_connector_id = arr.config.id
-        item = await arr.find(wanted(row)) or await self._add_to_arr(arr, row)
+        item, refused = await arr.find(wanted(row)), ""
+        if item is None:
+            try:
+                item = await self._add_to_arr(arr, row)
+            except (ArrError, NotFound, InvalidInput) as err:
+                # Overseerr may be adding it right now, or the lookup may not know it yet
+                _LOGGER.info("request %s: not added to %s yet: %s", row.id, arr.config.name, err)
+                refused = str(err)
         if item is not None:
             row.arr_connector_id, row.arr_item_id = arr.config.id, int(item["id"])
             row.title = row.title or str(item.get("title") or "")
@@ -209,24 +216,19 @@ class Lifecycle:
             change.move(State.SEARCHING, "haul", "worker", f"found in {arr.config.name}")
             await change.schedule(0)
         elif self._overdue(row, self.engine.settings.request_arr_wait_minutes):
-            change.move(
-                State.FAILED, "haul", "worker", f"the title never appeared in {arr.config.name}"
-            )
+            why = f" (adding it: {refused})" if refused else ""
+            message = f"the title never appeared in {arr.config.name}{why}"
+            change.move(State.FAILED, "haul", "worker", message)
         else:
             await change.schedule(self.engine.settings.request_poll_interval)
 
-    async def _add_to_arr(self, arr: RequestArr, row: MediaRequest) -> dict[str, Any] | None:
-        """Add the title with the request's profile, folder, language and tags; None: not yet."""
+    async def _add_to_arr(self, arr: RequestArr, row: MediaRequest) -> dict[str, Any]:
+        """Add the title with the request's profile, folder, language and tags."""
         placement = Placement(
             quality_profile_id=row.quality_profile_id, root_folder=row.root_folder,
             language_profile_id=row.language_profile_id, tags=row.tags or [],
         )  # fmt: skip
-        try:
-            return await lookup_and_add(arr, wanted(row), placement)
-        except (ArrError, NotFound, InvalidInput) as err:
-            # Overseerr may be adding it right now, or the lookup may not know it yet
-            _LOGGER.info("request %s: not added to %s yet: %s", row.id, arr.config.name, err)
-            return None
+        return await lookup_and_add(arr, wanted(row), placement)
 
     # ----- searching → awaiting_selection
 

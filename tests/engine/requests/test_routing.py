@@ -72,7 +72,7 @@ def household(
                  "remoteUrl": f"{TMDB}{POSTER_PATH}"}]})  # fmt: skip
         uhd.quality_profiles.append(ULTRA_HD)
         uhd.root_folders.append(str(tmp_path / "uhd" / "movies-4k"))
-        engine = engine_factory(env=FAST).start()
+        engine = engine_factory(env={**FAST, "HAUL_REQUEST_ARR_WAIT_MINUTES": "0.03"}).start()
         hd_id = engine.add_connector(
             "radarr", hd.url, ARR_KEY, name="Radarr", request_default=True, request_servers=[0]
         )
@@ -130,6 +130,20 @@ def test_an_hd_request_goes_to_the_default_radarr_on_its_server(
     assert (added["qualityProfileId"], added["rootFolderPath"]) == (
         4, household.hd.root_folders[0],
     )  # fmt: skip
+    assert _added(household.uhd) == []
+
+
+def test_a_profile_the_arr_lacks_fails_the_request_saying_why(
+    household: Household, overseerr: FakeOverseerr
+) -> None:
+    """Overseerr names a quality profile deleted from Radarr since: the arr's refusal is told."""
+    engine = household.engine
+    request = overseerr.add(matrix(id=35, is4k=True, server_id=1, profile_id=99))
+    url = f"{engine.url}/api/v1/webhooks/overseerr/{household.overseerr_id}"
+    assert send_webhook(url, request.webhook("MEDIA_AUTO_APPROVED"), WEBHOOK_SECRET)[0] == 200
+    failed = wait_for_request(engine, only_request(engine)["id"], "failed", timeout=20)
+    assert failed["reason"].startswith("the title never appeared in Radarr 4K (adding it: ")
+    assert "QualityProfileId" in failed["reason"]
     assert _added(household.uhd) == []
 
 
