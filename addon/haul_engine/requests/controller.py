@@ -43,6 +43,7 @@ PAGE_SIZE = 100
 MediaType = Literal["movie", "tv"]
 Actor = Annotated[str, Field(min_length=1, max_length=200)]
 SeasonNumber = Annotated[int, Field(ge=0, le=1000)]
+GRABBED_STATES = (State.GRABBED, State.DOWNLOADING, State.IMPORTING)
 
 
 class RequestsController(Controller, ConnectorOwner):
@@ -199,6 +200,7 @@ class RequestsController(Controller, ConnectorOwner):
         *,
         media_type: MediaType,
         query: Annotated[str, Field(max_length=300)] = "",
+        year: Annotated[int, Field(ge=1870, le=2200)] | None = None,
         tmdb_id: Annotated[int, Field(ge=1)] | None = None,
         tvdb_id: Annotated[int, Field(ge=1)] | None = None,
         seasons: list[SeasonNumber] | None = None,
@@ -206,10 +208,12 @@ class RequestsController(Controller, ConnectorOwner):
     ) -> RequestView:
         """Request a title: looked up and added to the arr unsearched; an open request is reused.
 
-        Give a query, or a tmdb_id (movie) or tvdb_id (tv), else 400.
+        Give a query (and optionally its year), or a tmdb_id (movie) or tvdb_id (tv), else 400.
+        A query matching several works is a 409 `ambiguous` whose `error.details.candidates`
+        lists them (title, year, overview, poster, ids): ask again with the year or an id.
         """
         return await self.intake.create(
-            media_type=media_type, query=query, tmdb_id=tmdb_id, tvdb_id=tvdb_id,
+            media_type=media_type, query=query, year=year, tmdb_id=tmdb_id, tvdb_id=tvdb_id,
             seasons=seasons, requested_by=requested_by,
         )  # fmt: skip
 
@@ -259,6 +263,27 @@ class RequestsController(Controller, ConnectorOwner):
             change.move(State.SEARCHING, actor, "api", "search requested")
             change.row.search_attempts = 0
             await change.schedule(0)
+        return change.view
+
+    @api_command("requests/blocklist", method="POST", path="/requests/{request_id}/blocklist")
+    async def blocklist(
+        self,
+        request_id: int,
+        actor: Actor = "admin",
+        reason: Annotated[str, Field(max_length=500)] = "",
+    ) -> RequestView:
+        """Blocklist the grabbed release: the arr drops it and never grabs it again.
+
+        The arr removes the download from its queue and client; the other candidates are
+        offered (none left: failed). Only while a release is grabbed, downloading or importing.
+        """
+        async with self.lifecycle.change(request_id) as change:
+            row = change.row
+            if row.selected_candidate_id is None or row.state not in GRABBED_STATES:
+                msg = f"request {request_id} is {row.state}: it has no grabbed release to blocklist"
+                raise Conflict(msg)
+            why = f"blocklisted by {actor}" + (f": {reason}" if reason else "")
+            await self.lifecycle.drop_candidate(change, why, actor, "api")
         return change.view
 
     @api_command("requests/cancel", method="POST", path="/requests/{request_id}/cancel")

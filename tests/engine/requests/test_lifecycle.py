@@ -248,6 +248,41 @@ def test_auto_pick_skips_a_dead_torrent_for_the_next_candidate(world: World) -> 
     assert engine.call("GET", f"/requests/{request_id}")["revision"] == revisions[-1]
 
 
+def test_a_person_blocklists_a_bad_release_and_picks_another(world: World) -> None:
+    """Blocklist: the arr drops and blocklists the release, the others are offered, actor noted."""
+    engine = world.engine
+    world.add_movie()
+    world.webhook("MEDIA_AUTO_APPROVED", world.overseerr.add(
+        OverseerrRequest(id=14, media_type="movie", title="The Matrix", year=1999, tmdb_id=603,
+                         status=2)))  # fmt: skip
+    request_id = only_request(engine)["id"]
+    detail = wait_for_request(engine, request_id, "awaiting_selection")
+    blocklist = f"/api/v1/requests/{request_id}/blocklist"
+    status, answer = engine.request("POST", blocklist, {"actor": "dan"})
+    assert status == 409, answer
+    assert "no grabbed release" in answer["error"]["message"]
+    dead = detail["candidates"][0]
+    engine.call("POST", f"/requests/{request_id}/select", {"candidate_id": dead["id"]})
+    wait_for_request(engine, request_id, "downloading")
+
+    status, answer = engine.request("POST", blocklist, {"actor": "dan", "reason": "wrong language"})
+    assert status == 200, answer
+    assert answer["state"] == "awaiting_selection"
+    assert [c["title"] for c in answer["candidates"]] == [GOOD, CAM]
+    assert world.radarr.blocklisted == [DEAD]
+    assert not world.radarr.library.queue
+    detail = engine.call("GET", f"/requests/{request_id}")
+    failed = {c["title"]: c["failed"] for c in detail["candidates"] if c["failed"]}
+    assert failed == {DEAD: "blocklisted by dan: wrong language"}
+    last = detail["history"][-1]
+    assert (last["from_state"], last["to_state"], last["actor"], last["origin"]) == (
+        "downloading", "awaiting_selection", "dan", "api",
+    )  # fmt: skip
+    good = next(c for c in detail["candidates"] if c["title"] == GOOD)
+    engine.call("POST", f"/requests/{request_id}/select", {"candidate_id": good["id"]})
+    assert world.radarr.grabbed == [DEAD, GOOD]
+
+
 def test_import_failure_is_reported_with_the_arr_message(world: World) -> None:
     """When the arr cannot import, the request fails with the arr's own words."""
     engine = world.engine
