@@ -29,6 +29,8 @@ from haul_engine.requests.views import RequestDetail, RequestView, detail_view
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from sqlalchemy.ext.asyncio import AsyncSession
+
     from haul_engine.connectors.kinds import ConnectorConfig
     from haul_engine.engine import Engine
     from haul_engine.events import Event
@@ -246,13 +248,7 @@ class RequestsController(Controller, ConnectorOwner):
         """Grab the chosen candidate through the arr (or Haul's client without one)."""
         async with self.lifecycle.change(request_id) as change:
             check_transition(request_id, change.row.state, State.GRABBED)
-            candidate = await change.session.get(RequestCandidate, candidate_id)
-            if candidate is None or candidate.request_id != request_id:
-                msg = f"request {request_id} has no candidate {candidate_id}"
-                raise NotFound(msg)
-            if candidate.failed:
-                msg = f"candidate {candidate_id} already failed: {candidate.failed}"
-                raise Conflict(msg)
+            candidate = await _open_candidate(change.session, request_id, candidate_id)
             await self.lifecycle.grab(change, candidate, actor, "api")
         return change.view
 
@@ -271,19 +267,29 @@ class RequestsController(Controller, ConnectorOwner):
         request_id: int,
         actor: Actor = "admin",
         reason: Annotated[str, Field(max_length=500)] = "",
+        candidate_id: int | None = None,
     ) -> RequestView:
         """Blocklist the grabbed release: the arr drops it and never grabs it again.
 
         The arr removes the download from its queue and client; the other candidates are
-        offered (none left: failed). Only while a release is grabbed, downloading or importing.
+        offered (none left: failed), or candidate_id is grabbed instead at once. Only while a
+        release is grabbed, downloading or importing.
         """
         async with self.lifecycle.change(request_id) as change:
             row = change.row
             if row.selected_candidate_id is None or row.state not in GRABBED_STATES:
                 msg = f"request {request_id} is {row.state}: it has no grabbed release to blocklist"
                 raise Conflict(msg)
+            instead = None
+            if candidate_id is not None:
+                if candidate_id == row.selected_candidate_id:
+                    msg = f"candidate {candidate_id} is the release being blocklisted"
+                    raise Conflict(msg)
+                instead = await _open_candidate(change.session, request_id, candidate_id)
             why = f"blocklisted by {actor}" + (f": {reason}" if reason else "")
             await self.lifecycle.drop_candidate(change, why, actor, "api")
+            if instead is not None:
+                await self.lifecycle.grab(change, instead, actor, "api")
         return change.view
 
     @api_command("requests/cancel", method="POST", path="/requests/{request_id}/cancel")
@@ -293,3 +299,17 @@ class RequestsController(Controller, ConnectorOwner):
             change.move(State.CANCELLED, actor, "api")
             await change.unschedule()
         return change.view
+
+
+async def _open_candidate(
+    session: AsyncSession, request_id: int, candidate_id: int
+) -> RequestCandidate:
+    """Return a candidate of the request that has not failed (NotFound, Conflict)."""
+    candidate = await session.get(RequestCandidate, candidate_id)
+    if candidate is None or candidate.request_id != request_id:
+        msg = f"request {request_id} has no candidate {candidate_id}"
+        raise NotFound(msg)
+    if candidate.failed:
+        msg = f"candidate {candidate_id} already failed: {candidate.failed}"
+        raise Conflict(msg)
+    return candidate

@@ -281,6 +281,20 @@ def test_a_person_blocklists_a_bad_release_and_picks_another(world: World) -> No
     good = next(c for c in detail["candidates"] if c["title"] == GOOD)
     engine.call("POST", f"/requests/{request_id}/select", {"candidate_id": good["id"]})
     assert world.radarr.grabbed == [DEAD, GOOD]
+    wait_for_request(engine, request_id, "downloading")
+
+    # blocklist and pick another in one command; the release being blocklisted is no pick
+    cam = next(c for c in detail["candidates"] if c["title"] == CAM)
+    for candidate_id in (good["id"], dead["id"]):
+        status, answer = engine.request("POST", blocklist, {"candidate_id": candidate_id})
+        assert status == 409, answer
+    status, answer = engine.request("POST", blocklist, {"actor": "erin", "candidate_id": cam["id"]})
+    assert (status, answer["state"]) == (200, "grabbed")
+    assert (world.radarr.blocklisted, world.radarr.grabbed) == ([DEAD, GOOD], [DEAD, GOOD, CAM])
+    moves = engine.call("GET", f"/requests/{request_id}")["history"][-2:]
+    assert [(m["to_state"], m["actor"]) for m in moves] == [
+        ("awaiting_selection", "erin"), ("grabbed", "erin"),
+    ]  # fmt: skip
 
 
 def test_import_failure_is_reported_with_the_arr_message(world: World) -> None:
