@@ -41,10 +41,11 @@ class HaulIncompatibleError(HaulError):
 class HaulCommandError(HaulError):
     """The engine answered a call with an error."""
 
-    def __init__(self, code: str, message: str) -> None:
-        """Keep the engine's error code."""
+    def __init__(self, code: str, message: str, details: dict[str, Any] | None = None) -> None:
+        """Keep the engine's error code and what else it told (`ambiguous`: the candidates)."""
         super().__init__(f"{code}: {message}")
         self.code = code
+        self.details = details or {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,7 +216,12 @@ class HaulClient:
         if status >= HTTP_BAD_REQUEST:
             error = result.get("error") if isinstance(result, dict) else None
             if isinstance(error, dict):
-                raise HaulCommandError(str(error.get("code")), str(error.get("message")))
+                details = error.get("details")
+                raise HaulCommandError(
+                    str(error.get("code")),
+                    str(error.get("message")),
+                    details if isinstance(details, dict) else None,
+                )
             raise HaulCommandError(str(status), text)
         if result is NOT_JSON:
             msg = f"the engine answered {path} with something that is not JSON"

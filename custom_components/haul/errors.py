@@ -18,6 +18,25 @@ CALLER_ERRORS = {"not_found": "not_found", "invalid_input": "rejected", "conflic
 MISSING_ROUTE = {"unknown_route", "method_not_allowed", "404"}
 
 
+class AmbiguousTitle(ServiceValidationError):
+    """A title matching several works: the candidates to choose from (by year or id)."""
+
+    def __init__(self, candidates: list[dict[str, Any]]) -> None:
+        """Name the candidates in the message; keep them for the caller."""
+        super().__init__(
+            translation_domain=DOMAIN,
+            translation_key="ambiguous",
+            translation_placeholders={"choices": ", ".join(map(title_and_year, candidates))},
+        )
+        self.candidates = candidates
+
+
+def title_and_year(work: dict[str, Any]) -> str:
+    """Name a work or request with its year, when it has one (and its title does not say it)."""
+    title, year = str(work.get("title") or ""), work.get("year")
+    return f"{title} ({year})" if year and not title.endswith(f"({year})") else title
+
+
 async def call_engine(
     client: HaulClient, method: str, path: str, body: dict[str, Any] | None = None
 ) -> Any:  # noqa: ANN401 - JSON
@@ -25,6 +44,8 @@ async def call_engine(
     try:
         return await client.request(method, path, body)
     except HaulCommandError as err:
+        if err.code == "ambiguous":
+            raise AmbiguousTitle(list(err.details.get("candidates") or [])) from err
         placeholders = {"error": str(err).split(": ", 1)[-1], "command": f"{method} {path}"}
         if err.code in MISSING_ROUTE:
             raise HomeAssistantError(

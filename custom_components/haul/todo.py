@@ -11,8 +11,8 @@ from homeassistant.helpers.entity import EntityDescription
 
 from .const import DOMAIN
 from .entity import HaulEntity
-from .errors import call_engine
-from .services import DEFAULT_ACTOR
+from .errors import call_engine, title_and_year
+from .users import caller_of
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -45,7 +45,7 @@ def _item(request: MediaRequest) -> TodoItem:
     )
     return TodoItem(
         uid=str(request.id),
-        summary=request.title,
+        summary=title_and_year({"title": request.title, "year": request.year}),
         status=TodoItemStatus.NEEDS_ACTION,
         description=f"{request.media_type}, requested by {request.requested_by}: {state}",
     )
@@ -84,7 +84,8 @@ class HaulRequestsList(HaulEntity, TodoListEntity):
         if item.status != TodoItemStatus.COMPLETED:
             return
         client = self.coordinator.client
-        body: dict[str, object] = {"actor": DEFAULT_ACTOR}
+        caller = await caller_of(self.hass, self._context)
+        body: dict[str, object] = {"actor": caller.name}
         if request.state == "pending":
             await call_engine(client, "POST", f"/requests/{request.id}/approve", body)
             return
@@ -101,12 +102,14 @@ class HaulRequestsList(HaulEntity, TodoListEntity):
         await call_engine(client, "POST", f"/requests/{request.id}/select", body)
 
     async def async_delete_todo_items(self, uids: list[str]) -> None:
-        """Decline each deleted request."""
+        """Decline each deleted request (administrators only)."""
+        caller = await caller_of(self.hass, self._context)
+        caller.require_admin("todo.remove_item")
         for uid in uids:
             request = self._request(uid)
             await call_engine(
                 self.coordinator.client,
                 "POST",
                 f"/requests/{request.id}/decline",
-                {"actor": DEFAULT_ACTOR, "reason": "declined from the Home Assistant to-do list"},
+                {"actor": caller.name, "reason": "declined from the Home Assistant to-do list"},
             )
