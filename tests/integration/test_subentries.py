@@ -398,14 +398,20 @@ async def test_overseerr_shows_its_webhook(
         redacted, redacted,
     )  # fmt: skip
 
-    # A new webhook secret (typed in on reconfigure) is shown to paste; emptied, the profile is
-    # the engine's default again.
+    # Reconfigure shows the webhook again. A new webhook secret (typed in) is shown to paste;
+    # emptied, the profile is the engine's default again and the auto-pick users none (optional
+    # fields are optional: the frontend leaves an emptied one out).
     (subentry,) = entry.subentries.values()
     result = await reconfigure(hass, entry, subentry)
+    assert result["description_placeholders"] | {"url": url, "secret": secret} == (
+        result["description_placeholders"]
+    )
     current = shown(result["data_schema"])
-    assert current["ranking_profile"] == "1080p-compact"
+    assert (current["ranking_profile"], current["auto_pick_users"]) == (
+        "1080p-compact", ["carol", "dave"],
+    )  # fmt: skip
     assert "webhook_secret" not in current
-    del current["ranking_profile"]
+    del current["ranking_profile"], current["auto_pick_users"]
     tested = len(fakes["overseerr"].requests)
     result = dict(
         await hass.config_entries.subentries.async_configure(
@@ -417,7 +423,8 @@ async def test_overseerr_shows_its_webhook(
     result = dict(await hass.config_entries.subentries.async_configure(result["flow_id"], {}))
     assert result["reason"] == "reconfigure_successful"
     await hass.async_block_till_done()
-    assert connectors(module_engine)[connector["id"]]["settings"]["ranking_profile"] is None
+    settings = connectors(module_engine)[connector["id"]]["settings"]
+    assert (settings["ranking_profile"], settings["auto_pick_users"]) == (None, [])
     assert send_webhook(url, body, secret)[0] == 401
     assert send_webhook(url, body, "a-secret-of-my-own")[0] == 200
 
