@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from homeassistant.components.websocket_api.connection import ActiveConnection
     from homeassistant.core import HomeAssistant
 
-    from .coordinator import HaulConfigEntry, HaulData
+    from .coordinator import HaulConfigEntry, HaulCoordinator
 
 ENTRY: dict[str | probatio.Marker, Any] = {probatio.Optional("config_entry_id"): str}
 
@@ -44,14 +44,23 @@ def _entry(hass: HomeAssistant, msg: dict[str, Any]) -> HaulConfigEntry | None:
     return entry
 
 
-def _snapshot(data: HaulData) -> dict[str, Any]:
-    """Gather what the card shows: requests still under way (newest first), downloads, speeds."""
-    views = data.views
+def _snapshot(coordinator: HaulCoordinator) -> dict[str, Any]:
+    """Gather what the card shows: requests still under way (newest first), downloads, speeds.
+
+    `engine` says whether this is live: while the engine is out of reach, the data is as it was
+    when it went (`since`).
+    """
+    views = coordinator.data.views
     requests = sorted(views.requests.values(), key=lambda request: request.id, reverse=True)
+    since = coordinator.unavailable_since
     return {
         "requests": [dataclasses.asdict(request) for request in requests],
         "downloads": [dataclasses.asdict(torrent) for torrent in views.torrents.values()],
         "transfer": dataclasses.asdict(views.transfer) if views.transfer else None,
+        "engine": {
+            "available": coordinator.last_update_success,
+            "since": since.isoformat() if since else None,
+        },
     }
 
 
@@ -67,7 +76,7 @@ def _requests(hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, 
         _not_loaded(connection, msg)
         return
     connection.send_result(
-        msg["id"], {"requests": _snapshot(entry.runtime_data.coordinator.data)["requests"]}
+        msg["id"], {"requests": _snapshot(entry.runtime_data.coordinator)["requests"]}
     )
 
 
@@ -78,7 +87,7 @@ def _downloads(hass: HomeAssistant, connection: ActiveConnection, msg: dict[str,
     if (entry := _entry(hass, msg)) is None:
         _not_loaded(connection, msg)
         return
-    snapshot = _snapshot(entry.runtime_data.coordinator.data)
+    snapshot = _snapshot(entry.runtime_data.coordinator)
     connection.send_result(
         msg["id"], {"downloads": snapshot["downloads"], "transfer": snapshot["transfer"]}
     )
@@ -134,7 +143,7 @@ def _subscribe(hass: HomeAssistant, connection: ActiveConnection, msg: dict[str,
 
     @callback
     def send() -> None:
-        snapshot = _snapshot(coordinator.data)
+        snapshot = _snapshot(coordinator)
         if last and last[0] == snapshot:
             return
         last[:] = [snapshot]

@@ -11,6 +11,7 @@ from homeassistant.const import STATE_OFF
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import get_system_health_info
 
 from custom_components.haul import api, views
@@ -158,7 +159,8 @@ async def test_card_websocket_and_todo_decline(
     await client.send_json_auto_id({"type": "haul/subscribe"})
     assert (await client.receive_json())["success"]
     first = (await client.receive_json())["event"]
-    assert set(first) == {"requests", "downloads", "transfer"}
+    assert set(first) == {"requests", "downloads", "transfer", "engine"}
+    assert first["engine"] == {"available": True, "since": None}
 
     request = OverseerrRequest(id=31, media_type="movie", title="Alien", year=1979, tmdb_id=348)
     status, _ = send_webhook(vpn_engine[1], overseerr.add(request).webhook("MEDIA_PENDING"), SECRET)
@@ -292,6 +294,28 @@ async def test_the_card_hears_of_changes_only(
     assert [[download["hash"] for download in update["downloads"]] for update in sent] == [
         [], [info_hash],
     ]  # fmt: skip
+
+
+async def test_the_card_hears_when_its_data_is_stale(
+    hass: HomeAssistant, hass_ws_client: WebSocketGenerator, own_engine: EngineProcess
+) -> None:
+    """While the engine is away the card keeps the last data and hears since when; then live."""
+    loaded = await load(hass, entry_for(own_engine))
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id({"type": "haul/subscribe", "config_entry_id": loaded.entry_id})
+    assert (await client.receive_json())["success"]
+    live = (await client.receive_json())["event"]
+    before = dt_util.utcnow()
+    await hass.async_add_executor_job(own_engine.stop)
+    stale = (await client.receive_json())["event"]
+    assert stale["engine"]["available"] is False
+    assert before <= dt_util.parse_datetime(stale["engine"]["since"]) <= dt_util.utcnow()
+    assert stale | {"engine": live["engine"]} == live  # the data as it was
+    await hass.async_add_executor_job(own_engine.start)
+    update = stale
+    while not update["engine"]["available"]:
+        update = (await client.receive_json())["event"]
+    assert update["engine"] == {"available": True, "since": None}
 
 
 async def test_without_an_engine_the_card_hears_so_and_system_health_counts_none(
