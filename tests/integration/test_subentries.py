@@ -344,6 +344,19 @@ async def _not_adopted_while_the_flow_runs(entry: MockConfigEntry, connector_id:
     assert not entry.subentries
 
 
+def _shown_on_reconfigure(result: dict[str, Any], url: str, secret: str) -> dict[str, Any]:
+    """The Overseerr form on reconfigure: the webhook again, the settings; two of them emptied."""
+    placeholders = result["description_placeholders"]
+    assert placeholders | {"url": url, "secret": secret} == placeholders
+    current = shown(result["data_schema"])
+    assert (current["ranking_profile"], current["auto_pick_users"]) == (
+        "1080p-compact", ["carol", "dave"],
+    )  # fmt: skip
+    assert "webhook_secret" not in current
+    del current["ranking_profile"], current["auto_pick_users"]
+    return current
+
+
 async def test_overseerr_shows_its_webhook(
     hass: HomeAssistant,
     hass_client: ClientSessionGenerator,
@@ -403,15 +416,7 @@ async def test_overseerr_shows_its_webhook(
     # fields are optional: the frontend leaves an emptied one out).
     (subentry,) = entry.subentries.values()
     result = await reconfigure(hass, entry, subentry)
-    assert result["description_placeholders"] | {"url": url, "secret": secret} == (
-        result["description_placeholders"]
-    )
-    current = shown(result["data_schema"])
-    assert (current["ranking_profile"], current["auto_pick_users"]) == (
-        "1080p-compact", ["carol", "dave"],
-    )  # fmt: skip
-    assert "webhook_secret" not in current
-    del current["ranking_profile"], current["auto_pick_users"]
+    current = _shown_on_reconfigure(result, url, secret)
     tested = len(fakes["overseerr"].requests)
     result = dict(
         await hass.config_entries.subentries.async_configure(
