@@ -100,7 +100,7 @@ def _downloads(hass: HomeAssistant, connection: ActiveConnection, msg: dict[str,
 async def _candidates(
     hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]
 ) -> None:
-    """Send a request's candidate releases, best first, for the card to pick from."""
+    """Send a request's candidate releases, best first, and the one grabbed, to pick from."""
     if (entry := _entry(hass, msg)) is None:
         _not_loaded(connection, msg)
         return
@@ -110,7 +110,14 @@ async def _candidates(
         connection.send_error(msg["id"], ERR_HOME_ASSISTANT_ERROR, str(err))
         return
     candidates = sorted(detail["candidates"], key=lambda candidate: candidate["position"])
-    connection.send_result(msg["id"], {"request_id": detail["id"], "candidates": candidates})
+    connection.send_result(
+        msg["id"],
+        {
+            "request_id": detail["id"],
+            "selected_candidate_id": detail["selected_candidate_id"],
+            "candidates": candidates,
+        },
+    )
 
 
 @websocket_command(

@@ -273,8 +273,10 @@ class RequestsController(Controller, ConnectorOwner):
 
         The arr removes the download from its queue and client; the other candidates are
         offered (none left: failed), or candidate_id is grabbed instead at once. Only while a
-        release is grabbed, downloading or importing.
+        release is grabbed, downloading or importing. When grabbing the other fails, the
+        blocklisting stands (the arr did it) and the request awaits a pick; the error says why.
         """
+        failed: EngineError | None = None
         async with self.lifecycle.change(request_id) as change:
             row = change.row
             if row.selected_candidate_id is None or row.state not in GRABBED_STATES:
@@ -289,7 +291,12 @@ class RequestsController(Controller, ConnectorOwner):
             why = f"blocklisted by {actor}" + (f": {reason}" if reason else "")
             await self.lifecycle.drop_candidate(change, why, actor, "api")
             if instead is not None:
-                await self.lifecycle.grab(change, instead, actor, "api")
+                try:
+                    await self.lifecycle.grab(change, instead, actor, "api")
+                except EngineError as err:
+                    failed = err
+        if failed is not None:
+            raise failed
         return change.view
 
     @api_command("requests/cancel", method="POST", path="/requests/{request_id}/cancel")
