@@ -114,6 +114,7 @@ async def _candidates(
         msg["id"],
         {
             "request_id": detail["id"],
+            "state": detail["state"],
             "selected_candidate_id": detail["selected_candidate_id"],
             "candidates": candidates,
         },

@@ -179,7 +179,8 @@ async def test_card_websocket_and_todo_decline(
     await client.send_json_auto_id({"type": "haul/candidates", "request_id": shown["id"]})
     answer = await client.receive_json()
     assert answer["result"] == {
-        "request_id": shown["id"], "selected_candidate_id": None, "candidates": [],
+        "request_id": shown["id"], "state": "pending", "selected_candidate_id": None,
+        "candidates": [],
     }  # fmt: skip
     await client.send_json_auto_id({"type": "haul/downloads"})
     answer = await client.receive_json()

@@ -99,7 +99,7 @@ function ago(iso, language) {
 }
 
 // a title with its year, unless the title says it already ("Hackers (1995)" from Overseerr)
-function label(item) {
+function titled(item) {
   const title = String(item.title ?? "");
   return item.year && !title.endsWith(`(${item.year})`) ? `${title} (${item.year})` : title;
 }
@@ -151,6 +151,7 @@ const STYLE = `
   form.ask input, form.ask select { font: inherit; color: inherit; background: none; padding: 6px 10px;
     border: 1px solid var(--divider-color); border-radius: 18px; }
   form.ask input { flex: 1; min-width: 140px; }
+  form.ask[hidden] { display: none; }
   .failures { margin: 0 0 8px; padding: 8px 12px; border-radius: 8px; color: var(--primary-text-color);
     background: color-mix(in srgb, var(--error-color) 12%, transparent); }
   .failures ul { margin: 4px 0 0; padding-left: 18px; }
@@ -364,7 +365,8 @@ class HaulCard extends HTMLElement {
   // in a toast.
   async _call(service, data, { quiet = false } = {}) {
     try {
-      await this._hass.callService("haul", service, { config_entry_id: this._entryId, ...data });
+      const call = { config_entry_id: this._entryId, ...data };
+      await this._hass.callService("haul", service, call, undefined, false); // told here, once
       return true;
     } catch (err) {
       const message = err.message ?? String(err);
@@ -473,8 +475,11 @@ class HaulCard extends HTMLElement {
     box.hidden = !stale;
     if (!stale) return;
     const language = this._hass?.locale?.language ?? navigator.language;
-    const when = engine.since ? ` as of ${ago(engine.since, language)}` : "";
-    box.textContent = `The Haul engine is unavailable: this is what it reported${when}; it updates when the engine is back.`;
+    const time = { hour: "2-digit", minute: "2-digit" };
+    const since = engine.since
+      ? `has been unavailable since ${new Date(engine.since).toLocaleTimeString(language, time)}`
+      : "is unavailable";
+    box.textContent = `The Haul engine ${since}: this is what it last reported; it updates when the engine is back.`;
   }
 
   _requestsHtml() {
@@ -497,11 +502,11 @@ class HaulCard extends HTMLElement {
         searching: cancel,
         awaiting_selection: `${cancel}${button("search", "Search again")}${button("select", "Select release", true)}`,
       };
-      for (const state of GRABBED_STATES) actions[state] = `${cancel}${button("select", "Releases")}`;
+      for (const state of GRABBED_STATES) actions[state] = `${cancel}${button("releases", "Releases")}`;
       return `<li data-request="${request.id}">
         <div class="poster">${poster}</div>
         <div class="grow">
-          <div class="name">${esc(label(request))}</div>
+          <div class="name">${esc(titled(request))}</div>
           <div class="meta">${request.media_type === "tv" ? "Series" : "Movie"} ·
             ${esc(request.requested_by)} · ${esc(ago(request.created_at, language))}</div>
           <span class="badge" style="--badge: var(${color})">${esc(label)}</span>
@@ -577,32 +582,47 @@ class HaulCard extends HTMLElement {
 
   async _openReleases(requestId) {
     const request = this._snapshot.requests.find((item) => item.id === requestId);
-    // A request with a grabbed release: pick another in its place (the grabbed one is blocklisted).
-    const replacing = GRABBED_STATES.has(request.state);
-    this._selection = { request, replacing, candidates: null, chosen: null, sort: null };
-    const dialog = replacing
-      ? this._dialog(`Releases · ${label(request)}`, "replace", "Blocklist & grab")
-      : this._dialog(`Select a release · ${label(request)}`, "grab", "Grab");
-    dialog.querySelector("[data-action=blocklist]").hidden = !replacing;
+    this._selection = {
+      request, replacing: GRABBED_STATES.has(request.state), candidates: null, chosen: null, sort: null,
+    };
+    const dialog = this._releasesMode();
     this._renderReleases();
     dialog.showModal();
+    await this._loadReleases();
+  }
+
+  // A request with a grabbed release: pick another in its place (the grabbed one is blocklisted).
+  _releasesMode() {
+    const { request, replacing } = this._selection;
+    const dialog = replacing
+      ? this._dialog(`Releases · ${titled(request)}`, "replace", "Blocklist & grab")
+      : this._dialog(`Select a release · ${titled(request)}`, "grab", "Grab");
+    dialog.querySelector("[data-action=blocklist]").hidden = !replacing;
+    return dialog;
+  }
+
+  async _loadReleases() {
+    const selection = this._selection;
     try {
       const answer = await this._hass.callWS({
         type: "haul/candidates",
-        request_id: requestId,
+        request_id: selection.request.id,
         config_entry_id: this._entryId,
       });
-      if (this._selection?.request.id !== requestId) return;
+      if (this._selection !== selection) return;
       const grabbed = answer.selected_candidate_id;
+      selection.replacing = grabbed != null && GRABBED_STATES.has(answer.state);
+      selection.grabbed = selection.replacing ? grabbed : null;
+      this._releasesMode();
       const usable = answer.candidates.filter(
-        (candidate) => !candidate.failed && !(replacing && candidate.id === grabbed),
+        (candidate) => !candidate.failed && candidate.id !== selection.grabbed,
       );
-      this._selection.grabbed = replacing ? grabbed : null;
-      this._selection.candidates = answer.candidates;
-      this._selection.chosen =
+      selection.candidates = answer.candidates;
+      selection.chosen =
         (usable.find((candidate) => !rejections(candidate).length) ?? usable[0])?.id ?? null;
     } catch (err) {
-      this._selection.error = err.message ?? String(err);
+      if (this._selection !== selection) return;
+      selection.error = err.message ?? String(err);
     }
     this._renderReleases();
   }
@@ -681,11 +701,12 @@ class HaulCard extends HTMLElement {
     if (done === true) {
       this._closeReleases();
       const what = pick ? "Grabbing a release" : "Blocklisted the release";
-      this._notify(`${what} for ${label(selection.request)}`);
+      this._notify(`${what} for ${titled(selection.request)}`);
     } else {
-      // The grab failed: say why here, where another release can be chosen.
+      // The grab failed: say why here, where another release can be chosen (the grabbed one may
+      // be blocklisted meanwhile: the releases are read again).
       selection.error = `The grab failed: ${done.error}`;
-      this._renderReleases();
+      await this._loadReleases();
     }
   }
 
@@ -698,7 +719,7 @@ class HaulCard extends HTMLElement {
     if (!answer) return;
     if (answer.request) {
       this.shadowRoot.querySelector("form.ask").reset();
-      this._notify(`Requested ${label(answer.request)}`);
+      this._notify(`Requested ${titled(answer.request)}`);
       return;
     }
     this._choice = { ...data, candidates: answer.candidates };
@@ -739,7 +760,7 @@ class HaulCard extends HTMLElement {
       return `<li data-work="${index}">
         <div class="poster">${poster}</div>
         <div class="grow">
-          <div class="name">${esc(label(work))}</div>
+          <div class="name">${esc(titled(work))}</div>
           <div class="overview">${esc(work.overview)}</div>
           ${work.in_library ? `<div class="meta">Already in the library</div>` : ""}
         </div>
@@ -763,7 +784,7 @@ class HaulCard extends HTMLElement {
     if (answer?.request) {
       this._closeReleases();
       this.shadowRoot.querySelector("form.ask").reset();
-      this._notify(`Requested ${label(answer.request)}`);
+      this._notify(`Requested ${titled(answer.request)}`);
     } else {
       this._renderChoice();
     }
@@ -892,6 +913,7 @@ class HaulCard extends HTMLElement {
         this._renderBody();
       },
       select: () => this._openReleases(Number(id)),
+      releases: () => this._openReleases(Number(id)),
       approve: () => this._call("approve_request", { request_id: Number(id) }),
       decline: () => this._call("decline_request", { request_id: Number(id) }),
       cancel: () => this._call("cancel_request", { request_id: Number(id) }),
