@@ -280,14 +280,22 @@ async def test_a_request_cancelled_in_the_engine_leaves_the_list(
     await wait_for(lambda: prometheus not in waiting(entry).values())
 
 
-async def test_the_card_hears_of_changes_only(
-    hass: HomeAssistant, hass_ws_client: WebSocketGenerator, own_engine: EngineProcess
-) -> None:
-    loaded = await load(hass, entry_for(own_engine))
+async def card_feed(
+    hass: HomeAssistant, hass_ws_client: WebSocketGenerator, engine: EngineProcess
+) -> tuple[MockConfigEntry, Any, dict[str, Any]]:
+    """Load the engine's entry and subscribe as the card does: the entry, the socket, the first."""
+    loaded = await load(hass, entry_for(engine))
     client = await hass_ws_client(hass)
     await client.send_json_auto_id({"type": "haul/subscribe", "config_entry_id": loaded.entry_id})
     assert (await client.receive_json())["success"]
-    sent = [(await client.receive_json())["event"]]
+    return loaded, client, (await client.receive_json())["event"]
+
+
+async def test_the_card_hears_of_changes_only(
+    hass: HomeAssistant, hass_ws_client: WebSocketGenerator, own_engine: EngineProcess
+) -> None:
+    loaded, client, first = await card_feed(hass, hass_ws_client, own_engine)
+    sent = [first]
     await following(loaded)  # a heartbeat: new engine status, the same requests and downloads
     magnet = f"magnet:?xt=urn:btih:{'c' * 40}&dn=card"
     info_hash = (await hass.async_add_executor_job(
@@ -303,11 +311,7 @@ async def test_the_card_hears_when_its_data_is_stale(
     hass: HomeAssistant, hass_ws_client: WebSocketGenerator, own_engine: EngineProcess
 ) -> None:
     """While the engine is away the card keeps the last data and hears since when; then live."""
-    loaded = await load(hass, entry_for(own_engine))
-    client = await hass_ws_client(hass)
-    await client.send_json_auto_id({"type": "haul/subscribe", "config_entry_id": loaded.entry_id})
-    assert (await client.receive_json())["success"]
-    live = (await client.receive_json())["event"]
+    _, client, live = await card_feed(hass, hass_ws_client, own_engine)
     before = dt_util.utcnow()
     await hass.async_add_executor_job(own_engine.stop)
     stale = (await client.receive_json())["event"]
