@@ -10,7 +10,7 @@ from .api import HaulCommandError, HaulError
 from .const import DOMAIN
 
 if TYPE_CHECKING:
-    from .api import HaulClient
+    from collections.abc import Awaitable, Mapping
 
 # engine error codes that mean the caller asked for something wrong, not that something broke
 CALLER_ERRORS = {"not_found": "not_found", "invalid_input": "rejected", "conflict": "rejected"}
@@ -31,22 +31,20 @@ class AmbiguousTitle(ServiceValidationError):
         self.candidates = candidates
 
 
-def title_and_year(work: dict[str, Any]) -> str:
+def title_and_year(work: Mapping[str, object]) -> str:
     """Name a work or request with its year, when it has one (and its title does not say it)."""
     title, year = str(work.get("title") or ""), work.get("year")
     return f"{title} ({year})" if year and not title.endswith(f"({year})") else title
 
 
-async def call_engine(
-    client: HaulClient, method: str, path: str, body: dict[str, Any] | None = None
-) -> Any:  # noqa: ANN401 - JSON
-    """Call a REST command; raise ServiceValidationError or HomeAssistantError with a reason."""
+async def call_engine[T](call: Awaitable[T]) -> T:
+    """Await an engine command; raise ServiceValidationError or HomeAssistantError with a reason."""
     try:
-        return await client.request(method, path, body)
+        return await call
     except HaulCommandError as err:
         if err.code == "ambiguous":
             raise AmbiguousTitle(list(err.details.get("candidates") or [])) from err
-        placeholders = {"error": str(err).split(": ", 1)[-1], "command": f"{method} {path}"}
+        placeholders = {"error": str(err).split(": ", 1)[-1], "command": err.command}
         if err.code in MISSING_ROUTE:
             raise HomeAssistantError(
                 translation_domain=DOMAIN,

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
     from .api import HaulClient
+    from .engine_api import RequestView, TorrentInfo
 
 ONE_DAY = 86400
 DOWNLOADING = {"downloading", "queued", "metadata", "stalled", "checking"}
@@ -148,9 +149,7 @@ async def _request(client: HaulClient, body: dict[str, Any], turn: intent.Intent
     questions = turn.hass.data.setdefault(QUESTIONS, {})
     asker = _asker(turn)
     try:
-        request = await client.request(
-            "POST", "/requests", {**body, "requested_by": _voice(caller.name)}
-        )
+        request = await client.requests_create(**body, requested_by=_voice(caller.name))
     except HaulCommandError as err:
         candidates = list(err.details.get("candidates") or [])
         if err.code != "ambiguous" or not candidates:
@@ -198,7 +197,7 @@ class DownloadStatusIntent(HaulIntent):
         """Read the torrents and describe the active ones."""
         active = [
             torrent
-            for torrent in await client.request("GET", "/torrents")
+            for torrent in await client.torrents_list()
             if torrent["progress"] < 1 and not torrent["stopped"]
         ]
         if title := slots.get("title"):
@@ -227,8 +226,8 @@ class PendingRequestsIntent(HaulIntent):
         turn: intent.Intent,  # noqa: ARG002
     ) -> str:
         """Read pending and awaiting-selection requests."""
-        pending = await client.request("GET", "/requests?state=pending")
-        choosing = await client.request("GET", "/requests?state=awaiting_selection")
+        pending = await client.requests_list(state="pending")
+        choosing = await client.requests_list(state="awaiting_selection")
         if not pending and not choosing:
             return "No requests are waiting."
         parts = [
@@ -248,7 +247,7 @@ class ApproveRequestIntent(HaulIntent):
 
     async def answer(self, client: HaulClient, slots: dict[str, Any], turn: intent.Intent) -> str:
         """Approve it in the engine (which approves it in Overseerr too), naming the speaker."""
-        pending = await client.request("GET", "/requests?state=pending")
+        pending = await client.requests_list(state="pending")
         if title := slots.get("title"):
             pending = [request for request in pending if _contains(request["title"], title)]
         if not pending:
@@ -259,7 +258,7 @@ class ApproveRequestIntent(HaulIntent):
             )
         latest = max(pending, key=lambda request: request["created_at"])
         actor = _voice((await caller_of(turn.hass, turn.context)).name)
-        await client.request("POST", f"/requests/{latest['id']}/approve", {"actor": actor})
+        await client.requests_approve(latest["id"], actor=actor)
         return f"Approved {title_and_year(latest)}."
 
 
@@ -279,13 +278,13 @@ class PauseDownloadsIntent(HaulIntent):
         """Pause (or resume) the unfinished downloads that are not already so, in one command."""
         chosen = [
             torrent["hash"]
-            for torrent in await client.request("GET", "/torrents")
+            for torrent in await client.torrents_list()
             if torrent["progress"] < 1 and torrent["stopped"] != self.pause
         ]
         if not chosen:
             return "Nothing was downloading." if self.pause else "No download was paused."
-        action = "pause" if self.pause else "resume"
-        await client.request("POST", f"/torrents/{action}", {"hashes": chosen})
+        command = client.torrents_pause_all if self.pause else client.torrents_resume_all
+        await command(hashes=chosen)
         return f"{'Paused' if self.pause else 'Resumed'} {_count(len(chosen), 'download')}."
 
 
@@ -310,7 +309,7 @@ class LibraryGapsIntent(HaulIntent):
         turn: intent.Intent,  # noqa: ARG002
     ) -> str:
         """Sum the library summary over every connector."""
-        connectors = (await client.request("GET", "/library/summary"))["connectors"]
+        connectors = (await client.library_summary())["connectors"]
         if not connectors:
             return "No library is connected to Haul."
         missing = sum(connector["missing"] for connector in connectors)
@@ -328,7 +327,7 @@ def _state(state: str) -> str:
     }.get(state, state.replace("_", " "))
 
 
-def _titles(requests: list[dict[str, Any]]) -> str:
+def _titles(requests: list[RequestView]) -> str:
     """Say up to three titles."""
     return ", ".join(title_and_year(request) for request in requests[:3])
 
@@ -342,7 +341,7 @@ def _contains(name: str, title: str) -> bool:
     return words(title) in words(name)
 
 
-def _percent(torrent: dict[str, Any]) -> str:
+def _percent(torrent: TorrentInfo) -> str:
     """Say progress as a percentage."""
     return f"{round(torrent['progress'] * 100)} percent"
 

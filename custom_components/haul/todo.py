@@ -85,11 +85,10 @@ class HaulRequestsList(HaulEntity, TodoListEntity):
             return
         client = self.coordinator.client
         caller = await caller_of(self.hass, self._context)
-        body: dict[str, object] = {"actor": caller.name}
         if request.state == "pending":
-            await call_engine(client, "POST", f"/requests/{request.id}/approve", body)
+            await call_engine(client.requests_approve(request.id, actor=caller.name))
             return
-        detail = await call_engine(client, "GET", f"/requests/{request.id}")
+        detail = await call_engine(client.requests_get(request.id))
         usable = [c for c in detail["candidates"] if not c["failed"]]
         if not usable:
             raise ServiceValidationError(
@@ -98,8 +97,9 @@ class HaulRequestsList(HaulEntity, TodoListEntity):
                 translation_placeholders={"title": request.title},
             )
         best = min(usable, key=lambda candidate: candidate["position"])
-        body["candidate_id"] = best["id"]
-        await call_engine(client, "POST", f"/requests/{request.id}/select", body)
+        await call_engine(
+            client.requests_select(request.id, candidate_id=best["id"], actor=caller.name)
+        )
 
     async def async_delete_todo_items(self, uids: list[str]) -> None:
         """Decline each deleted request (administrators only)."""
@@ -107,9 +107,6 @@ class HaulRequestsList(HaulEntity, TodoListEntity):
         caller.require_admin("todo.remove_item")
         for uid in uids:
             request = self._request(uid)
-            await call_engine(
-                self.coordinator.client,
-                "POST",
-                f"/requests/{request.id}/decline",
-                {"actor": caller.name, "reason": "declined from the Home Assistant to-do list"},
-            )
+            reason = "declined from the Home Assistant to-do list"
+            client = self.coordinator.client
+            await call_engine(client.requests_decline(request.id, actor=caller.name, reason=reason))

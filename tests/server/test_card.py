@@ -47,7 +47,6 @@ SELECT = f"{CARD}.querySelector('[data-action=select]')"
 ROWS = f"[...{CARD}.querySelectorAll('tbody tr')]"
 GOOD_HASH = "a" * 40
 HALF = "Big.Buck.Bunny.2008.1080p.BluRay.x264-HAUL"
-POSTERS = "https://image.tmdb.org/*"  # the fakes' posters; the browser stands in for TMDB
 
 
 def _magnet(letter: str, title: str) -> str:
@@ -64,6 +63,7 @@ class World:
     sonarr_id: str
     request_id: int
     hackers_id: int
+    poster: str  # a poster served here (a browser test reaches nothing beyond 127.0.0.1)
 
 
 def _wait(condition: Any, timeout: float = 20.0) -> Any:  # noqa: ANN401 - any truthy value
@@ -127,13 +127,15 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         engine.add_connector("radarr", radarr.url, ARR_KEY)
         sonarr_id = engine.add_connector("sonarr", sonarr.url, ARR_KEY)
         for request in (
-            OverseerrRequest(id=1, media_type="movie", title="The Matrix", year=1999, tmdb_id=603),
+            OverseerrRequest(id=1, media_type="movie", title="The Matrix", year=1999, tmdb_id=603,
+                             image=overseerr.poster_url()),
             OverseerrRequest(id=2, media_type="movie", title="Hackers", year=1995, tmdb_id=10428,
-                             user="bob"),
+                             user="bob", image=overseerr.poster_url()),
         ):  # fmt: skip
             body = overseerr.add(request).webhook("MEDIA_PENDING")
             assert send_webhook(f"{engine.url}{hook}", body, SECRET)[0] == 200
-        world = World(home_assistant, engine, radarr, sonarr_id, request_id=0, hackers_id=0)
+        world = World(home_assistant, engine, radarr, sonarr_id, request_id=0, hackers_id=0,
+                      poster=overseerr.poster_url())  # fmt: skip
         ids = _wait(lambda: _request_ids(world))
         world.request_id, world.hackers_id = ids[603], ids[10428]
         world.engine.call("POST", f"/requests/{world.request_id}/approve")
@@ -266,7 +268,6 @@ async def test_card_selects_and_grabs_a_release(world: World, tmp_path: Path) ->
     (ARTIFACTS / "failure.png").unlink(missing_ok=True)
     async with Browser.launch(chromium, tmp_path / "profile") as browser:
         browser.artifacts = ARTIFACTS
-        await browser.stand_in_images(POSTERS)
         await browser.emulate(1100, 900, dark=False)
         await browser.open(f"{home_assistant.url}/lovelace/haul", home_assistant.local_storage())
         await browser.wait_for(SELECT, within=30)
@@ -297,7 +298,7 @@ async def test_card_selects_and_grabs_a_release(world: World, tmp_path: Path) ->
 
 async def _choose_a_work(browser: Browser, world: World) -> None:
     """Ask for "Dune": the card offers both films with their years; the 1984 one is requested."""
-    world.radarr.metadata.extend(DUNES)
+    world.radarr.metadata.extend({**dune, "remotePoster": world.poster} for dune in DUNES)
     added_as = max(world.radarr.library.movies) + 1
     world.radarr.offers[added_as] = [
         Offer(title="Dune.1984.1080p.BluRay.x264-GRP", magnet=_magnet("d", "Dune"), size=10**9,
@@ -361,7 +362,6 @@ async def test_card_offers_the_works_of_a_title_and_controls_a_request(
     chromium = require_program("chromium")
     async with Browser.launch(chromium, tmp_path / "profile") as browser:
         browser.artifacts = ARTIFACTS
-        await browser.stand_in_images(POSTERS)
         await browser.emulate(1100, 900, dark=False)
         await browser.open(f"{world.home_assistant.url}/lovelace/haul",
                            world.home_assistant.local_storage())  # fmt: skip

@@ -29,11 +29,6 @@ TEST_HASS = REPO / ".ha-test" / "bin" / "hass"
 SERVER_HASS = REPO / ".ha-server" / "bin" / "hass"
 USERNAME = "owner"
 PASSWORD = "card-test-password"  # noqa: S105 - a throwaway test user
-# a 2 by 3 pixel blue-grey PNG, base64: what a stood-in image shows
-STAND_IN_PNG = (
-    "iVBORw0KGgoAAAANSUhEUgAAAAIAAAADCAIAAAA2iEnWAAAAEElEQVR4nGNI"
-    "qO0GIgYUCgBXqwhxVW0CMAAAAABJRU5ErkJggg=="
-)
 # Every onboarding step but the user is marked done, so creating the user finishes onboarding.
 ONBOARDING = {"version": 4, "minor_version": 1, "key": "onboarding",
               "data": {"done": ["core_config", "analytics", "integration"]}}  # fmt: skip
@@ -212,7 +207,6 @@ class Browser:
         self._pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
         self.errors: list[str] = []
         self.artifacts: Path | None = None
-        self._answering: set[asyncio.Task[None]] = set()
         self._reader = asyncio.create_task(self._read())
 
     @classmethod
@@ -252,22 +246,8 @@ class Browser:
             data = json.loads(message.data)
             if "id" in data:
                 self._pending.pop(data["id"]).set_result(data)
-            elif data.get("method") == "Fetch.requestPaused":
-                self._answering.add(task := asyncio.create_task(self._stand_in(data["params"])))
-                task.add_done_callback(self._answering.discard)
             elif error := _page_error(data.get("method"), data.get("params", {})):
                 self.errors.append(error)
-
-    async def stand_in_images(self, url_pattern: str) -> None:
-        """Answer images from the internet (TMDB's posters) with one made here: tests stay local."""
-        await self.send("Fetch.enable", patterns=[{"urlPattern": url_pattern}])
-
-    async def _stand_in(self, paused: dict[str, Any]) -> None:
-        headers = [{"name": "Content-Type", "value": "image/png"}]
-        await self.send(
-            "Fetch.fulfillRequest", requestId=paused["requestId"], responseCode=200,
-            responseHeaders=headers, body=STAND_IN_PNG,
-        )  # fmt: skip
 
     async def send(self, method: str, **params: Any) -> dict[str, Any]:  # noqa: ANN401 - CDP values
         """Run a DevTools command; returns its result."""
