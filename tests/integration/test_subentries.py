@@ -488,6 +488,29 @@ async def _add_jellyfin(hass: HomeAssistant, entry: MockConfigEntry, url: str) -
     return path_map
 
 
+async def test_an_overseerr_with_only_its_connection_is_saved(
+    hass: HomeAssistant,
+    module_engine: EngineProcess,
+    entry: MockConfigEntry,
+    fakes: dict[str, Any],
+) -> None:
+    """Optional settings are optional: left empty (as the frontend leaves them out), defaults."""
+    form = {"name": "Seerr", "url": fakes["overseerr"].url, "api_key": OVERSEERR_KEY,
+            "verify_ssl": True}  # fmt: skip
+    result = await add(hass, entry, "overseerr", form)
+    assert result["step_id"] == "webhook", result.get("errors")
+    (connector,) = connectors(module_engine).values()
+    assert connector["settings"]["auto_pick_users"] == []
+    assert connector["secrets_set"] == ["webhook_secret"]  # made by Haul
+    result = dict(await hass.config_entries.subentries.async_configure(result["flow_id"], {}))
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    for subentry_id in list(entry.subentries):
+        hass.config_entries.async_remove_subentry(entry, subentry_id)
+    await hass.async_block_till_done()
+    await wait_for(lambda: connectors(module_engine) == {})
+
+
 async def test_other_kinds_and_errors(
     hass: HomeAssistant,
     module_engine: EngineProcess,
