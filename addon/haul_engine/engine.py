@@ -21,6 +21,7 @@ from haul_engine.requests.controller import RequestsController
 from haul_engine.secrets_store import load_or_create_token
 from haul_engine.system import SystemController
 from haul_engine.torrents.controller import TorrentsController
+from haul_engine.vpn.controller import VpnController
 from haul_engine.widget import WidgetController
 
 if TYPE_CHECKING:
@@ -43,6 +44,7 @@ class Engine:
         self.system = SystemController(self)
         self.options = OptionsController(self)
         self.connectors = ConnectorsController(self)
+        self.vpn = VpnController(self)
         self.torrents = TorrentsController(self)
         self.indexers = IndexersController(self)
         self.releases = ReleasesController(self)
@@ -54,6 +56,7 @@ class Engine:
             self.options,
             self.connectors,
             self.library,
+            self.vpn,  # the tunnel is up before the torrent session opens
             self.torrents,
             self.indexers,
             self.releases,

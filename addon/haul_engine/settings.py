@@ -7,7 +7,14 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -49,7 +56,21 @@ class Settings(BaseModel):
     listen_port: Port = 6881
     qbittorrent_username: str = "admin"
     qbittorrent_password: str = ""
-    vpn_interface: str = ""
+    vpn_interface: str = Field(
+        default="", description="the interface torrents use only (wg0 with wireguard_config)"
+    )
+    wireguard_config: Path | None = Field(
+        default=None, description="a wg-quick file the engine brings up as its own tunnel"
+    )
+    vpn_public_ip_url: str = Field(
+        default="https://api.ipify.org",
+        description="answers the address it is called from (text or JSON with 'ip'); empty: off",
+    )
+    vpn_port_forwarding: bool = False
+    vpn_port_forwarding_gateway: str = Field(
+        default="", description="the NAT-PMP gateway; empty: the configuration's first DNS"
+    )
+    vpn_check_interval: Annotated[float, Field(gt=0, le=3600)] = 5.0
     max_active_downloads: Annotated[int, Field(ge=1, le=1000)] = 3
     max_active_uploads: Annotated[int, Field(ge=1, le=1000)] = 3
     download_limit: Annotated[int, Field(ge=0)] = 0
@@ -90,12 +111,22 @@ class Settings(BaseModel):
             raise ValueError(msg)
         return value
 
-    @field_validator("incomplete_dir", mode="before")
+    @field_validator("incomplete_dir", "wireguard_config", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value
 
-    @field_validator("incomplete_dir", "extra_folders")
+    @model_validator(mode="before")
+    @classmethod
+    def _tunnel_interface(cls, values: object) -> object:
+        """A tunnel of the engine's own is wg0 unless named."""
+        if isinstance(values, dict) and values.get("wireguard_config") and not values.get(
+            "vpn_interface"
+        ):
+            return {**values, "vpn_interface": "wg0"}
+        return values
+
+    @field_validator("incomplete_dir", "extra_folders", "wireguard_config")
     @classmethod
     def _absolute(cls, value: Path | list[Path] | None) -> Path | list[Path] | None:
         for folder in value if isinstance(value, list) else [value]:
