@@ -119,9 +119,11 @@ class Settings(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _tunnel_interface(cls, values: object) -> object:
-        """A tunnel of the engine's own is wg0 unless named."""
-        if isinstance(values, dict) and values.get("wireguard_config") and not values.get(
-            "vpn_interface"
+        """Name a tunnel of the engine's own wg0 unless named."""
+        if (
+            isinstance(values, dict)
+            and values.get("wireguard_config")
+            and not values.get("vpn_interface")
         ):
             return {**values, "vpn_interface": "wg0"}
         return values

@@ -51,7 +51,7 @@ class FakeNatPmpGateway:
 
     def answer(self, request: bytes) -> bytes:
         """The answer RFC 6886 prescribes to request (nothing for garbage)."""
-        if len(request) < 2:  # noqa: PLR2004 - version and opcode
+        if len(request) < 2:
             return b""
         version, opcode = request[0], request[1]
         epoch = int(time.monotonic() - self.started)
@@ -75,7 +75,7 @@ class FakeNatPmpGateway:
 
 class _EchoAddress(BaseHTTPRequestHandler):
     @override
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base's name
+    def log_message(self, format: str, *args: object) -> None:
         """Quiet."""
 
     def do_GET(self) -> None:

@@ -74,8 +74,9 @@ class EngineProcess:
         """How the engine is started."""
         inside = self.netns.exec_prefix() if self.netns else []
         return [
-            *inside, str(ENGINE_BIN / "python"), "-m", "haul_engine", "--data-dir", str(self.data_dir),
-            "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "debug", *self.args,
+            *inside, str(ENGINE_BIN / "python"), "-m", "haul_engine",
+            "--data-dir", str(self.data_dir), "--host", "127.0.0.1", "--port", str(self.port),
+            "--log-level", "debug", *self.args,
         ]  # fmt: skip
 
     def start(self, timeout: float = 30.0) -> EngineProcess:

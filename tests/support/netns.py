@@ -7,6 +7,7 @@ Code that must open sockets inside a namespace runs on a thread that entered it 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import signal
@@ -68,10 +69,8 @@ class Namespace:
             ["ip", "netns", "pids", self.name], capture_output=True, text=True, check=False
         ).stdout.split()
         for pid in pids:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(int(pid), signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         subprocess.run(["ip", "netns", "del", self.name], capture_output=True, check=False)
 
 

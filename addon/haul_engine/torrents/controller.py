@@ -194,7 +194,7 @@ class TorrentsController(Controller):
         )
 
     def reconfigure(self) -> None:
-        """Apply the session settings again (the VPN forwards another port); nothing before start."""
+        """Apply the session settings again (the VPN forwards another port), once started."""
         if self._session is not None:
             self.session.configure(self._config())
 

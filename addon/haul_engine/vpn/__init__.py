@@ -1,1 +1,1 @@
-"""WireGuard inside the add-on: the tunnel, its kill switch, the address it shows, the forwarded port."""
+"""WireGuard inside the add-on: tunnel, kill switch, public address, forwarded port."""

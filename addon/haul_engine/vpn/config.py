@@ -29,16 +29,14 @@ class WireguardConfigError(ValueError):
 class WireguardConfig:
     """The tunnel's addresses, DNS and MTU, and the `wg setconf` text (keys and peers)."""
 
-    addresses: list[ipaddress.IPv4Interface | ipaddress.IPv6Interface] = field(
-        default_factory=list
-    )
+    addresses: list[ipaddress.IPv4Interface | ipaddress.IPv6Interface] = field(default_factory=list)
     dns: list[str] = field(default_factory=list)
     mtu: int = 1420
     wg_lines: list[str] = field(default_factory=list)
     peers: int = 0
 
     def setconf(self) -> str:
-        """The text `wg setconf` reads (it holds the private key: pipe it, never log it)."""
+        """Return what `wg setconf` reads (it holds the private key: pipe it, never log it)."""
         return "\n".join(self.wg_lines) + "\n"
 
     @classmethod
@@ -52,7 +50,7 @@ class WireguardConfig:
         return cls.parse(text, str(path))
 
     @classmethod
-    def parse(cls, text: str, name: str = "configuration") -> WireguardConfig:  # noqa: C901 - one pass over the lines
+    def parse(cls, text: str, name: str = "configuration") -> WireguardConfig:
         """Parse wg-quick's format: [Interface] once, then one [Peer] section or more."""
         config = cls()
         section = ""
@@ -71,26 +69,7 @@ class WireguardConfig:
                     config.peers += 1
                 config.wg_lines.append("[Interface]" if section == "[interface]" else "[Peer]")
                 continue
-            key, equals, value = (part.strip() for part in line.partition("="))
-            if not equals or not section:
-                msg = f"{where}: expected 'Key = value' inside [Interface] or [Peer]"
-                raise WireguardConfigError(msg)
-            lowered = key.lower()
-            if section == "[interface]" and lowered in _HOOKS:
-                msg = f"{where}: {key} runs commands; Haul brings the tunnel up itself, remove it"
-                raise WireguardConfigError(msg)
-            if section == "[interface]" and lowered in _QUICK_KEYS:
-                config.quick_setting(lowered, value, where)
-            elif lowered in (_INTERFACE_KEYS if section == "[interface]" else _PEER_KEYS):
-                if lowered in {"privatekey", "publickey", "presharedkey"}:
-                    _check_key(value, key, where)
-                if lowered in {"privatekey", "presharedkey"}:
-                    SecretFilter.register(value)
-                private_key |= lowered == "privatekey"
-                config.wg_lines.append(f"{key} = {value}")
-            else:
-                msg = f"{where}: unknown key {key} in {section}"
-                raise WireguardConfigError(msg)
+            private_key |= config.setting(section, line, where) == "privatekey"
         missing = [
             what
             for what, absent in (
@@ -104,6 +83,29 @@ class WireguardConfig:
             msg = f"{name}: missing {', '.join(missing)}"
             raise WireguardConfigError(msg)
         return config
+
+    def setting(self, section: str, line: str, where: str) -> str:
+        """Keep one `Key = value` line of a section; return the key, lower case."""
+        key, equals, value = (part.strip() for part in line.partition("="))
+        if not equals or not section:
+            msg = f"{where}: expected 'Key = value' inside [Interface] or [Peer]"
+            raise WireguardConfigError(msg)
+        lowered = key.lower()
+        if section == "[interface]" and lowered in _HOOKS:
+            msg = f"{where}: {key} runs commands; Haul brings the tunnel up itself, remove it"
+            raise WireguardConfigError(msg)
+        if section == "[interface]" and lowered in _QUICK_KEYS:
+            self.quick_setting(lowered, value, where)
+        elif lowered in (_INTERFACE_KEYS if section == "[interface]" else _PEER_KEYS):
+            if lowered in {"privatekey", "publickey", "presharedkey"}:
+                _check_key(value, key, where)
+            if lowered in {"privatekey", "presharedkey"}:
+                SecretFilter.register(value)
+            self.wg_lines.append(f"{key} = {value}")
+        else:
+            msg = f"{where}: unknown key {key} in {section}"
+            raise WireguardConfigError(msg)
+        return lowered
 
     def quick_setting(self, key: str, value: str, where: str) -> None:
         """Keep one of wg-quick's own settings (Table and SaveConfig are ignored)."""

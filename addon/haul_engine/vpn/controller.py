@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from haul_engine.commands import api_command
 from haul_engine.controller import Controller
 from haul_engine.vpn.config import WireguardConfig, WireguardConfigError
-from haul_engine.vpn.natpmp import NatPmpError, map_port
+from haul_engine.vpn.natpmp import Gateway, NatPmpError, map_port
 from haul_engine.vpn.tunnel import Tunnel, TunnelError, hold_kill_switch
 
 if TYPE_CHECKING:
@@ -145,7 +145,7 @@ class VpnController(Controller):
         _LOGGER.info("VPN: public address %s", self.public_ip)
 
     def gateway(self) -> str:
-        """The NAT-PMP gateway: as configured, else the tunnel configuration's first DNS server."""
+        """Return the NAT-PMP gateway: as configured, else the configuration's first DNS server."""
         configured = self.engine.settings.vpn_port_forwarding_gateway
         dns = self.tunnel.config.dns if self.tunnel is not None else []
         return configured or (dns[0] if dns else "")
@@ -160,7 +160,7 @@ class VpnController(Controller):
         try:
             for protocol in ("udp", "tcp"):
                 mapping = await map_port(
-                    gateway, protocol, internal, self.forwarded_port, MAPPING_LIFETIME
+                    Gateway(gateway), protocol, internal, self.forwarded_port, MAPPING_LIFETIME
                 )
         except NatPmpError as err:
             self._mapping_due = time.monotonic() + self.engine.settings.vpn_check_interval
@@ -173,11 +173,11 @@ class VpnController(Controller):
 
     @api_command("vpn/status", path="/vpn")
     async def status(self) -> VpnStatus | None:
-        """The engine's own tunnel (null without a wireguard_config)."""
+        """Show the engine's own tunnel (null without a wireguard_config)."""
         return await self.view() if self.enabled else None
 
     async def view(self) -> VpnStatus:
-        """The tunnel's state, address, forwarded port and handshake age."""
+        """Return the tunnel's state, address, forwarded port and handshake age."""
         tunnel = self.tunnel
         up = tunnel is not None and tunnel.alive() and not self.error
         age = None

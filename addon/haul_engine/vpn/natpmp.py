@@ -6,7 +6,7 @@ import asyncio
 import ipaddress
 import struct
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 PORT = 5351
 VERSION = 0
@@ -35,6 +35,14 @@ class Mapping:
     lifetime: int
 
 
+class Gateway(NamedTuple):
+    """Where NAT-PMP requests go, and how often one is sent before giving up."""
+
+    host: str
+    port: int = PORT
+    tries: int = 4  # 250 ms + 500 ms + 1 s + 2 s (RFC 6886 allows up to 9 tries, 64 s)
+
+
 class _Exchange(asyncio.DatagramProtocol):
     def __init__(self) -> None:
         self.answers: asyncio.Queue[bytes] = asyncio.Queue()
@@ -43,15 +51,15 @@ class _Exchange(asyncio.DatagramProtocol):
         self.answers.put_nowait(data)
 
 
-async def _ask(gateway: str, request: bytes, opcode: int, tries: int, port: int) -> bytes:
+async def _ask(gateway: Gateway, request: bytes, opcode: int) -> bytes:
     """Send the request, resending after 250 ms, 500 ms, ...; return the answer to it."""
     loop = asyncio.get_running_loop()
     transport, exchange = await loop.create_datagram_endpoint(
-        _Exchange, remote_addr=(gateway, port)
+        _Exchange, remote_addr=(gateway.host, gateway.port)
     )
     try:
         wait = FIRST_WAIT_SECONDS
-        for _ in range(tries):
+        for _ in range(gateway.tries):
             transport.sendto(request)
             try:
                 async with asyncio.timeout(wait):
@@ -63,7 +71,7 @@ async def _ask(gateway: str, request: bytes, opcode: int, tries: int, port: int)
                 wait *= 2
     finally:
         transport.close()
-    msg = f"no NAT-PMP answer from {gateway}:{port}"
+    msg = f"no NAT-PMP answer from {gateway.host}:{gateway.port}"
     raise NatPmpError(msg)
 
 
@@ -75,9 +83,9 @@ def _checked(answer: bytes) -> bytes:
     return answer
 
 
-async def external_address(gateway: str, *, tries: int = 4, port: int = PORT) -> str:
-    """The gateway's public IPv4 address (opcode 0)."""
-    answer = await _ask(gateway, struct.pack("!BB", VERSION, 0), 0, tries, port)
+async def external_address(gateway: Gateway) -> str:
+    """Return the gateway's public IPv4 address (opcode 0)."""
+    answer = await _ask(gateway, struct.pack("!BB", VERSION, 0), 0)
     if len(answer) < 12:  # noqa: PLR2004 - RFC 6886 3.2
         msg = "short NAT-PMP answer"
         raise NatPmpError(msg)
@@ -85,19 +93,16 @@ async def external_address(gateway: str, *, tries: int = 4, port: int = PORT) ->
 
 
 async def map_port(
-    gateway: str,
+    gateway: Gateway,
     protocol: Literal["udp", "tcp"],
     internal_port: int,
     external_port: int,
     lifetime: int,
-    *,
-    tries: int = 4,
-    port: int = PORT,
 ) -> Mapping:
     """Ask for external_port to reach internal_port for lifetime seconds (0: remove it)."""
     opcode = OPCODES[protocol]
     request = struct.pack("!BBHHHI", VERSION, opcode, 0, internal_port, external_port, lifetime)
-    answer = await _ask(gateway, request, opcode, tries, port)
+    answer = await _ask(gateway, request, opcode)
     if len(answer) < 16:  # noqa: PLR2004 - RFC 6886 3.3
         msg = "short NAT-PMP answer"
         raise NatPmpError(msg)

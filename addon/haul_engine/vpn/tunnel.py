@@ -133,7 +133,10 @@ class Tunnel:
         )  # fmt: skip
         deadline = asyncio.get_running_loop().time() + USERSPACE_WAIT_SECONDS
         while not interface_exists(self.interface):
-            if self.userspace.returncode is not None or asyncio.get_running_loop().time() > deadline:
+            if (
+                self.userspace.returncode is not None
+                or asyncio.get_running_loop().time() > deadline
+            ):
                 msg = f"wireguard-go could not create {self.interface} (/dev/net/tun missing?)"
                 raise TunnelError(msg)
             await asyncio.sleep(0.05)

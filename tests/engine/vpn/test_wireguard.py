@@ -73,7 +73,8 @@ def lab(tmp_path: Path) -> Iterator[Lab]:
         )  # fmt: skip
         (tmp_path / "server.key").write_text(server_key)
         subprocess.run(
-            [*provider.exec_prefix(), "wg", "set", "wgs", "private-key", str(tmp_path / "server.key"),
+            [*provider.exec_prefix(), "wg", "set", "wgs",
+             "private-key", str(tmp_path / "server.key"),
              "listen-port", str(WIREGUARD_PORT), "peer", _wg("pubkey", stdin=client_key),
              "allowed-ips", f"{address}/32"],
             check=True, capture_output=True,
@@ -144,9 +145,13 @@ def test_torrents_leave_only_through_the_tunnel_also_while_it_is_rebuilt(
         assert {request[0] for request in gateway.requests} == {1, 2}  # UDP and TCP mapped
         assert engine.call("GET", "/system")["vpn"]["public_ip"] == lab.tunnel_address
         # peers can connect in: the torrents listen on the forwarded port, on the tunnel
-        _wait_until(lambda: lab.provider.run(_connect, lab.tunnel_address, GRANTED_PORT) == "connected")
+        _wait_until(
+            lambda: lab.provider.run(_connect, lab.tunnel_address, GRANTED_PORT) == "connected"
+        )
 
-        assert engine.request("POST", "/api/v1/torrents", {"torrent_base64": torrent.base64})[0] == 200
+        assert (
+            engine.request("POST", "/api/v1/torrents", {"torrent_base64": torrent.base64})[0] == 200
+        )
         peers = {"peers": [f"{lab.gateway}:{seeder.listen_port}"]}
         engine.call("POST", f"/torrents/{torrent.info_hash}/peers", peers)
         wait_for_torrent(engine, torrent.info_hash, lambda item: item["progress"] > 0.15)
@@ -165,7 +170,9 @@ def test_torrents_leave_only_through_the_tunnel_also_while_it_is_rebuilt(
         seeder.stop()
         seeder.start_seeding(torrent)
         engine.call("POST", f"/torrents/{torrent.info_hash}/peers", peers)
-        wait_for_torrent(engine, torrent.info_hash, lambda item: item["progress"] == 1.0, timeout=60)
+        wait_for_torrent(
+            engine, torrent.info_hash, lambda item: item["progress"] == 1.0, timeout=60
+        )
 
         through_eth0 = [packet for packet in counter.packets if packet[0] == UDP]
         assert (UDP, lab.link, WIREGUARD_PORT) in through_eth0  # the data came through WireGuard
