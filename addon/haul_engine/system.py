@@ -15,13 +15,13 @@ from haul_engine import __version__
 from haul_engine.commands import api_command
 from haul_engine.controller import Controller
 from haul_engine.events import EventName
+from haul_engine.vpn.controller import VpnStatus  # noqa: TC001 - pydantic reads it at runtime
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from haul_engine.engine import Engine
     from haul_engine.events import Event
-    from haul_engine.vpn.controller import VpnStatus
 
 _LOGGER = logging.getLogger(__name__)
 API_SCHEMA_VERSION = 2
