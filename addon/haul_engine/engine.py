@@ -16,6 +16,7 @@ from haul_engine.indexers.controller import IndexersController
 from haul_engine.library.controller import LibraryController
 from haul_engine.mediaservers.controller import MediaServersController
 from haul_engine.options import OptionsController
+from haul_engine.postprocessing.controller import PostProcessingController
 from haul_engine.releases.controller import ReleasesController
 from haul_engine.requests.controller import RequestsController
 from haul_engine.secrets_store import load_or_create_token
@@ -51,6 +52,7 @@ class Engine:
         self.mediaservers = MediaServersController(self)
         self.library = LibraryController(self)
         self.requests = RequestsController(self)
+        self.postprocessing = PostProcessingController(self)
         self.controllers: list[Controller] = [
             self.system,
             self.options,
@@ -62,6 +64,7 @@ class Engine:
             self.releases,
             self.mediaservers,
             self.requests,
+            self.postprocessing,
             WidgetController(self),
         ]
         for controller in self.controllers:

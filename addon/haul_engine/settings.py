@@ -12,6 +12,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -29,6 +30,36 @@ WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun"
 CategoryFolder = Annotated[str, Field(pattern=r"^[^=\\/\s][^=\\]*=[^=\\]*$")]
 TimeRange = Annotated[str, Field(pattern=r"^(([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d)?$")]
 DATABASE_SCHEMES = ("sqlite+aiosqlite://", "postgresql+asyncpg://")
+
+
+class PostProcessRule(BaseModel):
+    """What happens to a finished download of one category that no *arr handles."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    category: str = Field(min_length=1)
+    action: Literal["move", "copy", "hardlink"] = Field(
+        default="hardlink",
+        description="copy and hardlink keep the torrent seeding where it is; move removes it",
+    )
+    folder: Path = Field(description="the media folder (absolute, inside the roots)")
+    media: Literal["auto", "movie", "series"] = "auto"
+    pattern: str = Field(default="", description="the naming pattern; empty: the media's default")
+
+    @field_validator("folder")
+    @classmethod
+    def _absolute_folder(cls, folder: Path) -> Path:
+        if not folder.is_absolute():
+            msg = f"{str(folder)!r} is not an absolute path"
+            raise ValueError(msg)
+        return folder
+
+    @field_validator("pattern")
+    @classmethod
+    def _known_fields(cls, pattern: str) -> str:
+        from haul_engine.postprocessing.naming import check_pattern  # noqa: PLC0415 - settings load nothing else
+
+        return check_pattern(pattern) if pattern else pattern
 
 
 class SettingsError(Exception):
@@ -94,6 +125,10 @@ class Settings(BaseModel):
         description="HH:MM-HH:MM when the alternative limits apply; empty = as set at run time",
     )
     alt_schedule_days: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS))
+    post_processing: list[PostProcessRule] = Field(
+        default_factory=list,
+        description="per category: move, copy or hard-link into a media folder",
+    )
     request_poll_interval: Annotated[float, Field(gt=0, le=3600)] = 15.0
     request_auto_pick_hours: Annotated[float, Field(ge=0)] = 0.0
     request_arr_wait_minutes: Annotated[float, Field(gt=0)] = 30.0
@@ -146,6 +181,29 @@ class Settings(BaseModel):
                 msg = f"{entry!r}: the folder must be relative to download_dir, without '..'"
                 raise ValueError(msg)
         return entries
+
+    @field_validator("post_processing")
+    @classmethod
+    def _media_folders_inside_roots(
+        cls, rules: list[PostProcessRule], info: ValidationInfo
+    ) -> list[PostProcessRule]:
+        data = info.data
+        downloads = (
+            data.get("download_dir") or Path(data.get("data_dir", DEFAULT_DATA_DIR)) / "downloads"
+        )
+        roots = [downloads, data.get("incomplete_dir"), *data.get("extra_folders", [])]
+        for rule in rules:
+            if not any(root and rule.folder.is_relative_to(root) for root in roots):
+                msg = (
+                    f"{rule.category!r}: {rule.folder} is outside the download folder and"
+                    " extra_folders (add it to extra_folders)"
+                )
+                raise ValueError(msg)
+        categories = [rule.category for rule in rules]
+        if len(set(categories)) != len(categories):
+            msg = "each category may have one rule"
+            raise ValueError(msg)
+        return rules
 
     def category_folders(self) -> dict[str, str]:
         """Map each category the options ask for to its folder."""
