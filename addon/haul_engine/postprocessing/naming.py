@@ -45,6 +45,9 @@ def check_pattern(pattern: str) -> str:
             f"pattern {pattern!r}: unknown field {unknown[0]} (known: {', '.join(sorted(FIELDS))})"
         )
         raise PatternError(msg)
+    if pattern.startswith("/") or ".." in PurePosixPath(pattern).parts:
+        msg = f"pattern {pattern!r} must stay inside the media folder (no leading / or ..)"
+        raise PatternError(msg)
     if not pattern.endswith(".{ext}"):
         msg = f"pattern {pattern!r} must end with .{{ext}}"
         raise PatternError(msg)
