@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from haul_engine.commands import api_command
 from haul_engine.controller import Controller
 from haul_engine.db.jobs import JobQueue
-from haul_engine.errors import InvalidInput, Unavailable
+from haul_engine.errors import InvalidInput, NotFound, Unavailable
 from haul_engine.events import EventName
 from haul_engine.postprocessing.naming import Placement, plan
 from haul_engine.torrents.controller import InfoHash  # noqa: TC001 - pydantic reads it at runtime
@@ -99,21 +99,18 @@ class PostProcessingController(Controller):
     async def _run_job(self, job: Job) -> None:
         try:
             await self.run(job.payload["hash"])
-        except InvalidInput as err:  # removed, unfinished or no rule any more: nothing to do
+        except (InvalidInput, NotFound) as err:  # removed, unfinished, no rule: nothing to do
             _LOGGER.warning("post-processing %s: %s", job.payload["hash"], err)
 
     @api_command("postprocessing/run", method="POST", path="/postprocessing/{info_hash}")
     async def run(self, info_hash: InfoHash) -> ImportResult:
         """Place a finished torrent's files by its category's rule now (again: nothing is lost).
 
-        400 when the torrent is unfinished or its category has no rule; 503 while it still moves
-        out of the incomplete folder.
+        404 for an unknown torrent, 400 when it is unfinished or its category has no rule (or a
+        different file is in the way), 503 while it still moves out of the incomplete folder.
         """
         torrents = self.engine.torrents
-        found = torrents.resolve(info_hash)
-        if found is None:
-            msg = f"no torrent with hash {info_hash}"
-            raise InvalidInput(msg)
+        found = torrents.find(info_hash)
         view = torrents.view(found)
         rule = self.rules.get(view.record.category)
         if rule is None:
