@@ -201,3 +201,32 @@ def _wait_for_vpn(
             return dict(vpn)
         assert time.monotonic() < deadline, f"the tunnel never got there: {vpn}"
         time.sleep(0.2)
+
+
+def test_a_broken_configuration_holds_the_kill_switch_and_says_why(
+    tmp_path: Path, engine_factory: Callable[..., EngineProcess]
+) -> None:
+    container = Namespace("engine")
+    try:
+        config = tmp_path / "wg0.conf"
+        config.write_text("[Interface]\nPrivateKey = not-a-key\nAddress = 10.2.0.2/32\n")
+        engine = engine_factory(
+            netns=container, env=engine_env(HAUL_WIREGUARD_CONFIG=str(config))
+        ).start()
+        why = f"{config}, line 2: PrivateKey is not a WireGuard key (44 characters of base64)"
+        system = engine.call("GET", "/system")
+        assert system["status"] == "degraded"
+        assert system["problems"] == [
+            f"VPN tunnel: {why}",
+            "VPN interface wg0 is down: torrents are paused",
+        ]
+        assert engine.call("GET", "/vpn") == {
+            "interface": "wg0", "up": False, "userspace": False, "public_ip": "",
+            "forwarded_port": 0, "handshake_age_seconds": None, "error": why,
+        }  # fmt: skip
+        rules = container.ip("rule", "list")
+        assert "not from all fwmark 0xca6c lookup 51820" in rules
+        assert "blackhole default" in container.ip("route", "list", "table", "51820")
+        assert "not-a-key" not in engine.log
+    finally:
+        container.remove()
