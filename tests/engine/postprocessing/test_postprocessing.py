@@ -140,7 +140,10 @@ def test_move_takes_the_files_and_the_torrent_away_and_bad_rules_are_refused(
     rules = [{"category": "keep", "action": "move", "folder": str(media / "movies")}]
     engine = engine_factory(
         env=engine_env(
-            HAUL_EXTRA_FOLDERS=json.dumps([str(media)]), HAUL_POST_PROCESSING=json.dumps(rules)
+            HAUL_EXTRA_FOLDERS=json.dumps([str(media)]),
+            HAUL_POST_PROCESSING=json.dumps(rules),
+            # placed only once the finished torrent has moved out of the incomplete folder
+            HAUL_INCOMPLETE_DIR=str(tmp_path / "incomplete"),
         )
     ).start()
     seeder = qbittorrent_factory("seeder")
@@ -157,6 +160,7 @@ def test_move_takes_the_files_and_the_torrent_away_and_bad_rules_are_refused(
         time.sleep(0.2)
     assert target.stat().st_size == 2 * MB
     assert not (engine.data_dir / "downloads" / movie.name).exists()
+    assert not (tmp_path / "incomplete" / movie.name).exists()
 
     # a category without a rule is left alone; asking for it is a clear 400
     status, answer = engine.request("POST", f"/api/v1/postprocessing/{plain.info_hash}")
