@@ -80,8 +80,8 @@ class VpnController(Controller):
             _LOGGER.error("VPN: %s; torrents stay paused", err)  # noqa: TRY400 - the message says all
             return
         self.tunnel = Tunnel(self.engine.settings.vpn_interface, config)
-        await self._keep_up()
-        self._keeper = asyncio.create_task(self._keep(), name="vpn tunnel")
+        await self._keep_up(self.tunnel)
+        self._keeper = asyncio.create_task(self._keep(self.tunnel), name="vpn tunnel")
 
     async def close(self) -> None:
         """Stop watching and remove the tunnel (the kill switch stays while the add-on runs)."""
@@ -92,18 +92,16 @@ class VpnController(Controller):
         if self.tunnel is not None:
             await self.tunnel.down()
 
-    async def _keep(self) -> None:
+    async def _keep(self, tunnel: Tunnel) -> None:
         while True:
             await asyncio.sleep(self.engine.settings.vpn_check_interval)
             try:
-                await self._keep_up()
+                await self._keep_up(tunnel)
             except Exception:  # the keeper must outlive any one failure
                 _LOGGER.exception("VPN: keeping the tunnel up failed")
 
-    async def _keep_up(self) -> None:
+    async def _keep_up(self, tunnel: Tunnel) -> None:
         """Rebuild a fallen tunnel; refresh the public address and the forwarded port when due."""
-        tunnel = self.tunnel
-        assert tunnel is not None  # noqa: S101 - set before the keeper starts
         if not tunnel.alive():
             if self._built and not self.error:
                 _LOGGER.warning("VPN: tunnel %s is down: building it again", tunnel.interface)
@@ -111,8 +109,9 @@ class VpnController(Controller):
             try:
                 await tunnel.up()
             except TunnelError as err:
+                if str(err) != self.error:  # tried again every few seconds: said once
+                    _LOGGER.warning("VPN: %s; torrents stay paused, trying again", err)
                 self.error = str(err)
-                _LOGGER.warning("VPN: %s; torrents stay paused", err)
                 return
             self.error, self.public_ip, self._public_ip_due, self._mapping_due = "", "", 0.0, 0.0
             _LOGGER.info(
