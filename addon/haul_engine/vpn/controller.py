@@ -27,6 +27,8 @@ PUBLIC_IP_EVERY_SECONDS = 600.0
 PUBLIC_IP_TIMEOUT = aiohttp.ClientTimeout(total=15, sock_connect=10)
 MAPPING_LIFETIME = 60  # seconds; renewed well before it ends, as the providers ask
 MAPPING_EVERY_SECONDS = 45.0
+# WireGuard's REJECT_AFTER_TIME: a session without a handshake this long carries nothing
+SILENT_AFTER_SECONDS = 180.0
 
 
 class VpnStatus(BaseModel):
@@ -61,6 +63,8 @@ class VpnController(Controller):
         self._mapping_due = 0.0
         self._keeper: asyncio.Task[None] | None = None
         self._built = False
+        self.silent = False  # up, but the server has not answered for SILENT_AFTER_SECONDS
+        self._ip_failure = ""
 
     @property
     def enabled(self) -> bool:
@@ -114,6 +118,7 @@ class VpnController(Controller):
                 self.error = str(err)
                 return
             self.error, self.public_ip, self._public_ip_due, self._mapping_due = "", "", 0.0, 0.0
+            self.silent = False
             _LOGGER.info(
                 "VPN: tunnel %s is up%s",
                 tunnel.interface,
@@ -122,13 +127,17 @@ class VpnController(Controller):
         now = time.monotonic()
         if now >= self._public_ip_due and self.engine.settings.vpn_public_ip_url:
             self._public_ip_due = now + PUBLIC_IP_EVERY_SECONDS
-            await self._fetch_public_ip()
+            await self._fetch_public_ip(tunnel)
         if now >= self._mapping_due and self.engine.settings.vpn_port_forwarding:
             self._mapping_due = now + MAPPING_EVERY_SECONDS
             await self._forward_port()
 
-    async def _fetch_public_ip(self) -> None:
-        """Ask the configured service which address it sees (the tunnel's routes carry the call)."""
+    async def _fetch_public_ip(self, tunnel: Tunnel) -> None:
+        """Ask the configured service which address it sees (the tunnel's routes carry the call).
+
+        When that fails and WireGuard has had no handshake for SILENT_AFTER_SECONDS although the
+        call sent packets into the tunnel, the VPN server does not answer: a problem until it does.
+        """
         url = self.engine.settings.vpn_public_ip_url
         try:
             async with self.engine.http.session.get(url, timeout=PUBLIC_IP_TIMEOUT) as answer:
@@ -139,9 +148,30 @@ class VpnController(Controller):
             self.public_ip = str(ipaddress.ip_address(text))
         except (aiohttp.ClientError, TimeoutError, ValueError) as err:
             self._public_ip_due = time.monotonic() + self.engine.settings.vpn_check_interval * 6
-            _LOGGER.warning("VPN: the public address from %s is unknown: %s", url, err)
+            if str(err) != self._ip_failure:  # tried again every 30 s: said once
+                _LOGGER.warning("VPN: the public address from %s is unknown: %s", url, err)
+            self._ip_failure = str(err)
+            if not isinstance(err, aiohttp.ClientConnectorDNSError):  # else nothing was sent
+                await self._judge_server(tunnel)
             return
+        self._ip_failure = ""
+        if self.silent:
+            _LOGGER.info("VPN: the server answers again")
+        self.silent = False
         _LOGGER.info("VPN: public address %s", self.public_ip)
+
+    async def _judge_server(self, tunnel: Tunnel) -> None:
+        """Call the server silent when its latest handshake is too old (or there was none)."""
+        try:
+            age = await tunnel.handshake_age()
+        except TunnelError:
+            return
+        silent = age is None or age > SILENT_AFTER_SECONDS
+        if silent and not self.silent:
+            _LOGGER.warning(
+                "VPN: the server of %s does not answer (no handshake)", tunnel.interface
+            )
+        self.silent = silent
 
     def gateway(self) -> str:
         """Return the NAT-PMP gateway: as configured, else the configuration's first DNS server."""
@@ -178,9 +208,10 @@ class VpnController(Controller):
     async def view(self) -> VpnStatus:
         """Return the tunnel's state, address, forwarded port and handshake age."""
         tunnel = self.tunnel
-        up = tunnel is not None and tunnel.alive() and not self.error
+        why = self.why_down()
+        up = tunnel is not None and tunnel.alive() and not why
         age = None
-        if up and tunnel is not None:
+        if tunnel is not None and tunnel.alive():
             with contextlib.suppress(TunnelError):
                 age = await tunnel.handshake_age()
         return VpnStatus(
@@ -190,9 +221,17 @@ class VpnController(Controller):
             public_ip=self.public_ip if up else "",
             forwarded_port=self.forwarded_port if up else 0,
             handshake_age_seconds=None if age is None else round(age, 1),
-            error=self.error,
+            error=why,
         )
 
+    def why_down(self) -> str:
+        """Say why the tunnel carries nothing now ("" while it works)."""
+        if self.error or not self.silent:
+            return self.error
+        interface = self.engine.settings.vpn_interface
+        return f"the server of {interface} does not answer (no WireGuard handshake)"
+
     def problems(self) -> list[str]:
-        """Say why the tunnel is down, while it is."""
-        return [f"VPN tunnel: {self.error}"] if self.error else []
+        """Say why the tunnel carries nothing, while so."""
+        why = self.why_down()
+        return [f"VPN tunnel: {why}"] if why else []
