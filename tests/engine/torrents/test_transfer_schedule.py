@@ -61,7 +61,7 @@ def test_a_time_given_with_an_offset_is_read_in_local_time() -> None:
     schedule = AltSchedule.model_validate(
         {"enabled": True, "start": "01:00:00+00:00", "end": "07:00", "days": list(range(7))}
     )
-    utc_one = datetime.combine(datetime.now().date(), time(1)).replace(tzinfo=UTC)
+    utc_one = datetime.combine(datetime.now(UTC).date(), time(1)).replace(tzinfo=UTC)
     assert schedule.start == utc_one.astimezone().time().replace(tzinfo=None)
     assert schedule.start.tzinfo is None
     schedule.covers(MONDAY.replace(hour=3))  # compares without error
