@@ -256,6 +256,19 @@ class GrabAnswer(TypedDict):
     name: str
 
 
+class ImportResult(TypedDict):
+    """What post-processing did with one torrent."""
+
+    hash: str
+    name: str
+    category: str
+    action: Literal["move", "copy", "hardlink"]
+    folder: str
+    files: list[PlacedFile]
+    left: list[str]
+    refreshed: int
+
+
 class IndexerReport(TypedDict):
     """How one indexer did in one search."""
 
@@ -350,6 +363,14 @@ class ParsedName(TypedDict):
 
     name: str
     parsed: dict[str, Any]
+
+
+class PlacedFile(TypedDict):
+    """One file put into the media folder."""
+
+    source: str
+    target: str
+    how: Literal["moved", "copied", "hardlinked", "present"]
 
 
 class Profile(TypedDict):
@@ -575,6 +596,14 @@ class RequestsApproveArgs(TypedDict):
     actor: NotRequired[str]
 
 
+class RequestsBlocklistArgs(TypedDict):
+    """The arguments of POST /requests/{request_id}/blocklist."""
+
+    actor: NotRequired[str]
+    reason: NotRequired[str]
+    candidate_id: NotRequired[int | None]
+
+
 class RequestsCancelArgs(TypedDict):
     """The arguments of POST /requests/{request_id}/cancel."""
 
@@ -586,6 +615,7 @@ class RequestsCreateArgs(TypedDict):
 
     media_type: Literal["movie", "tv", "album", "artist"]
     query: NotRequired[str]
+    year: NotRequired[int | None]
     tmdb_id: NotRequired[int | None]
     tvdb_id: NotRequired[int | None]
     musicbrainz_id: NotRequired[str | None]
@@ -712,6 +742,7 @@ class SystemStatus(TypedDict):
     disk_free_bytes: int
     disk_total_bytes: int
     counts: dict[str, int]
+    vpn: VpnStatus | None
     revision: int
 
 
@@ -850,6 +881,18 @@ class TransferUpdateArgs(TypedDict):
     limits: LimitsPatch
 
 
+class VpnStatus(TypedDict):
+    """The engine's own tunnel now."""
+
+    interface: str
+    up: bool
+    userspace: bool
+    public_ip: str
+    forwarded_port: int
+    handshake_age_seconds: float | None
+    error: str
+
+
 class WebhookView(TypedDict):
     """Where an app sends its webhook, the setting holding its secret, what to choose in the app."""
 
@@ -982,6 +1025,12 @@ class EngineCommands(ABC):
         """Change the options given."""
         return cast("EngineOptions", await self.call("PUT", "/options", arguments))
 
+    async def postprocessing_run(self, info_hash: str) -> ImportResult:
+        """Place a finished torrent's files by its category's rule now (again: nothing is lost)."""
+        return cast(
+            "ImportResult", await self.call("POST", f"/postprocessing/{_segment(info_hash)}", {})
+        )
+
     async def library_queue(self) -> SearchQueue:
         """Show the search queue: paused or not, its depth, and the searches under way."""
         return cast("SearchQueue", await self.call("GET", "/queue", {}))
@@ -1076,6 +1125,15 @@ class EngineCommands(ABC):
         return cast(
             "RequestView",
             await self.call("POST", f"/requests/{_segment(request_id)}/approve", arguments),
+        )
+
+    async def requests_blocklist(
+        self, request_id: int, **arguments: Unpack[RequestsBlocklistArgs]
+    ) -> RequestView:
+        """Blocklist the grabbed release: the arr drops it and never grabs it again."""
+        return cast(
+            "RequestView",
+            await self.call("POST", f"/requests/{_segment(request_id)}/blocklist", arguments),
         )
 
     async def requests_cancel(
@@ -1196,6 +1254,10 @@ class EngineCommands(ABC):
     async def transfer_set(self, **arguments: Unpack[TransferSetArgs]) -> TransferInfo:
         """Change the global limits (KiB/s), the alternative mode and its schedule."""
         return cast("TransferInfo", await self.call("PUT", "/transfer", arguments))
+
+    async def vpn_status(self) -> VpnStatus | None:
+        """Show the engine's own tunnel (null without a wireguard_config)."""
+        return cast("VpnStatus | None", await self.call("GET", "/vpn", {}))
 
     async def widget(self) -> Widget:
         """Active downloads, speeds (bytes/s), requests, gaps and upgrades as one flat object."""

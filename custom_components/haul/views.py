@@ -99,11 +99,6 @@ class MediaRequest:
     is4k: bool
     season_states: dict[str, str]  # a series' state per season number
 
-    @property
-    def label(self) -> str:
-        """The title with its year, as lists and messages name the request."""
-        return f"{self.title} ({self.year})" if self.year else self.title
-
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Self:
         """Parse a `RequestView` (or a request event, which carries one)."""

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from haul_engine.arr.apps import AppClient
 from haul_engine.arr.client import ArrError
-from haul_engine.errors import Conflict, InvalidInput, NotFound
+from haul_engine.errors import Ambiguous, Conflict, InvalidInput, NotFound
 from haul_engine.requests.overseerr import read_poster
+from haul_engine.requests.views import TitleMatch
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -21,6 +22,7 @@ KIND_FOR_MEDIA = {"movie": "radarr", "tv": "sonarr", "album": "lidarr", "artist"
 ITEM_KEYS = {"movie": "movieId", "tv": "seriesId", "album": "albumId", "artist": "artistId"}
 LOOKUPS = {"movie": "movie", "tv": "series", "album": "album", "artist": "artist"}
 MUSIC = frozenset({"album", "artist"})
+MAX_CHOICES = 8  # works offered when a query is ambiguous
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +81,7 @@ class Wanted:
 
     media_type: str
     query: str = ""
+    year: int | None = None  # narrows a query
     tmdb_id: int | None = None
     tvdb_id: int | None = None
     foreign_id: str | None = None  # a MusicBrainz id: the artist's or the album's
@@ -277,9 +280,48 @@ async def lookup_and_add(arr: RequestArr, wanted: Wanted, placement: Placement) 
     if not found:
         msg = f"{arr.config.name} found no title for {term!r}"
         raise NotFound(msg)
-    if found[0].get("id"):
-        return found[0]
-    return await arr.add(found[0], wanted, placement)
+    item = found[0] if term != wanted.query.strip() else choose_title(arr, found, wanted)
+    if item.get("id"):
+        return item
+    return await arr.add(item, wanted, placement)
+
+
+def choose_title(arr: RequestArr, found: list[dict[str, Any]], wanted: Wanted) -> dict[str, Any]:
+    """Return the one work a query means: of that year, titled as asked, else the only one.
+
+    Several left (two films called Dune) is `Ambiguous`, listing them to choose from.
+    """
+    query, year = wanted.query.strip(), wanted.year
+    shown = [(item, described(item, wanted.media_type)) for item in found]
+    if year is not None:
+        shown = [(item, facts) for item, facts in shown if facts["year"] == year]
+        if not shown:
+            msg = f"{arr.config.name} found no title for {query!r} from {year}"
+            raise NotFound(msg)
+    exact = [(item, facts) for item, facts in shown if _words(facts["title"]) == _words(query)]
+    matches = exact or shown
+    if len(matches) == 1:
+        return matches[0][0]
+    choices = [title_match(item, wanted.media_type) for item, _ in matches[:MAX_CHOICES]]
+    named = " or ".join(f"{c.title} ({c.year})" if c.year else c.title for c in choices)
+    msg = f"{query!r} matches several titles: {named}; give the year or an id"
+    raise Ambiguous(msg, candidates=[choice.model_dump(mode="json") for choice in choices])
+
+
+def title_match(item: dict[str, Any], media_type: str) -> TitleMatch:
+    """Show a work of an arr's lookup as one to choose from."""
+    facts = described(item, media_type)
+    return TitleMatch(
+        title=facts["title"], year=facts["year"], overview=facts["overview"] or "",
+        poster_url=facts["poster_url"], tmdb_id=facts["tmdb_id"], tvdb_id=facts["tvdb_id"],
+        imdb_id=item.get("imdbId") or None, musicbrainz_id=facts["foreign_id"],
+        in_library=bool(item.get("id")),
+    )  # fmt: skip
+
+
+def _words(text: str) -> str:
+    """Reduce a title to what is compared: lower-case letters and digits, single spaces."""
+    return " ".join("".join(c if c.isalnum() else " " for c in text.lower()).split())
 
 
 def described(item: dict[str, Any], media_type: str) -> dict[str, Any]:
@@ -306,6 +348,8 @@ def described(item: dict[str, Any], media_type: str) -> dict[str, Any]:
 
 def poster(item: dict[str, Any]) -> str | None:
     """Return the poster an arr's item shows (its metadata source's URL), if it has one."""
+    if item.get("remotePoster"):  # a lookup's
+        return read_poster(item["remotePoster"])
     for image in item.get("images") or []:
         if isinstance(image, dict) and image.get("coverType") in {"poster", "cover"}:
             return read_poster(image.get("remoteUrl") or image.get("url"))

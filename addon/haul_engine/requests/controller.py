@@ -30,6 +30,8 @@ from haul_engine.requests.views import RequestDetail, RequestView, detail_view
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from sqlalchemy.ext.asyncio import AsyncSession
+
     from haul_engine.connectors.kinds import ConnectorConfig
     from haul_engine.engine import Engine
     from haul_engine.events import Event
@@ -46,6 +48,7 @@ MediaType = Literal["movie", "tv", "album", "artist"]
 MusicBrainzId = Annotated[str, Field(pattern=r"^[0-9A-Za-z-]{1,64}$")]
 Actor = Annotated[str, Field(min_length=1, max_length=200)]
 SeasonNumber = Annotated[int, Field(ge=0, le=1000)]
+GRABBED_STATES = (State.GRABBED, State.DOWNLOADING, State.IMPORTING)
 ConnectorId = Annotated[str, Field(min_length=1, max_length=32)]
 
 
@@ -210,6 +213,7 @@ class RequestsController(Controller, ConnectorOwner):
         *,
         media_type: MediaType,
         query: Annotated[str, Field(max_length=300)] = "",
+        year: Annotated[int, Field(ge=1870, le=2200)] | None = None,
         tmdb_id: Annotated[int, Field(ge=1)] | None = None,
         tvdb_id: Annotated[int, Field(ge=1)] | None = None,
         musicbrainz_id: MusicBrainzId | None = None,
@@ -221,14 +225,17 @@ class RequestsController(Controller, ConnectorOwner):
     ) -> RequestView:
         """Request a title: looked up and added to the arr unsearched; an open request is reused.
 
-        Give a query, or a tmdb_id (movie), tvdb_id (tv) or musicbrainz_id (album: its release
-        group, artist: the artist), else 400; albums and artists go to Lidarr. connector_id names
-        the arr (else the connector that is the default for requests); quality_profile_id and
-        root_folder are the arr's (GET /requests/arr/{connector_id}/profiles and /folders; else
-        the connector's defaults for requests, then the arr's first).
+        Give a query (and optionally its year), or a tmdb_id (movie), tvdb_id (tv) or
+        musicbrainz_id (album: its release group, artist: the artist), else 400; albums and
+        artists go to Lidarr. A query matching several works is a 409 `ambiguous` whose
+        `error.details.candidates` lists them (title, year, overview, poster, ids): ask again with
+        the year or an id. connector_id names the arr (else the connector that is the default for
+        requests); quality_profile_id and root_folder are the arr's (GET
+        /requests/arr/{connector_id}/profiles and /folders; else the connector's defaults for
+        requests, then the arr's first).
         """
         wanted = Wanted(
-            media_type=media_type, query=query, tmdb_id=tmdb_id, tvdb_id=tvdb_id,
+            media_type=media_type, query=query, year=year, tmdb_id=tmdb_id, tvdb_id=tvdb_id,
             foreign_id=musicbrainz_id, seasons=seasons or [],
         )  # fmt: skip
         placement = Placement(quality_profile_id=quality_profile_id, root_folder=root_folder)
@@ -291,13 +298,7 @@ class RequestsController(Controller, ConnectorOwner):
         """Grab the chosen candidate through the arr (or Haul's client without one)."""
         async with self.lifecycle.change(request_id) as change:
             check_transition(request_id, change.row.state, State.GRABBED)
-            candidate = await change.session.get(RequestCandidate, candidate_id)
-            if candidate is None or candidate.request_id != request_id:
-                msg = f"request {request_id} has no candidate {candidate_id}"
-                raise NotFound(msg)
-            if candidate.failed:
-                msg = f"candidate {candidate_id} already failed: {candidate.failed}"
-                raise Conflict(msg)
+            candidate = await _open_candidate(change.session, request_id, candidate_id)
             await self.lifecycle.grab(change, candidate, actor, "api")
         return change.view
 
@@ -310,6 +311,44 @@ class RequestsController(Controller, ConnectorOwner):
             await change.schedule(0)
         return change.view
 
+    @api_command("requests/blocklist", method="POST", path="/requests/{request_id}/blocklist")
+    async def blocklist(
+        self,
+        request_id: int,
+        actor: Actor = "admin",
+        reason: Annotated[str, Field(max_length=500)] = "",
+        candidate_id: int | None = None,
+    ) -> RequestView:
+        """Blocklist the grabbed release: the arr drops it and never grabs it again.
+
+        The arr removes the download from its queue and client; the other candidates are
+        offered (none left: failed), or candidate_id is grabbed instead at once. Only while a
+        release is grabbed, downloading or importing. When grabbing the other fails, the
+        blocklisting stands (the arr did it) and the request awaits a pick; the error says why.
+        """
+        failed: EngineError | None = None
+        async with self.lifecycle.change(request_id) as change:
+            row = change.row
+            if row.selected_candidate_id is None or row.state not in GRABBED_STATES:
+                msg = f"request {request_id} is {row.state}: it has no grabbed release to blocklist"
+                raise Conflict(msg)
+            instead = None
+            if candidate_id is not None:
+                if candidate_id == row.selected_candidate_id:
+                    msg = f"candidate {candidate_id} is the release being blocklisted"
+                    raise Conflict(msg)
+                instead = await _open_candidate(change.session, request_id, candidate_id)
+            why = f"blocklisted by {actor}" + (f": {reason}" if reason else "")
+            await self.lifecycle.drop_candidate(change, why, actor, "api")
+            if instead is not None:
+                try:
+                    await self.lifecycle.grab(change, instead, actor, "api")
+                except EngineError as err:
+                    failed = err
+        if failed is not None:
+            raise failed
+        return change.view
+
     @api_command("requests/cancel", method="POST", path="/requests/{request_id}/cancel")
     async def cancel(self, request_id: int, actor: Actor = "admin") -> RequestView:
         """Stop following a request; what the arr already has stays there."""
@@ -317,3 +356,17 @@ class RequestsController(Controller, ConnectorOwner):
             change.move(State.CANCELLED, actor, "api")
             await change.unschedule()
         return change.view
+
+
+async def _open_candidate(
+    session: AsyncSession, request_id: int, candidate_id: int
+) -> RequestCandidate:
+    """Return a candidate of the request that has not failed (NotFound, Conflict)."""
+    candidate = await session.get(RequestCandidate, candidate_id)
+    if candidate is None or candidate.request_id != request_id:
+        msg = f"request {request_id} has no candidate {candidate_id}"
+        raise NotFound(msg)
+    if candidate.failed:
+        msg = f"candidate {candidate_id} already failed: {candidate.failed}"
+        raise Conflict(msg)
+    return candidate
