@@ -164,6 +164,9 @@ class FakeArr:
         self.connections: set[object] = set()  # the (host, port) of each client connection seen
         self.failures: list[tuple[Failure, str]] = []
         self.health_checks: list[dict[str, Any]] = []
+        self.quality_profiles = [{"id": 4, "name": "HD-1080p", "upgradeAllowed": True,
+                                  "cutoff": 7}]  # fmt: skip
+        self.root_folders = [f"/{ {'radarr': 'movies', 'lidarr': 'music'}.get(kind, 'tv') }"]
         self.hang_seconds = 5.0
         self.retry_after = "0"  # what a 429 asks for: seconds or an HTTP date
         self._polls: dict[int, int] = {}
@@ -242,6 +245,8 @@ class FakeArr:
             "/queue": self._queue,
             "/queue/status": self._queue_status,
             "/command/{command_id}": self._command_status,
+            "/qualityprofile": self._profiles,
+            "/rootfolder": self._root_folders,
         }
         for path, handler in routes.items():
             app.router.add_get(base + path, handler)
@@ -294,6 +299,13 @@ class FakeArr:
 
     async def _health(self, _request: web.Request) -> web.Response:
         return self._json(self.health_checks)
+
+    async def _profiles(self, _request: web.Request) -> web.Response:
+        return self._json(self.quality_profiles)
+
+    async def _root_folders(self, _request: web.Request) -> web.Response:
+        return self._json([{"id": n, "path": path, "accessible": True, "freeSpace": 10**12}
+                           for n, path in enumerate(self.root_folders, 1)])  # fmt: skip
 
     def _require(self, flavor: str) -> None:
         if self.flavor != flavor:

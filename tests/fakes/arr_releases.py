@@ -116,8 +116,6 @@ class ReleaseArr(FakeArr):
         self.hold_imports = False
         self.client: tuple[str, str, str] | None = None
         self.downloads: dict[str, Download] = {}
-        self.quality_profiles = [{"id": 4, "name": "HD-1080p", "upgradeAllowed": True,
-                                  "cutoff": 7}]  # fmt: skip
         folder = {"radarr": "movies", "sonarr": "tv", "lidarr": "music"}[kind]
         self.root_folders = [str(root / folder)]
         self.metadata_profiles = [{"id": 1, "name": "Standard"}]
@@ -152,8 +150,6 @@ class ReleaseArr(FakeArr):
             app.router.add_get(f"{base}/{flavour}/lookup", self._lookup)
             app.router.add_post(f"{base}/{flavour}", self._add)
         app.router.add_get(f"{base}/metadataprofile", self._metadata_profiles)
-        app.router.add_get(f"{base}/qualityprofile", self._profiles)
-        app.router.add_get(f"{base}/rootfolder", self._root_folders)
         app.on_startup.append(self._start)
         app.on_cleanup.append(self._stop)
 
@@ -455,15 +451,8 @@ class ReleaseArr(FakeArr):
                              "errorMessage": f"This {noun} has already been added"})  # fmt: skip
         return problems
 
-    async def _profiles(self, _request: web.Request) -> web.Response:
-        return self._json(self.quality_profiles)
-
     async def _metadata_profiles(self, _request: web.Request) -> web.Response:
         return self._json(self.metadata_profiles)
-
-    async def _root_folders(self, _request: web.Request) -> web.Response:
-        return self._json([{"id": n, "path": path, "accessible": True, "freeSpace": 10**12}
-                           for n, path in enumerate(self.root_folders, 1)])  # fmt: skip
 
 
 def _quality(name: str) -> dict[str, Any]:

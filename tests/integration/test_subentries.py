@@ -308,12 +308,18 @@ async def test_sonarr_create_reconfigure_remove(
         **{key: value for key, value in form.items() if key not in {"name", "url", "api_key"}},
         "sweep_schedule": "15 */6 * * *", "scheduled_sweeps": False,
     }  # fmt: skip
+    # the quality profiles and root folders for requests are Sonarr's own, listed from it
+    listed = selectors(result["data_schema"])
+    for name, options in (("request_quality_profile", [("4", "HD-1080p")]),
+                          ("request_root_folder", [("/tv", "/tv")])):  # fmt: skip
+        assert isinstance(listed[name], SelectSelector)
+        assert [(o["value"], o["label"]) for o in listed[name].config["options"]] == options
+        assert "translation_key" not in listed[name].config
     changed_pace = {**current["custom_throttle"], "batch_size": 9}
+    answers = current | {"name": "TV", "api_key": "", "custom_throttle": changed_pace,
+                         "request_quality_profile": "4", "request_root_folder": "/tv"}  # fmt: skip
     result = dict(
-        await hass.config_entries.subentries.async_configure(
-            result["flow_id"],
-            user_input=current | {"name": "TV", "api_key": "", "custom_throttle": changed_pace},
-        )
+        await hass.config_entries.subentries.async_configure(result["flow_id"], user_input=answers)
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
@@ -322,8 +328,8 @@ async def test_sonarr_create_reconfigure_remove(
     assert changed["name"] == "TV"
     assert changed["settings"] == connector["settings"] | {
         "custom_throttle": connector["settings"]["custom_throttle"] | {"batch_size": 9},
-        "scheduled_sweeps": False,
-    }
+        "scheduled_sweeps": False, "request_quality_profile": 4, "request_root_folder": "/tv",
+    }  # fmt: skip
     assert changed["secrets_set"] == ["webhook_secret"]
     assert changed["health"] != "unhealthy"
     hook = f"{module_engine.url}/api/v1/webhooks/arr/{connector['id']}"
