@@ -365,7 +365,11 @@ class ReleaseArr(FakeArr):
             if (term.startswith(prefix) and str(item[field_name]) == term.removeprefix(prefix))
             or (not term.startswith(prefix) and term in item["title"].lower())
         ]
-        return self._json(found)
+        # as the arrs do, a title already in the library is listed with its id
+        library = self.library.movies if self.kind == "radarr" else self.library.series
+        ids = {item.get(field_name): key for key, item in library.items()}
+        return self._json([{**item, "id": ids[item[field_name]]} if item[field_name] in ids
+                           else item for item in found])  # fmt: skip
 
     def _music_lookup(self, term: str, flavour: str) -> list[dict[str, Any]]:
         """Albums (with their artist) or artists, by `lidarr:<MusicBrainz id>` or by name."""

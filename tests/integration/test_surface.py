@@ -400,6 +400,22 @@ async def test_request_media(hass: HomeAssistant, world: World, entry: MockConfi
     # Radarr has no release of it: the gate would keep searching it into the next test.
     world.engine.request("POST", f"/api/v1/requests/{request['id']}/cancel")
 
+    # the connector, quality profile and root folder reach the engine, checked against Radarr
+    named = {"connector_id": world.radarr_id, "quality_profile_id": 4}
+    folder = world.radarr.root_folders[0]
+    answer = await act(hass, entry, "request_media", media_type="movie", query="Inception",
+                       root_folder=folder, **named)  # fmt: skip
+    request = answer["request"]
+    assert (request["arr_connector_id"], request["quality_profile_id"], request["root_folder"]) == (
+        world.radarr_id, 4, folder,
+    )  # fmt: skip
+    world.engine.request("POST", f"/api/v1/requests/{request['id']}/cancel")
+    with pytest.raises(ServiceValidationError) as caught:
+        await act(hass, entry, "request_media", media_type="movie", query="Inception",
+                  root_folder="/elsewhere", **named)  # fmt: skip
+    assert caught.value.translation_key == "rejected"
+    assert "has no root folder '/elsewhere'" in str(caught.value.translation_placeholders)
+
 
 async def test_request_media_answers_the_works_a_title_matches(
     hass: HomeAssistant, world: World, entry: MockConfigEntry

@@ -283,6 +283,14 @@ async def lookup_and_add(arr: RequestArr, wanted: Wanted, placement: Placement) 
     item = found[0] if term != wanted.query.strip() else choose_title(arr, found, wanted)
     if item.get("id"):
         return item
+    # found by name: the arr may have it already without its lookup saying so
+    facts = described(item, wanted.media_type)
+    same = Wanted(
+        media_type=wanted.media_type, tmdb_id=facts["tmdb_id"], tvdb_id=facts["tvdb_id"],
+        foreign_id=facts["foreign_id"],
+    )  # fmt: skip
+    if term == wanted.query.strip() and (existing := await arr.find(same)) is not None:
+        return existing
     return await arr.add(item, wanted, placement)
 
 
