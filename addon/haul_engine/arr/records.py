@@ -93,6 +93,7 @@ class Movie(_Record):
     monitored: bool = False
     has_file: bool = False
     is_available: bool = False
+    minimum_availability: str | None = None  # announced, inCinemas, released (tba, preDB: old)
     digital_release: datetime | None = None
     physical_release: datetime | None = None
     in_cinemas: datetime | None = None

@@ -531,6 +531,7 @@ class LibraryController(Controller, ConnectorOwner):
             self.engine.database, runtime.client, self._dispatcher(runtime), connector_id,
             flavor, self.clock, paused=lambda: self.paused or not runtime.usable,
             on_dispatch=lambda batch: self._dispatched(runtime.config, batch),
+            refresh=lambda: self._sync(runtime, full=False),
         )  # fmt: skip
         await self._publish(runtime.config, (EventName.SWEEP_STARTED, {}))
         try:
@@ -563,12 +564,8 @@ class LibraryController(Controller, ConnectorOwner):
 
     async def _summary(self, config: ConnectorConfig) -> ConnectorSummary:
         now = self.clock.now()
-        mine = Item.connector_id == config.id
         async with self.engine.database.session() as session:
-            items = await _count(session, Item, mine)
-            missing = await _count(session, Item, mine, registry.missing(now))
-            wanted = await _count(session, Item, mine, registry.wanted(now))
-            upgrades = await _count(session, Item, mine, registry.UPGRADE)
+            items, wanted, missing, upgrades = await registry.counts(session, config.id, now)
             queued = await _count(
                 session, Search, Search.connector_id == config.id, Search.state.in_(SEARCHABLE)
             )

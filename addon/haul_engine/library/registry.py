@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from sqlalchemy import and_, case, delete, exists, false, func, insert, literal, or_, select, update
 
@@ -18,12 +18,23 @@ if TYPE_CHECKING:
 
     from haul_engine.arr.kinds import ThrottleLimits
 
+# Item.monitored is what the user chose in the *arr, all the way up: an episode of an unmonitored
+# season or series, or an album of an unmonitored artist, is stored as unmonitored (sync.py)
 UPGRADE = and_(Item.monitored, Item.has_file, Item.cutoff_not_met)
 WAITING = ("pending", "queued", "searching", "cooldown")
 
 
+class Counts(NamedTuple):
+    """A connector's items, and how many of them are wanted, missing and below the cutoff."""
+
+    items: int
+    wanted: int
+    missing: int
+    upgrades: int
+
+
 def wanted(now: datetime) -> Any:  # noqa: ANN401 - a SQL condition
-    """Build the condition: monitored, and aired or available."""
+    """Build the condition: monitored, and aired or available (per minimum availability)."""
     aired = and_(Item.released_at.is_not(None), Item.released_at <= now)
     return and_(Item.monitored, or_(Item.available, aired))
 
@@ -31,6 +42,26 @@ def wanted(now: datetime) -> Any:  # noqa: ANN401 - a SQL condition
 def missing(now: datetime) -> Any:  # noqa: ANN401 - a SQL condition
     """Build the condition: monitored, aired or available, and without a file."""
     return and_(wanted(now), ~Item.has_file)
+
+
+def still_wanted(now: datetime) -> Any:  # noqa: ANN401 - a SQL condition
+    """Build the condition: a registry entry's item is still the gap its reason says."""
+    return or_(
+        and_(Search.reason == "missing", missing(now)), and_(Search.reason == "upgrade", UPGRADE)
+    )
+
+
+async def counts(session: AsyncSession, connector_id: str, now: datetime) -> Counts:
+    """Count a connector's items: all, wanted, missing, and below the cutoff, in one query."""
+
+    def total(condition: Any) -> Any:  # noqa: ANN401 - SQL
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    row = (await session.execute(
+        select(func.count(), total(wanted(now)), total(missing(now)), total(UPGRADE))
+        .where(Item.connector_id == connector_id)
+    )).one()  # fmt: skip
+    return Counts(*(int(value) for value in row))
 
 
 async def refresh(
@@ -60,9 +91,17 @@ async def refresh(
 async def candidates(
     session: AsyncSession, connector_id: str, now: datetime, skip_arr_ids: set[int]
 ) -> list[Candidate]:
-    """Entries that may be searched now, except items already in the *arr's download queue."""
-    due = or_(
-        Search.state == "pending", and_(Search.state == "cooldown", Search.next_eligible_at <= now)
+    """Entries that may be searched now, except items already in the *arr's download queue.
+
+    Each item is checked again against what it must still be (monitored, out, without a file or
+    below the cutoff), so nothing the mirror knows to be unwanted is ever searched.
+    """
+    due = and_(
+        or_(
+            Search.state == "pending",
+            and_(Search.state == "cooldown", Search.next_eligible_at <= now),
+        ),
+        still_wanted(now),
     )
     rows = await session.execute(
         select(

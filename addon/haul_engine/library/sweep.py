@@ -49,7 +49,11 @@ class SweepReport:
 
 @dataclass
 class Sweeper:
-    """Runs sweeps of one connector; paused() and on_dispatch() come from the controller."""
+    """Runs sweeps of one connector; paused(), on_dispatch() and refresh() come from the controller.
+
+    refresh() brings the mirror up to date before planning (an incremental sync): what the user
+    stopped monitoring since the last sync is then never searched.
+    """
 
     database: Database
     client: AppClient
@@ -59,6 +63,7 @@ class Sweeper:
     clock: Clock
     paused: Callable[[], bool] = lambda: False
     on_dispatch: Callable[[Batch], Awaitable[None]] | None = None
+    refresh: Callable[[], Awaitable[object]] | None = None
 
     async def arr_queue(self) -> tuple[int, set[int]]:
         """Size of the *arr's download queue and the ids of the items in it."""
@@ -78,6 +83,8 @@ class Sweeper:
         if queued > settings.queue_limit:
             report.stopped = "queue_full"
             return report
+        if self.refresh is not None:
+            await self.refresh()
         now = self.clock.now()
         async with self.database.session() as session:
             spent = await registry.spent(session, self.connector_id, now)

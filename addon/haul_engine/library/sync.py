@@ -7,7 +7,7 @@ import gc
 import hashlib
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
@@ -40,6 +40,8 @@ SERIES_PER_COMMIT = 100
 # series row id, record, item rows, and for a fresh series those rows ready for the driver
 Fetched = tuple[int, "SeriesRecord", list["ItemRow"], list[Any] | None]
 NO_STATISTICS = SeasonStatistics()
+# Radarr's rule when a movie has neither a physical nor a digital release date
+RELEASED_AFTER_CINEMAS = timedelta(days=90)
 SERIES_COLUMNS = ("id", "arr_id", "title", "monitored", "fingerprint")
 SEASON_COLUMNS = (
     "series_id", "season_number", "monitored", "episode_count", "episode_file_count",
@@ -136,35 +138,68 @@ def utc(stamp: datetime | None) -> datetime | None:
     return stamp.replace(tzinfo=UTC) if stamp is not None and stamp.tzinfo is None else stamp
 
 
-def episode_row(record: Episode, series_id: int) -> ItemRow:
-    """Map an episode record to an item row."""
+def monitored_seasons(record: SeriesRecord) -> frozenset[int]:
+    """Return the seasons whose episodes the user wants: none of an unmonitored series."""
+    if not record.monitored:
+        return frozenset()
+    return frozenset(season.season_number for season in record.seasons if season.monitored)
+
+
+def episode_row(record: Episode, series_id: int, seasons: frozenset[int]) -> ItemRow:
+    """Map an episode record to an item row; monitored only within a monitored season and series."""
     file = record.episode_file
+    monitored = record.monitored and record.season_number in seasons
     return new_item_row((
         "episode", record.id, series_id, None, record.series_id, record.season_number,
-        record.episode_number, record.title or "", record.monitored, record.has_file,
+        record.episode_number, record.title or "", monitored, record.has_file,
         file.quality_name if file else None, bool(file and file.quality_cutoff_not_met),
         False, utc(record.air_date_utc), utc(record.last_search_time),
     ))  # fmt: skip
 
 
+def available_from(record: Movie) -> tuple[bool, datetime | None]:
+    """Whether a movie is available at any time, else from when, by its minimum availability.
+
+    Radarr's rule: announced (or tba) at once; inCinemas from the cinema date; released from the
+    earlier of the physical and digital releases, or 90 days after the cinema date without either.
+    Stored as a date, a movie becomes wanted when its day comes, without waiting for a sync;
+    the *arr's own isAvailable (which also counts its availability delay) is kept beside it.
+    """
+    minimum = (record.minimum_availability or "released").lower()
+    if minimum in {"tba", "announced"}:
+        return True, None
+    if minimum == "incinemas" and record.in_cinemas is not None:
+        return record.is_available, utc(record.in_cinemas)
+    releases = [utc(at) for at in (record.physical_release, record.digital_release)]
+    if dated := sorted(at for at in releases if at is not None):
+        return record.is_available, dated[0]
+    later = utc(record.in_cinemas) + RELEASED_AFTER_CINEMAS if record.in_cinemas else None
+    return record.is_available, later
+
+
 def movie_row(record: Movie) -> ItemRow:
     """Map a movie record to an item row."""
     file = record.movie_file
-    released = record.digital_release or record.physical_release or record.in_cinemas
+    available, released = available_from(record)
     return new_item_row((
         "movie", record.id, None, None, None, None, None, record.title or "", record.monitored,
         record.has_file, file.quality_name if file else None,
-        bool(file and file.quality_cutoff_not_met), record.is_available, utc(released),
+        bool(file and file.quality_cutoff_not_met), available, released,
         utc(record.last_search_time),
     ))  # fmt: skip
 
 
-def album_row(record: Album, artist_id: int | None, cutoff: set[int]) -> ItemRow:
-    """Map a Lidarr album record to an item row (it has a file once any track has one)."""
+def album_row(
+    record: Album, artist_id: int | None, cutoff: set[int], *, artist_monitored: bool
+) -> ItemRow:
+    """Map a Lidarr album record to an item row (it has a file once any track has one).
+
+    Monitored only when its artist is too, as Lidarr's wanted lists count it.
+    """
     tracks = record.statistics.track_file_count if record.statistics else 0
     return new_item_row((
         "album", record.id, None, artist_id, record.artist_id, None, None, record.title or "",
-        record.monitored, tracks > 0, None, record.id in cutoff, False,
+        record.monitored and artist_monitored, tracks > 0, None, record.id in cutoff, False,
         utc(record.release_date), utc(record.last_search_time),
     ))  # fmt: skip
 
@@ -313,7 +348,8 @@ class LibrarySync:
                 await self._attach_files(record.id, episodes)
                 # mapped (and for fresh series encoded) here, a series at a time, while the
                 # writer waits for the database, so that the writer only writes
-                rows = [episode_row(e, row_id) for e in episodes]
+                seasons = monitored_seasons(record)
+                rows = [episode_row(e, row_id, seasons) for e in episodes]
                 ready = self._items.encode(rows) if row_id in fresh else None
                 await fetched.put((row_id, record, rows, ready))
             running -= 1
@@ -414,7 +450,13 @@ class LibrarySync:
                         {"connector_id": self.connector_id, "arr_id": artist["id"], **values},
                     )
                     stored[artist["id"]] = int(new_id or 0)
-            rows = [album_row(a, stored.get(a.artist_id), cutoff) for a in albums]
+            watched = {artist["id"] for artist in artists if artist.get("monitored")}
+            rows = [
+                album_row(
+                    a, stored.get(a.artist_id), cutoff, artist_monitored=a.artist_id in watched
+                )
+                for a in albums
+            ]
             await self._reconcile(session, report, self._own("album"), rows)
         return stored_items
 
