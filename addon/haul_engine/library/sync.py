@@ -173,8 +173,8 @@ def available_from(record: Movie) -> tuple[bool, datetime | None]:
     releases = [utc(at) for at in (record.physical_release, record.digital_release)]
     if dated := sorted(at for at in releases if at is not None):
         return record.is_available, dated[0]
-    later = utc(record.in_cinemas) + RELEASED_AFTER_CINEMAS if record.in_cinemas else None
-    return record.is_available, later
+    cinemas = utc(record.in_cinemas)
+    return record.is_available, cinemas + RELEASED_AFTER_CINEMAS if cinemas else None
 
 
 def movie_row(record: Movie) -> ItemRow:
@@ -235,7 +235,7 @@ class LibrarySync:
     def _series_rows(self) -> BulkInsert:
         return BulkInsert(
             SERIES_TABLE, SERIES_COLUMNS, self.database.sql_dialect,
-            update_on_conflict=SERIES_COLUMNS[2:], connector_id=self.connector_id,
+            update_on_conflict=SERIES_COLUMNS[2:], connector_id=self.connector_id, boost=0,
         )  # fmt: skip
 
     @cached_property

@@ -83,8 +83,7 @@ def changes(fake: FakeArr) -> list[Callable[[], None]]:
     if fake.flavor == "series":
         watched = [s for s in lib.series.values() if s["monitored"]]
         ignored = [s for s in lib.series.values() if not s["monitored"]]
-        gap = next(e for e in lib.episodes.values() if e["monitored"] and not e["hasFile"]
-                   and lib.series[e["seriesId"]]["monitored"] and e["airDateUtc"] <= NOW)  # fmt: skip
+        gap = next(iter(lib.wanted("series", "missing")))
         season = next(iter(lib.unmonitored_seasons))
         return [
             lambda: watched[0].update(monitored=False),
