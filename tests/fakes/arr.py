@@ -16,12 +16,15 @@ import random
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal, Self
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 import orjson
 from aiohttp import web
 
 from tests.support.programs import free_port
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 API_KEY = "fake-arr-key-0123456789abcdef"
 Failure = Literal["500", "429", "hang", "bad_json"]
@@ -250,6 +253,9 @@ class FakeArr:
         self.hang_seconds = 5.0
         self.retry_after = "0"  # what a 429 asks for: seconds or an HTTP date
         self.now = NOW  # the fake's clock: what has aired and what is available
+        # how many releases each search command grabs, and how commands end (completed unless told)
+        self.grabs: Callable[[dict[str, Any]], int] = lambda _body: 0
+        self.command_ends: list[str] = []
         self._polls: dict[int, int] = {}
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
@@ -515,8 +521,13 @@ class FakeArr:
             return web.json_response({"message": "NotFound"}, status=404)
         command = self.commands[command_id - 1]
         polls = self._polls[command_id] = self._polls.get(command_id, 0) + 1
-        if command["status"] in {"queued", "started"}:
-            command["status"] = "completed" if polls >= self.polls_to_complete else "started"
+        if command["status"] in {"queued", "started"} and polls >= self.polls_to_complete:
+            command["status"] = self.command_ends.pop(0) if self.command_ends else "completed"
+            subject = command["name"].removesuffix("Search").removesuffix("s")
+            grabbed = self.grabs(command["body"]) if command["status"] == "completed" else 0
+            command["message"] = f"{subject} search completed. {grabbed} reports downloaded."
+        elif command["status"] == "queued":
+            command["status"] = "started"
         return self._json(command)
 
 
