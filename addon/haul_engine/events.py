@@ -49,6 +49,7 @@ class EventName(StrEnum):
     SWEEP_STARTED = "sweep_started"
     SWEEP_COMPLETED = "sweep_completed"
     SEARCH_DISPATCHED = "search_dispatched"
+    SEARCH_COMPLETED = "search_completed"
     ITEM_ACQUIRED = "item_acquired"
     SEARCH_EXHAUSTED = "search_exhausted"
     GAPS_RESET = "gaps_reset"
@@ -85,6 +86,7 @@ SUBJECTS: dict[EventName, str | None] = {
             EventName.SWEEP_STARTED,
             EventName.SWEEP_COMPLETED,
             EventName.SEARCH_DISPATCHED,
+            EventName.SEARCH_COMPLETED,
             EventName.ITEM_ACQUIRED,
             EventName.SEARCH_EXHAUSTED,
             EventName.GAPS_RESET,

@@ -1,16 +1,19 @@
-"""The card's library view over the WebSocket: each *arr connector's library, live."""
+"""The card's library view over the WebSocket: each *arr connector's library, live, and its gaps."""
 
 from __future__ import annotations
 
 import dataclasses
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 import probatio
 from homeassistant.components.websocket_api import async_register_command
-from homeassistant.components.websocket_api.decorators import websocket_command
+from homeassistant.components.websocket_api.const import ERR_HOME_ASSISTANT_ERROR
+from homeassistant.components.websocket_api.decorators import async_response, websocket_command
 from homeassistant.components.websocket_api.messages import event_message
 from homeassistant.core import callback
 
+from .api import HaulError
 from .websocket_api import ENTRY, _entry, _not_loaded
 
 if TYPE_CHECKING:
@@ -22,8 +25,9 @@ if TYPE_CHECKING:
 
 @callback
 def async_setup_card_api(hass: HomeAssistant) -> None:
-    """Register the card's library command."""
-    async_register_command(hass, _subscribe_library)
+    """Register the card's library commands."""
+    for command in (_subscribe_library, _gaps, _gap_action):
+        async_register_command(hass, command)
 
 
 def library_snapshot(views: HaulViews) -> dict[str, Any]:
@@ -68,3 +72,73 @@ def _subscribe_library(
     connection.subscriptions[msg["id"]] = coordinator.async_add_listener(send)
     connection.send_result(msg["id"])
     send()
+
+
+ITEM_ID = probatio.All(int, probatio.Range(min=1))
+GAP_STATES = ("pending", "queued", "searching", "cooldown", "exhausted")
+GAP_SORTS = ("released", "title", "attempts", "next_eligible", "boost")
+
+
+@websocket_command(
+    {
+        probatio.Required("type"): "haul/library/gaps",
+        probatio.Required("connector_id"): str,
+        probatio.Optional("reason", default="missing"): probatio.In(["missing", "upgrade"]),
+        probatio.Optional("state"): probatio.In(GAP_STATES),
+        probatio.Optional("query", default=""): probatio.All(str, probatio.Length(max=200)),
+        probatio.Optional("sort", default="released"): probatio.In(GAP_SORTS),
+        probatio.Optional("descending", default=True): bool,
+        probatio.Optional("page", default=1): ITEM_ID,
+        **ENTRY,
+    }
+)
+@async_response
+async def _gaps(hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]) -> None:
+    """Send a page of one connector's gaps, filtered, searched and sorted as the card asks."""
+    if (entry := _entry(hass, msg)) is None:
+        _not_loaded(connection, msg)
+        return
+    query = {
+        "connector_id": msg["connector_id"], "kind": msg["reason"], "query": msg["query"],
+        "sort": msg["sort"], "descending": str(msg["descending"]).lower(), "page": msg["page"],
+    } | ({"state": msg["state"]} if "state" in msg else {})  # fmt: skip
+    try:
+        page = await entry.runtime_data.client.request("GET", f"/gaps?{urlencode(query)}")
+    except HaulError as err:
+        connection.send_error(msg["id"], ERR_HOME_ASSISTANT_ERROR, str(err))
+        return
+    connection.send_result(msg["id"], page)
+
+
+@websocket_command(
+    {
+        probatio.Required("type"): "haul/library/gap_action",
+        probatio.Required("action"): probatio.In(["search", "boost", "reset"]),
+        probatio.Required("connector_id"): str,
+        probatio.Required("item_id"): ITEM_ID,
+        probatio.Optional("boost", default=10): probatio.All(
+            int, probatio.Range(min=-100, max=100)
+        ),
+        **ENTRY,
+    }
+)
+@async_response
+async def _gap_action(
+    hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]
+) -> None:
+    """Search a gap now, boost it or reset it; the answer is the engine's."""
+    if (entry := _entry(hass, msg)) is None:
+        _not_loaded(connection, msg)
+        return
+    item_id = msg["item_id"]
+    calls = {
+        "search": ("POST", f"/gaps/{item_id}/search", None),
+        "boost": ("POST", f"/gaps/{item_id}/boost", {"boost": msg["boost"]}),
+        "reset": ("POST", "/gaps/reset", {"connector_id": msg["connector_id"], "item_id": item_id}),
+    }
+    try:
+        answer = await entry.runtime_data.client.request(*calls[msg["action"]])
+    except HaulError as err:
+        connection.send_error(msg["id"], ERR_HOME_ASSISTANT_ERROR, str(err))
+        return
+    connection.send_result(msg["id"], answer)

@@ -136,21 +136,35 @@ async def _set_speed_limits(
     return {"transfer": answer}
 
 
+def _arr_targets(entry: HaulConfigEntry, data: dict[str, Any]) -> list[str]:
+    """List the connector the call names, else every enabled *arr connector."""
+    if "connector_id" in data:
+        return [data["connector_id"]]
+    views = entry.runtime_data.coordinator.data.views
+    return [c.id for c in views.connectors.values() if c.category == "arr" and c.enabled]
+
+
 def _connector_command(command: str) -> Callable[..., Awaitable[dict[str, Any]]]:
     async def run(entry: HaulConfigEntry, data: dict[str, Any], _actor: str) -> dict[str, Any]:
-        if "connector_id" in data:
-            targets = [data["connector_id"]]
-        else:
-            views = entry.runtime_data.coordinator.data.views
-            targets = [c.id for c in views.connectors.values() if c.category == "arr" and c.enabled]
         return {
             "connectors": {
                 target: await _call(entry, "POST", f"/connectors/{quote(target)}/{command}")
-                for target in targets
+                for target in _arr_targets(entry, data)
             }
         }
 
     return run
+
+
+async def _reset_gaps(entry: HaulConfigEntry, data: dict[str, Any], _actor: str) -> dict[str, Any]:
+    scope = _given(data, "series_id", "item_id")
+    reset = {
+        target: (await _call(entry, "POST", "/gaps/reset", {"connector_id": target, **scope}))[
+            "reset"
+        ]
+        for target in _arr_targets(entry, data)
+    }
+    return {"reset": reset, "total": sum(reset.values())}
 
 
 ACTIONS: dict[str, Action] = {
@@ -232,6 +246,14 @@ ACTIONS: dict[str, Action] = {
     ),
     "run_sweep": Action(CONNECTOR, _connector_command("sweep")),
     "sync_library": Action(CONNECTOR, _connector_command("sync")),
+    "reset_gaps": Action(
+        {
+            **CONNECTOR,
+            probatio.Optional("series_id"): POSITIVE,
+            probatio.Optional("item_id"): POSITIVE,
+        },
+        _reset_gaps,
+    ),
 }
 
 

@@ -24,7 +24,7 @@ from haul_engine.db.models import EngineMeta
 from haul_engine.errors import Conflict, InvalidInput, NotFound, Unavailable
 from haul_engine.events import EventName
 from haul_engine.library import registry
-from haul_engine.library.dispatch import Clock, Dispatcher
+from haul_engine.library.dispatch import Clock, Dispatcher, Settled
 from haul_engine.library.models import Item, Search, SearchHistory, Series, SyncState
 from haul_engine.library.planner import midnight, single_search, spent_today
 from haul_engine.library.sweep import Sweeper, SweepReport
@@ -697,15 +697,19 @@ class LibraryController(Controller, ConnectorOwner):
     def _dispatcher(self, runtime: Runtime) -> Dispatcher:
         return Dispatcher(
             self.engine.database, runtime.client, runtime.config.id, self.clock,
-            on_exhausted=lambda item_ids: self._exhausted(runtime.config, item_ids),
+            on_settled=lambda settled: self._settled(runtime.config, settled),
         )  # fmt: skip
 
-    async def _exhausted(self, config: ConnectorConfig, item_ids: list[int]) -> None:
-        """Publish search_exhausted: these gaps are left alone (until the retention or a reset)."""
-        async with self.engine.database.session() as session:
-            titles = await _titles(session, item_ids)
-        items = [{"id": item_id, "title": titles.get(item_id)} for item_id in item_ids]
-        await self._publish(config, (EventName.SEARCH_EXHAUSTED, {"items": items}))
+    async def _settled(self, config: ConnectorConfig, settled: Settled) -> None:
+        """Publish search_completed, and search_exhausted for the gaps now left alone."""
+        events: list[tuple[EventName, dict[str, Any]]] = [(EventName.SEARCH_COMPLETED,
+                   {"search": {"id": settled.history_id, "outcome": settled.outcome}})]  # fmt: skip
+        if settled.exhausted:
+            async with self.engine.database.session() as session:
+                titles = await _titles(session, settled.exhausted)
+            items = [{"id": item_id, "title": titles.get(item_id)} for item_id in settled.exhausted]
+            events.append((EventName.SEARCH_EXHAUSTED, {"items": items}))
+        await self._publish(config, *events)
 
     async def _sweep(self, runtime: Runtime, flavor: Flavor) -> SweepReport:
         connector_id = runtime.config.id

@@ -60,6 +60,15 @@ class Clock:
 
 
 @dataclass(frozen=True, slots=True)
+class Settled:
+    """How a search ended, and the items it left exhausted."""
+
+    history_id: int
+    outcome: str
+    exhausted: list[int]
+
+
+@dataclass(frozen=True, slots=True)
 class Outcome:
     """How one search ended."""
 
@@ -81,16 +90,16 @@ class Dispatcher:
         *,
         poll_interval: float = 2.0,
         poll_timeout: float = 900.0,
-        on_exhausted: Callable[[list[int]], Awaitable[None]] | None = None,
+        on_settled: Callable[[Settled], Awaitable[None]] | None = None,
     ) -> None:
-        """Bind to one connector; on_exhausted hears of the items each search left exhausted."""
+        """Bind to one connector; on_settled hears how each search ended."""
         self.database = database
         self.client = client
         self.connector_id = connector_id
         self.clock = clock
         self.poll_interval = poll_interval
         self.poll_timeout = poll_timeout
-        self.on_exhausted = on_exhausted
+        self.on_settled = on_settled
 
     async def send(self, batch: Batch, limits: ThrottleLimits) -> Outcome:
         """Record the search as being sent, send it, and note the *arr's command id."""
@@ -177,5 +186,5 @@ class Dispatcher:
                 retry_at=retry_at,
             )  # fmt: skip
         _LOGGER.debug("search %d ended: %s (%s) %s", history_id, status, outcome, message)
-        if exhausted and self.on_exhausted is not None:
-            await self.on_exhausted(exhausted)
+        if self.on_settled is not None:
+            await self.on_settled(Settled(history_id, outcome, exhausted))
