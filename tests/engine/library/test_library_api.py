@@ -266,9 +266,8 @@ def test_the_gap_browser_s_commands(engine: EngineProcess) -> None:
         assert engine.request("POST", "/api/v1/gaps/999999/search")[0] == 404
 
         series_id = first["series_id"]
-        assert engine.request("POST", f"/api/v1/library/series/{series_id}/boost", {"boost": 7}) == (
-            200, {"series_id": series_id, "boost": 7},
-        )  # fmt: skip
+        boosted = engine.request("POST", f"/api/v1/library/series/{series_id}/boost", {"boost": 7})
+        assert boosted == (200, {"series_id": series_id, "boost": 7})
         assert engine.request("POST", "/api/v1/library/series/999999/boost", {"boost": 7})[0] == 404
         reset = {"connector_id": connector_id, "series_id": series_id}
         assert engine.request("POST", "/api/v1/gaps/reset", reset)[1] == {
