@@ -84,11 +84,11 @@ def _issues(data: HaulData, entry_id: str) -> dict[str, tuple[str, dict[str, str
                 {"name": connector.name, "kind": connector.kind, "error": error_text},
             )
     for connector_id, library in data.views.library.items():
-        connector = connectors.get(connector_id)
-        if connector is not None and library.sync_failures >= SYNC_FAILURES_FOR_ISSUE:
+        named = connectors.get(connector_id)
+        if named is not None and library.sync_failures >= SYNC_FAILURES_FOR_ISSUE:
             issues[f"sync_failing_{connector_id}"] = (
                 "sync_failing",
-                {"name": connector.name, "failures": str(library.sync_failures),
+                {"name": named.name, "failures": str(library.sync_failures),
                  "error": library.sync_error or ""},
             )  # fmt: skip
     return issues
