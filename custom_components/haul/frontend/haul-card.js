@@ -250,6 +250,8 @@ const STYLE = `
   tr[data-gap] { cursor: default; }
   tr.boosted .cell-title::before { content: "▲ "; color: var(--primary-color); }
   @container (max-width: 640px) {
+    table.gaps thead { display: none; }
+    table.gaps tbody tr { padding-left: 0; }
     td.gap-actions { width: 100%; text-align: left; }
     table, thead, tbody, tr, th, td { display: block; }
     thead tr { display: flex; flex-wrap: wrap; gap: 2px; border-bottom: 1px solid var(--divider-color); }
