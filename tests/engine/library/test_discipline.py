@@ -43,7 +43,7 @@ def sweeper(database: Database, client: AppClient, flavor: Flavor, clock: FakeCl
 async def entries(database: Database) -> dict[int, Search]:
     async with database.session() as session:
         rows = await session.execute(select(Item.arr_id, Search).join(Item))
-        return dict(rows.tuples().all())
+        return dict(rows.all())
 
 
 async def test_a_season_pack_that_finds_nothing_falls_back_to_episodes(database: Database) -> None:
@@ -135,7 +135,7 @@ async def test_exhausted_items_wait_out_the_retention_and_can_be_reset(database:
         await synced(database, client, clock)
     limits = ThrottleLimits(max_attempts=1)
     async with database.session() as session, session.begin():
-        items = dict((await session.execute(select(Item.arr_id, Item.id))).tuples().all())
+        items = dict((await session.execute(select(Item.arr_id, Item.id))).all())
         await session.execute(update(Search).values(state="searching", history_id=7))
         session.add(SearchHistory(id=7, connector_id="c1", command="EpisodeSearch", body={},
                                   item_ids=list(items.values()), cost=1, status="completed",
