@@ -213,7 +213,8 @@ async def _add_sonarr(
         "sync_schedule": "*/30 * * * *", "sweep_schedule": "5 * * * *", "scheduled_sweeps": True,
         "search_upgrades": True, "upgrades_first": False, "throttle": "moderate",
         "custom_throttle": {"searches_per_minute": 2, "searches_per_day": 200, "batch_size": 5,
-                            "cooldown_minutes": 360, "max_attempts": 6},
+                            "cooldown_minutes": 360, "backoff_multiplier": 2.0, "max_attempts": 6},
+        "exhausted_retention_days": 30,
         "queue_limit": 20, "season_search_ratio": 0.5, "episode_search_max": 4,
         "series_search_min_seasons": 3,
     }  # fmt: skip
