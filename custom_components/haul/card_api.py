@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
 
 import probatio
 from homeassistant.components.websocket_api import async_register_command
@@ -17,6 +16,8 @@ from .api import HaulError
 from .websocket_api import ENTRY, _entry, _not_loaded
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Mapping
+
     from homeassistant.components.websocket_api.connection import ActiveConnection
     from homeassistant.core import HomeAssistant
 
@@ -98,12 +99,12 @@ async def _gaps(hass: HomeAssistant, connection: ActiveConnection, msg: dict[str
     if (entry := _entry(hass, msg)) is None:
         _not_loaded(connection, msg)
         return
-    query = {
-        "connector_id": msg["connector_id"], "kind": msg["reason"], "query": msg["query"],
-        "sort": msg["sort"], "descending": str(msg["descending"]).lower(), "page": msg["page"],
-    } | ({"state": msg["state"]} if "state" in msg else {})  # fmt: skip
+    client = entry.runtime_data.client
     try:
-        page = await entry.runtime_data.client.request("GET", f"/gaps?{urlencode(query)}")
+        page = await client.library_gaps(
+            connector_id=msg["connector_id"], kind=msg["reason"], state=msg.get("state"),
+            query=msg["query"], sort=msg["sort"], descending=msg["descending"], page=msg["page"],
+        )  # fmt: skip
     except HaulError as err:
         connection.send_error(msg["id"], ERR_HOME_ASSISTANT_ERROR, str(err))
         return
@@ -130,14 +131,16 @@ async def _gap_action(
     if (entry := _entry(hass, msg)) is None:
         _not_loaded(connection, msg)
         return
-    item_id = msg["item_id"]
-    calls = {
-        "search": ("POST", f"/gaps/{item_id}/search", None),
-        "boost": ("POST", f"/gaps/{item_id}/boost", {"boost": msg["boost"]}),
-        "reset": ("POST", "/gaps/reset", {"connector_id": msg["connector_id"], "item_id": item_id}),
+    client, item_id = entry.runtime_data.client, msg["item_id"]
+    calls: dict[str, Callable[[], Awaitable[Mapping[str, Any]]]] = {
+        "search": lambda: client.library_gaps_search(item_id),
+        "boost": lambda: client.library_gaps_boost(item_id, boost=msg["boost"]),
+        "reset": lambda: client.library_gaps_reset(
+            connector_id=msg["connector_id"], item_id=item_id
+        ),
     }
     try:
-        answer = await entry.runtime_data.client.request(*calls[msg["action"]])
+        answer = await calls[msg["action"]]()
     except HaulError as err:
         connection.send_error(msg["id"], ERR_HOME_ASSISTANT_ERROR, str(err))
         return
