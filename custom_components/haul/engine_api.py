@@ -396,28 +396,12 @@ class ProfileRules(TypedDict):
     max_resolution: NotRequired[Literal[480, 576, 720, 1080, 2160]]
     min_source: NotRequired[
         Literal[
-            "cam",
-            "telesync",
-            "telecine",
-            "workprint",
-            "dvd",
-            "tv",
-            "webrip",
-            "webdl",
-            "bluray",
+            "cam", "telesync", "telecine", "workprint", "dvd", "tv", "webrip", "webdl", "bluray"
         ]
     ]
     max_source: NotRequired[
         Literal[
-            "cam",
-            "telesync",
-            "telecine",
-            "workprint",
-            "dvd",
-            "tv",
-            "webrip",
-            "webdl",
-            "bluray",
+            "cam", "telesync", "telecine", "workprint", "dvd", "tv", "webrip", "webdl", "bluray"
         ]
     ]
     allow_remux: NotRequired[bool]
@@ -426,18 +410,7 @@ class ProfileRules(TypedDict):
     preferred_audio: NotRequired[list[str]]
     audio_formats: NotRequired[
         list[
-            Literal[
-                "flac",
-                "alac",
-                "mp3",
-                "aac",
-                "vorbis",
-                "opus",
-                "ape",
-                "wavpack",
-                "wma",
-                "wav",
-            ]
+            Literal["flac", "alac", "mp3", "aac", "vorbis", "opus", "ape", "wavpack", "wma", "wav"]
         ]
     ]
     min_bitrate: NotRequired[int]
@@ -959,15 +932,13 @@ class EngineCommands(ABC):
     async def connectors_delete(self, connector_id: str) -> Removed:
         """Remove a connector; its owner stops its work and drops what it kept for it."""
         return cast(
-            "Removed",
-            await self.call("DELETE", f"/connectors/{_segment(connector_id)}", {}),
+            "Removed", await self.call("DELETE", f"/connectors/{_segment(connector_id)}", {})
         )
 
     async def connectors_get(self, connector_id: str) -> ConnectorView:
         """One connector."""
         return cast(
-            "ConnectorView",
-            await self.call("GET", f"/connectors/{_segment(connector_id)}", {}),
+            "ConnectorView", await self.call("GET", f"/connectors/{_segment(connector_id)}", {})
         )
 
     async def connectors_update(
@@ -1006,15 +977,13 @@ class EngineCommands(ABC):
     ) -> Boosted:
         """Raise (or lower) a gap's search priority; the highest boost is searched first."""
         return cast(
-            "Boosted",
-            await self.call("POST", f"/gaps/{_segment(item_id)}/boost", arguments),
+            "Boosted", await self.call("POST", f"/gaps/{_segment(item_id)}/boost", arguments)
         )
 
     async def library_gaps_search(self, item_id: int) -> SearchStarted:
         """Search one gap now, whatever its cooldown: one command, counted in today's budget."""
         return cast(
-            "SearchStarted",
-            await self.call("POST", f"/gaps/{_segment(item_id)}/search", {}),
+            "SearchStarted", await self.call("POST", f"/gaps/{_segment(item_id)}/search", {})
         )
 
     async def library_history(self, **arguments: Unpack[LibraryHistoryArgs]) -> SearchPage:
@@ -1047,8 +1016,7 @@ class EngineCommands(ABC):
     ) -> list[RefreshOutcome]:
         """Refresh a path (file or folder) on every enabled media server; per-server outcomes."""
         return cast(
-            "list[RefreshOutcome]",
-            await self.call("POST", "/mediaservers/refresh", arguments),
+            "list[RefreshOutcome]", await self.call("POST", "/mediaservers/refresh", arguments)
         )
 
     async def options_get(self) -> EngineOptions:
@@ -1092,15 +1060,13 @@ class EngineCommands(ABC):
     async def releases_profiles_delete(self, profile_id: str) -> Removed:
         """Remove a custom quality profile (not the engine's default one)."""
         return cast(
-            "Removed",
-            await self.call("DELETE", f"/releases/profiles/{_segment(profile_id)}", {}),
+            "Removed", await self.call("DELETE", f"/releases/profiles/{_segment(profile_id)}", {})
         )
 
     async def releases_profiles_get(self, profile_id: str) -> Profile:
         """One quality profile, by id or name."""
         return cast(
-            "Profile",
-            await self.call("GET", f"/releases/profiles/{_segment(profile_id)}", {}),
+            "Profile", await self.call("GET", f"/releases/profiles/{_segment(profile_id)}", {})
         )
 
     async def releases_profiles_update(
@@ -1131,8 +1097,7 @@ class EngineCommands(ABC):
     async def requests_get(self, request_id: int) -> RequestDetail:
         """One request with all its candidates and its audit trail."""
         return cast(
-            "RequestDetail",
-            await self.call("GET", f"/requests/{_segment(request_id)}", {}),
+            "RequestDetail", await self.call("GET", f"/requests/{_segment(request_id)}", {})
         )
 
     async def requests_approve(
@@ -1212,16 +1177,12 @@ class EngineCommands(ABC):
 
     async def torrents_get(self, info_hash: str) -> TorrentInfo:
         """One torrent."""
-        return cast(
-            "TorrentInfo",
-            await self.call("GET", f"/torrents/{_segment(info_hash)}", {}),
-        )
+        return cast("TorrentInfo", await self.call("GET", f"/torrents/{_segment(info_hash)}", {}))
 
     async def torrents_files(self, info_hash: str) -> list[FileInfo]:
         """List a torrent's files with their progress and priority (none until metadata)."""
         return cast(
-            "list[FileInfo]",
-            await self.call("GET", f"/torrents/{_segment(info_hash)}/files", {}),
+            "list[FileInfo]", await self.call("GET", f"/torrents/{_segment(info_hash)}/files", {})
         )
 
     async def torrents_file_priority(
@@ -1236,8 +1197,7 @@ class EngineCommands(ABC):
     async def torrents_pause(self, info_hash: str) -> TorrentInfo:
         """Stop a torrent until it is resumed."""
         return cast(
-            "TorrentInfo",
-            await self.call("POST", f"/torrents/{_segment(info_hash)}/pause", {}),
+            "TorrentInfo", await self.call("POST", f"/torrents/{_segment(info_hash)}/pause", {})
         )
 
     async def torrents_peers(self, info_hash: str, **arguments: Unpack[TorrentsPeersArgs]) -> None:
@@ -1247,15 +1207,13 @@ class EngineCommands(ABC):
     async def torrents_recheck(self, info_hash: str) -> TorrentInfo:
         """Verify a torrent's data on disk again."""
         return cast(
-            "TorrentInfo",
-            await self.call("POST", f"/torrents/{_segment(info_hash)}/recheck", {}),
+            "TorrentInfo", await self.call("POST", f"/torrents/{_segment(info_hash)}/recheck", {})
         )
 
     async def torrents_resume(self, info_hash: str) -> TorrentInfo:
         """Start a stopped torrent."""
         return cast(
-            "TorrentInfo",
-            await self.call("POST", f"/torrents/{_segment(info_hash)}/resume", {}),
+            "TorrentInfo", await self.call("POST", f"/torrents/{_segment(info_hash)}/resume", {})
         )
 
     async def transfer_get(self) -> TransferInfo:
