@@ -167,7 +167,7 @@ def targets(fake: FakeArr, command: dict[str, Any]) -> list[bool]:
     return [table[i] in wanted for i in body[key]]
 
 
-@pytest.mark.parametrize(("kind", "version"), [APPS[0], APPS[3], APPS[5]])
+@pytest.mark.parametrize(("kind", "version"), APPS)
 async def test_sweeps_never_search_what_the_user_does_not_want(
     database: Database, kind: str, version: str
 ) -> None:
