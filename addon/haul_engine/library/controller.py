@@ -382,14 +382,7 @@ class LibraryController(Controller, ConnectorOwner):
     @api_command("library/gaps/boost", method="POST", path="/gaps/{item_id}/boost")
     async def boost(self, item_id: int, boost: int = Field(ge=-100, le=100)) -> Boosted:
         """Raise (or lower) a gap's search priority; the highest boost is searched first."""
-        async with self.engine.database.session() as session, session.begin():
-            entry = await session.get(Search, item_id)
-            if entry is None:
-                msg = f"item {item_id} is not waiting for a search"
-                raise NotFound(msg)
-            entry.boost = boost
-            config = await self._config(entry.connector_id)
-        await self._publish(config)
+        await self._set_boost(Search, item_id, boost, f"item {item_id} is not waiting for a search")
         return Boosted(item_id=item_id, boost=boost)
 
     @api_command("library/series/boost", method="POST", path="/library/series/{series_id}/boost")
@@ -397,15 +390,20 @@ class LibraryController(Controller, ConnectorOwner):
         self, series_id: int, boost: int = Field(ge=-100, le=100)
     ) -> SeriesBoosted:
         """Raise (or lower) the search priority of every episode of a series, present and future."""
-        async with self.engine.database.session() as session, session.begin():
-            series = await session.get(Series, series_id)
-            if series is None:
-                msg = f"no series {series_id} in any library"
-                raise NotFound(msg)
-            series.boost = boost
-            config = await self._config(series.connector_id)
-        await self._publish(config)
+        await self._set_boost(Series, series_id, boost, f"no series {series_id} in any library")
         return SeriesBoosted(series_id=series_id, boost=boost)
+
+    async def _set_boost[Row: (Search, Series)](
+        self, model: type[Row], key: int, boost: int, missing: str
+    ) -> None:
+        """Set the boost of a registry entry or a series, or 404; the counts follow."""
+        async with self.engine.database.session() as session, session.begin():
+            row = await session.get(model, key)
+            if row is None:
+                raise NotFound(missing)
+            row.boost = boost
+            config = await self._config(row.connector_id)
+        await self._publish(config)
 
     @api_command("library/gaps/reset", method="POST", path="/gaps/reset")
     async def reset(

@@ -127,12 +127,19 @@ def test_command_messages_name_their_outcome() -> None:
     assert classify("aborted", "") == "arr_error"
 
 
-async def test_exhausted_items_wait_out_the_retention_and_can_be_reset(database: Database) -> None:
+async def mirrored(database: Database, library: Library) -> FakeClock:
+    """Mirror a Sonarr library with nothing on disk; return the clock it was mirrored at."""
     clock = FakeClock()
-    library = Library.generate(3, series=2, seasons=1, episodes_per_season=4, have=0.0)
     with FakeArr("sonarr", library) as sonarr:
         client = await add_connector(database, arr_config(sonarr))
         await synced(database, client, clock)
+    return clock
+
+
+async def test_exhausted_items_wait_out_the_retention_and_can_be_reset(database: Database) -> None:
+    clock = await mirrored(
+        database, Library.generate(3, series=2, seasons=1, episodes_per_season=4, have=0.0)
+    )
     limits = ThrottleLimits(max_attempts=1)
     async with database.session() as session, session.begin():
         items = dict((await session.execute(select(Item.arr_id, Item.id))).all())
@@ -169,11 +176,8 @@ async def test_exhausted_items_wait_out_the_retention_and_can_be_reset(database:
 
 
 async def test_a_series_boost_is_inherited_by_its_episodes(database: Database) -> None:
-    clock = FakeClock()
     library = Library.generate(5, series=3, seasons=1, episodes_per_season=2, have=0.0)
-    with FakeArr("sonarr", library) as sonarr:
-        client = await add_connector(database, arr_config(sonarr))
-        await synced(database, client, clock)
+    clock = await mirrored(database, library)
     async with database.session() as session, session.begin():
         await session.execute(update(Series).where(Series.arr_id == 2).values(boost=5))
         await session.execute(
