@@ -86,7 +86,11 @@ class Library:
                 episode["monitored"] = monitored
 
     def wanted(
-        self, flavor: str, reason: Literal["missing", "cutoff"], now: datetime = NOW
+        self,
+        flavor: str,
+        reason: Literal["missing", "cutoff"],
+        now: datetime = NOW,
+        delay_days: int = 0,
     ) -> list[dict[str, Any]]:
         """The monitored missing or below-cutoff items, as the *arr's wanted lists select them.
 
@@ -100,7 +104,7 @@ class Library:
             aired = {e["id"] for e in items if e["airDateUtc"] <= now}
         elif flavor == "movie":
             items = [m for m in self.movies.values() if m["monitored"]]
-            aired = {m["id"] for m in items if movie_available(m, now)}
+            aired = {m["id"] for m in items if movie_available(m, now, delay_days)}
         else:
             items = [a for a in self.albums.values()
                      if a["monitored"] and self.artists[a["artistId"]]["monitored"]]  # fmt: skip
@@ -253,6 +257,7 @@ class FakeArr:
         self.hang_seconds = 5.0
         self.retry_after = "0"  # what a 429 asks for: seconds or an HTTP date
         self.now = NOW  # the fake's clock: what has aired and what is available
+        self.availability_delay = 0  # Radarr's: days after its minimum availability
         # how many releases each search command grabs, and how commands end (completed unless told)
         self.grabs: Callable[[dict[str, Any]], int] = lambda _body: 0
         self.command_ends: list[str] = []
@@ -455,7 +460,8 @@ class FakeArr:
             record: dict[str, Any] = {
                 "id": movie["id"], "title": movie["title"], "year": movie["year"],
                 "tmdbId": movie["tmdbId"], "monitored": movie["monitored"],
-                "hasFile": movie["hasFile"], "isAvailable": movie_available(movie, self.now),
+                "hasFile": movie["hasFile"],
+                "isAvailable": movie_available(movie, self.now, self.availability_delay),
                 "minimumAvailability": movie.get("minimumAvailability", "released"),
                 "status": "released", "inCinemas": _stamp(movie.get("inCinemas")),
                 "digitalRelease": _stamp(movie["released"]), "added": _stamp(NOW),
@@ -493,7 +499,7 @@ class FakeArr:
             raise web.HTTPNotFound
         if request.query.get("monitored", "true") != "true":
             raise web.HTTPBadRequest(text="the fake serves monitored=true only")
-        items = self.library.wanted(self.flavor, reason, self.now)
+        items = self.library.wanted(self.flavor, reason, self.now, self.availability_delay)
         shape = {"series": _wanted_episode, "movie": _wanted_movie, "music": _album}[self.flavor]
         return self._json(_page([shape(item) for item in items], request))
 
@@ -531,8 +537,8 @@ class FakeArr:
         return self._json(command)
 
 
-def movie_available(movie: dict[str, Any], now: datetime = NOW) -> bool:
-    """Whether Radarr counts a movie available: its minimum availability reached (no delay).
+def movie_available(movie: dict[str, Any], now: datetime = NOW, delay_days: int = 0) -> bool:
+    """Whether Radarr counts a movie available: its minimum availability reached, plus the delay.
 
     announced: at once; inCinemas: from the cinema date; released: from the earlier of the
     physical and digital releases, or 90 days after the cinema date when there is neither.
@@ -542,10 +548,14 @@ def movie_available(movie: dict[str, Any], now: datetime = NOW) -> bool:
     if minimum in {"tba", "announced"}:
         return True
     if minimum == "inCinemas" and cinemas is not None:
-        return bool(cinemas <= now)
-    if released is not None:
-        return bool(released <= now)
-    return cinemas is not None and cinemas + timedelta(days=90) <= now
+        day = cinemas
+    elif released is not None:
+        day = released
+    elif cinemas is not None:
+        day = cinemas + timedelta(days=90)
+    else:
+        return False
+    return bool(day + timedelta(days=delay_days) <= now)
 
 
 def _file(item: dict[str, Any]) -> dict[str, Any]:

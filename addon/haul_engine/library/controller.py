@@ -648,7 +648,7 @@ class LibraryController(Controller, ConnectorOwner):
         settings = runtime.settings
         async with runtime.lock:
             report = await LibrarySync(
-                self.engine.database, runtime.client, connector_id, runtime.flavor
+                self.engine.database, runtime.client, connector_id, runtime.flavor, self.clock
             ).run(full=full)
             now = self.clock.now()
             retention = settings.exhausted_retention_days

@@ -16,6 +16,7 @@ from sqlalchemy import and_, delete, func, insert, select, update
 
 from haul_engine.arr.records import ALBUMS, EPISODES, FILES, MOVIES, SERIES, SeasonStatistics
 from haul_engine.db.bulk import BulkInsert
+from haul_engine.library.dispatch import Clock
 from haul_engine.library.models import Artist, Item, Season, Series
 
 if TYPE_CHECKING:
@@ -157,30 +158,36 @@ def episode_row(record: Episode, series_id: int, seasons: frozenset[int]) -> Ite
     ))  # fmt: skip
 
 
-def available_from(record: Movie) -> tuple[bool, datetime | None]:
+def available_from(record: Movie, now: datetime) -> tuple[bool, datetime | None]:
     """Whether a movie is available at any time, else from when, by its minimum availability.
 
     Radarr's rule: announced (or tba) at once; inCinemas from the cinema date; released from the
     earlier of the physical and digital releases, or 90 days after the cinema date without either.
-    Stored as a date, a movie becomes wanted when its day comes, without waiting for a sync;
-    the *arr's own isAvailable (which also counts its availability delay) is kept beside it.
+    Stored as a date, a movie becomes wanted when its day comes, without waiting for a sync. The
+    *arr's own isAvailable also counts its availability delay: a day already past that the *arr
+    does not count yet is not stored (the movie is wanted once a sync hears it is available).
     """
     minimum = (record.minimum_availability or "released").lower()
     if minimum in {"tba", "announced"}:
         return True, None
     if minimum == "incinemas" and record.in_cinemas is not None:
-        return record.is_available, utc(record.in_cinemas)
-    releases = [utc(at) for at in (record.physical_release, record.digital_release)]
-    if dated := sorted(at for at in releases if at is not None):
-        return record.is_available, dated[0]
-    cinemas = utc(record.in_cinemas)
-    return record.is_available, cinemas + RELEASED_AFTER_CINEMAS if cinemas else None
+        day = utc(record.in_cinemas)
+    elif dated := sorted(
+        at for at in (utc(record.physical_release), utc(record.digital_release)) if at is not None
+    ):
+        day = dated[0]
+    else:
+        cinemas = utc(record.in_cinemas)
+        day = cinemas + RELEASED_AFTER_CINEMAS if cinemas else None
+    if not record.is_available and day is not None and day <= now:
+        return False, None  # held back by the *arr's availability delay
+    return record.is_available, day
 
 
-def movie_row(record: Movie) -> ItemRow:
+def movie_row(record: Movie, now: datetime) -> ItemRow:
     """Map a movie record to an item row."""
     file = record.movie_file
-    available, released = available_from(record)
+    available, released = available_from(record, now)
     return new_item_row((
         "movie", record.id, None, None, None, None, None, record.title or "", record.monitored,
         record.has_file, file.quality_name if file else None,
@@ -214,13 +221,19 @@ class LibrarySync:
     """Synchronises one connector's mirror from its *arr."""
 
     def __init__(
-        self, database: Database, client: AppClient, connector_id: str, flavor: Flavor
+        self,
+        database: Database,
+        client: AppClient,
+        connector_id: str,
+        flavor: Flavor,
+        clock: Clock | None = None,
     ) -> None:
-        """Bind to one connector."""
+        """Bind to one connector; the clock says what is available already."""
         self.database = database
         self.client = client
         self.connector_id = connector_id
         self.flavor = flavor
+        self.clock = clock or Clock()
 
     @cached_property
     def _items(self) -> BulkInsert:
@@ -272,7 +285,8 @@ class LibrarySync:
             self.client.get_as(MOVIES, self.client.library.items), self._stored_item_count()
         )
         async with self.database.session() as session, session.begin():
-            rows = [movie_row(movie) for movie in movies]
+            now = self.clock.now()
+            rows = [movie_row(movie, now) for movie in movies]
             await self._reconcile(session, report, self._own("movie"), rows)
         return stored_items
 

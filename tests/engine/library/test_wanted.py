@@ -121,7 +121,7 @@ async def test_counts_equal_the_arr_s_wanted_lists(
     clock = FakeClock()
     with FakeArr(kind, library(), version=version) as fake:
         client = await add_connector(database, arr_config(fake))
-        sync = LibrarySync(database, client, "c1", await client.detect())
+        sync = LibrarySync(database, client, "c1", await client.detect(), clock)
         await sync.run(full=True)
         first = await arr_totals(fake, client)
         assert first[0] > 0
@@ -143,6 +143,27 @@ async def test_counts_equal_the_arr_s_wanted_lists(
         assert later != first
         assert await haul_totals(database, clock) == later
         await sync.run(full=True)
+        assert await haul_totals(database, clock) == later
+
+
+async def test_radarr_s_availability_delay_holds_movies_back(database: Database) -> None:
+    clock = FakeClock()
+    with FakeArr("radarr", library()) as fake:
+        fake.availability_delay = 10  # days after the minimum availability
+        # released from a week ago to a month ahead: some within the delay, now and later
+        for number, movie in enumerate(fake.library.movies.values()):
+            movie.update(
+                released=NOW + timedelta(days=number % 40 - 7), minimumAvailability="released"
+            )
+        client = await add_connector(database, arr_config(fake))
+        sync = LibrarySync(database, client, "c1", await client.detect(), clock)
+        await sync.run(full=True)
+        first = await arr_totals(fake, client)
+        assert await haul_totals(database, clock) == first
+        clock.moment = fake.now = NOW + timedelta(days=20)
+        await sync.run(full=False)
+        later = await arr_totals(fake, client)
+        assert later[0] > first[0]
         assert await haul_totals(database, clock) == later
 
 
@@ -175,7 +196,7 @@ async def test_sweeps_never_search_what_the_user_does_not_want(
     with FakeArr(kind, library(), version=version) as fake:
         client = await add_connector(database, arr_config(fake))
         flavor = await client.detect()
-        sync = LibrarySync(database, client, "c1", flavor)
+        sync = LibrarySync(database, client, "c1", flavor, clock)
 
         async def resync() -> None:
             await sync.run(full=False)
