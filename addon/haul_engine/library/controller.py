@@ -430,27 +430,16 @@ class LibraryController(Controller, ConnectorOwner):
         """Search one gap now, whatever its cooldown: one command, counted in today's budget.
 
         Refused (409) while its connector is disabled or unusable, or its search is under way.
+        The library is synced (incrementally) first: an item the user stopped monitoring since
+        the last sync is refused (404), never searched.
         """
-        now = self.clock.now()
-        async with self.engine.database.session() as session, session.begin():
-            found = (
-                await session.execute(
-                    select(Search, Item)
-                    .join(Item, Item.id == Search.item_id)
-                    .where(Search.item_id == item_id, registry.still_wanted(now))
-                )
-            ).first()
-            if found is None:
-                msg = f"item {item_id} is not a gap waiting for a search"
-                raise NotFound(msg)
-            entry, item = found
-            if entry.state in {"queued", "searching"}:
-                msg = f"item {item_id} is being searched already"
-                raise Conflict(msg)
+        entry, _ = await self._waiting_gap(item_id)
         runtime = self._runtime(entry.connector_id)
         if not runtime.usable or runtime.flavor is None:
             msg = f"{runtime.config.name} cannot search now ({runtime.health})"
             raise Conflict(msg)
+        await self._sync(runtime, full=False)
+        entry, item = await self._waiting_gap(item_id)
         batch = single_search(runtime.flavor, item_id, item.arr_id, entry.reason)
         dispatcher = self._dispatcher(runtime)
         sent = await dispatcher.send(batch, runtime.settings.limits)
@@ -464,6 +453,25 @@ class LibraryController(Controller, ConnectorOwner):
         self._followers.add(follower)
         follower.add_done_callback(self._followers.discard)
         return SearchStarted(item_id=item_id, history_id=sent.history_id, command=batch.command)
+
+    async def _waiting_gap(self, item_id: int) -> tuple[Search, Item]:
+        """Return a gap's registry entry and item: 404 unless still wanted, 409 while searched."""
+        async with self.engine.database.session() as session:
+            found = (
+                await session.execute(
+                    select(Search, Item)
+                    .join(Item, Item.id == Search.item_id)
+                    .where(Search.item_id == item_id, registry.still_wanted(self.clock.now()))
+                )
+            ).first()
+        if found is None:
+            msg = f"item {item_id} is not a gap waiting for a search"
+            raise NotFound(msg)
+        entry, item = found
+        if entry.state in {"queued", "searching"}:
+            msg = f"item {item_id} is being searched already"
+            raise Conflict(msg)
+        return entry, item
 
     async def _config(self, connector_id: str) -> ConnectorConfig:
         """Return an *arr connector's configuration, or a 404."""

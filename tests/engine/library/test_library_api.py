@@ -264,6 +264,11 @@ def test_the_gap_browser_s_commands(engine: EngineProcess) -> None:
         ]
         assert summary(engine)[0]["outcomes_today"]["no_results"] == 1
         assert engine.request("POST", "/api/v1/gaps/999999/search")[0] == 404
+        # unmonitored in Sonarr since the last sync: the search syncs first, and refuses it
+        unwatched = next(r for r in everything["records"] if r["series"] == "Series 3")
+        library.series[3]["monitored"] = False
+        assert engine.request("POST", f"/api/v1/gaps/{unwatched['id']}/search")[0] == 404
+        assert len(sonarr.commands) == 1
 
         series_id = first["series_id"]
         boosted = engine.request("POST", f"/api/v1/library/series/{series_id}/boost", {"boost": 7})
