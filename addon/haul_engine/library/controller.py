@@ -359,20 +359,17 @@ class LibraryController(Controller, ConnectorOwner):
         column = GAP_SORTS[sort]
         order = (column.desc() if descending else column.asc()).nulls_last()
         async with self.engine.database.session() as session:
-            joined = (
-                select(func.count())
-                .select_from(Item)
-                .outerjoin(Search, and_(Search.item_id == Item.id, Search.reason == kind))
-                .outerjoin(Series, Series.id == Item.series_id)
-                .where(*scope)
-            )
-            total = await session.scalar(joined)
-            rows = await session.execute(
+            gaps = (
                 select(Item, Search, Series.title)
                 .outerjoin(Search, and_(Search.item_id == Item.id, Search.reason == kind))
                 .outerjoin(Series, Series.id == Item.series_id)
                 .where(*scope)
-                .order_by(order, Item.id)
+            )
+            total = await session.scalar(
+                gaps.with_only_columns(func.count(), maintain_column_froms=True)
+            )
+            rows = await session.execute(
+                gaps.order_by(order, Item.id)
                 .offset((page - 1) * GAPS_PAGE_SIZE)
                 .limit(GAPS_PAGE_SIZE)
             )
