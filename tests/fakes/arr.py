@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 API_KEY = "fake-arr-key-0123456789abcdef"
 Failure = Literal["500", "429", "hang", "bad_json"]
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+RUNTIME = 42  # minutes, of every episode
 QUALITIES = [
     {"quality": {"id": 4, "name": "HDTV-720p", "source": "television", "resolution": 720}},
     {"quality": {"id": 3, "name": "WEBDL-1080p", "source": "web", "resolution": 1080}},
@@ -101,7 +102,10 @@ class Library:
         if flavor == "series":
             items = [e for e in self.episodes.values()
                      if e["monitored"] and self.series[e["seriesId"]]["monitored"]]  # fmt: skip
-            aired = {e["id"] for e in items if e["airDateUtc"] <= now}
+            aired = {
+                e["id"] for e in items
+                if e["airDateUtc"] + timedelta(minutes=RUNTIME) <= now  # once it has ended
+            }  # fmt: skip
         elif flavor == "movie":
             items = [m for m in self.movies.values() if m["monitored"]]
             aired = {m["id"] for m in items if movie_available(m, now, delay_days)}
@@ -190,8 +194,11 @@ class Library:
                     self.monitor_season(series["id"], season, monitored=False)
             last = max((e["seasonNumber"] for e in episodes), default=0)
             airing = [e for e in episodes if e["seasonNumber"] == last]
-            for episode in airing[len(airing) - round(len(airing) * upcoming) :]:
-                episode["airDateUtc"] = NOW + timedelta(days=7 * episode["episodeNumber"])
+            coming = airing[len(airing) - round(len(airing) * upcoming) :]
+            for number, episode in enumerate(coming):
+                # the first is on the air now: not aired (missing) until it has ended
+                later = timedelta(minutes=-20) if number == 0 else timedelta(days=7 * number)
+                episode["airDateUtc"] = NOW + later
                 episode["hasFile"] = episode["cutoffNotMet"] = False
         for item in [*self.episodes.values(), *self.movies.values(), *self.artists.values()]:
             item["monitored"] = item["monitored"] and rng.random() >= unmonitored
@@ -416,6 +423,7 @@ class FakeArr:
                 "status": "continuing", "ended": False, "tvdbId": series["tvdbId"],
                 "monitored": series["monitored"], "qualityProfileId": 1, "seasonFolder": True,
                 "path": f"/tv/{series['title']}", "year": 2020, "seasons": seasons,
+                "runtime": RUNTIME,
                 "added": added, "images": [], "tags": [],
                 "statistics": {"seasonCount": len(seasons), "sizeOnDisk": 0},
             })  # fmt: skip
@@ -434,7 +442,7 @@ class FakeArr:
                 "seasonNumber": episode["seasonNumber"],
                 "episodeNumber": episode["episodeNumber"], "title": episode["title"],
                 "airDate": episode["airDateUtc"].date().isoformat(),
-                "airDateUtc": _stamp(episode["airDateUtc"]), "runtime": 42,
+                "airDateUtc": _stamp(episode["airDateUtc"]), "runtime": RUNTIME,
                 "overview": "Things happen.", "hasFile": episode["hasFile"],
                 "monitored": episode["monitored"], "unverifiedSceneNumbering": False,
                 "lastSearchTime": None,

@@ -66,6 +66,7 @@ class Series(_Record):
     id: int
     title: str | None = None
     monitored: bool = False
+    runtime: int = 0  # minutes: an episode has aired once it has ended
     seasons: list[Season] = msgspec.field(default_factory=list)
 
 

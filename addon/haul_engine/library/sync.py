@@ -139,22 +139,33 @@ def utc(stamp: datetime | None) -> datetime | None:
     return stamp.replace(tzinfo=UTC) if stamp is not None and stamp.tzinfo is None else stamp
 
 
-def monitored_seasons(record: SeriesRecord) -> frozenset[int]:
-    """Return the seasons whose episodes the user wants: none of an unmonitored series."""
-    if not record.monitored:
-        return frozenset()
-    return frozenset(season.season_number for season in record.seasons if season.monitored)
+@dataclass(frozen=True, slots=True)
+class SeriesWants:
+    """What a series says of its episodes: the seasons the user wants, and how long one runs."""
+
+    seasons: frozenset[int] = frozenset()
+    runtime: timedelta = timedelta(0)
+
+    @classmethod
+    def of(cls, record: SeriesRecord) -> SeriesWants:
+        """Read them from a series record: no season of an unmonitored series is wanted."""
+        seasons = (s.season_number for s in record.seasons if s.monitored and record.monitored)
+        return cls(frozenset(seasons), timedelta(minutes=record.runtime))
 
 
-def episode_row(record: Episode, series_id: int, seasons: frozenset[int]) -> ItemRow:
-    """Map an episode record to an item row; monitored only within a monitored season and series."""
+def episode_row(record: Episode, series_id: int, wants: SeriesWants) -> ItemRow:
+    """Map an episode record to an item row; monitored only within a monitored season and series.
+
+    It has aired once it has ended, as Sonarr counts it: its air time plus the series' runtime.
+    """
     file = record.episode_file
-    monitored = record.monitored and record.season_number in seasons
+    monitored = record.monitored and record.season_number in wants.seasons
+    aired = utc(record.air_date_utc)
     return new_item_row((
         "episode", record.id, series_id, None, record.series_id, record.season_number,
         record.episode_number, record.title or "", monitored, record.has_file,
         file.quality_name if file else None, bool(file and file.quality_cutoff_not_met),
-        False, utc(record.air_date_utc), utc(record.last_search_time),
+        False, aired + wants.runtime if aired else None, utc(record.last_search_time),
     ))  # fmt: skip
 
 
@@ -362,8 +373,8 @@ class LibrarySync:
                 await self._attach_files(record.id, episodes)
                 # mapped (and for fresh series encoded) here, a series at a time, while the
                 # writer waits for the database, so that the writer only writes
-                seasons = monitored_seasons(record)
-                rows = [episode_row(e, row_id, seasons) for e in episodes]
+                wants = SeriesWants.of(record)
+                rows = [episode_row(e, row_id, wants) for e in episodes]
                 ready = self._items.encode(rows) if row_id in fresh else None
                 await fetched.put((row_id, record, rows, ready))
             running -= 1
