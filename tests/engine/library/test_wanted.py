@@ -6,6 +6,7 @@ aired yet and movies and albums not out yet; the user changes monitoring between
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +23,7 @@ from tests.engine.library.conftest import FakeClock, add_connector, arr_config
 from tests.fakes.arr import NOW, FakeArr, Library, movie_available
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import AsyncIterator, Callable
 
     from haul_engine.arr.apps import AppClient
     from haul_engine.db.database import Database
@@ -114,15 +115,24 @@ def changes(fake: FakeArr) -> list[Callable[[], None]]:
     ]
 
 
+@contextlib.asynccontextmanager
+async def mirrored(
+    database: Database, clock: FakeClock, fake: FakeArr
+) -> AsyncIterator[tuple[AppClient, LibrarySync]]:
+    """Serve the fake and mirror it fully; give its client and the sync to run again."""
+    with fake:
+        client = await add_connector(database, arr_config(fake))
+        sync = LibrarySync(database, client, "c1", await client.detect(), clock)
+        await sync.run(full=True)
+        yield client, sync
+
+
 @pytest.mark.parametrize(("kind", "version"), APPS)
 async def test_counts_equal_the_arr_s_wanted_lists(
     database: Database, kind: str, version: str
 ) -> None:
-    clock = FakeClock()
-    with FakeArr(kind, library(), version=version) as fake:
-        client = await add_connector(database, arr_config(fake))
-        sync = LibrarySync(database, client, "c1", await client.detect(), clock)
-        await sync.run(full=True)
+    clock, fake = FakeClock(), FakeArr(kind, library(), version=version)
+    async with mirrored(database, clock, fake) as (client, sync):
         first = await arr_totals(fake, client)
         assert first[0] > 0
         assert await haul_totals(database, clock) == first
@@ -147,17 +157,12 @@ async def test_counts_equal_the_arr_s_wanted_lists(
 
 
 async def test_radarr_s_availability_delay_holds_movies_back(database: Database) -> None:
-    clock = FakeClock()
-    with FakeArr("radarr", library()) as fake:
-        fake.availability_delay = 10  # days after the minimum availability
-        # released from a week ago to a month ahead: some within the delay, now and later
-        for number, movie in enumerate(fake.library.movies.values()):
-            movie.update(
-                released=NOW + timedelta(days=number % 40 - 7), minimumAvailability="released"
-            )
-        client = await add_connector(database, arr_config(fake))
-        sync = LibrarySync(database, client, "c1", await client.detect(), clock)
-        await sync.run(full=True)
+    clock, fake = FakeClock(), FakeArr("radarr", library())
+    fake.availability_delay = 10  # days after the minimum availability
+    # released from a week ago to a month ahead: some within the delay, now and later
+    for number, movie in enumerate(fake.library.movies.values()):
+        movie.update(released=NOW + timedelta(days=number % 40 - 7), minimumAvailability="released")
+    async with mirrored(database, clock, fake) as (client, sync):
         first = await arr_totals(fake, client)
         assert await haul_totals(database, clock) == first
         clock.moment = fake.now = NOW + timedelta(days=20)
@@ -192,23 +197,19 @@ def targets(fake: FakeArr, command: dict[str, Any]) -> list[bool]:
 async def test_sweeps_never_search_what_the_user_does_not_want(
     database: Database, kind: str, version: str
 ) -> None:
-    clock = FakeClock()
-    with FakeArr(kind, library(), version=version) as fake:
-        client = await add_connector(database, arr_config(fake))
-        flavor = await client.detect()
-        sync = LibrarySync(database, client, "c1", flavor, clock)
+    clock, fake = FakeClock(), FakeArr(kind, library(), version=version)
+    async with mirrored(database, clock, fake) as (client, sync):
 
         async def resync() -> None:
             await sync.run(full=False)
             async with database.session() as session, session.begin():
                 await registry.refresh(session, "c1", clock.now(), upgrades=True)
 
-        await sync.run(full=True)
         await resync()
         for change in changes(fake):  # the user changes monitoring after the last sync
             change()
         dispatcher = Dispatcher(database, client, "c1", clock, poll_interval=1.0)
-        sweeper = Sweeper(database, client, dispatcher, "c1", flavor, clock, refresh=resync)
+        sweeper = Sweeper(database, client, dispatcher, "c1", sync.flavor, clock, refresh=resync)
         report = await sweeper.run(GREEDY)
     assert report.dispatched == len(fake.commands) >= 3
     verdicts = {str(c["body"]): targets(fake, c) for c in fake.commands}
