@@ -57,6 +57,7 @@ class EventName(StrEnum):
     QUEUE_RESUMED = "queue_resumed"
     INDEXER_UPDATED = "indexer_updated"
     MEDIA_SERVER_REFRESHED = "media_server_refreshed"
+    POSTPROCESSING_COMPLETED = "postprocessing_completed"
     REQUEST_RECEIVED = "request_received"
     REQUEST_APPROVED = "request_approved"
     REQUEST_DECLINED = "request_declined"
@@ -107,6 +108,7 @@ SUBJECTS: dict[EventName, str | None] = {
             EventName.TORRENTS_DISK_LOW,
             EventName.TORRENTS_DISK_OK,
             EventName.MEDIA_SERVER_REFRESHED,
+            EventName.POSTPROCESSING_COMPLETED,
         ),
         None,
     ),

@@ -94,10 +94,14 @@ class SystemStatus:
     disk_free_bytes: int
     disk_total_bytes: int
     counts: dict[str, int]
+    has_vpn: bool = False  # the engine brings up a WireGuard tunnel of its own
+    vpn_public_ip: str | None = None  # while the tunnel is up
+    vpn_forwarded_port: int | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Self:
         """Parse the engine's JSON."""
+        vpn = data.get("vpn") or {}
         return cls(
             version=data["version"],
             status=data["status"],
@@ -108,6 +112,9 @@ class SystemStatus:
             disk_free_bytes=data["disk_free_bytes"],
             disk_total_bytes=data["disk_total_bytes"],
             counts=dict(data["counts"]),
+            has_vpn=bool(vpn),
+            vpn_public_ip=vpn.get("public_ip") or None,
+            vpn_forwarded_port=vpn.get("forwarded_port") or None,
         )
 
 

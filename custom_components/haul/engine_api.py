@@ -263,6 +263,19 @@ class GrabAnswer(TypedDict):
     name: str
 
 
+class ImportResult(TypedDict):
+    """What post-processing did with one torrent."""
+
+    hash: str
+    name: str
+    category: str
+    action: Literal["move", "copy", "hardlink"]
+    folder: str
+    files: list[PlacedFile]
+    left: list[str]
+    refreshed: int
+
+
 class IndexerReport(TypedDict):
     """How one indexer did in one search."""
 
@@ -375,6 +388,14 @@ class ParsedName(TypedDict):
 
     name: str
     parsed: dict[str, Any]
+
+
+class PlacedFile(TypedDict):
+    """One file put into the media folder."""
+
+    source: str
+    target: str
+    how: Literal["moved", "copied", "hardlinked", "present"]
 
 
 class Profile(TypedDict):
@@ -738,6 +759,7 @@ class SystemStatus(TypedDict):
     disk_free_bytes: int
     disk_total_bytes: int
     counts: dict[str, int]
+    vpn: VpnStatus | None
     revision: int
 
 
@@ -874,6 +896,18 @@ class TransferUpdateArgs(TypedDict):
     """The arguments of PATCH /transfer."""
 
     limits: LimitsPatch
+
+
+class VpnStatus(TypedDict):
+    """The engine's own tunnel now."""
+
+    interface: str
+    up: bool
+    userspace: bool
+    public_ip: str
+    forwarded_port: int
+    handshake_age_seconds: float | None
+    error: str
 
 
 class WebhookView(TypedDict):
@@ -1026,6 +1060,12 @@ class EngineCommands(ABC):
     async def options_set(self, **arguments: Unpack[OptionsSetArgs]) -> EngineOptions:
         """Change the options given."""
         return cast("EngineOptions", await self.call("PUT", "/options", arguments))
+
+    async def postprocessing_run(self, info_hash: str) -> ImportResult:
+        """Place a finished torrent's files by its category's rule now (again: nothing is lost)."""
+        return cast(
+            "ImportResult", await self.call("POST", f"/postprocessing/{_segment(info_hash)}", {})
+        )
 
     async def library_queue(self) -> SearchQueue:
         """Show the search queue: paused or not, its depth, and the searches under way."""
@@ -1227,6 +1267,10 @@ class EngineCommands(ABC):
     async def transfer_set(self, **arguments: Unpack[TransferSetArgs]) -> TransferInfo:
         """Change the global limits (KiB/s), the alternative mode and its schedule."""
         return cast("TransferInfo", await self.call("PUT", "/transfer", arguments))
+
+    async def vpn_status(self) -> VpnStatus | None:
+        """Show the engine's own tunnel (null without a wireguard_config)."""
+        return cast("VpnStatus | None", await self.call("GET", "/vpn", {}))
 
     async def widget(self) -> Widget:
         """Active downloads, speeds (bytes/s), requests, gaps and upgrades as one flat object."""

@@ -37,6 +37,7 @@ BUS_EVENTS: dict[str, tuple[str, str]] = {
     "torrent_completed": ("download_completed", "downloads"),
     "torrent_error": ("download_error", "downloads"),
     "torrent_removed": ("download_removed", "downloads"),
+    "postprocessing_completed": ("download_placed", "downloads"),
     "sync_completed": ("sync_completed", ""),
     "sync_failed": ("sync_failed", ""),
     "sweep_started": ("sweep_started", ""),
@@ -104,7 +105,7 @@ def _device_key(entry: HaulConfigEntry, coordinator: HaulCoordinator, event: Hau
 def describe(event: HaulEvent) -> dict[str, Any]:
     """Give the event's data the shape a notification needs (the view it carries, renamed)."""
     data = {key: value for key, value in event.data.items() if key != "revision"}
-    if event.kind == "torrent":
+    if event.kind == "torrent" or event.name == "postprocessing_completed":
         return {**data, "info_hash": data.get("hash"), "title": data.get("name")}
     if event.kind in CONNECTOR_OBJECTS:
         data["connector_id"] = data.pop("id", event.object_id)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 FAILING = frozenset({"unhealthy", "offline"})
 AUTH_WORDS = ("401", "403", "unauthorized", "api key")
-VPN_PREFIX = "VPN interface"
+VPN_PREFIX = "VPN "  # the VPN interface is gone, or the engine's own tunnel is down
 # a library sync failing now and then is the *arr restarting; this many in a row is a problem
 SYNC_FAILURES_FOR_ISSUE = 3
 

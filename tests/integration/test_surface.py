@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import statistics
 import time
 from dataclasses import dataclass
@@ -85,7 +86,13 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     """One engine with Overseerr, Radarr, Sonarr and a Torznab indexer, for the whole module."""
     pytest_socket.enable_socket()
     root = tmp_path_factory.mktemp("surface")
-    env = engine_env(HAUL_REQUEST_POLL_INTERVAL="0.2", HAUL_REQUEST_SEARCH_RETRY_MINUTES="0.005")
+    films = {"category": "films", "action": "hardlink", "folder": str(root / "media" / "movies")}
+    env = engine_env(
+        HAUL_REQUEST_POLL_INTERVAL="0.2",
+        HAUL_REQUEST_SEARCH_RETRY_MINUTES="0.005",
+        HAUL_EXTRA_FOLDERS=json.dumps([str(root / "media")]),
+        HAUL_POST_PROCESSING=json.dumps([films]),
+    )
     engine = EngineProcess(root / "engine", env=env).start()
     overseerr = FakeOverseerr().start()
     radarr = ReleaseArr("radarr", root / "library").start()
@@ -587,6 +594,26 @@ async def test_a_finished_download_fires_download_completed(
     requests = hass.states.get("event.haul_requests")
     assert requests is not None
     assert requests.attributes.get("info_hash") is None
+    world.engine.call("DELETE", f"/torrents/{made.info_hash}")
+
+
+async def test_a_download_placed_in_the_media_folder_fires_download_placed(
+    hass: HomeAssistant, world: World, entry: MockConfigEntry, tmp_path: Path
+) -> None:
+    fired = events(hass)
+    made = make_torrent(tmp_path, "Arrival.2016.1080p.BluRay.x264-SPARKS",
+                        {"Arrival.2016.1080p.BluRay.x264-SPARKS.mkv": 300_000})  # fmt: skip
+    place_content(made, world.engine.data_dir / "downloads")
+    world.engine.call("POST", "/torrents", {"torrent_base64": made.base64, "category": "films"})
+    await wait_for(lambda: bool(of_type(fired, "download_placed")))
+    placed = of_type(fired, "download_placed")[0]
+    target = "Arrival (2016)/Arrival (2016) - Bluray-1080p.mkv"
+    assert placed | {"info_hash": made.info_hash, "title": f"{made.name}.mkv", "category": "films",
+                     "action": "hardlink", "config_entry_id": entry.entry_id} == placed  # fmt: skip
+    assert [(item["target"], item["how"]) for item in placed["files"]] == [(target, "hardlinked")]
+    downloads = hass.states.get("event.haul_downloads")
+    assert downloads is not None
+    assert downloads.attributes["event_type"] == "download_placed"
     world.engine.call("DELETE", f"/torrents/{made.info_hash}")
 
 

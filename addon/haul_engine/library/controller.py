@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from pydantic import BaseModel, Field
@@ -59,6 +61,9 @@ LIBRARY_EVENTS = frozenset({
     "ArtistAdd", "ArtistDelete", "AlbumDelete",  # Lidarr (its imports are Download too)
 })  # fmt: skip
 HEALTH_EVENTS = frozenset({"Health", "HealthRestored"})
+IMPORT_EVENT = "Download"  # every *arr's import (an upgrade too): the media servers are told
+IMPORTED_FILES = ("movieFile", "episodeFile", "episodeFiles", "trackFiles", "bookFile")
+IMPORT_FOLDERS = (("movie", "folderPath"), ("series", "path"), ("artist", "path"))
 
 
 class ConnectorSummary(BaseModel):
@@ -302,6 +307,12 @@ class LibraryController(Controller, ConnectorOwner):
                     session, f"sync:{connector_id}", "sync", {"connector_id": connector_id},
                     WEBHOOK_SETTLE_SECONDS,
                 )  # fmt: skip
+                for folder in imported_folders(body) if event == IMPORT_EVENT else []:
+                    key = hashlib.sha256(folder.encode()).hexdigest()[:32]
+                    await self.jobs.put(  # a season pack's files: one refresh of their folder
+                        session, f"refresh:{key}", "refresh", {"path": folder},
+                        WEBHOOK_SETTLE_SECONDS,
+                    )  # fmt: skip
             self.jobs.wake()
         elif event in HEALTH_EVENTS:
             action = "health"
@@ -318,7 +329,13 @@ class LibraryController(Controller, ConnectorOwner):
         ] + ([self.jobs.problem] if self.jobs.problem else [])
 
     async def _run_job(self, job: Job) -> None:
-        """Sync a mirror after its *arr said the library changed (incremental unless one is due)."""
+        """Sync a mirror after its *arr said the library changed (incremental unless one is due).
+
+        Or refresh the media servers for a folder an *arr imported into.
+        """
+        if job.kind == "refresh":
+            await self.engine.mediaservers.refresh(job.payload["path"])
+            return
         runtime = self.runtimes.get(job.payload["connector_id"])
         if runtime is not None:  # else disabled or removed since
             await self._sync(runtime, full=await self._full_sync_due(runtime, self.clock.now()))
@@ -801,3 +818,32 @@ def _gap(item: Item, search: Search | None, series: str | None, reason: str) -> 
         outcome=search.outcome if search else None, failure=search.failure if search else None,
         exhausted_at=search.exhausted_at if search else None,
     )  # fmt: skip
+
+
+def imported_folders(body: dict[str, Any]) -> list[str]:
+    """Return the folders an *arr's Download webhook says it imported into (each file's).
+
+    Radarr `movieFile.path`, Sonarr `episodeFile(s).path`, Lidarr `trackFiles[].path`; without
+    them the movie's, series' or artist's folder.
+    """
+    files: list[Any] = []
+    for key in IMPORTED_FILES:
+        value = body.get(key)
+        files += value if isinstance(value, list) else [value]
+    folders = [
+        _folder_of(item["path"])
+        for item in files
+        if isinstance(item, dict) and isinstance(item.get("path"), str) and item["path"]
+    ]
+    if not folders:
+        for owner, key in IMPORT_FOLDERS:
+            found = body.get(owner)
+            if isinstance(found, dict) and isinstance(found.get(key), str) and found[key]:
+                folders.append(found[key])
+    return list(dict.fromkeys(folders))
+
+
+def _folder_of(path: str) -> str:
+    """Return the folder of a file as its *arr spells it (on Windows with backslashes)."""
+    windows = "\\" in path and "/" not in path
+    return str((PureWindowsPath if windows else PurePosixPath)(path).parent)

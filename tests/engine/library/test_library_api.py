@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.fakes.arr import API_KEY, FakeArr, Library
+from tests.fakes.mediaservers import FakeJellyfin
 from tests.support.disk import fill
 from tests.support.webhooks import send_webhook
 
@@ -289,3 +290,48 @@ def test_the_gap_browser_s_commands(engine: EngineProcess) -> None:
         assert "server error" in summary(engine)[0]["sync_error"]
         assert engine.request("POST", f"/api/v1/connectors/{connector_id}/sync")[0] == 200
         assert (summary(engine)[0]["sync_failures"], summary(engine)[0]["sync_error"]) == (0, None)
+
+
+def test_every_import_an_arr_reports_refreshes_the_media_servers_once_per_folder(
+    engine: EngineProcess, radarr: FakeArr
+) -> None:
+    secret = "arr-webhook-secret-0123456789"  # noqa: S105 - a test's secret
+    connector_id = add(engine, radarr, webhook_secret=secret, sync_schedule="0 0 1 1 *")
+    hook = f"{engine.url}/api/v1/webhooks/arr/{connector_id}"
+    season = "/data/media/tv/Severance/Season 02"
+    with FakeJellyfin("jellyfin") as jellyfin:
+        engine.add_connector(
+            "jellyfin", jellyfin.url, jellyfin.api_key, path_map={"/data/media": "/media"}
+        )
+        for episode in (1, 2):  # Sonarr: one Download per file of a season pack
+            sonarr_event = {
+                "eventType": "Download",
+                "series": {"path": season.rsplit("/", 1)[0]},
+                "episodeFile": {"path": f"{season}/Severance - S02E0{episode}.mkv"},
+            }
+            assert send_webhook(hook, sonarr_event, secret)[1]["action"] == "sync"
+        radarr_event = {"eventType": "Download", "isUpgrade": True,
+                        "movie": {"folderPath": "/data/media/movies/Arrival (2016)"}}  # fmt: skip
+        assert send_webhook(hook, radarr_event, secret)[0] == 200
+        lidarr_event = {  # a Lidarr on Windows
+            "eventType": "Download",
+            "artist": {"path": "C:\\Music\\Low"},
+            "trackFiles": [{"path": "C:\\Music\\Low\\Hey What\\01 White Horses.flac"}],
+        }
+        assert send_webhook(hook, lidarr_event, secret)[0] == 200
+        assert (
+            send_webhook(hook, {"eventType": "Grab", "movie": {"folderPath": "/x"}}, secret)[0]
+            == 200
+        )
+
+        def refreshed() -> list[str]:
+            calls = jellyfin.calls("POST", "/Library/Media/Updated")
+            return sorted(call.body["Updates"][0]["Path"] for call in calls)
+
+        wait_for(lambda: len(refreshed()) == 3)
+        time.sleep(1)
+        assert refreshed() == [
+            "/media/movies/Arrival (2016)",
+            "/media/tv/Severance/Season 02",
+            "C:\\Music\\Low\\Hey What",
+        ]
