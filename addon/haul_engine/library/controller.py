@@ -679,7 +679,7 @@ class LibraryController(Controller, ConnectorOwner):
                     session, connector_id, now, upgrades=settings.search_upgrades
                 )
                 await registry.release_exhausted(
-                    session, connector_id, now - timedelta(days=retention) if retention else None
+                    session, connector_id, now, timedelta(days=retention) if retention else None
                 )
                 await registry.prune_history(session, connector_id, now - HISTORY_KEPT)
                 state = await session.get(SyncState, connector_id)

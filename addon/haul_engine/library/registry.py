@@ -225,17 +225,18 @@ async def settle(  # noqa: PLR0913 - one finished search
 
 
 async def release_exhausted(
-    session: AsyncSession, connector_id: str, before: datetime | None
+    session: AsyncSession, connector_id: str, now: datetime, retention: timedelta | None
 ) -> None:
-    """Search again from scratch the items given up before a moment (None: keep them all)."""
-    if before is not None:
-        await session.execute(
-            _reset().where(
-                Search.connector_id == connector_id,
-                Search.state == "exhausted",
-                Search.exhausted_at <= before,
-            )
-        )
+    """Search again from scratch the items given up longer than retention ago (None: never).
+
+    An item given up before Haul noted when (an older engine) counts from the first look.
+    """
+    given_up = and_(Search.connector_id == connector_id, Search.state == "exhausted")
+    await session.execute(
+        update(Search).where(given_up, Search.exhausted_at.is_(None)).values(exhausted_at=now)
+    )
+    if retention is not None:
+        await session.execute(_reset().where(given_up, Search.exhausted_at <= now - retention))
 
 
 async def reset(

@@ -155,7 +155,8 @@ async def test_exhausted_items_wait_out_the_retention_and_can_be_reset(database:
         return {arr_id: entry.state for arr_id, entry in (await entries(database)).items()}
 
     async with database.session() as session, session.begin():  # a day later, 30 days kept
-        await registry.release_exhausted(session, "c1", clock.now() + timedelta(days=1 - 30))
+        kept = timedelta(days=30)
+        await registry.release_exhausted(session, "c1", clock.now() + timedelta(days=1), kept)
         assert set((await states()).values()) == {"exhausted"}
         assert await registry.reset(session, "c1", item_id=items[1]) == 1
         series_two = await session.scalar(select(Series.id).where(Series.arr_id == 2))
@@ -166,11 +167,19 @@ async def test_exhausted_items_wait_out_the_retention_and_can_be_reset(database:
     assert {after[i] for i in range(5, 9)} == {"pending"}
 
     async with database.session() as session, session.begin():  # 31 days on: released
-        await registry.release_exhausted(session, "c1", clock.now() + timedelta(days=31 - 30))
+        await registry.release_exhausted(session, "c1", clock.now() + timedelta(days=31), kept)
     released = await entries(database)
     assert {(e.state, e.attempts, e.exhausted_at) for e in released.values()} == {
         ("pending", 0, None)
     }
+
+    async with database.session() as session, session.begin():  # given up by an older engine
+        await session.execute(update(Search).values(state="exhausted", exhausted_at=None))
+        await registry.release_exhausted(session, "c1", clock.now(), kept)
+    assert {e.exhausted_at for e in (await entries(database)).values()} == {clock.now()}
+    async with database.session() as session, session.begin():
+        await registry.release_exhausted(session, "c1", clock.now() + timedelta(days=30), kept)
+    assert {e.state for e in (await entries(database)).values()} == {"pending"}
     async with database.session() as session, session.begin():
         assert await registry.reset(session, "c1") == 0  # nothing given up or cooling down
 
