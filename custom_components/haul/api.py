@@ -47,11 +47,14 @@ class HaulIncompatibleError(HaulError):
 class HaulCommandError(HaulError):
     """The engine answered a call with an error."""
 
-    def __init__(self, code: str, message: str, command: str = "") -> None:
-        """Keep the engine's error code and the command that failed ("POST /requests")."""
+    def __init__(
+        self, code: str, message: str, command: str = "", details: dict[str, Any] | None = None
+    ) -> None:
+        """Keep the code, the command that failed ("POST /requests") and the error's details."""
         super().__init__(f"{code}: {message}")
         self.code = code
         self.command = command
+        self.details = details or {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,7 +239,13 @@ class HaulClient(EngineCommands):
             error = result.get("error") if isinstance(result, dict) else None
             command = f"{method} {path}"
             if isinstance(error, dict):
-                raise HaulCommandError(str(error.get("code")), str(error.get("message")), command)
+                details = error.get("details")
+                raise HaulCommandError(
+                    str(error.get("code")),
+                    str(error.get("message")),
+                    command,
+                    details if isinstance(details, dict) else None,
+                )
             raise HaulCommandError(str(status), text, command)
         if result is NOT_JSON:
             msg = f"the engine answered {path} with something that is not JSON"

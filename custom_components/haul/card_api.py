@@ -1,4 +1,7 @@
-"""The card's library view over the WebSocket: each *arr connector's library, live, and its gaps."""
+"""The card's library view over the WebSocket: each *arr connector's library, live, and its gaps.
+
+They only read: what the card changes (search a gap now, boost it, reset it) goes through actions.
+"""
 
 from __future__ import annotations
 
@@ -16,8 +19,6 @@ from .api import HaulError
 from .websocket_api import ENTRY, _entry, _not_loaded
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Mapping
-
     from homeassistant.components.websocket_api.connection import ActiveConnection
     from homeassistant.core import HomeAssistant
 
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 @callback
 def async_setup_card_api(hass: HomeAssistant) -> None:
     """Register the card's library commands."""
-    for command in (_subscribe_library, _gaps, _gap_action):
+    for command in (_subscribe_library, _gaps):
         async_register_command(hass, command)
 
 
@@ -109,39 +110,3 @@ async def _gaps(hass: HomeAssistant, connection: ActiveConnection, msg: dict[str
         connection.send_error(msg["id"], ERR_HOME_ASSISTANT_ERROR, str(err))
         return
     connection.send_result(msg["id"], page)
-
-
-@websocket_command(
-    {
-        probatio.Required("type"): "haul/library/gap_action",
-        probatio.Required("action"): probatio.In(["search", "boost", "reset"]),
-        probatio.Required("connector_id"): str,
-        probatio.Required("item_id"): ITEM_ID,
-        probatio.Optional("boost", default=10): probatio.All(
-            int, probatio.Range(min=-100, max=100)
-        ),
-        **ENTRY,
-    }
-)
-@async_response
-async def _gap_action(
-    hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]
-) -> None:
-    """Search a gap now, boost it or reset it; the answer is the engine's."""
-    if (entry := _entry(hass, msg)) is None:
-        _not_loaded(connection, msg)
-        return
-    client, item_id = entry.runtime_data.client, msg["item_id"]
-    calls: dict[str, Callable[[], Awaitable[Mapping[str, Any]]]] = {
-        "search": lambda: client.library_gaps_search(item_id),
-        "boost": lambda: client.library_gaps_boost(item_id, boost=msg["boost"]),
-        "reset": lambda: client.library_gaps_reset(
-            connector_id=msg["connector_id"], item_id=item_id
-        ),
-    }
-    try:
-        answer = await calls[msg["action"]]()
-    except HaulError as err:
-        connection.send_error(msg["id"], ERR_HOME_ASSISTANT_ERROR, str(err))
-        return
-    connection.send_result(msg["id"], answer)

@@ -611,6 +611,14 @@ class RequestsApproveArgs(TypedDict):
     actor: NotRequired[str]
 
 
+class RequestsBlocklistArgs(TypedDict):
+    """The arguments of POST /requests/{request_id}/blocklist."""
+
+    actor: NotRequired[str]
+    reason: NotRequired[str]
+    candidate_id: NotRequired[int | None]
+
+
 class RequestsCancelArgs(TypedDict):
     """The arguments of POST /requests/{request_id}/cancel."""
 
@@ -622,6 +630,7 @@ class RequestsCreateArgs(TypedDict):
 
     media_type: Literal["movie", "tv"]
     query: NotRequired[str]
+    year: NotRequired[int | None]
     tmdb_id: NotRequired[int | None]
     tvdb_id: NotRequired[int | None]
     seasons: NotRequired[list[int] | None]
@@ -1147,6 +1156,15 @@ class EngineCommands(ABC):
         return cast(
             "RequestView",
             await self.call("POST", f"/requests/{_segment(request_id)}/approve", arguments),
+        )
+
+    async def requests_blocklist(
+        self, request_id: int, **arguments: Unpack[RequestsBlocklistArgs]
+    ) -> RequestView:
+        """Blocklist the grabbed release: the arr drops it and never grabs it again."""
+        return cast(
+            "RequestView",
+            await self.call("POST", f"/requests/{_segment(request_id)}/blocklist", arguments),
         )
 
     async def requests_cancel(

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from homeassistant.components.frontend import DATA_EXTRA_MODULE_URL
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
 
 from custom_components.haul.card import CARD_URL
@@ -14,6 +14,7 @@ from custom_components.haul.const import DOMAIN
 from tests.fakes.arr import API_KEY as ARR_KEY
 from tests.fakes.arr import FakeArr, Library
 from tests.integration.conftest import entry_for, load, wait_for
+from tests.integration.test_surface import act
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -101,30 +102,31 @@ async def test_the_gap_browser_reset_gaps_and_a_failing_sync(
         assert {r["series"] for r in records} == {"Series 2"}
         assert [r["title"] for r in records] == sorted((r["title"] for r in records), reverse=True)
         first = records[0]["id"]
-        searched = await ask(
-            "gap_action", action="search", connector_id=connector_id, item_id=first
-        )
-        assert searched["result"]["command"] == "EpisodeSearch"
+        searched = await act(hass, entry, "search_gap", item_id=first)
+        assert searched["search"]["command"] == "EpisodeSearch"
         await wait_for(lambda: bool(arr.commands))
         cooling: list[dict[str, Any]] = []
         while not cooling:
             answer = await ask("gaps", connector_id=connector_id, state="cooldown")
             cooling = answer["result"]["records"]
         assert [r["id"] for r in cooling] == [first]
-        boosted = await ask("gap_action", action="boost", connector_id=connector_id, item_id=first)
-        assert boosted["result"] == {"item_id": first, "boost": 10}
-        reset = await ask("gap_action", action="reset", connector_id=connector_id, item_id=first)
-        assert reset["result"] == {"connector_id": connector_id, "reset": 1}
-        missing = await ask("gap_action", action="search", connector_id=connector_id, item_id=9999)
-        assert missing["error"]["code"] == "home_assistant_error"
+        boosted = await act(hass, entry, "boost_gap", item_id=first)
+        assert boosted == {"boost": {"item_id": first, "boost": 10}}
+        series_id = records[0]["series_id"]
+        boosted = await act(hass, entry, "boost_gap", series_id=series_id, boost=-5)
+        assert boosted == {"boost": {"series_id": series_id, "boost": -5}}
+        with pytest.raises(ServiceValidationError) as both:
+            await act(hass, entry, "boost_gap", item_id=first, series_id=series_id)
+        assert both.value.translation_key == "one_gap_or_series"
+        reset = await act(hass, entry, "reset_gaps", connector_id=connector_id, item_id=first)
+        assert reset == {"reset": {connector_id: 1}, "total": 1}
+        with pytest.raises(ServiceValidationError) as missing:
+            await act(hass, entry, "search_gap", item_id=9999)
+        assert missing.value.translation_key == "not_found"
         wrong = await ask("gaps", connector_id=connector_id, sort="size")
         assert wrong["error"]["code"] == "invalid_format"
 
-        answer = await hass.services.async_call(
-            DOMAIN, "reset_gaps", {"config_entry_id": entry.entry_id}, blocking=True,
-            return_response=True,
-        )  # fmt: skip
-        assert answer == {"reset": {connector_id: 0}, "total": 0}
+        assert await act(hass, entry, "reset_gaps") == {"reset": {connector_id: 0}, "total": 0}
 
         await _three_failed_syncs_raise_a_repair(hass, entry, arr, connector_id)
     assert [e["sync"]["failures"] for e in fired if e["type"] == "sync_failed"] == [1, 2, 3]

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import pytest_socket
 
+from tests.engine.requests.conftest import DUNES
 from tests.fakes.arr import API_KEY as ARR_KEY
 from tests.fakes.arr import NOW, QUALITIES, FakeArr, Library
 from tests.fakes.arr_releases import Offer, ReleaseArr
@@ -63,6 +64,7 @@ class World:
     sonarr_id: str
     request_id: int
     hackers_id: int
+    poster: str  # a poster served here (a browser test reaches nothing beyond 127.0.0.1)
 
 
 def _wait(condition: Any, timeout: float = 20.0) -> Any:  # noqa: ANN401 - any truthy value
@@ -133,7 +135,16 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         ):  # fmt: skip
             body = overseerr.add(request).webhook("MEDIA_PENDING")
             assert send_webhook(f"{engine.url}{hook}", body, SECRET)[0] == 200
-        world = World(home_assistant, engine, radarr, sonarr, sonarr_id, request_id=0, hackers_id=0)
+        world = World(
+            home_assistant,
+            engine,
+            radarr,
+            sonarr,
+            sonarr_id,
+            request_id=0,
+            hackers_id=0,
+            poster=overseerr.poster_url(),
+        )
         ids = _wait(lambda: _request_ids(world))
         world.request_id, world.hackers_id = ids[603], ids[10428]
         world.engine.call("POST", f"/requests/{world.request_id}/approve")
@@ -357,4 +368,92 @@ async def test_card_selects_and_grabs_a_release(world: World, tmp_path: Path) ->
             _wait,
             lambda: world.engine.call("GET", f"/requests/{world.hackers_id}")["state"] != "pending",
         )
+        assert not browser.errors
+
+
+async def _choose_a_work(browser: Browser, world: World) -> None:
+    """Ask for "Dune": the card offers both films with their years; the 1984 one is requested."""
+    world.radarr.metadata.extend({**dune, "remotePoster": world.poster} for dune in DUNES)
+    added_as = max(world.radarr.library.movies) + 1
+    world.radarr.offers[added_as] = [
+        Offer(title="Dune.1984.1080p.BluRay.x264-GRP", magnet=_magnet("d", "Dune"), size=10**9,
+              info_hash="d" * 40),
+    ]  # fmt: skip
+    form = f"{CARD}.querySelector('form.ask')"
+    await browser.evaluate(f"{form}.querySelector('input').value = 'Dune'")
+    await browser.click(f"{form}.querySelector('button')")
+    works = f"[...{CARD}.querySelectorAll('ul.works li')]"
+    await browser.wait_for(f"{works}.length === 2")
+    names = f"{works}.map(work => work.querySelector('.name').textContent)"
+    assert await browser.evaluate(names) == ["Dune (2021)", "Dune (1984)"]
+    assert not world.radarr.library.movies.get(added_as)
+    await browser.screenshot(ARTIFACTS / "which-one.png")
+    await browser.click(f"{works}[1].querySelector('[data-action=request-work]')")
+    await browser.wait_for(f"!{CARD}.querySelector('dialog').open")
+    requests = await asyncio.to_thread(world.engine.call, "GET", "/requests")
+    dune = next(request for request in requests if request["tmdb_id"] == 841)
+    assert (dune["title"], dune["year"], dune["requested_by"]) == ("Dune", 1984, "Owner")
+    # the year next to the title: Haul's own requests have it apart
+    await browser.wait_for(
+        f"[...{CARD}.querySelectorAll('.requests .name')]"
+        ".some(name => name.textContent === 'Dune (1984)')"
+    )
+
+
+async def _replace_a_release(browser: Browser, world: World) -> None:
+    """Pick another release for the grabbed Matrix: its grab fails and says why in the dialog."""
+    releases = f'[data-request="{world.request_id}"] [data-action=releases]'
+    await browser.click(f"{CARD}.querySelector('{releases}')")
+    await browser.wait_for(f"{ROWS}.length === 3")
+    grabbed = await browser.evaluate(f"{CARD}.querySelector('tr.grabbed .cell-title').textContent")
+    assert grabbed.startswith(GOOD)
+    world.radarr.offers[MATRIX_ID] = [o for o in world.radarr.offers[MATRIX_ID] if o.title != UHD]
+    world.radarr.expire_cache()  # the arr no longer has the UHD release
+    await browser.click(f"{ROWS}.find(row => row.textContent.includes('{UHD}'))")
+    await browser.click(f"{CARD}.querySelector('.dialog-foot [data-action=replace]')")
+    message = f"{CARD}.querySelector('.dialog-foot .message').textContent"
+    await browser.wait_for(f"{message}.startsWith('The grab failed')")
+    await browser.wait_for(f"{CARD}.querySelector('.failures')")
+    failures = await browser.evaluate(f"{CARD}.querySelector('.failures').textContent")
+    assert f"{GOOD}: blocklisted by Owner" in " ".join(failures.split())
+    assert world.radarr.blocklisted == [GOOD]
+    await browser.screenshot(ARTIFACTS / "failed-grab.png")
+    # the grabbed release is blocklisted: the request awaits a pick, the dialog grabs
+    await browser.click(f"{ROWS}.find(row => row.textContent.includes('{CAM}'))")
+    await browser.click(f"{CARD}.querySelector('.dialog-foot [data-action=grab]')")
+    await browser.wait_for(f"!{CARD}.querySelector('dialog').open")
+    assert world.radarr.grabbed[-1] == CAM
+    cancel = f'[data-request="{world.request_id}"] [data-action=cancel]'
+    await browser.click(f"{CARD}.querySelector('{cancel}')")
+    await asyncio.to_thread(
+        _wait,
+        lambda: world.engine.call("GET", f"/requests/{world.request_id}")["state"] == "cancelled",
+    )
+
+
+async def test_card_offers_the_works_of_a_title_and_controls_a_request(
+    world: World, tmp_path: Path
+) -> None:
+    chromium = require_program("chromium")
+    async with Browser.launch(chromium, tmp_path / "profile") as browser:
+        browser.artifacts = ARTIFACTS
+        await browser.emulate(1100, 900, dark=False)
+        await browser.open(f"{world.home_assistant.url}/lovelace/haul",
+                           world.home_assistant.local_storage())  # fmt: skip
+        await browser.wait_for(f"{CARD}.querySelector('.requests')", within=30)
+        # Home Assistant's launch screen fades out over the page first
+        await browser.wait_for("!document.getElementById('ha-launch-screen')")
+        await _choose_a_work(browser, world)
+        await _replace_a_release(browser, world)
+
+        # The engine stops: the card keeps what it showed and says it is stale, until it is back.
+        stale = f"{CARD}.querySelector('.stale')"
+        await asyncio.to_thread(world.engine.stop)
+        await browser.wait_for(f"!{stale}.hidden", within=30)
+        assert (await browser.evaluate(f"{stale}.textContent")).startswith(
+            "The Haul engine has been unavailable since "
+        )
+        await browser.screenshot(ARTIFACTS / "stale.png")
+        await asyncio.to_thread(world.engine.start)
+        await browser.wait_for(f"{stale}.hidden", within=30)
         assert not browser.errors

@@ -155,7 +155,7 @@ class ApiServer:
                 )
                 result = await command.call(args)
             except EngineError as err:
-                return error_response(err.status, err.code, str(err))
+                return json_response(err.shape(), err.status)
             return json_response(result)
 
         return handle

@@ -78,6 +78,8 @@ const OUTCOMES = {
 };
 const BOOST = 10;
 const QUERY_DELAY_MS = 300;
+// a release is grabbed: another may be picked in its place (the grabbed one blocklisted)
+const GRABBED_STATES = new Set(["grabbed", "downloading", "importing"]);
 const UNKNOWN_ETA = 8640000;
 const RETRY_MS = 10000;
 const HEALTH_PROBLEMS = new Set(["degraded", "unhealthy", "offline"]);
@@ -118,6 +120,12 @@ function ago(iso, language) {
     if (Math.abs(seconds) >= size) return format.format(Math.round(seconds / size), unit);
   }
   return format.format(Math.round(seconds), "second");
+}
+
+// a title with its year, unless the title says it already ("Hackers (1995)" from Overseerr)
+function titled(item) {
+  const title = String(item.title ?? "");
+  return item.year && !title.endsWith(`(${item.year})`) ? `${title} (${item.year})` : title;
 }
 
 function rejections(candidate) {
@@ -167,6 +175,22 @@ const STYLE = `
   .error { margin: 8px 16px 0; padding: 8px 12px; border-radius: 8px; color: var(--error-color);
     background: color-mix(in srgb, var(--error-color) 12%, transparent); }
   .empty { color: var(--secondary-text-color); padding: 16px 0; text-align: center; }
+  .stale { margin: 8px 16px 0; padding: 8px 12px; border-radius: 8px; color: var(--primary-text-color);
+    background: color-mix(in srgb, var(--warning-color) 18%, transparent); }
+  form.ask { display: flex; gap: 6px; padding: 8px 16px 0; flex-wrap: wrap; }
+  form.ask input, form.ask select { font: inherit; color: inherit; background: none; padding: 6px 10px;
+    border: 1px solid var(--divider-color); border-radius: 18px; }
+  form.ask input { flex: 1; min-width: 140px; }
+  form.ask[hidden] { display: none; }
+  .failures { margin: 0 0 8px; padding: 8px 12px; border-radius: 8px; color: var(--primary-text-color);
+    background: color-mix(in srgb, var(--error-color) 12%, transparent); }
+  .failures ul { margin: 4px 0 0; padding-left: 18px; }
+  ul.works { list-style: none; margin: 0; padding: 0; }
+  ul.works > li { display: flex; gap: 12px; padding: 10px 0; align-items: flex-start;
+    border-bottom: 1px solid var(--divider-color); }
+  .overview { color: var(--secondary-text-color); font-size: 0.9em; margin-top: 4px;
+    display: -webkit-box; -webkit-line-clamp: 3; -webkit-box-orient: vertical; overflow: hidden; }
+  tr.grabbed td.cell-title::after { content: " · grabbed"; color: var(--primary-color); font-weight: 500; }
   ul.list { list-style: none; margin: 0; padding: 0; }
   ul.list > li { display: flex; gap: 12px; padding: 10px 0; align-items: center;
     border-bottom: 1px solid var(--divider-color); }
@@ -384,12 +408,17 @@ class HaulCard extends HTMLElement {
     return entries.find((entry) => entry.state === "loaded")?.entry_id;
   }
 
-  async _call(service, data) {
+  // Run a Haul action; true when done. A failure is told in the dialog that asked (quiet), else
+  // in a toast.
+  async _call(service, data, { quiet = false } = {}) {
     try {
-      await this._hass.callService("haul", service, { config_entry_id: this._entryId, ...data });
+      const call = { config_entry_id: this._entryId, ...data };
+      await this._hass.callService("haul", service, call, undefined, false); // told here, once
       return true;
     } catch (err) {
-      this._notify(err.message ?? String(err));
+      const message = err.message ?? String(err);
+      if (quiet) return { error: message };
+      this._notify(message);
       return false;
     }
   }
@@ -419,6 +448,14 @@ class HaulCard extends HTMLElement {
           <div class="tabs" role="tablist">${this._config.views.length > 1 ? tabs : ""}</div>
         </div>
         <div class="error" hidden></div>
+        <div class="stale" role="status" hidden></div>
+        <form class="ask" hidden>
+          <input name="query" type="search" placeholder="Request a film or series" aria-label="Title"
+            maxlength="300" required>
+          <select name="media_type" aria-label="Type">
+            <option value="movie">Film</option><option value="tv">Series</option></select>
+          <button class="btn primary" type="submit">Request</button>
+        </form>
         <div class="body"></div>
       </ha-card>
       <dialog aria-labelledby="dialog-title">
@@ -429,8 +466,9 @@ class HaulCard extends HTMLElement {
         </div>
         <div class="dialog-body"></div>
         <div class="dialog-foot">
-          <span class="message"></span>
+          <span class="message" role="alert"></span>
           <button class="btn" data-action="close">Cancel</button>
+          <button class="btn" data-action="blocklist" hidden>Blocklist</button>
           <button class="btn primary" data-action="grab" disabled>Grab</button>
         </div>
       </dialog>`;
@@ -438,6 +476,11 @@ class HaulCard extends HTMLElement {
       this._selection = null;
       this._files = null;
       this._gaps = null;
+      this._choice = null;
+    });
+    this.shadowRoot.querySelector("form.ask").addEventListener("submit", (event) => {
+      event.preventDefault();
+      this._ask(new FormData(event.target));
     });
     this._renderBody();
   }
@@ -463,12 +506,28 @@ class HaulCard extends HTMLElement {
       const value = counts[count.dataset.count];
       count.textContent = value ? `(${value})` : "";
     }
+    this._renderStale();
+    this.shadowRoot.querySelector("form.ask").hidden = this._view !== "requests";
     const ready = this._view === "library" ? this._library : this._snapshot;
     if (!ready) {
       body.innerHTML = `<div class="empty">Loading…</div>`;
       return;
     }
     body.innerHTML = this[`_${this._view}Html`]();
+  }
+
+  _renderStale() {
+    const box = this.shadowRoot.querySelector(".stale");
+    const engine = this._snapshot?.engine;
+    const stale = engine && !engine.available;
+    box.hidden = !stale;
+    if (!stale) return;
+    const language = this._hass?.locale?.language ?? navigator.language;
+    const time = { hour: "2-digit", minute: "2-digit" };
+    const since = engine.since
+      ? `has been unavailable since ${new Date(engine.since).toLocaleTimeString(language, time)}`
+      : "is unavailable";
+    box.textContent = `The Haul engine ${since}: this is what it last reported; it updates when the engine is back.`;
   }
 
   _requestsHtml() {
@@ -481,16 +540,21 @@ class HaulCard extends HTMLElement {
       const poster = request.poster_url
         ? `<img src="${esc(request.poster_url)}" alt="" loading="lazy">`
         : `<ha-icon icon="${icon}"></ha-icon>`;
+      const admin = this._hass?.user?.is_admin ?? false;
+      const button = (action, text, primary = false) =>
+        `<button class="btn${primary ? " primary" : ""}" data-action="${action}" data-id="${request.id}">${text}</button>`;
+      const cancel = button("cancel", "Cancel");
       const actions = {
-        awaiting_selection: `<button class="btn primary" data-action="select" data-id="${request.id}">
-          Select release</button>`,
-        pending: `<button class="btn" data-action="decline" data-id="${request.id}">Decline</button>
-          <button class="btn primary" data-action="approve" data-id="${request.id}">Approve</button>`,
+        pending: `${admin ? button("decline", "Decline") : ""}${button("approve", "Approve", true)}`,
+        approved: cancel,
+        searching: cancel,
+        awaiting_selection: `${cancel}${button("search", "Search again")}${button("select", "Select release", true)}`,
       };
+      for (const state of GRABBED_STATES) actions[state] = `${cancel}${button("releases", "Releases")}`;
       return `<li data-request="${request.id}">
         <div class="poster">${poster}</div>
         <div class="grow">
-          <div class="name">${esc(request.title)}</div>
+          <div class="name">${esc(titled(request))}</div>
           <div class="meta">${request.media_type === "tv" ? "Series" : "Movie"} ·
             ${esc(request.requested_by)} · ${esc(ago(request.created_at, language))}</div>
           <span class="badge" style="--badge: var(${color})">${esc(label)}</span>
@@ -571,23 +635,47 @@ class HaulCard extends HTMLElement {
 
   async _openReleases(requestId) {
     const request = this._snapshot.requests.find((item) => item.id === requestId);
-    this._selection = { request, candidates: null, chosen: null, sort: null };
-    const dialog = this._dialog(`Select a release · ${request.title}`, "grab", "Grab");
+    this._selection = {
+      request, replacing: GRABBED_STATES.has(request.state), candidates: null, chosen: null, sort: null,
+    };
+    const dialog = this._releasesMode();
     this._renderReleases();
     dialog.showModal();
+    await this._loadReleases();
+  }
+
+  // A request with a grabbed release: pick another in its place (the grabbed one is blocklisted).
+  _releasesMode() {
+    const { request, replacing } = this._selection;
+    const dialog = replacing
+      ? this._dialog(`Releases · ${titled(request)}`, "replace", "Blocklist & grab")
+      : this._dialog(`Select a release · ${titled(request)}`, "grab", "Grab");
+    dialog.querySelector("[data-action=blocklist]").hidden = !replacing;
+    return dialog;
+  }
+
+  async _loadReleases() {
+    const selection = this._selection;
     try {
       const answer = await this._hass.callWS({
         type: "haul/candidates",
-        request_id: requestId,
+        request_id: selection.request.id,
         config_entry_id: this._entryId,
       });
-      if (this._selection?.request.id !== requestId) return;
-      const usable = answer.candidates.filter((candidate) => !candidate.failed);
-      this._selection.candidates = answer.candidates;
-      this._selection.chosen =
+      if (this._selection !== selection) return;
+      const grabbed = answer.selected_candidate_id;
+      selection.replacing = grabbed != null && GRABBED_STATES.has(answer.state);
+      selection.grabbed = selection.replacing ? grabbed : null;
+      this._releasesMode();
+      const usable = answer.candidates.filter(
+        (candidate) => !candidate.failed && candidate.id !== selection.grabbed,
+      );
+      selection.candidates = answer.candidates;
+      selection.chosen =
         (usable.find((candidate) => !rejections(candidate).length) ?? usable[0])?.id ?? null;
     } catch (err) {
-      this._selection.error = err.message ?? String(err);
+      if (this._selection !== selection) return;
+      selection.error = err.message ?? String(err);
     }
     this._renderReleases();
   }
@@ -596,8 +684,11 @@ class HaulCard extends HTMLElement {
     const dialog = this.shadowRoot.querySelector("dialog");
     const selection = this._selection;
     const body = dialog.querySelector(".dialog-body");
-    dialog.querySelector(".message").textContent = selection.error ?? "";
-    dialog.querySelector(".primary").disabled = selection.chosen == null || selection.busy;
+    const admin = this._hass?.user?.is_admin ?? false;
+    const refused = selection.replacing && !admin ? "Only administrators can blocklist a release." : "";
+    dialog.querySelector(".message").textContent = selection.error ?? refused;
+    dialog.querySelector(".primary").disabled = selection.chosen == null || selection.busy || !!refused;
+    dialog.querySelector("[data-action=blocklist]").disabled = selection.busy || !!refused;
     if (!selection.candidates) {
       body.innerHTML = `<div class="empty">${selection.error ? "" : "Loading releases…"}</div>`;
       return;
@@ -619,15 +710,17 @@ class HaulCard extends HTMLElement {
         <button data-action="sort" data-key="${item.key}">${item.label}</button></th>`;
     }).join("");
     const rows = candidates.map((candidate) => {
+      const closed = candidate.failed || candidate.id === selection.grabbed;
       const classes = [
         candidate.id === selection.chosen ? "chosen" : "",
         rejections(candidate).length ? "rejected" : "",
-        candidate.failed ? "failed" : "",
+        closed ? "failed" : "",
+        candidate.id === selection.grabbed ? "grabbed" : "",
       ].join(" ");
       return `<tr class="${classes}" data-candidate="${candidate.id}">
         <td class="pick"><input type="radio" name="candidate" value="${candidate.id}"
           aria-label="${esc(candidate.title)}" ${candidate.id === selection.chosen ? "checked" : ""}
-          ${candidate.failed ? "disabled" : ""}></td>
+          ${closed ? "disabled" : ""}></td>
         <td class="indexer">${esc(candidate.indexer)}</td>
         <td class="cell-title">${esc(candidate.title)}<div class="summary">${esc(candidate.summary)}</div></td>
         <td class="num" data-label="Size">${bytes(candidate.size)}</td>
@@ -637,24 +730,116 @@ class HaulCard extends HTMLElement {
         <td class="why">${why(candidate)}</td>
       </tr>`;
     });
-    body.innerHTML = `<table><thead><tr><th class="pick"></th>${head}</tr></thead>
+    // Why earlier picks failed, said where the next one is chosen
+    const failed = selection.candidates.filter((candidate) => candidate.failed);
+    const failures = failed.length
+      ? `<div class="failures"><strong>${failed.length === 1 ? "A release failed" : "Releases failed"}:</strong>
+          <ul>${failed.map((c) => `<li>${esc(c.title)}: ${esc(c.failed)}</li>`).join("")}</ul></div>`
+      : "";
+    body.innerHTML = `${failures}<table><thead><tr><th class="pick"></th>${head}</tr></thead>
       <tbody>${rows.join("")}</tbody></table>`;
   }
 
-  async _grab() {
+  // Grab the chosen release; replacing, blocklist the grabbed one first (with a pick: in one go).
+  async _grab(replace = false, pick = true) {
     const selection = this._selection;
     selection.busy = true;
+    selection.error = null;
     this._renderReleases();
-    const done = await this._call("select_release", {
-      request_id: selection.request.id,
-      candidate_id: selection.chosen,
-    });
+    const data = { request_id: selection.request.id };
+    if (pick) data.candidate_id = selection.chosen;
+    const service = replace ? "blocklist_release" : "select_release";
+    const done = await this._call(service, data, { quiet: true });
     selection.busy = false;
-    if (done) {
+    if (done === true) {
       this._closeReleases();
-      this._notify(`Grabbing a release for ${selection.request.title}`);
+      const what = pick ? "Grabbing a release" : "Blocklisted the release";
+      this._notify(`${what} for ${titled(selection.request)}`);
     } else {
-      this._renderReleases();
+      // The grab failed: say why here, where another release can be chosen (the grabbed one may
+      // be blocklisted meanwhile: the releases are read again).
+      selection.error = `The grab failed: ${done.error}`;
+      await this._loadReleases();
+    }
+  }
+
+  // ----- asking for a title: a title of several works offers them to choose from
+
+  async _ask(form) {
+    const data = { media_type: form.get("media_type"), query: String(form.get("query")).trim() };
+    if (!data.query) return;
+    const answer = await this._request(data);
+    if (!answer) return;
+    if (answer.request) {
+      this.shadowRoot.querySelector("form.ask").reset();
+      this._notify(`Requested ${titled(answer.request)}`);
+      return;
+    }
+    this._choice = { ...data, candidates: answer.candidates };
+    const dialog = this._dialog(`Which one? · ${data.query}`, "close", "Cancel");
+    dialog.querySelector("[data-action=blocklist]").hidden = true;
+    dialog.querySelector(".primary").hidden = true;
+    this._renderChoice();
+    dialog.showModal();
+  }
+
+  // request_media, answering its response (the request, or the works to choose from)
+  async _request(data) {
+    try {
+      const answer = await this._hass.callService(
+        "haul", "request_media", { config_entry_id: this._entryId, ...data }, undefined, false, true,
+      );
+      return answer.response;
+    } catch (err) {
+      if (this._choice) {
+        this._choice.error = err.message ?? String(err);
+        this._renderChoice();
+      } else {
+        this._notify(err.message ?? String(err));
+      }
+      return null;
+    }
+  }
+
+  _renderChoice() {
+    const dialog = this.shadowRoot.querySelector("dialog");
+    const choice = this._choice;
+    dialog.querySelector(".message").textContent = choice.error ?? "";
+    const icon = choice.media_type === "tv" ? "mdi:television-classic" : "mdi:movie-open";
+    const works = choice.candidates.map((work, index) => {
+      const poster = work.poster_url
+        ? `<img src="${esc(work.poster_url)}" alt="" loading="lazy">`
+        : `<ha-icon icon="${icon}"></ha-icon>`;
+      return `<li data-work="${index}">
+        <div class="poster">${poster}</div>
+        <div class="grow">
+          <div class="name">${esc(titled(work))}</div>
+          <div class="overview">${esc(work.overview)}</div>
+          ${work.in_library ? `<div class="meta">Already in the library</div>` : ""}
+        </div>
+        <button class="btn primary" data-action="request-work" data-index="${index}"
+          ${choice.busy ? "disabled" : ""}>Request</button>
+      </li>`;
+    });
+    dialog.querySelector(".dialog-body").innerHTML = `<ul class="works">${works.join("")}</ul>`;
+  }
+
+  async _requestWork(index) {
+    const choice = this._choice;
+    const work = choice.candidates[index];
+    const ids = choice.media_type === "tv" ? { tvdb_id: work.tvdb_id } : { tmdb_id: work.tmdb_id };
+    const data = ids.tmdb_id || ids.tvdb_id ? ids : { query: work.title, year: work.year };
+    choice.busy = true;
+    this._renderChoice();
+    const answer = await this._request({ media_type: choice.media_type, ...data });
+    if (this._choice !== choice) return;
+    choice.busy = false;
+    if (answer?.request) {
+      this._closeReleases();
+      this.shadowRoot.querySelector("form.ask").reset();
+      this._notify(`Requested ${titled(answer.request)}`);
+    } else {
+      this._renderChoice();
     }
   }
 
@@ -664,12 +849,15 @@ class HaulCard extends HTMLElement {
 
   // ----- the files dialog: which files of a download to fetch
 
-  _dialog(title, action, label) {
+  _dialog(title, action, text) {
     const dialog = this.shadowRoot.querySelector("dialog");
     dialog.querySelector("h2").textContent = title;
+    dialog.querySelector(".message").textContent = "";
+    dialog.querySelector("[data-action=blocklist]").hidden = true;
     const primary = dialog.querySelector(".primary");
     primary.dataset.action = action;
-    primary.textContent = label;
+    primary.textContent = text;
+    primary.hidden = false;
     return dialog;
   }
 
@@ -884,29 +1072,8 @@ class HaulCard extends HTMLElement {
           ${answer.page < pages ? "" : "disabled"}>Next</button></div>`;
   }
 
-  async _gapAction(action, item, extra = {}) {
-    try {
-      await this._hass.callWS({
-        type: "haul/library/gap_action",
-        config_entry_id: this._entryId,
-        connector_id: this._gaps.connector,
-        action,
-        item_id: item,
-        ...extra,
-      });
-      const done = { search: "Searching now", boost: "Priority changed", reset: "Reset" };
-      this._notify(done[action]);
-    } catch (err) {
-      this._notify(err.message ?? String(err));
-    }
-    this._loadGaps();
-  }
-
-  async _resetAll() {
-    const gaps = this._gaps;
-    if (await this._call("reset_gaps", { connector_id: gaps.connector })) {
-      this._notify("Given-up gaps will be searched again");
-    }
+  async _gapAction(service, data, done) {
+    if (await this._call(service, data)) this._notify(done);
     this._loadGaps();
   }
 
@@ -949,15 +1116,18 @@ class HaulCard extends HTMLElement {
     }
     const button = event.target.closest("button[data-action]");
     if (!button || button.disabled) return;
-    const { action, id, hash, connector, view, key, item, page } = button.dataset;
+    const { action, id, hash, connector, view, key, index, item, page } = button.dataset;
     const handlers = {
       view: () => {
         this._view = view;
         this._renderBody();
       },
       select: () => this._openReleases(Number(id)),
+      releases: () => this._openReleases(Number(id)),
       approve: () => this._call("approve_request", { request_id: Number(id) }),
       decline: () => this._call("decline_request", { request_id: Number(id) }),
+      cancel: () => this._call("cancel_request", { request_id: Number(id) }),
+      search: () => this._call("search_again", { request_id: Number(id) }),
       pause: () => this._call("pause_download", { info_hash: hash }),
       resume: () => this._call("resume_download", { info_hash: hash }),
       files: () => this._openFiles(hash),
@@ -965,10 +1135,15 @@ class HaulCard extends HTMLElement {
       sweep: () => this._call("run_sweep", connector ? { connector_id: connector } : {}),
       gaps: () => this._openGaps(connector),
       "gaps-page": () => this._filterGaps({ page: Number(page) }),
-      "gap-search": () => this._gapAction("search", Number(item)),
-      "gap-boost": () => this._gapAction("boost", Number(item), { boost: Number(button.dataset.boost) }),
-      "gap-reset": () => this._gapAction("reset", Number(item)),
-      "reset-all": () => this._resetAll(),
+      "gap-search": () => this._gapAction("search_gap", { item_id: Number(item) }, "Searching now"),
+      "gap-boost": () =>
+        this._gapAction("boost_gap", { item_id: Number(item), boost: Number(button.dataset.boost) },
+          "Priority changed"),
+      "gap-reset": () =>
+        this._gapAction("reset_gaps", { connector_id: this._gaps.connector, item_id: Number(item) }, "Reset"),
+      "reset-all": () =>
+        this._gapAction("reset_gaps", { connector_id: this._gaps.connector },
+          "Given-up gaps will be searched again"),
       sort: () => {
         const sort = this._selection.sort;
         const numeric = COLUMNS.find((item) => item.key === key).numeric ?? false;
@@ -977,6 +1152,9 @@ class HaulCard extends HTMLElement {
       },
       close: () => this._closeReleases(),
       grab: () => this._grab(),
+      replace: () => this._grab(true),
+      blocklist: () => this._grab(true, false),
+      "request-work": () => this._requestWork(Number(index)),
     };
     handlers[action]();
   }
