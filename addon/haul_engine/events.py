@@ -45,10 +45,14 @@ class EventName(StrEnum):
     CONNECTOR_REMOVED = "connector_removed"
     CONNECTOR_HEALTH_CHANGED = "connector_health_changed"
     SYNC_COMPLETED = "sync_completed"
+    SYNC_FAILED = "sync_failed"
     SWEEP_STARTED = "sweep_started"
     SWEEP_COMPLETED = "sweep_completed"
     SEARCH_DISPATCHED = "search_dispatched"
+    SEARCH_COMPLETED = "search_completed"
     ITEM_ACQUIRED = "item_acquired"
+    SEARCH_EXHAUSTED = "search_exhausted"
+    GAPS_RESET = "gaps_reset"
     QUEUE_PAUSED = "queue_paused"
     QUEUE_RESUMED = "queue_resumed"
     INDEXER_UPDATED = "indexer_updated"
@@ -79,10 +83,14 @@ SUBJECTS: dict[EventName, str | None] = {
     **dict.fromkeys(
         (
             EventName.SYNC_COMPLETED,
+            EventName.SYNC_FAILED,
             EventName.SWEEP_STARTED,
             EventName.SWEEP_COMPLETED,
             EventName.SEARCH_DISPATCHED,
+            EventName.SEARCH_COMPLETED,
             EventName.ITEM_ACQUIRED,
+            EventName.SEARCH_EXHAUSTED,
+            EventName.GAPS_RESET,
         ),
         "library",
     ),

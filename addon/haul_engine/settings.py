@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
+from datetime import UTC, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
@@ -20,6 +23,7 @@ from pydantic import (
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+_LOGGER = logging.getLogger(__name__)
 ENV_PREFIX = "HAUL_"
 OPTIONS_FILE = "options.json"
 DEFAULT_DATA_DIR = Path("/data")
@@ -135,6 +139,11 @@ class Settings(BaseModel):
     request_search_attempts: Annotated[int, Field(ge=1, le=100)] = 4
     request_search_retry_minutes: Annotated[float, Field(gt=0)] = 60.0
     request_stall_minutes: Annotated[float, Field(gt=0)] = 60.0
+    time_zone: str = Field(
+        default="",
+        description="the IANA zone library schedules and daily budgets follow; empty: the TZ "
+        "environment variable (the Supervisor gives the add-on Home Assistant's), else UTC",
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -144,6 +153,13 @@ class Settings(BaseModel):
         if value and not value.startswith(DATABASE_SCHEMES):
             msg = f"must start with one of {', '.join(DATABASE_SCHEMES)}"
             raise ValueError(msg)
+        return value
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        if value:
+            _zone(value)
         return value
 
     @field_validator("incomplete_dir", "wireguard_config", mode="before")
@@ -210,6 +226,16 @@ class Settings(BaseModel):
         return dict(entry.partition("=")[::2] for entry in self.categories)
 
     @property
+    def zone(self) -> tzinfo:
+        """The local time zone: time_zone, else TZ from the environment, else UTC."""
+        name = self.time_zone or os.environ.get("TZ", "")
+        try:
+            return _zone(name) if name else UTC
+        except ValueError:  # a TZ the container cannot read: said once at start, UTC meanwhile
+            _LOGGER.warning("the time zone %r is unknown here; using UTC", name[:64])
+            return UTC
+
+    @property
     def effective_database_url(self) -> str:
         """The database to use: the configured one, else SQLite in the data folder."""
         return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'haul.db'}"
@@ -224,6 +250,15 @@ class Settings(BaseModel):
         """Every folder torrents may write to: downloads, then the incomplete and extra ones."""
         extra = [self.incomplete_dir] if self.incomplete_dir else []
         return [self.effective_download_dir, *extra, *self.extra_folders]
+
+
+def _zone(name: str) -> tzinfo:
+    """Return the zone an IANA name names, or refuse it by name."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        msg = f"{name[:64]!r} is not a time zone this system knows (e.g. Europe/Paris)"
+        raise ValueError(msg) from None
 
 
 def load_settings(

@@ -104,7 +104,11 @@ class ConnectorSummary(TypedDict):
     completion: float
     queued: int
     searches_today: int
+    outcomes_today: dict[str, int]
+    exhausted: int
     last_sync: str | None
+    sync_failures: int
+    sync_error: str | None
     revision: int
 
 
@@ -228,16 +232,21 @@ class Gap(TypedDict):
     id: int
     connector_id: str
     kind: str
+    reason: Literal["missing", "upgrade"]
     title: str
     series: str | None
+    series_id: int | None
     season_number: int | None
     episode_number: int | None
     released_at: str | None
     quality: str | None
     state: str | None
     attempts: int
+    boost: int
     next_eligible_at: str | None
+    outcome: str | None
     failure: str | None
+    exhausted_at: str | None
 
 
 class GapPage(TypedDict):
@@ -247,6 +256,13 @@ class GapPage(TypedDict):
     page_size: int
     total: int
     records: list[Gap]
+
+
+class GapsReset(TypedDict):
+    """How many given-up or cooling-down gaps were set to be searched again from scratch."""
+
+    connector_id: str
+    reset: int
 
 
 class GrabAnswer(TypedDict):
@@ -313,6 +329,10 @@ class LibraryGapsArgs(TypedDict):
     connector_id: NotRequired[str | None]
     kind: NotRequired[Literal["missing", "upgrade"]]
     page: NotRequired[int]
+    state: NotRequired[Literal["pending", "queued", "searching", "cooldown", "exhausted"] | None]
+    query: NotRequired[str]
+    sort: NotRequired[Literal["released", "title", "attempts", "next_eligible", "boost"]]
+    descending: NotRequired[bool]
 
 
 class LibraryGapsBoostArgs(TypedDict):
@@ -321,11 +341,25 @@ class LibraryGapsBoostArgs(TypedDict):
     boost: int
 
 
+class LibraryGapsResetArgs(TypedDict):
+    """The arguments of POST /gaps/reset."""
+
+    connector_id: str
+    item_id: NotRequired[int | None]
+    series_id: NotRequired[int | None]
+
+
 class LibraryHistoryArgs(TypedDict):
     """The arguments of GET /history."""
 
     connector_id: NotRequired[str | None]
     page: NotRequired[int]
+
+
+class LibrarySeriesBoostArgs(TypedDict):
+    """The arguments of POST /library/series/{series_id}/boost."""
+
+    boost: int
 
 
 class LibrarySummary(TypedDict):
@@ -730,6 +764,21 @@ class SearchRecord(TypedDict):
     ended_at: str | None
 
 
+class SearchStarted(TypedDict):
+    """A search of one gap sent now, at the user's request."""
+
+    item_id: int
+    history_id: int
+    command: str
+
+
+class SeriesBoosted(TypedDict):
+    """A series' new search priority boost, which its episodes inherit."""
+
+    series_id: int
+    boost: int
+
+
 class SystemStatus(TypedDict):
     """How the engine is doing now."""
 
@@ -985,12 +1034,22 @@ class EngineCommands(ABC):
         """Missing (monitored, aired, no file) or upgradable (below cutoff) items, 100 a page."""
         return cast("GapPage", await self.call("GET", "/gaps", arguments))
 
+    async def library_gaps_reset(self, **arguments: Unpack[LibraryGapsResetArgs]) -> GapsReset:
+        """Search given-up (exhausted) or cooling-down gaps again from scratch."""
+        return cast("GapsReset", await self.call("POST", "/gaps/reset", arguments))
+
     async def library_gaps_boost(
         self, item_id: int, **arguments: Unpack[LibraryGapsBoostArgs]
     ) -> Boosted:
         """Raise (or lower) a gap's search priority; the highest boost is searched first."""
         return cast(
             "Boosted", await self.call("POST", f"/gaps/{_segment(item_id)}/boost", arguments)
+        )
+
+    async def library_gaps_search(self, item_id: int) -> SearchStarted:
+        """Search one gap now, whatever its cooldown: one command, counted in today's budget."""
+        return cast(
+            "SearchStarted", await self.call("POST", f"/gaps/{_segment(item_id)}/search", {})
         )
 
     async def library_history(self, **arguments: Unpack[LibraryHistoryArgs]) -> SearchPage:
@@ -1004,6 +1063,15 @@ class EngineCommands(ABC):
     async def system_info(self) -> EngineInfo:
         """Identify the engine: version, API schema range, server id and features."""
         return cast("EngineInfo", await self.call("GET", "/info", {}))
+
+    async def library_series_boost(
+        self, series_id: int, **arguments: Unpack[LibrarySeriesBoostArgs]
+    ) -> SeriesBoosted:
+        """Raise (or lower) the search priority of every episode of a series, present and future."""
+        return cast(
+            "SeriesBoosted",
+            await self.call("POST", f"/library/series/{_segment(series_id)}/boost", arguments),
+        )
 
     async def library_summary(self) -> LibrarySummary:
         """Items, gaps, completion, queue and searches today of every *arr connector."""

@@ -155,25 +155,61 @@ async def _set_speed_limits(
     return {"transfer": answer}
 
 
+def _arr_targets(entry: HaulConfigEntry, data: dict[str, Any]) -> list[str]:
+    """List the connector the call names, else every enabled *arr connector."""
+    if "connector_id" in data:
+        return [data["connector_id"]]
+    views = entry.runtime_data.coordinator.data.views
+    return [c.id for c in views.connectors.values() if c.category == "arr" and c.enabled]
+
+
 def _connector_command(
     command: Callable[..., Awaitable[dict[str, Any]]],
 ) -> Callable[..., Awaitable[dict[str, Any]]]:
     """Run a command on the connector the call names, else on every enabled *arr."""
 
     async def run(entry: HaulConfigEntry, data: dict[str, Any], _caller: Caller) -> dict[str, Any]:
-        if "connector_id" in data:
-            targets = [data["connector_id"]]
-        else:
-            views = entry.runtime_data.coordinator.data.views
-            targets = [c.id for c in views.connectors.values() if c.category == "arr" and c.enabled]
         return {
             "connectors": {
                 target: await call_engine(command(entry.runtime_data.client, target))
-                for target in targets
+                for target in _arr_targets(entry, data)
             }
         }
 
     return run
+
+
+async def _reset_gaps(
+    entry: HaulConfigEntry, data: dict[str, Any], _caller: Caller
+) -> dict[str, Any]:
+    client, scope = entry.runtime_data.client, _given(data, "series_id", "item_id")
+    reset = {
+        target: (await call_engine(client.library_gaps_reset(connector_id=target, **scope)))[
+            "reset"
+        ]
+        for target in _arr_targets(entry, data)
+    }
+    return {"reset": reset, "total": sum(reset.values())}
+
+
+async def _search_gap(
+    entry: HaulConfigEntry, data: dict[str, Any], _caller: Caller
+) -> dict[str, Any]:
+    return {
+        "search": await call_engine(entry.runtime_data.client.library_gaps_search(data["item_id"]))
+    }
+
+
+async def _boost_gap(
+    entry: HaulConfigEntry, data: dict[str, Any], _caller: Caller
+) -> dict[str, Any]:
+    """Boost one gap (item_id) or every episode of a series (series_id)."""
+    client, boost = entry.runtime_data.client, data["boost"]
+    if ("item_id" in data) == ("series_id" in data):
+        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="one_gap_or_series")
+    if "item_id" in data:
+        return {"boost": await call_engine(client.library_gaps_boost(data["item_id"], boost=boost))}
+    return {"boost": await call_engine(client.library_series_boost(data["series_id"], boost=boost))}
 
 
 ACTIONS: dict[str, Action] = {
@@ -277,6 +313,25 @@ ACTIONS: dict[str, Action] = {
     ),
     "run_sweep": Action(CONNECTOR, _connector_command(EngineCommands.connectors_sweep)),
     "sync_library": Action(CONNECTOR, _connector_command(EngineCommands.connectors_sync)),
+    "reset_gaps": Action(
+        {
+            **CONNECTOR,
+            probatio.Optional("series_id"): POSITIVE,
+            probatio.Optional("item_id"): POSITIVE,
+        },
+        _reset_gaps,
+    ),
+    "search_gap": Action({probatio.Required("item_id"): POSITIVE}, _search_gap),
+    "boost_gap": Action(
+        {
+            probatio.Optional("item_id"): POSITIVE,
+            probatio.Optional("series_id"): POSITIVE,
+            probatio.Optional("boost", default=10): probatio.All(
+                probatio.Coerce(int), probatio.Range(min=-100, max=100)
+            ),
+        },
+        _boost_gap,
+    ),
 }
 
 

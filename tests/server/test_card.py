@@ -60,6 +60,7 @@ class World:
     home_assistant: HomeAssistantProcess
     engine: EngineProcess
     radarr: ReleaseArr
+    sonarr: FakeArr
     sonarr_id: str
     request_id: int
     hackers_id: int
@@ -134,8 +135,16 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         ):  # fmt: skip
             body = overseerr.add(request).webhook("MEDIA_PENDING")
             assert send_webhook(f"{engine.url}{hook}", body, SECRET)[0] == 200
-        world = World(home_assistant, engine, radarr, sonarr_id, request_id=0, hackers_id=0,
-                      poster=overseerr.poster_url())  # fmt: skip
+        world = World(
+            home_assistant,
+            engine,
+            radarr,
+            sonarr,
+            sonarr_id,
+            request_id=0,
+            hackers_id=0,
+            poster=overseerr.poster_url(),
+        )
         ids = _wait(lambda: _request_ids(world))
         world.request_id, world.hackers_id = ids[603], ids[10428]
         world.engine.call("POST", f"/requests/{world.request_id}/approve")
@@ -215,6 +224,71 @@ async def _pause_resume_and_sweep(browser: Browser, world: World) -> None:
     await asyncio.to_thread(_wait, lambda: world.engine.log.count("event sweep_started") > sweeps)
 
 
+def _sonarr(world: World) -> dict[str, Any]:
+    """Sonarr's library as the engine sums it up."""
+    summary = world.engine.call("GET", "/library/summary")["connectors"]
+    return next(connector for connector in summary if connector["id"] == world.sonarr_id)
+
+
+async def _set(browser: Browser, name: str, value: str, event: str) -> None:
+    """Set a field of the gap browser as a person would, and let the card hear of it."""
+    await browser.evaluate(f"""(() => {{
+        const field = {CARD}.querySelector('[name={name}]');
+        field.value = {value!r};
+        field.dispatchEvent(new Event('{event}', {{bubbles: true}}));
+    }})()""")
+
+
+async def _browse_gaps(browser: Browser, world: World) -> None:
+    """Sonarr's gaps from the card: search by title, sort, filter, search one now, boost, reset."""
+    await asyncio.to_thread(_wait, lambda: _sonarr(world)["last_sync"])
+    await _show(browser, "library")
+    await browser.click(
+        f"{CARD}.querySelector('[data-action=gaps][data-connector=\"{world.sonarr_id}\"]')"
+    )
+    rows = f"[...{CARD}.querySelectorAll('tr[data-gap]')]"
+    gaps = f"/gaps?connector_id={world.sonarr_id}"
+    total = world.engine.call("GET", gaps)["total"]
+    await browser.wait_for(f"{rows}.length === {total}")
+    counts = f"{CARD}.querySelector('.gap-counts').textContent"
+    assert (await browser.evaluate(counts)).startswith(f"{_sonarr(world)['missing']} missing")
+
+    await _set(browser, "gap-query", "series 2", "input")
+    wanted = world.engine.call("GET", f"{gaps}&query=series%202")["total"]
+    await browser.wait_for(
+        f"{rows}.length === {wanted} && {rows}.every(row => row.textContent.includes('Series 2'))"
+    )
+    await _set(browser, "gap-sort", "title", "change")
+    titles = f"{rows}.map(row => row.querySelector('.cell-title').textContent.split(' · ').pop())"
+    await browser.wait_for(f"{titles}.join() === [...{titles}].sort().join()")
+    await browser.screenshot(ARTIFACTS / "gaps.png")
+
+    first = int(await browser.evaluate(f"{rows}[0].dataset.gap"))
+    row = f"{CARD}.querySelector('tr[data-gap=\"{first}\"]')"
+    sent = len(world.sonarr.commands)
+    await browser.click(f"{row}.querySelector('[data-action=gap-search]')")
+    await asyncio.to_thread(_wait, lambda: len(world.sonarr.commands) > sent)
+    assert [c["name"] for c in world.sonarr.commands[sent:]] == ["EpisodeSearch"]
+    await browser.wait_for(f"{row}?.textContent.includes('Cooling down')")  # its end, live
+
+    await browser.click(f"{row}.querySelector('[data-action=gap-boost]')")
+    await browser.wait_for(
+        f"{row}?.querySelector('[data-action=gap-boost]').ariaPressed === 'true'"
+    )
+    await browser.click(f"{row}.querySelector('[data-action=gap-reset]')")
+    await browser.wait_for(f"{row}?.textContent.includes('Waiting')")
+    shown = world.engine.call("GET", f"{gaps}&query=series%202&state=pending")["records"]
+    assert next(g for g in shown if g["id"] == first)["boost"] == 10
+    await browser.wait_for(f"{counts}.includes('{_sonarr(world)['queued']} queued')")
+
+    await _set(browser, "gap-state", "cooldown", "change")
+    await browser.wait_for(
+        f"{CARD}.querySelector('.gap-table').textContent.includes('No gaps match')"
+    )
+    await browser.click(f"{CARD}.querySelector('.dialog-foot [data-action=close]')")
+    await browser.wait_for(f"!{CARD}.querySelector('dialog').open")
+
+
 async def _choose_files(browser: Browser, world: World) -> None:
     """Leave a file of a download out from the card: the engine skips it; then take it back."""
     await _show(browser, "downloads")
@@ -276,6 +350,7 @@ async def test_card_selects_and_grabs_a_release(world: World, tmp_path: Path) ->
 
         await _open_the_dialog_in_every_mode(browser)
         await _sort_choose_and_grab(browser, world)
+        await _browse_gaps(browser, world)
         await _pause_resume_and_sweep(browser, world)
         await _choose_files(browser, world)
         for name, width, height, dark in MODES:

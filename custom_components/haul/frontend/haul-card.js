@@ -54,6 +54,30 @@ const DOWNLOAD_STATES = {
   stoppedUP: "Completed",
   error: "Error",
 };
+// the gap browser: how a gap's search stands, and how the list can be ordered
+const GAP_STATES = {
+  pending: ["Waiting", "--info-color"],
+  queued: ["Queued", "--info-color"],
+  searching: ["Searching", "--primary-color"],
+  cooldown: ["Cooling down", "--secondary-text-color"],
+  exhausted: ["Given up", "--warning-color"],
+};
+const GAP_SORTS = {
+  released: "Newest",
+  title: "Title",
+  attempts: "Attempts",
+  next_eligible: "Next search",
+  boost: "Boost",
+};
+const OUTCOMES = {
+  grabbed: "grabbed",
+  no_results: "nothing found",
+  rate_limited: "rate limited",
+  timed_out: "timed out",
+  arr_error: "app error",
+};
+const BOOST = 10;
+const QUERY_DELAY_MS = 300;
 // a release is grabbed: another may be picked in its place (the grabbed one blocklisted)
 const GRABBED_STATES = new Set(["grabbed", "downloading", "importing"]);
 const UNKNOWN_ETA = 8640000;
@@ -119,6 +143,12 @@ function why(candidate) {
   }
   const reasons = [...candidate.custom_formats, candidate.release_group].filter(Boolean);
   return `<span class="for">✓ ${esc(reasons.join(" · ") || "accepted")}</span>`;
+}
+
+function episode(gap) {
+  if (gap.season_number == null) return "";
+  const pad = (number) => String(number ?? 0).padStart(2, "0");
+  return `S${pad(gap.season_number)}E${pad(gap.episode_number)}`;
 }
 
 function bar(fraction, label) {
@@ -232,7 +262,21 @@ const STYLE = `
   .summary { color: var(--secondary-text-color); font-size: 0.9em; }
   ul.against { margin: 0; padding-left: 16px; color: var(--error-color); }
   .for { color: var(--success-color); }
+  .gap-tools { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; padding: 4px 0 8px; }
+  .gap-tools select, .gap-tools input { font: inherit; padding: 6px 8px; border-radius: 8px;
+    border: 1px solid var(--divider-color); background: var(--card-background-color, none);
+    color: var(--primary-text-color); }
+  .gap-tools input { flex: 1; min-width: 140px; }
+  .gap-counts { color: var(--secondary-text-color); font-size: 0.9em; padding-bottom: 6px; }
+  .gap-pages { display: flex; gap: 8px; align-items: center; justify-content: flex-end; padding: 8px 0; }
+  td.gap-actions { white-space: nowrap; text-align: right; }
+  td.gap-actions .icon-btn { display: inline-grid; }
+  tr[data-gap] { cursor: default; }
+  tr.boosted .cell-title::before { content: "▲ "; color: var(--primary-color); }
   @container (max-width: 640px) {
+    table.gaps thead { display: none; }
+    table.gaps tbody tr { padding-left: 0; }
+    td.gap-actions { width: 100%; text-align: left; }
     table, thead, tbody, tr, th, td { display: block; }
     thead tr { display: flex; flex-wrap: wrap; gap: 2px; border-bottom: 1px solid var(--divider-color); }
     th { position: static; border: none; }
@@ -266,8 +310,10 @@ class HaulCard extends HTMLElement {
     this._unsubscribe = [];
     this._selection = null;
     this._files = null;
+    this._gaps = null;
     this.shadowRoot.addEventListener("click", (event) => this._onClick(event));
     this.shadowRoot.addEventListener("change", (event) => this._onChange(event));
+    this.shadowRoot.addEventListener("input", (event) => this._onInput(event));
   }
 
   setConfig(config) {
@@ -336,6 +382,7 @@ class HaulCard extends HTMLElement {
         const update = (data) => {
           this[field] = data;
           this._renderBody();
+          if (field === "_library") this._libraryChanged();
         };
         const message = { type, config_entry_id: this._entryId };
         this._unsubscribe.push(await this._hass.connection.subscribeMessage(update, message));
@@ -428,6 +475,7 @@ class HaulCard extends HTMLElement {
     this.shadowRoot.querySelector("dialog").addEventListener("close", () => {
       this._selection = null;
       this._files = null;
+      this._gaps = null;
       this._choice = null;
     });
     this.shadowRoot.querySelector("form.ask").addEventListener("submit", (event) => {
@@ -554,7 +602,9 @@ class HaulCard extends HTMLElement {
     const rows = library.connectors.map((connector) => {
       const health = HEALTH_PROBLEMS.has(connector.health)
         ? `<span class="health">${esc(connector.health)}</span>`
-        : "";
+        : connector.sync_failures
+          ? `<span class="health">sync failing</span>`
+          : "";
       return `<li data-connector="${esc(connector.id)}">
         <div class="grow">
           <div class="name">${esc(connector.name)}
@@ -562,10 +612,13 @@ class HaulCard extends HTMLElement {
           ${bar(connector.completion, connector.name)}
           <div class="meta">${(connector.completion * 100).toFixed(1)} % complete ·
             ${connector.missing} missing · ${connector.cutoff_unmet} upgradable ·
-            ${connector.queued} queued</div>
+            ${connector.queued} queued${connector.exhausted ? ` · ${connector.exhausted} given up` : ""}</div>
         </div>
-        <button class="btn" data-action="sweep" data-connector="${esc(connector.id)}"
-          ${connector.enabled ? "" : "disabled"}>Sweep now</button>
+        <div class="actions">
+          <button class="btn" data-action="gaps" data-connector="${esc(connector.id)}">Gaps</button>
+          <button class="btn" data-action="sweep" data-connector="${esc(connector.id)}"
+            ${connector.enabled ? "" : "disabled"}>Sweep now</button>
+        </div>
       </li>`;
     });
     const list = rows.length
@@ -883,12 +936,169 @@ class HaulCard extends HTMLElement {
     }
   }
 
+  // ----- the gap browser: one connector's missing and upgradable items, filtered and acted on
+
+  _openGaps(connectorId) {
+    const connector = this._library.connectors.find((item) => item.id === connectorId);
+    this._gaps = {
+      connector: connectorId,
+      reason: "missing",
+      state: "",
+      query: "",
+      sort: "released",
+      descending: true,
+      page: 1,
+      answer: null,
+      revision: connector.revision,
+    };
+    const dialog = this._dialog(`Gaps · ${connector.name}`, "reset-all", "Reset given-up");
+    const option = (value, label, chosen) =>
+      `<option value="${value}" ${value === chosen ? "selected" : ""}>${esc(label)}</option>`;
+    const states = [option("", "Any state", ""),
+      ...Object.entries(GAP_STATES).map(([value, [label]]) => option(value, label, ""))];
+    dialog.querySelector(".dialog-body").innerHTML = `
+      <div class="gap-tools">
+        <select name="gap-reason" aria-label="Reason">${option("missing", "Missing", "missing")}
+          ${option("upgrade", "Upgrades", "missing")}</select>
+        <select name="gap-state" aria-label="State">${states.join("")}</select>
+        <input name="gap-query" type="search" placeholder="Search titles" aria-label="Search titles">
+        <select name="gap-sort" aria-label="Sort">${Object.entries(GAP_SORTS)
+          .map(([value, label]) => option(value, label, "released")).join("")}</select>
+      </div>
+      <div class="gap-counts" aria-live="polite"></div>
+      <div class="gap-table"><div class="empty">Loading gaps…</div></div>`;
+    this._renderGapCounts();
+    dialog.showModal();
+    this._loadGaps();
+  }
+
+  async _loadGaps() {
+    const gaps = this._gaps;
+    if (!gaps) return;
+    const asked = { ...gaps };
+    const message = {
+      type: "haul/library/gaps",
+      config_entry_id: this._entryId,
+      connector_id: gaps.connector,
+      reason: gaps.reason,
+      query: gaps.query,
+      sort: gaps.sort,
+      descending: gaps.descending,
+      page: gaps.page,
+      ...(gaps.state ? { state: gaps.state } : {}),
+    };
+    try {
+      const answer = await this._hass.callWS(message);
+      const now = this._gaps;
+      const same = ["connector", "reason", "state", "query", "sort", "descending", "page"]
+        .every((key) => now?.[key] === asked[key]);
+      if (!same) return; // a newer question is on its way
+      now.answer = answer;
+      now.error = null;
+    } catch (err) {
+      if (this._gaps) this._gaps.error = err.message ?? String(err);
+    }
+    this._renderGaps();
+  }
+
+  _libraryChanged() {
+    const gaps = this._gaps;
+    if (!gaps) return;
+    this._renderGapCounts();
+    const connector = this._library.connectors.find((item) => item.id === gaps.connector);
+    if (connector && connector.revision !== gaps.revision) {
+      gaps.revision = connector.revision;
+      this._loadGaps(); // something happened in this library: the list follows it
+    }
+  }
+
+  _renderGapCounts() {
+    const dialog = this.shadowRoot.querySelector("dialog");
+    const counts = dialog.querySelector(".gap-counts");
+    const connector = this._library?.connectors.find((item) => item.id === this._gaps?.connector);
+    if (!counts || !connector) return;
+    counts.textContent = `${connector.missing} missing · ${connector.cutoff_unmet} upgradable · ` +
+      `${connector.queued} queued · ${connector.exhausted} given up · ` +
+      `${connector.searches_today} searches today`;
+    dialog.querySelector(".primary").disabled = !connector.exhausted;
+  }
+
+  _renderGaps() {
+    const dialog = this.shadowRoot.querySelector("dialog");
+    const gaps = this._gaps;
+    const table = dialog.querySelector(".gap-table");
+    if (!gaps || !table) return;
+    dialog.querySelector(".message").textContent = gaps.error ?? "";
+    const answer = gaps.answer;
+    if (!answer) return;
+    if (!answer.records.length) {
+      table.innerHTML = `<div class="empty">No gaps match.</div>`;
+      return;
+    }
+    const language = this._hass?.locale?.language ?? navigator.language;
+    const rows = answer.records.map((gap) => {
+      const [label, color] = GAP_STATES[gap.state] ?? ["Not planned", "--secondary-text-color"];
+      const title = gap.series ? `${gap.series} ${episode(gap)} · ${gap.title}` : gap.title;
+      const next = gap.state === "cooldown" && gap.next_eligible_at ? ` · ${ago(gap.next_eligible_at, language)}` : "";
+      const outcome = gap.outcome ? OUTCOMES[gap.outcome] ?? gap.outcome : "—";
+      const boosted = gap.boost > 0;
+      return `<tr data-gap="${gap.id}" class="${boosted ? "boosted" : ""}">
+        <td class="cell-title">${esc(title)}</td>
+        <td data-label="State"><span class="badge" style="--badge: var(${color})">${esc(label)}</span>${esc(next)}</td>
+        <td class="num" data-label="Attempts">${gap.attempts}</td>
+        <td data-label="Last search">${esc(outcome)}</td>
+        <td class="gap-actions">
+          <button class="icon-btn" data-action="gap-search" data-item="${gap.id}" title="Search now"
+            aria-label="Search now" ${["queued", "searching"].includes(gap.state) ? "disabled" : ""}>
+            <ha-icon icon="mdi:magnify"></ha-icon></button>
+          <button class="icon-btn" data-action="gap-boost" data-item="${gap.id}"
+            data-boost="${boosted ? 0 : BOOST}" title="${boosted ? "Unboost" : "Boost"}"
+            aria-label="${boosted ? "Unboost" : "Boost"}" aria-pressed="${boosted}" ${gap.state ? "" : "disabled"}>
+            <ha-icon icon="${boosted ? "mdi:arrow-up-bold" : "mdi:arrow-up-bold-outline"}"></ha-icon></button>
+          <button class="icon-btn" data-action="gap-reset" data-item="${gap.id}" title="Reset"
+            aria-label="Reset" ${["exhausted", "cooldown"].includes(gap.state) ? "" : "disabled"}>
+            <ha-icon icon="mdi:restore"></ha-icon></button>
+        </td>
+      </tr>`;
+    });
+    const pages = Math.max(1, Math.ceil(answer.total / answer.page_size));
+    table.innerHTML = `<table class="gaps"><thead><tr><th>Title</th><th>State</th>
+      <th class="num">Attempts</th><th>Last search</th><th></th></tr></thead>
+      <tbody>${rows.join("")}</tbody></table>
+      <div class="gap-pages"><span>${answer.total} gaps · page ${answer.page} of ${pages}</span>
+        <button class="btn" data-action="gaps-page" data-page="${answer.page - 1}"
+          ${answer.page > 1 ? "" : "disabled"}>Previous</button>
+        <button class="btn" data-action="gaps-page" data-page="${answer.page + 1}"
+          ${answer.page < pages ? "" : "disabled"}>Next</button></div>`;
+  }
+
+  async _gapAction(service, data, done) {
+    if (await this._call(service, data)) this._notify(done);
+    this._loadGaps();
+  }
+
+  _filterGaps(changes) {
+    Object.assign(this._gaps, changes, { page: changes.page ?? 1 });
+    this._loadGaps();
+  }
+
   // ----- events
+
+  _onInput(event) {
+    if (event.target.name !== "gap-query" || !this._gaps) return;
+    clearTimeout(this._queryTimer);
+    const query = event.target.value.trim();
+    this._queryTimer = setTimeout(() => this._filterGaps({ query }), QUERY_DELAY_MS);
+  }
 
   _onChange(event) {
     if (event.target.name === "candidate") {
       this._selection.chosen = Number(event.target.value);
       this._renderReleases();
+    } else if (["gap-reason", "gap-state", "gap-sort"].includes(event.target.name)) {
+      const value = event.target.value;
+      const key = event.target.name.slice(4);
+      this._filterGaps(key === "sort" ? { sort: value, descending: !["title"].includes(value) } : { [key]: value });
     } else if (event.target.name === "file") {
       const index = Number(event.target.value);
       if (event.target.checked) this._files.chosen.add(index);
@@ -906,7 +1116,7 @@ class HaulCard extends HTMLElement {
     }
     const button = event.target.closest("button[data-action]");
     if (!button || button.disabled) return;
-    const { action, id, hash, connector, view, key, index } = button.dataset;
+    const { action, id, hash, connector, view, key, index, item, page } = button.dataset;
     const handlers = {
       view: () => {
         this._view = view;
@@ -923,6 +1133,17 @@ class HaulCard extends HTMLElement {
       files: () => this._openFiles(hash),
       "save-files": () => this._saveFiles(),
       sweep: () => this._call("run_sweep", connector ? { connector_id: connector } : {}),
+      gaps: () => this._openGaps(connector),
+      "gaps-page": () => this._filterGaps({ page: Number(page) }),
+      "gap-search": () => this._gapAction("search_gap", { item_id: Number(item) }, "Searching now"),
+      "gap-boost": () =>
+        this._gapAction("boost_gap", { item_id: Number(item), boost: Number(button.dataset.boost) },
+          "Priority changed"),
+      "gap-reset": () =>
+        this._gapAction("reset_gaps", { connector_id: this._gaps.connector, item_id: Number(item) }, "Reset"),
+      "reset-all": () =>
+        this._gapAction("reset_gaps", { connector_id: this._gaps.connector },
+          "Given-up gaps will be searched again"),
       sort: () => {
         const sort = this._selection.sort;
         const numeric = COLUMNS.find((item) => item.key === key).numeric ?? false;

@@ -7,8 +7,8 @@ state of each season of a series, and whether a candidate is a whole season.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011"
-down_revision = "0010"
+revision = "0012"
+down_revision = "0011"
 COLUMNS = (
     ("overview", sa.Text()),
     ("is4k", sa.Boolean()),
