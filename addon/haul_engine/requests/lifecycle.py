@@ -527,8 +527,11 @@ class Lifecycle:
             arr = await self.arr(row)
             series = await arr.find(wanted(row)) if arr is not None else None
             complete = bool(series and seasons.season_complete(series, chosen.season))
-        if complete:  # its candidates go with it
+        if complete:
             seasons.mark(row, [chosen.season], seasons.AVAILABLE)
+        if not seasons.pending(row):
+            return False  # the request ends, its pick and candidates shown as they are
+        if complete:  # the season's candidates leave the offer, else the episode imported
             await session.execute(
                 delete(RequestCandidate).where(
                     RequestCandidate.request_id == row.id,
@@ -539,8 +542,6 @@ class Lifecycle:
         else:
             await session.delete(chosen)
         row.download_id = row.selected_candidate_id = None
-        if not seasons.pending(row):
-            return False
         await session.flush()
         row.search_attempts = 0
         what = f"season {chosen.season} {'is in' if complete else 'has a new episode'}"

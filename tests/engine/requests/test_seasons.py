@@ -156,6 +156,9 @@ def test_a_three_season_request_ends_available_after_three_grabs(household: Hous
     assert single not in sonarr.grabbed
     assert done["seasons"] == [1, 2, 3]
     assert done["season_states"] == {"1": "available", "2": "available", "3": "available"}
+    # the last pick stays shown: the seasons before it left the offer as they came in
+    assert [c["title"] for c in done["candidates"]] == [packs[3].name]
+    assert done["selected_candidate_id"] == done["candidates"][0]["id"]
     searches = [path for _method, path in sonarr.requests if "/release?" in path]
     assert searches[0:3] == [f"/api/v3/release?seriesId=1&seasonNumber={n}" for n in (1, 2, 3)]
     # every season's way shows in the events
