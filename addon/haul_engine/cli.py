@@ -1,4 +1,8 @@
-"""`haul-engine` / `python -m haul_engine`: run the engine, or print its API token."""
+"""`haul-engine` / `python -m haul_engine`: run the engine, or print its API token.
+
+Each action imports only what it uses: the add-on runs `token` and `check` at every start, and
+the whole engine (aiohttp, libtorrent, every controller) would double their time and memory.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +14,6 @@ import sys
 from typing import TYPE_CHECKING
 
 from haul_engine import __version__
-from haul_engine.db.backup import write_snapshot
-from haul_engine.db.database import Database
-from haul_engine.engine import Engine
 from haul_engine.errors import EngineError
 from haul_engine.logs import setup_logging
 from haul_engine.secrets_store import load_or_create_token
@@ -66,6 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 async def check(settings: Settings) -> int:
     """Validate settings and bring the database schema up to date, then exit."""
+    from haul_engine.db.database import Database  # noqa: PLC0415 - only what this action uses
+
     database = Database(settings.effective_database_url)
     try:
         await database.setup()
@@ -80,6 +83,9 @@ async def check(settings: Settings) -> int:
 
 def snapshot(settings: Settings) -> int:
     """Write the SQLite snapshot that backups carry (nothing to do for a server database)."""
+    from haul_engine.db.backup import write_snapshot  # noqa: PLC0415 - only what this action uses
+    from haul_engine.db.database import Database  # noqa: PLC0415
+
     path = Database(settings.effective_database_url).sqlite_path
     if path is None:
         _LOGGER.info("database is external: back it up with its own tools")
@@ -93,6 +99,8 @@ def snapshot(settings: Settings) -> int:
 
 async def run(settings: Settings) -> int:
     """Run until SIGTERM or SIGINT, then shut down within the timeout."""
+    from haul_engine.engine import Engine  # noqa: PLC0415 - only what this action uses
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

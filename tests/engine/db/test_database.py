@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
@@ -15,7 +17,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from haul_engine.db.database import Database, alembic_config
+from haul_engine.db.database import Database, alembic_config, head_revision
 from haul_engine.db.models import Base, EngineMeta, UtcDateTime, sqlite_texts
 from haul_engine.errors import DiskFull
 from tests.support.disk import fill
@@ -51,6 +53,28 @@ async def test_migrations_apply_once_and_facts_persist(database_url: str) -> Non
     assert again.revision == first_revision
     assert await again.meta_value("server_id", lambda: "other") == "abc"
     await again.close()
+
+
+SET_UP = """
+import asyncio, sys
+from haul_engine.db.database import Database
+database = Database(sys.argv[1])
+asyncio.run(database.setup())
+asyncio.run(database.close())
+print(database.revision, "alembic" in sys.modules, "mako" in sys.modules)
+"""
+
+
+def test_a_current_database_starts_without_loading_alembic(database_url: str) -> None:
+    def start() -> list[str]:
+        done = subprocess.run(
+            [sys.executable, "-c", SET_UP, database_url],
+            capture_output=True, text=True, timeout=60, check=True,
+        )  # fmt: skip
+        return done.stdout.split()
+
+    assert start() == [head_revision(), "True", "True"]  # a new database is migrated
+    assert start() == [head_revision(), "False", "False"]
 
 
 async def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
@@ -136,6 +160,7 @@ async def test_migrations_build_exactly_the_declared_models(database_url: str) -
 def test_migrations_form_one_line() -> None:
     script = ScriptDirectory.from_config(alembic_config())
     assert len(script.get_heads()) == 1
+    assert head_revision() == script.get_current_head()  # as read without Alembic
     revisions = [revision.revision for revision in script.walk_revisions()]
     assert revisions == sorted(revisions, reverse=True)
 
