@@ -122,13 +122,19 @@ def measure(pid: int, seconds: float) -> dict[str, float]:
 
 
 def timed_child(command: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """Run a command; return its wall seconds, peak RSS (MiB) and output."""
-    started = time.perf_counter()
-    child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    assert child.stdout is not None
-    output = child.stdout.read().decode(errors="replace")
-    _, _, usage = os.wait4(child.pid, 0)
-    return time.perf_counter() - started, usage.ru_maxrss / 1024, output
+    """Run a command; return its wall seconds, peak RSS (MiB) and output.
+
+    GNU time forks it from a small process: a child forked from this one would count this
+    process's memory in its peak until it execs.
+    """
+    time_program = shutil.which("time") or "/usr/bin/time"
+    done = subprocess.run(
+        [time_program, "-f", "%e %M", *command],
+        env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    *output, measured = done.stderr.rstrip().splitlines()
+    seconds, peak = measured.split()
+    return float(seconds), int(peak) / 1024, done.stdout + "\n".join(output)
 
 
 def python_env(haul: Path) -> dict[str, str]:
@@ -196,7 +202,9 @@ def python_memory(haul: Path, data: Path, port: int, env: dict[str, str]) -> Non
                 sizes = Counter()
                 for stat in snapshot.statistics("filename"):
                     path = stat.traceback[0].filename
-                    if "/haul_engine/" in path:
+                    if path.startswith("<frozen importlib"):
+                        key = "(bytecode and modules of every import)"
+                    elif "/haul_engine/" in path:
                         parts = path.split("/haul_engine/", 1)[1].split("/")
                         key = "haul_engine." + (parts[0] if len(parts) > 1 else "(top)")
                     elif "site-packages/" in path:
@@ -249,8 +257,7 @@ def engine_idle(
         engine.stop()
         started = time.perf_counter()
         engine.start(timeout=120)
-        while len(_listed(engine)) < len(torrents):
-            time.sleep(0.02)
+        wait_until(lambda: len(_listed(engine)) >= len(torrents))
         start = time.perf_counter() - started
         time.sleep(SETTLE_SECONDS)
         assert engine.process is not None
@@ -268,6 +275,15 @@ def _engine(haul: Path, data: Path, **settings: str) -> EngineProcess:
     engine = EngineProcess(data, env=env, args=["--log-level", "info"])
     engine.log_path = _shm(data).parent / f"{data.name}-engine.log"  # not the data folder's writes
     return engine
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 300.0) -> None:
+    """Poll condition until it holds (TimeoutError after timeout seconds)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError
+        time.sleep(0.02)
 
 
 def _listed(engine: EngineProcess) -> list[object]:
@@ -288,11 +304,13 @@ def qbittorrent_idle(
         for batch in range(0, len(missing), 50):
             files = {f"{h}.torrent": d for h, d in missing[batch : batch + 50]}
             peer.api.torrents_add(torrent_files=files, save_path=str(peer.downloads))
+        # its shutdown is given 10 s: let it have saved every torrent before
+        backup = data / "qBittorrent" / "data" / "BT_backup"
+        wait_until(lambda: len(list(backup.glob("*.fastresume"))) >= len(torrents))
         peer.stop()
         started = time.perf_counter()
         peer.start(timeout=120)
-        while len(peer.api.torrents_info()) < len(torrents):
-            time.sleep(0.02)
+        wait_until(lambda: len(peer.api.torrents_info()) >= len(torrents))
         start = time.perf_counter() - started
         time.sleep(SETTLE_SECONDS)
         assert peer.process is not None

@@ -63,12 +63,12 @@ try:
     runpy.run_module("haul_engine", run_name="__main__")
 except SystemExit:
     pass
-heavy = ("aiohttp", "sqlalchemy", "alembic", "mako", "libtorrent", "haul_engine.engine")
+heavy = ("asyncio", "aiohttp", "sqlalchemy", "alembic", "mako", "libtorrent", "haul_engine.engine")
 print(*(name for name in heavy if name in sys.modules), sep=",")
 """
 
 
-@pytest.mark.parametrize(("step", "loaded"), [("token", ""), ("check", "sqlalchemy")])
+@pytest.mark.parametrize(("step", "loaded"), [("token", ""), ("check", "asyncio,sqlalchemy")])
 def test_start_steps_load_only_what_they_use(tmp_path: Path, step: str, loaded: str) -> None:
     data_dir = tmp_path / "data"
     if step == "check":  # the first check migrates (Alembic loads); later ones find it current
