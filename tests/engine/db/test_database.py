@@ -11,6 +11,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 import pytest
+import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -155,6 +157,52 @@ async def test_migrations_build_exactly_the_declared_models(database_url: str) -
         assert await connection.run_sync(_schema_drift) == []
     await engine.dispose()
     await database.close()
+
+
+def _migrate(connection: Connection, revision: str) -> None:
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.upgrade(config, revision)
+
+
+OLD_TORRENTS = sa.table(
+    "torrents",
+    *(sa.column(name) for name in ("info_hash", "name", "magnet", "torrent", "category")),
+    *(sa.column(name) for name in ("tags", "save_path", "content_layout")),
+    sa.column("added_on", sa.DateTime(timezone=True)),
+    *(sa.column(name) for name in ("stopped", "sequential", "first_last_piece")),
+    *(sa.column(name) for name in ("ratio_limit", "seeding_time_limit")),
+    *(sa.column(name) for name in ("inactive_seeding_time_limit", "download_limit")),
+    sa.column("upload_limit"),
+)
+
+
+async def test_torrent_metadata_moves_to_a_table_of_its_own(database_url: str) -> None:
+    """0011: the .torrent bytes leave the torrents table (loaded with every torrent) unchanged."""
+    rows = [
+        {"info_hash": "a" * 40, "torrent": b"d4:infod4:name3:abcee"},
+        {"info_hash": "b" * 40, "torrent": None},  # a magnet still without metadata
+    ]
+    common = {
+        "name": "x", "magnet": "", "category": "", "tags": sa.literal("[]", sa.JSON),
+        "save_path": "/downloads", "content_layout": "Original", "added_on": WHOLE,
+        "stopped": False, "sequential": False, "first_last_piece": False, "ratio_limit": -2,
+        "seeding_time_limit": -2, "inactive_seeding_time_limit": -2, "download_limit": 0,
+        "upload_limit": 0,
+    }  # fmt: skip
+    engine = create_async_engine(database_url)
+    async with engine.begin() as connection:
+        await connection.run_sync(_migrate, "0010")
+        for row in rows:
+            await connection.execute(OLD_TORRENTS.insert().values(**common, **row))
+        await connection.run_sync(_migrate, "0011")
+        moved = await connection.execute(sa.text("SELECT info_hash, data FROM torrent_metadata"))
+        assert [tuple(row) for row in moved] == [("a" * 40, b"d4:infod4:name3:abcee")]
+        columns = await connection.run_sync(
+            lambda sync: [column["name"] for column in sa.inspect(sync).get_columns("torrents")]
+        )
+        assert "torrent" not in columns
+    await engine.dispose()
 
 
 def test_migrations_form_one_line() -> None:

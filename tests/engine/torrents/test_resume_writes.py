@@ -4,8 +4,12 @@ without the metadata (kept once, in the database).
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 import time
 from typing import TYPE_CHECKING
+
+import libtorrent as lt
 
 from tests.support.peers import engine_env, make_torrent, wait_for_torrent
 
@@ -74,3 +78,30 @@ def test_a_download_writes_resume_data_on_events_not_every_few_seconds(
     assert (item["progress"], item["name"]) == (1.0, "Film.mkv")
     files = engine.call("GET", f"/torrents/{film.info_hash}/files")
     assert [entry["path"] for entry in files] == ["Film.mkv"]
+
+
+def test_resume_data_of_earlier_versions_hands_its_metadata_to_the_database(
+    tmp_path: Path, torrent_engine: EngineProcess
+) -> None:
+    film = make_torrent(tmp_path / "source", "Film", {"Film.mkv": 300_000})
+    assert torrent_engine.request("POST", "/api/v1/torrents", {"torrent_base64": film.base64})[0]
+    wait_for_torrent(torrent_engine, film.info_hash, lambda item: item["state"] != "checkingDL")
+    torrent_engine.stop()
+    # as an earlier version left it: the metadata in the resume data, none in the database
+    resume = torrent_engine.data_dir / "torrents" / "resume" / f"{film.info_hash}.fastresume"
+    params = lt.read_resume_data(resume.read_bytes())
+    params.ti = lt.load_torrent_buffer(film.data).ti
+    resume.write_bytes(lt.write_resume_data_buf(params))
+    assert METADATA in resume.read_bytes()
+    database = torrent_engine.data_dir / "haul.db"
+    with contextlib.closing(sqlite3.connect(database)) as db, db:
+        db.execute("DELETE FROM torrent_metadata")
+
+    torrent_engine.start()
+    files = torrent_engine.call("GET", f"/torrents/{film.info_hash}/files")
+    assert [entry["path"] for entry in files] == ["Film.mkv"]
+    with contextlib.closing(sqlite3.connect(database)) as db:
+        (kept,) = db.execute("SELECT data FROM torrent_metadata").fetchone()
+    assert lt.load_torrent_buffer(kept).ti.info_hashes().v1 == lt.sha1_hash(
+        bytes.fromhex(film.info_hash)
+    )
