@@ -9,8 +9,13 @@ from typing import TYPE_CHECKING, Any, Self
 
 import aiohttp
 
+from .engine_api import EngineCommands
+
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncIterator, Mapping
+
+    from .engine_api import EngineInfo as EngineInfoView
+    from .engine_api import KindView
 
 SCHEMA_VERSION = 2
 REQUEST_TIMEOUT = 10.0
@@ -19,6 +24,7 @@ REQUEST_TIMEOUT = 10.0
 WS_IDLE_TIMEOUT = 75.0
 HTTP_BAD_REQUEST = 400
 HTTP_UNAUTHORIZED = 401
+BODY_METHODS = {"POST", "PUT", "PATCH"}
 NOT_JSON = object()  # `null` is a valid answer (commands without a result)
 
 
@@ -41,10 +47,11 @@ class HaulIncompatibleError(HaulError):
 class HaulCommandError(HaulError):
     """The engine answered a call with an error."""
 
-    def __init__(self, code: str, message: str) -> None:
-        """Keep the engine's error code."""
+    def __init__(self, code: str, message: str, command: str = "") -> None:
+        """Keep the engine's error code and the command that failed ("POST /requests")."""
         super().__init__(f"{code}: {message}")
         self.code = code
+        self.command = command
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +65,7 @@ class EngineInfo:
     features: tuple[str, ...]
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Self:
+    def from_dict(cls, data: EngineInfoView) -> Self:
         """Parse the `system/info` result."""
         return cls(
             version=data["version"],
@@ -89,7 +96,7 @@ class SystemStatus:
     counts: dict[str, int]
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Self:
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
         """Parse the engine's JSON."""
         return cls(
             version=data["version"],
@@ -118,14 +125,18 @@ class ConnectorKind:
     settings_schema: dict[str, Any]
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Self:
+    def from_dict(cls, data: KindView) -> Self:
         """Parse one `KindView` of `connectors/kinds`."""
-        webhook = data["webhook"] or {}
-        same = ("name", "title", "category", "requires_api_key", "default_url", "settings_schema")
+        webhook = data["webhook"]
         return cls(
-            **{key: data[key] for key in same},
-            webhook_path=webhook.get("path"),
-            webhook_secret=webhook.get("secret_setting"),
+            name=data["name"],
+            title=data["title"],
+            category=data["category"],
+            requires_api_key=data["requires_api_key"],
+            default_url=data["default_url"],
+            webhook_path=webhook and webhook["path"],
+            webhook_secret=webhook and webhook["secret_setting"],
+            settings_schema=data["settings_schema"],
         )
 
 
@@ -182,8 +193,8 @@ class EventStream:
         await self._socket.close()
 
 
-class HaulClient:
-    """Talks to one engine through the given aiohttp session."""
+class HaulClient(EngineCommands):
+    """Talks to one engine through the given aiohttp session: `EngineCommands`, events, checks."""
 
     def __init__(self, url: str, token: str, session: aiohttp.ClientSession) -> None:
         """Remember where the engine is and how to authenticate."""
@@ -191,13 +202,15 @@ class HaulClient:
         self._token = token
         self._session = session
 
-    async def request(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:  # noqa: ANN401 - JSON
-        """Call a REST route under /api/v1 and return its decoded JSON result."""
+    async def call(self, method: str, path: str, arguments: Mapping[str, Any]) -> Any:  # noqa: ANN401 - JSON
+        """Run a command under /api/v1 and return its decoded JSON result."""
+        as_body = method in BODY_METHODS
         try:
             async with self._session.request(
                 method,
                 f"{self.url}/api/v1{path}",
-                json=body,
+                json=dict(arguments) if as_body else None,
+                params=None if as_body else _query(arguments),
                 headers={"Authorization": f"Bearer {self._token}"},
                 timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT),
             ) as response:
@@ -214,9 +227,10 @@ class HaulClient:
             result = NOT_JSON
         if status >= HTTP_BAD_REQUEST:
             error = result.get("error") if isinstance(result, dict) else None
+            command = f"{method} {path}"
             if isinstance(error, dict):
-                raise HaulCommandError(str(error.get("code")), str(error.get("message")))
-            raise HaulCommandError(str(status), text)
+                raise HaulCommandError(str(error.get("code")), str(error.get("message")), command)
+            raise HaulCommandError(str(status), text, command)
         if result is NOT_JSON:
             msg = f"the engine answered {path} with something that is not JSON"
             raise HaulError(msg)
@@ -224,7 +238,7 @@ class HaulClient:
 
     async def info(self) -> EngineInfo:
         """Identify the engine; raise HaulIncompatibleError when its schema range excludes ours."""
-        answer = await self.request("GET", "/info")
+        answer = await self.system_info()
         try:
             info = EngineInfo.from_dict(answer)
         except (KeyError, TypeError, ValueError) as err:
@@ -240,7 +254,7 @@ class HaulClient:
 
     async def kinds(self) -> dict[str, ConnectorKind]:
         """Read the connector kinds the engine serves, by name."""
-        kinds = map(ConnectorKind.from_dict, await self.request("GET", "/connectors/kinds"))
+        kinds = map(ConnectorKind.from_dict, await self.connectors_kinds())
         return {kind.name: kind for kind in kinds}
 
     async def subscribe(self) -> EventStream:
@@ -272,6 +286,16 @@ class HaulClient:
         if "error" in reply:
             error = reply["error"] if isinstance(reply["error"], dict) else {}
             raise HaulCommandError(str(error.get("code")), str(error.get("message")))
+
+
+def _query(arguments: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Write arguments as the engine reads a query: text as it is, others as JSON, None left out."""
+    return [
+        (name, one if isinstance(one, str) else json.dumps(one))
+        for name, value in arguments.items()
+        if value is not None
+        for one in (value if isinstance(value, list) else [value])
+    ]
 
 
 async def _send_json(socket: aiohttp.ClientWebSocketResponse, message: dict[str, Any]) -> None:

@@ -34,7 +34,7 @@ class HaulButtonEntityDescription(ButtonEntityDescription):
 async def _sweep_all(coordinator: HaulCoordinator) -> None:
     for connector in coordinator.data.views.connectors.values():
         if connector.category == "arr" and connector.enabled:
-            await call_engine(coordinator.client, "POST", f"/connectors/{connector.id}/sweep")
+            await call_engine(coordinator.client.connectors_sweep(connector.id))
 
 
 BUTTONS = (

@@ -26,12 +26,13 @@ from .connectors import (
     connector_device_key,
     connector_subentries,
 )
+from .engine_api import EngineCommands
 from .entity import HaulCoordinatorEntity
 from .errors import call_engine
 from .subentry_flow import CONF_CONNECTOR_ID
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Awaitable, Callable
     from datetime import datetime
 
     from homeassistant.config_entries import ConfigSubentry
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
     from .coordinator import HaulConfigEntry, HaulCoordinator, HaulData
+    from .engine_api import ConnectorsUpdateArgs
     from .views import Connector
 
 # The engine's categories of connector kinds.
@@ -60,7 +62,7 @@ class ConnectorSwitchDescription(SwitchEntityDescription):
 
     categories: frozenset[str] | None
     is_on_fn: Callable[[Connector], bool]
-    body_fn: Callable[[bool], dict[str, Any]]
+    body_fn: Callable[[bool], ConnectorsUpdateArgs]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,7 +70,7 @@ class ConnectorButtonDescription(ButtonEntityDescription):
     """A button of the connectors of some categories: the engine command it runs."""
 
     categories: frozenset[str]
-    command: str
+    command: Callable[[EngineCommands, str], Awaitable[object]]
 
 
 def _library(field: str, scale: float = 1) -> Callable[[HaulData, str], float | None]:
@@ -192,9 +194,14 @@ SWITCHES = (
     ),
 )
 BUTTONS = (
-    ConnectorButtonDescription(key="sync", translation_key="sync", categories=ARRS, command="sync"),
     ConnectorButtonDescription(
-        key="sweep", translation_key="sweep", categories=ARRS, command="sweep"
+        key="sync", translation_key="sync", categories=ARRS, command=EngineCommands.connectors_sync
+    ),
+    ConnectorButtonDescription(
+        key="sweep",
+        translation_key="sweep",
+        categories=ARRS,
+        command=EngineCommands.connectors_sweep,
     ),
 )
 
@@ -275,10 +282,8 @@ class HaulConnectorSwitch(HaulConnectorEntity, SwitchEntity):
         await self._set(on=False)
 
     async def _set(self, *, on: bool) -> None:
-        path = f"/connectors/{self.connector_id}"
-        await call_engine(
-            self.coordinator.client, "PATCH", path, self.entity_description.body_fn(on)
-        )
+        body = self.entity_description.body_fn(on)
+        await call_engine(self.coordinator.client.connectors_update(self.connector_id, **body))
 
 
 class HaulConnectorButton(HaulConnectorEntity, ButtonEntity):
@@ -288,8 +293,8 @@ class HaulConnectorButton(HaulConnectorEntity, ButtonEntity):
 
     async def async_press(self) -> None:
         """Ask the engine to do it."""
-        path = f"/connectors/{self.connector_id}/{self.entity_description.command}"
-        await call_engine(self.coordinator.client, "POST", path)
+        command = self.entity_description.command
+        await call_engine(command(self.coordinator.client, self.connector_id))
 
 
 def add_connector_entities[D: EntityDescription](

@@ -160,7 +160,7 @@ async def _remove_connectors(
     left = set()
     for connector_id in sorted(asked):
         try:
-            await client.request("DELETE", f"/connectors/{connector_id}")
+            await client.connectors_delete(connector_id)
         except HaulCommandError as err:
             LOGGER.debug("connector %s was already gone: %s", connector_id, err)
         except HaulError as err:
@@ -192,7 +192,7 @@ async def async_setup_connectors(hass: HomeAssistant, entry: HaulConfigEntry) ->
             "settings": known_settings(kind, subentry.data[CONF_SETTINGS]),
         }
         try:
-            created = await client.request("POST", "/connectors", body)
+            created = await client.connectors_create(**body)
         except HaulError as err:
             LOGGER.warning("Cannot add %s to the Haul engine again: %s", subentry.title, err)
             continue

@@ -28,7 +28,7 @@ from .const import DOMAIN, LOGGER
 from .views import APPLY, HaulViews, Revisions, read_views
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
     from homeassistant.config_entries import ConfigSubentry
     from homeassistant.core import HomeAssistant
@@ -133,7 +133,7 @@ class HaulCoordinator(DataUpdateCoordinator[HaulData]):
         try:
             info = self._same_engine(await self.client.info())
             seen: Revisions = {}
-            system = await self.client.request("GET", "/system")
+            system = await self.client.system_status()
             seen["system", None] = system["revision"]
             data = HaulData(
                 info=info,
@@ -205,9 +205,9 @@ class HaulCoordinator(DataUpdateCoordinator[HaulData]):
         for listener in self.event_listeners:
             listener(event)
 
-    def take_answer(self, event: str, kind: str, view: dict[str, Any]) -> None:
+    def take_answer(self, event: str, kind: str, view: Mapping[str, Any]) -> None:
         """Show the answer of a command on a one-of-its-kind object at once, as its event would."""
-        self._apply(HaulEvent(event, view, dt_util.utcnow(), kind, None, view["revision"]))
+        self._apply(HaulEvent(event, dict(view), dt_util.utcnow(), kind, None, view["revision"]))
 
     def _apply(self, event: HaulEvent) -> None:
         """Apply an event newer than the view held of its object; update only on a change."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
@@ -10,7 +10,7 @@ from .api import HaulCommandError, HaulError
 from .const import DOMAIN
 
 if TYPE_CHECKING:
-    from .api import HaulClient
+    from collections.abc import Awaitable
 
 # engine error codes that mean the caller asked for something wrong, not that something broke
 CALLER_ERRORS = {"not_found": "not_found", "invalid_input": "rejected", "conflict": "rejected"}
@@ -18,14 +18,12 @@ CALLER_ERRORS = {"not_found": "not_found", "invalid_input": "rejected", "conflic
 MISSING_ROUTE = {"unknown_route", "method_not_allowed", "404"}
 
 
-async def call_engine(
-    client: HaulClient, method: str, path: str, body: dict[str, Any] | None = None
-) -> Any:  # noqa: ANN401 - JSON
-    """Call a REST command; raise ServiceValidationError or HomeAssistantError with a reason."""
+async def call_engine[T](call: Awaitable[T]) -> T:
+    """Await an engine command; raise ServiceValidationError or HomeAssistantError with a reason."""
     try:
-        return await client.request(method, path, body)
+        return await call
     except HaulCommandError as err:
-        placeholders = {"error": str(err).split(": ", 1)[-1], "command": f"{method} {path}"}
+        placeholders = {"error": str(err).split(": ", 1)[-1], "command": err.command}
         if err.code in MISSING_ROUTE:
             raise HomeAssistantError(
                 translation_domain=DOMAIN,

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
     from .api import HaulClient
+    from .engine_api import RequestView, TorrentInfo
 
 ONE_DAY = 86400
 DOWNLOADING = {"downloading", "queued", "metadata", "stalled", "checking"}
@@ -77,10 +78,8 @@ class RequestMediaIntent(HaulIntent):
     async def answer(self, client: HaulClient, slots: dict[str, Any]) -> str:
         """Create the request in the engine."""
         media_type = slots.get("media_type", "movie")
-        request = await client.request(
-            "POST",
-            "/requests",
-            {"media_type": media_type, "query": slots["title"], "requested_by": "voice"},
+        request = await client.requests_create(
+            media_type=media_type, query=slots["title"], requested_by="voice"
         )
         kind = "series" if media_type == "tv" else "film"
         return f"I asked for the {kind} {_label(request)}; it is {_state(request['state'])}."
@@ -97,7 +96,7 @@ class DownloadStatusIntent(HaulIntent):
         """Read the torrents and describe the active ones."""
         active = [
             torrent
-            for torrent in await client.request("GET", "/torrents")
+            for torrent in await client.torrents_list()
             if torrent["progress"] < 1 and not torrent["stopped"]
         ]
         if title := slots.get("title"):
@@ -121,8 +120,8 @@ class PendingRequestsIntent(HaulIntent):
 
     async def answer(self, client: HaulClient, slots: dict[str, Any]) -> str:  # noqa: ARG002
         """Read pending and awaiting-selection requests."""
-        pending = await client.request("GET", "/requests?state=pending")
-        choosing = await client.request("GET", "/requests?state=awaiting_selection")
+        pending = await client.requests_list(state="pending")
+        choosing = await client.requests_list(state="awaiting_selection")
         if not pending and not choosing:
             return "No requests are waiting."
         parts = [
@@ -142,7 +141,7 @@ class ApproveRequestIntent(HaulIntent):
 
     async def answer(self, client: HaulClient, slots: dict[str, Any]) -> str:
         """Approve it in the engine (which approves it in Overseerr too)."""
-        pending = await client.request("GET", "/requests?state=pending")
+        pending = await client.requests_list(state="pending")
         if title := slots.get("title"):
             pending = [request for request in pending if _contains(request["title"], title)]
         if not pending:
@@ -152,7 +151,7 @@ class ApproveRequestIntent(HaulIntent):
                 else "No request is waiting for approval."
             )
         latest = max(pending, key=lambda request: request["created_at"])
-        await client.request("POST", f"/requests/{latest['id']}/approve", {"actor": "voice"})
+        await client.requests_approve(latest["id"], actor="voice")
         return f"Approved {_label(latest)}."
 
 
@@ -167,13 +166,13 @@ class PauseDownloadsIntent(HaulIntent):
         """Pause (or resume) the unfinished downloads that are not already so, in one command."""
         chosen = [
             torrent["hash"]
-            for torrent in await client.request("GET", "/torrents")
+            for torrent in await client.torrents_list()
             if torrent["progress"] < 1 and torrent["stopped"] != self.pause
         ]
         if not chosen:
             return "Nothing was downloading." if self.pause else "No download was paused."
-        action = "pause" if self.pause else "resume"
-        await client.request("POST", f"/torrents/{action}", {"hashes": chosen})
+        command = client.torrents_pause_all if self.pause else client.torrents_resume_all
+        await command(hashes=chosen)
         return f"{'Paused' if self.pause else 'Resumed'} {_count(len(chosen), 'download')}."
 
 
@@ -193,7 +192,7 @@ class LibraryGapsIntent(HaulIntent):
 
     async def answer(self, client: HaulClient, slots: dict[str, Any]) -> str:  # noqa: ARG002
         """Sum the library summary over every connector."""
-        connectors = (await client.request("GET", "/library/summary"))["connectors"]
+        connectors = (await client.library_summary())["connectors"]
         if not connectors:
             return "No library is connected to Haul."
         missing = sum(connector["missing"] for connector in connectors)
@@ -201,11 +200,9 @@ class LibraryGapsIntent(HaulIntent):
         return f"{_count(missing, 'item')} missing and {upgradable} that could be upgraded."
 
 
-def _label(request: dict[str, Any]) -> str:
+def _label(request: RequestView) -> str:
     """Say a title with its year."""
-    return (
-        f"{request['title']} ({request['year']})" if request.get("year") else str(request["title"])
-    )
+    return f"{request['title']} ({request['year']})" if request["year"] else request["title"]
 
 
 def _state(state: str) -> str:
@@ -218,7 +215,7 @@ def _state(state: str) -> str:
     }.get(state, state.replace("_", " "))
 
 
-def _titles(requests: list[dict[str, Any]]) -> str:
+def _titles(requests: list[RequestView]) -> str:
     """Say up to three titles."""
     return ", ".join(_label(request) for request in requests[:3])
 
@@ -232,7 +229,7 @@ def _contains(name: str, title: str) -> bool:
     return words(title) in words(name)
 
 
-def _percent(torrent: dict[str, Any]) -> str:
+def _percent(torrent: TorrentInfo) -> str:
     """Say progress as a percentage."""
     return f"{round(torrent['progress'] * 100)} percent"
 

@@ -21,10 +21,13 @@ from homeassistant.helpers.selector import (
 from .api import HaulCommandError, HaulError
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from homeassistant.config_entries import ConfigFlowResult
 
     from .api import HaulClient
     from .coordinator import HaulConfigEntry
+    from .engine_api import LimitsPatch, Profile
 
 LIMITS = ("download_limit", "upload_limit", "alt_download_limit", "alt_upload_limit")
 KIBS = NumberSelector(
@@ -45,7 +48,7 @@ HOURS = NumberSelector(
 ENGINE_OPTIONS = ("auto_pick_hours", "default_profile")
 
 
-def _schema(profiles: list[dict[str, Any]]) -> probatio.Schema:
+def _schema(profiles: list[Profile]) -> probatio.Schema:
     """Build the form; the default profile is chosen from the engine's quality profiles."""
     choices = [SelectOptionDict(value=p["id"], label=p["name"]) for p in profiles]
     fields: dict[probatio.Marker, Any] = {
@@ -74,9 +77,9 @@ class HaulOptionsFlow(OptionsFlow):
         errors: dict[str, str] = {}
         placeholders = {"error": ""}
         try:
-            current = (await client.request("GET", "/transfer"))["limits"]
-            options = await client.request("GET", "/options")
-            profiles = await client.request("GET", "/releases/profiles")
+            current: Mapping[str, Any] = (await client.transfer_get())["limits"]
+            options: Mapping[str, Any] = await client.options_get()
+            profiles = await client.releases_profiles()
         except HaulError as err:
             errors["base"], placeholders["error"] = "cannot_connect", str(err)
             current, options, profiles = {}, {}, []
@@ -111,18 +114,23 @@ async def _save(client: HaulClient, user_input: dict[str, Any], errors: dict[str
     options = {name: user_input[name] for name in ENGINE_OPTIONS if name in user_input}
     if options:
         try:
-            await client.request("PUT", "/options", options)
+            await client.options_set(**options)
         except HaulCommandError as err:
             if err.code != "invalid_input":
                 raise
             errors["default_profile"] = "unknown_profile"
             return False
-    limits: dict[str, Any] = {name: int(user_input[name]) for name in LIMITS}
-    limits["alt_schedule"] = {
-        "enabled": user_input["schedule_enabled"],
-        "start": user_input["schedule_start"],
-        "end": user_input["schedule_end"],
-        "days": sorted(int(day) for day in user_input["schedule_days"]),
+    limits: LimitsPatch = {
+        "download_limit": int(user_input["download_limit"]),
+        "upload_limit": int(user_input["upload_limit"]),
+        "alt_download_limit": int(user_input["alt_download_limit"]),
+        "alt_upload_limit": int(user_input["alt_upload_limit"]),
+        "alt_schedule": {
+            "enabled": user_input["schedule_enabled"],
+            "start": user_input["schedule_start"],
+            "end": user_input["schedule_end"],
+            "days": sorted(int(day) for day in user_input["schedule_days"]),
+        },
     }
-    await client.request("PATCH", "/transfer", {"limits": limits})  # alt_mode stays as it is
+    await client.transfer_update(limits=limits)  # alt_mode stays as it is
     return True

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlencode
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import probatio
 from homeassistant.config_entries import ConfigEntryState
@@ -13,6 +12,7 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 
 from .const import DOMAIN
+from .engine_api import EngineCommands
 from .errors import call_engine
 
 if TYPE_CHECKING:
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
 
     from .coordinator import HaulConfigEntry
+    from .engine_api import LimitsPatch, RequestView, TorrentInfo
 
 ATTR_CONFIG_ENTRY_ID = "config_entry_id"
 DEFAULT_ACTOR = "home assistant"
@@ -30,7 +31,7 @@ REQUEST_ID = {probatio.Required("request_id"): POSITIVE}
 INFO_HASH = {probatio.Required("info_hash"): probatio.All(cv.string, probatio.Lower)}
 CONNECTOR = {probatio.Optional("connector_id"): cv.string}
 LIMITS = ("download_limit", "upload_limit", "alt_download_limit", "alt_upload_limit")
-FILE_PRIORITIES = {"skip": 0, "normal": 1, "high": 6, "maximum": 7}
+FILE_PRIORITIES: dict[str, Literal[0, 1, 6, 7]] = {"skip": 0, "normal": 1, "high": 6, "maximum": 7}
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,26 +47,25 @@ def _given(data: dict[str, Any], *names: str) -> dict[str, Any]:
     return {name: data[name] for name in names if name in data}
 
 
-async def _call(
-    entry: HaulConfigEntry, method: str, path: str, body: dict[str, Any] | None = None
-) -> Any:  # noqa: ANN401 - JSON
-    return await call_engine(entry.runtime_data.client, method, path, body)
-
-
 async def _request_media(
     entry: HaulConfigEntry, data: dict[str, Any], actor: str
 ) -> dict[str, Any]:
     if not any(key in data for key in ("query", "tmdb_id", "tvdb_id")):
         raise ServiceValidationError(translation_domain=DOMAIN, translation_key="what_to_request")
     body = _given(data, "media_type", "query", "tmdb_id", "tvdb_id", "seasons")
-    return {"request": await _call(entry, "POST", "/requests", {**body, "requested_by": actor})}
+    client = entry.runtime_data.client
+    return {"request": await call_engine(client.requests_create(**body, requested_by=actor))}
 
 
-def _request_command(command: str, *extra: str) -> Callable[..., Awaitable[dict[str, Any]]]:
+def _request_command(
+    command: Callable[..., Awaitable[RequestView]], *extra: str
+) -> Callable[..., Awaitable[dict[str, Any]]]:
+    """Run a command on the request the call names; command is an unbound `HaulClient` method."""
+
     async def run(entry: HaulConfigEntry, data: dict[str, Any], actor: str) -> dict[str, Any]:
-        body = {"actor": actor, **_given(data, *extra)}
-        path = f"/requests/{data['request_id']}/{command}"
-        return {"request": await _call(entry, "POST", path, body)}
+        client = entry.runtime_data.client
+        answer = command(client, data["request_id"], actor=actor, **_given(data, *extra))
+        return {"request": await call_engine(answer)}
 
     return run
 
@@ -74,8 +74,8 @@ async def _search_releases(
     entry: HaulConfigEntry, data: dict[str, Any], _actor: str
 ) -> dict[str, Any]:
     fields = ("query", "type", "imdb_id", "tmdb_id", "tvdb_id", "season", "episode", "year")
-    query = urlencode(_given(data, *fields, "profile", "limit"))
-    answer = await _call(entry, "GET", f"/releases/search?{query}")
+    query = _given(data, *fields, "profile", "limit")
+    answer = await call_engine(entry.runtime_data.client.releases_search(**query))
     return {
         "profile": answer["profile"],
         "accepted": answer["accepted"],
@@ -107,14 +107,19 @@ async def _grab_release(
     if len(sources) != 1:
         raise ServiceValidationError(translation_domain=DOMAIN, translation_key="one_source")
     body = {"id" if key == "release_id" else key: value for key, value in sources.items()}
-    return dict(await _call(entry, "POST", "/releases/grab", body | _given(data, "category")))
+    client = entry.runtime_data.client
+    return dict(await call_engine(client.releases_grab(**body, **_given(data, "category"))))
 
 
-def _torrent_command(method: str, command: str) -> Callable[..., Awaitable[dict[str, Any]]]:
+def _torrent_command(
+    command: Callable[..., Awaitable[TorrentInfo | None]], *extra: str
+) -> Callable[..., Awaitable[dict[str, Any]]]:
+    """Run a command on the download the call names; command is an unbound `HaulClient` method."""
+
     async def run(entry: HaulConfigEntry, data: dict[str, Any], _actor: str) -> dict[str, Any]:
-        path = f"/torrents/{quote(data['info_hash'])}{command}"
-        answer = await _call(entry, method, path, _given(data, "delete_files") or None)
-        return {"download": answer}
+        client = entry.runtime_data.client
+        answer = command(client, data["info_hash"], **_given(data, *extra))
+        return {"download": await call_engine(answer)}
 
     return run
 
@@ -122,21 +127,26 @@ def _torrent_command(method: str, command: str) -> Callable[..., Awaitable[dict[
 async def _set_file_priority(
     entry: HaulConfigEntry, data: dict[str, Any], _actor: str
 ) -> dict[str, Any]:
-    body = {"indexes": data["files"], "priority": FILE_PRIORITIES[data["priority"]]}
-    path = f"/torrents/{quote(data['info_hash'])}/files"
-    return {"files": await _call(entry, "POST", path, body)}
+    answer = entry.runtime_data.client.torrents_file_priority(
+        data["info_hash"], indexes=data["files"], priority=FILE_PRIORITIES[data["priority"]]
+    )
+    return {"files": await call_engine(answer)}
 
 
 async def _set_speed_limits(
     entry: HaulConfigEntry, data: dict[str, Any], _actor: str
 ) -> dict[str, Any]:
-    limits = _given(data, *LIMITS, "alt_mode")
-    answer = await _call(entry, "PATCH", "/transfer", {"limits": limits})
+    limits = cast("LimitsPatch", _given(data, *LIMITS, "alt_mode"))  # the fields are the patch's
+    answer = await call_engine(entry.runtime_data.client.transfer_update(limits=limits))
     entry.runtime_data.coordinator.take_answer("transfer_updated", "transfer", answer)
     return {"transfer": answer}
 
 
-def _connector_command(command: str) -> Callable[..., Awaitable[dict[str, Any]]]:
+def _connector_command(
+    command: Callable[..., Awaitable[dict[str, Any]]],
+) -> Callable[..., Awaitable[dict[str, Any]]]:
+    """Run a command on the connector the call names, else on every enabled *arr."""
+
     async def run(entry: HaulConfigEntry, data: dict[str, Any], _actor: str) -> dict[str, Any]:
         if "connector_id" in data:
             targets = [data["connector_id"]]
@@ -145,7 +155,7 @@ def _connector_command(command: str) -> Callable[..., Awaitable[dict[str, Any]]]
             targets = [c.id for c in views.connectors.values() if c.category == "arr" and c.enabled]
         return {
             "connectors": {
-                target: await _call(entry, "POST", f"/connectors/{quote(target)}/{command}")
+                target: await call_engine(command(entry.runtime_data.client, target))
                 for target in targets
             }
         }
@@ -166,14 +176,14 @@ ACTIONS: dict[str, Action] = {
         },
         _request_media,
     ),
-    "approve_request": Action(REQUEST_ID, _request_command("approve")),
+    "approve_request": Action(REQUEST_ID, _request_command(EngineCommands.requests_approve)),
     "decline_request": Action(
         {**REQUEST_ID, probatio.Optional("reason"): cv.string},
-        _request_command("decline", "reason"),
+        _request_command(EngineCommands.requests_decline, "reason"),
     ),
     "select_release": Action(
         {**REQUEST_ID, probatio.Required("candidate_id"): POSITIVE},
-        _request_command("select", "candidate_id"),
+        _request_command(EngineCommands.requests_select, "candidate_id"),
     ),
     "search_releases": Action(
         {
@@ -206,11 +216,11 @@ ACTIONS: dict[str, Action] = {
         },
         _grab_release,
     ),
-    "pause_download": Action(INFO_HASH, _torrent_command("POST", "/pause")),
-    "resume_download": Action(INFO_HASH, _torrent_command("POST", "/resume")),
+    "pause_download": Action(INFO_HASH, _torrent_command(EngineCommands.torrents_pause)),
+    "resume_download": Action(INFO_HASH, _torrent_command(EngineCommands.torrents_resume)),
     "remove_download": Action(
         {**INFO_HASH, probatio.Optional("delete_files", default=False): cv.boolean},
-        _torrent_command("DELETE", ""),
+        _torrent_command(EngineCommands.torrents_remove, "delete_files"),
     ),
     "set_file_priority": Action(
         {
@@ -230,8 +240,8 @@ ACTIONS: dict[str, Action] = {
         },
         _set_speed_limits,
     ),
-    "run_sweep": Action(CONNECTOR, _connector_command("sweep")),
-    "sync_library": Action(CONNECTOR, _connector_command("sync")),
+    "run_sweep": Action(CONNECTOR, _connector_command(EngineCommands.connectors_sweep)),
+    "sync_library": Action(CONNECTOR, _connector_command(EngineCommands.connectors_sync)),
 }
 
 

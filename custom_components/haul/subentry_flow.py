@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
     from .api import ConnectorKind
     from .coordinator import HaulConfigEntry, HaulRuntimeData
+    from .engine_api import ConnectorView
 
 CONF_CONNECTOR_ID = "connector_id"
 CONF_SETTINGS = "settings"
@@ -98,7 +99,7 @@ class ConnectorSubentryFlow(ConfigSubentryFlow):
 
     async def _save(
         self, kind: ConnectorKind, user_input: dict[str, Any], settings: dict[str, Any]
-    ) -> tuple[dict[str, Any] | None, dict[str, str], dict[str, str]]:
+    ) -> tuple[ConnectorView | None, dict[str, str], dict[str, str]]:
         """Test the connector, then create or update it; the connector or the form's errors."""
         reconfiguring = self.source == SOURCE_RECONFIGURE
         body: dict[str, Any] = {
@@ -116,18 +117,21 @@ class ConnectorSubentryFlow(ConfigSubentryFlow):
             self._get_reconfigure_subentry().data[CONF_CONNECTOR_ID] if reconfiguring else None
         )
         try:
-            result = await self._client.request("POST", "/connectors/test", body)
+            result = await self._client.connectors_test(**body)
             if not result["ok"]:
                 return None, {"base": "test_failed"}, {"error": str(result["error"])}
             # A subentry whose connector the engine lost (a reset engine, its name taken since)
             # has it made again.
-            if connector_id not in self._runtime.coordinator.data.views.connectors:
+            if (
+                connector_id is None
+                or connector_id not in self._runtime.coordinator.data.views.connectors
+            ):
                 # Not the engine's own: this flow adds its subentry (kept until the next reload, as
                 # a flow left at the webhook step never does).
                 self._runtime.creating.add(body["name"].strip())
-                return await self._client.request("POST", "/connectors", body), {}, {}
+                return await self._client.connectors_create(**body), {}, {}
             body.pop("kind")
-            return await self._client.request("PATCH", f"/connectors/{connector_id}", body), {}, {}
+            return await self._client.connectors_update(connector_id, **body), {}, {}
         except HaulCommandError as err:
             self._runtime.creating.discard(body["name"].strip())
             reason = "name_taken" if err.code == "conflict" else "invalid_settings"
@@ -289,7 +293,7 @@ def _secrets(kind: ConnectorKind, settings: dict[str, Any]) -> dict[str, Any]:
 
 
 def _data(
-    connector: dict[str, Any], user_input: dict[str, Any], secret_settings: dict[str, Any]
+    connector: ConnectorView, user_input: dict[str, Any], secret_settings: dict[str, Any]
 ) -> dict[str, Any]:
     """Keep enough in the subentry to create the connector again in a reset engine."""
     return {

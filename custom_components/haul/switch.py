@@ -34,21 +34,22 @@ class HaulSwitchEntityDescription(SwitchEntityDescription):
 
 
 async def _set_alt_mode(coordinator: HaulCoordinator, on: bool) -> None:  # noqa: FBT001
-    answer = await call_engine(
-        coordinator.client, "PATCH", "/transfer", {"limits": {"alt_mode": on}}
-    )
+    answer = await call_engine(coordinator.client.transfer_update(limits={"alt_mode": on}))
     coordinator.take_answer("transfer_updated", "transfer", answer)
 
 
 async def _pause_all(coordinator: HaulCoordinator, on: bool) -> None:  # noqa: FBT001
     """Stop or start every download in one command; their events follow."""
-    await call_engine(coordinator.client, "POST", "/torrents/pause" if on else "/torrents/resume")
+    client = coordinator.client
+    await call_engine(client.torrents_pause_all() if on else client.torrents_resume_all())
 
 
 async def _sweeps(coordinator: HaulCoordinator, on: bool) -> None:  # noqa: FBT001
-    command = "resume" if on else "pause"
-    answer = await call_engine(coordinator.client, "POST", f"/queue/{command}")
-    coordinator.take_answer(f"queue_{command}d", "queue", answer)
+    client = coordinator.client
+    answer = await call_engine(
+        client.library_queue_resume() if on else client.library_queue_pause()
+    )
+    coordinator.take_answer("queue_resumed" if on else "queue_paused", "queue", answer)
 
 
 def _all_paused(data: HaulData) -> bool:

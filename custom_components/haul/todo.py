@@ -84,11 +84,10 @@ class HaulRequestsList(HaulEntity, TodoListEntity):
         if item.status != TodoItemStatus.COMPLETED:
             return
         client = self.coordinator.client
-        body: dict[str, object] = {"actor": DEFAULT_ACTOR}
         if request.state == "pending":
-            await call_engine(client, "POST", f"/requests/{request.id}/approve", body)
+            await call_engine(client.requests_approve(request.id, actor=DEFAULT_ACTOR))
             return
-        detail = await call_engine(client, "GET", f"/requests/{request.id}")
+        detail = await call_engine(client.requests_get(request.id))
         usable = [c for c in detail["candidates"] if not c["failed"]]
         if not usable:
             raise ServiceValidationError(
@@ -97,16 +96,16 @@ class HaulRequestsList(HaulEntity, TodoListEntity):
                 translation_placeholders={"title": request.title},
             )
         best = min(usable, key=lambda candidate: candidate["position"])
-        body["candidate_id"] = best["id"]
-        await call_engine(client, "POST", f"/requests/{request.id}/select", body)
+        await call_engine(
+            client.requests_select(request.id, candidate_id=best["id"], actor=DEFAULT_ACTOR)
+        )
 
     async def async_delete_todo_items(self, uids: list[str]) -> None:
         """Decline each deleted request."""
         for uid in uids:
             request = self._request(uid)
+            reason = "declined from the Home Assistant to-do list"
+            client = self.coordinator.client
             await call_engine(
-                self.coordinator.client,
-                "POST",
-                f"/requests/{request.id}/decline",
-                {"actor": DEFAULT_ACTOR, "reason": "declined from the Home Assistant to-do list"},
+                client.requests_decline(request.id, actor=DEFAULT_ACTOR, reason=reason)
             )

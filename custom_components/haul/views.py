@@ -13,9 +13,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Self
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Mapping
+    from collections.abc import Awaitable, Callable, Mapping, Sequence
 
     from .api import HaulClient, HaulEvent
+    from .engine_api import RequestView
 
 REQUESTS_PAGE = 500
 OPEN_REQUEST_STATES = frozenset(
@@ -41,7 +42,7 @@ class Transfer:
     limits: dict[str, Any]
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Self:
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
         """Parse `transfer/get`."""
         return cls(data["download_rate"], data["upload_rate"], data["alt_active"], data["limits"])
 
@@ -63,7 +64,7 @@ class Torrent:
     stopped: bool
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Self:
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
         """Parse a `TorrentInfo`."""
         return cls(
             hash=data["hash"],
@@ -95,7 +96,7 @@ class MediaRequest:
     created_at: datetime
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Self:
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
         """Parse a `RequestView` (or a request event, which carries one)."""
         return cls(
             id=data["id"],
@@ -128,7 +129,7 @@ class Connector:
     app_version: str | None
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Self:
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
         """Parse a `ConnectorView` (or the connector events, which carry one)."""
         return cls(
             id=data["id"],
@@ -159,7 +160,7 @@ class ArrLibrary:
     last_sync: datetime | None
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Self:
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
         """Parse a `ConnectorSummary`."""
         last_sync = data["last_sync"]
         return cls(
@@ -183,7 +184,7 @@ class Indexer:
     last_response_ms: int | None
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Self:
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
         """Parse an `IndexerStatus`."""
         last_success = data["last_success"]
         return cls(
@@ -224,7 +225,7 @@ type Revisions = dict[tuple[str, str | int | None], int]
 
 
 def _keyed[T](
-    items: list[dict[str, Any]], parse: Callable[[dict[str, Any]], T], kind: str, seen: Revisions
+    items: Sequence[Mapping[str, Any]], parse: Callable[[Any], T], kind: str, seen: Revisions
 ) -> dict[Any, T]:
     """Parse views keyed by their id, noting the revision of each."""
     for item in items:
@@ -233,35 +234,35 @@ def _keyed[T](
 
 
 async def _transfer(client: HaulClient, seen: Revisions) -> dict[str, Any]:
-    answer = await client.request("GET", "/transfer")
+    answer = await client.transfer_get()
     seen["transfer", None] = answer["revision"]
     return {"transfer": Transfer.from_dict(answer)}
 
 
 async def _torrents(client: HaulClient, seen: Revisions) -> dict[str, Any]:
-    found = [{**item, "id": item["hash"]} for item in await client.request("GET", "/torrents")]
+    found = [{**item, "id": item["hash"]} for item in await client.torrents_list()]
     return {"torrents": _keyed(found, Torrent.from_dict, "torrent", seen)}
 
 
 async def _requests(client: HaulClient, seen: Revisions) -> dict[str, Any]:
     """Read the requests under way, a page at a time (newest first)."""
-    found: list[dict[str, Any]] = []
+    found: list[RequestView] = []
     while True:
-        after = f"&before={found[-1]['id']}" if found else ""
-        page = await client.request("GET", f"/requests?active=true&limit={REQUESTS_PAGE}{after}")
+        before = found[-1]["id"] if found else None
+        page = await client.requests_list(active=True, limit=REQUESTS_PAGE, before=before)
         found += page
         if len(page) < REQUESTS_PAGE:
             return {"requests": _keyed(found, MediaRequest.from_dict, "request", seen)}
 
 
 async def _connectors(client: HaulClient, seen: Revisions) -> dict[str, Any]:
-    found = await client.request("GET", "/connectors")
+    found = await client.connectors_list()
     return {"connectors": _keyed(found, Connector.from_dict, "connector", seen)}
 
 
 async def _library(client: HaulClient, seen: Revisions) -> dict[str, Any]:
-    summary = await client.request("GET", "/library/summary")
-    queue = await client.request("GET", "/queue")
+    summary = await client.library_summary()
+    queue = await client.library_queue()
     seen["queue", None] = queue["revision"]
     return {
         "library": _keyed(summary["connectors"], ArrLibrary.from_dict, "library", seen),
@@ -270,7 +271,7 @@ async def _library(client: HaulClient, seen: Revisions) -> dict[str, Any]:
 
 
 async def _indexers(client: HaulClient, seen: Revisions) -> dict[str, Any]:
-    found = await client.request("GET", "/indexers")
+    found = await client.indexers_status()
     return {"indexers": _keyed(found, Indexer.from_dict, "indexer", seen)}
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 import probatio
 from homeassistant.components.websocket_api import async_register_command
@@ -96,7 +95,7 @@ async def _candidates(
         _not_loaded(connection, msg)
         return
     try:
-        detail = await entry.runtime_data.client.request("GET", f"/requests/{msg['request_id']}")
+        detail = await entry.runtime_data.client.requests_get(msg["request_id"])
     except HaulError as err:
         connection.send_error(msg["id"], ERR_HOME_ASSISTANT_ERROR, str(err))
         return
@@ -113,9 +112,8 @@ async def _files(hass: HomeAssistant, connection: ActiveConnection, msg: dict[st
     if (entry := _entry(hass, msg)) is None:
         _not_loaded(connection, msg)
         return
-    path = f"/torrents/{quote(msg['info_hash'].lower())}/files"
     try:
-        files = await entry.runtime_data.client.request("GET", path)
+        files = await entry.runtime_data.client.torrents_files(msg["info_hash"].lower())
     except HaulError as err:
         connection.send_error(msg["id"], ERR_HOME_ASSISTANT_ERROR, str(err))
         return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +26,10 @@ SUBJECTS = {
     "MEDIA_FAILED": "Failed Request",
 }
 IMAGE = "https://image.tmdb.org/t/p/w600_and_h900_bestv2/poster.jpg"
+POSTER_PATH = "/poster.png"
+POSTER_PNG = base64.b64decode(  # one grey pixel
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNoAAAAggCBd81ytgAAAABJRU5ErkJggg=="
+)
 
 
 @dataclass
@@ -43,6 +48,7 @@ class OverseerrRequest:
     media_status: int = 2
     is4k: bool = False
     poster_path: str | None = None  # TMDB's, in GET /request/{id} when the server adds it
+    image: str = IMAGE  # the webhook's poster; a browser test gives the fake's own (127.0.0.1)
 
     def resource(self) -> dict[str, Any]:
         """GET /api/v1/request/{id}, as Overseerr's RequestResultsResponse items look."""
@@ -90,7 +96,7 @@ class OverseerrRequest:
             "event": SUBJECTS[notification_type],
             "subject": f"{self.title} ({self.year})",
             "message": "A movie about things.",
-            "image": IMAGE,
+            "image": self.image,
             "media": {
                 "media_type": self.media_type,
                 "tmdbId": str(self.tmdb_id),
@@ -138,15 +144,23 @@ class FakeOverseerr(ThreadedServer):
         app.router.add_get("/api/v1/request/{id}", self._get)
         app.router.add_post("/api/v1/request/{id}/{verdict:approve|decline}", self._decide)
         app.router.add_post("/api/v1/settings/jobs/{job}/run", self._run_job)
+        app.router.add_get(POSTER_PATH, self._poster)
         return app
+
+    def poster_url(self) -> str:
+        """A poster this fake serves, for a webhook's image."""
+        return f"{self.url}{POSTER_PATH}"
 
     @web.middleware
     async def _auth(self, request: web.Request, handler: Any) -> web.StreamResponse:  # noqa: ANN401
         self.requests.append({"method": request.method, "path": request.path_qs})
-        if request.headers.get("X-Api-Key") != self.api_key:
+        if request.path != POSTER_PATH and request.headers.get("X-Api-Key") != self.api_key:
             return web.json_response({"message": "You do not have permission."}, status=403)
         answer: web.StreamResponse = await handler(request)
         return answer
+
+    async def _poster(self, _request: web.Request) -> web.Response:
+        return web.Response(body=POSTER_PNG, content_type="image/png")
 
     async def _status(self, _request: web.Request) -> web.Response:
         return web.json_response({

@@ -12,7 +12,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from custom_components.haul import api
+from custom_components.haul import api, engine_api
 from custom_components.haul.api import (
     HaulAuthError,
     HaulClient,
@@ -24,6 +24,7 @@ from tests.support.programs import free_port
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable
+    from types import ModuleType
 
     from tests.support.engine import EngineProcess
 
@@ -40,16 +41,17 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
         yield session
 
 
-def test_api_module_has_no_home_assistant_imports() -> None:
-    tree = ast.parse(Path(api.__file__).read_text(encoding="utf-8"))
+@pytest.mark.parametrize("module", [api, engine_api])
+def test_client_modules_have_no_home_assistant_imports(module: ModuleType) -> None:
+    tree = ast.parse(Path(str(module.__file__)).read_text(encoding="utf-8"))
     imported: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             imported.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
-            assert node.level == 0, "api.py must not import the integration's HA modules"
+            own = node.level == 1 and node.module == "engine_api"
+            assert node.level == 0 or own, "the client must not import the integration's HA modules"
             imported.add(node.module or "")
-    assert "aiohttp" in imported
     assert not [name for name in imported if name.split(".")[0] == "homeassistant"]
 
 
@@ -59,7 +61,7 @@ async def test_info_and_system(engine: EngineProcess, session: aiohttp.ClientSes
     assert info.compatible
     assert info.version == "0.1.0"
     assert "system" in info.features
-    system = await client.request("GET", "/system")
+    system = await client.system_status()
     assert system["status"] == "ok"
     assert system["disk_free_bytes"] > 0
     assert system["download_dir"] == str(engine.data_dir / "downloads")
@@ -71,8 +73,9 @@ async def test_typed_errors(engine: EngineProcess, session: aiohttp.ClientSessio
     with pytest.raises(HaulConnectionError):
         await HaulClient(f"http://127.0.0.1:{free_port()}", engine.token, session).info()
     with pytest.raises(HaulCommandError) as missing:
-        await HaulClient(engine.url, engine.token, session).request("GET", "/nothing-here")
-    assert missing.value.code == "404"
+        await HaulClient(engine.url, engine.token, session).call("GET", "/nothing-here", {})
+    assert missing.value.code == "unknown_route"
+    assert missing.value.command == "GET /nothing-here"
 
 
 async def test_incompatible_schema(

@@ -396,10 +396,10 @@ async def test_options_flow_without_the_engine(
     result = await hass.config_entries.options.async_init(loaded.entry_id)
     assert (result["type"], result["errors"]) == ("form", {})
     asked = {"config_entry_id": loaded.entry_id, "media_type": "movie", "tmdb_id": 603}
-    with pytest.raises(HomeAssistantError) as failed:  # no Radarr: the engine is unavailable
+    with pytest.raises(ServiceValidationError) as failed:  # no Radarr: the engine refuses
         await hass.services.async_call(DOMAIN, "request_media", asked, blocking=True,
                                        return_response=True)  # fmt: skip
-    assert failed.value.translation_key == "command_failed"
+    assert failed.value.translation_key == "rejected"
     await hass.async_add_executor_job(own_engine.stop)
     with pytest.raises(HomeAssistantError) as failed:
         await hass.services.async_call(DOMAIN, "request_media", asked, blocking=True,
@@ -428,15 +428,15 @@ async def test_options_flow_when_the_engine_stops_as_the_form_is_saved(
               "schedule_end": "07:00:00", "schedule_days": ["0"], "auto_pick_hours": 3}  # fmt: skip
     # Saving reads the engine's settings again, then writes: the engine must stop between the
     # two, which no timing from outside hits at will; it is stopped at the first write.
-    read_and_write = client.request
+    read_and_write = client.call
 
-    async def stop_at_the_first_write(method: str, path: str, body: Any = None) -> Any:  # noqa: ANN401 - JSON
+    async def stop_at_the_first_write(method: str, path: str, arguments: Any) -> Any:  # noqa: ANN401 - JSON
         if method == "PUT":
             await hass.async_add_executor_job(own_engine.stop)
-        return await read_and_write(method, path, body)
+        return await read_and_write(method, path, arguments)
 
     with monkeypatch.context() as patched:
-        patched.setattr(client, "request", stop_at_the_first_write)
+        patched.setattr(client, "call", stop_at_the_first_write)
         result = await hass.config_entries.options.async_configure(result["flow_id"], chosen)
     assert (result["type"], result["errors"]) == ("form", {"base": "cannot_connect"})
     assert f"cannot connect to {own_engine.url}" in result["description_placeholders"]["error"]

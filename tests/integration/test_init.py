@@ -38,6 +38,7 @@ STATUS = "sensor.haul_status"
 UPTIME = "sensor.haul_uptime"
 FREE = "sensor.haul_free_space"
 CONNECTED = "binary_sensor.haul_connected"
+SYSTEM = {"kind": "system", "id": None, "revision": 10**9}  # newer than any snapshot
 
 
 def state(hass: HomeAssistant, entity_id: str) -> str:
@@ -150,7 +151,8 @@ async def test_an_engine_sending_what_haul_cannot_use_is_followed_again(
         socket = web.WebSocketResponse()
         await socket.prepare(request)
         data = heartbeats.pop(0) if heartbeats else status
-        await subscribe(socket, SUBSCRIBED, EVENT | {"event": "system_heartbeat", "data": data})
+        heartbeat = {"event": "system_heartbeat", "data": data, "object": SYSTEM}
+        await subscribe(socket, SUBSCRIBED, EVENT | heartbeat)
         async for _message in socket:  # until Home Assistant leaves
             pass
         return socket

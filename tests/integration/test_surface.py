@@ -495,7 +495,7 @@ async def test_action_errors(hass: HomeAssistant, world: World, entry: MockConfi
         await act(hass, entry, "approve_request", request_id=99999)
     assert caught.value.translation_key == "not_found"
     with pytest.raises(HomeAssistantError) as unsupported:
-        await call_engine(entry.runtime_data.client, "POST", "/no/such/command")
+        await call_engine(entry.runtime_data.client.call("POST", "/no/such/command", {}))
     assert unsupported.value.translation_key == "unsupported"
     await hass.config_entries.async_unload(entry.entry_id)
     with pytest.raises(ServiceValidationError) as caught:

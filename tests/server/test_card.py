@@ -125,9 +125,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         engine.add_connector("radarr", radarr.url, ARR_KEY)
         sonarr_id = engine.add_connector("sonarr", sonarr.url, ARR_KEY)
         for request in (
-            OverseerrRequest(id=1, media_type="movie", title="The Matrix", year=1999, tmdb_id=603),
+            OverseerrRequest(id=1, media_type="movie", title="The Matrix", year=1999, tmdb_id=603,
+                             image=overseerr.poster_url()),
             OverseerrRequest(id=2, media_type="movie", title="Hackers", year=1995, tmdb_id=10428,
-                             user="bob"),
+                             user="bob", image=overseerr.poster_url()),
         ):  # fmt: skip
             body = overseerr.add(request).webhook("MEDIA_PENDING")
             assert send_webhook(f"{engine.url}{hook}", body, SECRET)[0] == 200

@@ -63,7 +63,7 @@ class ApiServer:
         app.router.add_get(f"{API_PREFIX}/ws", self.websockets.handle)
         for command in self.engine.commands.commands.values():
             app.router.add_route(
-                command.spec.method, API_PREFIX + command.spec.path, self._rest_handler(command)
+                command.spec.method, API_PREFIX + command.route_path, self._rest_handler(command)
             )
         app.router.add_routes(webhook_routes(self.engine))
         app.router.add_routes(self.qbittorrent.routes())

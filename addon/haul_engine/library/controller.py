@@ -42,7 +42,7 @@ MAX_BACKOFF = 3600.0  # a webhook's sync is retried while its *arr does not answ
 FULL_SYNC_EVERY = timedelta(hours=24)
 HISTORY_KEPT = timedelta(days=90)  # a Pi's database should not grow with every search forever
 GAPS_PAGE_SIZE = 100
-LAST_GAPS_PAGE = (2**63 - 1) // GAPS_PAGE_SIZE + 1  # its offset still fits a database integer
+LAST_PAGE = (2**63 - 1) // GAPS_PAGE_SIZE + 1  # its offset still fits a database integer
 PAUSED_KEY = "library_paused"
 SEARCHABLE = ("pending", "queued", "searching")
 # an *arr sends one event per imported file: a season pack is a burst, synced 5 s after its last
@@ -292,7 +292,7 @@ class LibraryController(Controller, ConnectorOwner):
         self,
         connector_id: str | None = None,
         kind: Literal["missing", "upgrade"] = "missing",
-        page: int = Field(default=1, ge=1, le=LAST_GAPS_PAGE),
+        page: int = Field(default=1, ge=1, le=LAST_PAGE),
     ) -> GapPage:
         """Missing (monitored, aired, no file) or upgradable (below cutoff) items, 100 a page."""
         now = self.clock.now()
@@ -364,7 +364,7 @@ class LibraryController(Controller, ConnectorOwner):
 
     @api_command("library/history", path="/history")
     async def history(
-        self, connector_id: str | None = None, page: int = Field(default=1, ge=1)
+        self, connector_id: str | None = None, page: int = Field(default=1, ge=1, le=LAST_PAGE)
     ) -> SearchPage:
         """List the search commands sent to the *arrs (kept 90 days), newest first, 100 a page."""
         scope = [SearchHistory.connector_id == connector_id] if connector_id else []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from haul_engine.releases import _parse_quality as q
 from haul_engine.releases import _parse_structure as s
 
 _I = re.IGNORECASE
@@ -21,6 +22,11 @@ DASH_GROUP: Final = re.compile(
     r"|\.-\.?)(?P<group>[^\W_][\w&@]{0,30}(?:-[^\W_][\w&@]{0,30})?)[)\]]?\s*$",
     _I,
 )
+# "… x264 - GRP - Uploader": the name before a second spaced dash signs the encode.
+SPACED_DASH_NAME: Final = re.compile(r"\s-\s(?P<group>[^\W_][\w&@]{0,30})\s*$")
+# "Show - S01E02-GRP": a name glued to the episode marker ends the name, as in Sonarr.
+EPISODE_BEFORE_DASH: Final = re.compile(r"(?<![a-z0-9])s[0-9]{1,4}(?:e[0-9]{1,4})+$", _I)
+GLUED_NAME: Final = re.compile(r"[^\W\d_][^\W_]{1,30}")
 SOFTSUBS: Final = re.compile(r"^softsubs \((?P<group>[^()]+)\)$", _I)
 TRAILING_BRACKET: Final = re.compile(r"\[(?P<group>[^\[\]]{2,30})\]\s*$")
 # An uploader's or indexer's tag right after a complete `-GROUP` or `by Name`: "x264-GRP[site]".
@@ -51,7 +57,7 @@ NOT_A_GROUP: Final = re.compile(
     r"|[a-f0-9]{8}|ma|es|x|complete|batch|season|english|eng|german|french|softsubs|raw|nf|amzn|uhd"
     r"|dub|dubbed|sub|subbed|rip|lossless|log|cue|cd|[0-9]cd|vbr|cbr|mkv|m4a|kbps|[0-9]{4}|sdtv"
     r"|hdtv|tv|[a-z]|truefrench|vff|vostfr|ita|italian|spanish|nordic|swedish|hindi|big5|gbk?"
-    r"|ch[st]|[em]subs?)$",
+    r"|ch[st]|[em]subs?|[0-9]+(?:\.[0-9]+)?[mg]b)$",
     _I,
 )
 # "Show.S01E02.HDTV.XviD.Etc-Group": a dotted word before the dash belongs to the group.
@@ -60,8 +66,11 @@ DOTTED_PREFIX: Final = re.compile(
     r"(?<=[._])(?P<prefix>(?![A-Z0-9&]+-)[A-Za-z][A-Za-z0-9&]{1,30})$"
 )
 TAG_WORDS: Final = frozenset({"preair", "esub", "esubs", "hebsubs", "vision", "dolby", "proof"})
-# "Show.S01E02.720p.WEB.DL.AAC2.0.H.264.KCRT", "DLMux by UBi": a group named after the tags.
-DOTTED_LAST: Final = re.compile(r"(?<=[a-z0-9])[._](?P<group>[a-z][a-z0-9]{1,19})$", _I)
+# "Show.S01E02.720p.WEB.DL.AAC2.0.H.264.KCRT", "DLMux by UBi": a group named after the tags,
+# maybe with its site's domain ("AAC.Group.org": it signs with its address).
+DOTTED_LAST: Final = re.compile(
+    r"(?<=[a-z0-9])[._](?P<group>[a-z][a-z0-9]{1,19}(?:\.(?:org|com|net))?)$", _I
+)
 _SKIPPED_TAG: Final = re.compile(
     r"eng|ita|fre|ger|spa|rus|ukr|pol|cze|hun|jap|kor|chi|hindi|multi|dub|sub|audio|[0-9]ch|b&w"
     r"|dolby|atmos|[0-9]",
@@ -73,6 +82,12 @@ SIGNED_BY: Final = re.compile(r"(?<![a-z])by (?P<group>[^\W_][\w&@]{1,30})$", _I
 # "by Name Crew" after the tags: the name that signs, then the crew it posts for.
 SIGNED_BY_FOR: Final = re.compile(
     r"(?<![a-z])by (?P<group>[^\W_][\w&@]{1,30}) [^\W_][\w&@]{1,30}$", _I
+)
+# A crew names itself after the tags: "… Sub Ita NameCrew", "… - Name Crew" (a lone word that
+# says it is a group, unlike Sonarr's refused "x264 monkee"; "Screw" says nothing).
+SIGNED_CREW: Final = re.compile(
+    r"(?:^|[\s._])(?:(?P<name>[^\W_][\w&@]{0,30}) [Cc](?i:rew)"
+    r"|(?P<crew>[^\W_][\w&@]{0,30}C(?i:rew)))$"
 )
 QUALITY_HINT: Final = re.compile(
     r"(?<![a-z0-9])(?:[0-9]{3,4}[pi]|[xh][-_. ]?26[45]|hevc|avc|xvid|divx|web|web-?dl|webrip|hdtv"
@@ -105,6 +120,12 @@ def release_group(text: str, leading_group: str | None) -> str | None:
     return _undashed_group(text)
 
 
+def is_tag(word: str) -> bool:
+    """Tell whether one word is a quality, language or packaging tag (`K`, `Q` are groups)."""
+    tag = s.TITLE_END.fullmatch(word) or QUALITY_HINT.fullmatch(word) or NOT_A_GROUP.match(word)
+    return len(word) > 1 and bool(tag)
+
+
 def _known_or_tagged_group(text: str) -> str | None:
     """Return a known group signing the name, or the group before a site's tag (`-GRP[site]`)."""
     if (match := KNOWN_GROUPS.search(text)) and QUALITY_HINT.search(text, 0, match.start()):
@@ -116,12 +137,15 @@ def _known_or_tagged_group(text: str) -> str | None:
 
 
 def _signed(text: str) -> str | None:
-    """Return the name of `by Name`, or of `by Name Crew` after quality tags."""
+    """Return the name of `by Name`, or of `by Name Crew` or a crew after quality tags."""
     if signed := SIGNED_BY.search(text):
         return signed.group("group")
     signed = SIGNED_BY_FOR.search(text)
     if signed and QUALITY_HINT.search(text, 0, signed.start()):
         return signed.group("group")
+    crew = SIGNED_CREW.search(text)
+    if crew and QUALITY_HINT.search(text, 0, crew.start()):
+        return crew.group("name") or crew.group("crew")
     return None
 
 
@@ -157,15 +181,37 @@ def _dash_group(text: str) -> str | None:
     # ("1080-x264-Grp": a quality tag may be the first part.)
     before = text[: match.start("group") + len(first)] if second else text[: match.start()]
     if not QUALITY_HINT.search(before):
-        return None
+        glued = bool(second) or match.group(0).startswith("-")
+        return _glued_to_marker(before, second or first) if glued else None
     if not second and (prefix := DOTTED_PREFIX.search(text, 0, match.start())):
         word = prefix.group("prefix")  # "XViD.Etc-Group"
         tag = word.lower() in TAG_WORDS or word.isupper() or s.TITLE_END.fullmatch(word)
         if not (tag or NOT_A_GROUP.match(word) or QUALITY_HINT.fullmatch(word)):
             return f"{word}-{first}"
     if not NOT_A_GROUP.match(first):
-        return match.group("group")
+        return _signer_before(before, match) or match.group("group")
     return second if second and not NOT_A_GROUP.match(second) else None
+
+
+def _glued_to_marker(before: str, name: str) -> str | None:
+    """Return a name glued to the episode marker after a title (`Show - S01E02-GRP`)."""
+    marker = EPISODE_BEFORE_DASH.search(before)
+    if marker is None or not before[: marker.start()].strip(" -._"):
+        return None  # "S01E02-Name" alone: the episode's title
+    # Not a number nor an episode title of several words ("S01E02-3_Words").
+    return name if GLUED_NAME.fullmatch(name) and not NOT_A_GROUP.match(name) else None
+
+
+def _signer_before(before: str, match: re.Match[str]) -> str | None:
+    """Return GRP of `… x264 - GRP - Uploader`: who signs the encode, not who posted it."""
+    if "-" in match.group("group") or not match.group(0).startswith(" - "):
+        return None
+    signer = SPACED_DASH_NAME.search(before)
+    if signer is None or not QUALITY_HINT.search(before, 0, signer.start()):
+        return None
+    word = signer.group("group")
+    named = word.casefold() not in q.LANGUAGE_WORDS and word.casefold() not in q.EDITION_STRONG
+    return word if named and not is_tag(word) else None  # not "- Tamil - GRP", "- Uncut -"
 
 
 def _bracketed_group(text: str) -> str | None:

@@ -9,7 +9,7 @@ from typing import Literal, NamedTuple
 
 from haul_engine.releases import _parse_quality as q
 from haul_engine.releases import _parse_structure as s
-from haul_engine.releases._parse_group import NOT_A_GROUP, QUALITY_HINT, release_group
+from haul_engine.releases._parse_group import QUALITY_HINT, is_tag, release_group
 from haul_engine.releases._parse_music import parse_music
 from haul_engine.releases._parse_numbering import (
     Structure,
@@ -174,8 +174,9 @@ def parse_release(name: str, media_type: MediaType | None = None) -> ParsedRelea
             # (and what follows the number is the episode's title, the series is a folder).
             numbers = parsed.absolute_episodes
             parsed = replace(parsed, title="", episodes=numbers, absolute_episodes=[])
+        release = not depth and not _other_episodes(parsed, found)
         parsed = _completed(
-            parsed, found, implied_season=implied_season, said=said, release=not depth
+            parsed, found, implied_season=implied_season, said=said, release=release
         )
         implied_season = implied_season and not found.seasons
     return parsed
@@ -187,6 +188,15 @@ def _numbered_file(number: int, folders: list[str], media_type: MediaType | None
     if len(show.seasons) == 1:
         return replace(show, episodes=[number], full_season=False)
     return replace(show, absolute_episodes=[number], full_season=False)
+
+
+def _other_episodes(parsed: ParsedRelease, folder: ParsedRelease) -> bool:
+    """Tell whether a folder names other seasons or episodes than its file: not its release."""
+    seasons, episodes = set(parsed.seasons), set(parsed.episodes)
+    return bool(
+        (seasons and folder.seasons and not seasons.issubset(folder.seasons))
+        or (episodes and folder.episodes and not episodes.issubset(folder.episodes))
+    )
 
 
 class _Said(NamedTuple):
@@ -410,12 +420,6 @@ def _inside(match: re.Match[str], blocks: list[re.Match[str]]) -> bool:
     )
 
 
-def _is_tag(word: str) -> bool:
-    """Tell whether one word is a quality, language or packaging tag (`K`, `Q` are groups)."""
-    tag = s.TITLE_END.fullmatch(word) or QUALITY_HINT.fullmatch(word) or NOT_A_GROUP.match(word)
-    return len(word) > 1 and bool(tag)
-
-
 def _tag_block(inner: str) -> bool:
     """Tell a bracket of quality or packaging tags from one holding a title or a group."""
     return bool(
@@ -480,7 +484,7 @@ def _split_leading_group(text: str) -> tuple[str, str | None]:
         return text, None
     group = (match.group("g1") or match.group("g2") or "").strip()
     rest = text[match.end() :]
-    if rest.strip() and all(map(_is_tag, _TAGS_APART.split(group))):
+    if rest.strip() and all(map(is_tag, _TAGS_APART.split(group))):
         return f"{rest} [{group}]", None  # "[720p] Title", "[DVDRip-ITA]Title": tags move behind
     if (
         not group

@@ -417,6 +417,17 @@ WILD: list[tuple[str, str | None, dict[str, object]]] = [
         {"title": "Iron Meridian", "year": 2019, "source": "dvd", "release_group": "GRP"},
     ),
     ("Quiet Harbor / Night Shift S01E02 720p", None, {"title": "Quiet Harbor / Night Shift"}),
+    # A folder naming another episode is not the file's release: nothing of its release is taken.
+    (
+        "Quiet.Harbor.S03E01.720p.HDTV-GRP/Quiet Harbor S03E02.mkv",
+        None,
+        {"seasons": [3], "episodes": [2], "release_group": None, "source": "tv"},
+    ),
+    (
+        "Quiet.Harbor.S03E01E02.1080p.WEB-GRP/Quiet Harbor S03E02.mkv",
+        None,
+        {"episodes": [2], "release_group": "GRP", "resolution": 1080},
+    ),
     # Leading numbering, and lone numbers after a show's title.
     (
         "003. Quiet Harbor - Night Shift.mkv",
@@ -468,6 +479,40 @@ WILD: list[tuple[str, str | None, dict[str, object]]] = [
         {"release_group": "GRP"},
     ),
     ("Starlit_Garden_-_T1_-_Trailer_-_[Grp](a1b2c3d4).mkv", None, {"release_group": "Grp"}),
+    # Two signers after the tags: the encoder's group, then the uploader who posted it; a size
+    # between dashes names no one.
+    (
+        "Iron Meridian 2019 Tamil 720p WEBRip x264 AAC ESubs - EncGrp - Poster",
+        "movie",
+        {"release_group": "EncGrp"},
+    ),
+    (
+        "Iron Meridian (2019) 720p HDRip - x264 - 1.2GB - Poster",
+        "movie",
+        {"release_group": "Poster"},
+    ),
+    ("Iron Meridian (2019) 720p HDRip - x264 - AAC - 700MB", "movie", {"release_group": None}),
+    ("Iron Meridian (2019) 720p HDRip - Tamil - Grp", "movie", {"release_group": "Grp"}),
+    ("Iron Meridian (2019) 1080p BluRay - Criterion - Grp", "movie", {"release_group": "Grp"}),
+    # A name glued to the episode marker is the group, as Sonarr reads it (not an episode title
+    # of several words, nor a number).
+    ("Starlit Garden - S02E07-Hoshi[SiteTag]", None, {"episodes": [7], "release_group": "Hoshi"}),
+    ("Quiet.Harbor.S02E07-Grp", "tv", {"release_group": "Grp"}),
+    ("Quiet.Harbor-S02E07-2_Night_Shifts.mkv", "tv", {"release_group": None}),
+    ("S02E07-Nightfall.mkv", "tv", {"episodes": [7], "release_group": None}),
+    # A group signing with its site's domain after the tags; a crew naming itself as one.
+    ("Deep.Currents.1080p.HDTV.x265.AAC.DocGrp.org.mkv", None, {"release_group": "DocGrp.org"}),
+    (
+        "Iron Meridian (2019) 1080p H264 Ita Eng AC3 Sub Ita Eng ExampleCrew",
+        "movie",
+        {"release_group": "ExampleCrew"},
+    ),
+    (
+        "Iron Meridian (2019) ITA Bluray 1080p - Poster - Grp CreW",
+        "movie",
+        {"release_group": "Grp"},
+    ),
+    ("Iron Meridian (2019) 720p HDTV x264 Poster", "movie", {"release_group": None}),
     # An anime's extras are season 0 and leave the title: openings, endings, promotional videos
     # (no episode), extra episodes (EX02), decimal OVAs.
     (
