@@ -105,3 +105,7 @@ def test_resume_data_of_earlier_versions_hands_its_metadata_to_the_database(
     assert lt.load_torrent_buffer(kept).ti.info_hashes().v1 == lt.sha1_hash(
         bytes.fromhex(film.info_hash)
     )
+
+    assert torrent_engine.request("DELETE", f"/api/v1/torrents/{film.info_hash}")[0] == 200
+    with contextlib.closing(sqlite3.connect(database)) as db:
+        assert db.execute("SELECT count(*) FROM torrent_metadata").fetchone() == (0,)
