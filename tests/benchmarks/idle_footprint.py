@@ -9,7 +9,7 @@ main, to print before and after). Printed:
   them;
 - where the engine's Python memory goes at idle (tracemalloc, by package and engine subpackage);
 - for each count of idle torrents (stalled downloads without peers, ~2,000 pieces and ~42 KB of
-  metadata each, as real films): start time until every torrent is listed, RSS, wake-ups per
+  metadata each, as real films; no queueing in either client, so every torrent is active): start time until every torrent is listed, RSS, wake-ups per
   second (context switches of every thread), CPU, and bytes written per hour to the data folder;
   RSS per torrent between the counts;
 - bytes written per hour to the data folder while 5 torrents download (downloads go to tmpfs,
@@ -31,6 +31,8 @@ import textwrap
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+import qbittorrentapi
 
 from tests.support.engine import ENGINE_BIN, EngineProcess
 from tests.support.peers import QbittorrentPeer, bencode, engine_env, make_torrent
@@ -252,6 +254,11 @@ def engine_idle(
 ) -> dict[str, float]:
     """Start the engine with torrents stored, restart it (timed), let it settle, measure."""
     engine = _engine(haul, data).start(timeout=120)
+    # every torrent active, as the qbittorrent-nox peers run (kept in the data folder)
+    client = qbittorrentapi.Client(
+        host=engine.url, username="admin", password=engine.env["HAUL_QBITTORRENT_PASSWORD"]
+    )
+    client.app_set_preferences({"queueing_enabled": False})
     try:
         add_to_engine(engine, torrents[len(_listed(engine)) :])
         engine.stop()
