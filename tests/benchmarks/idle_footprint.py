@@ -9,9 +9,9 @@ main, to print before and after). Printed:
   them;
 - where the engine's Python memory goes at idle (tracemalloc, by package and engine subpackage);
 - for each count of idle torrents (stalled downloads without peers, ~2,000 pieces and ~42 KB of
-  metadata each, as real films; no queueing in either client, so every torrent is active): start time until every torrent is listed, RSS, wake-ups per
-  second (context switches of every thread), CPU, and bytes written per hour to the data folder;
-  RSS per torrent between the counts;
+  metadata each, as real films; no queueing in either client, so every torrent is active): start
+  time until every torrent is listed, RSS, wake-ups per second (context switches of every thread),
+  CPU, and bytes written per hour to the data folder; RSS per torrent between the counts;
 - bytes written per hour to the data folder while 5 torrents download (downloads go to tmpfs,
   which the kernel's write accounting leaves out, so the figure is the client's own writes).
 
