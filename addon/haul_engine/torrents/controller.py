@@ -122,6 +122,7 @@ class TorrentsController(Controller):
         self._preferences = Preferences.from_settings(settings)
         self.totals = TransferTotals()
         self.stats: dict[str, int] = {}
+        self._totals_saved: tuple[int, int] | None = None
         self.vpn = VpnGuard(self)
         self.disk = DiskGuard(self)
         self._tls: ssl.SSLContext | None = None  # while the WebUI's use_https is on
@@ -219,6 +220,7 @@ class TorrentsController(Controller):
         self._preferences = Preferences.load(self.folder / "preferences.json", settings)
         self._serve_https()
         self.totals = TransferTotals.load(self.folder / "totals.json")
+        self._totals_saved = self.totals.all_time({})
         self.tags = set(_read_json(self.folder / "tags.json", []))
         read_fd, write_fd = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         self._alert_pipe = (read_fd, write_fd)
@@ -1282,9 +1284,7 @@ class TorrentsController(Controller):
                 if ticks % int(DISK_CHECK_SECONDS / TICK_SECONDS) == 1:
                     await self.disk.watch()
                 if ticks % int(TOTALS_SAVE_SECONDS / TICK_SECONDS) == 0:
-                    await asyncio.to_thread(
-                        self.totals.save, self.folder / "totals.json", dict(self.stats)
-                    )
+                    await self._save_totals()
             except Exception:
                 _LOGGER.exception("torrent housekeeping failed")
 
@@ -1295,6 +1295,13 @@ class TorrentsController(Controller):
         self._scheduled = wanted
         if changed and self.limits.alt_mode != wanted:
             await self.set_limits(self.limits.model_copy(update={"alt_mode": wanted}))
+
+    async def _save_totals(self) -> None:
+        """Keep the all-time totals if they grew since they were last kept (idle: no write)."""
+        totals = self.totals.all_time(self.stats)
+        if totals != self._totals_saved:
+            await asyncio.to_thread(self.totals.save, self.folder / "totals.json", dict(self.stats))
+            self._totals_saved = totals
 
     def _save_changed(self) -> None:
         """Save the resume data of torrents whose status said it changed since the last sweep."""
