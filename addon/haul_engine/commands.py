@@ -98,19 +98,6 @@ class Command:
         """Names taken from the REST path."""
         return _PATH_PARAM.findall(self.spec.path)
 
-    @property
-    def route_path(self) -> str:
-        """The REST path for the router: a path argument with a pattern matches only its pattern."""
-        properties = self.args_model.model_json_schema()["properties"]
-
-        def constrained(found: re.Match[str]) -> str:
-            pattern = properties.get(found[1], {}).get("pattern")
-            if pattern is None:
-                return found[0]
-            return f"{{{found[1]}:{pattern.removeprefix('^').removesuffix('$')}}}"
-
-        return _PATH_PARAM.sub(constrained, self.spec.path)
-
     def takes_text(self, name: str) -> bool:
         """Whether a query or path value of the argument (or of its items) is text to keep."""
         return "string" in self.arg_types.get(name, {"string"})

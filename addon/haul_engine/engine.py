@@ -16,11 +16,13 @@ from haul_engine.indexers.controller import IndexersController
 from haul_engine.library.controller import LibraryController
 from haul_engine.mediaservers.controller import MediaServersController
 from haul_engine.options import OptionsController
+from haul_engine.postprocessing.controller import PostProcessingController
 from haul_engine.releases.controller import ReleasesController
 from haul_engine.requests.controller import RequestsController
 from haul_engine.secrets_store import load_or_create_token
 from haul_engine.system import SystemController
 from haul_engine.torrents.controller import TorrentsController
+from haul_engine.vpn.controller import VpnController
 from haul_engine.widget import WidgetController
 
 if TYPE_CHECKING:
@@ -43,22 +45,26 @@ class Engine:
         self.system = SystemController(self)
         self.options = OptionsController(self)
         self.connectors = ConnectorsController(self)
+        self.vpn = VpnController(self)
         self.torrents = TorrentsController(self)
         self.indexers = IndexersController(self)
         self.releases = ReleasesController(self)
         self.mediaservers = MediaServersController(self)
         self.library = LibraryController(self)
         self.requests = RequestsController(self)
+        self.postprocessing = PostProcessingController(self)
         self.controllers: list[Controller] = [
             self.system,
             self.options,
             self.connectors,
             self.library,
+            self.vpn,  # the tunnel is up before the torrent session opens
             self.torrents,
             self.indexers,
             self.releases,
             self.mediaservers,
             self.requests,
+            self.postprocessing,
             WidgetController(self),
         ]
         for controller in self.controllers:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 
 class EngineError(Exception):
@@ -10,6 +10,14 @@ class EngineError(Exception):
 
     status: ClassVar[int] = 500
     code: ClassVar[str] = "internal_error"
+    details: dict[str, Any] | None = None  # what a caller needs to act on it, per code
+
+    def shape(self) -> dict[str, Any]:
+        """Return the error as the API answers it: code, message and the details it has."""
+        error: dict[str, Any] = {"code": self.code, "message": str(self)}
+        if self.details is not None:
+            error["details"] = self.details
+        return {"error": error}
 
 
 class InvalidInput(EngineError):
@@ -38,6 +46,17 @@ class Conflict(EngineError):
 
     status = 409
     code = "conflict"
+
+
+class Ambiguous(Conflict):
+    """The caller named something that matches several things: details list them."""
+
+    code = "ambiguous"
+
+    def __init__(self, message: str, **details: Any) -> None:  # noqa: ANN401 - JSON values
+        """Keep what the caller may choose from."""
+        super().__init__(message)
+        self.details = details
 
 
 class Unavailable(EngineError):

@@ -45,14 +45,19 @@ class EventName(StrEnum):
     CONNECTOR_REMOVED = "connector_removed"
     CONNECTOR_HEALTH_CHANGED = "connector_health_changed"
     SYNC_COMPLETED = "sync_completed"
+    SYNC_FAILED = "sync_failed"
     SWEEP_STARTED = "sweep_started"
     SWEEP_COMPLETED = "sweep_completed"
     SEARCH_DISPATCHED = "search_dispatched"
+    SEARCH_COMPLETED = "search_completed"
     ITEM_ACQUIRED = "item_acquired"
+    SEARCH_EXHAUSTED = "search_exhausted"
+    GAPS_RESET = "gaps_reset"
     QUEUE_PAUSED = "queue_paused"
     QUEUE_RESUMED = "queue_resumed"
     INDEXER_UPDATED = "indexer_updated"
     MEDIA_SERVER_REFRESHED = "media_server_refreshed"
+    POSTPROCESSING_COMPLETED = "postprocessing_completed"
     REQUEST_RECEIVED = "request_received"
     REQUEST_APPROVED = "request_approved"
     REQUEST_DECLINED = "request_declined"
@@ -78,10 +83,14 @@ SUBJECTS: dict[EventName, str | None] = {
     **dict.fromkeys(
         (
             EventName.SYNC_COMPLETED,
+            EventName.SYNC_FAILED,
             EventName.SWEEP_STARTED,
             EventName.SWEEP_COMPLETED,
             EventName.SEARCH_DISPATCHED,
+            EventName.SEARCH_COMPLETED,
             EventName.ITEM_ACQUIRED,
+            EventName.SEARCH_EXHAUSTED,
+            EventName.GAPS_RESET,
         ),
         "library",
     ),
@@ -99,6 +108,7 @@ SUBJECTS: dict[EventName, str | None] = {
             EventName.TORRENTS_DISK_LOW,
             EventName.TORRENTS_DISK_OK,
             EventName.MEDIA_SERVER_REFRESHED,
+            EventName.POSTPROCESSING_COMPLETED,
         ),
         None,
     ),

@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
+from datetime import UTC, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+_LOGGER = logging.getLogger(__name__)
 ENV_PREFIX = "HAUL_"
 OPTIONS_FILE = "options.json"
 DEFAULT_DATA_DIR = Path("/data")
@@ -22,6 +34,36 @@ WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun"
 CategoryFolder = Annotated[str, Field(pattern=r"^[^=\\/\s][^=\\]*=[^=\\]*$")]
 TimeRange = Annotated[str, Field(pattern=r"^(([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d)?$")]
 DATABASE_SCHEMES = ("sqlite+aiosqlite://", "postgresql+asyncpg://")
+
+
+class PostProcessRule(BaseModel):
+    """What happens to a finished download of one category that no *arr handles."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    category: str = Field(min_length=1)
+    action: Literal["move", "copy", "hardlink"] = Field(
+        default="hardlink",
+        description="copy and hardlink keep the torrent seeding where it is; move removes it",
+    )
+    folder: Path = Field(description="the media folder (absolute, inside the roots)")
+    media: Literal["auto", "movie", "series"] = "auto"
+    pattern: str = Field(default="", description="the naming pattern; empty: the media's default")
+
+    @field_validator("folder")
+    @classmethod
+    def _absolute_folder(cls, folder: Path) -> Path:
+        if not folder.is_absolute():
+            msg = f"{str(folder)!r} is not an absolute path"
+            raise ValueError(msg)
+        return folder
+
+    @field_validator("pattern")
+    @classmethod
+    def _known_fields(cls, pattern: str) -> str:
+        from haul_engine.postprocessing.naming import check_pattern  # noqa: PLC0415 - settings load nothing else
+
+        return check_pattern(pattern) if pattern else pattern
 
 
 class SettingsError(Exception):
@@ -49,7 +91,21 @@ class Settings(BaseModel):
     listen_port: Port = 6881
     qbittorrent_username: str = "admin"
     qbittorrent_password: str = ""
-    vpn_interface: str = ""
+    vpn_interface: str = Field(
+        default="", description="the interface torrents use only (wg0 with wireguard_config)"
+    )
+    wireguard_config: Path | None = Field(
+        default=None, description="a wg-quick file the engine brings up as its own tunnel"
+    )
+    vpn_public_ip_url: str = Field(
+        default="https://api.ipify.org",
+        description="answers the address it is called from (text or JSON with 'ip'); empty: off",
+    )
+    vpn_port_forwarding: bool = False
+    vpn_port_forwarding_gateway: str = Field(
+        default="", description="the NAT-PMP gateway; empty: the configuration's first DNS"
+    )
+    vpn_check_interval: Annotated[float, Field(gt=0, le=3600)] = 5.0
     max_active_downloads: Annotated[int, Field(ge=1, le=1000)] = 3
     max_active_uploads: Annotated[int, Field(ge=1, le=1000)] = 3
     download_limit: Annotated[int, Field(ge=0)] = 0
@@ -73,12 +129,21 @@ class Settings(BaseModel):
         description="HH:MM-HH:MM when the alternative limits apply; empty = as set at run time",
     )
     alt_schedule_days: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS))
+    post_processing: list[PostProcessRule] = Field(
+        default_factory=list,
+        description="per category: move, copy or hard-link into a media folder",
+    )
     request_poll_interval: Annotated[float, Field(gt=0, le=3600)] = 15.0
     request_auto_pick_hours: Annotated[float, Field(ge=0)] = 0.0
     request_arr_wait_minutes: Annotated[float, Field(gt=0)] = 30.0
     request_search_attempts: Annotated[int, Field(ge=1, le=100)] = 4
     request_search_retry_minutes: Annotated[float, Field(gt=0)] = 60.0
     request_stall_minutes: Annotated[float, Field(gt=0)] = 60.0
+    time_zone: str = Field(
+        default="",
+        description="the IANA zone library schedules and daily budgets follow; empty: the TZ "
+        "environment variable (the Supervisor gives the add-on Home Assistant's), else UTC",
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -90,12 +155,31 @@ class Settings(BaseModel):
             raise ValueError(msg)
         return value
 
-    @field_validator("incomplete_dir", mode="before")
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        if value:
+            _zone(value)
+        return value
+
+    @field_validator("incomplete_dir", "wireguard_config", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value
 
-    @field_validator("incomplete_dir", "extra_folders")
+    @model_validator(mode="before")
+    @classmethod
+    def _tunnel_interface(cls, values: object) -> object:
+        """Name a tunnel of the engine's own wg0 unless named."""
+        if (
+            isinstance(values, dict)
+            and values.get("wireguard_config")
+            and not values.get("vpn_interface")
+        ):
+            return {**values, "vpn_interface": "wg0"}
+        return values
+
+    @field_validator("incomplete_dir", "extra_folders", "wireguard_config")
     @classmethod
     def _absolute(cls, value: Path | list[Path] | None) -> Path | list[Path] | None:
         for folder in value if isinstance(value, list) else [value]:
@@ -114,9 +198,42 @@ class Settings(BaseModel):
                 raise ValueError(msg)
         return entries
 
+    @field_validator("post_processing")
+    @classmethod
+    def _media_folders_inside_roots(
+        cls, rules: list[PostProcessRule], info: ValidationInfo
+    ) -> list[PostProcessRule]:
+        data = info.data
+        downloads = (
+            data.get("download_dir") or Path(data.get("data_dir", DEFAULT_DATA_DIR)) / "downloads"
+        )
+        roots = [downloads, data.get("incomplete_dir"), *data.get("extra_folders", [])]
+        for rule in rules:
+            if not any(root and rule.folder.is_relative_to(root) for root in roots):
+                msg = (
+                    f"{rule.category!r}: {rule.folder} is outside the download folder and"
+                    " extra_folders (add it to extra_folders)"
+                )
+                raise ValueError(msg)
+        categories = [rule.category for rule in rules]
+        if len(set(categories)) != len(categories):
+            msg = "each category may have one rule"
+            raise ValueError(msg)
+        return rules
+
     def category_folders(self) -> dict[str, str]:
         """Map each category the options ask for to its folder."""
         return dict(entry.partition("=")[::2] for entry in self.categories)
+
+    @property
+    def zone(self) -> tzinfo:
+        """The local time zone: time_zone, else TZ from the environment, else UTC."""
+        name = self.time_zone or os.environ.get("TZ", "")
+        try:
+            return _zone(name) if name else UTC
+        except ValueError:  # a TZ the container cannot read: said once at start, UTC meanwhile
+            _LOGGER.warning("the time zone %r is unknown here; using UTC", name[:64])
+            return UTC
 
     @property
     def effective_database_url(self) -> str:
@@ -133,6 +250,15 @@ class Settings(BaseModel):
         """Every folder torrents may write to: downloads, then the incomplete and extra ones."""
         extra = [self.incomplete_dir] if self.incomplete_dir else []
         return [self.effective_download_dir, *extra, *self.extra_folders]
+
+
+def _zone(name: str) -> tzinfo:
+    """Return the zone an IANA name names, or refuse it by name."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        msg = f"{name[:64]!r} is not a time zone this system knows (e.g. Europe/Paris)"
+        raise ValueError(msg) from None
 
 
 def load_settings(

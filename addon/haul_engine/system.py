@@ -15,6 +15,7 @@ from haul_engine import __version__
 from haul_engine.commands import api_command
 from haul_engine.controller import Controller
 from haul_engine.events import EventName
+from haul_engine.vpn.controller import VpnStatus  # noqa: TC001 - pydantic reads it at runtime
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -60,6 +61,7 @@ class SystemStatus(BaseModel):
     disk_free_bytes: int
     disk_total_bytes: int
     counts: dict[str, int]
+    vpn: VpnStatus | None = Field(description="the engine's own tunnel (null: none)")
     revision: int = Field(description="of the latest system event (0: none yet)")
 
 
@@ -158,6 +160,7 @@ class SystemController(Controller):
             disk_free_bytes=usage.free,
             disk_total_bytes=usage.total,
             counts=counts,
+            vpn=await self.engine.vpn.status(),
             revision=self.engine.events.revision("system"),
         )
 

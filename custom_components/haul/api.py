@@ -47,11 +47,14 @@ class HaulIncompatibleError(HaulError):
 class HaulCommandError(HaulError):
     """The engine answered a call with an error."""
 
-    def __init__(self, code: str, message: str, command: str = "") -> None:
-        """Keep the engine's error code and the command that failed ("POST /requests")."""
+    def __init__(
+        self, code: str, message: str, command: str = "", details: dict[str, Any] | None = None
+    ) -> None:
+        """Keep the code, the command that failed ("POST /requests") and the error's details."""
         super().__init__(f"{code}: {message}")
         self.code = code
         self.command = command
+        self.details = details or {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,10 +97,14 @@ class SystemStatus:
     disk_free_bytes: int
     disk_total_bytes: int
     counts: dict[str, int]
+    has_vpn: bool = False  # the engine brings up a WireGuard tunnel of its own
+    vpn_public_ip: str | None = None  # while the tunnel is up
+    vpn_forwarded_port: int | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Self:
         """Parse the engine's JSON."""
+        vpn = data.get("vpn") or {}
         return cls(
             version=data["version"],
             status=data["status"],
@@ -108,6 +115,9 @@ class SystemStatus:
             disk_free_bytes=data["disk_free_bytes"],
             disk_total_bytes=data["disk_total_bytes"],
             counts=dict(data["counts"]),
+            has_vpn=bool(vpn),
+            vpn_public_ip=vpn.get("public_ip") or None,
+            vpn_forwarded_port=vpn.get("forwarded_port") or None,
         )
 
 
@@ -229,7 +239,13 @@ class HaulClient(EngineCommands):
             error = result.get("error") if isinstance(result, dict) else None
             command = f"{method} {path}"
             if isinstance(error, dict):
-                raise HaulCommandError(str(error.get("code")), str(error.get("message")), command)
+                details = error.get("details")
+                raise HaulCommandError(
+                    str(error.get("code")),
+                    str(error.get("message")),
+                    command,
+                    details if isinstance(details, dict) else None,
+                )
             raise HaulCommandError(str(status), text, command)
         if result is NOT_JSON:
             msg = f"the engine answered {path} with something that is not JSON"

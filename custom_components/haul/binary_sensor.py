@@ -14,6 +14,7 @@ from homeassistant.const import EntityCategory
 
 from .connector_entities import PROBLEM, HaulConnectorProblem, add_connector_entities
 from .entity import HaulEntity
+from .repairs import VPN_PREFIX
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -50,9 +51,7 @@ BINARY_SENSORS = (
         device_class=BinarySensorDeviceClass.CONNECTIVITY,
         entity_registry_enabled_default=False,
         is_on_fn=lambda coordinator: (
-            not any(
-                problem.startswith("VPN interface") for problem in coordinator.data.system.problems
-            )
+            not any(problem.startswith(VPN_PREFIX) for problem in coordinator.data.system.problems)
         ),
     ),
 )

@@ -1,4 +1,7 @@
-"""The card's library view over the WebSocket: each *arr connector's library, live."""
+"""The card's library view over the WebSocket: each *arr connector's library, live, and its gaps.
+
+They only read: what the card changes (search a gap now, boost it, reset it) goes through actions.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 import probatio
 from homeassistant.components.websocket_api import async_register_command
-from homeassistant.components.websocket_api.decorators import websocket_command
+from homeassistant.components.websocket_api.const import ERR_HOME_ASSISTANT_ERROR
+from homeassistant.components.websocket_api.decorators import async_response, websocket_command
 from homeassistant.components.websocket_api.messages import event_message
 from homeassistant.core import callback
 
+from .api import HaulError
 from .websocket_api import ENTRY, _entry, _not_loaded
 
 if TYPE_CHECKING:
@@ -22,8 +27,9 @@ if TYPE_CHECKING:
 
 @callback
 def async_setup_card_api(hass: HomeAssistant) -> None:
-    """Register the card's library command."""
-    async_register_command(hass, _subscribe_library)
+    """Register the card's library commands."""
+    for command in (_subscribe_library, _gaps):
+        async_register_command(hass, command)
 
 
 def library_snapshot(views: HaulViews) -> dict[str, Any]:
@@ -68,3 +74,39 @@ def _subscribe_library(
     connection.subscriptions[msg["id"]] = coordinator.async_add_listener(send)
     connection.send_result(msg["id"])
     send()
+
+
+ITEM_ID = probatio.All(int, probatio.Range(min=1))
+GAP_STATES = ("pending", "queued", "searching", "cooldown", "exhausted")
+GAP_SORTS = ("released", "title", "attempts", "next_eligible", "boost")
+
+
+@websocket_command(
+    {
+        probatio.Required("type"): "haul/library/gaps",
+        probatio.Required("connector_id"): str,
+        probatio.Optional("reason", default="missing"): probatio.In(["missing", "upgrade"]),
+        probatio.Optional("state"): probatio.In(GAP_STATES),
+        probatio.Optional("query", default=""): probatio.All(str, probatio.Length(max=200)),
+        probatio.Optional("sort", default="released"): probatio.In(GAP_SORTS),
+        probatio.Optional("descending", default=True): bool,
+        probatio.Optional("page", default=1): ITEM_ID,
+        **ENTRY,
+    }
+)
+@async_response
+async def _gaps(hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]) -> None:
+    """Send a page of one connector's gaps, filtered, searched and sorted as the card asks."""
+    if (entry := _entry(hass, msg)) is None:
+        _not_loaded(connection, msg)
+        return
+    client = entry.runtime_data.client
+    try:
+        page = await client.library_gaps(
+            connector_id=msg["connector_id"], kind=msg["reason"], state=msg.get("state"),
+            query=msg["query"], sort=msg["sort"], descending=msg["descending"], page=msg["page"],
+        )  # fmt: skip
+    except HaulError as err:
+        connection.send_error(msg["id"], ERR_HOME_ASSISTANT_ERROR, str(err))
+        return
+    connection.send_result(msg["id"], page)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
@@ -29,6 +30,7 @@ from .views import APPLY, HaulViews, Revisions, read_views
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
+    from datetime import datetime
 
     from homeassistant.config_entries import ConfigSubentry
     from homeassistant.core import HomeAssistant
@@ -98,6 +100,8 @@ class HaulCoordinator(DataUpdateCoordinator[HaulData]):
         self.client = client
         self.event_listeners: list[Callable[[HaulEvent], None]] = []
         self.revisions: Revisions = {}
+        # since when the engine is out of reach (the data is as it was then), else None
+        self.unavailable_since: datetime | None = None
         self._stream: EventStream | None = None
         entry.async_on_unload(self._close_stream)
 
@@ -199,6 +203,13 @@ class HaulCoordinator(DataUpdateCoordinator[HaulData]):
             await asyncio.sleep(delay)
             delay = min(delay * 2, RECONNECT_MAX)
 
+    @callback
+    def async_set_update_error(self, err: Exception) -> None:
+        """Go unavailable, noting since when: the card says how old what it shows is."""
+        if self.last_update_success:
+            self.unavailable_since = dt_util.utcnow()
+        super().async_set_update_error(err)
+
     def take(self, event: HaulEvent) -> None:
         """Apply an event to the data, then tell the listeners (the `haul_event`s)."""
         self._apply(event)
@@ -227,4 +238,5 @@ class HaulCoordinator(DataUpdateCoordinator[HaulData]):
             )
             if device is not None:
                 registry.async_update_device(device.id, sw_version=data.info.version)
+        self.unavailable_since = None
         self.async_set_updated_data(data)

@@ -96,7 +96,11 @@ class ConnectorSummary(TypedDict):
     completion: float
     queued: int
     searches_today: int
+    outcomes_today: dict[str, int]
+    exhausted: int
     last_sync: str | None
+    sync_failures: int
+    sync_error: str | None
     revision: int
 
 
@@ -219,16 +223,21 @@ class Gap(TypedDict):
     id: int
     connector_id: str
     kind: str
+    reason: Literal["missing", "upgrade"]
     title: str
     series: str | None
+    series_id: int | None
     season_number: int | None
     episode_number: int | None
     released_at: str | None
     quality: str | None
     state: str | None
     attempts: int
+    boost: int
     next_eligible_at: str | None
+    outcome: str | None
     failure: str | None
+    exhausted_at: str | None
 
 
 class GapPage(TypedDict):
@@ -240,11 +249,31 @@ class GapPage(TypedDict):
     records: list[Gap]
 
 
+class GapsReset(TypedDict):
+    """How many given-up or cooling-down gaps were set to be searched again from scratch."""
+
+    connector_id: str
+    reset: int
+
+
 class GrabAnswer(TypedDict):
     """The torrent the grab added (or found already there)."""
 
     info_hash: str
     name: str
+
+
+class ImportResult(TypedDict):
+    """What post-processing did with one torrent."""
+
+    hash: str
+    name: str
+    category: str
+    action: Literal["move", "copy", "hardlink"]
+    folder: str
+    files: list[PlacedFile]
+    left: list[str]
+    refreshed: int
 
 
 class IndexerReport(TypedDict):
@@ -291,6 +320,10 @@ class LibraryGapsArgs(TypedDict):
     connector_id: NotRequired[str | None]
     kind: NotRequired[Literal["missing", "upgrade"]]
     page: NotRequired[int]
+    state: NotRequired[Literal["pending", "queued", "searching", "cooldown", "exhausted"] | None]
+    query: NotRequired[str]
+    sort: NotRequired[Literal["released", "title", "attempts", "next_eligible", "boost"]]
+    descending: NotRequired[bool]
 
 
 class LibraryGapsBoostArgs(TypedDict):
@@ -299,11 +332,25 @@ class LibraryGapsBoostArgs(TypedDict):
     boost: int
 
 
+class LibraryGapsResetArgs(TypedDict):
+    """The arguments of POST /gaps/reset."""
+
+    connector_id: str
+    item_id: NotRequired[int | None]
+    series_id: NotRequired[int | None]
+
+
 class LibraryHistoryArgs(TypedDict):
     """The arguments of GET /history."""
 
     connector_id: NotRequired[str | None]
     page: NotRequired[int]
+
+
+class LibrarySeriesBoostArgs(TypedDict):
+    """The arguments of POST /library/series/{series_id}/boost."""
+
+    boost: int
 
 
 class LibrarySummary(TypedDict):
@@ -341,6 +388,14 @@ class ParsedName(TypedDict):
 
     name: str
     parsed: dict[str, Any]
+
+
+class PlacedFile(TypedDict):
+    """One file put into the media folder."""
+
+    source: str
+    target: str
+    how: Literal["moved", "copied", "hardlinked", "present"]
 
 
 class Profile(TypedDict):
@@ -556,6 +611,14 @@ class RequestsApproveArgs(TypedDict):
     actor: NotRequired[str]
 
 
+class RequestsBlocklistArgs(TypedDict):
+    """The arguments of POST /requests/{request_id}/blocklist."""
+
+    actor: NotRequired[str]
+    reason: NotRequired[str]
+    candidate_id: NotRequired[int | None]
+
+
 class RequestsCancelArgs(TypedDict):
     """The arguments of POST /requests/{request_id}/cancel."""
 
@@ -567,6 +630,7 @@ class RequestsCreateArgs(TypedDict):
 
     media_type: Literal["movie", "tv"]
     query: NotRequired[str]
+    year: NotRequired[int | None]
     tmdb_id: NotRequired[int | None]
     tvdb_id: NotRequired[int | None]
     seasons: NotRequired[list[int] | None]
@@ -677,6 +741,21 @@ class SearchRecord(TypedDict):
     ended_at: str | None
 
 
+class SearchStarted(TypedDict):
+    """A search of one gap sent now, at the user's request."""
+
+    item_id: int
+    history_id: int
+    command: str
+
+
+class SeriesBoosted(TypedDict):
+    """A series' new search priority boost, which its episodes inherit."""
+
+    series_id: int
+    boost: int
+
+
 class SystemStatus(TypedDict):
     """How the engine is doing now."""
 
@@ -689,6 +768,7 @@ class SystemStatus(TypedDict):
     disk_free_bytes: int
     disk_total_bytes: int
     counts: dict[str, int]
+    vpn: VpnStatus | None
     revision: int
 
 
@@ -827,6 +907,18 @@ class TransferUpdateArgs(TypedDict):
     limits: LimitsPatch
 
 
+class VpnStatus(TypedDict):
+    """The engine's own tunnel now."""
+
+    interface: str
+    up: bool
+    userspace: bool
+    public_ip: str
+    forwarded_port: int
+    handshake_age_seconds: float | None
+    error: str
+
+
 class WebhookView(TypedDict):
     """Where an app sends its webhook, the setting holding its secret, what to choose in the app."""
 
@@ -919,12 +1011,22 @@ class EngineCommands(ABC):
         """Missing (monitored, aired, no file) or upgradable (below cutoff) items, 100 a page."""
         return cast("GapPage", await self.call("GET", "/gaps", arguments))
 
+    async def library_gaps_reset(self, **arguments: Unpack[LibraryGapsResetArgs]) -> GapsReset:
+        """Search given-up (exhausted) or cooling-down gaps again from scratch."""
+        return cast("GapsReset", await self.call("POST", "/gaps/reset", arguments))
+
     async def library_gaps_boost(
         self, item_id: int, **arguments: Unpack[LibraryGapsBoostArgs]
     ) -> Boosted:
         """Raise (or lower) a gap's search priority; the highest boost is searched first."""
         return cast(
             "Boosted", await self.call("POST", f"/gaps/{_segment(item_id)}/boost", arguments)
+        )
+
+    async def library_gaps_search(self, item_id: int) -> SearchStarted:
+        """Search one gap now, whatever its cooldown: one command, counted in today's budget."""
+        return cast(
+            "SearchStarted", await self.call("POST", f"/gaps/{_segment(item_id)}/search", {})
         )
 
     async def library_history(self, **arguments: Unpack[LibraryHistoryArgs]) -> SearchPage:
@@ -938,6 +1040,15 @@ class EngineCommands(ABC):
     async def system_info(self) -> EngineInfo:
         """Identify the engine: version, API schema range, server id and features."""
         return cast("EngineInfo", await self.call("GET", "/info", {}))
+
+    async def library_series_boost(
+        self, series_id: int, **arguments: Unpack[LibrarySeriesBoostArgs]
+    ) -> SeriesBoosted:
+        """Raise (or lower) the search priority of every episode of a series, present and future."""
+        return cast(
+            "SeriesBoosted",
+            await self.call("POST", f"/library/series/{_segment(series_id)}/boost", arguments),
+        )
 
     async def library_summary(self) -> LibrarySummary:
         """Items, gaps, completion, queue and searches today of every *arr connector."""
@@ -958,6 +1069,12 @@ class EngineCommands(ABC):
     async def options_set(self, **arguments: Unpack[OptionsSetArgs]) -> EngineOptions:
         """Change the options given."""
         return cast("EngineOptions", await self.call("PUT", "/options", arguments))
+
+    async def postprocessing_run(self, info_hash: str) -> ImportResult:
+        """Place a finished torrent's files by its category's rule now (again: nothing is lost)."""
+        return cast(
+            "ImportResult", await self.call("POST", f"/postprocessing/{_segment(info_hash)}", {})
+        )
 
     async def library_queue(self) -> SearchQueue:
         """Show the search queue: paused or not, its depth, and the searches under way."""
@@ -1039,6 +1156,15 @@ class EngineCommands(ABC):
         return cast(
             "RequestView",
             await self.call("POST", f"/requests/{_segment(request_id)}/approve", arguments),
+        )
+
+    async def requests_blocklist(
+        self, request_id: int, **arguments: Unpack[RequestsBlocklistArgs]
+    ) -> RequestView:
+        """Blocklist the grabbed release: the arr drops it and never grabs it again."""
+        return cast(
+            "RequestView",
+            await self.call("POST", f"/requests/{_segment(request_id)}/blocklist", arguments),
         )
 
     async def requests_cancel(
@@ -1159,6 +1285,10 @@ class EngineCommands(ABC):
     async def transfer_set(self, **arguments: Unpack[TransferSetArgs]) -> TransferInfo:
         """Change the global limits (KiB/s), the alternative mode and its schedule."""
         return cast("TransferInfo", await self.call("PUT", "/transfer", arguments))
+
+    async def vpn_status(self) -> VpnStatus | None:
+        """Show the engine's own tunnel (null without a wireguard_config)."""
+        return cast("VpnStatus | None", await self.call("GET", "/vpn", {}))
 
     async def widget(self) -> Widget:
         """Active downloads, speeds (bytes/s), requests, gaps and upgrades as one flat object."""

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import time
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import probatio
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers import intent
+from homeassistant.util.hass_dict import HassKey
 
 from .api import HaulCommandError, HaulError
 from .const import DOMAIN
+from .errors import title_and_year
+from .users import DEFAULT_ACTOR, caller_of
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -20,12 +26,25 @@ if TYPE_CHECKING:
 
 ONE_DAY = 86400
 DOWNLOADING = {"downloading", "queued", "metadata", "stalled", "checking"}
+QUESTION_SECONDS = 300  # how long an answer to "which one?" is awaited
+QUESTIONS: HassKey[dict[str | None, Question]] = HassKey(f"{DOMAIN}_questions")
+YEAR = probatio.All(probatio.Coerce(int), probatio.Range(min=1870, max=2200))
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """Haul asked which of several works was meant; the answer names one by year or place."""
+
+    media_type: str
+    candidates: list[dict[str, Any]]
+    asked_at: float
 
 
 async def async_setup_intents(hass: HomeAssistant) -> None:
     """Register Haul's intents (HA's intent component calls this for the integration)."""
     for handler in (
         RequestMediaIntent(),
+        ChooseTitleIntent(),
         DownloadStatusIntent(),
         PendingRequestsIntent(),
         ApproveRequestIntent(),
@@ -52,37 +71,114 @@ class HaulIntent(intent.IntentHandler, ABC):
             response.async_set_speech("Haul is not connected.")
             return response
         try:
-            speech = await self.answer(entries[0].runtime_data.client, values)
+            speech = await self.answer(entries[0].runtime_data.client, values, intent_obj)
         except HaulCommandError as err:
             speech = f"Haul could not do that: {err}."
         except HaulError:
             speech = "I could not reach Haul."
+        except HomeAssistantError as err:
+            speech = f"Haul could not do that: {err}."
         response.async_set_speech(speech)
         return response
 
     @abstractmethod
-    async def answer(self, client: HaulClient, slots: dict[str, Any]) -> str:
-        """Do the work and say what happened."""
+    async def answer(self, client: HaulClient, slots: dict[str, Any], turn: intent.Intent) -> str:
+        """Do the work and say what happened (turn: who asked, and where)."""
 
 
 class RequestMediaIntent(HaulIntent):
-    """Ask for a film or a series."""
+    """Ask for a film or a series; a title that names several works is asked back."""
 
     intent_type = "HaulRequestMedia"
-    description = "Requests a film or a TV series so that Haul finds and downloads it."
+    description = (
+        "Requests a film or a TV series so that Haul finds and downloads it. When several works "
+        "have the title, it asks which one: call it again with the year."
+    )
     slot_schema: ClassVar[dict[Any, Any]] = {
         probatio.Required("title"): cv.string,
         probatio.Optional("media_type"): probatio.In(["movie", "tv"]),
+        probatio.Optional("year"): YEAR,
     }
 
-    async def answer(self, client: HaulClient, slots: dict[str, Any]) -> str:
-        """Create the request in the engine."""
-        media_type = slots.get("media_type", "movie")
-        request = await client.requests_create(
-            media_type=media_type, query=slots["title"], requested_by="voice"
-        )
-        kind = "series" if media_type == "tv" else "film"
-        return f"I asked for the {kind} {_label(request)}; it is {_state(request['state'])}."
+    async def answer(self, client: HaulClient, slots: dict[str, Any], turn: intent.Intent) -> str:
+        """Create the request in the engine, or ask which of the works was meant."""
+        body = {"media_type": slots.get("media_type", "movie"), "query": slots["title"]}
+        if "year" in slots:
+            body["year"] = slots["year"]
+        return await _request(client, body, turn)
+
+
+class ChooseTitleIntent(HaulIntent):
+    """The answer to "Dune from 1984 or from 2021?": a year, or the first, second... one."""
+
+    intent_type = "HaulChooseTitle"
+    description = (
+        "Answers Haul's question which of several works with the same title to request: "
+        "the year, or the position in the list Haul said."
+    )
+    slot_schema: ClassVar[dict[Any, Any]] = {
+        probatio.Optional("year"): YEAR,
+        probatio.Optional("position"): probatio.All(probatio.Coerce(int), probatio.Range(min=1)),
+    }
+
+    async def answer(self, client: HaulClient, slots: dict[str, Any], turn: intent.Intent) -> str:
+        """Request the work the answer names."""
+        question = turn.hass.data.setdefault(QUESTIONS, {}).get(_asker(turn))
+        if question is None or time.monotonic() - question.asked_at > QUESTION_SECONDS:
+            return "I did not ask which title you meant; say what to download."
+        candidates = question.candidates
+        if "position" in slots:
+            chosen = candidates[slots["position"] - 1 : slots["position"]]
+        else:
+            chosen = [c for c in candidates if c.get("year") == slots.get("year")]
+        if len(chosen) != 1:
+            return f"That is none of them. {_which(candidates)}"
+        work = chosen[0]
+        body: dict[str, Any] = {"media_type": question.media_type}
+        id_field = "tmdb_id" if question.media_type == "movie" else "tvdb_id"
+        if work.get(id_field):
+            body[id_field] = work[id_field]
+        else:
+            body |= {"query": work["title"], "year": work["year"]}
+        return await _request(client, body, turn)
+
+
+async def _request(client: HaulClient, body: dict[str, Any], turn: intent.Intent) -> str:
+    """Create a request for whoever spoke; several works named: remember them and ask which."""
+    caller = await caller_of(turn.hass, turn.context)
+    questions = turn.hass.data.setdefault(QUESTIONS, {})
+    asker = _asker(turn)
+    try:
+        request = await client.requests_create(**body, requested_by=_voice(caller.name))
+    except HaulCommandError as err:
+        candidates = list(err.details.get("candidates") or [])
+        if err.code != "ambiguous" or not candidates:
+            raise
+        questions[asker] = Question(str(body["media_type"]), candidates, time.monotonic())
+        return _which(candidates)
+    questions.pop(asker, None)
+    kind = "series" if body["media_type"] == "tv" else "film"
+    return f"I asked for the {kind} {title_and_year(request)}; it is {_state(request['state'])}."
+
+
+def _asker(turn: intent.Intent) -> str | None:
+    """Who is answering a question: the satellite or device spoken to, else the user."""
+    return turn.satellite_id or turn.device_id or turn.context.user_id
+
+
+def _voice(name: str) -> str:
+    """Name the speaker in the audit trail: the Home Assistant user, else the voice."""
+    return "voice" if name == DEFAULT_ACTOR else name
+
+
+def _which(candidates: list[dict[str, Any]]) -> str:
+    """Ask which work: "Dune from 2021 or from 1984?" (one title), else each with its year."""
+    titles = {str(c.get("title")) for c in candidates}
+    if len(titles) == 1 and all(c.get("year") for c in candidates):
+        years = " or from ".join(str(c["year"]) for c in candidates)
+        return f"{titles.pop()} from {years}?"
+    named = [title_and_year(c) for c in candidates]
+    return f"Which one: {', '.join(named[:-1])} or {named[-1]}?"
 
 
 class DownloadStatusIntent(HaulIntent):
@@ -92,7 +188,12 @@ class DownloadStatusIntent(HaulIntent):
     description = "Tells what Haul is downloading, or how far the download of one title is."
     slot_schema: ClassVar[dict[Any, Any]] = {probatio.Optional("title"): cv.string}
 
-    async def answer(self, client: HaulClient, slots: dict[str, Any]) -> str:
+    async def answer(
+        self,
+        client: HaulClient,
+        slots: dict[str, Any],
+        turn: intent.Intent,  # noqa: ARG002
+    ) -> str:
         """Read the torrents and describe the active ones."""
         active = [
             torrent
@@ -118,7 +219,12 @@ class PendingRequestsIntent(HaulIntent):
     intent_type = "HaulPendingRequests"
     description = "Tells which media requests wait for approval or for a release to be picked."
 
-    async def answer(self, client: HaulClient, slots: dict[str, Any]) -> str:  # noqa: ARG002
+    async def answer(
+        self,
+        client: HaulClient,
+        slots: dict[str, Any],  # noqa: ARG002
+        turn: intent.Intent,  # noqa: ARG002
+    ) -> str:
         """Read pending and awaiting-selection requests."""
         pending = await client.requests_list(state="pending")
         choosing = await client.requests_list(state="awaiting_selection")
@@ -139,8 +245,8 @@ class ApproveRequestIntent(HaulIntent):
     description = "Approves a pending media request: the one with the given title, else the latest."
     slot_schema: ClassVar[dict[Any, Any]] = {probatio.Optional("title"): cv.string}
 
-    async def answer(self, client: HaulClient, slots: dict[str, Any]) -> str:
-        """Approve it in the engine (which approves it in Overseerr too)."""
+    async def answer(self, client: HaulClient, slots: dict[str, Any], turn: intent.Intent) -> str:
+        """Approve it in the engine (which approves it in Overseerr too), naming the speaker."""
         pending = await client.requests_list(state="pending")
         if title := slots.get("title"):
             pending = [request for request in pending if _contains(request["title"], title)]
@@ -151,8 +257,9 @@ class ApproveRequestIntent(HaulIntent):
                 else "No request is waiting for approval."
             )
         latest = max(pending, key=lambda request: request["created_at"])
-        await client.requests_approve(latest["id"], actor="voice")
-        return f"Approved {_label(latest)}."
+        actor = _voice((await caller_of(turn.hass, turn.context)).name)
+        await client.requests_approve(latest["id"], actor=actor)
+        return f"Approved {title_and_year(latest)}."
 
 
 class PauseDownloadsIntent(HaulIntent):
@@ -162,7 +269,12 @@ class PauseDownloadsIntent(HaulIntent):
     description = "Pauses all of Haul's downloads."
     pause = True
 
-    async def answer(self, client: HaulClient, slots: dict[str, Any]) -> str:  # noqa: ARG002
+    async def answer(
+        self,
+        client: HaulClient,
+        slots: dict[str, Any],  # noqa: ARG002
+        turn: intent.Intent,  # noqa: ARG002
+    ) -> str:
         """Pause (or resume) the unfinished downloads that are not already so, in one command."""
         chosen = [
             torrent["hash"]
@@ -190,7 +302,12 @@ class LibraryGapsIntent(HaulIntent):
     intent_type = "HaulLibraryGaps"
     description = "Tells how many episodes, films or albums are missing or could be upgraded."
 
-    async def answer(self, client: HaulClient, slots: dict[str, Any]) -> str:  # noqa: ARG002
+    async def answer(
+        self,
+        client: HaulClient,
+        slots: dict[str, Any],  # noqa: ARG002
+        turn: intent.Intent,  # noqa: ARG002
+    ) -> str:
         """Sum the library summary over every connector."""
         connectors = (await client.library_summary())["connectors"]
         if not connectors:
@@ -198,11 +315,6 @@ class LibraryGapsIntent(HaulIntent):
         missing = sum(connector["missing"] for connector in connectors)
         upgradable = sum(connector["cutoff_unmet"] for connector in connectors)
         return f"{_count(missing, 'item')} missing and {upgradable} that could be upgraded."
-
-
-def _label(request: RequestView) -> str:
-    """Say a title with its year."""
-    return f"{request['title']} ({request['year']})" if request["year"] else request["title"]
 
 
 def _state(state: str) -> str:
@@ -217,7 +329,7 @@ def _state(state: str) -> str:
 
 def _titles(requests: list[RequestView]) -> str:
     """Say up to three titles."""
-    return ", ".join(_label(request) for request in requests[:3])
+    return ", ".join(title_and_year(request) for request in requests[:3])
 
 
 def _contains(name: str, title: str) -> bool:

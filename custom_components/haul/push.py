@@ -37,10 +37,13 @@ BUS_EVENTS: dict[str, tuple[str, str]] = {
     "torrent_completed": ("download_completed", "downloads"),
     "torrent_error": ("download_error", "downloads"),
     "torrent_removed": ("download_removed", "downloads"),
+    "postprocessing_completed": ("download_placed", "downloads"),
     "sync_completed": ("sync_completed", ""),
+    "sync_failed": ("sync_failed", ""),
     "sweep_started": ("sweep_started", ""),
     "sweep_completed": ("sweep_completed", ""),
     "item_acquired": ("item_acquired", ""),
+    "search_exhausted": ("search_exhausted", ""),
     "connector_health_changed": ("connector_health_changed", ""),
     "torrents_vpn_down": ("vpn_down", ""),
     "torrents_vpn_up": ("vpn_up", ""),
@@ -102,7 +105,7 @@ def _device_key(entry: HaulConfigEntry, coordinator: HaulCoordinator, event: Hau
 def describe(event: HaulEvent) -> dict[str, Any]:
     """Give the event's data the shape a notification needs (the view it carries, renamed)."""
     data = {key: value for key, value in event.data.items() if key != "revision"}
-    if event.kind == "torrent":
+    if event.kind == "torrent" or event.name == "postprocessing_completed":
         return {**data, "info_hash": data.get("hash"), "title": data.get("name")}
     if event.kind in CONNECTOR_OBJECTS:
         data["connector_id"] = data.pop("id", event.object_id)

@@ -36,6 +36,7 @@ class HaulSensorEntityDescription(SensorEntityDescription):
     """A Haul sensor and how to read its value."""
 
     value_fn: Callable[[HaulData], str | int | float | datetime | None]
+    exists_fn: Callable[[HaulData], bool] = lambda _data: True
 
 
 def _count(key: str) -> Callable[[HaulData], int | None]:
@@ -91,6 +92,20 @@ SENSORS = (
         suggested_unit_of_measurement=UnitOfDataRate.MEBIBYTES_PER_SECOND,
         suggested_display_precision=2,
         value_fn=lambda data: data.views.transfer.upload_rate if data.views.transfer else None,
+    ),
+    HaulSensorEntityDescription(
+        key="vpn_public_ip",
+        translation_key="vpn_public_ip",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        exists_fn=lambda data: data.system.has_vpn,
+        value_fn=lambda data: data.system.vpn_public_ip,
+    ),
+    HaulSensorEntityDescription(
+        key="vpn_forwarded_port",
+        translation_key="vpn_forwarded_port",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        exists_fn=lambda data: data.system.has_vpn,
+        value_fn=lambda data: data.system.vpn_forwarded_port,
     ),
     *(
         HaulSensorEntityDescription(
@@ -154,7 +169,11 @@ async def async_setup_entry(
 ) -> None:
     """Add the engine's sensors."""
     coordinator = entry.runtime_data.coordinator
-    async_add_entities(HaulSensor(coordinator, description) for description in SENSORS)
+    async_add_entities(
+        HaulSensor(coordinator, description)
+        for description in SENSORS
+        if description.exists_fn(coordinator.data)
+    )
     async_setup_downloads(entry, async_add_entities)
     add_connector_entities(entry, async_add_entities, CONNECTOR_SENSORS, HaulConnectorSensor)
 

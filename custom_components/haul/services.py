@@ -13,7 +13,8 @@ from homeassistant.helpers import config_validation as cv
 
 from .const import DOMAIN
 from .engine_api import EngineCommands
-from .errors import call_engine
+from .errors import AmbiguousTitle, call_engine
+from .users import Caller, caller_of
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Coroutine
@@ -24,10 +25,11 @@ if TYPE_CHECKING:
     from .engine_api import LimitsPatch, RequestView, TorrentInfo
 
 ATTR_CONFIG_ENTRY_ID = "config_entry_id"
-DEFAULT_ACTOR = "home assistant"
 POSITIVE = probatio.All(probatio.Coerce(int), probatio.Range(min=1))
+YEAR = probatio.All(probatio.Coerce(int), probatio.Range(min=1870, max=2200))
 KIBS = probatio.All(probatio.Coerce(int), probatio.Range(min=0, max=10_000_000))
 REQUEST_ID = {probatio.Required("request_id"): POSITIVE}
+REASON = probatio.All(cv.string, probatio.Length(max=500))
 INFO_HASH = {probatio.Required("info_hash"): probatio.All(cv.string, probatio.Lower)}
 CONNECTOR = {probatio.Optional("connector_id"): cv.string}
 LIMITS = ("download_limit", "upload_limit", "alt_download_limit", "alt_upload_limit")
@@ -36,11 +38,13 @@ FILE_PRIORITIES: dict[str, Literal[0, 1, 6, 7]] = {"skip": 0, "normal": 1, "high
 
 @dataclass(frozen=True, slots=True)
 class Action:
-    """An action: its fields, what it does, and whether it answers."""
+    """An action: its fields, what it does, whether it answers, and when it is for admins only."""
 
     fields: dict[Any, Any]
-    run: Callable[[HaulConfigEntry, dict[str, Any], str], Awaitable[dict[str, Any]]]
+    run: Callable[[HaulConfigEntry, dict[str, Any], Caller], Awaitable[dict[str, Any]]]
     response: SupportsResponse = SupportsResponse.OPTIONAL
+    # destructive with these data: only Home Assistant administrators may run it
+    admin_only: Callable[[dict[str, Any]], bool] = lambda _data: False
 
 
 def _given(data: dict[str, Any], *names: str) -> dict[str, Any]:
@@ -48,13 +52,19 @@ def _given(data: dict[str, Any], *names: str) -> dict[str, Any]:
 
 
 async def _request_media(
-    entry: HaulConfigEntry, data: dict[str, Any], actor: str
+    entry: HaulConfigEntry, data: dict[str, Any], caller: Caller
 ) -> dict[str, Any]:
+    """Create the request; a title matching several works answers them to choose from."""
     if not any(key in data for key in ("query", "tmdb_id", "tvdb_id")):
         raise ServiceValidationError(translation_domain=DOMAIN, translation_key="what_to_request")
-    body = _given(data, "media_type", "query", "tmdb_id", "tvdb_id", "seasons")
-    client = entry.runtime_data.client
-    return {"request": await call_engine(client.requests_create(**body, requested_by=actor))}
+    body = _given(data, "media_type", "query", "year", "tmdb_id", "tvdb_id", "seasons")
+    created = entry.runtime_data.client.requests_create(**body, requested_by=caller.name)
+    try:
+        return {"request": await call_engine(created), "candidates": []}
+    except AmbiguousTitle as err:
+        if not caller.wants_answer:
+            raise
+        return {"request": None, "candidates": err.candidates}
 
 
 def _request_command(
@@ -62,16 +72,16 @@ def _request_command(
 ) -> Callable[..., Awaitable[dict[str, Any]]]:
     """Run a command on the request the call names; command is an unbound `HaulClient` method."""
 
-    async def run(entry: HaulConfigEntry, data: dict[str, Any], actor: str) -> dict[str, Any]:
+    async def run(entry: HaulConfigEntry, data: dict[str, Any], caller: Caller) -> dict[str, Any]:
         client = entry.runtime_data.client
-        answer = command(client, data["request_id"], actor=actor, **_given(data, *extra))
+        answer = command(client, data["request_id"], actor=caller.name, **_given(data, *extra))
         return {"request": await call_engine(answer)}
 
     return run
 
 
 async def _search_releases(
-    entry: HaulConfigEntry, data: dict[str, Any], _actor: str
+    entry: HaulConfigEntry, data: dict[str, Any], _caller: Caller
 ) -> dict[str, Any]:
     fields = ("query", "type", "imdb_id", "tmdb_id", "tvdb_id", "season", "episode", "year")
     query = _given(data, *fields, "profile", "limit")
@@ -101,7 +111,7 @@ async def _search_releases(
 
 
 async def _grab_release(
-    entry: HaulConfigEntry, data: dict[str, Any], _actor: str
+    entry: HaulConfigEntry, data: dict[str, Any], _caller: Caller
 ) -> dict[str, Any]:
     sources = _given(data, "magnet", "url", "release_id")
     if len(sources) != 1:
@@ -116,7 +126,7 @@ def _torrent_command(
 ) -> Callable[..., Awaitable[dict[str, Any]]]:
     """Run a command on the download the call names; command is an unbound `HaulClient` method."""
 
-    async def run(entry: HaulConfigEntry, data: dict[str, Any], _actor: str) -> dict[str, Any]:
+    async def run(entry: HaulConfigEntry, data: dict[str, Any], _caller: Caller) -> dict[str, Any]:
         client = entry.runtime_data.client
         answer = command(client, data["info_hash"], **_given(data, *extra))
         return {"download": await call_engine(answer)}
@@ -125,7 +135,7 @@ def _torrent_command(
 
 
 async def _set_file_priority(
-    entry: HaulConfigEntry, data: dict[str, Any], _actor: str
+    entry: HaulConfigEntry, data: dict[str, Any], _caller: Caller
 ) -> dict[str, Any]:
     answer = entry.runtime_data.client.torrents_file_priority(
         data["info_hash"], indexes=data["files"], priority=FILE_PRIORITIES[data["priority"]]
@@ -134,7 +144,7 @@ async def _set_file_priority(
 
 
 async def _set_speed_limits(
-    entry: HaulConfigEntry, data: dict[str, Any], _actor: str
+    entry: HaulConfigEntry, data: dict[str, Any], _caller: Caller
 ) -> dict[str, Any]:
     limits = cast("LimitsPatch", _given(data, *LIMITS, "alt_mode"))  # the fields are the patch's
     answer = await call_engine(entry.runtime_data.client.transfer_update(limits=limits))
@@ -142,25 +152,61 @@ async def _set_speed_limits(
     return {"transfer": answer}
 
 
+def _arr_targets(entry: HaulConfigEntry, data: dict[str, Any]) -> list[str]:
+    """List the connector the call names, else every enabled *arr connector."""
+    if "connector_id" in data:
+        return [data["connector_id"]]
+    views = entry.runtime_data.coordinator.data.views
+    return [c.id for c in views.connectors.values() if c.category == "arr" and c.enabled]
+
+
 def _connector_command(
     command: Callable[..., Awaitable[dict[str, Any]]],
 ) -> Callable[..., Awaitable[dict[str, Any]]]:
     """Run a command on the connector the call names, else on every enabled *arr."""
 
-    async def run(entry: HaulConfigEntry, data: dict[str, Any], _actor: str) -> dict[str, Any]:
-        if "connector_id" in data:
-            targets = [data["connector_id"]]
-        else:
-            views = entry.runtime_data.coordinator.data.views
-            targets = [c.id for c in views.connectors.values() if c.category == "arr" and c.enabled]
+    async def run(entry: HaulConfigEntry, data: dict[str, Any], _caller: Caller) -> dict[str, Any]:
         return {
             "connectors": {
                 target: await call_engine(command(entry.runtime_data.client, target))
-                for target in targets
+                for target in _arr_targets(entry, data)
             }
         }
 
     return run
+
+
+async def _reset_gaps(
+    entry: HaulConfigEntry, data: dict[str, Any], _caller: Caller
+) -> dict[str, Any]:
+    client, scope = entry.runtime_data.client, _given(data, "series_id", "item_id")
+    reset = {
+        target: (await call_engine(client.library_gaps_reset(connector_id=target, **scope)))[
+            "reset"
+        ]
+        for target in _arr_targets(entry, data)
+    }
+    return {"reset": reset, "total": sum(reset.values())}
+
+
+async def _search_gap(
+    entry: HaulConfigEntry, data: dict[str, Any], _caller: Caller
+) -> dict[str, Any]:
+    return {
+        "search": await call_engine(entry.runtime_data.client.library_gaps_search(data["item_id"]))
+    }
+
+
+async def _boost_gap(
+    entry: HaulConfigEntry, data: dict[str, Any], _caller: Caller
+) -> dict[str, Any]:
+    """Boost one gap (item_id) or every episode of a series (series_id)."""
+    client, boost = entry.runtime_data.client, data["boost"]
+    if ("item_id" in data) == ("series_id" in data):
+        raise ServiceValidationError(translation_domain=DOMAIN, translation_key="one_gap_or_series")
+    if "item_id" in data:
+        return {"boost": await call_engine(client.library_gaps_boost(data["item_id"], boost=boost))}
+    return {"boost": await call_engine(client.library_series_boost(data["series_id"], boost=boost))}
 
 
 ACTIONS: dict[str, Action] = {
@@ -168,6 +214,7 @@ ACTIONS: dict[str, Action] = {
         {
             probatio.Required("media_type"): probatio.In(["movie", "tv"]),
             probatio.Optional("query"): probatio.All(cv.string, probatio.Length(min=1, max=300)),
+            probatio.Optional("year"): YEAR,
             probatio.Optional("tmdb_id"): POSITIVE,
             probatio.Optional("tvdb_id"): POSITIVE,
             probatio.Optional("seasons"): [
@@ -178,12 +225,24 @@ ACTIONS: dict[str, Action] = {
     ),
     "approve_request": Action(REQUEST_ID, _request_command(EngineCommands.requests_approve)),
     "decline_request": Action(
-        {**REQUEST_ID, probatio.Optional("reason"): cv.string},
+        {**REQUEST_ID, probatio.Optional("reason"): REASON},
         _request_command(EngineCommands.requests_decline, "reason"),
+        admin_only=lambda _data: True,
     ),
     "select_release": Action(
         {**REQUEST_ID, probatio.Required("candidate_id"): POSITIVE},
         _request_command(EngineCommands.requests_select, "candidate_id"),
+    ),
+    "search_again": Action(REQUEST_ID, _request_command(EngineCommands.requests_search)),
+    "cancel_request": Action(REQUEST_ID, _request_command(EngineCommands.requests_cancel)),
+    "blocklist_release": Action(
+        {
+            **REQUEST_ID,
+            probatio.Optional("reason"): REASON,
+            probatio.Optional("candidate_id"): POSITIVE,
+        },
+        _request_command(EngineCommands.requests_blocklist, "reason", "candidate_id"),
+        admin_only=lambda _data: True,
     ),
     "search_releases": Action(
         {
@@ -196,9 +255,7 @@ ACTIONS: dict[str, Action] = {
             probatio.Optional("tvdb_id"): POSITIVE,
             probatio.Optional("season"): probatio.All(probatio.Coerce(int), probatio.Range(min=0)),
             probatio.Optional("episode"): probatio.All(probatio.Coerce(int), probatio.Range(min=0)),
-            probatio.Optional("year"): probatio.All(
-                probatio.Coerce(int), probatio.Range(min=1870, max=2200)
-            ),
+            probatio.Optional("year"): YEAR,
             probatio.Optional("profile"): cv.string,
             probatio.Optional("limit", default=10): probatio.All(
                 probatio.Coerce(int), probatio.Range(min=1, max=100)
@@ -221,6 +278,7 @@ ACTIONS: dict[str, Action] = {
     "remove_download": Action(
         {**INFO_HASH, probatio.Optional("delete_files", default=False): cv.boolean},
         _torrent_command(EngineCommands.torrents_remove, "delete_files"),
+        admin_only=lambda data: bool(data["delete_files"]),
     ),
     "set_file_priority": Action(
         {
@@ -242,6 +300,25 @@ ACTIONS: dict[str, Action] = {
     ),
     "run_sweep": Action(CONNECTOR, _connector_command(EngineCommands.connectors_sweep)),
     "sync_library": Action(CONNECTOR, _connector_command(EngineCommands.connectors_sync)),
+    "reset_gaps": Action(
+        {
+            **CONNECTOR,
+            probatio.Optional("series_id"): POSITIVE,
+            probatio.Optional("item_id"): POSITIVE,
+        },
+        _reset_gaps,
+    ),
+    "search_gap": Action({probatio.Required("item_id"): POSITIVE}, _search_gap),
+    "boost_gap": Action(
+        {
+            probatio.Optional("item_id"): POSITIVE,
+            probatio.Optional("series_id"): POSITIVE,
+            probatio.Optional("boost", default=10): probatio.All(
+                probatio.Coerce(int), probatio.Range(min=-100, max=100)
+            ),
+        },
+        _boost_gap,
+    ),
 }
 
 
@@ -269,10 +346,10 @@ def _handler(
     async def handle(call: ServiceCall) -> ServiceResponse:
         data = dict(call.data)
         entry = _entry(hass, data.pop(ATTR_CONFIG_ENTRY_ID))
-        user = (
-            await hass.auth.async_get_user(call.context.user_id) if call.context.user_id else None
-        )
-        result = await action.run(entry, data, user.name if user and user.name else DEFAULT_ACTOR)
+        caller = await caller_of(hass, call.context, wants_answer=call.return_response)
+        if action.admin_only(data):
+            caller.require_admin(f"{DOMAIN}.{call.service}")
+        result = await action.run(entry, data, caller)
         return result if call.return_response else None
 
     return handle

@@ -4,7 +4,9 @@ Booleans are switches; numbers boxes with the schema's bounds; values named by `
 dropdown (labelled by the translations the generator writes, or by the engine's titles for values
 another command lists); secrets password boxes that are never filled in; lists of text or numbers
 text boxes taking several values; a map (a path map) a list of key/value objects; a nested object
-(a custom throttle) a collapsed section. The engine validates: the form only converts.
+(a custom throttle) a collapsed section. Only switches and dropdowns must hold a value: any other
+field may be emptied (no auto-pick users), which means null or the engine's default. The engine
+validates: the form only converts.
 """
 
 from __future__ import annotations
@@ -108,7 +110,7 @@ def _field(
     current = values.get(name)
     if schema.get(SECRET):
         marker: probatio.Marker = probatio.Optional(name)  # empty keeps (or makes) it
-    elif nullable:  # emptied, it is null: the engine's own default
+    elif nullable or ("default" in schema and _may_be_emptied(value)):  # emptied: the default
         shown = {"suggested_value": current} if current is not None else None
         marker = probatio.Optional(name, description=shown)
     elif current is not None:
@@ -118,6 +120,11 @@ def _field(
     else:
         marker = probatio.Required(name)
     return marker, _selector((*path, name), schema, value)
+
+
+def _may_be_emptied(value: Schema) -> bool:
+    """Whether a field may be left empty: any but a switch or a dropdown (those always hold one)."""
+    return value.get("type") != "boolean" and not is_choice(value) and not is_section(value)
 
 
 def _selector(path: Path, schema: Schema, value: Schema) -> Any:  # noqa: ANN401, PLR0911 - one selector per JSON type
@@ -214,6 +221,8 @@ def _settings(parent: Schema, answers: Mapping[str, Any], path: Path) -> dict[st
             settings[name] = _setting((*path, name), value, answers[name])
         elif nullable:
             settings[name] = None  # emptied: the engine's default applies
+        elif "default" in schema:
+            settings[name] = schema["default"]  # emptied (a list of no users): the default
     return settings
 
 

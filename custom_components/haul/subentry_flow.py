@@ -34,6 +34,8 @@ from .settings_form import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from homeassistant.config_entries import ConfigEntry, ConfigSubentry, SubentryFlowResult
 
     from .api import ConnectorKind
@@ -173,11 +175,23 @@ class ConnectorSubentryFlow(ConfigSubentryFlow):
         # What was typed is shown again after an error, never a key or secret.
         hidden = {CONF_API_KEY, *_secrets(kind, user_input or {})}
         shown = {key: value for key, value in (user_input or {}).items() if key not in hidden}
+        # Reconfigure shows the webhook again, to paste once more.
+        webhook = (
+            _webhook(self._client, kind, self._get_reconfigure_subentry().data)
+            if reconfiguring and kind.webhook_path
+            else {}
+        )
         return self.async_show_form(
             step_id="reconfigure" if reconfiguring else "user",
             data_schema=self.add_suggested_values_to_schema(schema, shown),
             errors=errors,
-            description_placeholders={"kind": kind.title, "error": "", "name": "", **placeholders},
+            description_placeholders={
+                "kind": kind.title,
+                "error": "",
+                "name": "",
+                **webhook,
+                **placeholders,
+            },
         )
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
@@ -306,8 +320,11 @@ def _data(
     }
 
 
-def _webhook(client: HaulClient, kind: ConnectorKind, data: dict[str, Any]) -> dict[str, str]:
-    """Give the webhook address and secret of a connector whose app sends webhooks."""
+def _webhook(client: HaulClient, kind: ConnectorKind, data: Mapping[str, Any]) -> dict[str, str]:
+    """Give the webhook address and secret of a connector whose app sends webhooks.
+
+    A connector made elsewhere (adopted) has a secret Home Assistant never saw: "—".
+    """
     path = (kind.webhook_path or "").format(connector_id=data[CONF_CONNECTOR_ID])
-    secret = data[CONF_SETTINGS].get(kind.webhook_secret or "", "")
+    secret = data[CONF_SETTINGS].get(kind.webhook_secret or "") or "—"
     return {"url": f"{client.url}{path}", "secret": secret}

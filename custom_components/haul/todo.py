@@ -11,8 +11,8 @@ from homeassistant.helpers.entity import EntityDescription
 
 from .const import DOMAIN
 from .entity import HaulEntity
-from .errors import call_engine
-from .services import DEFAULT_ACTOR
+from .errors import call_engine, title_and_year
+from .users import caller_of
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -45,7 +45,7 @@ def _item(request: MediaRequest) -> TodoItem:
     )
     return TodoItem(
         uid=str(request.id),
-        summary=request.title,
+        summary=title_and_year({"title": request.title, "year": request.year}),
         status=TodoItemStatus.NEEDS_ACTION,
         description=f"{request.media_type}, requested by {request.requested_by}: {state}",
     )
@@ -84,8 +84,9 @@ class HaulRequestsList(HaulEntity, TodoListEntity):
         if item.status != TodoItemStatus.COMPLETED:
             return
         client = self.coordinator.client
+        caller = await caller_of(self.hass, self._context)
         if request.state == "pending":
-            await call_engine(client.requests_approve(request.id, actor=DEFAULT_ACTOR))
+            await call_engine(client.requests_approve(request.id, actor=caller.name))
             return
         detail = await call_engine(client.requests_get(request.id))
         usable = [c for c in detail["candidates"] if not c["failed"]]
@@ -97,15 +98,15 @@ class HaulRequestsList(HaulEntity, TodoListEntity):
             )
         best = min(usable, key=lambda candidate: candidate["position"])
         await call_engine(
-            client.requests_select(request.id, candidate_id=best["id"], actor=DEFAULT_ACTOR)
+            client.requests_select(request.id, candidate_id=best["id"], actor=caller.name)
         )
 
     async def async_delete_todo_items(self, uids: list[str]) -> None:
-        """Decline each deleted request."""
+        """Decline each deleted request (administrators only)."""
+        caller = await caller_of(self.hass, self._context)
+        caller.require_admin("todo.remove_item")
         for uid in uids:
             request = self._request(uid)
             reason = "declined from the Home Assistant to-do list"
             client = self.coordinator.client
-            await call_engine(
-                client.requests_decline(request.id, actor=DEFAULT_ACTOR, reason=reason)
-            )
+            await call_engine(client.requests_decline(request.id, actor=caller.name, reason=reason))

@@ -158,6 +158,11 @@ class ArrLibrary:
     queued: int
     searches_today: int
     last_sync: datetime | None
+    exhausted: int
+    outcomes_today: Mapping[str, int]
+    sync_failures: int  # in a row; 0 once one works
+    sync_error: str | None
+    revision: int  # of the library's latest event: the card reads the gaps again when it moves
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Self:
@@ -171,6 +176,11 @@ class ArrLibrary:
             queued=data["queued"],
             searches_today=data["searches_today"],
             last_sync=datetime.fromisoformat(last_sync) if last_sync else None,
+            exhausted=data["exhausted"],
+            outcomes_today=data["outcomes_today"],
+            sync_failures=data["sync_failures"],
+            sync_error=data["sync_error"],
+            revision=data["revision"],
         )
 
 

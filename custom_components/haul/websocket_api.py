@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from homeassistant.components.websocket_api.connection import ActiveConnection
     from homeassistant.core import HomeAssistant
 
-    from .coordinator import HaulConfigEntry, HaulData
+    from .coordinator import HaulConfigEntry, HaulCoordinator
 
 ENTRY: dict[str | probatio.Marker, Any] = {probatio.Optional("config_entry_id"): str}
 
@@ -43,14 +43,23 @@ def _entry(hass: HomeAssistant, msg: dict[str, Any]) -> HaulConfigEntry | None:
     return entry
 
 
-def _snapshot(data: HaulData) -> dict[str, Any]:
-    """Gather what the card shows: requests still under way (newest first), downloads, speeds."""
-    views = data.views
+def _snapshot(coordinator: HaulCoordinator) -> dict[str, Any]:
+    """Gather what the card shows: requests still under way (newest first), downloads, speeds.
+
+    `engine` says whether this is live: while the engine is out of reach, the data is as it was
+    when it went (`since`).
+    """
+    views = coordinator.data.views
     requests = sorted(views.requests.values(), key=lambda request: request.id, reverse=True)
+    since = coordinator.unavailable_since
     return {
         "requests": [dataclasses.asdict(request) for request in requests],
         "downloads": [dataclasses.asdict(torrent) for torrent in views.torrents.values()],
         "transfer": dataclasses.asdict(views.transfer) if views.transfer else None,
+        "engine": {
+            "available": coordinator.last_update_success,
+            "since": since.isoformat() if since else None,
+        },
     }
 
 
@@ -66,7 +75,7 @@ def _requests(hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, 
         _not_loaded(connection, msg)
         return
     connection.send_result(
-        msg["id"], {"requests": _snapshot(entry.runtime_data.coordinator.data)["requests"]}
+        msg["id"], {"requests": _snapshot(entry.runtime_data.coordinator)["requests"]}
     )
 
 
@@ -77,7 +86,7 @@ def _downloads(hass: HomeAssistant, connection: ActiveConnection, msg: dict[str,
     if (entry := _entry(hass, msg)) is None:
         _not_loaded(connection, msg)
         return
-    snapshot = _snapshot(entry.runtime_data.coordinator.data)
+    snapshot = _snapshot(entry.runtime_data.coordinator)
     connection.send_result(
         msg["id"], {"downloads": snapshot["downloads"], "transfer": snapshot["transfer"]}
     )
@@ -90,7 +99,7 @@ def _downloads(hass: HomeAssistant, connection: ActiveConnection, msg: dict[str,
 async def _candidates(
     hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]
 ) -> None:
-    """Send a request's candidate releases, best first, for the card to pick from."""
+    """Send a request's candidate releases, best first, and the one grabbed, to pick from."""
     if (entry := _entry(hass, msg)) is None:
         _not_loaded(connection, msg)
         return
@@ -100,7 +109,15 @@ async def _candidates(
         connection.send_error(msg["id"], ERR_HOME_ASSISTANT_ERROR, str(err))
         return
     candidates = sorted(detail["candidates"], key=lambda candidate: candidate["position"])
-    connection.send_result(msg["id"], {"request_id": detail["id"], "candidates": candidates})
+    connection.send_result(
+        msg["id"],
+        {
+            "request_id": detail["id"],
+            "state": detail["state"],
+            "selected_candidate_id": detail["selected_candidate_id"],
+            "candidates": candidates,
+        },
+    )
 
 
 @websocket_command(
@@ -132,7 +149,7 @@ def _subscribe(hass: HomeAssistant, connection: ActiveConnection, msg: dict[str,
 
     @callback
     def send() -> None:
-        snapshot = _snapshot(coordinator.data)
+        snapshot = _snapshot(coordinator)
         if last and last[0] == snapshot:
             return
         last[:] = [snapshot]

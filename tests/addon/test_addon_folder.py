@@ -44,7 +44,9 @@ def test_options_are_engine_settings_with_valid_types() -> None:
     for key, kind in schema.items():
         kinds = kind if isinstance(kind, list) else [kind]  # a list holds its element's type
         assert len(kinds) == 1, key
-        assert SCHEMA_TYPE.match(kinds[0]), f"{key}: {kind}"
+        fields = kinds[0] if isinstance(kinds[0], dict) else {key: kinds[0]}  # a list of objects
+        for name, field in fields.items():
+            assert SCHEMA_TYPE.match(field), f"{key}.{name}: {field}"
     Settings.model_validate({**options, "data_dir": "/data"})
 
 

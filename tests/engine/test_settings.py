@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING
 
 import pytest
@@ -61,3 +62,28 @@ def test_the_folders_torrents_may_write_to(tmp_path: Path) -> None:
     for variable, value in (("HAUL_INCOMPLETE_DIR", "incomplete"), ("HAUL_EXTRA_FOLDERS", '["a"]')):
         with pytest.raises(SettingsError, match="is not an absolute path"):
             load_settings({"data_dir": str(tmp_path)}, {variable: value})
+
+
+def test_post_processing_rules_as_the_app_options_give_them(tmp_path: Path) -> None:
+    rules = [
+        {"category": "films", "action": "copy", "folder": "/media/movies"},
+        {"category": "shows", "folder": "/media/tv", "media": "series", "pattern": "{title}.{ext}"},
+    ]
+    options = {"extra_folders": ["/media"], "post_processing": rules}
+    (tmp_path / "options.json").write_text(json.dumps(options))
+    settings = load_settings({"data_dir": str(tmp_path)}, {})
+    assert [(rule.category, rule.action, rule.media) for rule in settings.post_processing] == [
+        ("films", "copy", "auto"),
+        ("shows", "hardlink", "series"),
+    ]
+    for broken, message in (
+        ({**rules[0], "folder": "/etc"}, "'films': /etc is outside the download folder"),
+        ({**rules[0], "folder": "movies"}, "'movies' is not an absolute path"),
+        ({**rules[0], "action": "symlink"}, "Input should be 'move', 'copy' or 'hardlink'"),
+        ({**rules[0], "pattern": "{name}.{ext}"}, "unknown field name"),
+        (rules[1] | {"category": "films"}, "each category may have one rule"),
+    ):
+        options["post_processing"] = [rules[0], broken] if "category may" in message else [broken]
+        (tmp_path / "options.json").write_text(json.dumps(options))
+        with pytest.raises(SettingsError, match=f"'post_processing.*{re.escape(message)}"):
+            load_settings({"data_dir": str(tmp_path)}, {})

@@ -3,6 +3,9 @@
 It runs in its own thread with its own event loop so that both in-process async tests and blocking
 calls against the engine subprocess can use it. It records every request and command, and fails on
 demand (`fail_next`): HTTP 500, 429 with Retry-After, an answer held past the timeout, bad JSON.
+Its `wanted/missing` and `wanted/cutoff` are computed from its own data as each *arr computes them
+(monitoring of the item and of what it hangs off, air dates, a movie's minimum availability), so a
+test can hold the engine's counts against them.
 """
 
 from __future__ import annotations
@@ -13,16 +16,20 @@ import random
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal, Self
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 import orjson
 from aiohttp import web
 
 from tests.support.programs import free_port
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 API_KEY = "fake-arr-key-0123456789abcdef"
 Failure = Literal["500", "429", "hang", "bad_json"]
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+RUNTIME = 42  # minutes, of every episode
 QUALITIES = [
     {"quality": {"id": 4, "name": "HDTV-720p", "source": "television", "resolution": 720}},
     {"quality": {"id": 3, "name": "WEBDL-1080p", "source": "web", "resolution": 1080}},
@@ -51,6 +58,7 @@ class Library:
     artists: dict[int, dict[str, Any]] = field(default_factory=dict)
     albums: dict[int, dict[str, Any]] = field(default_factory=dict)
     queue: list[dict[str, Any]] = field(default_factory=list)
+    unmonitored_seasons: set[tuple[int, int]] = field(default_factory=set)
     _by_series: dict[int, list[dict[str, Any]]] = field(default_factory=dict, repr=False)
     _indexed: int = -1
 
@@ -68,6 +76,47 @@ class Library:
         self.episodes[episode_id]["seriesId"] = series_id
         self._indexed = -1
 
+    def monitor_season(self, series_id: int, season: int, *, monitored: bool) -> None:
+        """(Un)monitor a season and every episode of it, as Sonarr's season toggle does."""
+        if monitored:
+            self.unmonitored_seasons.discard((series_id, season))
+        else:
+            self.unmonitored_seasons.add((series_id, season))
+        for episode in self.series_episodes(series_id):
+            if episode["seasonNumber"] == season:
+                episode["monitored"] = monitored
+
+    def wanted(
+        self,
+        flavor: str,
+        reason: Literal["missing", "cutoff"],
+        now: datetime = NOW,
+        delay_days: int = 0,
+    ) -> list[dict[str, Any]]:
+        """The monitored missing or below-cutoff items, as the *arr's wanted lists select them.
+
+        Sonarr: the episode and its series monitored (unmonitoring a season unmonitors its
+        episodes), aired, no file; Radarr: monitored and available; Lidarr: the album and its
+        artist monitored, released; below cutoff: monitored, with a file below the cutoff.
+        """
+        if flavor == "series":
+            items = [e for e in self.episodes.values()
+                     if e["monitored"] and self.series[e["seriesId"]]["monitored"]]  # fmt: skip
+            aired = {
+                e["id"] for e in items
+                if e["airDateUtc"] + timedelta(minutes=RUNTIME) <= now  # once it has ended
+            }  # fmt: skip
+        elif flavor == "movie":
+            items = [m for m in self.movies.values() if m["monitored"]]
+            aired = {m["id"] for m in items if movie_available(m, now, delay_days)}
+        else:
+            items = [a for a in self.albums.values()
+                     if a["monitored"] and self.artists[a["artistId"]]["monitored"]]  # fmt: skip
+            aired = {a["id"] for a in items if a["released"] <= now}
+        if reason == "missing":
+            return [item for item in items if not item["hasFile"] and item["id"] in aired]
+        return [item for item in items if item["hasFile"] and item["cutoffNotMet"]]
+
     @classmethod
     def generate(  # noqa: PLR0913 - the shape of the library
         cls,
@@ -81,10 +130,14 @@ class Library:
         artists: int = 0,
         albums_per_artist: int = 4,
         have: float = 0.7,
+        unmonitored: float = 0.0,
+        upcoming: float = 0.0,
     ) -> Library:
         """A library where about `have` of the items have a file; the rest are gaps.
 
-        Seasons have episodes_per_season episodes, give or take up to spread.
+        Seasons have episodes_per_season episodes, give or take up to spread. About `unmonitored`
+        of the series, seasons, episodes, movies, artists and albums are unmonitored, and about
+        `upcoming` of the movies and albums (and the last episodes of each series) are not out yet.
         """
         rng = random.Random(seed)  # noqa: S311 - synthetic data, not secrets
         library = cls()
@@ -105,9 +158,10 @@ class Library:
                     )  # fmt: skip
         for movie_id in range(1, movies + 1):
             has_file = rng.random() < have
+            rng.random()  # the draw that once chose isAvailable: the libraries stay as they were
             library.movies[movie_id] = {
                 "id": movie_id, "title": f"Movie {movie_id}", "year": 2000 + movie_id % 25,
-                "monitored": True, "hasFile": has_file, "isAvailable": rng.random() < 0.9,
+                "monitored": True, "hasFile": has_file,
                 "tmdbId": 1000 + movie_id, "quality": rng.choice(QUALITIES),
                 "cutoffNotMet": has_file and rng.random() < 0.2,
                 "released": NOW - timedelta(days=rng.randint(1, 4000)),
@@ -123,7 +177,50 @@ class Library:
                     "monitored": True, "hasFile": rng.random() < have, "trackCount": 10,
                     "cutoffNotMet": False, "released": NOW - timedelta(days=rng.randint(1, 4000)),
                 }  # fmt: skip
+        if unmonitored or upcoming:
+            library.vary(random.Random(seed + 1), unmonitored=unmonitored, upcoming=upcoming)  # noqa: S311
         return library
+
+    def vary(self, rng: random.Random, *, unmonitored: float, upcoming: float) -> None:
+        """Unmonitor some of everything and move some releases into the future.
+
+        Drawn from a second generator, so that a library generated without them is unchanged.
+        """
+        for series in self.series.values():
+            series["monitored"] = rng.random() >= unmonitored
+            episodes = self.series_episodes(series["id"])
+            for season in sorted({e["seasonNumber"] for e in episodes}):
+                if rng.random() < unmonitored:
+                    self.monitor_season(series["id"], season, monitored=False)
+            last = max((e["seasonNumber"] for e in episodes), default=0)
+            airing = [e for e in episodes if e["seasonNumber"] == last]
+            coming = airing[len(airing) - round(len(airing) * upcoming) :]
+            for number, episode in enumerate(coming):
+                # the first is on the air now: not aired (missing) until it has ended
+                later = timedelta(minutes=-20) if number == 0 else timedelta(days=7 * number)
+                episode["airDateUtc"] = NOW + later
+                episode["hasFile"] = episode["cutoffNotMet"] = False
+        for item in [*self.episodes.values(), *self.movies.values(), *self.artists.values()]:
+            item["monitored"] = item["monitored"] and rng.random() >= unmonitored
+        for movie in self.movies.values():
+            if rng.random() < upcoming:
+                _hold_back(movie, rng)
+        for album in self.albums.values():
+            album["monitored"] = rng.random() >= unmonitored
+            if rng.random() < upcoming:
+                album["released"] = NOW + timedelta(days=rng.randint(30, 300))
+                album["hasFile"] = False
+
+
+def _hold_back(movie: dict[str, Any], rng: random.Random) -> None:
+    """Make a movie not out yet, each way Radarr's minimum availability can (announced cannot)."""
+    minimum = rng.choice(["released", "released", "inCinemas", "announced"])
+    movie["minimumAvailability"] = minimum
+    movie["inCinemas"] = NOW - timedelta(days=rng.randint(1, 80))
+    movie["released"] = rng.choice([None, NOW + timedelta(days=rng.randint(30, 300))])
+    if minimum == "inCinemas":
+        movie["inCinemas"] = NOW + timedelta(days=rng.randint(30, 300))
+    movie["hasFile"] = movie["cutoffNotMet"] = False
 
 
 def _episode(  # noqa: PLR0913 - one generated episode
@@ -166,6 +263,11 @@ class FakeArr:
         self.health_checks: list[dict[str, Any]] = []
         self.hang_seconds = 5.0
         self.retry_after = "0"  # what a 429 asks for: seconds or an HTTP date
+        self.now = NOW  # the fake's clock: what has aired and what is available
+        self.availability_delay = 0  # Radarr's: days after its minimum availability
+        # how many releases each search command grabs, and how commands end (completed unless told)
+        self.grabs: Callable[[dict[str, Any]], int] = lambda _body: 0
+        self.command_ends: list[str] = []
         self._polls: dict[int, int] = {}
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
@@ -238,7 +340,8 @@ class FakeArr:
             "/movie": self._movies,
             "/artist": self._artists,
             "/album": self._albums,
-            "/wanted/cutoff": self._album_cutoff,
+            "/wanted/missing": self._wanted_missing,
+            "/wanted/cutoff": self._wanted_cutoff,
             "/queue": self._queue,
             "/queue/status": self._queue_status,
             "/command/{command_id}": self._command_status,
@@ -308,7 +411,11 @@ class FakeArr:
             for episode in self.library.series_episodes(series["id"]):
                 by_season.setdefault(episode["seasonNumber"], []).append(episode)
             seasons = [
-                {"seasonNumber": number, "monitored": True, "statistics": _season_stats(episodes)}
+                {
+                    "seasonNumber": number,
+                    "monitored": (series["id"], number) not in self.library.unmonitored_seasons,
+                    "statistics": _season_stats(episodes),
+                }
                 for number, episodes in sorted(by_season.items())
             ]
             answer.append({
@@ -316,6 +423,7 @@ class FakeArr:
                 "status": "continuing", "ended": False, "tvdbId": series["tvdbId"],
                 "monitored": series["monitored"], "qualityProfileId": 1, "seasonFolder": True,
                 "path": f"/tv/{series['title']}", "year": 2020, "seasons": seasons,
+                "runtime": RUNTIME,
                 "added": added, "images": [], "tags": [],
                 "statistics": {"seasonCount": len(seasons), "sizeOnDisk": 0},
             })  # fmt: skip
@@ -334,7 +442,7 @@ class FakeArr:
                 "seasonNumber": episode["seasonNumber"],
                 "episodeNumber": episode["episodeNumber"], "title": episode["title"],
                 "airDate": episode["airDateUtc"].date().isoformat(),
-                "airDateUtc": _stamp(episode["airDateUtc"]), "runtime": 42,
+                "airDateUtc": _stamp(episode["airDateUtc"]), "runtime": RUNTIME,
                 "overview": "Things happen.", "hasFile": episode["hasFile"],
                 "monitored": episode["monitored"], "unverifiedSceneNumbering": False,
                 "lastSearchTime": None,
@@ -360,8 +468,10 @@ class FakeArr:
             record: dict[str, Any] = {
                 "id": movie["id"], "title": movie["title"], "year": movie["year"],
                 "tmdbId": movie["tmdbId"], "monitored": movie["monitored"],
-                "hasFile": movie["hasFile"], "isAvailable": movie["isAvailable"],
-                "minimumAvailability": "released", "status": "released",
+                "hasFile": movie["hasFile"],
+                "isAvailable": movie_available(movie, self.now, self.availability_delay),
+                "minimumAvailability": movie.get("minimumAvailability", "released"),
+                "status": "released", "inCinemas": _stamp(movie.get("inCinemas")),
                 "digitalRelease": _stamp(movie["released"]), "added": _stamp(NOW),
                 "sizeOnDisk": 0, "qualityProfileId": 1, "path": f"/movies/{movie['title']}",
                 "statistics": {"movieFileCount": int(movie["hasFile"])}, "lastSearchTime": None,
@@ -385,10 +495,21 @@ class FakeArr:
         self._require("music")
         return self._json([_album(album) for album in self.library.albums.values()])
 
-    async def _album_cutoff(self, request: web.Request) -> web.Response:
-        self._require("music")
-        records = [_album(a) for a in self.library.albums.values() if a["cutoffNotMet"]]
-        return self._json(_page(records, request))
+    async def _wanted_missing(self, request: web.Request) -> web.Response:
+        return self._wanted(request, "missing")
+
+    async def _wanted_cutoff(self, request: web.Request) -> web.Response:
+        return self._wanted(request, "cutoff")
+
+    def _wanted(self, request: web.Request, reason: Literal["missing", "cutoff"]) -> web.Response:
+        """A page of the wanted list (Whisparr v3 has none); monitored=false is not modelled."""
+        if self.kind == "whisparr" and self.flavor == "movie":
+            raise web.HTTPNotFound
+        if request.query.get("monitored", "true") != "true":
+            raise web.HTTPBadRequest(text="the fake serves monitored=true only")
+        items = self.library.wanted(self.flavor, reason, self.now, self.availability_delay)
+        shape = {"series": _wanted_episode, "movie": _wanted_movie, "music": _album}[self.flavor]
+        return self._json(_page([shape(item) for item in items], request))
 
     async def _queue(self, request: web.Request) -> web.Response:
         return self._json(_page(self.library.queue, request))
@@ -414,9 +535,35 @@ class FakeArr:
             return web.json_response({"message": "NotFound"}, status=404)
         command = self.commands[command_id - 1]
         polls = self._polls[command_id] = self._polls.get(command_id, 0) + 1
-        if command["status"] in {"queued", "started"}:
-            command["status"] = "completed" if polls >= self.polls_to_complete else "started"
+        if command["status"] in {"queued", "started"} and polls >= self.polls_to_complete:
+            command["status"] = self.command_ends.pop(0) if self.command_ends else "completed"
+            subject = command["name"].removesuffix("Search").removesuffix("s")
+            grabbed = self.grabs(command["body"]) if command["status"] == "completed" else 0
+            command["message"] = f"{subject} search completed. {grabbed} reports downloaded."
+        elif command["status"] == "queued":
+            command["status"] = "started"
         return self._json(command)
+
+
+def movie_available(movie: dict[str, Any], now: datetime = NOW, delay_days: int = 0) -> bool:
+    """Whether Radarr counts a movie available: its minimum availability reached, plus the delay.
+
+    announced: at once; inCinemas: from the cinema date; released: from the earlier of the
+    physical and digital releases, or 90 days after the cinema date when there is neither.
+    """
+    minimum = movie.get("minimumAvailability", "released")
+    cinemas, released = movie.get("inCinemas"), movie.get("released")
+    if minimum in {"tba", "announced"}:
+        return True
+    if minimum == "inCinemas" and cinemas is not None:
+        day = cinemas
+    elif released is not None:
+        day = released
+    elif cinemas is not None:
+        day = cinemas + timedelta(days=90)
+    else:
+        return False
+    return bool(day + timedelta(days=delay_days) <= now)
 
 
 def _file(item: dict[str, Any]) -> dict[str, Any]:
@@ -440,6 +587,18 @@ def _season_stats(episodes: list[dict[str, Any]]) -> dict[str, Any]:
         "totalEpisodeCount": len(episodes), "sizeOnDisk": with_file * 1_500_000_000 + cutoff,
         "releaseGroups": [], "percentOfEpisodes": 100.0 * with_file / max(monitored, 1),
     }  # fmt: skip
+
+
+def _wanted_episode(episode: dict[str, Any]) -> dict[str, Any]:
+    return {key: episode[key] for key in (
+        "id", "seriesId", "seasonNumber", "episodeNumber", "title", "airDateUtc", "monitored",
+        "hasFile",
+    )}  # fmt: skip
+
+
+def _wanted_movie(movie: dict[str, Any]) -> dict[str, Any]:
+    return {"id": movie["id"], "title": movie["title"], "monitored": movie["monitored"],
+            "hasFile": movie["hasFile"], "isAvailable": movie_available(movie)}  # fmt: skip
 
 
 def _album(album: dict[str, Any]) -> dict[str, Any]:

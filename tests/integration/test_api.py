@@ -65,6 +65,25 @@ async def test_info_and_system(engine: EngineProcess, session: aiohttp.ClientSes
     assert system["status"] == "ok"
     assert system["disk_free_bytes"] > 0
     assert system["download_dir"] == str(engine.data_dir / "downloads")
+    assert system["vpn"] is None  # no WireGuard tunnel of its own: no VPN sensors
+    assert api.SystemStatus.from_dict(system).has_vpn is False
+
+
+def test_the_engines_own_tunnel_reads_as_address_and_port() -> None:
+    system = {
+        "version": "0.1.0", "status": "ok", "problems": [], "uptime_seconds": 1.0,
+        "started_at": "2026-01-01T00:00:00+00:00", "download_dir": "/media/downloads",
+        "disk_free_bytes": 1, "disk_total_bytes": 2, "counts": {}, "revision": 3,
+        "vpn": {"interface": "wg0", "up": True, "userspace": True, "public_ip": "203.0.113.7",
+                "forwarded_port": 51413, "handshake_age_seconds": 12.5, "error": ""},
+    }  # fmt: skip
+    status = api.SystemStatus.from_dict(system)
+    assert (status.has_vpn, status.vpn_public_ip, status.vpn_forwarded_port) == (
+        True, "203.0.113.7", 51413,
+    )  # fmt: skip
+    down = {**system, "vpn": {**system["vpn"], "up": False, "public_ip": "", "forwarded_port": 0}}
+    status = api.SystemStatus.from_dict(down)
+    assert (status.has_vpn, status.vpn_public_ip, status.vpn_forwarded_port) == (True, None, None)
 
 
 async def test_typed_errors(engine: EngineProcess, session: aiohttp.ClientSession) -> None:

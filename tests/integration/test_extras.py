@@ -11,6 +11,7 @@ from homeassistant.const import STATE_OFF
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import get_system_health_info
 
 from custom_components.haul import api, views
@@ -158,7 +159,8 @@ async def test_card_websocket_and_todo_decline(
     await client.send_json_auto_id({"type": "haul/subscribe"})
     assert (await client.receive_json())["success"]
     first = (await client.receive_json())["event"]
-    assert set(first) == {"requests", "downloads", "transfer"}
+    assert set(first) == {"requests", "downloads", "transfer", "engine"}
+    assert first["engine"] == {"available": True, "since": None}
 
     request = OverseerrRequest(id=31, media_type="movie", title="Alien", year=1979, tmdb_id=348)
     status, _ = send_webhook(vpn_engine[1], overseerr.add(request).webhook("MEDIA_PENDING"), SECRET)
@@ -176,7 +178,10 @@ async def test_card_websocket_and_todo_decline(
     assert [r["id"] for r in answer["result"]["requests"]] == [shown["id"]]
     await client.send_json_auto_id({"type": "haul/candidates", "request_id": shown["id"]})
     answer = await client.receive_json()
-    assert answer["result"] == {"request_id": shown["id"], "candidates": []}
+    assert answer["result"] == {
+        "request_id": shown["id"], "state": "pending", "selected_candidate_id": None,
+        "candidates": [],
+    }  # fmt: skip
     await client.send_json_auto_id({"type": "haul/downloads"})
     answer = await client.receive_json()
     assert answer["result"]["downloads"] == []
@@ -275,14 +280,22 @@ async def test_a_request_cancelled_in_the_engine_leaves_the_list(
     await wait_for(lambda: prometheus not in waiting(entry).values())
 
 
-async def test_the_card_hears_of_changes_only(
-    hass: HomeAssistant, hass_ws_client: WebSocketGenerator, own_engine: EngineProcess
-) -> None:
-    loaded = await load(hass, entry_for(own_engine))
+async def card_feed(
+    hass: HomeAssistant, hass_ws_client: WebSocketGenerator, engine: EngineProcess
+) -> tuple[MockConfigEntry, Any, dict[str, Any]]:
+    """Load the engine's entry and subscribe as the card does: the entry, the socket, the first."""
+    loaded = await load(hass, entry_for(engine))
     client = await hass_ws_client(hass)
     await client.send_json_auto_id({"type": "haul/subscribe", "config_entry_id": loaded.entry_id})
     assert (await client.receive_json())["success"]
-    sent = [(await client.receive_json())["event"]]
+    return loaded, client, (await client.receive_json())["event"]
+
+
+async def test_the_card_hears_of_changes_only(
+    hass: HomeAssistant, hass_ws_client: WebSocketGenerator, own_engine: EngineProcess
+) -> None:
+    loaded, client, first = await card_feed(hass, hass_ws_client, own_engine)
+    sent = [first]
     await following(loaded)  # a heartbeat: new engine status, the same requests and downloads
     magnet = f"magnet:?xt=urn:btih:{'c' * 40}&dn=card"
     info_hash = (await hass.async_add_executor_job(
@@ -292,6 +305,24 @@ async def test_the_card_hears_of_changes_only(
     assert [[download["hash"] for download in update["downloads"]] for update in sent] == [
         [], [info_hash],
     ]  # fmt: skip
+
+
+async def test_the_card_hears_when_its_data_is_stale(
+    hass: HomeAssistant, hass_ws_client: WebSocketGenerator, own_engine: EngineProcess
+) -> None:
+    """While the engine is away the card keeps the last data and hears since when; then live."""
+    _, client, live = await card_feed(hass, hass_ws_client, own_engine)
+    before = dt_util.utcnow()
+    await hass.async_add_executor_job(own_engine.stop)
+    stale = (await client.receive_json())["event"]
+    assert stale["engine"]["available"] is False
+    assert before <= dt_util.parse_datetime(stale["engine"]["since"]) <= dt_util.utcnow()
+    assert stale | {"engine": live["engine"]} == live  # the data as it was
+    await hass.async_add_executor_job(own_engine.start)
+    update = stale
+    while not update["engine"]["available"]:
+        update = (await client.receive_json())["event"]
+    assert update["engine"] == {"available": True, "since": None}
 
 
 async def test_without_an_engine_the_card_hears_so_and_system_health_counts_none(

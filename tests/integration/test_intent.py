@@ -17,7 +17,7 @@ from homeassistant.setup import async_setup_component
 
 from custom_components.haul.const import DOMAIN
 from tests.engine.library.test_library_api import synced
-from tests.engine.requests.conftest import FAST, WEBHOOK_SECRET, add_overseerr
+from tests.engine.requests.conftest import DUNES, FAST, WEBHOOK_SECRET, add_overseerr
 from tests.engine.requests.test_search import MATRIX_LOOKUP
 from tests.engine.torrents.test_lifecycle import place_content
 from tests.fakes.arr import API_KEY as ARR_KEY
@@ -66,11 +66,19 @@ def wait_for_state(engine: EngineProcess, state: str) -> None:
         time.sleep(0.1)
 
 
-async def _say(hass: HomeAssistant, sentence: str) -> str:
-    result = await conversation.async_converse(hass, sentence, None, Context(), language="en")
+async def _converse(
+    hass: HomeAssistant, sentence: str, conversation_id: str | None = None
+) -> conversation.ConversationResult:
+    result = await conversation.async_converse(
+        hass, sentence, conversation_id, Context(), language="en"
+    )
     speech = result.response.speech["plain"]["speech"]
     assert result.response.response_type is intent.IntentResponseType.ACTION_DONE, speech
-    return str(speech)
+    return result
+
+
+async def _say(hass: HomeAssistant, sentence: str) -> str:
+    return str((await _converse(hass, sentence)).response.speech["plain"]["speech"])
 
 
 async def test_download_status_pause_and_resume_by_voice(
@@ -112,7 +120,8 @@ async def test_intents_directly_as_llm_tools_call_them(
     hass: HomeAssistant, assist: EngineProcess
 ) -> None:
     handlers = {handler.intent_type: handler for handler in intent.async_get(hass)}
-    names = ["HaulRequestMedia", "HaulDownloadStatus", "HaulPendingRequests", "HaulApproveRequest"]
+    names = ["HaulRequestMedia", "HaulChooseTitle", "HaulDownloadStatus", "HaulPendingRequests"]
+    names += ["HaulApproveRequest"]
     names += ["HaulPauseDownloads", "HaulResumeDownloads", "HaulLibraryGaps"]
     for name in names:
         assert handlers[name].description, name
@@ -163,6 +172,43 @@ async def test_request_and_approve_by_voice_reach_the_arr_and_overseerr(
         )
         assert (await _say(hass, "approve hackers")).startswith("Approved Hackers")
         assert (8, "approve") in overseerr.decisions
+
+
+async def test_an_ambiguous_title_is_asked_back_and_the_answer_requests_it(
+    hass: HomeAssistant, tmp_path: Path, engine_factory: Callable[..., EngineProcess]
+) -> None:
+    with ReleaseArr("radarr", tmp_path / "library") as radarr:
+        radarr.metadata.extend(DUNES)
+        engine = engine_factory(env=FAST).start()
+        engine.add_connector("radarr", radarr.url, ARR_KEY)
+        await converse_with(hass, engine, tmp_path)
+
+        assert await _say(hass, "the second one") == (
+            "I did not ask which title you meant; say what to download."
+        )
+        asked = await _converse(hass, "download the film Dune")
+        assert asked.response.speech["plain"]["speech"] == "Dune from 2021 or from 1984?"
+        assert not radarr.library.movies
+        wrong = await _converse(hass, "from 1990", asked.conversation_id)
+        assert wrong.response.speech["plain"]["speech"] == (
+            "That is none of them. Dune from 2021 or from 1984?"
+        )
+        answer = await _converse(hass, "the one from 1984", asked.conversation_id)
+        said = answer.response.speech["plain"]["speech"]
+        assert said.startswith("I asked for the film Dune (1984); it is approved"), said
+        assert [movie["tmdbId"] for movie in radarr.library.movies.values()] == [841]
+        # the question is answered: a year alone means nothing now
+        assert (await _say(hass, "1984")).startswith("I did not ask")
+
+        said = await _say(hass, "download the film Dune from 2021")
+        assert said.startswith("I asked for the film Dune (2021)"), said
+        await _say(hass, "download the film dune")
+        said = await _say(hass, "the first one")
+        assert said.startswith("I asked for the film Dune (2021); it is"), said  # the same one
+        requests = await asyncio.to_thread(engine.call, "GET", "/requests")
+        assert sorted((r["year"], r["requested_by"]) for r in requests) == [
+            (1984, "voice"), (2021, "voice"),
+        ]  # fmt: skip
 
 
 def seeding(engine_factory: Callable[..., EngineProcess], parent: Path) -> tuple[str, MadeTorrent]:

@@ -111,7 +111,7 @@ async def test_the_frontend_gets_every_form(
         batch["selector"]["number"] | {"min": 1, "max": 50, "step": 1}
         == batch["selector"]["number"]
     )
-    assert batch["default"] == 5
+    assert (batch["optional"], batch["description"]) == (True, {"suggested_value": 5})
     assert sonarr["throttle"]["selector"]["select"]["translation_key"] == "settings_throttle"
     assert sonarr["webhook_secret"]["selector"] == {"text": {"type": "password", "multiline": False,
                                                              "multiple": False}}  # fmt: skip
@@ -119,8 +119,23 @@ async def test_the_frontend_gets_every_form(
     assert "season_search_ratio" not in forms["radarr"]
     pairs = jellyfin["path_map"]["selector"]["object"]
     assert (pairs["multiple"], set(pairs["fields"])) == (True, {"key", "value"})
-    assert jellyfin["path_map"]["default"] == []
+    assert jellyfin["path_map"]["optional"] is True
     assert forms["torznab"]["categories"]["selector"]["text"]["multiple"] is True
+    # Only switches and dropdowns must hold a value: a list of no users, no path map, an emptied
+    # number (the engine's default) may be saved.
+    required = {
+        (kind, name)
+        for kind, form in forms.items()
+        for name, field in form.items()
+        if field.get("required") and "selector" in field
+    }
+    assert {
+        next(iter(field["selector"]))
+        for kind, name in required
+        if name not in CONNECTION
+        for field in [forms[kind][name]]
+    } <= {"boolean", "select"}
+    assert forms["overseerr"]["auto_pick_users"]["optional"] is True
 
 
 def test_settings_of_shapes_a_newer_engine_may_serve_still_make_a_form() -> None:
@@ -150,12 +165,14 @@ def test_settings_of_shapes_a_newer_engine_may_serve_still_make_a_form() -> None
         True, "settings_qualities",
     )  # fmt: skip
     assert [option["value"] for option in qualities.config["options"]] == ["hd", "uhd"]
-    assert marker.default() == ["hd"]
+    assert marker.description == {"suggested_value": ["hd"]}
     marker, _ = fields["retries"]
     assert isinstance(marker, probatio.Required)
     assert marker.default is probatio.UNDEFINED
     marker, limit = fields["limit"]
     assert isinstance(limit, ObjectSelector)
-    assert marker.default() == 5
+    assert marker.description == {"suggested_value": 5}
     answers = {"qualities": ["uhd"], "retries": "3", "limit": "unlimited"}
     assert form_settings(newer, answers) == answers | {"retries": 3}
+    # emptied, a setting is the engine's default again
+    assert form_settings(newer, {"retries": 3}) == {"qualities": ["hd"], "retries": 3, "limit": 5}

@@ -213,7 +213,8 @@ async def _add_sonarr(
         "sync_schedule": "*/30 * * * *", "sweep_schedule": "5 * * * *", "scheduled_sweeps": True,
         "search_upgrades": True, "upgrades_first": False, "throttle": "moderate",
         "custom_throttle": {"searches_per_minute": 2, "searches_per_day": 200, "batch_size": 5,
-                            "cooldown_minutes": 360, "max_attempts": 6},
+                            "cooldown_minutes": 360, "backoff_multiplier": 2.0, "max_attempts": 6},
+        "exhausted_retention_days": 30,
         "queue_limit": 20, "season_search_ratio": 0.5, "episode_search_max": 4,
         "series_search_min_seasons": 3,
     }  # fmt: skip
@@ -344,6 +345,19 @@ async def _not_adopted_while_the_flow_runs(entry: MockConfigEntry, connector_id:
     assert not entry.subentries
 
 
+def _shown_on_reconfigure(result: dict[str, Any], url: str, secret: str) -> dict[str, Any]:
+    """The Overseerr form on reconfigure: the webhook again, the settings; two of them emptied."""
+    placeholders = result["description_placeholders"]
+    assert placeholders | {"url": url, "secret": secret} == placeholders
+    current = shown(result["data_schema"])
+    assert (current["ranking_profile"], current["auto_pick_users"]) == (
+        "1080p-compact", ["carol", "dave"],
+    )  # fmt: skip
+    assert "webhook_secret" not in current
+    del current["ranking_profile"], current["auto_pick_users"]
+    return current
+
+
 async def test_overseerr_shows_its_webhook(
     hass: HomeAssistant,
     hass_client: ClientSessionGenerator,
@@ -398,14 +412,12 @@ async def test_overseerr_shows_its_webhook(
         redacted, redacted,
     )  # fmt: skip
 
-    # A new webhook secret (typed in on reconfigure) is shown to paste; emptied, the profile is
-    # the engine's default again.
+    # Reconfigure shows the webhook again. A new webhook secret (typed in) is shown to paste;
+    # emptied, the profile is the engine's default again and the auto-pick users none (optional
+    # fields are optional: the frontend leaves an emptied one out).
     (subentry,) = entry.subentries.values()
     result = await reconfigure(hass, entry, subentry)
-    current = shown(result["data_schema"])
-    assert current["ranking_profile"] == "1080p-compact"
-    assert "webhook_secret" not in current
-    del current["ranking_profile"]
+    current = _shown_on_reconfigure(result, url, secret)
     tested = len(fakes["overseerr"].requests)
     result = dict(
         await hass.config_entries.subentries.async_configure(
@@ -417,7 +429,8 @@ async def test_overseerr_shows_its_webhook(
     result = dict(await hass.config_entries.subentries.async_configure(result["flow_id"], {}))
     assert result["reason"] == "reconfigure_successful"
     await hass.async_block_till_done()
-    assert connectors(module_engine)[connector["id"]]["settings"]["ranking_profile"] is None
+    settings = connectors(module_engine)[connector["id"]]["settings"]
+    assert (settings["ranking_profile"], settings["auto_pick_users"]) == (None, [])
     assert send_webhook(url, body, secret)[0] == 401
     assert send_webhook(url, body, "a-secret-of-my-own")[0] == 200
 
@@ -474,6 +487,29 @@ async def _add_jellyfin(hass: HomeAssistant, entry: MockConfigEntry, url: str) -
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
     return path_map
+
+
+async def test_an_overseerr_with_only_its_connection_is_saved(
+    hass: HomeAssistant,
+    module_engine: EngineProcess,
+    entry: MockConfigEntry,
+    fakes: dict[str, Any],
+) -> None:
+    """Optional settings are optional: left empty (as the frontend leaves them out), defaults."""
+    form = {"name": "Seerr", "url": fakes["overseerr"].url, "api_key": OVERSEERR_KEY,
+            "verify_ssl": True}  # fmt: skip
+    result = await add(hass, entry, "overseerr", form)
+    assert result["step_id"] == "webhook", result.get("errors")
+    (connector,) = connectors(module_engine).values()
+    assert connector["settings"]["auto_pick_users"] == []
+    assert connector["secrets_set"] == ["webhook_secret"]  # made by Haul
+    result = dict(await hass.config_entries.subentries.async_configure(result["flow_id"], {}))
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    for subentry_id in list(entry.subentries):
+        hass.config_entries.async_remove_subentry(entry, subentry_id)
+    await hass.async_block_till_done()
+    await wait_for(lambda: connectors(module_engine) == {})
 
 
 async def test_other_kinds_and_errors(

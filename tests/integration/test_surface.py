@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import statistics
 import time
 from dataclasses import dataclass
@@ -9,10 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 import pytest_socket
+from homeassistant.auth.const import GROUP_ID_USER
 from homeassistant.components.todo.const import DOMAIN as TODO_DOMAIN
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_OFF, STATE_ON
-from homeassistant.core import callback
+from homeassistant.core import Context, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
@@ -22,7 +24,7 @@ from homeassistant.helpers.translation import async_get_translations
 from custom_components.haul.const import DOMAIN
 from custom_components.haul.errors import call_engine
 from custom_components.haul.services import ACTIONS
-from tests.engine.requests.conftest import FAST, WEBHOOK_SECRET, add_overseerr
+from tests.engine.requests.conftest import DUNES, FAST, WEBHOOK_SECRET, add_overseerr
 from tests.engine.torrents.test_lifecycle import place_content
 from tests.fakes.arr import API_KEY as ARR_KEY
 from tests.fakes.arr import NOW, QUALITIES, FakeArr, Library
@@ -41,6 +43,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
     from pathlib import Path
 
+    from homeassistant.auth.models import User
     from homeassistant.core import Event, HomeAssistant, State
     from pytest_homeassistant_custom_component.common import MockConfigEntry
     from pytest_homeassistant_custom_component.typing import WebSocketGenerator
@@ -85,7 +88,13 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     """One engine with Overseerr, Radarr, Sonarr and a Torznab indexer, for the whole module."""
     pytest_socket.enable_socket()
     root = tmp_path_factory.mktemp("surface")
-    env = engine_env(HAUL_REQUEST_POLL_INTERVAL="0.2", HAUL_REQUEST_SEARCH_RETRY_MINUTES="0.005")
+    films = {"category": "films", "action": "hardlink", "folder": str(root / "media" / "movies")}
+    env = engine_env(
+        HAUL_REQUEST_POLL_INTERVAL="0.2",
+        HAUL_REQUEST_SEARCH_RETRY_MINUTES="0.005",
+        HAUL_EXTRA_FOLDERS=json.dumps([str(root / "media")]),
+        HAUL_POST_PROCESSING=json.dumps([films]),
+    )
     engine = EngineProcess(root / "engine", env=env).start()
     overseerr = FakeOverseerr().start()
     radarr = ReleaseArr("radarr", root / "library").start()
@@ -127,6 +136,12 @@ async def following(entry: MockConfigEntry) -> MockConfigEntry:
 
 
 @pytest.fixture
+async def member(hass: HomeAssistant) -> User:
+    """A household member: a Home Assistant user who is not an administrator."""
+    return await hass.auth.async_create_user("Bob", group_ids=[GROUP_ID_USER])
+
+
+@pytest.fixture
 async def entry(hass: HomeAssistant, world: World) -> MockConfigEntry:
     """The world's engine, set up in HA and following its events."""
     return await following(await load(hass, entry_for(world.engine)))
@@ -149,11 +164,17 @@ def of_type(fired: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
     return [event for event in fired if event["type"] == kind]
 
 
-async def act(hass: HomeAssistant, entry: MockConfigEntry, name: str, **data: Any) -> Any:  # noqa: ANN401
-    """Run a Haul action on the entry and return its response."""
+async def act(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    name: str,
+    user: User | None = None,
+    **data: Any,  # noqa: ANN401 - action data
+) -> Any:  # noqa: ANN401 - JSON
+    """Run a Haul action on the entry (as the user, if given) and return its response."""
     return await hass.services.async_call(
         DOMAIN, name, {"config_entry_id": entry.entry_id, **data}, blocking=True,
-        return_response=True,
+        return_response=True, context=Context(user_id=user.id if user else None),
     )  # fmt: skip
 
 
@@ -377,6 +398,133 @@ async def test_request_media(hass: HomeAssistant, world: World, entry: MockConfi
     world.engine.request("POST", f"/api/v1/requests/{request['id']}/cancel")
 
 
+async def test_request_media_answers_the_works_a_title_matches(
+    hass: HomeAssistant, world: World, entry: MockConfigEntry
+) -> None:
+    """Two films called Dune: the response lists them and nothing is added; the year picks."""
+    world.radarr.metadata.extend(DUNES)
+    added = len(world.radarr.library.movies)
+    answer = await act(hass, entry, "request_media", media_type="movie", query="Dune")
+    assert answer["request"] is None
+    assert [(c["title"], c["year"], c["tmdb_id"]) for c in answer["candidates"]] == [
+        ("Dune", 2021, 438631), ("Dune", 1984, 841),
+    ]  # fmt: skip
+    assert answer["candidates"][0]["poster_url"] == DUNES[0]["remotePoster"]
+    assert answer["candidates"][1]["overview"] == DUNES[1]["overview"]
+    with pytest.raises(ServiceValidationError) as caught:  # called for no response: an error
+        await hass.services.async_call(
+            DOMAIN, "request_media", {"config_entry_id": entry.entry_id, "media_type": "movie",
+                                      "query": "Dune"}, blocking=True,
+        )  # fmt: skip
+    assert caught.value.translation_key == "ambiguous"
+    assert caught.value.translation_placeholders == {"choices": "Dune (2021), Dune (1984)"}
+    assert len(world.radarr.library.movies) == added
+
+    answer = await act(hass, entry, "request_media", media_type="movie", query="Dune", year=1984)
+    assert (answer["request"]["year"], answer["request"]["tmdb_id"], answer["candidates"]) == (
+        1984, 841, [],
+    )  # fmt: skip
+    world.engine.call("POST", f"/requests/{answer['request']['id']}/cancel")
+
+
+async def test_only_administrators_decline_blocklist_and_delete_files(
+    hass: HomeAssistant,
+    world: World,
+    entry: MockConfigEntry,
+    hass_admin_user: User,
+    member: User,
+) -> None:
+    """A member who is not an administrator gets a translated refusal and nothing changes."""
+    fired = events(hass)
+    world.webhook("MEDIA_PENDING", OverseerrRequest(
+        id=25, media_type="movie", title="Tron", year=1982, tmdb_id=97))  # fmt: skip
+    await wait_for(lambda: bool(of_type(fired, "request_received")))
+    tron = of_type(fired, "request_received")[0]["request_id"]
+    refusals = [
+        ("decline_request", {"request_id": tron}),
+        ("blocklist_release", {"request_id": tron}),
+        ("remove_download", {"info_hash": "e" * 40, "delete_files": True}),
+    ]
+    for name, data in refusals:
+        with pytest.raises(ServiceValidationError) as caught:
+            await act(hass, entry, name, member, **data)
+        assert caught.value.translation_key == "admin_only", name
+        assert caught.value.translation_placeholders == {
+            "user": member.name, "action": f"haul.{name}",
+        }  # fmt: skip
+    with pytest.raises(ServiceValidationError) as caught:
+        await hass.services.async_call(
+            TODO_DOMAIN, "remove_item", {"item": [str(tron)]},
+            target={"entity_id": "todo.haul_media_requests"}, blocking=True,
+            context=Context(user_id=member.id),
+        )  # fmt: skip
+    assert caught.value.translation_key == "admin_only"
+    assert world.engine.call("GET", f"/requests/{tron}")["state"] == "pending"
+    assert not world.overseerr.decisions or (25, "decline") not in world.overseerr.decisions
+    message = await async_get_translations(hass, "en", "exceptions", {DOMAIN})
+    assert message[f"component.{DOMAIN}.exceptions.admin_only.message"].startswith(
+        "Only Home Assistant administrators"
+    )
+
+    # removing a download but not its files is anyone's; the engine answers it is not there
+    with pytest.raises(ServiceValidationError) as caught:
+        await act(hass, entry, "remove_download", member, info_hash="e" * 40)
+    assert caught.value.translation_key == "not_found"
+    answer = await act(hass, entry, "decline_request", hass_admin_user, request_id=tron)
+    assert answer["request"]["state"] == "declined"
+    last = world.engine.call("GET", f"/requests/{tron}")["history"][-1]
+    assert (last["to_state"], last["actor"]) == ("declined", hass_admin_user.name)
+
+
+async def test_search_again_blocklist_and_cancel_name_the_user(
+    hass: HomeAssistant, world: World, entry: MockConfigEntry, hass_admin_user: User,
+    member: User,
+) -> None:  # fmt: skip
+    """Control a request from Home Assistant; every change is the acting user's in the history."""
+    alien, bad = "Alien.1979.1080p.BluRay.x264-GRP", "Alien.1979.720p.HDTV.x264-BAD"
+    world.radarr.offers[5] = [
+        Offer(title=bad, magnet=f"magnet:?xt=urn:btih:{'5' * 40}", size=SIZE, info_hash="5" * 40),
+        Offer(title=alien, magnet=f"magnet:?xt=urn:btih:{'6' * 40}", size=SIZE,
+              info_hash="6" * 40),
+    ]  # fmt: skip
+    movie = MATRIX_MOVIE | {"id": 5, "title": "Alien", "year": 1979, "tmdbId": 348}
+    world.radarr.call(world.radarr.library.movies.__setitem__, 5, movie)
+    fired = events(hass)
+    world.webhook("MEDIA_PENDING", OverseerrRequest(
+        id=26, media_type="movie", title="Alien", year=1979, tmdb_id=348))  # fmt: skip
+    await wait_for(lambda: bool(of_type(fired, "request_received")))
+    request_id = of_type(fired, "request_received")[0]["request_id"]
+    # the to-do list names who checked the request off
+    await hass.services.async_call(
+        TODO_DOMAIN, "update_item", {"item": str(request_id), "status": "completed"},
+        target={"entity_id": "todo.haul_media_requests"}, blocking=True,
+        context=Context(user_id=member.id),
+    )  # fmt: skip
+    await wait_for(lambda: bool(of_type(fired, "request_awaiting_selection")))
+    answer = await act(hass, entry, "search_again", member, request_id=request_id)
+    assert answer["request"]["state"] == "searching"
+    await wait_for(lambda: len(of_type(fired, "request_awaiting_selection")) == 2)
+    detail = world.engine.call("GET", f"/requests/{request_id}")
+    first, second = (c["id"] for c in detail["candidates"])
+    await act(hass, entry, "select_release", member, request_id=request_id,
+              candidate_id=first)  # fmt: skip
+    answer = await act(hass, entry, "blocklist_release", hass_admin_user, request_id=request_id,
+                       reason="bad audio", candidate_id=second)  # fmt: skip
+    assert answer["request"]["state"] == "grabbed"
+    assert world.radarr.blocklisted[-1] == bad
+    assert world.radarr.grabbed[-2:] == [bad, alien]
+    answer = await act(hass, entry, "cancel_request", member, request_id=request_id)
+    assert answer["request"]["state"] == "cancelled"
+    history = world.engine.call("GET", f"/requests/{request_id}")["history"]
+    admin, user = hass_admin_user.name, member.name
+    assert [(move["to_state"], move["actor"]) for move in history if move["origin"] == "api"] == [
+        ("approved", user), ("searching", user), ("grabbed", user),
+        ("awaiting_selection", admin), ("grabbed", admin), ("cancelled", user),
+    ]  # fmt: skip
+    failed = world.engine.call("GET", f"/requests/{request_id}")["candidates"]
+    assert [c["failed"] for c in failed if c["failed"]] == [f"blocklisted by {admin}: bad audio"]
+
+
 async def test_search_grab_and_control_a_download(
     hass: HomeAssistant, world: World, entry: MockConfigEntry
 ) -> None:
@@ -587,6 +735,26 @@ async def test_a_finished_download_fires_download_completed(
     requests = hass.states.get("event.haul_requests")
     assert requests is not None
     assert requests.attributes.get("info_hash") is None
+    world.engine.call("DELETE", f"/torrents/{made.info_hash}")
+
+
+async def test_a_download_placed_in_the_media_folder_fires_download_placed(
+    hass: HomeAssistant, world: World, entry: MockConfigEntry, tmp_path: Path
+) -> None:
+    fired = events(hass)
+    made = make_torrent(tmp_path, "Arrival.2016.1080p.BluRay.x264-SPARKS",
+                        {"Arrival.2016.1080p.BluRay.x264-SPARKS.mkv": 300_000})  # fmt: skip
+    place_content(made, world.engine.data_dir / "downloads")
+    world.engine.call("POST", "/torrents", {"torrent_base64": made.base64, "category": "films"})
+    await wait_for(lambda: bool(of_type(fired, "download_placed")))
+    placed = of_type(fired, "download_placed")[0]
+    target = "Arrival (2016)/Arrival (2016) - Bluray-1080p.mkv"
+    assert placed | {"info_hash": made.info_hash, "title": f"{made.name}.mkv", "category": "films",
+                     "action": "hardlink", "config_entry_id": entry.entry_id} == placed  # fmt: skip
+    assert [(item["target"], item["how"]) for item in placed["files"]] == [(target, "hardlinked")]
+    downloads = hass.states.get("event.haul_downloads")
+    assert downloads is not None
+    assert downloads.attributes["event_type"] == "download_placed"
     world.engine.call("DELETE", f"/torrents/{made.info_hash}")
 
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import pytest_socket
 
+from tests.engine.requests.conftest import DUNES
 from tests.fakes.arr import API_KEY as ARR_KEY
 from tests.fakes.arr import NOW, QUALITIES, FakeArr, Library
 from tests.fakes.arr_releases import Offer, ReleaseArr
@@ -59,9 +60,11 @@ class World:
     home_assistant: HomeAssistantProcess
     engine: EngineProcess
     radarr: ReleaseArr
+    sonarr: FakeArr
     sonarr_id: str
     request_id: int
     hackers_id: int
+    poster: str  # a poster served here (a browser test reaches nothing beyond 127.0.0.1)
 
 
 def _wait(condition: Any, timeout: float = 20.0) -> Any:  # noqa: ANN401 - any truthy value
@@ -132,7 +135,16 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         ):  # fmt: skip
             body = overseerr.add(request).webhook("MEDIA_PENDING")
             assert send_webhook(f"{engine.url}{hook}", body, SECRET)[0] == 200
-        world = World(home_assistant, engine, radarr, sonarr_id, request_id=0, hackers_id=0)
+        world = World(
+            home_assistant,
+            engine,
+            radarr,
+            sonarr,
+            sonarr_id,
+            request_id=0,
+            hackers_id=0,
+            poster=overseerr.poster_url(),
+        )
         ids = _wait(lambda: _request_ids(world))
         world.request_id, world.hackers_id = ids[603], ids[10428]
         world.engine.call("POST", f"/requests/{world.request_id}/approve")
@@ -212,6 +224,71 @@ async def _pause_resume_and_sweep(browser: Browser, world: World) -> None:
     await asyncio.to_thread(_wait, lambda: world.engine.log.count("event sweep_started") > sweeps)
 
 
+def _sonarr(world: World) -> dict[str, Any]:
+    """Sonarr's library as the engine sums it up."""
+    summary = world.engine.call("GET", "/library/summary")["connectors"]
+    return next(connector for connector in summary if connector["id"] == world.sonarr_id)
+
+
+async def _set(browser: Browser, name: str, value: str, event: str) -> None:
+    """Set a field of the gap browser as a person would, and let the card hear of it."""
+    await browser.evaluate(f"""(() => {{
+        const field = {CARD}.querySelector('[name={name}]');
+        field.value = {value!r};
+        field.dispatchEvent(new Event('{event}', {{bubbles: true}}));
+    }})()""")
+
+
+async def _browse_gaps(browser: Browser, world: World) -> None:
+    """Sonarr's gaps from the card: search by title, sort, filter, search one now, boost, reset."""
+    await asyncio.to_thread(_wait, lambda: _sonarr(world)["last_sync"])
+    await _show(browser, "library")
+    await browser.click(
+        f"{CARD}.querySelector('[data-action=gaps][data-connector=\"{world.sonarr_id}\"]')"
+    )
+    rows = f"[...{CARD}.querySelectorAll('tr[data-gap]')]"
+    gaps = f"/gaps?connector_id={world.sonarr_id}"
+    total = world.engine.call("GET", gaps)["total"]
+    await browser.wait_for(f"{rows}.length === {total}")
+    counts = f"{CARD}.querySelector('.gap-counts').textContent"
+    assert (await browser.evaluate(counts)).startswith(f"{_sonarr(world)['missing']} missing")
+
+    await _set(browser, "gap-query", "series 2", "input")
+    wanted = world.engine.call("GET", f"{gaps}&query=series%202")["total"]
+    await browser.wait_for(
+        f"{rows}.length === {wanted} && {rows}.every(row => row.textContent.includes('Series 2'))"
+    )
+    await _set(browser, "gap-sort", "title", "change")
+    titles = f"{rows}.map(row => row.querySelector('.cell-title').textContent.split(' · ').pop())"
+    await browser.wait_for(f"{titles}.join() === [...{titles}].sort().join()")
+    await browser.screenshot(ARTIFACTS / "gaps.png")
+
+    first = int(await browser.evaluate(f"{rows}[0].dataset.gap"))
+    row = f"{CARD}.querySelector('tr[data-gap=\"{first}\"]')"
+    sent = len(world.sonarr.commands)
+    await browser.click(f"{row}.querySelector('[data-action=gap-search]')")
+    await asyncio.to_thread(_wait, lambda: len(world.sonarr.commands) > sent)
+    assert [c["name"] for c in world.sonarr.commands[sent:]] == ["EpisodeSearch"]
+    await browser.wait_for(f"{row}?.textContent.includes('Cooling down')")  # its end, live
+
+    await browser.click(f"{row}.querySelector('[data-action=gap-boost]')")
+    await browser.wait_for(
+        f"{row}?.querySelector('[data-action=gap-boost]').ariaPressed === 'true'"
+    )
+    await browser.click(f"{row}.querySelector('[data-action=gap-reset]')")
+    await browser.wait_for(f"{row}?.textContent.includes('Waiting')")
+    shown = world.engine.call("GET", f"{gaps}&query=series%202&state=pending")["records"]
+    assert next(g for g in shown if g["id"] == first)["boost"] == 10
+    await browser.wait_for(f"{counts}.includes('{_sonarr(world)['queued']} queued')")
+
+    await _set(browser, "gap-state", "cooldown", "change")
+    await browser.wait_for(
+        f"{CARD}.querySelector('.gap-table').textContent.includes('No gaps match')"
+    )
+    await browser.click(f"{CARD}.querySelector('.dialog-foot [data-action=close]')")
+    await browser.wait_for(f"!{CARD}.querySelector('dialog').open")
+
+
 async def _choose_files(browser: Browser, world: World) -> None:
     """Leave a file of a download out from the card: the engine skips it; then take it back."""
     await _show(browser, "downloads")
@@ -273,6 +350,7 @@ async def test_card_selects_and_grabs_a_release(world: World, tmp_path: Path) ->
 
         await _open_the_dialog_in_every_mode(browser)
         await _sort_choose_and_grab(browser, world)
+        await _browse_gaps(browser, world)
         await _pause_resume_and_sweep(browser, world)
         await _choose_files(browser, world)
         for name, width, height, dark in MODES:
@@ -290,4 +368,92 @@ async def test_card_selects_and_grabs_a_release(world: World, tmp_path: Path) ->
             _wait,
             lambda: world.engine.call("GET", f"/requests/{world.hackers_id}")["state"] != "pending",
         )
+        assert not browser.errors
+
+
+async def _choose_a_work(browser: Browser, world: World) -> None:
+    """Ask for "Dune": the card offers both films with their years; the 1984 one is requested."""
+    world.radarr.metadata.extend({**dune, "remotePoster": world.poster} for dune in DUNES)
+    added_as = max(world.radarr.library.movies) + 1
+    world.radarr.offers[added_as] = [
+        Offer(title="Dune.1984.1080p.BluRay.x264-GRP", magnet=_magnet("d", "Dune"), size=10**9,
+              info_hash="d" * 40),
+    ]  # fmt: skip
+    form = f"{CARD}.querySelector('form.ask')"
+    await browser.evaluate(f"{form}.querySelector('input').value = 'Dune'")
+    await browser.click(f"{form}.querySelector('button')")
+    works = f"[...{CARD}.querySelectorAll('ul.works li')]"
+    await browser.wait_for(f"{works}.length === 2")
+    names = f"{works}.map(work => work.querySelector('.name').textContent)"
+    assert await browser.evaluate(names) == ["Dune (2021)", "Dune (1984)"]
+    assert not world.radarr.library.movies.get(added_as)
+    await browser.screenshot(ARTIFACTS / "which-one.png")
+    await browser.click(f"{works}[1].querySelector('[data-action=request-work]')")
+    await browser.wait_for(f"!{CARD}.querySelector('dialog').open")
+    requests = await asyncio.to_thread(world.engine.call, "GET", "/requests")
+    dune = next(request for request in requests if request["tmdb_id"] == 841)
+    assert (dune["title"], dune["year"], dune["requested_by"]) == ("Dune", 1984, "Owner")
+    # the year next to the title: Haul's own requests have it apart
+    await browser.wait_for(
+        f"[...{CARD}.querySelectorAll('.requests .name')]"
+        ".some(name => name.textContent === 'Dune (1984)')"
+    )
+
+
+async def _replace_a_release(browser: Browser, world: World) -> None:
+    """Pick another release for the grabbed Matrix: its grab fails and says why in the dialog."""
+    releases = f'[data-request="{world.request_id}"] [data-action=releases]'
+    await browser.click(f"{CARD}.querySelector('{releases}')")
+    await browser.wait_for(f"{ROWS}.length === 3")
+    grabbed = await browser.evaluate(f"{CARD}.querySelector('tr.grabbed .cell-title').textContent")
+    assert grabbed.startswith(GOOD)
+    world.radarr.offers[MATRIX_ID] = [o for o in world.radarr.offers[MATRIX_ID] if o.title != UHD]
+    world.radarr.expire_cache()  # the arr no longer has the UHD release
+    await browser.click(f"{ROWS}.find(row => row.textContent.includes('{UHD}'))")
+    await browser.click(f"{CARD}.querySelector('.dialog-foot [data-action=replace]')")
+    message = f"{CARD}.querySelector('.dialog-foot .message').textContent"
+    await browser.wait_for(f"{message}.startsWith('The grab failed')")
+    await browser.wait_for(f"{CARD}.querySelector('.failures')")
+    failures = await browser.evaluate(f"{CARD}.querySelector('.failures').textContent")
+    assert f"{GOOD}: blocklisted by Owner" in " ".join(failures.split())
+    assert world.radarr.blocklisted == [GOOD]
+    await browser.screenshot(ARTIFACTS / "failed-grab.png")
+    # the grabbed release is blocklisted: the request awaits a pick, the dialog grabs
+    await browser.click(f"{ROWS}.find(row => row.textContent.includes('{CAM}'))")
+    await browser.click(f"{CARD}.querySelector('.dialog-foot [data-action=grab]')")
+    await browser.wait_for(f"!{CARD}.querySelector('dialog').open")
+    assert world.radarr.grabbed[-1] == CAM
+    cancel = f'[data-request="{world.request_id}"] [data-action=cancel]'
+    await browser.click(f"{CARD}.querySelector('{cancel}')")
+    await asyncio.to_thread(
+        _wait,
+        lambda: world.engine.call("GET", f"/requests/{world.request_id}")["state"] == "cancelled",
+    )
+
+
+async def test_card_offers_the_works_of_a_title_and_controls_a_request(
+    world: World, tmp_path: Path
+) -> None:
+    chromium = require_program("chromium")
+    async with Browser.launch(chromium, tmp_path / "profile") as browser:
+        browser.artifacts = ARTIFACTS
+        await browser.emulate(1100, 900, dark=False)
+        await browser.open(f"{world.home_assistant.url}/lovelace/haul",
+                           world.home_assistant.local_storage())  # fmt: skip
+        await browser.wait_for(f"{CARD}.querySelector('.requests')", within=30)
+        # Home Assistant's launch screen fades out over the page first
+        await browser.wait_for("!document.getElementById('ha-launch-screen')")
+        await _choose_a_work(browser, world)
+        await _replace_a_release(browser, world)
+
+        # The engine stops: the card keeps what it showed and says it is stale, until it is back.
+        stale = f"{CARD}.querySelector('.stale')"
+        await asyncio.to_thread(world.engine.stop)
+        await browser.wait_for(f"!{stale}.hidden", within=30)
+        assert (await browser.evaluate(f"{stale}.textContent")).startswith(
+            "The Haul engine has been unavailable since "
+        )
+        await browser.screenshot(ARTIFACTS / "stale.png")
+        await asyncio.to_thread(world.engine.start)
+        await browser.wait_for(f"{stale}.hidden", within=30)
         assert not browser.errors

@@ -12,11 +12,16 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
 from tests.support.programs import allow_loopback_sockets, free_port
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from tests.support.netns import Namespace
 
 # The engine runs on its own Python (3.13, with libtorrent), also under Home Assistant's tests.
 ENGINE_VENV = Path(__file__).resolve().parents[2] / ".venv"
@@ -33,12 +38,14 @@ class EngineProcess:
         port: int | None = None,
         env: dict[str, str] | None = None,
         args: list[str] | None = None,
+        netns: Namespace | None = None,
     ) -> None:
-        """Prepare (nothing runs until start)."""
+        """Prepare (nothing runs until start); inside netns, if given, its calls go there too."""
         self.data_dir = data_dir
         self.port = port or free_port()
         self.env = {"HAUL_HEARTBEAT_INTERVAL": "1", **(env or {})}
         self.args = args or []
+        self.netns = netns
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = data_dir.parent / f"{data_dir.name}-engine.log"
 
@@ -65,9 +72,11 @@ class EngineProcess:
 
     def command_line(self) -> list[str]:
         """How the engine is started."""
+        inside = self.netns.exec_prefix() if self.netns else []
         return [
-            str(ENGINE_BIN / "python"), "-m", "haul_engine", "--data-dir", str(self.data_dir),
-            "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "debug", *self.args,
+            *inside, str(ENGINE_BIN / "python"), "-m", "haul_engine",
+            "--data-dir", str(self.data_dir), "--host", "127.0.0.1", "--port", str(self.port),
+            "--log-level", "debug", *self.args,
         ]  # fmt: skip
 
     def start(self, timeout: float = 30.0) -> EngineProcess:
@@ -85,9 +94,8 @@ class EngineProcess:
                 message = f"engine exited with {self.process.returncode}:\n{self.log[-4000:]}"
                 raise RuntimeError(message)
             try:
-                with urllib.request.urlopen(f"{self.url}/health", timeout=1) as answer:  # noqa: S310
-                    if answer.status == 200:
-                        return self
+                if self._inside(_status, f"{self.url}/health") == 200:
+                    return self
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 time.sleep(0.05)
         self.kill()
@@ -159,13 +167,27 @@ class EngineProcess:
         request.add_header("Authorization", f"Bearer {self.token if token is None else token}")
         if data is not None:
             request.add_header("Content-Type", "application/json")
+        return self._inside(_exchange, request)
+
+    def _inside[T](self, function: Callable[..., T], *arguments: Any) -> T:  # noqa: ANN401 - passed on
+        """Call function where the engine's 127.0.0.1 is (its network namespace, if any)."""
+        return self.netns.run(function, *arguments) if self.netns else function(*arguments)
+
+
+def _status(url: str) -> int:
+    with urllib.request.urlopen(url, timeout=1) as answer:  # noqa: S310 - the engine's own URL
+        return int(answer.status)
+
+
+def _exchange(request: urllib.request.Request) -> tuple[int, Any]:
+    """Send a JSON request; (status, decoded body), also for error statuses."""
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310
+            raw = answer.read()
+            return answer.status, json.loads(raw) if raw else None
+    except urllib.error.HTTPError as err:
+        raw = err.read()
         try:
-            with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310
-                raw = answer.read()
-                return answer.status, json.loads(raw) if raw else None
-        except urllib.error.HTTPError as err:
-            raw = err.read()
-            try:
-                return err.code, json.loads(raw)
-            except json.JSONDecodeError:
-                return err.code, raw.decode(errors="replace")
+            return err.code, json.loads(raw)
+        except json.JSONDecodeError:
+            return err.code, raw.decode(errors="replace")

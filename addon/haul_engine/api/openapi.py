@@ -9,6 +9,7 @@ from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from haul_engine import __version__
 from haul_engine.commands import INT64
 from haul_engine.events import SUBJECTS
+from haul_engine.requests.views import TitleMatch
 
 if TYPE_CHECKING:
     from pydantic_core import core_schema
@@ -23,12 +24,24 @@ TIME_OF_DAY = (
     r"([Zz]|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?$"
 )
 REF_TEMPLATE = "#/components/schemas/{model}"
+TITLE_MATCH = REF_TEMPLATE.format(model="TitleMatch")
 ERROR_SCHEMA = {
     "type": "object",
     "properties": {
         "error": {
             "type": "object",
-            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "details": {
+                    "type": "object",
+                    "description": "what the caller needs to act on the error, per code "
+                    "(`ambiguous`: `candidates`, the works a request's query matches)",
+                    "properties": {
+                        "candidates": {"type": "array", "items": {"$ref": TITLE_MATCH}},
+                    },
+                },
+            },
             "required": ["code", "message"],
         }
     },
@@ -78,7 +91,10 @@ class _Schemas(GenerateJsonSchema):
 
 def openapi_document(registry: CommandRegistry, prefix: str) -> dict[str, Any]:
     """Describe every REST route of every command."""
-    schemas: dict[str, Any] = {"Error": ERROR_SCHEMA}
+    schemas: dict[str, Any] = {
+        "Error": ERROR_SCHEMA,
+        "TitleMatch": TitleMatch.model_json_schema(mode="serialization"),
+    }
     paths: dict[str, dict[str, Any]] = {}
     for command in registry.commands.values():
         paths.setdefault(prefix + command.spec.path, {})[command.spec.method.lower()] = _operation(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from http import HTTPStatus
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -61,10 +62,16 @@ class ApiServer:
         app.router.add_get("/health", self._health)
         app.router.add_get(f"{API_PREFIX}/openapi.json", self._openapi)
         app.router.add_get(f"{API_PREFIX}/ws", self.websockets.handle)
+        fixed_paths: dict[str, set[str]] = defaultdict(set)
         for command in self.engine.commands.commands.values():
-            app.router.add_route(
-                command.spec.method, API_PREFIX + command.route_path, self._rest_handler(command)
-            )
+            path = API_PREFIX + command.spec.path
+            app.router.add_route(command.spec.method, path, self._rest_handler(command))
+            if not command.path_params:
+                fixed_paths[path].add(command.spec.method)
+        for path, methods in fixed_paths.items():
+            # another method on a fixed path is a 405, not a path value of a sibling route
+            # (GET /torrents/pause is no GET /torrents/{info_hash})
+            app.router.add_route("*", path, _not_allowed(methods))
         app.router.add_routes(webhook_routes(self.engine))
         app.router.add_routes(self.qbittorrent.routes())
         return app
@@ -148,7 +155,7 @@ class ApiServer:
                 )
                 result = await command.call(args)
             except EngineError as err:
-                return error_response(err.status, err.code, str(err))
+                return json_response(err.shape(), err.status)
             return json_response(result)
 
         return handle
@@ -178,7 +185,7 @@ async def json_errors(
         message = f"{request.method} {request.path}: {err.reason.lower()}"
         answer = error_response(err.status, code, message)
         if isinstance(err, web.HTTPMethodNotAllowed):
-            answer.headers["Allow"] = ",".join(sorted(_allowed(request, err.allowed_methods)))
+            answer.headers["Allow"] = ",".join(sorted(err.allowed_methods))
         return answer
     except Exception:
         _LOGGER.exception("%s %s failed", request.method, request.path)
@@ -190,18 +197,13 @@ def _for_browsers(path: str) -> bool:
     return path in {"/", WEBUI} or path.startswith(f"{WEBUI}/")
 
 
-def _allowed(request: web.Request, matched: set[str]) -> set[str]:
-    """Return the methods of the routes written as this very path, else of every match.
+def _not_allowed(methods: set[str]) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """Refuse the methods a fixed path lacks, naming the ones it has."""
 
-    /connectors/test is a route of its own, though /connectors/{connector_id} matches it too.
-    """
-    written = {
-        route.method
-        for resource in request.app.router.resources()
-        if isinstance(resource, web.PlainResource) and resource.canonical == request.path
-        for route in resource
-    }
-    return written or matched
+    async def handle(request: web.Request) -> web.StreamResponse:
+        raise web.HTTPMethodNotAllowed(request.method, methods)
+
+    return handle
 
 
 def _argument(command: Command, name: str, text: str) -> Any:  # noqa: ANN401 - any JSON value

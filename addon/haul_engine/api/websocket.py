@@ -140,7 +140,7 @@ class WebSocketClient:
                 )
                 return
         except EngineError as err:
-            self.send({"id": request_id, "error": {"code": err.code, "message": str(err)}})
+            self.send({"id": request_id, **err.shape()})
         except Exception:
             _LOGGER.exception("command %s failed", message["command"])
             self.send(

@@ -27,6 +27,7 @@ _LOGGER = logging.getLogger(__name__)
 PAGE_SIZE = 1000
 RETRY_AFTER_CAP = 60.0
 HTTP_TOO_MANY = 429
+RATE_LIMITED = "rate limited (HTTP 429)"
 HTTP_SERVER_ERROR = 500
 HTTP_UNAUTHORIZED = (401, 403)
 Flavor = Literal["series", "movie", "music"]
@@ -44,6 +45,15 @@ class ArrAuthError(ArrError):
 
 class ArrOfflineError(ArrError):
     """The *arr could not be reached at all."""
+
+
+class ArrRateLimitedError(ArrError):
+    """The *arr (or its indexers) kept answering 429; retry_after is what it asked for last."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        """Keep how long the *arr asked to wait, in seconds."""
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +140,7 @@ class ArrClient:
         data = None if body is None else orjson.dumps(body)
         headers = self._headers if data is None else self._json_headers
         last_error = ""
+        limited = 0.0  # what the latest 429 asked for
         repeatable = method == "GET"  # a command is never sent twice
         for attempt in range(1, self.retry.attempts + 1):
             delay = self.retry.backoff * 2 ** (attempt - 1)
@@ -144,8 +155,9 @@ class ArrClient:
                         raise ArrAuthError(msg)
                     if answer.status == HTTP_TOO_MANY:
                         retry_after = answer.headers.get("Retry-After")
-                        delay = min(retry_after_seconds(retry_after, delay), RETRY_AFTER_CAP)
-                        last_error = "rate limited (HTTP 429)"
+                        limited = retry_after_seconds(retry_after, delay)
+                        delay = min(limited, RETRY_AFTER_CAP)
+                        last_error = RATE_LIMITED
                     elif answer.status >= HTTP_SERVER_ERROR:
                         last_error = f"server error (HTTP {answer.status})"
                         if not repeatable:
@@ -169,7 +181,7 @@ class ArrClient:
             if attempt < self.retry.attempts:
                 await asyncio.sleep(delay)
         msg = f"{self.config.name}: {method} {path} failed after {attempt} tries: {last_error}"
-        raise ArrError(msg)
+        raise _gave_up(msg, last_error, limited)
 
     async def get(self, path: str, **params: str | int) -> Any:  # noqa: ANN401 - decoded JSON
         """GET a JSON resource."""
@@ -223,6 +235,13 @@ class ArrClient:
         """Fetch the state of a started command."""
         answer: dict[str, Any] = await self.get(f"/command/{command_id}")
         return answer
+
+
+def _gave_up(message: str, last_error: str, retry_after: float) -> ArrError:
+    """Make the error after the last try: rate limited when the *arr kept answering 429."""
+    if last_error == RATE_LIMITED:
+        return ArrRateLimitedError(message, retry_after)
+    return ArrError(message)
 
 
 def _decode(raw: bytes, decode: Callable[[bytes], Any], name: str, path: str) -> Any:  # noqa: ANN401

@@ -48,7 +48,11 @@ class ThrottleLimits(BaseModel):
     ] = 2
     searches_per_day: Annotated[
         Positive,
-        Field(title="Searches a day", description="At most this many searches in a day (UTC)."),
+        Field(
+            title="Searches a day",
+            description="At most this many searches in a day, from midnight in Home Assistant's "
+            "time zone.",
+        ),
     ] = 200
     batch_size: Annotated[
         int,
@@ -64,9 +68,19 @@ class ThrottleLimits(BaseModel):
         Field(
             title="Cooldown (minutes)",
             description="How long an item waits after a search that found nothing before the next "
-            "one; doubled after each further attempt.",
+            "one; multiplied by the backoff after each further attempt.",
         ),
     ] = 360
+    backoff_multiplier: Annotated[
+        float,
+        Field(
+            ge=1,
+            le=10,
+            title="Cooldown backoff",
+            description="Each further search of an item waits this many times longer than the "
+            "one before (1: always the cooldown, 2: doubled each time).",
+        ),
+    ] = 2.0
     max_attempts: Annotated[
         Positive,
         Field(
@@ -149,6 +163,16 @@ class ArrSettings(BaseModel):
         ThrottleLimits,
         Field(title="Custom search pace", description="The limits a Custom search pace uses."),
     ] = ThrottleLimits()
+    exhausted_retention_days: Annotated[
+        int,
+        Field(
+            ge=0,
+            le=3650,
+            title="Retry given-up items after (days)",
+            description="An item given up after its attempts is searched again from scratch after "
+            "this many days (0: never; reset it by hand).",
+        ),
+    ] = 30
     queue_limit: Annotated[
         int,
         Field(

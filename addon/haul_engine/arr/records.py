@@ -66,6 +66,7 @@ class Series(_Record):
     id: int
     title: str | None = None
     monitored: bool = False
+    runtime: int = 0  # minutes: an episode has aired once it has ended
     seasons: list[Season] = msgspec.field(default_factory=list)
 
 
@@ -93,6 +94,7 @@ class Movie(_Record):
     monitored: bool = False
     has_file: bool = False
     is_available: bool = False
+    minimum_availability: str | None = None  # announced, inCinemas, released (tba, preDB: old)
     digital_release: datetime | None = None
     physical_release: datetime | None = None
     in_cinemas: datetime | None = None

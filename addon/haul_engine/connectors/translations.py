@@ -58,6 +58,13 @@ WEBHOOK_STEPS = {
     "request": "In {app}, open Settings → Notifications → Webhook, enable it, choose {events}, "
     "then paste:\n\n- Webhook URL: `{{url}}`\n- Authorization header: `{{secret}}`\n\n" + REACH,
 }
+# shown again on reconfigure, to paste into the app once more
+RECONFIGURE_WEBHOOK = {
+    "arr": "\n\n{app}'s webhook (Settings → Connect):\n\n- URL: `{{url}}`\n- Username: `haul`"
+    "\n- Password: `{{secret}}`",
+    "request": "\n\n{app}'s webhook (Settings → Notifications → Webhook):\n\n- Webhook URL: "
+    "`{{url}}`\n- Authorization header: `{{secret}}`",
+}
 
 
 def kind_views() -> list[KindView]:
@@ -87,7 +94,12 @@ def _flow(view: KindView, selectors: dict[str, Any]) -> dict[str, Any]:
         },
         "reconfigure": {
             "title": f"Change {view.title}",
-            "description": "Leave the API key and the secrets empty to keep the current ones.",
+            "description": "Leave the API key and the secrets empty to keep the current ones."
+            + (
+                RECONFIGURE_WEBHOOK[view.category].format(app=view.title)
+                if view.webhook is not None
+                else ""
+            ),
             **form,
         },
     }

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from pydantic import BaseModel, Field
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 
 from haul_engine.arr.apps import AppClient
 from haul_engine.arr.client import ArrError, ArrOfflineError
@@ -24,9 +26,9 @@ from haul_engine.db.models import EngineMeta
 from haul_engine.errors import Conflict, InvalidInput, NotFound, Unavailable
 from haul_engine.events import EventName
 from haul_engine.library import registry
-from haul_engine.library.dispatch import Clock, Dispatcher
+from haul_engine.library.dispatch import Clock, Dispatcher, Settled
 from haul_engine.library.models import Item, Search, SearchHistory, Series, SyncState
-from haul_engine.library.planner import spent_today
+from haul_engine.library.planner import midnight, single_search, spent_today
 from haul_engine.library.sweep import Sweeper, SweepReport
 from haul_engine.library.sync import LibrarySync, SyncReport
 
@@ -45,6 +47,12 @@ GAPS_PAGE_SIZE = 100
 LAST_PAGE = (2**63 - 1) // GAPS_PAGE_SIZE + 1  # its offset still fits a database integer
 PAUSED_KEY = "library_paused"
 SEARCHABLE = ("pending", "queued", "searching")
+GapState = Literal["pending", "queued", "searching", "cooldown", "exhausted"]
+GapSort = Literal["released", "title", "attempts", "next_eligible", "boost"]
+GAP_SORTS: dict[str, Any] = {
+    "released": Item.released_at, "title": Item.title, "attempts": Search.attempts,
+    "next_eligible": Search.next_eligible_at, "boost": Search.boost,
+}  # fmt: skip
 # an *arr sends one event per imported file: a season pack is a burst, synced 5 s after its last
 WEBHOOK_SETTLE_SECONDS = 5.0
 LIBRARY_EVENTS = frozenset({
@@ -53,6 +61,9 @@ LIBRARY_EVENTS = frozenset({
     "ArtistAdd", "ArtistDelete", "AlbumDelete",  # Lidarr (its imports are Download too)
 })  # fmt: skip
 HEALTH_EVENTS = frozenset({"Health", "HealthRestored"})
+IMPORT_EVENT = "Download"  # every *arr's import (an upgrade too): the media servers are told
+IMPORTED_FILES = ("movieFile", "episodeFile", "episodeFiles", "trackFiles", "bookFile")
+IMPORT_FOLDERS = (("movie", "folderPath"), ("series", "path"), ("artist", "path"))
 
 
 class ConnectorSummary(BaseModel):
@@ -67,7 +78,14 @@ class ConnectorSummary(BaseModel):
     completion: float
     queued: int
     searches_today: int
+    outcomes_today: dict[str, int] = Field(
+        description="how today's searches ended: grabbed, no_results, rate_limited, timed_out, "
+        "arr_error (today: from midnight in Home Assistant's time zone)"
+    )
+    exhausted: int = Field(description="gaps given up after their attempts")
     last_sync: datetime | None
+    sync_failures: int = Field(description="syncs failed in a row (0: the last one worked)")
+    sync_error: str | None = Field(description="why the last sync failed")
     revision: int = Field(description="of the library's latest event (0: none since the start)")
 
 
@@ -83,16 +101,21 @@ class Gap(BaseModel):
     id: int
     connector_id: str
     kind: str
+    reason: Literal["missing", "upgrade"]
     title: str
     series: str | None
+    series_id: int | None = Field(description="the series' id in Haul (its boost and reset)")
     season_number: int | None
     episode_number: int | None
     released_at: datetime | None
     quality: str | None
     state: str | None
     attempts: int
+    boost: int = Field(description="its own; its series' is added when searching")
     next_eligible_at: datetime | None
+    outcome: str | None = Field(description="how its latest search ended")
     failure: str | None
+    exhausted_at: datetime | None
 
 
 class GapPage(BaseModel):
@@ -109,6 +132,28 @@ class Boosted(BaseModel):
 
     item_id: int
     boost: int
+
+
+class SeriesBoosted(BaseModel):
+    """A series' new search priority boost, which its episodes inherit."""
+
+    series_id: int
+    boost: int
+
+
+class GapsReset(BaseModel):
+    """How many given-up or cooling-down gaps were set to be searched again from scratch."""
+
+    connector_id: str
+    reset: int
+
+
+class SearchStarted(BaseModel):
+    """A search of one gap sent now, at the user's request."""
+
+    item_id: int
+    history_id: int
+    command: str
 
 
 class SearchQueue(BaseModel):
@@ -159,6 +204,8 @@ class Runtime:
     next_sync: datetime | None = None
     next_sweep: datetime | None = None
     task: asyncio.Task[None] | None = None
+    sync_failures: int = 0
+    sync_error: str | None = None
 
     @property
     def settings(self) -> ArrSettings:
@@ -179,7 +226,7 @@ class LibraryController(Controller, ConnectorOwner):
     def __init__(self, engine: Engine, clock: Clock | None = None) -> None:
         """Nothing runs until setup."""
         super().__init__(engine)
-        self.clock = clock or Clock()
+        self.clock = clock or Clock(engine.settings.zone)
         self.runtimes: dict[str, Runtime] = {}
         self.paused = False
         self._counts: dict[str, dict[str, int]] = {}
@@ -260,6 +307,12 @@ class LibraryController(Controller, ConnectorOwner):
                     session, f"sync:{connector_id}", "sync", {"connector_id": connector_id},
                     WEBHOOK_SETTLE_SECONDS,
                 )  # fmt: skip
+                for folder in imported_folders(body) if event == IMPORT_EVENT else []:
+                    key = hashlib.sha256(folder.encode()).hexdigest()[:32]
+                    await self.jobs.put(  # a season pack's files: one refresh of their folder
+                        session, f"refresh:{key}", "refresh", {"path": folder},
+                        WEBHOOK_SETTLE_SECONDS,
+                    )  # fmt: skip
             self.jobs.wake()
         elif event in HEALTH_EVENTS:
             action = "health"
@@ -276,7 +329,13 @@ class LibraryController(Controller, ConnectorOwner):
         ] + ([self.jobs.problem] if self.jobs.problem else [])
 
     async def _run_job(self, job: Job) -> None:
-        """Sync a mirror after its *arr said the library changed (incremental unless one is due)."""
+        """Sync a mirror after its *arr said the library changed (incremental unless one is due).
+
+        Or refresh the media servers for a folder an *arr imported into.
+        """
+        if job.kind == "refresh":
+            await self.engine.mediaservers.refresh(job.payload["path"])
+            return
         runtime = self.runtimes.get(job.payload["connector_id"])
         if runtime is not None:  # else disabled or removed since
             await self._sync(runtime, full=await self._full_sync_due(runtime, self.clock.now()))
@@ -288,40 +347,153 @@ class LibraryController(Controller, ConnectorOwner):
         return LibrarySummary(connectors=[await self._summary(config) for config in configs])
 
     @api_command("library/gaps", path="/gaps")
-    async def gaps(
+    async def gaps(  # noqa: PLR0913 - the gap browser's filters
         self,
+        *,
         connector_id: str | None = None,
         kind: Literal["missing", "upgrade"] = "missing",
         page: int = Field(default=1, ge=1, le=LAST_PAGE),
+        state: GapState | None = None,
+        query: str = Field(default="", max_length=200),
+        sort: GapSort = "released",
+        descending: bool = True,
     ) -> GapPage:
-        """Missing (monitored, aired, no file) or upgradable (below cutoff) items, 100 a page."""
+        """Missing (monitored, aired, no file) or upgradable (below cutoff) items, 100 a page.
+
+        state keeps the gaps whose search is in that state; query keeps those whose title or
+        series title contains it (any case); sort orders them (ties by id).
+        """
         now = self.clock.now()
         condition = registry.missing(now) if kind == "missing" else registry.UPGRADE
         scope = [condition] + ([Item.connector_id == connector_id] if connector_id else [])
+        if state is not None:
+            scope.append(Search.state == state)
+        if words := query.strip().lower():
+            scope.append(or_(
+                func.lower(Item.title).contains(words, autoescape=True),
+                func.lower(Series.title).contains(words, autoescape=True),
+            ))  # fmt: skip
+        column = GAP_SORTS[sort]
+        order = (column.desc() if descending else column.asc()).nulls_last()
         async with self.engine.database.session() as session:
-            total = await session.scalar(select(func.count()).select_from(Item).where(*scope))
-            rows = await session.execute(
+            gaps = (
                 select(Item, Search, Series.title)
                 .outerjoin(Search, and_(Search.item_id == Item.id, Search.reason == kind))
                 .outerjoin(Series, Series.id == Item.series_id)
                 .where(*scope)
-                .order_by(Item.released_at.desc(), Item.id)
+            )
+            total = await session.scalar(
+                gaps.with_only_columns(func.count(), maintain_column_froms=True)
+            )
+            rows = await session.execute(
+                gaps.order_by(order, Item.id)
                 .offset((page - 1) * GAPS_PAGE_SIZE)
                 .limit(GAPS_PAGE_SIZE)
             )
-            records = [_gap(item, search, series) for item, search, series in rows]
+            records = [_gap(item, search, series, kind) for item, search, series in rows]
         return GapPage(page=page, page_size=GAPS_PAGE_SIZE, total=int(total or 0), records=records)
 
     @api_command("library/gaps/boost", method="POST", path="/gaps/{item_id}/boost")
     async def boost(self, item_id: int, boost: int = Field(ge=-100, le=100)) -> Boosted:
         """Raise (or lower) a gap's search priority; the highest boost is searched first."""
-        async with self.engine.database.session() as session, session.begin():
-            entry = await session.get(Search, item_id)
-            if entry is None:
-                msg = f"item {item_id} is not waiting for a search"
-                raise NotFound(msg)
-            entry.boost = boost
+        await self._set_boost(Search, item_id, boost, f"item {item_id} is not waiting for a search")
         return Boosted(item_id=item_id, boost=boost)
+
+    @api_command("library/series/boost", method="POST", path="/library/series/{series_id}/boost")
+    async def boost_series(
+        self, series_id: int, boost: int = Field(ge=-100, le=100)
+    ) -> SeriesBoosted:
+        """Raise (or lower) the search priority of every episode of a series, present and future."""
+        await self._set_boost(Series, series_id, boost, f"no series {series_id} in any library")
+        return SeriesBoosted(series_id=series_id, boost=boost)
+
+    async def _set_boost[Row: (Search, Series)](
+        self, model: type[Row], key: int, boost: int, missing: str
+    ) -> None:
+        """Set the boost of a registry entry or a series, or 404; the counts follow."""
+        async with self.engine.database.session() as session, session.begin():
+            row = await session.get(model, key)
+            if row is None:
+                raise NotFound(missing)
+            row.boost = boost
+            config = await self._config(row.connector_id)
+        await self._publish(config)
+
+    @api_command("library/gaps/reset", method="POST", path="/gaps/reset")
+    async def reset(
+        self, connector_id: str, item_id: int | None = None, series_id: int | None = None
+    ) -> GapsReset:
+        """Search given-up (exhausted) or cooling-down gaps again from scratch.
+
+        All of a connector's, a series' (series_id) or one item's (item_id).
+        """
+        config = await self._config(connector_id)
+        async with self.engine.database.session() as session, session.begin():
+            count = await registry.reset(
+                session, connector_id, item_id=item_id, series_id=series_id
+            )
+        scope = {"item_id": item_id, "series_id": series_id, "items": count}
+        await self._publish(config, (EventName.GAPS_RESET, {"reset": scope}))
+        runtime = self.runtimes.get(connector_id)
+        if runtime is not None and count:
+            runtime.wake.set()
+        return GapsReset(connector_id=connector_id, reset=count)
+
+    @api_command("library/gaps/search", method="POST", path="/gaps/{item_id}/search")
+    async def search_now(self, item_id: int) -> SearchStarted:
+        """Search one gap now, whatever its cooldown: one command, counted in today's budget.
+
+        Refused (409) while its connector is disabled or unusable, or its search is under way.
+        The library is synced (incrementally) first: an item the user stopped monitoring since
+        the last sync is refused (404), never searched.
+        """
+        entry, _ = await self._waiting_gap(item_id)
+        runtime = self._runtime(entry.connector_id)
+        if not runtime.usable or runtime.flavor is None:
+            msg = f"{runtime.config.name} cannot search now ({runtime.health})"
+            raise Conflict(msg)
+        await self._sync(runtime, full=False)
+        entry, item = await self._waiting_gap(item_id)
+        batch = single_search(runtime.flavor, item_id, item.arr_id, entry.reason)
+        dispatcher = self._dispatcher(runtime)
+        sent = await dispatcher.send(batch, runtime.settings.limits)
+        if sent.command_id is None:
+            msg = f"{runtime.config.name} did not take the search ({sent.outcome})"
+            raise Unavailable(msg)
+        await self._dispatched(runtime.config, batch)
+        follower = asyncio.create_task(
+            dispatcher.follow(sent.history_id, sent.command_id, runtime.settings.limits)
+        )
+        self._followers.add(follower)
+        follower.add_done_callback(self._followers.discard)
+        return SearchStarted(item_id=item_id, history_id=sent.history_id, command=batch.command)
+
+    async def _waiting_gap(self, item_id: int) -> tuple[Search, Item]:
+        """Return a gap's registry entry and item: 404 unless still wanted, 409 while searched."""
+        async with self.engine.database.session() as session:
+            found = (
+                await session.execute(
+                    select(Search, Item)
+                    .join(Item, Item.id == Search.item_id)
+                    .where(Search.item_id == item_id, registry.still_wanted(self.clock.now()))
+                )
+            ).first()
+        if found is None:
+            msg = f"item {item_id} is not a gap waiting for a search"
+            raise NotFound(msg)
+        entry, item = found
+        if entry.state in {"queued", "searching"}:
+            msg = f"item {item_id} is being searched already"
+            raise Conflict(msg)
+        return entry, item
+
+    async def _config(self, connector_id: str) -> ConnectorConfig:
+        """Return an *arr connector's configuration, or a 404."""
+        for config in await self.engine.connectors.configs(ARR_KINDS):
+            if config.id == connector_id:
+                return config
+        msg = f"no *arr connector {connector_id}"
+        raise NotFound(msg)
 
     @api_command("library/queue", path="/queue")
     async def queue(self) -> SearchQueue:
@@ -429,14 +601,15 @@ class LibraryController(Controller, ConnectorOwner):
         if runtime.flavor is None:
             return
         now = self.clock.now()
+        local = self.clock.local(now)  # cron schedules are read in Home Assistant's time zone
         settings = runtime.settings
         if runtime.next_sync is None or now >= runtime.next_sync:
-            runtime.next_sync = Cron.parse(settings.sync_schedule).next_after(now)
+            runtime.next_sync = Cron.parse(settings.sync_schedule).next_after(local)
             await self._sync(runtime, full=await self._full_sync_due(runtime, now))
         if runtime.next_sweep is None:
-            runtime.next_sweep = Cron.parse(settings.sweep_schedule).next_after(now)
+            runtime.next_sweep = Cron.parse(settings.sweep_schedule).next_after(local)
         elif now >= runtime.next_sweep:
-            runtime.next_sweep = Cron.parse(settings.sweep_schedule).next_after(now)
+            runtime.next_sweep = Cron.parse(settings.sweep_schedule).next_after(local)
             runtime.sweep_requested = runtime.sweep_requested or settings.scheduled_sweeps
         idle = runtime.sweep is None or runtime.sweep.done()
         if runtime.sweep_requested and runtime.usable and not self.paused and idle:
@@ -477,18 +650,36 @@ class LibraryController(Controller, ConnectorOwner):
         )
 
     async def _sync(self, runtime: Runtime, *, full: bool) -> SyncReport:
+        """Synchronise; a failure is counted and published (sync_failed), then raised."""
+        try:
+            report = await self._synchronise(runtime, full=full)
+        except Unavailable as err:
+            runtime.sync_failures += 1
+            runtime.sync_error = str(err)[:500]
+            failed = {"mode": "full" if full else "incremental", "error": runtime.sync_error,
+                      "failures": runtime.sync_failures}  # fmt: skip
+            await self._publish(runtime.config, (EventName.SYNC_FAILED, {"sync": failed}))
+            raise
+        return report
+
+    async def _synchronise(self, runtime: Runtime, *, full: bool) -> SyncReport:
         """Synchronise the mirror, refresh the registry and announce acquired items."""
         if runtime.flavor is None:
             runtime.flavor = await runtime.client.detect()
         connector_id = runtime.config.id
+        settings = runtime.settings
         async with runtime.lock:
             report = await LibrarySync(
-                self.engine.database, runtime.client, connector_id, runtime.flavor
+                self.engine.database, runtime.client, connector_id, runtime.flavor, self.clock
             ).run(full=full)
             now = self.clock.now()
+            retention = settings.exhausted_retention_days
             async with self.engine.database.session() as session, session.begin():
                 await registry.refresh(
-                    session, connector_id, now, upgrades=runtime.settings.search_upgrades
+                    session, connector_id, now, upgrades=settings.search_upgrades
+                )
+                await registry.release_exhausted(
+                    session, connector_id, now, timedelta(days=retention) if retention else None
                 )
                 await registry.prune_history(session, connector_id, now - HISTORY_KEPT)
                 state = await session.get(SyncState, connector_id)
@@ -503,6 +694,7 @@ class LibraryController(Controller, ConnectorOwner):
             (EventName.ITEM_ACQUIRED, {"item": {"id": item_id, "title": titles.get(item_id)}})
             for item_id in report.acquired
         ]
+        runtime.sync_failures, runtime.sync_error = 0, None  # the event's counts say so already
         await self._publish(
             runtime.config, *acquired, (EventName.SYNC_COMPLETED, {"sync": report.as_event()})
         )
@@ -523,7 +715,21 @@ class LibraryController(Controller, ConnectorOwner):
             follower.add_done_callback(self._followers.discard)
 
     def _dispatcher(self, runtime: Runtime) -> Dispatcher:
-        return Dispatcher(self.engine.database, runtime.client, runtime.config.id, self.clock)
+        return Dispatcher(
+            self.engine.database, runtime.client, runtime.config.id, self.clock,
+            on_settled=lambda settled: self._settled(runtime.config, settled),
+        )  # fmt: skip
+
+    async def _settled(self, config: ConnectorConfig, settled: Settled) -> None:
+        """Publish search_completed, and search_exhausted for the gaps now left alone."""
+        events: list[tuple[EventName, dict[str, Any]]] = [(EventName.SEARCH_COMPLETED,
+                   {"search": {"id": settled.history_id, "outcome": settled.outcome}})]  # fmt: skip
+        if settled.exhausted:
+            async with self.engine.database.session() as session:
+                titles = await _titles(session, settled.exhausted)
+            items = [{"id": item_id, "title": titles.get(item_id)} for item_id in settled.exhausted]
+            events.append((EventName.SEARCH_EXHAUSTED, {"items": items}))
+        await self._publish(config, *events)
 
     async def _sweep(self, runtime: Runtime, flavor: Flavor) -> SweepReport:
         connector_id = runtime.config.id
@@ -531,6 +737,7 @@ class LibraryController(Controller, ConnectorOwner):
             self.engine.database, runtime.client, self._dispatcher(runtime), connector_id,
             flavor, self.clock, paused=lambda: self.paused or not runtime.usable,
             on_dispatch=lambda batch: self._dispatched(runtime.config, batch),
+            refresh=lambda: self._sync(runtime, full=False),
         )  # fmt: skip
         await self._publish(runtime.config, (EventName.SWEEP_STARTED, {}))
         try:
@@ -563,22 +770,25 @@ class LibraryController(Controller, ConnectorOwner):
 
     async def _summary(self, config: ConnectorConfig) -> ConnectorSummary:
         now = self.clock.now()
-        mine = Item.connector_id == config.id
+        mine = Search.connector_id == config.id
         async with self.engine.database.session() as session:
-            items = await _count(session, Item, mine)
-            missing = await _count(session, Item, mine, registry.missing(now))
-            wanted = await _count(session, Item, mine, registry.wanted(now))
-            upgrades = await _count(session, Item, mine, registry.UPGRADE)
-            queued = await _count(
-                session, Search, Search.connector_id == config.id, Search.state.in_(SEARCHABLE)
-            )
+            items, wanted, missing, upgrades = await registry.counts(session, config.id, now)
+            queued = await _count(session, Search, mine, Search.state.in_(SEARCHABLE))
+            exhausted = await _count(session, Search, mine, Search.state == "exhausted")
             spent = await registry.spent(session, config.id, now)
+            outcomes = await registry.outcomes_since(
+                session, config.id, midnight(now, self.clock.zone)
+            )
             state = await session.get(SyncState, config.id)
+        runtime = self.runtimes.get(config.id)
         return ConnectorSummary(
             id=config.id, name=config.name, kind=config.kind, items=items, missing=missing,
             cutoff_unmet=upgrades, completion=round(1 - missing / wanted, 4) if wanted else 1.0,
-            queued=queued, searches_today=spent_today(spent, now),
+            queued=queued, searches_today=spent_today(spent, now, self.clock.zone),
+            outcomes_today=outcomes, exhausted=exhausted,
             last_sync=state.last_sync_at if state else None,
+            sync_failures=runtime.sync_failures if runtime else 0,
+            sync_error=runtime.sync_error if runtime else None,
             revision=self.engine.events.revision("library", config.id),
         )  # fmt: skip
 
@@ -596,12 +806,44 @@ async def _titles(session: Any, item_ids: list[int]) -> dict[int, str]:  # noqa:
     return dict(rows.all())
 
 
-def _gap(item: Item, search: Search | None, series: str | None) -> Gap:
+def _gap(item: Item, search: Search | None, series: str | None, reason: str) -> Gap:
     return Gap(
-        id=item.id, connector_id=item.connector_id, kind=item.kind, title=item.title,
-        series=series, season_number=item.season_number, episode_number=item.episode_number,
+        id=item.id, connector_id=item.connector_id, kind=item.kind, reason=reason,
+        title=item.title, series=series, series_id=item.series_id,
+        season_number=item.season_number, episode_number=item.episode_number,
         released_at=item.released_at, quality=item.quality,
         state=search.state if search else None, attempts=search.attempts if search else 0,
+        boost=search.boost if search else 0,
         next_eligible_at=search.next_eligible_at if search else None,
-        failure=search.failure if search else None,
+        outcome=search.outcome if search else None, failure=search.failure if search else None,
+        exhausted_at=search.exhausted_at if search else None,
     )  # fmt: skip
+
+
+def imported_folders(body: dict[str, Any]) -> list[str]:
+    """Return the folders an *arr's Download webhook says it imported into (each file's).
+
+    Radarr `movieFile.path`, Sonarr `episodeFile(s).path`, Lidarr `trackFiles[].path`; without
+    them the movie's, series' or artist's folder.
+    """
+    files: list[Any] = []
+    for key in IMPORTED_FILES:
+        value = body.get(key)
+        files += value if isinstance(value, list) else [value]
+    folders = [
+        _folder_of(item["path"])
+        for item in files
+        if isinstance(item, dict) and isinstance(item.get("path"), str) and item["path"]
+    ]
+    if not folders:
+        for owner, key in IMPORT_FOLDERS:
+            found = body.get(owner)
+            if isinstance(found, dict) and isinstance(found.get(key), str) and found[key]:
+                folders.append(found[key])
+    return list(dict.fromkeys(folders))
+
+
+def _folder_of(path: str) -> str:
+    """Return the folder of a file as its *arr spells it (on Windows with backslashes)."""
+    windows = "\\" in path and "/" not in path
+    return str((PureWindowsPath if windows else PurePosixPath)(path).parent)

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
 from sqlalchemy import update
 
-from haul_engine.arr.client import ArrError
+from haul_engine.arr.client import ArrError, ArrRateLimitedError
 from haul_engine.library import registry
 from haul_engine.library.models import Search, SearchHistory
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
     from haul_engine.arr.apps import AppClient
     from haul_engine.arr.kinds import ThrottleLimits
     from haul_engine.db.database import Database
@@ -22,10 +25,30 @@ if TYPE_CHECKING:
 
 _LOGGER = logging.getLogger(__name__)
 TERMINAL = frozenset({"completed", "failed", "aborted", "cancelled", "orphaned"})
+# every *arr ends a search command's message so: "Episode search completed. 2 reports downloaded."
+DOWNLOADED = re.compile(r"(\d+) reports? downloaded", re.IGNORECASE)
+
+
+def classify(status: str, message: str) -> str:
+    """Name how a search command ended: grabbed, no_results, timed_out or arr_error."""
+    if status == "completed":
+        found = DOWNLOADED.search(message)
+        return "grabbed" if found and int(found[1]) > 0 else "no_results"
+    if status in {"timeout", "lost"}:
+        return "timed_out"
+    return "arr_error"
 
 
 class Clock:
-    """Wall-clock time and sleeping; tests pass a clock they move by hand."""
+    """Wall-clock time, the local zone and sleeping; tests pass a clock they move by hand."""
+
+    def __init__(self, zone: tzinfo = UTC) -> None:
+        """Keep the zone schedules and the daily budget follow (Home Assistant's)."""
+        self.zone = zone
+
+    def local(self, moment: datetime) -> datetime:
+        """Return the moment in the local zone."""
+        return moment.astimezone(self.zone)
 
     def now(self) -> datetime:
         """Return the current time, timezone-aware."""
@@ -37,12 +60,22 @@ class Clock:
 
 
 @dataclass(frozen=True, slots=True)
+class Settled:
+    """How a search ended, and the items it left exhausted."""
+
+    history_id: int
+    outcome: str
+    exhausted: list[int]
+
+
+@dataclass(frozen=True, slots=True)
 class Outcome:
     """How one search ended."""
 
     history_id: int
     status: str
     command_id: int | None
+    outcome: str = ""
 
 
 class Dispatcher:
@@ -57,14 +90,16 @@ class Dispatcher:
         *,
         poll_interval: float = 2.0,
         poll_timeout: float = 900.0,
+        on_settled: Callable[[Settled], Awaitable[None]] | None = None,
     ) -> None:
-        """Bind to one connector."""
+        """Bind to one connector; on_settled hears how each search ended."""
         self.database = database
         self.client = client
         self.connector_id = connector_id
         self.clock = clock
         self.poll_interval = poll_interval
         self.poll_timeout = poll_timeout
+        self.on_settled = on_settled
 
     async def send(self, batch: Batch, limits: ThrottleLimits) -> Outcome:
         """Record the search as being sent, send it, and note the *arr's command id."""
@@ -83,11 +118,21 @@ class Dispatcher:
             )
         try:
             answer = await self.client.command(batch.command, **batch.body)
+        except ArrRateLimitedError as err:  # nothing searched: wait as long as the *arr asked
+            retry_at = self.clock.now() + timedelta(seconds=max(err.retry_after, 60.0))
+            await self._finish(
+                history.id, "unsent", str(err), limits, counted=False,
+                outcome="rate_limited", retry_at=retry_at,
+            )  # fmt: skip
+            return Outcome(history.id, "unsent", None, "rate_limited")
         except ArrError as err:
             # a command that may have reached the *arr counts as sent, so it is not repeated
             status = "lost" if err.maybe_received else "unsent"
-            await self._finish(history.id, status, str(err), limits, counted=err.maybe_received)
-            return Outcome(history.id, status, None)
+            outcome = "timed_out" if err.maybe_received else "arr_error"
+            await self._finish(
+                history.id, status, str(err), limits, counted=err.maybe_received, outcome=outcome
+            )
+            return Outcome(history.id, status, None, outcome)
         command_id = int(answer.get("id") or 0)
         async with self.database.session() as session, session.begin():
             await session.execute(
@@ -112,11 +157,20 @@ class Dispatcher:
                     break
             await self.clock.sleep(self.poll_interval)
             waited += self.poll_interval
-        await self._finish(history_id, status, message, limits, counted=True)
-        return status
+        outcome = classify(status, message)
+        await self._finish(history_id, status, message, limits, counted=True, outcome=outcome)
+        return outcome
 
-    async def _finish(
-        self, history_id: int, status: str, message: str, limits: ThrottleLimits, *, counted: bool
+    async def _finish(  # noqa: PLR0913 - one finished search
+        self,
+        history_id: int,
+        status: str,
+        message: str,
+        limits: ThrottleLimits,
+        *,
+        counted: bool,
+        outcome: str,
+        retry_at: datetime | None = None,
     ) -> None:
         """Record the end of a search; an unsent one costs nothing and counts no attempt."""
         now = self.clock.now()
@@ -124,11 +178,13 @@ class Dispatcher:
             await session.execute(
                 update(SearchHistory)
                 .where(SearchHistory.id == history_id)
-                .values(status=status, message=message[:2000], ended_at=now,
+                .values(status=status, message=message[:2000], ended_at=now, outcome=outcome,
                         cost=SearchHistory.cost if status != "unsent" else 0)
             )  # fmt: skip
-            failure = None if status == "completed" else status
-            await registry.settle(
-                session, history_id, limits, now, failure=failure, counted=counted
-            )
-        _LOGGER.debug("search %d ended: %s %s", history_id, status, message)
+            exhausted = await registry.settle(
+                session, history_id, limits, now, outcome=outcome, counted=counted,
+                retry_at=retry_at,
+            )  # fmt: skip
+        _LOGGER.debug("search %d ended: %s (%s) %s", history_id, status, outcome, message)
+        if self.on_settled is not None:
+            await self.on_settled(Settled(history_id, outcome, exhausted))

@@ -25,6 +25,7 @@ class Series(Base):
     title: Mapped[str] = mapped_column(Text)
     monitored: Mapped[bool] = mapped_column(Boolean)
     fingerprint: Mapped[str] = mapped_column(String(64))
+    boost: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # its episodes'
 
 
 class Season(Base):
@@ -57,7 +58,11 @@ class Artist(Base):
 
 
 class Item(Base):
-    """Something searchable: an episode, a movie or an album, with its file state."""
+    """Something searchable: an episode, a movie or an album, with its file state.
+
+    monitored is what the user chose all the way up: an episode of an unmonitored season or series
+    and an album of an unmonitored artist are stored as unmonitored.
+    """
 
     __tablename__ = "library_items"
     __table_args__ = (
@@ -107,6 +112,11 @@ class Search(Base):
     next_eligible_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     failure: Mapped[str | None] = mapped_column(String(32))
     history_id: Mapped[int | None] = mapped_column(Integer)
+    outcome: Mapped[str | None] = mapped_column(String(16))  # of its latest search
+    # a season or series search of it that found nothing: searched by episode until then
+    pack_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    pack_retry_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    exhausted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class SearchHistory(Base):
@@ -124,6 +134,7 @@ class SearchHistory(Base):
     status: Mapped[str] = mapped_column(String(12))
     arr_command_id: Mapped[int | None] = mapped_column(Integer)
     message: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str | None] = mapped_column(String(16))
     started_at: Mapped[datetime] = mapped_column(UtcDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 

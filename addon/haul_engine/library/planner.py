@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from haul_engine.arr.apps import SEARCHES
@@ -31,7 +31,8 @@ class Candidate:
     season_number: int | None = None
     released_at: datetime | None = None
     attempts: int = 0
-    boost: int = 0
+    boost: int = 0  # its own and its series'
+    packable: bool = True  # no season or series search of it found nothing lately
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,32 +64,48 @@ def priority(candidate: Candidate, *, upgrades_first: bool) -> tuple[int, int, i
     return (reason, -candidate.boost, candidate.attempts, -released)
 
 
-def allowance(limits: ThrottleLimits, spent: Iterable[tuple[datetime, int]], now: datetime) -> int:
+def midnight(now: datetime, zone: tzinfo = UTC) -> datetime:
+    """Return the start of now's day in the zone (Home Assistant's): the daily budget's start."""
+    return now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def allowance(
+    limits: ThrottleLimits,
+    spent: Iterable[tuple[datetime, int]],
+    now: datetime,
+    zone: tzinfo = UTC,
+) -> int:
     """Search cost that may be spent now without exceeding the per-minute or per-day limit."""
-    midnight = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    day_start = midnight(now, zone)
     minute = day = 0
     for at, cost in spent:
-        if at >= midnight:
+        if at >= day_start:
             day += cost
         if at > now - MINUTE:
             minute += cost
     return max(0, min(limits.searches_per_minute - minute, limits.searches_per_day - day))
 
 
-def spent_today(spent: Iterable[tuple[datetime, int]], now: datetime) -> int:
-    """Search cost spent since midnight UTC."""
-    midnight = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    return sum(cost for at, cost in spent if at >= midnight)
+def spent_today(spent: Iterable[tuple[datetime, int]], now: datetime, zone: tzinfo = UTC) -> int:
+    """Search cost spent since midnight in the zone."""
+    day_start = midnight(now, zone)
+    return sum(cost for at, cost in spent if at >= day_start)
+
+
+def cooldown(limits: ThrottleLimits, attempts: int) -> timedelta:
+    """How long to wait after the attempts-th search: the cooldown times the backoff per retry."""
+    return timedelta(minutes=limits.cooldown_minutes) * limits.backoff_multiplier ** max(
+        attempts - 1, 0
+    )
 
 
 def after_attempt(
     limits: ThrottleLimits, attempts: int, now: datetime
 ) -> tuple[str, datetime | None]:
-    """State and next eligible time once an item has had `attempts` searches: cooldown doubles."""
+    """State and next eligible time once an item has had `attempts` searches."""
     if attempts >= limits.max_attempts:
         return "exhausted", None
-    cooldown = timedelta(minutes=limits.cooldown_minutes) * 2 ** max(attempts - 1, 0)
-    return "cooldown", now + cooldown
+    return "cooldown", now + cooldown(limits, attempts)
 
 
 def plan(
@@ -124,6 +141,11 @@ def plan(
     return chosen
 
 
+def single_search(flavor: Flavor, item_id: int, arr_id: int, reason: str) -> Batch:
+    """Build the command that searches one item (an episode, a movie or an album)."""
+    return Batch(*SEARCHES[flavor].for_items([arr_id]), [item_id], 1, reason)
+
+
 def _shrink(batch: Batch, budget: int) -> Batch | None:
     """Keep the first items of a per-item command so that it fits the budget, if it can."""
     if budget < 1 or batch.command not in PER_ITEM:
@@ -156,6 +178,7 @@ def _series_batches(
         facts = seasons.get((series_id, season))
         whole = (
             facts is not None
+            and all(candidate.packable for candidate in group)
             and facts.fully_aired
             and len(group) >= settings.season_search_ratio * facts.aired
         )

@@ -36,6 +36,7 @@ class SweepReport:
     failed: int = 0
     cost: int = 0
     commands: dict[str, int] = field(default_factory=dict)
+    outcomes: dict[str, int] = field(default_factory=lambda: dict.fromkeys(registry.OUTCOMES, 0))
     stopped: str = "done"
 
     def as_event(self) -> dict[str, Any]:
@@ -43,13 +44,17 @@ class SweepReport:
         return {
             "planned": self.planned, "dispatched": self.dispatched, "completed": self.completed,
             "failed": self.failed, "cost": self.cost, "commands": self.commands,
-            "stopped": self.stopped,
+            "outcomes": self.outcomes, "stopped": self.stopped,
         }  # fmt: skip
 
 
 @dataclass
 class Sweeper:
-    """Runs sweeps of one connector; paused() and on_dispatch() come from the controller."""
+    """Runs sweeps of one connector; paused(), on_dispatch() and refresh() come from the controller.
+
+    refresh() brings the mirror up to date before planning (an incremental sync): what the user
+    stopped monitoring since the last sync is then never searched.
+    """
 
     database: Database
     client: AppClient
@@ -59,6 +64,7 @@ class Sweeper:
     clock: Clock
     paused: Callable[[], bool] = lambda: False
     on_dispatch: Callable[[Batch], Awaitable[None]] | None = None
+    refresh: Callable[[], Awaitable[object]] | None = None
 
     async def arr_queue(self) -> tuple[int, set[int]]:
         """Size of the *arr's download queue and the ids of the items in it."""
@@ -78,6 +84,8 @@ class Sweeper:
         if queued > settings.queue_limit:
             report.stopped = "queue_full"
             return report
+        if self.refresh is not None:
+            await self.refresh()
         now = self.clock.now()
         async with self.database.session() as session:
             spent = await registry.spent(session, self.connector_id, now)
@@ -87,7 +95,7 @@ class Sweeper:
                 if self.flavor == "series"
                 else {}
             )
-        budget = limits.searches_per_day - spent_today(spent, now)
+        budget = limits.searches_per_day - spent_today(spent, now, self.clock.zone)
         batches = plan(found, seasons, settings, self.flavor, budget)
         report.planned = len(batches)
         await self._mark([i for b in batches for i in b.item_ids], "queued", "pending")
@@ -103,7 +111,10 @@ class Sweeper:
                 outcome = await self.dispatcher.send(batch, limits)
                 if outcome.command_id is None:
                     report.failed += 1
-                    report.stopped = "unreachable"
+                    report.outcomes[outcome.outcome] += 1
+                    report.stopped = (
+                        "rate_limited" if outcome.outcome == "rate_limited" else "unreachable"
+                    )
                     break
                 spent.append((self.clock.now(), batch.cost))
                 report.dispatched += 1
@@ -111,10 +122,9 @@ class Sweeper:
                 report.commands[batch.command] = report.commands.get(batch.command, 0) + 1
                 if self.on_dispatch is not None:
                     await self.on_dispatch(batch)
-                status = await self.dispatcher.follow(
-                    outcome.history_id, outcome.command_id, limits
-                )
-                if status == "completed":
+                ended = await self.dispatcher.follow(outcome.history_id, outcome.command_id, limits)
+                report.outcomes[ended] += 1
+                if ended in {"grabbed", "no_results"}:
                     report.completed += 1
                 else:
                     report.failed += 1
@@ -122,7 +132,7 @@ class Sweeper:
             await self._mark([i for b in batches for i in b.item_ids], "pending", "queued")
         if (
             report.stopped == "done"
-            and spent_today(spent, self.clock.now()) >= limits.searches_per_day
+            and spent_today(spent, self.clock.now(), self.clock.zone) >= limits.searches_per_day
         ):
             report.stopped = "daily_budget"
         return report
@@ -137,10 +147,10 @@ class Sweeper:
                 report.stopped = "paused"
                 return False
             now = self.clock.now()
-            if limits.searches_per_day - spent_today(spent, now) < cost:
+            if limits.searches_per_day - spent_today(spent, now, self.clock.zone) < cost:
                 report.stopped = "daily_budget"
                 return False
-            if allowance(limits, spent, now) >= cost:
+            if allowance(limits, spent, now, self.clock.zone) >= cost:
                 return True
             recent = [at for at, _ in spent if at > now - MINUTE]
             await self.clock.sleep(max((min(recent) + MINUTE - now).total_seconds(), 0.001))

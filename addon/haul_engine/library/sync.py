@@ -7,7 +7,7 @@ import gc
 import hashlib
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
@@ -16,6 +16,7 @@ from sqlalchemy import and_, delete, func, insert, select, update
 
 from haul_engine.arr.records import ALBUMS, EPISODES, FILES, MOVIES, SERIES, SeasonStatistics
 from haul_engine.db.bulk import BulkInsert
+from haul_engine.library.dispatch import Clock
 from haul_engine.library.models import Artist, Item, Season, Series
 
 if TYPE_CHECKING:
@@ -40,6 +41,8 @@ SERIES_PER_COMMIT = 100
 # series row id, record, item rows, and for a fresh series those rows ready for the driver
 Fetched = tuple[int, "SeriesRecord", list["ItemRow"], list[Any] | None]
 NO_STATISTICS = SeasonStatistics()
+# Radarr's rule when a movie has neither a physical nor a digital release date
+RELEASED_AFTER_CINEMAS = timedelta(days=90)
 SERIES_COLUMNS = ("id", "arr_id", "title", "monitored", "fingerprint")
 SEASON_COLUMNS = (
     "series_id", "season_number", "monitored", "episode_count", "episode_file_count",
@@ -136,35 +139,85 @@ def utc(stamp: datetime | None) -> datetime | None:
     return stamp.replace(tzinfo=UTC) if stamp is not None and stamp.tzinfo is None else stamp
 
 
-def episode_row(record: Episode, series_id: int) -> ItemRow:
-    """Map an episode record to an item row."""
+@dataclass(frozen=True, slots=True)
+class SeriesWants:
+    """What a series says of its episodes: the seasons the user wants, and how long one runs."""
+
+    seasons: frozenset[int] = frozenset()
+    runtime: timedelta = timedelta(0)
+
+    @classmethod
+    def of(cls, record: SeriesRecord) -> SeriesWants:
+        """Read them from a series record: no season of an unmonitored series is wanted."""
+        seasons = (s.season_number for s in record.seasons if s.monitored and record.monitored)
+        return cls(frozenset(seasons), timedelta(minutes=record.runtime))
+
+
+def episode_row(record: Episode, series_id: int, wants: SeriesWants) -> ItemRow:
+    """Map an episode record to an item row; monitored only within a monitored season and series.
+
+    It has aired once it has ended, as Sonarr counts it: its air time plus the series' runtime.
+    """
     file = record.episode_file
+    monitored = record.monitored and record.season_number in wants.seasons
+    aired = utc(record.air_date_utc)
     return new_item_row((
         "episode", record.id, series_id, None, record.series_id, record.season_number,
-        record.episode_number, record.title or "", record.monitored, record.has_file,
+        record.episode_number, record.title or "", monitored, record.has_file,
         file.quality_name if file else None, bool(file and file.quality_cutoff_not_met),
-        False, utc(record.air_date_utc), utc(record.last_search_time),
+        False, aired + wants.runtime if aired else None, utc(record.last_search_time),
     ))  # fmt: skip
 
 
-def movie_row(record: Movie) -> ItemRow:
+def available_from(record: Movie, now: datetime) -> tuple[bool, datetime | None]:
+    """Whether a movie is available at any time, else from when, by its minimum availability.
+
+    Radarr's rule: announced (or tba) at once; inCinemas from the cinema date; released from the
+    earlier of the physical and digital releases, or 90 days after the cinema date without either.
+    Stored as a date, a movie becomes wanted when its day comes, without waiting for a sync. The
+    *arr's own isAvailable also counts its availability delay: a day already past that the *arr
+    does not count yet is not stored (the movie is wanted once a sync hears it is available).
+    """
+    minimum = (record.minimum_availability or "released").lower()
+    if minimum in {"tba", "announced"}:
+        return True, None
+    if minimum == "incinemas" and record.in_cinemas is not None:
+        day = utc(record.in_cinemas)
+    elif dated := sorted(
+        at for at in (utc(record.physical_release), utc(record.digital_release)) if at is not None
+    ):
+        day = dated[0]
+    else:
+        cinemas = utc(record.in_cinemas)
+        day = cinemas + RELEASED_AFTER_CINEMAS if cinemas else None
+    if not record.is_available and day is not None and day <= now:
+        return False, None  # held back by the *arr's availability delay
+    return record.is_available, day
+
+
+def movie_row(record: Movie, now: datetime) -> ItemRow:
     """Map a movie record to an item row."""
     file = record.movie_file
-    released = record.digital_release or record.physical_release or record.in_cinemas
+    available, released = available_from(record, now)
     return new_item_row((
         "movie", record.id, None, None, None, None, None, record.title or "", record.monitored,
         record.has_file, file.quality_name if file else None,
-        bool(file and file.quality_cutoff_not_met), record.is_available, utc(released),
+        bool(file and file.quality_cutoff_not_met), available, released,
         utc(record.last_search_time),
     ))  # fmt: skip
 
 
-def album_row(record: Album, artist_id: int | None, cutoff: set[int]) -> ItemRow:
-    """Map a Lidarr album record to an item row (it has a file once any track has one)."""
+def album_row(
+    record: Album, artist_id: int | None, cutoff: set[int], *, artist_monitored: bool
+) -> ItemRow:
+    """Map a Lidarr album record to an item row (it has a file once any track has one).
+
+    Monitored only when its artist is too, as Lidarr's wanted lists count it.
+    """
     tracks = record.statistics.track_file_count if record.statistics else 0
     return new_item_row((
         "album", record.id, None, artist_id, record.artist_id, None, None, record.title or "",
-        record.monitored, tracks > 0, None, record.id in cutoff, False,
+        record.monitored and artist_monitored, tracks > 0, None, record.id in cutoff, False,
         utc(record.release_date), utc(record.last_search_time),
     ))  # fmt: skip
 
@@ -179,13 +232,19 @@ class LibrarySync:
     """Synchronises one connector's mirror from its *arr."""
 
     def __init__(
-        self, database: Database, client: AppClient, connector_id: str, flavor: Flavor
+        self,
+        database: Database,
+        client: AppClient,
+        connector_id: str,
+        flavor: Flavor,
+        clock: Clock | None = None,
     ) -> None:
-        """Bind to one connector."""
+        """Bind to one connector; the clock says what is available already."""
         self.database = database
         self.client = client
         self.connector_id = connector_id
         self.flavor = flavor
+        self.clock = clock or Clock()
 
     @cached_property
     def _items(self) -> BulkInsert:
@@ -200,7 +259,7 @@ class LibrarySync:
     def _series_rows(self) -> BulkInsert:
         return BulkInsert(
             SERIES_TABLE, SERIES_COLUMNS, self.database.sql_dialect,
-            update_on_conflict=SERIES_COLUMNS[2:], connector_id=self.connector_id,
+            update_on_conflict=SERIES_COLUMNS[2:], connector_id=self.connector_id, boost=0,
         )  # fmt: skip
 
     @cached_property
@@ -237,7 +296,8 @@ class LibrarySync:
             self.client.get_as(MOVIES, self.client.library.items), self._stored_item_count()
         )
         async with self.database.session() as session, session.begin():
-            rows = [movie_row(movie) for movie in movies]
+            now = self.clock.now()
+            rows = [movie_row(movie, now) for movie in movies]
             await self._reconcile(session, report, self._own("movie"), rows)
         return stored_items
 
@@ -313,7 +373,8 @@ class LibrarySync:
                 await self._attach_files(record.id, episodes)
                 # mapped (and for fresh series encoded) here, a series at a time, while the
                 # writer waits for the database, so that the writer only writes
-                rows = [episode_row(e, row_id) for e in episodes]
+                wants = SeriesWants.of(record)
+                rows = [episode_row(e, row_id, wants) for e in episodes]
                 ready = self._items.encode(rows) if row_id in fresh else None
                 await fetched.put((row_id, record, rows, ready))
             running -= 1
@@ -414,7 +475,13 @@ class LibrarySync:
                         {"connector_id": self.connector_id, "arr_id": artist["id"], **values},
                     )
                     stored[artist["id"]] = int(new_id or 0)
-            rows = [album_row(a, stored.get(a.artist_id), cutoff) for a in albums]
+            watched = {artist["id"] for artist in artists if artist.get("monitored")}
+            rows = [
+                album_row(
+                    a, stored.get(a.artist_id), cutoff, artist_monitored=a.artist_id in watched
+                )
+                for a in albums
+            ]
             await self._reconcile(session, report, self._own("album"), rows)
         return stored_items
 

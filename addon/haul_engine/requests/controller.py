@@ -29,6 +29,8 @@ from haul_engine.requests.views import RequestDetail, RequestView, detail_view
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from sqlalchemy.ext.asyncio import AsyncSession
+
     from haul_engine.connectors.kinds import ConnectorConfig
     from haul_engine.engine import Engine
     from haul_engine.events import Event
@@ -43,6 +45,7 @@ PAGE_SIZE = 100
 MediaType = Literal["movie", "tv"]
 Actor = Annotated[str, Field(min_length=1, max_length=200)]
 SeasonNumber = Annotated[int, Field(ge=0, le=1000)]
+GRABBED_STATES = (State.GRABBED, State.DOWNLOADING, State.IMPORTING)
 
 
 class RequestsController(Controller, ConnectorOwner):
@@ -199,6 +202,7 @@ class RequestsController(Controller, ConnectorOwner):
         *,
         media_type: MediaType,
         query: Annotated[str, Field(max_length=300)] = "",
+        year: Annotated[int, Field(ge=1870, le=2200)] | None = None,
         tmdb_id: Annotated[int, Field(ge=1)] | None = None,
         tvdb_id: Annotated[int, Field(ge=1)] | None = None,
         seasons: list[SeasonNumber] | None = None,
@@ -206,10 +210,12 @@ class RequestsController(Controller, ConnectorOwner):
     ) -> RequestView:
         """Request a title: looked up and added to the arr unsearched; an open request is reused.
 
-        Give a query, or a tmdb_id (movie) or tvdb_id (tv), else 400.
+        Give a query (and optionally its year), or a tmdb_id (movie) or tvdb_id (tv), else 400.
+        A query matching several works is a 409 `ambiguous` whose `error.details.candidates`
+        lists them (title, year, overview, poster, ids): ask again with the year or an id.
         """
         return await self.intake.create(
-            media_type=media_type, query=query, tmdb_id=tmdb_id, tvdb_id=tvdb_id,
+            media_type=media_type, query=query, year=year, tmdb_id=tmdb_id, tvdb_id=tvdb_id,
             seasons=seasons, requested_by=requested_by,
         )  # fmt: skip
 
@@ -242,13 +248,7 @@ class RequestsController(Controller, ConnectorOwner):
         """Grab the chosen candidate through the arr (or Haul's client without one)."""
         async with self.lifecycle.change(request_id) as change:
             check_transition(request_id, change.row.state, State.GRABBED)
-            candidate = await change.session.get(RequestCandidate, candidate_id)
-            if candidate is None or candidate.request_id != request_id:
-                msg = f"request {request_id} has no candidate {candidate_id}"
-                raise NotFound(msg)
-            if candidate.failed:
-                msg = f"candidate {candidate_id} already failed: {candidate.failed}"
-                raise Conflict(msg)
+            candidate = await _open_candidate(change.session, request_id, candidate_id)
             await self.lifecycle.grab(change, candidate, actor, "api")
         return change.view
 
@@ -261,6 +261,44 @@ class RequestsController(Controller, ConnectorOwner):
             await change.schedule(0)
         return change.view
 
+    @api_command("requests/blocklist", method="POST", path="/requests/{request_id}/blocklist")
+    async def blocklist(
+        self,
+        request_id: int,
+        actor: Actor = "admin",
+        reason: Annotated[str, Field(max_length=500)] = "",
+        candidate_id: int | None = None,
+    ) -> RequestView:
+        """Blocklist the grabbed release: the arr drops it and never grabs it again.
+
+        The arr removes the download from its queue and client; the other candidates are
+        offered (none left: failed), or candidate_id is grabbed instead at once. Only while a
+        release is grabbed, downloading or importing. When grabbing the other fails, the
+        blocklisting stands (the arr did it) and the request awaits a pick; the error says why.
+        """
+        failed: EngineError | None = None
+        async with self.lifecycle.change(request_id) as change:
+            row = change.row
+            if row.selected_candidate_id is None or row.state not in GRABBED_STATES:
+                msg = f"request {request_id} is {row.state}: it has no grabbed release to blocklist"
+                raise Conflict(msg)
+            instead = None
+            if candidate_id is not None:
+                if candidate_id == row.selected_candidate_id:
+                    msg = f"candidate {candidate_id} is the release being blocklisted"
+                    raise Conflict(msg)
+                instead = await _open_candidate(change.session, request_id, candidate_id)
+            why = f"blocklisted by {actor}" + (f": {reason}" if reason else "")
+            await self.lifecycle.drop_candidate(change, why, actor, "api")
+            if instead is not None:
+                try:
+                    await self.lifecycle.grab(change, instead, actor, "api")
+                except EngineError as err:
+                    failed = err
+        if failed is not None:
+            raise failed
+        return change.view
+
     @api_command("requests/cancel", method="POST", path="/requests/{request_id}/cancel")
     async def cancel(self, request_id: int, actor: Actor = "admin") -> RequestView:
         """Stop following a request; what the arr already has stays there."""
@@ -268,3 +306,17 @@ class RequestsController(Controller, ConnectorOwner):
             change.move(State.CANCELLED, actor, "api")
             await change.unschedule()
         return change.view
+
+
+async def _open_candidate(
+    session: AsyncSession, request_id: int, candidate_id: int
+) -> RequestCandidate:
+    """Return a candidate of the request that has not failed (NotFound, Conflict)."""
+    candidate = await session.get(RequestCandidate, candidate_id)
+    if candidate is None or candidate.request_id != request_id:
+        msg = f"request {request_id} has no candidate {candidate_id}"
+        raise NotFound(msg)
+    if candidate.failed:
+        msg = f"candidate {candidate_id} already failed: {candidate.failed}"
+        raise Conflict(msg)
+    return candidate

@@ -8,13 +8,19 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from haul_engine.db.models import utcnow
-from haul_engine.errors import Conflict, InvalidInput, NotFound, Unavailable
+from haul_engine.errors import Ambiguous, Conflict, InvalidInput, NotFound, Unavailable
 from haul_engine.events import EventName
 from haul_engine.requests.arr import KIND_FOR_MEDIA, RequestArr
 from haul_engine.requests.lifecycle import Change
 from haul_engine.requests.models import MediaRequest, RequestEvent
-from haul_engine.requests.overseerr import Notification, OverseerrClient, from_details
+from haul_engine.requests.overseerr import (
+    Notification,
+    OverseerrClient,
+    from_details,
+    read_poster,
+)
 from haul_engine.requests.states import FINAL, State, allowed
+from haul_engine.requests.views import TitleMatch
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -34,6 +40,7 @@ VERDICTS = {
     "MEDIA_FAILED": State.FAILED,
     "MEDIA_AVAILABLE": State.AVAILABLE,
 }
+MAX_CHOICES = 8  # works offered when a query is ambiguous
 
 
 class Intake:
@@ -155,17 +162,23 @@ class Intake:
         *,
         media_type: str,
         query: str,
+        year: int | None,
         tmdb_id: int | None,
         tvdb_id: int | None,
         seasons: list[int] | None,
         requested_by: str,
     ) -> RequestView:
-        """Look the title up, add it to the arr unsearched and approve it; an open one is reused."""
+        """Look the title up, add it to the arr unsearched and approve it; an open one is reused.
+
+        A query matching several works (and no year narrowing it to one) is `Ambiguous`.
+        """
         arr = await self.lifecycle.arr(media_type, None)
         if arr is None:
             msg = f"no enabled {KIND_FOR_MEDIA[media_type]} connector to add the title to"
             raise Conflict(msg)
-        item = await _lookup_and_add(arr, query, tmdb_id, tvdb_id, seasons)
+        item = await _lookup_and_add(
+            arr, query, year=year, tmdb_id=tmdb_id, tvdb_id=tvdb_id, seasons=seasons
+        )
         async with self.engine.database.session() as session:
             open_request = await session.scalar(
                 select(MediaRequest).where(
@@ -223,9 +236,11 @@ class Intake:
         )
 
 
-async def _lookup_and_add(
+async def _lookup_and_add(  # noqa: PLR0913 - the create body's fields
     arr: RequestArr,
     query: str,
+    *,
+    year: int | None,
     tmdb_id: int | None,
     tvdb_id: int | None,
     seasons: list[int] | None,
@@ -247,6 +262,52 @@ async def _lookup_and_add(
     if not found:
         msg = f"{arr.config.name} found no title for {term!r}"
         raise NotFound(msg)
-    if found[0].get("id"):
-        return found[0]
-    return await arr.add(found[0], seasons or [])
+    item = found[0] if term != query.strip() else choose_title(arr.config.name, found, term, year)
+    if item.get("id"):
+        return item
+    return await arr.add(item, seasons or [])
+
+
+def choose_title(
+    arr_name: str, found: list[dict[str, Any]], query: str, year: int | None
+) -> dict[str, Any]:
+    """Return the one work a query means: of that year, titled as asked, else the only one.
+
+    Several left (two films called Dune) is `Ambiguous`, listing them to choose from.
+    """
+    if year is not None:
+        found = [item for item in found if item.get("year") == year]
+        if not found:
+            msg = f"{arr_name} found no title for {query!r} from {year}"
+            raise NotFound(msg)
+    exact = [item for item in found if _words(str(item.get("title") or "")) == _words(query)]
+    matches = exact or found
+    if len(matches) == 1:
+        return matches[0]
+    choices = [title_match(item) for item in matches[:MAX_CHOICES]]
+    named = " or ".join(f"{c.title} ({c.year})" if c.year else c.title for c in choices)
+    msg = f"{query!r} matches several titles: {named}; give the year or an id"
+    raise Ambiguous(msg, candidates=[choice.model_dump(mode="json") for choice in choices])
+
+
+def title_match(item: dict[str, Any]) -> TitleMatch:
+    """Show a work of an arr's lookup as one to choose from."""
+    images = [image for image in item.get("images") or [] if isinstance(image, dict)]
+    poster = item.get("remotePoster") or next(
+        (image.get("remoteUrl") for image in images if image.get("coverType") == "poster"), None
+    )
+    return TitleMatch(
+        title=str(item.get("title") or ""),
+        year=item.get("year") or None,
+        overview=str(item.get("overview") or ""),
+        poster_url=read_poster(poster),
+        tmdb_id=item.get("tmdbId") or None,
+        tvdb_id=item.get("tvdbId") or None,
+        imdb_id=item.get("imdbId") or None,
+        in_library=bool(item.get("id")),
+    )
+
+
+def _words(text: str) -> str:
+    """Reduce a title to what is compared: lower-case letters and digits, single spaces."""
+    return " ".join("".join(c if c.isalnum() else " " for c in text.lower()).split())

@@ -219,10 +219,12 @@ class Lifecycle:
         await change.session.flush()
         await self._offer(change, found, "worker")
 
-    async def _offer(self, change: Change, found: list[RequestCandidate], origin: str) -> None:
+    async def _offer(
+        self, change: Change, found: list[RequestCandidate], origin: str, actor: str = "haul"
+    ) -> None:
         """Enter awaiting_selection (its event shows the top candidates); plan the auto-pick."""
         row = change.row
-        change.move(State.AWAITING_SELECTION, "haul", origin, f"{len(found)} candidates")
+        change.move(State.AWAITING_SELECTION, actor, origin, f"{len(found)} candidates")
         hours = self.engine.options.current.auto_pick_hours
         if self._auto_pick_now(row):
             await change.schedule(0)
@@ -358,7 +360,7 @@ class Lifecycle:
             record = await self._queue_record(row)
             if record is None:
                 if self._overdue(row, self.engine.settings.request_arr_wait_minutes):
-                    await self._drop_candidate(change, "the arr never started the download")
+                    await self.drop_candidate(change, "the arr never started the download")
                 else:
                     await change.schedule(self.engine.settings.request_poll_interval)
                 return
@@ -386,7 +388,7 @@ class Lifecycle:
         waited = min(now - float(change.memory.get("checked", now)), 2 * poll)
         stalled = float(change.memory.get("stalled", 0.0)) + waited if progress <= best else 0.0
         if stalled > self.engine.settings.request_stall_minutes * 60:
-            await self._drop_candidate(change, "the download stalled")
+            await self.drop_candidate(change, "the download stalled")
             return
         await change.schedule(poll, progress=max(progress, best), stalled=stalled, checked=now)
 
@@ -418,7 +420,7 @@ class Lifecycle:
             await self._finish(change, path)
             return
         if any(h.get("eventType") == "downloadFailed" for h in history):
-            await self._drop_candidate(change, "the arr reported the download failed")
+            await self.drop_candidate(change, "the arr reported the download failed")
             return
         record = await self._queue_record(row)
         if record is not None and record.get("trackedDownloadState") in IMPORT_PROBLEMS:
@@ -452,7 +454,9 @@ class Lifecycle:
         except ArrError as err:
             _LOGGER.warning("request %s: %s job not started: %s", row.id, job, err)
 
-    async def _drop_candidate(self, change: Change, why: str) -> None:
+    async def drop_candidate(
+        self, change: Change, why: str, actor: str = "haul", origin: str = "worker"
+    ) -> None:
         """Blocklist the chosen release in the arr and offer the remaining candidates."""
         row = change.row
         record = await self._queue_record(row) if row.arr_connector_id else None
@@ -468,9 +472,9 @@ class Lifecycle:
         row.download_id = row.selected_candidate_id = None
         left = [c for c in await candidate_rows(change.session, row.id) if not c.failed]
         if not left:
-            change.move(State.FAILED, "haul", "worker", f"{why}; no candidate left")
+            change.move(State.FAILED, actor, origin, f"{why}; no candidate left")
             return
-        await self._offer(change, left, "worker")
+        await self._offer(change, left, origin, actor)
 
     async def _queue_record(self, row: MediaRequest) -> dict[str, Any] | None:
         """Find the arr's queue record of this request's download (by id, else by item)."""

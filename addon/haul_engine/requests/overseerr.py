@@ -200,7 +200,7 @@ def parse_webhook(body: Any) -> Notification:  # noqa: ANN401 - any JSON body
         title=str(body.get("subject") or "").strip(),
         requested_by=str(requested_by),
         seasons=_requested_seasons(body.get("extra")),
-        poster_url=_poster(body.get("image")),
+        poster_url=read_poster(body.get("image")),
     )
 
 
@@ -221,7 +221,7 @@ def from_details(kind: str, details: dict[str, Any]) -> Notification:
             for season in details.get("seasons") or []
             if (number := _number(season.get("seasonNumber"))) is not None
         ),
-        poster_url=_poster(media.get("posterPath")),
+        poster_url=read_poster(media.get("posterPath")),
     )
 
 
@@ -240,7 +240,7 @@ def _number(value: Any) -> int | None:  # noqa: ANN401 - a template value (every
     return int(text) if text.isdigit() and int(text) > 0 else None
 
 
-def _poster(value: Any) -> str | None:  # noqa: ANN401 - a template value
+def read_poster(value: Any) -> str | None:  # noqa: ANN401 - a template or lookup value
     """Read an image URL, or a TMDB poster path as the API gives it; anything else is no poster."""
     text = str(value or "").strip()
     if text.startswith("/") and len(text) < MAX_URL:

@@ -41,6 +41,19 @@ class CandidateView(BaseModel):
     failed: str | None
 
 
+class TitleMatch(BaseModel):
+    """A work the arr's metadata source found for a request's query: one to choose from."""
+
+    title: str
+    year: int | None
+    overview: str
+    poster_url: str | None
+    tmdb_id: int | None
+    tvdb_id: int | None
+    imdb_id: str | None
+    in_library: bool = Field(description="the arr has it already")
+
+
 class AuditView(BaseModel):
     """One change of state: when, who, from where."""
 

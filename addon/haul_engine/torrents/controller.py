@@ -187,7 +187,8 @@ class TorrentsController(Controller):
         preferences = self.preferences
         download, upload = self.limits.effective()
         return SessionConfig(
-            listen_port=preferences.listen_port,
+            # the VPN's forwarded port, while it forwards one; it changes no preference
+            listen_port=self.engine.vpn.forwarded_port or preferences.listen_port,
             interface=settings.vpn_interface,
             download_limit=download,
             upload_limit=upload,
@@ -201,6 +202,11 @@ class TorrentsController(Controller):
             utp=preferences.utp,
             encryption=preferences.encryption,
         )
+
+    def reconfigure(self) -> None:
+        """Apply the session settings again (the VPN forwards another port), once started."""
+        if self._session is not None:
+            self.session.configure(self._config())
 
     async def setup(self) -> None:
         """Start libtorrent, restore every stored torrent and start the timers."""

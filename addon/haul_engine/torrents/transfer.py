@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, Field, ValidationError
 
 from haul_engine.files import write_atomic
 from haul_engine.settings import WEEKDAYS
@@ -19,12 +19,24 @@ if TYPE_CHECKING:
 KiBs = Annotated[int, Field(ge=0, le=10_000_000, description="KiB/s, 0 = none")]
 
 
+def _local(moment: time) -> time:
+    """Read a time of day given with an offset as the engine's local time of day (today's)."""
+    if moment.tzinfo is None:
+        return moment
+    return datetime.combine(datetime.now(moment.tzinfo).date(), moment).astimezone().time()
+
+
+LocalTime = Annotated[
+    time, AfterValidator(_local), Field(description="local time; one with an offset is converted")
+]
+
+
 class AltSchedule(BaseModel):
     """When the alternative limits apply (local time; start > end spans midnight)."""
 
     enabled: bool = False
-    start: time = time(1, 0)
-    end: time = time(7, 0)
+    start: LocalTime = time(1, 0)
+    end: LocalTime = time(7, 0)
     days: list[Annotated[int, Field(ge=0, le=6)]] = Field(
         default_factory=lambda: list(range(7)), description="0 = Monday"
     )
@@ -108,8 +120,8 @@ class SchedulePatch(BaseModel):
     """The parts of the alternative limits' schedule to change (left out: kept)."""
 
     enabled: bool | None = None
-    start: time | None = None
-    end: time | None = None
+    start: LocalTime | None = None
+    end: LocalTime | None = None
     days: list[Annotated[int, Field(ge=0, le=6)]] | None = Field(None, description="0 = Monday")
 
 

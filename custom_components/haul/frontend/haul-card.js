@@ -54,6 +54,32 @@ const DOWNLOAD_STATES = {
   stoppedUP: "Completed",
   error: "Error",
 };
+// the gap browser: how a gap's search stands, and how the list can be ordered
+const GAP_STATES = {
+  pending: ["Waiting", "--info-color"],
+  queued: ["Queued", "--info-color"],
+  searching: ["Searching", "--primary-color"],
+  cooldown: ["Cooling down", "--secondary-text-color"],
+  exhausted: ["Given up", "--warning-color"],
+};
+const GAP_SORTS = {
+  released: "Newest",
+  title: "Title",
+  attempts: "Attempts",
+  next_eligible: "Next search",
+  boost: "Boost",
+};
+const OUTCOMES = {
+  grabbed: "grabbed",
+  no_results: "nothing found",
+  rate_limited: "rate limited",
+  timed_out: "timed out",
+  arr_error: "app error",
+};
+const BOOST = 10;
+const QUERY_DELAY_MS = 300;
+// a release is grabbed: another may be picked in its place (the grabbed one blocklisted)
+const GRABBED_STATES = new Set(["grabbed", "downloading", "importing"]);
 const UNKNOWN_ETA = 8640000;
 const RETRY_MS = 10000;
 const HEALTH_PROBLEMS = new Set(["degraded", "unhealthy", "offline"]);
@@ -96,6 +122,12 @@ function ago(iso, language) {
   return format.format(Math.round(seconds), "second");
 }
 
+// a title with its year, unless the title says it already ("Hackers (1995)" from Overseerr)
+function titled(item) {
+  const title = String(item.title ?? "");
+  return item.year && !title.endsWith(`(${item.year})`) ? `${title} (${item.year})` : title;
+}
+
 function rejections(candidate) {
   return [
     ...(candidate.failed ? [`failed: ${candidate.failed}`] : []),
@@ -111,6 +143,12 @@ function why(candidate) {
   }
   const reasons = [...candidate.custom_formats, candidate.release_group].filter(Boolean);
   return `<span class="for">✓ ${esc(reasons.join(" · ") || "accepted")}</span>`;
+}
+
+function episode(gap) {
+  if (gap.season_number == null) return "";
+  const pad = (number) => String(number ?? 0).padStart(2, "0");
+  return `S${pad(gap.season_number)}E${pad(gap.episode_number)}`;
 }
 
 function bar(fraction, label) {
@@ -137,6 +175,22 @@ const STYLE = `
   .error { margin: 8px 16px 0; padding: 8px 12px; border-radius: 8px; color: var(--error-color);
     background: color-mix(in srgb, var(--error-color) 12%, transparent); }
   .empty { color: var(--secondary-text-color); padding: 16px 0; text-align: center; }
+  .stale { margin: 8px 16px 0; padding: 8px 12px; border-radius: 8px; color: var(--primary-text-color);
+    background: color-mix(in srgb, var(--warning-color) 18%, transparent); }
+  form.ask { display: flex; gap: 6px; padding: 8px 16px 0; flex-wrap: wrap; }
+  form.ask input, form.ask select { font: inherit; color: inherit; background: none; padding: 6px 10px;
+    border: 1px solid var(--divider-color); border-radius: 18px; }
+  form.ask input { flex: 1; min-width: 140px; }
+  form.ask[hidden] { display: none; }
+  .failures { margin: 0 0 8px; padding: 8px 12px; border-radius: 8px; color: var(--primary-text-color);
+    background: color-mix(in srgb, var(--error-color) 12%, transparent); }
+  .failures ul { margin: 4px 0 0; padding-left: 18px; }
+  ul.works { list-style: none; margin: 0; padding: 0; }
+  ul.works > li { display: flex; gap: 12px; padding: 10px 0; align-items: flex-start;
+    border-bottom: 1px solid var(--divider-color); }
+  .overview { color: var(--secondary-text-color); font-size: 0.9em; margin-top: 4px;
+    display: -webkit-box; -webkit-line-clamp: 3; -webkit-box-orient: vertical; overflow: hidden; }
+  tr.grabbed td.cell-title::after { content: " · grabbed"; color: var(--primary-color); font-weight: 500; }
   ul.list { list-style: none; margin: 0; padding: 0; }
   ul.list > li { display: flex; gap: 12px; padding: 10px 0; align-items: center;
     border-bottom: 1px solid var(--divider-color); }
@@ -208,7 +262,21 @@ const STYLE = `
   .summary { color: var(--secondary-text-color); font-size: 0.9em; }
   ul.against { margin: 0; padding-left: 16px; color: var(--error-color); }
   .for { color: var(--success-color); }
+  .gap-tools { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; padding: 4px 0 8px; }
+  .gap-tools select, .gap-tools input { font: inherit; padding: 6px 8px; border-radius: 8px;
+    border: 1px solid var(--divider-color); background: var(--card-background-color, none);
+    color: var(--primary-text-color); }
+  .gap-tools input { flex: 1; min-width: 140px; }
+  .gap-counts { color: var(--secondary-text-color); font-size: 0.9em; padding-bottom: 6px; }
+  .gap-pages { display: flex; gap: 8px; align-items: center; justify-content: flex-end; padding: 8px 0; }
+  td.gap-actions { white-space: nowrap; text-align: right; }
+  td.gap-actions .icon-btn { display: inline-grid; }
+  tr[data-gap] { cursor: default; }
+  tr.boosted .cell-title::before { content: "▲ "; color: var(--primary-color); }
   @container (max-width: 640px) {
+    table.gaps thead { display: none; }
+    table.gaps tbody tr { padding-left: 0; }
+    td.gap-actions { width: 100%; text-align: left; }
     table, thead, tbody, tr, th, td { display: block; }
     thead tr { display: flex; flex-wrap: wrap; gap: 2px; border-bottom: 1px solid var(--divider-color); }
     th { position: static; border: none; }
@@ -242,8 +310,10 @@ class HaulCard extends HTMLElement {
     this._unsubscribe = [];
     this._selection = null;
     this._files = null;
+    this._gaps = null;
     this.shadowRoot.addEventListener("click", (event) => this._onClick(event));
     this.shadowRoot.addEventListener("change", (event) => this._onChange(event));
+    this.shadowRoot.addEventListener("input", (event) => this._onInput(event));
   }
 
   setConfig(config) {
@@ -312,6 +382,7 @@ class HaulCard extends HTMLElement {
         const update = (data) => {
           this[field] = data;
           this._renderBody();
+          if (field === "_library") this._libraryChanged();
         };
         const message = { type, config_entry_id: this._entryId };
         this._unsubscribe.push(await this._hass.connection.subscribeMessage(update, message));
@@ -337,12 +408,17 @@ class HaulCard extends HTMLElement {
     return entries.find((entry) => entry.state === "loaded")?.entry_id;
   }
 
-  async _call(service, data) {
+  // Run a Haul action; true when done. A failure is told in the dialog that asked (quiet), else
+  // in a toast.
+  async _call(service, data, { quiet = false } = {}) {
     try {
-      await this._hass.callService("haul", service, { config_entry_id: this._entryId, ...data });
+      const call = { config_entry_id: this._entryId, ...data };
+      await this._hass.callService("haul", service, call, undefined, false); // told here, once
       return true;
     } catch (err) {
-      this._notify(err.message ?? String(err));
+      const message = err.message ?? String(err);
+      if (quiet) return { error: message };
+      this._notify(message);
       return false;
     }
   }
@@ -372,6 +448,14 @@ class HaulCard extends HTMLElement {
           <div class="tabs" role="tablist">${this._config.views.length > 1 ? tabs : ""}</div>
         </div>
         <div class="error" hidden></div>
+        <div class="stale" role="status" hidden></div>
+        <form class="ask" hidden>
+          <input name="query" type="search" placeholder="Request a film or series" aria-label="Title"
+            maxlength="300" required>
+          <select name="media_type" aria-label="Type">
+            <option value="movie">Film</option><option value="tv">Series</option></select>
+          <button class="btn primary" type="submit">Request</button>
+        </form>
         <div class="body"></div>
       </ha-card>
       <dialog aria-labelledby="dialog-title">
@@ -382,14 +466,21 @@ class HaulCard extends HTMLElement {
         </div>
         <div class="dialog-body"></div>
         <div class="dialog-foot">
-          <span class="message"></span>
+          <span class="message" role="alert"></span>
           <button class="btn" data-action="close">Cancel</button>
+          <button class="btn" data-action="blocklist" hidden>Blocklist</button>
           <button class="btn primary" data-action="grab" disabled>Grab</button>
         </div>
       </dialog>`;
     this.shadowRoot.querySelector("dialog").addEventListener("close", () => {
       this._selection = null;
       this._files = null;
+      this._gaps = null;
+      this._choice = null;
+    });
+    this.shadowRoot.querySelector("form.ask").addEventListener("submit", (event) => {
+      event.preventDefault();
+      this._ask(new FormData(event.target));
     });
     this._renderBody();
   }
@@ -415,12 +506,28 @@ class HaulCard extends HTMLElement {
       const value = counts[count.dataset.count];
       count.textContent = value ? `(${value})` : "";
     }
+    this._renderStale();
+    this.shadowRoot.querySelector("form.ask").hidden = this._view !== "requests";
     const ready = this._view === "library" ? this._library : this._snapshot;
     if (!ready) {
       body.innerHTML = `<div class="empty">Loading…</div>`;
       return;
     }
     body.innerHTML = this[`_${this._view}Html`]();
+  }
+
+  _renderStale() {
+    const box = this.shadowRoot.querySelector(".stale");
+    const engine = this._snapshot?.engine;
+    const stale = engine && !engine.available;
+    box.hidden = !stale;
+    if (!stale) return;
+    const language = this._hass?.locale?.language ?? navigator.language;
+    const time = { hour: "2-digit", minute: "2-digit" };
+    const since = engine.since
+      ? `has been unavailable since ${new Date(engine.since).toLocaleTimeString(language, time)}`
+      : "is unavailable";
+    box.textContent = `The Haul engine ${since}: this is what it last reported; it updates when the engine is back.`;
   }
 
   _requestsHtml() {
@@ -433,16 +540,21 @@ class HaulCard extends HTMLElement {
       const poster = request.poster_url
         ? `<img src="${esc(request.poster_url)}" alt="" loading="lazy">`
         : `<ha-icon icon="${icon}"></ha-icon>`;
+      const admin = this._hass?.user?.is_admin ?? false;
+      const button = (action, text, primary = false) =>
+        `<button class="btn${primary ? " primary" : ""}" data-action="${action}" data-id="${request.id}">${text}</button>`;
+      const cancel = button("cancel", "Cancel");
       const actions = {
-        awaiting_selection: `<button class="btn primary" data-action="select" data-id="${request.id}">
-          Select release</button>`,
-        pending: `<button class="btn" data-action="decline" data-id="${request.id}">Decline</button>
-          <button class="btn primary" data-action="approve" data-id="${request.id}">Approve</button>`,
+        pending: `${admin ? button("decline", "Decline") : ""}${button("approve", "Approve", true)}`,
+        approved: cancel,
+        searching: cancel,
+        awaiting_selection: `${cancel}${button("search", "Search again")}${button("select", "Select release", true)}`,
       };
+      for (const state of GRABBED_STATES) actions[state] = `${cancel}${button("releases", "Releases")}`;
       return `<li data-request="${request.id}">
         <div class="poster">${poster}</div>
         <div class="grow">
-          <div class="name">${esc(request.title)}</div>
+          <div class="name">${esc(titled(request))}</div>
           <div class="meta">${request.media_type === "tv" ? "Series" : "Movie"} ·
             ${esc(request.requested_by)} · ${esc(ago(request.created_at, language))}</div>
           <span class="badge" style="--badge: var(${color})">${esc(label)}</span>
@@ -490,7 +602,9 @@ class HaulCard extends HTMLElement {
     const rows = library.connectors.map((connector) => {
       const health = HEALTH_PROBLEMS.has(connector.health)
         ? `<span class="health">${esc(connector.health)}</span>`
-        : "";
+        : connector.sync_failures
+          ? `<span class="health">sync failing</span>`
+          : "";
       return `<li data-connector="${esc(connector.id)}">
         <div class="grow">
           <div class="name">${esc(connector.name)}
@@ -498,10 +612,13 @@ class HaulCard extends HTMLElement {
           ${bar(connector.completion, connector.name)}
           <div class="meta">${(connector.completion * 100).toFixed(1)} % complete ·
             ${connector.missing} missing · ${connector.cutoff_unmet} upgradable ·
-            ${connector.queued} queued</div>
+            ${connector.queued} queued${connector.exhausted ? ` · ${connector.exhausted} given up` : ""}</div>
         </div>
-        <button class="btn" data-action="sweep" data-connector="${esc(connector.id)}"
-          ${connector.enabled ? "" : "disabled"}>Sweep now</button>
+        <div class="actions">
+          <button class="btn" data-action="gaps" data-connector="${esc(connector.id)}">Gaps</button>
+          <button class="btn" data-action="sweep" data-connector="${esc(connector.id)}"
+            ${connector.enabled ? "" : "disabled"}>Sweep now</button>
+        </div>
       </li>`;
     });
     const list = rows.length
@@ -518,23 +635,47 @@ class HaulCard extends HTMLElement {
 
   async _openReleases(requestId) {
     const request = this._snapshot.requests.find((item) => item.id === requestId);
-    this._selection = { request, candidates: null, chosen: null, sort: null };
-    const dialog = this._dialog(`Select a release · ${request.title}`, "grab", "Grab");
+    this._selection = {
+      request, replacing: GRABBED_STATES.has(request.state), candidates: null, chosen: null, sort: null,
+    };
+    const dialog = this._releasesMode();
     this._renderReleases();
     dialog.showModal();
+    await this._loadReleases();
+  }
+
+  // A request with a grabbed release: pick another in its place (the grabbed one is blocklisted).
+  _releasesMode() {
+    const { request, replacing } = this._selection;
+    const dialog = replacing
+      ? this._dialog(`Releases · ${titled(request)}`, "replace", "Blocklist & grab")
+      : this._dialog(`Select a release · ${titled(request)}`, "grab", "Grab");
+    dialog.querySelector("[data-action=blocklist]").hidden = !replacing;
+    return dialog;
+  }
+
+  async _loadReleases() {
+    const selection = this._selection;
     try {
       const answer = await this._hass.callWS({
         type: "haul/candidates",
-        request_id: requestId,
+        request_id: selection.request.id,
         config_entry_id: this._entryId,
       });
-      if (this._selection?.request.id !== requestId) return;
-      const usable = answer.candidates.filter((candidate) => !candidate.failed);
-      this._selection.candidates = answer.candidates;
-      this._selection.chosen =
+      if (this._selection !== selection) return;
+      const grabbed = answer.selected_candidate_id;
+      selection.replacing = grabbed != null && GRABBED_STATES.has(answer.state);
+      selection.grabbed = selection.replacing ? grabbed : null;
+      this._releasesMode();
+      const usable = answer.candidates.filter(
+        (candidate) => !candidate.failed && candidate.id !== selection.grabbed,
+      );
+      selection.candidates = answer.candidates;
+      selection.chosen =
         (usable.find((candidate) => !rejections(candidate).length) ?? usable[0])?.id ?? null;
     } catch (err) {
-      this._selection.error = err.message ?? String(err);
+      if (this._selection !== selection) return;
+      selection.error = err.message ?? String(err);
     }
     this._renderReleases();
   }
@@ -543,8 +684,11 @@ class HaulCard extends HTMLElement {
     const dialog = this.shadowRoot.querySelector("dialog");
     const selection = this._selection;
     const body = dialog.querySelector(".dialog-body");
-    dialog.querySelector(".message").textContent = selection.error ?? "";
-    dialog.querySelector(".primary").disabled = selection.chosen == null || selection.busy;
+    const admin = this._hass?.user?.is_admin ?? false;
+    const refused = selection.replacing && !admin ? "Only administrators can blocklist a release." : "";
+    dialog.querySelector(".message").textContent = selection.error ?? refused;
+    dialog.querySelector(".primary").disabled = selection.chosen == null || selection.busy || !!refused;
+    dialog.querySelector("[data-action=blocklist]").disabled = selection.busy || !!refused;
     if (!selection.candidates) {
       body.innerHTML = `<div class="empty">${selection.error ? "" : "Loading releases…"}</div>`;
       return;
@@ -566,15 +710,17 @@ class HaulCard extends HTMLElement {
         <button data-action="sort" data-key="${item.key}">${item.label}</button></th>`;
     }).join("");
     const rows = candidates.map((candidate) => {
+      const closed = candidate.failed || candidate.id === selection.grabbed;
       const classes = [
         candidate.id === selection.chosen ? "chosen" : "",
         rejections(candidate).length ? "rejected" : "",
-        candidate.failed ? "failed" : "",
+        closed ? "failed" : "",
+        candidate.id === selection.grabbed ? "grabbed" : "",
       ].join(" ");
       return `<tr class="${classes}" data-candidate="${candidate.id}">
         <td class="pick"><input type="radio" name="candidate" value="${candidate.id}"
           aria-label="${esc(candidate.title)}" ${candidate.id === selection.chosen ? "checked" : ""}
-          ${candidate.failed ? "disabled" : ""}></td>
+          ${closed ? "disabled" : ""}></td>
         <td class="indexer">${esc(candidate.indexer)}</td>
         <td class="cell-title">${esc(candidate.title)}<div class="summary">${esc(candidate.summary)}</div></td>
         <td class="num" data-label="Size">${bytes(candidate.size)}</td>
@@ -584,24 +730,116 @@ class HaulCard extends HTMLElement {
         <td class="why">${why(candidate)}</td>
       </tr>`;
     });
-    body.innerHTML = `<table><thead><tr><th class="pick"></th>${head}</tr></thead>
+    // Why earlier picks failed, said where the next one is chosen
+    const failed = selection.candidates.filter((candidate) => candidate.failed);
+    const failures = failed.length
+      ? `<div class="failures"><strong>${failed.length === 1 ? "A release failed" : "Releases failed"}:</strong>
+          <ul>${failed.map((c) => `<li>${esc(c.title)}: ${esc(c.failed)}</li>`).join("")}</ul></div>`
+      : "";
+    body.innerHTML = `${failures}<table><thead><tr><th class="pick"></th>${head}</tr></thead>
       <tbody>${rows.join("")}</tbody></table>`;
   }
 
-  async _grab() {
+  // Grab the chosen release; replacing, blocklist the grabbed one first (with a pick: in one go).
+  async _grab(replace = false, pick = true) {
     const selection = this._selection;
     selection.busy = true;
+    selection.error = null;
     this._renderReleases();
-    const done = await this._call("select_release", {
-      request_id: selection.request.id,
-      candidate_id: selection.chosen,
-    });
+    const data = { request_id: selection.request.id };
+    if (pick) data.candidate_id = selection.chosen;
+    const service = replace ? "blocklist_release" : "select_release";
+    const done = await this._call(service, data, { quiet: true });
     selection.busy = false;
-    if (done) {
+    if (done === true) {
       this._closeReleases();
-      this._notify(`Grabbing a release for ${selection.request.title}`);
+      const what = pick ? "Grabbing a release" : "Blocklisted the release";
+      this._notify(`${what} for ${titled(selection.request)}`);
     } else {
-      this._renderReleases();
+      // The grab failed: say why here, where another release can be chosen (the grabbed one may
+      // be blocklisted meanwhile: the releases are read again).
+      selection.error = `The grab failed: ${done.error}`;
+      await this._loadReleases();
+    }
+  }
+
+  // ----- asking for a title: a title of several works offers them to choose from
+
+  async _ask(form) {
+    const data = { media_type: form.get("media_type"), query: String(form.get("query")).trim() };
+    if (!data.query) return;
+    const answer = await this._request(data);
+    if (!answer) return;
+    if (answer.request) {
+      this.shadowRoot.querySelector("form.ask").reset();
+      this._notify(`Requested ${titled(answer.request)}`);
+      return;
+    }
+    this._choice = { ...data, candidates: answer.candidates };
+    const dialog = this._dialog(`Which one? · ${data.query}`, "close", "Cancel");
+    dialog.querySelector("[data-action=blocklist]").hidden = true;
+    dialog.querySelector(".primary").hidden = true;
+    this._renderChoice();
+    dialog.showModal();
+  }
+
+  // request_media, answering its response (the request, or the works to choose from)
+  async _request(data) {
+    try {
+      const answer = await this._hass.callService(
+        "haul", "request_media", { config_entry_id: this._entryId, ...data }, undefined, false, true,
+      );
+      return answer.response;
+    } catch (err) {
+      if (this._choice) {
+        this._choice.error = err.message ?? String(err);
+        this._renderChoice();
+      } else {
+        this._notify(err.message ?? String(err));
+      }
+      return null;
+    }
+  }
+
+  _renderChoice() {
+    const dialog = this.shadowRoot.querySelector("dialog");
+    const choice = this._choice;
+    dialog.querySelector(".message").textContent = choice.error ?? "";
+    const icon = choice.media_type === "tv" ? "mdi:television-classic" : "mdi:movie-open";
+    const works = choice.candidates.map((work, index) => {
+      const poster = work.poster_url
+        ? `<img src="${esc(work.poster_url)}" alt="" loading="lazy">`
+        : `<ha-icon icon="${icon}"></ha-icon>`;
+      return `<li data-work="${index}">
+        <div class="poster">${poster}</div>
+        <div class="grow">
+          <div class="name">${esc(titled(work))}</div>
+          <div class="overview">${esc(work.overview)}</div>
+          ${work.in_library ? `<div class="meta">Already in the library</div>` : ""}
+        </div>
+        <button class="btn primary" data-action="request-work" data-index="${index}"
+          ${choice.busy ? "disabled" : ""}>Request</button>
+      </li>`;
+    });
+    dialog.querySelector(".dialog-body").innerHTML = `<ul class="works">${works.join("")}</ul>`;
+  }
+
+  async _requestWork(index) {
+    const choice = this._choice;
+    const work = choice.candidates[index];
+    const ids = choice.media_type === "tv" ? { tvdb_id: work.tvdb_id } : { tmdb_id: work.tmdb_id };
+    const data = ids.tmdb_id || ids.tvdb_id ? ids : { query: work.title, year: work.year };
+    choice.busy = true;
+    this._renderChoice();
+    const answer = await this._request({ media_type: choice.media_type, ...data });
+    if (this._choice !== choice) return;
+    choice.busy = false;
+    if (answer?.request) {
+      this._closeReleases();
+      this.shadowRoot.querySelector("form.ask").reset();
+      this._notify(`Requested ${titled(answer.request)}`);
+    } else {
+      this._renderChoice();
     }
   }
 
@@ -611,12 +849,15 @@ class HaulCard extends HTMLElement {
 
   // ----- the files dialog: which files of a download to fetch
 
-  _dialog(title, action, label) {
+  _dialog(title, action, text) {
     const dialog = this.shadowRoot.querySelector("dialog");
     dialog.querySelector("h2").textContent = title;
+    dialog.querySelector(".message").textContent = "";
+    dialog.querySelector("[data-action=blocklist]").hidden = true;
     const primary = dialog.querySelector(".primary");
     primary.dataset.action = action;
-    primary.textContent = label;
+    primary.textContent = text;
+    primary.hidden = false;
     return dialog;
   }
 
@@ -695,12 +936,169 @@ class HaulCard extends HTMLElement {
     }
   }
 
+  // ----- the gap browser: one connector's missing and upgradable items, filtered and acted on
+
+  _openGaps(connectorId) {
+    const connector = this._library.connectors.find((item) => item.id === connectorId);
+    this._gaps = {
+      connector: connectorId,
+      reason: "missing",
+      state: "",
+      query: "",
+      sort: "released",
+      descending: true,
+      page: 1,
+      answer: null,
+      revision: connector.revision,
+    };
+    const dialog = this._dialog(`Gaps · ${connector.name}`, "reset-all", "Reset given-up");
+    const option = (value, label, chosen) =>
+      `<option value="${value}" ${value === chosen ? "selected" : ""}>${esc(label)}</option>`;
+    const states = [option("", "Any state", ""),
+      ...Object.entries(GAP_STATES).map(([value, [label]]) => option(value, label, ""))];
+    dialog.querySelector(".dialog-body").innerHTML = `
+      <div class="gap-tools">
+        <select name="gap-reason" aria-label="Reason">${option("missing", "Missing", "missing")}
+          ${option("upgrade", "Upgrades", "missing")}</select>
+        <select name="gap-state" aria-label="State">${states.join("")}</select>
+        <input name="gap-query" type="search" placeholder="Search titles" aria-label="Search titles">
+        <select name="gap-sort" aria-label="Sort">${Object.entries(GAP_SORTS)
+          .map(([value, label]) => option(value, label, "released")).join("")}</select>
+      </div>
+      <div class="gap-counts" aria-live="polite"></div>
+      <div class="gap-table"><div class="empty">Loading gaps…</div></div>`;
+    this._renderGapCounts();
+    dialog.showModal();
+    this._loadGaps();
+  }
+
+  async _loadGaps() {
+    const gaps = this._gaps;
+    if (!gaps) return;
+    const asked = { ...gaps };
+    const message = {
+      type: "haul/library/gaps",
+      config_entry_id: this._entryId,
+      connector_id: gaps.connector,
+      reason: gaps.reason,
+      query: gaps.query,
+      sort: gaps.sort,
+      descending: gaps.descending,
+      page: gaps.page,
+      ...(gaps.state ? { state: gaps.state } : {}),
+    };
+    try {
+      const answer = await this._hass.callWS(message);
+      const now = this._gaps;
+      const same = ["connector", "reason", "state", "query", "sort", "descending", "page"]
+        .every((key) => now?.[key] === asked[key]);
+      if (!same) return; // a newer question is on its way
+      now.answer = answer;
+      now.error = null;
+    } catch (err) {
+      if (this._gaps) this._gaps.error = err.message ?? String(err);
+    }
+    this._renderGaps();
+  }
+
+  _libraryChanged() {
+    const gaps = this._gaps;
+    if (!gaps) return;
+    this._renderGapCounts();
+    const connector = this._library.connectors.find((item) => item.id === gaps.connector);
+    if (connector && connector.revision !== gaps.revision) {
+      gaps.revision = connector.revision;
+      this._loadGaps(); // something happened in this library: the list follows it
+    }
+  }
+
+  _renderGapCounts() {
+    const dialog = this.shadowRoot.querySelector("dialog");
+    const counts = dialog.querySelector(".gap-counts");
+    const connector = this._library?.connectors.find((item) => item.id === this._gaps?.connector);
+    if (!counts || !connector) return;
+    counts.textContent = `${connector.missing} missing · ${connector.cutoff_unmet} upgradable · ` +
+      `${connector.queued} queued · ${connector.exhausted} given up · ` +
+      `${connector.searches_today} searches today`;
+    dialog.querySelector(".primary").disabled = !connector.exhausted;
+  }
+
+  _renderGaps() {
+    const dialog = this.shadowRoot.querySelector("dialog");
+    const gaps = this._gaps;
+    const table = dialog.querySelector(".gap-table");
+    if (!gaps || !table) return;
+    dialog.querySelector(".message").textContent = gaps.error ?? "";
+    const answer = gaps.answer;
+    if (!answer) return;
+    if (!answer.records.length) {
+      table.innerHTML = `<div class="empty">No gaps match.</div>`;
+      return;
+    }
+    const language = this._hass?.locale?.language ?? navigator.language;
+    const rows = answer.records.map((gap) => {
+      const [label, color] = GAP_STATES[gap.state] ?? ["Not planned", "--secondary-text-color"];
+      const title = gap.series ? `${gap.series} ${episode(gap)} · ${gap.title}` : gap.title;
+      const next = gap.state === "cooldown" && gap.next_eligible_at ? ` · ${ago(gap.next_eligible_at, language)}` : "";
+      const outcome = gap.outcome ? OUTCOMES[gap.outcome] ?? gap.outcome : "—";
+      const boosted = gap.boost > 0;
+      return `<tr data-gap="${gap.id}" class="${boosted ? "boosted" : ""}">
+        <td class="cell-title">${esc(title)}</td>
+        <td data-label="State"><span class="badge" style="--badge: var(${color})">${esc(label)}</span>${esc(next)}</td>
+        <td class="num" data-label="Attempts">${gap.attempts}</td>
+        <td data-label="Last search">${esc(outcome)}</td>
+        <td class="gap-actions">
+          <button class="icon-btn" data-action="gap-search" data-item="${gap.id}" title="Search now"
+            aria-label="Search now" ${["queued", "searching"].includes(gap.state) ? "disabled" : ""}>
+            <ha-icon icon="mdi:magnify"></ha-icon></button>
+          <button class="icon-btn" data-action="gap-boost" data-item="${gap.id}"
+            data-boost="${boosted ? 0 : BOOST}" title="${boosted ? "Unboost" : "Boost"}"
+            aria-label="${boosted ? "Unboost" : "Boost"}" aria-pressed="${boosted}" ${gap.state ? "" : "disabled"}>
+            <ha-icon icon="${boosted ? "mdi:arrow-up-bold" : "mdi:arrow-up-bold-outline"}"></ha-icon></button>
+          <button class="icon-btn" data-action="gap-reset" data-item="${gap.id}" title="Reset"
+            aria-label="Reset" ${["exhausted", "cooldown"].includes(gap.state) ? "" : "disabled"}>
+            <ha-icon icon="mdi:restore"></ha-icon></button>
+        </td>
+      </tr>`;
+    });
+    const pages = Math.max(1, Math.ceil(answer.total / answer.page_size));
+    table.innerHTML = `<table class="gaps"><thead><tr><th>Title</th><th>State</th>
+      <th class="num">Attempts</th><th>Last search</th><th></th></tr></thead>
+      <tbody>${rows.join("")}</tbody></table>
+      <div class="gap-pages"><span>${answer.total} gaps · page ${answer.page} of ${pages}</span>
+        <button class="btn" data-action="gaps-page" data-page="${answer.page - 1}"
+          ${answer.page > 1 ? "" : "disabled"}>Previous</button>
+        <button class="btn" data-action="gaps-page" data-page="${answer.page + 1}"
+          ${answer.page < pages ? "" : "disabled"}>Next</button></div>`;
+  }
+
+  async _gapAction(service, data, done) {
+    if (await this._call(service, data)) this._notify(done);
+    this._loadGaps();
+  }
+
+  _filterGaps(changes) {
+    Object.assign(this._gaps, changes, { page: changes.page ?? 1 });
+    this._loadGaps();
+  }
+
   // ----- events
+
+  _onInput(event) {
+    if (event.target.name !== "gap-query" || !this._gaps) return;
+    clearTimeout(this._queryTimer);
+    const query = event.target.value.trim();
+    this._queryTimer = setTimeout(() => this._filterGaps({ query }), QUERY_DELAY_MS);
+  }
 
   _onChange(event) {
     if (event.target.name === "candidate") {
       this._selection.chosen = Number(event.target.value);
       this._renderReleases();
+    } else if (["gap-reason", "gap-state", "gap-sort"].includes(event.target.name)) {
+      const value = event.target.value;
+      const key = event.target.name.slice(4);
+      this._filterGaps(key === "sort" ? { sort: value, descending: !["title"].includes(value) } : { [key]: value });
     } else if (event.target.name === "file") {
       const index = Number(event.target.value);
       if (event.target.checked) this._files.chosen.add(index);
@@ -718,20 +1116,34 @@ class HaulCard extends HTMLElement {
     }
     const button = event.target.closest("button[data-action]");
     if (!button || button.disabled) return;
-    const { action, id, hash, connector, view, key } = button.dataset;
+    const { action, id, hash, connector, view, key, index, item, page } = button.dataset;
     const handlers = {
       view: () => {
         this._view = view;
         this._renderBody();
       },
       select: () => this._openReleases(Number(id)),
+      releases: () => this._openReleases(Number(id)),
       approve: () => this._call("approve_request", { request_id: Number(id) }),
       decline: () => this._call("decline_request", { request_id: Number(id) }),
+      cancel: () => this._call("cancel_request", { request_id: Number(id) }),
+      search: () => this._call("search_again", { request_id: Number(id) }),
       pause: () => this._call("pause_download", { info_hash: hash }),
       resume: () => this._call("resume_download", { info_hash: hash }),
       files: () => this._openFiles(hash),
       "save-files": () => this._saveFiles(),
       sweep: () => this._call("run_sweep", connector ? { connector_id: connector } : {}),
+      gaps: () => this._openGaps(connector),
+      "gaps-page": () => this._filterGaps({ page: Number(page) }),
+      "gap-search": () => this._gapAction("search_gap", { item_id: Number(item) }, "Searching now"),
+      "gap-boost": () =>
+        this._gapAction("boost_gap", { item_id: Number(item), boost: Number(button.dataset.boost) },
+          "Priority changed"),
+      "gap-reset": () =>
+        this._gapAction("reset_gaps", { connector_id: this._gaps.connector, item_id: Number(item) }, "Reset"),
+      "reset-all": () =>
+        this._gapAction("reset_gaps", { connector_id: this._gaps.connector },
+          "Given-up gaps will be searched again"),
       sort: () => {
         const sort = this._selection.sort;
         const numeric = COLUMNS.find((item) => item.key === key).numeric ?? false;
@@ -740,6 +1152,9 @@ class HaulCard extends HTMLElement {
       },
       close: () => this._closeReleases(),
       grab: () => this._grab(),
+      replace: () => this._grab(true),
+      blocklist: () => this._grab(true, false),
+      "request-work": () => this._requestWork(Number(index)),
     };
     handlers[action]();
   }

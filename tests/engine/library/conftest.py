@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, override
 
 import pytest
@@ -70,8 +70,9 @@ async def add_connector(database: Database, config: ConnectorConfig) -> AppClien
 class FakeClock(Clock):
     """A clock that only moves when slept on (or moved by the test)."""
 
-    def __init__(self, start: datetime = NOW) -> None:
+    def __init__(self, start: datetime = NOW, zone: tzinfo = UTC) -> None:
         """Start at a fixed moment."""
+        super().__init__(zone)
         self.moment = start
 
     @override

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.fakes.arr import API_KEY, FakeArr, Library
+from tests.fakes.mediaservers import FakeJellyfin
 from tests.support.disk import fill
 from tests.support.webhooks import send_webhook
 
@@ -228,3 +229,109 @@ def test_a_webhook_s_sync_outlives_a_kill(engine: EngineProcess, radarr: FakeArr
     wait_for(lambda: radarr.requests.count(("GET", "/api/v3/movie")) == syncs + 2)
     time.sleep(1)
     assert radarr.requests.count(("GET", "/api/v3/movie")) == syncs + 2
+
+
+def test_the_gap_browser_s_commands(engine: EngineProcess) -> None:
+    library = Library.generate(6, series=3, seasons=1, episodes_per_season=5, have=0.4)
+    with FakeArr("sonarr", library) as sonarr:
+        connector_id = add(engine, sonarr, scheduled_sweeps=False)
+        synced(engine)
+        base = f"/api/v1/gaps?connector_id={connector_id}"
+        everything = engine.request("GET", base)[1]
+        titles = {r["id"]: r["series"] for r in everything["records"]}
+        found = engine.request("GET", f"{base}&query=SERIES%202")[1]
+        assert found["total"] == sum(title == "Series 2" for title in titles.values()) > 0
+        assert {r["series"] for r in found["records"]} == {"Series 2"}
+        assert engine.request("GET", f"{base}&query=%25")[1]["total"] == 0  # no wildcards
+        ordered = engine.request("GET", f"{base}&sort=title&descending=false")[1]["records"]
+        assert [r["title"] for r in ordered] == sorted(r["title"] for r in ordered)
+        assert engine.request("GET", f"{base}&sort=size")[0] == 400
+        assert engine.request("GET", f"{base}&state=lost")[0] == 400
+
+        first = found["records"][0]
+        status, started = engine.request("POST", f"/api/v1/gaps/{first['id']}/search")
+        assert status == 200, started
+        assert started["command"] == "EpisodeSearch"
+        wait_for(lambda: sonarr.commands)
+        assert [c["body"] for c in sonarr.commands] == [
+            {"name": "EpisodeSearch", "episodeIds": [next(
+                e["id"] for e in library.episodes.values()
+                if e["seriesId"] == 2 and f"Episode {e['episodeNumber']}" == first["title"]
+            )]}
+        ]  # fmt: skip
+        cooling = wait_for(lambda: engine.request("GET", f"{base}&state=cooldown")[1]["records"])
+        assert [(r["id"], r["attempts"], r["outcome"]) for r in cooling] == [
+            (first["id"], 1, "no_results")
+        ]
+        assert summary(engine)[0]["outcomes_today"]["no_results"] == 1
+        assert engine.request("POST", "/api/v1/gaps/999999/search")[0] == 404
+        # unmonitored in Sonarr since the last sync: the search syncs first, and refuses it
+        unwatched = next(r for r in everything["records"] if r["series"] == "Series 3")
+        library.series[3]["monitored"] = False
+        assert engine.request("POST", f"/api/v1/gaps/{unwatched['id']}/search")[0] == 404
+        assert len(sonarr.commands) == 1
+
+        series_id = first["series_id"]
+        boosted = engine.request("POST", f"/api/v1/library/series/{series_id}/boost", {"boost": 7})
+        assert boosted == (200, {"series_id": series_id, "boost": 7})
+        assert engine.request("POST", "/api/v1/library/series/999999/boost", {"boost": 7})[0] == 404
+        reset = {"connector_id": connector_id, "series_id": series_id}
+        assert engine.request("POST", "/api/v1/gaps/reset", reset)[1] == {
+            "connector_id": connector_id, "reset": 1,
+        }  # fmt: skip
+        assert engine.request("GET", f"{base}&state=cooldown")[1]["total"] == 0
+        assert engine.request("POST", "/api/v1/gaps/reset", {"connector_id": "nope"})[0] == 404
+        assert engine.request("POST", "/api/v1/gaps/reset", {})[0] == 400
+
+        sonarr.fail_next(*["500"] * 9, path="/series")  # three syncs fail: three tries each
+        for failures in (1, 2, 3):
+            assert engine.request("POST", f"/api/v1/connectors/{connector_id}/sync")[0] == 503
+            assert summary(engine)[0]["sync_failures"] == failures
+        assert "server error" in summary(engine)[0]["sync_error"]
+        assert engine.request("POST", f"/api/v1/connectors/{connector_id}/sync")[0] == 200
+        assert (summary(engine)[0]["sync_failures"], summary(engine)[0]["sync_error"]) == (0, None)
+
+
+def test_every_import_an_arr_reports_refreshes_the_media_servers_once_per_folder(
+    engine: EngineProcess, radarr: FakeArr
+) -> None:
+    secret = "arr-webhook-secret-0123456789"  # noqa: S105 - a test's secret
+    connector_id = add(engine, radarr, webhook_secret=secret, sync_schedule="0 0 1 1 *")
+    hook = f"{engine.url}/api/v1/webhooks/arr/{connector_id}"
+    season = "/data/media/tv/Severance/Season 02"
+    with FakeJellyfin("jellyfin") as jellyfin:
+        engine.add_connector(
+            "jellyfin", jellyfin.url, jellyfin.api_key, path_map={"/data/media": "/media"}
+        )
+        for episode in (1, 2):  # Sonarr: one Download per file of a season pack
+            sonarr_event = {
+                "eventType": "Download",
+                "series": {"path": season.rsplit("/", 1)[0]},
+                "episodeFile": {"path": f"{season}/Severance - S02E0{episode}.mkv"},
+            }
+            assert send_webhook(hook, sonarr_event, secret)[1]["action"] == "sync"
+        radarr_event = {"eventType": "Download", "isUpgrade": True,
+                        "movie": {"folderPath": "/data/media/movies/Arrival (2016)"}}  # fmt: skip
+        assert send_webhook(hook, radarr_event, secret)[0] == 200
+        lidarr_event = {  # a Lidarr on Windows
+            "eventType": "Download",
+            "artist": {"path": "C:\\Music\\Low"},
+            "trackFiles": [{"path": "C:\\Music\\Low\\Hey What\\01 White Horses.flac"}],
+        }
+        assert send_webhook(hook, lidarr_event, secret)[0] == 200
+        assert (
+            send_webhook(hook, {"eventType": "Grab", "movie": {"folderPath": "/x"}}, secret)[0]
+            == 200
+        )
+
+        def refreshed() -> list[str]:
+            calls = jellyfin.calls("POST", "/Library/Media/Updated")
+            return sorted(call.body["Updates"][0]["Path"] for call in calls)
+
+        wait_for(lambda: len(refreshed()) == 3)
+        time.sleep(1)
+        assert refreshed() == [
+            "/media/movies/Arrival (2016)",
+            "/media/tv/Severance/Season 02",
+            "C:\\Music\\Low\\Hey What",
+        ]

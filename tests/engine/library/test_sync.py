@@ -23,6 +23,7 @@ from haul_engine.library.sweep import Sweeper
 from haul_engine.library.sync import (
     COLLECTOR_PAUSE,
     LibrarySync,
+    SeriesWants,
     episode_row,
 )
 from tests.engine.library.conftest import FakeClock, add_connector, arr_config
@@ -317,6 +318,6 @@ def test_statements_come_in_few_sizes() -> None:
 
 def test_timestamps_without_a_zone_are_utc() -> None:
     [record] = EPISODES.decode(b'[{"id": 7, "airDateUtc": "2024-05-01T20:00:00"}]')
-    row = episode_row(record, series_id=1)
+    row = episode_row(record, series_id=1, wants=SeriesWants())
     assert row.released_at == datetime(2024, 5, 1, 20, tzinfo=UTC)
     assert (row.title, row.has_file, row.quality, row.last_search_at) == ("", False, None, None)

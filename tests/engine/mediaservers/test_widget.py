@@ -115,11 +115,15 @@ async def test_widget_shows_the_latest_status_and_transfer_it_heard_of() -> None
 
 
 async def test_system_counts_leave_out_a_controller_that_fails(tmp_path: Path) -> None:
+    async def no_tunnel() -> None:
+        return None
+
     engine = SimpleNamespace(
         controllers=[Counting(None), Counting({"missing": 7}), Counting({"indexers": 2})],
         settings=SimpleNamespace(effective_download_dir=tmp_path),
         events=EventBus(),
         problems=list,
+        vpn=SimpleNamespace(status=no_tunnel),
     )
     found = await SystemController(cast("Engine", engine)).status()
     assert found.counts == {"missing": 7, "indexers": 2}

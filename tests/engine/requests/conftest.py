@@ -31,6 +31,20 @@ MATRIX_LOOKUP = {
     "titleSlug": "the-matrix-603", "images": [], "runtime": 136, "monitored": False,
     "hasFile": False, "isAvailable": True, "minimumAvailability": "released",
 }  # fmt: skip
+DUNES = [
+    {"title": "Dune", "year": 2021, "tmdbId": 438631, "imdbId": "tt1160419",
+     "overview": "Paul Atreides, a brilliant and gifted young man...",
+     "remotePoster": "https://image.tmdb.org/t/p/original/d5NXSklXo0qyIYkgV94XAgMIckC.jpg",
+     "images": [], "monitored": False, "hasFile": False, "isAvailable": True},
+    {"title": "Dune", "year": 1984, "tmdbId": 841, "imdbId": "tt0087182",
+     "overview": "In the year 10,191, the world is at war for control of Arrakis.",
+     "images": [{"coverType": "poster",
+                 "remoteUrl": "https://image.tmdb.org/t/p/original/5kkvJOqDu8Dw6eD6uyBpXjXL5Ik.jpg"}],
+     "monitored": False, "hasFile": False, "isAvailable": True},
+    {"title": "Dune: Part Two", "year": 2024, "tmdbId": 693134, "imdbId": "tt15239678",
+     "overview": "Follow the mythic journey of Paul Atreides...", "images": [],
+     "monitored": False, "hasFile": False, "isAvailable": True},
+]  # fmt: skip
 OFFER = Offer(
     title="The.Matrix.1999.1080p.BluRay.x264-GRP", quality="Bluray-1080p", size=8 * 10**9,
     magnet="magnet:?xt=urn:btih:" + "ab" * 20, info_hash="ab" * 20,

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 GOOD = "The.Matrix.1999.1080p.AMZN.WEB-DL.DDP5.1.H.264-FLUX"
 CAM = "The.Matrix.1999.CAM.x264-NOGRP"
 DEAD = "The.Matrix.1999.2160p.WEB-DL.DDP5.1.HDR.H.265-DEAD"
+OTHER = "The.Matrix.1999.720p.WEB-DL.DDP5.1.H.264-OTHER"
 SIZE = 3 * 1024 * 1024
 
 
@@ -246,6 +247,67 @@ def test_auto_pick_skips_a_dead_torrent_for_the_next_candidate(world: World) -> 
     second_offer = events.named("request_awaiting_selection")[1]
     assert [c["title"] for c in second_offer["candidates"]] == [GOOD, CAM]  # not the dead one
     assert engine.call("GET", f"/requests/{request_id}")["revision"] == revisions[-1]
+
+
+def test_a_person_blocklists_a_bad_release_and_picks_another(world: World) -> None:
+    """Blocklist: the arr drops and blocklists the release, the others are offered, actor noted."""
+    engine = world.engine
+    world.add_movie()
+    world.radarr.offers[1].append(offer(None, OTHER))
+    world.webhook("MEDIA_AUTO_APPROVED", world.overseerr.add(
+        OverseerrRequest(id=14, media_type="movie", title="The Matrix", year=1999, tmdb_id=603,
+                         status=2)))  # fmt: skip
+    request_id = only_request(engine)["id"]
+    detail = wait_for_request(engine, request_id, "awaiting_selection")
+    ids = {c["title"]: c["id"] for c in engine.call("GET", f"/requests/{request_id}")["candidates"]}
+    blocklist = f"/api/v1/requests/{request_id}/blocklist"
+    status, answer = engine.request("POST", blocklist, {"actor": "dan"})
+    assert status == 409, answer
+    assert "no grabbed release" in answer["error"]["message"]
+    engine.call("POST", f"/requests/{request_id}/select", {"candidate_id": ids[DEAD]})
+    wait_for_request(engine, request_id, "downloading")
+
+    status, answer = engine.request("POST", blocklist, {"actor": "dan", "reason": "wrong language"})
+    assert status == 200, answer
+    assert answer["state"] == "awaiting_selection"
+    assert [c["title"] for c in answer["candidates"]] == [GOOD, OTHER, CAM]
+    assert world.radarr.blocklisted == [DEAD]
+    assert not world.radarr.library.queue
+    detail = engine.call("GET", f"/requests/{request_id}")
+    failed = {c["title"]: c["failed"] for c in detail["candidates"] if c["failed"]}
+    assert failed == {DEAD: "blocklisted by dan: wrong language"}
+    last = detail["history"][-1]
+    assert (last["from_state"], last["to_state"], last["actor"], last["origin"]) == (
+        "downloading", "awaiting_selection", "dan", "api",
+    )  # fmt: skip
+    engine.call("POST", f"/requests/{request_id}/select", {"candidate_id": ids[GOOD]})
+    assert world.radarr.grabbed == [DEAD, GOOD]
+    wait_for_request(engine, request_id, "downloading")
+
+    # blocklist and pick another in one command; the release being blocklisted is no pick
+    for candidate_id in (ids[GOOD], ids[DEAD]):
+        status, answer = engine.request("POST", blocklist, {"candidate_id": candidate_id})
+        assert status == 409, answer
+    status, answer = engine.request(
+        "POST", blocklist, {"actor": "erin", "candidate_id": ids[OTHER]}
+    )
+    assert (status, answer["state"]) == (200, "grabbed")
+    assert (world.radarr.blocklisted, world.radarr.grabbed) == ([DEAD, GOOD], [DEAD, GOOD, OTHER])
+    moves = engine.call("GET", f"/requests/{request_id}")["history"][-2:]
+    assert [(m["to_state"], m["actor"]) for m in moves] == [
+        ("awaiting_selection", "erin"), ("grabbed", "erin"),
+    ]  # fmt: skip
+
+    # the arr can no longer grab the other: the blocklisting stands, the request awaits a pick
+    wait_for_request(engine, request_id, "downloading")
+    world.radarr.offers[1] = []
+    world.radarr.expire_cache()
+    status, answer = engine.request("POST", blocklist, {"actor": "erin", "candidate_id": ids[CAM]})
+    assert status >= 400, answer
+    assert world.radarr.blocklisted == [DEAD, GOOD, OTHER]
+    detail = engine.call("GET", f"/requests/{request_id}")
+    assert (detail["state"], detail["selected_candidate_id"]) == ("awaiting_selection", None)
+    assert [c["title"] for c in detail["candidates"] if not c["failed"]] == [CAM]
 
 
 def test_import_failure_is_reported_with_the_arr_message(world: World) -> None:

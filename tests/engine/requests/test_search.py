@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.engine.requests.conftest import (
+    DUNES,
     FAST,
     MATRIX_LOOKUP,
     OFFER,
@@ -93,6 +95,52 @@ def test_a_request_made_in_haul_is_added_to_the_arr_without_searching(
     )
     assert engine.request("GET", "/api/v1/requests/42")[0] == 404
     assert engine.request("POST", "/api/v1/requests/42/cancel")[0] == 404
+
+
+def test_an_ambiguous_title_answers_its_candidates_and_a_year_chooses(
+    engine: EngineProcess, radarr: ReleaseArr
+) -> None:
+    """Two films called Dune: nothing is added, both are offered; the year or the id picks one."""
+    radarr.metadata.extend(DUNES)
+    status, answer = engine.request(
+        "POST", "/api/v1/requests", {"media_type": "movie", "query": "Dune"}
+    )
+    assert status == 409, answer
+    error = answer["error"]
+    assert error["code"] == "ambiguous"
+    assert error["message"] == (
+        "'Dune' matches several titles: Dune (2021) or Dune (1984); give the year or an id"
+    )
+    assert error["details"]["candidates"] == [
+        {"title": "Dune", "year": 2021, "tmdb_id": 438631, "tvdb_id": None,
+         "imdb_id": "tt1160419", "overview": DUNES[0]["overview"],
+         "poster_url": DUNES[0]["remotePoster"], "in_library": False},
+        {"title": "Dune", "year": 1984, "tmdb_id": 841, "tvdb_id": None,
+         "imdb_id": "tt0087182", "overview": DUNES[1]["overview"],
+         "poster_url": DUNES[1]["images"][0]["remoteUrl"], "in_library": False},
+    ]  # fmt: skip
+    assert not radarr.library.movies
+    # over the WebSocket the same error, with the same details
+    reply = asyncio.run(engine.ws_call("requests/create", {"media_type": "movie", "query": "Dune"}))
+    assert reply == {"id": 1, **answer}
+
+    status, answer = engine.request(
+        "POST", "/api/v1/requests", {"media_type": "movie", "query": "Dune", "year": 1990}
+    )
+    assert (status, answer["error"]["code"]) == (404, "not_found")
+    status, answer = engine.request(
+        "POST", "/api/v1/requests", {"media_type": "movie", "query": "dune", "year": 1984}
+    )
+    assert status == 200, answer
+    assert (answer["title"], answer["year"], answer["tmdb_id"]) == ("Dune", 1984, 841)
+    status, answer = engine.request("POST", "/api/v1/requests", {"media_type": "movie",
+                                                                "tmdb_id": 438631})  # fmt: skip
+    assert (status, answer["year"]) == (200, 2021)
+    assert sorted(movie["year"] for movie in radarr.library.movies.values()) == [1984, 2021]
+    status, answer = engine.request(
+        "POST", "/api/v1/requests", {"media_type": "movie", "query": "dune: part two"}
+    )
+    assert (status, answer["title"]) == (200, "Dune: Part Two")
 
 
 def test_nothing_found_retries_then_fails_and_can_search_again(

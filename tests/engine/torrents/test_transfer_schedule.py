@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 
 import pytest
 
@@ -54,3 +54,14 @@ def test_limits_in_force_follow_the_mode_and_schedule() -> None:
     assert scheduled.scheduled(MONDAY) is True
     assert scheduled.scheduled(MONDAY.replace(hour=2)) is False
     assert scheduled.effective() == (100 * 1024, 50 * 1024)  # the engine switches alt_mode
+
+
+def test_a_time_given_with_an_offset_is_read_in_local_time() -> None:
+    """An offset names another clock: converted, it compares with the local times (was a 500)."""
+    schedule = AltSchedule.model_validate(
+        {"enabled": True, "start": "01:00:00+00:00", "end": "07:00", "days": list(range(7))}
+    )
+    utc_one = datetime.combine(datetime.now(UTC).date(), time(1)).replace(tzinfo=UTC)
+    assert schedule.start == utc_one.astimezone().time().replace(tzinfo=None)
+    assert schedule.start.tzinfo is None
+    schedule.covers(MONDAY.replace(hour=3))  # compares without error

@@ -1,23 +1,22 @@
-"""VPN binding: a veth pair into a network namespace the test creates stands in for wg0.
+"""VPN binding: a veth pair between two network namespaces the test creates stands in for wg0.
 
-The engine (in the root namespace) is bound to the veth end `hv…a`; one seeder runs inside the
-namespace behind it, another on 127.0.0.1 outside it. Nothing may reach the loopback seeder (every
-byte comes through the veth), data must stop when the interface disappears and resume when it
-returns.
+The engine runs in one namespace, bound to its end `vpn0`; one seeder runs in the other namespace
+behind it, another on the engine namespace's 127.0.0.1. Nothing may reach the loopback seeder
+(every byte comes through vpn0), data must stop when the interface disappears and resume when it
+returns. (tests/engine/vpn has the engine's own WireGuard tunnel and its kill switch.)
 """
 
 from __future__ import annotations
 
 import os
-import secrets
-import subprocess
 import time
+from functools import partial
 from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.support.netns import Namespace, veth
 from tests.support.peers import QbittorrentPeer, engine_env, make_torrent, wait_for_torrent
-from tests.support.programs import require_program, require_root
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -30,57 +29,31 @@ ENGINE_ADDRESS, SEEDER_ADDRESS = f"{SUBNET}.1", f"{SUBNET}.2"
 
 
 class Tunnel:
-    """A veth pair: one end (the 'VPN interface') here, the other inside a network namespace."""
+    """The engine's namespace and the far one, linked (or not) by `vpn0`."""
 
     def __init__(self) -> None:
-        """Name everything uniquely."""
-        suffix = secrets.token_hex(3)
-        self.netns = f"haul-{suffix}"
-        self.outer = f"hv{suffix}a"
-        self.inner = f"hv{suffix}b"
-
-    @staticmethod
-    def ip(*arguments: str) -> None:
-        subprocess.run(["ip", *arguments], check=True, capture_output=True)
-
-    def create_namespace(self) -> None:
-        self.ip("netns", "add", self.netns)
-        self.ip("-n", self.netns, "link", "set", "lo", "up")
+        """Create both namespaces, unlinked."""
+        self.engine = Namespace("engine")
+        self.far = Namespace("far")
 
     def connect(self) -> None:
         """Create (or re-create) the pair and address both ends."""
-        self.ip(
-            "link",
-            "add",
-            self.outer,
-            "type",
-            "veth",
-            "peer",
-            "name",
-            self.inner,
-            "netns",
-            self.netns,
-        )
-        self.ip("addr", "add", f"{ENGINE_ADDRESS}/30", "dev", self.outer)
-        self.ip("link", "set", self.outer, "up")
-        self.ip("-n", self.netns, "addr", "add", f"{SEEDER_ADDRESS}/30", "dev", self.inner)
-        self.ip("-n", self.netns, "link", "set", self.inner, "up")
+        veth(self.engine, self.far, "vpn0")
+        self.engine.ip("addr", "add", f"{ENGINE_ADDRESS}/30", "dev", "vpn0")
+        self.far.ip("addr", "add", f"{SEEDER_ADDRESS}/30", "dev", "vpn0")
 
     def disconnect(self) -> None:
         """Delete the pair, like a VPN going down."""
-        self.ip("link", "del", self.outer)
+        self.engine.ip("link", "del", "vpn0")
 
     def remove(self) -> None:
-        subprocess.run(["ip", "link", "del", self.outer], check=False, capture_output=True)
-        subprocess.run(["ip", "netns", "del", self.netns], check=False, capture_output=True)
+        self.engine.remove()
+        self.far.remove()
 
 
 @pytest.fixture
 def tunnel() -> Iterator[Tunnel]:
-    require_root("creates network namespaces and veth interfaces")
-    require_program("ip")
     made = Tunnel()
-    made.create_namespace()
     try:
         made.connect()
         yield made
@@ -89,25 +62,24 @@ def tunnel() -> Iterator[Tunnel]:
 
 
 def test_traffic_uses_only_the_vpn_interface_and_follows_it(
-    tmp_path: Path,
-    tunnel: Tunnel,
-    engine_factory: Callable[..., EngineProcess],
-    qbittorrent_factory: Callable[[str], QbittorrentPeer],
+    tmp_path: Path, tunnel: Tunnel, engine_factory: Callable[..., EngineProcess]
 ) -> None:
     torrent = make_torrent(
         tmp_path / "source", "Tunnel.S01", {"E01.mkv": 5 * 1024 * 1024, "E02.mkv": 3 * 1024 * 1024}
     )
     inside = QbittorrentPeer(
-        tmp_path / "inside", host=SEEDER_ADDRESS, interface=tunnel.inner, netns=tunnel.netns
+        tmp_path / "inside", host=SEEDER_ADDRESS, interface="vpn0", netns=tunnel.far.name
     )
+    outside = QbittorrentPeer(tmp_path / "outside")  # on the engine's namespace's loopback
     try:
         inside.start_seeding(
             torrent
         )  # its WebUI is out of the tests' reach (loopback only): no API
-        outside = qbittorrent_factory("outside")
-        outside.seed(torrent)
+        tunnel.engine.run(outside.start)
+        tunnel.engine.run(outside.seed, torrent)
         engine = engine_factory(
-            env=engine_env(HAUL_VPN_INTERFACE=tunnel.outer, HAUL_DOWNLOAD_LIMIT="1024")
+            netns=tunnel.engine,
+            env=engine_env(HAUL_VPN_INTERFACE="vpn0", HAUL_DOWNLOAD_LIMIT="1024"),
         ).start()
         assert engine.request("GET", "/api/v1/system")[1]["problems"] == []
         assert (
@@ -153,9 +125,13 @@ def test_traffic_uses_only_the_vpn_interface_and_follows_it(
         wait_for_torrent(
             engine, torrent.info_hash, lambda item: item["progress"] == 1.0, timeout=60
         )
-        assert outside.api.torrents_info(torrent_hashes=torrent.info_hash)[0].uploaded == 0
+        listed = tunnel.engine.run(
+            partial(outside.api.torrents_info, torrent_hashes=torrent.info_hash)
+        )
+        assert listed[0].uploaded == 0
     finally:
         inside.stop()
+        outside.stop()
 
 
 def test_missing_vpn_interface_at_start_moves_nothing(

@@ -1,0 +1,1 @@
+"""WireGuard inside the add-on: tunnel, kill switch, public address, forwarded port."""
