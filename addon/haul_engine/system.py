@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from haul_engine.events import Event
 
 _LOGGER = logging.getLogger(__name__)
-API_SCHEMA_VERSION = 2
+API_SCHEMA_VERSION = 3  # 3: request views carry overview, routing and season states
 MIN_API_SCHEMA_VERSION = 2
 # a burst of events (twenty torrents added) is one look at the counts, this long after its first
 SETTLE_SECONDS = 0.25

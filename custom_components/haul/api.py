@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from .engine_api import EngineInfo as EngineInfoView
     from .engine_api import KindView
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 REQUEST_TIMEOUT = 10.0
 # The engine pings every 30 s: a socket silent for longer than this is gone (no aiohttp heartbeat,
 # whose timer aiohttp 3.14 can leave behind after a close).

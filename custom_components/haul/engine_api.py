@@ -27,6 +27,13 @@ class AltSchedule(TypedDict):
     days: NotRequired[list[int]]
 
 
+class ArrChoice(TypedDict):
+    """One of an arr's quality profiles or root folders: its id (a folder's is its path), name."""
+
+    id: str
+    name: str
+
+
 class AuditView(TypedDict):
     """One change of state: when, who, from where."""
 
@@ -69,6 +76,7 @@ class CandidateView(TypedDict):
     summary: str
     indexer: str
     season: int | None
+    full_season: bool | None
     size: int | None
     seeders: int | None
     leechers: int | None
@@ -125,6 +133,7 @@ class ConnectorView(TypedDict):
     created_at: str
     updated_at: str
     revision: int
+    webhook_secret: NotRequired[str | None]
 
 
 class ConnectorsCreateArgs(TypedDict):
@@ -570,6 +579,11 @@ class RequestDetail(TypedDict):
     download_id: str | None
     imported_path: str | None
     poster_url: str | None
+    overview: str | None
+    is4k: bool
+    quality_profile_id: int | None
+    root_folder: str | None
+    season_states: dict[str, str]
     created_at: str
     updated_at: str
     candidates: list[CandidateView]
@@ -599,6 +613,11 @@ class RequestView(TypedDict):
     download_id: str | None
     imported_path: str | None
     poster_url: str | None
+    overview: str | None
+    is4k: bool
+    quality_profile_id: int | None
+    root_folder: str | None
+    season_states: dict[str, str]
     created_at: str
     updated_at: str
     candidates: list[CandidateView]
@@ -628,13 +647,17 @@ class RequestsCancelArgs(TypedDict):
 class RequestsCreateArgs(TypedDict):
     """The arguments of POST /requests."""
 
-    media_type: Literal["movie", "tv"]
+    media_type: Literal["movie", "tv", "album", "artist"]
     query: NotRequired[str]
     year: NotRequired[int | None]
     tmdb_id: NotRequired[int | None]
     tvdb_id: NotRequired[int | None]
+    musicbrainz_id: NotRequired[str | None]
     seasons: NotRequired[list[int] | None]
     requested_by: NotRequired[str]
+    connector_id: NotRequired[str | None]
+    quality_profile_id: NotRequired[int | None]
+    root_folder: NotRequired[str | None]
 
 
 class RequestsDeclineArgs(TypedDict):
@@ -1142,6 +1165,20 @@ class EngineCommands(ABC):
     async def requests_create(self, **arguments: Unpack[RequestsCreateArgs]) -> RequestView:
         """Request a title: looked up and added to the arr unsearched; an open request is reused."""
         return cast("RequestView", await self.call("POST", "/requests", arguments))
+
+    async def requests_arr_folders(self, connector_id: str) -> list[ArrChoice]:
+        """List an arr connector's root folders (for its request default, for requests)."""
+        return cast(
+            "list[ArrChoice]",
+            await self.call("GET", f"/requests/arr/{_segment(connector_id)}/folders", {}),
+        )
+
+    async def requests_arr_profiles(self, connector_id: str) -> list[ArrChoice]:
+        """List an arr connector's quality profiles (for its request default, for requests)."""
+        return cast(
+            "list[ArrChoice]",
+            await self.call("GET", f"/requests/arr/{_segment(connector_id)}/profiles", {}),
+        )
 
     async def requests_get(self, request_id: int) -> RequestDetail:
         """One request with all its candidates and its audit trail."""

@@ -55,9 +55,12 @@ async def _request_media(
     entry: HaulConfigEntry, data: dict[str, Any], caller: Caller
 ) -> dict[str, Any]:
     """Create the request; a title matching several works answers them to choose from."""
-    if not any(key in data for key in ("query", "tmdb_id", "tvdb_id")):
+    if not any(key in data for key in ("query", "tmdb_id", "tvdb_id", "musicbrainz_id")):
         raise ServiceValidationError(translation_domain=DOMAIN, translation_key="what_to_request")
-    body = _given(data, "media_type", "query", "year", "tmdb_id", "tvdb_id", "seasons")
+    body = _given(
+        data, "media_type", "query", "year", "tmdb_id", "tvdb_id", "musicbrainz_id", "seasons",
+        "connector_id", "quality_profile_id", "root_folder",
+    )  # fmt: skip
     created = entry.runtime_data.client.requests_create(**body, requested_by=caller.name)
     try:
         return {"request": await call_engine(created), "candidates": []}
@@ -212,14 +215,24 @@ async def _boost_gap(
 ACTIONS: dict[str, Action] = {
     "request_media": Action(
         {
-            probatio.Required("media_type"): probatio.In(["movie", "tv"]),
+            probatio.Required("media_type"): probatio.In(["movie", "tv", "album", "artist"]),
             probatio.Optional("query"): probatio.All(cv.string, probatio.Length(min=1, max=300)),
             probatio.Optional("year"): YEAR,
             probatio.Optional("tmdb_id"): POSITIVE,
             probatio.Optional("tvdb_id"): POSITIVE,
+            probatio.Optional("musicbrainz_id"): probatio.All(
+                cv.string, probatio.Match(r"^[0-9A-Za-z-]{1,64}$")
+            ),
             probatio.Optional("seasons"): [
                 probatio.All(probatio.Coerce(int), probatio.Range(min=0))
             ],
+            probatio.Optional("connector_id"): probatio.All(
+                cv.string, probatio.Length(min=1, max=32)
+            ),
+            probatio.Optional("quality_profile_id"): POSITIVE,
+            probatio.Optional("root_folder"): probatio.All(
+                cv.string, probatio.Length(min=1, max=1000)
+            ),
         },
         _request_media,
     ),

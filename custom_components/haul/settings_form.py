@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
 SECRET = "x-secret"  # noqa: S105 - the engine's mark of a write-only setting
 CHOICES = "x-choices"  # the engine lists these values from another command, not translated
+CONNECTOR_CHOICES = "x-connector-choices"  # the same, listed for one connector
 PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 MAP_KEY, MAP_VALUE = "key", "value"
 INTEGER = re.compile(r"[+-]?\d+")
@@ -164,7 +165,8 @@ def _choose(
         mode=SelectSelectorMode.DROPDOWN,
         multiple=multiple,
     )
-    if CHOICES not in schema:  # the engine's own values are translated; listed ones are names
+    if CHOICES not in schema and CONNECTOR_CHOICES not in schema:
+        # the engine's own values are translated; listed ones are names
         config["translation_key"] = translation_key(path)
     return SelectSelector(config)
 

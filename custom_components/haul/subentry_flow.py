@@ -7,6 +7,8 @@ the translations `python -m haul_engine.connectors.translations` writes from the
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import secrets
 from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -24,6 +26,7 @@ from homeassistant.helpers.selector import (
 from .api import HaulClient, HaulCommandError, HaulError
 from .const import LOGGER
 from .settings_form import (
+    CONNECTOR_CHOICES,
     PASSWORD,
     SECRET,
     SettingsFormError,
@@ -255,8 +258,8 @@ class ConnectorSubentryFlow(ConfigSubentryFlow):
         """Change the connector, showing its current settings; empty secrets keep theirs."""
         if self._get_entry().state is not ConfigEntryState.LOADED:
             return self.async_abort(reason="engine_not_loaded")
-        kind = await self._connector_kind()
         subentry = self._get_reconfigure_subentry()
+        kind = await self._listed(await self._connector_kind(), subentry.data[CONF_CONNECTOR_ID])
         errors: dict[str, str] = {}
         placeholders: dict[str, str] = {}
         if user_input is not None:
@@ -274,6 +277,36 @@ class ConnectorSubentryFlow(ConfigSubentryFlow):
                         return await self.async_step_webhook()  # a new secret to paste
                     return self._finish()
         return self._form(kind, self._current(kind, subentry), user_input, errors, placeholders)
+
+    async def _listed(self, kind: ConnectorKind, connector_id: str) -> ConnectorKind:
+        """Offer the values the engine lists for this connector as choices.
+
+        An arr's quality profiles and root folders; a list the engine cannot read leaves its
+        setting a plain box.
+        """
+        lists = {
+            "requests/arr_profiles": self._client.requests_arr_profiles,
+            "requests/arr_folders": self._client.requests_arr_folders,
+        }
+        properties = copy.deepcopy(kind.settings_schema["properties"])
+        for name, schema in properties.items():
+            list_them = lists.get(schema.get(CONNECTOR_CHOICES, ""))
+            if list_them is None:
+                continue
+            try:
+                listed = await list_them(connector_id)
+            except HaulError as err:
+                LOGGER.debug("no choices for %s of %s: %s", name, connector_id, err)
+                continue
+            for branch in schema.get("anyOf", [schema]):
+                if listed and branch.get("type") in {"integer", "string"}:
+                    number = branch["type"] == "integer"
+                    branch["oneOf"] = [
+                        {"const": int(item["id"]) if number else item["id"], "title": item["name"]}
+                        for item in listed
+                    ]
+        schema = {**kind.settings_schema, "properties": properties}
+        return dataclasses.replace(kind, settings_schema=schema)
 
     def _current(self, kind: ConnectorKind, subentry: ConfigSubentry) -> dict[str, Any]:
         """Show the connector as the engine has it now (switches change it), else as stored."""

@@ -94,7 +94,9 @@ class HaulRequestsList(HaulEntity, TodoListEntity):
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
                 translation_key="no_candidate",
-                translation_placeholders={"title": request.title},
+                translation_placeholders={
+                    "title": title_and_year({"title": request.title, "year": request.year})
+                },
             )
         best = min(usable, key=lambda candidate: candidate["position"])
         await call_engine(

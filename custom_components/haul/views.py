@@ -94,6 +94,10 @@ class MediaRequest:
     requested_by: str
     poster_url: str | None
     created_at: datetime
+    overview: str | None
+    arr_connector_id: str | None  # the arr connector serving it
+    is4k: bool
+    season_states: dict[str, str]  # a series' state per season number
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Self:
@@ -108,6 +112,10 @@ class MediaRequest:
             requested_by=data["requested_by"],
             poster_url=data["poster_url"],
             created_at=datetime.fromisoformat(data["created_at"]),
+            overview=data["overview"],
+            arr_connector_id=data["arr_connector_id"],
+            is4k=data["is4k"],
+            season_states=data["season_states"],
         )
 
 

@@ -75,7 +75,7 @@ if TYPE_CHECKING:
 
 TORRENT_BYTES = 8 * 1024 * 1024
 KIB_PER_DOWNLOAD = 40
-SECRET = "benchmark-hook-secret"  # noqa: S105 - a throw-away value
+SECRET = "benchmark-hook-secret-5e2c91"  # noqa: S105 - a throw-away value
 ACTIVE = {"HAUL_MAX_ACTIVE_DOWNLOADS": "100", "HAUL_MAX_ACTIVE_UPLOADS": "100"}
 FOLLOWED_EVENTS = ("torrent_", "request_", "release_", "download_", "import_")
 

@@ -261,6 +261,9 @@ class FakeArr:
         self.connections: set[object] = set()  # the (host, port) of each client connection seen
         self.failures: list[tuple[Failure, str]] = []
         self.health_checks: list[dict[str, Any]] = []
+        self.quality_profiles = [{"id": 4, "name": "HD-1080p", "upgradeAllowed": True,
+                                  "cutoff": 7}]  # fmt: skip
+        self.root_folders = [f"/{ {'radarr': 'movies', 'lidarr': 'music'}.get(kind, 'tv') }"]
         self.hang_seconds = 5.0
         self.retry_after = "0"  # what a 429 asks for: seconds or an HTTP date
         self.now = NOW  # the fake's clock: what has aired and what is available
@@ -345,6 +348,8 @@ class FakeArr:
             "/queue": self._queue,
             "/queue/status": self._queue_status,
             "/command/{command_id}": self._command_status,
+            "/qualityprofile": self._profiles,
+            "/rootfolder": self._root_folders,
         }
         for path, handler in routes.items():
             app.router.add_get(base + path, handler)
@@ -397,6 +402,13 @@ class FakeArr:
 
     async def _health(self, _request: web.Request) -> web.Response:
         return self._json(self.health_checks)
+
+    async def _profiles(self, _request: web.Request) -> web.Response:
+        return self._json(self.quality_profiles)
+
+    async def _root_folders(self, _request: web.Request) -> web.Response:
+        return self._json([{"id": n, "path": path, "accessible": True, "freeSpace": 10**12}
+                           for n, path in enumerate(self.root_folders, 1)])  # fmt: skip
 
     def _require(self, flavor: str) -> None:
         if self.flavor != flavor:
@@ -473,7 +485,8 @@ class FakeArr:
                 "minimumAvailability": movie.get("minimumAvailability", "released"),
                 "status": "released", "inCinemas": _stamp(movie.get("inCinemas")),
                 "digitalRelease": _stamp(movie["released"]), "added": _stamp(NOW),
-                "sizeOnDisk": 0, "qualityProfileId": 1, "path": f"/movies/{movie['title']}",
+                "sizeOnDisk": 0, "qualityProfileId": movie.get("qualityProfileId", 1),
+                "path": movie.get("path", f"/movies/{movie['title']}"),
                 "statistics": {"movieFileCount": int(movie["hasFile"])}, "lastSearchTime": None,
             }  # fmt: skip
             if movie["hasFile"]:
@@ -485,7 +498,8 @@ class FakeArr:
         self._require("music")
         return self._json([
             {"id": artist["id"], "artistName": artist["artistName"],
-             "monitored": artist["monitored"], "foreignArtistId": f"mbid-{artist['id']}",
+             "monitored": artist["monitored"],
+             "foreignArtistId": artist.get("foreignArtistId", f"mbid-{artist['id']}"),
              "path": f"/music/{artist['artistName']}",
              "qualityProfileId": 1, "metadataProfileId": 1, "statistics": {"albumCount": 4}}
             for artist in self.library.artists.values()
@@ -605,7 +619,8 @@ def _album(album: dict[str, Any]) -> dict[str, Any]:
     tracks = album["trackCount"] if album["hasFile"] else 0
     return {
         "id": album["id"], "artistId": album["artistId"], "title": album["title"],
-        "foreignAlbumId": f"mbid-album-{album['id']}", "monitored": album["monitored"],
+        "foreignAlbumId": album.get("foreignAlbumId", f"mbid-album-{album['id']}"),
+        "monitored": album["monitored"],
         "albumType": "Album", "releaseDate": _stamp(album["released"]), "anyReleaseOk": True,
         "statistics": {"trackFileCount": tracks, "trackCount": album["trackCount"],
                        "totalTrackCount": album["trackCount"], "sizeOnDisk": tracks * 30_000_000,

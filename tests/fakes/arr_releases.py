@@ -23,6 +23,12 @@ from aiohttp import web
 from tests.fakes.arr import NOW, QUALITIES, FakeArr, Library
 
 CACHE_MISS = "Couldn't find requested release in cache, cache timeout probably expired."
+MUSIC_QUALITIES = [
+    {"quality": {"id": 6, "name": "FLAC"}},
+    {"quality": {"id": 4, "name": "MP3-320"}},
+]
+# how a release, a queue record and a history record name their item, per app
+ITEM_KEYS = {"radarr": ("movieId",), "sonarr": ("seriesId",), "lidarr": ("albumId", "artistId")}
 MONITOR_SECONDS = 0.2
 
 
@@ -43,11 +49,12 @@ class Offer:
     custom_format_score: int = 0
     quality: str = "WEBDL-1080p"
     season: int | None = None
+    episode: int | None = None  # a single episode's release (None: the whole season)
     info_hash: str = ""
 
-    def resource(self, kind: str, item_id: int, weight: int) -> dict[str, Any]:
-        """The ReleaseResource an interactive search answers with."""
-        quality = next(q for q in QUALITIES if q["quality"]["name"] == self.quality)
+    def resource(self, kind: str, item_id: int, weight: int, key: str = "") -> dict[str, Any]:
+        """The ReleaseResource an interactive search answers with (key: the item's, Lidarr)."""
+        quality = _quality(self.quality)
         resource: dict[str, Any] = {
             "guid": f"fake-{self.info_hash or self.title}", "quality": {
                 **quality, "revision": {"version": 1, "real": 0, "isRepack": False}},
@@ -65,9 +72,12 @@ class Offer:
         }  # fmt: skip
         if kind == "radarr":
             resource["movieId"] = item_id
+        elif kind == "lidarr":
+            resource |= {key or "albumId": item_id, "discography": key == "artistId"}
         else:
+            episodes = [] if self.episode is None else [self.episode]
             resource |= {"seriesId": item_id, "seasonNumber": self.season or 1,
-                         "fullSeason": True, "episodeNumbers": []}  # fmt: skip
+                         "fullSeason": not episodes, "episodeNumbers": episodes}  # fmt: skip
         return resource
 
 
@@ -79,6 +89,9 @@ class Download:
     item_id: int
     title: str
     record: dict[str, Any]
+    season: int | None = None
+    episode: int | None = None
+    key: str = ""  # how the app names the item (movieId, seriesId, albumId, artistId)
 
 
 class ReleaseArr(FakeArr):
@@ -103,7 +116,10 @@ class ReleaseArr(FakeArr):
         self.hold_imports = False
         self.client: tuple[str, str, str] | None = None
         self.downloads: dict[str, Download] = {}
-        self._cache: dict[str, tuple[int, Offer]] = {}
+        folder = {"radarr": "movies", "sonarr": "tv", "lidarr": "music"}[kind]
+        self.root_folders = [str(root / folder)]
+        self.metadata_profiles = [{"id": 1, "name": "Standard"}]
+        self._cache: dict[str, tuple[int, Offer, str]] = {}
         self._ids = itertools.count(1)
         self._session: aiohttp.ClientSession | None = None
         self._monitor: asyncio.Task[None] | None = None
@@ -111,7 +127,7 @@ class ReleaseArr(FakeArr):
     @property
     def category(self) -> str:
         """The download client category, as the arrs name it by default."""
-        return "radarr" if self.kind == "radarr" else "tv-sonarr"
+        return {"radarr": "radarr", "sonarr": "tv-sonarr", "lidarr": "lidarr"}[self.kind]
 
     def expire_cache(self) -> None:
         """Forget earlier searches, as the arrs do 30 minutes after an interactive search."""
@@ -124,16 +140,16 @@ class ReleaseArr(FakeArr):
     def add_routes(self, app: web.Application) -> None:
         """The release, lookup, queue, history and add routes."""
         base = self.api_base
-        flavour = "movie" if self.kind == "radarr" else "series"
+        flavours = {"radarr": ["movie"], "sonarr": ["series"], "lidarr": ["album", "artist"]}
         app.router.add_get(f"{base}/release", self._search)
         app.router.add_post(f"{base}/release", self._grab)
         app.router.add_post(f"{base}/release/push", self._push)
         app.router.add_get(f"{base}/history", self._history)
         app.router.add_delete(f"{base}/queue/{{queue_id}}", self._remove)
-        app.router.add_get(f"{base}/{flavour}/lookup", self._lookup)
-        app.router.add_post(f"{base}/{flavour}", self._add)
-        app.router.add_get(f"{base}/qualityprofile", self._profiles)
-        app.router.add_get(f"{base}/rootfolder", self._root_folders)
+        for flavour in flavours[self.kind]:
+            app.router.add_get(f"{base}/{flavour}/lookup", self._lookup)
+            app.router.add_post(f"{base}/{flavour}", self._add)
+        app.router.add_get(f"{base}/metadataprofile", self._metadata_profiles)
         app.on_startup.append(self._start)
         app.on_cleanup.append(self._stop)
 
@@ -167,22 +183,25 @@ class ReleaseArr(FakeArr):
         msg = "download client refused the login"
         raise web.HTTPBadRequest(text=msg)
 
-    async def _send(self, item_id: int, offer: Offer) -> None:
+    async def _send(self, item_id: int, offer: Offer, key: str = "") -> None:
         """Hand the release to the download client and start tracking it, as a grab does."""
         await self._qbit("POST", "torrents/add", {"urls": offer.magnet, "category": self.category})
         download_id = offer.info_hash.upper()
-        key = "movieId" if self.kind == "radarr" else "seriesId"
+        key = key or ITEM_KEYS[self.kind][0]
         record = {
             "id": next(self._ids), key: item_id, "downloadId": download_id, "title": offer.title,
             "size": offer.size, "sizeleft": offer.size, "status": "queued", "protocol": "torrent",
             "trackedDownloadStatus": "ok", "trackedDownloadState": "downloading",
             "statusMessages": [], "downloadClient": "Haul", "indexer": offer.indexer,
-            "quality": next(q for q in QUALITIES if q["quality"]["name"] == offer.quality),
+            "quality": _quality(offer.quality),
         }  # fmt: skip
-        self.downloads[download_id] = Download(offer.info_hash, item_id, offer.title, record)
+        download = Download(
+            offer.info_hash, item_id, offer.title, record, offer.season, offer.episode, key
+        )
+        self.downloads[download_id] = download
         self.library.queue.append(record)
         self.grabbed.append(offer.title)
-        self._record_history("grabbed", download_id, item_id, offer.title, {})
+        self._record_history("grabbed", download, {})
 
     async def _watch(self) -> None:
         while True:
@@ -213,37 +232,62 @@ class ReleaseArr(FakeArr):
                                          "messages": [self.import_failure]}]  # fmt: skip
             return
         source = Path(torrent["content_path"])
-        target = self.root / self._folder(download.item_id) / source.name
+        target = self.root / self._folder(download) / source.name
         # in the fake's own loop: an executor thread would outlive the test that made it, and
         # Home Assistant's harness fails a test that leaves a thread behind
         _copy(source, target)
         self.library.queue.remove(record)
+        self._mark_imported(download)
+        data = {"importedPath": str(target), "droppedPath": str(source), "downloadClient": "Haul"}
+        if self.kind == "lidarr":  # a record per track with its path, then one for the download
+            for track in sorted(target.rglob("*")) if target.is_dir() else [target]:
+                if track.is_file():
+                    self._record_history("trackFileImported", download, data | {
+                        "importedPath": str(track)})  # fmt: skip
+            self._record_history("downloadImported", download, {"downloadClient": "Haul"})
+        else:
+            self._record_history("downloadFolderImported", download, data)
+
+    def _mark_imported(self, download: Download) -> None:
+        """The library now has the files: the movie, the episodes, or the album(s)."""
         if self.kind == "radarr":
             self.library.movies[download.item_id]["hasFile"] = True
-        data = {"importedPath": str(target), "droppedPath": str(source), "downloadClient": "Haul"}
-        self._record_history(
-            "downloadFolderImported", record["downloadId"], download.item_id, download.title, data
-        )
+        elif self.kind == "lidarr":
+            for album in self.library.albums.values():
+                if download.item_id == (
+                    album["artistId"] if download.key == "artistId" else album["id"]
+                ):
+                    album["hasFile"] = True
+        else:  # the season pack's episodes, or the one episode
+            for episode in self.library.series_episodes(download.item_id):
+                if episode["seasonNumber"] == (download.season or 1) and download.episode in {
+                    None, episode["episodeNumber"]}:  # fmt: skip
+                    episode["hasFile"] = True
 
-    def _folder(self, item_id: int) -> str:
+    def _folder(self, download: Download) -> str:
         if self.kind == "radarr":
-            movie = self.library.movies[item_id]
+            movie = self.library.movies[download.item_id]
             return f"{movie['title']} ({movie['year']})"
-        return str(self.library.series[item_id]["title"])
+        if self.kind == "lidarr":
+            if download.key == "artistId":
+                return str(self.library.artists[download.item_id]["artistName"])
+            album = self.library.albums[download.item_id]
+            artist = self.library.artists[album["artistId"]]["artistName"]
+            return f"{artist}/{album['title']}"
+        return str(self.library.series[download.item_id]["title"])
 
-    def _record_history(
-        self, event: str, download_id: str, item_id: int, title: str, data: dict[str, Any]
-    ) -> None:
-        key = "movieId" if self.kind == "radarr" else "seriesId"
+    def _record_history(self, event: str, download: Download, data: dict[str, Any]) -> None:
         self.history.insert(0, {
-            "id": len(self.history) + 1, key: item_id, "sourceTitle": title, "eventType": event,
-            "downloadId": download_id, "date": NOW.isoformat(), "data": data,
+            "id": len(self.history) + 1, download.key: download.item_id,
+            "sourceTitle": download.title, "eventType": event,
+            "downloadId": download.record["downloadId"], "date": NOW.isoformat(), "data": data,
         })  # fmt: skip
 
     # ----- routes
 
     async def _search(self, request: web.Request) -> web.Response:
-        item_id = int(request.query.get("movieId") or request.query.get("seriesId") or 0)
+        key = next((k for k in ITEM_KEYS[self.kind] if k in request.query), ITEM_KEYS[self.kind][0])
+        item_id = int(request.query.get(key) or 0)
         season = request.query.get("seasonNumber")
         offers = [
             offer
@@ -252,8 +296,8 @@ class ReleaseArr(FakeArr):
         ]
         answer = []
         for weight, offer in enumerate(offers):
-            resource = offer.resource(self.kind, item_id, weight)
-            self._cache[resource["guid"]] = (item_id, offer)
+            resource = offer.resource(self.kind, item_id, weight, key)
+            self._cache[resource["guid"]] = (item_id, offer, key)
             answer.append(resource)
         return self._json(answer)
 
@@ -262,9 +306,9 @@ class ReleaseArr(FakeArr):
         cached = self._cache.get(str(body.get("guid")))
         if cached is None:
             return web.json_response({"message": CACHE_MISS}, status=404)
-        item_id, offer = cached
-        await self._send(item_id, offer)
-        return self._json(offer.resource(self.kind, item_id, 0))
+        item_id, offer, key = cached
+        await self._send(item_id, offer, key)
+        return self._json(offer.resource(self.kind, item_id, 0, key))
 
     async def _push(self, request: web.Request) -> web.Response:
         """Judge a pushed release like an RSS item: it must parse as a title in the library."""
@@ -306,13 +350,13 @@ class ReleaseArr(FakeArr):
         if request.query.get("blocklist") == "true":
             self.blocklisted.append(download.title)
             failed = {"message": "Manually marked as failed"}
-            self._record_history(
-                "downloadFailed", record["downloadId"], download.item_id, download.title, failed
-            )
+            self._record_history("downloadFailed", download, failed)
         return self._json({})
 
     async def _lookup(self, request: web.Request) -> web.Response:
         term = request.query.get("term", "").lower()
+        if self.kind == "lidarr":
+            return self._json(self._music_lookup(term, request.path.split("/")[-2]))
         field_name = "tmdbId" if self.kind == "radarr" else "tvdbId"
         prefix = "tmdb:" if self.kind == "radarr" else "tvdb:"
         found = [
@@ -321,17 +365,40 @@ class ReleaseArr(FakeArr):
             if (term.startswith(prefix) and str(item[field_name]) == term.removeprefix(prefix))
             or (not term.startswith(prefix) and term in item["title"].lower())
         ]
-        return self._json(found)
+        # as the arrs do, a title already in the library is listed with its id
+        library = self.library.movies if self.kind == "radarr" else self.library.series
+        ids = {item.get(field_name): key for key, item in library.items()}
+        return self._json([{**item, "id": ids[item[field_name]]} if item[field_name] in ids
+                           else item for item in found])  # fmt: skip
+
+    def _music_lookup(self, term: str, flavour: str) -> list[dict[str, Any]]:
+        """Albums (with their artist) or artists, by `lidarr:<MusicBrainz id>` or by name."""
+        key, name = ("foreignAlbumId", "title") if flavour == "album" else (
+            "foreignArtistId", "artistName")  # fmt: skip
+        found = []
+        for album in self.metadata:
+            item = album if flavour == "album" else album["artist"]
+            wanted = str(item[key]).lower() == term.removeprefix("lidarr:") if term.startswith(
+                "lidarr:") else term in item[name].lower()  # fmt: skip
+            if wanted and item not in found:
+                found.append(item)
+        return found
 
     async def _add(self, request: web.Request) -> web.Response:
         body = await request.json()
+        problems = self._invalid(body)
+        if problems:
+            return web.json_response(problems, status=400)
+        if self.kind == "lidarr":
+            return self._json(self._add_music(body, artist=request.path.endswith("/artist")))
         if self.kind == "radarr":
             movie_id = max(self.library.movies, default=0) + 1
             self.library.movies[movie_id] = {
                 "id": movie_id, "title": body["title"], "year": body["year"],
                 "monitored": body["monitored"], "hasFile": False, "isAvailable": True,
                 "tmdbId": body["tmdbId"], "quality": QUALITIES[1], "cutoffNotMet": False,
-                "released": NOW,
+                "released": NOW, "qualityProfileId": body["qualityProfileId"],
+                "path": f"{body['rootFolderPath']}/{body['title']} ({body['year']})",
             }  # fmt: skip
             self.commands.append({"added": body})
             return self._json({**body, "id": movie_id})
@@ -341,13 +408,59 @@ class ReleaseArr(FakeArr):
         self.commands.append({"added": body})
         return self._json({**body, "id": series_id})
 
-    async def _profiles(self, _request: web.Request) -> web.Response:
-        return self._json([{"id": 4, "name": "HD-1080p", "upgradeAllowed": True, "cutoff": 7}])
+    def _add_music(self, body: dict[str, Any], *, artist: bool) -> dict[str, Any]:
+        """Add an artist, or an album with its artist (Lidarr adds the artist it does not have)."""
+        self.commands.append({"added": body})
+        given = body if artist else body["artist"]
+        artist_id = next((key for key, item in self.library.artists.items()
+                          if item["foreignArtistId"] == given["foreignArtistId"]),
+                         max(self.library.artists, default=0) + 1)  # fmt: skip
+        self.library.artists[artist_id] = {
+            "id": artist_id, "artistName": given["artistName"], "monitored": True,
+            "foreignArtistId": given["foreignArtistId"],
+        }  # fmt: skip
+        if artist:
+            return {**body, "id": artist_id}
+        album_id = max(self.library.albums, default=0) + 1
+        self.library.albums[album_id] = {
+            "id": album_id, "artistId": artist_id, "title": body["title"], "monitored": True,
+            "hasFile": False, "trackCount": 10, "cutoffNotMet": False, "released": NOW,
+            "foreignAlbumId": body["foreignAlbumId"],
+        }  # fmt: skip
+        return {**body, "id": album_id, "artistId": artist_id}
 
-    async def _root_folders(self, _request: web.Request) -> web.Response:
-        folder = "/movies" if self.kind == "radarr" else "/tv"
-        return self._json([{"id": 1, "path": str(self.root / folder.strip("/")),
-                            "accessible": True, "freeSpace": 10**12}])  # fmt: skip
+    def _invalid(self, body: dict[str, Any]) -> list[dict[str, Any]]:
+        """The arrs' validation failures of an add (a 400 with one entry per property)."""
+        problems = []
+        if self.kind == "lidarr":
+            given = body if "artistName" in body else body.get("artist") or {}
+            if given.get("metadataProfileId") not in {p["id"] for p in self.metadata_profiles}:
+                problem = "'Metadata Profile Id' must be greater than '0'."
+                problems.append({"propertyName": "MetadataProfileId", "errorMessage": problem})
+            body = given
+        if body.get("qualityProfileId") not in {p["id"] for p in self.quality_profiles}:
+            problems.append({"propertyName": "QualityProfileId",
+                             "errorMessage": "'Quality Profile Id' must be greater than '0'.",
+                             "attemptedValue": body.get("qualityProfileId")})  # fmt: skip
+        if body.get("rootFolderPath") not in self.root_folders:
+            problems.append({"propertyName": "RootFolderPath",
+                             "errorMessage": "Root folder path does not exist",
+                             "attemptedValue": body.get("rootFolderPath")})  # fmt: skip
+        items = {"radarr": self.library.movies, "sonarr": self.library.series,
+                 "lidarr": {}}[self.kind]  # fmt: skip
+        key = "tmdbId" if self.kind == "radarr" else "tvdbId"
+        if any(item.get(key) == body.get(key) for item in items.values()):
+            noun = "movie" if self.kind == "radarr" else "series"
+            problems.append({"propertyName": key[0].upper() + key[1:],
+                             "errorMessage": f"This {noun} has already been added"})  # fmt: skip
+        return problems
+
+    async def _metadata_profiles(self, _request: web.Request) -> web.Response:
+        return self._json(self.metadata_profiles)
+
+
+def _quality(name: str) -> dict[str, Any]:
+    return next(q for q in QUALITIES + MUSIC_QUALITIES if q["quality"]["name"] == name)
 
 
 def _copy(source: Path, target: Path) -> None:

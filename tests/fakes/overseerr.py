@@ -1,4 +1,10 @@
-"""A fake Overseerr: its REST API (X-Api-Key) and the webhook bodies of its default template."""
+"""A fake Overseerr: its REST API (X-Api-Key) and the webhook bodies of its default template.
+
+As in Overseerr, a request (GET /request, /request/{id}) names its media by ids only; the title,
+dates, overview and poster come from the media details (GET /movie/{tmdbId}, /tv/{tmdbId}), and
+where the request goes (4K, server, quality profile, root folder, language profile, tags) only
+from the request, never from the webhook.
+"""
 
 from __future__ import annotations
 
@@ -48,7 +54,16 @@ class OverseerrRequest:
     media_status: int = 2
     is4k: bool = False
     poster_path: str | None = None  # TMDB's, in GET /request/{id} when the server adds it
-    image: str = IMAGE  # the webhook's poster; a browser test gives the fake's own (127.0.0.1)
+    server_id: int | None = 0
+    profile_id: int | None = 4
+    root_folder: str | None = None  # None: the server's default (/movies, /tv)
+    language_profile_id: int | None = None
+    tags: list[int] = field(default_factory=list)
+    overview: str = "A story about things."
+    aired_seasons: int = 0  # a series' seasons in its details (0: the requested ones)
+    # the webhook's poster (empty: TMDB's of poster_path, else IMAGE); a browser test gives the
+    # fake's own (127.0.0.1)
+    image: str = ""
 
     def resource(self) -> dict[str, Any]:
         """GET /api/v1/request/{id}, as Overseerr's RequestResultsResponse items look."""
@@ -59,9 +74,11 @@ class OverseerrRequest:
             "updatedAt": "2026-11-20T12:00:00.000Z",
             "type": self.media_type,
             "is4k": self.is4k,
-            "serverId": 0,
-            "profileId": 4,
-            "rootFolder": "/movies" if self.media_type == "movie" else "/tv",
+            "serverId": self.server_id,
+            "profileId": self.profile_id,
+            "rootFolder": self.root_folder or ("/movies" if self.media_type == "movie" else "/tv"),
+            "languageProfileId": self.language_profile_id,
+            "tags": self.tags,
             "media": {
                 "id": self.id + 100,
                 "mediaType": self.media_type,
@@ -86,6 +103,33 @@ class OverseerrRequest:
             "seasonCount": len(self.seasons),
         }
 
+    def details(self) -> dict[str, Any]:
+        """GET /api/v1/movie/{tmdbId} or /tv/{tmdbId}: Overseerr's MovieDetails or TvDetails."""
+        common = {
+            "id": self.tmdb_id, "overview": self.overview, "posterPath": self.poster_path,
+            "backdropPath": None, "genres": [], "status": "Released", "tagline": "",
+            "mediaInfo": {"id": self.id + 100, "tmdbId": self.tmdb_id, "tvdbId": self.tvdb_id,
+                          "status": self.media_status, "status4k": 1},
+        }  # fmt: skip
+        if self.media_type == "movie":
+            return common | {
+                "title": self.title, "originalTitle": self.title,
+                "releaseDate": f"{self.year}-03-31", "runtime": 136, "imdbId": None,
+                "externalIds": {"imdbId": None, "facebookId": None},
+            }  # fmt: skip
+        numbers = range(1, self.aired_seasons + 1) if self.aired_seasons else self.seasons
+        return common | {
+            "name": self.title, "originalName": self.title, "firstAirDate": f"{self.year}-02-18",
+            "numberOfSeasons": len(numbers), "numberOfEpisodes": 9 * len(numbers),
+            "seasons": [{"id": 5000 + n, "airDate": f"{self.year + n - 1}-02-18",
+                         "episodeCount": 9, "name": f"Season {n}", "overview": "",
+                         "posterPath": None, "seasonNumber": n} for n in numbers],
+            "externalIds": {"tvdbId": self.tvdb_id},
+        }  # fmt: skip
+
+    def _tmdb_image(self) -> str:
+        return IMAGE.rsplit("/", 1)[0] + self.poster_path if self.poster_path else IMAGE
+
     def webhook(self, notification_type: str) -> dict[str, Any]:
         """The default webhook template filled in: every value a string, missing ones ''."""
         extra = []
@@ -96,7 +140,7 @@ class OverseerrRequest:
             "event": SUBJECTS[notification_type],
             "subject": f"{self.title} ({self.year})",
             "message": "A movie about things.",
-            "image": self.image,
+            "image": self.image or self._tmdb_image(),
             "media": {
                 "media_type": self.media_type,
                 "tmdbId": str(self.tmdb_id),
@@ -129,6 +173,7 @@ class FakeOverseerr(ThreadedServer):
         self.decisions: list[tuple[int, str]] = []
         self.jobs_run: list[str] = []
         self.decline_delay = 0.0  # seconds a decline takes: an Overseerr slow to answer
+        self.tmdb_down = False  # TMDB unreachable: media details answer 500, as Overseerr's do
 
     def add(self, request: OverseerrRequest) -> OverseerrRequest:
         """Store a request (as a user making it would)."""
@@ -143,6 +188,7 @@ class FakeOverseerr(ThreadedServer):
         app.router.add_get("/api/v1/request", self._list)
         app.router.add_get("/api/v1/request/{id}", self._get)
         app.router.add_post("/api/v1/request/{id}/{verdict:approve|decline}", self._decide)
+        app.router.add_get("/api/v1/{kind:movie|tv}/{tmdb_id}", self._media)
         app.router.add_post("/api/v1/settings/jobs/{job}/run", self._run_job)
         app.router.add_get(POSTER_PATH, self._poster)
         return app
@@ -196,6 +242,14 @@ class FakeOverseerr(ThreadedServer):
 
     async def _get(self, request: web.Request) -> web.Response:
         return web.json_response(self._find(request).resource())
+
+    async def _media(self, request: web.Request) -> web.Response:
+        kind, tmdb_id = request.match_info["kind"], request.match_info["tmdb_id"]
+        for item in self.store.values() if not self.tmdb_down else ():
+            if item.media_type == kind and str(item.tmdb_id) == tmdb_id:
+                return web.json_response(item.details())
+        name = "movie" if kind == "movie" else "series"
+        return web.json_response({"message": f"Unable to retrieve {name}."}, status=500)
 
     async def _decide(self, request: web.Request) -> web.Response:
         item = self._find(request)

@@ -16,6 +16,7 @@ from pytest_homeassistant_custom_component.common import get_system_health_info
 
 from custom_components.haul import api, views
 from custom_components.haul.const import DOMAIN
+from custom_components.haul.errors import title_and_year
 from tests.fakes.arr import FakeArr
 from tests.fakes.overseerr import API_KEY as OVERSEERR_KEY
 from tests.fakes.overseerr import FakeOverseerr, OverseerrRequest
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     from pytest_homeassistant_custom_component.common import MockConfigEntry
     from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
-SECRET = "extras-hook-secret"  # noqa: S105 - a test value
+SECRET = "extras-hook-secret-60b1e9a4"  # noqa: S105 - a test value
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +132,7 @@ async def test_incompatible_engine_raises_an_issue(
     assert not await hass.config_entries.async_setup(entry.entry_id)
     assert entry.state is ConfigEntryState.SETUP_RETRY
     assert issues(hass) == {f"incompatible_{entry.entry_id}": "incompatible"}
-    monkeypatch.setattr(api, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(api, "SCHEMA_VERSION", 3)
     await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
@@ -169,8 +170,8 @@ async def test_card_websocket_and_todo_decline(
     while not update["requests"]:
         update = (await client.receive_json())["event"]
     (shown,) = update["requests"]
-    assert (shown["title"], shown["state"], shown["requested_by"]) == (
-        "Alien (1979)", "pending", "alice",
+    assert (shown["title"], shown["year"], shown["state"], shown["requested_by"]) == (
+        "Alien", 1979, "pending", "alice",
     )  # fmt: skip
 
     await client.send_json_auto_id({"type": "haul/requests", "config_entry_id": entry.entry_id})
@@ -212,7 +213,10 @@ async def test_card_websocket_and_todo_decline(
 def waiting(entry: MockConfigEntry) -> dict[str, int]:
     """The requests Home Assistant lists as waiting for approval: title → id."""
     views = entry.runtime_data.coordinator.data.views
-    return {request.title: request.id for request in views.requests_in("pending")}
+    return {
+        title_and_year({"title": r.title, "year": r.year}): r.id
+        for r in views.requests_in("pending")
+    }
 
 
 async def pending_request(

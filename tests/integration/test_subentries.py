@@ -216,7 +216,8 @@ async def _add_sonarr(
                             "cooldown_minutes": 360, "backoff_multiplier": 2.0, "max_attempts": 6},
         "exhausted_retention_days": 30,
         "queue_limit": 20, "season_search_ratio": 0.5, "episode_search_max": 4,
-        "series_search_min_seasons": 3,
+        "series_search_min_seasons": 3, "request_default": False, "request_4k": False,
+        "request_servers": [],
     }  # fmt: skip
     throttle = selectors(result["data_schema"])["throttle"]
     assert isinstance(throttle, SelectSelector)
@@ -232,7 +233,7 @@ async def _add_sonarr(
         "custom_throttle": {**defaults["custom_throttle"], "batch_size": 7, "searches_per_day": 40},
     }  # fmt: skip
     # A schedule the engine refuses is shown with the engine's words.
-    typed = form | {"webhook_secret": "typed-secret"}
+    typed = form | {"webhook_secret": "typed-secret-long-enough-1234"}
     result = dict(await hass.config_entries.subentries.async_configure(result["flow_id"], typed))
     assert result["errors"] == {"base": "invalid_settings"}
     assert "settings.sweep_schedule" in result["description_placeholders"]["error"]
@@ -281,9 +282,10 @@ async def test_sonarr_create_reconfigure_remove(
         "Sonarr",
         True,
     )
-    # The engine keeps every setting as the form gave it.
+    # The engine keeps every setting as the form gave it (the ones left empty: null).
     connection = {"name", "url", "api_key", "verify_ssl"}
-    assert connector["settings"] == {k: v for k, v in form.items() if k not in connection}
+    empty = {"request_quality_profile": None, "request_root_folder": None}
+    assert connector["settings"] == {k: v for k, v in form.items() if k not in connection} | empty
     assert connector["settings"]["custom_throttle"]["batch_size"] == 7
     (subentry,) = entry.subentries.values()
     assert subentry.unique_id == connector["id"]
@@ -307,12 +309,18 @@ async def test_sonarr_create_reconfigure_remove(
         **{key: value for key, value in form.items() if key not in {"name", "url", "api_key"}},
         "sweep_schedule": "15 */6 * * *", "scheduled_sweeps": False,
     }  # fmt: skip
+    # the quality profiles and root folders for requests are Sonarr's own, listed from it
+    listed = selectors(result["data_schema"])
+    for name, options in (("request_quality_profile", [("4", "HD-1080p")]),
+                          ("request_root_folder", [("/tv", "/tv")])):  # fmt: skip
+        assert isinstance(listed[name], SelectSelector)
+        assert [(o["value"], o["label"]) for o in listed[name].config["options"]] == options
+        assert "translation_key" not in listed[name].config
     changed_pace = {**current["custom_throttle"], "batch_size": 9}
+    answers = current | {"name": "TV", "api_key": "", "custom_throttle": changed_pace,
+                         "request_quality_profile": "4", "request_root_folder": "/tv"}  # fmt: skip
     result = dict(
-        await hass.config_entries.subentries.async_configure(
-            result["flow_id"],
-            user_input=current | {"name": "TV", "api_key": "", "custom_throttle": changed_pace},
-        )
+        await hass.config_entries.subentries.async_configure(result["flow_id"], user_input=answers)
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
@@ -321,8 +329,8 @@ async def test_sonarr_create_reconfigure_remove(
     assert changed["name"] == "TV"
     assert changed["settings"] == connector["settings"] | {
         "custom_throttle": connector["settings"]["custom_throttle"] | {"batch_size": 9},
-        "scheduled_sweeps": False,
-    }
+        "scheduled_sweeps": False, "request_quality_profile": 4, "request_root_folder": "/tv",
+    }  # fmt: skip
     assert changed["secrets_set"] == ["webhook_secret"]
     assert changed["health"] != "unhealthy"
     hook = f"{module_engine.url}/api/v1/webhooks/arr/{connector['id']}"
@@ -421,18 +429,21 @@ async def test_overseerr_shows_its_webhook(
     tested = len(fakes["overseerr"].requests)
     result = dict(
         await hass.config_entries.subentries.async_configure(
-            result["flow_id"], current | {"webhook_secret": "a-secret-of-my-own"}
+            result["flow_id"], current | {"webhook_secret": "a-secret-of-my-own-that-is-long"}
         )
     )
     assert result["step_id"] == "webhook"
-    assert result["description_placeholders"] == {"url": url, "secret": "a-secret-of-my-own"}
+    assert result["description_placeholders"] == {
+        "url": url,
+        "secret": "a-secret-of-my-own-that-is-long",
+    }
     result = dict(await hass.config_entries.subentries.async_configure(result["flow_id"], {}))
     assert result["reason"] == "reconfigure_successful"
     await hass.async_block_till_done()
     settings = connectors(module_engine)[connector["id"]]["settings"]
     assert (settings["ranking_profile"], settings["auto_pick_users"]) == (None, [])
     assert send_webhook(url, body, secret)[0] == 401
-    assert send_webhook(url, body, "a-secret-of-my-own")[0] == 200
+    assert send_webhook(url, body, "a-secret-of-my-own-that-is-long")[0] == 200
 
     # The engine tested the app, then asks it who it is in the background once it is saved.
     def asked() -> int:

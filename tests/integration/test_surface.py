@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 
     from custom_components.haul.api import HaulEvent
 
-SECRET = "hook-secret-for-ha"  # noqa: S105 - a test value
+SECRET = "hook-secret-for-ha-81c0d2f7"  # noqa: S105 - a test value
 GOOD = "The.Matrix.1999.1080p.AMZN.WEB-DL.DDP5.1.H.264-FLUX"
 CAM = "The.Matrix.1999.CAM.x264-NOGRP"
 MATRIX_MOVIE = {
@@ -245,9 +245,8 @@ async def test_request_lifecycle_through_actions_events_and_todo(
     )
     assert device is not None
     assert received | {"config_entry_id": entry.entry_id, "device_id": device.id,
-                       "title": "The Matrix (1999)", "requester": "alice",
+                       "title": "The Matrix", "year": 1999, "requester": "alice",
                        "media_type": "movie", "poster_url": POSTER} == received  # fmt: skip
-    assert "year" in received  # known once Radarr has the title
     request_id = received["request_id"]
     assert state(hass, "sensor.haul_pending_requests") == "1"
     assert state(hass, "event.haul_requests") != "unknown"
@@ -315,7 +314,11 @@ async def test_every_move_of_a_request_reaches_home_assistant(
     seen: list[str] = []
 
     def note() -> None:
-        heat = [r for r in coordinator.data.views.requests.values() if r.title == "Heat (1995)"]
+        heat = [
+            r
+            for r in coordinator.data.views.requests.values()
+            if (r.title, r.year) == ("Heat", 1995)
+        ]
         shown = heat[0].state if heat else "gone"
         if seen[-1:] != [shown]:
             seen.append(shown)
@@ -396,6 +399,22 @@ async def test_request_media(hass: HomeAssistant, world: World, entry: MockConfi
     assert caught.value.translation_key == "not_found"
     # Radarr has no release of it: the gate would keep searching it into the next test.
     world.engine.request("POST", f"/api/v1/requests/{request['id']}/cancel")
+
+    # the connector, quality profile and root folder reach the engine, checked against Radarr
+    named = {"connector_id": world.radarr_id, "quality_profile_id": 4}
+    folder = world.radarr.root_folders[0]
+    answer = await act(hass, entry, "request_media", media_type="movie", query="Inception",
+                       root_folder=folder, **named)  # fmt: skip
+    request = answer["request"]
+    assert (request["arr_connector_id"], request["quality_profile_id"], request["root_folder"]) == (
+        world.radarr_id, 4, folder,
+    )  # fmt: skip
+    world.engine.request("POST", f"/api/v1/requests/{request['id']}/cancel")
+    with pytest.raises(ServiceValidationError) as caught:
+        await act(hass, entry, "request_media", media_type="movie", query="Inception",
+                  root_folder="/elsewhere", **named)  # fmt: skip
+    assert caught.value.translation_key == "rejected"
+    assert "has no root folder '/elsewhere'" in str(caught.value.translation_placeholders)
 
 
 async def test_request_media_answers_the_works_a_title_matches(
@@ -777,8 +796,7 @@ async def test_an_event_sent_just_before_the_engine_died_still_fires(
     assert (await hass.async_add_executor_job(send_webhook, hook, body, WEBHOOK_SECRET))[0] == 200
     await wait_for(lambda: bool(of_type(fired, "request_received")))
     (received,) = of_type(fired, "request_received")
-    assert (received["title"], received["requester"]) == ("Heat (1995)", "alice")
-    assert received["year"] is None  # only the engine could have told
+    assert (received["title"], received["year"], received["requester"]) == ("Heat", 1995, "alice")
     await wait_for(lambda: state(hass, "sensor.haul_pending_requests") == "unavailable")
 
 

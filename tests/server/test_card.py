@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "card"
-SECRET = "card-hook-secret"  # noqa: S105 - a test value
+SECRET = "card-hook-secret-4f0a9c2e71"  # noqa: S105 - a test value
 GOOD = "The.Matrix.1999.1080p.AMZN.WEB-DL.DDP5.1.H.264-FLUX"
 UHD = "The.Matrix.1999.1080p.BluRay.REMUX.AVC.DTS-HD.MA.5.1-FGT"
 CAM = "The.Matrix.1999.CAM.x264-NOGRP"

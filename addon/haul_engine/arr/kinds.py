@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from haul_engine.arr.apps import APPS, AppClient
 from haul_engine.arr.client import ArrError, RetryPolicy
 from haul_engine.connectors.kinds import (
+    CONNECTOR_CHOICES,
+    MIN_WEBHOOK_SECRET,
     ConnectorConfig,
     ConnectorKind,
     TestResult,
     Webhook,
+    WebhookSecret,
     register_kind,
     titled_choices,
 )
@@ -33,6 +36,11 @@ WEBHOOK_PATH = "/api/v1/webhooks/arr/{connector_id}"
 SERIES_SETTINGS = frozenset(
     {"season_search_ratio", "episode_search_max", "series_search_min_seasons"}
 )
+# Where the request gate sends requests: only apps it adds titles to; 4K and Overseerr's servers
+# only where Overseerr sends requests (movies and series, not music).
+REQUEST_SETTINGS = frozenset({"request_default", "request_quality_profile", "request_root_folder"})
+OVERSEERR_SETTINGS = frozenset({"request_4k", "request_servers"})
+REQUEST_KINDS = {"radarr": "movie", "sonarr": "tv", "lidarr": "music"}
 
 
 class ThrottleLimits(BaseModel):
@@ -209,11 +217,56 @@ class ArrSettings(BaseModel):
         ),
     ] = 3
     webhook_secret: Annotated[
-        SecretStr | None,
+        WebhookSecret,
         Field(
             title="Webhook secret",
-            description="The password the app sends with its webhook (user name haul). Empty "
-            "when adding: Haul makes one; empty when changing: the current one stays.",
+            description="The password the app sends with its webhook (user name haul), at "
+            f"least {MIN_WEBHOOK_SECRET} characters. Empty when adding: Haul makes one; empty "
+            "when changing: the current one stays.",
+        ),
+    ] = None
+    request_default: Annotated[
+        bool,
+        Field(
+            title="Default for requests",
+            description="Requests made in Haul, and Overseerr's that no other connector of this "
+            "app claims, go here.",
+        ),
+    ] = False
+    request_4k: Annotated[
+        bool,
+        Field(
+            title="Serves 4K requests",
+            description="Overseerr's 4K requests go here (and its other requests elsewhere).",
+        ),
+    ] = False
+    request_servers: Annotated[
+        list[Annotated[int, Field(ge=0)]],
+        Field(
+            title="Overseerr server ids",
+            description="The ids this app has among Overseerr's servers (Settings → Services, 0 "
+            "for the first): requests Overseerr sends to them come here.",
+        ),
+    ] = []
+    request_quality_profile: Annotated[
+        int | None,
+        Field(
+            ge=1,
+            title="Quality profile for requests",
+            description="The app's quality profile of titles Haul adds for a request that names "
+            "none; empty: the app's first.",
+            json_schema_extra={CONNECTOR_CHOICES: "requests/arr_profiles"},
+        ),
+    ] = None
+    request_root_folder: Annotated[
+        str | None,
+        Field(
+            min_length=1,
+            max_length=1000,
+            title="Root folder for requests",
+            description="Where the app puts titles Haul adds for a request that names none; "
+            "empty: the app's first root folder.",
+            json_schema_extra={CONNECTOR_CHOICES: "requests/arr_folders"},
         ),
     ] = None
 
@@ -240,6 +293,16 @@ async def test_arr(config: ConnectorConfig, session: aiohttp.ClientSession) -> T
     )  # fmt: skip
 
 
+def _unused(kind: str, *, series_like: bool) -> frozenset[str]:
+    """Name the settings an app's connectors do not use: series batching, request routing."""
+    unused = set() if series_like else set(SERIES_SETTINGS)
+    if kind not in REQUEST_KINDS:
+        unused |= REQUEST_SETTINGS | OVERSEERR_SETTINGS
+    elif REQUEST_KINDS[kind] == "music":
+        unused |= OVERSEERR_SETTINGS
+    return frozenset(unused)
+
+
 ARR_KINDS = frozenset(APPS)
 for _app in APPS.values():
     _series_like = any(library.flavor == "series" for library in _app.versions.values())
@@ -248,6 +311,6 @@ for _app in APPS.values():
             _app.kind, "arr", ArrSettings, test_arr, title=_app.title,
             default_url=_app.default_url,
             webhook=Webhook(WEBHOOK_PATH, events=_app.webhook_events),
-            unused_settings=frozenset() if _series_like else SERIES_SETTINGS,
+            unused_settings=_unused(_app.kind, series_like=_series_like),
         )
     )  # fmt: skip

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 import uuid
 from datetime import datetime  # noqa: TC003 - pydantic reads the annotations at runtime
 from typing import TYPE_CHECKING, Annotated, Any
@@ -15,6 +16,8 @@ from yarl import URL
 
 from haul_engine.commands import api_command
 from haul_engine.connectors.kinds import (
+    KEPT,
+    WEBHOOK_SECRET_BYTES,
     ConnectorConfig,
     ConnectorKind,
     HealthStatus,
@@ -65,6 +68,11 @@ class ConnectorView(BaseModel):
     created_at: datetime
     updated_at: datetime
     revision: int = Field(description="of the connector's latest event (0: none since the start)")
+    webhook_secret: str | None = Field(
+        default=None,
+        description="only in the answer to a create that gave no webhook secret: the one Haul "
+        "made, shown this once",
+    )
 
 
 class Removed(BaseModel):
@@ -223,14 +231,19 @@ class ConnectorsController(Controller):
         listed = await self.engine.commands.call(source, {})
         return {str(item["id"]): str(item.get("name") or item["id"]) for item in listed}
 
-    async def _valid_settings(self, kind: ConnectorKind, values: dict[str, Any]) -> BaseModel:
-        """Validate settings by the kind's model, then the values other commands list."""
+    async def _valid_settings(
+        self, kind: ConnectorKind, values: dict[str, Any], kept: frozenset[str] = frozenset()
+    ) -> BaseModel:
+        """Validate settings by the kind's model, then the values other commands list.
+
+        kept: the settings taken as stored rather than given now (not judged again).
+        """
         if unused := sorted(kind.unused_settings & values.keys()):
             msg = "; ".join(
                 f"settings.{name}: not a setting of {kind.name} connectors" for name in unused
             )
             raise InvalidInput(msg)
-        model = _validate_settings(kind, values)
+        model = _validate_settings(kind, values, kept)
         for setting, source in kind.choice_fields().items():
             value = getattr(model, setting)
             if value is not None and value not in (choices := await self._choices(source)):
@@ -277,9 +290,9 @@ class ConnectorsController(Controller):
             api_key=api_key, enabled=enabled, verify_tls=verify_tls, health="unknown",
         )  # fmt: skip
         _check_api_key(connector_kind, api_key)
-        _store_settings(
-            row, connector_kind, await self._valid_settings(connector_kind, settings or {})
-        )
+        settings = dict(settings or {})
+        generated = _make_webhook_secret(connector_kind, settings)
+        _store_settings(row, connector_kind, await self._valid_settings(connector_kind, settings))
         row.created_at = row.updated_at = utcnow()
         async with self.engine.database.session() as session:
             session.add(row)
@@ -288,7 +301,7 @@ class ConnectorsController(Controller):
         _LOGGER.info("connector %s (%s) created", row.name, row.kind)
         view = self._publish(EventName.CONNECTOR_CREATED, row)
         await self._tell_owner(row)
-        return view
+        return view.model_copy(update={"webhook_secret": generated})
 
     @api_command("connectors/update", method="PATCH", path="/connectors/{connector_id}")
     async def update_connector(  # noqa: PLR0913 - the update body's fields
@@ -320,9 +333,10 @@ class ConnectorsController(Controller):
                 stored = {**row.settings, **row.secrets}
                 kept = {key: stored[key] for key in stored.keys() - connector_kind.unused_settings}
                 merged = kept | settings
-                _store_settings(
-                    row, connector_kind, await self._valid_settings(connector_kind, merged)
+                valid = await self._valid_settings(
+                    connector_kind, merged, frozenset(kept.keys() - settings.keys())
                 )
+                _store_settings(row, connector_kind, valid)
             if enabled is not None:
                 row.enabled = enabled
             if verify_tls is not None:
@@ -438,12 +452,15 @@ def _clean_url(url: str) -> str:
     return str(parsed).rstrip("/")
 
 
-def _validate_settings(kind: ConnectorKind, values: dict[str, Any]) -> BaseModel:
+def _validate_settings(
+    kind: ConnectorKind, values: dict[str, Any], kept: frozenset[str] = frozenset()
+) -> BaseModel:
     try:
-        return kind.settings_model.model_validate(values)
+        return kind.settings_model.model_validate(values, context={KEPT: kept})
     except ValidationError as err:
         problems = [
-            f"settings.{'.'.join(str(part) for part in error['loc']) or 'body'}: {error['msg']}"
+            f"settings.{'.'.join(str(part) for part in error['loc']) or 'body'}: "
+            + error["msg"].removeprefix("Value error, ")
             for error in err.errors()
         ]
         raise InvalidInput("; ".join(problems)) from None
@@ -471,11 +488,21 @@ def _config_or_none(row: Connector) -> ConnectorConfig | None:
             "connector %s has kind %s, which no capability registered", row.name, row.kind
         )
         return None
+    stored = {**row.settings, **row.secrets}
     return ConnectorConfig(
         id=row.id, kind=row.kind, name=row.name, url=row.url, api_key=row.api_key,
-        settings=kind.settings_model.model_validate({**row.settings, **row.secrets}),
+        settings=kind.settings_model.model_validate(stored, context={KEPT: frozenset(stored)}),
         enabled=row.enabled, verify_tls=row.verify_tls,
     )  # fmt: skip
+
+
+def _make_webhook_secret(kind: ConnectorKind, settings: dict[str, Any]) -> str | None:
+    """Make the webhook's secret when none is given (192 random bits); return it, or None."""
+    if kind.webhook is None or settings.get(kind.webhook.secret_setting):
+        return None
+    secret = secrets.token_urlsafe(WEBHOOK_SECRET_BYTES)
+    settings[kind.webhook.secret_setting] = secret
+    return secret
 
 
 def _register_secrets(row: Connector) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, ValidationInfo
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Mapping
@@ -16,6 +16,33 @@ Category = Literal["arr", "indexer", "request", "mediaserver"]
 HealthStatus = Literal["unknown", "healthy", "degraded", "unhealthy", "offline"]
 SECRET = "x-secret"  # noqa: S105 - marks a write-only setting in the schema
 CHOICES = "x-choices"  # names the command that lists a setting's allowed values
+# names the command that lists a setting's values for one connector (its connector_id)
+CONNECTOR_CHOICES = "x-connector-choices"
+MIN_WEBHOOK_SECRET = 22  # characters: 128 bits of secrets.token_urlsafe text
+WEBHOOK_SECRET_BYTES = 24  # what Haul makes: 192 bits
+KEPT = "kept"  # validation context: the settings taken as stored, not given now
+
+
+def _long_enough(secret: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+    """Refuse a webhook secret given now that is too short to resist guessing."""
+    kept = (info.context or {}).get(KEPT, ())
+    if secret is None or info.field_name in kept:
+        return secret
+    if len(secret.get_secret_value()) < MIN_WEBHOOK_SECRET:
+        msg = (
+            f"too short: at least {MIN_WEBHOOK_SECRET} characters, so it cannot be guessed "
+            "(leave it empty and Haul makes one)"
+        )
+        raise ValueError(msg)
+    return secret
+
+
+# A webhook's secret: write-only, long enough when given (stored ones are kept as they are).
+WebhookSecret = Annotated[
+    SecretStr | None,
+    AfterValidator(_long_enough),
+    Field(json_schema_extra={"minLength": MIN_WEBHOOK_SECRET}),
+]
 
 
 class NoSettings(BaseModel):

@@ -9,7 +9,7 @@ from haul_engine.releases.ranking import read_title
 from haul_engine.requests.models import RequestCandidate
 
 if TYPE_CHECKING:
-    from haul_engine.releases.controller import ReleasesController
+    from haul_engine.releases.controller import ReleasesController, SearchKind
     from haul_engine.releases.ranking import RankedRelease
 
 SOURCES = {
@@ -36,6 +36,13 @@ SERVICES = {
 }
 GIGABYTE = 1_000_000_000
 MAX_CANDIDATES = 50
+
+
+def search_kind(media_type: str) -> SearchKind:
+    """Name how Haul's search and ranking read a request's releases: movie, tv or music."""
+    if media_type in {"movie", "tv"}:
+        return "movie" if media_type == "movie" else "tv"
+    return "music"
 
 
 def summary(candidate: RequestCandidate) -> str:
@@ -81,6 +88,7 @@ async def from_arr(
                 guid=str(release.get("guid") or ""),
                 indexer_id=release.get("indexerId"),
                 season=release.get("seasonNumber"),
+                full_season=release.get("fullSeason"),
                 size=release.get("size"),
                 seeders=release.get("seeders"),
                 leechers=release.get("leechers"),
@@ -167,6 +175,6 @@ async def _rank(
             for release in releases
         ],
         profile=profile,
-        type="movie" if media_type == "movie" else "tv",
+        type=search_kind(media_type),
     )
     return {release.title: release for release in ranked}

@@ -10,7 +10,7 @@ import logging
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import aiohttp
-from pydantic import Field
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from haul_engine.commands import api_command
@@ -19,6 +19,7 @@ from haul_engine.controller import Controller
 from haul_engine.db.jobs import Job, JobQueue
 from haul_engine.errors import Conflict, EngineError, NotFound
 from haul_engine.events import SUBJECTS, EventName
+from haul_engine.requests.arr import KIND_FOR_MEDIA, Placement, RequestArr, Wanted
 from haul_engine.requests.intake import Intake
 from haul_engine.requests.lifecycle import Lifecycle, candidate_rows, request_row
 from haul_engine.requests.models import MediaRequest, RequestCandidate, RequestEvent
@@ -42,10 +43,20 @@ RETRY_ON = (EngineError, aiohttp.ClientError, TimeoutError, KeyError, ValueError
 TORRENT_NEWS = (EventName.TORRENT_ADDED, EventName.TORRENT_COMPLETED, EventName.TORRENT_REMOVED)
 REQUEST_NEWS = tuple(name for name, kind in SUBJECTS.items() if kind == "request")
 PAGE_SIZE = 100
-MediaType = Literal["movie", "tv"]
+MediaType = Literal["movie", "tv", "album", "artist"]
+# a MusicBrainz id (Lidarr's foreignAlbumId / foreignArtistId)
+MusicBrainzId = Annotated[str, Field(pattern=r"^[0-9A-Za-z-]{1,64}$")]
 Actor = Annotated[str, Field(min_length=1, max_length=200)]
 SeasonNumber = Annotated[int, Field(ge=0, le=1000)]
 GRABBED_STATES = (State.GRABBED, State.DOWNLOADING, State.IMPORTING)
+ConnectorId = Annotated[str, Field(min_length=1, max_length=32)]
+
+
+class ArrChoice(BaseModel):
+    """One of an arr's quality profiles or root folders: its id (a folder's is its path), name."""
+
+    id: str
+    name: str
 
 
 class RequestsController(Controller, ConnectorOwner):
@@ -205,19 +216,58 @@ class RequestsController(Controller, ConnectorOwner):
         year: Annotated[int, Field(ge=1870, le=2200)] | None = None,
         tmdb_id: Annotated[int, Field(ge=1)] | None = None,
         tvdb_id: Annotated[int, Field(ge=1)] | None = None,
+        musicbrainz_id: MusicBrainzId | None = None,
         seasons: list[SeasonNumber] | None = None,
         requested_by: Actor = "home assistant",
+        connector_id: ConnectorId | None = None,
+        quality_profile_id: Annotated[int, Field(ge=1)] | None = None,
+        root_folder: Annotated[str, Field(min_length=1, max_length=1000)] | None = None,
     ) -> RequestView:
         """Request a title: looked up and added to the arr unsearched; an open request is reused.
 
-        Give a query (and optionally its year), or a tmdb_id (movie) or tvdb_id (tv), else 400.
-        A query matching several works is a 409 `ambiguous` whose `error.details.candidates`
-        lists them (title, year, overview, poster, ids): ask again with the year or an id.
+        Give a query (and optionally its year), or a tmdb_id (movie), tvdb_id (tv) or
+        musicbrainz_id (album: its release group, artist: the artist), else 400; albums and
+        artists go to Lidarr. A query matching several works is a 409 `ambiguous` whose
+        `error.details.candidates` lists them (title, year, overview, poster, ids): ask again with
+        the year or an id. connector_id names the arr (else the connector that is the default for
+        requests); quality_profile_id and root_folder are the arr's (GET
+        /requests/arr/{connector_id}/profiles and /folders; else the connector's defaults for
+        requests, then the arr's first).
         """
-        return await self.intake.create(
+        wanted = Wanted(
             media_type=media_type, query=query, year=year, tmdb_id=tmdb_id, tvdb_id=tvdb_id,
-            seasons=seasons, requested_by=requested_by,
+            foreign_id=musicbrainz_id, seasons=seasons or [],
         )  # fmt: skip
+        placement = Placement(quality_profile_id=quality_profile_id, root_folder=root_folder)
+        return await self.intake.create(
+            wanted, requested_by=requested_by, connector_id=connector_id, placement=placement
+        )
+
+    @api_command("requests/arr_profiles", path="/requests/arr/{connector_id}/profiles")
+    async def arr_profiles(self, connector_id: ConnectorId) -> list[ArrChoice]:
+        """List an arr connector's quality profiles (for its request default, for requests)."""
+        arr = await self._request_arr(connector_id)
+        return [
+            ArrChoice(id=str(profile["id"]), name=str(profile.get("name") or profile["id"]))
+            for profile in await arr.quality_profiles()
+        ]
+
+    @api_command("requests/arr_folders", path="/requests/arr/{connector_id}/folders")
+    async def arr_folders(self, connector_id: ConnectorId) -> list[ArrChoice]:
+        """List an arr connector's root folders (for its request default, for requests)."""
+        arr = await self._request_arr(connector_id)
+        return [
+            ArrChoice(id=str(folder["path"]), name=str(folder["path"]))
+            for folder in await arr.root_folders()
+        ]
+
+    async def _request_arr(self, connector_id: str) -> RequestArr:
+        config = await self.engine.connectors.config(connector_id)
+        if config.kind not in KIND_FOR_MEDIA.values():
+            kinds = ", ".join(sorted(KIND_FOR_MEDIA.values()))
+            msg = f"connector {config.name} is a {config.kind}: requests go to {kinds}"
+            raise Conflict(msg)
+        return RequestArr(config, session=self.engine.http.session)
 
     @api_command("requests/approve", method="POST", path="/requests/{request_id}/approve")
     async def approve(self, request_id: int, actor: Actor = "admin") -> RequestView:

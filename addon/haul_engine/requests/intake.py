@@ -3,27 +3,31 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from haul_engine.arr.client import ArrError
 from haul_engine.db.models import utcnow
-from haul_engine.errors import Ambiguous, Conflict, InvalidInput, NotFound, Unavailable
+from haul_engine.errors import Conflict, InvalidInput, Unavailable
 from haul_engine.events import EventName
-from haul_engine.requests.arr import KIND_FOR_MEDIA, RequestArr
+from haul_engine.requests.arr import KIND_FOR_MEDIA, Placement, Wanted, described, lookup_and_add
 from haul_engine.requests.lifecycle import Change
 from haul_engine.requests.models import MediaRequest, RequestEvent
 from haul_engine.requests.overseerr import (
     Notification,
     OverseerrClient,
+    Routing,
     from_details,
-    read_poster,
+    with_media,
 )
 from haul_engine.requests.states import FINAL, State, allowed
-from haul_engine.requests.views import TitleMatch
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+
+    from sqlalchemy import Select
 
     from haul_engine.connectors.kinds import ConnectorConfig
     from haul_engine.db.jobs import JobQueue
@@ -40,7 +44,6 @@ VERDICTS = {
     "MEDIA_FAILED": State.FAILED,
     "MEDIA_AVAILABLE": State.AVAILABLE,
 }
-MAX_CHOICES = 8  # works offered when a query is ambiguous
 
 
 class Intake:
@@ -82,24 +85,11 @@ class Intake:
         config = self.overseerrs.get(connector_id)
         if config is None:
             return
-        if not (note.media_type and (note.tmdb_id or note.tvdb_id)):
-            note = await self._details(config, note)
+        note = await self._read_back(config, note)
         async with self.engine.database.session() as session, session.begin():
-            row = await session.scalar(
-                select(MediaRequest).where(
-                    MediaRequest.connector_id == connector_id,
-                    MediaRequest.external_id == note.request_id,
-                )
-            )
+            row = await session.scalar(_by_external_id(connector_id, note.request_id))
             if row is None:
-                row = MediaRequest(
-                    source="overseerr", connector_id=connector_id, external_id=note.request_id,
-                    media_type=note.media_type or "movie", tmdb_id=note.tmdb_id,
-                    tvdb_id=note.tvdb_id, title=note.title, seasons=note.seasons,
-                    requested_by=note.requested_by, poster_url=note.poster_url,
-                    state=State.PENDING, search_attempts=0, created_at=utcnow(),
-                    updated_at=utcnow(), step_started_at=utcnow(),
-                )  # fmt: skip
+                row = _new_request(connector_id, note)
                 session.add(row)
                 await session.flush()
                 session.add(
@@ -116,8 +106,8 @@ class Intake:
                 change.emit(EventName.REQUEST_RECEIVED)
             else:
                 change = Change(session, row, self.jobs)
-                if note.poster_url and note.poster_url != row.poster_url:
-                    row.poster_url, row.updated_at = note.poster_url, utcnow()
+                if _fill(row, note):
+                    row.updated_at = utcnow()
                     change.emit(EventName.REQUEST_UPDATED)
             if change.events:
                 await change.describe()
@@ -157,28 +147,31 @@ class Intake:
             row.external_id, verdict
         )
 
-    async def create(  # noqa: PLR0913 - the create body's fields
+    async def create(
         self,
+        wanted: Wanted,
         *,
-        media_type: str,
-        query: str,
-        year: int | None,
-        tmdb_id: int | None,
-        tvdb_id: int | None,
-        seasons: list[int] | None,
         requested_by: str,
+        connector_id: str | None = None,
+        placement: Placement | None = None,
     ) -> RequestView:
         """Look the title up, add it to the arr unsearched and approve it; an open one is reused.
 
-        A query matching several works (and no year narrowing it to one) is `Ambiguous`.
+        The arr is the one named, else the default for requests; the quality profile and root
+        folder those named (checked against the arr's), else the connector's defaults.
         """
-        arr = await self.lifecycle.arr(media_type, None)
+        media_type = wanted.media_type
+        kind = KIND_FOR_MEDIA[media_type]
+        arr = await self.lifecycle.route(media_type, connector_id)
         if arr is None:
-            msg = f"no enabled {KIND_FOR_MEDIA[media_type]} connector to add the title to"
+            msg = f"no enabled {kind} connector to add the title to"
             raise Conflict(msg)
-        item = await _lookup_and_add(
-            arr, query, year=year, tmdb_id=tmdb_id, tvdb_id=tvdb_id, seasons=seasons
-        )
+        if connector_id is not None and arr.config.id != connector_id:
+            msg = f"connector_id: no enabled {kind} connector has the id {connector_id!r}"
+            raise InvalidInput(msg)
+        placement = placement or Placement()
+        await arr.check_placement(placement)
+        item = await lookup_and_add(arr, wanted, placement)
         async with self.engine.database.session() as session:
             open_request = await session.scalar(
                 select(MediaRequest).where(
@@ -190,9 +183,9 @@ class Intake:
             if open_request is not None:
                 return (await self.lifecycle.views(session, [open_request]))[0]
         row = MediaRequest(
-            source="haul", media_type=media_type, tmdb_id=item.get("tmdbId") or None,
-            tvdb_id=item.get("tvdbId") or None, title=str(item.get("title") or ""),
-            year=item.get("year") or None, seasons=sorted(set(seasons or [])),
+            source="haul", media_type=media_type, **described(item, media_type),
+            seasons=sorted(set(wanted.seasons)),
+            quality_profile_id=placement.quality_profile_id, root_folder=placement.root_folder,
             requested_by=requested_by, state=State.APPROVED, arr_connector_id=arr.config.id,
             arr_item_id=item["id"], search_attempts=0, created_at=utcnow(), updated_at=utcnow(),
             step_started_at=utcnow(),
@@ -219,95 +212,118 @@ class Intake:
         self.jobs.wake()
         return view
 
-    async def _details(self, config: ConnectorConfig, note: Notification) -> Notification:
-        """Fill what a custom template left out from GET /request/{id}."""
+    async def _read_back(self, config: ConnectorConfig, note: Notification) -> Notification:
+        """Read what a notification leaves out: all of a new request, where an approved one goes.
+
+        An admin may change the server, profile or folder when approving in Overseerr.
+        """
+        async with self.engine.database.session() as session:
+            known = await session.scalar(_by_external_id(config.id, note.request_id))
+        if known is None:
+            return await self._complete(config, note)
+        if known.arr_connector_id is None and VERDICTS.get(note.kind) == State.APPROVED:
+            return await self._reroute(config, note)
+        return note
+
+    async def _reroute(self, config: ConnectorConfig, note: Notification) -> Notification:
+        """Read again where Overseerr sends a request (an admin may change it when approving)."""
+        if note.routing is not None:
+            return note
         client = OverseerrClient(config, session=self.engine.http.session)
-        details = from_details(note.kind, await client.request_details(note.request_id))
-        return Notification(
-            kind=note.kind,
-            request_id=note.request_id,
-            media_type=note.media_type or details.media_type,
-            tmdb_id=note.tmdb_id or details.tmdb_id,
-            tvdb_id=note.tvdb_id or details.tvdb_id,
-            title=note.title or details.title,
-            requested_by=note.requested_by or details.requested_by,
-            seasons=note.seasons or details.seasons,
-            poster_url=note.poster_url or details.poster_url,
-        )
+        try:
+            details = from_details(note.kind, await client.request_details(note.request_id))
+        except ArrError as err:
+            _LOGGER.warning("request %s of %s: %s", note.request_id, config.name, err)
+            return note
+        return replace(note, routing=details.routing)
+
+    async def _complete(self, config: ConnectorConfig, note: Notification) -> Notification:
+        """Fill a new request from Overseerr: where it goes, then what it is.
+
+        Where: GET /request/{id} (the webhook does not say); what: its title, year, overview and
+        poster (GET /movie|tv/{tmdbId}). A webhook that names its title is taken as it is when
+        the request cannot be read.
+        """
+        client = OverseerrClient(config, session=self.engine.http.session)
+        if note.routing is None:
+            try:
+                details = from_details(note.kind, await client.request_details(note.request_id))
+            except ArrError as err:
+                if not (note.media_type and (note.tmdb_id or note.tvdb_id)):
+                    raise
+                _LOGGER.warning("request %s of %s: %s", note.request_id, config.name, err)
+            else:
+                note = _merged(note, details)
+        if note.tmdb_id is not None and note.media_type in {"movie", "tv"}:
+            try:
+                note = with_media(note, await client.media(note.media_type, note.tmdb_id))
+            except ArrError as err:
+                _LOGGER.warning("no details of %s from %s: %s", note.title, config.name, err)
+        return note
 
 
-async def _lookup_and_add(  # noqa: PLR0913 - the create body's fields
-    arr: RequestArr,
-    query: str,
-    *,
-    year: int | None,
-    tmdb_id: int | None,
-    tvdb_id: int | None,
-    seasons: list[int] | None,
-) -> dict[str, Any]:
-    """Return the arr's item for the title: already there, else looked up and added."""
-    existing = await arr.find(tmdb_id, tvdb_id)
-    if existing is not None:
-        return existing
-    if arr.movies and tmdb_id is not None:
-        term = f"tmdb:{tmdb_id}"
-    elif not arr.movies and tvdb_id is not None:
-        term = f"tvdb:{tvdb_id}"
-    elif query.strip():
-        term = query.strip()
-    else:
-        msg = "give a query, or a tmdb_id (movie) or tvdb_id (tv)"
-        raise InvalidInput(msg)
-    found = await arr.lookup(term)
-    if not found:
-        msg = f"{arr.config.name} found no title for {term!r}"
-        raise NotFound(msg)
-    item = found[0] if term != query.strip() else choose_title(arr.config.name, found, term, year)
-    if item.get("id"):
-        return item
-    return await arr.add(item, seasons or [])
+def _by_external_id(connector_id: str, request_id: str) -> Select[MediaRequest]:
+    return select(MediaRequest).where(
+        MediaRequest.connector_id == connector_id, MediaRequest.external_id == request_id
+    )
 
 
-def choose_title(
-    arr_name: str, found: list[dict[str, Any]], query: str, year: int | None
-) -> dict[str, Any]:
-    """Return the one work a query means: of that year, titled as asked, else the only one.
+def _merged(note: Notification, details: Notification) -> Notification:
+    """Take the webhook's values, and what it left out from the request read back."""
+    return Notification(
+        kind=note.kind,
+        request_id=note.request_id,
+        media_type=note.media_type or details.media_type,
+        tmdb_id=note.tmdb_id or details.tmdb_id,
+        tvdb_id=note.tvdb_id or details.tvdb_id,
+        title=note.title or details.title,
+        requested_by=note.requested_by or details.requested_by,
+        seasons=note.seasons or details.seasons,
+        poster_url=note.poster_url or details.poster_url,
+        year=note.year or details.year,
+        overview=note.overview or details.overview,
+        routing=details.routing,
+    )
 
-    Several left (two films called Dune) is `Ambiguous`, listing them to choose from.
+
+def _new_request(connector_id: str, note: Notification) -> MediaRequest:
+    """Make a request first seen in a notification: pending, routed where Overseerr sends it."""
+    row = MediaRequest(
+        source="overseerr", connector_id=connector_id, external_id=note.request_id,
+        media_type=note.media_type or "movie", tmdb_id=note.tmdb_id, tvdb_id=note.tvdb_id,
+        title=note.title, year=note.year, overview=note.overview, seasons=note.seasons,
+        requested_by=note.requested_by, poster_url=note.poster_url, state=State.PENDING,
+        search_attempts=0, created_at=utcnow(), updated_at=utcnow(), step_started_at=utcnow(),
+    )  # fmt: skip
+    _route(row, note.routing or Routing())
+    return row
+
+
+def _route(row: MediaRequest, routing: Routing) -> bool:
+    """Keep where Overseerr sends a request; whether that changed."""
+    where = {
+        "is4k": routing.is4k, "arr_server_id": routing.server_id,
+        "quality_profile_id": routing.profile_id, "root_folder": routing.root_folder,
+        "language_profile_id": routing.language_profile_id, "tags": routing.tags,
+    }  # fmt: skip
+    changed = [name for name, value in where.items() if getattr(row, name) != value]
+    for name in changed:
+        setattr(row, name, where[name])
+    return bool(changed)
+
+
+def _fill(row: MediaRequest, note: Notification) -> bool:
+    """Take a later notification's poster, what a request still lacks, where Overseerr sends it.
+
+    Where it goes changes only while no arr has it yet.
     """
-    if year is not None:
-        found = [item for item in found if item.get("year") == year]
-        if not found:
-            msg = f"{arr_name} found no title for {query!r} from {year}"
-            raise NotFound(msg)
-    exact = [item for item in found if _words(str(item.get("title") or "")) == _words(query)]
-    matches = exact or found
-    if len(matches) == 1:
-        return matches[0]
-    choices = [title_match(item) for item in matches[:MAX_CHOICES]]
-    named = " or ".join(f"{c.title} ({c.year})" if c.year else c.title for c in choices)
-    msg = f"{query!r} matches several titles: {named}; give the year or an id"
-    raise Ambiguous(msg, candidates=[choice.model_dump(mode="json") for choice in choices])
-
-
-def title_match(item: dict[str, Any]) -> TitleMatch:
-    """Show a work of an arr's lookup as one to choose from."""
-    images = [image for image in item.get("images") or [] if isinstance(image, dict)]
-    poster = item.get("remotePoster") or next(
-        (image.get("remoteUrl") for image in images if image.get("coverType") == "poster"), None
+    changed = (
+        note.routing is not None and row.arr_connector_id is None and _route(row, note.routing)
     )
-    return TitleMatch(
-        title=str(item.get("title") or ""),
-        year=item.get("year") or None,
-        overview=str(item.get("overview") or ""),
-        poster_url=read_poster(poster),
-        tmdb_id=item.get("tmdbId") or None,
-        tvdb_id=item.get("tvdbId") or None,
-        imdb_id=item.get("imdbId") or None,
-        in_library=bool(item.get("id")),
-    )
-
-
-def _words(text: str) -> str:
-    """Reduce a title to what is compared: lower-case letters and digits, single spaces."""
-    return " ".join("".join(c if c.isalnum() else " " for c in text.lower()).split())
+    if note.poster_url and note.poster_url != row.poster_url:
+        row.poster_url, changed = note.poster_url, True
+    if note.title and not row.title:
+        row.title, changed = note.title, True
+    if note.year and row.year is None:
+        row.year, changed = note.year, True
+    return changed

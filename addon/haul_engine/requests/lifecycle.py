@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections import defaultdict
 from datetime import timedelta
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, select
@@ -15,12 +16,23 @@ from sqlalchemy.orm import aliased
 from haul_engine.arr.client import ArrError
 from haul_engine.db.database import get_or_not_found
 from haul_engine.db.models import utcnow
-from haul_engine.errors import Conflict, NotFound
+from haul_engine.errors import Conflict, InvalidInput, NotFound
 from haul_engine.events import EventName
 from haul_engine.requests import candidates as offers
-from haul_engine.requests.arr import KIND_FOR_MEDIA, RequestArr
+from haul_engine.requests import seasons
+from haul_engine.requests.arr import (
+    ITEM_KEYS,
+    KIND_FOR_MEDIA,
+    Placement,
+    RequestArr,
+    Wanted,
+    lookup_and_add,
+    route,
+)
+from haul_engine.requests.candidates import search_kind
 from haul_engine.requests.models import MediaRequest, RequestCandidate, RequestEvent
 from haul_engine.requests.overseerr import OverseerrClient
+from haul_engine.requests.seasons import aired_seasons
 from haul_engine.requests.states import State, check_transition
 from haul_engine.requests.views import TOP_CANDIDATES, RequestView, candidate_view, request_view
 from haul_engine.torrents.views import AddOptions
@@ -37,7 +49,10 @@ if TYPE_CHECKING:
 
 _LOGGER = logging.getLogger(__name__)
 CATEGORY = "haul-requests"
-IMPORT_EVENTS = frozenset({"downloadFolderImported", "movieFileImported", "episodeFileImported"})
+IMPORT_EVENTS = frozenset({
+    "downloadFolderImported", "movieFileImported", "episodeFileImported",  # Radarr, Sonarr
+    "trackFileImported", "downloadImported",  # Lidarr: per track (with its path), per download
+})  # fmt: skip
 IMPORT_PROBLEMS = frozenset({"importFailed", "importBlocked", "failedPending"})
 # what each move publishes (a new request is received; a grab tells which release it took)
 STATE_EVENTS = {
@@ -166,26 +181,54 @@ class Lifecycle:
     # ----- approved → searching
 
     async def _find_in_arr(self, change: Change) -> None:
-        """Wait (bounded) until Overseerr's add reached the arr; without an arr go straight on."""
+        """Find the title in the arr serving the request, else add it there; without one go on.
+
+        Added where Overseerr asked (its profile, folder, language, tags); while it cannot be
+        added yet (Overseerr adding it, the lookup not knowing it), wait (bounded).
+        """
         row = change.row
-        arr = await self.arr(row.media_type, row.arr_connector_id)
+        try:
+            arr = await self.arr(row)
+        except Conflict as err:
+            change.move(State.FAILED, "haul", "worker", str(err))
+            return
         if arr is None:
             change.move(State.SEARCHING, "haul", "worker", "no arr: searching the indexers")
             await change.schedule(0)
             return
-        item = await arr.find(row.tmdb_id, row.tvdb_id)
+        row.arr_connector_id = arr.config.id
+        item, refused = await arr.find(wanted(row)), ""
+        if item is None:
+            try:
+                item = await self._add_to_arr(arr, row)
+            except (ArrError, NotFound, InvalidInput) as err:
+                # Overseerr may be adding it right now, or the lookup may not know it yet
+                _LOGGER.info("request %s: not added to %s yet: %s", row.id, arr.config.name, err)
+                refused = str(err)
         if item is not None:
             row.arr_connector_id, row.arr_item_id = arr.config.id, int(item["id"])
             row.title = row.title or str(item.get("title") or "")
             row.year = row.year or item.get("year") or None
+            if row.media_type == "tv":
+                # none named: every monitored season that has aired (the arr says nothing: 1)
+                row.seasons = row.seasons or aired_seasons(item) or [1]
+                seasons.mark(row, row.seasons, State.SEARCHING)
             change.move(State.SEARCHING, "haul", "worker", f"found in {arr.config.name}")
             await change.schedule(0)
         elif self._overdue(row, self.engine.settings.request_arr_wait_minutes):
-            change.move(
-                State.FAILED, "haul", "worker", f"the title never appeared in {arr.config.name}"
-            )
+            why = f" (adding it: {refused})" if refused else ""
+            message = f"the title never appeared in {arr.config.name}{why}"
+            change.move(State.FAILED, "haul", "worker", message)
         else:
             await change.schedule(self.engine.settings.request_poll_interval)
+
+    async def _add_to_arr(self, arr: RequestArr, row: MediaRequest) -> dict[str, Any]:
+        """Add the title with the request's profile, folder, language and tags."""
+        placement = Placement(
+            quality_profile_id=row.quality_profile_id, root_folder=row.root_folder,
+            language_profile_id=row.language_profile_id, tags=row.tags or [],
+        )  # fmt: skip
+        return await lookup_and_add(arr, wanted(row), placement)
 
     # ----- searching → awaiting_selection
 
@@ -220,11 +263,24 @@ class Lifecycle:
         await self._offer(change, found, "worker")
 
     async def _offer(
-        self, change: Change, found: list[RequestCandidate], origin: str, actor: str = "haul"
+        self,
+        change: Change,
+        found: list[RequestCandidate],
+        origin: str,
+        actor: str = "haul",
+        done: str = "",
     ) -> None:
-        """Enter awaiting_selection (its event shows the top candidates); plan the auto-pick."""
+        """Enter awaiting_selection (its event shows the top candidates); plan the auto-pick.
+
+        A series' seasons with candidates await a pick; those without wait for a search.
+        """
         row = change.row
-        change.move(State.AWAITING_SELECTION, actor, origin, f"{len(found)} candidates")
+        offered = {candidate.season for candidate in found}
+        waiting = seasons.pending(row)
+        seasons.mark(row, [n for n in waiting if n not in offered], State.SEARCHING)
+        seasons.mark(row, [n for n in waiting if n in offered], State.AWAITING_SELECTION)
+        message = f"{done}; " if done else ""
+        change.move(State.AWAITING_SELECTION, actor, origin, f"{message}{len(found)} candidates")
         hours = self.engine.options.current.auto_pick_hours
         if self._auto_pick_now(row):
             await change.schedule(0)
@@ -232,23 +288,24 @@ class Lifecycle:
             await change.schedule(hours * 3600)
 
     async def _arr_candidates(self, row: MediaRequest) -> list[RequestCandidate]:
-        arr = await self.arr(row.media_type, row.arr_connector_id)
+        arr = await self.arr(row)
         if arr is None or row.arr_item_id is None:
             return []
         releases: list[dict[str, Any]] = []
-        seasons: list[int | None] = [*row.seasons] or [None]
-        for season in seasons:
-            releases += await arr.releases(row.arr_item_id, season)
-        return await offers.from_arr(
+        searched: list[int | None] = [*seasons.pending(row)] or [None]
+        for season in searched:
+            releases += await arr.releases(row.media_type, row.arr_item_id, season)
+        found = await offers.from_arr(
             releases, self.engine.releases, row.media_type, await self._ranking_profile(row)
         )
+        return seasons.packs_first(found) if row.media_type == "tv" else found
 
     async def _indexer_candidates(self, row: MediaRequest) -> list[RequestCandidate]:
         if not self.engine.indexers.enabled_clients():
             return []
         answer = await self.engine.releases.search(
             query=row.title if not (row.tmdb_id or row.tvdb_id) else "",
-            type="movie" if row.media_type == "movie" else "tv",
+            type=search_kind(row.media_type),
             tmdb_id=row.tmdb_id if row.media_type == "movie" else None,
             tvdb_id=row.tvdb_id if row.media_type == "tv" else None,
             season=row.seasons[0] if len(row.seasons) == 1 else None,
@@ -307,7 +364,7 @@ class Lifecycle:
         """Grab through the arr (its search, or a push), else into Haul's own client."""
         row = change.row
         row.download_id = None
-        arr = await self.arr(row.media_type, row.arr_connector_id)
+        arr = await self.arr(row)
         if arr is not None and candidate.origin == "arr" and candidate.indexer_id is not None:
             await self._grab_from_arr(arr, row, candidate)
         elif arr is not None:
@@ -319,6 +376,7 @@ class Lifecycle:
             )
             row.download_id = added.hash
         row.selected_candidate_id = candidate.id
+        seasons.mark(row, [candidate.season], State.GRABBED)
         change.move(State.GRABBED, actor, origin, candidate.title)
         change.emit(
             EventName.RELEASE_GRABBED, candidate=candidate_view(candidate).model_dump(mode="json")
@@ -335,7 +393,7 @@ class Lifecycle:
         except ArrError as err:
             if row.arr_item_id is None or "unreachable" in str(err):
                 raise
-            await arr.releases(row.arr_item_id, candidate.season)
+            await arr.releases(row.media_type, row.arr_item_id, candidate.season)
             await arr.grab(candidate.guid, indexer_id)
 
     async def _link(self, candidate: RequestCandidate) -> str:
@@ -365,6 +423,7 @@ class Lifecycle:
                     await change.schedule(self.engine.settings.request_poll_interval)
                 return
             row.download_id = str(record["downloadId"]).lower()
+        seasons.mark(row, [await self._season(change)], State.DOWNLOADING)
         change.move(State.DOWNLOADING, "haul", "worker", row.download_id)
         await change.schedule(0)
 
@@ -378,6 +437,7 @@ class Lifecycle:
             if row.arr_connector_id is None:
                 await self._finish(change, self._content_path(download_id))
                 return
+            seasons.mark(row, [await self._season(change)], State.IMPORTING)
             change.move(State.IMPORTING, "haul", "worker")
             await change.schedule(0)
             return
@@ -407,15 +467,20 @@ class Lifecycle:
     async def _follow_import(self, change: Change) -> None:
         """Wait for the arr's import (history), report its import errors, then finish."""
         row = change.row
-        arr = await self.arr(row.media_type, row.arr_connector_id)
+        arr = await self.arr(row)
         if arr is None:
             change.move(State.FAILED, "haul", "worker", "the arr connector is gone")
             return
         history = await arr.history((row.download_id or "").upper())
-        imported = next((h for h in history if h.get("eventType") in IMPORT_EVENTS), None)
+        imports = [h for h in history if h.get("eventType") in IMPORT_EVENTS]
+        # the record that names the imported file, when there is one
+        imported = next((h for h in imports if (h.get("data") or {}).get("importedPath")), None)
+        imported = imported or next(iter(imports), None)
         if imported is not None:
             data = imported.get("data") or {}
             path = str(data.get("importedPath") or data.get("path") or "")
+            if path and imported.get("eventType") == "trackFileImported":
+                path = str(PurePath(path).parent)  # the album's folder holds every track
             change.emit(EventName.IMPORT_COMPLETED, path=path)
             await self._finish(change, path)
             return
@@ -432,15 +497,68 @@ class Lifecycle:
         await change.schedule(self.engine.settings.request_poll_interval)
 
     async def _finish(self, change: Change, path: str) -> None:
-        """Refresh the media servers on the imported path, then mark available."""
+        """Refresh the media servers on the imported path, then mark available.
+
+        A series with seasons still to come goes on with them instead.
+        """
         change.row.imported_path = path or None
         if path:
             outcomes = await self.engine.mediaservers.refresh(path)
             refreshed = ", ".join(f"{o.name}: {o.mode}" for o in outcomes if o.ok)
         else:
             refreshed = ""
+        if change.row.media_type == "tv" and await self._next_season(change, refreshed):
+            return
         await self._run_availability_job(change.row)
         change.move(State.AVAILABLE, "haul", "worker", refreshed)
+
+    async def _next_season(self, change: Change, refreshed: str) -> bool:
+        """Record the season just imported; go on with the seasons left (False: none left).
+
+        A season pack brings its season in; a single episode does once the arr has every aired
+        episode of the season, else the season waits for its other episodes.
+        """
+        row, session = change.row, change.session
+        chosen = await session.get(RequestCandidate, row.selected_candidate_id or 0)
+        if chosen is None or chosen.season is None:
+            return False
+        complete = True  # a season pack (the arr imports its episodes one by one: trust it)
+        if chosen.full_season is False:  # one episode: in once the arr has every aired one
+            arr = await self.arr(row)
+            series = await arr.find(wanted(row)) if arr is not None else None
+            complete = bool(series and seasons.season_complete(series, chosen.season))
+        if complete:
+            seasons.mark(row, [chosen.season], seasons.AVAILABLE)
+        if not seasons.pending(row):
+            return False  # the request ends, its pick and candidates shown as they are
+        if complete:  # the season's candidates leave the offer, else the episode imported
+            await session.execute(
+                delete(RequestCandidate).where(
+                    RequestCandidate.request_id == row.id,
+                    RequestCandidate.season == chosen.season,
+                    RequestCandidate.failed.is_(None),
+                )
+            )
+        else:
+            await session.delete(chosen)
+        row.download_id = row.selected_candidate_id = None
+        await session.flush()
+        row.search_attempts = 0
+        what = f"season {chosen.season} {'is in' if complete else 'has a new episode'}"
+        note = f"{what} ({refreshed})" if refreshed else what
+        left = [c for c in await candidate_rows(session, row.id) if not c.failed]
+        if left:
+            await self._offer(change, left, "worker", done=note)
+            return True
+        seasons.mark(row, seasons.pending(row), State.SEARCHING)
+        change.move(State.SEARCHING, "haul", "worker", f"{note}; searching the seasons left")
+        await change.schedule(0)
+        return True
+
+    async def _season(self, change: Change) -> int | None:
+        """Return the season of the release being fetched, if it is a series'."""
+        chosen = await change.session.get(RequestCandidate, change.row.selected_candidate_id or 0)
+        return chosen.season if chosen is not None else None
 
     async def _run_availability_job(self, row: MediaRequest) -> None:
         """Let Seerr notice the new file now rather than at its next scheduled scan."""
@@ -460,7 +578,7 @@ class Lifecycle:
         """Blocklist the chosen release in the arr and offer the remaining candidates."""
         row = change.row
         record = await self._queue_record(row) if row.arr_connector_id else None
-        arr = await self.arr(row.media_type, row.arr_connector_id)
+        arr = await self.arr(row)
         if record is not None and arr is not None:
             await arr.blocklist(int(record["id"]))
         if arr is None and row.download_id:
@@ -469,6 +587,7 @@ class Lifecycle:
         chosen = await change.session.get(RequestCandidate, row.selected_candidate_id or 0)
         if chosen is not None:
             chosen.failed = why
+            seasons.mark(row, [chosen.season], State.AWAITING_SELECTION)
         row.download_id = row.selected_candidate_id = None
         left = [c for c in await candidate_rows(change.session, row.id) if not c.failed]
         if not left:
@@ -478,11 +597,11 @@ class Lifecycle:
 
     async def _queue_record(self, row: MediaRequest) -> dict[str, Any] | None:
         """Find the arr's queue record of this request's download (by id, else by item)."""
-        arr = await self.arr(row.media_type, row.arr_connector_id)
+        arr = await self.arr(row)
         if arr is None:
             return None
         records = await arr.queue_records()
-        key = "movieId" if row.media_type == "movie" else "seriesId"
+        key = ITEM_KEYS[row.media_type]
         if row.download_id:
             return next(
                 (r for r in records if str(r.get("downloadId", "")).lower() == row.download_id),
@@ -495,14 +614,26 @@ class Lifecycle:
             return self.engine.torrents.view(download_id).content_path
         return ""
 
-    async def arr(self, media_type: str, connector_id: str | None) -> RequestArr | None:
-        """Open a client of the request's arr, else of the first enabled arr for the media type."""
-        kind = KIND_FOR_MEDIA.get(media_type, "")
-        configs = [c for c in await self.engine.connectors.configs({kind}) if c.enabled]
-        chosen = next((c for c in configs if c.id == connector_id), None) or next(
-            iter(configs), None
+    async def route(
+        self,
+        media_type: str,
+        connector_id: str | None = None,
+        *,
+        is4k: bool = False,
+        server_id: int | None = None,
+    ) -> RequestArr | None:
+        """Open a client of the arr that serves such a request (see `arr.route`); None: none."""
+        configs = await self.engine.connectors.configs({KIND_FOR_MEDIA.get(media_type, "")})
+        chosen = route(
+            configs, media_type, connector_id=connector_id, is4k=is4k, server_id=server_id
         )
         return RequestArr(chosen, session=self.engine.http.session) if chosen is not None else None
+
+    async def arr(self, row: MediaRequest) -> RequestArr | None:
+        """Open a client of the request's arr: the one it is bound to, else the one serving it."""
+        return await self.route(
+            row.media_type, row.arr_connector_id, is4k=bool(row.is4k), server_id=row.arr_server_id
+        )
 
     def _overdue(self, row: MediaRequest, minutes: float) -> bool:
         return utcnow() - row.step_started_at > timedelta(minutes=minutes)
@@ -537,6 +668,14 @@ class Lifecycle:
         for name, extra in change.events:
             view.revision = self.engine.events.publish(name, shown | extra, request_id).revision
         return view
+
+
+def wanted(row: MediaRequest) -> Wanted:
+    """Name the title a request asks for by its ids (the lifecycle looks up nothing by name)."""
+    return Wanted(
+        media_type=row.media_type, tmdb_id=row.tmdb_id, tvdb_id=row.tvdb_id,
+        foreign_id=row.foreign_id, seasons=row.seasons,
+    )  # fmt: skip
 
 
 def _arr_messages(record: dict[str, Any]) -> str:

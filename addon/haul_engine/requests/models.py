@@ -20,7 +20,11 @@ from haul_engine.db.models import Base, UtcDateTime, utcnow
 
 
 class MediaRequest(Base):
-    """One request for a movie or series, from Overseerr or from Haul itself."""
+    """One request for a movie, series, artist or album, from Overseerr or from Haul itself.
+
+    Overseerr's routing (4K, its server id, the arr's quality profile, root folder, language
+    profile and tags) is kept as it asked; season_states holds each requested season's state.
+    """
 
     __tablename__ = "media_requests"
     __table_args__ = (UniqueConstraint("connector_id", "external_id"),)
@@ -44,6 +48,15 @@ class MediaRequest(Base):
     download_id: Mapped[str | None] = mapped_column(String(64), default=None)
     imported_path: Mapped[str | None] = mapped_column(Text, default=None)
     poster_url: Mapped[str | None] = mapped_column(Text, default=None)
+    overview: Mapped[str | None] = mapped_column(Text, default=None)
+    is4k: Mapped[bool] = mapped_column(Boolean, default=False)
+    arr_server_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    quality_profile_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    root_folder: Mapped[str | None] = mapped_column(Text, default=None)
+    language_profile_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    tags: Mapped[list[int] | None] = mapped_column(JSON, default=None)
+    foreign_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    season_states: Mapped[dict[str, str] | None] = mapped_column(JSON, default=None)
     search_attempts: Mapped[int] = mapped_column(Integer, default=0)
     step_started_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
@@ -64,6 +77,7 @@ class RequestCandidate(Base):
     guid: Mapped[str] = mapped_column(Text, default="")
     indexer_id: Mapped[int | None] = mapped_column(Integer, default=None)
     season: Mapped[int | None] = mapped_column(Integer, default=None)
+    full_season: Mapped[bool | None] = mapped_column(Boolean, default=None)  # a season pack
     size: Mapped[int | None] = mapped_column(BigInteger, default=None)
     seeders: Mapped[int | None] = mapped_column(Integer, default=None)
     leechers: Mapped[int | None] = mapped_column(Integer, default=None)

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field
 
 from haul_engine.arr.client import ArrClient, ArrError, RetryPolicy
 from haul_engine.connectors.kinds import (
     CHOICES,
+    MIN_WEBHOOK_SECRET,
     ConnectorConfig,
     ConnectorKind,
     TestResult,
     Webhook,
+    WebhookSecret,
     register_kind,
 )
 from haul_engine.errors import InvalidInput
@@ -42,6 +44,7 @@ KNOWN_TYPES = frozenset(
 )
 REQUEST_STATUS = {1: "pending", 2: "approved", 3: "declined", 4: "failed", 5: "completed"}
 _NUMBER = re.compile(r"\d+")
+_TITLE_YEAR = re.compile(r"^(?P<title>.+?)\s*\((?P<year>(?:18|19|20)\d\d)\)$")
 TMDB_POSTERS = "https://image.tmdb.org/t/p/w600_and_h900_bestv2"
 MAX_URL = 2000
 
@@ -52,11 +55,12 @@ class OverseerrSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     webhook_secret: Annotated[
-        SecretStr | None,
+        WebhookSecret,
         Field(
             title="Webhook secret",
-            description="What Overseerr sends as the Authorization header of its webhook. Empty "
-            "when adding: Haul makes one; empty when changing: the current one stays.",
+            description="What Overseerr sends as the Authorization header of its webhook, at "
+            f"least {MIN_WEBHOOK_SECRET} characters. Empty when adding: Haul makes one; empty "
+            "when changing: the current one stays.",
         ),
     ] = None
     reconcile: Annotated[
@@ -114,6 +118,13 @@ class OverseerrClient(ArrClient):
         answer: dict[str, Any] = await self.get(f"/request/{request_id}")
         return answer
 
+    async def media(self, media_type: str, tmdb_id: int) -> dict[str, Any]:
+        """Fetch a movie's or series' details: title, dates, overview, poster, seasons."""
+        answer: dict[str, Any] = await self.get(
+            f"/{'tv' if media_type == 'tv' else 'movie'}/{tmdb_id}"
+        )
+        return answer
+
     async def decide(self, request_id: str, verdict: str) -> None:
         """Approve or decline a request in Overseerr."""
         await self.request("POST", f"/request/{request_id}/{verdict}")
@@ -169,6 +180,22 @@ class Notification:
     requested_by: str = ""
     seasons: list[int] = field(default_factory=list)
     poster_url: str | None = None
+    year: int | None = None
+    overview: str | None = None
+    # where Overseerr sends it, as GET /request/{id} tells (the webhook does not)
+    routing: Routing | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Routing:
+    """Where Overseerr sends a request: 4K or not, its server, the arr's profile and folder."""
+
+    is4k: bool = False
+    server_id: int | None = None
+    profile_id: int | None = None
+    root_folder: str | None = None
+    language_profile_id: int | None = None
+    tags: list[int] = field(default_factory=list)
 
 
 def parse_webhook(body: Any) -> Notification:  # noqa: ANN401 - any JSON body
@@ -191,13 +218,15 @@ def parse_webhook(body: Any) -> Notification:  # noqa: ANN401 - any JSON body
         msg = "request.request_id: a request id is required"
         raise InvalidInput(msg)
     requested_by = request.get("requestedBy_username") or request.get("requestedBy_email") or ""
+    title, year = split_year(str(body.get("subject") or ""))
     return Notification(
         kind=kind,
         request_id=request_id,
         media_type=_media_type(media.get("media_type") or body.get("media_type")),
         tmdb_id=_number(media.get("tmdbId")),
         tvdb_id=_number(media.get("tvdbId")),
-        title=str(body.get("subject") or "").strip(),
+        title=title,
+        year=year,
         requested_by=str(requested_by),
         seasons=_requested_seasons(body.get("extra")),
         poster_url=read_poster(body.get("image")),
@@ -222,7 +251,42 @@ def from_details(kind: str, details: dict[str, Any]) -> Notification:
             if (number := _number(season.get("seasonNumber"))) is not None
         ),
         poster_url=read_poster(media.get("posterPath")),
+        routing=Routing(
+            is4k=details.get("is4k") is True,
+            server_id=_whole(details.get("serverId")),
+            profile_id=_number(details.get("profileId")),
+            root_folder=str(details.get("rootFolder") or "").strip() or None,
+            language_profile_id=_number(details.get("languageProfileId")),
+            tags=[tag for tag in details.get("tags") or [] if isinstance(tag, int)],
+        ),
     )
+
+
+def with_media(note: Notification, media: dict[str, Any]) -> Notification:
+    """Fill what a notification lacks from GET /movie/{tmdbId} or /tv/{tmdbId}."""
+    title = str(media.get("title") or media.get("name") or "").strip()
+    released = str(media.get("releaseDate") or media.get("firstAirDate") or "")
+    overview = str(media.get("overview") or "").strip()
+    return replace(
+        note,
+        title=note.title or title,
+        year=note.year or _number(released[:4]),
+        overview=note.overview or overview or None,
+        poster_url=note.poster_url or read_poster(media.get("posterPath")),
+    )
+
+
+def split_year(subject: str) -> tuple[str, int | None]:
+    """Read 'The Matrix (1999)' as its title and year (a subject without one is all title)."""
+    found = _TITLE_YEAR.match(subject.strip())
+    if found is None:
+        return subject.strip(), None
+    return found["title"].strip(), int(found["year"])
+
+
+def _whole(value: Any) -> int | None:  # noqa: ANN401 - a JSON value
+    """Read a whole number, 0 included (Overseerr's first server is 0); else None."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
 def _section(body: dict[str, Any], name: str) -> dict[str, Any]:

@@ -32,8 +32,13 @@ TRANSITIONS: dict[State, frozenset[State]] = {
     # a new search from awaiting_selection (or after a dead download) starts over
     State.AWAITING_SELECTION: frozenset({State.SEARCHING, State.GRABBED, *_ENDS}),
     State.GRABBED: frozenset({State.DOWNLOADING, State.AWAITING_SELECTION, *_ENDS}),
-    State.DOWNLOADING: frozenset({State.IMPORTING, State.AWAITING_SELECTION, *_ENDS}),
-    State.IMPORTING: frozenset({State.AVAILABLE, State.AWAITING_SELECTION, *_ENDS}),
+    # a series whose season is in goes on with the next: picked, or searched again
+    State.DOWNLOADING: frozenset(
+        {State.IMPORTING, State.AWAITING_SELECTION, State.SEARCHING, *_ENDS}
+    ),
+    State.IMPORTING: frozenset(
+        {State.AVAILABLE, State.AWAITING_SELECTION, State.SEARCHING, *_ENDS}
+    ),
     State.FAILED: frozenset({State.SEARCHING, State.CANCELLED}),
     State.AVAILABLE: frozenset(),
     State.DECLINED: frozenset(),

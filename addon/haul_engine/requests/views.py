@@ -26,6 +26,7 @@ class CandidateView(BaseModel):
     summary: str
     indexer: str
     season: int | None
+    full_season: bool | None = Field(description="a season pack (false: single episodes)")
     size: int | None
     seeders: int | None
     leechers: int | None
@@ -51,6 +52,7 @@ class TitleMatch(BaseModel):
     tmdb_id: int | None
     tvdb_id: int | None
     imdb_id: str | None
+    musicbrainz_id: str | None = Field(default=None, description="an album's or an artist's")
     in_library: bool = Field(description="the arr has it already")
 
 
@@ -87,6 +89,18 @@ class RequestView(BaseModel):
     download_id: str | None
     imported_path: str | None
     poster_url: str | None
+    overview: str | None
+    is4k: bool = Field(description="Overseerr's 4K request (served by a connector for 4K)")
+    quality_profile_id: int | None = Field(
+        description="the arr's quality profile asked for (none: the connector's default)"
+    )
+    root_folder: str | None = Field(
+        description="the arr's root folder asked for (none: the connector's default)"
+    )
+    season_states: dict[str, str] = Field(
+        description="a series request's state per season number (searching, awaiting_selection, "
+        "grabbed, downloading, importing, available, failed)"
+    )
     created_at: datetime
     updated_at: datetime
     candidates: list[CandidateView] = Field(
@@ -111,6 +125,8 @@ def request_view(
     return RequestView.model_validate(
         {name: getattr(row, name) for name in RequestView.model_fields.keys() - NOT_IN_ROW}
         | {
+            "is4k": bool(row.is4k),
+            "season_states": row.season_states or {},
             "candidates": [candidate_view(c) for c in candidates if not c.failed][:TOP_CANDIDATES],
             "revision": revision,
         }

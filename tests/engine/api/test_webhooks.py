@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import string
 from typing import TYPE_CHECKING
 
 import pytest
@@ -43,3 +44,20 @@ def test_unreadable_bodies_are_a_clear_400_on_both_webhooks(
         assert answer["error"]["message"].startswith("body is not valid JSON: "), hook
     assert engine.request("GET", "/health")[1]["status"] == "ok"
     assert "Traceback" not in engine.log
+
+
+def test_guessing_a_webhook_secret_is_stopped(
+    engine: EngineProcess, overseerr: FakeOverseerr, radarr: FakeArr
+) -> None:
+    """Ten wrong secrets, then every call waits, the right one too; other connectors go on."""
+    overseerr_id = add_overseerr(engine, overseerr, reconcile=False)
+    radarr_id = engine.add_connector("radarr", radarr.url, API_KEY, webhook_secret=WEBHOOK_SECRET)
+    hook = f"{engine.url}/api/v1/webhooks/overseerr/{overseerr_id}"
+    test = {"notification_type": "TEST_NOTIFICATION", "subject": "Test"}
+    statuses = [send_webhook(hook, test, guess)[0] for guess in string.printable[:36]]
+    assert statuses == [401] * 10 + [429] * 26
+    status, answer = send_webhook(hook, test, WEBHOOK_SECRET)
+    assert (status, answer["error"]["code"]) == (429, "too_many_requests")
+    arr_hook = f"{engine.url}/api/v1/webhooks/arr/{radarr_id}"
+    assert send_webhook(arr_hook, {"eventType": "Test"}, WEBHOOK_SECRET)[0] == 200
+    assert "wrong secrets" in engine.log

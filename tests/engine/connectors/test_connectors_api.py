@@ -7,13 +7,14 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.fakes.arr import API_KEY, FakeArr
+from tests.support.webhooks import send_webhook
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from tests.support.engine import EngineProcess
 
-WEBHOOK_SECRET = "hook-secret-5a0b7c"  # noqa: S105 - a test value
+WEBHOOK_SECRET = "hook-secret-5a0b7c9e14d283"  # noqa: S105 - a test value
 
 
 @pytest.fixture
@@ -72,6 +73,7 @@ BAD_INPUT: list[tuple[dict[str, object], str]] = [
     ({"settings": {"throttle": "reckless"}}, "settings.throttle"),
     ({"settings": {"sweep_schedule": "61 * * * *"}}, "minute field"),
     ({"settings": {"surprise": 1}}, "settings.surprise: Extra inputs are not permitted"),
+    ({"settings": {"webhook_secret": "x" * 21}}, "settings.webhook_secret: too short: at least 22"),
 ]
 
 
@@ -82,6 +84,26 @@ def test_bad_input_is_refused_and_changes_nothing(engine: EngineProcess, sonarr:
         assert answer["error"]["code"] == "invalid_input"
         assert message in answer["error"]["message"], answer
     assert engine.request("GET", "/api/v1/connectors") == (200, [])
+
+
+def test_a_webhook_secret_not_given_is_made_and_shown_once(
+    engine: EngineProcess, sonarr: FakeArr
+) -> None:
+    status, created = engine.request("POST", "/api/v1/connectors", body(sonarr, settings={}))
+    assert status == 200, created
+    secret = created["webhook_secret"]
+    assert len(secret) >= 32  # 192 random bits in URL-safe base64
+    assert created["secrets_set"] == ["webhook_secret"]
+    fetched = engine.request("GET", f"/api/v1/connectors/{created['id']}")[1]
+    assert fetched["webhook_secret"] is None
+    hook = f"{engine.url}/api/v1/webhooks/arr/{created['id']}"
+    assert send_webhook(hook, {"eventType": "Test"}, secret)[0] == 200
+    # a stored secret is kept as it is when other settings change
+    status, _ = engine.request(
+        "PATCH", f"/api/v1/connectors/{created['id']}", {"settings": {"queue_limit": 3}}
+    )
+    assert status == 200
+    assert secret not in engine.log
 
 
 def test_duplicate_name_and_bad_patch_keep_the_stored_connector(

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from tests.fakes.arr_releases import ReleaseArr
     from tests.support.engine import EngineProcess
 
-WEBHOOK_SECRET = "hook-secret-7d1e0c9b"  # noqa: S105 - a test value
+WEBHOOK_SECRET = "hook-secret-7d1e0c9b3a5f62"  # noqa: S105 - a test value
 FAST = {
     "HAUL_REQUEST_POLL_INTERVAL": "0.2",
     "HAUL_REQUEST_SEARCH_RETRY_MINUTES": "0.005",

@@ -76,7 +76,7 @@ def test_pending_then_approved_in_haul_approves_in_overseerr(
         assert status == 200
         assert answer["ok"] is True
     request = only_request(engine)
-    expected = {"state": "pending", "title": "The Matrix (1999)", "tmdb_id": 603,
+    expected = {"state": "pending", "title": "The Matrix", "year": 1999, "tmdb_id": 603,
                 "media_type": "movie", "requested_by": "alice", "external_id": "7",
                 "poster_url": IMAGE}  # fmt: skip
     assert request | expected == request

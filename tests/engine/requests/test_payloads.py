@@ -27,7 +27,7 @@ def test_the_default_template_is_read_with_its_string_values() -> None:
     note = parse_webhook(SEVERANCE.webhook("MEDIA_AUTO_APPROVED"))
     assert (note.kind, note.request_id, note.media_type) == ("MEDIA_AUTO_APPROVED", "3", "tv")
     assert (note.tmdb_id, note.tvdb_id, note.seasons) == (95396, 371980, [1, 2])
-    assert (note.title, note.requested_by) == ("Severance (2022)", "bob")
+    assert (note.title, note.year, note.requested_by) == ("Severance", 2022, "bob")
 
 
 def test_a_request_read_back_matches_its_webhook() -> None:

@@ -80,7 +80,7 @@ def test_a_request_made_in_haul_is_added_to_the_arr_without_searching(
 
     status, answer = engine.request("POST", "/api/v1/requests", {"media_type": "movie"})
     assert (status, answer["error"]["message"]) == (
-        400, "give a query, or a tmdb_id (movie) or tvdb_id (tv)",
+        400, "give a query, or a tmdb_id (movie), tvdb_id (tv) or musicbrainz_id (album, artist)",
     )  # fmt: skip
     status, answer = engine.request(
         "POST", "/api/v1/requests", {"media_type": "movie", "query": "no such film"}
@@ -114,10 +114,11 @@ def test_an_ambiguous_title_answers_its_candidates_and_a_year_chooses(
     assert error["details"]["candidates"] == [
         {"title": "Dune", "year": 2021, "tmdb_id": 438631, "tvdb_id": None,
          "imdb_id": "tt1160419", "overview": DUNES[0]["overview"],
-         "poster_url": DUNES[0]["remotePoster"], "in_library": False},
+         "poster_url": DUNES[0]["remotePoster"], "musicbrainz_id": None, "in_library": False},
         {"title": "Dune", "year": 1984, "tmdb_id": 841, "tvdb_id": None,
          "imdb_id": "tt0087182", "overview": DUNES[1]["overview"],
-         "poster_url": DUNES[1]["images"][0]["remoteUrl"], "in_library": False},
+         "poster_url": DUNES[1]["images"][0]["remoteUrl"], "musicbrainz_id": None,
+         "in_library": False},
     ]  # fmt: skip
     assert not radarr.library.movies
     # over the WebSocket the same error, with the same details
