@@ -178,7 +178,7 @@ OLD_TORRENTS = sa.table(
 
 
 async def test_torrent_metadata_moves_to_a_table_of_its_own(database_url: str) -> None:
-    """0012: the .torrent bytes leave the torrents table (loaded with every torrent) unchanged."""
+    """0013: the .torrent bytes leave the torrents table (loaded with every torrent) unchanged."""
     rows = [
         {"info_hash": "a" * 40, "torrent": b"d4:infod4:name3:abcee"},
         {"info_hash": "b" * 40, "torrent": None},  # a magnet still without metadata
@@ -192,10 +192,10 @@ async def test_torrent_metadata_moves_to_a_table_of_its_own(database_url: str) -
     }  # fmt: skip
     engine = create_async_engine(database_url)
     async with engine.begin() as connection:
-        await connection.run_sync(_migrate, "0011")
+        await connection.run_sync(_migrate, "0012")
         for row in rows:
             await connection.execute(OLD_TORRENTS.insert().values(**common, **row))
-        await connection.run_sync(_migrate, "0012")
+        await connection.run_sync(_migrate, "0013")
         moved = await connection.execute(sa.text("SELECT info_hash, data FROM torrent_metadata"))
         assert [tuple(row) for row in moved] == [("a" * 40, b"d4:infod4:name3:abcee")]
         columns = await connection.run_sync(

@@ -6,8 +6,8 @@ Resume data is saved without it from now on; `torrents.torrent` moves here.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012"
-down_revision = "0011"
+revision = "0013"
+down_revision = "0012"
 
 
 def upgrade() -> None:
