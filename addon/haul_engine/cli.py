@@ -1,25 +1,24 @@
-"""`haul-engine` / `python -m haul_engine`: run the engine, or print its API token."""
+"""`haul-engine` / `python -m haul_engine`: run the engine, or print its API token.
+
+Each action imports only what it uses: the add-on runs `token` and `check` at every start, and
+the whole engine (aiohttp, libtorrent, every controller) would double their time and memory.
+"""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
-import signal
 import sys
 from typing import TYPE_CHECKING
 
 from haul_engine import __version__
-from haul_engine.db.backup import write_snapshot
-from haul_engine.db.database import Database
-from haul_engine.engine import Engine
 from haul_engine.errors import EngineError
 from haul_engine.logs import setup_logging
 from haul_engine.secrets_store import load_or_create_token
 from haul_engine.settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Coroutine, Sequence
 
 _LOGGER = logging.getLogger("haul_engine")
 SHUTDOWN_TIMEOUT = 9.0
@@ -58,14 +57,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     setup_logging(settings.log_level)
     if action == "check":
-        return asyncio.run(check(settings))
+        return _run_async(check(settings))
     if action == "snapshot":
         return snapshot(settings)
-    return asyncio.run(run(settings))
+    return _run_async(run(settings))
+
+
+def _run_async(work: Coroutine[object, object, int]) -> int:
+    """Run an action on an event loop (asyncio itself weighs 11 MiB: `token` does without)."""
+    import asyncio  # noqa: PLC0415 - only the actions that need it
+
+    return asyncio.run(work)
 
 
 async def check(settings: Settings) -> int:
     """Validate settings and bring the database schema up to date, then exit."""
+    from haul_engine.db.database import Database  # noqa: PLC0415 - only what this action uses
+
     database = Database(settings.effective_database_url)
     try:
         await database.setup()
@@ -80,6 +88,9 @@ async def check(settings: Settings) -> int:
 
 def snapshot(settings: Settings) -> int:
     """Write the SQLite snapshot that backups carry (nothing to do for a server database)."""
+    from haul_engine.db.backup import write_snapshot  # noqa: PLC0415 - only what this action uses
+    from haul_engine.db.database import Database  # noqa: PLC0415
+
     path = Database(settings.effective_database_url).sqlite_path
     if path is None:
         _LOGGER.info("database is external: back it up with its own tools")
@@ -93,6 +104,11 @@ def snapshot(settings: Settings) -> int:
 
 async def run(settings: Settings) -> int:
     """Run until SIGTERM or SIGINT, then shut down within the timeout."""
+    import asyncio  # noqa: PLC0415 - only what this action uses
+    import signal  # noqa: PLC0415
+
+    from haul_engine.engine import Engine  # noqa: PLC0415
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

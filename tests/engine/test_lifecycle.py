@@ -55,6 +55,34 @@ def test_token_command_prints_the_token_last(engine: EngineProcess) -> None:
         assert done.stdout.splitlines()[-1] == engine.token
 
 
+# what the add-on's start steps load: `token` runs at every start (discovery), `check` before it
+LOADED = """
+import runpy, sys
+sys.argv = ["haul_engine", *sys.argv[1:]]
+try:
+    runpy.run_module("haul_engine", run_name="__main__")
+except SystemExit:
+    pass
+heavy = ("asyncio", "aiohttp", "sqlalchemy", "alembic", "mako", "libtorrent", "haul_engine.engine")
+print(*(name for name in heavy if name in sys.modules), sep=",")
+"""
+
+
+@pytest.mark.parametrize(("step", "loaded"), [("token", ""), ("check", "asyncio,sqlalchemy")])
+def test_start_steps_load_only_what_they_use(tmp_path: Path, step: str, loaded: str) -> None:
+    data_dir = tmp_path / "data"
+    if step == "check":  # the first check migrates (Alembic loads); later ones find it current
+        subprocess.run(
+            [sys.executable, "-m", "haul_engine", "check", "--data-dir", str(data_dir)],
+            capture_output=True, timeout=60, check=True,
+        )  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", LOADED, step, "--data-dir", str(data_dir)],
+        capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    assert done.stdout.splitlines()[-1] == loaded
+
+
 @pytest.mark.parametrize(
     ("arguments", "environment", "options", "message"),
     [

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from sqlalchemy import event
+from sqlalchemy import event, inspect, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
@@ -22,12 +20,14 @@ from haul_engine.errors import Conflict, DiskFull, NotFound, Unavailable
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable
 
+    from alembic.config import Config
     from sqlalchemy.engine import Connection, Dialect
     from sqlalchemy.ext.asyncio import AsyncSession
 
 _LOGGER = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
 POSTGRESQL_DISK_FULL = "53100"  # SQLSTATE disk_full
+_REVISION = re.compile(r'^(down_)?revision\s*=\s*"([^"]+)"', re.MULTILINE)
 
 
 class Database:
@@ -150,13 +150,43 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:  # noqa: ANN401 - DB
 
 def alembic_config() -> Config:
     """Alembic configuration pointing at the packaged migrations."""
+    from alembic.config import Config  # noqa: PLC0415 - Alembic loads only to migrate
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
 
 
+def head_revision() -> str | None:
+    """Return the newest migration's revision, read from the files (None: not one head)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("[0-9]*.py"):
+        for down, revision in _REVISION.findall(path.read_text(encoding="utf-8")):
+            (parents if down else revisions).add(revision)
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+def stored_revision(connection: Connection) -> str | None:
+    """Return the revision the database is at (None: never migrated)."""
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
 def _upgrade(connection: Connection) -> str | None:
-    """Apply pending migrations on an open connection and return the resulting revision."""
+    """Apply pending migrations on an open connection and return the resulting revision.
+
+    A database already at the newest revision is left alone without loading Alembic (and Mako):
+    that is every start but the first after an update.
+    """
+    current = stored_revision(connection)
+    if current is not None and current == head_revision():
+        return current
+    from alembic import command  # noqa: PLC0415 - Alembic loads only to migrate
+    from alembic.runtime.migration import MigrationContext  # noqa: PLC0415
+
     config = alembic_config()
     config.attributes["connection"] = connection
     command.upgrade(config, "head")

@@ -27,7 +27,12 @@ from haul_engine.files import write_atomic
 from haul_engine.torrents.fetch import MAX_TORRENT_BYTES, fetch_torrent
 from haul_engine.torrents.folders import Category, Folders
 from haul_engine.torrents.guards import DiskGuard, VpnGuard, share_limits, share_limits_reached
-from haul_engine.torrents.models import GLOBAL_LIMIT, CategoryRecord, TorrentRecord
+from haul_engine.torrents.models import (
+    GLOBAL_LIMIT,
+    CategoryRecord,
+    TorrentMetadata,
+    TorrentRecord,
+)
 from haul_engine.torrents.preferences import Preferences, server_context
 from haul_engine.torrents.session import (
     AddRequest,
@@ -76,7 +81,10 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 HTTPS_PREFERENCES = {"use_https", "https_cert_path", "https_key_path"}
 TICK_SECONDS = 1.0
-RESUME_SAVE_SECONDS = 2.0
+# torrents whose resume data changed (libtorrent's need_save_resume, read from the status
+# updates) are saved this often; events that matter are saved at once (see _handle_alert)
+RESUME_SWEEP_SECONDS = 300.0
+RESTORE_BATCH = 100  # torrents whose metadata is read from the database at once at start
 SHARE_LIMIT_SECONDS = 10.0
 DISK_CHECK_SECONDS = 5.0
 TOTALS_SAVE_SECONDS = 60.0
@@ -114,6 +122,7 @@ class TorrentsController(Controller):
         self._preferences = Preferences.from_settings(settings)
         self.totals = TransferTotals()
         self.stats: dict[str, int] = {}
+        self._totals_saved: tuple[int, int] | None = None
         self.vpn = VpnGuard(self)
         self.disk = DiskGuard(self)
         self._tls: ssl.SSLContext | None = None  # while the WebUI's use_https is on
@@ -122,6 +131,7 @@ class TorrentsController(Controller):
         self._alert_pipe: tuple[int, int] | None = None
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="resume-writer")
         self._awaiting_resume: set[str] = set()
+        self._unsaved: set[str] = set()  # resume data changed since it was last saved
         self._resume_drained = asyncio.Event()
         self._progress_sent: dict[str, float] = {}
         self._transfer_sent: tuple[int, int, TransferLimits] | None = None
@@ -216,6 +226,7 @@ class TorrentsController(Controller):
         self._preferences = Preferences.load(self.folder / "preferences.json", settings)
         self._serve_https()
         self.totals = TransferTotals.load(self.folder / "totals.json")
+        self._totals_saved = self.totals.all_time({})
         self.tags = set(_read_json(self.folder / "tags.json", []))
         read_fd, write_fd = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         self._alert_pipe = (read_fd, write_fd)
@@ -229,20 +240,42 @@ class TorrentsController(Controller):
                 for row in await db.scalars(select(CategoryRecord))
             }
             records = list(await db.scalars(select(TorrentRecord).order_by(TorrentRecord.added_on)))
+            with_metadata = set(await db.scalars(select(TorrentMetadata.info_hash)))
         for name, folder in settings.category_folders().items():
             if name not in self.categories or self.categories[name].save_path != folder:
                 await self.set_category(name, folder)
-        for record in records:
-            self._restore(record, clean=clean)
+        for start in range(0, len(records), RESTORE_BATCH):
+            batch = records[start : start + RESTORE_BATCH]
+            metadata = await self._metadata_of(
+                [record.info_hash for record in batch if record.info_hash in with_metadata]
+            )
+            for record in batch:
+                self._restore(record, metadata.get(record.info_hash, b""), clean=clean)
+        for info_hash in set(self.records) - with_metadata:
+            # resume data of earlier versions carried the metadata: keep it once, apart
+            if (data := self.session.export(info_hash)) is not None:
+                await self._store(self.records[info_hash], data)
         _LOGGER.info(
             "restored %d torrents (%s shutdown)", len(self.records), "clean" if clean else "unclean"
         )
         self._ticker = asyncio.create_task(self._tick(), name="torrents tick")
 
-    def _restore(self, record: TorrentRecord, *, clean: bool) -> None:
+    async def _metadata_of(self, hashes: list[str]) -> dict[str, bytes]:
+        """Read these torrents' .torrent files from the database."""
+        if not hashes:
+            return {}
+        async with self.engine.database.session() as db:
+            rows = await db.execute(
+                select(TorrentMetadata.info_hash, TorrentMetadata.data).where(
+                    TorrentMetadata.info_hash.in_(hashes)
+                )
+            )
+            return dict(rows.tuples().all())
+
+    def _restore(self, record: TorrentRecord, metadata: bytes, *, clean: bool) -> None:
         """Add a stored torrent back: from its resume data, else from its .torrent or magnet."""
         resume_path = self.resume_folder / f"{record.info_hash}.fastresume"
-        request = self._request_for(record)
+        request = self._request_for(record, metadata)
         try:
             request.resume_data = resume_path.read_bytes()
         except FileNotFoundError:
@@ -269,7 +302,7 @@ class TorrentsController(Controller):
             _LOGGER.warning(
                 "resume data of %s unusable (%s); adding it afresh", record.info_hash, err
             )
-            request = self._request_for(record)
+            request = self._request_for(record, metadata)
             request.recheck = True
             info_hash = self.session.add(request, check)
         self._track(record, info_hash)
@@ -279,14 +312,14 @@ class TorrentsController(Controller):
         elif self.paths[info_hash]:
             self.session.release(info_hash)
 
-    def _request_for(self, record: TorrentRecord) -> AddRequest:
+    def _request_for(self, record: TorrentRecord, metadata: bytes) -> AddRequest:
         unfinished = record.completed_on is None
         return AddRequest(
             save_path=Path(
                 record.download_path if record.download_path and unfinished else record.save_path
             ),
             magnet=record.magnet,
-            torrent=record.torrent or b"",
+            torrent=metadata,
             stopped=record.stopped,
             sequential=record.sequential,
             first_last_piece=record.first_last_piece,
@@ -517,7 +550,6 @@ class TorrentsController(Controller):
             info_hash=metadata.info_hash,
             name=metadata.name,
             magnet=source if isinstance(source, str) else "",
-            torrent=source if isinstance(source, bytes) else None,
             category=options.category,
             tags=_clean_tags(options.tags),
             save_path=str(save_path),
@@ -539,7 +571,8 @@ class TorrentsController(Controller):
         )
         if metadata.file_paths and not record.custom_name:
             record.custom_name = _content_name(metadata.file_paths, layout, metadata.name)
-        request = self._request_for(record)
+        metadata_bytes = source if isinstance(source, bytes) else b""
+        request = self._request_for(record, metadata_bytes)
         try:
             info_hash = self.session.add(
                 request, lambda paths: self.folders.check_files(request.save_path, paths)
@@ -555,7 +588,7 @@ class TorrentsController(Controller):
             self.disk.hold(info_hash)
         # published before anything awaits, so that no other event of this torrent precedes it
         self._publish(EventName.TORRENT_ADDED, self._view(info_hash))
-        await self._store(record)
+        await self._store(record, metadata_bytes or None)
         self.session.request_resume_data(info_hash, only_if_modified=False)
         return self._view(info_hash).info()
 
@@ -745,6 +778,7 @@ class TorrentsController(Controller):
             self.refused.pop(info_hash, None)
             self._resumed.discard(info_hash)
             self._progress_sent.pop(info_hash, None)
+            self._unsaved.discard(info_hash)
             resume_path = self.resume_folder / f"{info_hash}.fastresume"
             self._writer.submit(resume_path.unlink, missing_ok=True)
             self._publish(EventName.TORRENT_REMOVED, view, delete_files=delete_files)
@@ -900,6 +934,7 @@ class TorrentsController(Controller):
         """Replace a torrent's trackers with (url, tier) pairs and announce when running."""
         found = self.find(info_hash)
         self.session.set_trackers(found, trackers)
+        self.session.request_resume_data(found, only_if_modified=False)  # kept only there
         self.revisions[found] = next(self._revision)  # its magnet link changed
         if not self.records[found].stopped:
             self.session.reannounce(found)
@@ -1138,20 +1173,26 @@ class TorrentsController(Controller):
         if info_hash not in self.records:
             return
         if alert.kind == "resume":
-            path = self.resume_folder / f"{info_hash}.fastresume"
-            self._writer.submit(write_atomic, path, alert.resume_data)
-            self._awaiting_resume.discard(info_hash)
-            if not self._awaiting_resume:
-                self._resume_drained.set()
+            self._write_resume(info_hash, alert.resume_data)
             return
         self._update_snapshot(self.session.snapshot(info_hash))
         if alert.kind == "metadata":
             self._on_metadata(info_hash)
-        elif alert.kind in {"finished", "moved"}:
+        elif alert.kind in {"finished", "moved", "changed"}:
             self.session.request_resume_data(info_hash, only_if_modified=False)
+        elif alert.kind == "state":  # checked, paused, resumed, finished...: saved if it changed
+            self.session.request_resume_data(info_hash, only_if_modified=True)
         elif alert.kind in {"error", "move_failed"}:
             _LOGGER.warning("torrent %s: %s", info_hash, alert.message)
             self._publish(EventName.TORRENT_ERROR, self._view(info_hash), message=alert.message)
+
+    def _write_resume(self, info_hash: str, resume_data: bytes) -> None:
+        """Write a torrent's resume data on the writer thread (what shutdown waits for)."""
+        path = self.resume_folder / f"{info_hash}.fastresume"
+        self._writer.submit(write_atomic, path, resume_data)
+        self._awaiting_resume.discard(info_hash)
+        if not self._awaiting_resume:
+            self._resume_drained.set()
 
     def _update_snapshot(self, snapshot: Snapshot) -> None:
         info_hash = snapshot.info_hash
@@ -1165,6 +1206,8 @@ class TorrentsController(Controller):
             # a finish alert is not posted when a check finds the data complete: watch statuses
             self.snapshots[info_hash] = snapshot
             self._on_finished(info_hash)
+        if snapshot.need_save_resume:
+            self._unsaved.add(info_hash)
         before = self._view(info_hash).state
         self.snapshots[info_hash] = snapshot
         view = self._view(info_hash)
@@ -1199,7 +1242,7 @@ class TorrentsController(Controller):
                 self.session.prioritize_first_last(info_hash, enabled=True)
             self.session.release(info_hash)
         self.session.request_resume_data(info_hash, only_if_modified=False)
-        self._spawn(self._store(record))
+        self._spawn(self._store(record, self.session.export(info_hash)))
         self._publish(EventName.TORRENT_METADATA, self._view(info_hash))
 
     def _refuse(self, info_hash: str, problem: str) -> None:
@@ -1225,7 +1268,7 @@ class TorrentsController(Controller):
     # ----- timers and guards
 
     async def _tick(self) -> None:
-        """Each second: statuses, guards, schedule; resume data, share limits, disk less often."""
+        """Each second: statuses, guards, schedule; share limits, disk, resume data less often."""
         ticks = 0
         while True:
             await asyncio.sleep(TICK_SECONDS)
@@ -1237,9 +1280,8 @@ class TorrentsController(Controller):
                 await self._follow_schedule()
                 self._apply_rates()
                 self._publish_transfer()
-                if ticks % int(RESUME_SAVE_SECONDS / TICK_SECONDS) == 0:
-                    for info_hash in self.records:
-                        self.session.request_resume_data(info_hash, only_if_modified=True)
+                if ticks % int(RESUME_SWEEP_SECONDS / TICK_SECONDS) == 0:
+                    self._save_changed()
                 if ticks % int(SHARE_LIMIT_SECONDS / TICK_SECONDS) == 0:
                     reached = share_limits_reached(self.views(), self.preferences)
                     if reached:
@@ -1248,9 +1290,7 @@ class TorrentsController(Controller):
                 if ticks % int(DISK_CHECK_SECONDS / TICK_SECONDS) == 1:
                     await self.disk.watch()
                 if ticks % int(TOTALS_SAVE_SECONDS / TICK_SECONDS) == 0:
-                    await asyncio.to_thread(
-                        self.totals.save, self.folder / "totals.json", dict(self.stats)
-                    )
+                    await self._save_totals()
             except Exception:
                 _LOGGER.exception("torrent housekeeping failed")
 
@@ -1261,6 +1301,19 @@ class TorrentsController(Controller):
         self._scheduled = wanted
         if changed and self.limits.alt_mode != wanted:
             await self.set_limits(self.limits.model_copy(update={"alt_mode": wanted}))
+
+    async def _save_totals(self) -> None:
+        """Keep the all-time totals if they grew since they were last kept (idle: no write)."""
+        totals = self.totals.all_time(self.stats)
+        if totals != self._totals_saved:
+            await asyncio.to_thread(self.totals.save, self.folder / "totals.json", dict(self.stats))
+            self._totals_saved = totals
+
+    def _save_changed(self) -> None:
+        """Save the resume data of torrents whose status said it changed since the last sweep."""
+        unsaved, self._unsaved = self._unsaved, set()
+        for info_hash in unsaved:
+            self.session.request_resume_data(info_hash, only_if_modified=True)
 
     def _apply_rates(self) -> None:
         rates = self.limits.effective()
@@ -1306,11 +1359,13 @@ class TorrentsController(Controller):
             if info_hash in self.records:
                 self._update_snapshot(self.session.snapshot(info_hash))
 
-    async def _store(self, record: TorrentRecord) -> None:
-        """Persist a changed record (and let caches of it know)."""
+    async def _store(self, record: TorrentRecord, metadata: bytes | None = None) -> None:
+        """Persist a changed record, with its .torrent when given (and let caches of it know)."""
         self.revisions[record.info_hash] = next(self._revision)
         async with self._store_lock, self.engine.database.session() as db, db.begin():
             await db.merge(record)
+            if metadata is not None:
+                await db.merge(TorrentMetadata(info_hash=record.info_hash, data=metadata))
 
     def _spawn(self, work: Any) -> None:  # noqa: ANN401 - a coroutine
         task = asyncio.create_task(work)

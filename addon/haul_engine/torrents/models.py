@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime  # noqa: TC003 - SQLAlchemy reads the annotations at runtime
 
-from sqlalchemy import JSON, Boolean, Float, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from haul_engine.db.models import Base, UtcDateTime
@@ -14,7 +14,7 @@ NO_LIMIT = -1
 
 
 class TorrentRecord(Base):
-    """A torrent Haul manages; enough to add it again when its resume data is gone.
+    """A torrent Haul manages; with its metadata, enough to add it again without resume data.
 
     save_path is where the torrent ends up; download_path (when set) where it is kept until it
     is complete. custom_name overrides the torrent's own name (qBittorrent's rename).
@@ -25,7 +25,6 @@ class TorrentRecord(Base):
     info_hash: Mapped[str] = mapped_column(String(40), primary_key=True)
     name: Mapped[str] = mapped_column(Text, default="")
     magnet: Mapped[str] = mapped_column(Text, default="")
-    torrent: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
     category: Mapped[str] = mapped_column(String(255), default="", index=True)
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     save_path: Mapped[str] = mapped_column(Text)
@@ -47,6 +46,20 @@ class TorrentRecord(Base):
     request_id: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
     added_on: Mapped[datetime] = mapped_column(UtcDateTime)
     completed_on: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+
+
+class TorrentMetadata(Base):
+    """A torrent's .torrent file, kept once: not in its resume data, not in memory with its record.
+
+    Written when a .torrent is added or a magnet's metadata arrives; read to restore the torrent.
+    """
+
+    __tablename__ = "torrent_metadata"
+
+    info_hash: Mapped[str] = mapped_column(
+        String(40), ForeignKey("torrents.info_hash", ondelete="CASCADE"), primary_key=True
+    )
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class CategoryRecord(Base):

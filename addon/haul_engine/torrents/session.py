@@ -17,7 +17,16 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 Encryption = Literal["prefer", "require", "disable"]
 AlertKind = Literal[
-    "metadata", "finished", "error", "state", "resume", "statuses", "moved", "move_failed", "stats"
+    "metadata",
+    "finished",
+    "error",
+    "state",
+    "resume",
+    "statuses",
+    "moved",
+    "move_failed",
+    "stats",
+    "changed",  # what only its resume data keeps: a file renamed, file priorities applied
 ]
 # session counters kept for qBittorrent's transfer info
 STATS = (
@@ -58,6 +67,8 @@ _KINDS: tuple[tuple[Any, AlertKind], ...] = (
     (lt.state_changed_alert, "state"),
     (lt.torrent_paused_alert, "state"),
     (lt.torrent_resumed_alert, "state"),
+    (lt.file_renamed_alert, "changed"),
+    (lt.file_prio_alert, "changed"),
 )
 
 
@@ -127,6 +138,7 @@ class Snapshot:
     queue_position: int
     pieces_have: int
     error: str
+    need_save_resume: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,7 +230,10 @@ class Metadata:
 
 @dataclass(slots=True)
 class AddRequest:
-    """How to add one torrent: exactly one of magnet, torrent or resume_data."""
+    """How to add one torrent: from resume_data (plus torrent), else torrent, else magnet.
+
+    Resume data leaves the metadata out: torrent (the .torrent) gives it back.
+    """
 
     save_path: Path
     magnet: str = ""
@@ -258,13 +273,16 @@ def _real_files(layout: Any) -> list[int]:  # noqa: ANN401 - libtorrent file_sto
 
 
 def _params_for(request: AddRequest) -> Any:  # noqa: ANN401 - libtorrent add_torrent_params
-    """Start from the resume data, else the .torrent, else the magnet."""
+    """Start from the resume data (plus the .torrent's metadata), else the .torrent or magnet."""
     if request.resume_data:
         try:
-            return lt.read_resume_data(request.resume_data)
+            params = lt.read_resume_data(request.resume_data)
         except RuntimeError as err:
             msg = f"resume data unusable: {err}"
             raise TorrentDataError(msg) from None
+        if params.ti is None and request.torrent:
+            params.ti = _load_torrent(request.torrent).ti
+        return params
     if request.torrent:
         return _load_torrent(request.torrent)
     return _parse_magnet(request.magnet)
@@ -341,10 +359,12 @@ class TorrentSession:
             if config.queueing
             else (-1, -1, -1)
         )
+        # sized for a Raspberry Pi: what a queue or buffer may hold is held in RAM
         return {
             "alert_mask": _ALERT_MASK,
-            # room for one resume-data alert per torrent when thousands are saved at once
-            "alert_queue_size": 20_000,
+            # room for a resume-data alert per torrent when thousands are saved at shutdown (a
+            # limit: the queue holds only what is pending)
+            "alert_queue_size": 10_000,
             "user_agent": "Haul",
             "listen_interfaces": listen,
             "outgoing_interfaces": config.interface,
@@ -361,11 +381,15 @@ class TorrentSession:
             "enable_incoming_utp": config.utp,
             "in_enc_policy": policy,
             "out_enc_policy": policy,
-            "aio_threads": 4,
-            "hashing_threads": 2,
-            "max_queued_disk_bytes": 64 * 1024 * 1024,
-            "send_buffer_watermark": 3 * 1024 * 1024,
-            "send_buffer_low_watermark": 1024 * 1024,
+            # an SD card or USB disk gains nothing from more parallel I/O; each thread costs a stack
+            "aio_threads": 2,
+            "hashing_threads": 1,
+            # blocks waiting for the disk, in all (the write queue is where a fast download piles)
+            "max_queued_disk_bytes": 8 * 1024 * 1024,
+            # per uploading peer: qBittorrent's 500 KiB (libtorrent's own default), not MiBs each
+            "send_buffer_watermark": 500 * 1024,
+            "send_buffer_low_watermark": 10 * 1024,
+            "send_buffer_watermark_factor": 50,
             "max_out_request_queue": 1500,
             "max_allowed_in_request_queue": 2000,
         }
@@ -792,13 +816,16 @@ class TorrentSession:
         return True
 
     def request_resume_data(self, info_hash: str, *, only_if_modified: bool) -> bool:
-        """Ask for a save_resume_data alert; False when nothing changed or the handle is gone."""
+        """Ask for a save_resume_data alert; False when nothing changed or the handle is gone.
+
+        The resume data leaves the metadata out: the controller keeps the .torrent once, apart.
+        """
         handle = self._handles.get(info_hash)
         if handle is None or not handle.is_valid():
             return False
         if only_if_modified and not handle.need_save_resume_data():
             return False
-        handle.save_resume_data(lt.torrent_handle.save_info_dict)
+        handle.save_resume_data(0)
         return True
 
     def snapshot(self, info_hash: str) -> Snapshot:
@@ -1002,6 +1029,7 @@ def _snapshot(status: Any, info_hash: str) -> Snapshot:  # noqa: ANN401 - libtor
         queue_position=status.queue_position,
         pieces_have=status.num_pieces,
         error=status.errc.message() if status.errc.value() else "",
+        need_save_resume=bool(status.need_save_resume),
     )
 
 

@@ -5,17 +5,21 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 import pytest
+import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from haul_engine.db.database import Database, alembic_config
+from haul_engine.db.database import Database, alembic_config, head_revision
 from haul_engine.db.models import Base, EngineMeta, UtcDateTime, sqlite_texts
 from haul_engine.errors import DiskFull
 from tests.support.disk import fill
@@ -51,6 +55,28 @@ async def test_migrations_apply_once_and_facts_persist(database_url: str) -> Non
     assert again.revision == first_revision
     assert await again.meta_value("server_id", lambda: "other") == "abc"
     await again.close()
+
+
+SET_UP = """
+import asyncio, sys
+from haul_engine.db.database import Database
+database = Database(sys.argv[1])
+asyncio.run(database.setup())
+asyncio.run(database.close())
+print(database.revision, "alembic" in sys.modules, "mako" in sys.modules)
+"""
+
+
+def test_a_current_database_starts_without_loading_alembic(database_url: str) -> None:
+    def start() -> list[str]:
+        done = subprocess.run(
+            [sys.executable, "-c", SET_UP, database_url],
+            capture_output=True, text=True, timeout=60, check=True,
+        )  # fmt: skip
+        return done.stdout.split()
+
+    assert start() == [head_revision(), "True", "True"]  # a new database is migrated
+    assert start() == [head_revision(), "False", "False"]
 
 
 async def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
@@ -133,9 +159,56 @@ async def test_migrations_build_exactly_the_declared_models(database_url: str) -
     await database.close()
 
 
+def _migrate(connection: Connection, revision: str) -> None:
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.upgrade(config, revision)
+
+
+OLD_TORRENTS = sa.table(
+    "torrents",
+    *(sa.column(name) for name in ("info_hash", "name", "magnet", "torrent", "category")),
+    *(sa.column(name) for name in ("tags", "save_path", "content_layout")),
+    sa.column("added_on", sa.DateTime(timezone=True)),
+    *(sa.column(name) for name in ("stopped", "sequential", "first_last_piece")),
+    *(sa.column(name) for name in ("ratio_limit", "seeding_time_limit")),
+    *(sa.column(name) for name in ("inactive_seeding_time_limit", "download_limit")),
+    sa.column("upload_limit"),
+)
+
+
+async def test_torrent_metadata_moves_to_a_table_of_its_own(database_url: str) -> None:
+    """0013: the .torrent bytes leave the torrents table (loaded with every torrent) unchanged."""
+    rows = [
+        {"info_hash": "a" * 40, "torrent": b"d4:infod4:name3:abcee"},
+        {"info_hash": "b" * 40, "torrent": None},  # a magnet still without metadata
+    ]
+    common = {
+        "name": "x", "magnet": "", "category": "", "tags": sa.literal("[]", sa.JSON),
+        "save_path": "/downloads", "content_layout": "Original", "added_on": WHOLE,
+        "stopped": False, "sequential": False, "first_last_piece": False, "ratio_limit": -2,
+        "seeding_time_limit": -2, "inactive_seeding_time_limit": -2, "download_limit": 0,
+        "upload_limit": 0,
+    }  # fmt: skip
+    engine = create_async_engine(database_url)
+    async with engine.begin() as connection:
+        await connection.run_sync(_migrate, "0012")
+        for row in rows:
+            await connection.execute(OLD_TORRENTS.insert().values(**common, **row))
+        await connection.run_sync(_migrate, "0013")
+        moved = await connection.execute(sa.text("SELECT info_hash, data FROM torrent_metadata"))
+        assert [tuple(row) for row in moved] == [("a" * 40, b"d4:infod4:name3:abcee")]
+        columns = await connection.run_sync(
+            lambda sync: [column["name"] for column in sa.inspect(sync).get_columns("torrents")]
+        )
+        assert "torrent" not in columns
+    await engine.dispose()
+
+
 def test_migrations_form_one_line() -> None:
     script = ScriptDirectory.from_config(alembic_config())
     assert len(script.get_heads()) == 1
+    assert head_revision() == script.get_current_head()  # as read without Alembic
     revisions = [revision.revision for revision in script.walk_revisions()]
     assert revisions == sorted(revisions, reverse=True)
 
