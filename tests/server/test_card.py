@@ -133,7 +133,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         overseerr_id = engine.add_connector(
             "overseerr", overseerr.url, OVERSEERR_KEY, webhook_secret=SECRET, reconcile=False,
             auto_pick_users=["carol"],
-        )
+        )  # fmt: skip
         hook = f"/api/v1/webhooks/overseerr/{overseerr_id}"
         engine.add_connector("radarr", radarr.url, ARR_KEY)
         sonarr_id = engine.add_connector("sonarr", sonarr.url, ARR_KEY)
@@ -463,8 +463,11 @@ def _series_request(world: World) -> int:
         seasons=[1, 2, 3], user="carol", status=2, image=world.poster,
     ))  # fmt: skip
     assert send_webhook(world.hook, request.webhook("MEDIA_APPROVED"), SECRET)[0] == 200
-    return int(_wait(lambda: next(
-        (r["id"] for r in engine.call("GET", "/requests") if r["tmdb_id"] == 70001), 0)))  # fmt: skip
+
+    def made() -> list[int]:
+        return [r["id"] for r in engine.call("GET", "/requests") if r["tmdb_id"] == 70001]
+
+    return int(_wait(made)[0])
 
 
 async def _follow_the_seasons(browser: Browser, world: World) -> None:
