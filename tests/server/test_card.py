@@ -462,12 +462,19 @@ def _series_request(world: World) -> int:
         id=3, media_type="tv", title="Series 1", year=2024, tmdb_id=70001, tvdb_id=70001,
         seasons=[1, 2, 3], user="carol", status=2, image=world.poster,
     ))  # fmt: skip
+    # Sonarr imports the whole first season once Haul saw it downloading (a download done before
+    # Haul's first look leaves the queue before Haul finds it there)
+    sonarr.hold_imports = True
     assert send_webhook(world.hook, request.webhook("MEDIA_APPROVED"), SECRET)[0] == 200
 
-    def made() -> list[int]:
-        return [r["id"] for r in engine.call("GET", "/requests") if r["tmdb_id"] == 70001]
+    def season_one() -> int:
+        found = [r for r in engine.call("GET", "/requests") if r["tmdb_id"] == 70001]
+        fetched = found and found[0]["season_states"].get("1") in {"downloading", "importing"}
+        return found[0]["id"] if fetched else 0
 
-    return int(_wait(made)[0])
+    request_id = int(_wait(season_one, timeout=30))
+    sonarr.hold_imports = False
+    return request_id
 
 
 async def _follow_the_seasons(browser: Browser, world: World) -> None:
@@ -513,4 +520,60 @@ async def test_card_offers_the_works_of_a_title_and_controls_a_request(
         await browser.screenshot(ARTIFACTS / "stale.png")
         await asyncio.to_thread(world.engine.start)
         await browser.wait_for(f"{stale}.hidden", within=30)
+        assert not browser.errors
+
+
+async def test_card_leaves_destructive_actions_to_administrators(
+    world: World, tmp_path: Path
+) -> None:
+    """A household member who is no administrator sees Approve but no Decline, cannot blocklist
+    a grabbed release from its dialog, and the engine refuses the decline they call anyway.
+    """
+    chromium = require_program("chromium")
+    pending = world.overseerr.add(OverseerrRequest(
+        id=5, media_type="movie", title="Sneakers", year=1992, tmdb_id=2322, user="bob",
+        image=world.poster,
+    ))  # fmt: skip
+    assert send_webhook(world.hook, pending.webhook("MEDIA_PENDING"), SECRET)[0] == 200
+
+    def listed() -> dict[int, int]:
+        found = {r["tmdb_id"]: r["id"] for r in world.engine.call("GET", "/requests")}
+        return found if 2322 in found else {}
+
+    requests = await asyncio.to_thread(_wait, listed)
+    tokens = await world.home_assistant.add_user("Guest", "guest", "guest-password-0c1d")
+    async with Browser.launch(chromium, tmp_path / "profile") as browser:
+        browser.artifacts = ARTIFACTS
+        await browser.emulate(1100, 900, dark=False)
+        await browser.open(f"{world.home_assistant.url}/lovelace/haul",
+                           world.home_assistant.local_storage(tokens))  # fmt: skip
+        row = f"{CARD}.querySelector('[data-request=\"{requests[2322]}\"]')"
+        await browser.wait_for(f"{row}?.querySelector('[data-action=approve]')", within=30)
+        await browser.wait_for("!document.getElementById('ha-launch-screen')")
+        assert not await browser.evaluate(f"{row}.querySelector('[data-action=decline]')")
+
+        series = f'[data-request="{requests[70001]}"] [data-action=releases]'
+        await browser.click(f"{CARD}.querySelector('{series}')")
+        foot = f"{CARD}.querySelector('.dialog-foot')"
+        await browser.wait_for(f"{CARD}.querySelector('tr.grabbed')")  # the second season's
+        assert await browser.evaluate(f"{foot}.querySelector('.message').textContent") == (
+            "Only administrators can blocklist a release."
+        )
+        buttons = "['replace', 'blocklist'].map(a => "
+        assert await browser.evaluate(
+            f"{buttons}{foot}.querySelector(`[data-action=${{a}}]`).disabled)"
+        ) == [True, True]
+        await browser.screenshot(ARTIFACTS / "not-an-administrator.png")
+
+        refused = await browser.evaluate(f"""document.querySelector('home-assistant').hass
+            .callService('haul', 'decline_request',
+                {{config_entry_id: deepQuery('haul-card')._entryId, request_id: {requests[2322]}}})
+            .then(() => 'declined', (err) => err.message)""")
+        # the translated refusal, as the frontend words a validation error
+        assert (
+            "Only Home Assistant administrators may run haul.decline_request; Guest is not one"
+            in (refused)
+        )
+        detail = await asyncio.to_thread(world.engine.call, "GET", f"/requests/{requests[2322]}")
+        assert detail["state"] == "pending"
         assert not browser.errors
