@@ -303,4 +303,6 @@ def _value(value: Schema, setting: Any) -> Any:  # noqa: ANN401 - any JSON value
     if value.get("type") == "array" and isinstance(setting, list):
         items, _ = value_schema(value.get("items", {}))
         return [item if is_choice(items) else str(item) for item in setting]
+    if is_choice(value):
+        return str(setting)  # a dropdown's values are text (a listed profile id too)
     return setting

@@ -198,10 +198,15 @@ class ConnectorSubentryFlow(ConfigSubentryFlow):
         )
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
-        """Ask for the connector's address, key and settings."""
+        """Ask for the connector's address, key and settings.
+
+        The settings whose values the app lists (an arr's quality profiles and root folders) are
+        asked next, once the connector exists and the engine can list them.
+        """
         if self._get_entry().state is not ConfigEntryState.LOADED:
             return self.async_abort(reason="engine_not_loaded")
-        kind = await self._connector_kind()
+        full = await self._connector_kind()
+        kind = narrowed(full, listed=False)
         errors: dict[str, str] = {}
         placeholders: dict[str, str] = {}
         if user_input is not None:
@@ -215,9 +220,9 @@ class ConnectorSubentryFlow(ConfigSubentryFlow):
                 connector, errors, placeholders = await self._save(kind, user_input, settings)
                 if connector is not None:
                     self._created = _data(connector, user_input, _secrets(kind, settings))
-                    if kind.webhook_path:
-                        return await self.async_step_webhook()
-                    return self._finish()
+                    if narrowed(full, listed=True).settings_schema["properties"]:
+                        return await self.async_step_choices()
+                    return await self._after_settings(kind)
         values = {
             CONF_NAME: kind.title,
             CONF_URL: kind.default_url,
@@ -225,6 +230,50 @@ class ConnectorSubentryFlow(ConfigSubentryFlow):
             **form_defaults(kind),
         }
         return self._form(kind, values, user_input, errors, placeholders)
+
+    async def async_step_choices(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Offer the values the new connector's app lists (its profiles, its folders) as choices."""
+        connector_id = self._created[CONF_CONNECTOR_ID]
+        full = await self._connector_kind()
+        kind = narrowed(await self._listed(full, connector_id), listed=True)
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
+        if user_input is not None:
+            try:
+                settings = form_settings(kind, user_input)
+                connector = await self._client.connectors_update(connector_id, settings=settings)
+            except SettingsFormError as err:
+                errors, placeholders = {"base": "invalid_settings"}, {"error": str(err)}
+            except HaulCommandError as err:
+                errors = {"base": "invalid_settings"}
+                placeholders = {"error": str(err).split(": ", 1)[-1]}
+            except HaulError as err:
+                LOGGER.debug("cannot reach the Haul engine: %s", err)
+                errors, placeholders = {"base": "cannot_connect"}, {"error": str(err)}
+            else:
+                kept = _secrets(full, self._created[CONF_SETTINGS])
+                self._created[CONF_SETTINGS] = connector["settings"] | kept
+                return await self._after_settings(full)
+        schema = probatio.Schema(form_fields(kind, form_defaults(kind)))
+        return self.async_show_form(
+            step_id="choices",
+            data_schema=self.add_suggested_values_to_schema(schema, user_input or {}),
+            errors=errors,
+            description_placeholders={
+                "kind": kind.title,
+                "error": "",
+                "name": self._created[CONF_NAME],
+                **placeholders,
+            },
+        )
+
+    async def _after_settings(self, kind: ConnectorKind) -> SubentryFlowResult:
+        """Show the webhook to paste when the app sends webhooks, else add the subentry."""
+        if kind.webhook_path:
+            return await self.async_step_webhook()
+        return self._finish()
 
     async def async_step_webhook(
         self, user_input: dict[str, Any] | None = None
@@ -327,6 +376,18 @@ class ConnectorSubentryFlow(ConfigSubentryFlow):
             CONF_VERIFY_SSL: verify,
             **form_values(kind, settings),
         }
+
+
+def narrowed(kind: ConnectorKind, *, listed: bool) -> ConnectorKind:
+    """Keep a kind's settings whose values the connector's app lists, or all the others."""
+    properties = {
+        name: schema
+        for name, schema in kind.settings_schema["properties"].items()
+        if (CONNECTOR_CHOICES in schema) is listed
+    }
+    return dataclasses.replace(
+        kind, settings_schema={**kind.settings_schema, "properties": properties}
+    )
 
 
 def _secrets(kind: ConnectorKind, settings: dict[str, Any]) -> dict[str, Any]:

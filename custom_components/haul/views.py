@@ -98,6 +98,7 @@ class MediaRequest:
     arr_connector_id: str | None  # the arr connector serving it
     is4k: bool
     season_states: dict[str, str]  # a series' state per season number
+    download_id: str | None  # the info-hash of the download under way (the card's progress)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Self:
@@ -116,6 +117,7 @@ class MediaRequest:
             arr_connector_id=data["arr_connector_id"],
             is4k=data["is4k"],
             season_states=data["season_states"],
+            download_id=data["download_id"],
         )
 
 

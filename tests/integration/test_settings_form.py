@@ -13,6 +13,7 @@ from homeassistant.setup import async_setup_component
 from custom_components.haul.api import ConnectorKind
 from custom_components.haul.const import DOMAIN
 from custom_components.haul.settings_form import form_defaults, form_fields, form_settings
+from custom_components.haul.subentry_flow import narrowed
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -33,11 +34,15 @@ def labels_needed(kind: ConnectorKind) -> Iterator[tuple[str, str]]:
     yield "config_subentries", f"{flow}.entry_type"
     if kind.webhook_path:
         yield "config_subentries", f"{flow}.step.webhook.description"
-    for step in ("user", "reconfigure"):
+    # the values the app lists are asked once it is added (choices), all of them on reconfigure
+    steps = {"user": narrowed(kind, listed=False), "reconfigure": kind}
+    if (listed := narrowed(kind, listed=True)).settings_schema["properties"]:
+        steps["choices"] = listed
+    for step, shown in steps.items():
         yield "config_subentries", f"{flow}.step.{step}.title"
-        for name in CONNECTION:
+        for name in CONNECTION if step != "choices" else ():
             yield "config_subentries", f"{flow}.step.{step}.data.{name}"
-        for marker, field in form_fields(kind, form_defaults(kind)).items():
+        for marker, field in form_fields(shown, form_defaults(shown)).items():
             if isinstance(field, section):
                 where = f"{flow}.step.{step}.sections.{marker.schema}"
                 yield "config_subentries", f"{where}.name"

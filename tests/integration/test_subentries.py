@@ -11,7 +11,7 @@ import pytest
 import pytest_socket
 from homeassistant.config_entries import SOURCE_RECONFIGURE, SOURCE_USER, ConfigSubentry
 from homeassistant.const import STATE_OFF, STATE_ON, EntityCategory
-from homeassistant.data_entry_flow import FlowResultType, section
+from homeassistant.data_entry_flow import FlowResultType, InvalidData, section
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.selector import ObjectSelector, SelectSelector
@@ -196,6 +196,37 @@ async def _connector_device(
     return device
 
 
+async def _choose_from_sonarr(
+    hass: HomeAssistant, engine: EngineProcess, result: dict[str, Any]
+) -> dict[str, Any]:
+    """Sonarr added, its quality profiles and root folders are offered as listed from it (the
+    first form could not list them): a profile chosen, a folder left to Sonarr's first.
+    """
+    assert result["step_id"] == "choices", result.get("errors")
+    assert result["description_placeholders"]["name"] == "Sonarr"
+    listed = selectors(result["data_schema"])
+    assert list(listed) == ["request_quality_profile", "request_root_folder"]
+    for name, options in (("request_quality_profile", [("4", "HD-1080p")]),
+                          ("request_root_folder", [("/tv", "/tv")])):  # fmt: skip
+        assert isinstance(listed[name], SelectSelector)
+        assert [(o["value"], o["label"]) for o in listed[name].config["options"]] == options
+    assert shown(result["data_schema"]) == {}  # nothing chosen for the user
+    # A profile Sonarr does not list is refused before it reaches the engine.
+    flow_id = result["flow_id"]
+    with pytest.raises(InvalidData, match="request_quality_profile"):
+        await hass.config_entries.subentries.async_configure(
+            flow_id, {"request_quality_profile": "7"}
+        )
+    (connector,) = connectors(engine).values()
+    assert connector["settings"]["request_quality_profile"] is None
+    chosen = dict(await hass.config_entries.subentries.async_configure(
+        flow_id, {"request_quality_profile": "4"}))  # fmt: skip
+    (connector,) = connectors(engine).values()
+    settings = connector["settings"]
+    assert (settings["request_quality_profile"], settings["request_root_folder"]) == (4, None)
+    return chosen
+
+
 async def _add_sonarr(
     hass: HomeAssistant, engine: EngineProcess, entry: MockConfigEntry, url: str
 ) -> tuple[dict[str, Any], str]:
@@ -254,6 +285,7 @@ async def _add_sonarr(
             result["flow_id"], user_input=form | {"api_key": ARR_KEY}
         )
     )
+    result = await _choose_from_sonarr(hass, engine, result)
     # Sonarr's webhook (Basic credentials, the secret as password) makes syncs follow imports.
     assert result["step_id"] == "webhook"
     hook, secret = (result["description_placeholders"][key] for key in ("url", "secret"))
@@ -282,10 +314,10 @@ async def test_sonarr_create_reconfigure_remove(
         "Sonarr",
         True,
     )
-    # The engine keeps every setting as the form gave it (the ones left empty: null).
+    # The engine keeps every setting as the forms gave it (the ones left empty: null).
     connection = {"name", "url", "api_key", "verify_ssl"}
-    empty = {"request_quality_profile": None, "request_root_folder": None}
-    assert connector["settings"] == {k: v for k, v in form.items() if k not in connection} | empty
+    chosen = {"request_quality_profile": 4, "request_root_folder": None}
+    assert connector["settings"] == {k: v for k, v in form.items() if k not in connection} | chosen
     assert connector["settings"]["custom_throttle"]["batch_size"] == 7
     (subentry,) = entry.subentries.values()
     assert subentry.unique_id == connector["id"]
@@ -308,6 +340,7 @@ async def test_sonarr_create_reconfigure_remove(
         "name": "Sonarr", "url": fakes["sonarr"].url, "verify_ssl": True,
         **{key: value for key, value in form.items() if key not in {"name", "url", "api_key"}},
         "sweep_schedule": "15 */6 * * *", "scheduled_sweeps": False,
+        "request_quality_profile": "4",  # chosen when it was added
     }  # fmt: skip
     # the quality profiles and root folders for requests are Sonarr's own, listed from it
     listed = selectors(result["data_schema"])

@@ -13,7 +13,7 @@ import pytest_socket
 
 from tests.engine.requests.conftest import DUNES
 from tests.fakes.arr import API_KEY as ARR_KEY
-from tests.fakes.arr import NOW, QUALITIES, FakeArr, Library
+from tests.fakes.arr import NOW, QUALITIES, Library
 from tests.fakes.arr_releases import Offer, ReleaseArr
 from tests.fakes.overseerr import API_KEY as OVERSEERR_KEY
 from tests.fakes.overseerr import FakeOverseerr, OverseerrRequest
@@ -60,8 +60,10 @@ class World:
     home_assistant: HomeAssistantProcess
     engine: EngineProcess
     radarr: ReleaseArr
-    sonarr: FakeArr
+    sonarr: ReleaseArr
     sonarr_id: str
+    overseerr: FakeOverseerr
+    hook: str  # Overseerr's webhook URL
     request_id: int
     hackers_id: int
     poster: str  # a poster served here (a browser test reaches nothing beyond 127.0.0.1)
@@ -82,17 +84,21 @@ def _request_ids(world: World) -> dict[int, int]:
     return ids if len(ids) == 2 else {}
 
 
-def _half_downloaded(engine: EngineProcess) -> None:
-    """Add a torrent whose first half is on disk already (no peers: it stays at 50 %)."""
+def _on_disk(engine: EngineProcess, name: str, category: str, *, half: bool) -> str:
+    """Add a torrent whose files are on disk already, whole or only its first half (no peers:
+    it stays at 50 %); its info-hash.
+    """
     downloads = engine.data_dir / "downloads"
-    made = make_torrent(downloads, HALF, {"movie.mkv": 16 * PIECE_SIZE, "movie.nfo": 2_000})
-    with (downloads / HALF / "movie.mkv").open("r+b") as movie:
-        movie.seek(8 * PIECE_SIZE)
-        movie.write(bytes(8 * PIECE_SIZE))
+    made = make_torrent(downloads, name, {"movie.mkv": 16 * PIECE_SIZE, "movie.nfo": 2_000})
+    if half:
+        with (downloads / name / "movie.mkv").open("r+b") as movie:
+            movie.seek(8 * PIECE_SIZE)
+            movie.write(bytes(8 * PIECE_SIZE))
     status, answer = engine.request(
-        "POST", "/api/v1/torrents", {"torrent_base64": made.base64, "category": "movies"}
+        "POST", "/api/v1/torrents", {"torrent_base64": made.base64, "category": category}
     )
     assert status == 200, answer
+    return made.info_hash
 
 
 @pytest.fixture(scope="module")
@@ -105,11 +111,14 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     overseerr = FakeOverseerr().start()
     radarr = ReleaseArr("radarr", root / "movies", Library.generate(3, movies=40))
     radarr.start()
-    sonarr = FakeArr("sonarr", Library.generate(5, series=4, seasons=2, episodes_per_season=6))
+    sonarr = ReleaseArr(
+        "sonarr", root / "tv", Library.generate(5, series=4, seasons=3, episodes_per_season=4)
+    )
     sonarr.start()
     home_assistant = HomeAssistantProcess(root / "homeassistant", DASHBOARD)
     try:
-        radarr.use_client(engine.url, "admin", env["HAUL_QBITTORRENT_PASSWORD"])
+        for arr in (radarr, sonarr):
+            arr.use_client(engine.url, "admin", env["HAUL_QBITTORRENT_PASSWORD"])
         radarr.library.movies[MATRIX_ID] = MATRIX
         radarr.offers[MATRIX_ID] = [
             Offer(title=GOOD, magnet=_magnet("a", GOOD), size=6_200_000_000, seeders=140,
@@ -122,8 +131,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                   rejections=["CAM is not wanted"]),
         ]  # fmt: skip
         overseerr_id = engine.add_connector(
-            "overseerr", overseerr.url, OVERSEERR_KEY, webhook_secret=SECRET, reconcile=False
-        )
+            "overseerr", overseerr.url, OVERSEERR_KEY, webhook_secret=SECRET, reconcile=False,
+            auto_pick_users=["carol"],
+        )  # fmt: skip
         hook = f"/api/v1/webhooks/overseerr/{overseerr_id}"
         engine.add_connector("radarr", radarr.url, ARR_KEY)
         sonarr_id = engine.add_connector("sonarr", sonarr.url, ARR_KEY)
@@ -141,6 +151,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             radarr,
             sonarr,
             sonarr_id,
+            overseerr,
+            f"{engine.url}{hook}",
             request_id=0,
             hackers_id=0,
             poster=overseerr.poster_url(),
@@ -150,7 +162,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         world.engine.call("POST", f"/requests/{world.request_id}/approve")
         _wait(lambda: world.engine.call("GET", f"/requests/{world.request_id}")["state"]
               == "awaiting_selection")  # fmt: skip
-        _half_downloaded(engine)
+        _on_disk(engine, HALF, "movies", half=True)
         home_assistant.start()
         home_assistant.add_haul(engine.url, engine.token)
         yield world
@@ -431,6 +443,57 @@ async def _replace_a_release(browser: Browser, world: World) -> None:
     )
 
 
+def _series_request(world: World) -> int:
+    """Carol's request (auto-picked) of Series 1's three seasons: the first season's pack is in
+    the engine whole, the second's half (it stays at 50 %), the third's waits for a pick; its id.
+    """
+    engine, sonarr = world.engine, world.sonarr
+    offers = []
+    for season in (1, 2, 3):
+        name = f"Series.1.S0{season}.1080p.WEB-DL.H.264-GRP"
+        info_hash = (
+            _on_disk(engine, name, sonarr.category, half=season == 2) if season < 3 else "e" * 40
+        )
+        magnet = f"magnet:?xt=urn:btih:{info_hash}&dn={name}"
+        offers.append(Offer(title=name, magnet=magnet, size=16 * PIECE_SIZE, season=season,
+                            info_hash=info_hash))  # fmt: skip
+    sonarr.offers[1] = offers
+    request = world.overseerr.add(OverseerrRequest(
+        id=3, media_type="tv", title="Series 1", year=2024, tmdb_id=70001, tvdb_id=70001,
+        seasons=[1, 2, 3], user="carol", status=2, image=world.poster,
+    ))  # fmt: skip
+    # Sonarr imports the whole first season once Haul saw it downloading (a download done before
+    # Haul's first look leaves the queue before Haul finds it there)
+    sonarr.hold_imports = True
+    assert send_webhook(world.hook, request.webhook("MEDIA_APPROVED"), SECRET)[0] == 200
+
+    def season_one() -> int:
+        found = [r for r in engine.call("GET", "/requests") if r["tmdb_id"] == 70001]
+        fetched = found and found[0]["season_states"].get("1") in {"downloading", "importing"}
+        return found[0]["id"] if fetched else 0
+
+    request_id = int(_wait(season_one, timeout=30))
+    sonarr.hold_imports = False
+    return request_id
+
+
+async def _follow_the_seasons(browser: Browser, world: World) -> None:
+    """A series request's row shows each season: the first in, the second at 50 %, the third
+    waiting for a pick; readable in every mode.
+    """
+    request_id = await asyncio.to_thread(_series_request, world)
+    chips = f"[...{CARD}.querySelectorAll('[data-request=\"{request_id}\"] .season')]"
+    shown = f"{chips}.map(chip => chip.textContent).join(' | ')"
+    await browser.wait_for(f"{shown} === 'S1 ✓ | S2 50 % | S3 to pick'", within=30)
+    title = await browser.evaluate(f"{chips}[2].title")
+    assert title == "Season 3: Awaiting selection"
+    for name, width, height, dark in MODES:
+        await browser.emulate(width, height, dark=dark)
+        await asyncio.sleep(0.3)  # the layout settles
+        await browser.screenshot(ARTIFACTS / f"seasons-{name}.png")
+    await browser.emulate(1100, 900, dark=False)
+
+
 async def test_card_offers_the_works_of_a_title_and_controls_a_request(
     world: World, tmp_path: Path
 ) -> None:
@@ -445,6 +508,7 @@ async def test_card_offers_the_works_of_a_title_and_controls_a_request(
         await browser.wait_for("!document.getElementById('ha-launch-screen')")
         await _choose_a_work(browser, world)
         await _replace_a_release(browser, world)
+        await _follow_the_seasons(browser, world)
 
         # The engine stops: the card keeps what it showed and says it is stale, until it is back.
         stale = f"{CARD}.querySelector('.stale')"
@@ -456,4 +520,60 @@ async def test_card_offers_the_works_of_a_title_and_controls_a_request(
         await browser.screenshot(ARTIFACTS / "stale.png")
         await asyncio.to_thread(world.engine.start)
         await browser.wait_for(f"{stale}.hidden", within=30)
+        assert not browser.errors
+
+
+async def test_card_leaves_destructive_actions_to_administrators(
+    world: World, tmp_path: Path
+) -> None:
+    """A household member who is no administrator sees Approve but no Decline, cannot blocklist
+    a grabbed release from its dialog, and the engine refuses the decline they call anyway.
+    """
+    chromium = require_program("chromium")
+    pending = world.overseerr.add(OverseerrRequest(
+        id=5, media_type="movie", title="Sneakers", year=1992, tmdb_id=2322, user="bob",
+        image=world.poster,
+    ))  # fmt: skip
+    assert send_webhook(world.hook, pending.webhook("MEDIA_PENDING"), SECRET)[0] == 200
+
+    def listed() -> dict[int, int]:
+        found = {r["tmdb_id"]: r["id"] for r in world.engine.call("GET", "/requests")}
+        return found if 2322 in found else {}
+
+    requests = await asyncio.to_thread(_wait, listed)
+    tokens = await world.home_assistant.add_user("Guest", "guest", "guest-password-0c1d")
+    async with Browser.launch(chromium, tmp_path / "profile") as browser:
+        browser.artifacts = ARTIFACTS
+        await browser.emulate(1100, 900, dark=False)
+        await browser.open(f"{world.home_assistant.url}/lovelace/haul",
+                           world.home_assistant.local_storage(tokens))  # fmt: skip
+        row = f"{CARD}.querySelector('[data-request=\"{requests[2322]}\"]')"
+        await browser.wait_for(f"{row}?.querySelector('[data-action=approve]')", within=30)
+        await browser.wait_for("!document.getElementById('ha-launch-screen')")
+        assert not await browser.evaluate(f"{row}.querySelector('[data-action=decline]')")
+
+        series = f'[data-request="{requests[70001]}"] [data-action=releases]'
+        await browser.click(f"{CARD}.querySelector('{series}')")
+        foot = f"{CARD}.querySelector('.dialog-foot')"
+        await browser.wait_for(f"{CARD}.querySelector('tr.grabbed')")  # the second season's
+        assert await browser.evaluate(f"{foot}.querySelector('.message').textContent") == (
+            "Only administrators can blocklist a release."
+        )
+        buttons = "['replace', 'blocklist'].map(a => "
+        assert await browser.evaluate(
+            f"{buttons}{foot}.querySelector(`[data-action=${{a}}]`).disabled)"
+        ) == [True, True]
+        await browser.screenshot(ARTIFACTS / "not-an-administrator.png")
+
+        refused = await browser.evaluate(f"""document.querySelector('home-assistant').hass
+            .callService('haul', 'decline_request',
+                {{config_entry_id: deepQuery('haul-card')._entryId, request_id: {requests[2322]}}})
+            .then(() => 'declined', (err) => err.message)""")
+        # the translated refusal, as the frontend words a validation error
+        assert (
+            "Only Home Assistant administrators may run haul.decline_request; Guest is not one"
+            in (refused)
+        )
+        detail = await asyncio.to_thread(world.engine.call, "GET", f"/requests/{requests[2322]}")
+        assert detail["state"] == "pending"
         assert not browser.errors

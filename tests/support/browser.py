@@ -175,10 +175,53 @@ class HomeAssistantProcess:
             raise RuntimeError(message)
         return str(result["result"]["entry_id"])
 
-    def local_storage(self) -> dict[str, str]:
-        """What the frontend keeps in localStorage once logged in (so the browser is logged in)."""
+    async def add_user(self, name: str, username: str, password: str) -> dict[str, Any]:
+        """Create a user who is no administrator (as the owner does in Settings → People) and log
+        them in; their tokens, for `local_storage`.
+        """
+        async with aiohttp.ClientSession() as session:
+            async with session.ws_connect(f"{self.url}/api/websocket") as socket:
+                await socket.receive_json()  # auth_required
+                await socket.send_json(
+                    {"type": "auth", "access_token": self.tokens["access_token"]}
+                )
+                await socket.receive_json()  # auth_ok
+                await socket.send_json({"id": 1, "type": "config/auth/create", "name": name,
+                                        "group_ids": ["system-users"]})  # fmt: skip
+                user = (await socket.receive_json())["result"]["user"]
+                await socket.send_json({
+                    "id": 2, "type": "config/auth_provider/homeassistant/create",
+                    "user_id": user["id"], "username": username, "password": password,
+                })  # fmt: skip
+                created = await socket.receive_json()
+                if not created["success"]:
+                    message = f"the user was not created: {created}"
+                    raise RuntimeError(message)
+            client = {"client_id": self.client_id}
+            flow_body = {
+                **client,
+                "handler": ["homeassistant", None],
+                "redirect_uri": self.client_id,
+            }
+            async with session.post(f"{self.url}/auth/login_flow", json=flow_body) as answer:
+                flow = await answer.json()
+            login = {**client, "username": username, "password": password}
+            async with session.post(
+                f"{self.url}/auth/login_flow/{flow['flow_id']}", json=login
+            ) as answer:
+                code = (await answer.json())["result"]
+            grant = {**client, "grant_type": "authorization_code", "code": code}
+            async with session.post(f"{self.url}/auth/token", data=grant) as answer:
+                tokens: dict[str, Any] = await answer.json()
+                return tokens
+
+    def local_storage(self, tokens: dict[str, Any] | None = None) -> dict[str, str]:
+        """What the frontend keeps in localStorage once logged in (so the browser is logged in),
+        as the owner or as the user of the given tokens.
+        """
+        tokens = tokens or self.tokens
         tokens = {
-            **self.tokens,
+            **tokens,
             "hassUrl": self.url,
             "clientId": self.client_id,
             "expires": int(time.time() * 1000) + int(self.tokens["expires_in"]) * 1000,

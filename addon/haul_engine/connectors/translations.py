@@ -22,7 +22,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import haul_engine.engine  # noqa: F401 - registers every kind
-from haul_engine.connectors.kinds import CHOICES, KindView, get_kind, registered_kinds
+from haul_engine.connectors.kinds import (
+    CHOICES,
+    CONNECTOR_CHOICES,
+    KindView,
+    get_kind,
+    registered_kinds,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -86,11 +92,18 @@ def _flow(view: KindView, selectors: dict[str, Any]) -> dict[str, Any]:
     form: dict[str, Any] = {"data": data, "data_description": help_texts}
     if fields["sections"]:
         form["sections"] = fields["sections"]
+    # settings whose values the app lists are asked once the connector exists (the choices step)
+    listed = [
+        n for n, field in view.settings_schema["properties"].items() if CONNECTOR_CHOICES in field
+    ]
+    first = {part: {n: text for n, text in form[part].items() if n not in listed}
+             for part in ("data", "data_description")}  # fmt: skip
     steps: dict[str, Any] = {
         "user": {
             "title": f"Add {view.title}",
             "description": f"Haul tests the connection to {view.title} before adding it.",
             **form,
+            **first,
         },
         "reconfigure": {
             "title": f"Change {view.title}",
@@ -103,6 +116,12 @@ def _flow(view: KindView, selectors: dict[str, Any]) -> dict[str, Any]:
             **form,
         },
     }
+    if listed:
+        steps["choices"] = {
+            "title": f"Choose from {view.title}",
+            "description": f"Haul added “{{name}}”; these are listed from {view.title}.",
+            **{part: {n: form[part][n] for n in listed} for part in ("data", "data_description")},
+        }
     if view.webhook is not None:
         steps["webhook"] = {
             "title": f"Connect {view.title}'s webhook",

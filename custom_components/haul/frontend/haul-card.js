@@ -26,6 +26,16 @@ const REQUEST_STATES = {
   downloading: ["Downloading", "--success-color"],
   importing: ["Importing", "--success-color"],
 };
+// a series request's seasons: the short word on each season's chip, the long one in its tooltip
+const SEASON_STATES = {
+  searching: ["searching", "Searching", "--info-color"],
+  awaiting_selection: ["to pick", "Awaiting selection", "--primary-color"],
+  grabbed: ["grabbed", "Grabbed", "--success-color"],
+  downloading: ["downloading", "Downloading", "--success-color"],
+  importing: ["importing", "Importing", "--success-color"],
+  available: ["✓", "Available", "--success-color"],
+  failed: ["failed", "Failed", "--error-color"],
+};
 const COLUMNS = [
   { key: "indexer", label: "Indexer", value: (c) => c.indexer.toLowerCase() },
   { key: "title", label: "Title", value: (c) => c.title.toLowerCase() },
@@ -151,6 +161,21 @@ function episode(gap) {
   return `S${pad(gap.season_number)}E${pad(gap.episode_number)}`;
 }
 
+// Each requested season as a chip ("S1 ✓", "S2 63 %", "S3 to pick"); the downloading one shows
+// the progress of the request's download.
+function seasonChips(request, downloads) {
+  const seasons = Object.entries(request.season_states ?? {}).sort(([a], [b]) => a - b);
+  if (!seasons.length) return "";
+  const download = downloads.find((item) => item.hash === request.download_id);
+  const chips = seasons.map(([number, state]) => {
+    const [short, long, color] = SEASON_STATES[state] ?? [state, state, "--secondary-text-color"];
+    const percent = state === "downloading" && download ? `${Math.floor(download.progress * 100)} %` : "";
+    return `<li class="season ${esc(state)}" style="--badge: var(${color})" data-season="${esc(number)}"
+      title="${esc(`Season ${number}: ${long}`)}">S${esc(number)} ${esc(percent || short)}</li>`;
+  });
+  return `<ul class="seasons" aria-label="Seasons">${chips.join("")}</ul>`;
+}
+
 function bar(fraction, label) {
   const percent = Math.max(0, Math.min(100, fraction * 100));
   return `<div class="bar" role="progressbar" aria-label="${esc(label)}" aria-valuemin="0"
@@ -205,6 +230,11 @@ const STYLE = `
   .badge { display: inline-block; margin-top: 6px; padding: 1px 8px; border-radius: 10px;
     font-size: 0.8em; background: color-mix(in srgb, var(--badge) 18%, transparent);
     border: 1px solid color-mix(in srgb, var(--badge) 60%, transparent); }
+  ul.seasons { list-style: none; display: flex; flex-wrap: wrap; gap: 4px; margin: 6px 0 0; padding: 0; }
+  .season { padding: 0 7px; border-radius: 10px; font-size: 0.8em; white-space: nowrap;
+    font-variant-numeric: tabular-nums; color: var(--primary-text-color);
+    border: 1px solid color-mix(in srgb, var(--badge) 55%, transparent); }
+  .season.available, .season.downloading { background: color-mix(in srgb, var(--badge) 18%, transparent); }
   .actions { display: flex; gap: 6px; flex-wrap: wrap; justify-content: flex-end; }
   .btn { border: 1px solid var(--divider-color); border-radius: 18px; padding: 6px 14px;
     background: none; color: var(--primary-color); white-space: nowrap; }
@@ -558,6 +588,7 @@ class HaulCard extends HTMLElement {
           <div class="meta">${request.media_type === "tv" ? "Series" : "Movie"} ·
             ${esc(request.requested_by)} · ${esc(ago(request.created_at, language))}</div>
           <span class="badge" style="--badge: var(${color})">${esc(label)}</span>
+          ${seasonChips(request, this._snapshot.downloads)}
         </div>
         <div class="actions">${actions[request.state] ?? ""}</div>
       </li>`;
