@@ -4,7 +4,9 @@ queue, history and blocklist, with a real qBittorrent-API download client (Haul'
 Like Radarr and Sonarr, the fake sends grabbed magnets to its download client, watches that client's
 torrents in its queue, and "imports" a finished download by copying its files into the root
 folder, recording `downloadFolderImported` in its history. `import_failure` makes imports fail
-with the arr's message instead; `hold_imports` keeps finished downloads waiting.
+with the arr's message instead; `hold_imports` keeps finished downloads waiting; `instant_imports`
+skips the queue: a download is imported as soon as its client has it, and never shows in the queue
+(a release the client already had, imported before anyone looks at the queue).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import contextlib
 import itertools
 import shutil
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +54,7 @@ class Offer:
     season: int | None = None
     episode: int | None = None  # a single episode's release (None: the whole season)
     info_hash: str = ""
+    hash_listed: bool = True  # False: the indexer does not say the hash (the arr learns it on grab)
 
     def resource(self, kind: str, item_id: int, weight: int, key: str = "") -> dict[str, Any]:
         """The ReleaseResource an interactive search answers with (key: the item's, Lidarr)."""
@@ -65,7 +69,7 @@ class Offer:
             "title": self.title, "approved": self.approved, "temporarilyRejected": False,
             "rejected": not self.approved, "rejections": self.rejections,
             "publishDate": "2026-11-17T12:00:00Z", "downloadUrl": None, "magnetUrl": self.magnet,
-            "infoHash": self.info_hash.upper() or None, "seeders": self.seeders,
+            "infoHash": (self.hash_listed and self.info_hash.upper()) or None, "seeders": self.seeders,
             "leechers": self.leechers, "protocol": "torrent", "indexerFlags": 0,
             "downloadAllowed": True, "releaseWeight": weight, "languages": [
                 {"id": 1, "name": "English"}],
@@ -92,6 +96,7 @@ class Download:
     season: int | None = None
     episode: int | None = None
     key: str = ""  # how the app names the item (movieId, seriesId, albumId, artistId)
+    imported: bool = False
 
 
 class ReleaseArr(FakeArr):
@@ -114,6 +119,7 @@ class ReleaseArr(FakeArr):
         self.grabbed: list[str] = []
         self.import_failure: str | None = None
         self.hold_imports = False
+        self.instant_imports = False
         self.client: tuple[str, str, str] | None = None
         self.downloads: dict[str, Download] = {}
         folder = {"radarr": "movies", "sonarr": "tv", "lidarr": "music"}[kind]
@@ -145,6 +151,7 @@ class ReleaseArr(FakeArr):
         app.router.add_post(f"{base}/release", self._grab)
         app.router.add_post(f"{base}/release/push", self._push)
         app.router.add_get(f"{base}/history", self._history)
+        app.router.add_get(f"{base}/history/since", self._history_since)
         app.router.add_delete(f"{base}/queue/{{queue_id}}", self._remove)
         for flavour in flavours[self.kind]:
             app.router.add_get(f"{base}/{flavour}/lookup", self._lookup)
@@ -199,7 +206,8 @@ class ReleaseArr(FakeArr):
             offer.info_hash, item_id, offer.title, record, offer.season, offer.episode, key
         )
         self.downloads[download_id] = download
-        self.library.queue.append(record)
+        if not self.instant_imports:
+            self.library.queue.append(record)
         self.grabbed.append(offer.title)
         self._record_history("grabbed", download, {})
 
@@ -212,7 +220,10 @@ class ReleaseArr(FakeArr):
                 torrents = await self._qbit("GET", f"torrents/info?category={self.category}")
                 for torrent in torrents:
                     download = self.downloads.get(torrent["hash"].upper())
-                    if download is not None and download.record in self.library.queue:
+                    if download is not None and (
+                        download.record in self.library.queue
+                        or (self.instant_imports and not download.imported)
+                    ):
                         await self._follow(download, torrent)
 
     async def _follow(self, download: Download, torrent: dict[str, Any]) -> None:
@@ -236,7 +247,9 @@ class ReleaseArr(FakeArr):
         # in the fake's own loop: an executor thread would outlive the test that made it, and
         # Home Assistant's harness fails a test that leaves a thread behind
         _copy(source, target)
-        self.library.queue.remove(record)
+        if record in self.library.queue:
+            self.library.queue.remove(record)
+        download.imported = True
         self._mark_imported(download)
         data = {"importedPath": str(target), "droppedPath": str(source), "downloadClient": "Haul"}
         if self.kind == "lidarr":  # a record per track with its path, then one for the download
@@ -280,7 +293,8 @@ class ReleaseArr(FakeArr):
         self.history.insert(0, {
             "id": len(self.history) + 1, download.key: download.item_id,
             "sourceTitle": download.title, "eventType": event,
-            "downloadId": download.record["downloadId"], "date": NOW.isoformat(), "data": data,
+            "downloadId": download.record["downloadId"], "date": datetime.now(UTC).isoformat(),
+            "data": data,
         })  # fmt: skip
 
     # ----- routes
@@ -336,6 +350,12 @@ class ReleaseArr(FakeArr):
         return self._json({"page": 1, "pageSize": len(records) or 10, "sortKey": "date",
                            "sortDirection": "descending", "totalRecords": len(records),
                            "records": records})  # fmt: skip
+
+    async def _history_since(self, request: web.Request) -> web.Response:
+        """The records since a date, oldest first, unpaged (`history/since?date=`)."""
+        since = datetime.fromisoformat(request.query["date"])
+        return self._json([r for r in reversed(self.history)
+                           if datetime.fromisoformat(r["date"]) >= since])  # fmt: skip
 
     async def _remove(self, request: web.Request) -> web.Response:
         queue_id = int(request.match_info["queue_id"])

@@ -462,19 +462,15 @@ def _series_request(world: World) -> int:
         id=3, media_type="tv", title="Series 1", year=2024, tmdb_id=70001, tvdb_id=70001,
         seasons=[1, 2, 3], user="carol", status=2, image=world.poster,
     ))  # fmt: skip
-    # Sonarr imports the whole first season once Haul saw it downloading (a download done before
-    # Haul's first look leaves the queue before Haul finds it there)
-    sonarr.hold_imports = True
     assert send_webhook(world.hook, request.webhook("MEDIA_APPROVED"), SECRET)[0] == 200
 
     def season_one() -> int:
         found = [r for r in engine.call("GET", "/requests") if r["tmdb_id"] == 70001]
-        fetched = found and found[0]["season_states"].get("1") in {"downloading", "importing"}
+        fetched = found and found[0]["season_states"].get("1") in {
+            "downloading", "importing", "available"}  # fmt: skip
         return found[0]["id"] if fetched else 0
 
-    request_id = int(_wait(season_one, timeout=30))
-    sonarr.hold_imports = False
-    return request_id
+    return int(_wait(season_one, timeout=30))
 
 
 async def _follow_the_seasons(browser: Browser, world: World) -> None:

@@ -13,6 +13,7 @@ from haul_engine.requests.views import TitleMatch
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from datetime import datetime
 
     from haul_engine.connectors.kinds import ConnectorConfig
 
@@ -250,6 +251,11 @@ class RequestArr(AppClient):
         answer = await self.get("/history", downloadId=download_id, pageSize=QUEUE_PAGE)
         records = answer.get("records") if isinstance(answer, dict) else answer
         return records if isinstance(records, list) else []
+
+    async def history_since(self, since: datetime) -> list[dict[str, Any]]:
+        """Fetch the arr's history records since a moment, oldest first."""
+        answer = await self.get("/history/since", date=since.isoformat())
+        return answer if isinstance(answer, list) else []
 
     async def blocklist(self, queue_id: int) -> None:
         """Remove a download from the queue and its client, and blocklist the release."""

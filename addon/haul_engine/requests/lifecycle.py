@@ -412,20 +412,49 @@ class Lifecycle:
     # ----- grabbed → downloading → importing → available
 
     async def _find_download(self, change: Change) -> None:
-        """Learn the arr's download id (the info-hash) from its queue."""
+        """Learn the arr's download id (the info-hash) from its queue, else from its history."""
         row = change.row
         if row.download_id is None:
             record = await self._queue_record(row)
-            if record is None:
+            download_id = record and str(record["downloadId"])
+            # a download complete at once (Haul had it) is imported and gone before the first look
+            download_id = download_id or await self._grabbed_download(change)
+            if not download_id:
                 if self._overdue(row, self.engine.settings.request_arr_wait_minutes):
                     await self.drop_candidate(change, "the arr never started the download")
                 else:
                     await change.schedule(self.engine.settings.request_poll_interval)
                 return
-            row.download_id = str(record["downloadId"]).lower()
+            row.download_id = download_id.lower()
         seasons.mark(row, [await self._season(change)], State.DOWNLOADING)
         change.move(State.DOWNLOADING, "haul", "worker", row.download_id)
         await change.schedule(0)
+
+    async def _grabbed_download(self, change: Change) -> str | None:
+        """Find the arr's grab of the chosen release in its history: its download id, or None."""
+        row = change.row
+        arr = await self.arr(row)
+        chosen = await change.session.get(RequestCandidate, row.selected_candidate_id or 0)
+        if arr is None or chosen is None:
+            return None
+        if chosen.info_hash:
+            history = await arr.history(chosen.info_hash.upper())
+            grabbed = any(h.get("eventType") == "grabbed" for h in history)
+            return chosen.info_hash if grabbed else None
+        # a release known by its title only: the grab of this item under that title since the pick
+        key = ITEM_KEYS[row.media_type]
+        since = row.step_started_at - timedelta(minutes=1)  # the arr's clock may lag
+        return next(
+            (
+                str(h["downloadId"])
+                for h in await arr.history_since(since)
+                if h.get("eventType") == "grabbed"
+                and h.get(key) == row.arr_item_id
+                and h.get("sourceTitle") == chosen.title
+                and h.get("downloadId")
+            ),
+            None,
+        )
 
     async def _follow_download(self, change: Change) -> None:
         """Watch the torrent in Haul's client (or the arr's queue) until it completes or stalls."""

@@ -326,6 +326,28 @@ def test_import_failure_is_reported_with_the_arr_message(world: World) -> None:
     assert request["reason"] == "import failed: No files found are eligible for import"
 
 
+@pytest.mark.parametrize("hash_listed", [True, False], ids=["hash-listed", "title-only"])
+def test_a_download_the_arr_imports_before_the_queue_is_read(
+    world: World, *, hash_listed: bool
+) -> None:
+    """The arr imports at once and its queue never shows the download: its history tells it."""
+    engine = world.engine
+    world.add_movie()
+    world.radarr.instant_imports = True
+    world.radarr.offers[1] = [offer(world.torrent, GOOD, hash_listed=hash_listed)]
+    world.webhook("MEDIA_AUTO_APPROVED", world.overseerr.add(
+        OverseerrRequest(id=15, media_type="movie", title="The Matrix", year=1999, tmdb_id=603,
+                         status=2, user="carol")))  # fmt: skip
+    request_id = only_request(engine)["id"]
+    world.feed_peer(world.torrent.info_hash)
+    request = wait_for_request(engine, request_id, "available", timeout=30)
+    _assert_imported(world, request)
+    assert not world.radarr.library.queue
+    assert _states(engine, request_id)[-4:] == ["grabbed", "downloading", "importing", "available"]
+    detail = engine.call("GET", f"/requests/{request_id}")
+    assert not [c for c in detail["candidates"] if c["failed"]]
+
+
 def test_without_an_arr_haul_searches_its_indexers_and_downloads_itself(world: World) -> None:
     """No Radarr: candidates come from Torznab ranked by Haul; the download is Haul's own."""
     engine = world.engine
