@@ -69,9 +69,9 @@ class Offer:
             "title": self.title, "approved": self.approved, "temporarilyRejected": False,
             "rejected": not self.approved, "rejections": self.rejections,
             "publishDate": "2026-11-17T12:00:00Z", "downloadUrl": None, "magnetUrl": self.magnet,
-            "infoHash": (self.hash_listed and self.info_hash.upper()) or None, "seeders": self.seeders,
-            "leechers": self.leechers, "protocol": "torrent", "indexerFlags": 0,
-            "downloadAllowed": True, "releaseWeight": weight, "languages": [
+            "infoHash": (self.hash_listed and self.info_hash.upper()) or None,
+            "seeders": self.seeders, "leechers": self.leechers, "protocol": "torrent",
+            "indexerFlags": 0, "downloadAllowed": True, "releaseWeight": weight, "languages": [
                 {"id": 1, "name": "English"}],
         }  # fmt: skip
         if kind == "radarr":
