@@ -69,6 +69,7 @@ class PostProcessingController(Controller):
             backoff=2.0, max_backoff=300.0, idle=3600.0,
         )  # fmt: skip
         self._unsubscribe: Any = None
+        self._placing = asyncio.Lock()
 
     @property
     def rules(self) -> dict[str, PostProcessRule]:
@@ -109,6 +110,11 @@ class PostProcessingController(Controller):
         404 for an unknown torrent, 400 when it is unfinished or its category has no rule (or a
         different file is in the way), 503 while it still moves out of the incomplete folder.
         """
+        async with self._placing:  # a run by hand meeting the job's would copy into its partial
+            return await self._place(info_hash)
+
+    async def _place(self, info_hash: str) -> ImportResult:
+        """Place a finished torrent's files (one run at a time)."""
         torrents = self.engine.torrents
         found = torrents.find(info_hash)
         view = torrents.view(found)

@@ -111,6 +111,7 @@ def test_movies_are_hard_linked_series_copied_and_the_torrents_keep_seeding(
     ]
     assert not (target.parent / "Sample").exists()
 
+    placed(engine, series.info_hash)
     shows = media / "tv" / "Severance" / "Season 02"
     assert sorted(path.name for path in shows.iterdir()) == [
         "Severance - S02E01 - WEBDL-1080p.mkv",
