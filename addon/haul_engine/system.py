@@ -111,6 +111,7 @@ class SystemController(Controller):
 
     async def _look(self) -> None:
         await asyncio.sleep(SETTLE_SECONDS)
+        self._looking = None  # an event from here on looks again: this look may not see it
         problems = self.engine.problems()
         shown = ("degraded" if problems else "ok", problems, self.counts_of_all())
         if shown != self._shown:

@@ -139,11 +139,17 @@ class PostProcessingController(Controller):
             msg = f"{view.name}: the pattern leads outside {folder}"
             raise InvalidInput(msg)
         location = Path(view.location)
+        sources = [location / placement.source for placement in placements]
         if rule.action == "move":  # the torrent cannot seed files that leave: it goes first
+            # but not while a file is in the way: the torrent would be gone and the move undone
+            for source, target in zip(sources, targets, strict=True):
+                if await asyncio.to_thread(_in_the_way, source, target):
+                    msg = f"{target} exists and is another file: left as it is"
+                    raise InvalidInput(msg)
             await torrents.remove([found], delete_files=False)
         placed = [
-            await asyncio.to_thread(_place, location / placement.source, target, rule.action)
-            for placement, target in zip(placements, targets, strict=True)
+            await asyncio.to_thread(_place, source, target, rule.action)
+            for source, target in zip(sources, targets, strict=True)
         ]
         result = ImportResult(
             hash=found, name=view.name, category=rule.category, action=rule.action,
@@ -180,13 +186,11 @@ Placed = Literal["moved", "copied", "hardlinked", "present"]
 
 def _place(source: Path, target: Path, action: Action) -> Placed:
     """Put one file at target (which an earlier run may have put there already)."""
-    if target.exists():
-        if not source.exists() or target.samefile(source):
-            return "present"
-        if target.stat().st_size == source.stat().st_size:
-            return "present"
+    if _in_the_way(source, target):
         msg = f"{target} exists and is another file: left as it is"
         raise InvalidInput(msg)
+    if target.exists():
+        return "present"
     target.parent.mkdir(parents=True, exist_ok=True)
     done = _link_or_rename(source, target, action)
     if done is not None:
@@ -200,6 +204,13 @@ def _place(source: Path, target: Path, action: Action) -> Placed:
         source.unlink()
         return "moved"
     return "copied"
+
+
+def _in_the_way(source: Path, target: Path) -> bool:
+    """Whether another file holds the target's name (an earlier run's own placing does not)."""
+    if not target.exists() or not source.exists() or target.samefile(source):
+        return False
+    return target.stat().st_size != source.stat().st_size
 
 
 def _link_or_rename(source: Path, target: Path, action: Action) -> Placed | None:

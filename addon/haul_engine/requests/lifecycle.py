@@ -197,14 +197,14 @@ class Lifecycle:
             await change.schedule(0)
             return
         row.arr_connector_id = arr.config.id
-        item, refused = await arr.find(wanted(row)), ""
-        if item is None:
-            try:
-                item = await self._add_to_arr(arr, row)
-            except (ArrError, NotFound, InvalidInput) as err:
-                # Overseerr may be adding it right now, or the lookup may not know it yet
-                _LOGGER.info("request %s: not added to %s yet: %s", row.id, arr.config.name, err)
-                refused = str(err)
+        item: dict[str, Any] | None = None
+        refused = ""
+        try:  # the arr's item, found or added
+            item = await self._add_to_arr(arr, row)
+        except (ArrError, NotFound, InvalidInput) as err:
+            # Overseerr may be adding it right now, or the lookup may not know it yet
+            _LOGGER.info("request %s: not added to %s yet: %s", row.id, arr.config.name, err)
+            refused = str(err)
         if item is not None:
             row.arr_connector_id, row.arr_item_id = arr.config.id, int(item["id"])
             row.title = row.title or str(item.get("title") or "")

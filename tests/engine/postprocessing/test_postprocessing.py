@@ -169,6 +169,19 @@ def test_move_takes_the_files_and_the_torrent_away_and_bad_rules_are_refused(
     assert "category '' has no post-processing rule" in answer["error"]["message"]
     assert (engine.data_dir / "downloads" / plain.name).exists()
 
+    # another file in the way: the move is refused before the torrent is removed
+    blocked = make_torrent(tmp_path / "source", "Arrival.2016.2160p.WEB-DL.mkv",
+                           {"Arrival.2016.2160p.WEB-DL.mkv": MB})  # fmt: skip
+    other = media / "movies" / "Arrival (2016)" / "Arrival (2016) - WEBDL-2160p.mkv"
+    other.parent.mkdir(parents=True)
+    other.write_bytes(b"someone else's film")
+    download(engine, seeder, blocked, "keep")
+    status, answer = engine.request("POST", f"/api/v1/postprocessing/{blocked.info_hash}")
+    assert status == 400
+    assert "exists and is another file" in answer["error"]["message"]
+    assert engine.request("GET", f"/api/v1/torrents/{blocked.info_hash}")[0] == 200
+    assert other.read_bytes() == b"someone else's film"
+
     # a media folder outside the roots stops the start with the setting named
     engine.stop()
     outside = [{"category": "keep", "action": "copy", "folder": "/etc/haul"}]
