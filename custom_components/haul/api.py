@@ -50,9 +50,10 @@ class HaulCommandError(HaulError):
     def __init__(
         self, code: str, message: str, command: str = "", details: dict[str, Any] | None = None
     ) -> None:
-        """Keep the code, the command that failed ("POST /requests") and the error's details."""
+        """Keep the code, the engine's message, the command that failed and the error's details."""
         super().__init__(f"{code}: {message}")
         self.code = code
+        self.message = message
         self.command = command
         self.details = details or {}
 

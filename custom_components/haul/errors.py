@@ -44,7 +44,7 @@ async def call_engine[T](call: Awaitable[T]) -> T:
     except HaulCommandError as err:
         if err.code == "ambiguous":
             raise AmbiguousTitle(list(err.details.get("candidates") or [])) from err
-        placeholders = {"error": str(err).split(": ", 1)[-1], "command": err.command}
+        placeholders = {"error": err.message, "command": err.command}
         if err.code in MISSING_ROUTE:
             raise HomeAssistantError(
                 translation_domain=DOMAIN,

@@ -72,8 +72,8 @@ class HaulIntent(intent.IntentHandler, ABC):
             return response
         try:
             speech = await self.answer(entries[0].runtime_data.client, values, intent_obj)
-        except HaulCommandError as err:
-            speech = f"Haul could not do that: {err}."
+        except HaulCommandError as err:  # the engine's words, not its error code
+            speech = f"Haul could not do that: {err.message}."
         except HaulError:
             speech = "I could not reach Haul."
         except HomeAssistantError as err:

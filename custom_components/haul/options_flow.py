@@ -89,7 +89,7 @@ class HaulOptionsFlow(OptionsFlow):
                     # The engine keeps these and pushes their effects: nothing to store or reload.
                     return self.async_create_entry(data={})
             except HaulCommandError as err:  # refused (a full disk, say): the engine says why
-                errors["base"], placeholders["error"] = "refused", str(err).split(": ", 1)[-1]
+                errors["base"], placeholders["error"] = "refused", err.message
             except HaulError as err:
                 errors["base"], placeholders["error"] = "cannot_connect", str(err)
         schedule = current.get("alt_schedule", {})

@@ -143,7 +143,7 @@ class ConnectorSubentryFlow(ConfigSubentryFlow):
             return (
                 None,
                 {"base": reason},
-                {"error": str(err).split(": ", 1)[-1], "name": body["name"]},
+                {"error": err.message, "name": body["name"]},
             )
         except HaulError as err:
             self._runtime.creating.discard(body["name"].strip())
@@ -248,7 +248,7 @@ class ConnectorSubentryFlow(ConfigSubentryFlow):
                 errors, placeholders = {"base": "invalid_settings"}, {"error": str(err)}
             except HaulCommandError as err:
                 errors = {"base": "invalid_settings"}
-                placeholders = {"error": str(err).split(": ", 1)[-1]}
+                placeholders = {"error": err.message}
             except HaulError as err:
                 LOGGER.debug("cannot reach the Haul engine: %s", err)
                 errors, placeholders = {"base": "cannot_connect"}, {"error": str(err)}

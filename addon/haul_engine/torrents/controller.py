@@ -444,6 +444,11 @@ class TorrentsController(Controller):
         """Whether the torrent has every piece it wants, as of its latest status."""
         return self.snapshots[info_hash].finished
 
+    @property
+    def free_space(self) -> int | None:
+        """Bytes free in the download folder at the disk guard's latest look (None before it)."""
+        return self.disk.free
+
     def known_tags(self) -> list[str]:
         """Every tag created or given to a torrent, sorted."""
         return sorted(self.tags)

@@ -79,6 +79,7 @@ class DiskGuard:
         self.torrents = torrents
         self.low = False
         self.held: set[str] = set()
+        self.free: int | None = None  # bytes free at the latest look (every few seconds)
 
     @property
     def threshold(self) -> int:
@@ -98,6 +99,7 @@ class DiskGuard:
         """Hold the downloads when free space fell below the threshold, release them when back."""
         torrents = self.torrents
         usage = await asyncio.to_thread(shutil.disk_usage, torrents.folders.downloads)
+        self.free = usage.free
         low = usage.free < self.threshold
         if low == self.low:
             return

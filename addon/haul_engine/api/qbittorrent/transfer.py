@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from typing import TYPE_CHECKING, Any
 
@@ -149,7 +150,10 @@ class SyncApi(Scope):
             item = self.listing.serializer.item(view)
             items[item.pop("hash")] = item
         state = server_state(torrents)
-        state["free_space_on_disk"] = shutil.disk_usage(torrents.folders.downloads).free
+        free = torrents.free_space  # clients poll this every second or two: the guard's look
+        if free is None:
+            free = (await asyncio.to_thread(shutil.disk_usage, torrents.folders.downloads)).free
+        state["free_space_on_disk"] = free
         return {
             "rid": self._next_rid(params),
             "full_update": True,
