@@ -88,6 +88,7 @@ const OUTCOMES = {
 };
 const BOOST = 10;
 const QUERY_DELAY_MS = 300;
+const GAPS_RELOAD_MS = 1000; // a sweep's or sync's burst of library events is one read of the list
 // a release is grabbed: another may be picked in its place (the grabbed one blocklisted)
 const GRABBED_STATES = new Set(["grabbed", "downloading", "importing"]);
 const UNKNOWN_ETA = 8640000;
@@ -1039,7 +1040,8 @@ class HaulCard extends HTMLElement {
     const connector = this._library.connectors.find((item) => item.id === gaps.connector);
     if (connector && connector.revision !== gaps.revision) {
       gaps.revision = connector.revision;
-      this._loadGaps(); // something happened in this library: the list follows it
+      clearTimeout(this._gapsTimer); // something happened in this library: the list follows it
+      this._gapsTimer = setTimeout(() => this._gaps === gaps && this._loadGaps(), GAPS_RELOAD_MS);
     }
   }
 
