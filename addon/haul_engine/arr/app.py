@@ -47,6 +47,7 @@ class Library:
     containers: str = ""  # what items hang off: /series, /artist
     files: str = ""  # where item files live when the items leave them out
     wanted: bool = True  # /wanted/missing and /wanted/cutoff exist
+    wanted_needs_year: bool = False  # wanted/missing leaves out movies without a year
 
 
 @dataclass(frozen=True, slots=True)

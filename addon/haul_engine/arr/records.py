@@ -91,6 +91,7 @@ class Movie(_Record):
 
     id: int
     title: str | None = None
+    year: int = 0
     monitored: bool = False
     has_file: bool = False
     is_available: bool = False
@@ -103,9 +104,10 @@ class Movie(_Record):
 
 
 class AlbumStatistics(_Record):
-    """How many of an album's tracks have files."""
+    """How many of the tracks of an album's monitored release there are, and have files."""
 
     track_file_count: int = 0
+    total_track_count: int = 0
 
 
 class Album(_Record):

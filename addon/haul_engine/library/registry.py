@@ -18,9 +18,13 @@ if TYPE_CHECKING:
 
     from haul_engine.arr.kinds import ThrottleLimits
 
-# Item.monitored is what the user chose in the *arr, all the way up: an episode of an unmonitored
-# season or series, or an album of an unmonitored artist, is stored as unmonitored (sync.py)
-UPGRADE = and_(Item.monitored, Item.has_file, Item.cutoff_not_met)
+# Item.monitored is what the user chose in the *arr, as the *arr reads it: an episode of an
+# unmonitored series, or an album of an unmonitored artist, is stored as unmonitored (sync.py).
+# Specials are never upgrades: Sonarr's cutoff list and its own cutoff search leave them out.
+UPGRADE = and_(
+    Item.monitored, Item.has_file, Item.cutoff_not_met,
+    or_(Item.season_number.is_(None), Item.season_number != 0),
+)  # fmt: skip
 WAITING = ("pending", "queued", "searching", "cooldown")
 # how a search ended, as counted: the *arr grabbed something, found nothing, asked Haul to slow
 # down, did not finish in time, or failed

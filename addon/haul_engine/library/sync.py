@@ -141,25 +141,26 @@ def utc(stamp: datetime | None) -> datetime | None:
 
 @dataclass(frozen=True, slots=True)
 class SeriesWants:
-    """What a series says of its episodes: the seasons the user wants, and how long one runs."""
+    """What a series says of its episodes: whether the user wants it, and how long one runs."""
 
-    seasons: frozenset[int] = frozenset()
+    monitored: bool = False
     runtime: timedelta = timedelta(0)
 
     @classmethod
     def of(cls, record: SeriesRecord) -> SeriesWants:
-        """Read them from a series record: no season of an unmonitored series is wanted."""
-        seasons = (s.season_number for s in record.seasons if s.monitored and record.monitored)
-        return cls(frozenset(seasons), timedelta(minutes=record.runtime))
+        """Read them from a series record: no episode of an unmonitored series is wanted."""
+        return cls(record.monitored, timedelta(minutes=record.runtime))
 
 
 def episode_row(record: Episode, series_id: int, wants: SeriesWants) -> ItemRow:
-    """Map an episode record to an item row; monitored only within a monitored season and series.
+    """Map an episode record to an item row; monitored only within a monitored series.
 
-    It has aired once it has ended, as Sonarr counts it: its air time plus the series' runtime.
+    As Sonarr's wanted lists and searches read it: the episode's flag and its series', not its
+    season's (toggling a season sets its episodes' flags; one monitored by hand in an unmonitored
+    season is wanted). It has aired once it has ended: its air time plus the series' runtime.
     """
     file = record.episode_file
-    monitored = record.monitored and record.season_number in wants.seasons
+    monitored = record.monitored and wants.monitored
     aired = utc(record.air_date_utc)
     return new_item_row((
         "episode", record.id, series_id, None, record.series_id, record.season_number,
@@ -195,10 +196,15 @@ def available_from(record: Movie, now: datetime) -> tuple[bool, datetime | None]
     return record.is_available, day
 
 
-def movie_row(record: Movie, now: datetime) -> ItemRow:
-    """Map a movie record to an item row."""
+def movie_row(record: Movie, now: datetime, *, needs_year: bool = False) -> ItemRow:
+    """Map a movie record to an item row; without a year never wanted when the *arr says so.
+
+    Radarr 5 lists no movie without a year as missing, and its own missing search skips them.
+    """
     file = record.movie_file
     available, released = available_from(record, now)
+    if needs_year and not record.year:
+        available, released = False, None
     return new_item_row((
         "movie", record.id, None, None, None, None, None, record.title or "", record.monitored,
         record.has_file, file.quality_name if file else None,
@@ -210,14 +216,16 @@ def movie_row(record: Movie, now: datetime) -> ItemRow:
 def album_row(
     record: Album, artist_id: int | None, cutoff: set[int], *, artist_monitored: bool
 ) -> ItemRow:
-    """Map a Lidarr album record to an item row (it has a file once any track has one).
+    """Map a Lidarr album record to an item row, as Lidarr's wanted lists count it.
 
-    Monitored only when its artist is too, as Lidarr's wanted lists count it.
+    Monitored only when its artist is too; it has its files once every track of its monitored
+    release has one (Lidarr lists an album as missing while any track lacks a file).
     """
-    tracks = record.statistics.track_file_count if record.statistics else 0
+    stats = record.statistics
+    complete = stats is not None and stats.track_file_count >= stats.total_track_count
     return new_item_row((
         "album", record.id, None, artist_id, record.artist_id, None, None, record.title or "",
-        record.monitored and artist_monitored, tracks > 0, None, record.id in cutoff, False,
+        record.monitored and artist_monitored, complete, None, record.id in cutoff, False,
         utc(record.release_date), utc(record.last_search_time),
     ))  # fmt: skip
 
@@ -297,7 +305,8 @@ class LibrarySync:
         )
         async with self.database.session() as session, session.begin():
             now = self.clock.now()
-            rows = [movie_row(movie, now) for movie in movies]
+            needs_year = self.client.library.wanted_needs_year
+            rows = [movie_row(movie, now, needs_year=needs_year) for movie in movies]
             await self._reconcile(session, report, self._own("movie"), rows)
         return stored_items
 

@@ -31,7 +31,16 @@ def test_whisparr_v3_is_movie_like_without_wanted_lists() -> None:
     v2 = whisparr.library(AppInfo("Whisparr", "2.0.0.1123"), "x")
     v3 = whisparr.library(AppInfo("Whisparr", "3.0.0.800"), "x")
     assert (v2.containers, v2.files, v2.wanted) == ("/series", "/episodefile", True)
-    assert (v3.searches.items, v3.wanted) == ("MoviesSearch", False)
+    assert (v3.searches.items, v3.wanted, v3.wanted_needs_year) == ("MoviesSearch", False, False)
+
+
+def test_radarr_has_wanted_lists_from_v5_and_they_need_a_year() -> None:
+    radarr = APPS["radarr"]
+    v4 = radarr.library(AppInfo("Radarr", "4.7.5.7809"), "x")
+    v5 = radarr.library(AppInfo("Radarr", "5.21.1.9799"), "x")
+    assert (v4.wanted, v4.wanted_needs_year, v5.wanted, v5.wanted_needs_year) == (
+        False, False, True, True,
+    )  # fmt: skip
 
 
 def test_other_apps_and_versions_are_refused_clearly() -> None:

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, text
 
 from haul_engine.arr.client import ArrAuthError, ArrError
 from haul_engine.arr.kinds import ArrSettings
-from haul_engine.arr.records import EPISODES
+from haul_engine.arr.records import ALBUMS, EPISODES, MOVIES
 from haul_engine.db.bulk import statement_sizes
 from haul_engine.db.database import Database
 from haul_engine.library import registry
@@ -24,7 +24,9 @@ from haul_engine.library.sync import (
     COLLECTOR_PAUSE,
     LibrarySync,
     SeriesWants,
+    album_row,
     episode_row,
+    movie_row,
 )
 from tests.engine.library.conftest import FakeClock, add_connector, arr_config
 from tests.fakes.arr import FakeArr, Library
@@ -321,3 +323,23 @@ def test_timestamps_without_a_zone_are_utc() -> None:
     row = episode_row(record, series_id=1, wants=SeriesWants())
     assert row.released_at == datetime(2024, 5, 1, 20, tzinfo=UTC)
     assert (row.title, row.has_file, row.quality, row.last_search_at) == ("", False, None, None)
+
+
+def test_items_are_wanted_as_the_arr_s_wanted_lists_read_them() -> None:
+    # an episode monitored by hand in an unmonitored season: Sonarr lists and searches it
+    [episode] = EPISODES.decode(b'[{"id": 7, "seasonNumber": 2, "monitored": true}]')
+    assert episode_row(episode, series_id=1, wants=SeriesWants(monitored=True)).monitored
+    assert not episode_row(episode, series_id=1, wants=SeriesWants(monitored=False)).monitored
+    # Radarr 5 lists no movie without a year as missing, available or not
+    [movie] = MOVIES.decode(b'[{"id": 3, "monitored": true, "minimumAvailability": "announced"}]')
+    now = datetime(2026, 11, 20, tzinfo=UTC)
+    assert movie_row(movie, now).available
+    assert not movie_row(movie, now, needs_year=True).available
+    # Lidarr lists an album as missing while any track of its monitored release lacks a file
+    albums = ALBUMS.decode(b"""[
+        {"id": 1, "statistics": {"trackFileCount": 9, "totalTrackCount": 10}},
+        {"id": 2, "statistics": {"trackFileCount": 10, "totalTrackCount": 10}},
+        {"id": 3}
+    ]""")
+    rows = [album_row(a, 1, set(), artist_monitored=True) for a in albums]
+    assert [row.has_file for row in rows] == [False, True, False]
