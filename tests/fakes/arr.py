@@ -3,9 +3,9 @@
 It runs in its own thread with its own event loop so that both in-process async tests and blocking
 calls against the engine subprocess can use it. It records every request and command, and fails on
 demand (`fail_next`): HTTP 500, 429 with Retry-After, an answer held past the timeout, bad JSON.
-Its `wanted/missing` and `wanted/cutoff` are computed from its own data as each *arr computes them
-(monitoring of the item and of what it hangs off, air dates, a movie's minimum availability), so a
-test can hold the engine's counts against them.
+Its `wanted/missing` and `wanted/cutoff` select, sort and page its own data as each *arr's
+controller and repository query do (`Library.wanted`, `FakeArr._wanted`), so a test can hold the
+engine's counts against them.
 """
 
 from __future__ import annotations
@@ -30,6 +30,29 @@ API_KEY = "fake-arr-key-0123456789abcdef"
 Failure = Literal["500", "429", "hang", "bad_json"]
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 RUNTIME = 42  # minutes, of every episode
+SPECIALS = [(True, False), (True, True), (False, False)]  # (monitored, has a file) of each special
+RADARR_SORTS = frozenset({
+    "movieMetadata.digitalRelease", "movieMetadata.inCinemas", "movieMetadata.physicalRelease",
+    "movieMetadata.sortTitle", "movieMetadata.year", "movies.lastSearchTime",
+})  # fmt: skip
+SONARR_SORTS = frozenset({"episodes.airDateUtc", "episodes.lastSearchTime", "series.sortTitle"})
+# (app, list) -> the default sort key, the controller's own direction and the keys it accepts
+# (None: any), from Radarr.Api.V3, Sonarr.Api.V3 (v4; v3's NzbDrone-era modules), Lidarr.Api.V1
+# and Whisparr.Api.V3 (v2) Wanted controllers
+WANTED_SORTS: dict[tuple[str, str], tuple[str | None, str, frozenset[str] | None]] = {
+    ("radarr", "missing"): ("movieMetadata.sortTitle", "ascending", RADARR_SORTS),
+    ("radarr", "cutoff"): ("movieMetadata.sortTitle", "ascending", RADARR_SORTS),
+    ("sonarr", "missing"): ("episodes.airDateUtc", "ascending", SONARR_SORTS),
+    ("sonarr", "cutoff"): ("episodes.airDateUtc", "ascending", SONARR_SORTS),
+    ("sonarr3", "missing"): ("airDateUtc", "descending", None),
+    ("sonarr3", "cutoff"): (None, "descending", None),
+    ("lidarr", "missing"): ("releaseDate", "descending", None),
+    ("lidarr", "cutoff"): (None, "descending", None),
+    ("whisparr", "missing"): (None, "descending", None),
+    ("whisparr", "cutoff"): (None, "descending", None),
+}
+SORT_FIELDS = {"airdateutc": "airDateUtc", "releasedate": "released", "year": "year",
+               "incinemas": "inCinemas", "digitalrelease": "released"}  # fmt: skip
 QUALITIES = [
     {"quality": {"id": 4, "name": "HDTV-720p", "source": "television", "resolution": 720}},
     {"quality": {"id": 3, "name": "WEBDL-1080p", "source": "web", "resolution": 1080}},
@@ -91,31 +114,50 @@ class Library:
         flavor: str,
         reason: Literal["missing", "cutoff"],
         now: datetime = NOW,
-        delay_days: int = 0,
+        *,
+        monitored: bool = True,
+        needs_year: bool = True,
     ) -> list[dict[str, Any]]:
-        """The monitored missing or below-cutoff items, as the *arr's wanted lists select them.
+        """The items of the *arr's wanted/missing or wanted/cutoff list, as its queries select them.
 
-        Sonarr: the episode and its series monitored (unmonitoring a season unmonitors its
-        episodes), aired, no file; Radarr: monitored and available; Lidarr: the album and its
-        artist monitored, released; below cutoff: monitored, with a file below the cutoff.
+        `monitored` is the list's query parameter: true lists what is monitored all the way up
+        as the *arr checks it, false everything else. Sonarr 3/4 and Whisparr 2
+        (EpisodeRepository EpisodesWithoutFiles / EpisodesWhereCutoffUnmet): the episode and its
+        series monitored (the season's flag is not read: toggling a season sets its episodes'),
+        missing = no file and aired (airDateUtc plus the series' runtime has passed), specials
+        included; cutoff = a file below the cutoff, specials excluded. Radarr (MovieRepository
+        MoviesWithoutFilesBuilder / MoviesWhereCutoffUnmetBuilder): the movie monitored, missing =
+        no file (and a year, `needs_year`: 5.9 on), available or not; cutoff = a file below the
+        cutoff. Lidarr (AlbumRepository AlbumsWithoutFilesBuilder / AlbumsWhereCutoffUnmetBuilder):
+        the album and its artist monitored, missing = released and a track of its monitored
+        release without a file; cutoff = a track file below the cutoff, whatever the rest.
         """
         if flavor == "series":
-            items = [e for e in self.episodes.values()
-                     if e["monitored"] and self.series[e["seriesId"]]["monitored"]]  # fmt: skip
-            aired = {
-                e["id"] for e in items
-                if e["airDateUtc"] + timedelta(minutes=RUNTIME) <= now  # once it has ended
-            }  # fmt: skip
-        elif flavor == "movie":
-            items = [m for m in self.movies.values() if m["monitored"]]
-            aired = {m["id"] for m in items if movie_available(m, now, delay_days)}
-        else:
-            items = [a for a in self.albums.values()
-                     if a["monitored"] and self.artists[a["artistId"]]["monitored"]]  # fmt: skip
-            aired = {a["id"] for a in items if a["released"] <= now}
+            ended = timedelta(minutes=RUNTIME)  # every series of the fake runs RUNTIME minutes
+            series = self.series
+            chosen = [
+                e
+                for e in self.episodes.values()
+                if (e["monitored"] and series[e["seriesId"]]["monitored"]) == monitored
+            ]
+            if reason == "missing":
+                return [e for e in chosen if not e["hasFile"] and e["airDateUtc"] is not None
+                        and e["airDateUtc"] + ended <= now]  # fmt: skip
+            return [e for e in chosen if e["hasFile"] and e["cutoffNotMet"] and e["seasonNumber"]]
+        if flavor == "movie":
+            chosen = [m for m in self.movies.values() if m["monitored"] == monitored]
+            if reason == "missing":
+                return [m for m in chosen if not m["hasFile"] and (m["year"] or not needs_year)]
+            return [m for m in chosen if m["hasFile"] and m["cutoffNotMet"]]
+        artists = self.artists
+        chosen = [
+            a
+            for a in self.albums.values()
+            if (a["monitored"] and artists[a["artistId"]]["monitored"]) == monitored
+        ]
         if reason == "missing":
-            return [item for item in items if not item["hasFile"] and item["id"] in aired]
-        return [item for item in items if item["hasFile"] and item["cutoffNotMet"]]
+            return [a for a in chosen if a["released"] <= now and track_files(a) < a["trackCount"]]
+        return [a for a in chosen if a["cutoffNotMet"] and track_files(a)]
 
     @classmethod
     def generate(  # noqa: PLR0913 - the shape of the library
@@ -210,6 +252,45 @@ class Library:
             if rng.random() < upcoming:
                 album["released"] = NOW + timedelta(days=rng.randint(30, 300))
                 album["hasFile"] = False
+        self.add_corners(rng)
+
+    def add_corners(self, rng: random.Random) -> None:
+        """Add what the *arrs' wanted lists treat apart, each kind its own.
+
+        Specials (season 0, unmonitored as Sonarr leaves it, some episodes monitored by hand): in
+        Sonarr's missing list, never in its cutoff list; an episode monitored by hand in an
+        unmonitored season; a movie without a year (in no Radarr list, though available); albums
+        below the cutoff, some with only some of their tracks (in Lidarr's missing list, and in
+        its cutoff list too).
+        """
+        ids = itertools.count(max(self.episodes, default=0) + 1)
+        for series in self.series.values():
+            for number, (monitored, has_file) in enumerate(SPECIALS, 1):
+                episode_id = next(ids)
+                self.episodes[episode_id] = {
+                    **_episode(episode_id=episode_id, series_id=series["id"], season=0,
+                               number=number, aired=NOW - timedelta(days=100 * number), rng=rng,
+                               have=0.0),
+                    "monitored": monitored, "hasFile": has_file, "cutoffNotMet": has_file,
+                }  # fmt: skip
+            self.unmonitored_seasons.add((series["id"], 0))
+        for series_id, season in sorted(s for s in self.unmonitored_seasons if s[1])[:3]:
+            episodes = self.series_episodes(series_id)
+            next(e for e in episodes if e["seasonNumber"] == season)["monitored"] = True
+        if self.movies:
+            rng.choice(list(self.movies.values())).update(
+                year=0, monitored=True, hasFile=False, cutoffNotMet=False,
+                minimumAvailability="announced",
+            )  # fmt: skip
+        for album in (a for a in self.albums.values() if a["hasFile"]):
+            album["cutoffNotMet"] = rng.random() < 0.3
+            if rng.random() < 0.2:
+                album["trackFiles"] = rng.randint(1, album["trackCount"] - 1)
+
+
+def track_files(album: dict[str, Any]) -> int:
+    """How many of an album's tracks have a file: all with hasFile, unless it says how many."""
+    return int(album.get("trackFiles", album["trackCount"] if album["hasFile"] else 0))
 
 
 def _hold_back(movie: dict[str, Any], rng: random.Random) -> None:
@@ -299,6 +380,24 @@ class FakeArr:
         if self.kind == "radarr" or (self.kind == "whisparr" and self.major >= 3):
             return "movie"
         return "series"
+
+    @property
+    def has_wanted_lists(self) -> bool:
+        """Whether this app and version serves wanted/missing and wanted/cutoff."""
+        return self.flavor != "movie" or (self.kind == "radarr" and self.major >= 5)
+
+    def wanted(
+        self, reason: Literal["missing", "cutoff"], *, monitored: bool = True
+    ) -> list[dict[str, Any]]:
+        """What this app's wanted list selects now (without one: what its own searches select).
+
+        Only Radarr 5 leaves movies without a year out (Whisparr v3 and older Radarrs list none
+        and their missing search takes every movie without a file).
+        """
+        needs_year = self.kind == "radarr" and self.major >= 5
+        return self.library.wanted(
+            self.flavor, reason, self.now, monitored=monitored, needs_year=needs_year
+        )
 
     def fail_next(self, *failures: Failure, path: str = "") -> None:
         """Make the next requests (whose path contains `path`) fail, one failure each, in order."""
@@ -416,30 +515,28 @@ class FakeArr:
 
     async def _series(self, _request: web.Request) -> web.Response:
         self._require("series")
-        added = NOW - timedelta(days=400)
-        answer = []
-        for series in self.library.series.values():
-            by_season: dict[int, list[dict[str, Any]]] = {}
-            for episode in self.library.series_episodes(series["id"]):
-                by_season.setdefault(episode["seasonNumber"], []).append(episode)
-            seasons = [
-                {
-                    "seasonNumber": number,
-                    "monitored": (series["id"], number) not in self.library.unmonitored_seasons,
-                    "statistics": _season_stats(episodes),
-                }
-                for number, episodes in sorted(by_season.items())
-            ]
-            answer.append({
-                "id": series["id"], "title": series["title"], "sortTitle": series["title"].lower(),
-                "status": "continuing", "ended": False, "tvdbId": series["tvdbId"],
-                "monitored": series["monitored"], "qualityProfileId": 1, "seasonFolder": True,
-                "path": f"/tv/{series['title']}", "year": 2020, "seasons": seasons,
-                "runtime": RUNTIME,
-                "added": added, "images": [], "tags": [],
-                "statistics": {"seasonCount": len(seasons), "sizeOnDisk": 0},
-            })  # fmt: skip
-        return self._json(answer)
+        return self._json([self._series_record(series) for series in self.library.series.values()])
+
+    def _series_record(self, series: dict[str, Any]) -> dict[str, Any]:
+        by_season: dict[int, list[dict[str, Any]]] = {}
+        for episode in self.library.series_episodes(series["id"]):
+            by_season.setdefault(episode["seasonNumber"], []).append(episode)
+        seasons = [
+            {
+                "seasonNumber": number,
+                "monitored": (series["id"], number) not in self.library.unmonitored_seasons,
+                "statistics": _season_stats(episodes),
+            }
+            for number, episodes in sorted(by_season.items())
+        ]
+        return {
+            "id": series["id"], "title": series["title"], "sortTitle": series["title"].lower(),
+            "status": "continuing", "ended": False, "tvdbId": series["tvdbId"],
+            "monitored": series["monitored"], "qualityProfileId": 1, "seasonFolder": True,
+            "path": f"/tv/{series['title']}", "year": 2020, "seasons": seasons, "runtime": RUNTIME,
+            "added": NOW - timedelta(days=400), "images": [], "tags": [],
+            "statistics": {"seasonCount": len(seasons), "sizeOnDisk": 0},
+        }  # fmt: skip
 
     async def _episodes(self, request: web.Request) -> web.Response:
         self._require("series")
@@ -448,17 +545,7 @@ class FakeArr:
         with_files = request.query.get("includeEpisodeFile") == "true" and self.major >= 4
         answer = []
         for episode in self.library.series_episodes(series_id):
-            record: dict[str, Any] = {
-                "id": episode["id"], "seriesId": series_id, "tvdbId": episode["id"] + 900000,
-                "episodeFileId": episode["id"] if episode["hasFile"] else 0,
-                "seasonNumber": episode["seasonNumber"],
-                "episodeNumber": episode["episodeNumber"], "title": episode["title"],
-                "airDate": episode["airDateUtc"].date().isoformat(),
-                "airDateUtc": _stamp(episode["airDateUtc"]), "runtime": RUNTIME,
-                "overview": "Things happen.", "hasFile": episode["hasFile"],
-                "monitored": episode["monitored"], "unverifiedSceneNumbering": False,
-                "lastSearchTime": None,
-            }  # fmt: skip
+            record = _episode_record(episode)
             if with_files and episode["hasFile"]:
                 record["episodeFile"] = _file(episode)
             answer.append(record)
@@ -475,35 +562,28 @@ class FakeArr:
 
     async def _movies(self, _request: web.Request) -> web.Response:
         self._require("movie")
-        answer = []
-        for movie in self.library.movies.values():
-            record: dict[str, Any] = {
-                "id": movie["id"], "title": movie["title"], "year": movie["year"],
-                "tmdbId": movie["tmdbId"], "monitored": movie["monitored"],
-                "hasFile": movie["hasFile"],
-                "isAvailable": movie_available(movie, self.now, self.availability_delay),
-                "minimumAvailability": movie.get("minimumAvailability", "released"),
-                "status": "released", "inCinemas": _stamp(movie.get("inCinemas")),
-                "digitalRelease": _stamp(movie["released"]), "added": _stamp(NOW),
-                "sizeOnDisk": 0, "qualityProfileId": movie.get("qualityProfileId", 1),
-                "path": movie.get("path", f"/movies/{movie['title']}"),
-                "statistics": {"movieFileCount": int(movie["hasFile"])}, "lastSearchTime": None,
-            }  # fmt: skip
-            if movie["hasFile"]:
-                record["movieFile"] = _file(movie)
-            answer.append(record)
-        return self._json(answer)
+        return self._json([self._movie_record(movie) for movie in self.library.movies.values()])
+
+    def _movie_record(self, movie: dict[str, Any]) -> dict[str, Any]:
+        record: dict[str, Any] = {
+            "id": movie["id"], "title": movie["title"], "sortTitle": movie["title"].lower(),
+            "year": movie["year"], "tmdbId": movie["tmdbId"], "monitored": movie["monitored"],
+            "hasFile": movie["hasFile"],
+            "isAvailable": movie_available(movie, self.now, self.availability_delay),
+            "minimumAvailability": movie.get("minimumAvailability", "released"),
+            "status": "released", "inCinemas": _stamp(movie.get("inCinemas")),
+            "digitalRelease": _stamp(movie["released"]), "added": _stamp(NOW),
+            "sizeOnDisk": 0, "qualityProfileId": movie.get("qualityProfileId", 1),
+            "path": movie.get("path", f"/movies/{movie['title']}"),
+            "statistics": {"movieFileCount": int(movie["hasFile"])}, "lastSearchTime": None,
+        }  # fmt: skip
+        if movie["hasFile"]:
+            record["movieFile"] = _file(movie)
+        return record
 
     async def _artists(self, _request: web.Request) -> web.Response:
         self._require("music")
-        return self._json([
-            {"id": artist["id"], "artistName": artist["artistName"],
-             "monitored": artist["monitored"],
-             "foreignArtistId": artist.get("foreignArtistId", f"mbid-{artist['id']}"),
-             "path": f"/music/{artist['artistName']}",
-             "qualityProfileId": 1, "metadataProfileId": 1, "statistics": {"albumCount": 4}}
-            for artist in self.library.artists.values()
-        ])  # fmt: skip
+        return self._json([_artist_record(artist) for artist in self.library.artists.values()])
 
     async def _albums(self, _request: web.Request) -> web.Response:
         self._require("music")
@@ -516,17 +596,77 @@ class FakeArr:
         return self._wanted(request, "cutoff")
 
     def _wanted(self, request: web.Request, reason: Literal["missing", "cutoff"]) -> web.Response:
-        """A page of the wanted list (Whisparr v3 has none); monitored=false is not modelled."""
-        if self.kind == "whisparr" and self.flavor == "movie":
+        """A page of a wanted list, selected, sorted and paged as the real controller does.
+
+        Radarr before v5 and Whisparr v3 have none. `monitored` (default true) is read as ASP.NET
+        binds a bool: anything else than true or false is a 400. `includeSeries` /
+        `includeArtist` add the series or artist to each record, `includeImages` the (here empty)
+        images.
+        """
+        if not self.has_wanted_lists:
             raise web.HTTPNotFound
-        if request.query.get("monitored", "true") != "true":
-            raise web.HTTPBadRequest(text="the fake serves monitored=true only")
-        items = self.library.wanted(self.flavor, reason, self.now, self.availability_delay)
-        shape = {"series": _wanted_episode, "movie": _wanted_movie, "music": _album}[self.flavor]
-        return self._json(_page([shape(item) for item in items], request))
+        query = request.query
+        monitored = query.get("monitored", "true").lower()
+        if monitored not in {"true", "false"}:
+            return web.json_response({"message": f"'{monitored}' is not a valid boolean"},
+                                     status=400)  # fmt: skip
+        items = self.wanted(reason, monitored=monitored == "true")
+        key, direction = self._wanted_order(
+            reason, query.get("sortKey"), query.get("sortDirection")
+        )
+        if key is not None:
+            items.sort(
+                key=lambda item: self._sort_value(item, key), reverse=direction == "descending"
+            )
+        records = [self._wanted_record(item, query) for item in items]
+        return self._json(_page(records, request, key, direction))
+
+    def _wanted_order(
+        self, reason: str, asked_key: str | None, asked_direction: str | None
+    ) -> tuple[str | None, str]:
+        """The sort key and direction a wanted list uses, as each app's controller picks them.
+
+        Radarr and Sonarr v4 take one of their sort keys, else their default (Radarr
+        movieMetadata.sortTitle, Sonarr episodes.airDateUtc); Sonarr v3 and Lidarr take any key,
+        else their missing list's default (airDateUtc, releaseDate); their cutoff lists and
+        Whisparr v2's lists have none (the database's order). Without sortDirection the answer is
+        descending (PagingResource's default); "default" is the controller's own direction.
+        """
+        app = "sonarr3" if self.kind == "sonarr" and self.major < 4 else self.kind
+        default, default_direction, keys = WANTED_SORTS[app, reason]
+        key = asked_key if asked_key and (keys is None or asked_key in keys) else default
+        if asked_direction in {"ascending", "descending"}:
+            return key, asked_direction
+        return key, default_direction if asked_direction == "default" else "descending"
+
+    def _sort_value(self, item: dict[str, Any], key: str) -> tuple[bool, Any]:
+        """What an item sorts by (unknown keys by id), missing values first as in SQL."""
+        name = key.rsplit(".", 1)[-1].lower()
+        if name == "sorttitle":
+            owner = self.library.series[item["seriesId"]] if "seriesId" in item else item
+            value = owner["title"].lower()
+        else:
+            value = item.get(SORT_FIELDS.get(name, "id"))
+        return value is not None, value
+
+    def _wanted_record(self, item: dict[str, Any], query: Any) -> dict[str, Any]:  # noqa: ANN401
+        """Render a wanted item as the list's resource, with what the query asked to include."""
+        if self.flavor == "movie":
+            return self._movie_record(item)
+        if self.flavor == "music":
+            record = _album(item)
+            if query.get("includeArtist") == "true":
+                record["artist"] = _artist_record(self.library.artists[item["artistId"]])
+            return record
+        record = _episode_record(item)
+        if query.get("includeSeries") == "true":
+            record["series"] = self._series_record(self.library.series[item["seriesId"]])
+        if query.get("includeImages") == "true":
+            record["images"] = []
+        return record
 
     async def _queue(self, request: web.Request) -> web.Response:
-        return self._json(_page(self.library.queue, request))
+        return self._json(_page(self.library.queue, request, "id", "ascending"))
 
     async def _queue_status(self, _request: web.Request) -> web.Response:
         count = len(self.library.queue)
@@ -603,20 +743,30 @@ def _season_stats(episodes: list[dict[str, Any]]) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _wanted_episode(episode: dict[str, Any]) -> dict[str, Any]:
-    return {key: episode[key] for key in (
-        "id", "seriesId", "seasonNumber", "episodeNumber", "title", "airDateUtc", "monitored",
-        "hasFile",
-    )}  # fmt: skip
+def _episode_record(episode: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": episode["id"], "seriesId": episode["seriesId"], "tvdbId": episode["id"] + 900000,
+        "episodeFileId": episode["id"] if episode["hasFile"] else 0,
+        "seasonNumber": episode["seasonNumber"], "episodeNumber": episode["episodeNumber"],
+        "title": episode["title"], "airDate": episode["airDateUtc"].date().isoformat(),
+        "airDateUtc": _stamp(episode["airDateUtc"]), "runtime": RUNTIME,
+        "overview": "Things happen.", "hasFile": episode["hasFile"],
+        "monitored": episode["monitored"], "unverifiedSceneNumbering": False,
+        "lastSearchTime": None,
+    }  # fmt: skip
 
 
-def _wanted_movie(movie: dict[str, Any]) -> dict[str, Any]:
-    return {"id": movie["id"], "title": movie["title"], "monitored": movie["monitored"],
-            "hasFile": movie["hasFile"], "isAvailable": movie_available(movie)}  # fmt: skip
+def _artist_record(artist: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": artist["id"], "artistName": artist["artistName"], "monitored": artist["monitored"],
+        "foreignArtistId": artist.get("foreignArtistId", f"mbid-{artist['id']}"),
+        "path": f"/music/{artist['artistName']}", "qualityProfileId": 1, "metadataProfileId": 1,
+        "statistics": {"albumCount": 4},
+    }  # fmt: skip
 
 
 def _album(album: dict[str, Any]) -> dict[str, Any]:
-    tracks = album["trackCount"] if album["hasFile"] else 0
+    tracks = track_files(album)
     return {
         "id": album["id"], "artistId": album["artistId"], "title": album["title"],
         "foreignAlbumId": album.get("foreignAlbumId", f"mbid-album-{album['id']}"),
@@ -628,9 +778,14 @@ def _album(album: dict[str, Any]) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _page(records: list[dict[str, Any]], request: web.Request) -> dict[str, Any]:
+def _page(
+    records: list[dict[str, Any]],
+    request: web.Request,
+    sort_key: str | None = None,
+    direction: str = "descending",
+) -> dict[str, Any]:
     page = int(request.query.get("page", "1"))
     size = int(request.query.get("pageSize", "10"))
     chunk = records[(page - 1) * size : page * size]
-    return {"page": page, "pageSize": size, "sortKey": "id", "sortDirection": "ascending",
+    return {"page": page, "pageSize": size, "sortKey": sort_key, "sortDirection": direction,
             "totalRecords": len(records), "records": chunk}  # fmt: skip

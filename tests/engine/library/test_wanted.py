@@ -1,7 +1,11 @@
 """What is wanted is what the *arr wants: counts against each fake's own wanted lists, and searches.
 
 Each library has unmonitored series, seasons, episodes, movies, artists and albums, episodes not
-aired yet and movies and albums not out yet; the user changes monitoring between syncs.
+aired yet and movies and albums not out yet, specials, an episode monitored by hand in an
+unmonitored season, a movie without a year and albums with some of their tracks; the user changes
+monitoring between syncs. Haul's gaps are the *arr's wanted lists read by Haul's rules: a movie
+Radarr lists as missing before it is available is not searched (Radarr would grab nothing), and an
+album Lidarr lists both as missing and below the cutoff is one gap, a missing one.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ import contextlib
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 import pytest
 from sqlalchemy import func, select
 
@@ -20,7 +25,7 @@ from haul_engine.library.models import Search
 from haul_engine.library.sweep import Sweeper
 from haul_engine.library.sync import LibrarySync
 from tests.engine.library.conftest import FakeClock, add_connector, arr_config
-from tests.fakes.arr import NOW, FakeArr, Library, movie_available
+from tests.fakes.arr import API_KEY, NOW, FakeArr, Library, movie_available
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable
@@ -50,15 +55,31 @@ def library() -> Library:
     )  # fmt: skip
 
 
+async def arr_list(fake: FakeArr, client: AppClient, reason: str) -> list[dict[str, Any]]:
+    """Every record of the *arr's own wanted list (Whisparr v3 has none: what its searches take)."""
+    if not fake.has_wanted_lists:
+        return [
+            {"id": m["id"], "isAvailable": movie_available(m, fake.now, fake.availability_delay)}
+            for m in fake.wanted("missing" if reason == "missing" else "cutoff")
+        ]
+    first = await client.get(f"/wanted/{reason}", page=1, pageSize=1, monitored="true")
+    records = [r async for page in client.pages(f"/wanted/{reason}") for r in page]
+    assert len(records) == len({r["id"] for r in records}) == first["totalRecords"]
+    return records
+
+
 async def arr_totals(fake: FakeArr, client: AppClient) -> tuple[int, int]:
-    """The *arr's own wanted/missing and wanted/cutoff totals (Whisparr v3 has no such lists)."""
-    if fake.kind == "whisparr" and fake.flavor == "movie":
-        return tuple(len(fake.library.wanted("movie", r, fake.now)) for r in ("missing", "cutoff"))  # type: ignore[return-value]
-    totals = []
-    for reason in ("missing", "cutoff"):
-        answer = await client.get(f"/wanted/{reason}", page=1, pageSize=1, monitored="true")
-        totals.append(int(answer["totalRecords"]))
-    return totals[0], totals[1]
+    """The missing and upgrade counts Haul must show, read from the *arr's own wanted lists.
+
+    Radarr's missing list holds monitored movies not available yet: Haul leaves them out. Lidarr's
+    cutoff list holds incomplete albums that its missing list holds too: Haul counts them once.
+    """
+    missing = await arr_list(fake, client, "missing")
+    cutoff = await arr_list(fake, client, "cutoff")
+    if fake.flavor == "movie":
+        missing = [movie for movie in missing if movie["isAvailable"]]
+    gaps = {record["id"] for record in missing}
+    return len(missing), sum(record["id"] not in gaps for record in cutoff)
 
 
 async def haul_totals(database: Database, clock: FakeClock) -> tuple[int, int]:
@@ -84,9 +105,17 @@ def changes(fake: FakeArr) -> list[Callable[[], None]]:
     if fake.flavor == "series":
         watched = [s for s in lib.series.values() if s["monitored"]]
         ignored = [s for s in lib.series.values() if not s["monitored"]]
-        gap = next(iter(lib.wanted("series", "missing")))
+        gap = next(iter(fake.wanted("missing")))
         season = next(iter(lib.unmonitored_seasons))
+        ignored_season = next(
+            s for s in sorted(lib.unmonitored_seasons)
+            if s[1] and s != season and lib.series[s[0]]["monitored"]
+        )  # fmt: skip
+        series_id, number = ignored_season
+        by_hand = next(e for e in lib.series_episodes(series_id)
+                       if e["seasonNumber"] == number and not e["monitored"])  # fmt: skip
         return [
+            lambda: by_hand.update(monitored=True),
             lambda: watched[0].update(monitored=False),
             lambda: ignored[0].update(monitored=True),
             lambda: lib.monitor_season(watched[1]["id"], 2, monitored=False),
@@ -141,6 +170,14 @@ async def test_counts_equal_the_arr_s_wanted_lists(
             *fake.library.albums.values(),
         ))  # fmt: skip
         assert unmonitored > 0
+        listed = await arr_list(fake, client, "missing")
+        if kind == "radarr":  # Radarr lists monitored movies before they are available
+            assert any(not movie["isAvailable"] for movie in listed)
+        if fake.flavor == "series":  # Sonarr lists specials as missing, never below the cutoff
+            assert any(record["seasonNumber"] == 0 for record in listed)
+            below = await arr_list(fake, client, "cutoff")
+            assert below
+            assert all(record["seasonNumber"] for record in below)
 
         for change in changes(fake):  # each change alone, then an incremental sync
             change()
@@ -175,22 +212,20 @@ async def test_radarr_s_availability_delay_holds_movies_back(database: Database)
 def targets(fake: FakeArr, command: dict[str, Any]) -> list[bool]:
     """Whether each thing a search command names is monitored (all the way up) and out."""
     lib, body = fake.library, command["body"]
+    missing, cutoff = fake.wanted("missing"), fake.wanted("cutoff")
+    if "movieIds" in body:  # a movie missing is searched only once it is available
+        available = [m for m in missing if movie_available(m, fake.now, fake.availability_delay)]
+        return [lib.movies[i] in [*available, *cutoff] for i in body["movieIds"]]
+    wanted = [*missing, *cutoff]
     if "episodeIds" in body:
-        return [lib.episodes[i] in lib.wanted("series", "missing", fake.now)
-                or lib.episodes[i] in lib.wanted("series", "cutoff", fake.now)
-                for i in body["episodeIds"]]  # fmt: skip
-    if "seasonNumber" in body:
-        season = (body["seriesId"], body["seasonNumber"])
-        return [lib.series[body["seriesId"]]["monitored"] and season not in lib.unmonitored_seasons]
+        return [lib.episodes[i] in wanted for i in body["episodeIds"]]
+    if "seasonNumber" in body:  # Sonarr searches the season's monitored episodes
+        season = body["seasonNumber"]
+        return [any(e in wanted for e in lib.series_episodes(body["seriesId"])
+                    if e["seasonNumber"] == season)]  # fmt: skip
     if "seriesId" in body:
         return [lib.series[body["seriesId"]]["monitored"]]
-    key, flavor, table = (
-        ("movieIds", "movie", lib.movies)
-        if "movieIds" in body
-        else ("albumIds", "music", lib.albums)
-    )
-    wanted = [*lib.wanted(flavor, "missing", fake.now), *lib.wanted(flavor, "cutoff", fake.now)]
-    return [table[i] in wanted for i in body[key]]
+    return [lib.albums[i] in wanted for i in body["albumIds"]]
 
 
 @pytest.mark.parametrize(("kind", "version"), APPS)
@@ -214,3 +249,65 @@ async def test_sweeps_never_search_what_the_user_does_not_want(
     assert report.dispatched == len(fake.commands) >= 3
     verdicts = {str(c["body"]): targets(fake, c) for c in fake.commands}
     assert all(all(v) for v in verdicts.values()), verdicts
+    if fake.flavor == "movie":  # listed as missing by Radarr, but not out yet: never searched
+        unreleased = {m["id"] for m in fake.wanted("missing")
+                      if not movie_available(m, fake.now, fake.availability_delay)}  # fmt: skip
+        searched = {i for c in fake.commands for i in c["body"].get("movieIds", [])}
+        assert unreleased
+        assert not unreleased & searched
+
+
+async def ask(fake: FakeArr, path: str, **params: str) -> tuple[int, Any]:
+    """GET one of the fake's API paths with its key: the status and the decoded answer."""
+    headers = {"X-Api-Key": API_KEY}
+    url = f"{fake.url}{fake.api_base}{path}"
+    async with (
+        aiohttp.ClientSession(headers=headers) as session,
+        session.get(url, params=params) as answer,
+    ):
+        found = answer.status != 404
+        return answer.status, await answer.json(content_type=None) if found else None
+
+
+# the default sort key of each app's wanted/missing list (Sonarr v3 spells it unprefixed)
+DEFAULT_SORTS = {
+    ("sonarr", 4): "episodes.airDateUtc", ("sonarr", 3): "airDateUtc", ("whisparr", 2): None,
+    ("radarr", 5): "movieMetadata.sortTitle", ("lidarr", 2): "releaseDate",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("kind", "version"), [*APPS, ("radarr", "4.7.5.7809")])
+async def test_the_fake_s_wanted_lists_answer_as_the_arr_s_do(kind: str, version: str) -> None:
+    with FakeArr(kind, library(), version=version) as fake:
+        status, answer = await ask(fake, "/wanted/missing")
+        if not fake.has_wanted_lists:  # Radarr before v5 and Whisparr v3 have none
+            assert status == 404
+            return
+        assert (status, answer["page"], answer["pageSize"]) == (200, 1, 10)
+        assert answer["sortKey"] == DEFAULT_SORTS[kind, fake.major]
+        assert answer["sortDirection"] == "descending"  # PagingResource's, not the controller's
+        for reason in ("missing", "cutoff"):
+            wanted = {r["id"] for r in fake.wanted(reason)}  # type: ignore[arg-type]
+            rest = {r["id"] for r in fake.wanted(reason, monitored=False)}  # type: ignore[arg-type]
+            assert wanted
+            assert rest or reason == "cutoff"
+            assert not wanted & rest
+            for monitored, ids in (("true", wanted), ("false", rest)):
+                _, answer = await ask(fake, f"/wanted/{reason}", monitored=monitored,
+                                      pageSize=str(len(ids)))  # fmt: skip
+                assert answer["totalRecords"] == len(ids)
+                assert {r["id"] for r in answer["records"]} == ids
+        status, _ = await ask(fake, "/wanted/missing", monitored="yes")
+        assert status == 400
+        if fake.flavor == "series":
+            _, answer = await ask(
+                fake, "/wanted/missing", includeSeries="true", sortKey="series.sortTitle",
+                sortDirection="ascending",
+            )  # fmt: skip
+            assert all(r["series"]["id"] == r["seriesId"] for r in answer["records"])
+            assert answer["sortDirection"] == "ascending"
+        if kind == "radarr":
+            _, answer = await ask(fake, "/wanted/missing", pageSize="1000", sortKey="nonsense")
+            titles = [r["sortTitle"] for r in answer["records"]]
+            assert answer["sortKey"] == "movieMetadata.sortTitle"  # an unknown key: the default
+            assert titles == sorted(titles, reverse=True)
