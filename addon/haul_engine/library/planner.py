@@ -37,10 +37,11 @@ class Candidate:
 
 @dataclass(frozen=True, slots=True)
 class SeasonFacts:
-    """How much of a season has aired, and whether all of it has."""
+    """How much of a season has aired, whether all of it has, and whether the *arr monitors it."""
 
     aired: int
     fully_aired: bool
+    monitored: bool = True  # Sonarr's SeriesSearch skips an unmonitored season's episodes
 
 
 @dataclass(slots=True)
@@ -166,7 +167,11 @@ def _series_batches(
     searches: Searches,
     chunk: int,
 ) -> list[Batch]:
-    """Use SeasonSearch for mostly-missing aired seasons, SeriesSearch for many, else episodes."""
+    """Use SeasonSearch for mostly-missing aired seasons, SeriesSearch for many, else episodes.
+
+    Only seasons the *arr monitors are packed: episodes monitored by hand in an unmonitored
+    season are searched by id (a SeriesSearch would pass over them).
+    """
     groups: dict[tuple[str, int, int], list[Candidate]] = {}
     for candidate in ordered:
         key = (candidate.reason, candidate.parent_arr_id or 0, candidate.season_number or 0)
@@ -178,6 +183,7 @@ def _series_batches(
         facts = seasons.get((series_id, season))
         whole = (
             facts is not None
+            and facts.monitored
             and all(candidate.packable for candidate in group)
             and facts.fully_aired
             and len(group) >= settings.season_search_ratio * facts.aired

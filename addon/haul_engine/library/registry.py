@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from sqlalchemy import and_, case, delete, exists, false, func, insert, literal, or_, select, update
 
-from haul_engine.library.models import Item, Search, SearchHistory, Series
+from haul_engine.library.models import Item, Search, SearchHistory, Season, Series
 from haul_engine.library.planner import Candidate, SeasonFacts, after_attempt, cooldown
 
 if TYPE_CHECKING:
@@ -130,18 +130,23 @@ async def candidates(
 async def season_facts(
     session: AsyncSession, connector_id: str, now: datetime
 ) -> dict[tuple[int, int], SeasonFacts]:
-    """Per (series, season): monitored episodes aired so far and whether all have aired."""
+    """Per (series, season): monitored episodes aired so far, whether all have, season monitored."""
     aired = func.sum(
         case((and_(Item.released_at.is_not(None), Item.released_at <= now), 1), else_=0)
     )
     rows = await session.execute(
-        select(Item.parent_arr_id, Item.season_number, aired, func.count())
+        select(Item.parent_arr_id, Item.season_number, aired, func.count(), Season.monitored)
+        .outerjoin(Season, and_(
+            Season.series_id == Item.series_id, Season.season_number == Item.season_number
+        ))
         .where(Item.connector_id == connector_id, Item.kind == "episode", Item.monitored)
-        .group_by(Item.parent_arr_id, Item.season_number)
-    )
+        .group_by(Item.parent_arr_id, Item.season_number, Season.monitored)
+    )  # fmt: skip
     return {
-        (int(series or 0), int(season or 0)): SeasonFacts(int(done or 0), int(done or 0) == total)
-        for series, season, done, total in rows
+        (int(series or 0), int(season or 0)): SeasonFacts(
+            int(done or 0), int(done or 0) == total, monitored=bool(monitored)
+        )
+        for series, season, done, total, monitored in rows
     }
 
 

@@ -62,6 +62,18 @@ def test_many_seasons_of_one_series_is_one_series_search() -> None:
     assert [b.command for b in two_seasons] == ["SeasonSearch", "SeasonSearch"]
 
 
+def test_an_unmonitored_season_s_hand_picked_episodes_are_searched_by_id() -> None:
+    # Sonarr's SeriesSearch passes over an unmonitored season: its episodes are never packed
+    candidates = [c for season in (1, 2, 3) for c in episodes(7, season, 10)]
+    facts = {(7, season): SeasonFacts(10, fully_aired=True, monitored=season != 2)
+             for season in (1, 2, 3)}  # fmt: skip
+    batches = plan(candidates, facts, SETTINGS, "series", 100)
+    packed = [b.body for b in batches if b.command != "EpisodeSearch"]
+    by_id = [i for b in batches if b.command == "EpisodeSearch" for i in b.body["episodeIds"]]
+    assert packed == [{"seriesId": 7, "seasonNumber": 1}, {"seriesId": 7, "seasonNumber": 3}]
+    assert sorted(by_id) == [c.arr_id for c in candidates if c.season_number == 2]
+
+
 def test_movies_and_albums_go_in_small_groups_gaps_first() -> None:
     movies = [Candidate(i, 500 + i, "upgrade" if i % 2 else "missing") for i in range(12)]
     batches = plan(movies, {}, SETTINGS, "movie", 100)
