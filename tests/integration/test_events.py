@@ -28,6 +28,7 @@ from custom_components.haul.const import DOMAIN
 from tests.integration.conftest import load, server_id, wait_for
 from tests.integration.test_surface import act, download_entity, following, state
 from tests.support.peers import engine_env
+from tests.support.programs import free_port
 from tests.support.proxy import WEBSOCKET, CountingProxy
 
 if TYPE_CHECKING:
@@ -232,12 +233,14 @@ def showing_vpn(vpn: dict[str, Any]) -> Callable[[str, Any], Any]:
     return rewrite
 
 
-def lacking(*features: str) -> Callable[[str, Any], Any]:
-    """Rewrite the engine's answers as an engine without these features would give them."""
+def lacking(*names: str) -> Callable[[str, Any], Any]:
+    """Rewrite the engine's answers as an engine without these features or kinds would give them."""
 
     def rewrite(path: str, answer: Any) -> Any:  # noqa: ANN401 - JSON
         if path == "/api/v1/info":
-            return answer | {"features": [f for f in answer["features"] if f not in features]}
+            return answer | {"features": [f for f in answer["features"] if f not in names]}
+        if path == "/api/v1/connectors/kinds":
+            return [kind for kind in answer if kind["name"] not in names]
         return answer
 
     return rewrite
@@ -333,6 +336,43 @@ async def test_entities_of_a_feature_the_engine_gains_come_at_the_reconnect(
         await wait_for(lambda entity_id=entity_id: state(hass, entity_id) != STATE_UNAVAILABLE)
     assert state(hass, full["sweeps"]) == STATE_ON
     assert registered(hass, entry) == full
+    await reconnect(hass, proxy, entry)
+    assert registered(hass, entry) == full
+    assert entry.runtime_data.coordinator is coordinator
+    no_duplicates(caplog)
+
+
+async def test_a_connector_of_a_kind_the_engine_serves_again_gets_its_entities_back(
+    hass: HomeAssistant,
+    haul: tuple[EngineProcess, CountingProxy, MockConfigEntry],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    engine, proxy, entry = haul
+    url = f"http://127.0.0.1:{free_port()}"
+    await hass.async_add_executor_job(engine.add_connector, "sonarr", url, "x")
+    await wait_for(lambda: len(entry.subentries) == 1)
+    (subentry_id,) = entry.subentries
+
+    def mine() -> set[str]:
+        return {key for key in registered(hass, entry) if key.startswith(subentry_id)}
+
+    await wait_for(lambda: len(mine()) == 9)
+    full = registered(hass, entry)
+    # missing, cutoff unmet, completion, last sync, sync, sweep, scheduled sweeps
+    arr_only = mine() - {f"{subentry_id}_problem", f"{subentry_id}_enabled"}
+
+    proxy.rewrite = lacking("sonarr")  # an engine without the kind, as Home Assistant starts
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    coordinator = entry.runtime_data.coordinator
+    assert state(hass, full[f"{subentry_id}_problem"]) != STATE_UNAVAILABLE
+    for key in arr_only:
+        assert state(hass, full[key]) == STATE_UNAVAILABLE  # restored: not provided
+
+    proxy.rewrite = None  # the engine serves Sonarr again
+    await reconnect(hass, proxy, entry)
+    for key in arr_only:
+        await wait_for(lambda key=key: state(hass, full[key]) != STATE_UNAVAILABLE)
     await reconnect(hass, proxy, entry)
     assert registered(hass, entry) == full
     assert entry.runtime_data.coordinator is coordinator
