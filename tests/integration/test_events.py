@@ -311,34 +311,44 @@ async def test_the_vpn_sensors_come_when_the_engine_runs_a_tunnel_without_a_relo
     no_duplicates(caplog)
 
 
+async def offered_again(
+    hass: HomeAssistant,
+    proxy: CountingProxy,
+    entry: MockConfigEntry,
+    older: Callable[[str, Any], Any],
+    keys: set[str],
+) -> None:
+    """Set up behind an older engine lacking the keys' entities; they come at the reconnect.
+
+    The entities come with the snapshot once the engine offers them, once, without a reload.
+    """
+    full = registered(hass, entry)
+    proxy.rewrite = older  # as Home Assistant starts
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    coordinator = entry.runtime_data.coordinator
+    for key in keys:
+        assert state(hass, full[key]) == STATE_UNAVAILABLE  # restored: not provided
+    proxy.rewrite = None  # the add-on updated
+    await reconnect(hass, proxy, entry)
+    for key in keys:
+        await wait_for(lambda key=key: state(hass, full[key]) != STATE_UNAVAILABLE)
+    await reconnect(hass, proxy, entry)
+    assert registered(hass, entry) == full
+    assert entry.runtime_data.coordinator is coordinator
+
+
 async def test_entities_of_a_feature_the_engine_gains_come_at_the_reconnect(
     hass: HomeAssistant,
     haul: tuple[EngineProcess, CountingProxy, MockConfigEntry],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     _engine, proxy, entry = haul
-    full = registered(hass, entry)
     gained = {"requests_todo": "todo", "sweep_all": "button", "sweeps": "switch"}
-    proxy.rewrite = lacking("requests", "library")  # an older engine, as Home Assistant starts
-    assert await hass.config_entries.async_reload(entry.entry_id)
-    await hass.async_block_till_done()
-    coordinator = entry.runtime_data.coordinator
-    for key in gained:
-        entity_id = full[key]
-        assert state(hass, entity_id) == STATE_UNAVAILABLE  # restored: not provided
-    assert not er.async_get(hass).async_get(full["requests_todo"]).disabled
-
-    proxy.rewrite = None  # the add-on updated: the engine has them now
-    await reconnect(hass, proxy, entry)
-    for key, platform in gained.items():
-        entity_id = full[key]
-        assert entity_id.startswith(f"{platform}.")
-        await wait_for(lambda entity_id=entity_id: state(hass, entity_id) != STATE_UNAVAILABLE)
+    full = registered(hass, entry)
+    assert {full[key].split(".")[0] for key in gained} == set(gained.values())
+    await offered_again(hass, proxy, entry, lacking("requests", "library"), set(gained))
     assert state(hass, full["sweeps"]) == STATE_ON
-    assert registered(hass, entry) == full
-    await reconnect(hass, proxy, entry)
-    assert registered(hass, entry) == full
-    assert entry.runtime_data.coordinator is coordinator
     no_duplicates(caplog)
 
 
@@ -357,23 +367,8 @@ async def test_a_connector_of_a_kind_the_engine_serves_again_gets_its_entities_b
         return {key for key in registered(hass, entry) if key.startswith(subentry_id)}
 
     await wait_for(lambda: len(mine()) == 9)
-    full = registered(hass, entry)
     # missing, cutoff unmet, completion, last sync, sync, sweep, scheduled sweeps
     arr_only = mine() - {f"{subentry_id}_problem", f"{subentry_id}_enabled"}
-
-    proxy.rewrite = lacking("sonarr")  # an engine without the kind, as Home Assistant starts
-    assert await hass.config_entries.async_reload(entry.entry_id)
-    await hass.async_block_till_done()
-    coordinator = entry.runtime_data.coordinator
-    assert state(hass, full[f"{subentry_id}_problem"]) != STATE_UNAVAILABLE
-    for key in arr_only:
-        assert state(hass, full[key]) == STATE_UNAVAILABLE  # restored: not provided
-
-    proxy.rewrite = None  # the engine serves Sonarr again
-    await reconnect(hass, proxy, entry)
-    for key in arr_only:
-        await wait_for(lambda key=key: state(hass, full[key]) != STATE_UNAVAILABLE)
-    await reconnect(hass, proxy, entry)
-    assert registered(hass, entry) == full
-    assert entry.runtime_data.coordinator is coordinator
+    await offered_again(hass, proxy, entry, lacking("sonarr"), arr_only)
+    assert state(hass, registered(hass, entry)[f"{subentry_id}_problem"]) != STATE_UNAVAILABLE
     no_duplicates(caplog)
