@@ -14,7 +14,12 @@ from haul_engine.connectors.controller import ConnectorOwner
 from haul_engine.controller import Controller
 from haul_engine.db.models import utcnow
 from haul_engine.events import EventName
-from haul_engine.mediaservers.clients import MediaServerClient, MediaServerError, make_client
+from haul_engine.mediaservers.clients import (
+    MediaServerClient,
+    MediaServerError,
+    is_under,
+    make_client,
+)
 from haul_engine.mediaservers.kinds import MEDIA_SERVER_KINDS, MediaServerSettings
 
 if TYPE_CHECKING:
@@ -56,9 +61,9 @@ class _Scan:
         if self.started < since:
             return False
         if not self.outcome.done():
-            return _holds(self.path, path)
+            return is_under(path, self.path)
         done = self.outcome.result()
-        return done.ok and (done.mode == "full" or _holds(self.path, path))
+        return done.ok and (done.mode == "full" or is_under(path, self.path))
 
 
 class MediaServersController(Controller, ConnectorOwner):
@@ -243,12 +248,6 @@ class MediaServersController(Controller, ConnectorOwner):
         self._tasks.discard(task)
         if not task.cancelled() and (error := task.exception()) is not None:
             _LOGGER.warning("%s failed: %s", task.get_name(), error)
-
-
-def _holds(folder: str, path: str) -> bool:
-    """Return whether path is folder or inside it (either separator: *arrs on Windows)."""
-    folder, path = folder.rstrip("/\\"), path.rstrip("/\\")
-    return path == folder or (path.startswith(folder) and path[len(folder)] in "/\\")
 
 
 def _settings(config: ConnectorConfig) -> MediaServerSettings:

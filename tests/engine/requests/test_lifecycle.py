@@ -134,13 +134,13 @@ def _states(engine: EngineProcess, request_id: int) -> list[str]:
 
 
 def _assert_imported(world: World, request: dict[str, Any]) -> None:
-    """The library holds the seeded bytes and Jellyfin was told about exactly that file."""
+    """The library holds the seeded bytes and Jellyfin was told about exactly its folder."""
     imported = world.tmp_path / "library" / "The Matrix (1999)" / f"{GOOD}.mkv"
     original = world.torrent.parent / f"{GOOD}.mkv"
     assert request["imported_path"] == str(imported)
     assert imported.read_bytes() == original.read_bytes()
     updates = [call.body for call in world.jellyfin.calls("POST", "/Library/Media/Updated")]
-    assert {"Updates": [{"Path": str(imported), "UpdateType": "Created"}]} in updates
+    assert {"Updates": [{"Path": str(imported.parent), "UpdateType": "Created"}]} in updates
 
 
 def test_select_download_import_refresh_with_a_restart_at_every_stage(world: World) -> None:
