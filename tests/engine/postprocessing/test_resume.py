@@ -1,5 +1,8 @@
 """A move cut off by a kill -9 in the middle of a copy is finished by the next start.
 
+Even when another file took a target's name meanwhile: the import waits (503, retried) and loses
+nothing until that file is moved away.
+
 The real engine places a series whose second episode is 1 GiB (sparse: made at once, checked by
 libtorrent in seconds) into a media folder on a tmpfs, so each file is copied and then deleted;
 the test kills the engine as soon as that copy's partial file appears.
@@ -78,7 +81,16 @@ def test_a_move_killed_mid_copy_is_finished_at_the_next_start(
         assert (downloads / NAME / SECOND).stat().st_size == SIZES[SECOND]
         assert not jellyfin.calls("POST", "/Library/Media/Updated")
 
+        # meanwhile someone puts another file where the second goes: the import waits for it
+        second.write_bytes(b"someone else's episode")
         engine.start()  # the import's job resumes from its stored plan
+        status, answer = engine.request("POST", f"/api/v1/postprocessing/{torrent.info_hash}")
+        assert status == 503, answer
+        assert "exists and is another file" in answer["error"]["message"]
+        assert "move it away and the import goes on" in answer["error"]["message"]
+        assert second.read_bytes() == b"someone else's episode"
+        assert (downloads / NAME / SECOND).stat().st_size == SIZES[SECOND]
+        second.unlink()  # moved away: the job's next try finishes the import
         deadline = time.monotonic() + 60
         while (downloads / NAME / SECOND).exists() or not second.exists():
             assert time.monotonic() < deadline, engine.log[-3000:]
