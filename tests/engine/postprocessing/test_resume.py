@@ -11,8 +11,6 @@ the test kills the engine as soon as that copy's partial file appears.
 from __future__ import annotations
 
 import json
-import os
-import signal
 import time
 from typing import TYPE_CHECKING
 
@@ -31,6 +29,13 @@ NAME = "Severance.S02.1080p.WEB-DL.DDP5.1.H.264-NTb"
 FIRST = "Severance.S02E01.Hello.Ms.Cobel.1080p.WEB-DL.DDP5.1.H.264-NTb.mkv"
 SECOND = "Severance.S02E02.Goodbye.Mrs.Selvig.1080p.WEB-DL.DDP5.1.H.264-NTb.mkv"
 SIZES = {FIRST: 4 * MB, SECOND: 1024 * MB}
+
+
+def wait_until(engine: EngineProcess, done: Callable[[], bool], pause: float = 0.1) -> None:
+    deadline = time.monotonic() + 60
+    while not done():
+        assert time.monotonic() < deadline, engine.log[-3000:]
+        time.sleep(pause)
 
 
 def all_zeros(path: Path) -> bool:
@@ -65,13 +70,8 @@ def test_a_move_killed_mid_copy_is_finished_at_the_next_start(
         body = {"torrent_base64": torrent.base64, "category": "keep"}
         assert engine.request("POST", "/api/v1/torrents", body)[0] == 200
 
-        deadline = time.monotonic() + 60
-        while not partial_of(second).exists():
-            assert time.monotonic() < deadline, engine.log[-3000:]
-            time.sleep(0.001)
-        assert engine.process is not None
-        os.kill(engine.process.pid, signal.SIGKILL)  # a power cut in the middle of the copy
-        engine.process.wait()
+        wait_until(engine, partial_of(second).exists, pause=0.001)
+        engine.kill()  # SIGKILL, a power cut in the middle of the copy
 
         # what the kill left: the torrent removed, one file placed, one half-copied
         assert first.stat().st_size == SIZES[FIRST]
@@ -91,19 +91,13 @@ def test_a_move_killed_mid_copy_is_finished_at_the_next_start(
         assert second.read_bytes() == b"someone else's episode"
         assert (downloads / NAME / SECOND).stat().st_size == SIZES[SECOND]
         second.unlink()  # moved away: the job's next try finishes the import
-        deadline = time.monotonic() + 60
-        while (downloads / NAME / SECOND).exists() or not second.exists():
-            assert time.monotonic() < deadline, engine.log[-3000:]
-            time.sleep(0.1)
+        wait_until(engine, lambda: second.exists() and not (downloads / NAME / SECOND).exists())
         assert second.stat().st_size == SIZES[SECOND]
         assert all_zeros(second)
         assert all_zeros(first)
         assert sorted(path.name for path in season.iterdir()) == [first.name, second.name]
 
-        deadline = time.monotonic() + 10
-        while not jellyfin.calls("POST", "/Library/Media/Updated"):
-            assert time.monotonic() < deadline, engine.log[-3000:]
-            time.sleep(0.1)
+        wait_until(engine, lambda: bool(jellyfin.calls("POST", "/Library/Media/Updated")))
         time.sleep(0.5)
         [update] = jellyfin.calls("POST", "/Library/Media/Updated")  # once, after the restart
         assert update.body["Updates"][0]["Path"] == "/media/Severance/Season 02"
