@@ -7,6 +7,7 @@ store), talking to the Jellyfin, Emby and Plex fakes, which count the scans they
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from datetime import timedelta
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, cast
@@ -46,10 +47,34 @@ class StandIn:
         return None
 
 
+@dataclass
+class Servers:
+    """The controller under test, its stand-in engine, and the three fakes it refreshes."""
+
+    controller: MediaServersController
+    engine: StandIn
+    jellyfin: FakeJellyfin
+    emby: FakeJellyfin
+    plex: FakePlex
+
+    def scans(self) -> dict[str, int]:
+        """Scans each server was sent: targeted and full."""
+
+        def count(fake: FakeMediaServer, method: str, *paths: str) -> int:
+            return sum(len(fake.calls(method, path)) for path in paths)
+
+        jellyfin = ("/Library/Media/Updated", "/Library/Refresh")
+        return {
+            "jellyfin": count(self.jellyfin, "POST", *jellyfin),
+            "emby": count(self.emby, "POST", *jellyfin),
+            "plex": count(self.plex, "GET", *(f"/library/sections/{k}/refresh" for k in "12")),
+        }
+
+
 @pytest.fixture
 async def servers(
     jellyfin: FakeJellyfin, emby: FakeJellyfin, plex: FakePlex
-) -> AsyncIterator[tuple[MediaServersController, StandIn]]:
+) -> AsyncIterator[Servers]:
     async with aiohttp.ClientSession() as session:
         engine = StandIn(session)
         controller = MediaServersController(cast("Engine", engine))
@@ -59,31 +84,14 @@ async def servers(
                 id=kind, kind=kind, name=kind.title(), url=fake.url, api_key=fake.api_key,
                 settings=MediaServerSettings(),
             )  # fmt: skip
-        yield controller, engine
+        yield Servers(controller, engine, jellyfin, emby, plex)
         await controller.close()
 
 
-def scans(jellyfin: FakeJellyfin, emby: FakeJellyfin, plex: FakePlex) -> dict[str, int]:
-    """Scans each server was sent: targeted and full."""
-
-    def count(fake: FakeMediaServer, *paths: str) -> int:
-        method = "GET" if fake is plex else "POST"
-        return sum(len(fake.calls(method, path)) for path in paths)
-
-    return {
-        "jellyfin": count(jellyfin, "/Library/Media/Updated", "/Library/Refresh"),
-        "emby": count(emby, "/Library/Media/Updated", "/Library/Refresh"),
-        "plex": count(plex, "/library/sections/1/refresh", "/library/sections/2/refresh"),
-    }
-
-
 async def test_the_webhook_s_scan_stands_for_the_request_gate_s_refresh_of_the_same_import(
-    servers: tuple[MediaServersController, StandIn],
-    jellyfin: FakeJellyfin,
-    emby: FakeJellyfin,
-    plex: FakePlex,
+    servers: Servers,
 ) -> None:
-    controller, engine = servers
+    controller = servers.controller
     imported_at = utcnow() - timedelta(seconds=1)  # the *arr's history: just before its webhook
     webhook = await controller.refresh(SEASON, utcnow())
     assert [(o.kind, o.mode, o.ok) for o in webhook] == [
@@ -93,17 +101,14 @@ async def test_the_webhook_s_scan_stands_for_the_request_gate_s_refresh_of_the_s
     episode = await controller.refresh(EPISODE, imported_at)  # a file of that folder too
     assert gate == webhook
     assert episode == webhook
-    assert scans(jellyfin, emby, plex) == {"jellyfin": 1, "emby": 1, "plex": 1}
-    assert len(engine.published) == 3  # media_server_refreshed once per scan sent
+    assert servers.scans() == {"jellyfin": 1, "emby": 1, "plex": 1}
+    assert len(servers.engine.published) == 3  # media_server_refreshed once per scan sent
 
 
 async def test_refreshes_asked_at_once_join_one_scan(
-    servers: tuple[MediaServersController, StandIn],
-    jellyfin: FakeJellyfin,
-    emby: FakeJellyfin,
-    plex: FakePlex,
+    servers: Servers,
 ) -> None:
-    controller, _engine = servers
+    controller = servers.controller
     since = utcnow()
     first, second, third = await asyncio.gather(
         controller.refresh(SEASON, since),
@@ -111,57 +116,51 @@ async def test_refreshes_asked_at_once_join_one_scan(
         controller.refresh(f"{SEASON}/", since),
     )
     assert first == second == third
-    assert scans(jellyfin, emby, plex) == {"jellyfin": 1, "emby": 1, "plex": 1}
+    assert servers.scans() == {"jellyfin": 1, "emby": 1, "plex": 1}
 
 
 async def test_every_import_still_gets_a_scan_that_sees_it(
-    servers: tuple[MediaServersController, StandIn],
-    jellyfin: FakeJellyfin,
-    emby: FakeJellyfin,
-    plex: FakePlex,
+    servers: Servers,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    controller, _engine = servers
+    controller = servers.controller
     await controller.refresh(SEASON, utcnow())
     # the next episode lands in the same folder after that scan began: scanned again
     await controller.refresh(SEASON, utcnow())
-    assert scans(jellyfin, emby, plex) == {"jellyfin": 2, "emby": 2, "plex": 2}
+    assert servers.scans() == {"jellyfin": 2, "emby": 2, "plex": 2}
     # a season's scan does not stand for its series' folder
     series = SEASON.rsplit("/", 1)[0]
     await controller.refresh(series, utcnow() - timedelta(seconds=5))
-    assert scans(jellyfin, emby, plex) == {"jellyfin": 3, "emby": 3, "plex": 3}
+    assert servers.scans() == {"jellyfin": 3, "emby": 3, "plex": 3}
     # nor for a folder whose name merely begins the same
     await controller.refresh(f"{series} (2022)", utcnow() - timedelta(seconds=5))
-    assert scans(jellyfin, emby, plex) == {"jellyfin": 4, "emby": 4, "plex": 4}
+    assert servers.scans() == {"jellyfin": 4, "emby": 4, "plex": 4}
     # and a scan stands for others only for COALESCE_SECONDS
     monkeypatch.setattr(module, "COALESCE_SECONDS", 0.0)
     await controller.refresh(SEASON, utcnow() - timedelta(seconds=5))
-    assert scans(jellyfin, emby, plex) == {"jellyfin": 5, "emby": 5, "plex": 5}
+    assert servers.scans() == {"jellyfin": 5, "emby": 5, "plex": 5}
     # without a time (POST /api/v1/mediaservers/refresh): now, so always a scan
     monkeypatch.setattr(module, "COALESCE_SECONDS", 30.0)
     await controller.refresh(SEASON)
     await controller.refresh(SEASON)
-    assert scans(jellyfin, emby, plex) == {"jellyfin": 7, "emby": 7, "plex": 7}
+    assert servers.scans() == {"jellyfin": 7, "emby": 7, "plex": 7}
 
 
 async def test_a_failed_scan_stands_for_nothing_and_a_full_one_for_everything(
-    servers: tuple[MediaServersController, StandIn],
-    jellyfin: FakeJellyfin,
-    emby: FakeJellyfin,
-    plex: FakePlex,
+    servers: Servers,
 ) -> None:
-    controller, _engine = servers
+    controller = servers.controller
     since = utcnow()
-    jellyfin.fail["/Library/Media/Updated"] = 401  # the key refused: no scan at all
-    emby.fail["/Library/Media/Updated"] = 500  # a full scan instead
+    servers.jellyfin.fail["/Library/Media/Updated"] = 401  # the key refused: no scan at all
+    servers.emby.fail["/Library/Media/Updated"] = 500  # a full scan instead
     outcomes = {o.kind: o for o in await controller.refresh(SEASON, since)}
     assert (outcomes["jellyfin"].mode, outcomes["jellyfin"].ok) == ("none", False)
     assert (outcomes["emby"].mode, outcomes["emby"].ok) == ("full", True)
 
-    jellyfin.fail.clear()
+    servers.jellyfin.fail.clear()
     again = {o.kind: o for o in await controller.refresh(f"{SHOWS}/Silo/Season 01", since)}
     assert again["jellyfin"].mode == "targeted"  # tried again, now it works
     assert again["emby"] == outcomes["emby"]  # the whole library was scanned since
-    assert scans(jellyfin, emby, plex) == {"jellyfin": 2, "emby": 2, "plex": 2}
-    assert len(jellyfin.calls("POST", "/Library/Refresh")) == 0
-    assert len(emby.calls("POST", "/Library/Refresh")) == 1
+    assert servers.scans() == {"jellyfin": 2, "emby": 2, "plex": 2}
+    assert len(servers.jellyfin.calls("POST", "/Library/Refresh")) == 0
+    assert len(servers.emby.calls("POST", "/Library/Refresh")) == 1
