@@ -152,7 +152,7 @@ class PostProcessingController(Controller):
             plan = Plan.model_validate(payload["plan"])
         else:
             plan = await self._plan(info_hash)
-            async with self.engine.database.session() as session, session.begin():
+            async with self.engine.database.durable_session() as session:  # even a power cut
                 await self.jobs.note(
                     session,
                     _key(plan.hash),
@@ -230,6 +230,7 @@ class PostProcessingController(Controller):
                 if plan.action == "move":  # the torrent is gone: the plan waits for the way
                     msg = f"{err}; move it away and the import goes on"
                     raise Unavailable(msg) from None
+                await self._forget(plan.hash)  # the torrent still has it all: run it again later
                 raise
             if how is None:
                 gone.append(item.source)
