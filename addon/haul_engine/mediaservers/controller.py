@@ -58,12 +58,9 @@ class _Scan:
 
     def stands_for(self, path: str, since: datetime) -> bool:
         """Return whether this scan sees the files at path as they were at since."""
-        if self.started < since:
+        if self.started < since or not is_under(path, self.path):
             return False
-        if not self.outcome.done():
-            return is_under(path, self.path)
-        done = self.outcome.result()
-        return done.ok and (done.mode == "full" or is_under(path, self.path))
+        return not self.outcome.done() or self.outcome.result().ok
 
 
 class MediaServersController(Controller, ConnectorOwner):

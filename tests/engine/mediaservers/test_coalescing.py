@@ -146,7 +146,7 @@ async def test_every_import_still_gets_a_scan_that_sees_it(
     assert servers.scans() == {"jellyfin": 7, "emby": 7, "plex": 7}
 
 
-async def test_a_failed_scan_stands_for_nothing_and_a_full_one_for_everything(
+async def test_a_failed_scan_stands_for_nothing(
     servers: Servers,
 ) -> None:
     controller = servers.controller
@@ -158,9 +158,10 @@ async def test_a_failed_scan_stands_for_nothing_and_a_full_one_for_everything(
     assert (outcomes["emby"].mode, outcomes["emby"].ok) == ("full", True)
 
     servers.jellyfin.fail.clear()
-    again = {o.kind: o for o in await controller.refresh(f"{SHOWS}/Silo/Season 01", since)}
+    again = {o.kind: o for o in await controller.refresh(EPISODE, since)}
     assert again["jellyfin"].mode == "targeted"  # tried again, now it works
-    assert again["emby"] == outcomes["emby"]  # the whole library was scanned since
-    assert servers.scans() == {"jellyfin": 2, "emby": 2, "plex": 2}
+    assert again["emby"] == outcomes["emby"]  # its fallback scanned it
+    assert again["plex"] == outcomes["plex"]
+    assert servers.scans() == {"jellyfin": 2, "emby": 2, "plex": 1}
     assert len(servers.jellyfin.calls("POST", "/Library/Refresh")) == 0
     assert len(servers.emby.calls("POST", "/Library/Refresh")) == 1
