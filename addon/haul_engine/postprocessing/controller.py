@@ -115,7 +115,9 @@ class PostProcessingController(Controller):
         if data.get("category") not in self.rules or data.get("request_id"):
             return
         async with self.engine.database.session() as session, session.begin():
-            await self.jobs.put(session, _key(data["hash"]), "import", {"hash": data["hash"]})
+            await self.jobs.put(  # a waiting job (with its plan, maybe) wins
+                session, _key(data["hash"]), "import", {"hash": data["hash"]}, replace=False
+            )
         self.jobs.wake()
 
     async def _run_job(self, job: Job) -> None:
