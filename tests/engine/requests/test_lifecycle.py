@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import time
 from dataclasses import dataclass
@@ -375,3 +376,28 @@ def test_without_an_arr_haul_searches_its_indexers_and_downloads_itself(world: W
     assert torrent["category"] == "haul-requests"
     updates = [call.body for call in world.jellyfin.calls("POST", "/Library/Media/Updated")]
     assert {"Updates": [{"Path": torrent["content_path"], "UpdateType": "Created"}]} in updates
+
+
+def test_the_arr_s_webhook_and_the_gate_refresh_jellyfin_once_for_one_import(world: World) -> None:
+    """Radarr announces its import (webhook), the gate sees it (history): one scan of the folder."""
+    engine = world.engine
+    secret = "arr-webhook-secret-0123456789"  # noqa: S105 - a test's secret
+    status, answer = engine.request(
+        "PATCH", f"/api/v1/connectors/{world.radarr_id}", {"settings": {"webhook_secret": secret}}
+    )
+    assert status == 200, answer
+    basic = "Basic " + base64.b64encode(f"haul:{secret}".encode()).decode()
+    world.radarr.webhook = (f"{engine.url}/api/v1/webhooks/arr/{world.radarr_id}", basic)
+    world.add_movie()
+    world.radarr.offers[1] = [offer(world.torrent, GOOD)]
+    world.webhook("MEDIA_AUTO_APPROVED", world.overseerr.add(
+        OverseerrRequest(id=16, media_type="movie", title="The Matrix", year=1999, tmdb_id=603,
+                         status=2, user="carol")))  # fmt: skip
+    request_id = only_request(engine)["id"]
+    world.feed_peer(world.torrent.info_hash)
+    request = wait_for_request(engine, request_id, "available", timeout=30)
+    _assert_imported(world, request)
+    assert engine.wait_for_log("is in the scan of", timeout=15)  # the webhook's refresh, 5 s on
+    folder = str(world.tmp_path / "library" / "The Matrix (1999)")
+    updates = [call.body for call in world.jellyfin.calls("POST", "/Library/Media/Updated")]
+    assert updates == [{"Updates": [{"Path": folder, "UpdateType": "Created"}]}]
