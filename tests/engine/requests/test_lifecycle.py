@@ -144,6 +144,17 @@ def _assert_imported(world: World, request: dict[str, Any]) -> None:
     assert {"Updates": [{"Path": str(imported.parent), "UpdateType": "Created"}]} in updates
 
 
+def _auto_approved_until_imported(world: World, overseerr_id: int) -> int:
+    """Carol's auto-approved request for The Matrix, fed its torrent until it is available."""
+    world.webhook("MEDIA_AUTO_APPROVED", world.overseerr.add(
+        OverseerrRequest(id=overseerr_id, media_type="movie", title="The Matrix", year=1999,
+                         tmdb_id=603, status=2, user="carol")))  # fmt: skip
+    request_id = int(only_request(world.engine)["id"])
+    world.feed_peer(world.torrent.info_hash)
+    _assert_imported(world, wait_for_request(world.engine, request_id, "available", timeout=30))
+    return request_id
+
+
 def test_select_download_import_refresh_with_a_restart_at_every_stage(world: World) -> None:
     """An admin picks the second candidate; every stage survives an engine restart."""
     engine = world.engine
@@ -336,13 +347,7 @@ def test_a_download_the_arr_imports_before_the_queue_is_read(
     world.add_movie()
     world.radarr.instant_imports = True
     world.radarr.offers[1] = [offer(world.torrent, GOOD, hash_listed=hash_listed)]
-    world.webhook("MEDIA_AUTO_APPROVED", world.overseerr.add(
-        OverseerrRequest(id=15, media_type="movie", title="The Matrix", year=1999, tmdb_id=603,
-                         status=2, user="carol")))  # fmt: skip
-    request_id = only_request(engine)["id"]
-    world.feed_peer(world.torrent.info_hash)
-    request = wait_for_request(engine, request_id, "available", timeout=30)
-    _assert_imported(world, request)
+    request_id = _auto_approved_until_imported(world, 15)
     assert not world.radarr.library.queue
     assert _states(engine, request_id)[-4:] == ["grabbed", "downloading", "importing", "available"]
     detail = engine.call("GET", f"/requests/{request_id}")
@@ -390,13 +395,7 @@ def test_the_arr_s_webhook_and_the_gate_refresh_jellyfin_once_for_one_import(wor
     world.radarr.webhook = (f"{engine.url}/api/v1/webhooks/arr/{world.radarr_id}", basic)
     world.add_movie()
     world.radarr.offers[1] = [offer(world.torrent, GOOD)]
-    world.webhook("MEDIA_AUTO_APPROVED", world.overseerr.add(
-        OverseerrRequest(id=16, media_type="movie", title="The Matrix", year=1999, tmdb_id=603,
-                         status=2, user="carol")))  # fmt: skip
-    request_id = only_request(engine)["id"]
-    world.feed_peer(world.torrent.info_hash)
-    request = wait_for_request(engine, request_id, "available", timeout=30)
-    _assert_imported(world, request)
+    _auto_approved_until_imported(world, 16)
     assert engine.wait_for_log("is in the scan of", timeout=15)  # the webhook's refresh, 5 s on
     folder = str(world.tmp_path / "library" / "The Matrix (1999)")
     updates = [call.body for call in world.jellyfin.calls("POST", "/Library/Media/Updated")]
