@@ -75,9 +75,10 @@ class ImportResult(BaseModel):
 class PostProcessingController(Controller):
     """Places each finished torrent of a configured category, then refreshes the media servers.
 
-    The work is a durable job (a restart in the middle does it again; placed files are kept),
-    started by `torrent_completed` and retried while the torrent is still moving out of the
-    incomplete folder. Torrents of the request gate are the *arrs' to import: they are left alone.
+    The work is a durable job holding its plan (a restart in the middle finishes it, even once a
+    moved torrent is gone), started by `torrent_completed` and retried while the torrent is still
+    moving out of the incomplete folder or a file is in a move's way. Torrents of the request
+    gate are the *arrs' to import: they are left alone.
     """
 
     feature = "postprocessing"
