@@ -4,8 +4,9 @@ Each library has unmonitored series, seasons, episodes, movies, artists and albu
 aired yet and movies and albums not out yet, specials, an episode monitored by hand in an
 unmonitored season, a movie without a year and albums with some of their tracks; the user changes
 monitoring between syncs. Haul's gaps are the *arr's wanted lists read by Haul's rules: a movie
-Radarr lists as missing before it is available is not searched (Radarr would grab nothing), and an
-album Lidarr lists both as missing and below the cutoff is one gap, a missing one.
+Radarr lists as missing before it is available is not searched (Radarr skips its availability check
+for a command sent through its API), and an album Lidarr lists both as missing and below the cutoff
+is one gap, a missing one.
 """
 
 from __future__ import annotations
