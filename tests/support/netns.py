@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import shutil
 import signal
 import socket
 import struct
@@ -17,6 +18,7 @@ import subprocess
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tests.support.programs import require_program, require_root
@@ -58,6 +60,13 @@ class Namespace:
         """What runs a program inside the namespace."""
         return ["ip", "netns", "exec", self.name]
 
+    def resolv_conf(self, text: str) -> Path:
+        """Give programs started by exec_prefix this /etc/resolv.conf (`ip netns exec` mounts)."""
+        path = Path("/etc/netns") / self.name / "resolv.conf"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        return path
+
     def run[T](self, function: Callable[..., T], *arguments: Any) -> T:  # noqa: ANN401 - passed on
         """Call function on the namespace's thread (its sockets are the namespace's)."""
         return self._inside.submit(function, *arguments).result()
@@ -72,6 +81,7 @@ class Namespace:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(int(pid), signal.SIGKILL)
         subprocess.run(["ip", "netns", "del", self.name], capture_output=True, check=False)
+        shutil.rmtree(Path("/etc/netns") / self.name, ignore_errors=True)
 
 
 def veth(left: Namespace, right: Namespace, name: str = "eth0") -> None:

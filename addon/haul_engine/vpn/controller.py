@@ -19,7 +19,7 @@ from haul_engine.controller import Controller
 from haul_engine.vpn.config import WireguardConfig, WireguardConfigError
 from haul_engine.vpn.dns import DnsForwarder, Route
 from haul_engine.vpn.natpmp import Gateway, NatPmpError, map_port
-from haul_engine.vpn.resolvconf import ResolvConf, nameservers
+from haul_engine.vpn.resolvconf import ResolvConf, entries
 from haul_engine.vpn.tunnel import Tunnel, TunnelError, hold_kill_switch
 
 if TYPE_CHECKING:
@@ -126,13 +126,14 @@ class VpnController(Controller):
         try:
             original = await asyncio.to_thread(resolver.original)
             home_assistant = [
-                server for server in nameservers(original or "") if server != DNS_HOST
+                server for server in entries(original or "", "nameserver") if server != DNS_HOST
             ]
             forwarder = DnsForwarder(
                 Route([(server, 53) for server in tunnel.config.dns], tunnel.interface),
                 Route([(server, 53) for server in home_assistant]),
                 DNS_HOST,
                 DNS_PORT,
+                entries(original or "", "search", "domain"),
             )
             await forwarder.start()
             await asyncio.to_thread(resolver.point_at, DNS_HOST, original)

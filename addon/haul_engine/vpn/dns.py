@@ -15,7 +15,10 @@ import logging
 import socket
 import struct
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 _LOGGER = logging.getLogger(__name__)
 HEADER = struct.Struct("!HHHHHH")  # id, flags, questions, answers, authority, additional
@@ -90,8 +93,15 @@ def home_assistant_name(name: str) -> bool:
     return "." not in name or f".{name}".endswith(HOME_ASSISTANT_SUFFIXES)
 
 
-def absent(answer: Message, name: str) -> bool:
-    """Whether the tunnel's DNS says the name does not exist (for its Home Assistant kind)."""
+def absent(answer: Message, name: str, search: Sequence[str]) -> bool:
+    """Whether the tunnel's DNS says the name does not exist, and Home Assistant may know it.
+
+    A dotted name with a search domain appended (`tracker.example.org.local.hass.io`) is the
+    resolver trying again after the name itself failed (the tunnel was down): never asked there.
+    """
+    for domain in search:
+        if name.endswith(f".{domain}") and "." in name.removesuffix(f".{domain}"):
+            return False
     if answer.rcode == NXDOMAIN:
         return True
     return home_assistant_name(name) and (answer.rcode != NOERROR or not answer.answers)
@@ -108,10 +118,18 @@ class Route:
 class DnsForwarder:
     """Answers the container's lookups on host:port (UDP and TCP), through the tunnel first."""
 
-    def __init__(self, tunnel: Route, home_assistant: Route, host: str, port: int) -> None:
-        """Prepare (start listens)."""
+    def __init__(
+        self,
+        tunnel: Route,
+        home_assistant: Route,
+        host: str,
+        port: int,
+        search: Sequence[str] = (),
+    ) -> None:
+        """Prepare (start listens); search: the container's search domains."""
         self.tunnel = tunnel
         self.home_assistant = home_assistant
+        self.search = [domain.lower().strip(".") for domain in search]
         self.host = host
         self.port = port
         self._udp: asyncio.DatagramTransport | None = None
@@ -179,7 +197,7 @@ class DnsForwarder:
         if tunnel is None:
             _LOGGER.debug("DNS %s: no answer through the tunnel", query.name)
             return failure(packet, query)
-        if absent(tunnel[1], query.name) and self.home_assistant.servers:
+        if absent(tunnel[1], query.name, self.search) and self.home_assistant.servers:
             local = await _ask(self.home_assistant, packet, query, tcp=tcp)
             if local is not None:
                 _LOGGER.debug("DNS %s: answered by Home Assistant's resolver", query.name)

@@ -18,13 +18,13 @@ _LOGGER = logging.getLogger(__name__)
 MARKER = "# Haul: name lookups go through the VPN tunnel (the original is back when Haul stops)"
 
 
-def nameservers(text: str) -> list[str]:
-    """Return the `nameserver` addresses of a resolv.conf text, in order."""
+def entries(text: str, *keywords: str) -> list[str]:
+    """Return the values of a resolv.conf text's lines with these keywords, in order."""
     found = []
     for line in text.splitlines():
-        fields = line.split("#", 1)[0].split()
-        if len(fields) >= 2 and fields[0] == "nameserver":  # noqa: PLR2004 - keyword and address
-            found.append(fields[1])
+        fields = line.split("#", 1)[0].split(";", 1)[0].split()
+        if fields and fields[0] in keywords:
+            found += fields[1:]
     return found
 
 

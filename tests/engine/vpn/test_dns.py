@@ -67,7 +67,15 @@ def servers() -> Iterator[tuple[FakeDnsServer, FakeDnsServer]]:
     """The VPN's DNS (knows the tracker) and Home Assistant's (knows the apps), both started."""
     vpn = FakeDnsServer("127.0.0.1", {TRACKER: TRACKER_IP}, port=0).start()
     home = FakeDnsServer(
-        "127.0.0.1", {SONARR: SONARR_IP, "printer.local": "192.168.1.9", TRACKER: "0.0.0.1"}, port=0
+        "127.0.0.1",
+        {
+            SONARR: SONARR_IP,
+            f"{SONARR}.local.hass.io": SONARR_IP,
+            "printer.local": "192.168.1.9",
+            TRACKER: "0.0.0.1",
+            f"{TRACKER}.local.hass.io": "0.0.0.1",
+        },
+        port=0,
     ).start()
     yield vpn, home
     vpn.close()
@@ -82,7 +90,11 @@ async def forwarder(
     monkeypatch.setattr(dns, "UPSTREAM_TIMEOUT", 0.3)
     vpn, home = servers
     forwarder = DnsForwarder(
-        Route([("127.0.0.1", vpn.port)], "lo"), Route([("127.0.0.1", home.port)]), "127.0.0.1", 0
+        Route([("127.0.0.1", vpn.port)], "lo"),
+        Route([("127.0.0.1", home.port)]),
+        "127.0.0.1",
+        0,
+        search=["Local.Hass.IO."],
     )
     await forwarder.start()
     yield forwarder
@@ -127,7 +139,11 @@ async def test_names_go_through_the_tunnel_and_only_its_unknown_ones_to_home_ass
     assert not (await ask(forwarder, query(TRACKER, AAAA)) or b"")[7]  # no AAAA record: no answer
     assert not home.asked(TRACKER)  # "no record of that type" is not "no such name"
 
-    for name, address in ((SONARR, SONARR_IP), ("printer.local", "192.168.1.9")):
+    for name, address in (
+        (SONARR, SONARR_IP),
+        (f"{SONARR}.local.hass.io", SONARR_IP),  # the resolver's search domain appended
+        ("printer.local", "192.168.1.9"),
+    ):
         answer = await ask(forwarder, query(name))
         assert answer is not None
         assert addresses(answer) == [address]
@@ -135,6 +151,11 @@ async def test_names_go_through_the_tunnel_and_only_its_unknown_ones_to_home_ass
         assert home.asked(name)
 
     assert rcode(await ask(forwarder, query("gone.example.org"))) == dns.NXDOMAIN  # from both
+    assert home.asked("gone.example.org")  # a name on the LAN (nas.lan) may resolve there
+    # a dotted name with the search domain appended: the resolver's retry after the name failed
+    # (the tunnel was down), never an app's name; Home Assistant's resolver would pass it on
+    assert rcode(await ask(forwarder, query(f"{TRACKER}.local.hass.io"))) == dns.NXDOMAIN
+    assert not home.asked(f"{TRACKER}.local.hass.io")
 
     # over TCP (what a resolver does after a truncated answer): the same routes, on one connection
     tcp = await asyncio.to_thread(_ask_tcp, forwarder.port, query(TRACKER), query(SONARR, ident=7))

@@ -3,7 +3,8 @@
 Two namespaces stand for the add-on's container (`engine`) and the VPN provider (`provider`),
 linked by a veth pair `eth0` (the container's only way out, by its default route). The provider
 runs a WireGuard server (wireguard-go: no kernel module here) and, on its tunnel address, a seeder,
-a NAT-PMP gateway and a what-is-my-IP page. A raw socket
+a NAT-PMP gateway, a what-is-my-IP page and the VPN's DNS server; on its `eth0` address, Home
+Assistant's resolver (the container's resolv.conf names it). A raw socket
 counts every packet the engine's namespace sends out of `eth0`: nothing but WireGuard's own UDP may
 leave by it, also while the tunnel is down and being rebuilt.
 """
@@ -19,6 +20,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from haul_engine.vpn.resolvconf import MARKER
+from tests.fakes.dns import FakeDnsServer
 from tests.fakes.vpn import FakeNatPmpGateway, WhatIsMyIp
 from tests.support.netns import TCP, UDP, Namespace, OutgoingCounter, veth
 from tests.support.peers import QbittorrentPeer, engine_env, make_torrent, wait_for_torrent
@@ -31,6 +34,8 @@ if TYPE_CHECKING:
     from tests.support.engine import EngineProcess
 
 WIREGUARD_PORT = 51820
+DNS_PORT = 53
+TRACKER, APP = "tracker.example.org", "a0d7b954-sonarr"
 GRANTED_PORT = 47_000 + os.getpid() % 1000
 
 
@@ -181,6 +186,91 @@ def test_torrents_leave_only_through_the_tunnel_also_while_it_is_rebuilt(
         counter.stop()
         seeder.stop()
         lab.provider.run(gateway.close)
+        lab.provider.run(page.close)
+
+
+def _lookup(namespace: Namespace, name: str) -> str:
+    """Resolve name as a program in the container does (glibc, its resolv.conf); "" if it fails."""
+    done = subprocess.run(
+        [*namespace.exec_prefix(), "getent", "ahostsv4", name],
+        capture_output=True, text=True, timeout=20, check=False,
+    )  # fmt: skip
+    return done.stdout.split()[0] if done.returncode == 0 and done.stdout else ""
+
+
+def test_name_lookups_go_through_the_tunnel_and_only_app_names_to_home_assistant(
+    lab: Lab, engine_factory: Callable[..., EngineProcess]
+) -> None:
+    vpn_dns = lab.provider.run(
+        FakeDnsServer, lab.gateway, {TRACKER: "192.0.2.80", "ip.vpn.example": lab.gateway}
+    )
+    home_dns = lab.provider.run(
+        FakeDnsServer, lab.link, {APP: "172.30.33.5", TRACKER: "192.0.2.66"}
+    )
+    page = lab.provider.run(WhatIsMyIp, lab.gateway)
+    original = f"search local.hass.io\nnameserver {lab.link}\noptions ndots:0\n"
+    resolv_conf = lab.engine.resolv_conf(original)
+    counter = OutgoingCounter(lab.engine, "eth0").start()
+    try:
+        for server in (vpn_dns, home_dns, page):
+            server.start()
+        # the counter sees a leak: without the engine, the tracker's name goes out by eth0
+        assert _lookup(lab.engine, TRACKER) == "192.0.2.66"
+        _wait_until(lambda: (UDP, lab.link, DNS_PORT) in counter.packets)
+        counter.packets.clear()
+        home_dns.questions.clear()
+
+        engine = engine_factory(
+            netns=lab.engine,
+            env=engine_env(
+                HAUL_WIREGUARD_CONFIG=str(lab.config),
+                # the engine's own lookups too: the page's name is known only through the tunnel
+                HAUL_VPN_PUBLIC_IP_URL=page.url.replace(lab.gateway, "ip.vpn.example"),
+                HAUL_VPN_CHECK_INTERVAL="2",
+            ),
+        ).start()
+        assert (
+            _wait_for_vpn(engine, lambda vpn: vpn["public_ip"])["public_ip"] == lab.tunnel_address
+        )
+        assert resolv_conf.read_text().startswith(f"{MARKER}\nnameserver 127.0.0.1\n")
+        assert engine.call("GET", "/system")["problems"] == []
+
+        assert _lookup(lab.engine, TRACKER) == "192.0.2.80"  # the VPN's answer
+        assert vpn_dns.asked(TRACKER)
+        assert not home_dns.asked(TRACKER)
+        time.sleep(0.3)  # the counter's thread reads what was sent meanwhile
+        assert counter.other_than(UDP, lab.link, WIREGUARD_PORT) == []  # no DNS by eth0
+
+        # an app's name: the VPN's DNS does not know it, Home Assistant's resolver does
+        assert _lookup(lab.engine, APP) == "172.30.33.5"
+        assert vpn_dns.asked(APP)
+        assert home_dns.asked(APP)
+
+        # the tunnel falls: lookups fail (and are tried again later), never around the tunnel
+        counter.packets.clear()
+        home_dns.questions.clear()
+        lab.engine.ip("link", "del", "wg0")
+        assert _lookup(lab.engine, TRACKER) == ""
+        deadline = time.monotonic() + 30
+        while _lookup(lab.engine, TRACKER) != "192.0.2.80":  # while it is rebuilt, then through it
+            assert time.monotonic() < deadline, "the tracker's name never resolved again"
+        assert engine.wait_for_log("tunnel wg0 is down: building it again")
+        time.sleep(0.3)
+        assert home_dns.questions == []
+        assert counter.other_than(UDP, lab.link, WIREGUARD_PORT) == []
+
+        engine.kill()  # resolv.conf still points at the forwarder: lookups fail, nothing leaks
+        assert resolv_conf.read_text().startswith(MARKER)
+        assert _lookup(lab.engine, TRACKER) == ""
+        engine.start()  # finds the original in its data folder: app names resolve again
+        _wait_for_vpn(engine, lambda vpn: vpn["up"])
+        assert _lookup(lab.engine, APP) == "172.30.33.5"
+        assert engine.stop() == 0
+        assert resolv_conf.read_text() == original
+    finally:
+        counter.stop()
+        for server in (vpn_dns, home_dns):
+            lab.provider.run(server.close)
         lab.provider.run(page.close)
 
 
