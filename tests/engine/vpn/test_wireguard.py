@@ -16,6 +16,7 @@ import socket
 import subprocess
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -29,7 +30,6 @@ from tests.support.programs import require_program
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
-    from pathlib import Path
 
     from tests.support.engine import EngineProcess
 
@@ -208,6 +208,7 @@ def test_name_lookups_go_through_the_tunnel_and_only_app_names_to_home_assistant
         FakeDnsServer, lab.link, {APP: "172.30.33.5", TRACKER: "192.0.2.66"}
     )
     page = lab.provider.run(WhatIsMyIp, lab.gateway)
+    machine = Path("/etc/resolv.conf").read_text()
     original = f"search local.hass.io\nnameserver {lab.link}\noptions ndots:0\n"
     resolv_conf = lab.engine.resolv_conf(original)
     counter = OutgoingCounter(lab.engine, "eth0").start()
@@ -267,6 +268,7 @@ def test_name_lookups_go_through_the_tunnel_and_only_app_names_to_home_assistant
         assert _lookup(lab.engine, APP) == "172.30.33.5"
         assert engine.stop() == 0
         assert resolv_conf.read_text() == original
+        assert Path("/etc/resolv.conf").read_text() == machine  # the machine's, never touched
     finally:
         counter.stop()
         for server in (vpn_dns, home_dns):
@@ -319,4 +321,45 @@ def test_a_broken_configuration_holds_the_kill_switch_and_says_why(
         assert "blackhole default" in container.ip("route", "list", "table", "51820")
         assert "not-a-key" not in engine.log
     finally:
+        container.remove()
+
+
+def _take(port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", port))
+    return sock
+
+
+def test_a_taken_dns_port_is_a_problem_and_lookups_stay_as_they_were(
+    tmp_path: Path, engine_factory: Callable[..., EngineProcess]
+) -> None:
+    for program in ("wg", "wireguard-go"):
+        require_program(program)
+    container = Namespace("engine")
+    taken = container.run(_take, DNS_PORT)
+    try:
+        original = "nameserver 192.0.2.53\n"
+        resolv_conf = container.resolv_conf(original)
+        config = tmp_path / "wg0.conf"
+        config.write_text(
+            f"[Interface]\nPrivateKey = {_wg('genkey')}\nAddress = 10.2.0.2/32\nDNS = 10.2.0.1\n"
+            f"[Peer]\nPublicKey = {_wg('pubkey', stdin=_wg('genkey'))}\nAllowedIPs = 0.0.0.0/0\n"
+            "Endpoint = 192.0.2.1:51820\n"
+        )
+        engine = engine_factory(
+            netns=container,
+            env=engine_env(HAUL_WIREGUARD_CONFIG=str(config), HAUL_VPN_PUBLIC_IP_URL=""),
+        ).start()
+        why = (
+            "VPN DNS: no lookups through the tunnel (listening on 127.0.0.1:53: Address already "
+            "in use); names go to the container's resolver, outside the tunnel"
+        )
+        assert engine.call("GET", "/system")["problems"] == [why]
+        assert engine.wait_for_log(why.removeprefix("VPN DNS: "))
+        assert engine.call("GET", "/vpn")["up"] is True  # the tunnel itself works
+        assert resolv_conf.read_text() == original
+        assert engine.stop() == 0
+        assert resolv_conf.read_text() == original
+    finally:
+        taken.close()
         container.remove()
