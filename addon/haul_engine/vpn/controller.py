@@ -45,6 +45,10 @@ class VpnStatus(BaseModel):
     public_ip: str = Field(description="the address the world sees, fetched through the tunnel")
     forwarded_port: int = Field(description="the port forwarded to the torrents (0: none)")
     handshake_age_seconds: float | None = Field(description="since the latest handshake")
+    dns: list[str] = Field(
+        description="the DNS servers lookups go to, through the tunnel (empty: the container's "
+        "resolver, outside it)"
+    )
     error: str = Field(description="why the tunnel is down, while it is")
 
 
@@ -281,6 +285,7 @@ class VpnController(Controller):
             public_ip=self.public_ip if up else "",
             forwarded_port=self.forwarded_port if up else 0,
             handshake_age_seconds=None if age is None else round(age, 1),
+            dns=[server for server, _ in self.dns.tunnel.servers] if self.dns is not None else [],
             error=why,
         )
 

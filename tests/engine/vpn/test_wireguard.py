@@ -230,9 +230,9 @@ def test_name_lookups_go_through_the_tunnel_and_only_app_names_to_home_assistant
                 HAUL_VPN_CHECK_INTERVAL="2",
             ),
         ).start()
-        assert (
-            _wait_for_vpn(engine, lambda vpn: vpn["public_ip"])["public_ip"] == lab.tunnel_address
-        )
+        vpn = _wait_for_vpn(engine, lambda vpn: vpn["public_ip"])
+        assert vpn["public_ip"] == lab.tunnel_address
+        assert vpn["dns"] == [lab.gateway]
         assert resolv_conf.read_text().startswith(f"{MARKER}\nnameserver 127.0.0.1\n")
         assert engine.call("GET", "/system")["problems"] == []
 
@@ -247,22 +247,13 @@ def test_name_lookups_go_through_the_tunnel_and_only_app_names_to_home_assistant
         assert vpn_dns.asked(APP)
         assert home_dns.asked(APP)
 
-        # the tunnel falls: lookups fail (and are tried again later), never around the tunnel
-        counter.packets.clear()
-        home_dns.questions.clear()
-        lab.engine.ip("link", "del", "wg0")
-        assert _lookup(lab.engine, TRACKER) == ""
-        deadline = time.monotonic() + 30
-        while _lookup(lab.engine, TRACKER) != "192.0.2.80":  # while it is rebuilt, then through it
-            assert time.monotonic() < deadline, "the tracker's name never resolved again"
-        assert engine.wait_for_log("tunnel wg0 is down: building it again")
-        time.sleep(0.3)
-        assert home_dns.questions == []
-        assert counter.other_than(UDP, lab.link, WIREGUARD_PORT) == []
+        _lookups_wait_while_the_tunnel_is_rebuilt(lab, engine, home_dns, counter)
 
         engine.kill()  # resolv.conf still points at the forwarder: lookups fail, nothing leaks
         assert resolv_conf.read_text().startswith(MARKER)
         assert _lookup(lab.engine, TRACKER) == ""
+        time.sleep(0.3)
+        assert counter.other_than(UDP, lab.link, WIREGUARD_PORT) == []
         engine.start()  # finds the original in its data folder: app names resolve again
         _wait_for_vpn(engine, lambda vpn: vpn["up"])
         assert _lookup(lab.engine, APP) == "172.30.33.5"
@@ -274,6 +265,23 @@ def test_name_lookups_go_through_the_tunnel_and_only_app_names_to_home_assistant
         for server in (vpn_dns, home_dns):
             lab.provider.run(server.close)
         lab.provider.run(page.close)
+
+
+def _lookups_wait_while_the_tunnel_is_rebuilt(
+    lab: Lab, engine: EngineProcess, home_dns: FakeDnsServer, counter: OutgoingCounter
+) -> None:
+    """Delete wg0: lookups fail (their callers try again), never around the tunnel."""
+    counter.packets.clear()
+    home_dns.questions.clear()
+    lab.engine.ip("link", "del", "wg0")
+    assert _lookup(lab.engine, TRACKER) == ""
+    deadline = time.monotonic() + 30
+    while _lookup(lab.engine, TRACKER) != "192.0.2.80":  # while it is rebuilt, then through it
+        assert time.monotonic() < deadline, "the tracker's name never resolved again"
+    assert engine.wait_for_log("tunnel wg0 is down: building it again")
+    time.sleep(0.3)  # the counter's thread reads what was sent meanwhile
+    assert home_dns.questions == []
+    assert counter.other_than(UDP, lab.link, WIREGUARD_PORT) == []
 
 
 def _wait_until(condition: Callable[[], object], timeout: float = 20) -> None:
@@ -314,7 +322,7 @@ def test_a_broken_configuration_holds_the_kill_switch_and_says_why(
         ]
         assert engine.call("GET", "/vpn") == {
             "interface": "wg0", "up": False, "userspace": False, "public_ip": "",
-            "forwarded_port": 0, "handshake_age_seconds": None, "error": why,
+            "forwarded_port": 0, "handshake_age_seconds": None, "error": why, "dns": [],
         }  # fmt: skip
         rules = container.ip("rule", "list")
         assert "not from all fwmark 0xca6c lookup 51820" in rules
@@ -356,7 +364,8 @@ def test_a_taken_dns_port_is_a_problem_and_lookups_stay_as_they_were(
         )
         assert engine.call("GET", "/system")["problems"] == [why]
         assert engine.wait_for_log(why.removeprefix("VPN DNS: "))
-        assert engine.call("GET", "/vpn")["up"] is True  # the tunnel itself works
+        vpn = engine.call("GET", "/vpn")
+        assert (vpn["up"], vpn["dns"]) == (True, [])  # the tunnel itself works
         assert resolv_conf.read_text() == original
         assert engine.stop() == 0
         assert resolv_conf.read_text() == original
