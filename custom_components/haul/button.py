@@ -9,7 +9,7 @@ from homeassistant.components.button import ButtonEntity, ButtonEntityDescriptio
 
 from .connector_entities import BUTTONS as CONNECTOR_BUTTONS
 from .connector_entities import HaulConnectorButton, add_connector_entities
-from .entity import HaulEntity
+from .entity import HaulEntity, HaulEntityDescription, add_engine_entities, has_feature
 from .errors import call_engine
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ PARALLEL_UPDATES = 0
 
 
 @dataclass(frozen=True, kw_only=True)
-class HaulButtonEntityDescription(ButtonEntityDescription):
+class HaulButtonEntityDescription(HaulEntityDescription, ButtonEntityDescription):
     """A Haul button and what pressing it does."""
 
     press_fn: Callable[[HaulCoordinator], Awaitable[None]]
@@ -38,7 +38,12 @@ async def _sweep_all(coordinator: HaulCoordinator) -> None:
 
 
 BUTTONS = (
-    HaulButtonEntityDescription(key="sweep_all", translation_key="sweep_all", press_fn=_sweep_all),
+    HaulButtonEntityDescription(
+        key="sweep_all",
+        translation_key="sweep_all",
+        exists_fn=has_feature("library"),
+        press_fn=_sweep_all,
+    ),
 )
 
 
@@ -48,9 +53,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the engine's buttons."""
-    coordinator = entry.runtime_data.coordinator
-    if "library" in coordinator.data.info.features:
-        async_add_entities(HaulButton(coordinator, description) for description in BUTTONS)
+    add_engine_entities(entry, async_add_entities, BUTTONS, HaulButton)
     add_connector_entities(entry, async_add_entities, CONNECTOR_BUTTONS, HaulConnectorButton)
 
 

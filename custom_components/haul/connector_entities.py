@@ -19,6 +19,7 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
 from homeassistant.const import EntityCategory, UnitOfRatio, UnitOfTime
+from homeassistant.core import callback
 
 from .connectors import (
     connector_category,
@@ -303,23 +304,40 @@ def add_connector_entities[D: EntityDescription](
     descriptions: tuple[D, ...],
     entity: Callable[[HaulCoordinator, ConfigSubentry, D], HaulConnectorEntity],
 ) -> None:
-    """Add the entities of each connector subentry's category, to the subentry; later ones too."""
+    """Add the entities of each connector subentry's category, to the subentry; later ones too.
+
+    A subentry of a kind the engine does not serve (an older engine) has only the entities of
+    every connector until the engine serves the kind again.
+    """
     coordinator = entry.runtime_data.coordinator
+    kindless: dict[str, ConfigSubentry] = {}
+
+    def add_to(subentry: ConfigSubentry, offered: list[D]) -> None:
+        async_add_entities(
+            (entity(coordinator, subentry, description) for description in offered),
+            config_subentry_id=subentry.subentry_id,
+        )
 
     def add(subentry: ConfigSubentry) -> None:
         category = connector_category(entry, subentry)
-        async_add_entities(
-            (
-                entity(coordinator, subentry, description)
-                for description in descriptions
-                if _offered(description, category)
-            ),
-            config_subentry_id=subentry.subentry_id,
-        )
+        if category is None:
+            kindless[subentry.subentry_id] = subentry
+        add_to(subentry, [d for d in descriptions if _offered(d, category)])
+
+    @callback
+    def add_served() -> None:
+        for subentry_id, subentry in list(kindless.items()):
+            if (category := connector_category(entry, subentry)) is not None:
+                del kindless[subentry_id]
+                add_to(
+                    subentry,
+                    [d for d in descriptions if _offered(d, category) and not _offered(d, None)],
+                )
 
     for subentry in connector_subentries(entry):
         add(subentry)
     entry.runtime_data.connector_entity_adders.append(add)
+    entry.async_on_unload(coordinator.async_add_listener(add_served))
 
 
 def _offered(description: EntityDescription, category: str | None) -> bool:

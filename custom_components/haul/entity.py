@@ -2,17 +2,35 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DOMAIN
 from .coordinator import HaulCoordinator
 
 if TYPE_CHECKING:
-    from homeassistant.helpers.entity import EntityDescription
+    from collections.abc import Callable, Iterable
+
+    from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+    from .coordinator import HaulConfigEntry, HaulData
+
+
+@dataclass(frozen=True, kw_only=True)
+class HaulEntityDescription(EntityDescription):
+    """An entity of the engine's device, and whether the engine offers it now."""
+
+    exists_fn: Callable[[HaulData], bool] = lambda _data: True
+
+
+def has_feature(feature: str) -> Callable[[HaulData], bool]:
+    """Offered by engines that have the feature (a capability: torrents, library, requests)."""
+    return lambda data: feature in data.info.features
 
 
 class HaulCoordinatorEntity(CoordinatorEntity[HaulCoordinator]):
@@ -57,6 +75,45 @@ class HaulEntity(HaulCoordinatorEntity):
         self.entity_description = description
         self._attr_unique_id = f"{coordinator.data.info.server_id}_{description.key}"
         self._attr_device_info = engine_device(coordinator)
+
+    @property
+    def available(self) -> bool:
+        """Unavailable while the engine no longer offers it (its VPN gone), as a lost connector."""
+        description = self.entity_description
+        offered = not isinstance(description, HaulEntityDescription) or description.exists_fn(
+            self.coordinator.data
+        )
+        return super().available and offered
+
+
+@callback
+def add_engine_entities[D: HaulEntityDescription](
+    entry: HaulConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    descriptions: Iterable[D],
+    entity: Callable[[HaulCoordinator, D], HaulEntity],
+) -> None:
+    """Add each entity the engine offers, once: at setup, or with the update that offers it.
+
+    A tunnel configured after setup, an engine that gained a feature: their entities come with
+    the snapshot of the next connection or the event that shows them, without a reload.
+    """
+    coordinator = entry.runtime_data.coordinator
+    waiting = list(descriptions)
+
+    @callback
+    def add() -> None:
+        offered = [
+            description for description in waiting if description.exists_fn(coordinator.data)
+        ]
+        for description in offered:
+            waiting.remove(description)
+        if offered:
+            async_add_entities(entity(coordinator, description) for description in offered)
+
+    add()
+    if waiting:
+        entry.async_on_unload(coordinator.async_add_listener(add))
 
 
 def engine_device(coordinator: HaulCoordinator) -> DeviceInfo:

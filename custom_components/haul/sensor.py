@@ -16,7 +16,7 @@ from homeassistant.const import EntityCategory, UnitOfDataRate, UnitOfInformatio
 from .connector_entities import SENSORS as CONNECTOR_SENSORS
 from .connector_entities import HaulConnectorSensor, add_connector_entities
 from .downloads import async_setup_downloads
-from .entity import HaulEntity
+from .entity import HaulEntity, HaulEntityDescription, add_engine_entities
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -32,11 +32,10 @@ PARALLEL_UPDATES = 0
 
 
 @dataclass(frozen=True, kw_only=True)
-class HaulSensorEntityDescription(SensorEntityDescription):
+class HaulSensorEntityDescription(HaulEntityDescription, SensorEntityDescription):
     """A Haul sensor and how to read its value."""
 
     value_fn: Callable[[HaulData], str | int | float | datetime | None]
-    exists_fn: Callable[[HaulData], bool] = lambda _data: True
 
 
 def _count(key: str) -> Callable[[HaulData], int | None]:
@@ -167,13 +166,8 @@ async def async_setup_entry(
     entry: HaulConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the engine's sensors."""
-    coordinator = entry.runtime_data.coordinator
-    async_add_entities(
-        HaulSensor(coordinator, description)
-        for description in SENSORS
-        if description.exists_fn(coordinator.data)
-    )
+    """Add the engine's sensors (the VPN's once the engine runs a tunnel)."""
+    add_engine_entities(entry, async_add_entities, SENSORS, HaulSensor)
     async_setup_downloads(entry, async_add_entities)
     add_connector_entities(entry, async_add_entities, CONNECTOR_SENSORS, HaulConnectorSensor)
 

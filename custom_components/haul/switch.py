@@ -9,7 +9,7 @@ from homeassistant.components.switch import SwitchEntity, SwitchEntityDescriptio
 
 from .connector_entities import SWITCHES as CONNECTOR_SWITCHES
 from .connector_entities import HaulConnectorSwitch, add_connector_entities
-from .entity import HaulEntity
+from .entity import HaulEntity, HaulEntityDescription, add_engine_entities, has_feature
 from .errors import call_engine
 
 if TYPE_CHECKING:
@@ -25,10 +25,9 @@ PARALLEL_UPDATES = 0
 
 
 @dataclass(frozen=True, kw_only=True)
-class HaulSwitchEntityDescription(SwitchEntityDescription):
+class HaulSwitchEntityDescription(HaulEntityDescription, SwitchEntityDescription):
     """A Haul switch: how to read it and how to turn it."""
 
-    feature: str
     is_on_fn: Callable[[HaulData], bool | None]
     turn_fn: Callable[[HaulCoordinator, bool], Awaitable[None]]
 
@@ -61,21 +60,21 @@ SWITCHES = (
     HaulSwitchEntityDescription(
         key="alt_speed",
         translation_key="alt_speed",
-        feature="torrents",
+        exists_fn=has_feature("torrents"),
         is_on_fn=lambda data: data.views.transfer.alt_active if data.views.transfer else None,
         turn_fn=_set_alt_mode,
     ),
     HaulSwitchEntityDescription(
         key="pause_all",
         translation_key="pause_all",
-        feature="torrents",
+        exists_fn=has_feature("torrents"),
         is_on_fn=_all_paused,
         turn_fn=_pause_all,
     ),
     HaulSwitchEntityDescription(
         key="sweeps",
         translation_key="sweeps",
-        feature="library",
+        exists_fn=has_feature("library"),
         is_on_fn=lambda data: (
             None if data.views.sweeps_paused is None else not data.views.sweeps_paused
         ),
@@ -90,12 +89,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the switches of the features the engine has."""
-    coordinator = entry.runtime_data.coordinator
-    async_add_entities(
-        HaulSwitch(coordinator, description)
-        for description in SWITCHES
-        if description.feature in coordinator.data.info.features
-    )
+    add_engine_entities(entry, async_add_entities, SWITCHES, HaulSwitch)
     add_connector_entities(entry, async_add_entities, CONNECTOR_SWITCHES, HaulConnectorSwitch)
 
 

@@ -7,10 +7,9 @@ from typing import TYPE_CHECKING, Any
 from homeassistant.components.todo import TodoItem, TodoListEntity
 from homeassistant.components.todo.const import TodoItemStatus, TodoListEntityFeature
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers.entity import EntityDescription
 
 from .const import DOMAIN
-from .entity import HaulEntity
+from .entity import HaulEntity, HaulEntityDescription, add_engine_entities, has_feature
 from .errors import call_engine, title_and_year
 from .users import caller_of
 
@@ -25,7 +24,9 @@ if TYPE_CHECKING:
 PARALLEL_UPDATES = 0
 
 LISTED_STATES = ("pending", "awaiting_selection")
-REQUESTS = EntityDescription(key="requests_todo", translation_key="requests")
+REQUESTS = HaulEntityDescription(
+    key="requests_todo", translation_key="requests", exists_fn=has_feature("requests")
+)
 
 
 async def async_setup_entry(
@@ -34,9 +35,7 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the list when the engine has the request gate."""
-    coordinator = entry.runtime_data.coordinator
-    if "requests" in coordinator.data.info.features:
-        async_add_entities([HaulRequestsList(coordinator, REQUESTS)])
+    add_engine_entities(entry, async_add_entities, (REQUESTS,), HaulRequestsList)
 
 
 def _item(request: MediaRequest) -> TodoItem:

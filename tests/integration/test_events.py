@@ -17,15 +17,19 @@ from homeassistant.const import (
     EVENT_STATE_REPORTED,
     STATE_OFF,
     STATE_ON,
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
 )
 from homeassistant.core import callback
+from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.haul.const import DOMAIN
 from tests.integration.conftest import load, server_id, wait_for
 from tests.integration.test_surface import act, download_entity, following, state
 from tests.support.peers import engine_env
-from tests.support.proxy import CountingProxy
+from tests.support.programs import free_port
+from tests.support.proxy import WEBSOCKET, CountingProxy
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable
@@ -203,3 +207,168 @@ async def test_pause_all_resume_all_and_partial_limits_are_one_call_each(
         "upload_limit": 64,
         "alt_mode": True,
     }
+
+
+# the engine's own WireGuard tunnel as /system and its events show it (tests/engine/vpn: real)
+TUNNEL_DOWN = {
+    "interface": "wg0", "up": False, "userspace": True, "public_ip": "", "forwarded_port": 0,
+    "handshake_age_seconds": None, "error": "no handshake yet",
+}  # fmt: skip
+TUNNEL_UP = TUNNEL_DOWN | {
+    "up": True, "public_ip": "203.0.113.7", "forwarded_port": 47123, "handshake_age_seconds": 4.2,
+    "error": "",
+}  # fmt: skip
+
+
+def showing_vpn(vpn: dict[str, Any]) -> Callable[[str, Any], Any]:
+    """Rewrite the engine's answers as an engine running this tunnel would give them."""
+
+    def rewrite(path: str, answer: Any) -> Any:  # noqa: ANN401 - JSON
+        if path == "/api/v1/system":
+            return answer | {"vpn": vpn}
+        if path == WEBSOCKET and (answer.get("object") or {}).get("kind") == "system":
+            return answer | {"data": answer["data"] | {"vpn": vpn}}
+        return answer
+
+    return rewrite
+
+
+def lacking(*names: str) -> Callable[[str, Any], Any]:
+    """Rewrite the engine's answers as an engine without these features or kinds would give them."""
+
+    def rewrite(path: str, answer: Any) -> Any:  # noqa: ANN401 - JSON
+        if path == "/api/v1/info":
+            return answer | {"features": [f for f in answer["features"] if f not in names]}
+        if path == "/api/v1/connectors/kinds":
+            return [kind for kind in answer if kind["name"] not in names]
+        return answer
+
+    return rewrite
+
+
+def registered(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, str]:
+    """The entry's entities: unique id (without the engine's id) → entity id."""
+    prefix = f"{entry.unique_id}_"
+    return {
+        entity.unique_id.removeprefix(prefix): entity.entity_id
+        for entity in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+    }
+
+
+async def reconnect(hass: HomeAssistant, proxy: CountingProxy, entry: MockConfigEntry) -> None:
+    """Cut the WebSocket; wait for the snapshot read again and the events followed again."""
+    cut = time.monotonic()
+    await hass.async_add_executor_job(proxy.drop_websockets)
+    await wait_for(lambda: len(proxy.requests_since(cut)) == len(SNAPSHOT))
+    await wait_for(lambda: entry.runtime_data.coordinator.last_update_success)
+    await following(entry)
+
+
+def no_duplicates(caplog: pytest.LogCaptureFixture) -> None:
+    """Home Assistant refused no entity for a unique id already taken."""
+    assert not [r for r in caplog.records if "does not generate unique IDs" in r.getMessage()]
+
+
+async def test_the_vpn_sensors_come_when_the_engine_runs_a_tunnel_without_a_reload(
+    hass: HomeAssistant,
+    haul: tuple[EngineProcess, CountingProxy, MockConfigEntry],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    _engine, proxy, entry = haul
+    coordinator = entry.runtime_data.coordinator
+    before = registered(hass, entry)
+    assert "vpn" in before  # the VPN binary sensor watches a bound interface too: always there
+    assert not {"vpn_public_ip", "vpn_forwarded_port"} & before.keys()
+
+    # the add-on restarted with a WireGuard file: its tunnel is not up yet, then it is
+    cut = time.monotonic()
+    proxy.rewrite = showing_vpn(TUNNEL_DOWN)
+    await wait_for(lambda: "vpn_forwarded_port" in registered(hass, entry))  # a system event
+    entities = registered(hass, entry)
+    address, port = entities["vpn_public_ip"], entities["vpn_forwarded_port"]
+    assert entities == before | {"vpn_public_ip": address, "vpn_forwarded_port": port}
+    assert address == "sensor.haul_vpn_public_address"
+    await wait_for(lambda: hass.states.get(port) is not None)
+    assert (state(hass, address), state(hass, port)) == (STATE_UNKNOWN, STATE_UNKNOWN)
+    proxy.rewrite = showing_vpn(TUNNEL_UP)
+    await wait_for(lambda: state(hass, address) == "203.0.113.7")
+    assert state(hass, port) == "47123"
+    assert proxy.requests_since(cut) == []  # events only: no snapshot, no reload
+    assert entry.runtime_data.coordinator is coordinator
+
+    await reconnect(hass, proxy, entry)  # the snapshot shows the tunnel again: nothing more
+    assert registered(hass, entry) == entities
+    assert (state(hass, address), state(hass, port)) == ("203.0.113.7", "47123")
+
+    # the tunnel configuration removed (the add-on restarted without it): there, but unavailable
+    proxy.rewrite = None
+    await reconnect(hass, proxy, entry)
+    assert (state(hass, address), state(hass, port)) == (STATE_UNAVAILABLE, STATE_UNAVAILABLE)
+    proxy.rewrite = showing_vpn(TUNNEL_UP)  # and back, with the next system event
+    await wait_for(lambda: state(hass, address) == "203.0.113.7")
+    assert registered(hass, entry) == entities
+    assert entry.runtime_data.coordinator is coordinator
+    no_duplicates(caplog)
+
+
+async def offered_again(
+    hass: HomeAssistant,
+    proxy: CountingProxy,
+    entry: MockConfigEntry,
+    older: Callable[[str, Any], Any],
+    keys: set[str],
+) -> None:
+    """Set up behind an older engine lacking the keys' entities; they come at the reconnect.
+
+    The entities come with the snapshot once the engine offers them, once, without a reload.
+    """
+    full = registered(hass, entry)
+    proxy.rewrite = older  # as Home Assistant starts
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    coordinator = entry.runtime_data.coordinator
+    for key in keys:
+        assert state(hass, full[key]) == STATE_UNAVAILABLE  # restored: not provided
+    proxy.rewrite = None  # the add-on updated
+    await reconnect(hass, proxy, entry)
+    for key in keys:
+        await wait_for(lambda key=key: state(hass, full[key]) != STATE_UNAVAILABLE)
+    await reconnect(hass, proxy, entry)
+    assert registered(hass, entry) == full
+    assert entry.runtime_data.coordinator is coordinator
+
+
+async def test_entities_of_a_feature_the_engine_gains_come_at_the_reconnect(
+    hass: HomeAssistant,
+    haul: tuple[EngineProcess, CountingProxy, MockConfigEntry],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    _engine, proxy, entry = haul
+    gained = {"requests_todo": "todo", "sweep_all": "button", "sweeps": "switch"}
+    full = registered(hass, entry)
+    assert {full[key].split(".")[0] for key in gained} == set(gained.values())
+    await offered_again(hass, proxy, entry, lacking("requests", "library"), set(gained))
+    assert state(hass, full["sweeps"]) == STATE_ON
+    no_duplicates(caplog)
+
+
+async def test_a_connector_of_a_kind_the_engine_serves_again_gets_its_entities_back(
+    hass: HomeAssistant,
+    haul: tuple[EngineProcess, CountingProxy, MockConfigEntry],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    engine, proxy, entry = haul
+    url = f"http://127.0.0.1:{free_port()}"
+    await hass.async_add_executor_job(engine.add_connector, "sonarr", url, "x")
+    await wait_for(lambda: len(entry.subentries) == 1)
+    (subentry_id,) = entry.subentries
+
+    def mine() -> set[str]:
+        return {key for key in registered(hass, entry) if key.startswith(subentry_id)}
+
+    await wait_for(lambda: len(mine()) == 9)
+    # missing, cutoff unmet, completion, last sync, sync, sweep, scheduled sweeps
+    arr_only = mine() - {f"{subentry_id}_problem", f"{subentry_id}_enabled"}
+    await offered_again(hass, proxy, entry, lacking("sonarr"), arr_only)
+    assert state(hass, registered(hass, entry)[f"{subentry_id}_problem"]) != STATE_UNAVAILABLE
+    no_duplicates(caplog)

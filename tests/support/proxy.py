@@ -2,15 +2,18 @@
 
 Home Assistant is given the proxy's URL: its REST calls and its WebSocket pass through unchanged,
 each REST request is noted (when, method, path and query), and `drop_websockets()` cuts the
-relayed sockets as a network failure would, so that the client reconnects.
+relayed sockets as a network failure would, so that the client reconnects. `rewrite`, when set,
+changes what the engine answers (a REST answer's JSON, each WebSocket message), to show the
+client an engine as it would be otherwise configured (running a VPN, lacking a feature).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from aiohttp import web
@@ -18,7 +21,7 @@ from aiohttp import web
 from tests.fakes.torznab import ThreadedServer
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
 WEBSOCKET = "/api/v1/ws"
 PASSED_HEADERS = ("Authorization", "Content-Type")
@@ -34,6 +37,8 @@ class CountingProxy(ThreadedServer):
         self.rest: list[tuple[float, str, str]] = []  # (time.monotonic(), method, path?query)
         self._sockets: set[web.WebSocketResponse] = set()
         self._session: aiohttp.ClientSession | None = None
+        # (path: the REST path or WEBSOCKET, JSON the engine sent) -> JSON the client gets
+        self.rewrite: Callable[[str, Any], Any] | None = None
 
     def app(self) -> web.Application:
         """Every path goes to the engine."""
@@ -49,6 +54,11 @@ class CountingProxy(ThreadedServer):
     def drop_websockets(self) -> None:
         """Close the relayed WebSockets (the engine stays up): its clients must reconnect."""
         asyncio.run_coroutine_threadsafe(self._drop(list(self._sockets)), self._loop).result(10)
+
+    def _rewrite_message(self, text: str) -> str:
+        if self.rewrite is None:
+            return text
+        return json.dumps(self.rewrite(WEBSOCKET, json.loads(text)))
 
     async def _drop(self, sockets: Iterable[web.WebSocketResponse]) -> None:
         for socket in sockets:
@@ -78,6 +88,8 @@ class CountingProxy(ThreadedServer):
             data=await request.read(),
         ) as answer:
             body = await answer.read()
+            if self.rewrite is not None and answer.content_type == "application/json":
+                body = json.dumps(self.rewrite(request.path, json.loads(body))).encode()
             return web.Response(
                 body=body, status=answer.status, content_type=answer.content_type or None
             )
@@ -90,7 +102,7 @@ class CountingProxy(ThreadedServer):
         try:
             async with session.ws_connect(self.target + WEBSOCKET) as upstream:
                 relays = [
-                    asyncio.create_task(_pump(upstream, socket)),
+                    asyncio.create_task(_pump(upstream, socket, self._rewrite_message)),
                     asyncio.create_task(_pump(socket, upstream)),
                 ]
                 await asyncio.wait(relays, return_when=asyncio.FIRST_COMPLETED)
@@ -107,9 +119,10 @@ class CountingProxy(ThreadedServer):
 async def _pump(
     source: web.WebSocketResponse | aiohttp.ClientWebSocketResponse,
     sink: web.WebSocketResponse | aiohttp.ClientWebSocketResponse,
+    change: Callable[[str], str] = str,
 ) -> None:
-    """Copy text messages until the source closes."""
+    """Copy text messages (changed on the way) until the source closes."""
     async for message in source:
         if message.type != aiohttp.WSMsgType.TEXT:
             return
-        await sink.send_str(message.data)
+        await sink.send_str(change(message.data))

@@ -682,10 +682,10 @@ class TorrentsController(Controller):
             await db.execute(delete(CategoryRecord).where(CategoryRecord.name.in_(names)))
         for name in names:
             self._categories.pop(name, None)
-        for record in self.records.values():
-            if record.category in names:
-                record.category = ""
-                await self._store(record)
+        changed = [record for record in self.records.values() if record.category in names]
+        for record in changed:
+            record.category = ""
+        await self._store_all(changed)
 
     async def create_tags(self, tags: list[str]) -> None:
         """Remember tags not yet given to any torrent."""
@@ -696,10 +696,10 @@ class TorrentsController(Controller):
         """Forget tags and take them off every torrent."""
         gone = set(tags)
         self.tags -= gone
-        for record in self.records.values():
-            if gone & set(record.tags):
-                record.tags = [tag for tag in record.tags if tag not in gone]
-                await self._store(record)
+        changed = [record for record in self.records.values() if gone & set(record.tags)]
+        for record in changed:
+            record.tags = [tag for tag in record.tags if tag not in gone]
+        await self._store_all(changed)
         await self._save_tags()
 
     async def _save_tags(self) -> None:
@@ -1283,7 +1283,6 @@ class TorrentsController(Controller):
                 self.session.post_stats()
                 self.vpn.watch()
                 await self._follow_schedule()
-                self._apply_rates()
                 self._publish_transfer()
                 if ticks % int(RESUME_SWEEP_SECONDS / TICK_SECONDS) == 0:
                     self._save_changed()
@@ -1371,6 +1370,15 @@ class TorrentsController(Controller):
             await db.merge(record)
             if metadata is not None:
                 await db.merge(TorrentMetadata(info_hash=record.info_hash, data=metadata))
+
+    async def _store_all(self, records: list[TorrentRecord]) -> None:
+        """Persist changed records in one transaction (one write to an SD card, not one each)."""
+        for record in records:
+            self.revisions[record.info_hash] = next(self._revision)
+        if records:
+            async with self._store_lock, self.engine.database.session() as db, db.begin():
+                for record in records:
+                    await db.merge(record)
 
     def _spawn(self, work: Any) -> None:  # noqa: ANN401 - a coroutine
         task = asyncio.create_task(work)

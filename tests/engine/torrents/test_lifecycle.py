@@ -150,6 +150,37 @@ def test_everything_survives_a_restart(tmp_path: Path, torrent_engine: EnginePro
     ]
 
 
+def test_deleted_tags_and_categories_leave_every_torrent_after_a_restart(
+    torrent_engine: EngineProcess,
+) -> None:
+    bearer = {"Authorization": f"Bearer {torrent_engine.token}"}
+    form = {"category": "old", "savePath": "old"}
+    assert webapi_call(torrent_engine, "POST", "torrents/createCategory", form, **bearer)[0] == 200
+    hashes = [str(digit) * 40 for digit in range(1, 4)]
+    for info_hash in hashes:
+        body = {
+            "magnet": f"magnet:?xt=urn:btih:{info_hash}",
+            "category": "old",
+            "tags": ["gone", "kept"],
+            "stopped": True,
+        }
+        assert torrent_engine.request("POST", "/api/v1/torrents", body)[0] == 200
+    assert (
+        webapi_call(torrent_engine, "POST", "torrents/deleteTags", {"tags": "gone"}, **bearer)[0]
+        == 200
+    )
+    form = {"categories": "old"}
+    assert (
+        webapi_call(torrent_engine, "POST", "torrents/removeCategories", form, **bearer)[0] == 200
+    )
+
+    torrent_engine.restart()
+    listed = torrent_engine.request("GET", "/api/v1/torrents")[1]
+    assert {item["hash"]: (item["category"], item["tags"]) for item in listed} == dict.fromkeys(
+        hashes, ("", ["kept"])
+    )
+
+
 def test_bad_transfer_limits_are_refused(torrent_engine: EngineProcess) -> None:
     status, answer = torrent_engine.request(
         "PUT", "/api/v1/transfer", {"limits": {"download_limit": -5}}
