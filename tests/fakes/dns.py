@@ -2,7 +2,8 @@
 
 It answers UDP and TCP (RFC 1035 4.2.2: two-byte length first), NXDOMAIN for names it does not
 know, an empty answer for other record types of names it knows, and records every question.
-`silent` makes it read queries and answer nothing (a server that times out).
+`silent` makes it read queries and answer nothing (a server that times out). `query` and `ask_tcp`
+are a client's side.
 """
 
 from __future__ import annotations
@@ -14,6 +15,26 @@ import threading
 
 A, IN = 1, 1
 NXDOMAIN = 3
+
+
+def query(name: str, kind: int = A, ident: int = 0x1234) -> bytes:
+    """A query as a stub resolver sends it (recursion desired)."""
+    labels = b"".join(bytes([len(part)]) + part.encode() for part in name.split(".") if part)
+    header = struct.pack("!HHHHHH", ident, 0x0100, 1, 0, 0, 0)
+    return header + labels + b"\0" + struct.pack("!HH", kind, IN)
+
+
+def ask_tcp(port: int, *packets: bytes, host: str = "127.0.0.1") -> list[bytes]:
+    """Send queries on one TCP connection; the answers until the server closes it."""
+    answers = []
+    with socket.create_connection((host, port), timeout=5) as sock:
+        for packet in packets:
+            sock.sendall(struct.pack("!H", len(packet)) + packet)
+            head = sock.recv(2, socket.MSG_WAITALL)
+            if len(head) < 2:  # the server closed the connection
+                break
+            answers.append(sock.recv(struct.unpack("!H", head)[0], socket.MSG_WAITALL))
+    return answers
 
 
 class FakeDnsServer:

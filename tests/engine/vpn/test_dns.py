@@ -23,7 +23,7 @@ from haul_engine.vpn.controller import VpnController
 from haul_engine.vpn.dns import DnsForwarder, Route, read_message
 from haul_engine.vpn.resolvconf import MARKER, ResolvConf
 from haul_engine.vpn.tunnel import Tunnel
-from tests.fakes.dns import A, FakeDnsServer
+from tests.fakes.dns import A, FakeDnsServer, ask_tcp, query
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
@@ -35,17 +35,6 @@ AAAA = 28
 TRACKER, TRACKER_IP = "tracker.example.org", "198.51.100.7"
 SONARR, SONARR_IP = "a0d7b954-sonarr", "172.30.33.5"
 ORIGINAL = "search local.hass.io\nnameserver 172.30.32.3\noptions ndots:0\n"
-
-
-def query(name: str, kind: int = A, ident: int = 0x1234) -> bytes:
-    """A query as a stub resolver sends it (recursion desired)."""
-    labels = b"".join(bytes([len(part)]) + part.encode() for part in name.split(".") if part)
-    return (
-        struct.pack("!HHHHHH", ident, 0x0100, 1, 0, 0, 0)
-        + labels
-        + b"\0"
-        + struct.pack("!HH", kind, 1)
-    )
 
 
 def rcode(answer: bytes | None) -> int:
@@ -111,18 +100,6 @@ def _ask_udp(port: int, packet: bytes, timeout: float = 3) -> bytes | None:
             return None
 
 
-def _ask_tcp(port: int, *packets: bytes) -> list[bytes]:
-    answers = []
-    with socket.create_connection(("127.0.0.1", port), timeout=3) as sock:
-        for packet in packets:
-            sock.sendall(struct.pack("!H", len(packet)) + packet)
-            head = sock.recv(2, socket.MSG_WAITALL)
-            if len(head) < 2:
-                break
-            answers.append(sock.recv(struct.unpack("!H", head)[0], socket.MSG_WAITALL))
-    return answers
-
-
 async def ask(forwarder: DnsForwarder, packet: bytes, wait: float = 3) -> bytes | None:
     """Send one UDP query to the forwarder as the container's resolver would."""
     return await asyncio.to_thread(_ask_udp, forwarder.port, packet, wait)
@@ -158,7 +135,7 @@ async def test_names_go_through_the_tunnel_and_only_its_unknown_ones_to_home_ass
     assert not home.asked(f"{TRACKER}.local.hass.io")
 
     # over TCP (what a resolver does after a truncated answer): the same routes, on one connection
-    tcp = await asyncio.to_thread(_ask_tcp, forwarder.port, query(TRACKER), query(SONARR, ident=7))
+    tcp = await asyncio.to_thread(ask_tcp, forwarder.port, query(TRACKER), query(SONARR, ident=7))
     assert [addresses(answer) for answer in tcp] == [[TRACKER_IP], [SONARR_IP]]
     assert (TRACKER, A, "tcp") in vpn.questions
     assert (SONARR, A, "tcp") in home.questions
@@ -218,7 +195,7 @@ async def test_garbage_from_a_client_is_dropped_and_the_forwarder_goes_on(
     assert await ask(forwarder, garbage, wait=0.3) is None
     assert servers[0].questions == []
     # over TCP the connection is closed
-    assert await asyncio.to_thread(_ask_tcp, forwarder.port, garbage, query(TRACKER)) == []
+    assert await asyncio.to_thread(ask_tcp, forwarder.port, garbage, query(TRACKER)) == []
     answer = await ask(forwarder, query(TRACKER))
     assert answer is not None
     assert addresses(answer) == [TRACKER_IP]

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from haul_engine.vpn.resolvconf import MARKER
-from tests.fakes.dns import FakeDnsServer
+from tests.fakes.dns import A, FakeDnsServer, ask_tcp, query
 from tests.fakes.vpn import FakeNatPmpGateway, WhatIsMyIp
 from tests.support.netns import TCP, UDP, Namespace, OutgoingCounter, veth
 from tests.support.peers import QbittorrentPeer, engine_env, make_torrent, wait_for_torrent
@@ -238,6 +238,9 @@ def test_name_lookups_go_through_the_tunnel_and_only_app_names_to_home_assistant
 
         assert _lookup(lab.engine, TRACKER) == "192.0.2.80"  # the VPN's answer
         assert vpn_dns.asked(TRACKER)
+        [answer] = lab.engine.run(ask_tcp, DNS_PORT, query(TRACKER))  # over TCP too
+        assert answer.endswith(socket.inet_aton("192.0.2.80"))
+        assert (TRACKER, A, "tcp") in vpn_dns.questions
         assert not home_dns.asked(TRACKER)
         time.sleep(0.3)  # the counter's thread reads what was sent meanwhile
         assert counter.other_than(UDP, lab.link, WIREGUARD_PORT) == []  # no DNS by eth0
