@@ -319,3 +319,27 @@ async def test_a_taken_port_is_a_problem_and_lookups_stay_as_they_were(
     assert problem.startswith(f"VPN DNS: no lookups through the tunnel ({where}: ")
     assert problem.endswith("names go to the container's resolver, outside the tunnel")
     await vpn.close()
+
+
+async def test_a_resolv_conf_it_cannot_write_is_a_problem_and_the_port_is_let_go(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        monkeypatch.setattr(vpn_controller, "DNS_PORT", probe.getsockname()[1])
+    vpn = _controller(tmp_path)
+    vpn.resolv_conf = tmp_path / "missing" / "resolv.conf"
+    await vpn._start_dns(_tunnel(["10.2.0.1"]))
+    assert vpn.dns is None
+    why = f"{vpn.resolv_conf}: No such file or directory"
+    outside = "names go to the container's resolver, outside the tunnel"
+    assert vpn.problems() == [f"VPN DNS: no lookups through the tunnel ({why}); {outside}"]
+    (tmp_path / "resolv.conf").write_text(ORIGINAL)
+    vpn.resolv_conf = tmp_path / "resolv.conf"
+    (tmp_path / "resolv.conf.original").mkdir()  # the copy cannot be saved: nothing changes
+    await vpn._start_dns(_tunnel(["10.2.0.1"]))
+    assert vpn.dns is None
+    assert "resolv.conf.original" in vpn.dns_error
+    assert (tmp_path / "resolv.conf").read_text() == ORIGINAL
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as again:  # the forwarder let it go
+        again.bind(("127.0.0.1", vpn_controller.DNS_PORT))
