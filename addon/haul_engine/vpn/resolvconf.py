@@ -50,11 +50,15 @@ class ResolvConf:
         """Save the original (durably), then make address the only name server."""
         if original is not None:
             partial = self.saved.with_name(self.saved.name + ".partial")
-            with partial.open("w", encoding="utf-8") as handle:
-                handle.write(original)
-                handle.flush()
-                os.fsync(handle.fileno())
-            partial.replace(self.saved)
+            try:
+                with partial.open("w", encoding="utf-8") as handle:
+                    handle.write(original)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                partial.replace(self.saved)
+            except OSError:
+                partial.unlink(missing_ok=True)
+                raise
         kept = [
             line
             for line in (original or "").splitlines()

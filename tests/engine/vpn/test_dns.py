@@ -341,5 +341,6 @@ async def test_a_resolv_conf_it_cannot_write_is_a_problem_and_the_port_is_let_go
     assert vpn.dns is None
     assert "resolv.conf.original" in vpn.dns_error
     assert (tmp_path / "resolv.conf").read_text() == ORIGINAL
+    assert not (tmp_path / "resolv.conf.original.partial").exists()
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as again:  # the forwarder let it go
         again.bind(("127.0.0.1", vpn_controller.DNS_PORT))
