@@ -87,7 +87,7 @@ class VpnController(Controller):
         """Hold the kill switch, then bring the tunnel up and keep it up."""
         path = self.engine.settings.wireguard_config
         if path is None:
-            await asyncio.to_thread(self._resolver().restore)  # left by a tunnel of before
+            await asyncio.to_thread(self._resolver().restore)  # left by a crash with a tunnel
             return
         try:
             await hold_kill_switch()
@@ -95,6 +95,7 @@ class VpnController(Controller):
         except (TunnelError, WireguardConfigError) as err:
             self.error = str(err)
             _LOGGER.error("VPN: %s; torrents stay paused", err)  # noqa: TRY400 - the message says all
+            await asyncio.to_thread(self._resolver().restore)  # no forwarder: left by a crash
             return
         self.tunnel = Tunnel(self.engine.settings.vpn_interface, config)
         await self._start_dns(self.tunnel)

@@ -313,9 +313,13 @@ def test_a_broken_configuration_holds_the_kill_switch_and_says_why(
     try:
         config = tmp_path / "wg0.conf"
         config.write_text("[Interface]\nPrivateKey = not-a-key\nAddress = 10.2.0.2/32\n")
-        engine = engine_factory(
-            netns=container, env=engine_env(HAUL_WIREGUARD_CONFIG=str(config))
-        ).start()
+        engine = engine_factory(netns=container, env=engine_env(HAUL_WIREGUARD_CONFIG=str(config)))
+        # killed before with lookups through a tunnel: no forwarder now, the original comes back
+        engine.data_dir.mkdir()
+        (engine.data_dir / "resolv.conf.original").write_text("nameserver 192.0.2.53\n")
+        resolv_conf = container.resolv_conf(f"{MARKER}\nnameserver 127.0.0.1\n")
+        engine.start()
+        assert resolv_conf.read_text() == "nameserver 192.0.2.53\n"
         why = f"{config}, line 2: PrivateKey is not a WireGuard key (44 characters of base64)"
         system = engine.call("GET", "/system")
         assert system["status"] == "degraded"
