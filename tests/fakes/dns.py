@@ -37,6 +37,27 @@ def ask_tcp(port: int, *packets: bytes, host: str = "127.0.0.1") -> list[bytes]:
     return answers
 
 
+def _bind_both(host: str, port: int) -> tuple[socket.socket, socket.socket]:
+    """A UDP and a listening TCP socket on the same port (port 0: one free for both)."""
+    for _ in range(20):
+        udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        udp.bind((host, port))
+        tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            tcp.bind((host, udp.getsockname()[1]))
+        except OSError:
+            udp.close()
+            tcp.close()
+            if port:
+                raise
+            continue
+        tcp.listen()
+        return udp, tcp
+    msg = f"no port on {host} free for both UDP and TCP"
+    raise OSError(msg)
+
+
 class FakeDnsServer:
     """Answers names → IPv4 addresses on host:port (port 0: a free one), UDP and TCP."""
 
@@ -45,13 +66,8 @@ class FakeDnsServer:
         self.names = {name.lower(): address for name, address in names.items()}
         self.questions: list[tuple[str, int, str]] = []  # name, type, "udp" or "tcp"
         self.silent = False
-        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.udp.bind((host, port))
+        self.udp, self.tcp = _bind_both(host, port)
         self.port = int(self.udp.getsockname()[1])
-        self.tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.tcp.bind((host, self.port))
-        self.tcp.listen()
         for sock in (self.udp, self.tcp):
             sock.settimeout(0.2)
         self._stop = threading.Event()

@@ -30,6 +30,7 @@ MAX_LABEL = 63
 MAX_NAME = 255
 UPSTREAM_TIMEOUT = 2.0  # per server: a resolver (glibc, musl) waits 5 s before asking again
 CLIENT_IDLE_SECONDS = 10.0  # a TCP client's connection is closed after this long without a query
+FREE_PORT_TRIES = 20
 MAX_PENDING = 256  # UDP queries answered at once; more are dropped (the client asks again)
 HOME_ASSISTANT_SUFFIXES = (".local", ".home.arpa", ".hass.io")
 
@@ -137,17 +138,25 @@ class DnsForwarder:
         self._pending: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
-        """Listen on UDP and TCP; OSError when the port is taken or not allowed."""
+        """Listen on UDP and TCP; OSError when the port is taken or not allowed.
+
+        Port 0: a port free for both (the one UDP gets may be taken for TCP: another is tried).
+        """
         loop = asyncio.get_running_loop()
-        self._udp, _ = await loop.create_datagram_endpoint(
-            lambda: _UdpClients(self), local_addr=(self.host, self.port)
-        )
-        self.port = self._udp.get_extra_info("sockname")[1]  # port 0: TCP takes the same
-        try:
-            self._tcp = await asyncio.start_server(self._serve_tcp, self.host, self.port)
-        except OSError:
-            self._udp.close()
-            raise
+        for attempt in range(1 if self.port else FREE_PORT_TRIES):
+            self._udp, _ = await loop.create_datagram_endpoint(
+                lambda: _UdpClients(self), local_addr=(self.host, self.port)
+            )
+            port = self._udp.get_extra_info("sockname")[1]
+            try:
+                self._tcp = await asyncio.start_server(self._serve_tcp, self.host, port)
+            except OSError:
+                self._udp.close()
+                if self.port or attempt == FREE_PORT_TRIES - 1:
+                    raise
+                continue
+            self.port = port
+            return
 
     async def close(self) -> None:
         """Stop listening and drop the queries under way."""

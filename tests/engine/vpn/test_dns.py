@@ -227,6 +227,27 @@ async def test_garbage_and_strangers_from_a_server_are_skipped() -> None:
         honest.close()
 
 
+async def test_garbage_over_tcp_from_a_server_fails_the_lookup() -> None:
+    liar = socket.create_server(("127.0.0.1", 0))
+
+    def lie() -> None:
+        for reply in (b"\x00\x05junk!", b"\x00\x40short"):  # not an answer; cut short
+            connection, _ = liar.accept()
+            with connection:
+                connection.recv(4096)
+                connection.sendall(reply)
+
+    thread = threading.Thread(target=lie, daemon=True)
+    thread.start()
+    forwarder = DnsForwarder(Route([liar.getsockname()] * 2), Route([]), "127.0.0.1", 0)
+    try:
+        answer = await forwarder.resolve(query(TRACKER), tcp=True)
+        assert rcode(answer) == dns.SERVFAIL
+    finally:
+        thread.join(2)
+        liar.close()
+
+
 def test_resolv_conf_points_at_the_forwarder_and_is_given_back(tmp_path: Path) -> None:
     path, saved = tmp_path / "resolv.conf", tmp_path / "data" / "resolv.conf.original"
     saved.parent.mkdir()
