@@ -6,7 +6,9 @@ torrents in its queue, and "imports" a finished download by copying its files in
 folder, recording `downloadFolderImported` in its history. `import_failure` makes imports fail
 with the arr's message instead; `hold_imports` keeps finished downloads waiting; `instant_imports`
 skips the queue: a download is imported as soon as its client has it, and never shows in the queue
-(a release the client already had, imported before anyone looks at the queue).
+(a release the client already had, imported before anyone looks at the queue). With `webhook`
+(url, secret) set, each imported file is also announced there as a `Download` event, as the arr's
+Webhook connection does.
 """
 
 from __future__ import annotations
@@ -121,6 +123,7 @@ class ReleaseArr(FakeArr):
         self.hold_imports = False
         self.instant_imports = False
         self.client: tuple[str, str, str] | None = None
+        self.webhook: tuple[str, str] | None = None
         self.downloads: dict[str, Download] = {}
         folder = {"radarr": "movies", "sonarr": "tv", "lidarr": "music"}[kind]
         self.root_folders = [str(root / folder)]
@@ -260,6 +263,19 @@ class ReleaseArr(FakeArr):
             self._record_history("downloadImported", download, {"downloadClient": "Haul"})
         else:
             self._record_history("downloadFolderImported", download, data)
+            await self._announce(download, _files(target))
+
+    async def _announce(self, download: Download, files: list[Path]) -> None:
+        """POST a Download webhook per imported file, as the arr's Webhook connection does."""
+        if self.webhook is None or self._session is None:
+            return
+        url, secret = self.webhook
+        key = "episodeFile" if self.kind == "sonarr" else "movieFile"
+        for path in files:
+            body = {"eventType": "Download", "downloadId": download.record["downloadId"],
+                    key: {"path": str(path)}}  # fmt: skip
+            async with self._session.post(url, json=body, headers={"Authorization": secret}):
+                pass
 
     def _mark_imported(self, download: Download) -> None:
         """The library now has the files: the movie, the episodes, or the album(s)."""
@@ -481,6 +497,11 @@ class ReleaseArr(FakeArr):
 
 def _quality(name: str) -> dict[str, Any]:
     return next(q for q in QUALITIES + MUSIC_QUALITIES if q["quality"]["name"] == name)
+
+
+def _files(target: Path) -> list[Path]:
+    """The files an import put at target (a file, or a folder of them)."""
+    return sorted(p for p in target.rglob("*") if p.is_file()) if target.is_dir() else [target]
 
 
 def _copy(source: Path, target: Path) -> None:

@@ -56,23 +56,28 @@ class MadeTorrent:
         return self.v2_hash[:40] if self.v2_hash else self.info_hash
 
 
-def make_torrent(
+def make_torrent(  # noqa: PLR0913 - where, what, and how the data is made
     parent: Path,
     name: str,
     files: dict[str, int],
     piece_size: int = PIECE_SIZE,
     *,
     hybrid: bool = False,
+    sparse: bool = False,
 ) -> MadeTorrent:
     """Write random files under parent/name (sizes by relative path); make a v1/hybrid torrent.
 
-    A one-file torrent is named after its file, as BitTorrent clients make it.
+    A one-file torrent is named after its file, as BitTorrent clients make it. Sparse files (all
+    zeros, no disk space) make big torrents at once.
     """
     root = parent / name
     for relative, size in files.items():
         target = root / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         with target.open("wb") as handle:
+            if sparse:
+                handle.truncate(size)
+                continue
             left = size
             while left:
                 chunk = min(left, 4 * 1024 * 1024)

@@ -100,6 +100,25 @@ class Database:
             msg = f"the database could not be written: the disk holding {where} is full"
             raise DiskFull(msg) from None
 
+    @asynccontextmanager
+    async def durable_session(self) -> AsyncIterator[AsyncSession]:
+        """Open a session committed on leaving, on the disk when it returns (a power cut keeps it).
+
+        For the few writes that must hold before something irreversible: SQLite fsyncs this commit
+        (synchronous=FULL for it); a PostgreSQL commit is on the disk already.
+        """
+        sqlite = self.dialect == "sqlite"
+        async with self.session() as session:
+            if sqlite:
+                await session.execute(text("PRAGMA synchronous=FULL"))
+            try:
+                yield session
+                await session.commit()
+            finally:
+                if sqlite:
+                    await session.rollback()
+                    await session.execute(text("PRAGMA synchronous=NORMAL"))
+
     async def meta_value(self, key: str, factory: Callable[[], str]) -> str:
         """Return a stored engine fact, creating it with factory the first time."""
         async with self.session() as session, session.begin():

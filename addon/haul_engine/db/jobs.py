@@ -104,13 +104,7 @@ class JobQueue:
         With replace=False a waiting job of that key wins (and False is returned); a job of that
         key running right now is followed by this one either way.
         """
-        values = {
-            "queue": self.name, "key": key, "kind": kind, "payload": payload,
-            "run_at": utcnow() + timedelta(seconds=seconds), "attempts": 0, "revision": 0,
-        }  # fmt: skip
-        # the dialect in use only: PostgreSQL's weighs 2 MiB that a SQLite engine need not carry
-        dialect = import_module(f"sqlalchemy.dialects.{self.database.dialect}")
-        statement = dialect.insert(Job).values(values)
+        statement = self._insert(key, kind, payload, seconds)
         if replace or key == self._running:
             excluded = statement.excluded
             statement = statement.on_conflict_do_update(
@@ -124,6 +118,36 @@ class JobQueue:
             statement = statement.on_conflict_do_nothing(index_elements=["queue", "key"])
         stored = await session.execute(statement.returning(Job.id))
         return stored.first() is not None
+
+    async def note(
+        self, session: AsyncSession, key: str, kind: str, payload: dict[str, Any]
+    ) -> None:
+        """Keep a job's progress in its payload, in the caller's transaction (no second run for it).
+
+        A key with no job gets one, due now: a stop before the work ends resumes it at the next
+        start.
+        """
+        statement = self._insert(key, kind, payload, 0.0)
+        await session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["queue", "key"], set_={"payload": statement.excluded.payload}
+            )
+        )
+
+    async def stored(self, key: str) -> Job | None:
+        """Return the job of that key as the table holds it now (None once done or dropped)."""
+        async with self.database.session() as session:
+            return await session.scalar(select(Job).where(Job.queue == self.name, Job.key == key))
+
+    def _insert(self, key: str, kind: str, payload: dict[str, Any], seconds: float) -> Any:  # noqa: ANN401 - the dialect's Insert, which each dialect types apart
+        """Return the insert of a fresh job, in the database's own dialect (for its upserts)."""
+        values = {
+            "queue": self.name, "key": key, "kind": kind, "payload": payload,
+            "run_at": utcnow() + timedelta(seconds=seconds), "attempts": 0, "revision": 0,
+        }  # fmt: skip
+        # the dialect in use only: PostgreSQL's weighs 2 MiB that a SQLite engine need not carry
+        dialect = import_module(f"sqlalchemy.dialects.{self.database.dialect}")
+        return dialect.insert(Job).values(values)
 
     async def drop(self, session: AsyncSession, key: str) -> None:
         """Forget the job of that key, in the caller's transaction."""

@@ -22,7 +22,7 @@ from haul_engine.connectors.controller import ConnectorOwner
 from haul_engine.controller import Controller
 from haul_engine.cron import Cron
 from haul_engine.db.jobs import Job, JobQueue
-from haul_engine.db.models import EngineMeta
+from haul_engine.db.models import EngineMeta, utcnow
 from haul_engine.errors import Conflict, InvalidInput, NotFound, Unavailable
 from haul_engine.events import EventName
 from haul_engine.library import registry
@@ -310,8 +310,8 @@ class LibraryController(Controller, ConnectorOwner):
                 for folder in imported_folders(body) if event == IMPORT_EVENT else []:
                     key = hashlib.sha256(folder.encode()).hexdigest()[:32]
                     await self.jobs.put(  # a season pack's files: one refresh of their folder
-                        session, f"refresh:{key}", "refresh", {"path": folder},
-                        WEBHOOK_SETTLE_SECONDS,
+                        session, f"refresh:{key}", "refresh",
+                        {"path": folder, "since": utcnow().isoformat()}, WEBHOOK_SETTLE_SECONDS,
                     )  # fmt: skip
             self.jobs.wake()
         elif event in HEALTH_EVENTS:
@@ -334,7 +334,10 @@ class LibraryController(Controller, ConnectorOwner):
         Or refresh the media servers for a folder an *arr imported into.
         """
         if job.kind == "refresh":
-            await self.engine.mediaservers.refresh(job.payload["path"])
+            since = job.payload.get("since")  # a job stored by 0.1 has none: now
+            await self.engine.mediaservers.refresh(
+                job.payload["path"], datetime.fromisoformat(since) if since else None
+            )
             return
         runtime = self.runtimes.get(job.payload["connector_id"])
         if runtime is not None:  # else disabled or removed since

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Literal, cast
 
 from pydantic import BaseModel, Field
@@ -11,12 +12,19 @@ from pydantic import BaseModel, Field
 from haul_engine.commands import api_command
 from haul_engine.connectors.controller import ConnectorOwner
 from haul_engine.controller import Controller
+from haul_engine.db.models import utcnow
 from haul_engine.events import EventName
-from haul_engine.mediaservers.clients import MediaServerClient, MediaServerError, make_client
+from haul_engine.mediaservers.clients import (
+    MediaServerClient,
+    MediaServerError,
+    is_under,
+    make_client,
+)
 from haul_engine.mediaservers.kinds import MEDIA_SERVER_KINDS, MediaServerSettings
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine
+    from datetime import datetime
 
     from haul_engine.connectors.kinds import ConnectorConfig, HealthStatus
     from haul_engine.engine import Engine
@@ -25,6 +33,7 @@ _LOGGER = logging.getLogger(__name__)
 FULL_REFRESH_GRACE = 3.0  # seconds a full refresh may take to fail before it runs on unattended
 CHECK_INTERVAL = 300.0  # seconds between health checks of every enabled server
 NO_FALLBACK: frozenset[HealthStatus] = frozenset({"offline", "unhealthy"})
+COALESCE_SECONDS = 30.0  # how long a scan stands for the same folder asked again
 
 
 class RefreshOutcome(BaseModel):
@@ -39,6 +48,21 @@ class RefreshOutcome(BaseModel):
     error: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class _Scan:
+    """A refresh sent to one server: what, when, and its outcome (running or done)."""
+
+    path: str  # as asked, before the server's path map
+    started: datetime
+    outcome: asyncio.Task[RefreshOutcome]
+
+    def stands_for(self, path: str, since: datetime) -> bool:
+        """Return whether this scan sees the files at path as they were at since."""
+        if self.started < since or not is_under(path, self.path):
+            return False
+        return not self.outcome.done() or self.outcome.result().ok
+
+
 class MediaServersController(Controller, ConnectorOwner):
     """Owns the jellyfin, emby and plex connectors; refreshes their libraries on demand."""
 
@@ -50,6 +74,7 @@ class MediaServersController(Controller, ConnectorOwner):
         self.servers: dict[str, ConnectorConfig] = {}
         self.health: dict[str, tuple[HealthStatus, str | None]] = {}
         self._tasks: set[asyncio.Task[object]] = set()
+        self._scans: dict[str, list[_Scan]] = {}  # per server, those of the last COALESCE_SECONDS
 
     async def setup(self) -> None:
         """Take the media-server connectors and check them regularly."""
@@ -74,6 +99,7 @@ class MediaServersController(Controller, ConnectorOwner):
         """Forget the server."""
         self.servers.pop(connector_id, None)
         self.health.pop(connector_id, None)
+        self._scans.pop(connector_id, None)
 
     def counts(self) -> dict[str, int]:
         """How many media servers are enabled."""
@@ -87,15 +113,16 @@ class MediaServersController(Controller, ConnectorOwner):
             if key in self.servers and health in NO_FALLBACK
         ]
 
-    async def refresh(self, path: str) -> list[RefreshOutcome]:
-        """Refresh path on every enabled media server at once; never raises for a failing one."""
+    async def refresh(self, path: str, since: datetime | None = None) -> list[RefreshOutcome]:
+        """Refresh path on every enabled media server at once; never raises for a failing one.
+
+        `since`: when the files there changed (default now). A server's scan of the path or of a
+        folder holding it, started since then and not failed, within COALESCE_SECONDS, stands for
+        this one: its outcome is returned (awaited while it runs), and no second scan is sent.
+        """
+        since = since or utcnow()
         servers = [config for config in self.servers.values() if config.enabled]
-        outcomes = await asyncio.gather(*(self._refresh_one(config, path) for config in servers))
-        for outcome in outcomes:
-            self.engine.events.publish(
-                EventName.MEDIA_SERVER_REFRESHED, outcome.model_dump(mode="json")
-            )
-        return list(outcomes)
+        return list(await asyncio.gather(*(self._scan(config, path, since) for config in servers)))
 
     @api_command("mediaservers/refresh", method="POST", path="/mediaservers/refresh")
     async def refresh_command(
@@ -104,7 +131,32 @@ class MediaServersController(Controller, ConnectorOwner):
         """Refresh a path (file or folder) on every enabled media server; per-server outcomes."""
         return await self.refresh(path)
 
+    async def _scan(self, config: ConnectorConfig, path: str, since: datetime) -> RefreshOutcome:
+        """Join the server's recent scan that stands for this one, or start a scan."""
+        now = utcnow()
+        recent = [
+            scan
+            for scan in self._scans.get(config.id, [])
+            if (now - scan.started).total_seconds() < COALESCE_SECONDS or not scan.outcome.done()
+        ]
+        self._scans[config.id] = recent
+        for scan in recent:
+            if scan.stands_for(path, since):
+                _LOGGER.debug("%s: %s is in the scan of %s", config.name, path, scan.path)
+                return await asyncio.shield(scan.outcome)
+        scan = _Scan(path, now, self._spawn(self._refresh_one(config, path), f"scan {config.name}"))
+        recent.append(scan)
+        return await asyncio.shield(scan.outcome)
+
     async def _refresh_one(self, config: ConnectorConfig, path: str) -> RefreshOutcome:
+        """Refresh one server and announce it; whatever goes wrong ends up in its outcome."""
+        outcome = await self._try_refresh(config, path)
+        self.engine.events.publish(
+            EventName.MEDIA_SERVER_REFRESHED, outcome.model_dump(mode="json")
+        )
+        return outcome
+
+    async def _try_refresh(self, config: ConnectorConfig, path: str) -> RefreshOutcome:
         """Refresh one server; whatever goes wrong ends up in its outcome."""
         outcome = RefreshOutcome(
             connector_id=config.id, name=config.name, kind=config.kind,

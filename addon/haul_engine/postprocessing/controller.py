@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import errno
 import logging
-import os
-import shutil
+from datetime import datetime  # noqa: TC003 - pydantic reads it at runtime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
 from haul_engine.commands import api_command
 from haul_engine.controller import Controller
 from haul_engine.db.jobs import JobQueue
+from haul_engine.db.models import utcnow
 from haul_engine.errors import InvalidInput, NotFound, Unavailable
 from haul_engine.events import EventName
 from haul_engine.postprocessing.naming import Placement, plan
+from haul_engine.postprocessing.placing import Action, InTheWay, Placed, in_the_way, place_file
 from haul_engine.torrents.controller import InfoHash  # noqa: TC001 - pydantic reads it at runtime
 
 if TYPE_CHECKING:
@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from haul_engine.settings import PostProcessRule
 
 _LOGGER = logging.getLogger(__name__)
-Action = Literal["move", "copy", "hardlink"]
 
 
 class PlacedFile(BaseModel):
@@ -35,7 +34,29 @@ class PlacedFile(BaseModel):
 
     source: str
     target: str
-    how: Literal["moved", "copied", "hardlinked", "present"]
+    how: Placed
+
+
+class PlannedFile(BaseModel):
+    """One file of an import's plan: from where, to where, how big."""
+
+    source: str  # relative to the torrent's location
+    target: str  # relative to the media folder
+    size: int
+
+
+class Plan(BaseModel):
+    """An import decided, stored in its job before the first file is touched."""
+
+    hash: str
+    name: str
+    category: str
+    action: Action
+    folder: str
+    location: str
+    since: datetime  # when the files began to change: a media-server scan since then saw them
+    files: list[PlannedFile]
+    left: list[str]
 
 
 class ImportResult(BaseModel):
@@ -54,9 +75,10 @@ class ImportResult(BaseModel):
 class PostProcessingController(Controller):
     """Places each finished torrent of a configured category, then refreshes the media servers.
 
-    The work is a durable job (a restart in the middle does it again; placed files are kept),
-    started by `torrent_completed` and retried while the torrent is still moving out of the
-    incomplete folder. Torrents of the request gate are the *arrs' to import: they are left alone.
+    The work is a durable job holding its plan (a restart in the middle finishes it, even once a
+    moved torrent is gone), started by `torrent_completed` and retried while the torrent is still
+    moving out of the incomplete folder or a file is in a move's way. Torrents of the request
+    gate are the *arrs' to import: they are left alone.
     """
 
     feature = "postprocessing"
@@ -94,27 +116,76 @@ class PostProcessingController(Controller):
         if data.get("category") not in self.rules or data.get("request_id"):
             return
         async with self.engine.database.session() as session, session.begin():
-            await self.jobs.put(session, f"import:{data['hash']}", "import", {"hash": data["hash"]})
+            await self.jobs.put(  # a waiting job (with its plan, maybe) wins
+                session, _key(data["hash"]), "import", {"hash": data["hash"]}, replace=False
+            )
         self.jobs.wake()
 
     async def _run_job(self, job: Job) -> None:
-        try:
-            await self.run(job.payload["hash"])
-        except (InvalidInput, NotFound) as err:  # removed, unfinished, no rule: nothing to do
-            _LOGGER.warning("post-processing %s: %s", job.payload["hash"], err)
+        async with self._placing:
+            stored = await self.jobs.stored(job.key)
+            if stored is None:  # a run by hand did it meanwhile
+                return
+            try:
+                await self._import(job.payload["hash"], stored.payload)
+            except (InvalidInput, NotFound) as err:  # removed, unfinished, no rule: nothing to do
+                _LOGGER.warning("post-processing %s: %s", job.payload["hash"], err)
 
     @api_command("postprocessing/run", method="POST", path="/postprocessing/{info_hash}")
     async def run(self, info_hash: InfoHash) -> ImportResult:
         """Place a finished torrent's files by its category's rule now (again: nothing is lost).
 
+        An import a stop interrupted is finished by its stored plan (a moved torrent is gone).
         404 for an unknown torrent, 400 when it is unfinished or its category has no rule (or a
         different file is in the way), 503 while it still moves out of the incomplete folder.
         """
         async with self._placing:  # a run by hand meeting the job's would copy into its partial
-            return await self._place(info_hash)
+            known = self.engine.torrents.resolve(info_hash) or info_hash.lower()
+            stored = await self.jobs.stored(_key(known))
+            return await self._import(info_hash, stored.payload if stored else {})
 
-    async def _place(self, info_hash: str) -> ImportResult:
-        """Place a finished torrent's files (one run at a time)."""
+    async def _import(self, info_hash: str, payload: dict[str, Any]) -> ImportResult:
+        """Carry out the stored plan of a torrent's import, or plan it and store the plan first.
+
+        The plan is in the import's durable job before the first file or the torrent is touched;
+        the job ends (and the notice goes out) once every file is in place.
+        """
+        torrents = self.engine.torrents
+        if "plan" in payload:
+            plan = Plan.model_validate(payload["plan"])
+        else:
+            plan = await self._plan(info_hash)
+            async with self.engine.database.durable_session() as session:  # even a power cut
+                await self.jobs.note(
+                    session,
+                    _key(plan.hash),
+                    "import",
+                    {"hash": plan.hash, "plan": plan.model_dump(mode="json")},
+                )
+        folder = torrents.folders.confine(plan.folder)
+        targets = [torrents.folders.confine(folder / item.target) for item in plan.files]
+        sources = [Path(plan.location) / item.source for item in plan.files]
+        if plan.action == "move" and plan.hash in torrents.records:
+            # the torrent cannot seed files that leave: it goes first, but not while a file is in
+            # the way (the torrent would be gone and the move undone)
+            for source, target in zip(sources, targets, strict=True):
+                if await asyncio.to_thread(in_the_way, source, target):
+                    await self._forget(plan.hash)
+                    msg = f"{target} exists and is another file: left as it is"
+                    raise InvalidInput(msg)
+            await torrents.remove([plan.hash], delete_files=False)
+        result = await self._carry_out(plan, sources, targets)
+        for shown in sorted({str(target.parent) for target in targets}):
+            outcomes = await self.engine.mediaservers.refresh(shown, since=plan.since)
+            result.refreshed = max(result.refreshed, sum(outcome.ok for outcome in outcomes))
+        await self._forget(plan.hash)
+        self.engine.events.publish(
+            EventName.POSTPROCESSING_COMPLETED, result.model_dump(mode="json")
+        )
+        return result
+
+    async def _plan(self, info_hash: str) -> Plan:
+        """Where each file of a finished torrent goes by its category's rule (nothing touched)."""
         torrents = self.engine.torrents
         found = torrents.find(info_hash)
         view = torrents.view(found)
@@ -138,92 +209,66 @@ class PostProcessingController(Controller):
         if any(not target.is_relative_to(folder) for target in targets):
             msg = f"{view.name}: the pattern leads outside {folder}"
             raise InvalidInput(msg)
-        location = Path(view.location)
-        sources = [location / placement.source for placement in placements]
-        if rule.action == "move":  # the torrent cannot seed files that leave: it goes first
-            # but not while a file is in the way: the torrent would be gone and the move undone
-            for source, target in zip(sources, targets, strict=True):
-                if await asyncio.to_thread(_in_the_way, source, target):
-                    msg = f"{target} exists and is another file: left as it is"
-                    raise InvalidInput(msg)
-            await torrents.remove([found], delete_files=False)
-        placed = [
-            await asyncio.to_thread(_place, source, target, rule.action)
-            for source, target in zip(sources, targets, strict=True)
-        ]
-        result = ImportResult(
+        sizes = dict(files)
+        return Plan(
             hash=found, name=view.name, category=rule.category, action=rule.action,
-            folder=str(folder), refreshed=0,
+            folder=str(folder), location=view.location, since=utcnow(),
             files=[
-                PlacedFile(source=placement.source, target=placement.target, how=how)
-                for placement, how in zip(placements, placed, strict=True)
+                PlannedFile(source=item.source, target=item.target, size=sizes[item.source])
+                for item in placements
             ],
             left=_left(files, placements),
         )  # fmt: skip
+
+    async def _carry_out(
+        self, plan: Plan, sources: list[Path], targets: list[Path]
+    ) -> ImportResult:
+        """Place every file of the plan not yet in place; raise once the others are placed."""
+        placed: list[PlacedFile] = []
+        gone: list[str] = []
+        for item, source, target in zip(plan.files, sources, targets, strict=True):
+            try:
+                how = await asyncio.to_thread(place_file, source, target, item.size, plan.action)
+            except InTheWay as err:
+                if plan.action == "move":  # the torrent is gone: the plan waits for the way
+                    msg = f"{err}; move it away and the import goes on"
+                    raise Unavailable(msg) from None
+                await self._forget(plan.hash)  # the torrent still has it all: run it again later
+                raise
+            if how is None:
+                gone.append(item.source)
+            else:
+                placed.append(PlacedFile(source=item.source, target=item.target, how=how))
+        if gone:
+            await self._forget(plan.hash)
+            msg = f"{plan.name}: {', '.join(gone)} in neither the download nor the media folder"
+            raise InvalidInput(msg)
         _LOGGER.info(
-            "post-processing %s: %d file(s) %s into %s", view.name, len(placed), rule.action, folder
+            "post-processing %s: %d file(s) %s into %s",
+            plan.name,
+            len(placed),
+            plan.action,
+            plan.folder,
         )
-        for shown in sorted({str(target.parent) for target in targets}):
-            outcomes = await self.engine.mediaservers.refresh(shown)
-            result.refreshed = max(result.refreshed, sum(outcome.ok for outcome in outcomes))
-        self.engine.events.publish(
-            EventName.POSTPROCESSING_COMPLETED, result.model_dump(mode="json")
-        )
-        return result
+        return ImportResult(
+            hash=plan.hash, name=plan.name, category=plan.category, action=plan.action,
+            folder=plan.folder, files=placed, left=plan.left, refreshed=0,
+        )  # fmt: skip
+
+    async def _forget(self, info_hash: str) -> None:
+        """Drop the import's job (and its plan): done, or nothing to do."""
+        async with self.engine.database.session() as session, session.begin():
+            await self.jobs.drop(session, _key(info_hash))
 
     def problems(self) -> list[str]:
         """Say which job keeps failing."""
         return [self.jobs.problem] if self.jobs.problem else []
 
 
+def _key(info_hash: str) -> str:
+    return f"import:{info_hash}"
+
+
 def _left(files: list[tuple[str, int]], placements: list[Placement]) -> list[str]:
     placed = {placement.source for placement in placements}
     return [path for path, _size in files if path not in placed]
-
-
-Placed = Literal["moved", "copied", "hardlinked", "present"]
-
-
-def _place(source: Path, target: Path, action: Action) -> Placed:
-    """Put one file at target (which an earlier run may have put there already)."""
-    if _in_the_way(source, target):
-        msg = f"{target} exists and is another file: left as it is"
-        raise InvalidInput(msg)
-    if target.exists():
-        return "present"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    done = _link_or_rename(source, target, action)
-    if done is not None:
-        return done
-    partial = target.with_name(f".{target.name}.haul-partial")
-    shutil.copyfile(source, partial)  # a half-written copy never carries the final name
-    with partial.open("rb+") as handle:
-        os.fsync(handle.fileno())
-    partial.replace(target)
-    if action == "move":
-        source.unlink()
-        return "moved"
-    return "copied"
-
-
-def _in_the_way(source: Path, target: Path) -> bool:
-    """Whether another file holds the target's name (an earlier run's own placing does not)."""
-    if not target.exists() or not source.exists() or target.samefile(source):
-        return False
-    return target.stat().st_size != source.stat().st_size
-
-
-def _link_or_rename(source: Path, target: Path, action: Action) -> Placed | None:
-    """Hard-link or rename where the file system allows it; None: copy instead."""
-    try:
-        if action == "hardlink":
-            target.hardlink_to(source)
-            return "hardlinked"
-        if action == "move":
-            source.rename(target)
-            return "moved"
-    except OSError as err:
-        if err.errno not in {errno.EXDEV, errno.EPERM, errno.EMLINK}:
-            raise
-        _LOGGER.warning("cannot %s %s across file systems: copying it", action, source.name)
-    return None

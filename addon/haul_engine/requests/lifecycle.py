@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +18,7 @@ from haul_engine.db.database import get_or_not_found
 from haul_engine.db.models import utcnow
 from haul_engine.errors import Conflict, InvalidInput, NotFound
 from haul_engine.events import EventName
+from haul_engine.mediaservers.clients import media_folder
 from haul_engine.requests import candidates as offers
 from haul_engine.requests import seasons
 from haul_engine.requests.arr import (
@@ -464,7 +465,8 @@ class Lifecycle:
         if done:
             change.emit(EventName.DOWNLOAD_COMPLETED, download_id=download_id)
             if row.arr_connector_id is None:
-                await self._finish(change, self._content_path(download_id))
+                content = self._content_path(download_id)
+                await self._finish(change, content, content, None)
                 return
             seasons.mark(row, [await self._season(change)], State.IMPORTING)
             change.move(State.IMPORTING, "haul", "worker")
@@ -511,7 +513,8 @@ class Lifecycle:
             if path and imported.get("eventType") == "trackFileImported":
                 path = str(PurePath(path).parent)  # the album's folder holds every track
             change.emit(EventName.IMPORT_COMPLETED, path=path)
-            await self._finish(change, path)
+            # its folder, as the *arr's webhook has it scanned: one scan stands for both
+            await self._finish(change, path, media_folder(path), _imported_at(imported))
             return
         if any(h.get("eventType") == "downloadFailed" for h in history):
             await self.drop_candidate(change, "the arr reported the download failed")
@@ -525,14 +528,17 @@ class Lifecycle:
             return
         await change.schedule(self.engine.settings.request_poll_interval)
 
-    async def _finish(self, change: Change, path: str) -> None:
-        """Refresh the media servers on the imported path, then mark available.
+    async def _finish(
+        self, change: Change, path: str, scan: str, imported_at: datetime | None
+    ) -> None:
+        """Refresh the media servers on the imported path (scan), then mark available.
 
-        A series with seasons still to come goes on with them instead.
+        A scan since the import (the *arr's webhook's) stands for the refresh. A series with
+        seasons still to come goes on with them instead.
         """
         change.row.imported_path = path or None
         if path:
-            outcomes = await self.engine.mediaservers.refresh(path)
+            outcomes = await self.engine.mediaservers.refresh(scan, imported_at)
             refreshed = ", ".join(f"{o.name}: {o.mode}" for o in outcomes if o.ok)
         else:
             refreshed = ""
@@ -757,3 +763,11 @@ async def candidate_rows(session: AsyncSession, request_id: int) -> list[Request
             .order_by(RequestCandidate.failed.is_not(None), RequestCandidate.position)
         )
     )
+
+
+def _imported_at(record: dict[str, Any]) -> datetime | None:
+    """Return when an *arr's history record says it imported (None: unknown, taken as now)."""
+    with contextlib.suppress(TypeError, ValueError):
+        when = datetime.fromisoformat(str(record.get("date")))
+        return when if when.tzinfo else when.replace(tzinfo=UTC)
+    return None

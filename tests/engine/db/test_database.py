@@ -88,6 +88,33 @@ async def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
     await database.close()
 
 
+async def test_a_durable_session_syncs_its_commit_and_only_its_own(database_url: str) -> None:
+    database = Database(database_url)
+    await database.setup()
+    sqlite = database.dialect == "sqlite"
+    level = sa.text("PRAGMA synchronous")
+    async with database.durable_session() as session:
+        if sqlite:  # FULL: the commit is fsynced
+            assert (await session.execute(level)).scalar() == 2
+        session.add(EngineMeta(key="plan", value="kept"))
+
+    async def cut_off() -> None:
+        async with database.durable_session() as session:
+            session.add(EngineMeta(key="half", value="lost"))
+            await session.flush()
+            message = "cut off"
+            raise RuntimeError(message)
+
+    with pytest.raises(RuntimeError, match="cut off"):
+        await cut_off()
+    async with database.session() as session:
+        assert await session.get(EngineMeta, "plan") is not None
+        assert await session.get(EngineMeta, "half") is None  # rolled back
+        if sqlite:  # the pooled connection is back to NORMAL for everything else
+            assert (await session.execute(level)).scalar() == 1
+    await database.close()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def on_small_disk(request: pytest.FixtureRequest, small_disk: Path) -> tuple[str, Path]:
     """A database whose files live on a small disk (PostgreSQL: in a tablespace there)."""

@@ -184,3 +184,30 @@ async def test_a_job_cut_off_mid_run_stays_and_runs_at_the_next_start(database: 
         await worker.queue.start()
         assert await worker.ran_keys(2) == ["import", "import"]
         assert await worker.stored() == []
+
+
+async def test_a_job_s_progress_noted_while_it_runs_does_not_run_it_again(
+    database: Database,
+) -> None:
+    async def note_progress(job: Job) -> None:
+        async with database.session() as session, session.begin():
+            await worker.queue.note(session, job.key, "test", {"step": 1, "done": ["a"]})
+        stored = await worker.queue.stored(job.key)
+        assert stored is not None
+        assert (stored.payload, stored.revision) == ({"step": 1, "done": ["a"]}, job.revision)
+
+    async with Worker(database, note_progress) as worker:
+        await worker.put("import", step=1)
+        assert await worker.ran_keys(1) == ["import"]
+        await asyncio.sleep(0.3)
+        assert worker.ran == [("import", {"step": 1})]  # once
+        assert await worker.stored() == []
+        assert await worker.queue.stored("import") is None
+
+    # a key with no job (a run by hand) gets one, due now: a stop before the end resumes it
+    resumed = Worker(database)
+    async with database.session() as session, session.begin():
+        await resumed.queue.note(session, "by-hand", "test", {"plan": [1, 2]})
+    async with resumed:
+        assert await resumed.ran_keys(1) == ["by-hand"]
+        assert resumed.ran == [("by-hand", {"plan": [1, 2]})]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import time
 from dataclasses import dataclass
@@ -134,13 +135,24 @@ def _states(engine: EngineProcess, request_id: int) -> list[str]:
 
 
 def _assert_imported(world: World, request: dict[str, Any]) -> None:
-    """The library holds the seeded bytes and Jellyfin was told about exactly that file."""
+    """The library holds the seeded bytes and Jellyfin was told about exactly its folder."""
     imported = world.tmp_path / "library" / "The Matrix (1999)" / f"{GOOD}.mkv"
     original = world.torrent.parent / f"{GOOD}.mkv"
     assert request["imported_path"] == str(imported)
     assert imported.read_bytes() == original.read_bytes()
     updates = [call.body for call in world.jellyfin.calls("POST", "/Library/Media/Updated")]
-    assert {"Updates": [{"Path": str(imported), "UpdateType": "Created"}]} in updates
+    assert {"Updates": [{"Path": str(imported.parent), "UpdateType": "Created"}]} in updates
+
+
+def _auto_approved_until_imported(world: World, overseerr_id: int) -> int:
+    """Carol's auto-approved request for The Matrix, fed its torrent until it is available."""
+    world.webhook("MEDIA_AUTO_APPROVED", world.overseerr.add(
+        OverseerrRequest(id=overseerr_id, media_type="movie", title="The Matrix", year=1999,
+                         tmdb_id=603, status=2, user="carol")))  # fmt: skip
+    request_id = int(only_request(world.engine)["id"])
+    world.feed_peer(world.torrent.info_hash)
+    _assert_imported(world, wait_for_request(world.engine, request_id, "available", timeout=30))
+    return request_id
 
 
 def test_select_download_import_refresh_with_a_restart_at_every_stage(world: World) -> None:
@@ -335,13 +347,7 @@ def test_a_download_the_arr_imports_before_the_queue_is_read(
     world.add_movie()
     world.radarr.instant_imports = True
     world.radarr.offers[1] = [offer(world.torrent, GOOD, hash_listed=hash_listed)]
-    world.webhook("MEDIA_AUTO_APPROVED", world.overseerr.add(
-        OverseerrRequest(id=15, media_type="movie", title="The Matrix", year=1999, tmdb_id=603,
-                         status=2, user="carol")))  # fmt: skip
-    request_id = only_request(engine)["id"]
-    world.feed_peer(world.torrent.info_hash)
-    request = wait_for_request(engine, request_id, "available", timeout=30)
-    _assert_imported(world, request)
+    request_id = _auto_approved_until_imported(world, 15)
     assert not world.radarr.library.queue
     assert _states(engine, request_id)[-4:] == ["grabbed", "downloading", "importing", "available"]
     detail = engine.call("GET", f"/requests/{request_id}")
@@ -375,3 +381,22 @@ def test_without_an_arr_haul_searches_its_indexers_and_downloads_itself(world: W
     assert torrent["category"] == "haul-requests"
     updates = [call.body for call in world.jellyfin.calls("POST", "/Library/Media/Updated")]
     assert {"Updates": [{"Path": torrent["content_path"], "UpdateType": "Created"}]} in updates
+
+
+def test_the_arr_s_webhook_and_the_gate_refresh_jellyfin_once_for_one_import(world: World) -> None:
+    """Radarr announces its import (webhook), the gate sees it (history): one scan of the folder."""
+    engine = world.engine
+    secret = "arr-webhook-secret-0123456789"  # noqa: S105 - a test's secret
+    status, answer = engine.request(
+        "PATCH", f"/api/v1/connectors/{world.radarr_id}", {"settings": {"webhook_secret": secret}}
+    )
+    assert status == 200, answer
+    basic = "Basic " + base64.b64encode(f"haul:{secret}".encode()).decode()
+    world.radarr.webhook = (f"{engine.url}/api/v1/webhooks/arr/{world.radarr_id}", basic)
+    world.add_movie()
+    world.radarr.offers[1] = [offer(world.torrent, GOOD)]
+    _auto_approved_until_imported(world, 16)
+    assert engine.wait_for_log("is in the scan of", timeout=15)  # the webhook's refresh, 5 s on
+    folder = str(world.tmp_path / "library" / "The Matrix (1999)")
+    updates = [call.body for call in world.jellyfin.calls("POST", "/Library/Media/Updated")]
+    assert updates == [{"Updates": [{"Path": folder, "UpdateType": "Created"}]}]

@@ -1,0 +1,116 @@
+"""Putting one file where it belongs: a run stopped anywhere (kill -9) is finished by the next.
+
+Blocking file-system work: the controller runs it in a thread.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import shutil
+from typing import TYPE_CHECKING, Literal
+
+from haul_engine.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+_LOGGER = logging.getLogger(__name__)
+Action = Literal["move", "copy", "hardlink"]
+Placed = Literal["moved", "copied", "hardlinked", "present"]
+
+
+class InTheWay(InvalidInput):
+    """Another file holds a target's name: it is left as it is."""
+
+
+def partial_of(target: Path) -> Path:
+    """Return the hidden name a copy is written under until it is whole."""
+    return target.with_name(f".{target.name}.haul-partial")
+
+
+def in_the_way(source: Path, target: Path) -> bool:
+    """Whether another file holds the target's name (an earlier run's own placing does not)."""
+    if not target.exists() or not source.exists() or target.samefile(source):
+        return False
+    return target.stat().st_size != source.stat().st_size
+
+
+def place_file(source: Path, target: Path, size: int, action: Action) -> Placed | None:
+    """Put one file of `size` bytes at target, finishing what a stopped run began.
+
+    Returns how, or None when the file is in neither place (gone from the download folder).
+    A copy is written to a hidden partial name (one a stopped run left is written over), fsynced,
+    given the source's modification time (so a later run knows it as this copy) and renamed; a
+    move deletes the source only once the copy's name is on the disk.
+    """
+    if target.exists():
+        return _already_there(source, target, size, action)
+    if not source.exists():
+        partial = partial_of(target)
+        if partial.exists() and partial.stat().st_size < size:  # a copy cut short: useless
+            partial.unlink()
+        return None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    done = _link_or_rename(source, target, action)
+    if done is not None:
+        return done
+    partial = partial_of(target)
+    try:
+        shutil.copyfile(source, partial)
+        original = source.stat()
+        os.utime(partial, ns=(original.st_atime_ns, original.st_mtime_ns))
+        with partial.open("rb+") as handle:
+            os.fsync(handle.fileno())
+    except OSError:  # a full disk most often: the space goes back, the next run copies again
+        partial.unlink(missing_ok=True)
+        raise
+    partial.replace(target)
+    _sync_folder(target.parent)  # the name is on the disk before the original goes
+    if action == "move":
+        source.unlink()
+        return "moved"
+    return "copied"
+
+
+def _already_there(source: Path, target: Path, size: int, action: Action) -> Placed:
+    """Tell how a file already at target came (the planned size: placed before), else refuse."""
+    there = target.stat()
+    if source.exists() and target.samefile(source):
+        return "present"  # linked before
+    if there.st_size != size:
+        msg = f"{target} exists and is another file: left as it is"
+        raise InTheWay(msg)
+    if action != "move":
+        return "present"
+    if source.exists():  # a copy across file systems was renamed, then the run stopped
+        if source.stat().st_mtime_ns != there.st_mtime_ns:
+            msg = f"{target} exists and is another file of the same size: left as it is"
+            raise InTheWay(msg)
+        source.unlink()
+    return "moved"
+
+
+def _link_or_rename(source: Path, target: Path, action: Action) -> Placed | None:
+    """Hard-link or rename where the file system allows it; None: copy instead."""
+    try:
+        if action == "hardlink":
+            target.hardlink_to(source)
+            return "hardlinked"
+        if action == "move":
+            source.rename(target)
+            return "moved"
+    except OSError as err:
+        if err.errno not in {errno.EXDEV, errno.EPERM, errno.EMLINK}:
+            raise
+        _LOGGER.warning("cannot %s %s across file systems: copying it", action, source.name)
+    return None
+
+
+def _sync_folder(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
