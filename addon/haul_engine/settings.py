@@ -101,6 +101,10 @@ class Settings(BaseModel):
         default="https://api.ipify.org",
         description="answers the address it is called from (text or JSON with 'ip'); empty: off",
     )
+    vpn_dns: bool = Field(
+        default=True,
+        description="name lookups through the tunnel, to the WireGuard file's DNS servers",
+    )
     vpn_port_forwarding: bool = False
     vpn_port_forwarding_gateway: str = Field(
         default="", description="the NAT-PMP gateway; empty: the configuration's first DNS"

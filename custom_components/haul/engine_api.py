@@ -939,6 +939,7 @@ class VpnStatus(TypedDict):
     public_ip: str
     forwarded_port: int
     handshake_age_seconds: float | None
+    dns: list[str]
     error: str
 
 

@@ -116,6 +116,9 @@ def test_apparmor_profile_and_images() -> None:
     assert "profile haul " in profile
     for path in ("/data/**", "/media/**", "/share/**"):
         assert path in profile
+    # the VPN's DNS forwarder: port 53 and the resolver it points at itself
+    assert "capability net_bind_service," in profile
+    assert "/etc/resolv.conf rw," in profile
     for image in ("icon.png", "logo.png"):
         assert (ADDON / image).read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
 

@@ -75,7 +75,8 @@ def test_the_engines_own_tunnel_reads_as_address_and_port() -> None:
         "started_at": "2026-01-01T00:00:00+00:00", "download_dir": "/media/downloads",
         "disk_free_bytes": 1, "disk_total_bytes": 2, "counts": {}, "revision": 3,
         "vpn": {"interface": "wg0", "up": True, "userspace": True, "public_ip": "203.0.113.7",
-                "forwarded_port": 51413, "handshake_age_seconds": 12.5, "error": ""},
+                "forwarded_port": 51413, "handshake_age_seconds": 12.5, "error": "",
+                "dns": ["10.2.0.1"]},
     }  # fmt: skip
     status = api.SystemStatus.from_dict(system)
     assert (status.has_vpn, status.vpn_public_ip, status.vpn_forwarded_port) == (

@@ -1,7 +1,9 @@
 """Network namespaces for tests that need real routing: made uniquely, always removed.
 
 Interfaces are only ever created inside namespaces the test made, never in the test's own
-(a veth appearing there once disturbed Chromium in another test: ERR_NETWORK_CHANGED).
+(a veth appearing there once disturbed Chromium in another test: ERR_NETWORK_CHANGED). Each has
+its own /etc/resolv.conf for what runs by exec_prefix (`ip netns exec` mounts
+/etc/netns/<name>/resolv.conf over it): the engine's VPN DNS rewrites that one.
 Code that must open sockets inside a namespace runs on a thread that entered it (`run`).
 """
 
@@ -10,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import shutil
 import signal
 import socket
 import struct
@@ -17,6 +20,7 @@ import subprocess
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tests.support.programs import require_program, require_root
@@ -46,6 +50,12 @@ class Namespace:
         subprocess.run(["ip", "netns", "add", self.name], check=True, capture_output=True)
         self._inside = ThreadPoolExecutor(1, initializer=_enter, initargs=(self.name,))
         self.ip("link", "set", "lo", "up")
+        # its own resolv.conf: an engine with a tunnel rewrites that one, never the machine's
+        try:
+            machine = Path("/etc/resolv.conf").read_text()
+        except OSError:
+            machine = ""
+        self.resolv_conf(machine)
 
     def ip(self, *arguments: str) -> str:
         """Run `ip` inside the namespace; its output."""
@@ -57,6 +67,13 @@ class Namespace:
     def exec_prefix(self) -> list[str]:
         """What runs a program inside the namespace."""
         return ["ip", "netns", "exec", self.name]
+
+    def resolv_conf(self, text: str) -> Path:
+        """Give programs started by exec_prefix this /etc/resolv.conf (`ip netns exec` mounts)."""
+        path = Path("/etc/netns") / self.name / "resolv.conf"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        return path
 
     def run[T](self, function: Callable[..., T], *arguments: Any) -> T:  # noqa: ANN401 - passed on
         """Call function on the namespace's thread (its sockets are the namespace's)."""
@@ -72,6 +89,9 @@ class Namespace:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(int(pid), signal.SIGKILL)
         subprocess.run(["ip", "netns", "del", self.name], capture_output=True, check=False)
+        shutil.rmtree(Path("/etc/netns") / self.name, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            Path("/etc/netns").rmdir()  # when no other namespace has one
 
 
 def veth(left: Namespace, right: Namespace, name: str = "eth0") -> None:

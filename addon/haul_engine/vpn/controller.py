@@ -8,6 +8,7 @@ import ipaddress
 import json
 import logging
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import aiohttp
@@ -16,7 +17,9 @@ from pydantic import BaseModel, Field
 from haul_engine.commands import api_command
 from haul_engine.controller import Controller
 from haul_engine.vpn.config import WireguardConfig, WireguardConfigError
+from haul_engine.vpn.dns import DnsForwarder, Route
 from haul_engine.vpn.natpmp import Gateway, NatPmpError, map_port
+from haul_engine.vpn.resolvconf import ResolvConf, entries
 from haul_engine.vpn.tunnel import Tunnel, TunnelError, hold_kill_switch
 
 if TYPE_CHECKING:
@@ -29,6 +32,8 @@ MAPPING_LIFETIME = 60  # seconds; renewed well before it ends, as the providers 
 MAPPING_EVERY_SECONDS = 45.0
 # WireGuard's REJECT_AFTER_TIME: a session without a handshake this long carries nothing
 SILENT_AFTER_SECONDS = 180.0
+RESOLV_CONF = Path("/etc/resolv.conf")
+DNS_HOST, DNS_PORT = "127.0.0.1", 53
 
 
 class VpnStatus(BaseModel):
@@ -40,6 +45,10 @@ class VpnStatus(BaseModel):
     public_ip: str = Field(description="the address the world sees, fetched through the tunnel")
     forwarded_port: int = Field(description="the port forwarded to the torrents (0: none)")
     handshake_age_seconds: float | None = Field(description="since the latest handshake")
+    dns: list[str] = Field(
+        description="the DNS servers lookups go to, through the tunnel (empty: the container's "
+        "resolver, outside it)"
+    )
     error: str = Field(description="why the tunnel is down, while it is")
 
 
@@ -65,6 +74,9 @@ class VpnController(Controller):
         self._built = False
         self.silent = False  # up, but the server has not answered for SILENT_AFTER_SECONDS
         self._ip_failure = ""
+        self.resolv_conf = RESOLV_CONF
+        self.dns: DnsForwarder | None = None
+        self.dns_error = ""
 
     @property
     def enabled(self) -> bool:
@@ -75,6 +87,7 @@ class VpnController(Controller):
         """Hold the kill switch, then bring the tunnel up and keep it up."""
         path = self.engine.settings.wireguard_config
         if path is None:
+            await asyncio.to_thread(self._resolver().restore)  # left by a crash with a tunnel
             return
         try:
             await hold_kill_switch()
@@ -82,8 +95,10 @@ class VpnController(Controller):
         except (TunnelError, WireguardConfigError) as err:
             self.error = str(err)
             _LOGGER.error("VPN: %s; torrents stay paused", err)  # noqa: TRY400 - the message says all
+            await asyncio.to_thread(self._resolver().restore)  # no forwarder: left by a crash
             return
         self.tunnel = Tunnel(self.engine.settings.vpn_interface, config)
+        await self._start_dns(self.tunnel)
         await self._keep_up(self.tunnel)
         self._keeper = asyncio.create_task(self._keep(self.tunnel), name="vpn tunnel")
 
@@ -93,8 +108,58 @@ class VpnController(Controller):
             self._keeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._keeper
+        if self.dns is not None:
+            await asyncio.to_thread(self._resolver().restore)
+            await self.dns.close()
         if self.tunnel is not None:
             await self.tunnel.down()
+
+    def _resolver(self) -> ResolvConf:
+        return ResolvConf(self.resolv_conf, self.engine.settings.data_dir / "resolv.conf.original")
+
+    async def _start_dns(self, tunnel: Tunnel) -> None:
+        """Answer the container's name lookups through the tunnel (the file's DNS servers)."""
+        resolver = self._resolver()
+        if not (tunnel.config.dns and self.engine.settings.vpn_dns):
+            if not tunnel.config.dns:
+                _LOGGER.info(
+                    "VPN: the WireGuard file names no DNS: lookups go to the usual resolver"
+                )
+            await asyncio.to_thread(resolver.restore)
+            return
+        forwarder = None
+        try:
+            original = await asyncio.to_thread(resolver.original)
+            home_assistant = [
+                server for server in entries(original or "", "nameserver") if server != DNS_HOST
+            ]
+            forwarder = DnsForwarder(
+                Route([(server, 53) for server in tunnel.config.dns], tunnel.interface),
+                Route([(server, 53) for server in home_assistant]),
+                DNS_HOST,
+                DNS_PORT,
+                entries(original or "", "search", "domain"),
+            )
+            await forwarder.start()
+            await asyncio.to_thread(resolver.point_at, DNS_HOST, original)
+        except OSError as err:
+            if forwarder is not None:
+                await forwarder.close()
+            where = err.filename or f"listening on {DNS_HOST}:{DNS_PORT}"
+            self.dns_error = (
+                f"no lookups through the tunnel ({where}: {err.strerror or err}); "
+                "names go to the container's resolver, outside the tunnel"
+            )
+            _LOGGER.error("VPN DNS: %s", self.dns_error)  # noqa: TRY400 - the message says all
+            await asyncio.to_thread(resolver.restore)
+            return
+        self.dns = forwarder
+        _LOGGER.info(
+            "VPN: name lookups go to %s through %s (names it does not know: %s)",
+            ", ".join(tunnel.config.dns),
+            tunnel.interface,
+            ", ".join(home_assistant) or "nowhere",
+        )
 
     async def _keep(self, tunnel: Tunnel) -> None:
         while True:
@@ -221,6 +286,7 @@ class VpnController(Controller):
             public_ip=self.public_ip if up else "",
             forwarded_port=self.forwarded_port if up else 0,
             handshake_age_seconds=None if age is None else round(age, 1),
+            dns=[server for server, _ in self.dns.tunnel.servers] if self.dns is not None else [],
             error=why,
         )
 
@@ -234,4 +300,5 @@ class VpnController(Controller):
     def problems(self) -> list[str]:
         """Say why the tunnel carries nothing, while so."""
         why = self.why_down()
-        return [f"VPN tunnel: {why}"] if why else []
+        tunnel = [f"VPN tunnel: {why}"] if why else []
+        return tunnel + ([f"VPN DNS: {self.dns_error}"] if self.dns_error else [])

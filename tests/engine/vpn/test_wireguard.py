@@ -3,7 +3,8 @@
 Two namespaces stand for the add-on's container (`engine`) and the VPN provider (`provider`),
 linked by a veth pair `eth0` (the container's only way out, by its default route). The provider
 runs a WireGuard server (wireguard-go: no kernel module here) and, on its tunnel address, a seeder,
-a NAT-PMP gateway and a what-is-my-IP page. A raw socket
+a NAT-PMP gateway, a what-is-my-IP page and the VPN's DNS server; on its `eth0` address, Home
+Assistant's resolver (the container's resolv.conf names it). A raw socket
 counts every packet the engine's namespace sends out of `eth0`: nothing but WireGuard's own UDP may
 leave by it, also while the tunnel is down and being rebuilt.
 """
@@ -15,10 +16,13 @@ import socket
 import subprocess
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
+from haul_engine.vpn.resolvconf import MARKER
+from tests.fakes.dns import A, FakeDnsServer, ask_tcp, query
 from tests.fakes.vpn import FakeNatPmpGateway, WhatIsMyIp
 from tests.support.netns import TCP, UDP, Namespace, OutgoingCounter, veth
 from tests.support.peers import QbittorrentPeer, engine_env, make_torrent, wait_for_torrent
@@ -26,11 +30,12 @@ from tests.support.programs import require_program
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
-    from pathlib import Path
 
     from tests.support.engine import EngineProcess
 
 WIREGUARD_PORT = 51820
+DNS_PORT = 53
+TRACKER, APP = "tracker.example.org", "a0d7b954-sonarr"
 GRANTED_PORT = 47_000 + os.getpid() % 1000
 
 
@@ -184,6 +189,104 @@ def test_torrents_leave_only_through_the_tunnel_also_while_it_is_rebuilt(
         lab.provider.run(page.close)
 
 
+def _lookup(namespace: Namespace, name: str) -> str:
+    """Resolve name as a program in the container does (glibc, its resolv.conf); "" if it fails."""
+    done = subprocess.run(
+        [*namespace.exec_prefix(), "getent", "ahostsv4", name],
+        capture_output=True, text=True, timeout=20, check=False,
+    )  # fmt: skip
+    return done.stdout.split()[0] if done.returncode == 0 and done.stdout else ""
+
+
+def test_name_lookups_go_through_the_tunnel_and_only_app_names_to_home_assistant(
+    lab: Lab, engine_factory: Callable[..., EngineProcess]
+) -> None:
+    vpn_dns = lab.provider.run(
+        FakeDnsServer, lab.gateway, {TRACKER: "192.0.2.80", "ip.vpn.example": lab.gateway}
+    )
+    home_dns = lab.provider.run(
+        FakeDnsServer, lab.link, {APP: "172.30.33.5", TRACKER: "192.0.2.66"}
+    )
+    page = lab.provider.run(WhatIsMyIp, lab.gateway)
+    machine = Path("/etc/resolv.conf").read_text()
+    original = f"search local.hass.io\nnameserver {lab.link}\noptions ndots:0\n"
+    resolv_conf = lab.engine.resolv_conf(original)
+    counter = OutgoingCounter(lab.engine, "eth0").start()
+    try:
+        for server in (vpn_dns, home_dns, page):
+            server.start()
+        # the counter sees a leak: without the engine, the tracker's name goes out by eth0
+        assert _lookup(lab.engine, TRACKER) == "192.0.2.66"
+        _wait_until(lambda: (UDP, lab.link, DNS_PORT) in counter.packets)
+        counter.packets.clear()
+        home_dns.questions.clear()
+
+        engine = engine_factory(
+            netns=lab.engine,
+            env=engine_env(
+                HAUL_WIREGUARD_CONFIG=str(lab.config),
+                # the engine's own lookups too: the page's name is known only through the tunnel
+                HAUL_VPN_PUBLIC_IP_URL=page.url.replace(lab.gateway, "ip.vpn.example"),
+                HAUL_VPN_CHECK_INTERVAL="2",
+            ),
+        ).start()
+        vpn = _wait_for_vpn(engine, lambda vpn: vpn["public_ip"])
+        assert vpn["public_ip"] == lab.tunnel_address
+        assert vpn["dns"] == [lab.gateway]
+        assert resolv_conf.read_text().startswith(f"{MARKER}\nnameserver 127.0.0.1\n")
+        assert engine.call("GET", "/system")["problems"] == []
+
+        assert _lookup(lab.engine, TRACKER) == "192.0.2.80"  # the VPN's answer
+        assert vpn_dns.asked(TRACKER)
+        [answer] = lab.engine.run(ask_tcp, DNS_PORT, query(TRACKER))  # over TCP too
+        assert answer.endswith(socket.inet_aton("192.0.2.80"))
+        assert (TRACKER, A, "tcp") in vpn_dns.questions
+        assert not home_dns.asked(TRACKER)
+        time.sleep(0.3)  # the counter's thread reads what was sent meanwhile
+        assert counter.other_than(UDP, lab.link, WIREGUARD_PORT) == []  # no DNS by eth0
+
+        # an app's name: the VPN's DNS does not know it, Home Assistant's resolver does
+        assert _lookup(lab.engine, APP) == "172.30.33.5"
+        assert vpn_dns.asked(APP)
+        assert home_dns.asked(APP)
+
+        _lookups_wait_while_the_tunnel_is_rebuilt(lab, engine, home_dns, counter)
+
+        engine.kill()  # resolv.conf still points at the forwarder: lookups fail, nothing leaks
+        assert resolv_conf.read_text().startswith(MARKER)
+        assert _lookup(lab.engine, TRACKER) == ""
+        time.sleep(0.3)
+        assert counter.other_than(UDP, lab.link, WIREGUARD_PORT) == []
+        engine.start()  # finds the original in its data folder: app names resolve again
+        _wait_for_vpn(engine, lambda vpn: vpn["up"])
+        assert _lookup(lab.engine, APP) == "172.30.33.5"
+        assert engine.stop() == 0
+        assert resolv_conf.read_text() == original
+        assert Path("/etc/resolv.conf").read_text() == machine  # the machine's, never touched
+    finally:
+        counter.stop()
+        for server in (vpn_dns, home_dns):
+            lab.provider.run(server.close)
+        lab.provider.run(page.close)
+
+
+def _lookups_wait_while_the_tunnel_is_rebuilt(
+    lab: Lab, engine: EngineProcess, home_dns: FakeDnsServer, counter: OutgoingCounter
+) -> None:
+    """Delete wg0: lookups fail (their callers try again), never around the tunnel."""
+    counter.packets.clear()
+    home_dns.questions.clear()
+    lab.engine.ip("link", "del", "wg0")
+    assert _lookup(lab.engine, TRACKER) == ""
+    deadline = time.monotonic() + 30
+    while _lookup(lab.engine, TRACKER) != "192.0.2.80":  # while it is rebuilt, then through it
+        assert time.monotonic() < deadline, "the tracker's name never resolved again"
+    assert engine.wait_for_log("tunnel wg0 is down: building it again")
+    time.sleep(0.3)  # the counter's thread reads what was sent meanwhile
+    assert home_dns.questions == []
+    assert counter.other_than(UDP, lab.link, WIREGUARD_PORT) == []
+
+
 def _wait_until(condition: Callable[[], object], timeout: float = 20) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -210,9 +313,13 @@ def test_a_broken_configuration_holds_the_kill_switch_and_says_why(
     try:
         config = tmp_path / "wg0.conf"
         config.write_text("[Interface]\nPrivateKey = not-a-key\nAddress = 10.2.0.2/32\n")
-        engine = engine_factory(
-            netns=container, env=engine_env(HAUL_WIREGUARD_CONFIG=str(config))
-        ).start()
+        engine = engine_factory(netns=container, env=engine_env(HAUL_WIREGUARD_CONFIG=str(config)))
+        # killed before with lookups through a tunnel: no forwarder now, the original comes back
+        engine.data_dir.mkdir()
+        (engine.data_dir / "resolv.conf.original").write_text("nameserver 192.0.2.53\n")
+        resolv_conf = container.resolv_conf(f"{MARKER}\nnameserver 127.0.0.1\n")
+        engine.start()
+        assert resolv_conf.read_text() == "nameserver 192.0.2.53\n"
         why = f"{config}, line 2: PrivateKey is not a WireGuard key (44 characters of base64)"
         system = engine.call("GET", "/system")
         assert system["status"] == "degraded"
@@ -222,11 +329,53 @@ def test_a_broken_configuration_holds_the_kill_switch_and_says_why(
         ]
         assert engine.call("GET", "/vpn") == {
             "interface": "wg0", "up": False, "userspace": False, "public_ip": "",
-            "forwarded_port": 0, "handshake_age_seconds": None, "error": why,
+            "forwarded_port": 0, "handshake_age_seconds": None, "error": why, "dns": [],
         }  # fmt: skip
         rules = container.ip("rule", "list")
         assert "not from all fwmark 0xca6c lookup 51820" in rules
         assert "blackhole default" in container.ip("route", "list", "table", "51820")
         assert "not-a-key" not in engine.log
     finally:
+        container.remove()
+
+
+def _take(port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", port))
+    return sock
+
+
+def test_a_taken_dns_port_is_a_problem_and_lookups_stay_as_they_were(
+    tmp_path: Path, engine_factory: Callable[..., EngineProcess]
+) -> None:
+    for program in ("wg", "wireguard-go"):
+        require_program(program)
+    container = Namespace("engine")
+    taken = container.run(_take, DNS_PORT)
+    try:
+        original = "nameserver 192.0.2.53\n"
+        resolv_conf = container.resolv_conf(original)
+        config = tmp_path / "wg0.conf"
+        config.write_text(
+            f"[Interface]\nPrivateKey = {_wg('genkey')}\nAddress = 10.2.0.2/32\nDNS = 10.2.0.1\n"
+            f"[Peer]\nPublicKey = {_wg('pubkey', stdin=_wg('genkey'))}\nAllowedIPs = 0.0.0.0/0\n"
+            "Endpoint = 192.0.2.1:51820\n"
+        )
+        engine = engine_factory(
+            netns=container,
+            env=engine_env(HAUL_WIREGUARD_CONFIG=str(config), HAUL_VPN_PUBLIC_IP_URL=""),
+        ).start()
+        why = (
+            "VPN DNS: no lookups through the tunnel (listening on 127.0.0.1:53: Address already "
+            "in use); names go to the container's resolver, outside the tunnel"
+        )
+        assert engine.call("GET", "/system")["problems"] == [why]
+        assert engine.wait_for_log(why.removeprefix("VPN DNS: "))
+        vpn = engine.call("GET", "/vpn")
+        assert (vpn["up"], vpn["dns"]) == (True, [])  # the tunnel itself works
+        assert resolv_conf.read_text() == original
+        assert engine.stop() == 0
+        assert resolv_conf.read_text() == original
+    finally:
+        taken.close()
         container.remove()
