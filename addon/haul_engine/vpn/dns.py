@@ -1,10 +1,11 @@
 """The container's DNS forwarder: name lookups go through the tunnel, never around it.
 
-Every query is sent to the WireGuard file's DNS servers from a socket bound to the tunnel's
-interface (and routed by the kill switch's table). Only when they answer that a name does not
-exist — NXDOMAIN, or no record for a name only Home Assistant knows (an app's host name such as
-`a0d7b954-sonarr`, `.local`, `.home.arpa`, `.hass.io`) — is it asked of the resolver the container
-had. A timeout or a missing tunnel is a failure (SERVFAIL): asking elsewhere would leak the name.
+A name only Home Assistant knows (an app's host name such as `a0d7b954-sonarr`, `.local`,
+`.home.arpa`, `.hass.io`) is asked of the resolver the container had, so the *arr apps resolve even
+while the tunnel is down. Every other query is sent to the WireGuard file's DNS servers from a
+socket bound to the tunnel's interface (and routed by the kill switch's table); only when they
+answer that the name does not exist (NXDOMAIN: `nas.lan`) is it asked of that resolver too. A
+timeout or a missing tunnel is a failure (SERVFAIL): asking elsewhere would leak the name.
 """
 
 from __future__ import annotations
@@ -94,18 +95,15 @@ def home_assistant_name(name: str) -> bool:
     return "." not in name or f".{name}".endswith(HOME_ASSISTANT_SUFFIXES)
 
 
-def absent(answer: Message, name: str, search: Sequence[str]) -> bool:
-    """Whether the tunnel's DNS says the name does not exist, and Home Assistant may know it.
+def searched(name: str, search: Sequence[str]) -> bool:
+    """Whether the name is a dotted one with a search domain appended by the client's resolver.
 
-    A dotted name with a search domain appended (`tracker.example.org.local.hass.io`) is the
-    resolver trying again after the name itself failed (the tunnel was down): never asked there.
+    `tracker.example.org.local.hass.io` is the resolver trying again after the name itself failed
+    (the tunnel was down): it is a tracker's name, never Home Assistant's to answer.
     """
-    for domain in search:
-        if name.endswith(f".{domain}") and "." in name.removesuffix(f".{domain}"):
-            return False
-    if answer.rcode == NXDOMAIN:
-        return True
-    return home_assistant_name(name) and (answer.rcode != NOERROR or not answer.answers)
+    return any(
+        name.endswith(f".{domain}") and "." in name.removesuffix(f".{domain}") for domain in search
+    )
 
 
 @dataclass
@@ -202,11 +200,16 @@ class DnsForwarder:
         query = read_message(packet)
         if query is None or query.flags & ANSWER_FLAG:
             return None
+        local_only = home_assistant_name(query.name) and not searched(query.name, self.search)
+        if local_only and self.home_assistant.servers:
+            local = await _ask(self.home_assistant, packet, query, tcp=tcp)
+            return local[0] if local is not None else failure(packet, query)
         tunnel = await _ask(self.tunnel, packet, query, tcp=tcp)
         if tunnel is None:
             _LOGGER.debug("DNS %s: no answer through the tunnel", query.name)
             return failure(packet, query)
-        if absent(tunnel[1], query.name, self.search) and self.home_assistant.servers:
+        absent = tunnel[1].rcode == NXDOMAIN and not searched(query.name, self.search)
+        if absent and self.home_assistant.servers:
             local = await _ask(self.home_assistant, packet, query, tcp=tcp)
             if local is not None:
                 _LOGGER.debug("DNS %s: answered by Home Assistant's resolver", query.name)

@@ -124,7 +124,7 @@ async def test_names_go_through_the_tunnel_and_only_its_unknown_ones_to_home_ass
         answer = await ask(forwarder, query(name))
         assert answer is not None
         assert addresses(answer) == [address]
-        assert vpn.asked(name)  # the tunnel's DNS first, and it said the name does not exist
+        assert not vpn.asked(name)  # an app's name is Home Assistant's alone: the tunnel not asked
         assert home.asked(name)
 
     assert rcode(await ask(forwarder, query("gone.example.org"))) == dns.NXDOMAIN  # from both
@@ -146,7 +146,7 @@ async def test_a_silent_or_missing_tunnel_fails_the_lookup_and_never_asks_elsewh
 ) -> None:
     vpn, home = servers
     vpn.silent = True  # a timeout: the name must not go to Home Assistant's resolver instead
-    for name in (TRACKER, SONARR):
+    for name in (TRACKER, "gone.example.org"):
         answer = await ask(forwarder, query(name, ident=99))
         assert answer is not None
         message = read_message(answer)
@@ -156,8 +156,11 @@ async def test_a_silent_or_missing_tunnel_fails_the_lookup_and_never_asks_elsewh
     forwarder.tunnel.interface = "haul-missing0"  # the tunnel is down or being rebuilt
     vpn.questions.clear()
     assert rcode(await ask(forwarder, query(TRACKER))) == dns.SERVFAIL
+    assert rcode(await ask(forwarder, query(f"{TRACKER}.local.hass.io"))) == dns.SERVFAIL
     assert vpn.questions == []  # nothing was sent: the socket could not bind to the interface
     assert home.questions == []
+    # the *arr apps keep resolving meanwhile: their names were never the tunnel's to answer
+    assert addresses(await ask(forwarder, query(SONARR)) or b"") == [SONARR_IP]
 
 
 @pytest.mark.parametrize(

@@ -245,9 +245,9 @@ def test_name_lookups_go_through_the_tunnel_and_only_app_names_to_home_assistant
         time.sleep(0.3)  # the counter's thread reads what was sent meanwhile
         assert counter.other_than(UDP, lab.link, WIREGUARD_PORT) == []  # no DNS by eth0
 
-        # an app's name: the VPN's DNS does not know it, Home Assistant's resolver does
+        # an app's name is Home Assistant's alone: asked there, never of the VPN's DNS
         assert _lookup(lab.engine, APP) == "172.30.33.5"
-        assert vpn_dns.asked(APP)
+        assert not vpn_dns.asked(APP)
         assert home_dns.asked(APP)
 
         _lookups_wait_while_the_tunnel_is_rebuilt(lab, engine, home_dns, counter)
@@ -273,11 +273,17 @@ def test_name_lookups_go_through_the_tunnel_and_only_app_names_to_home_assistant
 def _lookups_wait_while_the_tunnel_is_rebuilt(
     lab: Lab, engine: EngineProcess, home_dns: FakeDnsServer, counter: OutgoingCounter
 ) -> None:
-    """Delete wg0: lookups fail (their callers try again), never around the tunnel."""
+    """Delete wg0: lookups fail (their callers try again), never around the tunnel; apps resolve."""
     counter.packets.clear()
     home_dns.questions.clear()
     lab.engine.ip("link", "del", "wg0")
     assert _lookup(lab.engine, TRACKER) == ""
+    assert _lookup(lab.engine, APP) == "172.30.33.5"  # the *arr apps stay reachable meanwhile
+    assert {question[0] for question in home_dns.questions} == {APP}
+    time.sleep(0.3)  # the counter's thread reads what was sent meanwhile: the app's lookup
+    assert set(counter.other_than(UDP, lab.link, WIREGUARD_PORT)) <= {(UDP, lab.link, DNS_PORT)}
+    home_dns.questions.clear()
+    counter.packets.clear()
     deadline = time.monotonic() + 30
     while _lookup(lab.engine, TRACKER) != "192.0.2.80":  # while it is rebuilt, then through it
         assert time.monotonic() < deadline, "the tracker's name never resolved again"
