@@ -525,7 +525,7 @@ class FakeArr:
             {
                 "seasonNumber": number,
                 "monitored": (series["id"], number) not in self.library.unmonitored_seasons,
-                "statistics": _season_stats(episodes),
+                "statistics": _season_stats(episodes, self.now),
             }
             for number, episodes in sorted(by_season.items())
         ]
@@ -725,21 +725,33 @@ def _file(item: dict[str, Any]) -> dict[str, Any]:
             "qualityCutoffNotMet": item["cutoffNotMet"], "size": 1_500_000_000}  # fmt: skip
 
 
-def _season_stats(episodes: list[dict[str, Any]]) -> dict[str, Any]:
+def _season_stats(episodes: list[dict[str, Any]], now: datetime) -> dict[str, Any]:
+    """A season's statistics as Sonarr's SeriesStatisticsRepository counts them.
+
+    episodeCount: monitored episodes aired so far, or any with a file (so unmonitoring an
+    episode with a file, or one not aired yet, changes none of the numbers); previous and next
+    airing: of monitored episodes only.
+    """
     # one pass: the fake recomputes every season on every /series call, as Sonarr's query does
-    with_file = cutoff = monitored = 0
+    with_file = cutoff = counted = 0
     previous: datetime | None = None
+    upcoming: datetime | None = None
     for episode in episodes:
         with_file += episode["hasFile"]
         cutoff += episode["cutoffNotMet"]
         aired = episode["airDateUtc"]
-        if aired <= NOW:
-            monitored += episode["monitored"]
+        counted += episode["hasFile"] or (episode["monitored"] and aired <= now)
+        if not episode["monitored"]:
+            continue
+        if aired < now:
             previous = aired if previous is None else max(previous, aired)
+        else:
+            upcoming = aired if upcoming is None else min(upcoming, aired)
     return {
-        "previousAiring": previous, "episodeFileCount": with_file, "episodeCount": monitored,
-        "totalEpisodeCount": len(episodes), "sizeOnDisk": with_file * 1_500_000_000 + cutoff,
-        "releaseGroups": [], "percentOfEpisodes": 100.0 * with_file / max(monitored, 1),
+        "nextAiring": upcoming, "previousAiring": previous, "episodeFileCount": with_file,
+        "episodeCount": counted, "totalEpisodeCount": len(episodes),
+        "sizeOnDisk": with_file * 1_500_000_000 + cutoff, "releaseGroups": [],
+        "percentOfEpisodes": 100.0 * with_file / max(counted, 1),
     }  # fmt: skip
 
 

@@ -18,6 +18,7 @@ from haul_engine.arr.records import ALBUMS, EPISODES, FILES, MOVIES, SERIES, Sea
 from haul_engine.db.bulk import BulkInsert
 from haul_engine.library.dispatch import Clock
 from haul_engine.library.models import Artist, Item, Season, Series
+from haul_engine.library.registry import UPGRADE, missing
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine, Iterable
@@ -328,10 +329,12 @@ class LibrarySync:
         records: list[SeriesRecord]
         stored: dict[int, tuple[int, str]]
         stored_items: int
-        records, stored, stored_items = await _settle(
+        disagreeing: set[int]
+        records, stored, stored_items, disagreeing = await _settle(
             self.client.get_as(SERIES, self.client.library.containers),
             self._stored_series(),
             self._stored_item_count(),
+            self._disagreeing_series(full=full),
         )
         async with self.database.session() as session, session.begin():
             seen = {record.id for record in records}
@@ -357,11 +360,40 @@ class LibrarySync:
         refresh = [
             (stored[record.id][0], record)
             for record in records
-            if full or stored[record.id][1] != series_fingerprint(record)
+            if full
+            or record.id in disagreeing
+            or stored[record.id][1] != series_fingerprint(record)
         ]
         fresh = {row_id for row_id, fingerprint in stored.values() if fingerprint == FRESH}
         await self._refresh_series(report, refresh, fresh)
         return stored_items
+
+    async def _disagreeing_series(self, *, full: bool) -> set[int]:
+        """The *arr ids of series whose episodes its wanted lists and the mirror see differently.
+
+        Season statistics miss a change: (un)monitoring an episode with a file moves no number
+        (episodeCount counts every episode with a file), so its series keeps its fingerprint and
+        an upgrade the user no longer wants would be searched. The *arr's own wanted lists say
+        it: an incremental sync rereads each series holding an episode listed on one side only.
+        A full sync rereads every series anyway.
+        """
+        if full or not self.client.library.wanted:
+            return set()
+        now = self.clock.now()
+        own = and_(Item.connector_id == self.connector_id, Item.kind == "episode")
+        disagreeing: set[int] = set()
+        for path, condition in (("/wanted/missing", missing(now)), ("/wanted/cutoff", UPGRADE)):
+            async with self.database.session() as session:
+                found = await session.execute(
+                    select(Item.arr_id, Item.parent_arr_id).where(own, condition)
+                )
+                mirrored = {arr_id: series for arr_id, series in found}
+            async for page in self.client.pages(path, monitored="true"):
+                for record in page:
+                    if mirrored.pop(record["id"], None) != record["seriesId"]:
+                        disagreeing.add(record["seriesId"])
+            disagreeing.update(series for series in mirrored.values() if series is not None)
+        return disagreeing
 
     async def _refresh_series(
         self, report: SyncReport, refresh: list[tuple[int, SeriesRecord]], fresh: set[int]

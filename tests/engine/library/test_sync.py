@@ -99,7 +99,8 @@ async def test_incremental_sync_touches_only_what_changed(
     stored = await mirror(database, "episode")
     assert stored[gap["id"]].has_file
     assert changed.acquired == [stored[gap["id"]].id]
-    assert len(sonarr.requests) - before == 2  # /series and one /episode
+    # /series, one /episode and the wanted lists (what season statistics leave unsaid)
+    assert len(sonarr.requests) - before == 4
     await client.close()
 
 

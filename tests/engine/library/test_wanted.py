@@ -100,6 +100,25 @@ async def haul_totals(database: Database, clock: FakeClock) -> tuple[int, int]:
     return counts.missing, counts.upgrades
 
 
+def quiet_upgrade(fake: FakeArr) -> dict[str, Any]:
+    """An episode below the cutoff whose unmonitoring changes none of Sonarr's season statistics.
+
+    It has a file (counted in episodeCount either way) and a later monitored episode of its
+    season has aired (previousAiring stays): only the episode itself says it is not wanted. The
+    last such one: the other changes touch the first series.
+    """
+    below = {record["id"] for record in fake.wanted("cutoff")}
+    episodes = fake.library.episodes.values()
+    return next(
+        e for e in reversed(episodes)
+        if e["id"] in below and any(
+            o["seriesId"] == e["seriesId"] and o["seasonNumber"] == e["seasonNumber"]
+            and o["monitored"] and e["airDateUtc"] < o["airDateUtc"] < fake.now
+            for o in episodes
+        )
+    )  # fmt: skip
+
+
 def changes(fake: FakeArr) -> list[Callable[[], None]]:
     """What a user does in the *arr between syncs, for this kind of library."""
     lib = fake.library
@@ -116,6 +135,7 @@ def changes(fake: FakeArr) -> list[Callable[[], None]]:
         by_hand = next(e for e in lib.series_episodes(series_id)
                        if e["seasonNumber"] == number and not e["monitored"])  # fmt: skip
         return [
+            lambda: quiet_upgrade(fake).update(monitored=False),
             lambda: by_hand.update(monitored=True),
             lambda: watched[0].update(monitored=False),
             lambda: ignored[0].update(monitored=True),
@@ -192,6 +212,33 @@ async def test_counts_equal_the_arr_s_wanted_lists(
         assert await haul_totals(database, clock) == later
         await sync.run(full=True)
         assert await haul_totals(database, clock) == later
+
+
+@pytest.mark.parametrize(("kind", "version"), [app for app in APPS if app[0] != "radarr"][:3])
+async def test_an_episode_unmonitored_before_it_airs_is_never_wanted(
+    database: Database, kind: str, version: str
+) -> None:
+    """Unmonitoring an episode not aired yet, not its season's next, moves no season statistic.
+
+    The mirror learns it by the time it airs: the monitored episode airing before it moves them.
+    """
+    clock, fake = FakeClock(), FakeArr(kind, library(), version=version)
+    lib = fake.library
+    series = next(s for s in lib.series.values() if s["monitored"])
+    *_, earlier, last = (e for e in lib.series_episodes(series["id"]) if e["seasonNumber"] == 1)
+    for days, episode in enumerate((earlier, last), start=2):
+        episode.update(airDateUtc=NOW + timedelta(days=days), monitored=True, hasFile=False,
+                       cutoffNotMet=False)  # fmt: skip
+    async with mirrored(database, clock, fake) as (client, sync):
+        last["monitored"] = False
+        await sync.run(full=False)
+        assert await haul_totals(database, clock) == await arr_totals(fake, client)
+        clock.moment = fake.now = last["airDateUtc"] + timedelta(days=1)
+        await sync.run(full=False)  # as a sweep and a search now do before searching
+        assert await haul_totals(database, clock) == await arr_totals(fake, client)
+        async with database.session() as session:
+            found = await registry.candidates(session, "c1", clock.now(), set())
+        assert last["id"] not in {candidate.arr_id for candidate in found}
 
 
 async def test_radarr_s_availability_delay_holds_movies_back(database: Database) -> None:
