@@ -18,7 +18,7 @@ from haul_engine.arr.records import ALBUMS, EPISODES, FILES, MOVIES, SERIES, Sea
 from haul_engine.db.bulk import BulkInsert
 from haul_engine.library.dispatch import Clock
 from haul_engine.library.models import Artist, Item, Season, Series
-from haul_engine.library.registry import UPGRADE, missing
+from haul_engine.library.registry import UPGRADE
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine, Iterable
@@ -369,30 +369,30 @@ class LibrarySync:
         return stored_items
 
     async def _disagreeing_series(self, *, full: bool) -> set[int]:
-        """The *arr ids of series whose episodes its wanted lists and the mirror see differently.
+        """The *arr ids of series whose episodes below the cutoff it and the mirror see differently.
 
-        Season statistics miss a change: (un)monitoring an episode with a file moves no number
+        Season statistics miss one change: (un)monitoring an episode with a file moves no number
         (episodeCount counts every episode with a file), so its series keeps its fingerprint and
-        an upgrade the user no longer wants would be searched. The *arr's own wanted lists say
-        it: an incremental sync rereads each series holding an episode listed on one side only.
-        A full sync rereads every series anyway.
+        an upgrade the user no longer wants would be counted and searched (Sonarr's EpisodeSearch
+        does not check the flag). The *arr's own cutoff list says it: an incremental sync rereads
+        each series holding an episode listed on one side only. Every other change of monitoring
+        moves the statistics, by the time the episode airs; a full sync rereads every series.
         """
         if full or not self.client.library.wanted:
             return set()
-        now = self.clock.now()
-        own = and_(Item.connector_id == self.connector_id, Item.kind == "episode")
-        disagreeing: set[int] = set()
-        for path, condition in (("/wanted/missing", missing(now)), ("/wanted/cutoff", UPGRADE)):
-            async with self.database.session() as session:
-                found = await session.execute(
-                    select(Item.arr_id, Item.parent_arr_id).where(own, condition)
+        async with self.database.session() as session:
+            found = await session.execute(
+                select(Item.arr_id, Item.parent_arr_id).where(
+                    Item.connector_id == self.connector_id, Item.kind == "episode", UPGRADE
                 )
-                mirrored = {arr_id: series for arr_id, series in found}
-            async for page in self.client.pages(path, monitored="true"):
-                for record in page:
-                    if mirrored.pop(record["id"], None) != record["seriesId"]:
-                        disagreeing.add(record["seriesId"])
-            disagreeing.update(series for series in mirrored.values() if series is not None)
+            )
+            mirrored = {arr_id: series for arr_id, series in found}
+        disagreeing: set[int] = set()
+        async for page in self.client.pages("/wanted/cutoff", monitored="true"):
+            for record in page:
+                if mirrored.pop(record["id"], None) != record["seriesId"]:
+                    disagreeing.add(record["seriesId"])
+        disagreeing.update(series for series in mirrored.values() if series is not None)
         return disagreeing
 
     async def _refresh_series(

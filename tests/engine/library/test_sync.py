@@ -99,8 +99,8 @@ async def test_incremental_sync_touches_only_what_changed(
     stored = await mirror(database, "episode")
     assert stored[gap["id"]].has_file
     assert changed.acquired == [stored[gap["id"]].id]
-    # /series, one /episode and the wanted lists (what season statistics leave unsaid)
-    assert len(sonarr.requests) - before == 4
+    # /series, one /episode and the cutoff list (what season statistics leave unsaid)
+    assert len(sonarr.requests) - before == 3
     await client.close()
 
 
