@@ -618,8 +618,9 @@ class FakeArr:
             items.sort(
                 key=lambda item: self._sort_value(item, key), reverse=direction == "descending"
             )
-        records = [self._wanted_record(item, query) for item in items]
-        return self._json(_page(records, request, key, direction))
+        answer = _page(items, request, key, direction)  # only the page's records rendered
+        answer["records"] = [self._wanted_record(item, query) for item in answer["records"]]
+        return self._json(answer)
 
     def _wanted_order(
         self, reason: str, asked_key: str | None, asked_direction: str | None

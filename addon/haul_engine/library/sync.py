@@ -369,7 +369,7 @@ class LibrarySync:
         return stored_items
 
     async def _disagreeing_series(self, *, full: bool) -> set[int]:
-        """The *arr ids of series whose episodes below the cutoff it and the mirror see differently.
+        """Find the series (*arr ids) whose episodes below the cutoff it and the mirror disagree on.
 
         Season statistics miss one change: (un)monitoring an episode with a file moves no number
         (episodeCount counts every episode with a file), so its series keeps its fingerprint and
@@ -386,7 +386,7 @@ class LibrarySync:
                     Item.connector_id == self.connector_id, Item.kind == "episode", UPGRADE
                 )
             )
-            mirrored = {arr_id: series for arr_id, series in found}
+            mirrored: dict[int, int | None] = dict(found.all())
         disagreeing: set[int] = set()
         async for page in self.client.pages("/wanted/cutoff", monitored="true"):
             for record in page:
