@@ -28,7 +28,7 @@ from .connectors import (
     connector_subentries,
 )
 from .engine_api import EngineCommands
-from .entity import HaulCoordinatorEntity
+from .entity import HaulCoordinatorEntity, adding_entities
 from .errors import call_engine
 from .subentry_flow import CONF_CONNECTOR_ID
 
@@ -313,6 +313,8 @@ def add_connector_entities[D: EntityDescription](
     kindless: dict[str, ConfigSubentry] = {}
 
     def add_to(subentry: ConfigSubentry, offered: list[D]) -> None:
+        if not adding_entities(entry):
+            return
         async_add_entities(
             (entity(coordinator, subentry, description) for description in offered),
             config_subentry_id=subentry.subentry_id,
@@ -327,7 +329,9 @@ def add_connector_entities[D: EntityDescription](
     @callback
     def add_served() -> None:
         for subentry_id, subentry in list(kindless.items()):
-            if (category := connector_category(entry, subentry)) is not None:
+            if subentry_id not in entry.subentries:  # removed: the entry reloads soon
+                del kindless[subentry_id]
+            elif (category := connector_category(entry, subentry)) is not None:
                 del kindless[subentry_id]
                 add_to(
                     subentry,

@@ -9,7 +9,7 @@ from homeassistant.const import UnitOfRatio
 from homeassistant.core import callback
 from homeassistant.helpers import entity_registry as er
 
-from .entity import HaulEntity
+from .entity import HaulEntity, adding_entities
 
 if TYPE_CHECKING:
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -44,6 +44,8 @@ def async_setup_downloads(
 
     @callback
     def follow() -> None:
+        if not adding_entities(entry):
+            return
         torrents = coordinator.data.views.torrents
         for gone in shown - torrents.keys():
             if entity_id := registry.async_get_entity_id("sensor", entry.domain, prefix + gone):

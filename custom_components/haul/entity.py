@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
@@ -86,6 +87,15 @@ class HaulEntity(HaulCoordinatorEntity):
         return super().available and offered
 
 
+def adding_entities(entry: HaulConfigEntry) -> bool:
+    """Whether entities may still be added: not once the entry unloads (its platforms go first).
+
+    The engine's events are followed until the entry has unloaded; an entity one of them offers
+    then would join a platform already gone, and stay in Home Assistant's states for good.
+    """
+    return entry.state in {ConfigEntryState.SETUP_IN_PROGRESS, ConfigEntryState.LOADED}
+
+
 @callback
 def add_engine_entities[D: HaulEntityDescription](
     entry: HaulConfigEntry,
@@ -103,6 +113,8 @@ def add_engine_entities[D: HaulEntityDescription](
 
     @callback
     def add() -> None:
+        if not adding_entities(entry):
+            return
         offered = [
             description for description in waiting if description.exists_fn(coordinator.data)
         ]

@@ -6,6 +6,7 @@ engine (tests/support/proxy.py) and can cut the WebSocket as a network failure w
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +26,7 @@ from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.haul.const import DOMAIN
+from custom_components.haul.views import Torrent
 from tests.integration.conftest import load, server_id, wait_for
 from tests.integration.test_surface import act, download_entity, following, state
 from tests.support.peers import engine_env
@@ -32,8 +34,10 @@ from tests.support.programs import free_port
 from tests.support.proxy import WEBSOCKET, CountingProxy
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable
+    from collections.abc import AsyncIterator, Callable, Iterable
 
+    from homeassistant.config_entries import ConfigEntry
+    from homeassistant.const import Platform
     from homeassistant.core import Event, HomeAssistant
 
     from custom_components.haul.api import HaulEvent
@@ -371,4 +375,44 @@ async def test_a_connector_of_a_kind_the_engine_serves_again_gets_its_entities_b
     arr_only = mine() - {f"{subentry_id}_problem", f"{subentry_id}_enabled"}
     await offered_again(hass, proxy, entry, lacking("sonarr"), arr_only)
     assert state(hass, registered(hass, entry)[f"{subentry_id}_problem"]) != STATE_UNAVAILABLE
+    no_duplicates(caplog)
+
+
+async def test_entities_offered_while_the_entry_unloads_are_not_added(
+    hass: HomeAssistant,
+    haul: tuple[EngineProcess, CountingProxy, MockConfigEntry],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An event between the platforms' unload and the entry's end adds nothing to them.
+
+    The engine's events are followed until the entry has unloaded: one offering the tunnel's
+    sensors, or a new download's, then would add them to a platform already gone, never to be
+    removed.
+    """
+    _engine, _proxy, entry = haul
+    coordinator = entry.runtime_data.coordinator
+    unload_platforms = hass.config_entries.async_unload_platforms
+
+    async def unload_then_offer(unloading: ConfigEntry, platforms: Iterable[Platform]) -> bool:
+        unloaded = await unload_platforms(unloading, platforms)
+        data = coordinator.data
+        started = Torrent(
+            hash=info_hash(7), name="late", state="downloading", progress=0.1, size=1,
+            download_rate=0, upload_rate=0, eta=60, category="", request_id=None, stopped=False,
+        )  # fmt: skip
+        coordinator.async_set_updated_data(dataclasses.replace(
+            data, system=dataclasses.replace(data.system, has_vpn=True),
+            views=dataclasses.replace(data.views, torrents={started.hash: started}),
+        ))  # fmt: skip
+        return unloaded
+
+    monkeypatch.setattr(hass.config_entries, "async_unload_platforms", unload_then_offer)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get("sensor.haul_vpn_public_address") is None
+    assert [s.entity_id for s in hass.states.async_all("sensor") if "late" in s.entity_id] == []
+    monkeypatch.undo()
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
     no_duplicates(caplog)
