@@ -416,3 +416,28 @@ async def test_entities_offered_while_the_entry_unloads_are_not_added(
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     no_duplicates(caplog)
+
+
+async def test_a_subentry_removed_while_its_kind_is_lacking_gets_no_entities(
+    hass: HomeAssistant,
+    haul: tuple[EngineProcess, CountingProxy, MockConfigEntry],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The kind served again before the reload a removal schedules: nothing for the subentry."""
+    engine, proxy, entry = haul
+    await hass.async_add_executor_job(
+        engine.add_connector, "sonarr", f"http://127.0.0.1:{free_port()}", "x"
+    )
+    await wait_for(lambda: len(entry.subentries) == 1)
+    (subentry_id,) = entry.subentries
+    served = entry.runtime_data.coordinator.data.kinds
+    proxy.rewrite = lacking("sonarr")  # an older engine as Home Assistant starts
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    coordinator = entry.runtime_data.coordinator
+    assert "sonarr" not in coordinator.data.kinds
+
+    assert hass.config_entries.async_remove_subentry(entry, subentry_id)
+    coordinator.async_set_updated_data(dataclasses.replace(coordinator.data, kinds=served))
+    await hass.async_block_till_done()
+    assert not [r for r in caplog.records if "unknown subentry" in r.getMessage()]
