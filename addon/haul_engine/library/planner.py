@@ -37,11 +37,12 @@ class Candidate:
 
 @dataclass(frozen=True, slots=True)
 class SeasonFacts:
-    """How much of a season has aired, whether all of it has, and whether the *arr monitors it."""
+    """How much of a season has aired, whether all of it has, and what the *arr monitors of it."""
 
-    aired: int
+    aired: int  # monitored episodes aired so far
     fully_aired: bool
-    monitored: bool = True  # Sonarr's SeriesSearch skips an unmonitored season's episodes
+    monitored: bool = True  # Sonarr's SeriesSearch searches each monitored season, no other
+    unwanted: int = 0  # aired episodes the user does not monitor: a pack would bring them too
 
 
 @dataclass(slots=True)
@@ -169,8 +170,10 @@ def _series_batches(
 ) -> list[Batch]:
     """Use SeasonSearch for mostly-missing aired seasons, SeriesSearch for many, else episodes.
 
-    Only seasons the *arr monitors are packed: episodes monitored by hand in an unmonitored
-    season are searched by id (a SeriesSearch would pass over them).
+    Only seasons the *arr monitors, each aired episode of them, are packed: episodes monitored by
+    hand in an unmonitored season, or beside episodes unmonitored by hand, are searched by id (a
+    pack Sonarr grabs for a season search holds the whole season). A SeriesSearch searches every
+    season the *arr monitors, one query each: it is sent only when those are the packed ones.
     """
     groups: dict[tuple[str, int, int], list[Candidate]] = {}
     for candidate in ordered:
@@ -184,6 +187,7 @@ def _series_batches(
         whole = (
             facts is not None
             and facts.monitored
+            and not facts.unwanted
             and all(candidate.packable for candidate in group)
             and facts.fully_aired
             and len(group) >= settings.season_search_ratio * facts.aired
@@ -195,10 +199,17 @@ def _series_batches(
         for start in range(0, len(group), episode_chunk):
             part = group[start : start + episode_chunk]
             batches.append(_batch(searches.for_items(c.arr_id for c in part), part, len(part)))
+    searched: dict[int, set[int]] = {}  # the seasons a SeriesSearch of each series searches
+    for (series_id, season), facts in seasons.items():
+        if facts.monitored:
+            searched.setdefault(series_id, set()).add(season)
     for (_, series_id), per_series in season_batches.items():
-        if len(per_series) >= settings.series_search_min_seasons:
+        packed = {batch.body["seasonNumber"] for batch in per_series}
+        if len(per_series) >= settings.series_search_min_seasons and searched[series_id] <= packed:
             items = [item for batch in per_series for item in batch.item_ids]
-            batches.append(Batch(*searches.for_series(series_id), items, 1, per_series[0].reason))
+            batches.append(
+                Batch(*searches.for_series(series_id), items, len(packed), per_series[0].reason)
+            )
         else:
             batches.extend(per_series)
     return batches

@@ -130,23 +130,37 @@ async def candidates(
 async def season_facts(
     session: AsyncSession, connector_id: str, now: datetime
 ) -> dict[tuple[int, int], SeasonFacts]:
-    """Per (series, season): monitored episodes aired so far, whether all have, season monitored."""
-    aired = func.sum(
-        case((and_(Item.released_at.is_not(None), Item.released_at <= now), 1), else_=0)
-    )
+    """Per (series, season) of every season: monitored episodes aired, whether all have, flags.
+
+    Every season the *arr reported is there, specials and seasons without gaps too: a
+    SeriesSearch searches each monitored one.
+    """
+    out = and_(Item.released_at.is_not(None), Item.released_at <= now)
+
+    def total(condition: Any) -> Any:  # noqa: ANN401 - SQL
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
     rows = await session.execute(
-        select(Item.parent_arr_id, Item.season_number, aired, func.count(), Season.monitored)
-        .outerjoin(Season, and_(
-            Season.series_id == Item.series_id, Season.season_number == Item.season_number
+        select(
+            Series.arr_id, Season.season_number, Season.monitored,
+            total(and_(Item.monitored, out)), total(Item.monitored),
+            total(and_(~Item.monitored, out)),
+        )
+        .join(Series, Series.id == Season.series_id)
+        .outerjoin(Item, and_(
+            Item.series_id == Season.series_id, Item.season_number == Season.season_number
         ))
-        .where(Item.connector_id == connector_id, Item.kind == "episode", Item.monitored)
-        .group_by(Item.parent_arr_id, Item.season_number, Season.monitored)
+        .where(Series.connector_id == connector_id)
+        .group_by(Series.arr_id, Season.season_number, Season.monitored)
     )  # fmt: skip
     return {
-        (int(series or 0), int(season or 0)): SeasonFacts(
-            int(done or 0), int(done or 0) == total, monitored=bool(monitored)
+        (int(series), int(season)): SeasonFacts(
+            int(aired),
+            int(aired) == int(watched),
+            monitored=bool(monitored),
+            unwanted=int(unwanted),
         )
-        for series, season, done, total, monitored in rows
+        for series, season, monitored, aired, watched, unwanted in rows
     }
 
 

@@ -56,7 +56,7 @@ def test_many_seasons_of_one_series_is_one_series_search() -> None:
     facts = {(7, season): SeasonFacts(10, fully_aired=True) for season in (1, 2, 3)}
     batches = plan(candidates, facts, SETTINGS, "series", 100)
     assert [(b.command, b.body, b.cost, len(b.item_ids)) for b in batches] == [
-        ("SeriesSearch", {"seriesId": 7}, 1, 30)
+        ("SeriesSearch", {"seriesId": 7}, 3, 30)
     ]
     two_seasons = plan(candidates[:20], facts, SETTINGS, "series", 100)
     assert [b.command for b in two_seasons] == ["SeasonSearch", "SeasonSearch"]
@@ -72,6 +72,27 @@ def test_an_unmonitored_season_s_hand_picked_episodes_are_searched_by_id() -> No
     by_id = [i for b in batches if b.command == "EpisodeSearch" for i in b.body["episodeIds"]]
     assert packed == [{"seriesId": 7, "seasonNumber": 1}, {"seriesId": 7, "seasonNumber": 3}]
     assert sorted(by_id) == [c.arr_id for c in candidates if c.season_number == 2]
+
+
+def test_a_season_with_episodes_unmonitored_by_hand_is_searched_by_id() -> None:
+    # a pack Sonarr grabs for a season search holds them all: what the user unmonitored too
+    facts = {(7, 1): SeasonFacts(10, fully_aired=True, unwanted=1)}
+    batches = plan(episodes(7, 1, 10), facts, SETTINGS, "series", 100)
+    assert {b.command for b in batches} == {"EpisodeSearch"}
+
+
+def test_a_series_search_only_when_it_searches_no_other_season() -> None:
+    # Sonarr's SeriesSearch searches every monitored season (a special's each by itself): one
+    # with few gaps, none or episodes unmonitored by hand would be searched, and a pack grabbed
+    candidates = [c for season in (1, 2, 3) for c in episodes(7, season, 10)]
+    facts = {(7, season): SeasonFacts(10, fully_aired=True) for season in (0, 1, 2, 3)}
+    batches = plan(candidates, facts, SETTINGS, "series", 100)
+    assert [(b.command, b.body) for b in batches] == [
+        ("SeasonSearch", {"seriesId": 7, "seasonNumber": season}) for season in (1, 2, 3)
+    ]
+    facts[7, 0] = SeasonFacts(0, fully_aired=True, monitored=False)  # specials not monitored
+    batches = plan(candidates, facts, SETTINGS, "series", 100)
+    assert [(b.command, b.cost) for b in batches] == [("SeriesSearch", 3)]  # a query a season
 
 
 def test_movies_and_albums_go_in_small_groups_gaps_first() -> None:

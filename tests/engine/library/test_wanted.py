@@ -257,6 +257,16 @@ async def test_radarr_s_availability_delay_holds_movies_back(database: Database)
         assert await haul_totals(database, clock) == later
 
 
+def season_wanted(fake: FakeArr, series_id: int, season: int, wanted: list[dict[str, Any]]) -> bool:
+    """Whether a season search asks for wanted episodes only: a pack it grabs holds them all.
+
+    Sonarr searches the season's monitored episodes, but a season pack brings every aired one.
+    """
+    episodes = [e for e in fake.library.series_episodes(series_id) if e["seasonNumber"] == season]
+    aired = [e for e in episodes if e["airDateUtc"] <= fake.now]
+    return any(e in wanted for e in episodes) and all(e["monitored"] for e in aired)
+
+
 def targets(fake: FakeArr, command: dict[str, Any]) -> list[bool]:
     """Whether each thing a search command names is monitored (all the way up) and out."""
     lib, body = fake.library, command["body"]
@@ -267,12 +277,15 @@ def targets(fake: FakeArr, command: dict[str, Any]) -> list[bool]:
     wanted = [*missing, *cutoff]
     if "episodeIds" in body:
         return [lib.episodes[i] in wanted for i in body["episodeIds"]]
-    if "seasonNumber" in body:  # Sonarr searches the season's monitored episodes
-        season = body["seasonNumber"]
-        return [any(e in wanted for e in lib.series_episodes(body["seriesId"])
-                    if e["seasonNumber"] == season)]  # fmt: skip
-    if "seriesId" in body:
-        return [lib.series[body["seriesId"]]["monitored"]]
+    if "seasonNumber" in body:
+        return [season_wanted(fake, body["seriesId"], body["seasonNumber"], wanted)]
+    if "seriesId" in body:  # Sonarr searches each monitored season
+        series_id = body["seriesId"]
+        seasons = {e["seasonNumber"] for e in lib.series_episodes(series_id)}
+        return [lib.series[series_id]["monitored"], *(
+            season_wanted(fake, series_id, season, wanted) for season in seasons
+            if (series_id, season) not in lib.unmonitored_seasons
+        )]  # fmt: skip
     return [lib.albums[i] in wanted for i in body["albumIds"]]
 
 
