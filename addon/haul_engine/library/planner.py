@@ -172,8 +172,9 @@ def _series_batches(
 
     Only seasons the *arr monitors, each aired episode of them, are packed: episodes monitored by
     hand in an unmonitored season, or beside episodes unmonitored by hand, are searched by id (a
-    pack Sonarr grabs for a season search holds the whole season). A SeriesSearch searches every
-    season the *arr monitors, one query each: it is sent only when those are the packed ones.
+    pack Sonarr grabs for a season search holds the whole season); specials too (Sonarr searches
+    each by its title, whatever the command). A SeriesSearch searches every season the *arr
+    monitors, one query each: it is sent only when those are the packed ones.
     """
     groups: dict[tuple[str, int, int], list[Candidate]] = {}
     for candidate in ordered:
@@ -186,6 +187,7 @@ def _series_batches(
         facts = seasons.get((series_id, season))
         whole = (
             facts is not None
+            and season != 0  # Sonarr searches specials one by one by title, in a season search too
             and facts.monitored
             and not facts.unwanted
             and all(candidate.packable for candidate in group)

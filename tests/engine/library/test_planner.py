@@ -81,6 +81,14 @@ def test_a_season_with_episodes_unmonitored_by_hand_is_searched_by_id() -> None:
     assert {b.command for b in batches} == {"EpisodeSearch"}
 
 
+def test_specials_are_searched_by_id() -> None:
+    # Sonarr searches specials one by one by their titles, also for a season search: no pack
+    batches = plan(episodes(7, 0, 8), {(7, 0): SeasonFacts(8, fully_aired=True)}, SETTINGS,
+                   "series", 100)  # fmt: skip
+    assert {b.command for b in batches} == {"EpisodeSearch"}
+    assert sum(b.cost for b in batches) == 8
+
+
 def test_a_series_search_only_when_it_searches_no_other_season() -> None:
     # Sonarr's SeriesSearch searches every monitored season (a special's each by itself): one
     # with few gaps, none or episodes unmonitored by hand would be searched, and a pack grabbed
