@@ -107,3 +107,36 @@ def test_a_full_disk_gives_the_space_back_and_keeps_the_source(
     assert not partial_of(target).exists()
     assert not target.exists()
     assert source.read_bytes() == DATA
+
+
+@pytest.mark.parametrize("step_ns", [100, 2_000_000_000], ids=["cifs-100ns", "fat-2s"])
+def test_a_copy_on_a_file_system_with_coarser_times_is_still_known_as_the_copy(
+    other_fs: Path, source: Path, step_ns: int
+) -> None:
+    """A NAS share (CIFS keeps 100 ns) or a FAT drive (2 s) rounds the copy's modification time."""
+    target = other_fs / "Arrival (2016).mkv"
+    shutil.copyfile(source, target)  # a move across file systems renamed its copy, then stopped
+    original = source.stat()
+    kept = original.st_mtime_ns - step_ns // 2  # the time the share kept: up to a step off
+    os.utime(target, ns=(original.st_atime_ns, kept))
+    assert not placing.in_the_way(source, target)
+    assert place_file(source, target, len(DATA), "copy") == "present"
+    assert place_file(source, target, len(DATA), "move") == "moved"  # not a 503 for ever
+    assert not source.exists()
+    assert target.read_bytes() == DATA
+
+
+def test_another_file_of_the_same_size_is_in_the_way_of_every_action(
+    other_fs: Path, source: Path
+) -> None:
+    """Never taken for this file: a move would delete the source, a copy would report it placed."""
+    target = other_fs / "Arrival (2016).mkv"
+    target.write_bytes(bytes(len(DATA)))  # the same size, and even the same time
+    original = source.stat()
+    os.utime(target, ns=(original.st_atime_ns, original.st_mtime_ns + 1))
+    assert placing.in_the_way(source, target)  # checked before a move removes the torrent
+    for action in ("copy", "hardlink", "move"):
+        with pytest.raises(InTheWay, match="another file of the same size"):
+            place_file(source, target, len(DATA), action)
+    assert source.read_bytes() == DATA
+    assert target.read_bytes() == bytes(len(DATA))
