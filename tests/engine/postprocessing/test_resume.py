@@ -111,3 +111,37 @@ def test_a_move_killed_mid_copy_is_finished_at_the_next_start(
     engine.restart()  # and no job is left to run again
     time.sleep(1)
     assert engine.log.count("event postprocessing_completed") == 1
+
+
+def test_a_scan_sent_while_the_files_are_copied_does_not_stand_for_the_import(
+    tmp_path: Path, engine_factory: Callable[..., EngineProcess], other_fs: Path
+) -> None:
+    """A refresh of the season's folder (another import's, a webhook's) sent mid-copy saw no file."""
+    media = other_fs / "media"
+    rules = [{"category": "keep", "action": "copy", "folder": str(media)}]
+    engine = engine_factory(
+        env=engine_env(
+            HAUL_EXTRA_FOLDERS=json.dumps([str(media)]), HAUL_POST_PROCESSING=json.dumps(rules)
+        )
+    )
+    torrent = make_torrent(engine.data_dir / "downloads", NAME, SIZES, sparse=True)
+    season = media / "Severance" / "Season 02"
+    second = season / "Severance - S02E02 - WEBDL-1080p.mkv"
+    with FakeJellyfin("jellyfin") as jellyfin:
+        engine.start()
+        engine.add_connector(
+            "jellyfin", jellyfin.url, jellyfin.api_key, path_map={str(media): "/media"}
+        )
+        body = {"torrent_base64": torrent.base64, "category": "keep"}
+        assert engine.request("POST", "/api/v1/torrents", body)[0] == 200
+        wait_until(engine, partial_of(second).exists, pause=0.001)
+        early = engine.request("POST", "/api/v1/mediaservers/refresh", {"path": str(season)})
+        assert early[0] == 200, early
+        assert not second.exists(), "the copy ended before the early scan: make it bigger"
+
+        wait_until(engine, lambda: "event postprocessing_completed" in engine.log)
+        updates = jellyfin.calls("POST", "/Library/Media/Updated")
+        assert [update.body["Updates"][0]["Path"] for update in updates] == [
+            "/media/Severance/Season 02",  # sent while the second episode was still copied
+            "/media/Severance/Season 02",  # once both were there
+        ]
