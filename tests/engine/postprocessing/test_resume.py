@@ -116,7 +116,7 @@ def test_a_move_killed_mid_copy_is_finished_at_the_next_start(
 def test_a_scan_sent_while_the_files_are_copied_does_not_stand_for_the_import(
     tmp_path: Path, engine_factory: Callable[..., EngineProcess], other_fs: Path
 ) -> None:
-    """A refresh of the season's folder (another import's, a webhook's) sent mid-copy saw no file."""
+    """A refresh of the season's folder (another import's, a webhook's) sent mid-copy saw none."""
     media = other_fs / "media"
     rules = [{"category": "keep", "action": "copy", "folder": str(media)}]
     engine = engine_factory(
