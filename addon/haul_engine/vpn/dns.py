@@ -2,7 +2,8 @@
 
 A name only Home Assistant knows (an app's host name such as `a0d7b954-sonarr`, `.local`,
 `.home.arpa`, `.hass.io`) is asked of the resolver the container had, so the *arr apps resolve even
-while the tunnel is down. Every other query is sent to the WireGuard file's DNS servers from a
+while the tunnel is down; so is the tunnel's own endpoint's name, which `wg setconf` resolves before
+the tunnel can carry anything. Every other query is sent to the WireGuard file's DNS servers from a
 socket bound to the tunnel's interface (and routed by the kill switch's table); only when they
 answer that the name does not exist (NXDOMAIN: `nas.lan`) is it asked of that resolver too. A
 timeout or a missing tunnel is a failure (SERVFAIL): asking elsewhere would leak the name.
@@ -117,18 +118,22 @@ class Route:
 class DnsForwarder:
     """Answers the container's lookups on host:port (UDP and TCP), through the tunnel first."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - the two routes, where it listens, which names are whose
         self,
         tunnel: Route,
         home_assistant: Route,
         host: str,
         port: int,
+        *,
         search: Sequence[str] = (),
+        outside: Sequence[str] = (),
     ) -> None:
-        """Prepare (start listens); search: the container's search domains."""
+        """Prepare (start listens); search: the container's search domains; outside: see below."""
         self.tunnel = tunnel
         self.home_assistant = home_assistant
         self.search = [domain.lower().strip(".") for domain in search]
+        # names the tunnel needs before it is up (its endpoints'): Home Assistant's resolver's
+        self.outside = {name.lower().rstrip(".") for name in outside}
         self.host = host
         self.port = port
         self._udp: asyncio.DatagramTransport | None = None
@@ -200,7 +205,9 @@ class DnsForwarder:
         query = read_message(packet)
         if query is None or query.flags & ANSWER_FLAG:
             return None
-        local_only = home_assistant_name(query.name) and not searched(query.name, self.search)
+        local_only = query.name in self.outside or (
+            home_assistant_name(query.name) and not searched(query.name, self.search)
+        )
         if local_only and self.home_assistant.servers:
             local = await _ask(self.home_assistant, packet, query, tcp=tcp)
             return local[0] if local is not None else failure(packet, query)

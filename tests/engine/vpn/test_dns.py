@@ -163,6 +163,29 @@ async def test_a_silent_or_missing_tunnel_fails_the_lookup_and_never_asks_elsewh
     assert addresses(await ask(forwarder, query(SONARR)) or b"") == [SONARR_IP]
 
 
+async def test_the_tunnel_s_own_endpoint_is_resolved_outside_it(
+    servers: tuple[FakeDnsServer, FakeDnsServer],
+) -> None:
+    """`wg setconf` resolves an `Endpoint = vpn.provider.example:51820` before the tunnel is up."""
+    vpn, home = servers
+    home.names["vpn.provider.example"] = "203.0.113.9"
+    forwarder = DnsForwarder(
+        Route([("127.0.0.1", vpn.port)], "haul-missing0"),  # the tunnel is not up yet
+        Route([("127.0.0.1", home.port)]),
+        "127.0.0.1",
+        0,
+        outside=["VPN.Provider.Example."],
+    )
+    await forwarder.start()
+    try:
+        answer = await ask(forwarder, query("vpn.Provider.example"))
+        assert addresses(answer or b"") == ["203.0.113.9"]
+        assert rcode(await ask(forwarder, query(TRACKER))) == dns.SERVFAIL  # only that name
+    finally:
+        await forwarder.close()
+    assert not home.asked(TRACKER)
+
+
 @pytest.mark.parametrize(
     "garbage",
     [
