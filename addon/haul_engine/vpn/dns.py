@@ -139,6 +139,7 @@ class DnsForwarder:
         self._udp: asyncio.DatagramTransport | None = None
         self._tcp: asyncio.Server | None = None
         self._pending: set[asyncio.Task[None]] = set()
+        self._clients: set[asyncio.Task[object]] = set()  # TCP connections being served
 
     async def start(self) -> None:
         """Listen on UDP and TCP; OSError when the port is taken or not allowed.
@@ -169,9 +170,10 @@ class DnsForwarder:
             self._tcp.close()
             self._tcp.close_clients()
             await self._tcp.wait_closed()
-        for task in list(self._pending):
+        under_way = [*self._pending, *self._clients]  # the server does not end its handlers
+        for task in under_way:
             task.cancel()
-        await asyncio.gather(*self._pending, return_exceptions=True)
+        await asyncio.gather(*under_way, return_exceptions=True)
 
     def received(self, packet: bytes, client: tuple[str | int, ...]) -> None:
         """Answer a UDP query on a task of its own (dropped when too many are under way)."""
@@ -188,6 +190,9 @@ class DnsForwarder:
 
     async def _serve_tcp(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """Answer length-prefixed queries in turn until the client goes or sends garbage."""
+        if (task := asyncio.current_task()) is not None:
+            self._clients.add(task)
+            task.add_done_callback(self._clients.discard)
         with contextlib.suppress(asyncio.IncompleteReadError, TimeoutError, ConnectionError):
             while True:
                 async with asyncio.timeout(CLIENT_IDLE_SECONDS):

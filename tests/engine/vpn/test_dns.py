@@ -186,6 +186,36 @@ async def test_the_tunnel_s_own_endpoint_is_resolved_outside_it(
     assert not home.asked(TRACKER)
 
 
+async def test_close_ends_the_lookups_under_way_over_udp_and_tcp(
+    servers: tuple[FakeDnsServer, FakeDnsServer],
+) -> None:
+    """Nothing is left running (or holding a socket) once the engine closes the forwarder."""
+    servers[0].silent = True  # over UDP the VPN's DNS never answers
+    mute = socket.create_server(("127.0.0.1", 0))
+    forwarder = DnsForwarder(
+        Route([("127.0.0.1", servers[0].port), mute.getsockname()], "lo"),
+        Route([]),
+        "127.0.0.1",
+        0,
+    )  # over TCP the second never answers: the connection is made, nothing comes back
+    await forwarder.start()
+    with mute, socket.create_connection(("127.0.0.1", forwarder.port)) as client:
+        client.sendall(struct.pack("!H", len(query(TRACKER))) + query(TRACKER))
+        udp = asyncio.create_task(ask(forwarder, query(TRACKER), wait=1))
+        await asyncio.sleep(0.5)  # both wait on their servers (2 s each)
+        await asyncio.wait_for(forwarder.close(), 1)
+        lookups = [
+            task
+            for task in asyncio.all_tasks()
+            if "DnsForwarder" in task.get_coro().__qualname__  # type: ignore[union-attr]
+            and not task.done()
+        ]
+        assert lookups == []
+        assert await udp is None
+        client.settimeout(1)
+        assert client.recv(2) == b""  # the connection is closed, unanswered
+
+
 @pytest.mark.parametrize(
     "garbage",
     [
