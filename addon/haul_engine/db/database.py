@@ -105,12 +105,15 @@ class Database:
         """Open a session committed on leaving, on the disk when it returns (a power cut keeps it).
 
         For the few writes that must hold before something irreversible: SQLite fsyncs this commit
-        (synchronous=FULL for it); a PostgreSQL commit is on the disk already.
+        (synchronous=FULL for it); PostgreSQL waits for its WAL to be flushed (synchronous_commit
+        on for this transaction: a server tuned with it off for an SD card would not).
         """
         sqlite = self.dialect == "sqlite"
         async with self.session() as session:
             if sqlite:
                 await session.execute(text("PRAGMA synchronous=FULL"))
+            else:
+                await session.execute(text("SET LOCAL synchronous_commit TO on"))
             try:
                 yield session
                 await session.commit()

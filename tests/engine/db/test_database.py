@@ -115,6 +115,28 @@ async def test_a_durable_session_syncs_its_commit_and_only_its_own(database_url:
     await database.close()
 
 
+async def test_a_durable_session_on_postgresql_waits_for_its_commit_even_when_tuned_not_to(
+    postgres_database: str,
+) -> None:
+    """synchronous_commit=off (set for an SD card) would return before the commit is on disk."""
+    tuning = Database(postgres_database)
+    await tuning.setup()
+    async with tuning.session() as session, session.begin():
+        name = (await session.execute(sa.text("SELECT current_database()"))).scalar()
+        await session.execute(sa.text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
+    await tuning.close()
+    database = Database(postgres_database)
+    await database.setup()
+    level = sa.text("SHOW synchronous_commit")
+    async with database.durable_session() as session:
+        assert (await session.execute(level)).scalar() == "on"
+        session.add(EngineMeta(key="plan", value="kept"))
+    async with database.session() as session:
+        assert await session.get(EngineMeta, "plan") is not None
+        assert (await session.execute(level)).scalar() == "off"  # the others as tuned
+    await database.close()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def on_small_disk(request: pytest.FixtureRequest, small_disk: Path) -> tuple[str, Path]:
     """A database whose files live on a small disk (PostgreSQL: in a tablespace there)."""
