@@ -334,6 +334,22 @@ def test_resolv_conf_points_at_the_forwarder_and_is_given_back(tmp_path: Path) -
     assert resolver.original() is None
 
 
+@pytest.mark.parametrize("left", ["", MARKER[:9]], ids=["emptied", "cut-short"])
+def test_a_resolv_conf_cut_off_while_written_is_still_known_as_haul_s(
+    tmp_path: Path, left: str
+) -> None:
+    """A kill between emptying the file and writing it: the saved original is the original."""
+    path, saved = tmp_path / "resolv.conf", tmp_path / "resolv.conf.original"
+    path.write_text(ORIGINAL)
+    resolver = ResolvConf(path, saved)
+    resolver.point_at("127.0.0.1", resolver.original())
+    path.write_text(left)  # point_at (or restore) killed in the middle of its write
+    assert resolver.original() == ORIGINAL  # not the empty file, saved over the original
+    resolver.restore()  # with the option off: the original is back, not an empty file
+    assert path.read_text() == ORIGINAL
+    assert not saved.exists()
+
+
 def _controller(tmp_path: Path, *, vpn_dns: bool = True) -> VpnController:
     settings = SimpleNamespace(data_dir=tmp_path, vpn_dns=vpn_dns, vpn_interface="lo")
     vpn = VpnController(cast("Engine", SimpleNamespace(settings=settings)))
