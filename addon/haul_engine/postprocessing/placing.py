@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 Action = Literal["move", "copy", "hardlink"]
 Placed = Literal["moved", "copied", "hardlinked", "present"]
+# another file system, or one without hard links (FAT: EPERM; a CIFS share: EOPNOTSUPP, ENOSYS)
+NO_LINK = {errno.EXDEV, errno.EPERM, errno.EMLINK, errno.EOPNOTSUPP, errno.ENOSYS}
 
 
 class InTheWay(InvalidInput):
@@ -115,9 +117,9 @@ def _link_or_rename(source: Path, target: Path, action: Action) -> Placed | None
             source.rename(target)
             return "moved"
     except OSError as err:
-        if err.errno not in {errno.EXDEV, errno.EPERM, errno.EMLINK}:
+        if err.errno not in NO_LINK:
             raise
-        _LOGGER.warning("cannot %s %s across file systems: copying it", action, source.name)
+        _LOGGER.warning("cannot %s %s (%s): copying it", action, source.name, err.strerror)
     return None
 
 

@@ -140,3 +140,21 @@ def test_another_file_of_the_same_size_is_in_the_way_of_every_action(
             place_file(source, target, len(DATA), action)
     assert source.read_bytes() == DATA
     assert target.read_bytes() == bytes(len(DATA))
+
+
+@pytest.mark.parametrize(
+    "refusal", [errno.EOPNOTSUPP, errno.ENOSYS, errno.EPERM], ids=errno.errorcode.get
+)
+def test_a_share_that_cannot_hard_link_gets_a_copy(
+    tmp_path: Path, source: Path, monkeypatch: pytest.MonkeyPatch, refusal: int
+) -> None:
+    """A NAS share (CIFS to a server without hard links) or a FAT drive refuses the link itself."""
+
+    def refuse(_target: Path, _source: Path) -> None:
+        raise OSError(refusal, os.strerror(refusal))
+
+    monkeypatch.setattr(type(source), "hardlink_to", refuse)
+    target = tmp_path / "media" / "Arrival (2016).mkv"
+    assert place_file(source, target, len(DATA), "hardlink") == "copied"
+    assert target.read_bytes() == DATA
+    assert source.read_bytes() == DATA
