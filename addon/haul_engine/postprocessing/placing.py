@@ -60,7 +60,7 @@ def place_file(source: Path, target: Path, size: int, action: Action) -> Placed 
     Returns how, or None when the file is in neither place (gone from the download folder).
     A copy is written to a hidden partial name (one a stopped run left is written over), fsynced,
     given the source's modification time (so a later run knows it as this copy) and renamed; a
-    move deletes the source only once the copy's name is on the disk.
+    move deletes the source only once the copy's name (and every folder made for it) is on the disk.
     """
     if target.exists():
         return _already_there(source, target, size, action)
@@ -69,6 +69,7 @@ def place_file(source: Path, target: Path, size: int, action: Action) -> Placed 
         if partial.exists() and partial.stat().st_size < size:  # a copy cut short: useless
             partial.unlink()
         return None
+    made = [folder for folder in target.parents if not folder.exists()]
     target.parent.mkdir(parents=True, exist_ok=True)
     done = _link_or_rename(source, target, action)
     if done is not None:
@@ -84,7 +85,9 @@ def place_file(source: Path, target: Path, size: int, action: Action) -> Placed 
         partial.unlink(missing_ok=True)
         raise
     partial.replace(target)
-    _sync_folder(target.parent)  # the name is on the disk before the original goes
+    # the name, and the folders made for it, are on the disk before the original goes
+    for folder in {target.parent, *(folder.parent for folder in made)}:
+        _sync_folder(folder)
     if action == "move":
         source.unlink()
         return "moved"

@@ -158,3 +158,22 @@ def test_a_share_that_cannot_hard_link_gets_a_copy(
     assert place_file(source, target, len(DATA), "hardlink") == "copied"
     assert target.read_bytes() == DATA
     assert source.read_bytes() == DATA
+
+
+def test_a_move_makes_the_new_folders_durable_before_the_source_goes(
+    other_fs: Path, source: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A power cut then must not lose the copy's folder (FAT syncs no parent for its child)."""
+    synced: list[Path] = []
+    monkeypatch.setattr(placing, "_sync_folder", synced.append)
+    (other_fs / "Arrival (2016)").mkdir()  # an earlier run's, on the disk since
+    target = other_fs / "Arrival (2016)" / "Season 01" / "Extras" / "Arrival (2016).mkv"
+
+    def deleted(path: Path) -> None:
+        assert set(synced) == {target.parent, target.parent.parent, other_fs / "Arrival (2016)"}
+        real_unlink(path)
+
+    real_unlink = type(source).unlink
+    monkeypatch.setattr(type(source), "unlink", deleted)
+    assert place_file(source, target, len(DATA), "move") == "moved"
+    assert not source.exists()
