@@ -159,9 +159,14 @@ class PostProcessingController(Controller):
                     "import",
                     {"hash": plan.hash, "plan": plan.model_dump(mode="json")},
                 )
+        # a stored plan too stays inside the roots as they are now (its own file names unresolved)
         folder = torrents.folders.confine(plan.folder)
         targets = [torrents.folders.confine(folder / item.target) for item in plan.files]
-        sources = [Path(plan.location) / item.source for item in plan.files]
+        sources = [
+            torrents.folders.confine((Path(plan.location) / item.source).parent)
+            / Path(item.source).name
+            for item in plan.files
+        ]
         if plan.action == "move" and plan.hash in torrents.records:
             # the torrent cannot seed files that leave: it goes first, but not while a file is in
             # the way (the torrent would be gone and the move undone)
