@@ -33,7 +33,7 @@ MAX_NAME = 255
 UPSTREAM_TIMEOUT = 2.0  # per server: a resolver (glibc, musl) waits 5 s before asking again
 CLIENT_IDLE_SECONDS = 10.0  # a TCP client's connection is closed after this long without a query
 FREE_PORT_TRIES = 20
-MAX_PENDING = 256  # UDP queries answered at once; more are dropped (the client asks again)
+MAX_PENDING = 256  # UDP queries answered at once, and TCP connections; more are dropped
 HOME_ASSISTANT_SUFFIXES = (".local", ".home.arpa", ".hass.io")
 
 Server = tuple[str, int]
@@ -190,6 +190,9 @@ class DnsForwarder:
 
     async def _serve_tcp(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """Answer length-prefixed queries in turn until the client goes or sends garbage."""
+        if len(self._clients) >= MAX_PENDING:  # a flood: hung up on (the client tries again)
+            writer.close()
+            return
         if (task := asyncio.current_task()) is not None:
             self._clients.add(task)
             task.add_done_callback(self._clients.discard)

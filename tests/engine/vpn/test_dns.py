@@ -216,6 +216,51 @@ async def test_close_ends_the_lookups_under_way_over_udp_and_tcp(
         assert client.recv(2) == b""  # the connection is closed, unanswered
 
 
+def _hung_up(client: socket.socket) -> bool:
+    """Whether the server closed the connection (unread data makes that a reset)."""
+    try:
+        return client.recv(2) == b""
+    except ConnectionResetError:
+        return True
+
+
+async def test_a_flood_is_held_to_max_pending_lookups_over_udp_and_tcp(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """More at once are dropped (UDP: the client asks again) or hung up on (TCP); then served."""
+    monkeypatch.setattr(dns, "MAX_PENDING", 2)
+    monkeypatch.setattr(dns, "UPSTREAM_TIMEOUT", 1.0)
+    mute_udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    mute_udp.bind(("127.0.0.1", 0))
+    mute_tcp = socket.create_server(mute_udp.getsockname())  # the same port: queries wait there
+    forwarder = DnsForwarder(Route([mute_udp.getsockname()]), Route([]), "127.0.0.1", 0)
+    await forwarder.start()
+    clients: list[socket.socket] = []
+    try:
+        flood = [asyncio.create_task(ask(forwarder, query(TRACKER, ident=n), 3)) for n in range(3)]
+        await asyncio.sleep(0.3)
+        mute_udp.settimeout(0.2)
+        assert len([mute_udp.recv(512) for _ in range(2)]) == 2
+        with pytest.raises(TimeoutError):
+            mute_udp.recv(512)  # the third was dropped
+        for n in range(3):
+            client = socket.create_connection(("127.0.0.1", forwarder.port))
+            client.settimeout(3)
+            clients.append(client)
+            client.sendall(struct.pack("!H", len(query(TRACKER))) + query(TRACKER, ident=n))
+            await asyncio.sleep(0.1)
+        assert await asyncio.to_thread(_hung_up, clients[2])  # at once
+        answers = [rcode(await task) if await task else None for task in flood]
+        assert sorted(answers, key=str) == [dns.SERVFAIL, dns.SERVFAIL, None]
+        assert rcode(await ask(forwarder, query(TRACKER))) == dns.SERVFAIL  # served again
+    finally:
+        for client in clients:
+            client.close()
+        await forwarder.close()
+        mute_udp.close()
+        mute_tcp.close()
+
+
 @pytest.mark.parametrize(
     "garbage",
     [
