@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import sqlite3
@@ -112,6 +113,41 @@ async def test_a_durable_session_syncs_its_commit_and_only_its_own(database_url:
         assert await session.get(EngineMeta, "half") is None  # rolled back
         if sqlite:  # the pooled connection is back to NORMAL for everything else
             assert (await session.execute(level)).scalar() == 1
+    await database.close()
+
+
+async def test_a_durable_session_leaves_no_pooled_connection_syncing_every_commit(
+    tmp_path: Path,
+) -> None:
+    """Another session returning its connection between the commit and the reset (SD-card wear)."""
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'haul.db'}")
+    await database.setup()
+    returned, go = asyncio.Event(), asyncio.Event()
+
+    async def other_session() -> None:
+        async with database.session() as session:
+            await session.execute(sa.text("SELECT 1"))
+            await go.wait()
+        returned.set()
+
+    other = asyncio.create_task(other_session())
+    await asyncio.sleep(0.1)
+    async with database.durable_session() as session:
+        session.add(EngineMeta(key="plan", value="kept"))
+        commit = session.commit
+
+        async def commit_then_the_other_returns() -> None:
+            await commit()
+            go.set()
+            await returned.wait()
+
+        session.commit = commit_then_the_other_returns  # type: ignore[method-assign]
+    await other
+    level = sa.text("PRAGMA synchronous")
+    async with database.session() as first, database.session() as second:
+        levels = [(await pooled.execute(level)).scalar() for pooled in (first, second)]
+        assert levels == [1, 1]  # NORMAL, both
+        assert await first.get(EngineMeta, "plan") is not None
     await database.close()
 
 
