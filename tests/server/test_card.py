@@ -307,6 +307,7 @@ async def _browse_gaps(browser: Browser, world: World) -> None:
     )
     # upcoming: the finale airing next week, with its date and nothing to act on
     await _set(browser, "gap-state", "", "change")
+    await _set(browser, "gap-query", "", "input")
     await _set(browser, "gap-reason", "upcoming", "change")
     await browser.wait_for(f"{rows}.length === 1 && {rows}[0].textContent.includes('Out ')")
     finale = f"{rows}[0]"
