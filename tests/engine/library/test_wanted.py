@@ -6,7 +6,8 @@ unmonitored season, a movie without a year and albums with some of their tracks;
 monitoring between syncs. Haul's gaps are the *arr's wanted lists read by Haul's rules: a movie
 Radarr lists as missing before it is available is not searched (Radarr skips its availability check
 for a command sent through its API), and an album Lidarr lists both as missing and below the cutoff
-is one gap, a missing one.
+is one gap, a missing one. What is monitored and not out yet is counted apart as upcoming (Radarr's
+missing list total is Haul's missing plus upcoming) and never searched.
 """
 
 from __future__ import annotations
