@@ -183,7 +183,7 @@ class ArrLibrary:
             items=data["items"],
             missing=data["missing"],
             cutoff_unmet=data["cutoff_unmet"],
-            upcoming=data["upcoming"],
+            upcoming=data.get("upcoming", 0),  # an engine of schema 3 built before it
             completion=data["completion"],
             queued=data["queued"],
             searches_today=data["searches_today"],
