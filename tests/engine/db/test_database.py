@@ -290,6 +290,28 @@ async def test_torrent_metadata_moves_to_a_table_of_its_own(database_url: str) -
     await engine.dispose()
 
 
+async def test_stored_library_items_stay_listed(database_url: str) -> None:
+    """0014: items stored before keep their rows and count as listed until their next sync."""
+    engine = create_async_engine(database_url)
+    async with engine.begin() as connection:
+        await connection.run_sync(_migrate, "0013")
+        await connection.execute(sa.text(
+            "INSERT INTO connectors (id, kind, name, url, api_key, settings, secrets, enabled,"
+            " verify_tls, health, created_at, updated_at) VALUES ('c1', 'radarr', 'Movies',"
+            " 'http://r', '', '{}', '{}', true, true, 'unknown', '2021-03-15 12:05:57.000000',"
+            " '2021-03-15 12:05:57.000000')"
+        ))  # fmt: skip
+        await connection.execute(sa.text(
+            "INSERT INTO library_items (connector_id, kind, arr_id, title, monitored, has_file,"
+            " cutoff_not_met, available) VALUES ('c1', 'movie', 7, 'Dune', true, false, false,"
+            " false)"
+        ))  # fmt: skip
+        await connection.run_sync(_migrate, "0014")
+        rows = await connection.execute(sa.text("SELECT arr_id, listed FROM library_items"))
+        assert [(arr_id, bool(listed)) for arr_id, listed in rows] == [(7, True)]
+    await engine.dispose()
+
+
 def test_released_migrations_keep_their_ids() -> None:
     """A database stamped by an earlier release names its revision by id: ids never move."""
     script = ScriptDirectory.from_config(alembic_config())
