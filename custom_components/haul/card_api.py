@@ -77,6 +77,7 @@ def _subscribe_library(
 
 
 ITEM_ID = probatio.All(int, probatio.Range(min=1))
+GAP_REASONS = ("missing", "upgrade", "upcoming")
 GAP_STATES = ("pending", "queued", "searching", "cooldown", "exhausted")
 GAP_SORTS = ("released", "title", "attempts", "next_eligible", "boost")
 
@@ -85,7 +86,7 @@ GAP_SORTS = ("released", "title", "attempts", "next_eligible", "boost")
     {
         probatio.Required("type"): "haul/library/gaps",
         probatio.Required("connector_id"): str,
-        probatio.Optional("reason", default="missing"): probatio.In(["missing", "upgrade"]),
+        probatio.Optional("reason", default="missing"): probatio.In(GAP_REASONS),
         probatio.Optional("state"): probatio.In(GAP_STATES),
         probatio.Optional("query", default=""): probatio.All(str, probatio.Length(max=200)),
         probatio.Optional("sort", default="released"): probatio.In(GAP_SORTS),

@@ -122,6 +122,13 @@ SENSORS = (
         value_fn=_library("cutoff_unmet"),
     ),
     ConnectorSensorDescription(
+        key="upcoming",
+        translation_key="upcoming",
+        categories=ARRS,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=_library("upcoming"),
+    ),
+    ConnectorSensorDescription(
         key="completion",
         translation_key="completion",
         categories=ARRS,

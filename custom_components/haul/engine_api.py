@@ -101,6 +101,7 @@ class ConnectorSummary(TypedDict):
     items: int
     missing: int
     cutoff_unmet: int
+    upcoming: int
     completion: float
     queued: int
     searches_today: int
@@ -227,12 +228,12 @@ class FileInfo(TypedDict):
 
 
 class Gap(TypedDict):
-    """A missing or upgradable item and where its search stands."""
+    """A missing, upgradable or upcoming item and where its search stands."""
 
     id: int
     connector_id: str
     kind: str
-    reason: Literal["missing", "upgrade"]
+    reason: Literal["missing", "upgrade", "upcoming"]
     title: str
     series: str | None
     series_id: int | None
@@ -327,7 +328,7 @@ class LibraryGapsArgs(TypedDict):
     """The arguments of GET /gaps."""
 
     connector_id: NotRequired[str | None]
-    kind: NotRequired[Literal["missing", "upgrade"]]
+    kind: NotRequired[Literal["missing", "upgrade", "upcoming"]]
     page: NotRequired[int]
     state: NotRequired[Literal["pending", "queued", "searching", "cooldown", "exhausted"] | None]
     query: NotRequired[str]
@@ -1032,7 +1033,7 @@ class EngineCommands(ABC):
         )
 
     async def library_gaps(self, **arguments: Unpack[LibraryGapsArgs]) -> GapPage:
-        """Missing (monitored, aired, no file) or upgradable (below cutoff) items, 100 a page."""
+        """Missing (monitored, out, no file), upgradable or upcoming items, 100 a page."""
         return cast("GapPage", await self.call("GET", "/gaps", arguments))
 
     async def library_gaps_reset(self, **arguments: Unpack[LibraryGapsResetArgs]) -> GapsReset:

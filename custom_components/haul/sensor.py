@@ -139,6 +139,12 @@ SENSORS = (
         value_fn=lambda data: sum(arr.missing for arr in data.views.library.values()),
     ),
     HaulSensorEntityDescription(
+        key="upcoming",
+        translation_key="upcoming",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda data: sum(arr.upcoming for arr in data.views.library.values()),
+    ),
+    HaulSensorEntityDescription(
         key="upgradable",
         translation_key="upgradable",
         state_class=SensorStateClass.MEASUREMENT,

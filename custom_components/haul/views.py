@@ -164,6 +164,7 @@ class ArrLibrary:
     items: int
     missing: int
     cutoff_unmet: int
+    upcoming: int  # monitored, without a file, not out yet: never searched
     completion: float
     queued: int
     searches_today: int
@@ -182,6 +183,7 @@ class ArrLibrary:
             items=data["items"],
             missing=data["missing"],
             cutoff_unmet=data["cutoff_unmet"],
+            upcoming=data.get("upcoming", 0),  # an engine of schema 3 built before it
             completion=data["completion"],
             queued=data["queued"],
             searches_today=data["searches_today"],

@@ -20,6 +20,7 @@ from custom_components.haul.api import (
     HaulConnectionError,
     HaulIncompatibleError,
 )
+from custom_components.haul.views import ArrLibrary
 from tests.support.programs import free_port
 
 if TYPE_CHECKING:
@@ -85,6 +86,17 @@ def test_the_engines_own_tunnel_reads_as_address_and_port() -> None:
     down = {**system, "vpn": {**system["vpn"], "up": False, "public_ip": "", "forwarded_port": 0}}
     status = api.SystemStatus.from_dict(down)
     assert (status.has_vpn, status.vpn_public_ip, status.vpn_forwarded_port) == (True, None, None)
+
+
+def test_a_library_summary_of_an_engine_without_upcoming_reads_as_none_upcoming() -> None:
+    summary = {
+        "id": "c1", "name": "Radarr", "kind": "radarr", "items": 3, "missing": 1,
+        "cutoff_unmet": 0, "completion": 0.5, "queued": 0, "searches_today": 0,
+        "outcomes_today": {}, "exhausted": 0, "last_sync": None, "sync_failures": 0,
+        "sync_error": None, "revision": 0,
+    }  # fmt: skip
+    assert ArrLibrary.from_dict(summary).upcoming == 0  # an engine of schema 3 built before it
+    assert ArrLibrary.from_dict({**summary, "upcoming": 2}).upcoming == 2
 
 
 async def test_typed_errors(engine: EngineProcess, session: aiohttp.ClientSession) -> None:

@@ -54,8 +54,9 @@ SNAPSHOT = sorted(
 # entities that show nothing of the torrents
 UNRELATED = (
     "sensor.haul_pending_requests", "sensor.haul_requests_awaiting_selection",
-    "sensor.haul_missing_items", "sensor.haul_upgradable_items", "sensor.haul_status",
-    "sensor.haul_uptime", "switch.haul_sweeps", "switch.haul_alternative_speed_limits",
+    "sensor.haul_missing_items", "sensor.haul_upgradable_items", "sensor.haul_upcoming_items",
+    "sensor.haul_status", "sensor.haul_uptime", "switch.haul_sweeps",
+    "switch.haul_alternative_speed_limits",
     "todo.haul_media_requests", "binary_sensor.haul_connected",
 )  # fmt: skip
 
@@ -370,8 +371,8 @@ async def test_a_connector_of_a_kind_the_engine_serves_again_gets_its_entities_b
     def mine() -> set[str]:
         return {key for key in registered(hass, entry) if key.startswith(subentry_id)}
 
-    await wait_for(lambda: len(mine()) == 9)
-    # missing, cutoff unmet, completion, last sync, sync, sweep, scheduled sweeps
+    await wait_for(lambda: len(mine()) == 10)
+    # missing, cutoff unmet, upcoming, completion, last sync, sync, sweep, scheduled sweeps
     arr_only = mine() - {f"{subentry_id}_problem", f"{subentry_id}_enabled"}
     await offered_again(hass, proxy, entry, lacking("sonarr"), arr_only)
     assert state(hass, registered(hass, entry)[f"{subentry_id}_problem"]) != STATE_UNAVAILABLE

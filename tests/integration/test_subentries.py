@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -44,10 +45,11 @@ if TYPE_CHECKING:
 def fakes() -> Iterator[dict[str, Any]]:
     """The outside services connectors point at."""
     pytest_socket.enable_socket()
+    library = Library.generate(3, series=2, seasons=1, episodes_per_season=4)
+    # airs next week: monitored, not out yet (upcoming)
+    library.episodes[4].update(airDateUtc=datetime.now(UTC) + timedelta(days=7), hasFile=False)
     servers: dict[str, Any] = {
-        "sonarr": FakeArr(
-            "sonarr", Library.generate(3, series=2, seasons=1, episodes_per_season=4)
-        ),
+        "sonarr": FakeArr("sonarr", library),
         "overseerr": FakeOverseerr(),
         "torznab": FakeTorznab(),
         "jellyfin": FakeJellyfin(),
@@ -137,13 +139,17 @@ def selectors(schema: probatio.Schema) -> dict[str, Any]:
 
 
 async def _use_the_controls(
-    hass: HomeAssistant, engine: EngineProcess, connector_id: str, device_id: str
+    hass: HomeAssistant, engine: EngineProcess, sonarr: FakeArr, connector_id: str, device_id: str
 ) -> None:
     """The Sonarr device's sensors, switches and buttons reach the engine."""
     await wait_for(
         lambda: state(hass, "sensor.sonarr_completion") not in {"unknown", "unavailable"}
     )
     assert state(hass, "binary_sensor.sonarr_problem") == STATE_OFF
+    # Sonarr's missing list holds what has aired; the episode airing next week is upcoming
+    missing = str(len(sonarr.wanted("missing")))
+    await wait_for(lambda: state(hass, "sensor.sonarr_upcoming_items") == "1")
+    assert state(hass, "sensor.sonarr_missing_items") == missing
     await hass.services.async_call(
         "switch", "turn_off", target={"entity_id": "switch.sonarr_enabled"}, blocking=True
     )
@@ -327,10 +333,11 @@ async def test_sonarr_create_reconfigure_remove(
     ours = {e.entity_id for e in er.async_entries_for_device(er.async_get(hass), device.id)}
     assert ours == {
         "sensor.sonarr_missing_items", "sensor.sonarr_cutoff_unmet", "sensor.sonarr_completion",
-        "sensor.sonarr_last_sync", "binary_sensor.sonarr_problem", "switch.sonarr_enabled",
-        "switch.sonarr_scheduled_sweeps", "button.sonarr_sync_now", "button.sonarr_sweep_now",
+        "sensor.sonarr_upcoming_items", "sensor.sonarr_last_sync", "binary_sensor.sonarr_problem",
+        "switch.sonarr_enabled", "switch.sonarr_scheduled_sweeps", "button.sonarr_sync_now",
+        "button.sonarr_sweep_now",
     }  # fmt: skip
-    await _use_the_controls(hass, module_engine, connector["id"], device.id)
+    await _use_the_controls(hass, module_engine, fakes["sonarr"], connector["id"], device.id)
 
     # Reconfigure shows what the engine has now (the switch turned sweeps off), never a secret;
     # one nested value and the name change, the empty API key and secret keep the stored ones.

@@ -207,7 +207,8 @@ async def test_engine_entities(hass: HomeAssistant, world: World, entry: MockCon
         "sensor.haul_download_speed", "sensor.haul_upload_speed", "sensor.haul_active_downloads",
         "sensor.haul_queued_downloads", "sensor.haul_pending_requests",
         "sensor.haul_requests_awaiting_selection", "sensor.haul_missing_items",
-        "sensor.haul_upgradable_items", "switch.haul_alternative_speed_limits",
+        "sensor.haul_upgradable_items", "sensor.haul_upcoming_items",
+        "switch.haul_alternative_speed_limits",
         "switch.haul_pause_all_downloads", "switch.haul_sweeps",
         "button.haul_sweep_everything_now", "event.haul_requests", "event.haul_downloads",
         "todo.haul_media_requests",
@@ -224,6 +225,9 @@ async def test_engine_entities(hass: HomeAssistant, world: World, entry: MockCon
     summary = world.engine.call("GET", "/library/summary")["connectors"]
     await wait_for(lambda: state(hass, "sensor.haul_missing_items") == str(
         sum(item["missing"] for item in summary)))  # fmt: skip
+    assert state(hass, "sensor.haul_upcoming_items") == str(
+        sum(item["upcoming"] for item in summary)
+    )
 
 
 async def test_request_lifecycle_through_actions_events_and_todo(

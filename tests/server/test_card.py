@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -111,9 +112,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     overseerr = FakeOverseerr().start()
     radarr = ReleaseArr("radarr", root / "movies", Library.generate(3, movies=40))
     radarr.start()
-    sonarr = ReleaseArr(
-        "sonarr", root / "tv", Library.generate(5, series=4, seasons=3, episodes_per_season=4)
-    )
+    shows = Library.generate(5, series=4, seasons=3, episodes_per_season=4)
+    # the finale of Series 1 airs next week: upcoming (monitored, not out yet)
+    shows.episodes[12].update(airDateUtc=datetime.now(UTC) + timedelta(days=7), hasFile=False)
+    sonarr = ReleaseArr("sonarr", root / "tv", shows)
     sonarr.start()
     home_assistant = HomeAssistantProcess(root / "homeassistant", DASHBOARD)
     try:
@@ -255,6 +257,8 @@ async def _browse_gaps(browser: Browser, world: World) -> None:
     """Sonarr's gaps from the card: search by title, sort, filter, search one now, boost, reset."""
     await asyncio.to_thread(_wait, lambda: _sonarr(world)["last_sync"])
     await _show(browser, "library")
+    shown = f"{CARD}.querySelector('li[data-connector=\"{world.sonarr_id}\"] .upcoming')"
+    await browser.wait_for(f"{shown}?.textContent === '1 upcoming'")
     await browser.click(
         f"{CARD}.querySelector('[data-action=gaps][data-connector=\"{world.sonarr_id}\"]')"
     )
@@ -263,7 +267,11 @@ async def _browse_gaps(browser: Browser, world: World) -> None:
     total = world.engine.call("GET", gaps)["total"]
     await browser.wait_for(f"{rows}.length === {total}")
     counts = f"{CARD}.querySelector('.gap-counts').textContent"
-    assert (await browser.evaluate(counts)).startswith(f"{_sonarr(world)['missing']} missing")
+    library = _sonarr(world)
+    assert library["upcoming"] == 1
+    assert (await browser.evaluate(counts)).startswith(
+        f"{library['missing']} missing · 1 upcoming · {library['cutoff_unmet']} upgradable"
+    )
 
     await _set(browser, "gap-query", "series 2", "input")
     wanted = world.engine.call("GET", f"{gaps}&query=series%202")["total"]
@@ -297,6 +305,14 @@ async def _browse_gaps(browser: Browser, world: World) -> None:
     await browser.wait_for(
         f"{CARD}.querySelector('.gap-table').textContent.includes('No gaps match')"
     )
+    # upcoming: the finale airing next week, with its date and nothing to act on
+    await _set(browser, "gap-state", "", "change")
+    await _set(browser, "gap-query", "", "input")
+    await _set(browser, "gap-reason", "upcoming", "change")
+    await browser.wait_for(f"{rows}.length === 1 && {rows}[0].textContent.includes('Out ')")
+    finale = f"{rows}[0]"
+    assert "Series 1 S03E04" in await browser.evaluate(f"{finale}.textContent")
+    assert await browser.evaluate(f"{finale}.querySelectorAll('button').length") == 0
     await browser.click(f"{CARD}.querySelector('.dialog-foot [data-action=close]')")
     await browser.wait_for(f"!{CARD}.querySelector('dialog').open")
 

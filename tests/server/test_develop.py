@@ -152,3 +152,17 @@ def test_develop_runs_the_newest_home_assistant_connected(tmp_path: Path) -> Non
         if ("WARNING" in line or "ERROR" in line) and UNTESTED_NOTICE not in line
     ]
     assert not [line for line in warned if "haul" in line.lower()], warned
+
+
+def test_a_wireguard_configuration_is_refused_before_anything_runs(tmp_path: Path) -> None:
+    """The engine would run in this machine's namespace: its routing and resolv.conf untouched."""
+    machine = Path("/etc/resolv.conf").read_text()
+    done = subprocess.run(
+        [str(ROOT / "scripts" / "develop")], cwd=ROOT, capture_output=True, text=True, timeout=30,
+        env={**os.environ, "DEVELOP_DIR": str(tmp_path), "HAUL_WIREGUARD_CONFIG": "/wg0.conf"},
+        check=False,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert "HAUL_WIREGUARD_CONFIG would route this machine through the tunnel" in done.stderr
+    assert list(tmp_path.iterdir()) == []
+    assert Path("/etc/resolv.conf").read_text() == machine

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from alembic.config import Config
     from sqlalchemy.engine import Connection, Dialect
-    from sqlalchemy.ext.asyncio import AsyncSession
+    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 _LOGGER = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -85,13 +85,13 @@ class Database:
             await self._engine.dispose()
 
     @asynccontextmanager
-    async def session(self) -> AsyncIterator[AsyncSession]:
-        """Open a session; a write that finds the disk full raises DiskFull, rolled back."""
+    async def session(self, bind: AsyncConnection | None = None) -> AsyncIterator[AsyncSession]:
+        """Open a session (on bind, if given); a write that finds the disk full raises DiskFull."""
         if self._sessions is None:
             msg = "database not set up"
             raise RuntimeError(msg)
         try:
-            async with self._sessions() as session:
+            async with self._sessions(bind=bind) if bind else self._sessions() as session:
                 yield session
         except (DBAPIError, sqlite3.Error) as err:  # bulk inserts reach sqlite3 directly
             if not _disk_full(err):
@@ -105,19 +105,31 @@ class Database:
         """Open a session committed on leaving, on the disk when it returns (a power cut keeps it).
 
         For the few writes that must hold before something irreversible: SQLite fsyncs this commit
-        (synchronous=FULL for it); a PostgreSQL commit is on the disk already.
+        (synchronous=FULL on its connection, held until NORMAL is back: given back to the pool in
+        between, another session could take it and every commit there would be fsynced);
+        PostgreSQL waits for its WAL to be flushed (synchronous_commit on for this transaction: a
+        server tuned with it off for an SD card would not).
         """
-        sqlite = self.dialect == "sqlite"
-        async with self.session() as session:
-            if sqlite:
-                await session.execute(text("PRAGMA synchronous=FULL"))
-            try:
+        if self.dialect != "sqlite":
+            async with self.session() as session:
+                await session.execute(text("SET LOCAL synchronous_commit TO on"))
                 yield session
                 await session.commit()
+            return
+        if self._engine is None:
+            msg = "database not set up"
+            raise RuntimeError(msg)
+        async with self._engine.connect() as connection:
+            await connection.exec_driver_sql("PRAGMA synchronous=FULL")
+            await connection.commit()
+            try:
+                async with self.session(bind=connection) as session:
+                    yield session
+                    await session.commit()
             finally:
-                if sqlite:
-                    await session.rollback()
-                    await session.execute(text("PRAGMA synchronous=NORMAL"))
+                await connection.rollback()
+                await connection.exec_driver_sql("PRAGMA synchronous=NORMAL")
+                await connection.commit()
 
     async def meta_value(self, key: str, factory: Callable[[], str]) -> str:
         """Return a stored engine fact, creating it with factory the first time."""

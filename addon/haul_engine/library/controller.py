@@ -48,6 +48,7 @@ LAST_PAGE = (2**63 - 1) // GAPS_PAGE_SIZE + 1  # its offset still fits a databas
 PAUSED_KEY = "library_paused"
 SEARCHABLE = ("pending", "queued", "searching")
 GapState = Literal["pending", "queued", "searching", "cooldown", "exhausted"]
+GapReason = Literal["missing", "upgrade", "upcoming"]
 GapSort = Literal["released", "title", "attempts", "next_eligible", "boost"]
 GAP_SORTS: dict[str, Any] = {
     "released": Item.released_at, "title": Item.title, "attempts": Search.attempts,
@@ -75,6 +76,10 @@ class ConnectorSummary(BaseModel):
     items: int
     missing: int
     cutoff_unmet: int
+    upcoming: int = Field(
+        description="monitored, without a file, not out yet (not aired, released or available): "
+        "never searched, missing once out; Radarr's missing list counts them too"
+    )
     completion: float
     queued: int
     searches_today: int
@@ -96,12 +101,12 @@ class LibrarySummary(BaseModel):
 
 
 class Gap(BaseModel):
-    """A missing or upgradable item and where its search stands."""
+    """A missing, upgradable or upcoming item and where its search stands."""
 
     id: int
     connector_id: str
     kind: str
-    reason: Literal["missing", "upgrade"]
+    reason: GapReason
     title: str
     series: str | None
     series_id: int | None = Field(description="the series' id in Haul (its boost and reset)")
@@ -354,20 +359,25 @@ class LibraryController(Controller, ConnectorOwner):
         self,
         *,
         connector_id: str | None = None,
-        kind: Literal["missing", "upgrade"] = "missing",
+        kind: GapReason = "missing",
         page: int = Field(default=1, ge=1, le=LAST_PAGE),
         state: GapState | None = None,
         query: str = Field(default="", max_length=200),
         sort: GapSort = "released",
         descending: bool = True,
     ) -> GapPage:
-        """Missing (monitored, aired, no file) or upgradable (below cutoff) items, 100 a page.
+        """Missing (monitored, out, no file), upgradable or upcoming items, 100 a page.
+
+        Upcoming: monitored, no file, not out yet (never searched; missing once out).
 
         state keeps the gaps whose search is in that state; query keeps those whose title or
         series title contains it (any case); sort orders them (ties by id).
         """
         now = self.clock.now()
-        condition = registry.missing(now) if kind == "missing" else registry.UPGRADE
+        condition = {
+            "missing": registry.missing(now), "upgrade": registry.UPGRADE,
+            "upcoming": registry.upcoming(now),
+        }[kind]  # fmt: skip
         scope = [condition] + ([Item.connector_id == connector_id] if connector_id else [])
         if state is not None:
             scope.append(Search.state == state)
@@ -775,7 +785,9 @@ class LibraryController(Controller, ConnectorOwner):
         now = self.clock.now()
         mine = Search.connector_id == config.id
         async with self.engine.database.session() as session:
-            items, wanted, missing, upgrades = await registry.counts(session, config.id, now)
+            items, wanted, missing, upgrades, upcoming = await registry.counts(
+                session, config.id, now
+            )
             queued = await _count(session, Search, mine, Search.state.in_(SEARCHABLE))
             exhausted = await _count(session, Search, mine, Search.state == "exhausted")
             spent = await registry.spent(session, config.id, now)
@@ -786,7 +798,8 @@ class LibraryController(Controller, ConnectorOwner):
         runtime = self.runtimes.get(config.id)
         return ConnectorSummary(
             id=config.id, name=config.name, kind=config.kind, items=items, missing=missing,
-            cutoff_unmet=upgrades, completion=round(1 - missing / wanted, 4) if wanted else 1.0,
+            cutoff_unmet=upgrades, upcoming=upcoming,
+            completion=round(1 - missing / wanted, 4) if wanted else 1.0,
             queued=queued, searches_today=spent_today(spent, now, self.clock.zone),
             outcomes_today=outcomes, exhausted=exhausted,
             last_sync=state.last_sync_at if state else None,

@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import datetime  # noqa: TC003 - SQLAlchemy reads the annotations at runtime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from haul_engine.db.models import Base, UtcDateTime
@@ -89,6 +99,8 @@ class Item(Base):
     quality: Mapped[str | None] = mapped_column(String(64))
     cutoff_not_met: Mapped[bool] = mapped_column(Boolean)
     available: Mapped[bool] = mapped_column(Boolean)
+    # in the *arr's wanted lists at all, out or not (Radarr 5 lists no movie without a year)
+    listed: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     released_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_search_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 

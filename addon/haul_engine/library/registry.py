@@ -35,23 +35,38 @@ SPENT_WINDOW = timedelta(hours=26)  # a local day, 25 hours when clocks go back,
 
 
 class Counts(NamedTuple):
-    """A connector's items, and how many of them are wanted, missing and below the cutoff."""
+    """A connector's items; how many are wanted, missing, below the cutoff and not out yet."""
 
     items: int
     wanted: int
     missing: int
     upgrades: int
+    upcoming: int
+
+
+def out(now: datetime) -> Any:  # noqa: ANN401 - a SQL condition
+    """Build the condition: aired, released or available (per minimum availability)."""
+    aired = and_(Item.released_at.is_not(None), Item.released_at <= now)
+    return or_(Item.available, aired)
 
 
 def wanted(now: datetime) -> Any:  # noqa: ANN401 - a SQL condition
-    """Build the condition: monitored, and aired or available (per minimum availability)."""
-    aired = and_(Item.released_at.is_not(None), Item.released_at <= now)
-    return and_(Item.monitored, or_(Item.available, aired))
+    """Build the condition: monitored, in the *arr's wanted lists, and out."""
+    return and_(Item.monitored, Item.listed, out(now))
 
 
 def missing(now: datetime) -> Any:  # noqa: ANN401 - a SQL condition
     """Build the condition: monitored, aired or available, and without a file."""
     return and_(wanted(now), ~Item.has_file)
+
+
+def upcoming(now: datetime) -> Any:  # noqa: ANN401 - a SQL condition
+    """Build the condition: monitored, without a file, not out yet: missing once it is out.
+
+    Never searched. Radarr's missing list holds these too (Haul's missing plus upcoming is its
+    total); Sonarr's and Lidarr's hold only what is out.
+    """
+    return and_(Item.monitored, Item.listed, ~Item.has_file, ~out(now))
 
 
 def still_wanted(now: datetime) -> Any:  # noqa: ANN401 - a SQL condition
@@ -62,13 +77,16 @@ def still_wanted(now: datetime) -> Any:  # noqa: ANN401 - a SQL condition
 
 
 async def counts(session: AsyncSession, connector_id: str, now: datetime) -> Counts:
-    """Count a connector's items: all, wanted, missing, and below the cutoff, in one query."""
+    """Count a connector's items: all, wanted, missing, below the cutoff, upcoming; one query."""
 
     def total(condition: Any) -> Any:  # noqa: ANN401 - SQL
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
     row = (await session.execute(
-        select(func.count(), total(wanted(now)), total(missing(now)), total(UPGRADE))
+        select(
+            func.count(), total(wanted(now)), total(missing(now)), total(UPGRADE),
+            total(upcoming(now)),
+        )
         .where(Item.connector_id == connector_id)
     )).one()  # fmt: skip
     return Counts(*(int(value) for value in row))

@@ -67,6 +67,7 @@ class ItemRow(NamedTuple):
     quality: str | None
     cutoff_not_met: bool
     available: bool
+    listed: bool
     released_at: datetime | None
     last_search_at: datetime | None
 
@@ -167,7 +168,7 @@ def episode_row(record: Episode, series_id: int, wants: SeriesWants) -> ItemRow:
         "episode", record.id, series_id, None, record.series_id, record.season_number,
         record.episode_number, record.title or "", monitored, record.has_file,
         file.quality_name if file else None, bool(file and file.quality_cutoff_not_met),
-        False, aired + wants.runtime if aired else None, utc(record.last_search_time),
+        False, True, aired + wants.runtime if aired else None, utc(record.last_search_time),
     ))  # fmt: skip
 
 
@@ -204,13 +205,11 @@ def movie_row(record: Movie, now: datetime, *, needs_year: bool = False) -> Item
     """
     file = record.movie_file
     available, released = available_from(record, now)
-    if needs_year and not record.year:
-        available, released = False, None
     return new_item_row((
         "movie", record.id, None, None, None, None, None, record.title or "", record.monitored,
         record.has_file, file.quality_name if file else None,
-        bool(file and file.quality_cutoff_not_met), available, released,
-        utc(record.last_search_time),
+        bool(file and file.quality_cutoff_not_met), available,
+        bool(record.year) or not needs_year, released, utc(record.last_search_time),
     ))  # fmt: skip
 
 
@@ -226,7 +225,7 @@ def album_row(
     complete = stats is not None and stats.track_file_count >= stats.total_track_count
     return new_item_row((
         "album", record.id, None, artist_id, record.artist_id, None, None, record.title or "",
-        record.monitored and artist_monitored, complete, None, record.id in cutoff, False,
+        record.monitored and artist_monitored, complete, None, record.id in cutoff, False, True,
         utc(record.release_date), utc(record.last_search_time),
     ))  # fmt: skip
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime  # noqa: TC003 - pydantic reads it at runtime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,7 +12,6 @@ from pydantic import BaseModel
 from haul_engine.commands import api_command
 from haul_engine.controller import Controller
 from haul_engine.db.jobs import JobQueue
-from haul_engine.db.models import utcnow
 from haul_engine.errors import InvalidInput, NotFound, Unavailable
 from haul_engine.events import EventName
 from haul_engine.postprocessing.naming import Placement, plan
@@ -54,7 +52,6 @@ class Plan(BaseModel):
     action: Action
     folder: str
     location: str
-    since: datetime  # when the files began to change: a media-server scan since then saw them
     files: list[PlannedFile]
     left: list[str]
 
@@ -162,9 +159,14 @@ class PostProcessingController(Controller):
                     "import",
                     {"hash": plan.hash, "plan": plan.model_dump(mode="json")},
                 )
+        # a stored plan too stays inside the roots as they are now (its own file names unresolved)
         folder = torrents.folders.confine(plan.folder)
         targets = [torrents.folders.confine(folder / item.target) for item in plan.files]
-        sources = [Path(plan.location) / item.source for item in plan.files]
+        sources = [
+            torrents.folders.confine((Path(plan.location) / item.source).parent)
+            / Path(item.source).name
+            for item in plan.files
+        ]
         if plan.action == "move" and plan.hash in torrents.records:
             # the torrent cannot seed files that leave: it goes first, but not while a file is in
             # the way (the torrent would be gone and the move undone)
@@ -175,8 +177,10 @@ class PostProcessingController(Controller):
                     raise InvalidInput(msg)
             await torrents.remove([plan.hash], delete_files=False)
         result = await self._carry_out(plan, sources, targets)
+        # every file is in place now: only a scan from now on sees them all (one sent while they
+        # were copied, for another import of the folder, does not stand for this one)
         for shown in sorted({str(target.parent) for target in targets}):
-            outcomes = await self.engine.mediaservers.refresh(shown, since=plan.since)
+            outcomes = await self.engine.mediaservers.refresh(shown)
             result.refreshed = max(result.refreshed, sum(outcome.ok for outcome in outcomes))
         await self._forget(plan.hash)
         self.engine.events.publish(
@@ -212,7 +216,7 @@ class PostProcessingController(Controller):
         sizes = dict(files)
         return Plan(
             hash=found, name=view.name, category=rule.category, action=rule.action,
-            folder=str(folder), location=view.location, since=utcnow(),
+            folder=str(folder), location=view.location,
             files=[
                 PlannedFile(source=item.source, target=item.target, size=sizes[item.source])
                 for item in placements

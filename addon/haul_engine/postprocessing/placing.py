@@ -6,6 +6,7 @@ Blocking file-system work: the controller runs it in a thread.
 from __future__ import annotations
 
 import errno
+import filecmp
 import logging
 import os
 import shutil
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
 _LOGGER = logging.getLogger(__name__)
 Action = Literal["move", "copy", "hardlink"]
 Placed = Literal["moved", "copied", "hardlinked", "present"]
+# another file system, or one without hard links (FAT: EPERM; a CIFS share: EOPNOTSUPP, ENOSYS)
+NO_LINK = {errno.EXDEV, errno.EPERM, errno.EMLINK, errno.EOPNOTSUPP, errno.ENOSYS}
 
 
 class InTheWay(InvalidInput):
@@ -32,9 +35,23 @@ def partial_of(target: Path) -> Path:
 
 def in_the_way(source: Path, target: Path) -> bool:
     """Whether another file holds the target's name (an earlier run's own placing does not)."""
-    if not target.exists() or not source.exists() or target.samefile(source):
+    return target.exists() and source.exists() and not _holds(target, source)
+
+
+def _holds(target: Path, source: Path) -> bool:
+    """Whether target is source or a whole copy of it (what a move may delete the source for).
+
+    A copy keeps the source's modification time, but a NAS share (CIFS: 100 ns) or a FAT drive
+    (2 s) keeps it less precisely: a file of the same size with another time is compared byte
+    by byte (rare: a run stopped between a copy's rename and its source's deletion, or a user's
+    file), so that another file of the same size is never taken for it.
+    """
+    if target.samefile(source):
+        return True
+    there, here = target.stat(), source.stat()
+    if there.st_size != here.st_size:
         return False
-    return target.stat().st_size != source.stat().st_size
+    return there.st_mtime_ns == here.st_mtime_ns or filecmp.cmp(source, target, shallow=False)
 
 
 def place_file(source: Path, target: Path, size: int, action: Action) -> Placed | None:
@@ -43,7 +60,7 @@ def place_file(source: Path, target: Path, size: int, action: Action) -> Placed 
     Returns how, or None when the file is in neither place (gone from the download folder).
     A copy is written to a hidden partial name (one a stopped run left is written over), fsynced,
     given the source's modification time (so a later run knows it as this copy) and renamed; a
-    move deletes the source only once the copy's name is on the disk.
+    move deletes the source only once the copy's name (and every folder made for it) is on the disk.
     """
     if target.exists():
         return _already_there(source, target, size, action)
@@ -52,6 +69,7 @@ def place_file(source: Path, target: Path, size: int, action: Action) -> Placed 
         if partial.exists() and partial.stat().st_size < size:  # a copy cut short: useless
             partial.unlink()
         return None
+    made = [folder for folder in target.parents if not folder.exists()]
     target.parent.mkdir(parents=True, exist_ok=True)
     done = _link_or_rename(source, target, action)
     if done is not None:
@@ -67,7 +85,9 @@ def place_file(source: Path, target: Path, size: int, action: Action) -> Placed 
         partial.unlink(missing_ok=True)
         raise
     partial.replace(target)
-    _sync_folder(target.parent)  # the name is on the disk before the original goes
+    # the name, and the folders made for it, are on the disk before the original goes
+    for folder in {target.parent, *(folder.parent for folder in made)}:
+        _sync_folder(folder)
     if action == "move":
         source.unlink()
         return "moved"
@@ -76,20 +96,18 @@ def place_file(source: Path, target: Path, size: int, action: Action) -> Placed 
 
 def _already_there(source: Path, target: Path, size: int, action: Action) -> Placed:
     """Tell how a file already at target came (the planned size: placed before), else refuse."""
-    there = target.stat()
     if source.exists() and target.samefile(source):
         return "present"  # linked before
-    if there.st_size != size:
+    if target.stat().st_size != size:
         msg = f"{target} exists and is another file: left as it is"
         raise InTheWay(msg)
-    if action != "move":
-        return "present"
-    if source.exists():  # a copy across file systems was renamed, then the run stopped
-        if source.stat().st_mtime_ns != there.st_mtime_ns:
+    if source.exists():
+        if not _holds(target, source):
             msg = f"{target} exists and is another file of the same size: left as it is"
             raise InTheWay(msg)
-        source.unlink()
-    return "moved"
+        if action == "move":  # a copy across file systems was renamed, then the run stopped
+            source.unlink()
+    return "moved" if action == "move" else "present"
 
 
 def _link_or_rename(source: Path, target: Path, action: Action) -> Placed | None:
@@ -102,9 +120,9 @@ def _link_or_rename(source: Path, target: Path, action: Action) -> Placed | None
             source.rename(target)
             return "moved"
     except OSError as err:
-        if err.errno not in {errno.EXDEV, errno.EPERM, errno.EMLINK}:
+        if err.errno not in NO_LINK:
             raise
-        _LOGGER.warning("cannot %s %s across file systems: copying it", action, source.name)
+        _LOGGER.warning("cannot %s %s (%s): copying it", action, source.name, err.strerror)
     return None
 
 

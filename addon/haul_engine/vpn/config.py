@@ -34,6 +34,7 @@ class WireguardConfig:
     mtu: int = 1420
     wg_lines: list[str] = field(default_factory=list)
     peers: int = 0
+    endpoint_names: list[str] = field(default_factory=list)  # host names `wg setconf` resolves
 
     def setconf(self) -> str:
         """Return what `wg setconf` reads (it holds the private key: pipe it, never log it)."""
@@ -101,6 +102,9 @@ class WireguardConfig:
                 _check_key(value, key, where)
             if lowered in {"privatekey", "presharedkey"}:
                 SecretFilter.register(value)
+            host = value.rpartition(":")[0]
+            if lowered == "endpoint" and host and not _is_address(host):
+                self.endpoint_names.append(host)
             self.wg_lines.append(f"{key} = {value}")
         else:
             msg = f"{where}: unknown key {key} in {section}"
@@ -120,6 +124,14 @@ class WireguardConfig:
         except ValueError as err:
             msg = f"{where}: {err}"
             raise WireguardConfigError(msg) from None
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
 
 
 def _check_key(value: str, key: str, where: str) -> None:

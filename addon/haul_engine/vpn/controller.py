@@ -138,7 +138,8 @@ class VpnController(Controller):
                 Route([(server, 53) for server in home_assistant]),
                 DNS_HOST,
                 DNS_PORT,
-                entries(original or "", "search", "domain"),
+                search=entries(original or "", "search", "domain"),
+                outside=tunnel.config.endpoint_names,  # `wg setconf` resolves them first
             )
             await forwarder.start()
             await asyncio.to_thread(resolver.point_at, DNS_HOST, original)

@@ -2,7 +2,8 @@
 
 A name only Home Assistant knows (an app's host name such as `a0d7b954-sonarr`, `.local`,
 `.home.arpa`, `.hass.io`) is asked of the resolver the container had, so the *arr apps resolve even
-while the tunnel is down. Every other query is sent to the WireGuard file's DNS servers from a
+while the tunnel is down; so is the tunnel's own endpoint's name, which `wg setconf` resolves before
+the tunnel can carry anything. Every other query is sent to the WireGuard file's DNS servers from a
 socket bound to the tunnel's interface (and routed by the kill switch's table); only when they
 answer that the name does not exist (NXDOMAIN: `nas.lan`) is it asked of that resolver too. A
 timeout or a missing tunnel is a failure (SERVFAIL): asking elsewhere would leak the name.
@@ -32,7 +33,7 @@ MAX_NAME = 255
 UPSTREAM_TIMEOUT = 2.0  # per server: a resolver (glibc, musl) waits 5 s before asking again
 CLIENT_IDLE_SECONDS = 10.0  # a TCP client's connection is closed after this long without a query
 FREE_PORT_TRIES = 20
-MAX_PENDING = 256  # UDP queries answered at once; more are dropped (the client asks again)
+MAX_PENDING = 256  # UDP queries answered at once, and TCP connections; more are dropped
 HOME_ASSISTANT_SUFFIXES = (".local", ".home.arpa", ".hass.io")
 
 Server = tuple[str, int]
@@ -117,23 +118,28 @@ class Route:
 class DnsForwarder:
     """Answers the container's lookups on host:port (UDP and TCP), through the tunnel first."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - the two routes, where it listens, which names are whose
         self,
         tunnel: Route,
         home_assistant: Route,
         host: str,
         port: int,
+        *,
         search: Sequence[str] = (),
+        outside: Sequence[str] = (),
     ) -> None:
-        """Prepare (start listens); search: the container's search domains."""
+        """Prepare (start listens); search: the container's search domains; outside: see below."""
         self.tunnel = tunnel
         self.home_assistant = home_assistant
         self.search = [domain.lower().strip(".") for domain in search]
+        # names the tunnel needs before it is up (its endpoints'): Home Assistant's resolver's
+        self.outside = {name.lower().rstrip(".") for name in outside}
         self.host = host
         self.port = port
         self._udp: asyncio.DatagramTransport | None = None
         self._tcp: asyncio.Server | None = None
         self._pending: set[asyncio.Task[None]] = set()
+        self._clients: set[asyncio.Task[object]] = set()  # TCP connections being served
 
     async def start(self) -> None:
         """Listen on UDP and TCP; OSError when the port is taken or not allowed.
@@ -164,9 +170,10 @@ class DnsForwarder:
             self._tcp.close()
             self._tcp.close_clients()
             await self._tcp.wait_closed()
-        for task in list(self._pending):
+        under_way = [*self._pending, *self._clients]  # the server does not end its handlers
+        for task in under_way:
             task.cancel()
-        await asyncio.gather(*self._pending, return_exceptions=True)
+        await asyncio.gather(*under_way, return_exceptions=True)
 
     def received(self, packet: bytes, client: tuple[str | int, ...]) -> None:
         """Answer a UDP query on a task of its own (dropped when too many are under way)."""
@@ -183,6 +190,12 @@ class DnsForwarder:
 
     async def _serve_tcp(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """Answer length-prefixed queries in turn until the client goes or sends garbage."""
+        if len(self._clients) >= MAX_PENDING:  # a flood: hung up on (the client tries again)
+            writer.close()
+            return
+        if (task := asyncio.current_task()) is not None:
+            self._clients.add(task)
+            task.add_done_callback(self._clients.discard)
         with contextlib.suppress(asyncio.IncompleteReadError, TimeoutError, ConnectionError):
             while True:
                 async with asyncio.timeout(CLIENT_IDLE_SECONDS):
@@ -200,7 +213,9 @@ class DnsForwarder:
         query = read_message(packet)
         if query is None or query.flags & ANSWER_FLAG:
             return None
-        local_only = home_assistant_name(query.name) and not searched(query.name, self.search)
+        local_only = query.name in self.outside or (
+            home_assistant_name(query.name) and not searched(query.name, self.search)
+        )
         if local_only and self.home_assistant.servers:
             local = await _ask(self.home_assistant, packet, query, tcp=tcp)
             return local[0] if local is not None else failure(packet, query)

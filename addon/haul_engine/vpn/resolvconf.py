@@ -18,6 +18,11 @@ _LOGGER = logging.getLogger(__name__)
 MARKER = "# Haul: name lookups go through the VPN tunnel (the original is back when Haul stops)"
 
 
+def _written_by_haul(text: str) -> bool:
+    """Whether the text is Haul's file, or what a kill in the middle of writing a file left."""
+    return text.startswith(MARKER) or MARKER.startswith(text)
+
+
 def entries(text: str, *keywords: str) -> list[str]:
     """Return the values of a resolv.conf text's lines with these keywords, in order."""
     found = []
@@ -39,10 +44,12 @@ class ResolvConf:
     def original(self) -> str | None:
         """Return the file as the container had it (None: Haul's, and the saved copy is lost)."""
         current = self.path.read_text(encoding="utf-8")
-        if not current.startswith(MARKER):
+        if not _written_by_haul(current):
             return current
         if self.saved.exists():
             return self.saved.read_text(encoding="utf-8")
+        if not current:
+            return current  # empty, with nothing saved: the container's own
         _LOGGER.warning("%s points at Haul, and its original (%s) is lost", self.path, self.saved)
         return None
 
@@ -72,7 +79,7 @@ class ResolvConf:
             return
         try:
             original = self.saved.read_text(encoding="utf-8")
-            if self.path.read_text(encoding="utf-8").startswith(MARKER):
+            if _written_by_haul(self.path.read_text(encoding="utf-8")):
                 self.path.write_text(original, encoding="utf-8")
                 _LOGGER.info("%s is given back to the container's own resolver", self.path)
             self.saved.unlink()

@@ -133,6 +133,25 @@ function ago(iso, language) {
   return format.format(Math.round(seconds), "second");
 }
 
+// a gap's title: an episode's with its series and number
+function gapTitle(gap) {
+  return gap.series ? `${gap.series} ${episode(gap)} · ${gap.title}` : gap.title;
+}
+
+// an upcoming item in the gap browser: when it is out; never searched, so nothing to act on
+function upcomingRow(gap, language) {
+  const out = gap.released_at
+    ? `Out ${new Date(gap.released_at).toLocaleDateString(language)}`
+    : "Date unknown";
+  return `<tr data-gap="${gap.id}" class="upcoming">
+    <td class="cell-title">${esc(gapTitle(gap))}</td>
+    <td data-label="State"><span class="badge" style="--badge: var(--secondary-text-color)">${esc(out)}</span></td>
+    <td class="num" data-label="Attempts">—</td>
+    <td data-label="Last search">—</td>
+    <td class="gap-actions"></td>
+  </tr>`;
+}
+
 // a title with its year, unless the title says it already ("Hackers (1995)" from Overseerr)
 function titled(item) {
   const title = String(item.title ?? "");
@@ -643,7 +662,9 @@ class HaulCard extends HTMLElement {
             <span class="meta">${esc(connector.kind)}</span>${health}</div>
           ${bar(connector.completion, connector.name)}
           <div class="meta">${(connector.completion * 100).toFixed(1)} % complete ·
-            ${connector.missing} missing · ${connector.cutoff_unmet} upgradable ·
+            ${connector.missing} missing ·
+            <span class="upcoming" title="Monitored, not out yet: searched once out">${connector.upcoming} upcoming</span> ·
+            ${connector.cutoff_unmet} upgradable ·
             ${connector.queued} queued${connector.exhausted ? ` · ${connector.exhausted} given up` : ""}</div>
         </div>
         <div class="actions">
@@ -968,7 +989,7 @@ class HaulCard extends HTMLElement {
     }
   }
 
-  // ----- the gap browser: one connector's missing and upgradable items, filtered and acted on
+  // ----- the gap browser: one connector's gaps (and upcoming items), filtered and acted on
 
   _openGaps(connectorId) {
     const connector = this._library.connectors.find((item) => item.id === connectorId);
@@ -991,7 +1012,8 @@ class HaulCard extends HTMLElement {
     dialog.querySelector(".dialog-body").innerHTML = `
       <div class="gap-tools">
         <select name="gap-reason" aria-label="Reason">${option("missing", "Missing", "missing")}
-          ${option("upgrade", "Upgrades", "missing")}</select>
+          ${option("upgrade", "Upgrades", "missing")}
+          ${option("upcoming", "Upcoming", "missing")}</select>
         <select name="gap-state" aria-label="State">${states.join("")}</select>
         <input name="gap-query" type="search" placeholder="Search titles" aria-label="Search titles">
         <select name="gap-sort" aria-label="Sort">${Object.entries(GAP_SORTS)
@@ -1050,7 +1072,8 @@ class HaulCard extends HTMLElement {
     const counts = dialog.querySelector(".gap-counts");
     const connector = this._library?.connectors.find((item) => item.id === this._gaps?.connector);
     if (!counts || !connector) return;
-    counts.textContent = `${connector.missing} missing · ${connector.cutoff_unmet} upgradable · ` +
+    counts.textContent = `${connector.missing} missing · ${connector.upcoming} upcoming · ` +
+      `${connector.cutoff_unmet} upgradable · ` +
       `${connector.queued} queued · ${connector.exhausted} given up · ` +
       `${connector.searches_today} searches today`;
     dialog.querySelector(".primary").disabled = !connector.exhausted;
@@ -1070,8 +1093,9 @@ class HaulCard extends HTMLElement {
     }
     const language = this._hass?.locale?.language ?? navigator.language;
     const rows = answer.records.map((gap) => {
+      if (gap.reason === "upcoming") return upcomingRow(gap, language);
       const [label, color] = GAP_STATES[gap.state] ?? ["Not planned", "--secondary-text-color"];
-      const title = gap.series ? `${gap.series} ${episode(gap)} · ${gap.title}` : gap.title;
+      const title = gapTitle(gap);
       const next = gap.state === "cooldown" && gap.next_eligible_at ? ` · ${ago(gap.next_eligible_at, language)}` : "";
       const outcome = gap.outcome ? OUTCOMES[gap.outcome] ?? gap.outcome : "—";
       const boosted = gap.boost > 0;

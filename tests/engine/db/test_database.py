@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import sqlite3
@@ -112,6 +113,63 @@ async def test_a_durable_session_syncs_its_commit_and_only_its_own(database_url:
         assert await session.get(EngineMeta, "half") is None  # rolled back
         if sqlite:  # the pooled connection is back to NORMAL for everything else
             assert (await session.execute(level)).scalar() == 1
+    await database.close()
+
+
+async def test_a_durable_session_leaves_no_pooled_connection_syncing_every_commit(
+    tmp_path: Path,
+) -> None:
+    """Another session returning its connection between the commit and the reset (SD-card wear)."""
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'haul.db'}")
+    await database.setup()
+    returned, go = asyncio.Event(), asyncio.Event()
+
+    async def other_session() -> None:
+        async with database.session() as session:
+            await session.execute(sa.text("SELECT 1"))
+            await go.wait()
+        returned.set()
+
+    other = asyncio.create_task(other_session())
+    await asyncio.sleep(0.1)
+    async with database.durable_session() as session:
+        session.add(EngineMeta(key="plan", value="kept"))
+        commit = session.commit
+
+        async def commit_then_the_other_returns() -> None:
+            await commit()
+            go.set()
+            await returned.wait()
+
+        session.commit = commit_then_the_other_returns  # type: ignore[method-assign]
+    await other
+    level = sa.text("PRAGMA synchronous")
+    async with database.session() as first, database.session() as second:
+        levels = [(await pooled.execute(level)).scalar() for pooled in (first, second)]
+        assert levels == [1, 1]  # NORMAL, both
+        assert await first.get(EngineMeta, "plan") is not None
+    await database.close()
+
+
+async def test_a_durable_session_on_postgresql_waits_for_its_commit_even_when_tuned_not_to(
+    postgres_database: str,
+) -> None:
+    """synchronous_commit=off (set for an SD card) would return before the commit is on disk."""
+    tuning = Database(postgres_database)
+    await tuning.setup()
+    async with tuning.session() as session, session.begin():
+        name = (await session.execute(sa.text("SELECT current_database()"))).scalar()
+        await session.execute(sa.text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
+    await tuning.close()
+    database = Database(postgres_database)
+    await database.setup()
+    level = sa.text("SHOW synchronous_commit")
+    async with database.durable_session() as session:
+        assert (await session.execute(level)).scalar() == "on"
+        session.add(EngineMeta(key="plan", value="kept"))
+    async with database.session() as session:
+        assert await session.get(EngineMeta, "plan") is not None
+        assert (await session.execute(level)).scalar() == "off"  # the others as tuned
     await database.close()
 
 
@@ -229,6 +287,28 @@ async def test_torrent_metadata_moves_to_a_table_of_its_own(database_url: str) -
             lambda sync: [column["name"] for column in sa.inspect(sync).get_columns("torrents")]
         )
         assert "torrent" not in columns
+    await engine.dispose()
+
+
+async def test_stored_library_items_stay_listed(database_url: str) -> None:
+    """0014: items stored before keep their rows and count as listed until their next sync."""
+    engine = create_async_engine(database_url)
+    async with engine.begin() as connection:
+        await connection.run_sync(_migrate, "0013")
+        await connection.execute(sa.text(
+            "INSERT INTO connectors (id, kind, name, url, api_key, settings, secrets, enabled,"
+            " verify_tls, health, created_at, updated_at) VALUES ('c1', 'radarr', 'Movies',"
+            " 'http://r', '', '{}', '{}', true, true, 'unknown', '2021-03-15 12:05:57.000000',"
+            " '2021-03-15 12:05:57.000000')"
+        ))  # fmt: skip
+        await connection.execute(sa.text(
+            "INSERT INTO library_items (connector_id, kind, arr_id, title, monitored, has_file,"
+            " cutoff_not_met, available) VALUES ('c1', 'movie', 7, 'Dune', true, false, false,"
+            " false)"
+        ))  # fmt: skip
+        await connection.run_sync(_migrate, "0014")
+        rows = await connection.execute(sa.text("SELECT arr_id, listed FROM library_items"))
+        assert [(arr_id, bool(listed)) for arr_id, listed in rows] == [(7, True)]
     await engine.dispose()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import time
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -101,6 +102,42 @@ def test_sync_gaps_and_sweep_through_the_engine(engine: EngineProcess, radarr: F
 
     assert engine.request("DELETE", f"/api/v1/connectors/{connector_id}")[0] == 200
     assert summary(engine) == []
+
+
+def test_upcoming_movies_are_counted_listed_and_never_searched(engine: EngineProcess) -> None:
+    library = Library.generate(9, movies=20, have=0.5)
+    gaps = [m for m in library.movies.values() if not m["hasFile"]]
+    coming = gaps[:3]
+    for movie in coming:  # released in a month: Radarr lists them as missing already
+        movie.update(
+            released=datetime.now(UTC) + timedelta(days=30), minimumAvailability="released"
+        )
+    with FakeArr("radarr", library) as radarr:
+        connector_id = add(engine, radarr)
+        row = synced(engine)
+        assert (row["missing"], row["upcoming"]) == (len(gaps) - 3, 3)
+        assert row["missing"] + row["upcoming"] == len(radarr.wanted("missing"))  # Radarr's total
+        base = f"/api/v1/gaps?connector_id={connector_id}&kind=upcoming"
+        page = engine.request("GET", f"{base}&sort=title&descending=false")[1]
+        assert page["total"] == 3
+        assert [(r["title"], r["reason"], r["state"]) for r in page["records"]] == [
+            (m["title"], "upcoming", None) for m in sorted(coming, key=lambda m: m["title"])
+        ]
+        assert all(r["released_at"] for r in page["records"])
+        first = page["records"][0]["id"]
+        assert engine.request("POST", f"/api/v1/gaps/{first}/search")[0] == 404  # not out yet
+
+        engine.request("POST", f"/api/v1/connectors/{connector_id}/sweep")
+        wait_for(
+            lambda: radarr.commands and engine.request("GET", "/api/v1/queue")[1]["depth"] == 0
+        )
+        searched = {i for c in radarr.commands for i in c["body"]["movieIds"]}
+        assert searched == {m["id"] for m in gaps[3:]}
+
+        coming[0]["minimumAvailability"] = "announced"  # out now: missing after the next sync
+        assert engine.request("POST", f"/api/v1/connectors/{connector_id}/sync")[0] == 200
+        row = summary(engine)[0]
+        assert (row["missing"], row["upcoming"]) == (len(gaps) - 2, 2)
 
 
 def test_sweeps_wait_for_health_and_for_resume(engine: EngineProcess, radarr: FakeArr) -> None:

@@ -66,8 +66,8 @@ async def test_sync_sweep_and_acquired_events(engine: EngineProcess) -> None:
             # each library event carries the connector's counts, and what happened beside them
             synced = await client.event("sync_completed")
             assert (synced["sync"]["mode"], synced["sync"]["inserted"]) == ("full", 6)
-            assert (synced["id"], synced["items"], synced["missing"]) == (
-                created["id"], 6, len(gaps),
+            assert (synced["id"], synced["items"], synced["missing"], synced["upcoming"]) == (
+                created["id"], 6, len(gaps), 0,
             )  # fmt: skip
 
             await client.call("connectors/sweep", connector_id=created["id"])

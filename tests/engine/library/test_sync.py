@@ -331,11 +331,11 @@ def test_items_are_wanted_as_the_arr_s_wanted_lists_read_them() -> None:
     [episode] = EPISODES.decode(b'[{"id": 7, "seasonNumber": 2, "monitored": true}]')
     assert episode_row(episode, series_id=1, wants=SeriesWants(monitored=True)).monitored
     assert not episode_row(episode, series_id=1, wants=SeriesWants(monitored=False)).monitored
-    # Radarr 5 lists no movie without a year as missing, available or not
+    # Radarr 5 lists no movie without a year as missing, available or not (nor as upcoming)
     [movie] = MOVIES.decode(b'[{"id": 3, "monitored": true, "minimumAvailability": "announced"}]')
     now = datetime(2026, 11, 20, tzinfo=UTC)
-    assert movie_row(movie, now).available
-    assert not movie_row(movie, now, needs_year=True).available
+    assert movie_row(movie, now).listed
+    assert not movie_row(movie, now, needs_year=True).listed
     # Lidarr lists an album as missing while any track of its monitored release lacks a file
     albums = ALBUMS.decode(b"""[
         {"id": 1, "statistics": {"trackFileCount": 9, "totalTrackCount": 10}},

@@ -6,7 +6,8 @@ unmonitored season, a movie without a year and albums with some of their tracks;
 monitoring between syncs. Haul's gaps are the *arr's wanted lists read by Haul's rules: a movie
 Radarr lists as missing before it is available is not searched (Radarr skips its availability check
 for a command sent through its API), and an album Lidarr lists both as missing and below the cutoff
-is one gap, a missing one.
+is one gap, a missing one. What is monitored and not out yet is counted apart as upcoming (Radarr's
+missing list total is Haul's missing plus upcoming) and never searched.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from haul_engine.library.models import Search
 from haul_engine.library.sweep import Sweeper
 from haul_engine.library.sync import LibrarySync
 from tests.engine.library.conftest import FakeClock, add_connector, arr_config
-from tests.fakes.arr import API_KEY, NOW, FakeArr, Library, movie_available
+from tests.fakes.arr import API_KEY, NOW, FakeArr, Library, movie_available, track_files
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable
@@ -69,21 +70,40 @@ async def arr_list(fake: FakeArr, client: AppClient, reason: str) -> list[dict[s
     return records
 
 
-async def arr_totals(fake: FakeArr, client: AppClient) -> tuple[int, int]:
-    """The missing and upgrade counts Haul must show, read from the *arr's own wanted lists.
+async def arr_totals(fake: FakeArr, client: AppClient) -> tuple[int, int, int]:
+    """The missing, upgrade and upcoming counts Haul must show, read from the *arr's own lists.
 
-    Radarr's missing list holds monitored movies not available yet: Haul leaves them out. Lidarr's
-    cutoff list holds incomplete albums that its missing list holds too: Haul counts them once.
+    Radarr's missing list holds monitored movies not available yet: Haul counts them apart, as
+    upcoming (its missing and upcoming add up to the list's total). Sonarr's and Lidarr's list only
+    what is out: their upcoming are the monitored episodes and albums not out yet, without a file.
+    Lidarr's cutoff list holds incomplete albums that its missing list holds too: Haul counts them
+    once.
     """
-    missing = await arr_list(fake, client, "missing")
+    listed = await arr_list(fake, client, "missing")
     cutoff = await arr_list(fake, client, "cutoff")
-    if fake.flavor == "movie":
-        missing = [movie for movie in missing if movie["isAvailable"]]
+    missing = [r for r in listed if r["isAvailable"]] if fake.flavor == "movie" else listed
+    upcoming = len(listed) - len(missing) if fake.flavor == "movie" else not_out(fake)
     gaps = {record["id"] for record in missing}
-    return len(missing), sum(record["id"] not in gaps for record in cutoff)
+    return len(missing), sum(record["id"] not in gaps for record in cutoff), upcoming
 
 
-async def haul_totals(database: Database, clock: FakeClock) -> tuple[int, int]:
+def not_out(fake: FakeArr) -> int:
+    """Monitored episodes or albums without their files that are not out yet (in no *arr list)."""
+    lib, listed = fake.library, {item["id"] for item in fake.wanted("missing")}
+    if fake.flavor == "series":
+        return sum(
+            e["monitored"] and lib.series[e["seriesId"]]["monitored"] and not e["hasFile"]
+            and e["id"] not in listed
+            for e in lib.episodes.values()
+        )  # fmt: skip
+    return sum(
+        a["monitored"] and lib.artists[a["artistId"]]["monitored"] and a["id"] not in listed
+        and track_files(a) < a["trackCount"]
+        for a in lib.albums.values()
+    )  # fmt: skip
+
+
+async def haul_totals(database: Database, clock: FakeClock) -> tuple[int, int, int]:
     """Haul's counts after a sync, checked against the search registry too."""
     async with database.session() as session, session.begin():
         await registry.refresh(session, "c1", clock.now(), upgrades=True)
@@ -97,7 +117,7 @@ async def haul_totals(database: Database, clock: FakeClock) -> tuple[int, int]:
         counts.missing,
         counts.upgrades,
     )
-    return counts.missing, counts.upgrades
+    return counts.missing, counts.upgrades, counts.upcoming
 
 
 def quiet_upgrade(fake: FakeArr) -> dict[str, Any]:
@@ -191,9 +211,14 @@ async def test_counts_equal_the_arr_s_wanted_lists(
             *fake.library.albums.values(),
         ))  # fmt: skip
         assert unmonitored > 0
+        assert first[2] > 0  # monitored, not out yet: upcoming
         listed = await arr_list(fake, client, "missing")
         if kind == "radarr":  # Radarr lists monitored movies before they are available
             assert any(not movie["isAvailable"] for movie in listed)
+            assert first[0] + first[2] == len(listed)  # its total: Haul's missing and upcoming
+            assert any(not m["year"] for m in fake.library.movies.values())  # in neither
+        elif fake.has_wanted_lists:  # Sonarr and Lidarr list only what is out
+            assert first[0] == len(listed)
         if fake.flavor == "series":  # Sonarr lists specials as missing, never below the cutoff
             assert any(record["seasonNumber"] == 0 for record in listed)
             below = await arr_list(fake, client, "cutoff")
@@ -209,6 +234,7 @@ async def test_counts_equal_the_arr_s_wanted_lists(
         clock.moment = fake.now = NOW + timedelta(days=45)
         later = await arr_totals(fake, client)
         assert later != first
+        assert later[2] < first[2]  # some came out: missing now, without a sync
         assert await haul_totals(database, clock) == later
         await sync.run(full=True)
         assert await haul_totals(database, clock) == later
@@ -221,6 +247,7 @@ async def test_an_episode_unmonitored_before_it_airs_is_never_wanted(
     """Unmonitoring an episode not aired yet, not its season's next, moves no season statistic.
 
     The mirror learns it by the time it airs: the monitored episode airing before it moves them.
+    Until then it is still counted upcoming (a full sync, daily, sees it sooner).
     """
     clock, fake = FakeClock(), FakeArr(kind, library(), version=version)
     lib = fake.library
@@ -232,7 +259,8 @@ async def test_an_episode_unmonitored_before_it_airs_is_never_wanted(
     async with mirrored(database, clock, fake) as (client, sync):
         last["monitored"] = False
         await sync.run(full=False)
-        assert await haul_totals(database, clock) == await arr_totals(fake, client)
+        missing, upgrades, upcoming = await arr_totals(fake, client)
+        assert await haul_totals(database, clock) == (missing, upgrades, upcoming + 1)
         clock.moment = fake.now = last["airDateUtc"] + timedelta(days=1)
         await sync.run(full=False)  # as a sweep and a search now do before searching
         assert await haul_totals(database, clock) == await arr_totals(fake, client)
@@ -255,6 +283,23 @@ async def test_radarr_s_availability_delay_holds_movies_back(database: Database)
         later = await arr_totals(fake, client)
         assert later[0] > first[0]
         assert await haul_totals(database, clock) == later
+
+
+async def test_a_movie_out_moves_from_upcoming_to_missing_at_the_next_sync(
+    database: Database,
+) -> None:
+    clock, fake = FakeClock(), FakeArr("radarr", library())
+    held = next(m for m in fake.library.movies.values()
+                if m["monitored"] and m["year"] and not movie_available(m))  # fmt: skip
+    async with mirrored(database, clock, fake) as (client, sync):
+        missing, upgrades, upcoming = await haul_totals(database, clock)
+        assert upcoming > 0
+        held.update(minimumAvailability="announced")  # Radarr counts it available now
+        await sync.run(full=False)
+        assert await haul_totals(database, clock) == (missing + 1, upgrades, upcoming - 1)
+        assert await haul_totals(database, clock) == await arr_totals(fake, client)
+        listed = await client.get("/wanted/missing", page=1, pageSize=1, monitored="true")
+        assert missing + upcoming == listed["totalRecords"]
 
 
 def season_wanted(fake: FakeArr, series_id: int, season: int, wanted: list[dict[str, Any]]) -> bool:
@@ -306,16 +351,29 @@ async def test_sweeps_never_search_what_the_user_does_not_want(
             change()
         dispatcher = Dispatcher(database, client, "c1", clock, poll_interval=1.0)
         sweeper = Sweeper(database, client, dispatcher, "c1", sync.flavor, clock, refresh=resync)
+        upcoming = not_out_ids(fake)
         report = await sweeper.run(GREEDY)
     assert report.dispatched == len(fake.commands) >= 3
     verdicts = {str(c["body"]): targets(fake, c) for c in fake.commands}
     assert all(all(v) for v in verdicts.values()), verdicts
-    if fake.flavor == "movie":  # listed as missing by Radarr, but not out yet: never searched
-        unreleased = {m["id"] for m in fake.wanted("missing")
-                      if not movie_available(m, fake.now, fake.availability_delay)}  # fmt: skip
-        searched = {i for c in fake.commands for i in c["body"].get("movieIds", [])}
-        assert unreleased
-        assert not unreleased & searched
+    # upcoming (monitored, not out yet): listed as missing by Radarr, never searched
+    key = {"movie": "movieIds", "series": "episodeIds"}.get(fake.flavor, "albumIds")
+    searched = {i for c in fake.commands for i in c["body"].get(key, [])}
+    assert searched
+    assert upcoming
+    assert not upcoming & searched
+
+
+def not_out_ids(fake: FakeArr) -> set[int]:
+    """The ids of what is monitored, without a file and not out yet at the fake's clock."""
+    lib, now = fake.library, fake.now
+    if fake.flavor == "movie":
+        return {m["id"] for m in fake.wanted("missing")
+                if not movie_available(m, now, fake.availability_delay)}  # fmt: skip
+    if fake.flavor == "series":
+        return {e["id"] for e in lib.episodes.values() if e["monitored"] and not e["hasFile"]
+                and (e["airDateUtc"] is None or e["airDateUtc"] > now)}  # fmt: skip
+    return {a["id"] for a in lib.albums.values() if a["monitored"] and a["released"] > now}
 
 
 async def ask(fake: FakeArr, path: str, **params: str) -> tuple[int, Any]:

@@ -12,9 +12,15 @@ from __future__ import annotations
 
 import json
 import time
-from typing import TYPE_CHECKING
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, cast
 
+import pytest
+
+from haul_engine.errors import InvalidInput
+from haul_engine.postprocessing.controller import Plan, PlannedFile, PostProcessingController
 from haul_engine.postprocessing.placing import partial_of
+from haul_engine.torrents.folders import Folders
 from tests.fakes.mediaservers import FakeJellyfin
 from tests.support.peers import engine_env, make_torrent
 
@@ -22,6 +28,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
+    from haul_engine.engine import Engine
     from tests.support.engine import EngineProcess
 
 MB = 1024 * 1024
@@ -111,3 +118,59 @@ def test_a_move_killed_mid_copy_is_finished_at_the_next_start(
     engine.restart()  # and no job is left to run again
     time.sleep(1)
     assert engine.log.count("event postprocessing_completed") == 1
+
+
+def test_a_scan_sent_while_the_files_are_copied_does_not_stand_for_the_import(
+    tmp_path: Path, engine_factory: Callable[..., EngineProcess], other_fs: Path
+) -> None:
+    """A refresh of the season's folder (another import's, a webhook's) sent mid-copy saw none."""
+    media = other_fs / "media"
+    rules = [{"category": "keep", "action": "copy", "folder": str(media)}]
+    engine = engine_factory(
+        env=engine_env(
+            HAUL_EXTRA_FOLDERS=json.dumps([str(media)]), HAUL_POST_PROCESSING=json.dumps(rules)
+        )
+    )
+    torrent = make_torrent(engine.data_dir / "downloads", NAME, SIZES, sparse=True)
+    season = media / "Severance" / "Season 02"
+    second = season / "Severance - S02E02 - WEBDL-1080p.mkv"
+    with FakeJellyfin("jellyfin") as jellyfin:
+        engine.start()
+        engine.add_connector(
+            "jellyfin", jellyfin.url, jellyfin.api_key, path_map={str(media): "/media"}
+        )
+        body = {"torrent_base64": torrent.base64, "category": "keep"}
+        assert engine.request("POST", "/api/v1/torrents", body)[0] == 200
+        wait_until(engine, partial_of(second).exists, pause=0.001)
+        early = engine.request("POST", "/api/v1/mediaservers/refresh", {"path": str(season)})
+        assert early[0] == 200, early
+        assert not second.exists(), "the copy ended before the early scan: make it bigger"
+
+        wait_until(engine, lambda: "event postprocessing_completed" in engine.log)
+        updates = jellyfin.calls("POST", "/Library/Media/Updated")
+        assert [update.body["Updates"][0]["Path"] for update in updates] == [
+            "/media/Severance/Season 02",  # sent while the second episode was still copied
+            "/media/Severance/Season 02",  # once both were there
+        ]
+
+
+async def test_a_stored_plan_touches_nothing_outside_the_roots_as_they_are_now(
+    tmp_path: Path,
+) -> None:
+    """The download folder it moves from was taken out of the roots since (a changed setting)."""
+    media, old = tmp_path / "media", tmp_path / "old-downloads"
+    source = old / NAME / FIRST
+    source.parent.mkdir(parents=True)
+    source.write_bytes(b"an episode")
+    plan = Plan(
+        hash="a" * 40, name=NAME, category="keep", action="move", folder=str(media),
+        location=str(old), left=[],
+        files=[PlannedFile(source=f"{NAME}/{FIRST}", target="Severance/S02E01.mkv", size=10)],
+    )  # fmt: skip
+    torrents = SimpleNamespace(folders=Folders([media]), records={})
+    engine = SimpleNamespace(database=None, settings=None, torrents=torrents)
+    controller = PostProcessingController(cast("Engine", engine))
+    with pytest.raises(InvalidInput, match="outside the allowed folders"):
+        await controller._import(plan.hash, {"plan": plan.model_dump(mode="json")})
+    assert source.read_bytes() == b"an episode"
+    assert not (media / "Severance").exists()

@@ -45,6 +45,7 @@ def test_a_providers_file_is_read_and_its_key_kept_out_of_logs(
     assert [str(address) for address in config.addresses] == ["10.2.0.2/32", "fd00::2/128"]
     assert config.dns == ["10.2.0.1"]
     assert config.mtu == 1380
+    assert config.endpoint_names == []
     assert config.setconf() == (
         f"[Interface]\nPrivateKey = {KEY}\n[Peer]\nPublicKey = {PEER}\n"
         "AllowedIPs = 0.0.0.0/0, ::/0\nEndpoint = 185.107.56.1:51820\nPersistentKeepalive = 25\n"
@@ -55,6 +56,16 @@ def test_a_providers_file_is_read_and_its_key_kept_out_of_logs(
         logger.info("config %s", config.setconf())
     assert KEY not in caplog.text
     assert REDACTED in caplog.text
+
+
+def test_the_endpoints_host_names_are_known_to_be_resolved_outside_the_tunnel() -> None:
+    peers = "".join(
+        f"[Peer]\nPublicKey = {PEER}\nAllowedIPs = 0.0.0.0/0\nEndpoint = {endpoint}\n"
+        for endpoint in ("nl-ams.prod.surfshark.com:51820", "[2001:db8::1]:51820", "10.0.0.1:1637")
+    )
+    interface = f"[Interface]\nPrivateKey = {KEY}\nAddress = 10.2.0.2/32\n"
+    config = WireguardConfig.parse(interface + peers)
+    assert config.endpoint_names == ["nl-ams.prod.surfshark.com"]
 
 
 @pytest.mark.parametrize(

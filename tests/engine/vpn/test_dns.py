@@ -163,6 +163,104 @@ async def test_a_silent_or_missing_tunnel_fails_the_lookup_and_never_asks_elsewh
     assert addresses(await ask(forwarder, query(SONARR)) or b"") == [SONARR_IP]
 
 
+async def test_the_tunnel_s_own_endpoint_is_resolved_outside_it(
+    servers: tuple[FakeDnsServer, FakeDnsServer],
+) -> None:
+    """`wg setconf` resolves an `Endpoint = vpn.provider.example:51820` before the tunnel is up."""
+    vpn, home = servers
+    home.names["vpn.provider.example"] = "203.0.113.9"
+    forwarder = DnsForwarder(
+        Route([("127.0.0.1", vpn.port)], "haul-missing0"),  # the tunnel is not up yet
+        Route([("127.0.0.1", home.port)]),
+        "127.0.0.1",
+        0,
+        outside=["VPN.Provider.Example."],
+    )
+    await forwarder.start()
+    try:
+        answer = await ask(forwarder, query("vpn.Provider.example"))
+        assert addresses(answer or b"") == ["203.0.113.9"]
+        assert rcode(await ask(forwarder, query(TRACKER))) == dns.SERVFAIL  # only that name
+    finally:
+        await forwarder.close()
+    assert not home.asked(TRACKER)
+
+
+async def test_close_ends_the_lookups_under_way_over_udp_and_tcp(
+    servers: tuple[FakeDnsServer, FakeDnsServer],
+) -> None:
+    """Nothing is left running (or holding a socket) once the engine closes the forwarder."""
+    servers[0].silent = True  # over UDP the VPN's DNS never answers
+    mute = socket.create_server(("127.0.0.1", 0))
+    forwarder = DnsForwarder(
+        Route([("127.0.0.1", servers[0].port), mute.getsockname()], "lo"),
+        Route([]),
+        "127.0.0.1",
+        0,
+    )  # over TCP the second never answers: the connection is made, nothing comes back
+    await forwarder.start()
+    with mute, socket.create_connection(("127.0.0.1", forwarder.port)) as client:
+        client.sendall(struct.pack("!H", len(query(TRACKER))) + query(TRACKER))
+        udp = asyncio.create_task(ask(forwarder, query(TRACKER), wait=1))
+        await asyncio.sleep(0.5)  # both wait on their servers (2 s each)
+        await asyncio.wait_for(forwarder.close(), 1)
+        lookups = [
+            task
+            for task in asyncio.all_tasks()
+            if "DnsForwarder" in task.get_coro().__qualname__  # type: ignore[union-attr]
+            and not task.done()
+        ]
+        assert lookups == []
+        assert await udp is None
+        client.settimeout(1)
+        assert client.recv(2) == b""  # the connection is closed, unanswered
+
+
+def _hung_up(client: socket.socket) -> bool:
+    """Whether the server closed the connection (unread data makes that a reset)."""
+    try:
+        return client.recv(2) == b""
+    except ConnectionResetError:
+        return True
+
+
+async def test_a_flood_is_held_to_max_pending_lookups_over_udp_and_tcp(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """More at once are dropped (UDP: the client asks again) or hung up on (TCP); then served."""
+    monkeypatch.setattr(dns, "MAX_PENDING", 2)
+    monkeypatch.setattr(dns, "UPSTREAM_TIMEOUT", 1.0)
+    mute_udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    mute_udp.bind(("127.0.0.1", 0))
+    mute_tcp = socket.create_server(mute_udp.getsockname())  # the same port: queries wait there
+    forwarder = DnsForwarder(Route([mute_udp.getsockname()]), Route([]), "127.0.0.1", 0)
+    await forwarder.start()
+    clients: list[socket.socket] = []
+    try:
+        flood = [asyncio.create_task(ask(forwarder, query(TRACKER, ident=n), 3)) for n in range(3)]
+        await asyncio.sleep(0.3)
+        mute_udp.settimeout(0.2)
+        assert len([mute_udp.recv(512) for _ in range(2)]) == 2
+        with pytest.raises(TimeoutError):
+            mute_udp.recv(512)  # the third was dropped
+        for n in range(3):
+            client = socket.create_connection(("127.0.0.1", forwarder.port))
+            client.settimeout(3)
+            clients.append(client)
+            client.sendall(struct.pack("!H", len(query(TRACKER))) + query(TRACKER, ident=n))
+            await asyncio.sleep(0.1)
+        assert await asyncio.to_thread(_hung_up, clients[2])  # at once
+        answers = [rcode(await task) if await task else None for task in flood]
+        assert sorted(answers, key=str) == [dns.SERVFAIL, dns.SERVFAIL, None]
+        assert rcode(await ask(forwarder, query(TRACKER))) == dns.SERVFAIL  # served again
+    finally:
+        for client in clients:
+            client.close()
+        await forwarder.close()
+        mute_udp.close()
+        mute_tcp.close()
+
+
 @pytest.mark.parametrize(
     "garbage",
     [
@@ -279,6 +377,22 @@ def test_resolv_conf_points_at_the_forwarder_and_is_given_back(tmp_path: Path) -
 
     path.write_text(f"{MARKER}\nnameserver 127.0.0.1\n")  # ours, and the original is lost
     assert resolver.original() is None
+
+
+@pytest.mark.parametrize("left", ["", MARKER[:9]], ids=["emptied", "cut-short"])
+def test_a_resolv_conf_cut_off_while_written_is_still_known_as_haul_s(
+    tmp_path: Path, left: str
+) -> None:
+    """A kill between emptying the file and writing it: the saved original is the original."""
+    path, saved = tmp_path / "resolv.conf", tmp_path / "resolv.conf.original"
+    path.write_text(ORIGINAL)
+    resolver = ResolvConf(path, saved)
+    resolver.point_at("127.0.0.1", resolver.original())
+    path.write_text(left)  # point_at (or restore) killed in the middle of its write
+    assert resolver.original() == ORIGINAL  # not the empty file, saved over the original
+    resolver.restore()  # with the option off: the original is back, not an empty file
+    assert path.read_text() == ORIGINAL
+    assert not saved.exists()
 
 
 def _controller(tmp_path: Path, *, vpn_dns: bool = True) -> VpnController:

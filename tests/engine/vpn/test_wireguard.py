@@ -270,6 +270,41 @@ def test_name_lookups_go_through_the_tunnel_and_only_app_names_to_home_assistant
         lab.provider.run(page.close)
 
 
+def test_an_endpoint_by_name_is_resolved_by_home_assistant_s_resolver(
+    lab: Lab, engine_factory: Callable[..., EngineProcess]
+) -> None:
+    """`wg setconf` resolves it while lookups already go to the forwarder (also at a rebuild)."""
+    endpoint = "nl-ams.vpn.example"
+    lab.config.write_text(lab.config.read_text().replace(f"{lab.link}:", f"{endpoint}:"))
+    vpn_dns = lab.provider.run(FakeDnsServer, lab.gateway, {TRACKER: "192.0.2.80"})
+    home_dns = lab.provider.run(FakeDnsServer, lab.link, {endpoint: lab.link})
+    lab.engine.resolv_conf(f"search local.hass.io\nnameserver {lab.link}\noptions ndots:0\n")
+    try:
+        for server in (vpn_dns, home_dns):
+            server.start()
+        engine = engine_factory(
+            netns=lab.engine,
+            env=engine_env(
+                HAUL_WIREGUARD_CONFIG=str(lab.config),
+                HAUL_VPN_PUBLIC_IP_URL="",
+                HAUL_VPN_CHECK_INTERVAL="1",
+            ),
+        ).start()
+        _wait_for_vpn(engine, lambda vpn: vpn["up"])
+        assert _lookup(lab.engine, TRACKER) == "192.0.2.80"  # through the tunnel it made
+        home_dns.questions.clear()
+        lab.engine.ip("link", "del", "wg0")
+        assert engine.wait_for_log("tunnel wg0 is down: building it again")
+        _wait_until(lambda: _lookup(lab.engine, TRACKER) == "192.0.2.80")
+        assert home_dns.asked(endpoint)  # asked again for the rebuild
+        assert {question[0] for question in home_dns.questions} == {endpoint}
+        assert not vpn_dns.asked(endpoint)
+        assert engine.stop() == 0
+    finally:
+        for server in (vpn_dns, home_dns):
+            lab.provider.run(server.close)
+
+
 def _lookups_wait_while_the_tunnel_is_rebuilt(
     lab: Lab, engine: EngineProcess, home_dns: FakeDnsServer, counter: OutgoingCounter
 ) -> None:

@@ -1,0 +1,26 @@
+"""Whether the *arr's wanted lists hold an item at all: Radarr 5 lists no movie without a year.
+
+Kept apart from when it is out, so that what is monitored, without a file and not out yet
+(upcoming) is counted as the *arr's missing list counts it. Rows stored before say listed until
+their next sync.
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0014"
+down_revision = "0013"
+
+
+def upgrade() -> None:
+    """Add library_items.listed."""
+    with op.batch_alter_table("library_items") as table:
+        table.add_column(
+            sa.Column("listed", sa.Boolean(), nullable=False, server_default=sa.true())
+        )
+
+
+def downgrade() -> None:
+    """Drop it."""
+    with op.batch_alter_table("library_items") as table:
+        table.drop_column("listed")
