@@ -33,6 +33,8 @@ from haul_engine.library.sweep import Sweeper, SweepReport
 from haul_engine.library.sync import LibrarySync, SyncReport
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
     from haul_engine.arr.client import Flavor
     from haul_engine.connectors.kinds import ConnectorConfig, HealthStatus
     from haul_engine.engine import Engine
@@ -370,8 +372,9 @@ class LibraryController(Controller, ConnectorOwner):
 
         Upcoming: monitored, no file, not out yet (never searched; missing once out).
 
-        state keeps the gaps whose search is in that state; query keeps those whose title or
-        series title contains it (any case); sort orders them (ties by id).
+        state keeps the gaps whose search is in that state (none with upcoming: 400); query
+        keeps those whose title or series title contains it (any case); sort orders them (ties
+        by id).
         """
         now = self.clock.now()
         condition = {
@@ -380,6 +383,9 @@ class LibraryController(Controller, ConnectorOwner):
         }[kind]  # fmt: skip
         scope = [condition] + ([Item.connector_id == connector_id] if connector_id else [])
         if state is not None:
+            if kind == "upcoming":
+                msg = "upcoming items are never searched: they have no search state"
+                raise InvalidInput(msg)
             scope.append(Search.state == state)
         if words := query.strip().lower():
             scope.append(or_(
@@ -408,7 +414,10 @@ class LibraryController(Controller, ConnectorOwner):
 
     @api_command("library/gaps/boost", method="POST", path="/gaps/{item_id}/boost")
     async def boost(self, item_id: int, boost: int = Field(ge=-100, le=100)) -> Boosted:
-        """Raise (or lower) a gap's search priority; the highest boost is searched first."""
+        """Raise (or lower) a gap's search priority; the highest boost is searched first.
+
+        Refused (409) for an item not out yet (upcoming): it has no search until it is out.
+        """
         await self._set_boost(Search, item_id, boost, f"item {item_id} is not waiting for a search")
         return Boosted(item_id=item_id, boost=boost)
 
@@ -427,6 +436,8 @@ class LibraryController(Controller, ConnectorOwner):
         async with self.engine.database.session() as session, session.begin():
             row = await session.get(model, key)
             if row is None:
+                if model is Search:
+                    raise await _no_gap(session, key, self.clock.now(), missing)
                 raise NotFound(missing)
             row.boost = boost
             config = await self._config(row.connector_id)
@@ -456,9 +467,9 @@ class LibraryController(Controller, ConnectorOwner):
     async def search_now(self, item_id: int) -> SearchStarted:
         """Search one gap now, whatever its cooldown: one command, counted in today's budget.
 
-        Refused (409) while its connector is disabled or unusable, or its search is under way.
-        The library is synced (incrementally) first: an item the user stopped monitoring since
-        the last sync is refused (404), never searched.
+        Refused (409) while its connector is disabled or unusable, its search is under way, or
+        the item is not out yet (upcoming). The library is synced (incrementally) first: an item
+        the user stopped monitoring since the last sync is refused (404), never searched.
         """
         entry, _ = await self._waiting_gap(item_id)
         runtime = self._runtime(entry.connector_id)
@@ -491,9 +502,9 @@ class LibraryController(Controller, ConnectorOwner):
                     .where(Search.item_id == item_id, registry.still_wanted(self.clock.now()))
                 )
             ).first()
-        if found is None:
-            msg = f"item {item_id} is not a gap waiting for a search"
-            raise NotFound(msg)
+            if found is None:
+                msg = f"item {item_id} is not a gap waiting for a search"
+                raise await _no_gap(session, item_id, self.clock.now(), msg)
         entry, item = found
         if entry.state in {"queued", "searching"}:
             msg = f"item {item_id} is being searched already"
@@ -820,6 +831,16 @@ async def _titles(session: Any, item_ids: list[int]) -> dict[int, str]:  # noqa:
         return {}
     rows = await session.execute(select(Item.id, Item.title).where(Item.id.in_(item_ids)))
     return dict(rows.all())
+
+
+async def _no_gap(
+    session: AsyncSession, item_id: int, now: datetime, missing: str
+) -> Conflict | NotFound:
+    """Say why an item has no gap waiting for a search: not out yet (409), or missing (404)."""
+    if await session.scalar(select(Item.id).where(Item.id == item_id, registry.upcoming(now))):
+        msg = f"item {item_id} is not out yet (upcoming): it is searched once it is out"
+        return Conflict(msg)
+    return NotFound(missing)
 
 
 def _gap(item: Item, search: Search | None, series: str | None, reason: str) -> Gap:

@@ -125,7 +125,13 @@ def test_upcoming_movies_are_counted_listed_and_never_searched(engine: EnginePro
         ]
         assert all(r["released_at"] for r in page["records"])
         first = page["records"][0]["id"]
-        assert engine.request("POST", f"/api/v1/gaps/{first}/search")[0] == 404  # not out yet
+        for action, body in (("search", None), ("boost", {"boost": 10})):  # not out yet: refused
+            status, answer = engine.request("POST", f"/api/v1/gaps/{first}/{action}", body)
+            assert (status, answer["error"]["code"]) == (409, "conflict"), answer
+            assert "not out yet" in answer["error"]["message"]
+        status, answer = engine.request("GET", f"{base}&state=pending")  # never searched
+        assert (status, answer["error"]["code"]) == (400, "invalid_input")
+        assert "no search state" in answer["error"]["message"]
 
         engine.request("POST", f"/api/v1/connectors/{connector_id}/sweep")
         wait_for(
