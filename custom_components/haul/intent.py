@@ -300,7 +300,9 @@ class LibraryGapsIntent(HaulIntent):
     """How much is missing from the libraries."""
 
     intent_type = "HaulLibraryGaps"
-    description = "Tells how many episodes, films or albums are missing or could be upgraded."
+    description = (
+        "Tells how many episodes, films or albums are missing, could be upgraded or are upcoming."
+    )
 
     async def answer(
         self,
@@ -308,13 +310,16 @@ class LibraryGapsIntent(HaulIntent):
         slots: dict[str, Any],  # noqa: ARG002
         turn: intent.Intent,  # noqa: ARG002
     ) -> str:
-        """Sum the library summary over every connector."""
+        """Sum the library summary over every connector; what is upcoming too, if anything."""
         connectors = (await client.library_summary())["connectors"]
         if not connectors:
             return "No library is connected to Haul."
         missing = sum(connector["missing"] for connector in connectors)
         upgradable = sum(connector["cutoff_unmet"] for connector in connectors)
-        return f"{_count(missing, 'item')} missing and {upgradable} that could be upgraded."
+        # an engine built before the upcoming figure has none
+        upcoming = sum(connector.get("upcoming", 0) for connector in connectors)
+        later = f"; {upcoming} more {'is' if upcoming == 1 else 'are'} upcoming" if upcoming else ""
+        return f"{_count(missing, 'item')} missing and {upgradable} that could be upgraded{later}."
 
 
 def _state(state: str) -> str:

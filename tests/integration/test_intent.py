@@ -107,12 +107,14 @@ async def test_requests_and_gaps_by_voice(hass: HomeAssistant, assist: EnginePro
     assert await _say(hass, "how many episodes are missing") == "No library is connected to Haul."
     answer = await _say(hass, "download the film Dune")
     assert answer.startswith("Haul could not do that"), answer
-    with FakeArr("radarr", Library.generate(9, movies=20, have=0.5)) as radarr:
+    with FakeArr("radarr", Library.generate(9, movies=20, have=0.5, upcoming=0.2)) as radarr:
         assist.add_connector("radarr", radarr.url, ARR_KEY)
         row = await asyncio.to_thread(synced, assist)
         assert row["missing"]
+        assert row["upcoming"]
         assert await _say(hass, "how many films are missing") == (
-            f"{row['missing']} items missing and {row['cutoff_unmet']} that could be upgraded."
+            f"{row['missing']} items missing and {row['cutoff_unmet']} that could be upgraded;"
+            f" {row['upcoming']} more are upcoming."
         )
 
 
