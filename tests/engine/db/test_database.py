@@ -244,10 +244,10 @@ async def test_migrations_build_exactly_the_declared_models(database_url: str) -
     await database.close()
 
 
-def _migrate(connection: Connection, revision: str) -> None:
+def _migrate(connection: Connection, revision: str, *, downgrade: bool = False) -> None:
     config = alembic_config()
     config.attributes["connection"] = connection
-    command.upgrade(config, revision)
+    (command.downgrade if downgrade else command.upgrade)(config, revision)
 
 
 OLD_TORRENTS = sa.table(
@@ -291,7 +291,10 @@ async def test_torrent_metadata_moves_to_a_table_of_its_own(database_url: str) -
 
 
 async def test_stored_library_items_stay_listed(database_url: str) -> None:
-    """0014: items stored before keep their rows and count as listed until their next sync."""
+    """0014, as the engine runs it: stored items count as listed until their next sync.
+
+    Their searches stay too (SQLite: a table rebuilt for the column dropped them by cascade).
+    """
     engine = create_async_engine(database_url)
     async with engine.begin() as connection:
         await connection.run_sync(_migrate, "0013")
@@ -302,14 +305,31 @@ async def test_stored_library_items_stay_listed(database_url: str) -> None:
             " '2021-03-15 12:05:57.000000')"
         ))  # fmt: skip
         await connection.execute(sa.text(
-            "INSERT INTO library_items (connector_id, kind, arr_id, title, monitored, has_file,"
-            " cutoff_not_met, available) VALUES ('c1', 'movie', 7, 'Dune', true, false, false,"
-            " false)"
+            "INSERT INTO library_items (id, connector_id, kind, arr_id, title, monitored,"
+            " has_file, cutoff_not_met, available) VALUES (1, 'c1', 'movie', 7, 'Dune', true,"
+            " false, false, false)"
         ))  # fmt: skip
-        await connection.run_sync(_migrate, "0014")
-        rows = await connection.execute(sa.text("SELECT arr_id, listed FROM library_items"))
-        assert [(arr_id, bool(listed)) for arr_id, listed in rows] == [(7, True)]
+        await connection.execute(sa.text(
+            "INSERT INTO library_searches (item_id, connector_id, reason, state, attempts,"
+            " boost) VALUES (1, 'c1', 'missing', 'exhausted', 3, 10)"
+        ))  # fmt: skip
     await engine.dispose()
+    database = Database(database_url)
+    await database.setup()  # migrates to the head as every start does (SQLite: foreign keys on)
+    async with database.session() as session:
+        rows = await session.execute(sa.text("SELECT arr_id, listed FROM library_items"))
+        assert [(arr_id, bool(listed)) for arr_id, listed in rows] == [(7, True)]
+        searches = await session.execute(
+            sa.text("SELECT item_id, state, attempts, boost FROM library_searches")
+        )
+        assert [tuple(row) for row in searches] == [(1, "exhausted", 3, 10)]
+        await (await session.connection()).run_sync(_migrate, "0013", downgrade=True)
+        await session.commit()
+    async with database.session() as session:  # downgraded, nothing lost either
+        searches = await session.execute(sa.text("SELECT item_id FROM library_searches"))
+        assert searches.scalars().all() == [1]
+        assert (await session.execute(sa.text("SELECT count(*) FROM library_items"))).scalar() == 1
+    await database.close()
 
 
 def test_released_migrations_keep_their_ids() -> None:

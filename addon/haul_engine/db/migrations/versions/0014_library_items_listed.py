@@ -13,14 +13,16 @@ down_revision = "0013"
 
 
 def upgrade() -> None:
-    """Add library_items.listed."""
-    with op.batch_alter_table("library_items") as table:
-        table.add_column(
-            sa.Column("listed", sa.Boolean(), nullable=False, server_default=sa.true())
-        )
+    """Add library_items.listed.
+
+    Not in a batch: for a default written as an expression SQLite's batch rebuilds the table,
+    and dropping the old one deleted every search of its items by cascade (foreign keys on).
+    """
+    op.add_column(
+        "library_items", sa.Column("listed", sa.Boolean(), nullable=False, server_default=sa.true())
+    )
 
 
 def downgrade() -> None:
-    """Drop it."""
-    with op.batch_alter_table("library_items") as table:
-        table.drop_column("listed")
+    """Drop it (in place: SQLite 3.35 drops a column without rebuilding the table)."""
+    op.drop_column("library_items", "listed")
