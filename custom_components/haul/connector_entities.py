@@ -77,7 +77,8 @@ class ConnectorButtonDescription(ButtonEntityDescription):
 def _library(field: str, scale: float = 1) -> Callable[[HaulData, str], float | None]:
     def value(data: HaulData, connector_id: str) -> float | None:
         library = data.views.library.get(connector_id)
-        return None if library is None else round(getattr(library, field) * scale, 2)
+        figure = None if library is None else getattr(library, field)
+        return None if figure is None else round(figure * scale, 2)
 
     return value
 

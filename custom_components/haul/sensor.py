@@ -19,7 +19,7 @@ from .downloads import async_setup_downloads
 from .entity import HaulEntity, HaulEntityDescription, add_engine_entities
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
     from datetime import datetime
 
     from homeassistant.core import HomeAssistant
@@ -44,6 +44,16 @@ def _count(key: str) -> Callable[[HaulData], int | None]:
 
 def _requests_in(state: str) -> Callable[[HaulData], int]:
     return lambda data: len(data.views.requests_in(state))
+
+
+def _total(figures: Iterable[int | None]) -> int | None:
+    """Sum figures, unknown if one is (an engine built before the figure)."""
+    total = 0
+    for figure in figures:
+        if figure is None:
+            return None
+        total += figure
+    return total
 
 
 SENSORS = (
@@ -142,7 +152,7 @@ SENSORS = (
         key="upcoming",
         translation_key="upcoming",
         state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda data: sum(arr.upcoming for arr in data.views.library.values()),
+        value_fn=lambda data: _total(arr.upcoming for arr in data.views.library.values()),
     ),
     HaulSensorEntityDescription(
         key="upgradable",

@@ -164,7 +164,7 @@ class ArrLibrary:
     items: int
     missing: int
     cutoff_unmet: int
-    upcoming: int  # monitored, without a file, not out yet: never searched
+    upcoming: int | None  # monitored, no file, not out yet (never searched); None: engine before it
     completion: float
     queued: int
     searches_today: int
@@ -183,7 +183,7 @@ class ArrLibrary:
             items=data["items"],
             missing=data["missing"],
             cutoff_unmet=data["cutoff_unmet"],
-            upcoming=data.get("upcoming", 0),  # an engine of schema 3 built before it
+            upcoming=data.get("upcoming"),  # unknown from an engine of schema 3 built before it
             completion=data["completion"],
             queued=data["queued"],
             searches_today=data["searches_today"],

@@ -6,13 +6,14 @@ import ast
 import asyncio
 import contextlib
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, cast
 
 import aiohttp
 import pytest
 from aiohttp import web
 
-from custom_components.haul import api, engine_api
+from custom_components.haul import api, connector_entities, engine_api, sensor
 from custom_components.haul.api import (
     HaulAuthError,
     HaulClient,
@@ -20,13 +21,14 @@ from custom_components.haul.api import (
     HaulConnectionError,
     HaulIncompatibleError,
 )
-from custom_components.haul.views import ArrLibrary
+from custom_components.haul.views import ArrLibrary, HaulViews
 from tests.support.programs import free_port
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable
     from types import ModuleType
 
+    from custom_components.haul.coordinator import HaulData
     from tests.support.engine import EngineProcess
 
     Script = Callable[[web.WebSocketResponse], Awaitable[Any]]
@@ -88,15 +90,22 @@ def test_the_engines_own_tunnel_reads_as_address_and_port() -> None:
     assert (status.has_vpn, status.vpn_public_ip, status.vpn_forwarded_port) == (True, None, None)
 
 
-def test_a_library_summary_of_an_engine_without_upcoming_reads_as_none_upcoming() -> None:
+def test_a_library_summary_of_an_engine_without_upcoming_reads_as_unknown() -> None:
+    """An engine of schema 3 built before the figure: its sensors are unknown, not a false 0."""
     summary = {
         "id": "c1", "name": "Radarr", "kind": "radarr", "items": 3, "missing": 1,
         "cutoff_unmet": 0, "completion": 0.5, "queued": 0, "searches_today": 0,
         "outcomes_today": {}, "exhausted": 0, "last_sync": None, "sync_failures": 0,
         "sync_error": None, "revision": 0,
     }  # fmt: skip
-    assert ArrLibrary.from_dict(summary).upcoming == 0  # an engine of schema 3 built before it
-    assert ArrLibrary.from_dict({**summary, "upcoming": 2}).upcoming == 2
+    engine_sensor = next(d for d in sensor.SENSORS if d.key == "upcoming")
+    connector_sensor = next(d for d in connector_entities.SENSORS if d.key == "upcoming")
+    for figure, shown in ((None, None), (2, 2)):
+        library = ArrLibrary.from_dict(summary if figure is None else {**summary, "upcoming": 2})
+        assert library.upcoming == shown
+        data = cast("HaulData", SimpleNamespace(views=HaulViews(library={"c1": library})))
+        assert engine_sensor.value_fn(data) == shown
+        assert connector_sensor.value_fn(data, "c1") == shown
 
 
 async def test_typed_errors(engine: EngineProcess, session: aiohttp.ClientSession) -> None:

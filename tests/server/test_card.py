@@ -305,11 +305,13 @@ async def _browse_gaps(browser: Browser, world: World) -> None:
     await browser.wait_for(
         f"{CARD}.querySelector('.gap-table').textContent.includes('No gaps match')"
     )
-    # upcoming: the finale airing next week, with its date and nothing to act on
-    await _set(browser, "gap-state", "", "change")
+    # upcoming: the finale airing next week, with its date and nothing to act on; the state
+    # filter chosen before (cooldown) is set aside: upcoming items are never searched
     await _set(browser, "gap-query", "", "input")
     await _set(browser, "gap-reason", "upcoming", "change")
     await browser.wait_for(f"{rows}.length === 1 && {rows}[0].textContent.includes('Out ')")
+    assert await browser.evaluate(f"{CARD}.querySelector('[name=gap-state]').disabled")
+    assert await browser.evaluate(f"{CARD}.querySelector('dialog .message').textContent") == ""
     finale = f"{rows}[0]"
     assert "Series 1 S03E04" in await browser.evaluate(f"{finale}.textContent")
     assert await browser.evaluate(f"{finale}.querySelectorAll('button').length") == 0

@@ -663,7 +663,7 @@ class HaulCard extends HTMLElement {
           ${bar(connector.completion, connector.name)}
           <div class="meta">${(connector.completion * 100).toFixed(1)} % complete ·
             ${connector.missing} missing ·
-            <span class="upcoming" title="Monitored, not out yet: searched once out">${connector.upcoming} upcoming</span> ·
+            ${connector.upcoming == null ? "" : `<span class="upcoming" title="Monitored, not out yet: searched once out">${connector.upcoming} upcoming</span> ·`}
             ${connector.cutoff_unmet} upgradable ·
             ${connector.queued} queued${connector.exhausted ? ` · ${connector.exhausted} given up` : ""}</div>
         </div>
@@ -1013,7 +1013,7 @@ class HaulCard extends HTMLElement {
       <div class="gap-tools">
         <select name="gap-reason" aria-label="Reason">${option("missing", "Missing", "missing")}
           ${option("upgrade", "Upgrades", "missing")}
-          ${option("upcoming", "Upcoming", "missing")}</select>
+          ${connector.upcoming == null ? "" : option("upcoming", "Upcoming", "missing")}</select>
         <select name="gap-state" aria-label="State">${states.join("")}</select>
         <input name="gap-query" type="search" placeholder="Search titles" aria-label="Search titles">
         <select name="gap-sort" aria-label="Sort">${Object.entries(GAP_SORTS)
@@ -1039,7 +1039,7 @@ class HaulCard extends HTMLElement {
       sort: gaps.sort,
       descending: gaps.descending,
       page: gaps.page,
-      ...(gaps.state ? { state: gaps.state } : {}),
+      ...(gaps.state && gaps.reason !== "upcoming" ? { state: gaps.state } : {}),
     };
     try {
       const answer = await this._hass.callWS(message);
@@ -1072,7 +1072,8 @@ class HaulCard extends HTMLElement {
     const counts = dialog.querySelector(".gap-counts");
     const connector = this._library?.connectors.find((item) => item.id === this._gaps?.connector);
     if (!counts || !connector) return;
-    counts.textContent = `${connector.missing} missing · ${connector.upcoming} upcoming · ` +
+    const upcoming = connector.upcoming == null ? "" : `${connector.upcoming} upcoming · `;
+    counts.textContent = `${connector.missing} missing · ${upcoming}` +
       `${connector.cutoff_unmet} upgradable · ` +
       `${connector.queued} queued · ${connector.exhausted} given up · ` +
       `${connector.searches_today} searches today`;
@@ -1155,6 +1156,8 @@ class HaulCard extends HTMLElement {
     } else if (["gap-reason", "gap-state", "gap-sort"].includes(event.target.name)) {
       const value = event.target.value;
       const key = event.target.name.slice(4);
+      // upcoming items are never searched: they have no search state to filter by
+      if (key === "reason") this.shadowRoot.querySelector("select[name=gap-state]").disabled = value === "upcoming";
       this._filterGaps(key === "sort" ? { sort: value, descending: !["title"].includes(value) } : { [key]: value });
     } else if (event.target.name === "file") {
       const index = Number(event.target.value);
