@@ -21,6 +21,7 @@ import pytest
 from sqlalchemy import func, select
 
 from haul_engine.arr.kinds import ArrSettings
+from haul_engine.db.database import Database
 from haul_engine.library import registry
 from haul_engine.library.dispatch import Dispatcher
 from haul_engine.library.models import Search
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable
 
     from haul_engine.arr.apps import AppClient
-    from haul_engine.db.database import Database
 
 APPS = [
     ("sonarr", "4.0.14.2939"),
@@ -267,6 +267,23 @@ async def test_an_episode_unmonitored_before_it_airs_is_never_wanted(
         async with database.session() as session:
             found = await registry.candidates(session, "c1", clock.now(), set())
         assert last["id"] not in {candidate.arr_id for candidate in found}
+
+
+@pytest.mark.parametrize("kind", ["sonarr", "radarr", "lidarr"])
+async def test_counts_equal_the_arr_s_wanted_lists_on_postgresql(
+    postgres_database: str, kind: str
+) -> None:
+    """The counts' SQL (booleans, dates unknown, out or not yet) reads the same on PostgreSQL."""
+    database = Database(postgres_database)
+    await database.setup()
+    clock, fake = FakeClock(), FakeArr(kind, library())
+    try:
+        async with mirrored(database, clock, fake) as (client, _):
+            totals = await arr_totals(fake, client)
+            assert totals[2] > 0
+            assert await haul_totals(database, clock) == totals
+    finally:
+        await database.close()
 
 
 async def test_radarr_s_availability_delay_holds_movies_back(database: Database) -> None:
