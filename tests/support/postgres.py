@@ -77,6 +77,21 @@ class PostgresServer:
             capture_output=True, check=True,
         )  # fmt: skip
 
+    def drop_tablespace(self, name: str, database_url: str) -> None:
+        """Drop a database kept in a tablespace, then the tablespace, before its folder goes.
+
+        A folder that vanished under them leaves dirty pages the server can never write: every
+        later checkpoint, hence every later CREATE DATABASE on this server, would fail.
+        """
+        psql = require_program("psql")
+        database = database_url.rsplit("/", 1)[1]
+        for statement in (f'DROP DATABASE "{database}" WITH (FORCE)', f"DROP TABLESPACE {name}"):
+            subprocess.run(
+                [psql, "-h", "127.0.0.1", "-p", str(self.port), "-U", "haul", "-d", "haul",
+                 "-c", statement],
+                capture_output=True, check=True,
+            )  # fmt: skip
+
     def _createdb(self, name: str, *options: str) -> str | None:
         """Run createdb; None on success, else its complaint."""
         createdb = require_program("createdb")

@@ -27,7 +27,7 @@ from tests.support.disk import fill
 from tests.support.postgres import PG_USER
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
     from pathlib import Path
 
     from sqlalchemy.engine import Connection
@@ -174,14 +174,17 @@ async def test_a_durable_session_on_postgresql_waits_for_its_commit_even_when_tu
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def on_small_disk(request: pytest.FixtureRequest, small_disk: Path) -> tuple[str, Path]:
+def on_small_disk(request: pytest.FixtureRequest, small_disk: Path) -> Iterator[tuple[str, Path]]:
     """A database whose files live on a small disk (PostgreSQL: in a tablespace there)."""
     if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{small_disk / 'haul.db'}", small_disk
+        yield f"sqlite+aiosqlite:///{small_disk / 'haul.db'}", small_disk
+        return
     server: PostgresServer = request.getfixturevalue("postgres_server")
     shutil.chown(small_disk, PG_USER, PG_USER)
     server.create_tablespace(small_disk.name, small_disk)
-    return server.create_database(tablespace=small_disk.name), small_disk
+    url = server.create_database(tablespace=small_disk.name)
+    yield url, small_disk
+    server.drop_tablespace(small_disk.name, url)  # before the disk goes: the server stays usable
 
 
 async def write_40_mb(database: Database) -> None:
