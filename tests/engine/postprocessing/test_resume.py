@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
     from haul_engine.engine import Engine
     from tests.support.engine import EngineProcess
+    from tests.support.peers import MadeTorrent
 
 MB = 1024 * 1024
 NAME = "Severance.S02.1080p.WEB-DL.DDP5.1.H.264-NTb"
@@ -53,6 +54,21 @@ def all_zeros(path: Path) -> bool:
     return True
 
 
+def copying(engine: EngineProcess, jellyfin: FakeJellyfin, media: Path) -> MadeTorrent:
+    """Start the engine, add the series (already downloaded), wait for its 1 GiB copy to begin."""
+    engine.start()
+    engine.add_connector(
+        "jellyfin", jellyfin.url, jellyfin.api_key, path_map={str(media): "/media"}
+    )
+    # the finished download, already in the download folder: libtorrent's check completes it
+    torrent = make_torrent(engine.data_dir / "downloads", NAME, SIZES, sparse=True)
+    body = {"torrent_base64": torrent.base64, "category": "keep"}
+    assert engine.request("POST", "/api/v1/torrents", body)[0] == 200
+    second = media / "Severance" / "Season 02" / "Severance - S02E02 - WEBDL-1080p.mkv"
+    wait_until(engine, partial_of(second).exists, pause=0.001)
+    return torrent
+
+
 def test_a_move_killed_mid_copy_is_finished_at_the_next_start(
     tmp_path: Path, engine_factory: Callable[..., EngineProcess], other_fs: Path
 ) -> None:
@@ -64,20 +80,11 @@ def test_a_move_killed_mid_copy_is_finished_at_the_next_start(
         )
     )
     downloads = engine.data_dir / "downloads"
-    # the finished download, already in the download folder: libtorrent's check completes it
-    torrent = make_torrent(downloads, NAME, SIZES, sparse=True)
     season = media / "Severance" / "Season 02"
     first = season / "Severance - S02E01 - WEBDL-1080p.mkv"
     second = season / "Severance - S02E02 - WEBDL-1080p.mkv"
     with FakeJellyfin("jellyfin") as jellyfin:
-        engine.start()
-        engine.add_connector(
-            "jellyfin", jellyfin.url, jellyfin.api_key, path_map={str(media): "/media"}
-        )
-        body = {"torrent_base64": torrent.base64, "category": "keep"}
-        assert engine.request("POST", "/api/v1/torrents", body)[0] == 200
-
-        wait_until(engine, partial_of(second).exists, pause=0.001)
+        torrent = copying(engine, jellyfin, media)
         engine.kill()  # SIGKILL, a power cut in the middle of the copy
 
         # what the kill left: the torrent removed, one file placed, one half-copied
@@ -131,17 +138,10 @@ def test_a_scan_sent_while_the_files_are_copied_does_not_stand_for_the_import(
             HAUL_EXTRA_FOLDERS=json.dumps([str(media)]), HAUL_POST_PROCESSING=json.dumps(rules)
         )
     )
-    torrent = make_torrent(engine.data_dir / "downloads", NAME, SIZES, sparse=True)
     season = media / "Severance" / "Season 02"
     second = season / "Severance - S02E02 - WEBDL-1080p.mkv"
     with FakeJellyfin("jellyfin") as jellyfin:
-        engine.start()
-        engine.add_connector(
-            "jellyfin", jellyfin.url, jellyfin.api_key, path_map={str(media): "/media"}
-        )
-        body = {"torrent_base64": torrent.base64, "category": "keep"}
-        assert engine.request("POST", "/api/v1/torrents", body)[0] == 200
-        wait_until(engine, partial_of(second).exists, pause=0.001)
+        copying(engine, jellyfin, media)
         early = engine.request("POST", "/api/v1/mediaservers/refresh", {"path": str(season)})
         assert early[0] == 200, early
         assert not second.exists(), "the copy ended before the early scan: make it bigger"
