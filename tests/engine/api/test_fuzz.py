@@ -47,6 +47,7 @@ SEMANTIC_400 = {
     "connectors_create": "the url reaches the service; choices name what it lists",
     "connectors_test": "the url reaches the service; choices name what it lists",
     "connectors_update": "the settings merged with the stored ones are valid for the kind",
+    "library_gaps": "a search state filters missing or upgrade gaps, never upcoming ones",
 }
 # The engine's port and token are chosen before it starts: schemathesis is told them when the
 # tests are collected.
