@@ -116,7 +116,7 @@ class Route:
 
 
 class DnsForwarder:
-    """Answers the container's lookups on host:port (UDP and TCP), through the tunnel first."""
+    """Answers lookups on host:port (UDP, TCP): app names via Home Assistant, the rest via wg0."""
 
     def __init__(  # noqa: PLR0913 - the two routes, where it listens, which names are whose
         self,
