@@ -31,7 +31,7 @@ from haul_engine.connectors.kinds import (
 from haul_engine.connectors.models import Connector
 from haul_engine.controller import Controller
 from haul_engine.db.database import commit_unique, get_or_not_found
-from haul_engine.db.models import utcnow
+from haul_engine.db.values import utcnow
 from haul_engine.errors import Conflict, EngineError, InvalidInput
 from haul_engine.events import EventName
 from haul_engine.logs import SecretFilter

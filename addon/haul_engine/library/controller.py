@@ -22,7 +22,8 @@ from haul_engine.connectors.controller import ConnectorOwner
 from haul_engine.controller import Controller
 from haul_engine.cron import Cron
 from haul_engine.db.jobs import Job, JobQueue
-from haul_engine.db.models import EngineMeta, utcnow
+from haul_engine.db.models import ENGINE_META, EngineMeta
+from haul_engine.db.values import utcnow
 from haul_engine.errors import Conflict, InvalidInput, NotFound, Unavailable
 from haul_engine.events import EventName
 from haul_engine.library import registry

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from haul_engine.db.database import commit_unique, get_or_not_found
-from haul_engine.db.models import utcnow
+from haul_engine.db.values import utcnow
 from haul_engine.errors import Conflict, InvalidInput, NotFound
 from haul_engine.releases.models import QualityProfileRow
 from haul_engine.releases.rules import Profile, ProfileRules

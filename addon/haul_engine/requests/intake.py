@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from haul_engine.arr.client import ArrError
-from haul_engine.db.models import utcnow
+from haul_engine.db.values import utcnow
 from haul_engine.errors import Conflict, InvalidInput, Unavailable
 from haul_engine.events import EventName
 from haul_engine.requests.arr import KIND_FOR_MEDIA, Placement, Wanted, described, lookup_and_add

@@ -15,7 +15,7 @@ from sqlalchemy.orm import aliased
 
 from haul_engine.arr.client import ArrError
 from haul_engine.db.database import get_or_not_found
-from haul_engine.db.models import utcnow
+from haul_engine.db.values import utcnow
 from haul_engine.errors import Conflict, InvalidInput, NotFound
 from haul_engine.events import EventName
 from haul_engine.mediaservers.clients import media_folder
