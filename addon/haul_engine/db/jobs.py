@@ -35,7 +35,7 @@ class Job:
     attempts: int = 0
     last_error: str | None = None
     revision: int = 0  # counts the puts of this key
-    id: int | None = None
+    id: int = 0  # 0 until inserted
 
 
 JOBS = Table("jobs", Job, key=["id"], generated="id")

@@ -64,9 +64,9 @@ class Table[R]:
         return await self.first(tx, f"WHERE {self._where_key}", dict(zip(self.key, key, strict=True)))
 
     async def insert(self, tx: Transaction, record: R) -> R:
-        """Insert a record; a generated key is set on it from the database."""
+        """Insert a record; a generated key (0 until then) is set on it from the database."""
         values = self.values(record)
-        if self.generated is not None and values[self.generated] is None:
+        if self.generated is not None and not values[self.generated]:
             del values[self.generated]
             names = list(values)
             generated = await tx.fetch_value(
