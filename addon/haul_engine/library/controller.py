@@ -246,8 +246,8 @@ class LibraryController(Controller, ConnectorOwner):
 
     async def setup(self) -> None:
         """Read the global pause, attach to the *arr connector kinds, then run stored jobs."""
-        async with self.engine.database.session() as session:
-            self.paused = await session.get(EngineMeta, PAUSED_KEY) is not None
+        async with self.engine.database.session() as tx:
+            self.paused = await ENGINE_META.get(tx, PAUSED_KEY) is not None
         await self.engine.connectors.attach(self, ARR_KINDS)
         await self.jobs.start()
 

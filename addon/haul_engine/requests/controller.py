@@ -84,11 +84,12 @@ class RequestsController(Controller, ConnectorOwner):
         The worker resumes stored jobs; a download's end moves its request at once, not at the
         next poll; the counts follow the requests' own events.
         """
-        async with self.engine.database.session() as session:
-            found = await session.execute(
-                select(MediaRequest.id, MediaRequest.state).where(MediaRequest.state.not_in(FINAL))
+        async with self.engine.database.session() as tx:
+            found = await tx.fetch_all(
+                "SELECT id, state FROM media_requests WHERE state NOT IN :final",
+                {"final": sorted(FINAL)},
             )
-            self.open_states = dict(found.tuples().all())
+        self.open_states = {request_id: state for request_id, state in found}
         events = self.engine.events
         self._unsubscribe = [
             events.subscribe(self._count, REQUEST_NEWS),

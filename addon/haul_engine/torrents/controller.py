@@ -28,7 +28,10 @@ from haul_engine.torrents.fetch import MAX_TORRENT_BYTES, fetch_torrent
 from haul_engine.torrents.folders import Category, Folders
 from haul_engine.torrents.guards import DiskGuard, VpnGuard, share_limits, share_limits_reached
 from haul_engine.torrents.models import (
+    CATEGORIES,
     GLOBAL_LIMIT,
+    TORRENT_METADATA,
+    TORRENTS,
     CategoryRecord,
     TorrentMetadata,
     TorrentRecord,
@@ -234,13 +237,15 @@ class TorrentsController(Controller):
         self.session.ban(self.preferences.banned_ips)
         asyncio.get_running_loop().add_reader(read_fd, self._on_alert_signal)
         self.vpn.watch()
-        async with self.engine.database.session() as db:
+        async with self.engine.database.session() as tx:
             self._categories = {
                 row.name: Category(row.save_path, row.download_path_enabled, row.download_path)
-                for row in await db.scalars(select(CategoryRecord))
+                for row in await CATEGORIES.all(tx)
             }
-            records = list(await db.scalars(select(TorrentRecord).order_by(TorrentRecord.added_on)))
-            with_metadata = set(await db.scalars(select(TorrentMetadata.info_hash)))
+            records = await TORRENTS.all(tx, "ORDER BY added_on")
+            with_metadata = {
+                row[0] for row in await tx.fetch_all("SELECT info_hash FROM torrent_metadata")
+            }
         for name, folder in settings.category_folders().items():
             if name not in self.categories or self.categories[name].save_path != folder:
                 await self.set_category(name, folder)
@@ -264,13 +269,12 @@ class TorrentsController(Controller):
         """Read these torrents' .torrent files from the database."""
         if not hashes:
             return {}
-        async with self.engine.database.session() as db:
-            rows = await db.execute(
-                select(TorrentMetadata.info_hash, TorrentMetadata.data).where(
-                    TorrentMetadata.info_hash.in_(hashes)
-                )
+        async with self.engine.database.session() as tx:
+            rows = await tx.fetch_all(
+                "SELECT info_hash, data FROM torrent_metadata WHERE info_hash IN :hashes",
+                {"hashes": hashes},
             )
-            return dict(rows.tuples().all())
+        return {info_hash: data for info_hash, data in rows}
 
     def _restore(self, record: TorrentRecord, metadata: bytes, *, clean: bool) -> None:
         """Add a stored torrent back: from its resume data, else from its .torrent or magnet."""
