@@ -60,6 +60,9 @@ async def test_a_parameter_used_twice(database: Database) -> None:
         assert await keys(tx, "key = :k OR value = :v || :k", {"k": "c", "v": "c"}) == ["c"]
         both = "key IN :names AND value NOT IN :values AND key NOT IN :names2"
         assert await keys(tx, both, {"names": ["a", "b"], "values": ["aa"], "names2": []}) == ["b"]
+        twice = "(key IN :names OR value IN :names) AND key <> :skip"
+        assert await keys(tx, twice, {"names": ["a", "bb", "cc"], "skip": "c"}) == ["a", "b"]
+        assert await keys(tx, "key IN :names OR key IN :names", {"names": []}) == []
 
 
 async def test_casts_with_two_colons_are_left_alone_on_postgresql(postgres_database: str) -> None:
