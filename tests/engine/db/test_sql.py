@@ -257,7 +257,7 @@ async def test_bulk_inserts_and_upserts(database: Database) -> None:
         CATEGORIES, ["name", "download_path_enabled"], database.dialect,
         update_on_conflict=["download_path_enabled"], save_path="/downloads", download_path="",
     )  # fmt: skip
-    flags = [("none", False), ("off", False), ("on", True)]
+    flags = [("none", None), ("off", False), ("on", True)]
     async with database.session() as tx:
         await jobs.write(tx, jobs.encode(rows))
         await categories.write(tx, categories.encode(flags))
@@ -265,7 +265,7 @@ async def test_bulk_inserts_and_upserts(database: Database) -> None:
     async with database.session() as tx:
         await jobs.write(tx, jobs.encode(again))
         await jobs.write(tx, jobs.encode([]))
-        await categories.write(tx, categories.encode([("none", True), ("on", False)]))
+        await categories.write(tx, categories.encode([("none", True), ("on", None)]))
     async with database.session() as tx:
         stored = await JOBS.all(tx, "ORDER BY key")
         assert len(stored) == count
@@ -278,7 +278,7 @@ async def test_bulk_inserts_and_upserts(database: Database) -> None:
         assert await CATEGORIES.all(tx, "ORDER BY name") == [
             CategoryRecord("none", "/downloads", download_path_enabled=True),
             CategoryRecord("off", "/downloads", download_path_enabled=False),
-            CategoryRecord("on", "/downloads", download_path_enabled=False),
+            CategoryRecord("on", "/downloads", download_path_enabled=None),
         ]  # fmt: skip
 
 
