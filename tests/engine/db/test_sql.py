@@ -14,7 +14,14 @@ from haul_engine.db.jobs import JOBS, Job
 from haul_engine.db.models import ENGINE_META, EngineMeta
 from haul_engine.db.sql import DatabaseError, IntegrityError
 from haul_engine.errors import Conflict
-from haul_engine.torrents.models import CATEGORIES, TORRENT_METADATA, CategoryRecord
+from haul_engine.torrents.models import (
+    CATEGORIES,
+    TORRENT_METADATA,
+    TORRENTS,
+    CategoryRecord,
+    TorrentMetadata,
+    TorrentRecord,
+)
 
 if TYPE_CHECKING:
     from haul_engine.db.sql import Transaction
@@ -314,3 +321,30 @@ async def test_table_writes(database: Database) -> None:
         assert await JOBS.first(tx, "WHERE key = :key", {"key": "second"}) is None
         assert await tx.fetch_one("SELECT key FROM jobs WHERE key = 'second'") is None
         assert await tx.fetch_value("SELECT key FROM jobs WHERE key = 'second'") is None
+
+
+async def test_many_rows_of_one_statement(database: Database) -> None:
+    facts = [{"key": f"k{number}", "value": str(number)} for number in range(5)]
+    async with database.session() as tx:
+        await tx.execute_many("INSERT INTO engine_meta (key, value) VALUES (:key, :value)", facts)
+        await tx.execute_many("INSERT INTO engine_meta (key, value) VALUES (:key, :value)", [])
+        await tx.execute_many(
+            "UPDATE engine_meta SET value = :value || value WHERE key = :key",
+            [{"key": "k1", "value": "x"}, {"key": "k3", "value": "y"}],
+        )
+    async with database.session() as tx:
+        rows = await tx.fetch_all("SELECT value FROM engine_meta ORDER BY key")
+    assert [value for (value,) in rows] == ["0", "x1", "2", "y3", "4"]
+
+
+async def test_deleting_a_row_deletes_its_children(database: Database) -> None:
+    """Cascades are the database's (SQLite: foreign keys on in every pooled connection)."""
+    hashes = ["a" * 40, "b" * 40]
+    async with database.session() as tx:
+        for info_hash in hashes:
+            await TORRENTS.insert(tx, TorrentRecord(info_hash, "/downloads", MOMENT))
+            await TORRENT_METADATA.insert(tx, TorrentMetadata(info_hash, b"d4:infod2:xx0:ee"))
+    async with database.session() as tx:
+        assert await TORRENTS.delete(tx, hashes[0]) == 1
+    async with database.session() as tx:
+        assert [row.info_hash for row in await TORRENT_METADATA.all(tx)] == hashes[1:]
