@@ -345,6 +345,13 @@ async def test_deleting_a_row_deletes_its_children(database: Database) -> None:
             await TORRENTS.insert(tx, TorrentRecord(info_hash, "/downloads", MOMENT))
             await TORRENT_METADATA.insert(tx, TorrentMetadata(info_hash, b"d4:infod2:xx0:ee"))
     async with database.session() as tx:
+        joined = await tx.fetch_all(
+            f"{TORRENT_METADATA.select} JOIN torrents USING (info_hash) WHERE info_hash = :hash",
+            {"hash": hashes[1]},
+        )
+        assert [TORRENT_METADATA.from_row(row) for row in joined] == [
+            TorrentMetadata(hashes[1], b"d4:infod2:xx0:ee")
+        ]
         assert await TORRENTS.delete(tx, hashes[0]) == 1
     async with database.session() as tx:
         assert [row.info_hash for row in await TORRENT_METADATA.all(tx)] == hashes[1:]
