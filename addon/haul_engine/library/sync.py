@@ -12,30 +12,24 @@ from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import msgspec
-from sqlalchemy import and_, delete, func, insert, select, update
 
 from haul_engine.arr.records import ALBUMS, EPISODES, FILES, MOVIES, SERIES, SeasonStatistics
 from haul_engine.db.bulk import BulkInsert
 from haul_engine.library.dispatch import Clock
-from haul_engine.library.models import Artist, Item, Season, Series
+from haul_engine.library.models import ARTISTS, ITEMS, SEASONS, Artist
+from haul_engine.library.models import SERIES as SERIES_TABLE
 from haul_engine.library.registry import UPGRADE
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine, Iterable
-
-    from sqlalchemy import Table
-    from sqlalchemy.ext.asyncio import AsyncSession
 
     from haul_engine.arr.apps import AppClient
     from haul_engine.arr.client import Flavor
     from haul_engine.arr.records import Album, Episode, Movie
     from haul_engine.arr.records import Series as SeriesRecord
     from haul_engine.db.database import Database
+    from haul_engine.db.sql import Params, Transaction
 
-# Core tables: BulkInsert and the deletes work on them without per-row ORM work
-ITEMS_TABLE, SEASONS_TABLE, SERIES_TABLE = (
-    cast("Table", model.__table__) for model in (Item, Season, Series)
-)
 FRESH = ""  # the fingerprint of a series whose seasons and episodes were never stored
 FETCH_CONCURRENCY = 4
 SERIES_PER_COMMIT = 100
@@ -259,20 +253,20 @@ class LibrarySync:
         # an *arr can give a stored id to an item of another series or artist (a restored backup
         # does): the stored row moves there, with its search history, instead of failing the sync
         return BulkInsert(
-            ITEMS_TABLE, ItemRow._fields, self.database.sql_dialect, conflict_key=ITEM_KEY,
+            ITEMS, ItemRow._fields, self.database.dialect, conflict_key=ITEM_KEY,
             update_on_conflict=ITEM_FIELDS, connector_id=self.connector_id,
         )  # fmt: skip
 
     @cached_property
     def _series_rows(self) -> BulkInsert:
         return BulkInsert(
-            SERIES_TABLE, SERIES_COLUMNS, self.database.sql_dialect,
+            SERIES_TABLE, SERIES_COLUMNS, self.database.dialect,
             update_on_conflict=SERIES_COLUMNS[2:], connector_id=self.connector_id, boost=0,
         )  # fmt: skip
 
     @cached_property
     def _seasons(self) -> BulkInsert:
-        return BulkInsert(SEASONS_TABLE, SEASON_COLUMNS, self.database.sql_dialect)
+        return BulkInsert(SEASONS, SEASON_COLUMNS, self.database.dialect)
 
     async def run(self, *, full: bool) -> SyncReport:
         """Synchronise; full refetches everything, incremental only what moved.
