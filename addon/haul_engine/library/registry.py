@@ -34,9 +34,7 @@ MISSING = f"({WANTED} AND NOT i.has_file)"
 # only what is out.
 UPCOMING = f"(i.monitored AND i.listed AND NOT i.has_file AND NOT {OUT})"
 # a registry entry's item is still the gap its reason says
-STILL_WANTED = (
-    f"((s.reason = 'missing' AND {MISSING}) OR (s.reason = 'upgrade' AND {UPGRADE}))"
-)
+STILL_WANTED = f"((s.reason = 'missing' AND {MISSING}) OR (s.reason = 'upgrade' AND {UPGRADE}))"
 GAPS = {"missing": MISSING, "upgrade": UPGRADE}
 WAITING = ("pending", "queued", "searching", "cooldown")
 # how a search ended, as counted: the *arr grabbed something, found nothing, asked Haul to slow
@@ -134,7 +132,9 @@ async def candidates(
     """
     rows = await tx.fetch_all(CANDIDATES, {"connector_id": connector_id, "now": now})
     return [
-        Candidate(*row[:8], packable=bool(row[8])) for row in rows if row[1] not in skip_arr_ids
+        Candidate(item, arr_id, reason, parent, season, released, attempts, boost, bool(packable))
+        for item, arr_id, reason, parent, season, released, attempts, boost, packable in rows
+        if arr_id not in skip_arr_ids
     ]
 
 
