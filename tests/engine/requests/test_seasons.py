@@ -193,7 +193,9 @@ def test_a_season_without_a_pack_is_taken_episode_by_episode(household: Househol
 
 
 def _candidate(title: str, season: int, *, pack: bool) -> RequestCandidate:
-    return RequestCandidate(title=title, season=season, full_season=pack, position=0)
+    return RequestCandidate(
+        request_id=1, position=0, origin="arr", title=title, season=season, full_season=pack
+    )
 
 
 def test_packs_first_and_the_seasons_a_series_has() -> None:
@@ -221,5 +223,8 @@ def test_packs_first_and_the_seasons_a_series_has() -> None:
     assert aired_seasons(series) == [1, 3]
     assert (season_complete(series, 1), season_complete(series, 3)) == (True, False)
     assert season_complete(series, 4) is None
-    row = MediaRequest(media_type="tv", seasons=[1, 2, 3], season_states={"2": "available"})
+    row = MediaRequest(
+        source="haul", media_type="tv", state="searching", seasons=[1, 2, 3],
+        season_states={"2": "available"},
+    )  # fmt: skip
     assert pending(row) == [1, 3]
