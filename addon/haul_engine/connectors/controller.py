@@ -140,7 +140,9 @@ class ConnectorsController(Controller):
 
     async def configs(self, kinds: Iterable[str] | None = None) -> list[ConnectorConfig]:
         """Every connector (of the given kinds) with validated settings and secrets in clear."""
-        where, params = ("", {}) if kinds is None else ("WHERE kind IN :kinds", {"kinds": sorted(kinds)})
+        where, params = (
+            ("", {}) if kinds is None else ("WHERE kind IN :kinds", {"kinds": sorted(kinds)})
+        )
         async with self.engine.database.session() as tx:
             rows = await CONNECTORS.all(tx, f"{where} ORDER BY created_at", params)
         return [config for row in rows if (config := _config_or_none(row)) is not None]
@@ -294,8 +296,9 @@ class ConnectorsController(Controller):
         generated = _make_webhook_secret(connector_kind, settings)
         _store_settings(row, connector_kind, await self._valid_settings(connector_kind, settings))
         row.created_at = row.updated_at = utcnow()
-        async with self.engine.database.session() as tx, _unique(row.name):
-            await CONNECTORS.insert(tx, row)
+        async with self.engine.database.session() as tx:
+            with _unique(row.name):
+                await CONNECTORS.insert(tx, row)
         _register_secrets(row)
         _LOGGER.info("connector %s (%s) created", row.name, row.kind)
         view = self._publish(EventName.CONNECTOR_CREATED, row)

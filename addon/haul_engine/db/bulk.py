@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 class BulkInsert:
     """An INSERT of many rows: values converted a column at a time, sent in few driver calls."""
 
-    def __init__(  # noqa: PLR0913 - the table, its columns and the conflict rule
+    def __init__(
         self,
         table: Table[Any],
         columns: Sequence[str],

@@ -114,7 +114,9 @@ class Database:
             return row.value
 
 
-async def get_or_not_found[Row](table: Table[Row], tx: Transaction, key: object, missing: str) -> Row:
+async def get_or_not_found[Row](
+    table: Table[Row], tx: Transaction, key: object, missing: str
+) -> Row:
     """Load a row by primary key, or raise NotFound saying what is missing."""
     row = await table.get(tx, key)
     if row is None:
@@ -156,7 +158,10 @@ async def stored_revision(tx: Transaction) -> str | None:
     if tx.dialect == "sqlite":
         exists = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
     else:
-        exists = "SELECT 1 FROM pg_tables WHERE tablename = 'alembic_version' AND schemaname = current_schema()"
+        exists = (
+            "SELECT 1 FROM pg_tables"
+            " WHERE tablename = 'alembic_version' AND schemaname = current_schema()"
+        )
     if await tx.fetch_value(exists) is None:
         return None
     revision: str | None = await tx.fetch_value("SELECT version_num FROM alembic_version")

@@ -5,10 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
-
-from dataclasses import dataclass, field
 
 from haul_engine.db.tables import Table
 from haul_engine.db.values import utcnow
@@ -133,7 +132,9 @@ class JobQueue:
                 tx, "WHERE queue = :queue AND key = :key", {"queue": self.name, "key": key}
             )
 
-    def _values(self, key: str, kind: str, payload: dict[str, Any], seconds: float) -> dict[str, Any]:
+    def _values(
+        self, key: str, kind: str, payload: dict[str, Any], seconds: float
+    ) -> dict[str, Any]:
         """Return the columns of a fresh job."""
         run_at = utcnow() + timedelta(seconds=seconds)
         return {"queue": self.name, "key": key, "kind": kind, "payload": payload, "run_at": run_at}

@@ -6,7 +6,7 @@ import json
 import re
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import asyncpg
 
@@ -22,6 +22,8 @@ from haul_engine.db.values import as_utc
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterable
+
+    from asyncpg.pool import PoolConnectionProxy
 
     from haul_engine.db.sql import Params, Row
 
@@ -81,7 +83,7 @@ class PostgresTransaction(Transaction):
 
     dialect = "postgresql"
 
-    def __init__(self, connection: asyncpg.Connection) -> None:  # type: ignore[type-arg]
+    def __init__(self, connection: PoolConnectionProxy[asyncpg.Record]) -> None:
         """Run statements on connection."""
         self.connection = connection
 
@@ -109,7 +111,7 @@ class PostgresTransaction(Transaction):
         """Return every row a query gives."""
         text, arguments = _positional(sql, params)
         try:
-            return list(await self.connection.fetch(text, *arguments))
+            return cast("list[Row]", await self.connection.fetch(text, *arguments))
         except asyncpg.PostgresError as err:
             raise _error(err) from err
 
@@ -124,7 +126,7 @@ class PostgresTransaction(Transaction):
             raise _error(err) from err
 
 
-async def _setup_connection(connection: asyncpg.Connection) -> None:  # type: ignore[type-arg]
+async def _setup_connection(connection: asyncpg.Connection[asyncpg.Record]) -> None:
     """Read and write JSON columns as Python values."""
     for kind in ("json", "jsonb"):
         await connection.set_type_codec(
@@ -137,7 +139,7 @@ class PostgresPool(Pool):
 
     dialect = "postgresql"
 
-    def __init__(self, pool: asyncpg.Pool) -> None:  # type: ignore[type-arg]
+    def __init__(self, pool: asyncpg.Pool[asyncpg.Record]) -> None:
         """Hand out transactions on pool's connections."""
         self._pool = pool
 

@@ -8,6 +8,7 @@ Statements are written once for both: `:name` parameters, `column IN :names` for
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 import sqlite3
@@ -114,7 +115,7 @@ def expand_lists(sql: str, params: Params | None, *, arrays: bool) -> tuple[str,
 
 
 def _sqlite_value(value: object) -> object:
-    """A value as SQLite stores it: timestamps as text in UTC, JSON values as JSON text."""
+    """Convert a value as SQLite stores it: timestamps as text in UTC, JSON values as JSON text."""
     if isinstance(value, datetime):
         return sqlite_text(value)
     if isinstance(value, dict | list):
@@ -258,9 +259,7 @@ class SqlitePool(Pool):
         self._open: set[aiosqlite.Connection] = set()
 
     async def _connect(self) -> aiosqlite.Connection:
-        connection = await aiosqlite.connect(
-            self.path, detect_types=sqlite3.PARSE_DECLTYPES
-        )
+        connection = await aiosqlite.connect(self.path, detect_types=sqlite3.PARSE_DECLTYPES)
         # WAL for concurrent readers and crash safety; foreign keys for cascades
         for pragma in (
             "PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
@@ -303,10 +302,8 @@ class SqlitePool(Pool):
     async def _discard(self, connection: aiosqlite.Connection) -> None:
         """Close a connection and forget it."""
         self._open.discard(connection)
-        try:
+        with contextlib.suppress(sqlite3.Error, ValueError):
             await connection.close()
-        except (sqlite3.Error, ValueError):
-            pass
 
     async def close(self) -> None:
         """Close every connection."""

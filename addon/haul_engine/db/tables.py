@@ -46,7 +46,9 @@ class Table[R]:
         """Make the record of a row of `self.select`."""
         return self.record(*row)
 
-    async def all(self, tx: Transaction, clauses: str = "", params: Params | None = None) -> list[R]:
+    async def all(
+        self, tx: Transaction, clauses: str = "", params: Params | None = None
+    ) -> list[R]:
         """Return the records `SELECT … FROM table <clauses>` finds (WHERE, ORDER BY, LIMIT)."""
         rows = await tx.fetch_all(f"{self.select} {clauses}", params)
         record = self.record
@@ -61,7 +63,9 @@ class Table[R]:
 
     async def get(self, tx: Transaction, *key: object) -> R | None:
         """Return the record of that key (its values in the key's order), or None."""
-        return await self.first(tx, f"WHERE {self._where_key}", dict(zip(self.key, key, strict=True)))
+        return await self.first(
+            tx, f"WHERE {self._where_key}", dict(zip(self.key, key, strict=True))
+        )
 
     async def insert(self, tx: Transaction, record: R) -> R:
         """Insert a record; a generated key (0 until then) is set on it from the database."""
@@ -109,7 +113,8 @@ class Table[R]:
     async def delete(self, tx: Transaction, *key: object) -> int:
         """Delete the row of that key; return whether there was one (1) or not (0)."""
         return await tx.execute(
-            f"DELETE FROM {self.name} WHERE {self._where_key}", dict(zip(self.key, key, strict=True))
+            f"DELETE FROM {self.name} WHERE {self._where_key}",
+            dict(zip(self.key, key, strict=True)),
         )
 
     def values(self, record: R) -> dict[str, Any]:

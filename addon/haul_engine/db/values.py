@@ -26,7 +26,7 @@ def as_utc(value: datetime) -> datetime:
 
 
 def sqlite_text(value: datetime) -> str:
-    """A timestamp as SQLite keeps it: UTC text, "2021-03-15 12:05:57.105542"."""
+    """Write a timestamp as SQLite keeps it: UTC text, "2021-03-15 12:05:57.105542"."""
     # the format SQLAlchemy wrote, which every existing database holds
     if value.tzinfo is not UTC:
         value = as_utc(value)

@@ -109,8 +109,9 @@ class ProfileStore:
         profile_id = await self._free_id(_slug(name))
         row = QualityProfileRow(id=profile_id, name=name, rules=rules.model_dump(mode="json"))
         row.created_at = row.updated_at = utcnow()
-        async with self.database.session() as tx, _unique(name):
-            await QUALITY_PROFILES.insert(tx, row)
+        async with self.database.session() as tx:
+            with _unique(name):
+                await QUALITY_PROFILES.insert(tx, row)
         return _profile(row)
 
     async def update(
