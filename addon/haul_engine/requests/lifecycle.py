@@ -772,7 +772,7 @@ async def request_row(tx: Transaction, request_id: int) -> MediaRequest:
 _COLUMNS = ", ".join(CANDIDATES.columns)
 # each request's open candidates numbered by position, in one query
 _TOP_CANDIDATES = (
-    f"SELECT {_COLUMNS} FROM (SELECT {_COLUMNS},"  # noqa: S608 - constant column names
+    f"SELECT {_COLUMNS} FROM (SELECT {_COLUMNS},"
     " row_number() OVER (PARTITION BY request_id ORDER BY position) AS place"
     " FROM request_candidates WHERE request_id IN :ids AND failed IS NULL) AS ranked"
     " WHERE place <= :top ORDER BY position"
