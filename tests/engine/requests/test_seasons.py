@@ -103,11 +103,14 @@ class Household:
 
 @pytest.fixture
 def household(
-    tmp_path: Path, engine_factory: Callable[..., EngineProcess], overseerr: FakeOverseerr
+    tmp_path: Path,
+    engine_factory: Callable[..., EngineProcess],
+    overseerr: FakeOverseerr,
+    engine_args: list[str],
 ) -> Iterator[Household]:
     seeder = QbittorrentPeer(tmp_path / "seeder").start()
     env = engine_env(**FAST)
-    engine = engine_factory(env=env).start()
+    engine = engine_factory(env=env, args=engine_args).start()
     try:
         with ReleaseArr("sonarr", tmp_path / "library") as sonarr:
             sonarr.use_client(engine.url, "admin", env["HAUL_QBITTORRENT_PASSWORD"])
@@ -128,6 +131,7 @@ def _season_state(engine: EngineProcess, request_id: int, season: int, state: st
         time.sleep(0.1)
 
 
+@pytest.mark.parametrize("engine_args", ["sqlite", "postgresql"], indirect=True)
 def test_a_three_season_request_ends_available_after_three_grabs(household: Household) -> None:
     """No season named: the three aired ones; a pack per season (not its episodes), auto-picked,
     downloaded from a real peer and imported, season after season, then available.
