@@ -1,8 +1,11 @@
 """The engine's footprint on a Pi's terms, side by side with qbittorrent-nox on the same torrents.
 
 Run from the checkout: `.venv/bin/python -m tests.benchmarks.idle_footprint [--torrents 100 1000]
-[--seconds 60] [--haul PATH]` (`--haul` runs the engine of another checkout, e.g. an export of
-main, to print before and after). Printed:
+[--seconds 60] [--haul PATH] [--bytecode plain]` (`--haul` runs the engine of another checkout,
+e.g. an export of main, to print before and after). Every Python runs on bytecode compiled as the
+image compiles it (`addon/precompile.py` over the standard library and site-packages, the engine
+by compileall), kept in a folder of its own (PYTHONPYCACHEPREFIX: the venv and the shared standard
+library stay as they are); `--bytecode plain` compiles as Python does by itself. Printed:
 
 - the `token` and `check` steps of the add-on's start (wall time and peak RSS);
 - import-time RSS of each dependency and of the engine's modules, in the order the engine loads
@@ -50,6 +53,7 @@ SETTLE_SECONDS = 10.0
 ACTIVE_MIB = 128
 ACTIVE_LIMIT_KIBS = 256  # per download (a global limit of 5 x this): each runs through the window
 HOUR = 3600
+PRECOMPILE = Path(__file__).resolve().parents[2] / "addon" / "precompile.py"
 DEPENDENCIES = (
     "asyncio", "ssl", "orjson", "msgspec", "pydantic", "aiohttp", "aiohttp.web", "sqlalchemy",
     "sqlalchemy.ext.asyncio", "sqlalchemy.orm", "aiosqlite", "alembic", "mako", "libtorrent",
@@ -163,9 +167,25 @@ def timed_child(command: list[str], env: dict[str, str]) -> tuple[float, float, 
 
 
 def python_env(haul: Path) -> dict[str, str]:
-    """The environment that runs the engine of the checkout haul."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("HAUL_", "PYTHON"))}
+    """The environment that runs the engine of the checkout haul (on the bytecode folder)."""
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("HAUL_", "PYTHON")) or k == "PYTHONPYCACHEPREFIX"
+    }
     return {**clean, "PYTHONPATH": str(haul / "addon")}
+
+
+def compile_as_image(haul: Path) -> None:
+    """Compile the bytecode folder as the Dockerfile compiles the image's Python."""
+    python, env = str(ENGINE_BIN / "python"), python_env(haul)
+    started = time.perf_counter()
+    subprocess.run([python, str(PRECOMPILE)], env=env, check=True, capture_output=True)
+    engine = [python, "-X", "no_debug_ranges", "-m", "compileall", "-q", "--invalidation-mode"]
+    engine += ["timestamp", str(haul / "addon" / "haul_engine")]
+    subprocess.run(engine, env=env, check=True, capture_output=True)
+    took = time.perf_counter() - started
+    print(f"bytecode compiled as the image's ({took:.1f} s)")  # noqa: T201
 
 
 def startup_steps(haul: Path, work: Path) -> None:
@@ -449,11 +469,15 @@ def main() -> None:
     parser.add_argument("--haul", type=Path, default=Path(__file__).resolve().parents[2])
     parser.add_argument("--skip-qbittorrent", action="store_true")
     parser.add_argument("--skip-active", action="store_true")
+    parser.add_argument("--bytecode", choices=("image", "plain"), default="image")
     arguments = parser.parse_args()
     haul: Path = arguments.haul.resolve()
     work = Path(tempfile.mkdtemp(prefix="haul-footprint-", dir="/var/tmp"))
     print(f"engine of {haul}; work folder {work}")  # noqa: T201
+    os.environ["PYTHONPYCACHEPREFIX"] = str(work / "bytecode")  # every Python started from here
     try:
+        if arguments.bytecode == "image":
+            compile_as_image(haul)
         startup_steps(haul, work)
         import_costs(haul)
         torrents = [fake_torrent(n) for n in range(max(arguments.torrents))]

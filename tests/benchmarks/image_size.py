@@ -15,14 +15,16 @@ The goal is at most 150 MB.
 from __future__ import annotations
 
 import argparse
-import re
 import shutil
 import subprocess
 import tempfile
-from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from packaging.requirements import Requirement
+from precompile import required
+
+if TYPE_CHECKING:
+    from importlib import metadata
 
 ADDON = Path(__file__).resolve().parents[2] / "addon"
 MB = 1_000_000
@@ -54,27 +56,6 @@ def installed_bytes(distribution: metadata.Distribution, scratch: Path) -> int:
     return total
 
 
-def closure(requirements: list[Requirement]) -> dict[str, metadata.Distribution]:
-    """Every distribution the requirements need, by normalized name."""
-    found: dict[str, metadata.Distribution] = {}
-    pending = list(requirements)
-    while pending:
-        requirement = pending.pop()
-        name = re.sub(r"[-_.]+", "-", requirement.name).lower()
-        if name in found:
-            continue
-        distribution = metadata.distribution(requirement.name)
-        found[name] = distribution
-        extras = requirement.extras or {""}
-        for text in distribution.requires or []:
-            needed = Requirement(text)
-            if needed.marker is None or any(
-                needed.marker.evaluate({"extra": extra}) for extra in extras
-            ):
-                pending.append(needed)
-    return found
-
-
 def folder_bytes(folder: Path) -> int:
     """Bytes of a folder's files, caches left out."""
     return sum(
@@ -89,14 +70,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base-mb", type=float, default=BASE_MB)
     base_mb = parser.parse_args().base_mb
-    lines = (ADDON / "requirements.txt").read_text().splitlines()
-    requirements = [
-        Requirement(line) for line in lines if line.strip() and not line.startswith("#")
-    ]
     with tempfile.TemporaryDirectory() as scratch:
         sizes = {
             name: installed_bytes(distribution, Path(scratch)) / MB
-            for name, distribution in closure(requirements).items()
+            for name, distribution in required(ADDON / "requirements.txt").items()
         }
     report = [f"{'part':<34}{'MB':>8}"]
     report += [
