@@ -4,7 +4,7 @@ Run from the checkout: `.venv/bin/python -m tests.benchmarks.idle_footprint [--t
 [--seconds 60] [--haul PATH] [--plain]` (`--haul` runs the engine of another checkout, e.g. an
 export of main, to print before and after). The engine runs as in the image: on bytecode compiled
 as the Dockerfile compiles it (`addon/precompile.py` over the standard library and site-packages,
-the engine by compileall) in a folder of its own (PYTHONPYCACHEPREFIX: the venv and the shared
+then over the engine) in a folder of its own (PYTHONPYCACHEPREFIX: the venv and the shared
 standard library stay as they are), with TLS authorities from a hashed folder as the add-on's run
 script sets (the system's bundle split, `openssl rehash`); `--plain`: as Python and OpenSSL do by
 themselves. Printed:
@@ -183,10 +183,8 @@ def as_image(haul: Path, work: Path) -> None:
     """Compile the bytecode folder and make the hashed authorities as the Dockerfile does."""
     python, env = str(ENGINE_BIN / "python"), python_env(haul)
     started = time.perf_counter()
-    subprocess.run([python, str(PRECOMPILE)], env=env, check=True, capture_output=True)
-    engine = [python, "-X", "no_debug_ranges", "-m", "compileall", "-q", "--invalidation-mode"]
-    engine += ["timestamp", str(haul / "addon" / "haul_engine")]
-    subprocess.run(engine, env=env, check=True, capture_output=True)
+    for only in ([], ["--engine", str(haul / "addon" / "haul_engine")]):
+        subprocess.run([python, str(PRECOMPILE), *only], env=env, check=True, capture_output=True)
     took = time.perf_counter() - started
     print(f"bytecode compiled as the image's ({took:.1f} s)")  # noqa: T201
     authorities = work / "certs"
