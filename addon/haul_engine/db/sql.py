@@ -286,7 +286,9 @@ class SqlitePool(Pool):
                     await connection.execute("PRAGMA synchronous=FULL")
                 try:
                     yield SqliteTransaction(connection)
-                except BaseException:
+                except BaseException as err:
+                    if isinstance(err, asyncio.CancelledError):  # a statement may still be running
+                        await connection.interrupt()
                     await connection.rollback()
                     keep = True
                     raise

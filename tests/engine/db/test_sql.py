@@ -185,6 +185,33 @@ async def test_a_task_cancelled_in_a_transaction_leaves_none_open(database: Data
             assert open_elsewhere == 0
 
 
+COUNT_FOR_A_MINUTE = COUNT_TO_3_MILLION.replace("3000000", "300000000")
+
+
+async def test_a_statement_cancelled_stops_at_once(database: Database) -> None:
+    """A task cancelled (a shutdown, a client gone) stops its statement rather than wait for it."""
+    started = asyncio.Event()
+
+    async def endless() -> None:
+        async with database.session() as tx:
+            await ENGINE_META.insert(tx, EngineMeta("endless", "lost"))
+            started.set()
+            if tx.dialect == "sqlite":
+                await tx.fetch_value(COUNT_FOR_A_MINUTE)
+            else:
+                await tx.execute("SELECT pg_sleep(60)")
+
+    task = asyncio.create_task(endless())
+    await asyncio.wait_for(started.wait(), 10)
+    await asyncio.sleep(0.2)
+    task.cancel()
+    done, _ = await asyncio.wait([task], timeout=3)
+    assert done == {task}
+    async with asyncio.timeout(3), database.session() as tx:  # its write lock is gone
+        await ENGINE_META.insert(tx, EngineMeta("after", "kept"))
+        assert await ENGINE_META.get(tx, "endless") is None
+
+
 async def test_one_writer_and_readers_at_once(database: Database) -> None:
     await store_facts(database)
     writing, committed = asyncio.Event(), asyncio.Event()
