@@ -76,13 +76,19 @@ def _column_processor(
     if dialect != "sqlite":
         return None  # asyncpg binds timestamps, flags and JSON values (its codec) as they are
     if kind == "flag":
-        # sqlite3 stores a bool as 0/1, but binds an exact int faster than a bool (GIL held)
-        return partial(_each, int)
+        return _flags
     if kind == "time":
         return sqlite_texts
     if kind == "json":
         return partial(_each, _json)
     return None
+
+
+def _flags(values: Sequence[bool | None]) -> list[int | None]:
+    # sqlite3 stores a bool as 0/1, but binds an exact int faster than a bool (GIL held)
+    if None in values:  # a column that may be NULL (None: no choice made)
+        return [None if value is None else int(value) for value in values]
+    return list(map(int, values))  # type: ignore[arg-type]  # no None among them
 
 
 def _json(value: object) -> str | None:

@@ -99,9 +99,11 @@ def expand_lists(sql: str, params: Params | None, *, arrays: bool) -> tuple[str,
     if " IN " not in sql.upper().replace("\n", " "):
         return sql, given
 
+    lists: dict[str, list[Any]] = {}  # a list may be named more than once
+
     def rewrite(match: re.Match[str]) -> str:
         negated, name = match.group(1), match.group(2)
-        values = list(given.pop(name))
+        values = lists.setdefault(name, list(given[name]))
         if arrays:
             given[name] = values
             return f"<> ALL(:{name})" if negated else f"= ANY(:{name})"
@@ -112,7 +114,11 @@ def expand_lists(sql: str, params: Params | None, *, arrays: bool) -> tuple[str,
         given.update(zip(names, values, strict=True))
         return f"{keyword} ({', '.join(':' + each for each in names)})"
 
-    return _IN_LIST.sub(rewrite, sql), given
+    text = _IN_LIST.sub(rewrite, sql)
+    if not arrays:  # each value went in a parameter of its own
+        for name in lists:
+            del given[name]
+    return text, given
 
 
 # --- SQLite -----------------------------------------------------------------------------------

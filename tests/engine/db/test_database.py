@@ -370,7 +370,7 @@ async def test_torrent_metadata_moves_to_a_table_of_its_own(database_url: str) -
         "seeding_time_limit": -2, "inactive_seeding_time_limit": -2, "download_limit": 0,
         "upload_limit": 0,
     }  # fmt: skip
-    engine = create_async_engine(database_url)
+    engine = sqlalchemy_engine(database_url)  # as the engine migrates (SQLite: foreign keys on)
     async with engine.begin() as connection:
         await connection.run_sync(_migrate, "0012")
         for row in rows:
