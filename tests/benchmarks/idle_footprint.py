@@ -1,8 +1,13 @@
 """The engine's footprint on a Pi's terms, side by side with qbittorrent-nox on the same torrents.
 
 Run from the checkout: `.venv/bin/python -m tests.benchmarks.idle_footprint [--torrents 100 1000]
-[--seconds 60] [--haul PATH]` (`--haul` runs the engine of another checkout, e.g. an export of
-main, to print before and after). Printed:
+[--seconds 60] [--haul PATH] [--plain]` (`--haul` runs the engine of another checkout, e.g. an
+export of main, to print before and after). The engine runs as in the image: on bytecode compiled
+as the Dockerfile compiles it (`addon/precompile.py` over the standard library and site-packages,
+then over the engine) in a folder of its own (PYTHONPYCACHEPREFIX: the venv and the shared
+standard library stay as they are), with TLS authorities from a hashed folder as the add-on's run
+script sets (the system's bundle split, `openssl rehash`); `--plain`: as Python and OpenSSL do by
+themselves. Printed:
 
 - the `token` and `check` steps of the add-on's start (wall time and peak RSS);
 - import-time RSS of each dependency and of the engine's modules, in the order the engine loads
@@ -28,6 +33,7 @@ import base64
 import hashlib
 import os
 import shutil
+import ssl
 import subprocess
 import tempfile
 import textwrap
@@ -50,6 +56,7 @@ SETTLE_SECONDS = 10.0
 ACTIVE_MIB = 128
 ACTIVE_LIMIT_KIBS = 256  # per download (a global limit of 5 x this): each runs through the window
 HOUR = 3600
+PRECOMPILE = Path(__file__).resolve().parents[2] / "addon" / "precompile.py"
 DEPENDENCIES = (
     "asyncio", "ssl", "orjson", "msgspec", "pydantic", "aiohttp", "aiohttp.web", "sqlalchemy",
     "sqlalchemy.ext.asyncio", "sqlalchemy.orm", "aiosqlite", "alembic", "mako", "libtorrent",
@@ -163,9 +170,31 @@ def timed_child(command: list[str], env: dict[str, str]) -> tuple[float, float, 
 
 
 def python_env(haul: Path) -> dict[str, str]:
-    """The environment that runs the engine of the checkout haul."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("HAUL_", "PYTHON"))}
+    """The environment that runs the engine of the checkout haul (on the bytecode folder)."""
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("HAUL_", "PYTHON")) or k == "PYTHONPYCACHEPREFIX"
+    }
     return {**clean, "PYTHONPATH": str(haul / "addon")}
+
+
+def as_image(haul: Path, work: Path) -> None:
+    """Compile the bytecode folder and make the hashed authorities as the Dockerfile does."""
+    python, env = str(ENGINE_BIN / "python"), python_env(haul)
+    started = time.perf_counter()
+    for only in ([], ["--engine", str(haul / "addon" / "haul_engine")]):
+        subprocess.run([python, str(PRECOMPILE), *only], env=env, check=True, capture_output=True)
+    took = time.perf_counter() - started
+    print(f"bytecode compiled as the image's ({took:.1f} s)")  # noqa: T201
+    authorities = work / "certs"
+    authorities.mkdir()
+    bundle = Path(str(ssl.get_default_verify_paths().cafile)).read_text()
+    for number, pem in enumerate(bundle.split("-----BEGIN CERTIFICATE-----")[1:]):
+        (authorities / f"{number:03d}.pem").write_text("-----BEGIN CERTIFICATE-----" + pem)
+    subprocess.run(["openssl", "rehash", str(authorities)], check=True, capture_output=True)
+    os.environ["SSL_CERT_DIR"] = str(authorities)
+    os.environ["SSL_CERT_FILE"] = str(authorities / "no-bundle")
 
 
 def startup_steps(haul: Path, work: Path) -> None:
@@ -449,11 +478,15 @@ def main() -> None:
     parser.add_argument("--haul", type=Path, default=Path(__file__).resolve().parents[2])
     parser.add_argument("--skip-qbittorrent", action="store_true")
     parser.add_argument("--skip-active", action="store_true")
+    parser.add_argument("--plain", action="store_true", help="bytecode and TLS as before")
     arguments = parser.parse_args()
     haul: Path = arguments.haul.resolve()
     work = Path(tempfile.mkdtemp(prefix="haul-footprint-", dir="/var/tmp"))
     print(f"engine of {haul}; work folder {work}")  # noqa: T201
+    os.environ["PYTHONPYCACHEPREFIX"] = str(work / "bytecode")  # every Python started from here
     try:
+        if not arguments.plain:
+            as_image(haul, work)
         startup_steps(haul, work)
         import_costs(haul)
         torrents = [fake_torrent(n) for n in range(max(arguments.torrents))]

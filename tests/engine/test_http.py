@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import re
+import shutil
 import ssl
 import subprocess
+import textwrap
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -15,6 +21,7 @@ from haul_engine.arr.client import ArrOfflineError, RetryPolicy
 from haul_engine.arr.kinds import ArrSettings
 from haul_engine.connectors.kinds import ConnectorConfig
 from haul_engine.http import USER_AGENT, Http
+from tests.engine.api.test_https import Certificate, make_certificate
 from tests.engine.requests.conftest import (
     FAST,
     MATRIX_LOOKUP,
@@ -24,15 +31,30 @@ from tests.engine.requests.conftest import (
 )
 from tests.fakes.arr import API_KEY, FakeArr
 from tests.fakes.arr_releases import ReleaseArr
+from tests.support.engine import ENGINE_BIN
 from tests.support.programs import free_port, require_program
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Iterator
-    from pathlib import Path
 
     from tests.support.engine import EngineProcess
 
 STATUS = {"appName": "Sonarr", "version": "4.0.14.2939"}
+RUN_SCRIPT = Path(__file__).parents[2] / "addon/rootfs/etc/s6-overlay/s6-rc.d/haul/run"
+# A fresh engine Python (aiohttp makes its TLS contexts at import): the authorities its verifying
+# context holds before any connection, then the status of a GET through the engine's session.
+FETCH = textwrap.dedent(
+    """
+    import asyncio, sys
+    import aiohttp.connector
+    from haul_engine.http import new_session
+    async def fetch():
+        async with new_session() as session, session.get(sys.argv[1]) as response:
+            return response.status
+    loaded = aiohttp.connector._SSL_CONTEXT_VERIFIED.cert_store_stats()["x509_ca"]
+    print(loaded, asyncio.run(fetch()))
+    """
+)
 
 
 @pytest.fixture
@@ -182,3 +204,56 @@ def test_a_request_s_steps_reuse_the_engine_s_connections(
     assert len(radarr.connections) <= 4, (len(radarr.connections), calls)
     assert engine.stop() == 0
     assert "Unclosed" not in engine.log  # the session is closed at shutdown
+
+
+def authority_folder(certificate: Certificate, folder: Path, *, hashed: bool) -> Path:
+    """A folder holding the test authority's file, with OpenSSL's hash link to it or not."""
+    folder.mkdir()
+    shutil.copy(certificate.authority, folder / "001.pem")
+    if hashed:
+        subprocess.run([require_program("openssl"), "rehash", str(folder)], check=True)
+    return folder
+
+
+async def test_the_add_on_s_hashed_authorities_are_read_when_needed_and_verify(
+    tmp_path: Path, socket_enabled: None
+) -> None:
+    """The run script's OpenSSL settings: no bundle held at start, a server still verified."""
+    script = RUN_SCRIPT.read_text()
+    found = re.search(r"^export SSL_CERT_DIR=(\S+) SSL_CERT_FILE=(\S+)$", script, re.MULTILINE)
+    assert found is not None
+    image_folder, no_bundle = map(Path, found.groups())
+    assert no_bundle.parent == image_folder  # the Dockerfile makes the folder, never that file
+    assert str(image_folder) in (RUN_SCRIPT.parents[5] / "Dockerfile").read_text()
+    certificate = make_certificate(tmp_path / "tls")
+    unhashed = authority_folder(certificate, tmp_path / "unhashed", hashed=False)
+    hashed = authority_folder(certificate, tmp_path / "hashed", hashed=True)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(certificate.cert, certificate.key)
+    app = web.Application()
+    app.router.add_get("/", lambda _: web.Response(text="ok"))
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port, ssl_context=context).start()
+
+    async def fetch(folder: Path) -> tuple[int, str]:
+        env = {
+            **os.environ,
+            "SSL_CERT_DIR": str(folder),
+            "SSL_CERT_FILE": str(folder / no_bundle.name),
+        }
+        child = await asyncio.create_subprocess_exec(
+            ENGINE_BIN / "python", "-c", FETCH, f"https://127.0.0.1:{port}/", env=env,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        out, err = await child.communicate()
+        return child.returncode or 0, (out + err).decode()
+
+    try:
+        code, output = await fetch(unhashed)  # an authority is found by its hash link alone
+        assert code != 0
+        assert "certificate verify failed" in output
+        assert await fetch(hashed) == (0, "0 200\n")  # none loaded before the connection; verified
+    finally:
+        await runner.cleanup()
