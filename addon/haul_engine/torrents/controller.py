@@ -17,7 +17,6 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, ValidationError
-from sqlalchemy import delete, select
 
 from haul_engine.commands import ExactlyOne, api_command
 from haul_engine.controller import Controller
@@ -93,6 +92,8 @@ DISK_CHECK_SECONDS = 5.0
 TOTALS_SAVE_SECONDS = 60.0
 PROGRESS_EVENT_SECONDS = 2.0
 SHUTDOWN_SAVE_SECONDS = 5.0
+TORRENT_CHANGES = [column for column in TORRENTS.columns if column not in TORRENTS.key]
+CATEGORY_CHANGES = [column for column in CATEGORIES.columns if column not in CATEGORIES.key]
 InfoHash = Annotated[str, Field(pattern=r"^[0-9a-fA-F]{40}([0-9a-fA-F]{24})?$")]
 PeerAddress = Annotated[str, Field(pattern=r"^[^ \t\n\r\f\v:\x00]+:[0-9]{1,5}$")]
 Source = Annotated[str, Field(min_length=1)]
@@ -274,7 +275,7 @@ class TorrentsController(Controller):
                 "SELECT info_hash, data FROM torrent_metadata WHERE info_hash IN :hashes",
                 {"hashes": hashes},
             )
-        return {info_hash: data for info_hash, data in rows}
+        return {row[0]: row[1] for row in rows}
 
     def _restore(self, record: TorrentRecord, metadata: bytes, *, clean: bool) -> None:
         """Add a stored torrent back: from its resume data, else from its .torrent or magnet."""
@@ -666,15 +667,9 @@ class TorrentsController(Controller):
             save_path = str(resolved) if Path(save_path).is_absolute() else save_path
         if download_path_enabled and download_path:
             self.folders.confine(download_path, self._incomplete_base())
-        async with self.engine.database.session() as db, db.begin():
-            await db.merge(
-                CategoryRecord(
-                    name=name,
-                    save_path=save_path,
-                    download_path_enabled=download_path_enabled,
-                    download_path=download_path,
-                )
-            )
+        category = CategoryRecord(name, save_path, download_path_enabled, download_path)
+        async with self.engine.database.session() as tx:
+            await CATEGORIES.upsert(tx, category, CATEGORY_CHANGES)
         self._categories[name] = Category(save_path, download_path_enabled, download_path)
         for info_hash, record in self.records.items():
             if record.auto_tmm and record.category == name:
@@ -682,14 +677,16 @@ class TorrentsController(Controller):
 
     async def remove_categories(self, names: list[str]) -> None:
         """Delete categories; their torrents keep their files and lose the category."""
-        async with self.engine.database.session() as db, db.begin():
-            await db.execute(delete(CategoryRecord).where(CategoryRecord.name.in_(names)))
+        async with self.engine.database.session() as tx:
+            await tx.execute(
+                "DELETE FROM torrent_categories WHERE name IN :names", {"names": names}
+            )
         for name in names:
             self._categories.pop(name, None)
         changed = [record for record in self.records.values() if record.category in names]
         for record in changed:
             record.category = ""
-        await self._store_all(changed)
+        await self._store_all(changed, "category")
 
     async def create_tags(self, tags: list[str]) -> None:
         """Remember tags not yet given to any torrent."""
@@ -703,7 +700,7 @@ class TorrentsController(Controller):
         changed = [record for record in self.records.values() if gone & set(record.tags)]
         for record in changed:
             record.tags = [tag for tag in record.tags if tag not in gone]
-        await self._store_all(changed)
+        await self._store_all(changed, "tags")
         await self._save_tags()
 
     async def _save_tags(self) -> None:
@@ -791,8 +788,8 @@ class TorrentsController(Controller):
             resume_path = self.resume_folder / f"{info_hash}.fastresume"
             self._writer.submit(resume_path.unlink, missing_ok=True)
             self._publish(EventName.TORRENT_REMOVED, view, delete_files=delete_files)
-        async with self.engine.database.session() as db, db.begin():
-            await db.execute(delete(TorrentRecord).where(TorrentRecord.info_hash.in_(hashes)))
+        async with self.engine.database.session() as tx:  # their metadata goes by cascade
+            await tx.execute("DELETE FROM torrents WHERE info_hash IN :hashes", {"hashes": hashes})
 
     def recheck(self, hashes: list[str]) -> None:
         """Verify the downloaded data again."""
@@ -1368,21 +1365,30 @@ class TorrentsController(Controller):
                 self._update_snapshot(self.session.snapshot(info_hash))
 
     async def _store(self, record: TorrentRecord, metadata: bytes | None = None) -> None:
-        """Persist a changed record, with its .torrent when given (and let caches of it know)."""
-        self.revisions[record.info_hash] = next(self._revision)
-        async with self._store_lock, self.engine.database.session() as db, db.begin():
-            await db.merge(record)
-            if metadata is not None:
-                await db.merge(TorrentMetadata(info_hash=record.info_hash, data=metadata))
+        """Persist a record, every column, with its .torrent when given (and let caches know).
 
-    async def _store_all(self, records: list[TorrentRecord]) -> None:
-        """Persist changed records in one transaction (one write to an SD card, not one each)."""
+        Callers change the record in memory first: this is where those changes are written.
+        """
+        self.revisions[record.info_hash] = next(self._revision)
+        async with self._store_lock, self.engine.database.session() as tx:
+            await TORRENTS.upsert(tx, record, TORRENT_CHANGES)
+            if metadata is not None:
+                await TORRENT_METADATA.upsert(
+                    tx, TorrentMetadata(record.info_hash, metadata), ["data"]
+                )
+
+    async def _store_all(self, records: list[TorrentRecord], column: str) -> None:
+        """Persist one changed column of records in one transaction (one write to an SD card)."""
         for record in records:
             self.revisions[record.info_hash] = next(self._revision)
         if records:
-            async with self._store_lock, self.engine.database.session() as db, db.begin():
-                for record in records:
-                    await db.merge(record)
+            rows = [
+                {"value": getattr(record, column), "hash": record.info_hash} for record in records
+            ]
+            async with self._store_lock, self.engine.database.session() as tx:
+                await tx.execute_many(
+                    f"UPDATE torrents SET {column} = :value WHERE info_hash = :hash", rows
+                )
 
     def _spawn(self, work: Any) -> None:  # noqa: ANN401 - a coroutine
         task = asyncio.create_task(work)
