@@ -29,6 +29,10 @@ type Params = Mapping[str, Any]
 
 _IN_LIST = re.compile(r"\b(NOT\s+)?IN\s+:(\w+)\b", re.IGNORECASE)
 SQLITE_POOL = 5  # connections kept open: readers run beside the one writer WAL allows
+# each connection's page cache (SQLite's default is 2 MiB): what the start reads (every .torrent)
+# stayed there for good, 3.4 MiB of an idle engine's 82 with 100 torrents; pages not cached come
+# from the kernel's cache, and a library sync of 100,000 episodes took the same CPU (measured)
+CACHE_KIB = 256
 
 
 class DatabaseError(Exception):
@@ -269,7 +273,7 @@ class SqlitePool(Pool):
         # WAL for concurrent readers and crash safety; foreign keys for cascades
         for pragma in (
             "PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
-            "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000",
+            "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000", f"PRAGMA cache_size=-{CACHE_KIB}",
         ):  # fmt: skip
             await connection.execute(pragma)
         self._open.add(connection)

@@ -36,7 +36,6 @@ UPCOMING = f"(i.monitored AND i.listed AND NOT i.has_file AND NOT {OUT})"
 # a registry entry's item is still the gap its reason says
 STILL_WANTED = f"((s.reason = 'missing' AND {MISSING}) OR (s.reason = 'upgrade' AND {UPGRADE}))"
 GAPS = {"missing": MISSING, "upgrade": UPGRADE}
-WAITING = ("pending", "queued", "searching", "cooldown")
 # how a search ended, as counted: the *arr grabbed something, found nothing, asked Haul to slow
 # down, did not finish in time, or failed
 OUTCOMES = ("grabbed", "no_results", "rate_limited", "timed_out", "arr_error")

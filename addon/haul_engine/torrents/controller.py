@@ -141,7 +141,7 @@ class TorrentsController(Controller):
         self._transfer_sent: tuple[int, int, TransferLimits] | None = None
         self._transfer_sent_at = 0.0
         self._background: set[asyncio.Task[Any]] = set()
-        self._store_lock = asyncio.Lock()  # merges of one new record must not both INSERT it
+        self._store_lock = asyncio.Lock()  # one write at a time, each of the record as it is then
         self._ticker: asyncio.Task[None] | None = None
         self._applied_rates: tuple[int, int] | None = None
         self._scheduled: bool | None = None  # what the schedule wanted at the last look

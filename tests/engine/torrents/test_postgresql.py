@@ -41,8 +41,8 @@ def test_torrent_changes_are_stored_and_restored_on_postgresql(
     auth = {"Authorization": f"Bearer {engine.token}"}
     # data already in the download folder: the check finishes it (completed_on is written)
     made = make_torrent(engine.data_dir / "downloads", "Film.2024", {"film.mkv": 100_000})
-    body = {"torrent_base64": base64.b64encode(made.data).decode(), "category": "movies",
-            "tags": ["keep", "drop"], "ratio_limit": 1.5}  # fmt: skip
+    body = {"torrent_base64": base64.b64encode(made.data).decode(), "save_path": str(made.parent),
+            "category": "movies", "tags": ["keep", "drop"], "ratio_limit": 1.5}  # fmt: skip
     assert engine.request("POST", "/api/v1/torrents", body)[0] == 200
     magnet = f"magnet:?xt=urn:btih:{MAGNET_HASH}&dn=Some.Show"
     body = {"magnet": magnet, "category": "tv", "tags": ["drop"], "stopped": True}
