@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, cast
 import asyncpg
 
 from haul_engine.db.sql import (
+    POOL_TIMEOUT,
     DatabaseError,
     IntegrityError,
     Pool,
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 
 DISK_FULL = "53100"  # SQLSTATE disk_full
 _PARAMETER = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
-POOL_SIZE = 5
+POOL_SIZE = 15  # as SQLite's pool at its busiest: sessions opened inside others must not starve
 
 
 def _error(err: asyncpg.PostgresError) -> DatabaseError:
@@ -117,7 +118,8 @@ class PostgresTransaction(Transaction):
 
     async def insert_many(self, sql: str, flat: list[Any], width: int) -> None:
         """Insert rows: one prepared statement run for each."""
-        rows = [flat[start : start + width] for start in range(0, len(flat), width)]
+        values = list(map(_value, flat))  # a naive time refused, as on SQLite (asyncpg: local)
+        rows = [values[start : start + width] for start in range(0, len(values), width)]
         count = iter(range(1, width + 1))
         text = re.sub(r"\?", lambda _: f"${next(count)}", sql)
         try:
@@ -155,14 +157,20 @@ class PostgresPool(Pool):
     @asynccontextmanager
     async def transaction(self, *, durable: bool = False) -> AsyncIterator[Transaction]:
         """Open a transaction; durable: it waits for its WAL on the disk (a server may not)."""
-        async with self._pool.acquire() as connection:
-            try:
-                async with connection.transaction():
-                    if durable:
-                        await connection.execute("SET LOCAL synchronous_commit TO on")
-                    yield PostgresTransaction(connection)
-            except asyncpg.PostgresError as err:
-                raise _error(err) from err
+        try:
+            connection = await self._pool.acquire(timeout=POOL_TIMEOUT)
+        except TimeoutError:
+            msg = f"all {POOL_SIZE} database connections stayed busy for {POOL_TIMEOUT:.0f} s"
+            raise DatabaseError(msg) from None
+        try:
+            async with connection.transaction():
+                if durable:
+                    await connection.execute("SET LOCAL synchronous_commit TO on")
+                yield PostgresTransaction(connection)
+        except asyncpg.PostgresError as err:
+            raise _error(err) from err
+        finally:
+            await self._pool.release(connection)
 
     async def close(self) -> None:
         """Close every connection."""

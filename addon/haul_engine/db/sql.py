@@ -29,6 +29,10 @@ type Params = Mapping[str, Any]
 
 _IN_LIST = re.compile(r"\b(NOT\s+)?IN\s+:(\w+)\b", re.IGNORECASE)
 SQLITE_POOL = 5  # connections kept open: readers run beside the one writer WAL allows
+# opened beyond those while all are busy (a session opened inside another, an arr calling back
+# into the engine while a request's change holds one), closed when given back
+SQLITE_OVERFLOW = 10
+POOL_TIMEOUT = 30.0  # seconds a transaction waits for a connection before it fails
 # each connection's page cache (SQLite's default is 2 MiB): what the start reads (every .torrent)
 # stayed there for good, 3.4 MiB of an idle engine's 82 with 100 torrents; pages not cached come
 # from the kernel's cache, and a library sync of 100,000 episodes took the same CPU (measured)
@@ -252,8 +256,17 @@ async def _pragma(connection: aiosqlite.Connection, pragma: str) -> bool:
     return True
 
 
+async def _rolled_back(connection: aiosqlite.Connection) -> bool:
+    """Roll back; return whether that worked (else the connection is in an unknown state)."""
+    try:
+        await connection.rollback()
+    except (sqlite3.Error, ValueError):
+        return False
+    return True
+
+
 class SqlitePool(Pool):
-    """Up to SQLITE_POOL connections to one SQLite file, the last one given back handed out first.
+    """SQLITE_POOL connections to one SQLite file kept open (SQLITE_OVERFLOW more while busy).
 
     Last in, first out: a writer committing batch after batch gets the connection it just
     returned (its warm page cache and prepared statements) instead of alternating between two.
@@ -265,24 +278,47 @@ class SqlitePool(Pool):
         """Connect to the file at path when a transaction first needs it."""
         self.path = path
         self._idle: list[aiosqlite.Connection] = []
-        self._slots = asyncio.Semaphore(SQLITE_POOL)
+        self._slots = asyncio.Semaphore(SQLITE_POOL + SQLITE_OVERFLOW)
         self._open: set[aiosqlite.Connection] = set()
 
     async def _connect(self) -> aiosqlite.Connection:
-        connection = await aiosqlite.connect(self.path, detect_types=sqlite3.PARSE_DECLTYPES)
-        # WAL for concurrent readers and crash safety; foreign keys for cascades
-        for pragma in (
-            "PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
-            "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000", f"PRAGMA cache_size=-{CACHE_KIB}",
-        ):  # fmt: skip
-            await connection.execute(pragma)
+        try:
+            connection = await aiosqlite.connect(self.path, detect_types=sqlite3.PARSE_DECLTYPES)
+        except sqlite3.Error as err:
+            raise _sqlite_error(err) from err
+        try:
+            # WAL for concurrent readers and crash safety; foreign keys for cascades
+            for pragma in (
+                "PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON",
+                "PRAGMA busy_timeout=5000", f"PRAGMA cache_size=-{CACHE_KIB}",
+            ):  # fmt: skip
+                await connection.execute(pragma)
+        except sqlite3.Error as err:
+            with contextlib.suppress(sqlite3.Error, ValueError):
+                await connection.close()
+            raise _sqlite_error(err) from err
         self._open.add(connection)
         return connection
 
     @asynccontextmanager
+    async def _slot(self) -> AsyncIterator[None]:
+        """Wait for a free connection slot (POOL_TIMEOUT at most: a clear error, not a hang)."""
+        try:
+            async with asyncio.timeout(POOL_TIMEOUT):
+                await self._slots.acquire()
+        except TimeoutError:
+            most = SQLITE_POOL + SQLITE_OVERFLOW
+            msg = f"all {most} database connections stayed busy for {POOL_TIMEOUT:.0f} s"
+            raise DatabaseError(msg) from None
+        try:
+            yield
+        finally:
+            self._slots.release()
+
+    @asynccontextmanager
     async def transaction(self, *, durable: bool = False) -> AsyncIterator[Transaction]:
         """Open a transaction; durable: this commit is fsynced (synchronous=FULL while it runs)."""
-        async with self._slots:
+        async with self._slot():
             connection = self._idle.pop() if self._idle else await self._connect()
             keep = False
             try:
@@ -293,22 +329,20 @@ class SqlitePool(Pool):
                 except BaseException as err:
                     if isinstance(err, asyncio.CancelledError):  # a statement may still be running
                         await connection.interrupt()
-                    await connection.rollback()
-                    keep = True
+                    keep = await _rolled_back(connection)
                     raise
                 try:
                     await connection.commit()
                 except sqlite3.Error as err:
-                    await connection.rollback()
-                    keep = True
+                    keep = await _rolled_back(connection)
                     raise _sqlite_error(err) from err
                 keep = True
             finally:
                 if keep and durable:
                     keep = await _pragma(connection, "PRAGMA synchronous=NORMAL")
-                if keep:
+                if keep and len(self._idle) < SQLITE_POOL:
                     self._idle.append(connection)
-                else:  # a failure left it in an unknown state: a new one replaces it
+                else:  # one beyond the pool, or one a failure left in an unknown state
                     await self._discard(connection)
 
     async def _discard(self, connection: aiosqlite.Connection) -> None:

@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from haul_engine.db import postgres, sql
 from haul_engine.db.bulk import BulkInsert
 from haul_engine.db.database import Database, unique
 from haul_engine.db.jobs import JOBS, Job
 from haul_engine.db.models import ENGINE_META, EngineMeta
-from haul_engine.db.sql import DatabaseError, IntegrityError
+from haul_engine.db.sql import SQLITE_OVERFLOW, SQLITE_POOL, DatabaseError, IntegrityError
 from haul_engine.errors import Conflict
 from haul_engine.torrents.models import (
     CATEGORIES,
@@ -227,24 +228,35 @@ async def test_writers_at_once_wait_for_each_other(database: Database) -> None:
         assert await tx.fetch_value("SELECT count(*) FROM engine_meta") == 12
 
 
-async def test_a_sixth_session_waits_for_a_connection(database: Database) -> None:
+async def test_sessions_inside_sessions_get_connections_and_a_starved_one_fails_clearly(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fifteen at once (five kept, ten more while busy), as SQLAlchemy's pool had; no hang."""
     release = asyncio.Event()
     entered: list[int] = []
+    most = SQLITE_POOL + SQLITE_OVERFLOW
 
     async def hold(number: int) -> None:
-        async with database.session() as tx:
-            entered.append(number)
-            await tx.fetch_value("SELECT 1")
-            await release.wait()
+        async with database.session() as outer:
+            await outer.fetch_value("SELECT 1")
+            async with database.session() as inner:  # as a change reading the connectors
+                entered.append(number)
+                await inner.fetch_value("SELECT 1")
+                await release.wait()
 
-    holders = [asyncio.create_task(hold(number)) for number in range(5)]
-    await asyncio.sleep(0.2)
-    sixth = asyncio.create_task(hold(5))
+    holders = [asyncio.create_task(hold(number)) for number in range(most // 2)]
     await asyncio.sleep(0.3)
-    assert sorted(entered) == [0, 1, 2, 3, 4]  # the pool holds five
+    assert sorted(entered) == list(range(most // 2))  # 14 connections busy
+    monkeypatch.setattr(sql, "POOL_TIMEOUT", 0.3)
+    monkeypatch.setattr(postgres, "POOL_TIMEOUT", 0.3)
+    with pytest.raises(DatabaseError, match="stayed busy"):
+        await hold(most // 2)  # its outer session takes the 15th, its inner one starves
     release.set()
-    await asyncio.wait_for(asyncio.gather(*holders, sixth), 10)
-    assert entered[-1] == 5
+    await asyncio.wait_for(asyncio.gather(*holders), 10)
+    async with database.session() as tx:
+        assert await tx.fetch_value("SELECT 1") == 1
+    if isinstance(database._pool, sql.SqlitePool):
+        assert len(database._pool._idle) == SQLITE_POOL  # the ten more were closed
 
 
 MOMENT = datetime(2021, 3, 15, 12, 5, 57, 105542, tzinfo=UTC)
