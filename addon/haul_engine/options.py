@@ -6,11 +6,10 @@ import json
 from typing import TYPE_CHECKING, Annotated
 
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from haul_engine.commands import api_command
 from haul_engine.controller import Controller
-from haul_engine.db.models import EngineMeta
+from haul_engine.db.models import ENGINE_META, EngineMeta
 from haul_engine.errors import InvalidInput, NotFound
 from haul_engine.releases.profiles import DEFAULT_PROFILE
 
@@ -43,13 +42,9 @@ class OptionsController(Controller):
 
     async def setup(self) -> None:
         """Read the stored options."""
-        async with self.engine.database.session() as session:
-            stored = {
-                row.key.removeprefix(PREFIX): json.loads(row.value)
-                for row in await session.scalars(
-                    select(EngineMeta).where(EngineMeta.key.startswith(PREFIX))
-                )
-            }
+        async with self.engine.database.session() as tx:
+            rows = await ENGINE_META.all(tx, "WHERE key LIKE :prefix", {"prefix": PREFIX + "%"})
+        stored = {row.key.removeprefix(PREFIX): json.loads(row.value) for row in rows}
         self.current = EngineOptions.model_validate(self.current.model_dump() | stored)
 
     @api_command("options/get", path="/options")
@@ -77,8 +72,9 @@ class OptionsController(Controller):
             except NotFound as err:
                 msg = f"default_profile: {err}"
                 raise InvalidInput(msg) from None
-        async with self.engine.database.session() as session, session.begin():
+        async with self.engine.database.session() as tx:
             for name, value in changes.items():
-                await session.merge(EngineMeta(key=PREFIX + name, value=json.dumps(value)))
+                row = EngineMeta(key=PREFIX + name, value=json.dumps(value))
+                await ENGINE_META.upsert(tx, row, ["value"])
         self.current = self.current.model_copy(update=changes)
         return self.current

@@ -57,9 +57,9 @@ ACTIVE_MIB = 128
 ACTIVE_LIMIT_KIBS = 256  # per download (a global limit of 5 x this): each runs through the window
 HOUR = 3600
 PRECOMPILE = Path(__file__).resolve().parents[2] / "addon" / "precompile.py"
-DEPENDENCIES = (
-    "asyncio", "ssl", "orjson", "msgspec", "pydantic", "aiohttp", "aiohttp.web", "sqlalchemy",
-    "sqlalchemy.ext.asyncio", "sqlalchemy.orm", "aiosqlite", "alembic", "mako", "libtorrent",
+DEPENDENCIES = (  # SQLAlchemy, Alembic and Mako load only to migrate (first start after an update)
+    "asyncio", "ssl", "orjson", "msgspec", "pydantic", "aiohttp", "aiohttp.web", "aiosqlite",
+    "libtorrent",
 )  # fmt: skip
 ENGINE_MODULES = (
     "haul_engine.settings", "haul_engine.cli", "haul_engine.db.database",

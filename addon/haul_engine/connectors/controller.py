@@ -11,7 +11,6 @@ from datetime import datetime  # noqa: TC003 - pydantic reads the annotations at
 from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, Field, ValidationError
-from sqlalchemy import select
 from yarl import URL
 
 from haul_engine.commands import api_command
@@ -28,22 +27,24 @@ from haul_engine.connectors.kinds import (
     registered_kinds,
     reveal,
 )
-from haul_engine.connectors.models import Connector
+from haul_engine.connectors.models import CONNECTORS, Connector
 from haul_engine.controller import Controller
-from haul_engine.db.database import commit_unique, get_or_not_found
-from haul_engine.db.models import utcnow
+from haul_engine.db.database import get_or_not_found, unique
+from haul_engine.db.values import utcnow
 from haul_engine.errors import Conflict, EngineError, InvalidInput
 from haul_engine.events import EventName
 from haul_engine.logs import SecretFilter
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+    from contextlib import AbstractContextManager
 
-    from sqlalchemy.ext.asyncio import AsyncSession
-
+    from haul_engine.db.sql import Transaction
     from haul_engine.engine import Engine
 
 _LOGGER = logging.getLogger(__name__)
+# what an update may change (the rest is the connector's identity or its owner's to write)
+UPDATABLE = ("name", "url", "api_key", "settings", "secrets", "enabled", "verify_tls", "updated_at")
 Name = Annotated[str, Field(min_length=1, max_length=100)]
 
 
@@ -114,8 +115,8 @@ class ConnectorsController(Controller):
 
     async def setup(self) -> None:
         """Keep every stored secret out of the logs; learn which app answers at each connector."""
-        async with self.engine.database.session() as session:
-            rows = list(await session.scalars(select(Connector)))
+        async with self.engine.database.session() as tx:
+            rows = await CONNECTORS.all(tx)
         for row in rows:
             _register_secrets(row)
             self._identify_soon(row)
@@ -139,17 +140,17 @@ class ConnectorsController(Controller):
 
     async def configs(self, kinds: Iterable[str] | None = None) -> list[ConnectorConfig]:
         """Every connector (of the given kinds) with validated settings and secrets in clear."""
-        statement = select(Connector).order_by(Connector.created_at)
-        if kinds is not None:
-            statement = statement.where(Connector.kind.in_(set(kinds)))
-        async with self.engine.database.session() as session:
-            rows = list(await session.scalars(statement))
+        where, params = (
+            ("", {}) if kinds is None else ("WHERE kind IN :kinds", {"kinds": sorted(kinds)})
+        )
+        async with self.engine.database.session() as tx:
+            rows = await CONNECTORS.all(tx, f"{where} ORDER BY created_at", params)
         return [config for row in rows if (config := _config_or_none(row)) is not None]
 
     async def config(self, connector_id: str) -> ConnectorConfig:
         """One connector with validated settings and secrets in clear."""
-        async with self.engine.database.session() as session:
-            row = await _row(session, connector_id)
+        async with self.engine.database.session() as tx:
+            row = await _row(tx, connector_id)
         config = _config_or_none(row)
         if config is None:
             msg = f"connector kind {row.kind!r} is not available in this engine"
@@ -175,21 +176,23 @@ class ConnectorsController(Controller):
             _LOGGER.debug("cannot tell which app answers at %s: %s", config.name, found.error)
             return
         app, version = found.app[:64], found.version[:64] if found.version else None
-        async with self.engine.database.session() as session, session.begin():
-            row = await session.get(Connector, config.id)
+        async with self.engine.database.session() as tx:
+            row = await CONNECTORS.get(tx, config.id)
             if row is None or (row.app, row.app_version) == (app, version):
                 return
             row.app, row.app_version = app, version
+            await CONNECTORS.update(tx, row, "app", "app_version")
         self._publish(EventName.CONNECTOR_UPDATED, row)
 
     async def set_health(self, connector_id: str, health: HealthStatus, error: str | None) -> None:
         """Record a connector's health: connector_health_changed, or connector_updated (error)."""
-        async with self.engine.database.session() as session, session.begin():
-            row = await session.get(Connector, connector_id)
+        async with self.engine.database.session() as tx:
+            row = await CONNECTORS.get(tx, connector_id)
             if row is None:
                 return
             previous, previous_error = row.health, row.last_error
             row.health, row.last_error, row.health_checked_at = health, error, utcnow()
+            await CONNECTORS.update(tx, row, "health", "last_error", "health_checked_at")
         if previous != health:
             _LOGGER.info("connector %s is %s (was %s)", row.name, health, previous)
             self._publish(EventName.CONNECTOR_HEALTH_CHANGED, row, previous=previous, error=error)
@@ -254,17 +257,16 @@ class ConnectorsController(Controller):
     @api_command("connectors/list", path="/connectors")
     async def list_connectors(self, kind: str | None = None) -> list[ConnectorView]:
         """Every connector, optionally of one kind."""
-        statement = select(Connector).order_by(Connector.created_at)
-        if kind is not None:
-            statement = statement.where(Connector.kind == kind)
-        async with self.engine.database.session() as session:
-            return [self._view(row) for row in await session.scalars(statement)]
+        where = "" if kind is None else "WHERE kind = :kind"
+        async with self.engine.database.session() as tx:
+            rows = await CONNECTORS.all(tx, f"{where} ORDER BY created_at", {"kind": kind})
+        return [self._view(row) for row in rows]
 
     @api_command("connectors/get", path="/connectors/{connector_id}")
     async def get_connector(self, connector_id: str) -> ConnectorView:
         """One connector."""
-        async with self.engine.database.session() as session:
-            return self._view(await _row(session, connector_id))
+        async with self.engine.database.session() as tx:
+            return self._view(await _row(tx, connector_id))
 
     @api_command("connectors/create", method="POST", path="/connectors")
     async def create_connector(  # noqa: PLR0913 - the create body's fields
@@ -294,9 +296,9 @@ class ConnectorsController(Controller):
         generated = _make_webhook_secret(connector_kind, settings)
         _store_settings(row, connector_kind, await self._valid_settings(connector_kind, settings))
         row.created_at = row.updated_at = utcnow()
-        async with self.engine.database.session() as session:
-            session.add(row)
-            await _commit_unique(session, row.name)
+        async with self.engine.database.session() as tx:
+            with _unique(row.name):
+                await CONNECTORS.insert(tx, row)
         _register_secrets(row)
         _LOGGER.info("connector %s (%s) created", row.name, row.kind)
         view = self._publish(EventName.CONNECTOR_CREATED, row)
@@ -319,8 +321,8 @@ class ConnectorsController(Controller):
 
         The same rules as for a new connector apply to the merged result (a 400 says which).
         """
-        async with self.engine.database.session() as session:
-            row = await _row(session, connector_id)
+        async with self.engine.database.session() as tx:
+            row = await _row(tx, connector_id)
             connector_kind = _kind(row.kind)
             if name is not None:
                 row.name = name.strip()
@@ -342,7 +344,8 @@ class ConnectorsController(Controller):
             if verify_tls is not None:
                 row.verify_tls = verify_tls
             row.updated_at = utcnow()
-            await _commit_unique(session, row.name)
+            with _unique(row.name):
+                await CONNECTORS.update(tx, row, *UPDATABLE)
         _register_secrets(row)
         view = self._publish(EventName.CONNECTOR_UPDATED, row)
         await self._tell_owner(row)
@@ -351,9 +354,9 @@ class ConnectorsController(Controller):
     @api_command("connectors/delete", method="DELETE", path="/connectors/{connector_id}")
     async def delete_connector(self, connector_id: str) -> Removed:
         """Remove a connector; its owner stops its work and drops what it kept for it."""
-        async with self.engine.database.session() as session, session.begin():
-            row = await _row(session, connector_id)
-            await session.delete(row)
+        async with self.engine.database.session() as tx:
+            row = await _row(tx, connector_id)
+            await CONNECTORS.delete(tx, connector_id)
         owner = self._owners.get(row.kind)
         if owner is not None:
             await owner.connector_removed(connector_id)
@@ -414,14 +417,14 @@ class ConnectorsController(Controller):
             await owner.connector_saved(config)
 
 
-async def _row(session: AsyncSession, connector_id: str) -> Connector:
+async def _row(tx: Transaction, connector_id: str) -> Connector:
     return await get_or_not_found(
-        session, Connector, connector_id, f"no connector with id {connector_id!r}"
+        CONNECTORS, tx, connector_id, f"no connector with id {connector_id!r}"
     )
 
 
-async def _commit_unique(session: AsyncSession, name: str) -> None:
-    await commit_unique(session, f"a connector named {name!r} already exists")
+def _unique(name: str) -> AbstractContextManager[None]:
+    return unique(f"a connector named {name!r} already exists")
 
 
 def _kind(name: str) -> ConnectorKind:

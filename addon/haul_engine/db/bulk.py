@@ -1,67 +1,52 @@
-"""BulkInsert: many rows into one table in few driver calls, without per-row SQLAlchemy work."""
+"""BulkInsert: many rows into one table in few driver calls, converted a column at a time."""
 
 from __future__ import annotations
 
+import json
 from functools import partial
-from itertools import batched, repeat
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Boolean
-
-from haul_engine.db.models import UtcDateTime, sqlite_texts
+from haul_engine.db.values import sqlite_texts
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator, Sequence
+    from collections.abc import Callable, Iterable, Sequence
 
-    import aiosqlite
-    from sqlalchemy import Dialect, Table
-    from sqlalchemy.ext.asyncio import AsyncSession
-    from sqlalchemy.types import TypeEngine
-
-SQLITE_MAX_VARIABLES = 32766  # SQLite's default limit since 3.32
-ROWS_PER_STATEMENT = 512  # as fast as the most SQLite allows (measured), a quarter the memory
+    from haul_engine.db.sql import Transaction
+    from haul_engine.db.tables import ColumnKind, Table
 
 
 class BulkInsert:
-    """An INSERT of many rows: values converted a column at a time, sent in few driver calls.
-
-    The same as session.execute(table.insert(), rows) without SQLAlchemy's per-row work.
-    """
+    """An INSERT of many rows: values converted a column at a time, sent in few driver calls."""
 
     def __init__(
         self,
-        table: Table,
+        table: Table[Any],
         columns: Sequence[str],
-        dialect: Dialect,
+        dialect: str,
         *,
         update_on_conflict: Sequence[str] = (),
         conflict_key: Sequence[str] = (),
         **constants: Any,  # noqa: ANN401 - a value for that column in every row
     ) -> None:
-        """Compile the statement once and look up each column's conversion.
+        """Write the statement once and look up each column's conversion.
 
         update_on_conflict names the columns an existing row (same conflict_key, by default the
         primary key) takes over: an upsert, which SQLite and PostgreSQL write the same way.
         """
         self.columns = columns
         self.constants = constants
-        self.dialect = dialect
         keys = [*constants, *columns]
-        statement = table.insert().inline().compile(dialect=dialect, column_keys=keys)
-        self.statement = statement.string
-        self._sqlite_statements: dict[int, str] = {}
-        self.upsert = (
-            f" ON CONFLICT ({', '.join(conflict_key or table.primary_key.columns.keys())})"
-            " DO UPDATE SET "
+        upsert = (
+            f" ON CONFLICT ({', '.join(conflict_key or table.key)}) DO UPDATE SET "
             + ", ".join(f"{name} = excluded.{name}" for name in update_on_conflict)
             if update_on_conflict
             else ""
         )
-        self.processors = [
-            (key, _column_processor(kind, dialect))
-            for key in statement.positiontup or ()
-            for kind in [table.c[key].type.dialect_impl(dialect)]
-        ]
+        self.statement = (
+            f"INSERT INTO {table.name} ({', '.join(keys)}) "
+            f"VALUES ({', '.join('?' * len(keys))}){upsert}"
+        )
+        self.processors = [(key, _column_processor(table.kinds[key], dialect)) for key in keys]
 
     def encode(self, rows: Sequence[Sequence[Any]]) -> list[Any]:
         """Turn rows (values in columns' order) into the driver's values: flat, row after row.
@@ -78,69 +63,36 @@ class BulkInsert:
             flat[position::width] = values if process is None else process(values)
         return flat
 
-    async def write(self, session: AsyncSession, flat: list[Any]) -> None:
+    async def write(self, tx: Transaction, flat: list[Any]) -> None:
         """Insert encoded rows."""
-        if not flat:
-            return
-        connection = await session.connection()
-        width = len(self.processors)
-        if self.dialect.name != "sqlite":
-            each_row = list(batched(flat, width, strict=True))
-            await connection.exec_driver_sql(self.statement + self.upsert, each_row)
-            return
-        # sqlite3 lets go of the GIL around every row of an executemany, and each row then waits for
-        # the busy event loop to hand it back; a multi-row VALUES takes it back once per statement.
-        # Statements go straight to aiosqlite, in the session's transaction: SQLAlchemy's adapter
-        # makes three trips to its thread per statement (cursor, execute, close), and each trip
-        # waits for the GIL and then for the event loop (measured: a full sync ~15 % faster)
-        raw = await connection.get_raw_connection()
-        driver = cast("aiosqlite.Connection", raw.driver_connection)
-        start = 0
-        most = min(ROWS_PER_STATEMENT, SQLITE_MAX_VARIABLES // width)
-        for rows in statement_sizes(len(flat) // width, most):
-            end = start + rows * width
-            await driver.execute(self._many_rows(rows), flat[start:end])
-            start = end
-
-    def _many_rows(self, rows: int) -> str:
-        """Return the SQLite statement inserting this many rows, the same text object each time.
-
-        Building it once saves a join, and sqlite3 finds its prepared statement by the text: a
-        text it has seen before has its hash already (one statement is up to 100 KB).
-        """
-        if rows not in self._sqlite_statements:
-            head, _, one_row = self.statement.partition(" VALUES ")
-            many = ", ".join([one_row] * rows)
-            self._sqlite_statements[rows] = f"{head} VALUES {many}{self.upsert}"
-        return self._sqlite_statements[rows]
-
-
-def statement_sizes(rows: int, most: int) -> Iterator[int]:
-    """Split rows into statements of few distinct sizes: as many as fit, then powers of two.
-
-    sqlite3 keeps each prepared statement by its text, and a multi-row VALUES is big (1.5 MB for
-    1,000 rows, measured): a statement for every length of a batch's tail would pile them up.
-    """
-    full, tail = divmod(rows, most)
-    yield from repeat(most, full)
-    while tail:
-        size = 1 << (tail.bit_length() - 1)
-        yield size
-        tail -= size
+        if flat:
+            await tx.insert_many(self.statement, flat, len(self.processors))
 
 
 def _column_processor(
-    kind: TypeEngine[Any], dialect: Dialect
+    kind: ColumnKind, dialect: str
 ) -> Callable[[Sequence[Any]], list[Any]] | None:
     """Return what converts a column of values for the driver (None: they go as they are)."""
-    if isinstance(kind, Boolean):
-        # rows hold real bools: PostgreSQL's drivers bind them as they are; sqlite3 stores them
-        # as the 0/1 SQLAlchemy would, but binds an exact int faster than a bool (GIL held)
-        return partial(_each, int) if dialect.name == "sqlite" else None
-    if isinstance(kind, UtcDateTime) and dialect.name == "sqlite":
+    if dialect != "sqlite":
+        return None  # asyncpg binds timestamps, flags and JSON values (its codec) as they are
+    if kind == "flag":
+        return _flags
+    if kind == "time":
         return sqlite_texts
-    process = kind.bind_processor(dialect)
-    return None if process is None else partial(_each, process)
+    if kind == "json":
+        return partial(_each, _json)
+    return None
+
+
+def _flags(values: Sequence[bool | None]) -> list[int | None]:
+    # sqlite3 stores a bool as 0/1, but binds an exact int faster than a bool (GIL held)
+    if None in values:  # a column that may be NULL (None: no choice made)
+        return [None if value is None else int(value) for value in values]
+    return list(map(int, values))  # type: ignore[arg-type]  # no None among them
+
+
+def _json(value: object) -> str | None:
+    return None if value is None else json.dumps(value)
 
 
 def _each(process: Callable[[Any], Any], values: Iterable[Any]) -> list[Any]:

@@ -5,42 +5,47 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Index, Integer, String, Text, UniqueConstraint, delete, or_, select
-from sqlalchemy import update as sql_update
-from sqlalchemy.orm import Mapped, mapped_column
-
-from haul_engine.db.models import Base, UtcDateTime, utcnow
+from haul_engine.db.tables import Table
+from haul_engine.db.values import utcnow
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterable
 
-    from sqlalchemy.ext.asyncio import AsyncSession
-
     from haul_engine.db.database import Database
+    from haul_engine.db.sql import Transaction
 
 _LOGGER = logging.getLogger(__name__)
 BATCH = 20  # jobs taken from the table at a time
 
 
-class Job(Base):
+@dataclass(slots=True)
+class Job:
     """One job of a queue: what to do (kind, payload), when (run_at), how it went so far."""
 
-    __tablename__ = "jobs"
-    __table_args__ = (UniqueConstraint("queue", "key"), Index("ix_jobs_due", "queue", "run_at"))
+    queue: str
+    kind: str
+    key: str
+    payload: dict[str, Any] = field(default_factory=dict)
+    run_at: datetime = field(default_factory=utcnow)
+    attempts: int = 0
+    last_error: str | None = None
+    revision: int = 0  # counts the puts of this key
+    id: int = 0  # 0 until inserted
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    queue: Mapped[str] = mapped_column(String(16))
-    kind: Mapped[str] = mapped_column(String(16))
-    key: Mapped[str] = mapped_column(String(128))
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    run_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    last_error: Mapped[str | None] = mapped_column(Text, default=None)
-    revision: Mapped[int] = mapped_column(Integer, default=0)  # counts the puts of this key
+
+JOBS = Table("jobs", Job, key=["id"], generated="id")
+_INSERT = (
+    "INSERT INTO jobs (queue, kind, key, payload, run_at, attempts, revision)"
+    " VALUES (:queue, :kind, :key, :payload, :run_at, 0, 0) ON CONFLICT (queue, key) DO "
+)
+_REPLACE = (
+    "UPDATE SET kind = excluded.kind, payload = excluded.payload, run_at = excluded.run_at,"
+    " attempts = 0, last_error = NULL, revision = jobs.revision + 1"
+)
 
 
 class JobQueue:
@@ -91,7 +96,7 @@ class JobQueue:
 
     async def put(  # noqa: PLR0913 - a job's fields
         self,
-        session: AsyncSession,
+        tx: Transaction,
         key: str,
         kind: str,
         payload: dict[str, Any],
@@ -104,54 +109,41 @@ class JobQueue:
         With replace=False a waiting job of that key wins (and False is returned); a job of that
         key running right now is followed by this one either way.
         """
-        statement = self._insert(key, kind, payload, seconds)
-        if replace or key == self._running:
-            excluded = statement.excluded
-            statement = statement.on_conflict_do_update(
-                index_elements=["queue", "key"],
-                set_={
-                    "kind": excluded.kind, "payload": excluded.payload, "run_at": excluded.run_at,
-                    "attempts": 0, "last_error": None, "revision": Job.revision + 1,
-                },
-            )  # fmt: skip
-        else:
-            statement = statement.on_conflict_do_nothing(index_elements=["queue", "key"])
-        stored = await session.execute(statement.returning(Job.id))
-        return stored.first() is not None
+        change = _REPLACE if replace or key == self._running else "NOTHING"
+        stored = await tx.fetch_one(
+            f"{_INSERT}{change} RETURNING id", self._values(key, kind, payload, seconds)
+        )
+        return stored is not None
 
-    async def note(
-        self, session: AsyncSession, key: str, kind: str, payload: dict[str, Any]
-    ) -> None:
+    async def note(self, tx: Transaction, key: str, kind: str, payload: dict[str, Any]) -> None:
         """Keep a job's progress in its payload, in the caller's transaction (no second run for it).
 
         A key with no job gets one, due now: a stop before the work ends resumes it at the next
         start.
         """
-        statement = self._insert(key, kind, payload, 0.0)
-        await session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["queue", "key"], set_={"payload": statement.excluded.payload}
-            )
+        await tx.execute(
+            f"{_INSERT}UPDATE SET payload = excluded.payload", self._values(key, kind, payload, 0.0)
         )
 
     async def stored(self, key: str) -> Job | None:
         """Return the job of that key as the table holds it now (None once done or dropped)."""
-        async with self.database.session() as session:
-            return await session.scalar(select(Job).where(Job.queue == self.name, Job.key == key))
+        async with self.database.session() as tx:
+            return await JOBS.first(
+                tx, "WHERE queue = :queue AND key = :key", {"queue": self.name, "key": key}
+            )
 
-    def _insert(self, key: str, kind: str, payload: dict[str, Any], seconds: float) -> Any:  # noqa: ANN401 - the dialect's Insert, which each dialect types apart
-        """Return the insert of a fresh job, in the database's own dialect (for its upserts)."""
-        values = {
-            "queue": self.name, "key": key, "kind": kind, "payload": payload,
-            "run_at": utcnow() + timedelta(seconds=seconds), "attempts": 0, "revision": 0,
-        }  # fmt: skip
-        # the dialect in use only: PostgreSQL's weighs 2 MiB that a SQLite engine need not carry
-        dialect = import_module(f"sqlalchemy.dialects.{self.database.dialect}")
-        return dialect.insert(Job).values(values)
+    def _values(
+        self, key: str, kind: str, payload: dict[str, Any], seconds: float
+    ) -> dict[str, Any]:
+        """Return the columns of a fresh job."""
+        run_at = utcnow() + timedelta(seconds=seconds)
+        return {"queue": self.name, "key": key, "kind": kind, "payload": payload, "run_at": run_at}
 
-    async def drop(self, session: AsyncSession, key: str) -> None:
+    async def drop(self, tx: Transaction, key: str) -> None:
         """Forget the job of that key, in the caller's transaction."""
-        await session.execute(delete(Job).where(Job.queue == self.name, Job.key == key))
+        await tx.execute(
+            "DELETE FROM jobs WHERE queue = :queue AND key = :key", {"queue": self.name, "key": key}
+        )
 
     def wake(self) -> None:
         """Look at the table now (after committing a put)."""
@@ -178,18 +170,19 @@ class JobQueue:
     async def _run_due(self) -> float:
         """Run every due (or hurried) job once; return the seconds until the next one."""
         hurried, self._hurried = self._hurried, set()
-        due = or_(Job.run_at <= utcnow(), Job.key.in_(sorted(hurried)))
-        async with self.database.session() as session:
-            jobs = list(
-                await session.scalars(
-                    select(Job).where(Job.queue == self.name, due).order_by(Job.run_at).limit(BATCH)
-                )
+        async with self.database.session() as tx:
+            jobs = await JOBS.all(
+                tx,
+                "WHERE queue = :queue AND (run_at <= :now OR key IN :hurried)"
+                " ORDER BY run_at LIMIT :batch",
+                {"queue": self.name, "now": utcnow(), "hurried": sorted(hurried), "batch": BATCH},
             )
         for job in jobs:
             await self._run(job)
-        async with self.database.session() as session:
-            upcoming = await session.scalar(
-                select(Job.run_at).where(Job.queue == self.name).order_by(Job.run_at).limit(1)
+        async with self.database.session() as tx:
+            upcoming: datetime | None = await tx.fetch_value(
+                "SELECT run_at FROM jobs WHERE queue = :queue ORDER BY run_at LIMIT 1",
+                {"queue": self.name},
             )
         if self._hurried:  # hurried while a job ran
             return 0.0
@@ -206,9 +199,10 @@ class JobQueue:
             except self._retry_on as err:
                 await self._retry_later(job, str(err))
                 return
-            async with self.database.session() as session, session.begin():
-                await session.execute(
-                    delete(Job).where(Job.id == job.id, Job.revision == job.revision)
+            async with self.database.session() as tx:
+                await tx.execute(
+                    "DELETE FROM jobs WHERE id = :id AND revision = :revision",
+                    {"id": job.id, "revision": job.revision},
                 )
         finally:
             self._running = None
@@ -216,13 +210,12 @@ class JobQueue:
     async def _retry_later(self, job: Job, error: str) -> None:
         delay = min(self._backoff * 2 ** min(job.attempts, 10), self._max_backoff)
         _LOGGER.warning("%s job %s failed (retry in %.0f s): %s", self.name, job.key, delay, error)
-        async with self.database.session() as session, session.begin():
-            await session.execute(
-                sql_update(Job)
-                .where(Job.id == job.id, Job.revision == job.revision)
-                .values(
-                    attempts=Job.attempts + 1,
-                    last_error=error,
-                    run_at=utcnow() + timedelta(seconds=delay),
-                )
-            )
+        async with self.database.session() as tx:
+            await tx.execute(
+                "UPDATE jobs SET attempts = attempts + 1, last_error = :error, run_at = :run_at"
+                " WHERE id = :id AND revision = :revision",
+                {
+                    "error": error, "run_at": utcnow() + timedelta(seconds=delay),
+                    "id": job.id, "revision": job.revision,
+                },
+            )  # fmt: skip

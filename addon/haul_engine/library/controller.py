@@ -12,7 +12,6 @@ from pathlib import PurePosixPath, PureWindowsPath
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from pydantic import BaseModel, Field
-from sqlalchemy import and_, func, or_, select
 
 from haul_engine.arr.apps import AppClient
 from haul_engine.arr.client import ArrError, ArrOfflineError
@@ -22,21 +21,34 @@ from haul_engine.connectors.controller import ConnectorOwner
 from haul_engine.controller import Controller
 from haul_engine.cron import Cron
 from haul_engine.db.jobs import Job, JobQueue
-from haul_engine.db.models import EngineMeta, utcnow
+from haul_engine.db.models import ENGINE_META, EngineMeta
+from haul_engine.db.values import utcnow
 from haul_engine.errors import Conflict, InvalidInput, NotFound, Unavailable
 from haul_engine.events import EventName
 from haul_engine.library import registry
 from haul_engine.library.dispatch import Clock, Dispatcher, Settled
-from haul_engine.library.models import Item, Search, SearchHistory, Series, SyncState
+from haul_engine.library.models import (
+    ITEMS,
+    SEARCH_HISTORY,
+    SEARCHES,
+    SERIES,
+    SYNC_STATES,
+    Item,
+    Search,
+    Series,
+    SyncState,
+)
 from haul_engine.library.planner import midnight, single_search, spent_today
 from haul_engine.library.sweep import Sweeper, SweepReport
 from haul_engine.library.sync import LibrarySync, SyncReport
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession
+    from collections.abc import Sequence
 
     from haul_engine.arr.client import Flavor
     from haul_engine.connectors.kinds import ConnectorConfig, HealthStatus
+    from haul_engine.db.sql import Params, Transaction
+    from haul_engine.db.tables import Table
     from haul_engine.engine import Engine
     from haul_engine.library.planner import Batch
 
@@ -52,10 +64,25 @@ SEARCHABLE = ("pending", "queued", "searching")
 GapState = Literal["pending", "queued", "searching", "cooldown", "exhausted"]
 GapReason = Literal["missing", "upgrade", "upcoming"]
 GapSort = Literal["released", "title", "attempts", "next_eligible", "boost"]
-GAP_SORTS: dict[str, Any] = {
-    "released": Item.released_at, "title": Item.title, "attempts": Search.attempts,
-    "next_eligible": Search.next_eligible_at, "boost": Search.boost,
+GAP_SORTS = {  # columns of the gap query: an item i, its search s
+    "released": "i.released_at", "title": "i.title", "attempts": "s.attempts",
+    "next_eligible": "s.next_eligible_at", "boost": "s.boost",
 }  # fmt: skip
+GAP_CONDITIONS = {
+    "missing": registry.MISSING, "upgrade": registry.UPGRADE, "upcoming": registry.UPCOMING
+}  # fmt: skip
+# an item i's columns, then its registry entry s's (all NULL when it has none)
+ITEM_AND_SEARCH = ", ".join(
+    [f"i.{column}" for column in ITEMS.columns] + [f"s.{column}" for column in SEARCHES.columns]
+)
+GAP_COLUMNS = f"{ITEM_AND_SEARCH}, se.title"
+GAPS_FROM = """FROM library_items i
+LEFT JOIN library_searches s ON s.item_id = i.id AND s.reason = :kind
+LEFT JOIN library_series se ON se.id = i.series_id"""
+WAITING_GAP = f"""SELECT {ITEM_AND_SEARCH} FROM library_searches s
+JOIN library_items i ON i.id = s.item_id
+WHERE s.item_id = :item_id AND {registry.STILL_WANTED}"""
+SYNCED = ("flavor", "last_sync_at", "last_full_sync_at")  # what a sync notes of itself
 # an *arr sends one event per imported file: a season pack is a burst, synced 5 s after its last
 WEBHOOK_SETTLE_SECONDS = 5.0
 LIBRARY_EVENTS = frozenset({
@@ -245,8 +272,8 @@ class LibraryController(Controller, ConnectorOwner):
 
     async def setup(self) -> None:
         """Read the global pause, attach to the *arr connector kinds, then run stored jobs."""
-        async with self.engine.database.session() as session:
-            self.paused = await session.get(EngineMeta, PAUSED_KEY) is not None
+        async with self.engine.database.session() as tx:
+            self.paused = await ENGINE_META.get(tx, PAUSED_KEY) is not None
         await self.engine.connectors.attach(self, ARR_KINDS)
         await self.jobs.start()
 
@@ -309,15 +336,15 @@ class LibraryController(Controller, ConnectorOwner):
         action = "none"
         if event in LIBRARY_EVENTS:
             action = "sync"
-            async with self.engine.database.session() as session, session.begin():
+            async with self.engine.database.session() as tx:
                 await self.jobs.put(  # each event of a burst moves the sync after it
-                    session, f"sync:{connector_id}", "sync", {"connector_id": connector_id},
+                    tx, f"sync:{connector_id}", "sync", {"connector_id": connector_id},
                     WEBHOOK_SETTLE_SECONDS,
                 )  # fmt: skip
                 for folder in imported_folders(body) if event == IMPORT_EVENT else []:
                     key = hashlib.sha256(folder.encode()).hexdigest()[:32]
                     await self.jobs.put(  # a season pack's files: one refresh of their folder
-                        session, f"refresh:{key}", "refresh",
+                        tx, f"refresh:{key}", "refresh",
                         {"path": folder, "since": utcnow().isoformat()}, WEBHOOK_SETTLE_SECONDS,
                     )  # fmt: skip
             self.jobs.wake()
@@ -376,40 +403,31 @@ class LibraryController(Controller, ConnectorOwner):
         keeps those whose title or series title contains it (any case); sort orders them (ties
         by id).
         """
-        now = self.clock.now()
-        condition = {
-            "missing": registry.missing(now), "upgrade": registry.UPGRADE,
-            "upcoming": registry.upcoming(now),
-        }[kind]  # fmt: skip
-        scope = [condition] + ([Item.connector_id == connector_id] if connector_id else [])
+        scope = [GAP_CONDITIONS[kind]]
+        params: dict[str, Any] = {"now": self.clock.now(), "kind": kind}
+        if connector_id:
+            scope.append("i.connector_id = :connector_id")
+            params["connector_id"] = connector_id
         if state is not None:
             if kind == "upcoming":
                 msg = "upcoming items are never searched: they have no search state"
                 raise InvalidInput(msg)
-            scope.append(Search.state == state)
+            scope.append("s.state = :state")
+            params["state"] = state
         if words := query.strip().lower():
-            scope.append(or_(
-                func.lower(Item.title).contains(words, autoescape=True),
-                func.lower(Series.title).contains(words, autoescape=True),
-            ))  # fmt: skip
-        column = GAP_SORTS[sort]
-        order = (column.desc() if descending else column.asc()).nulls_last()
-        async with self.engine.database.session() as session:
-            gaps = (
-                select(Item, Search, Series.title)
-                .outerjoin(Search, and_(Search.item_id == Item.id, Search.reason == kind))
-                .outerjoin(Series, Series.id == Item.series_id)
-                .where(*scope)
+            scope.append(
+                "(lower(i.title) LIKE :words ESCAPE '/' OR lower(se.title) LIKE :words ESCAPE '/')"
             )
-            total = await session.scalar(
-                gaps.with_only_columns(func.count(), maintain_column_froms=True)
+            params["words"] = f"%{_like_escaped(words)}%"
+        gaps = f"{GAPS_FROM} WHERE {' AND '.join(scope)}"
+        order = f"{GAP_SORTS[sort]} {'DESC' if descending else 'ASC'} NULLS LAST, i.id"
+        async with self.engine.database.session() as tx:
+            total = await tx.fetch_value(f"SELECT count(*) {gaps}", params)
+            rows = await tx.fetch_all(
+                f"SELECT {GAP_COLUMNS} {gaps} ORDER BY {order} LIMIT :limit OFFSET :offset",
+                params | {"limit": GAPS_PAGE_SIZE, "offset": (page - 1) * GAPS_PAGE_SIZE},
             )
-            rows = await session.execute(
-                gaps.order_by(order, Item.id)
-                .offset((page - 1) * GAPS_PAGE_SIZE)
-                .limit(GAPS_PAGE_SIZE)
-            )
-            records = [_gap(item, search, series, kind) for item, search, series in rows]
+        records = [_gap(*_item_and_search(row), row[-1], kind) for row in rows]
         return GapPage(page=page, page_size=GAPS_PAGE_SIZE, total=int(total or 0), records=records)
 
     @api_command("library/gaps/boost", method="POST", path="/gaps/{item_id}/boost")
@@ -418,7 +436,9 @@ class LibraryController(Controller, ConnectorOwner):
 
         Refused (409) for an item not out yet (upcoming): it has no search until it is out.
         """
-        await self._set_boost(Search, item_id, boost, f"item {item_id} is not waiting for a search")
+        await self._set_boost(
+            SEARCHES, item_id, boost, f"item {item_id} is not waiting for a search"
+        )
         return Boosted(item_id=item_id, boost=boost)
 
     @api_command("library/series/boost", method="POST", path="/library/series/{series_id}/boost")
@@ -426,20 +446,21 @@ class LibraryController(Controller, ConnectorOwner):
         self, series_id: int, boost: int = Field(ge=-100, le=100)
     ) -> SeriesBoosted:
         """Raise (or lower) the search priority of every episode of a series, present and future."""
-        await self._set_boost(Series, series_id, boost, f"no series {series_id} in any library")
+        await self._set_boost(SERIES, series_id, boost, f"no series {series_id} in any library")
         return SeriesBoosted(series_id=series_id, boost=boost)
 
     async def _set_boost[Row: (Search, Series)](
-        self, model: type[Row], key: int, boost: int, missing: str
+        self, table: Table[Row], key: int, boost: int, missing: str
     ) -> None:
         """Set the boost of a registry entry or a series, or 404; the counts follow."""
-        async with self.engine.database.session() as session, session.begin():
-            row = await session.get(model, key)
+        async with self.engine.database.session() as tx:
+            row = await table.get(tx, key)
             if row is None:
-                if model is Search:
-                    raise await _no_gap(session, key, self.clock.now(), missing)
+                if table is SEARCHES:
+                    raise await _no_gap(tx, key, self.clock.now(), missing)
                 raise NotFound(missing)
             row.boost = boost
+            await table.update(tx, row, "boost")
             config = await self._config(row.connector_id)
         await self._publish(config)
 
@@ -452,10 +473,8 @@ class LibraryController(Controller, ConnectorOwner):
         All of a connector's, a series' (series_id) or one item's (item_id).
         """
         config = await self._config(connector_id)
-        async with self.engine.database.session() as session, session.begin():
-            count = await registry.reset(
-                session, connector_id, item_id=item_id, series_id=series_id
-            )
+        async with self.engine.database.session() as tx:
+            count = await registry.reset(tx, connector_id, item_id=item_id, series_id=series_id)
         scope = {"item_id": item_id, "series_id": series_id, "items": count}
         await self._publish(config, (EventName.GAPS_RESET, {"reset": scope}))
         runtime = self.runtimes.get(connector_id)
@@ -494,18 +513,15 @@ class LibraryController(Controller, ConnectorOwner):
 
     async def _waiting_gap(self, item_id: int) -> tuple[Search, Item]:
         """Return a gap's registry entry and item: 404 unless still wanted, 409 while searched."""
-        async with self.engine.database.session() as session:
-            found = (
-                await session.execute(
-                    select(Search, Item)
-                    .join(Item, Item.id == Search.item_id)
-                    .where(Search.item_id == item_id, registry.still_wanted(self.clock.now()))
-                )
-            ).first()
+        now = self.clock.now()
+        async with self.engine.database.session() as tx:
+            found = await tx.fetch_one(WAITING_GAP, {"item_id": item_id, "now": now})
             if found is None:
                 msg = f"item {item_id} is not a gap waiting for a search"
-                raise await _no_gap(session, item_id, self.clock.now(), msg)
-        entry, item = found
+                raise await _no_gap(tx, item_id, now, msg)
+        item, entry = _item_and_search(found)
+        if entry is None:  # the query's join: never
+            raise NotFound(str(item_id))
         if entry.state in {"queued", "searching"}:
             msg = f"item {item_id} is being searched already"
             raise Conflict(msg)
@@ -522,12 +538,10 @@ class LibraryController(Controller, ConnectorOwner):
     @api_command("library/queue", path="/queue")
     async def queue(self) -> SearchQueue:
         """Show the search queue: paused or not, its depth, and the searches under way."""
-        async with self.engine.database.session() as session:
-            depth = await session.scalar(
-                select(func.count()).select_from(Search).where(Search.state.in_(SEARCHABLE))
-            )
-            running = await session.scalars(
-                select(SearchHistory).where(SearchHistory.status.in_(("sending", "started")))
+        async with self.engine.database.session() as tx:
+            depth = await _count(tx, "library_searches", "state IN :states", {"states": SEARCHABLE})
+            running = await SEARCH_HISTORY.all(
+                tx, "WHERE status IN :running", {"running": registry.RUNNING}
             )
             searching = [
                 {"connector_id": h.connector_id, "command": h.command, "body": h.body,
@@ -535,7 +549,7 @@ class LibraryController(Controller, ConnectorOwner):
                 for h in running
             ]  # fmt: skip
         return SearchQueue(
-            paused=self.paused, depth=int(depth or 0), searching=searching,
+            paused=self.paused, depth=depth, searching=searching,
             revision=self.engine.events.revision("queue"),
         )  # fmt: skip
 
@@ -563,27 +577,24 @@ class LibraryController(Controller, ConnectorOwner):
         self, connector_id: str | None = None, page: int = Field(default=1, ge=1, le=LAST_PAGE)
     ) -> SearchPage:
         """List the search commands sent to the *arrs (kept 90 days), newest first, 100 a page."""
-        scope = [SearchHistory.connector_id == connector_id] if connector_id else []
-        async with self.engine.database.session() as session:
-            total = await _count(session, SearchHistory, *scope)
-            rows = await session.scalars(
-                select(SearchHistory)
-                .where(*scope)
-                .order_by(SearchHistory.started_at.desc(), SearchHistory.id.desc())
-                .offset((page - 1) * GAPS_PAGE_SIZE)
-                .limit(GAPS_PAGE_SIZE)
-            )
-            records = [SearchRecord.model_validate(row, from_attributes=True) for row in rows]
+        scope = "connector_id = :connector_id" if connector_id else "1 = 1"
+        params = {"connector_id": connector_id}
+        async with self.engine.database.session() as tx:
+            total = await _count(tx, "library_search_history", scope, params)
+            rows = await SEARCH_HISTORY.all(
+                tx, f"WHERE {scope} ORDER BY started_at DESC, id DESC LIMIT :limit OFFSET :offset",
+                params | {"limit": GAPS_PAGE_SIZE, "offset": (page - 1) * GAPS_PAGE_SIZE},
+            )  # fmt: skip
+        records = [SearchRecord.model_validate(row, from_attributes=True) for row in rows]
         return SearchPage(page=page, page_size=GAPS_PAGE_SIZE, total=total, records=records)
 
     async def _set_paused(self, *, paused: bool) -> None:
         self.paused = paused
-        async with self.engine.database.session() as session, session.begin():
-            row = await session.get(EngineMeta, PAUSED_KEY)
-            if paused and row is None:
-                session.add(EngineMeta(key=PAUSED_KEY, value="1"))
-            elif not paused and row is not None:
-                await session.delete(row)
+        async with self.engine.database.session() as tx:
+            if paused:
+                await ENGINE_META.upsert(tx, EngineMeta(key=PAUSED_KEY, value="1"), [])
+            else:
+                await ENGINE_META.delete(tx, PAUSED_KEY)
 
     def _runtime(self, connector_id: str, *, webhook: bool = False) -> Runtime:
         """Return the running connector; a disabled one is a 409, or a 404 to its webhook."""
@@ -665,8 +676,8 @@ class LibraryController(Controller, ConnectorOwner):
         await self.engine.connectors.set_health(runtime.config.id, health, error)
 
     async def _full_sync_due(self, runtime: Runtime, now: datetime) -> bool:
-        async with self.engine.database.session() as session:
-            state = await session.get(SyncState, runtime.config.id)
+        async with self.engine.database.session() as tx:
+            state = await SYNC_STATES.get(tx, runtime.config.id)
         return (
             state is None
             or state.last_full_sync_at is None
@@ -698,22 +709,18 @@ class LibraryController(Controller, ConnectorOwner):
             ).run(full=full)
             now = self.clock.now()
             retention = settings.exhausted_retention_days
-            async with self.engine.database.session() as session, session.begin():
-                await registry.refresh(
-                    session, connector_id, now, upgrades=settings.search_upgrades
-                )
+            async with self.engine.database.session() as tx:
+                await registry.refresh(tx, connector_id, now, upgrades=settings.search_upgrades)
                 await registry.release_exhausted(
-                    session, connector_id, now, timedelta(days=retention) if retention else None
+                    tx, connector_id, now, timedelta(days=retention) if retention else None
                 )
-                await registry.prune_history(session, connector_id, now - HISTORY_KEPT)
-                state = await session.get(SyncState, connector_id)
-                if state is None:
-                    state = SyncState(connector_id=connector_id)
-                    session.add(state)
+                await registry.prune_history(tx, connector_id, now - HISTORY_KEPT)
+                state = await SYNC_STATES.get(tx, connector_id) or SyncState(connector_id)
                 state.flavor, state.last_sync_at = runtime.flavor, now
                 if full:
                     state.last_full_sync_at = now
-                titles = await _titles(session, report.acquired)
+                await SYNC_STATES.upsert(tx, state, SYNCED)
+                titles = await _titles(tx, report.acquired)
         acquired = [
             (EventName.ITEM_ACQUIRED, {"item": {"id": item_id, "title": titles.get(item_id)}})
             for item_id in report.acquired
@@ -726,9 +733,9 @@ class LibraryController(Controller, ConnectorOwner):
 
     async def _recover(self, runtime: Runtime) -> None:
         """Put back what an interrupted sweep left, and follow commands still running."""
-        async with self.engine.database.session() as session, session.begin():
+        async with self.engine.database.session() as tx:
             running = await registry.recover(
-                session, runtime.config.id, runtime.settings.limits, self.clock.now()
+                tx, runtime.config.id, runtime.settings.limits, self.clock.now()
             )
         dispatcher = self._dispatcher(runtime)
         for history_id, command_id in running:
@@ -749,8 +756,8 @@ class LibraryController(Controller, ConnectorOwner):
         events: list[tuple[EventName, dict[str, Any]]] = [(EventName.SEARCH_COMPLETED,
                    {"search": {"id": settled.history_id, "outcome": settled.outcome}})]  # fmt: skip
         if settled.exhausted:
-            async with self.engine.database.session() as session:
-                titles = await _titles(session, settled.exhausted)
+            async with self.engine.database.session() as tx:
+                titles = await _titles(tx, settled.exhausted)
             items = [{"id": item_id, "title": titles.get(item_id)} for item_id in settled.exhausted]
             events.append((EventName.SEARCH_EXHAUSTED, {"items": items}))
         await self._publish(config, *events)
@@ -794,18 +801,18 @@ class LibraryController(Controller, ConnectorOwner):
 
     async def _summary(self, config: ConnectorConfig) -> ConnectorSummary:
         now = self.clock.now()
-        mine = Search.connector_id == config.id
-        async with self.engine.database.session() as session:
-            items, wanted, missing, upgrades, upcoming = await registry.counts(
-                session, config.id, now
+        mine = "connector_id = :connector_id AND state IN :states"
+        async with self.engine.database.session() as tx:
+            items, wanted, missing, upgrades, upcoming = await registry.counts(tx, config.id, now)
+            queued = await _count(
+                tx, "library_searches", mine, {"connector_id": config.id, "states": SEARCHABLE}
             )
-            queued = await _count(session, Search, mine, Search.state.in_(SEARCHABLE))
-            exhausted = await _count(session, Search, mine, Search.state == "exhausted")
-            spent = await registry.spent(session, config.id, now)
-            outcomes = await registry.outcomes_since(
-                session, config.id, midnight(now, self.clock.zone)
+            exhausted = await _count(
+                tx, "library_searches", mine, {"connector_id": config.id, "states": ["exhausted"]}
             )
-            state = await session.get(SyncState, config.id)
+            spent = await registry.spent(tx, config.id, now)
+            outcomes = await registry.outcomes_since(tx, config.id, midnight(now, self.clock.zone))
+            state = await SYNC_STATES.get(tx, config.id)
         runtime = self.runtimes.get(config.id)
         return ConnectorSummary(
             id=config.id, name=config.name, kind=config.kind, items=items, missing=missing,
@@ -820,27 +827,42 @@ class LibraryController(Controller, ConnectorOwner):
         )  # fmt: skip
 
 
-async def _count(session: Any, table: Any, *conditions: Any) -> int:  # noqa: ANN401
-    return int(
-        await session.scalar(select(func.count()).select_from(table).where(*conditions)) or 0
-    )
+async def _count(tx: Transaction, table: str, condition: str, params: Params) -> int:
+    """Count a table's rows meeting a condition."""
+    return int(await tx.fetch_value(f"SELECT count(*) FROM {table} WHERE {condition}", params))
 
 
-async def _titles(session: Any, item_ids: list[int]) -> dict[int, str]:  # noqa: ANN401
+async def _titles(tx: Transaction, item_ids: list[int]) -> dict[int, str]:
     if not item_ids:
         return {}
-    rows = await session.execute(select(Item.id, Item.title).where(Item.id.in_(item_ids)))
-    return dict(rows.all())
+    rows = await tx.fetch_all(
+        "SELECT id, title FROM library_items WHERE id IN :ids", {"ids": item_ids}
+    )
+    return {row[0]: row[1] for row in rows}
 
 
 async def _no_gap(
-    session: AsyncSession, item_id: int, now: datetime, missing: str
+    tx: Transaction, item_id: int, now: datetime, missing: str
 ) -> Conflict | NotFound:
     """Say why an item has no gap waiting for a search: not out yet (409), or missing (404)."""
-    if await session.scalar(select(Item.id).where(Item.id == item_id, registry.upcoming(now))):
+    upcoming = f"SELECT i.id FROM library_items i WHERE i.id = :item_id AND {registry.UPCOMING}"
+    if await tx.fetch_value(upcoming, {"item_id": item_id, "now": now}) is not None:
         msg = f"item {item_id} is not out yet (upcoming): it is searched once it is out"
         return Conflict(msg)
     return NotFound(missing)
+
+
+def _like_escaped(words: str) -> str:
+    """Return words as a LIKE pattern matches them literally (escape character /)."""
+    return words.replace("/", "//").replace("%", "/%").replace("_", "/_")
+
+
+def _item_and_search(row: Sequence[Any]) -> tuple[Item, Search | None]:
+    """Read an item and its registry entry (None: it has none) from a row of ITEM_AND_SEARCH."""
+    end = len(ITEMS.columns)
+    search = row[end : end + len(SEARCHES.columns)]
+    item = ITEMS.from_row(row[:end])
+    return item, None if search[0] is None else SEARCHES.from_row(search)
 
 
 def _gap(item: Item, search: Search | None, series: str | None, reason: str) -> Gap:

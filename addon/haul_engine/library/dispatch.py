@@ -9,11 +9,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
-from sqlalchemy import update
-
 from haul_engine.arr.client import ArrError, ArrRateLimitedError
 from haul_engine.library import registry
-from haul_engine.library.models import Search, SearchHistory
+from haul_engine.library.models import SEARCH_HISTORY, SearchHistory
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -103,18 +101,16 @@ class Dispatcher:
 
     async def send(self, batch: Batch, limits: ThrottleLimits) -> Outcome:
         """Record the search as being sent, send it, and note the *arr's command id."""
-        async with self.database.session() as session, session.begin():
-            history = SearchHistory(
+        async with self.database.session() as tx:
+            history = await SEARCH_HISTORY.insert(tx, SearchHistory(
                 connector_id=self.connector_id, command=batch.command, body=batch.body,
                 item_ids=batch.item_ids, cost=batch.cost, status="sending",
                 started_at=self.clock.now(),
-            )  # fmt: skip
-            session.add(history)
-            await session.flush()
-            await session.execute(
-                update(Search)
-                .where(Search.item_id.in_(batch.item_ids))
-                .values(state="searching", history_id=history.id)
+            ))  # fmt: skip
+            await tx.execute(
+                "UPDATE library_searches SET state = 'searching', history_id = :history_id"
+                " WHERE item_id IN :item_ids",
+                {"history_id": history.id, "item_ids": batch.item_ids},
             )
         try:
             answer = await self.client.command(batch.command, **batch.body)
@@ -134,11 +130,11 @@ class Dispatcher:
             )
             return Outcome(history.id, status, None, outcome)
         command_id = int(answer.get("id") or 0)
-        async with self.database.session() as session, session.begin():
-            await session.execute(
-                update(SearchHistory)
-                .where(SearchHistory.id == history.id)
-                .values(status="started", arr_command_id=command_id)
+        async with self.database.session() as tx:
+            await tx.execute(
+                "UPDATE library_search_history SET status = 'started', arr_command_id = :command_id"
+                " WHERE id = :id",
+                {"id": history.id, "command_id": command_id},
             )
         return Outcome(history.id, "started", command_id)
 
@@ -174,15 +170,16 @@ class Dispatcher:
     ) -> None:
         """Record the end of a search; an unsent one costs nothing and counts no attempt."""
         now = self.clock.now()
-        async with self.database.session() as session, session.begin():
-            await session.execute(
-                update(SearchHistory)
-                .where(SearchHistory.id == history_id)
-                .values(status=status, message=message[:2000], ended_at=now, outcome=outcome,
-                        cost=SearchHistory.cost if status != "unsent" else 0)
+        async with self.database.session() as tx:
+            await tx.execute(
+                "UPDATE library_search_history SET status = :status, message = :message,"
+                " ended_at = :now, outcome = :outcome,"
+                " cost = CASE WHEN :unsent THEN 0 ELSE cost END WHERE id = :id",
+                {"id": history_id, "status": status, "message": message[:2000], "now": now,
+                 "outcome": outcome, "unsent": status == "unsent"},
             )  # fmt: skip
             exhausted = await registry.settle(
-                session, history_id, limits, now, outcome=outcome, counted=counted,
+                tx, history_id, limits, now, outcome=outcome, counted=counted,
                 retry_at=retry_at,
             )  # fmt: skip
         _LOGGER.debug("search %d ended: %s (%s) %s", history_id, status, outcome, message)

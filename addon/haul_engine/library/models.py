@@ -2,163 +2,132 @@
 
 from __future__ import annotations
 
-from datetime import datetime  # noqa: TC003 - SQLAlchemy reads the annotations at runtime
+from dataclasses import dataclass
+from datetime import datetime  # noqa: TC003 - Table reads the annotations at runtime
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-    true,
-)
-from sqlalchemy.orm import Mapped, mapped_column
-
-from haul_engine.db.models import Base, UtcDateTime
-
-CONNECTOR_FK = "connectors.id"
+from haul_engine.db.tables import Table
 
 
-class Series(Base):
+@dataclass(slots=True)
+class Series:
     """A series of a Sonarr (or Whisparr v2) connector; fingerprint spots changed statistics."""
 
-    __tablename__ = "library_series"
-    __table_args__ = (UniqueConstraint("connector_id", "arr_id"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    connector_id: Mapped[str] = mapped_column(ForeignKey(CONNECTOR_FK, ondelete="CASCADE"))
-    arr_id: Mapped[int] = mapped_column(Integer)
-    title: Mapped[str] = mapped_column(Text)
-    monitored: Mapped[bool] = mapped_column(Boolean)
-    fingerprint: Mapped[str] = mapped_column(String(64))
-    boost: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # its episodes'
+    connector_id: str
+    arr_id: int
+    title: str
+    monitored: bool
+    fingerprint: str
+    boost: int = 0  # its episodes'
+    id: int = 0  # 0 until inserted
 
 
-class Season(Base):
+@dataclass(slots=True)
+class Season:
     """A season's statistics as the *arr reports them."""
 
-    __tablename__ = "library_seasons"
-    __table_args__ = (UniqueConstraint("series_id", "season_number"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    series_id: Mapped[int] = mapped_column(ForeignKey("library_series.id", ondelete="CASCADE"))
-    season_number: Mapped[int] = mapped_column(Integer)
-    monitored: Mapped[bool] = mapped_column(Boolean)
-    episode_count: Mapped[int] = mapped_column(Integer)
-    episode_file_count: Mapped[int] = mapped_column(Integer)
-    total_episode_count: Mapped[int] = mapped_column(Integer)
-    next_airing: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    series_id: int
+    season_number: int
+    monitored: bool
+    episode_count: int
+    episode_file_count: int
+    total_episode_count: int
+    next_airing: datetime | None = None
+    id: int = 0  # 0 until inserted
 
 
-class Artist(Base):
+@dataclass(slots=True)
+class Artist:
     """An artist of a Lidarr connector."""
 
-    __tablename__ = "library_artists"
-    __table_args__ = (UniqueConstraint("connector_id", "arr_id"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    connector_id: Mapped[str] = mapped_column(ForeignKey(CONNECTOR_FK, ondelete="CASCADE"))
-    arr_id: Mapped[int] = mapped_column(Integer)
-    name: Mapped[str] = mapped_column(Text)
-    monitored: Mapped[bool] = mapped_column(Boolean)
+    connector_id: str
+    arr_id: int
+    name: str
+    monitored: bool
+    id: int = 0  # 0 until inserted
 
 
-class Item(Base):
+@dataclass(slots=True)
+class Item:
     """Something searchable: an episode, a movie or an album, with its file state.
 
     monitored is what the user chose all the way up: an episode of an unmonitored season or series
     and an album of an unmonitored artist are stored as unmonitored.
     """
 
-    __tablename__ = "library_items"
-    __table_args__ = (
-        UniqueConstraint("connector_id", "kind", "arr_id"),
-        Index("ix_library_items_series", "series_id"),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    connector_id: Mapped[str] = mapped_column(ForeignKey(CONNECTOR_FK, ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(8))
-    arr_id: Mapped[int] = mapped_column(Integer)
-    series_id: Mapped[int | None] = mapped_column(
-        ForeignKey("library_series.id", ondelete="CASCADE")
-    )
-    artist_id: Mapped[int | None] = mapped_column(
-        ForeignKey("library_artists.id", ondelete="CASCADE")
-    )
-    parent_arr_id: Mapped[int | None] = mapped_column(Integer)
-    season_number: Mapped[int | None] = mapped_column(Integer)
-    episode_number: Mapped[int | None] = mapped_column(Integer)
-    title: Mapped[str] = mapped_column(Text)
-    monitored: Mapped[bool] = mapped_column(Boolean)
-    has_file: Mapped[bool] = mapped_column(Boolean)
-    quality: Mapped[str | None] = mapped_column(String(64))
-    cutoff_not_met: Mapped[bool] = mapped_column(Boolean)
-    available: Mapped[bool] = mapped_column(Boolean)
+    connector_id: str
+    kind: str
+    arr_id: int
+    title: str
+    monitored: bool
+    has_file: bool
+    cutoff_not_met: bool
+    available: bool
+    series_id: int | None = None
+    artist_id: int | None = None
+    parent_arr_id: int | None = None
+    season_number: int | None = None
+    episode_number: int | None = None
+    quality: str | None = None
     # in the *arr's wanted lists at all, out or not (Radarr 5 lists no movie without a year)
-    listed: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
-    released_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    last_search_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    listed: bool = True
+    released_at: datetime | None = None
+    last_search_at: datetime | None = None
+    id: int = 0  # 0 until inserted
 
 
-class Search(Base):
+@dataclass(slots=True)
+class Search:
     """The search registry: where each gap stands and when it may be searched again."""
 
-    __tablename__ = "library_searches"
-    __table_args__ = (
-        Index("ix_library_searches_due", "connector_id", "state", "next_eligible_at"),
-    )
-
-    item_id: Mapped[int] = mapped_column(
-        ForeignKey("library_items.id", ondelete="CASCADE"), primary_key=True
-    )
-    connector_id: Mapped[str] = mapped_column(ForeignKey(CONNECTOR_FK, ondelete="CASCADE"))
-    reason: Mapped[str] = mapped_column(String(8))
-    state: Mapped[str] = mapped_column(String(12))
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    boost: Mapped[int] = mapped_column(Integer, default=0)
-    next_eligible_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    failure: Mapped[str | None] = mapped_column(String(32))
-    history_id: Mapped[int | None] = mapped_column(Integer)
-    outcome: Mapped[str | None] = mapped_column(String(16))  # of its latest search
+    item_id: int
+    connector_id: str
+    reason: str
+    state: str
+    attempts: int = 0
+    boost: int = 0
+    next_eligible_at: datetime | None = None
+    failure: str | None = None
+    history_id: int | None = None
+    outcome: str | None = None  # of its latest search
     # a season or series search of it that found nothing: searched by episode until then
-    pack_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    pack_retry_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    exhausted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    pack_attempts: int = 0
+    pack_retry_at: datetime | None = None
+    exhausted_at: datetime | None = None
 
 
-class SearchHistory(Base):
+@dataclass(slots=True)
+class SearchHistory:
     """One search command sent to an *arr, and how it ended."""
 
-    __tablename__ = "library_search_history"
-    __table_args__ = (Index("ix_library_search_history_time", "connector_id", "started_at"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    connector_id: Mapped[str] = mapped_column(ForeignKey(CONNECTOR_FK, ondelete="CASCADE"))
-    command: Mapped[str] = mapped_column(String(32))
-    body: Mapped[dict[str, Any]] = mapped_column(JSON)
-    item_ids: Mapped[list[int]] = mapped_column(JSON)
-    cost: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(12))
-    arr_command_id: Mapped[int | None] = mapped_column(Integer)
-    message: Mapped[str | None] = mapped_column(Text)
-    outcome: Mapped[str | None] = mapped_column(String(16))
-    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    connector_id: str
+    command: str
+    body: dict[str, Any]
+    item_ids: list[int]
+    cost: int
+    status: str
+    started_at: datetime
+    arr_command_id: int | None = None
+    message: str | None = None
+    outcome: str | None = None
+    ended_at: datetime | None = None
+    id: int = 0  # 0 until inserted
 
 
-class SyncState(Base):
+@dataclass(slots=True)
+class SyncState:
     """When a connector was last synchronised, fully and at all, and its detected flavour."""
 
-    __tablename__ = "library_sync_state"
+    connector_id: str
+    flavor: str | None = None
+    last_full_sync_at: datetime | None = None
+    last_sync_at: datetime | None = None
 
-    connector_id: Mapped[str] = mapped_column(
-        ForeignKey(CONNECTOR_FK, ondelete="CASCADE"), primary_key=True
-    )
-    flavor: Mapped[str | None] = mapped_column(String(8))
-    last_full_sync_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    last_sync_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+SERIES = Table("library_series", Series, key=["id"], generated="id")
+SEASONS = Table("library_seasons", Season, key=["id"], generated="id")
+ARTISTS = Table("library_artists", Artist, key=["id"], generated="id")
+ITEMS = Table("library_items", Item, key=["id"], generated="id")
+SEARCHES = Table("library_searches", Search, key=["item_id"])
+SEARCH_HISTORY = Table("library_search_history", SearchHistory, key=["id"], generated="id")
+SYNC_STATES = Table("library_sync_state", SyncState, key=["connector_id"])

@@ -3,35 +3,83 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, NamedTuple, cast
+from typing import TYPE_CHECKING, NamedTuple
 
-from sqlalchemy import and_, case, delete, exists, false, func, insert, literal, or_, select, update
-
-from haul_engine.library.models import Item, Search, SearchHistory, Season, Series
+from haul_engine.library.models import SEARCH_HISTORY, SEARCHES
 from haul_engine.library.planner import Candidate, SeasonFacts, after_attempt, cooldown
 
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from sqlalchemy.engine import CursorResult
-    from sqlalchemy.ext.asyncio import AsyncSession
-
     from haul_engine.arr.kinds import ThrottleLimits
+    from haul_engine.db.sql import Transaction
 
+# Conditions on an item `i` (library_items) and its registry entry `s` (library_searches); those
+# that depend on the time read the parameter :now.
 # Item.monitored is what the user chose in the *arr, as the *arr reads it: an episode of an
 # unmonitored series, or an album of an unmonitored artist, is stored as unmonitored (sync.py).
 # Specials are never upgrades: Sonarr's cutoff list and its own cutoff search leave them out.
-UPGRADE = and_(
-    Item.monitored, Item.has_file, Item.cutoff_not_met,
-    or_(Item.season_number.is_(None), Item.season_number != 0),
-)  # fmt: skip
-WAITING = ("pending", "queued", "searching", "cooldown")
+UPGRADE = (
+    "(i.monitored AND i.has_file AND i.cutoff_not_met"
+    " AND (i.season_number IS NULL OR i.season_number <> 0))"
+)
+# aired, released or available (per minimum availability)
+OUT = "(i.available OR (i.released_at IS NOT NULL AND i.released_at <= :now))"
+# monitored, in the *arr's wanted lists, and out
+WANTED = f"(i.monitored AND i.listed AND {OUT})"
+# monitored, aired or available, and without a file
+MISSING = f"({WANTED} AND NOT i.has_file)"
+# monitored, without a file, not out yet: missing once it is out. Never searched. Radarr's missing
+# list holds these too (Haul's missing plus upcoming is its total); Sonarr's and Lidarr's hold
+# only what is out.
+UPCOMING = f"(i.monitored AND i.listed AND NOT i.has_file AND NOT {OUT})"
+# a registry entry's item is still the gap its reason says
+STILL_WANTED = f"((s.reason = 'missing' AND {MISSING}) OR (s.reason = 'upgrade' AND {UPGRADE}))"
+GAPS = {"missing": MISSING, "upgrade": UPGRADE}
 # how a search ended, as counted: the *arr grabbed something, found nothing, asked Haul to slow
 # down, did not finish in time, or failed
 OUTCOMES = ("grabbed", "no_results", "rate_limited", "timed_out", "arr_error")
 PACK_COMMANDS = frozenset({"SeasonSearch", "SeriesSearch"})
 RESETTABLE = ("exhausted", "cooldown")
 SPENT_WINDOW = timedelta(hours=26)  # a local day, 25 hours when clocks go back, and a minute
+RUNNING = ("sending", "started")  # history statuses of commands still under way
+RESET = (
+    "UPDATE library_searches SET state = 'pending', attempts = 0, next_eligible_at = NULL,"
+    " failure = NULL, exhausted_at = NULL, pack_attempts = 0, pack_retry_at = NULL"
+)
+
+
+def total(condition: str) -> str:
+    """Count the rows meeting a condition (0 for none: a sum of nothing is NULL)."""
+    return f"coalesce(sum(CASE WHEN {condition} THEN 1 ELSE 0 END), 0)"
+
+
+COUNTS = f"""
+SELECT count(*), {total(WANTED)}, {total(MISSING)}, {total(UPGRADE)}, {total(UPCOMING)}
+FROM library_items i WHERE i.connector_id = :connector_id
+"""
+CANDIDATES = f"""
+SELECT s.item_id, i.arr_id, s.reason, i.parent_arr_id, i.season_number, i.released_at,
+       s.attempts, s.boost + coalesce(se.boost, 0),
+       CASE WHEN s.pack_retry_at IS NULL OR s.pack_retry_at <= :now THEN 1 ELSE 0 END
+FROM library_searches s
+JOIN library_items i ON i.id = s.item_id
+LEFT JOIN library_series se ON se.id = i.series_id
+WHERE s.connector_id = :connector_id
+  AND (s.state = 'pending' OR (s.state = 'cooldown' AND s.next_eligible_at <= :now))
+  AND {STILL_WANTED}
+"""
+AIRED = "(i.released_at IS NOT NULL AND i.released_at <= :now)"
+SEASON_FACTS = f"""
+SELECT se.arr_id, sn.season_number, sn.monitored,
+       {total(f"i.monitored AND {AIRED}")}, {total("i.monitored")},
+       {total(f"NOT i.monitored AND {AIRED}")}
+FROM library_seasons sn
+JOIN library_series se ON se.id = sn.series_id
+LEFT JOIN library_items i ON i.series_id = sn.series_id AND i.season_number = sn.season_number
+WHERE se.connector_id = :connector_id
+GROUP BY se.arr_id, sn.season_number, sn.monitored
+"""
 
 
 class Counts(NamedTuple):
@@ -44,133 +92,60 @@ class Counts(NamedTuple):
     upcoming: int
 
 
-def out(now: datetime) -> Any:  # noqa: ANN401 - a SQL condition
-    """Build the condition: aired, released or available (per minimum availability)."""
-    aired = and_(Item.released_at.is_not(None), Item.released_at <= now)
-    return or_(Item.available, aired)
-
-
-def wanted(now: datetime) -> Any:  # noqa: ANN401 - a SQL condition
-    """Build the condition: monitored, in the *arr's wanted lists, and out."""
-    return and_(Item.monitored, Item.listed, out(now))
-
-
-def missing(now: datetime) -> Any:  # noqa: ANN401 - a SQL condition
-    """Build the condition: monitored, aired or available, and without a file."""
-    return and_(wanted(now), ~Item.has_file)
-
-
-def upcoming(now: datetime) -> Any:  # noqa: ANN401 - a SQL condition
-    """Build the condition: monitored, without a file, not out yet: missing once it is out.
-
-    Never searched. Radarr's missing list holds these too (Haul's missing plus upcoming is its
-    total); Sonarr's and Lidarr's hold only what is out.
-    """
-    return and_(Item.monitored, Item.listed, ~Item.has_file, ~out(now))
-
-
-def still_wanted(now: datetime) -> Any:  # noqa: ANN401 - a SQL condition
-    """Build the condition: a registry entry's item is still the gap its reason says."""
-    return or_(
-        and_(Search.reason == "missing", missing(now)), and_(Search.reason == "upgrade", UPGRADE)
-    )
-
-
-async def counts(session: AsyncSession, connector_id: str, now: datetime) -> Counts:
+async def counts(tx: Transaction, connector_id: str, now: datetime) -> Counts:
     """Count a connector's items: all, wanted, missing, below the cutoff, upcoming; one query."""
-
-    def total(condition: Any) -> Any:  # noqa: ANN401 - SQL
-        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-    row = (await session.execute(
-        select(
-            func.count(), total(wanted(now)), total(missing(now)), total(UPGRADE),
-            total(upcoming(now)),
-        )
-        .where(Item.connector_id == connector_id)
-    )).one()  # fmt: skip
-    return Counts(*(int(value) for value in row))
+    row = await tx.fetch_one(COUNTS, {"connector_id": connector_id, "now": now})
+    return Counts(*(int(value) for value in row or (0,) * len(Counts._fields)))
 
 
-async def refresh(
-    session: AsyncSession, connector_id: str, now: datetime, *, upgrades: bool
-) -> None:
+async def refresh(tx: Transaction, connector_id: str, now: datetime, *, upgrades: bool) -> None:
     """Drop entries that are no longer gaps; add a pending entry for every new gap."""
-    conditions = {"missing": missing(now), "upgrade": UPGRADE if upgrades else false()}
-    still_gap = or_(*(
-        and_(Search.reason == reason, exists().where(Item.id == Search.item_id, condition))
-        for reason, condition in conditions.items()
-    ))  # fmt: skip
-    await session.execute(delete(Search).where(Search.connector_id == connector_id, ~still_gap))
-    for reason, condition in conditions.items():
-        new_gaps = select(
-            Item.id, literal(connector_id), literal(reason), literal("pending"), literal(0),
-            literal(0),
-        ).where(
-            Item.connector_id == connector_id, condition, ~exists().where(Search.item_id == Item.id)
-        )  # fmt: skip
-        await session.execute(
-            insert(Search).from_select(
-                ["item_id", "connector_id", "reason", "state", "attempts", "boost"], new_gaps
-            )
+    gaps = GAPS if upgrades else {"missing": MISSING}
+    still_gap = " OR ".join(
+        f"(reason = '{reason}' AND EXISTS (SELECT 1 FROM library_items i"
+        f" WHERE i.id = library_searches.item_id AND {condition}))"
+        for reason, condition in gaps.items()
+    )
+    params = {"connector_id": connector_id, "now": now}
+    await tx.execute(
+        f"DELETE FROM library_searches WHERE connector_id = :connector_id AND NOT ({still_gap})",
+        params,
+    )
+    for reason, condition in gaps.items():
+        await tx.execute(
+            "INSERT INTO library_searches (item_id, connector_id, reason, state, attempts, boost)"
+            f" SELECT i.id, i.connector_id, '{reason}', 'pending', 0, 0 FROM library_items i"
+            f" WHERE i.connector_id = :connector_id AND {condition}"
+            " AND NOT EXISTS (SELECT 1 FROM library_searches s WHERE s.item_id = i.id)",
+            params,
         )
 
 
 async def candidates(
-    session: AsyncSession, connector_id: str, now: datetime, skip_arr_ids: set[int]
+    tx: Transaction, connector_id: str, now: datetime, skip_arr_ids: set[int]
 ) -> list[Candidate]:
     """Entries that may be searched now, except items already in the *arr's download queue.
 
     Each item is checked again against what it must still be (monitored, out, without a file or
     below the cutoff), so nothing the mirror knows to be unwanted is ever searched.
     """
-    due = and_(
-        or_(
-            Search.state == "pending",
-            and_(Search.state == "cooldown", Search.next_eligible_at <= now),
-        ),
-        still_wanted(now),
-    )
-    packable = or_(Search.pack_retry_at.is_(None), Search.pack_retry_at <= now)
-    rows = await session.execute(
-        select(
-            Search.item_id, Item.arr_id, Search.reason, Item.parent_arr_id, Item.season_number,
-            Item.released_at, Search.attempts, Search.boost + func.coalesce(Series.boost, 0),
-            packable,
-        )
-        .join(Item, Item.id == Search.item_id)
-        .outerjoin(Series, Series.id == Item.series_id)  # a series' boost is its episodes'
-        .where(Search.connector_id == connector_id, due)
-    )  # fmt: skip
-    return [Candidate(*row) for row in rows if row.arr_id not in skip_arr_ids]
+    rows = await tx.fetch_all(CANDIDATES, {"connector_id": connector_id, "now": now})
+    return [
+        Candidate(item, arr_id, reason, parent, season, released, attempts, boost, bool(packable))
+        for item, arr_id, reason, parent, season, released, attempts, boost, packable in rows
+        if arr_id not in skip_arr_ids
+    ]
 
 
 async def season_facts(
-    session: AsyncSession, connector_id: str, now: datetime
+    tx: Transaction, connector_id: str, now: datetime
 ) -> dict[tuple[int, int], SeasonFacts]:
     """Per (series, season) of every season: monitored episodes aired, whether all have, flags.
 
     Every season the *arr reported is there, specials and seasons without gaps too: a
     SeriesSearch searches each monitored one.
     """
-    out = and_(Item.released_at.is_not(None), Item.released_at <= now)
-
-    def total(condition: Any) -> Any:  # noqa: ANN401 - SQL
-        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-    rows = await session.execute(
-        select(
-            Series.arr_id, Season.season_number, Season.monitored,
-            total(and_(Item.monitored, out)), total(Item.monitored),
-            total(and_(~Item.monitored, out)),
-        )
-        .join(Series, Series.id == Season.series_id)
-        .outerjoin(Item, and_(
-            Item.series_id == Season.series_id, Item.season_number == Season.season_number
-        ))
-        .where(Series.connector_id == connector_id)
-        .group_by(Series.arr_id, Season.season_number, Season.monitored)
-    )  # fmt: skip
+    rows = await tx.fetch_all(SEASON_FACTS, {"connector_id": connector_id, "now": now})
     return {
         (int(series), int(season)): SeasonFacts(
             int(aired),
@@ -182,51 +157,44 @@ async def season_facts(
     }
 
 
-async def prune_history(session: AsyncSession, connector_id: str, before: datetime) -> int:
+async def prune_history(tx: Transaction, connector_id: str, before: datetime) -> int:
     """Forget ended searches started before a moment; commands still running stay."""
-    pruned = await session.execute(
-        delete(SearchHistory).where(
-            SearchHistory.connector_id == connector_id,
-            SearchHistory.started_at < before,
-            SearchHistory.status.not_in(("sending", "started")),
-        )
+    return await tx.execute(
+        "DELETE FROM library_search_history WHERE connector_id = :connector_id"
+        " AND started_at < :before AND status NOT IN :running",
+        {"connector_id": connector_id, "before": before, "running": RUNNING},
     )
-    # A DELETE's result is a cursor result; SQLAlchemy 2.1 types execute() as the general Result.
-    return int(cast("CursorResult[Any]", pruned).rowcount or 0)
 
 
-async def spent(
-    session: AsyncSession, connector_id: str, now: datetime
-) -> list[tuple[datetime, int]]:
+async def spent(tx: Transaction, connector_id: str, now: datetime) -> list[tuple[datetime, int]]:
     """Search cost sent in the last local day (and a little more), with when."""
-    rows = await session.execute(
-        select(SearchHistory.started_at, SearchHistory.cost).where(
-            SearchHistory.connector_id == connector_id,
-            SearchHistory.started_at > now - SPENT_WINDOW,
-            SearchHistory.cost > 0,
-        )
+    rows = await tx.fetch_all(
+        "SELECT started_at, cost FROM library_search_history WHERE connector_id = :connector_id"
+        " AND started_at > :since AND cost > 0",
+        {"connector_id": connector_id, "since": now - SPENT_WINDOW},
     )
     return [(at, cost) for at, cost in rows]
 
 
-async def outcomes_since(
-    session: AsyncSession, connector_id: str, since: datetime
-) -> dict[str, int]:
+async def outcomes_since(tx: Transaction, connector_id: str, since: datetime) -> dict[str, int]:
     """Count how the searches started since a moment ended, by outcome (each one, even 0)."""
-    rows = await session.execute(
-        select(SearchHistory.outcome, func.count())
-        .where(
-            SearchHistory.connector_id == connector_id,
-            SearchHistory.started_at >= since,
-            SearchHistory.outcome.is_not(None),
-        )
-        .group_by(SearchHistory.outcome)
+    rows = await tx.fetch_all(
+        "SELECT outcome, count(*) FROM library_search_history"
+        " WHERE connector_id = :connector_id AND started_at >= :since AND outcome IS NOT NULL"
+        " GROUP BY outcome",
+        {"connector_id": connector_id, "since": since},
     )
     return dict.fromkeys(OUTCOMES, 0) | {str(outcome): int(n) for outcome, n in rows}
 
 
+SETTLED = (
+    "failure", "outcome", "history_id", "state", "next_eligible_at", "attempts", "exhausted_at",
+    "pack_attempts", "pack_retry_at",
+)  # fmt: skip
+
+
 async def settle(  # noqa: PLR0913 - one finished search
-    session: AsyncSession,
+    tx: Transaction,
     history_id: int,
     limits: ThrottleLimits,
     now: datetime,
@@ -242,11 +210,11 @@ async def settle(  # noqa: PLR0913 - one finished search
     with its own cooldowns, and packed again only after the pack's own cooldown. One that did not
     count (never sent, or refused as too many) waits until retry_at, or five minutes.
     """
-    history = await session.get(SearchHistory, history_id)
+    history = await SEARCH_HISTORY.get(tx, history_id)
     pack_failed = history is not None and history.command in PACK_COMMANDS and outcome != "grabbed"
     exhausted: list[int] = []
-    rows = await session.scalars(select(Search).where(Search.history_id == history_id))
-    for entry in rows:
+    entries = await SEARCHES.all(tx, "WHERE history_id = :history_id", {"history_id": history_id})
+    for entry in entries:
         entry.failure = None if outcome == "grabbed" else outcome
         entry.outcome, entry.history_id = outcome, None
         if pack_failed and counted:
@@ -262,72 +230,72 @@ async def settle(  # noqa: PLR0913 - one finished search
         else:
             entry.state = "cooldown"
             entry.next_eligible_at = retry_at or now + timedelta(minutes=5)
+        await SEARCHES.update(tx, entry, *SETTLED)
     return exhausted
 
 
 async def release_exhausted(
-    session: AsyncSession, connector_id: str, now: datetime, retention: timedelta | None
+    tx: Transaction, connector_id: str, now: datetime, retention: timedelta | None
 ) -> None:
     """Search again from scratch the items given up longer than retention ago (None: never).
 
     An item given up before Haul noted when (an older engine) counts from the first look.
     """
-    given_up = and_(Search.connector_id == connector_id, Search.state == "exhausted")
-    await session.execute(
-        update(Search).where(given_up, Search.exhausted_at.is_(None)).values(exhausted_at=now)
+    given_up = "WHERE connector_id = :connector_id AND state = 'exhausted'"
+    await tx.execute(
+        f"UPDATE library_searches SET exhausted_at = :now {given_up} AND exhausted_at IS NULL",
+        {"connector_id": connector_id, "now": now},
     )
     if retention is not None:
-        await session.execute(_reset().where(given_up, Search.exhausted_at <= now - retention))
+        await tx.execute(
+            f"{RESET} {given_up} AND exhausted_at <= :before",
+            {"connector_id": connector_id, "before": now - retention},
+        )
 
 
 async def reset(
-    session: AsyncSession,
+    tx: Transaction,
     connector_id: str,
     *,
     item_id: int | None = None,
     series_id: int | None = None,
 ) -> int:
     """Search again from scratch what was given up or is cooling down: an item, a series, all."""
-    scope = [Search.connector_id == connector_id, Search.state.in_(RESETTABLE)]
+    scope = "WHERE connector_id = :connector_id AND state IN :resettable"
+    params: dict[str, object] = {"connector_id": connector_id, "resettable": RESETTABLE}
     if item_id is not None:
-        scope.append(Search.item_id == item_id)
+        scope += " AND item_id = :item_id"
+        params["item_id"] = item_id
     if series_id is not None:
-        scope.append(Search.item_id.in_(select(Item.id).where(Item.series_id == series_id)))
-    done = await session.execute(_reset().where(*scope))
-    return int(cast("CursorResult[Any]", done).rowcount or 0)
-
-
-def _reset() -> Any:  # noqa: ANN401 - an UPDATE statement
-    return update(Search).values(
-        state="pending", attempts=0, next_eligible_at=None, failure=None, exhausted_at=None,
-        pack_attempts=0, pack_retry_at=None,
-    )  # fmt: skip
+        scope += " AND item_id IN (SELECT id FROM library_items WHERE series_id = :series_id)"
+        params["series_id"] = series_id
+    return await tx.execute(f"{RESET} {scope}", params)
 
 
 async def recover(
-    session: AsyncSession, connector_id: str, limits: ThrottleLimits, now: datetime
+    tx: Transaction, connector_id: str, limits: ThrottleLimits, now: datetime
 ) -> list[tuple[int, int]]:
     """After a restart: unsent plans return to pending, maybe-sent searches count as done.
 
     Returns (history id, *arr command id) of commands still to follow to completion.
     """
-    await session.execute(
-        update(Search)
-        .where(Search.connector_id == connector_id, Search.state == "queued")
-        .values(state="pending", history_id=None)
+    mine = {"connector_id": connector_id}
+    await tx.execute(
+        "UPDATE library_searches SET state = 'pending', history_id = NULL"
+        " WHERE connector_id = :connector_id AND state = 'queued'",
+        mine,
     )
-    lost = await session.scalars(
-        select(SearchHistory).where(
-            SearchHistory.connector_id == connector_id, SearchHistory.status == "sending"
-        )
+    lost = await SEARCH_HISTORY.all(
+        tx, "WHERE connector_id = :connector_id AND status = 'sending'", mine
     )
     for history in lost:
         history.status, history.ended_at = "lost", now
         history.message = "the engine stopped while sending; counted as sent so it is not repeated"
-        await settle(session, history.id, limits, now, outcome="timed_out")
-    running = await session.execute(
-        select(SearchHistory.id, SearchHistory.arr_command_id).where(
-            SearchHistory.connector_id == connector_id, SearchHistory.status == "started"
-        )
+        await SEARCH_HISTORY.update(tx, history, "status", "ended_at", "message")
+        await settle(tx, history.id, limits, now, outcome="timed_out")
+    running = await tx.fetch_all(
+        "SELECT id, arr_command_id FROM library_search_history"
+        " WHERE connector_id = :connector_id AND status = 'started'",
+        mine,
     )
     return [(history_id, int(command_id or 0)) for history_id, command_id in running]

@@ -6,10 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import update
-
 from haul_engine.library import registry
-from haul_engine.library.models import Search
 from haul_engine.library.planner import MINUTE, allowance, plan, spent_today
 
 if TYPE_CHECKING:
@@ -87,11 +84,11 @@ class Sweeper:
         if self.refresh is not None:
             await self.refresh()
         now = self.clock.now()
-        async with self.database.session() as session:
-            spent = await registry.spent(session, self.connector_id, now)
-            found = await registry.candidates(session, self.connector_id, now, in_queue)
+        async with self.database.session() as tx:
+            spent = await registry.spent(tx, self.connector_id, now)
+            found = await registry.candidates(tx, self.connector_id, now, in_queue)
             seasons = (
-                await registry.season_facts(session, self.connector_id, now)
+                await registry.season_facts(tx, self.connector_id, now)
                 if self.flavor == "series"
                 else {}
             )
@@ -159,9 +156,9 @@ class Sweeper:
         """Set the state of registry entries that are still in only_from."""
         if not item_ids:
             return
-        async with self.database.session() as session, session.begin():
-            await session.execute(
-                update(Search)
-                .where(Search.item_id.in_(item_ids), Search.state == only_from)
-                .values(state=state)
+        async with self.database.session() as tx:
+            await tx.execute(
+                "UPDATE library_searches SET state = :state"
+                " WHERE item_id IN :item_ids AND state = :only_from",
+                {"state": state, "item_ids": item_ids, "only_from": only_from},
             )

@@ -9,33 +9,27 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property, partial
-from typing import TYPE_CHECKING, Any, NamedTuple, cast
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import msgspec
-from sqlalchemy import and_, delete, func, insert, select, update
 
 from haul_engine.arr.records import ALBUMS, EPISODES, FILES, MOVIES, SERIES, SeasonStatistics
 from haul_engine.db.bulk import BulkInsert
 from haul_engine.library.dispatch import Clock
-from haul_engine.library.models import Artist, Item, Season, Series
+from haul_engine.library.models import ARTISTS, ITEMS, SEASONS, Artist
+from haul_engine.library.models import SERIES as SERIES_TABLE
 from haul_engine.library.registry import UPGRADE
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine, Iterable
-
-    from sqlalchemy import Table
-    from sqlalchemy.ext.asyncio import AsyncSession
 
     from haul_engine.arr.apps import AppClient
     from haul_engine.arr.client import Flavor
     from haul_engine.arr.records import Album, Episode, Movie
     from haul_engine.arr.records import Series as SeriesRecord
     from haul_engine.db.database import Database
+    from haul_engine.db.sql import Params, Transaction
 
-# Core tables: BulkInsert and the deletes work on them without per-row ORM work
-ITEMS_TABLE, SEASONS_TABLE, SERIES_TABLE = (
-    cast("Table", model.__table__) for model in (Item, Season, Series)
-)
 FRESH = ""  # the fingerprint of a series whose seasons and episodes were never stored
 FETCH_CONCURRENCY = 4
 SERIES_PER_COMMIT = 100
@@ -49,6 +43,11 @@ SEASON_COLUMNS = (
     "series_id", "season_number", "monitored", "episode_count", "episode_file_count",
     "total_episode_count", "next_airing",
 )  # fmt: skip
+# a series seen for the first time: a row to give it an id, filled in once its episodes are stored
+NEW_SERIES = (
+    "INSERT INTO library_series (connector_id, arr_id, title, monitored, fingerprint, boost)"
+    " VALUES (:connector_id, :arr_id, '', :monitored, :fresh, 0)"
+)
 
 
 class ItemRow(NamedTuple):
@@ -78,6 +77,7 @@ class ItemRow(NamedTuple):
 
 ITEM_KEY = ("connector_id", "kind", "arr_id")
 ITEM_FIELDS = ItemRow._fields[2:]
+STORED_ITEMS = f"SELECT id, arr_id, {', '.join(ITEM_FIELDS)} FROM library_items"
 # an ItemRow from a tuple of all its fields, made in C: a quarter of the cost of ItemRow(...) with
 # keywords (measured), and a full sync makes one per episode
 new_item_row = partial(tuple.__new__, ItemRow)
@@ -259,20 +259,20 @@ class LibrarySync:
         # an *arr can give a stored id to an item of another series or artist (a restored backup
         # does): the stored row moves there, with its search history, instead of failing the sync
         return BulkInsert(
-            ITEMS_TABLE, ItemRow._fields, self.database.sql_dialect, conflict_key=ITEM_KEY,
+            ITEMS, ItemRow._fields, self.database.dialect, conflict_key=ITEM_KEY,
             update_on_conflict=ITEM_FIELDS, connector_id=self.connector_id,
         )  # fmt: skip
 
     @cached_property
     def _series_rows(self) -> BulkInsert:
         return BulkInsert(
-            SERIES_TABLE, SERIES_COLUMNS, self.database.sql_dialect,
+            SERIES_TABLE, SERIES_COLUMNS, self.database.dialect,
             update_on_conflict=SERIES_COLUMNS[2:], connector_id=self.connector_id, boost=0,
         )  # fmt: skip
 
     @cached_property
     def _seasons(self) -> BulkInsert:
-        return BulkInsert(SEASONS_TABLE, SEASON_COLUMNS, self.database.sql_dialect)
+        return BulkInsert(SEASONS, SEASON_COLUMNS, self.database.dialect)
 
     async def run(self, *, full: bool) -> SyncReport:
         """Synchronise; full refetches everything, incremental only what moved.
@@ -303,24 +303,26 @@ class LibrarySync:
         movies, stored_items = await _settle(
             self.client.get_as(MOVIES, self.client.library.items), self._stored_item_count()
         )
-        async with self.database.session() as session, session.begin():
+        async with self.database.session() as tx:
             now = self.clock.now()
             needs_year = self.client.library.wanted_needs_year
             rows = [movie_row(movie, now, needs_year=needs_year) for movie in movies]
-            await self._reconcile(session, report, self._own("movie"), rows)
+            await self._reconcile(tx, report, *self._own("movie"), rows)
         return stored_items
 
     async def _stored_item_count(self) -> int:
-        async with self.database.session() as session:
-            return await _count_items(session, Item.connector_id == self.connector_id)
+        async with self.database.session() as tx:
+            return await _count_items(
+                tx, "connector_id = :connector_id", {"connector_id": self.connector_id}
+            )
 
     async def _stored_series(self) -> dict[int, tuple[int, str]]:
         """Map each stored series' *arr id to its row id and fingerprint."""
-        async with self.database.session() as session:
-            found = await session.execute(
-                select(Series.arr_id, Series.id, Series.fingerprint).where(
-                    Series.connector_id == self.connector_id
-                )
+        async with self.database.session() as tx:
+            found = await tx.fetch_all(
+                "SELECT arr_id, id, fingerprint FROM library_series"
+                " WHERE connector_id = :connector_id",
+                {"connector_id": self.connector_id},
             )
             return {arr_id: (row_id, fingerprint) for arr_id, row_id, fingerprint in found}
 
@@ -335,25 +337,25 @@ class LibrarySync:
             self._stored_item_count(),
             self._disagreeing_series(full=full),
         )
-        async with self.database.session() as session, session.begin():
+        async with self.database.session() as tx:
             seen = {record.id for record in records}
             gone = [row_id for arr_id, (row_id, _) in stored.items() if arr_id not in seen]
             if gone:
-                report.deleted += await _count_items(session, Item.series_id.in_(gone))
-                await session.execute(delete(Series).where(Series.id.in_(gone)))
+                report.deleted += await _count_items(tx, "series_id IN :gone", {"gone": gone})
+                await tx.execute("DELETE FROM library_series WHERE id IN :gone", {"gone": gone})
             new = [record for record in records if record.id not in stored]
             if new:
-                await session.execute(SERIES_TABLE.insert(), [
-                    {"connector_id": self.connector_id, "arr_id": record.id, "title": "",
-                     "monitored": False, "fingerprint": ""}
+                await tx.execute_many(NEW_SERIES, [
+                    {"connector_id": self.connector_id, "arr_id": record.id, "monitored": False,
+                     "fresh": FRESH}
                     for record in new
                 ])  # fmt: skip
                 stored.update({
                     arr_id: (row_id, FRESH)
-                    for row_id, arr_id in await session.execute(
-                        select(Series.id, Series.arr_id).where(
-                            Series.connector_id == self.connector_id, Series.fingerprint == FRESH
-                        )
+                    for row_id, arr_id in await tx.fetch_all(
+                        "SELECT id, arr_id FROM library_series"
+                        " WHERE connector_id = :connector_id AND fingerprint = :fresh",
+                        {"connector_id": self.connector_id, "fresh": FRESH},
                     )
                 })  # fmt: skip
         refresh = [
@@ -379,13 +381,13 @@ class LibrarySync:
         """
         if full or not self.client.library.wanted:
             return set()
-        async with self.database.session() as session:
-            found = await session.execute(
-                select(Item.arr_id, Item.parent_arr_id).where(
-                    Item.connector_id == self.connector_id, Item.kind == "episode", UPGRADE
-                )
+        async with self.database.session() as tx:
+            found = await tx.fetch_all(
+                "SELECT i.arr_id, i.parent_arr_id FROM library_items i"
+                f" WHERE i.connector_id = :connector_id AND i.kind = 'episode' AND {UPGRADE}",
+                {"connector_id": self.connector_id},
             )
-            mirrored: dict[int, int | None] = dict(found.all())
+            mirrored: dict[int, int | None] = {row[0]: row[1] for row in found}
         disagreeing: set[int] = set()
         async for page in self.client.pages("/wanted/cutoff", monitored="true"):
             for record in page:
@@ -422,10 +424,9 @@ class LibrarySync:
                 await fetched.put(None)
 
         async def write() -> None:
-            async with self.database.session() as session:  # one session, a transaction a batch
-                while batch := await _take(fetched):
-                    async with session.begin():
-                        await self._store_series(session, report, batch)
+            while batch := await _take(fetched):  # a transaction a batch
+                async with self.database.session() as tx:
+                    await self._store_series(tx, report, batch)
 
         try:
             async with asyncio.TaskGroup() as group:  # one failure cancels the others
@@ -447,7 +448,7 @@ class LibrarySync:
 
     async def _store_series(
         self,
-        session: AsyncSession,
+        tx: Transaction,
         report: SyncReport,
         batch: list[Fetched],
     ) -> None:
@@ -457,7 +458,9 @@ class LibrarySync:
         """
         known = [row_id for row_id, _, _, ready in batch if ready is None]
         if known:
-            await session.execute(delete(Season).where(Season.series_id.in_(known)))
+            await tx.execute(
+                "DELETE FROM library_seasons WHERE series_id IN :known", {"known": known}
+            )
         seasons = [
             (row_id, season.season_number, season.monitored, stats.episode_count,
              stats.episode_file_count, stats.total_episode_count, utc(stats.next_airing))
@@ -465,21 +468,21 @@ class LibrarySync:
             for season in record.seasons
             for stats in [season.statistics or NO_STATISTICS]
         ]  # fmt: skip
-        await self._seasons.write(session, self._seasons.encode(seasons))
+        await self._seasons.write(tx, self._seasons.encode(seasons))
         fresh_values: list[Any] = []
         for _, _, rows, ready in batch:
             if ready is not None:
                 fresh_values.extend(ready)  # a copy of whole lists, not value by value
                 report.inserted += len(rows)
-        await self._items.write(session, fresh_values)
+        await self._items.write(tx, fresh_values)
         if known:
             episodes = [row for _, _, rows, ready in batch if ready is None for row in rows]
-            await self._reconcile(session, report, Item.series_id.in_(known), episodes)
+            await self._reconcile(tx, report, "series_id IN :known", {"known": known}, episodes)
         series = [
             (row_id, record.id, record.title or "", record.monitored, series_fingerprint(record))
             for row_id, record, _, _ in batch
         ]
-        await self._series_rows.write(session, self._series_rows.encode(series))
+        await self._series_rows.write(tx, self._series_rows.encode(series))
 
     async def _music(self, report: SyncReport) -> int:
         library = self.client.library
@@ -492,29 +495,27 @@ class LibrarySync:
             self._cutoff_albums(),
             self._stored_item_count(),
         )
-        async with self.database.session() as session, session.begin():
-            found = await session.execute(
-                select(Artist.arr_id, Artist.id).where(Artist.connector_id == self.connector_id)
+        async with self.database.session() as tx:
+            found = await tx.fetch_all(
+                "SELECT arr_id, id FROM library_artists WHERE connector_id = :connector_id",
+                {"connector_id": self.connector_id},
             )
-            stored: dict[int, int] = dict(found.all())
+            stored: dict[int, int] = {row[0]: row[1] for row in found}
             seen = {artist["id"] for artist in artists}
             gone = [row_id for arr_id, row_id in stored.items() if arr_id not in seen]
             if gone:  # their albums go with them
-                report.deleted += await _count_items(session, Item.artist_id.in_(gone))
-                await session.execute(delete(Artist).where(Artist.id.in_(gone)))
+                report.deleted += await _count_items(tx, "artist_id IN :gone", {"gone": gone})
+                await tx.execute("DELETE FROM library_artists WHERE id IN :gone", {"gone": gone})
             for artist in artists:
-                values = {"name": artist.get("artistName") or "",
-                          "monitored": bool(artist.get("monitored"))}  # fmt: skip
-                if artist["id"] in stored:
-                    await session.execute(
-                        update(Artist).where(Artist.id == stored[artist["id"]]).values(values)
-                    )
+                row = Artist(
+                    connector_id=self.connector_id, arr_id=artist["id"],
+                    name=artist.get("artistName") or "", monitored=bool(artist.get("monitored")),
+                    id=stored.get(artist["id"], 0),
+                )  # fmt: skip
+                if row.id:
+                    await ARTISTS.update(tx, row, "name", "monitored")
                 else:
-                    new_id = await session.scalar(
-                        insert(Artist).returning(Artist.id),
-                        {"connector_id": self.connector_id, "arr_id": artist["id"], **values},
-                    )
-                    stored[artist["id"]] = int(new_id or 0)
+                    stored[artist["id"]] = (await ARTISTS.insert(tx, row)).id
             watched = {artist["id"] for artist in artists if artist.get("monitored")}
             rows = [
                 album_row(
@@ -522,7 +523,7 @@ class LibrarySync:
                 )
                 for a in albums
             ]
-            await self._reconcile(session, report, self._own("album"), rows)
+            await self._reconcile(tx, report, *self._own("album"), rows)
         return stored_items
 
     async def _cutoff_albums(self) -> set[int]:
@@ -535,48 +536,54 @@ class LibrarySync:
             for record in page
         }
 
-    def _own(self, kind: str) -> Any:  # noqa: ANN401 - a SQL condition
-        """Select this connector's items of one kind."""
-        return and_(Item.connector_id == self.connector_id, Item.kind == kind)
+    def _own(self, kind: str) -> tuple[str, Params]:
+        """Select this connector's items of one kind (a condition and its parameters)."""
+        return (
+            "connector_id = :connector_id AND kind = :kind",
+            {"connector_id": self.connector_id, "kind": kind},
+        )
 
     async def _reconcile(
         self,
-        session: AsyncSession,
+        tx: Transaction,
         report: SyncReport,
-        scope: Any,  # noqa: ANN401 - a SQL condition
+        scope: str,
+        params: Params,
         rows: Iterable[ItemRow],
     ) -> None:
         """Make the stored items in scope equal rows: insert, update changed fields, delete.
 
-        scope must select one connector's items (series ids do; movies and albums say so).
+        scope (a condition on library_items) must select one connector's items (series ids do;
+        movies and albums say so).
         """
-        fields = (getattr(Item, name) for name in ITEM_FIELDS)
-        stored_rows = await session.execute(select(Item.id, Item.arr_id, *fields).where(scope))
-        existing = {stored.arr_id: stored for stored in stored_rows}
-        inserts, updates = [], []
+        stored_rows = await tx.fetch_all(f"{STORED_ITEMS} WHERE {scope}", params)
+        existing = {stored[1]: stored for stored in stored_rows}
+        inserts = []
+        updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}  # by the columns they change
         for row in rows:
             old = existing.pop(row.arr_id, None)
             if old is None:
                 inserts.append(row)
                 continue
-            before, after = old[2:], row.compared()  # old: after id and arr_id
+            before, after = tuple(old[2:]), row.compared()  # old: after id and arr_id
             if before != after:
                 changed = {
                     name: new
                     for name, was, new in zip(ITEM_FIELDS, before, after, strict=True)
                     if was != new
                 }
-                updates.append({"id": old.id, **changed})
+                updates.setdefault(tuple(changed), []).append({"id": old[0], **changed})
                 if changed.get("has_file") and row.monitored:
-                    report.acquired.append(old.id)
-        await self._items.write(session, self._items.encode(inserts))
-        if updates:
-            await session.execute(update(Item), updates)
+                    report.acquired.append(old[0])
+        await self._items.write(tx, self._items.encode(inserts))
+        for columns, changes in updates.items():
+            sets = ", ".join(f"{column} = :{column}" for column in columns)
+            await tx.execute_many(f"UPDATE library_items SET {sets} WHERE id = :id", changes)
         if existing:
-            ids = [stored.id for stored in existing.values()]
-            await session.execute(delete(Item).where(Item.id.in_(ids)))
+            ids = [stored[0] for stored in existing.values()]
+            await tx.execute("DELETE FROM library_items WHERE id IN :ids", {"ids": ids})
         report.inserted += len(inserts)
-        report.updated += len(updates)
+        report.updated += sum(map(len, updates.values()))
         report.deleted += len(existing)
 
 
@@ -604,5 +611,8 @@ async def _take(queue: asyncio.Queue[Fetched | None]) -> list[Fetched]:
     return batch
 
 
-async def _count_items(session: AsyncSession, *conditions: Any) -> int:  # noqa: ANN401 - SQL
-    return int(await session.scalar(select(func.count()).select_from(Item).where(*conditions)) or 0)
+async def _count_items(tx: Transaction, condition: str, params: Params) -> int:
+    """Count the items meeting a condition on library_items."""
+    return int(
+        await tx.fetch_value(f"SELECT count(*) FROM library_items WHERE {condition}", params)
+    )

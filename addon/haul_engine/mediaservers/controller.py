@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from haul_engine.commands import api_command
 from haul_engine.connectors.controller import ConnectorOwner
 from haul_engine.controller import Controller
-from haul_engine.db.models import utcnow
+from haul_engine.db.values import utcnow
 from haul_engine.events import EventName
 from haul_engine.mediaservers.clients import (
     MediaServerClient,

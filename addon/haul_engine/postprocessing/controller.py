@@ -112,9 +112,9 @@ class PostProcessingController(Controller):
         data = event.data
         if data.get("category") not in self.rules or data.get("request_id"):
             return
-        async with self.engine.database.session() as session, session.begin():
+        async with self.engine.database.session() as tx:
             await self.jobs.put(  # a waiting job (with its plan, maybe) wins
-                session, _key(data["hash"]), "import", {"hash": data["hash"]}, replace=False
+                tx, _key(data["hash"]), "import", {"hash": data["hash"]}, replace=False
             )
         self.jobs.wake()
 
@@ -152,9 +152,9 @@ class PostProcessingController(Controller):
             plan = Plan.model_validate(payload["plan"])
         else:
             plan = await self._plan(info_hash)
-            async with self.engine.database.durable_session() as session:  # even a power cut
+            async with self.engine.database.durable_session() as tx:  # even a power cut
                 await self.jobs.note(
-                    session,
+                    tx,
                     _key(plan.hash),
                     "import",
                     {"hash": plan.hash, "plan": plan.model_dump(mode="json")},
@@ -261,8 +261,8 @@ class PostProcessingController(Controller):
 
     async def _forget(self, info_hash: str) -> None:
         """Drop the import's job (and its plan): done, or nothing to do."""
-        async with self.engine.database.session() as session, session.begin():
-            await self.jobs.drop(session, _key(info_hash))
+        async with self.engine.database.session() as tx:
+            await self.jobs.drop(tx, _key(info_hash))
 
     def problems(self) -> list[str]:
         """Say which job keeps failing."""

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime  # noqa: TC003 - SQLAlchemy reads the annotations at runtime
+from dataclasses import dataclass, field
+from datetime import datetime  # noqa: TC003 - Table reads the annotations at runtime
 from typing import Any
 
-from sqlalchemy import JSON, String
-from sqlalchemy.orm import Mapped, mapped_column
-
-from haul_engine.db.models import Base, UtcDateTime, utcnow
+from haul_engine.db.tables import Table
+from haul_engine.db.values import utcnow
 
 
-class QualityProfileRow(Base):
+@dataclass(slots=True)
+class QualityProfileRow:
     """One custom quality profile; rules is the JSON of `profiles.ProfileRules`."""
 
-    __tablename__ = "quality_profiles"
+    id: str
+    name: str
+    rules: dict[str, Any] = field(default_factory=dict)
+    created_at: datetime = field(default_factory=utcnow)
+    updated_at: datetime = field(default_factory=utcnow)
 
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    name: Mapped[str] = mapped_column(String(100), unique=True)
-    rules: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+QUALITY_PROFILES = Table("quality_profiles", QualityProfileRow, key=["id"])

@@ -5,18 +5,17 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-
-from haul_engine.db.database import commit_unique, get_or_not_found
-from haul_engine.db.models import utcnow
+from haul_engine.db.database import get_or_not_found, unique
+from haul_engine.db.values import utcnow
 from haul_engine.errors import Conflict, InvalidInput, NotFound
-from haul_engine.releases.models import QualityProfileRow
+from haul_engine.releases.models import QUALITY_PROFILES, QualityProfileRow
 from haul_engine.releases.rules import Profile, ProfileRules
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession
+    from contextlib import AbstractContextManager
 
     from haul_engine.db.database import Database
+    from haul_engine.db.sql import Transaction
 
 DEFAULT_PROFILE = "any"
 
@@ -86,9 +85,9 @@ class ProfileStore:
 
     async def all(self) -> list[Profile]:
         """Presets first, then custom profiles by name."""
-        async with self.database.session() as session:
-            rows = await session.scalars(select(QualityProfileRow).order_by(QualityProfileRow.name))
-            return [*PRESETS.values(), *(_profile(row) for row in rows)]
+        async with self.database.session() as tx:
+            rows = await QUALITY_PROFILES.all(tx, "ORDER BY name")
+        return [*PRESETS.values(), *(_profile(row) for row in rows)]
 
     async def get(self, id_or_name: str) -> Profile:
         """Find a profile by id or (case-insensitive) name."""
@@ -110,9 +109,9 @@ class ProfileStore:
         profile_id = await self._free_id(_slug(name))
         row = QualityProfileRow(id=profile_id, name=name, rules=rules.model_dump(mode="json"))
         row.created_at = row.updated_at = utcnow()
-        async with self.database.session() as session:
-            session.add(row)
-            await _commit(session, name)
+        async with self.database.session() as tx:
+            with _unique(name):
+                await QUALITY_PROFILES.insert(tx, row)
         return _profile(row)
 
     async def update(
@@ -120,22 +119,23 @@ class ProfileStore:
     ) -> Profile:
         """Rename a custom profile or replace its rules."""
         _refuse_preset(profile_id)
-        async with self.database.session() as session:
-            row = await _row(session, profile_id)
+        async with self.database.session() as tx:
+            row = await _row(tx, profile_id)
             if name is not None:
                 await self._check_name_free(name.strip(), profile_id)
                 row.name = name.strip()
             if rules is not None:
                 row.rules = rules.model_dump(mode="json")
             row.updated_at = utcnow()
-            await _commit(session, row.name)
+            with _unique(row.name):
+                await QUALITY_PROFILES.update(tx, row, "name", "rules", "updated_at")
         return _profile(row)
 
     async def delete(self, profile_id: str) -> None:
         """Remove a custom profile."""
         _refuse_preset(profile_id)
-        async with self.database.session() as session, session.begin():
-            await session.delete(await _row(session, profile_id))
+        async with self.database.session() as tx:
+            await QUALITY_PROFILES.delete(tx, (await _row(tx, profile_id)).id)
 
     async def _check_name_free(self, name: str, own_id: str | None) -> None:
         if not name:
@@ -165,14 +165,14 @@ def _refuse_preset(profile_id: str) -> None:
         raise Conflict(msg)
 
 
-async def _row(session: AsyncSession, profile_id: str) -> QualityProfileRow:
+async def _row(tx: Transaction, profile_id: str) -> QualityProfileRow:
     return await get_or_not_found(
-        session, QualityProfileRow, profile_id, f"no custom quality profile with id {profile_id!r}"
+        QUALITY_PROFILES, tx, profile_id, f"no custom quality profile with id {profile_id!r}"
     )
 
 
-async def _commit(session: AsyncSession, name: str) -> None:
-    await commit_unique(session, f"a quality profile named {name!r} already exists")
+def _unique(name: str) -> AbstractContextManager[None]:
+    return unique(f"a quality profile named {name!r} already exists")
 
 
 def _profile(row: QualityProfileRow) -> Profile:

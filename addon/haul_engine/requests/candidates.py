@@ -82,6 +82,8 @@ async def from_arr(
         quality = ((release.get("quality") or {}).get("quality") or {}).get("name") or ""
         rows.append(
             RequestCandidate(
+                request_id=0,  # set when stored
+                position=0,  # set once sorted
                 origin="arr",
                 title=release["title"],
                 indexer=str(release.get("indexer") or ""),
@@ -118,6 +120,8 @@ def from_ranking(ranked: list[RankedRelease]) -> list[RequestCandidate]:
     """Candidates from Haul's own search, in Haul's order."""
     rows = [
         RequestCandidate(
+            request_id=0,  # set when stored
+            position=0,  # set once sorted
             origin="indexer",
             title=release.title,
             indexer=release.indexer,

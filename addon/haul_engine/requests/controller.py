@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import aiohttp
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from haul_engine.commands import api_command
 from haul_engine.connectors.controller import ConnectorOwner
@@ -22,7 +21,7 @@ from haul_engine.events import SUBJECTS, EventName
 from haul_engine.requests.arr import KIND_FOR_MEDIA, Placement, RequestArr, Wanted
 from haul_engine.requests.intake import Intake
 from haul_engine.requests.lifecycle import Lifecycle, candidate_rows, request_row
-from haul_engine.requests.models import MediaRequest, RequestCandidate, RequestEvent
+from haul_engine.requests.models import CANDIDATES, MEDIA_REQUESTS, REQUEST_EVENTS, RequestCandidate
 from haul_engine.requests.overseerr import parse_webhook
 from haul_engine.requests.states import FINAL, State, check_transition
 from haul_engine.requests.views import RequestDetail, RequestView, detail_view
@@ -30,9 +29,8 @@ from haul_engine.requests.views import RequestDetail, RequestView, detail_view
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from sqlalchemy.ext.asyncio import AsyncSession
-
     from haul_engine.connectors.kinds import ConnectorConfig
+    from haul_engine.db.sql import Transaction
     from haul_engine.engine import Engine
     from haul_engine.events import Event
 
@@ -84,11 +82,12 @@ class RequestsController(Controller, ConnectorOwner):
         The worker resumes stored jobs; a download's end moves its request at once, not at the
         next poll; the counts follow the requests' own events.
         """
-        async with self.engine.database.session() as session:
-            found = await session.execute(
-                select(MediaRequest.id, MediaRequest.state).where(MediaRequest.state.not_in(FINAL))
+        async with self.engine.database.session() as tx:
+            found = await tx.fetch_all(
+                "SELECT id, state FROM media_requests WHERE state NOT IN :final",
+                {"final": sorted(FINAL)},
             )
-            self.open_states = dict(found.tuples().all())
+        self.open_states = {row[0]: row[1] for row in found}
         events = self.engine.events
         self._unsubscribe = [
             events.subscribe(self._count, REQUEST_NEWS),
@@ -182,30 +181,33 @@ class RequestsController(Controller, ConnectorOwner):
         Optionally only those in one state, or only those still under way (active=true) or
         ended (active=false: available, declined, failed, cancelled).
         """
-        statement = select(MediaRequest).order_by(MediaRequest.id.desc()).limit(limit)
+        conditions: list[str] = []
+        params: dict[str, Any] = {"limit": limit}
         if state is not None:
-            statement = statement.where(MediaRequest.state == state)
+            conditions.append("state = :state")
+            params["state"] = state
         if active is not None:
-            ended = MediaRequest.state.in_(FINAL)
-            statement = statement.where(~ended if active else ended)
+            conditions.append("state NOT IN :final" if active else "state IN :final")
+            params["final"] = sorted(FINAL)
         if before is not None:
-            statement = statement.where(MediaRequest.id < before)
-        async with self.engine.database.session() as session:
-            return await self.lifecycle.views(session, list(await session.scalars(statement)))
+            conditions.append("id < :before")
+            params["before"] = before
+        where = f"WHERE {' AND '.join(conditions)} " if conditions else ""
+        async with self.engine.database.session() as tx:
+            found = await MEDIA_REQUESTS.all(tx, f"{where}ORDER BY id DESC LIMIT :limit", params)
+            return await self.lifecycle.views(tx, found)
 
     @api_command("requests/get", path="/requests/{request_id}")
     async def get_request(self, request_id: int) -> RequestDetail:
         """One request with all its candidates and its audit trail."""
-        async with self.engine.database.session() as session:
-            row = await request_row(session, request_id)
-            found = await candidate_rows(session, request_id)
-            events = await session.scalars(
-                select(RequestEvent)
-                .where(RequestEvent.request_id == request_id)
-                .order_by(RequestEvent.id)
+        async with self.engine.database.session() as tx:
+            row = await request_row(tx, request_id)
+            found = await candidate_rows(tx, request_id)
+            events = await REQUEST_EVENTS.all(
+                tx, "WHERE request_id = :id ORDER BY id", {"id": request_id}
             )
-            revision = self.engine.events.revision("request", request_id)
-            return detail_view(row, found, list(events), revision)
+        revision = self.engine.events.revision("request", request_id)
+        return detail_view(row, found, events, revision)
 
     @api_command("requests/create", method="POST", path="/requests")
     async def create_request(  # noqa: PLR0913 - the create body's fields
@@ -276,7 +278,7 @@ class RequestsController(Controller, ConnectorOwner):
             check_transition(request_id, change.row.state, State.APPROVED)
             await self.intake.tell_overseerr(change.row, "approve")
             change.move(State.APPROVED, actor, "api")
-            await change.schedule(0)
+            change.schedule(0)
         return change.view
 
     @api_command("requests/decline", method="POST", path="/requests/{request_id}/decline")
@@ -288,7 +290,7 @@ class RequestsController(Controller, ConnectorOwner):
             check_transition(request_id, change.row.state, State.DECLINED)
             await self.intake.tell_overseerr(change.row, "decline")
             change.move(State.DECLINED, actor, "api", reason)
-            await change.unschedule()
+            change.unschedule()
         return change.view
 
     @api_command("requests/select", method="POST", path="/requests/{request_id}/select")
@@ -298,7 +300,7 @@ class RequestsController(Controller, ConnectorOwner):
         """Grab the chosen candidate through the arr (or Haul's client without one)."""
         async with self.lifecycle.change(request_id) as change:
             check_transition(request_id, change.row.state, State.GRABBED)
-            candidate = await _open_candidate(change.session, request_id, candidate_id)
+            candidate = await _open_candidate(change.tx, request_id, candidate_id)
             await self.lifecycle.grab(change, candidate, actor, "api")
         return change.view
 
@@ -307,8 +309,8 @@ class RequestsController(Controller, ConnectorOwner):
         """Search again now (from awaiting_selection or failed)."""
         async with self.lifecycle.change(request_id) as change:
             change.move(State.SEARCHING, actor, "api", "search requested")
-            change.row.search_attempts = 0
-            await change.schedule(0)
+            change.update(search_attempts=0)
+            change.schedule(0)
         return change.view
 
     @api_command("requests/blocklist", method="POST", path="/requests/{request_id}/blocklist")
@@ -337,7 +339,7 @@ class RequestsController(Controller, ConnectorOwner):
                 if candidate_id == row.selected_candidate_id:
                     msg = f"candidate {candidate_id} is the release being blocklisted"
                     raise Conflict(msg)
-                instead = await _open_candidate(change.session, request_id, candidate_id)
+                instead = await _open_candidate(change.tx, request_id, candidate_id)
             why = f"blocklisted by {actor}" + (f": {reason}" if reason else "")
             await self.lifecycle.drop_candidate(change, why, actor, "api")
             if instead is not None:
@@ -354,15 +356,13 @@ class RequestsController(Controller, ConnectorOwner):
         """Stop following a request; what the arr already has stays there."""
         async with self.lifecycle.change(request_id) as change:
             change.move(State.CANCELLED, actor, "api")
-            await change.unschedule()
+            change.unschedule()
         return change.view
 
 
-async def _open_candidate(
-    session: AsyncSession, request_id: int, candidate_id: int
-) -> RequestCandidate:
+async def _open_candidate(tx: Transaction, request_id: int, candidate_id: int) -> RequestCandidate:
     """Return a candidate of the request that has not failed (NotFound, Conflict)."""
-    candidate = await session.get(RequestCandidate, candidate_id)
+    candidate = await CANDIDATES.get(tx, candidate_id)
     if candidate is None or candidate.request_id != request_id:
         msg = f"request {request_id} has no candidate {candidate_id}"
         raise NotFound(msg)

@@ -6,15 +6,13 @@ import logging
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-
 from haul_engine.arr.client import ArrError
-from haul_engine.db.models import utcnow
+from haul_engine.db.values import utcnow
 from haul_engine.errors import Conflict, InvalidInput, Unavailable
 from haul_engine.events import EventName
 from haul_engine.requests.arr import KIND_FOR_MEDIA, Placement, Wanted, described, lookup_and_add
 from haul_engine.requests.lifecycle import Change
-from haul_engine.requests.models import MediaRequest, RequestEvent
+from haul_engine.requests.models import MEDIA_REQUESTS, REQUEST_EVENTS, MediaRequest, RequestEvent
 from haul_engine.requests.overseerr import (
     Notification,
     OverseerrClient,
@@ -27,10 +25,9 @@ from haul_engine.requests.states import FINAL, State, allowed
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from sqlalchemy import Select
-
     from haul_engine.connectors.kinds import ConnectorConfig
     from haul_engine.db.jobs import JobQueue
+    from haul_engine.db.sql import Transaction
     from haul_engine.engine import Engine
     from haul_engine.requests.lifecycle import Lifecycle
     from haul_engine.requests.views import RequestView
@@ -68,16 +65,16 @@ class Intake:
         """Keep a webhook's body as a job (a repeat of one already waiting is not queued again)."""
         key = f"webhook:{connector_id}:{note.request_id}:{note.kind}"
         payload = {"connector_id": connector_id, "body": body}
-        async with self.engine.database.session() as session, session.begin():
-            queued = await self.jobs.put(session, key, "webhook", payload, replace=False)
+        async with self.engine.database.session() as tx:
+            queued = await self.jobs.put(tx, key, "webhook", payload, replace=False)
         self.jobs.wake()
         return queued
 
     async def queue_reconcile(self, connector_id: str) -> None:
         """Read the connector's open requests back soon."""
         payload = {"connector_id": connector_id}
-        async with self.engine.database.session() as session, session.begin():
-            await self.jobs.put(session, f"reconcile:{connector_id}", "reconcile", payload)
+        async with self.engine.database.session() as tx:
+            await self.jobs.put(tx, f"reconcile:{connector_id}", "reconcile", payload)
         self.jobs.wake()
 
     async def take(self, connector_id: str, note: Notification, origin: str) -> None:
@@ -86,13 +83,12 @@ class Intake:
         if config is None:
             return
         note = await self._read_back(config, note)
-        async with self.engine.database.session() as session, session.begin():
-            row = await session.scalar(_by_external_id(connector_id, note.request_id))
+        async with self.engine.database.session() as tx:
+            row = await _known(tx, connector_id, note.request_id)
             if row is None:
-                row = _new_request(connector_id, note)
-                session.add(row)
-                await session.flush()
-                session.add(
+                row = await MEDIA_REQUESTS.insert(tx, _new_request(connector_id, note))
+                await REQUEST_EVENTS.insert(
+                    tx,
                     RequestEvent(
                         request_id=row.id,
                         to_state=State.PENDING,
@@ -100,17 +96,18 @@ class Intake:
                         origin=origin,
                         message=note.title,
                         at=utcnow(),
-                    )
+                    ),
                 )
-                change = Change(session, row, self.jobs)
+                change = Change(tx, row, self.jobs)
                 change.emit(EventName.REQUEST_RECEIVED)
             else:
-                change = Change(session, row, self.jobs)
-                if _fill(row, note):
-                    row.updated_at = utcnow()
+                change = Change(tx, row, self.jobs)
+                filled = _filled(row, note)
+                if filled:
+                    change.update(**filled, updated_at=utcnow())
                     change.emit(EventName.REQUEST_UPDATED)
             if change.events:
-                await change.describe()
+                await change.end()
         if change.events:
             self.lifecycle.publish(change)
         target = VERDICTS.get(note.kind)
@@ -121,9 +118,9 @@ class Intake:
                 message = "reported by Overseerr" if target == State.FAILED else ""
                 change.move(target, "overseerr", origin, message)
                 if target == State.APPROVED:
-                    await change.schedule(0)
+                    change.schedule(0)
                 else:
-                    await change.unschedule()
+                    change.unschedule()
 
     async def reconcile(self, connector_id: str) -> None:
         """Read open requests back from Overseerr so none is missed while Haul was down."""
@@ -172,16 +169,14 @@ class Intake:
         placement = placement or Placement()
         await arr.check_placement(placement)
         item = await lookup_and_add(arr, wanted, placement)
-        async with self.engine.database.session() as session:
-            open_request = await session.scalar(
-                select(MediaRequest).where(
-                    MediaRequest.arr_connector_id == arr.config.id,
-                    MediaRequest.arr_item_id == item["id"],
-                    MediaRequest.state.not_in(FINAL),
-                )
+        async with self.engine.database.session() as tx:
+            open_request = await MEDIA_REQUESTS.first(
+                tx,
+                "WHERE arr_connector_id = :arr AND arr_item_id = :item AND state NOT IN :final",
+                {"arr": arr.config.id, "item": item["id"], "final": sorted(FINAL)},
             )
             if open_request is not None:
-                return (await self.lifecycle.views(session, [open_request]))[0]
+                return (await self.lifecycle.views(tx, [open_request]))[0]
         row = MediaRequest(
             source="haul", media_type=media_type, **described(item, media_type),
             seasons=sorted(set(wanted.seasons)),
@@ -190,11 +185,11 @@ class Intake:
             arr_item_id=item["id"], search_attempts=0, created_at=utcnow(), updated_at=utcnow(),
             step_started_at=utcnow(),
         )  # fmt: skip
-        async with self.engine.database.session() as session, session.begin():
-            session.add(row)
-            await session.flush()
-            change = Change(session, row, self.jobs)
-            session.add(
+        async with self.engine.database.session() as tx:
+            await MEDIA_REQUESTS.insert(tx, row)
+            change = Change(tx, row, self.jobs)
+            await REQUEST_EVENTS.insert(
+                tx,
                 RequestEvent(
                     request_id=row.id,
                     to_state=State.APPROVED,
@@ -202,12 +197,12 @@ class Intake:
                     origin="api",
                     at=utcnow(),
                     message="requested in Haul",
-                )
+                ),
             )
             change.emit(EventName.REQUEST_RECEIVED)
             change.emit(EventName.REQUEST_APPROVED)
-            await change.schedule(0)
-            await change.describe()
+            change.schedule(0)
+            await change.end()
         view = self.lifecycle.publish(change)
         self.jobs.wake()
         return view
@@ -217,8 +212,8 @@ class Intake:
 
         An admin may change the server, profile or folder when approving in Overseerr.
         """
-        async with self.engine.database.session() as session:
-            known = await session.scalar(_by_external_id(config.id, note.request_id))
+        async with self.engine.database.session() as tx:
+            known = await _known(tx, config.id, note.request_id)
         if known is None:
             return await self._complete(config, note)
         if known.arr_connector_id is None and VERDICTS.get(note.kind) == State.APPROVED:
@@ -262,9 +257,12 @@ class Intake:
         return note
 
 
-def _by_external_id(connector_id: str, request_id: str) -> Select[MediaRequest]:
-    return select(MediaRequest).where(
-        MediaRequest.connector_id == connector_id, MediaRequest.external_id == request_id
+async def _known(tx: Transaction, connector_id: str, request_id: str) -> MediaRequest | None:
+    """Return the request of a connector's Overseerr request id, if Haul has it."""
+    return await MEDIA_REQUESTS.first(
+        tx,
+        "WHERE connector_id = :connector_id AND external_id = :external_id",
+        {"connector_id": connector_id, "external_id": request_id},
     )
 
 
@@ -288,42 +286,35 @@ def _merged(note: Notification, details: Notification) -> Notification:
 
 def _new_request(connector_id: str, note: Notification) -> MediaRequest:
     """Make a request first seen in a notification: pending, routed where Overseerr sends it."""
-    row = MediaRequest(
+    return MediaRequest(
         source="overseerr", connector_id=connector_id, external_id=note.request_id,
         media_type=note.media_type or "movie", tmdb_id=note.tmdb_id, tvdb_id=note.tvdb_id,
         title=note.title, year=note.year, overview=note.overview, seasons=note.seasons,
         requested_by=note.requested_by, poster_url=note.poster_url, state=State.PENDING,
         search_attempts=0, created_at=utcnow(), updated_at=utcnow(), step_started_at=utcnow(),
+        **_where(note.routing or Routing()),
     )  # fmt: skip
-    _route(row, note.routing or Routing())
-    return row
 
 
-def _route(row: MediaRequest, routing: Routing) -> bool:
-    """Keep where Overseerr sends a request; whether that changed."""
-    where = {
+def _where(routing: Routing) -> dict[str, Any]:
+    """Return the request's columns that keep where Overseerr sends it."""
+    return {
         "is4k": routing.is4k, "arr_server_id": routing.server_id,
         "quality_profile_id": routing.profile_id, "root_folder": routing.root_folder,
         "language_profile_id": routing.language_profile_id, "tags": routing.tags,
     }  # fmt: skip
-    changed = [name for name, value in where.items() if getattr(row, name) != value]
-    for name in changed:
-        setattr(row, name, where[name])
-    return bool(changed)
 
 
-def _fill(row: MediaRequest, note: Notification) -> bool:
-    """Take a later notification's poster, what a request still lacks, where Overseerr sends it.
-
-    Where it goes changes only while no arr has it yet.
-    """
-    changed = (
-        note.routing is not None and row.arr_connector_id is None and _route(row, note.routing)
-    )
+def _filled(row: MediaRequest, note: Notification) -> dict[str, Any]:
+    """Return the columns a later notification changes: poster, what is lacking, the routing."""
+    changes: dict[str, Any] = {}
+    if note.routing is not None and row.arr_connector_id is None:  # no arr has it yet
+        where = _where(note.routing)
+        changes |= {name: value for name, value in where.items() if getattr(row, name) != value}
     if note.poster_url and note.poster_url != row.poster_url:
-        row.poster_url, changed = note.poster_url, True
+        changes["poster_url"] = note.poster_url
     if note.title and not row.title:
-        row.title, changed = note.title, True
+        changes["title"] = note.title
     if note.year and row.year is None:
-        row.year, changed = note.year, True
-    return changed
+        changes["year"] = note.year
+    return changes

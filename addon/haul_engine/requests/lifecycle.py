@@ -10,12 +10,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import aliased
-
 from haul_engine.arr.client import ArrError
 from haul_engine.db.database import get_or_not_found
-from haul_engine.db.models import utcnow
+from haul_engine.db.values import utcnow
 from haul_engine.errors import Conflict, InvalidInput, NotFound
 from haul_engine.events import EventName
 from haul_engine.mediaservers.clients import media_folder
@@ -31,7 +28,14 @@ from haul_engine.requests.arr import (
     route,
 )
 from haul_engine.requests.candidates import search_kind
-from haul_engine.requests.models import MediaRequest, RequestCandidate, RequestEvent
+from haul_engine.requests.models import (
+    CANDIDATES,
+    MEDIA_REQUESTS,
+    REQUEST_EVENTS,
+    MediaRequest,
+    RequestCandidate,
+    RequestEvent,
+)
 from haul_engine.requests.overseerr import OverseerrClient
 from haul_engine.requests.seasons import aired_seasons
 from haul_engine.requests.states import State, check_transition
@@ -41,10 +45,9 @@ from haul_engine.torrents.views import AddOptions
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Mapping
 
-    from sqlalchemy.ext.asyncio import AsyncSession
-
     from haul_engine.connectors.kinds import ConnectorConfig
     from haul_engine.db.jobs import Job, JobQueue
+    from haul_engine.db.sql import Transaction
     from haul_engine.engine import Engine
     from haul_engine.events import Event
 
@@ -75,23 +78,46 @@ def step_key(request_id: int) -> str:
 
 
 class Change:
-    """A locked, transactional change to a request: moves, audit lines, events, next step."""
+    """A locked, transactional change to a request: moves, audit lines, events, next step.
 
-    def __init__(self, session: AsyncSession, row: MediaRequest, jobs: JobQueue) -> None:
+    What it changes is written when it ends (`end`), after its calls to the arrs: a write holds
+    SQLite's one write lock until the commit, and an arr grabbing a release calls back into the
+    engine's qBittorrent API, which writes too. So the request's columns are changed through
+    `update`, candidates fail through `fail` and the next step is planned by `schedule`.
+    """
+
+    def __init__(self, tx: Transaction, row: MediaRequest, jobs: JobQueue) -> None:
         """Collect events to publish once the change is committed."""
-        self.session = session
+        self.tx = tx
         self.row = row
         self.jobs = jobs
         self.events: list[tuple[EventName, dict[str, Any]]] = []
         self.memory: dict[str, Any] = {}
         # what the commands answer: the request as committed, once described before the commit
         self.view = request_view(row, [], 0)
+        self._columns: set[str] = set()  # the request's columns changed
+        self._audit: list[RequestEvent] = []
+        self._failed: list[RequestCandidate] = []
+        self._step: tuple[float, dict[str, Any]] | None = None
+        self._unscheduled = False
+
+    def update(self, **columns: Any) -> None:  # noqa: ANN401 - column values
+        """Change columns of the request (written when the change ends)."""
+        for column, value in columns.items():
+            setattr(self.row, column, value)
+        self._columns.update(columns)
+
+    def mark(self, numbers: list[int | None] | list[int], state: str) -> None:
+        """Record where these seasons of a series request stand (other requests have none)."""
+        if self.row.media_type == "tv":
+            self.update(season_states=seasons.marked(self.row, numbers, state))
 
     def move(self, target: State, actor: str, origin: str, message: str = "") -> None:
         """Move to target if the lifecycle allows it, recording who, when and from where."""
         row = self.row
         check_transition(row.id, row.state, target)
-        self.session.add(
+        now = utcnow()
+        self._audit.append(
             RequestEvent(
                 request_id=row.id,
                 from_state=row.state,
@@ -99,33 +125,48 @@ class Change:
                 actor=actor,
                 origin=origin,
                 message=message,
-                at=utcnow(),
+                at=now,
             )
         )
         _LOGGER.info("request %s: %s -> %s (%s via %s)", row.id, row.state, target, actor, origin)
-        row.state = target
-        row.updated_at = row.step_started_at = utcnow()
-        row.reason = message if target in {State.FAILED, State.DECLINED} else None
+        reason = message if target in {State.FAILED, State.DECLINED} else None
+        self.update(state=target, updated_at=now, step_started_at=now, reason=reason)
         if target in STATE_EVENTS:
             self.emit(STATE_EVENTS[target], message=message)
+
+    def fail(self, candidate: RequestCandidate, why: str) -> None:
+        """Mark a candidate failed (written when the change ends)."""
+        candidate.failed = why
+        self._failed.append(candidate)
 
     def emit(self, name: EventName, **extra: Any) -> None:  # noqa: ANN401 - event fields
         """Publish an event about this request after commit, with what else it tells."""
         self.events.append((name, extra))
 
-    async def describe(self) -> None:
-        """Show the request as changed, with its best candidates (before the commit)."""
-        top = await top_candidates(self.session, [self.row.id])
-        self.view = request_view(self.row, top[self.row.id], 0)  # revised when published
-
-    async def schedule(self, seconds: float, **memory: Any) -> None:  # noqa: ANN401 - JSON values
+    def schedule(self, seconds: float, **memory: Any) -> None:  # noqa: ANN401 - JSON values
         """Run this request's next step after seconds, remembering memory until then."""
-        payload = {"id": self.row.id, **memory}
-        await self.jobs.put(self.session, step_key(self.row.id), "step", payload, seconds)
+        self._step, self._unscheduled = (seconds, {"id": self.row.id, **memory}), False
 
-    async def unschedule(self) -> None:
+    def unschedule(self) -> None:
         """Plan no further step (the request was declined or cancelled)."""
-        await self.jobs.drop(self.session, step_key(self.row.id))
+        self._step, self._unscheduled = None, True
+
+    async def end(self) -> None:
+        """Write what the change did, then show the request as changed (before the commit)."""
+        tx, row = self.tx, self.row
+        if self._columns:
+            await MEDIA_REQUESTS.update(tx, row, *sorted(self._columns))
+        for line in self._audit:
+            await REQUEST_EVENTS.insert(tx, line)
+        for candidate in self._failed:
+            await CANDIDATES.update(tx, candidate, "failed")
+        if self._step is not None:
+            seconds, payload = self._step
+            await self.jobs.put(tx, step_key(row.id), "step", payload, seconds)
+        elif self._unscheduled:
+            await self.jobs.drop(tx, step_key(row.id))
+        top = await top_candidates(tx, [row.id])
+        self.view = request_view(row, top[row.id], 0)  # revised when published
 
 
 class Lifecycle:
@@ -153,17 +194,16 @@ class Lifecycle:
         A torrent added may be the download a grab through the arr started; a torrent completed
         or removed ends a request's download.
         """
-        waiting = select(MediaRequest.id)
         if event.name == EventName.TORRENT_ADDED:
-            waiting = waiting.where(MediaRequest.state == State.GRABBED)
+            waiting = "SELECT id FROM media_requests WHERE state = :state"
+            params: dict[str, Any] = {"state": State.GRABBED}
         else:
+            waiting = "SELECT id FROM media_requests WHERE state = :state AND download_id = :hash"
             info_hash = str(event.data.get("hash") or "").lower()
-            waiting = waiting.where(
-                MediaRequest.state == State.DOWNLOADING, MediaRequest.download_id == info_hash
-            )
-        async with self.engine.database.session() as session:
-            found = list(await session.scalars(waiting))
-        self.jobs.hurry(step_key(request_id) for request_id in found)
+            params = {"state": State.DOWNLOADING, "hash": info_hash}
+        async with self.engine.database.session() as tx:
+            found = await tx.fetch_all(waiting, params)
+        self.jobs.hurry(step_key(request_id) for (request_id,) in found)
 
     async def _advance(self, change: Change) -> None:
         """Do what the current state waits for, and move on when it is done."""
@@ -195,9 +235,9 @@ class Lifecycle:
             return
         if arr is None:
             change.move(State.SEARCHING, "haul", "worker", "no arr: searching the indexers")
-            await change.schedule(0)
+            change.schedule(0)
             return
-        row.arr_connector_id = arr.config.id
+        change.update(arr_connector_id=arr.config.id)
         item: dict[str, Any] | None = None
         refused = ""
         try:  # the arr's item, found or added
@@ -207,21 +247,23 @@ class Lifecycle:
             _LOGGER.info("request %s: not added to %s yet: %s", row.id, arr.config.name, err)
             refused = str(err)
         if item is not None:
-            row.arr_connector_id, row.arr_item_id = arr.config.id, int(item["id"])
-            row.title = row.title or str(item.get("title") or "")
-            row.year = row.year or item.get("year") or None
+            change.update(
+                arr_item_id=int(item["id"]),
+                title=row.title or str(item.get("title") or ""),
+                year=row.year or item.get("year") or None,
+            )
             if row.media_type == "tv":
                 # none named: every monitored season that has aired (the arr says nothing: 1)
-                row.seasons = row.seasons or aired_seasons(item) or [1]
-                seasons.mark(row, row.seasons, State.SEARCHING)
+                change.update(seasons=row.seasons or aired_seasons(item) or [1])
+                change.mark(row.seasons, State.SEARCHING)
             change.move(State.SEARCHING, "haul", "worker", f"found in {arr.config.name}")
-            await change.schedule(0)
+            change.schedule(0)
         elif self._overdue(row, self.engine.settings.request_arr_wait_minutes):
             why = f" (adding it: {refused})" if refused else ""
             message = f"the title never appeared in {arr.config.name}{why}"
             change.move(State.FAILED, "haul", "worker", message)
         else:
-            await change.schedule(self.engine.settings.request_poll_interval)
+            change.schedule(self.engine.settings.request_poll_interval)
 
     async def _add_to_arr(self, arr: RequestArr, row: MediaRequest) -> dict[str, Any]:
         """Add the title with the request's profile, folder, language and tags."""
@@ -237,10 +279,10 @@ class Lifecycle:
         """Run the arr's interactive search, Haul's as fallback; retry on a schedule."""
         row = change.row
         found = await self._arr_candidates(row) or await self._indexer_candidates(row)
-        failed = {c.title for c in await candidate_rows(change.session, row.id) if c.failed}
+        failed = {c.title for c in await candidate_rows(change.tx, row.id) if c.failed}
         found = [candidate for candidate in found if candidate.title not in failed]
         if not found:
-            row.search_attempts += 1
+            change.update(search_attempts=row.search_attempts + 1)
             settings = self.engine.settings
             if row.search_attempts >= settings.request_search_attempts:
                 change.move(
@@ -250,17 +292,16 @@ class Lifecycle:
                     f"nothing found after {row.search_attempts} searches",
                 )
             else:
-                await change.schedule(settings.request_search_retry_minutes * 60)
+                change.schedule(settings.request_search_retry_minutes * 60)
             return
-        await change.session.execute(
-            delete(RequestCandidate).where(
-                RequestCandidate.request_id == row.id, RequestCandidate.failed.is_(None)
-            )
+        # the offer is replaced now (no arr is called after it in this change)
+        await change.tx.execute(
+            "DELETE FROM request_candidates WHERE request_id = :id AND failed IS NULL",
+            {"id": row.id},
         )
         for candidate in found:
             candidate.request_id = row.id
-            change.session.add(candidate)
-        await change.session.flush()
+            await CANDIDATES.insert(change.tx, candidate)
         await self._offer(change, found, "worker")
 
     async def _offer(
@@ -278,15 +319,15 @@ class Lifecycle:
         row = change.row
         offered = {candidate.season for candidate in found}
         waiting = seasons.pending(row)
-        seasons.mark(row, [n for n in waiting if n not in offered], State.SEARCHING)
-        seasons.mark(row, [n for n in waiting if n in offered], State.AWAITING_SELECTION)
+        change.mark([n for n in waiting if n not in offered], State.SEARCHING)
+        change.mark([n for n in waiting if n in offered], State.AWAITING_SELECTION)
         message = f"{done}; " if done else ""
         change.move(State.AWAITING_SELECTION, actor, origin, f"{message}{len(found)} candidates")
         hours = self.engine.options.current.auto_pick_hours
         if self._auto_pick_now(row):
-            await change.schedule(0)
+            change.schedule(0)
         elif hours > 0:
-            await change.schedule(hours * 3600)
+            change.schedule(hours * 3600)
 
     async def _arr_candidates(self, row: MediaRequest) -> list[RequestCandidate]:
         arr = await self.arr(row)
@@ -348,10 +389,10 @@ class Lifecycle:
             await self._auto_pick(change, f"no choice within {hours:g} h")
         else:
             waited = (utcnow() - change.row.step_started_at).total_seconds()
-            await change.schedule(max(hours * 3600 - waited, 0))
+            change.schedule(max(hours * 3600 - waited, 0))
 
     async def _auto_pick(self, change: Change, why: str) -> None:
-        found = await candidate_rows(change.session, change.row.id)
+        found = await candidate_rows(change.tx, change.row.id)
         best = next((c for c in found if offers.acceptable(c)), None)
         if best is None:
             _LOGGER.info("request %s: no acceptable candidate to auto-pick", change.row.id)
@@ -364,7 +405,7 @@ class Lifecycle:
     ) -> None:
         """Grab through the arr (its search, or a push), else into Haul's own client."""
         row = change.row
-        row.download_id = None
+        download_id = None
         arr = await self.arr(row)
         if arr is not None and candidate.origin == "arr" and candidate.indexer_id is not None:
             await self._grab_from_arr(arr, row, candidate)
@@ -375,14 +416,14 @@ class Lifecycle:
                 await self._link(candidate),
                 AddOptions(category=CATEGORY, request_id=str(row.id)),
             )
-            row.download_id = added.hash
-        row.selected_candidate_id = candidate.id
-        seasons.mark(row, [candidate.season], State.GRABBED)
+            download_id = added.hash
+        change.update(download_id=download_id, selected_candidate_id=candidate.id)
+        change.mark([candidate.season], State.GRABBED)
         change.move(State.GRABBED, actor, origin, candidate.title)
         change.emit(
             EventName.RELEASE_GRABBED, candidate=candidate_view(candidate).model_dump(mode="json")
         )
-        await change.schedule(0)
+        change.schedule(0)
 
     async def _grab_from_arr(
         self, arr: RequestArr, row: MediaRequest, candidate: RequestCandidate
@@ -424,18 +465,18 @@ class Lifecycle:
                 if self._overdue(row, self.engine.settings.request_arr_wait_minutes):
                     await self.drop_candidate(change, "the arr never started the download")
                 else:
-                    await change.schedule(self.engine.settings.request_poll_interval)
+                    change.schedule(self.engine.settings.request_poll_interval)
                 return
-            row.download_id = download_id.lower()
-        seasons.mark(row, [await self._season(change)], State.DOWNLOADING)
-        change.move(State.DOWNLOADING, "haul", "worker", row.download_id)
-        await change.schedule(0)
+            change.update(download_id=download_id.lower())
+        change.mark([await self._season(change)], State.DOWNLOADING)
+        change.move(State.DOWNLOADING, "haul", "worker", row.download_id or "")
+        change.schedule(0)
 
     async def _grabbed_download(self, change: Change) -> str | None:
         """Find the arr's grab of the chosen release in its history: its download id, or None."""
         row = change.row
         arr = await self.arr(row)
-        chosen = await change.session.get(RequestCandidate, row.selected_candidate_id or 0)
+        chosen = await CANDIDATES.get(change.tx, row.selected_candidate_id or 0)
         if arr is None or chosen is None:
             return None
         if chosen.info_hash:
@@ -468,9 +509,9 @@ class Lifecycle:
                 content = self._content_path(download_id)
                 await self._finish(change, content, content, None)
                 return
-            seasons.mark(row, [await self._season(change)], State.IMPORTING)
+            change.mark([await self._season(change)], State.IMPORTING)
             change.move(State.IMPORTING, "haul", "worker")
-            await change.schedule(0)
+            change.schedule(0)
             return
         poll = self.engine.settings.request_poll_interval
         now = utcnow().timestamp()
@@ -481,7 +522,7 @@ class Lifecycle:
         if stalled > self.engine.settings.request_stall_minutes * 60:
             await self.drop_candidate(change, "the download stalled")
             return
-        await change.schedule(poll, progress=max(progress, best), stalled=stalled, checked=now)
+        change.schedule(poll, progress=max(progress, best), stalled=stalled, checked=now)
 
     async def _progress(self, row: MediaRequest, download_id: str) -> tuple[float, bool]:
         with contextlib.suppress(NotFound):
@@ -526,7 +567,7 @@ class Lifecycle:
         if self._overdue(row, self.engine.settings.request_arr_wait_minutes):
             change.move(State.FAILED, "haul", "worker", "the arr did not import the download")
             return
-        await change.schedule(self.engine.settings.request_poll_interval)
+        change.schedule(self.engine.settings.request_poll_interval)
 
     async def _finish(
         self, change: Change, path: str, scan: str, imported_at: datetime | None
@@ -536,7 +577,7 @@ class Lifecycle:
         A scan since the import (the *arr's webhook's) stands for the refresh. A series with
         seasons still to come goes on with them instead.
         """
-        change.row.imported_path = path or None
+        change.update(imported_path=path or None)
         if path:
             outcomes = await self.engine.mediaservers.refresh(scan, imported_at)
             refreshed = ", ".join(f"{o.name}: {o.mode}" for o in outcomes if o.ok)
@@ -553,8 +594,8 @@ class Lifecycle:
         A season pack brings its season in; a single episode does once the arr has every aired
         episode of the season, else the season waits for its other episodes.
         """
-        row, session = change.row, change.session
-        chosen = await session.get(RequestCandidate, row.selected_candidate_id or 0)
+        row, tx = change.row, change.tx
+        chosen = await CANDIDATES.get(tx, row.selected_candidate_id or 0)
         if chosen is None or chosen.season is None:
             return False
         complete = True  # a season pack (the arr imports its episodes one by one: trust it)
@@ -563,36 +604,33 @@ class Lifecycle:
             series = await arr.find(wanted(row)) if arr is not None else None
             complete = bool(series and seasons.season_complete(series, chosen.season))
         if complete:
-            seasons.mark(row, [chosen.season], seasons.AVAILABLE)
+            change.mark([chosen.season], seasons.AVAILABLE)
         if not seasons.pending(row):
             return False  # the request ends, its pick and candidates shown as they are
+        # the offer changes now (no arr is called after it in this change)
         if complete:  # the season's candidates leave the offer, else the episode imported
-            await session.execute(
-                delete(RequestCandidate).where(
-                    RequestCandidate.request_id == row.id,
-                    RequestCandidate.season == chosen.season,
-                    RequestCandidate.failed.is_(None),
-                )
+            await tx.execute(
+                "DELETE FROM request_candidates"
+                " WHERE request_id = :id AND season = :season AND failed IS NULL",
+                {"id": row.id, "season": chosen.season},
             )
         else:
-            await session.delete(chosen)
-        row.download_id = row.selected_candidate_id = None
-        await session.flush()
-        row.search_attempts = 0
+            await CANDIDATES.delete(tx, chosen.id)
+        change.update(download_id=None, selected_candidate_id=None, search_attempts=0)
         what = f"season {chosen.season} {'is in' if complete else 'has a new episode'}"
         note = f"{what} ({refreshed})" if refreshed else what
-        left = [c for c in await candidate_rows(session, row.id) if not c.failed]
+        left = [c for c in await candidate_rows(tx, row.id) if not c.failed]
         if left:
             await self._offer(change, left, "worker", done=note)
             return True
-        seasons.mark(row, seasons.pending(row), State.SEARCHING)
+        change.mark(seasons.pending(row), State.SEARCHING)
         change.move(State.SEARCHING, "haul", "worker", f"{note}; searching the seasons left")
-        await change.schedule(0)
+        change.schedule(0)
         return True
 
     async def _season(self, change: Change) -> int | None:
         """Return the season of the release being fetched, if it is a series'."""
-        chosen = await change.session.get(RequestCandidate, change.row.selected_candidate_id or 0)
+        chosen = await CANDIDATES.get(change.tx, change.row.selected_candidate_id or 0)
         return chosen.season if chosen is not None else None
 
     async def _run_availability_job(self, row: MediaRequest) -> None:
@@ -619,12 +657,13 @@ class Lifecycle:
         if arr is None and row.download_id:
             with contextlib.suppress(NotFound):
                 await self.engine.torrents.remove([row.download_id], delete_files=True)
-        chosen = await change.session.get(RequestCandidate, row.selected_candidate_id or 0)
+        chosen = await CANDIDATES.get(change.tx, row.selected_candidate_id or 0)
         if chosen is not None:
-            chosen.failed = why
-            seasons.mark(row, [chosen.season], State.AWAITING_SELECTION)
-        row.download_id = row.selected_candidate_id = None
-        left = [c for c in await candidate_rows(change.session, row.id) if not c.failed]
+            change.fail(chosen, why)
+            change.mark([chosen.season], State.AWAITING_SELECTION)
+        change.update(download_id=None, selected_candidate_id=None)
+        open_ones = await candidate_rows(change.tx, row.id)  # the failure is written at the end
+        left = [c for c in open_ones if not c.failed and (chosen is None or c.id != chosen.id)]
         if not left:
             change.move(State.FAILED, actor, origin, f"{why}; no candidate left")
             return
@@ -680,18 +719,17 @@ class Lifecycle:
         The change's view (what the commands answer) is the request as committed.
         """
         async with self._locks[request_id]:
-            async with self.engine.database.session() as session, session.begin():
-                # writes wait for the commit: the arrs call back into the engine while we wait
-                with session.no_autoflush:
-                    change = Change(session, await request_row(session, request_id), self.jobs)
-                    yield change
-                await change.describe()
+            async with self.engine.database.session() as tx:
+                # writes wait for the end: the arrs call back into the engine while we wait
+                change = Change(tx, await request_row(tx, request_id), self.jobs)
+                yield change
+                await change.end()
             self.publish(change)
         self.jobs.wake()
 
-    async def views(self, session: AsyncSession, rows: list[MediaRequest]) -> list[RequestView]:
+    async def views(self, tx: Transaction, rows: list[MediaRequest]) -> list[RequestView]:
         """Show requests with their best candidates and the revisions of their latest events."""
-        top = await top_candidates(session, [row.id for row in rows])
+        top = await top_candidates(tx, [row.id for row in rows])
         revision = self.engine.events.revision
         return [request_view(row, top[row.id], revision("request", row.id)) for row in rows]
 
@@ -724,44 +762,38 @@ def _arr_messages(record: dict[str, Any]) -> str:
     return "; ".join(lines) or str(record.get("errorMessage") or record.get("status") or "unknown")
 
 
-async def request_row(session: AsyncSession, request_id: int) -> MediaRequest:
+async def request_row(tx: Transaction, request_id: int) -> MediaRequest:
     """Load a request, or raise NotFound naming it."""
     return await get_or_not_found(
-        session, MediaRequest, request_id, f"no request with id {request_id}"
+        MEDIA_REQUESTS, tx, request_id, f"no request with id {request_id}"
     )
+
+
+_COLUMNS = ", ".join(CANDIDATES.columns)
+# each request's open candidates numbered by position, in one query
+_TOP_CANDIDATES = (
+    f"SELECT {_COLUMNS} FROM (SELECT {_COLUMNS},"
+    " row_number() OVER (PARTITION BY request_id ORDER BY position) AS place"
+    " FROM request_candidates WHERE request_id IN :ids AND failed IS NULL) AS ranked"
+    " WHERE place <= :top ORDER BY position"
+)
 
 
 async def top_candidates(
-    session: AsyncSession, request_ids: list[int]
+    tx: Transaction, request_ids: list[int]
 ) -> defaultdict[int, list[RequestCandidate]]:
     """Load the best candidates that did not fail of each request, by position (one query)."""
-    ranked = (
-        select(
-            RequestCandidate,
-            func.row_number()
-            .over(partition_by=RequestCandidate.request_id, order_by=RequestCandidate.position)
-            .label("rank"),
-        )
-        .where(RequestCandidate.request_id.in_(request_ids), RequestCandidate.failed.is_(None))
-        .subquery()
-    )
-    candidate = aliased(RequestCandidate, ranked)
     found: defaultdict[int, list[RequestCandidate]] = defaultdict(list)
-    for row in await session.scalars(
-        select(candidate).where(ranked.c.rank <= TOP_CANDIDATES).order_by(ranked.c.position)
-    ):
+    rows = await tx.fetch_all(_TOP_CANDIDATES, {"ids": request_ids, "top": TOP_CANDIDATES})
+    for row in map(CANDIDATES.from_row, rows):
         found[row.request_id].append(row)
     return found
 
 
-async def candidate_rows(session: AsyncSession, request_id: int) -> list[RequestCandidate]:
+async def candidate_rows(tx: Transaction, request_id: int) -> list[RequestCandidate]:
     """Load a request's candidates: the live ones by position, then the failed ones."""
-    return list(
-        await session.scalars(
-            select(RequestCandidate)
-            .where(RequestCandidate.request_id == request_id)
-            .order_by(RequestCandidate.failed.is_not(None), RequestCandidate.position)
-        )
+    return await CANDIDATES.all(
+        tx, "WHERE request_id = :id ORDER BY failed IS NOT NULL, position", {"id": request_id}
     )
 
 

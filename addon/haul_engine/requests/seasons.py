@@ -50,9 +50,7 @@ def pending(row: MediaRequest) -> list[int]:
     return [number for number in row.seasons if states.get(str(number)) != AVAILABLE]
 
 
-def mark(row: MediaRequest, seasons: list[int | None] | list[int], state: str) -> None:
-    """Record where these seasons stand (a new dict, so the JSON column sees the change)."""
-    if row.media_type != "tv":
-        return
+def marked(row: MediaRequest, seasons: list[int | None] | list[int], state: str) -> dict[str, str]:
+    """Return the request's season states with these seasons in state (a new dict)."""
     changed = {str(number): state for number in seasons if number is not None}
-    row.season_states = {**(row.season_states or {}), **changed}
+    return {**(row.season_states or {}), **changed}

@@ -17,7 +17,6 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, ValidationError
-from sqlalchemy import delete, select
 
 from haul_engine.commands import ExactlyOne, api_command
 from haul_engine.controller import Controller
@@ -28,7 +27,10 @@ from haul_engine.torrents.fetch import MAX_TORRENT_BYTES, fetch_torrent
 from haul_engine.torrents.folders import Category, Folders
 from haul_engine.torrents.guards import DiskGuard, VpnGuard, share_limits, share_limits_reached
 from haul_engine.torrents.models import (
+    CATEGORIES,
     GLOBAL_LIMIT,
+    TORRENT_METADATA,
+    TORRENTS,
     CategoryRecord,
     TorrentMetadata,
     TorrentRecord,
@@ -90,6 +92,8 @@ DISK_CHECK_SECONDS = 5.0
 TOTALS_SAVE_SECONDS = 60.0
 PROGRESS_EVENT_SECONDS = 2.0
 SHUTDOWN_SAVE_SECONDS = 5.0
+TORRENT_CHANGES = [column for column in TORRENTS.columns if column not in TORRENTS.key]
+CATEGORY_CHANGES = [column for column in CATEGORIES.columns if column not in CATEGORIES.key]
 InfoHash = Annotated[str, Field(pattern=r"^[0-9a-fA-F]{40}([0-9a-fA-F]{24})?$")]
 PeerAddress = Annotated[str, Field(pattern=r"^[^ \t\n\r\f\v:\x00]+:[0-9]{1,5}$")]
 Source = Annotated[str, Field(min_length=1)]
@@ -137,7 +141,7 @@ class TorrentsController(Controller):
         self._transfer_sent: tuple[int, int, TransferLimits] | None = None
         self._transfer_sent_at = 0.0
         self._background: set[asyncio.Task[Any]] = set()
-        self._store_lock = asyncio.Lock()  # merges of one new record must not both INSERT it
+        self._store_lock = asyncio.Lock()  # one write at a time, each of the record as it is then
         self._ticker: asyncio.Task[None] | None = None
         self._applied_rates: tuple[int, int] | None = None
         self._scheduled: bool | None = None  # what the schedule wanted at the last look
@@ -234,13 +238,15 @@ class TorrentsController(Controller):
         self.session.ban(self.preferences.banned_ips)
         asyncio.get_running_loop().add_reader(read_fd, self._on_alert_signal)
         self.vpn.watch()
-        async with self.engine.database.session() as db:
+        async with self.engine.database.session() as tx:
             self._categories = {
                 row.name: Category(row.save_path, row.download_path_enabled, row.download_path)
-                for row in await db.scalars(select(CategoryRecord))
+                for row in await CATEGORIES.all(tx)
             }
-            records = list(await db.scalars(select(TorrentRecord).order_by(TorrentRecord.added_on)))
-            with_metadata = set(await db.scalars(select(TorrentMetadata.info_hash)))
+            records = await TORRENTS.all(tx, "ORDER BY added_on")
+            with_metadata = {
+                row[0] for row in await tx.fetch_all("SELECT info_hash FROM torrent_metadata")
+            }
         for name, folder in settings.category_folders().items():
             if name not in self.categories or self.categories[name].save_path != folder:
                 await self.set_category(name, folder)
@@ -264,13 +270,12 @@ class TorrentsController(Controller):
         """Read these torrents' .torrent files from the database."""
         if not hashes:
             return {}
-        async with self.engine.database.session() as db:
-            rows = await db.execute(
-                select(TorrentMetadata.info_hash, TorrentMetadata.data).where(
-                    TorrentMetadata.info_hash.in_(hashes)
-                )
+        async with self.engine.database.session() as tx:
+            rows = await tx.fetch_all(
+                "SELECT info_hash, data FROM torrent_metadata WHERE info_hash IN :hashes",
+                {"hashes": hashes},
             )
-            return dict(rows.tuples().all())
+        return {row[0]: row[1] for row in rows}
 
     def _restore(self, record: TorrentRecord, metadata: bytes, *, clean: bool) -> None:
         """Add a stored torrent back: from its resume data, else from its .torrent or magnet."""
@@ -662,15 +667,9 @@ class TorrentsController(Controller):
             save_path = str(resolved) if Path(save_path).is_absolute() else save_path
         if download_path_enabled and download_path:
             self.folders.confine(download_path, self._incomplete_base())
-        async with self.engine.database.session() as db, db.begin():
-            await db.merge(
-                CategoryRecord(
-                    name=name,
-                    save_path=save_path,
-                    download_path_enabled=download_path_enabled,
-                    download_path=download_path,
-                )
-            )
+        category = CategoryRecord(name, save_path, download_path_enabled, download_path)
+        async with self.engine.database.session() as tx:
+            await CATEGORIES.upsert(tx, category, CATEGORY_CHANGES)
         self._categories[name] = Category(save_path, download_path_enabled, download_path)
         for info_hash, record in self.records.items():
             if record.auto_tmm and record.category == name:
@@ -678,14 +677,16 @@ class TorrentsController(Controller):
 
     async def remove_categories(self, names: list[str]) -> None:
         """Delete categories; their torrents keep their files and lose the category."""
-        async with self.engine.database.session() as db, db.begin():
-            await db.execute(delete(CategoryRecord).where(CategoryRecord.name.in_(names)))
+        async with self.engine.database.session() as tx:
+            await tx.execute(
+                "DELETE FROM torrent_categories WHERE name IN :names", {"names": names}
+            )
         for name in names:
             self._categories.pop(name, None)
         changed = [record for record in self.records.values() if record.category in names]
         for record in changed:
             record.category = ""
-        await self._store_all(changed)
+        await self._store_all(changed, "category")
 
     async def create_tags(self, tags: list[str]) -> None:
         """Remember tags not yet given to any torrent."""
@@ -699,7 +700,7 @@ class TorrentsController(Controller):
         changed = [record for record in self.records.values() if gone & set(record.tags)]
         for record in changed:
             record.tags = [tag for tag in record.tags if tag not in gone]
-        await self._store_all(changed)
+        await self._store_all(changed, "tags")
         await self._save_tags()
 
     async def _save_tags(self) -> None:
@@ -787,8 +788,8 @@ class TorrentsController(Controller):
             resume_path = self.resume_folder / f"{info_hash}.fastresume"
             self._writer.submit(resume_path.unlink, missing_ok=True)
             self._publish(EventName.TORRENT_REMOVED, view, delete_files=delete_files)
-        async with self.engine.database.session() as db, db.begin():
-            await db.execute(delete(TorrentRecord).where(TorrentRecord.info_hash.in_(hashes)))
+        async with self.engine.database.session() as tx:  # their metadata goes by cascade
+            await tx.execute("DELETE FROM torrents WHERE info_hash IN :hashes", {"hashes": hashes})
 
     def recheck(self, hashes: list[str]) -> None:
         """Verify the downloaded data again."""
@@ -1364,21 +1365,30 @@ class TorrentsController(Controller):
                 self._update_snapshot(self.session.snapshot(info_hash))
 
     async def _store(self, record: TorrentRecord, metadata: bytes | None = None) -> None:
-        """Persist a changed record, with its .torrent when given (and let caches of it know)."""
-        self.revisions[record.info_hash] = next(self._revision)
-        async with self._store_lock, self.engine.database.session() as db, db.begin():
-            await db.merge(record)
-            if metadata is not None:
-                await db.merge(TorrentMetadata(info_hash=record.info_hash, data=metadata))
+        """Persist a record, every column, with its .torrent when given (and let caches know).
 
-    async def _store_all(self, records: list[TorrentRecord]) -> None:
-        """Persist changed records in one transaction (one write to an SD card, not one each)."""
+        Callers change the record in memory first: this is where those changes are written.
+        """
+        self.revisions[record.info_hash] = next(self._revision)
+        async with self._store_lock, self.engine.database.session() as tx:
+            await TORRENTS.upsert(tx, record, TORRENT_CHANGES)
+            if metadata is not None:
+                await TORRENT_METADATA.upsert(
+                    tx, TorrentMetadata(record.info_hash, metadata), ["data"]
+                )
+
+    async def _store_all(self, records: list[TorrentRecord], column: str) -> None:
+        """Persist one changed column of records in one transaction (one write to an SD card)."""
         for record in records:
             self.revisions[record.info_hash] = next(self._revision)
         if records:
-            async with self._store_lock, self.engine.database.session() as db, db.begin():
-                for record in records:
-                    await db.merge(record)
+            rows = [
+                {"value": getattr(record, column), "hash": record.info_hash} for record in records
+            ]
+            async with self._store_lock, self.engine.database.session() as tx:
+                await tx.execute_many(
+                    f"UPDATE torrents SET {column} = :value WHERE info_hash = :hash", rows
+                )
 
     def _spawn(self, work: Any) -> None:  # noqa: ANN401 - a coroutine
         task = asyncio.create_task(work)

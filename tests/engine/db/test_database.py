@@ -3,45 +3,43 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import os
 import shutil
 import sqlite3
 import subprocess
 import sys
+import typing
 from datetime import UTC, datetime, timedelta, timezone
-from typing import TYPE_CHECKING
+from pathlib import Path
+from types import UnionType
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import sqlalchemy as sa
 from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.dialects import sqlite
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+import haul_engine
+from haul_engine.db import jobs
 from haul_engine.db.database import Database, alembic_config, head_revision
-from haul_engine.db.models import Base, EngineMeta, UtcDateTime, sqlite_texts
+from haul_engine.db.jobs import JOBS, Job
+from haul_engine.db.models import ENGINE_META, EngineMeta
+from haul_engine.db.tables import Table
+from haul_engine.db.values import sqlite_text, sqlite_texts
 from haul_engine.errors import DiskFull
 from tests.support.disk import fill
 from tests.support.postgres import PG_USER
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
-    from pathlib import Path
 
     from sqlalchemy.engine import Connection
 
     from tests.support.engine import EngineProcess
     from tests.support.postgres import PostgresServer
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Each test runs on both backends."""
-    if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path / 'haul.db'}"
-    return str(request.getfixturevalue("postgres_database"))
 
 
 async def test_migrations_apply_once_and_facts_persist(database_url: str) -> None:
@@ -60,15 +58,25 @@ async def test_migrations_apply_once_and_facts_persist(database_url: str) -> Non
 
 SET_UP = """
 import asyncio, sys
+import haul_engine
+from haul_engine.db import jobs
 from haul_engine.db.database import Database
 database = Database(sys.argv[1])
-asyncio.run(database.setup())
-asyncio.run(database.close())
-print(database.revision, "alembic" in sys.modules, "mako" in sys.modules)
+
+
+async def start():
+    await database.setup()
+    await database.close()
+
+
+asyncio.run(start())
+print(database.revision, *(name in sys.modules for name in ("sqlalchemy", "alembic", "mako")))
 """
 
 
-def test_a_current_database_starts_without_loading_alembic(database_url: str) -> None:
+def test_a_current_database_starts_without_loading_sqlalchemy_or_alembic(
+    database_url: str,
+) -> None:
     def start() -> list[str]:
         done = subprocess.run(
             [sys.executable, "-c", SET_UP, database_url],
@@ -76,8 +84,8 @@ def test_a_current_database_starts_without_loading_alembic(database_url: str) ->
         )  # fmt: skip
         return done.stdout.split()
 
-    assert start() == [head_revision(), "True", "True"]  # a new database is migrated
-    assert start() == [head_revision(), "False", "False"]
+    assert start() == [head_revision(), "True", "True", "True"]  # a new database is migrated
+    assert start() == [head_revision(), "False", "False", "False"]
 
 
 async def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
@@ -89,65 +97,61 @@ async def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
     await database.close()
 
 
-async def test_a_durable_session_syncs_its_commit_and_only_its_own(database_url: str) -> None:
-    database = Database(database_url)
-    await database.setup()
+FULL, NORMAL = 2, 1  # PRAGMA synchronous
+
+
+async def test_a_durable_session_syncs_its_commit_and_only_its_own(database: Database) -> None:
     sqlite = database.dialect == "sqlite"
-    level = sa.text("PRAGMA synchronous")
-    async with database.durable_session() as session:
+    async with database.durable_session() as tx:
         if sqlite:  # FULL: the commit is fsynced
-            assert (await session.execute(level)).scalar() == 2
-        session.add(EngineMeta(key="plan", value="kept"))
+            assert await tx.fetch_value("PRAGMA synchronous") == FULL
+        await ENGINE_META.insert(tx, EngineMeta(key="plan", value="kept"))
 
     async def cut_off() -> None:
-        async with database.durable_session() as session:
-            session.add(EngineMeta(key="half", value="lost"))
-            await session.flush()
+        async with database.durable_session() as tx:
+            await ENGINE_META.insert(tx, EngineMeta(key="half", value="lost"))
             message = "cut off"
             raise RuntimeError(message)
 
     with pytest.raises(RuntimeError, match="cut off"):
         await cut_off()
-    async with database.session() as session:
-        assert await session.get(EngineMeta, "plan") is not None
-        assert await session.get(EngineMeta, "half") is None  # rolled back
+    async with database.session() as tx:
+        assert await ENGINE_META.get(tx, "plan") is not None
+        assert await ENGINE_META.get(tx, "half") is None  # rolled back
         if sqlite:  # the pooled connection is back to NORMAL for everything else
-            assert (await session.execute(level)).scalar() == 1
+            assert await tx.fetch_value("PRAGMA synchronous") == NORMAL
     await database.close()
 
 
 async def test_a_durable_session_leaves_no_pooled_connection_syncing_every_commit(
     tmp_path: Path,
 ) -> None:
-    """Another session returning its connection between the commit and the reset (SD-card wear)."""
+    """Sessions open beside the durable one, before and after it: every connection is NORMAL."""
     database = Database(f"sqlite+aiosqlite:///{tmp_path / 'haul.db'}")
     await database.setup()
-    returned, go = asyncio.Event(), asyncio.Event()
+    go = asyncio.Event()
+    levels: list[int] = []
 
-    async def other_session() -> None:
-        async with database.session() as session:
-            await session.execute(sa.text("SELECT 1"))
+    async def other_session(number: int) -> None:
+        async with database.session() as tx:
+            levels.append(await tx.fetch_value("PRAGMA synchronous"))
             await go.wait()
-        returned.set()
+            await ENGINE_META.insert(tx, EngineMeta(key=f"other {number}", value=""))
 
-    other = asyncio.create_task(other_session())
+    others = [asyncio.create_task(other_session(number)) for number in range(3)]
     await asyncio.sleep(0.1)
-    async with database.durable_session() as session:
-        session.add(EngineMeta(key="plan", value="kept"))
-        commit = session.commit
-
-        async def commit_then_the_other_returns() -> None:
-            await commit()
-            go.set()
-            await returned.wait()
-
-        session.commit = commit_then_the_other_returns  # type: ignore[method-assign]
-    await other
-    level = sa.text("PRAGMA synchronous")
-    async with database.session() as first, database.session() as second:
-        levels = [(await pooled.execute(level)).scalar() for pooled in (first, second)]
-        assert levels == [1, 1]  # NORMAL, both
-        assert await first.get(EngineMeta, "plan") is not None
+    async with database.durable_session() as tx:
+        await ENGINE_META.insert(tx, EngineMeta(key="plan", value="kept"))
+        go.set()
+    await asyncio.gather(*others)
+    async with (  # the whole pool at once: each connection the sessions above gave back
+        database.session() as first, database.session() as second, database.session() as third,
+        database.session() as fourth, database.session() as fifth,
+    ):  # fmt: skip
+        pooled = (first, second, third, fourth, fifth)
+        levels += [await each.fetch_value("PRAGMA synchronous") for each in pooled]
+        assert await ENGINE_META.get(first, "plan") is not None
+    assert levels == [NORMAL] * 8
     await database.close()
 
 
@@ -157,19 +161,19 @@ async def test_a_durable_session_on_postgresql_waits_for_its_commit_even_when_tu
     """synchronous_commit=off (set for an SD card) would return before the commit is on disk."""
     tuning = Database(postgres_database)
     await tuning.setup()
-    async with tuning.session() as session, session.begin():
-        name = (await session.execute(sa.text("SELECT current_database()"))).scalar()
-        await session.execute(sa.text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
+    async with tuning.session() as tx:
+        name = await tx.fetch_value("SELECT current_database()")
+        await tx.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
     await tuning.close()
     database = Database(postgres_database)
     await database.setup()
-    level = sa.text("SHOW synchronous_commit")
-    async with database.durable_session() as session:
-        assert (await session.execute(level)).scalar() == "on"
-        session.add(EngineMeta(key="plan", value="kept"))
-    async with database.session() as session:
-        assert await session.get(EngineMeta, "plan") is not None
-        assert (await session.execute(level)).scalar() == "off"  # the others as tuned
+    level = "SHOW synchronous_commit"
+    async with database.durable_session() as tx:
+        assert await tx.fetch_value(level) == "on"
+        await ENGINE_META.insert(tx, EngineMeta(key="plan", value="kept"))
+    async with database.session() as tx:
+        assert await ENGINE_META.get(tx, "plan") is not None
+        assert await tx.fetch_value(level) == "off"  # the others as tuned
     await database.close()
 
 
@@ -189,8 +193,8 @@ def on_small_disk(request: pytest.FixtureRequest, small_disk: Path) -> Iterator[
 
 async def write_40_mb(database: Database) -> None:
     for number in range(10_000):  # random text: PostgreSQL would compress repeated characters
-        async with database.session() as session, session.begin():
-            session.add(EngineMeta(key=f"filler {number}", value=os.urandom(2000).hex()))
+        async with database.session() as tx:
+            await ENGINE_META.insert(tx, EngineMeta(f"filler {number}", os.urandom(2000).hex()))
 
 
 async def test_a_full_disk_is_a_clear_error_that_loses_nothing(
@@ -229,22 +233,110 @@ def test_unreachable_database_is_a_clear_error(
         engine.start()
 
 
-def _schema_drift(connection: Connection) -> list[object]:
-    """What the models declare that the migrations did not create (or the other way round)."""
-    import haul_engine.engine  # noqa: F401, PLC0415 - registers every capability's models on Base
+def declared_tables() -> dict[str, Table[Any]]:
+    """Every Table: each capability's models.py has its own, the job queue its one."""
+    package = Path(haul_engine.__file__).parent
+    modules = [
+        importlib.import_module(".".join(("haul_engine", *path.relative_to(package).parts))[:-3])
+        for path in package.rglob("models.py")
+    ]
+    return {
+        value.name: value
+        for module in [*modules, jobs]
+        for value in vars(module).values()
+        if isinstance(value, Table)
+    }
 
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
-    return list(compare_metadata(context, Base.metadata))
+
+SQLITE_COLUMNS = (
+    "SELECT m.name, c.name, c.type FROM sqlite_master AS m, pragma_table_info(m.name) AS c"
+    " WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite%' AND m.name <> 'alembic_version'"
+)
+POSTGRESQL_COLUMNS = (
+    "SELECT c.table_name, c.column_name, c.data_type FROM information_schema.columns AS c"
+    " JOIN information_schema.tables AS t USING (table_schema, table_name)"
+    " WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE'"
+    " AND c.table_name <> 'alembic_version'"
+)
+STORED_AS = {  # the column types each kind of field needs (SQLite's declared, PostgreSQL's)
+    "time": {"DATETIME", "timestamp with time zone"},
+    "flag": {"BOOLEAN", "boolean"},
+    "json": {"JSON", "json"},
+}
 
 
-async def test_migrations_build_exactly_the_declared_models(database_url: str) -> None:
-    database = Database(database_url)
-    await database.setup()
-    engine = create_async_engine(database_url)
-    async with engine.connect() as connection:
-        assert await connection.run_sync(_schema_drift) == []
-    await engine.dispose()
-    await database.close()
+async def test_every_table_s_records_have_the_migrated_columns(database: Database) -> None:
+    """No SQLAlchemy models any more: each Table's fields are its migrated table's columns."""
+    tables = declared_tables()
+    assert len(tables) >= 17  # the engine's tables when the layer came
+    migrated: dict[str, dict[str, str]] = {}
+    async with database.session() as tx:
+        query = SQLITE_COLUMNS if tx.dialect == "sqlite" else POSTGRESQL_COLUMNS
+        for table, column, kind in await tx.fetch_all(query):
+            migrated.setdefault(table, {})[column] = kind
+    assert sorted(migrated) == sorted(tables)
+    for name, table in tables.items():
+        assert sorted(table.columns) == sorted(migrated[name]), name
+        for column, kind in table.kinds.items():
+            stored = migrated[name][column]
+            if kind == "plain":
+                assert all(stored not in types for types in STORED_AS.values()), (name, column)
+            else:
+                assert stored in STORED_AS[kind], (name, column)
+
+
+PARENTS_FIRST = [  # what the others' foreign keys point at
+    "connectors", "torrents", "library_series", "library_artists", "library_items",
+    "library_search_history", "media_requests",
+]  # fmt: skip
+EASTERN = timezone(-timedelta(hours=5))
+ELSEWHERE_WITH_FRACTION = datetime(2021, 3, 15, 7, 5, 57, 105542, tzinfo=EASTERN)
+
+
+def sample_value(column: str, hint: object) -> object:
+    """A value of a field's type that shows a conversion gone wrong (a fraction, a zone, a None)."""
+    if column in {"id", "connector_id", "arr_connector_id"} and hint in {str, str | None}:
+        return "c1"  # the connector (or quality profile) every row hangs off
+    if column == "info_hash":
+        return "a" * 40
+    options = set(typing.get_args(hint)) - {type(None)} if isinstance(hint, UnionType) else {hint}
+    kind = {typing.get_origin(option) or option for option in options}.pop()
+    values: dict[object, object] = {
+        int: 1, float: 1.5, str: "ü", bytes: b"\x00\xff", bool: hint is bool,  # False if optional
+        datetime: ELSEWHERE_WITH_FRACTION, dict: {"a": ["ü", 1, None]}, list: [1, "ü"],
+    }  # fmt: skip
+    return values[kind]
+
+
+async def test_every_table_gives_back_the_record_written(database: Database) -> None:
+    tables = sorted(
+        declared_tables().values(),
+        key=lambda table: PARENTS_FIRST.index(table.name) if table.name in PARENTS_FIRST else 99,
+    )
+    async with database.session() as tx:
+        for table in tables:
+            hints = typing.get_type_hints(table.record)
+            values = {name: sample_value(name, hints[name]) for name in table.columns}
+            record = table.record(**values)
+            await table.insert(tx, record)
+            stored = await table.get(tx, *(getattr(record, column) for column in table.key))
+            assert stored == record, table.name
+            for column, kind in table.kinds.items():
+                if kind == "time":
+                    assert getattr(stored, column).utcoffset() == timedelta(0), (table.name, column)
+
+
+def sqlalchemy_engine(url: str) -> AsyncEngine:
+    """SQLAlchemy on the database, as migrations run (SQLite: foreign keys on)."""
+    engine = create_async_engine(url)
+    if url.startswith("sqlite"):
+
+        @sa.event.listens_for(engine.sync_engine, "connect")
+        def foreign_keys(connection: Any, _record: Any) -> None:  # noqa: ANN401 - DB-API objects
+            connection.execute("PRAGMA foreign_keys=ON")
+
+        assert foreign_keys is not None
+    return engine
 
 
 def _migrate(connection: Connection, revision: str, *, downgrade: bool = False) -> None:
@@ -278,7 +370,7 @@ async def test_torrent_metadata_moves_to_a_table_of_its_own(database_url: str) -
         "seeding_time_limit": -2, "inactive_seeding_time_limit": -2, "download_limit": 0,
         "upload_limit": 0,
     }  # fmt: skip
-    engine = create_async_engine(database_url)
+    engine = sqlalchemy_engine(database_url)  # as the engine migrates (SQLite: foreign keys on)
     async with engine.begin() as connection:
         await connection.run_sync(_migrate, "0012")
         for row in rows:
@@ -298,7 +390,7 @@ async def test_stored_library_items_stay_listed(database_url: str) -> None:
 
     Their searches stay too (SQLite: a table rebuilt for the column dropped them by cascade).
     """
-    engine = create_async_engine(database_url)
+    engine = sqlalchemy_engine(database_url)
     async with engine.begin() as connection:
         await connection.run_sync(_migrate, "0013")
         await connection.execute(sa.text(
@@ -316,23 +408,24 @@ async def test_stored_library_items_stay_listed(database_url: str) -> None:
             "INSERT INTO library_searches (item_id, connector_id, reason, state, attempts,"
             " boost) VALUES (1, 'c1', 'missing', 'exhausted', 3, 10)"
         ))  # fmt: skip
-    await engine.dispose()
     database = Database(database_url)
     await database.setup()  # migrates to the head as every start does (SQLite: foreign keys on)
-    async with database.session() as session:
-        rows = await session.execute(sa.text("SELECT arr_id, listed FROM library_items"))
-        assert [(arr_id, bool(listed)) for arr_id, listed in rows] == [(7, True)]
-        searches = await session.execute(
-            sa.text("SELECT item_id, state, attempts, boost FROM library_searches")
+    async with database.session() as tx:
+        items = await tx.fetch_all("SELECT arr_id, listed FROM library_items")
+        assert [tuple(row) for row in items] == [(7, True)]
+        searches = await tx.fetch_all(
+            "SELECT item_id, state, attempts, boost FROM library_searches"
         )
         assert [tuple(row) for row in searches] == [(1, "exhausted", 3, 10)]
-        await (await session.connection()).run_sync(_migrate, "0013", downgrade=True)
-        await session.commit()
-    async with database.session() as session:  # downgraded, nothing lost either
-        searches = await session.execute(sa.text("SELECT item_id FROM library_searches"))
-        assert searches.scalars().all() == [1]
-        assert (await session.execute(sa.text("SELECT count(*) FROM library_items"))).scalar() == 1
     await database.close()
+    async with engine.begin() as connection:
+        await connection.run_sync(_migrate, "0013", downgrade=True)
+    async with engine.connect() as connection:  # downgraded, nothing lost either
+        searches = await connection.execute(sa.text("SELECT item_id FROM library_searches"))
+        assert searches.scalars().all() == [1]
+        items = await connection.execute(sa.text("SELECT count(*) FROM library_items"))
+        assert items.scalar() == 1
+    await engine.dispose()
 
 
 def test_released_migrations_keep_their_ids() -> None:
@@ -351,31 +444,101 @@ def test_migrations_form_one_line() -> None:
     assert revisions == sorted(revisions, reverse=True)
 
 
-@pytest.mark.parametrize(
-    "moment",
-    [
-        datetime(2021, 3, 15, 12, 5, 57, 105542, tzinfo=UTC),
-        datetime(2021, 3, 15, 12, 5, 57, tzinfo=UTC),
-        datetime(2021, 3, 15, 14, 5, 57, 1, tzinfo=timezone(timedelta(hours=2))),
-        datetime(999, 1, 2, tzinfo=UTC),
-    ],
-)
+MOMENTS = [
+    datetime(2021, 3, 15, 12, 5, 57, 105542, tzinfo=UTC),
+    datetime(2021, 3, 15, 12, 5, 57, tzinfo=UTC),
+    datetime(2021, 3, 15, 14, 5, 57, 1, tzinfo=timezone(timedelta(hours=2))),
+    datetime(999, 1, 2, tzinfo=UTC),
+]
+
+
+@pytest.mark.parametrize("moment", MOMENTS)
 def test_timestamps_keep_sqlalchemy_sqlite_text(moment: datetime) -> None:
-    # rows written before the fast path and SQL comparisons rely on this exact text
-    dialect = sqlite.dialect()
-    ours = UtcDateTime().bind_processor(dialect)
-    theirs = sqlite.DATETIME().bind_processor(dialect)
-    read = UtcDateTime().result_processor(dialect, None)
-    assert ours is not None
+    # rows SQLAlchemy wrote and SQL comparisons with a timestamp parameter rely on this exact text
+    theirs = sqlite.DATETIME().bind_processor(sqlite.dialect())
     assert theirs is not None
-    assert read is not None
-    text = ours(moment)
-    assert text == theirs(moment.astimezone(UTC).replace(tzinfo=None))
-    assert read(text) == moment
-    assert read(text).tzinfo is UTC
-    assert read(text[:19]) == moment.replace(microsecond=0)  # as CURRENT_TIMESTAMP writes it
-    assert ours(None) is None
-    assert read(None) is None
+    assert sqlite_text(moment) == theirs(moment.astimezone(UTC).replace(tzinfo=None))
+
+
+OLD_JOBS = sa.table(  # as SQLAlchemy's models wrote them (a UtcDateTime was given UTC)
+    "jobs", sa.column("queue"), sa.column("kind"), sa.column("key"), sa.column("attempts"),
+    sa.column("revision"), sa.column("payload", sa.JSON),
+    sa.column("run_at", sa.DateTime(timezone=True)),
+)  # fmt: skip
+OLD_CATEGORIES = sa.table(
+    "torrent_categories", sa.column("name"), sa.column("save_path"), sa.column("download_path"),
+    sa.column("download_path_enabled", sa.Boolean),
+)  # fmt: skip
+PAYLOAD = {"plan": [1, "ü", None], "done": False}
+
+
+async def test_rows_sqlalchemy_wrote_read_the_same_and_the_other_way_round(
+    database: Database,
+) -> None:
+    """Existing databases keep working: timestamps, JSON, flags from SQLAlchemy and back to it."""
+    engine = create_async_engine(database.url)
+    async with engine.begin() as connection:
+        for number, moment in enumerate(MOMENTS):
+            await connection.execute(OLD_JOBS.insert().values(
+                queue="old", kind="k", key=str(number), attempts=0, revision=0, payload=PAYLOAD,
+                run_at=moment.astimezone(UTC),
+            ))  # fmt: skip
+        for name, enabled in [("none", None), ("off", False), ("on", True)]:
+            await connection.execute(OLD_CATEGORIES.insert().values(
+                name=name, save_path="", download_path="", download_path_enabled=enabled
+            ))  # fmt: skip
+    async with database.session() as tx:
+        old = await JOBS.all(tx, "WHERE queue = 'old' ORDER BY key")
+        assert [(job.run_at, job.payload) for job in old] == [(at, PAYLOAD) for at in MOMENTS]
+        assert {job.run_at.tzinfo for job in old} == {UTC}
+        before = await tx.fetch_all(
+            "SELECT key FROM jobs WHERE run_at < :moment ORDER BY key", {"moment": MOMENTS[0]}
+        )
+        assert [key for (key,) in before] == ["1", "2", "3"]  # compared as the database holds them
+        flags = await tx.fetch_all(
+            "SELECT name, download_path_enabled FROM torrent_categories ORDER BY name"
+        )
+        assert [tuple(row) for row in flags] == [("none", None), ("off", False), ("on", True)]
+        for number, moment in enumerate(MOMENTS):
+            await JOBS.insert(tx, Job("new", "k", str(number), PAYLOAD, moment))
+    async with engine.connect() as connection:
+        read = await connection.execute(
+            sa.select(OLD_JOBS.c.queue, OLD_JOBS.c.run_at, OLD_JOBS.c.payload).order_by(
+                OLD_JOBS.c.key, OLD_JOBS.c.queue
+            )
+        )
+        rows = [tuple(row) for row in read]
+    await engine.dispose()
+    expected = [
+        (queue, _as_sqlalchemy_reads(moment, database.dialect), PAYLOAD)
+        for moment in MOMENTS
+        for queue in ("new", "old")
+    ]
+    assert rows == expected
+    if database.sqlite_path is not None:  # the very same text
+        with sqlite3.connect(database.sqlite_path) as raw:
+            texts = raw.execute("SELECT queue, run_at FROM jobs ORDER BY key, queue").fetchall()
+        assert [text for _, text in texts[::2]] == [text for _, text in texts[1::2]]
+
+
+def _as_sqlalchemy_reads(moment: datetime, dialect: str) -> datetime:
+    """SQLAlchemy's DateTime gives naive UTC on SQLite, the aware time elsewhere."""
+    return moment.astimezone(UTC).replace(tzinfo=None) if dialect == "sqlite" else moment
+
+
+async def test_a_timestamp_without_a_fraction_reads_back(tmp_path: Path) -> None:
+    """What SQLite's CURRENT_TIMESTAMP writes, and hand-written rows (tests, fixes) hold."""
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'haul.db'}")
+    await database.setup()
+    async with database.session() as tx:
+        await tx.execute(
+            "INSERT INTO jobs (queue, kind, key, payload, run_at, attempts, revision)"
+            " VALUES ('q', 'k', 'k', '{}', '2021-03-15 12:05:57', 0, 0)"
+        )
+        job = await JOBS.first(tx)
+    assert job is not None
+    assert job.run_at == datetime(2021, 3, 15, 12, 5, 57, tzinfo=UTC)
+    await database.close()
 
 
 WHOLE = datetime(2021, 3, 15, 12, 5, 57, tzinfo=UTC)
@@ -398,16 +561,19 @@ ELSEWHERE = datetime(2021, 3, 15, 7, 5, 57, tzinfo=timezone(timedelta(hours=-5))
 def test_a_column_of_timestamps_gets_the_same_text_as_each_alone(
     column: list[datetime | None],
 ) -> None:
-    each = UtcDateTime().bind_processor(sqlite.dialect())
-    assert each is not None
-    assert sqlite_texts(column) == [each(moment) for moment in column]
+    each = [None if moment is None else sqlite_text(moment) for moment in column]
+    assert sqlite_texts(column) == each
     assert sqlite_texts(tuple(column)) == sqlite_texts(column)
 
 
-def test_a_naive_timestamp_is_refused() -> None:
-    process = UtcDateTime().bind_processor(sqlite.dialect())
-    assert process is not None
+async def test_a_naive_timestamp_is_refused(database: Database) -> None:
+    naive = datetime(2021, 3, 15)  # noqa: DTZ001 - the mistake under test
     with pytest.raises(ValueError, match="naive"):
-        process(datetime(2021, 3, 15))  # noqa: DTZ001 - the mistake under test
+        sqlite_text(naive)
     with pytest.raises(ValueError, match="naive"):
-        sqlite_texts([WHOLE, datetime(2021, 3, 15)])  # noqa: DTZ001 - the mistake under test
+        sqlite_texts([WHOLE, naive])
+    with pytest.raises(ValueError, match="naive"):
+        async with database.session() as tx:
+            await JOBS.insert(tx, Job("q", "k", "k", run_at=naive))
+    async with database.session() as tx:
+        assert await JOBS.all(tx) == []

@@ -5,31 +5,15 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any, Self
 
-import pytest
-from sqlalchemy import select
-
-from haul_engine.db.database import Database
-from haul_engine.db.jobs import Job, JobQueue
+from haul_engine.db.jobs import JOBS, Job, JobQueue
 from haul_engine.errors import Unavailable
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Awaitable, Callable
-    from pathlib import Path
+    from collections.abc import Awaitable, Callable
+
+    from haul_engine.db.database import Database
 
 NEVER_STARTED: dict[str, Any] = {"retry_on": (), "backoff": 1, "max_backoff": 1, "idle": 1}
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    """A migrated database on each backend (the upsert is written per dialect)."""
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'haul.db'}"
-    else:
-        url = str(request.getfixturevalue("postgres_database"))
-    database = Database(url)
-    await database.setup()
-    yield database
-    await database.close()
 
 
 class Worker:
@@ -63,8 +47,8 @@ class Worker:
     async def put(
         self, key: str, seconds: float = 0.0, *, replace: bool = True, **payload: object
     ) -> bool:
-        async with self.database.session() as session, session.begin():
-            queued = await self.queue.put(session, key, "test", payload, seconds, replace=replace)
+        async with self.database.session() as tx:
+            queued = await self.queue.put(tx, key, "test", payload, seconds, replace=replace)
         self.queue.wake()
         return queued
 
@@ -77,8 +61,8 @@ class Worker:
         return [key for key, _ in self.ran]
 
     async def stored(self) -> list[Job]:
-        async with self.database.session() as session:
-            return list(await session.scalars(select(Job).order_by(Job.key)))
+        async with self.database.session() as tx:
+            return await JOBS.all(tx, "ORDER BY key")
 
 
 async def test_jobs_run_when_due_once_and_are_then_forgotten(database: Database) -> None:
@@ -95,10 +79,10 @@ async def test_jobs_run_when_due_once_and_are_then_forgotten(database: Database)
 async def test_a_job_put_again_while_it_runs_is_kept_with_its_new_time(database: Database) -> None:
     async def plan_next_step(job: Job) -> None:
         if job.payload["step"] == 1:
-            async with database.session() as session, session.begin():
-                await worker.queue.put(session, job.key, "test", {"step": 2}, 0.3)
+            async with database.session() as tx:
+                await worker.queue.put(tx, job.key, "test", {"step": 2}, 0.3)
                 other = JobQueue(database, "other", plan_next_step, **NEVER_STARTED)
-                assert await other.put(session, job.key, "test", {}, 3600, replace=False)
+                assert await other.put(tx, job.key, "test", {}, 3600, replace=False)
 
     async with Worker(database, plan_next_step) as worker:
         await worker.put("step:1", step=1)
@@ -155,8 +139,8 @@ async def test_hurried_jobs_run_now_and_once_more_if_they_were_running(database:
         if job.payload["n"] == 1:
             running.set()
             await release.wait()
-        async with database.session() as session, session.begin():
-            await worker.queue.put(session, job.key, "test", {"n": job.payload["n"] + 1}, 3600)
+        async with database.session() as tx:
+            await worker.queue.put(tx, job.key, "test", {"n": job.payload["n"] + 1}, 3600)
 
     async with Worker(database, reschedule) as worker:
         await worker.put("download", n=1)
@@ -190,8 +174,8 @@ async def test_a_job_s_progress_noted_while_it_runs_does_not_run_it_again(
     database: Database,
 ) -> None:
     async def note_progress(job: Job) -> None:
-        async with database.session() as session, session.begin():
-            await worker.queue.note(session, job.key, "test", {"step": 1, "done": ["a"]})
+        async with database.session() as tx:
+            await worker.queue.note(tx, job.key, "test", {"step": 1, "done": ["a"]})
         stored = await worker.queue.stored(job.key)
         assert stored is not None
         assert (stored.payload, stored.revision) == ({"step": 1, "done": ["a"]}, job.revision)
@@ -206,8 +190,8 @@ async def test_a_job_s_progress_noted_while_it_runs_does_not_run_it_again(
 
     # a key with no job (a run by hand) gets one, due now: a stop before the end resumes it
     resumed = Worker(database)
-    async with database.session() as session, session.begin():
-        await resumed.queue.note(session, "by-hand", "test", {"plan": [1, 2]})
+    async with database.session() as tx:
+        await resumed.queue.note(tx, "by-hand", "test", {"plan": [1, 2]})
     async with resumed:
         assert await resumed.ran_keys(1) == ["by-hand"]
         assert resumed.ran == [("by-hand", {"plan": [1, 2]})]

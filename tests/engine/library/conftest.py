@@ -12,9 +12,8 @@ from haul_engine.arr.apps import AppClient
 from haul_engine.arr.client import RetryPolicy
 from haul_engine.arr.kinds import ArrSettings
 from haul_engine.connectors.kinds import ConnectorConfig
-from haul_engine.connectors.models import Connector
+from haul_engine.connectors.models import CONNECTORS, Connector
 from haul_engine.db.database import Database
-from haul_engine.db.models import utcnow
 from haul_engine.library import registry
 from haul_engine.library.dispatch import Clock
 from haul_engine.library.sync import LibrarySync
@@ -56,11 +55,10 @@ def arr_config(fake: FakeArr, connector_id: str = "c1", **settings: object) -> C
 
 async def add_connector(database: Database, config: ConnectorConfig) -> AppClient:
     """Store the connector row the mirror hangs off, and return a client for it."""
-    async with database.session() as session, session.begin():
-        session.add(Connector(
+    async with database.session() as tx:
+        await CONNECTORS.insert(tx, Connector(
             id=config.id, kind=config.kind, name=config.name, url=config.url,
-            api_key=config.api_key, settings={}, secrets={}, enabled=True, verify_tls=True,
-            health="unknown", created_at=utcnow(), updated_at=utcnow(),
+            api_key=config.api_key,
         ))  # fmt: skip
     client = AppClient(config, retry=FAST_RETRY)
     _CLIENTS.append(client)
@@ -91,6 +89,6 @@ async def synced(
     """Detect the app, run a full sync and fill the registry; return the flavour."""
     flavor = await client.detect()
     await LibrarySync(database, client, client.config.id, flavor).run(full=True)
-    async with database.session() as session, session.begin():
-        await registry.refresh(session, client.config.id, clock.now(), upgrades=upgrades)
+    async with database.session() as tx:
+        await registry.refresh(tx, client.config.id, clock.now(), upgrades=upgrades)
     return flavor

@@ -7,13 +7,12 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select, update
 
 from haul_engine.arr.kinds import ArrSettings, ThrottleLimits
 from haul_engine.cron import Cron
 from haul_engine.library import registry
 from haul_engine.library.dispatch import Dispatcher, classify
-from haul_engine.library.models import Item, Search, SearchHistory, Series
+from haul_engine.library.models import SEARCH_HISTORY, SEARCHES, Search, SearchHistory
 from haul_engine.library.planner import after_attempt, allowance, spent_today
 from haul_engine.library.sweep import Sweeper
 from haul_engine.settings import Settings, SettingsError, load_settings
@@ -41,9 +40,12 @@ def sweeper(database: Database, client: AppClient, flavor: Flavor, clock: FakeCl
 
 
 async def entries(database: Database) -> dict[int, Search]:
-    async with database.session() as session:
-        rows = await session.execute(select(Item.arr_id, Search).join(Item))
-        return dict(rows.all())
+    async with database.session() as tx:
+        rows = await tx.fetch_all(
+            f"SELECT i.arr_id, s.{', s.'.join(SEARCHES.columns)}"
+            " FROM library_searches s JOIN library_items i ON i.id = s.item_id"
+        )
+        return {row[0]: SEARCHES.from_row(row[1:]) for row in rows}
 
 
 async def test_a_season_pack_that_finds_nothing_falls_back_to_episodes(database: Database) -> None:
@@ -107,9 +109,9 @@ async def test_outcomes_are_classified_and_counted(database: Database) -> None:
         assert {(e.state, e.next_eligible_at) for e in waiting} == {
             ("cooldown", clock.now() + timedelta(seconds=60))
         }
-        async with database.session() as session:
-            counted = await registry.outcomes_since(session, "c1", clock.now() - timedelta(days=1))
-            history = await session.scalars(select(SearchHistory.outcome))
+        async with database.session() as tx:
+            counted = await registry.outcomes_since(tx, "c1", clock.now() - timedelta(days=1))
+            history = [h.outcome for h in await SEARCH_HISTORY.all(tx)]
             assert sorted(filter(None, history)) == sorted(
                 o for o, n in counted.items() for _ in range(n)
             )
@@ -141,59 +143,61 @@ async def test_exhausted_items_wait_out_the_retention_and_can_be_reset(database:
         database, Library.generate(3, series=2, seasons=1, episodes_per_season=4, have=0.0)
     )
     limits = ThrottleLimits(max_attempts=1)
-    async with database.session() as session, session.begin():
-        items = dict((await session.execute(select(Item.arr_id, Item.id))).all())
-        await session.execute(update(Search).values(state="searching", history_id=7))
-        session.add(SearchHistory(id=7, connector_id="c1", command="EpisodeSearch", body={},
-                                  item_ids=list(items.values()), cost=1, status="completed",
-                                  started_at=clock.now()))  # fmt: skip
-        await session.flush()
-        exhausted = await registry.settle(session, 7, limits, clock.now(), outcome="no_results")
+    async with database.session() as tx:
+        items = {
+            row[0]: row[1] for row in await tx.fetch_all("SELECT arr_id, id FROM library_items")
+        }
+        await SEARCH_HISTORY.insert(tx, SearchHistory(
+            id=7, connector_id="c1", command="EpisodeSearch", body={},
+            item_ids=list(items.values()), cost=1, status="completed", started_at=clock.now(),
+        ))  # fmt: skip
+        await tx.execute("UPDATE library_searches SET state = 'searching', history_id = 7")
+        exhausted = await registry.settle(tx, 7, limits, clock.now(), outcome="no_results")
     assert sorted(exhausted) == sorted(items.values())
 
     async def states() -> dict[int, str]:
         return {arr_id: entry.state for arr_id, entry in (await entries(database)).items()}
 
-    async with database.session() as session, session.begin():  # a day later, 30 days kept
+    async with database.session() as tx:  # a day later, 30 days kept
         kept = timedelta(days=30)
-        await registry.release_exhausted(session, "c1", clock.now() + timedelta(days=1), kept)
+        await registry.release_exhausted(tx, "c1", clock.now() + timedelta(days=1), kept)
         assert set((await states()).values()) == {"exhausted"}
-        assert await registry.reset(session, "c1", item_id=items[1]) == 1
-        series_two = await session.scalar(select(Series.id).where(Series.arr_id == 2))
-        assert await registry.reset(session, "c1", series_id=series_two) == 4
+        assert await registry.reset(tx, "c1", item_id=items[1]) == 1
+        series_two = await tx.fetch_value("SELECT id FROM library_series WHERE arr_id = 2")
+        assert await registry.reset(tx, "c1", series_id=series_two) == 4
     after = await states()
     assert after[1] == "pending"
     assert [after[i] for i in (2, 3, 4)] == ["exhausted"] * 3
     assert {after[i] for i in range(5, 9)} == {"pending"}
 
-    async with database.session() as session, session.begin():  # 31 days on: released
-        await registry.release_exhausted(session, "c1", clock.now() + timedelta(days=31), kept)
+    async with database.session() as tx:  # 31 days on: released
+        await registry.release_exhausted(tx, "c1", clock.now() + timedelta(days=31), kept)
     released = await entries(database)
     assert {(e.state, e.attempts, e.exhausted_at) for e in released.values()} == {
         ("pending", 0, None)
     }
 
-    async with database.session() as session, session.begin():  # given up by an older engine
-        await session.execute(update(Search).values(state="exhausted", exhausted_at=None))
-        await registry.release_exhausted(session, "c1", clock.now(), kept)
+    async with database.session() as tx:  # given up by an older engine
+        await tx.execute("UPDATE library_searches SET state = 'exhausted', exhausted_at = NULL")
+        await registry.release_exhausted(tx, "c1", clock.now(), kept)
     assert {e.exhausted_at for e in (await entries(database)).values()} == {clock.now()}
-    async with database.session() as session, session.begin():
-        await registry.release_exhausted(session, "c1", clock.now() + timedelta(days=30), kept)
+    async with database.session() as tx:
+        await registry.release_exhausted(tx, "c1", clock.now() + timedelta(days=30), kept)
     assert {e.state for e in (await entries(database)).values()} == {"pending"}
-    async with database.session() as session, session.begin():
-        assert await registry.reset(session, "c1") == 0  # nothing given up or cooling down
+    async with database.session() as tx:
+        assert await registry.reset(tx, "c1") == 0  # nothing given up or cooling down
 
 
 async def test_a_series_boost_is_inherited_by_its_episodes(database: Database) -> None:
     library = Library.generate(5, series=3, seasons=1, episodes_per_season=2, have=0.0)
     clock = await mirrored(database, library)
-    async with database.session() as session, session.begin():
-        await session.execute(update(Series).where(Series.arr_id == 2).values(boost=5))
-        await session.execute(
-            update(Search).where(Search.item_id.in_(
-                select(Item.id).where(Item.arr_id == 1))).values(boost=2)
-        )  # fmt: skip
-        found = await registry.candidates(session, "c1", clock.now(), set())
+    async with database.session() as tx:
+        await tx.execute("UPDATE library_series SET boost = 5 WHERE arr_id = 2")
+        await tx.execute(
+            "UPDATE library_searches SET boost = 2"
+            " WHERE item_id IN (SELECT id FROM library_items WHERE arr_id = 1)"
+        )
+        found = await registry.candidates(tx, "c1", clock.now(), set())
     boosts = {c.arr_id: c.boost for c in found}
     by_series = {e["id"]: e["seriesId"] for e in library.episodes.values()}
     assert boosts == {

@@ -6,12 +6,10 @@ import asyncio
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-
 from haul_engine.arr.kinds import ArrSettings
 from haul_engine.library import registry
 from haul_engine.library.dispatch import Dispatcher
-from haul_engine.library.models import Item, Search, SearchHistory
+from haul_engine.library.models import SEARCH_HISTORY, SearchHistory
 from haul_engine.library.sweep import Sweeper
 from haul_engine.library.sync import LibrarySync
 from tests.engine.library.conftest import FakeClock, add_connector, arr_config, synced
@@ -42,11 +40,10 @@ def searched_ids(fake: FakeArr) -> list[int]:
 
 
 async def states(database: Database) -> dict[int, tuple[str, int]]:
-    async with database.session() as session:
-        rows = await session.execute(
-            select(Item.arr_id, Search.state, Search.attempts).join(
-                Search, Search.item_id == Item.id
-            )
+    async with database.session() as tx:
+        rows = await tx.fetch_all(
+            "SELECT i.arr_id, s.state, s.attempts"
+            " FROM library_items i JOIN library_searches s ON s.item_id = i.id"
         )
         return {arr_id: (state, attempts) for arr_id, state, attempts in rows}
 
@@ -61,8 +58,8 @@ async def test_budget_and_rate_are_never_exceeded(database: Database) -> None:
         await client.close()
     assert (first.cost, first.stopped) == (7, "daily_budget")
     assert (again.dispatched, again.stopped) == (0, "daily_budget")
-    async with database.session() as session:
-        sent = [(h.started_at, h.cost) for h in await session.scalars(select(SearchHistory))]
+    async with database.session() as tx:
+        sent = [(h.started_at, h.cost) for h in await SEARCH_HISTORY.all(tx)]
     assert sum(cost for _, cost in sent) == 7
     for at, _ in sent:
         assert sum(c for t, c in sent if at - timedelta(minutes=1) < t <= at) <= 2
@@ -87,8 +84,8 @@ async def test_exhausted_items_stop_and_acquired_items_leave(database: Database)
 
         library.movies[1]["hasFile"] = True
         report = await sync.run(full=False)
-        async with database.session() as session, session.begin():
-            await registry.refresh(session, "c1", clock.now(), upgrades=False)
+        async with database.session() as tx:
+            await registry.refresh(tx, "c1", clock.now(), upgrades=False)
         await client.close()
     assert len(report.acquired) == 1
     assert await states(database) == {2: ("exhausted", 2)}
@@ -151,8 +148,8 @@ async def test_restart_mid_sweep_loses_nothing_and_repeats_nothing(database: Dat
         left = {state for state, _ in (await states(database)).values()}
         assert "searching" in left
 
-        async with database.session() as session, session.begin():
-            assert await registry.recover(session, "c1", wide.limits, clock.now()) == []
+        async with database.session() as tx:
+            assert await registry.recover(tx, "c1", wide.limits, clock.now()) == []
         recovered = await states(database)
         maybe_sent = radarr.commands[0]["body"]["movieIds"]
         assert {recovered[n] for n in maybe_sent} == {("cooldown", 1)}
@@ -170,21 +167,14 @@ async def test_old_history_is_pruned_but_running_commands_stay(database: Databas
     now = clock.now()
     ages = {"old ended": (91, "completed"), "old running": (91, "started"),
             "old sending": (91, "sending"), "recent": (89, "failed")}  # fmt: skip
-    async with database.session() as session, session.begin():
-        session.add_all(
-            SearchHistory(
-                connector_id="c1",
-                command=name,
-                body={},
-                item_ids=[],
-                cost=1,
-                status=status,
+    async with database.session() as tx:
+        for name, (days, status) in ages.items():
+            await SEARCH_HISTORY.insert(tx, SearchHistory(
+                connector_id="c1", command=name, body={}, item_ids=[], cost=1, status=status,
                 started_at=now - timedelta(days=days),
-            )
-            for name, (days, status) in ages.items()
-        )
-    async with database.session() as session, session.begin():
-        assert await registry.prune_history(session, "c1", now - timedelta(days=90)) == 1
-    async with database.session() as session:
-        left = set(await session.scalars(select(SearchHistory.command)))
+            ))  # fmt: skip
+    async with database.session() as tx:
+        assert await registry.prune_history(tx, "c1", now - timedelta(days=90)) == 1
+    async with database.session() as tx:
+        left = {h.command for h in await SEARCH_HISTORY.all(tx)}
     assert left == {"old running", "old sending", "recent"}

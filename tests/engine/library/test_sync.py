@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import sqlite3
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import pytest
-from sqlalchemy import func, select, text
 
 from haul_engine.arr.client import ArrAuthError, ArrError
 from haul_engine.arr.kinds import ArrSettings
 from haul_engine.arr.records import ALBUMS, EPISODES, MOVIES
-from haul_engine.db.bulk import statement_sizes
 from haul_engine.db.database import Database
+from haul_engine.db.sql import IntegrityError, statement_sizes
 from haul_engine.library import registry
 from haul_engine.library.dispatch import Dispatcher
-from haul_engine.library.models import Artist, Item, Season, Series
+from haul_engine.library.models import ITEMS, Item
 from haul_engine.library.sweep import Sweeper
 from haul_engine.library.sync import (
     COLLECTOR_PAUSE,
@@ -42,8 +40,8 @@ def sonarr() -> Iterator[FakeArr]:
 
 
 async def mirror(database: Database, kind: str) -> dict[int, Item]:
-    async with database.session() as session:
-        items = await session.scalars(select(Item).where(Item.kind == kind))
+    async with database.session() as tx:
+        items = await ITEMS.all(tx, "WHERE kind = :kind", {"kind": kind})
         return {item.arr_id: item for item in items}
 
 
@@ -120,14 +118,13 @@ async def test_removed_series_cascade_and_removed_episodes_go(
     assert report.deleted == 11
     stored = await mirror(database, "episode")
     assert len(stored) == len(library.episodes) == report.items
-    async with database.session() as session:
-        assert await session.scalar(select(func.count()).select_from(Series)) == 5
+    async with database.session() as tx:
+        assert await tx.fetch_value("SELECT count(*) FROM library_series") == 5
         orphans = (
-            select(func.count())
-            .select_from(Season)
-            .where(Season.series_id.not_in(select(Series.id)))
+            "SELECT count(*) FROM library_seasons"
+            " WHERE series_id NOT IN (SELECT id FROM library_series)"
         )
-        assert await session.scalar(orphans) == 0
+        assert await tx.fetch_value(orphans) == 0
     await client.close()
 
 
@@ -147,22 +144,26 @@ async def test_a_removed_artist_takes_its_albums_and_a_moved_album_follows(
         await client.close()
     assert (report.deleted, report.updated, report.items) == (4, 1, 8)
     assert set(await mirror(database, "album")) == set(library.albums)
-    async with database.session() as session:
-        artist = await session.scalar(
-            select(Artist.arr_id).join(Item, Item.artist_id == Artist.id).where(Item.arr_id == 1)
+    async with database.session() as tx:
+        artist = await tx.fetch_value(
+            "SELECT a.arr_id FROM library_artists a"
+            " JOIN library_items i ON i.artist_id = a.id WHERE i.arr_id = 1"
         )
     assert artist == 3
 
 
 async def placed(database: Database, kind: str, arr_id: int) -> tuple[int, int | None, int | None]:
     """Where an item is stored: its row id, its parent's *arr id and its series' *arr id."""
-    async with database.session() as session:
-        found = await session.execute(
-            select(Item.id, Item.parent_arr_id, Series.arr_id)
-            .outerjoin(Series, Series.id == Item.series_id)
-            .where(Item.kind == kind, Item.arr_id == arr_id)
+    async with database.session() as tx:
+        found = await tx.fetch_one(
+            "SELECT i.id, i.parent_arr_id, se.arr_id FROM library_items i"
+            " LEFT JOIN library_series se ON se.id = i.series_id"
+            " WHERE i.kind = :kind AND i.arr_id = :arr_id",
+            {"kind": kind, "arr_id": arr_id},
         )
-        return found.one()
+        assert found is not None
+        row_id, parent, series = found
+        return row_id, parent, series
 
 
 @pytest.mark.parametrize("into", ["a stored series", "a new series"])
@@ -197,8 +198,8 @@ async def test_sync_on_postgresql(request: pytest.FixtureRequest, sonarr: FakeAr
         assert (await sync.run(full=True)).items == 60
         assert (await sync.run(full=True)).updated == 0
         clock = FakeClock()
-        async with database.session() as session, session.begin():
-            await registry.refresh(session, "c1", clock.now(), upgrades=True)
+        async with database.session() as tx:
+            await registry.refresh(tx, "c1", clock.now(), upgrades=True)
         report = await Sweeper(
             database, client, Dispatcher(database, client, "c1", clock), "c1", "series", clock
         ).run(ArrSettings(throttle="aggressive"))
@@ -264,23 +265,24 @@ async def test_a_write_failing_midway_leaves_no_half_batch(database: Database) -
     # 600 episodes in one batch: inserted by several statements in one transaction, and the
     # first row after the first statement (512 rows) fails
     library = Library.generate(5, series=12, seasons=5, episodes_per_season=10)
-    async with database.session() as session, session.begin():
-        await session.execute(text(
+    async with database.session() as tx:
+        await tx.execute(
             "CREATE TRIGGER disk_trouble BEFORE INSERT ON library_items "
             "WHEN (SELECT count(*) FROM library_items) >= 512 "
             "BEGIN SELECT RAISE(ABORT, 'disk trouble'); END"
-        ))  # fmt: skip
+        )  # fmt: skip
     with FakeArr("sonarr", library) as sonarr:
         client = await add_connector(database, arr_config(sonarr))
         sync = LibrarySync(database, client, "c1", await client.detect())
-        with pytest.raises(sqlite3.IntegrityError, match="disk trouble"):
+        with pytest.raises(IntegrityError, match="disk trouble"):
             await sync.run(full=True)
         assert await mirror(database, "episode") == {}
-        async with database.session() as session:
-            fingerprints = await session.scalars(select(Series.fingerprint))
-            assert set(fingerprints) == {""}  # still to do: the next sync redoes them
-            await session.execute(text("DROP TRIGGER disk_trouble"))
-            await session.commit()
+        async with database.session() as tx:
+            fingerprints = await tx.fetch_all("SELECT fingerprint FROM library_series")
+            assert {row[0] for row in fingerprints} == {
+                ""
+            }  # still to do: the next sync redoes them
+            await tx.execute("DROP TRIGGER disk_trouble")
         report = await sync.run(full=False)
         assert report.inserted == report.items == len(library.episodes) == 600
         await client.close()

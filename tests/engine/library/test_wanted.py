@@ -18,13 +18,11 @@ from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import pytest
-from sqlalchemy import func, select
 
 from haul_engine.arr.kinds import ArrSettings
 from haul_engine.db.database import Database
 from haul_engine.library import registry
 from haul_engine.library.dispatch import Dispatcher
-from haul_engine.library.models import Search
 from haul_engine.library.sweep import Sweeper
 from haul_engine.library.sync import LibrarySync
 from tests.engine.library.conftest import FakeClock, add_connector, arr_config
@@ -105,14 +103,11 @@ def not_out(fake: FakeArr) -> int:
 
 async def haul_totals(database: Database, clock: FakeClock) -> tuple[int, int, int]:
     """Haul's counts after a sync, checked against the search registry too."""
-    async with database.session() as session, session.begin():
-        await registry.refresh(session, "c1", clock.now(), upgrades=True)
-        counts = await registry.counts(session, "c1", clock.now())
-        waiting = dict(
-            (
-                await session.execute(select(Search.reason, func.count()).group_by(Search.reason))
-            ).all()
-        )
+    async with database.session() as tx:
+        await registry.refresh(tx, "c1", clock.now(), upgrades=True)
+        counts = await registry.counts(tx, "c1", clock.now())
+        rows = await tx.fetch_all("SELECT reason, count(*) FROM library_searches GROUP BY reason")
+        waiting = {row[0]: row[1] for row in rows}
     assert (waiting.get("missing", 0), waiting.get("upgrade", 0)) == (
         counts.missing,
         counts.upgrades,
@@ -264,8 +259,8 @@ async def test_an_episode_unmonitored_before_it_airs_is_never_wanted(
         clock.moment = fake.now = last["airDateUtc"] + timedelta(days=1)
         await sync.run(full=False)  # as a sweep and a search now do before searching
         assert await haul_totals(database, clock) == await arr_totals(fake, client)
-        async with database.session() as session:
-            found = await registry.candidates(session, "c1", clock.now(), set())
+        async with database.session() as tx:
+            found = await registry.candidates(tx, "c1", clock.now(), set())
         assert last["id"] not in {candidate.arr_id for candidate in found}
 
 
@@ -360,8 +355,8 @@ async def test_sweeps_never_search_what_the_user_does_not_want(
 
         async def resync() -> None:
             await sync.run(full=False)
-            async with database.session() as session, session.begin():
-                await registry.refresh(session, "c1", clock.now(), upgrades=True)
+            async with database.session() as tx:
+                await registry.refresh(tx, "c1", clock.now(), upgrades=True)
 
         await resync()
         for change in changes(fake):  # the user changes monitoring after the last sync

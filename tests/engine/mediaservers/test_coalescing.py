@@ -16,7 +16,7 @@ import aiohttp
 import pytest
 
 from haul_engine.connectors.kinds import ConnectorConfig
-from haul_engine.db.models import utcnow
+from haul_engine.db.values import utcnow
 from haul_engine.mediaservers import controller as module
 from haul_engine.mediaservers.controller import MediaServersController
 from haul_engine.mediaservers.kinds import MediaServerSettings

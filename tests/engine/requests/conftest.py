@@ -8,6 +8,7 @@ import time
 from typing import TYPE_CHECKING, Any, Self
 
 import aiohttp
+import pytest
 
 from tests.fakes.arr import API_KEY as ARR_KEY
 from tests.fakes.arr_releases import Offer
@@ -49,6 +50,14 @@ OFFER = Offer(
     title="The.Matrix.1999.1080p.BluRay.x264-GRP", quality="Bluray-1080p", size=8 * 10**9,
     magnet="magnet:?xt=urn:btih:" + "ab" * 20, info_hash="ab" * 20,
 )  # fmt: skip
+
+
+@pytest.fixture
+def engine_args(request: pytest.FixtureRequest) -> list[str]:
+    """The engine's database: SQLite, or PostgreSQL for a test parametrized with "postgresql"."""
+    if getattr(request, "param", "sqlite") == "postgresql":
+        return ["--database-url", request.getfixturevalue("postgres_database")]
+    return []
 
 
 def add_overseerr(engine: EngineProcess, overseerr: FakeOverseerr, **settings: Any) -> str:  # noqa: ANN401

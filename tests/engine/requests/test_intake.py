@@ -6,6 +6,8 @@ import dataclasses
 import time
 from typing import TYPE_CHECKING
 
+import pytest
+
 from tests.engine.requests.conftest import (
     FAST,
     WEBHOOK_SECRET,
@@ -173,3 +175,50 @@ def test_a_custom_template_job_survives_a_kill_on_postgresql(
         "alice",
         "pending",
     )
+
+
+@pytest.mark.parametrize("engine_args", ["sqlite", "postgresql"], indirect=True)
+def test_requests_are_listed_by_page_state_and_activity(
+    engine_factory: Callable[..., EngineProcess], overseerr: FakeOverseerr, engine_args: list[str]
+) -> None:
+    """GET /requests: newest first, a page before an id, one state, under way or ended; a later
+    webhook's poster and Overseerr's new routing are kept."""
+    engine = engine_factory(env=FAST, args=engine_args).start()
+    connector = add_overseerr(engine, overseerr, reconcile=False)
+    films = [
+        overseerr.add(OverseerrRequest(id=number, media_type="movie", title=f"Film {number}",
+                                       year=1990 + number, tmdb_id=1000 + number))
+        for number in (21, 22, 23)
+    ]  # fmt: skip
+    for film in films:
+        send_webhook(_hook(engine, connector), film.webhook("MEDIA_PENDING"), WEBHOOK_SECRET)
+    deadline = time.monotonic() + 10
+    while len(engine.call("GET", "/requests")) < len(films):
+        assert time.monotonic() < deadline, engine.log[-3000:]
+        time.sleep(0.05)
+    newest, middle, oldest = ids = [request["id"] for request in engine.call("GET", "/requests")]
+    assert ids == sorted(ids, reverse=True)
+    engine.call("POST", f"/requests/{middle}/decline", {"reason": "not here"})
+
+    def listed(query: str) -> list[int]:
+        return [request["id"] for request in engine.call("GET", f"/requests?{query}")]
+
+    assert listed("limit=1") == [newest]
+    assert listed(f"before={newest}") == [middle, oldest]
+    assert listed(f"before={newest}&limit=1") == [middle]
+    assert listed("active=true") == [newest, oldest]
+    assert listed("active=false") == [middle]
+    assert listed(f"active=true&state=pending&before={newest}") == [oldest]
+    assert listed("active=false&state=pending") == []
+
+    # approved in Overseerr with another profile and poster: both are kept before it moves on
+    first = films[0]
+    first.profile_id, first.image = 9, "https://image.example/film-21.jpg"
+    send_webhook(_hook(engine, connector), first.webhook("MEDIA_APPROVED"), WEBHOOK_SECRET)
+    deadline = time.monotonic() + 10
+    while engine.call("GET", f"/requests/{oldest}")["state"] == "pending":
+        assert time.monotonic() < deadline, engine.log[-3000:]
+        time.sleep(0.05)
+    detail = engine.call("GET", f"/requests/{oldest}")
+    assert (detail["quality_profile_id"], detail["poster_url"]) == (9, first.image)
+    assert [move["to_state"] for move in detail["history"]][:2] == ["pending", "approved"]

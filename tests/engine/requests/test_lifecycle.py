@@ -96,13 +96,16 @@ def offer(torrent: MadeTorrent | None, title: str, **verdict: Any) -> Offer:  # 
 
 @pytest.fixture
 def world(
-    tmp_path: Path, engine_factory: Callable[..., EngineProcess], overseerr: FakeOverseerr
+    tmp_path: Path,
+    engine_factory: Callable[..., EngineProcess],
+    overseerr: FakeOverseerr,
+    engine_args: list[str],
 ) -> Iterator[World]:
     """A seeded torrent, the engine, Radarr with its offers, Jellyfin and Overseerr, connected."""
     torrent = make_torrent(tmp_path / "content", GOOD, {f"{GOOD}.mkv": SIZE})
     seeder = QbittorrentPeer(tmp_path / "seeder").start()
     env = engine_env(HAUL_REQUEST_STALL_MINUTES="0.12", **FAST)
-    engine = engine_factory(env=env).start()
+    engine = engine_factory(env=env, args=engine_args).start()
     radarr = ReleaseArr("radarr", tmp_path / "library").start()
     jellyfin = FakeJellyfin().start()
     try:
@@ -261,6 +264,7 @@ def test_auto_pick_skips_a_dead_torrent_for_the_next_candidate(world: World) -> 
     assert engine.call("GET", f"/requests/{request_id}")["revision"] == revisions[-1]
 
 
+@pytest.mark.parametrize("engine_args", ["sqlite", "postgresql"], indirect=True)
 def test_a_person_blocklists_a_bad_release_and_picks_another(world: World) -> None:
     """Blocklist: the arr drops and blocklists the release, the others are offered, actor noted."""
     engine = world.engine

@@ -103,11 +103,14 @@ class Household:
 
 @pytest.fixture
 def household(
-    tmp_path: Path, engine_factory: Callable[..., EngineProcess], overseerr: FakeOverseerr
+    tmp_path: Path,
+    engine_factory: Callable[..., EngineProcess],
+    overseerr: FakeOverseerr,
+    engine_args: list[str],
 ) -> Iterator[Household]:
     seeder = QbittorrentPeer(tmp_path / "seeder").start()
     env = engine_env(**FAST)
-    engine = engine_factory(env=env).start()
+    engine = engine_factory(env=env, args=engine_args).start()
     try:
         with ReleaseArr("sonarr", tmp_path / "library") as sonarr:
             sonarr.use_client(engine.url, "admin", env["HAUL_QBITTORRENT_PASSWORD"])
@@ -128,6 +131,7 @@ def _season_state(engine: EngineProcess, request_id: int, season: int, state: st
         time.sleep(0.1)
 
 
+@pytest.mark.parametrize("engine_args", ["sqlite", "postgresql"], indirect=True)
 def test_a_three_season_request_ends_available_after_three_grabs(household: Household) -> None:
     """No season named: the three aired ones; a pack per season (not its episodes), auto-picked,
     downloaded from a real peer and imported, season after season, then available.
@@ -193,7 +197,9 @@ def test_a_season_without_a_pack_is_taken_episode_by_episode(household: Househol
 
 
 def _candidate(title: str, season: int, *, pack: bool) -> RequestCandidate:
-    return RequestCandidate(title=title, season=season, full_season=pack, position=0)
+    return RequestCandidate(
+        request_id=1, position=0, origin="arr", title=title, season=season, full_season=pack
+    )
 
 
 def test_packs_first_and_the_seasons_a_series_has() -> None:
@@ -221,5 +227,8 @@ def test_packs_first_and_the_seasons_a_series_has() -> None:
     assert aired_seasons(series) == [1, 3]
     assert (season_complete(series, 1), season_complete(series, 3)) == (True, False)
     assert season_complete(series, 4) is None
-    row = MediaRequest(media_type="tv", seasons=[1, 2, 3], season_states={"2": "available"})
+    row = MediaRequest(
+        source="haul", media_type="tv", state="searching", seasons=[1, 2, 3],
+        season_states={"2": "available"},
+    )  # fmt: skip
     assert pending(row) == [1, 3]

@@ -33,7 +33,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_jobs_due", "jobs", ["queue", "run_at"])
     op.execute(
-        f"INSERT INTO jobs (queue, revision, {FIELDS}) "  # noqa: S608 - constant column names
+        f"INSERT INTO jobs (queue, revision, {FIELDS}) "
         f"SELECT 'request', 0, {FIELDS} FROM request_jobs"
     )
     op.drop_table("request_jobs")
@@ -44,7 +44,6 @@ def downgrade() -> None:
     op.create_table("request_jobs", *_job_columns(key_unique=True))
     op.create_index("ix_request_jobs_due", "request_jobs", ["run_at"])
     op.execute(
-        f"INSERT INTO request_jobs ({FIELDS}) "  # noqa: S608 - constant column names
-        f"SELECT {FIELDS} FROM jobs WHERE queue = 'request'"
+        f"INSERT INTO request_jobs ({FIELDS}) SELECT {FIELDS} FROM jobs WHERE queue = 'request'"
     )
     op.drop_table("jobs")

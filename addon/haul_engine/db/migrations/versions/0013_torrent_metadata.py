@@ -11,7 +11,12 @@ down_revision = "0012"
 
 
 def upgrade() -> None:
-    """Create torrent_metadata, move the .torrent bytes into it, drop torrents.torrent."""
+    """Create torrent_metadata, move the .torrent bytes into it, drop torrents.torrent.
+
+    The column is dropped in place (SQLite 3.35 does it without rebuilding the table): a batch
+    rebuilds torrents, and dropping the old table deleted every torrent_metadata row just
+    written by cascade (foreign keys on).
+    """
     op.create_table(
         "torrent_metadata",
         sa.Column(
@@ -26,8 +31,7 @@ def upgrade() -> None:
         "INSERT INTO torrent_metadata (info_hash, data) "
         "SELECT info_hash, torrent FROM torrents WHERE torrent IS NOT NULL"
     )
-    with op.batch_alter_table("torrents") as table:
-        table.drop_column("torrent")
+    op.drop_column("torrents", "torrent")
 
 
 def downgrade() -> None:
