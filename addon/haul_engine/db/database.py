@@ -171,8 +171,9 @@ async def stored_revision(tx: Transaction) -> str | None:
 async def migrate(url: str) -> str | None:
     """Apply pending migrations with Alembic; return the resulting revision.
 
-    Only a database behind the newest revision gets here: that is the first start after an
-    update, and only then are SQLAlchemy, Alembic and Mako loaded.
+    Only a new database or one behind the newest revision gets here (the first start, the first
+    after an update that changes the schema), and only then are SQLAlchemy, Alembic and Mako
+    loaded.
     """
     from sqlalchemy import event  # noqa: PLC0415 - SQLAlchemy loads only to migrate
     from sqlalchemy.ext.asyncio import create_async_engine  # noqa: PLC0415

@@ -17,6 +17,7 @@ from haul_engine.db.sql import (
     Pool,
     StorageFull,
     Transaction,
+    all_busy,
     expand_lists,
 )
 from haul_engine.db.values import as_utc
@@ -160,8 +161,7 @@ class PostgresPool(Pool):
         try:
             connection = await self._pool.acquire(timeout=POOL_TIMEOUT)
         except TimeoutError:
-            msg = f"all {POOL_SIZE} database connections stayed busy for {POOL_TIMEOUT:.0f} s"
-            raise DatabaseError(msg) from None
+            raise all_busy(POOL_SIZE) from None
         try:
             async with connection.transaction():
                 if durable:

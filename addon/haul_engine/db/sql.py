@@ -97,12 +97,15 @@ class Pool:
         raise NotImplementedError
 
 
+def all_busy(connections: int) -> DatabaseError:
+    """Say that a transaction found no connection free for POOL_TIMEOUT."""
+    msg = f"all {connections} database connections stayed busy for {POOL_TIMEOUT:.0f} s"
+    return DatabaseError(msg)
+
+
 def expand_lists(sql: str, params: Params | None, *, arrays: bool) -> tuple[str, dict[str, Any]]:
     """Rewrite `IN :name` for a list: an ANY/ALL of an array, or one parameter per value."""
     given = dict(params or {})
-    if " IN " not in sql.upper().replace("\n", " "):
-        return sql, given
-
     lists: dict[str, list[Any]] = {}  # a list may be named more than once
 
     def rewrite(match: re.Match[str]) -> str:
@@ -307,9 +310,7 @@ class SqlitePool(Pool):
             async with asyncio.timeout(POOL_TIMEOUT):
                 await self._slots.acquire()
         except TimeoutError:
-            most = SQLITE_POOL + SQLITE_OVERFLOW
-            msg = f"all {most} database connections stayed busy for {POOL_TIMEOUT:.0f} s"
-            raise DatabaseError(msg) from None
+            raise all_busy(SQLITE_POOL + SQLITE_OVERFLOW) from None
         try:
             yield
         finally:

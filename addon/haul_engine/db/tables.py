@@ -21,7 +21,7 @@ class Table[R]:
     """One table and the dataclass of its rows (fields in column order, named as the columns).
 
     The record's fields are the table's columns; `generated` is a key the database assigns on
-    insert (an autoincrement id, None until then). Queries give records; writes say which columns.
+    insert (an autoincrement id, 0 until then). Queries give records; writes say which columns.
     """
 
     def __init__(
@@ -88,10 +88,17 @@ class Table[R]:
         )
         return record
 
-    async def upsert(self, tx: Transaction, record: R, columns: Sequence[str]) -> None:
-        """Insert a record; one of the same key takes the given columns' values instead."""
+    async def upsert(
+        self, tx: Transaction, record: R, columns: Sequence[str] | None = None
+    ) -> None:
+        """Insert a record; one of the same key takes the given columns' values instead.
+
+        By default every column but the key's (the row becomes the record); none: it stays.
+        """
         values = self.values(record)
         names = list(values)
+        if columns is None:
+            columns = [column for column in names if column not in self.key]
         changes = ", ".join(f"{column} = excluded.{column}" for column in columns)
         await tx.execute(
             f"INSERT INTO {self.name} ({', '.join(names)}) VALUES "

@@ -92,8 +92,6 @@ DISK_CHECK_SECONDS = 5.0
 TOTALS_SAVE_SECONDS = 60.0
 PROGRESS_EVENT_SECONDS = 2.0
 SHUTDOWN_SAVE_SECONDS = 5.0
-TORRENT_CHANGES = [column for column in TORRENTS.columns if column not in TORRENTS.key]
-CATEGORY_CHANGES = [column for column in CATEGORIES.columns if column not in CATEGORIES.key]
 InfoHash = Annotated[str, Field(pattern=r"^[0-9a-fA-F]{40}([0-9a-fA-F]{24})?$")]
 PeerAddress = Annotated[str, Field(pattern=r"^[^ \t\n\r\f\v:\x00]+:[0-9]{1,5}$")]
 Source = Annotated[str, Field(min_length=1)]
@@ -669,7 +667,7 @@ class TorrentsController(Controller):
             self.folders.confine(download_path, self._incomplete_base())
         category = CategoryRecord(name, save_path, download_path_enabled, download_path)
         async with self.engine.database.session() as tx:
-            await CATEGORIES.upsert(tx, category, CATEGORY_CHANGES)
+            await CATEGORIES.upsert(tx, category)
         self._categories[name] = Category(save_path, download_path_enabled, download_path)
         for info_hash, record in self.records.items():
             if record.auto_tmm and record.category == name:
@@ -1371,11 +1369,9 @@ class TorrentsController(Controller):
         """
         self.revisions[record.info_hash] = next(self._revision)
         async with self._store_lock, self.engine.database.session() as tx:
-            await TORRENTS.upsert(tx, record, TORRENT_CHANGES)
+            await TORRENTS.upsert(tx, record)
             if metadata is not None:
-                await TORRENT_METADATA.upsert(
-                    tx, TorrentMetadata(record.info_hash, metadata), ["data"]
-                )
+                await TORRENT_METADATA.upsert(tx, TorrentMetadata(record.info_hash, metadata))
 
     async def _store_all(self, records: list[TorrentRecord], column: str) -> None:
         """Persist one changed column of records in one transaction (one write to an SD card)."""
